@@ -1,0 +1,159 @@
+package seal
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"filippo.io/age"
+
+	"github.com/hearthcloud/hearth/crypto/internal/format"
+	"github.com/hearthcloud/hearth/crypto/pad"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// A Purpose says what a blob is for. Each purpose wraps file keys with its
+// own subkey of the doctype key, so an index segment can never be passed off
+// as a file of the same doctype, nor the other way round.
+type Purpose uint8
+
+const (
+	PurposeFile  Purpose = 1 // a user's file, photo or attachment (§6)
+	PurposeIndex Purpose = 2 // a sealed search-index segment (§7)
+)
+
+func (p Purpose) String() string {
+	switch p {
+	case PurposeFile:
+		return "file"
+	case PurposeIndex:
+		return "index"
+	}
+	return "purpose(" + strconv.Itoa(int(p)) + ")"
+}
+
+func (p Purpose) wrapKey(k *Key) ([]byte, error) {
+	switch p {
+	case PurposeFile:
+		return k.file, nil
+	case PurposeIndex:
+		return k.index, nil
+	}
+	return nil, fmt.Errorf("seal: unknown blob purpose %d", p)
+}
+
+// A BlobRef names a blob: the values its seal binds besides its purpose.
+type BlobRef struct {
+	Doctype string
+	ID      string
+}
+
+func (r BlobRef) check() error {
+	if err := wire.CheckDoctype(r.Doctype); err != nil {
+		return err
+	}
+	return wire.CheckID(r.ID)
+}
+
+// Meta is a blob's metadata, sealed inside the blob (§6.2).
+type Meta struct {
+	Name     string `json:"name"`            // file name, without directories
+	Type     string `json:"type,omitempty"`  // media type
+	Size     int64  `json:"size"`            // content length in bytes
+	Modified int64  `json:"mtime,omitempty"` // modification time, Unix seconds
+}
+
+// MaxMetaLen bounds the encoded metadata of a blob.
+const MaxMetaLen = 64 << 10
+
+// ErrSizeMismatch is returned by a blob writer given more or fewer content
+// bytes than Meta.Size announced.
+var ErrSizeMismatch = errors.New("seal: blob content length differs from its metadata size")
+
+const (
+	stanzaType    = "hearth-blob"
+	stanzaVersion = "1"
+	stanzaBodyLen = nonceLen + 16 + tagLen // nonce, wrapped 16-byte file key, tag
+)
+
+func blobAD(p Purpose, ref BlobRef, gen uint32) []byte {
+	ad := format.Context("hearth-blob-v1")
+	ad = format.AppendString(ad, p.String())
+	ad = format.AppendString(ad, ref.Doctype)
+	ad = format.AppendString(ad, ref.ID)
+	return format.AppendUint32(ad, gen)
+}
+
+// blobRecipient wraps an age file key for one blob with a doctype key.
+type blobRecipient struct {
+	key     *Key
+	purpose Purpose
+	ref     BlobRef
+}
+
+func (r *blobRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
+	wk, err := r.purpose.wrapKey(r.key)
+	if err != nil {
+		return nil, err
+	}
+	nonce := randomBytes(nonceLen)
+	body := mustAEAD(wk).Seal(nonce, nonce, fileKey, blobAD(r.purpose, r.ref, r.key.gen))
+	args := []string{stanzaVersion, r.purpose.String(), strconv.FormatUint(uint64(r.key.gen), 10)}
+	return []*age.Stanza{{Type: stanzaType, Args: args, Body: body}}, nil
+}
+
+// blobIdentity unwraps the file key of one expected blob.
+type blobIdentity struct {
+	keys    *KeySet
+	purpose Purpose
+	ref     BlobRef
+}
+
+func (id *blobIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	if len(stanzas) != 1 {
+		return nil, ErrIntegrity
+	}
+	s := stanzas[0]
+	if s.Type != stanzaType || len(s.Args) != 3 || s.Args[0] != stanzaVersion ||
+		s.Args[1] != id.purpose.String() || len(s.Body) != stanzaBodyLen {
+		return nil, ErrIntegrity
+	}
+	gen, err := strconv.ParseUint(s.Args[2], 10, 32)
+	if err != nil || strconv.FormatUint(gen, 10) != s.Args[2] {
+		return nil, ErrIntegrity
+	}
+	k := id.keys.Gen(uint32(gen))
+	if k == nil {
+		return nil, ErrIntegrity
+	}
+	wk, err := id.purpose.wrapKey(k)
+	if err != nil {
+		return nil, ErrIntegrity
+	}
+	fileKey, err := mustAEAD(wk).Open(nil, s.Body[:nonceLen], s.Body[nonceLen:], blobAD(id.purpose, id.ref, k.gen))
+	if err != nil {
+		return nil, ErrIntegrity
+	}
+	return fileKey, nil
+}
+
+// paddedBlobLen is the plaintext length of a sealed blob: the metadata frame
+// and content, padded with Padmé and never below pad.MinLen.
+func paddedBlobLen(metaLen int, size int64) int64 {
+	return pad.Padme(max(4+int64(metaLen)+size, pad.MinLen))
+}
+
+func encodeMeta(m Meta) ([]byte, error) {
+	if m.Size < 0 {
+		return nil, fmt.Errorf("seal: negative blob size %d", m.Size)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxMetaLen {
+		return nil, fmt.Errorf("seal: blob metadata is %d bytes, over the %d limit", len(b), MaxMetaLen)
+	}
+	return b, nil
+}
