@@ -1,0 +1,51 @@
+# Hearth. `make run` starts the server on its embedded default; `make test`
+# runs every test, natively (with -race) and under WebAssembly in Node.
+# Targets install what they need on a fresh Debian machine.
+
+GO       ?= go
+GOROOT   := $(shell $(GO) env GOROOT)
+# go test under GOOS=js finds go_js_wasm_exec (and through it Node) on PATH.
+export PATH := $(PATH):$(GOROOT)/lib/wasm
+
+# Packages that must build and pass under GOOS=js GOARCH=wasm.
+WASM_PKGS := ./spec/... ./crypto/...
+
+.PHONY: all build test test-native test-wasm fuzz bench run deps node vet
+
+all: build
+
+deps:
+	$(GO) mod download
+
+# Node runs the WebAssembly tests; install it from Debian when missing.
+node:
+	@command -v node >/dev/null 2>&1 || { \
+	  echo "installing nodejs (for the WebAssembly tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; }
+
+build: deps
+	$(GO) build ./...
+
+vet: deps
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+
+test: test-native test-wasm
+
+test-native: vet
+	$(GO) test -race -count=1 ./...
+
+test-wasm: deps node
+	GOOS=js GOARCH=wasm $(GO) test -count=1 $(WASM_PKGS)
+
+# A short fuzzing pass over every parser of untrusted input (FUZZTIME each).
+FUZZTIME ?= 20s
+fuzz: deps
+	scripts/fuzz.sh $(FUZZTIME)
+
+# Benchmarks, native and WebAssembly; figures go to BENCHMARKS.md by hand.
+bench: deps node
+	scripts/bench.sh
+
+run:
+	@echo "hearthd: not yet (the server lands with issue 3)"
