@@ -53,9 +53,8 @@ func (rk *RecoveryKey) String() string {
 // ParseRecoveryKey decodes a recovery key as String prints it. Case, spaces
 // and dashes do not matter.
 func ParseRecoveryKey(s string) (*RecoveryKey, error) {
-	s = strings.ToUpper(s)
-	s = strings.TrimPrefix(strings.TrimSpace(s), recoveryPrefix)
-	s = strings.NewReplacer("-", "", " ", "", "\n", "", "\t", "").Replace(s)
+	s = strings.NewReplacer("-", "", " ", "", "\n", "", "\r", "", "\t", "").Replace(strings.ToUpper(s))
+	s = strings.TrimPrefix(s, strings.TrimSuffix(recoveryPrefix, "-"))
 	b, err := recoveryEncoding.DecodeString(s)
 	if err != nil || len(b) != 34 || !hmac.Equal(b[32:], recoveryChecksum(b[:32])) || format.IsZero(b[:32]) {
 		return nil, ErrBadRecoveryKey
