@@ -276,4 +276,3 @@ func (kr *Keyring) SealWithRecoveryKey(rk *RecoveryKey, rev uint64) ([]byte, err
 func OpenWithRecoveryKey(sealed []byte, rk *RecoveryKey, user string, rev uint64) (*Keyring, error) {
 	return open(sealed, slotRecovery, rk[:], user, rev)
 }
-

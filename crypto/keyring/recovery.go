@@ -56,6 +56,11 @@ func ParseRecoveryKey(s string) (*RecoveryKey, error) {
 	s = strings.NewReplacer("-", "", " ", "", "\n", "", "\r", "", "\t", "").Replace(strings.ToUpper(s))
 	s = strings.TrimPrefix(s, strings.TrimSuffix(recoveryPrefix, "-"))
 	b, err := recoveryEncoding.DecodeString(s)
+	// The last character carries three unused bits: only the canonical
+	// encoding is accepted, so every typo changes the key or the checksum.
+	if err == nil && recoveryEncoding.EncodeToString(b) != s {
+		err = ErrBadRecoveryKey
+	}
 	if err != nil || len(b) != 34 || !hmac.Equal(b[32:], recoveryChecksum(b[:32])) || format.IsZero(b[:32]) {
 		return nil, ErrBadRecoveryKey
 	}
