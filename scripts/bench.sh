@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs the crypto benchmarks (issue 2) natively and under WebAssembly in Node,
+# three counts each, writes the raw outputs to bench-out/native.txt and
+# bench-out/wasm.txt and, when benchstat is available (it is installed with
+# go install if missing), prints its summaries (medians). The figures are
+# copied into BENCHMARKS.md by hand.
+#
+#   scripts/bench.sh            (or: make bench)
+#
+# About two minutes on a 2-core machine. BENCH_COUNT overrides the count.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+COUNT=${BENCH_COUNT:-3}
+PKGS=./crypto/...
+OUT=bench-out
+# Benchmarks whose single iteration takes a large fraction of a second in
+# WebAssembly: a fixed iteration count keeps the wasm run short.
+HEAVY='Blob64MiB|Open10000Documents|DeriveDefault'
+
+# A GOOS or GOARCH from the caller's environment would turn the native run
+# into something else.
+unset GOOS GOARCH
+# go test under GOOS=js finds go_js_wasm_exec (and through it Node) on PATH.
+PATH=$PATH:$("$GO" env GOROOT)/lib/wasm
+export PATH
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "bench.sh: node is needed for the WebAssembly benchmarks (make node installs it)" >&2
+  exit 1
+fi
+
+mkdir -p "$OUT"
+start=$(date +%s)
+
+echo "== machine"
+echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "cores:   $(nproc)"
+echo "cpu:     $(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || echo unknown)"
+echo "go:      $("$GO" version)"
+echo "node:    $(node --version)"
+echo "kernel:  $(uname -sr)"
+echo
+
+echo "== native: go test -run '^\$' -bench . -benchmem -count $COUNT $PKGS"
+"$GO" test -run '^$' -bench . -benchmem -count "$COUNT" "$PKGS" | tee "$OUT/native.txt"
+echo
+
+echo "== wasm (1/2): GOOS=js GOARCH=wasm go test -run '^\$' -bench . -skip '$HEAVY' -benchmem -count $COUNT $PKGS"
+GOOS=js GOARCH=wasm "$GO" test -run '^$' -bench . -skip "$HEAVY" -benchmem -count "$COUNT" "$PKGS" | tee "$OUT/wasm.txt"
+echo
+echo "== wasm (2/2): GOOS=js GOARCH=wasm go test -run '^\$' -bench '$HEAVY' -benchtime=3x -benchmem -count $COUNT $PKGS"
+GOOS=js GOARCH=wasm "$GO" test -run '^$' -bench "$HEAVY" -benchtime=3x -benchmem -count "$COUNT" "$PKGS" | tee -a "$OUT/wasm.txt"
+echo
+
+# benchstat: on PATH, in GOBIN or GOPATH/bin, or installed there now.
+bindir=$("$GO" env GOBIN)
+[ -n "$bindir" ] || bindir=$("$GO" env GOPATH)/bin
+benchstat=$(command -v benchstat || true)
+if [ -z "$benchstat" ] && [ -x "$bindir/benchstat" ]; then
+  benchstat=$bindir/benchstat
+fi
+if [ -z "$benchstat" ]; then
+  echo "== installing benchstat into $bindir"
+  if "$GO" install golang.org/x/perf/cmd/benchstat@latest; then
+    benchstat=$bindir/benchstat
+  else
+    echo "bench.sh: could not install benchstat; raw results are in $OUT/" >&2
+  fi
+fi
+if [ -n "$benchstat" ]; then
+  echo "== benchstat: native (medians of $COUNT)"
+  "$benchstat" "$OUT/native.txt"
+  echo
+  echo "== benchstat: wasm (medians of $COUNT)"
+  "$benchstat" "$OUT/wasm.txt"
+  echo
+fi
+
+echo "== done in $(( $(date +%s) - start )) s; raw results in $OUT/native.txt and $OUT/wasm.txt"
