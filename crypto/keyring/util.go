@@ -8,9 +8,14 @@ import (
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
-// randRead fills b from the system's random source.
+// randReader is the source of nonces and recovery keys. Tests in this
+// package replace it to reproduce the test vectors byte for byte; nothing
+// else may.
+var randReader io.Reader = rand.Reader
+
+// randRead fills b from randReader.
 func randRead(b []byte) {
-	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+	if _, err := io.ReadFull(randReader, b); err != nil {
 		panic("keyring: random source failed: " + err.Error())
 	}
 }
