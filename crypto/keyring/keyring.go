@@ -244,7 +244,7 @@ func open(sealed []byte, s slot, secret []byte, user string, rev uint64) (*Keyri
 		return nil, ErrIntegrity
 	}
 	defer clear(padded)
-	js, err := pad.Unpad(padded)
+	js, err := pad.UnpadExact(padded)
 	if err != nil {
 		return nil, ErrIntegrity
 	}

@@ -14,7 +14,7 @@ import (
 // MinLen is the smallest padded length of a document plaintext.
 const MinLen = 256
 
-// Padme returns the Padmé length for n: n rounded up so that only the top
+// Padme returns, for 0 <= n <= 2^62, the Padmé length for n: n rounded up so that only the top
 // floor(log2(floor(log2 n)))+1 bits of the result may be non-zero.
 func Padme(n int64) int64 {
 	if n < 2 {
@@ -47,7 +47,8 @@ func Pad(b []byte) []byte {
 var ErrBadPadding = errors.New("pad: malformed padding")
 
 // Unpad strips the zeros and the end marker that Pad appended. It returns a
-// subslice of p.
+// subslice of p. It accepts any amount of padding; readers of a sealed
+// format use UnpadExact.
 func Unpad(p []byte) ([]byte, error) {
 	i := len(p) - 1
 	for i >= 0 && p[i] == 0 {
@@ -57,4 +58,14 @@ func Unpad(p []byte) ([]byte, error) {
 		return nil, ErrBadPadding
 	}
 	return p[:i], nil
+}
+
+// UnpadExact is Unpad that also requires p to be exactly Len of the content:
+// a writer that padded less would leak the length, so it is refused.
+func UnpadExact(p []byte) ([]byte, error) {
+	m, err := Unpad(p)
+	if err != nil || len(p) != Len(len(m)) {
+		return nil, ErrBadPadding
+	}
+	return m, nil
 }

@@ -67,6 +67,10 @@ type Meta struct {
 // MaxMetaLen bounds the encoded metadata of a blob.
 const MaxMetaLen = 64 << 10
 
+// MaxBlobSize bounds a blob's content length (2^56 bytes, 64 PiB), far
+// beyond any real file and far from overflowing the length arithmetic.
+const MaxBlobSize = 1 << 56
+
 // ErrSizeMismatch is returned by a blob writer given more or fewer content
 // bytes than Meta.Size announced.
 var ErrSizeMismatch = errors.New("seal: blob content length differs from its metadata size")
@@ -144,9 +148,25 @@ func paddedBlobLen(metaLen int, size int64) int64 {
 	return pad.Padme(max(4+int64(metaLen)+size, pad.MinLen))
 }
 
+// decodeMeta parses sealed metadata; "size" is required.
+func decodeMeta(b []byte) (Meta, error) {
+	var m struct {
+		Meta
+		Size *int64 `json:"size"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Meta{}, err
+	}
+	if m.Size == nil || *m.Size < 0 || *m.Size > MaxBlobSize {
+		return Meta{}, errors.New("seal: bad blob size")
+	}
+	m.Meta.Size = *m.Size
+	return m.Meta, nil
+}
+
 func encodeMeta(m Meta) ([]byte, error) {
-	if m.Size < 0 {
-		return nil, fmt.Errorf("seal: negative blob size %d", m.Size)
+	if m.Size < 0 || m.Size > MaxBlobSize {
+		return nil, fmt.Errorf("seal: blob size %d out of range", m.Size)
 	}
 	b, err := json.Marshal(m)
 	if err != nil {

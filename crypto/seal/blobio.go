@@ -2,7 +2,6 @@ package seal
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"io"
 
@@ -152,8 +151,8 @@ func OpenBlob(src io.Reader, keys *KeySet, p Purpose, ref BlobRef) (*BlobReader,
 	if _, err := io.ReadFull(r, mb); err != nil {
 		return nil, ErrIntegrity
 	}
-	var meta Meta
-	if err := json.Unmarshal(mb, &meta); err != nil || meta.Size < 0 || meta.Size > 1<<56 {
+	meta, err := decodeMeta(mb)
+	if err != nil {
 		return nil, ErrIntegrity
 	}
 	return &BlobReader{

@@ -147,7 +147,7 @@ func openRecord(kind recordKind, keys *KeySet, ref Ref, sealed []byte) (*Documen
 	if err != nil {
 		return nil, ErrIntegrity
 	}
-	content, err := pad.Unpad(padded)
+	content, err := pad.UnpadExact(padded)
 	if err != nil {
 		return nil, ErrIntegrity
 	}

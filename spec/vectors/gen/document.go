@@ -182,6 +182,8 @@ func genDocument() any {
 	auth("rev2_zero_prev", "Revision 2 with a zero prev.", 0x01, 2, zero[:], content)
 	auth("padding_none", "A plaintext of 256 zero bytes: no 0x80 marker.", 0x01, 1, zero[:], make([]byte, 256))
 	auth("padding_nonzero", "A plaintext whose marker is followed by a non-zero byte.", 0x01, 1, zero[:], append([]byte(`"x"`+"\x80\x01"), make([]byte, 251)...))
+	auth("padding_short", "Content, the 0x80 marker and no zeros: well formed but shorter than PadLen, which would leak the length.", 0x01, 1, zero[:], []byte(`"x"`+"\x80"))
+	auth("padding_long", "Content padded to 512 bytes where PadLen is 256.", 0x01, 1, zero[:], append([]byte(`"x"`+"\x80"), make([]byte, 508)...))
 	auth("padding_empty_plaintext", "An empty plaintext: the sealed document is 77 bytes.", 0x01, 1, zero[:], nil)
 	s.bad("manifest_key", "A document sealed with the manifest key and context.", one, notes, "auth", 1,
 		sealRecord(manifestKind, key1, 1, 0x01, notes, "auth", 1, zero[:], nonce, content))
