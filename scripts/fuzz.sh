@@ -6,6 +6,6 @@ t=${1:-20s}
 for pkg in $(go list ./crypto/... ./spec/...); do
   for f in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
     echo "== $pkg $f ($t)"
-    go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg"
+    go test -run "^$" -fuzz "^$f\$" -fuzztime "$t" -fuzzminimizetime 5s "$pkg"
   done
 done
