@@ -61,7 +61,7 @@ func BenchmarkOpenGrant(b *testing.B) {
 	for _, d := range kr.Doctypes() {
 		scopes = append(scopes, keyring.Scope{Doctype: d, Verbs: []string{keyring.VerbRead, keyring.VerbWrite}})
 	}
-	sealed, err := kr.Grant(app.Recipient(), scopes)
+	sealed, err := kr.Grant(app.Recipient(), scopes, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func BenchmarkOpenGrant(b *testing.B) {
 	b.SetBytes(int64(len(sealed)))
 	b.ReportAllocs()
 	for b.Loop() {
-		g, err := keyring.OpenGrant(sealed, app, signer, benchUser)
+		g, err := keyring.OpenGrant(sealed, app, signer, benchUser, nil)
 		if err != nil || len(g.Doctypes) != 2 {
 			b.Fatalf("open grant: %v", err)
 		}

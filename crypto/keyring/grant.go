@@ -35,8 +35,9 @@ type Scope struct {
 // by the user (§4.5).
 type Grant struct {
 	User     string
-	Grantee  string // the grantee's age recipient, "age1..."
-	Issued   time.Time
+	Grantee  string    // the grantee's age recipient, "age1..."
+	Rev      uint64    // grows with every grant the user issues to this grantee
+	Issued   time.Time // informational: the issuer's clock
 	Doctypes map[string]*GrantedDoctype
 }
 
@@ -54,6 +55,7 @@ const MaxGrantSize = 1 << 20
 type grantPayload struct {
 	User     string                      `json:"user"`
 	Grantee  string                      `json:"grantee"`
+	Rev      uint64                      `json:"rev"`
 	Issued   int64                       `json:"issued"`
 	Doctypes map[string]grantDoctypeJSON `json:"doctypes"`
 }
@@ -76,11 +78,15 @@ func checkVerbs(verbs []string) error {
 }
 
 // Grant seals, for the grantee's X25519 recipient, every generation of the
-// keys of the scoped doctypes, signed with the user's signing key. The
-// grantee must already be authenticated (an app's recipient reaches Home
-// from the app itself, never from the host).
-func (kr *Keyring) Grant(grantee *age.X25519Recipient, scopes []Scope) ([]byte, error) {
-	p := grantPayload{User: kr.user, Grantee: grantee.String(), Issued: time.Now().Unix(), Doctypes: map[string]grantDoctypeJSON{}}
+// keys of the scoped doctypes, signed with the user's signing key. rev must
+// be greater than that of any earlier grant to this grantee (the keyring's
+// revision serves). The grantee must already be authenticated (an app's
+// recipient reaches Home from the app itself, never from the host).
+func (kr *Keyring) Grant(grantee *age.X25519Recipient, scopes []Scope, rev uint64) ([]byte, error) {
+	if rev == 0 {
+		return nil, fmt.Errorf("keyring: grant revision 0")
+	}
+	p := grantPayload{User: kr.user, Grantee: grantee.String(), Rev: rev, Issued: time.Now().Unix(), Doctypes: map[string]grantDoctypeJSON{}}
 	for _, s := range scopes {
 		ks := kr.doctypes[s.Doctype]
 		if ks == nil {
@@ -133,8 +139,11 @@ func CheckSigningKey(pub ed25519.PublicKey) error {
 // OpenGrant decrypts a grant with the grantee's identity and checks that
 // user signed it with signer, a key the grantee pinned when it was installed
 // (never one the host supplied), and that it was made for this identity.
-// Any failure returns ErrIntegrity.
-func OpenGrant(sealed []byte, id *age.X25519Identity, signer ed25519.PublicKey, user string) (*Grant, error) {
+// last is the grant the grantee opened before, or nil: a grant with a lower
+// revision, or with an older current key generation for a doctype both
+// cover, is a replay, which would make the grantee seal with a key a revoked
+// app holds. Any failure returns ErrIntegrity.
+func OpenGrant(sealed []byte, id *age.X25519Identity, signer ed25519.PublicKey, user string, last *Grant) (*Grant, error) {
 	if err := CheckSigningKey(signer); err != nil {
 		return nil, err
 	}
@@ -157,16 +166,22 @@ func OpenGrant(sealed []byte, id *age.X25519Identity, signer ed25519.PublicKey, 
 		return nil, ErrIntegrity
 	}
 	var p grantPayload
-	if err := strictUnmarshal(js, &p); err != nil || p.User != user || p.Grantee != id.Recipient().String() {
+	if err := strictUnmarshal(js, &p); err != nil || p.User != user || p.Grantee != id.Recipient().String() || p.Rev == 0 {
 		return nil, ErrIntegrity
 	}
-	g := &Grant{User: p.User, Grantee: p.Grantee, Issued: time.Unix(p.Issued, 0), Doctypes: map[string]*GrantedDoctype{}}
+	if last != nil && p.Rev < last.Rev {
+		return nil, ErrIntegrity
+	}
+	g := &Grant{User: p.User, Grantee: p.Grantee, Rev: p.Rev, Issued: time.Unix(p.Issued, 0), Doctypes: map[string]*GrantedDoctype{}}
 	for d, gd := range p.Doctypes {
 		if wire.CheckDoctype(d) != nil || checkVerbs(gd.Verbs) != nil {
 			return nil, ErrIntegrity
 		}
 		ks, err := decodeKeys(gd.Keys)
 		if err != nil {
+			return nil, ErrIntegrity
+		}
+		if last != nil && last.Doctypes[d] != nil && ks.Current().Gen() < last.Doctypes[d].Keys.Current().Gen() {
 			return nil, ErrIntegrity
 		}
 		g.Doctypes[d] = &GrantedDoctype{Verbs: gd.Verbs, Keys: ks}

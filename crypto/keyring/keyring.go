@@ -84,7 +84,9 @@ func (kr *Keyring) AddDoctype(doctype string) (*seal.KeySet, error) {
 		return nil, ErrDoctypeExists
 	}
 	s := &seal.KeySet{}
-	s.Rotate()
+	if _, err := s.Rotate(); err != nil {
+		return nil, err
+	}
 	kr.doctypes[doctype] = s
 	return s, nil
 }
@@ -212,6 +214,9 @@ func keyringAD(user string, rev uint64, header []byte) []byte {
 }
 
 func (kr *Keyring) seal(s slot, secret []byte, rev uint64) ([]byte, error) {
+	if err := wire.CheckUser(kr.user); err != nil {
+		return nil, err
+	}
 	if len(secret) != format.KeySize || format.IsZero(secret) {
 		return nil, seal.ErrWeakKey
 	}
@@ -235,7 +240,7 @@ func open(sealed []byte, s slot, secret []byte, user string, rev uint64) (*Keyri
 	if len(secret) != format.KeySize || format.IsZero(secret) {
 		return nil, seal.ErrWeakKey
 	}
-	if len(sealed) < keyringHeaderLen+nonceLen+chacha20poly1305.Overhead || sealed[0] != Version || slot(sealed[1]) != s {
+	if wire.CheckUser(user) != nil || len(sealed) < keyringHeaderLen+nonceLen+chacha20poly1305.Overhead || sealed[0] != Version || slot(sealed[1]) != s {
 		return nil, ErrIntegrity
 	}
 	aead, _ := chacha20poly1305.NewX(format.Subkey(secret, s.info()))

@@ -28,6 +28,15 @@ func newKeyring(t testing.TB) *keyring.Keyring {
 	return kr
 }
 
+func mustRotate(t testing.TB, ks *seal.KeySet) *seal.Key {
+	t.Helper()
+	k, err := ks.Rotate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 func masterKey(b byte) *[32]byte {
 	var k [32]byte
 	for i := range k {
@@ -51,7 +60,7 @@ func sameKeys(t *testing.T, a, b *seal.KeySet) {
 
 func TestKeyringRoundTrip(t *testing.T) {
 	kr := newKeyring(t)
-	kr.Keys(notes).Rotate()
+	mustRotate(t, kr.Keys(notes))
 	if _, err := kr.AddDoctype(notes); !errors.Is(err, keyring.ErrDoctypeExists) {
 		t.Fatalf("AddDoctype twice: %v", err)
 	}
@@ -118,11 +127,11 @@ func TestRecoveryKeyTypos(t *testing.T) {
 func TestGrantRoundTrip(t *testing.T) {
 	kr := newKeyring(t)
 	app, _ := age.GenerateX25519Identity()
-	sealed, err := kr.Grant(app.Recipient(), []keyring.Scope{{Doctype: notes, Verbs: []string{"read", "write"}}})
+	sealed, err := kr.Grant(app.Recipient(), []keyring.Scope{{Doctype: notes, Verbs: []string{"read", "write"}}}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := keyring.OpenGrant(sealed, app, kr.SigningKey(), "alice")
+	g, err := keyring.OpenGrant(sealed, app, kr.SigningKey(), "alice", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +149,7 @@ func TestGrantRoundTrip(t *testing.T) {
 		{{Doctype: notes, Verbs: []string{"read", "read"}}},
 		{{Doctype: notes, Verbs: []string{"read"}}, {Doctype: notes, Verbs: []string{"write"}}},
 	} {
-		if _, err := kr.Grant(app.Recipient(), bad); err == nil {
+		if _, err := kr.Grant(app.Recipient(), bad, 1); err == nil {
 			t.Errorf("grant %v accepted", bad)
 		}
 	}

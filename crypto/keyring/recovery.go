@@ -21,6 +21,8 @@ var ErrBadRecoveryKey = errors.New("not a valid Hearth recovery key (check it fo
 
 const recoveryPrefix = "HEARTH-"
 
+const recoveryChars = 55 // base32 characters of key and checksum
+
 var recoveryEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // NewRecoveryKey returns a fresh random recovery key.
@@ -54,7 +56,9 @@ func (rk *RecoveryKey) String() string {
 // and dashes do not matter.
 func ParseRecoveryKey(s string) (*RecoveryKey, error) {
 	s = strings.NewReplacer("-", "", " ", "", "\n", "", "\r", "", "\t", "").Replace(strings.ToUpper(s))
-	s = strings.TrimPrefix(s, strings.TrimSuffix(recoveryPrefix, "-"))
+	if prefix := strings.TrimSuffix(recoveryPrefix, "-"); len(s) == len(prefix)+recoveryChars {
+		s = strings.TrimPrefix(s, prefix)
+	}
 	b, err := recoveryEncoding.DecodeString(s)
 	// The last character carries three unused bits: only the canonical
 	// encoding is accepted, so every typo changes the key or the checksum.

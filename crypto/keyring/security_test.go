@@ -26,7 +26,7 @@ func TestSecurity01WrappedKeysAuthenticated(t *testing.T) {
 	app, _ := age.GenerateX25519Identity()
 	pw, _ := kr.SealWithMasterKey(mk, 3)
 	rc, _ := kr.SealWithRecoveryKey(rk, 3)
-	gr, err := kr.Grant(app.Recipient(), []keyring.Scope{{Doctype: notes, Verbs: []string{"read"}}})
+	gr, err := kr.Grant(app.Recipient(), []keyring.Scope{{Doctype: notes, Verbs: []string{"read"}}}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestSecurity01WrappedKeysAuthenticated(t *testing.T) {
 	}{
 		"password copy": {pw, func(b []byte) error { _, err := keyring.OpenWithMasterKey(b, mk, "alice", 3); return err }},
 		"recovery copy": {rc, func(b []byte) error { _, err := keyring.OpenWithRecoveryKey(b, rk, "alice", 3); return err }},
-		"grant":         {gr, func(b []byte) error { _, err := keyring.OpenGrant(b, app, kr.SigningKey(), "alice"); return err }},
+		"grant":         {gr, func(b []byte) error { _, err := keyring.OpenGrant(b, app, kr.SigningKey(), "alice", nil); return err }},
 	}
 	for name, c := range opens {
 		if err := c.open(c.sealed); err != nil {
@@ -83,8 +83,8 @@ func TestSecurity02NoDeterministicWrapping(t *testing.T) {
 	}
 	app, _ := age.GenerateX25519Identity()
 	scopes := []keyring.Scope{{Doctype: notes, Verbs: []string{"read"}}}
-	g1, _ := kr.Grant(app.Recipient(), scopes)
-	g2, _ := kr.Grant(app.Recipient(), scopes)
+	g1, _ := kr.Grant(app.Recipient(), scopes, 1)
+	g2, _ := kr.Grant(app.Recipient(), scopes, 1)
 	if bytes.Equal(g1, g2) {
 		t.Fatal("grant sealed twice gives equal bytes")
 	}
@@ -128,7 +128,7 @@ func TestSecurity03DegenerateKeysRejected(t *testing.T) {
 			continue // refused at parse: fine
 		}
 		tried++
-		if _, err := kr.Grant(r, scopes); err == nil {
+		if _, err := kr.Grant(r, scopes, 1); err == nil {
 			t.Errorf("grant sealed to low-order point %s", h)
 		}
 	}
@@ -136,10 +136,10 @@ func TestSecurity03DegenerateKeysRejected(t *testing.T) {
 		t.Error("no low-order recipient reached Grant: the test proves nothing")
 	}
 	app, _ := age.GenerateX25519Identity()
-	g, _ := kr.Grant(app.Recipient(), scopes)
+	g, _ := kr.Grant(app.Recipient(), scopes, 1)
 	for _, h := range smallOrderEd25519 {
 		pub, _ := hex.DecodeString(h)
-		if _, err := keyring.OpenGrant(g, app, ed25519.PublicKey(pub), "alice"); !errors.Is(err, seal.ErrWeakKey) {
+		if _, err := keyring.OpenGrant(g, app, ed25519.PublicKey(pub), "alice", nil); !errors.Is(err, seal.ErrWeakKey) {
 			t.Errorf("small-order signer %s: %v", h, err)
 		}
 	}
@@ -169,21 +169,21 @@ func TestSecurity04UnauthenticatedGrantRefused(t *testing.T) {
 	// The host builds a whole keyring of its own and grants from it.
 	host, _ := keyring.New("alice")
 	host.AddDoctype(notes)
-	forged, _ := host.Grant(app.Recipient(), scopes)
-	if _, err := keyring.OpenGrant(forged, app, alice.SigningKey(), "alice"); err != keyring.ErrIntegrity {
+	forged, _ := host.Grant(app.Recipient(), scopes, 1)
+	if _, err := keyring.OpenGrant(forged, app, alice.SigningKey(), "alice", nil); err != keyring.ErrIntegrity {
 		t.Errorf("host-made grant: %v", err)
 	}
 	// A genuine grant for another app, or another user's grant, is refused.
 	other, _ := age.GenerateX25519Identity()
-	forOther, _ := alice.Grant(other.Recipient(), scopes)
-	if _, err := keyring.OpenGrant(forOther, app, alice.SigningKey(), "alice"); err != keyring.ErrIntegrity {
+	forOther, _ := alice.Grant(other.Recipient(), scopes, 1)
+	if _, err := keyring.OpenGrant(forOther, app, alice.SigningKey(), "alice", nil); err != keyring.ErrIntegrity {
 		t.Errorf("grant for another app: %v", err)
 	}
-	genuine, _ := alice.Grant(app.Recipient(), scopes)
-	if _, err := keyring.OpenGrant(genuine, app, alice.SigningKey(), "bob"); err != keyring.ErrIntegrity {
+	genuine, _ := alice.Grant(app.Recipient(), scopes, 1)
+	if _, err := keyring.OpenGrant(genuine, app, alice.SigningKey(), "bob", nil); err != keyring.ErrIntegrity {
 		t.Errorf("grant for another user: %v", err)
 	}
-	if _, err := keyring.OpenGrant(genuine, app, alice.SigningKey(), "alice"); err != nil {
+	if _, err := keyring.OpenGrant(genuine, app, alice.SigningKey(), "alice", nil); err != nil {
 		t.Errorf("genuine grant: %v", err)
 	}
 }

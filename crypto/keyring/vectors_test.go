@@ -250,6 +250,7 @@ type grantVector struct {
 	Expected *struct {
 		User     string `json:"user"`
 		Grantee  string `json:"grantee"`
+		Rev      uint64 `json:"rev"`
 		Issued   int64  `json:"issued"`
 		Doctypes map[string]struct {
 			Verbs []string    `json:"verbs"`
@@ -278,7 +279,7 @@ func (v *grantVector) open(t testing.TB, sealed []byte) (*Grant, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return OpenGrant(sealed, id, ed25519.PublicKey(unhex(t, v.Signer)), v.User)
+	return OpenGrant(sealed, id, ed25519.PublicKey(unhex(t, v.Signer)), v.User, nil)
 }
 
 func TestGrantVectors(t *testing.T) {
@@ -300,7 +301,7 @@ func TestGrantVectors(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := v.Expected
-			if g.User != e.User || g.Grantee != e.Grantee || g.Issued.Unix() != e.Issued || len(g.Doctypes) != len(e.Doctypes) {
+			if g.User != e.User || g.Grantee != e.Grantee || g.Rev != e.Rev || g.Issued.Unix() != e.Issued || len(g.Doctypes) != len(e.Doctypes) {
 				t.Fatalf("opened %+v", g)
 			}
 			for d, want := range e.Doctypes {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"filippo.io/age"
 
@@ -148,6 +151,36 @@ func paddedBlobLen(metaLen int, size int64) int64 {
 	return pad.Padme(max(4+int64(metaLen)+size, pad.MinLen))
 }
 
+// MaxNameLen bounds a blob's file name in bytes.
+const MaxNameLen = 255
+
+// checkMeta refuses metadata a reader could be hurt by: a name that is not a
+// plain file name (path separators, "." or "..", control characters,
+// invalid UTF-8, over 255 bytes) or a type that is not printable ASCII.
+func checkMeta(m Meta) error {
+	if m.Size < 0 || m.Size > MaxBlobSize {
+		return fmt.Errorf("seal: blob size %d out of range", m.Size)
+	}
+	n := m.Name
+	if len(n) > MaxNameLen || !utf8.ValidString(n) || n == "." || n == ".." || strings.ContainsAny(n, "/\\") {
+		return fmt.Errorf("seal: %q is not a plain file name", n)
+	}
+	for _, r := range n {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("seal: file name with a control character")
+		}
+	}
+	if len(m.Type) > MaxNameLen {
+		return fmt.Errorf("seal: media type too long")
+	}
+	for i := 0; i < len(m.Type); i++ {
+		if m.Type[i] < 0x20 || m.Type[i] > 0x7e {
+			return fmt.Errorf("seal: media type is not printable ASCII")
+		}
+	}
+	return nil
+}
+
 // decodeMeta parses sealed metadata; "size" is required.
 func decodeMeta(b []byte) (Meta, error) {
 	var m struct {
@@ -157,16 +190,16 @@ func decodeMeta(b []byte) (Meta, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return Meta{}, err
 	}
-	if m.Size == nil || *m.Size < 0 || *m.Size > MaxBlobSize {
-		return Meta{}, errors.New("seal: bad blob size")
+	if m.Size == nil {
+		return Meta{}, errors.New("seal: blob metadata without a size")
 	}
 	m.Meta.Size = *m.Size
-	return m.Meta, nil
+	return m.Meta, checkMeta(m.Meta)
 }
 
 func encodeMeta(m Meta) ([]byte, error) {
-	if m.Size < 0 || m.Size > MaxBlobSize {
-		return nil, fmt.Errorf("seal: blob size %d out of range", m.Size)
+	if err := checkMeta(m); err != nil {
+		return nil, err
 	}
 	b, err := json.Marshal(m)
 	if err != nil {

@@ -63,6 +63,20 @@ type Document struct {
 	Content []byte // empty for a tombstone
 }
 
+// CheckSuccessor reports whether next may follow prev, the revision of the
+// same document that the caller opened from sealed bytes prevSealed: the
+// revision numbers are consecutive, next names prevSealed's digest, and next
+// is sealed with a key generation no older than prev's. Otherwise it returns
+// ErrIntegrity: the host forked or rewrote the document's history, or
+// someone holding a retired key (a revoked app) wrote it.
+func CheckSuccessor(prev *Document, prevSealed []byte, next *Document) error {
+	if prev.Doctype != next.Doctype || prev.ID != next.ID || next.Rev != prev.Rev+1 ||
+		next.Prev != DigestOf(prevSealed) || next.Gen < prev.Gen {
+		return ErrIntegrity
+	}
+	return nil
+}
+
 // Deleted reports whether the revision is a tombstone.
 func (d *Document) Deleted() bool { return len(d.Content) == 0 }
 

@@ -1,7 +1,9 @@
 package seal
 
 import (
+	"cmp"
 	"crypto/cipher"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -90,9 +92,11 @@ func NewKeySet(keys ...*Key) (*KeySet, error) {
 	return s, nil
 }
 
+func byGen(a *Key, g uint32) int { return cmp.Compare(a.gen, g) }
+
 // Add adds k to the set. It fails if the set has a key of k's generation.
 func (s *KeySet) Add(k *Key) error {
-	i, found := slices.BinarySearchFunc(s.keys, k.gen, func(a *Key, g uint32) int { return int(int64(a.gen) - int64(g)) })
+	i, found := slices.BinarySearchFunc(s.keys, k.gen, byGen)
 	if found {
 		return fmt.Errorf("seal: duplicate key generation %d", k.gen)
 	}
@@ -113,7 +117,7 @@ func (s *KeySet) Gen(g uint32) *Key {
 	if s == nil {
 		return nil
 	}
-	i, found := slices.BinarySearchFunc(s.keys, g, func(a *Key, g uint32) int { return int(int64(a.gen) - int64(g)) })
+	i, found := slices.BinarySearchFunc(s.keys, g, byGen)
 	if !found {
 		return nil
 	}
@@ -123,14 +127,33 @@ func (s *KeySet) Gen(g uint32) *Key {
 // All returns the keys, oldest first. The slice is the caller's.
 func (s *KeySet) All() []*Key { return slices.Clone(s.keys) }
 
+// ErrLastGeneration is returned by Rotate when generations are exhausted.
+var ErrLastGeneration = errors.New("seal: no key generation left to rotate to")
+
 // Rotate adds a new random key one generation above the current one and
 // returns it. Items sealed afterwards use it.
-func (s *KeySet) Rotate() *Key {
+func (s *KeySet) Rotate() (*Key, error) {
 	var gen uint32 = 1
 	if c := s.Current(); c != nil {
+		if c.gen == ^uint32(0) {
+			return nil, ErrLastGeneration
+		}
 		gen = c.gen + 1
 	}
 	k := GenerateKey(gen)
 	s.keys = append(s.keys, k)
-	return k
+	return k, nil
+}
+
+// Drop removes generation g, which must not be the current one. Once every
+// item sealed with a retired generation has been sealed again with a newer
+// one, dropping it ends what that key can do: items sealed with it, even by
+// a revoked app that kept it, no longer open (§4.1).
+func (s *KeySet) Drop(g uint32) error {
+	i, found := slices.BinarySearchFunc(s.keys, g, byGen)
+	if !found || i == len(s.keys)-1 {
+		return fmt.Errorf("seal: cannot drop key generation %d", g)
+	}
+	s.keys = slices.Delete(s.keys, i, i+1)
+	return nil
 }

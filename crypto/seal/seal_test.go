@@ -14,7 +14,16 @@ const notes = "io.hearth.notes"
 func keys(t testing.TB) (*seal.KeySet, *seal.Key) {
 	t.Helper()
 	ks := &seal.KeySet{}
-	return ks, ks.Rotate()
+	return ks, mustRotate(t, ks)
+}
+
+func mustRotate(t testing.TB, ks *seal.KeySet) *seal.Key {
+	t.Helper()
+	k, err := ks.Rotate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func TestDocumentRoundTrip(t *testing.T) {
@@ -29,7 +38,7 @@ func TestDocumentRoundTrip(t *testing.T) {
 		t.Fatalf("open = %+v, %v", d, err)
 	}
 	// Revision 2 chains to revision 1, under a rotated key.
-	k2 := ks.Rotate()
+	k2 := mustRotate(t, ks)
 	ref2 := ref
 	ref2.Rev = 2
 	s2, err := seal.SealDocument(k2, ref2, seal.DigestOf(s1), nil)
@@ -141,8 +150,8 @@ func TestKeySet(t *testing.T) {
 	if ks.Current() != nil {
 		t.Fatal("empty set has a current key")
 	}
-	k1 := ks.Rotate()
-	k2 := ks.Rotate()
+	k1 := mustRotate(t, ks)
+	k2 := mustRotate(t, ks)
 	if k1.Gen() != 1 || k2.Gen() != 2 || ks.Current() != k2 || ks.Gen(1) != k1 || ks.Gen(3) != nil {
 		t.Fatal("rotation broke generations")
 	}

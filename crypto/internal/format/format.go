@@ -15,8 +15,12 @@ const KeySize = 32
 
 // AppendString appends s with a two-byte big-endian length prefix (the
 // protocol's lp() encoding). s must be shorter than 65536 bytes; callers
-// validate names before they get here.
+// validate names before they get here; a longer string panics rather than
+// make the encoding ambiguous.
 func AppendString(b []byte, s string) []byte {
+	if len(s) > 0xffff {
+		panic("format: string too long for lp()")
+	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(s)))
 	return append(b, s...)
 }

@@ -15,6 +15,7 @@ type grantDoctype struct {
 type grantExpected struct {
 	User     string                  `json:"user"`
 	Grantee  string                  `json:"grantee"`
+	Rev      uint64                  `json:"rev"`
 	Issued   int64                   `json:"issued"`
 	Doctypes map[string]grantDoctype `json:"doctypes"`
 }
@@ -39,6 +40,7 @@ type grantFile struct {
 type grantJSON struct {
 	User     string                      `json:"user"`
 	Grantee  string                      `json:"grantee"`
+	Rev      uint64                      `json:"rev"`
 	Issued   int64                       `json:"issued"`
 	Doctypes map[string]grantDoctypeJSON `json:"doctypes"`
 }
@@ -50,8 +52,11 @@ type grantDoctypeJSON struct {
 
 const grantMagic = "hearth-grant-v1\n"
 
+// grantRev is the revision the vectors' grants carry.
+const grantRev = 7
+
 func grantPayload(user, grantee string, issued int64, doctypes map[string]grantDoctype) []byte {
-	g := grantJSON{User: user, Grantee: grantee, Issued: issued, Doctypes: map[string]grantDoctypeJSON{}}
+	g := grantJSON{User: user, Grantee: grantee, Rev: grantRev, Issued: issued, Doctypes: map[string]grantDoctypeJSON{}}
 	for d, gd := range doctypes {
 		var keys []keyGenB64
 		for _, k := range gd.Keys {
@@ -92,7 +97,7 @@ func genGrant() any {
 	valid := func(name, comment string, doctypes map[string]grantDoctype) []byte {
 		sealed := seal(app, grantMessage(aliceSign, grantMagic, grantPayload("alice", appRecipient, issued, doctypes)))
 		f.Vectors = append(f.Vectors, grantVector{Name: name, Comment: comment, Identity: ageIdentity(app), Signer: signer, User: "alice",
-			Sealed: b64(sealed), Expected: &grantExpected{"alice", appRecipient, issued, doctypes}})
+			Sealed: b64(sealed), Expected: &grantExpected{"alice", appRecipient, grantRev, issued, doctypes}})
 		return sealed
 	}
 	bad := func(name, comment string, identity []byte, signer, user string, sealed []byte, err string) {
@@ -134,7 +139,9 @@ func genGrant() any {
 		inner(name, comment+" Signed by alice.", grantMessage(aliceSign, grantMagic, []byte(js)))
 	}
 	key := b64(unhex(notesGen1.Key))
-	head := `{"user":"alice","grantee":"` + appRecipient + `","issued":1795000000,"doctypes":`
+	head := `{"user":"alice","grantee":"` + appRecipient + `","rev":7,"issued":1795000000,"doctypes":`
+	raw("rev_zero", "A grant revision of 0.", `{"user":"alice","grantee":"`+appRecipient+`","rev":0,"issued":1795000000,"doctypes":{"io.hearth.notes":{"verbs":["read"],"keys":[{"gen":1,"key":"`+b64(unhex(notesGen1.Key))+`"}]}}}`)
+	raw("rev_missing", "No grant revision.", `{"user":"alice","grantee":"`+appRecipient+`","issued":1795000000,"doctypes":{"io.hearth.notes":{"verbs":["read"],"keys":[{"gen":1,"key":"`+b64(unhex(notesGen1.Key))+`"}]}}}`)
 	raw("unknown_field", "An unknown field in the payload.", head+`{"io.hearth.notes":{"verbs":["read"],"keys":[{"gen":1,"key":"`+key+`"}]}},"admin":true}`)
 	raw("bad_verb", "The verb admin.", head+`{"io.hearth.notes":{"verbs":["admin"],"keys":[{"gen":1,"key":"`+key+`"}]}}}`)
 	raw("duplicate_verb", "read twice.", head+`{"io.hearth.notes":{"verbs":["read","read"],"keys":[{"gen":1,"key":"`+key+`"}]}}}`)
