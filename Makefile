@@ -28,15 +28,20 @@ build: deps
 
 vet: deps
 	$(GO) vet ./...
+	$(GO) vet -tags hearthtest ./...
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
 
 test: test-native test-wasm
 
+# The hearthtest tag compiles in test-only hooks (cheap key derivation);
+# shipped builds never set it.
+TESTTAGS := -tags hearthtest
+
 test-native: vet
-	$(GO) test -race -count=1 ./...
+	$(GO) test $(TESTTAGS) -race -count=1 ./...
 
 test-wasm: deps node
-	GOOS=js GOARCH=wasm $(GO) test -count=1 $(WASM_PKGS)
+	GOOS=js GOARCH=wasm $(GO) test $(TESTTAGS) -count=1 $(WASM_PKGS)
 
 # A short fuzzing pass over every parser of untrusted input (FUZZTIME each).
 FUZZTIME ?= 20s

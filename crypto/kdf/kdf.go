@@ -44,8 +44,9 @@ type Params struct {
 var Default = Params{Alg: Alg, Memory: 64 << 10, Time: 3, Threads: 1}
 
 // Ceiling bounds what a client agrees to spend, so a server cannot exhaust a
-// phone's memory with absurd parameters.
-var Ceiling = Params{Alg: Alg, Memory: 1 << 20, Time: 16, Threads: 8}
+// phone's memory (WebAssembly memory is never given back) with absurd
+// parameters: four times the default memory, 16 passes, 8 lanes.
+var Ceiling = Params{Alg: Alg, Memory: 1 << 18, Time: 16, Threads: 8}
 
 var (
 	floorMu sync.RWMutex
@@ -78,10 +79,13 @@ func (p Params) Check() error {
 	return nil
 }
 
-// LowerFloorForTesting lets tests derive keys with cheap parameters such as
-// TestParams, and returns a function that restores the floor. It exists only
-// so test suites stay fast; nothing shipped calls it.
-func LowerFloorForTesting() (restore func()) {
+// lowerFloor lets tests derive keys with cheap parameters such as
+// TestParams, and returns a function that restores the floor. It is reached
+// only through LowerFloorForTesting, which exists in test builds only: this
+// package's own tests (export_test.go) and builds with the hearthtest tag
+// (testhook.go), which the Makefile passes to go test and no shipped build
+// uses.
+func lowerFloor() (restore func()) {
 	floorMu.Lock()
 	old := floor
 	floor = TestParams
@@ -93,8 +97,8 @@ func LowerFloorForTesting() (restore func()) {
 	}
 }
 
-// TestParams are cheap parameters for tests. Check refuses them unless
-// LowerFloorForTesting is in effect.
+// TestParams are cheap parameters for tests. Check refuses them unless a
+// test has lowered the floor.
 var TestParams = Params{Alg: Alg, Memory: 64, Time: 1, Threads: 1}
 
 // Keys are the two secrets derived from a password.

@@ -183,7 +183,37 @@ func TestSecurity04UnauthenticatedGrantRefused(t *testing.T) {
 	if _, err := keyring.OpenGrant(genuine, app, alice.SigningKey(), "bob", nil); err != keyring.ErrIntegrity {
 		t.Errorf("grant for another user: %v", err)
 	}
-	if _, err := keyring.OpenGrant(genuine, app, alice.SigningKey(), "alice", nil); err != nil {
-		t.Errorf("genuine grant: %v", err)
+	g1, err := keyring.OpenGrant(genuine, app, alice.SigningKey(), "alice", nil)
+	if err != nil {
+		t.Fatalf("genuine grant: %v", err)
+	}
+
+	// A copy of the keyring as it was before the rotation below: what a
+	// device with a rolled-back keyring would issue grants from.
+	mk := masterKey(9)
+	before, _ := alice.SealWithMasterKey(mk, 1)
+	old, err := keyring.OpenWithMasterKey(before, mk, "alice", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// After a rotation the user re-grants at a higher revision. The host
+	// replays the old grant (without the new generation): refused, whether
+	// the revision went down or only the generation did.
+	mustRotate(t, alice.Keys(notes))
+	g2sealed, _ := alice.Grant(app.Recipient(), scopes, 2)
+	g2, err := keyring.OpenGrant(g2sealed, app, alice.SigningKey(), "alice", g1)
+	if err != nil || g2.Doctypes[notes].Keys.Current().Gen() != 2 {
+		t.Fatalf("re-grant after rotation: %v", err)
+	}
+	if _, err := keyring.OpenGrant(genuine, app, alice.SigningKey(), "alice", g2); err != keyring.ErrIntegrity {
+		t.Errorf("replayed older grant: %v", err)
+	}
+	fromOld, _ := old.Grant(app.Recipient(), scopes, 3)
+	if _, err := keyring.OpenGrant(fromOld, app, alice.SigningKey(), "alice", g2); err != keyring.ErrIntegrity {
+		t.Errorf("higher revision with an older generation: %v", err)
+	}
+	if _, err := keyring.OpenGrant(g2sealed, app, alice.SigningKey(), "alice", g2); err != nil {
+		t.Errorf("the same grant again: %v", err)
 	}
 }

@@ -132,13 +132,69 @@ func TestSecurity10ReplayedRevision(t *testing.T) {
 	if err != nil || d3.Prev != seal.DigestOf(s2) {
 		t.Fatalf("revision 3 does not chain to revision 2: %v", err)
 	}
-	// A fork: revision 3 written on top of a revision 2 the reader never saw.
+	d2, err := seal.OpenDocument(ks, r2, s2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seal.CheckSuccessor(d2, s2, d3); err != nil {
+		t.Fatalf("genuine successor refused: %v", err)
+	}
+	// A fork: the host accepted another revision 2 from another device and
+	// serves a revision 3 built on it to a reader that holds our revision 2.
 	s2fork := sealDoc(t, k, r2, seal.DigestOf(s1), "v2 elsewhere")
 	s3fork := sealDoc(t, k, r3, seal.DigestOf(s2fork), "v3 elsewhere")
-	d, _ := seal.OpenDocument(ks, r3, s3fork)
-	if d.Prev == seal.DigestOf(s2) {
-		t.Fatal("a reader holding revision 2 cannot tell the fork")
+	d3fork, err := seal.OpenDocument(ks, r3, s3fork)
+	if err != nil {
+		t.Fatal(err) // each revision is authentic on its own
 	}
+	wantIntegrity(t, "fork", seal.CheckSuccessor(d2, s2, d3fork))
+	// A skipped revision is no successor either.
+	d1, _ := seal.OpenDocument(ks, r1, s1)
+	wantIntegrity(t, "skip", seal.CheckSuccessor(d1, s1, d3))
+}
+
+// Property 17: after a doctype key is rotated (an app revoked), what is
+// sealed afterwards does not open with the keys the app held; a revision the
+// app seals with its old key on top of a newer one (with the host's help) is
+// refused by a reader that holds the predecessor; and once the old
+// generation is dropped from the keyring, nothing sealed with it opens.
+func TestSecurity17RevokedKeysCannotOpenOrExtend(t *testing.T) {
+	user, k1 := keys(t)
+	app, err := seal.NewKeySet(k1) // what the revoked app kept
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2 := mustRotate(t, user)
+	r1 := seal.Ref{Doctype: notes, ID: "n", Rev: 1}
+	r2 := seal.Ref{Doctype: notes, ID: "n", Rev: 2}
+	r3 := seal.Ref{Doctype: notes, ID: "n", Rev: 3}
+	s1 := sealDoc(t, k1, r1, seal.Digest{}, "before revocation")
+	s2 := sealDoc(t, k2, r2, seal.DigestOf(s1), "after revocation")
+	_, err = seal.OpenDocument(app, r2, s2)
+	wantIntegrity(t, "revoked app opens a new revision", err)
+	bref := seal.BlobRef{Doctype: notes, ID: "att"}
+	_, _, err = openBlob(app, seal.PurposeFile, bref, sealBlob(t, k2, seal.PurposeFile, bref, seal.Meta{Name: "a", Size: 1}, []byte("a")))
+	wantIntegrity(t, "revoked app opens a new blob", err)
+
+	// The revoked app, given s2 by the host, seals revision 3 with its key.
+	forged := sealDoc(t, k1, r3, seal.DigestOf(s2), "forged by the revoked app")
+	d2, _ := seal.OpenDocument(user, r2, s2)
+	d3, err := seal.OpenDocument(user, r3, forged)
+	if err != nil {
+		t.Fatal(err) // generation 1 still opens until it is dropped
+	}
+	wantIntegrity(t, "older generation extends a newer one", seal.CheckSuccessor(d2, s2, d3))
+
+	// Once every item is sealed again under generation 2, generation 1 is
+	// dropped, and then nothing sealed with it opens at all.
+	if err := user.Drop(2); err == nil {
+		t.Fatal("dropped the current generation")
+	}
+	if err := user.Drop(1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = seal.OpenDocument(user, r3, forged)
+	wantIntegrity(t, "dropped generation", err)
 }
 
 // Property 11: reordering, dropping, duplicating or truncating chunks of a
@@ -217,6 +273,13 @@ func TestSecurity12BlobMetadataBound(t *testing.T) {
 	} {
 		_, _, err := openBlob(ks, c.p, c.ref, s)
 		wantIntegrity(t, name, err)
+	}
+	// A file name that is a path, or holds control characters, is refused
+	// when sealing (and when opening: see the blob vectors).
+	for _, name := range []string{"../x", "a/b", "a\\b", "..", "a\x00b", "a\nb", string([]byte{0xff})} {
+		if _, err := seal.NewBlobWriter(io.Discard, k, seal.PurposeFile, ref, seal.Meta{Name: name}); err == nil {
+			t.Errorf("sealed a blob named %q", name)
+		}
 	}
 	// The metadata lives in the encrypted stream: its bytes are not visible.
 	if bytes.Contains(s, []byte("tax-2025")) || bytes.Contains(s, []byte("application/pdf")) {

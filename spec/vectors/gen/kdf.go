@@ -100,7 +100,7 @@ func genKDF() any {
 	bad("alg_argon2i", "Another Argon2 variant.", "alice", "pw", seed, kdfParams{"argon2i", 65536, 3, 1}, "params")
 	bad("alg_case", "Algorithm names are case-sensitive.", "alice", "pw", seed, kdfParams{"Argon2id", 65536, 3, 1}, "params")
 	bad("alg_empty", "No algorithm.", "alice", "pw", seed, kdfParams{"", 65536, 3, 1}, "params")
-	bad("m_above_ceiling", "m one above the ceiling (1 GiB).", "alice", "pw", seed, kdfParams{"argon2id", 1<<20 + 1, 3, 1}, "params")
+	bad("m_above_ceiling", "m one above the ceiling (256 MiB).", "alice", "pw", seed, kdfParams{"argon2id", 1<<18 + 1, 3, 1}, "params")
 	bad("t_above_ceiling", "t one above the ceiling.", "alice", "pw", seed, kdfParams{"argon2id", 65536, 17, 1}, "params")
 	bad("p_above_ceiling", "p one above the ceiling.", "alice", "pw", seed, kdfParams{"argon2id", 65536, 3, 9}, "params")
 	bad("seed_zero", "An all-zero seed.", "alice", "pw", make([]byte, 32), defaultParams, "bad_seed")
