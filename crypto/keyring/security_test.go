@@ -216,4 +216,14 @@ func TestSecurity04UnauthenticatedGrantRefused(t *testing.T) {
 	if _, err := keyring.OpenGrant(g2sealed, app, alice.SigningKey(), "alice", g2); err != nil {
 		t.Errorf("the same grant again: %v", err)
 	}
+	// The user narrows the grant to read only, same generation; the host
+	// replays the wider one. Only the revision tells them apart.
+	narrow, _ := alice.Grant(app.Recipient(), []keyring.Scope{{Doctype: notes, Verbs: []string{"read"}}}, 4)
+	g4, err := keyring.OpenGrant(narrow, app, alice.SigningKey(), "alice", g2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keyring.OpenGrant(g2sealed, app, alice.SigningKey(), "alice", g4); err != keyring.ErrIntegrity {
+		t.Errorf("replayed wider grant: %v", err)
+	}
 }
