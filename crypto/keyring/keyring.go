@@ -45,11 +45,12 @@ type Keyring struct {
 	user     string
 	sign     ed25519.PrivateKey
 	box      *age.X25519Identity
+	recovery *RecoveryKey
 	doctypes map[string]*seal.KeySet
 }
 
-// New returns a keyring for user with fresh signing and X25519 keys and no
-// doctypes.
+// New returns a keyring for user with fresh signing and X25519 keys, a fresh
+// recovery key, and no doctypes.
 func New(user string) (*Keyring, error) {
 	if err := wire.CheckUser(user); err != nil {
 		return nil, err
@@ -62,7 +63,7 @@ func New(user string) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keyring{user: user, sign: sk, box: box, doctypes: map[string]*seal.KeySet{}}, nil
+	return &Keyring{user: user, sign: sk, box: box, recovery: NewRecoveryKey(), doctypes: map[string]*seal.KeySet{}}, nil
 }
 
 // User returns the user name the keyring belongs to.
@@ -97,6 +98,18 @@ func (kr *Keyring) SigningKey() ed25519.PublicKey { return kr.sign.Public().(ed2
 
 // Recipient returns the user's X25519 recipient, to which others share keys.
 func (kr *Keyring) Recipient() *age.X25519Recipient { return kr.box.Recipient() }
+
+// RecoveryKey returns the recovery key, to show the user once at sign-up.
+// The keyring keeps it so that any device can seal the recovery copy again
+// whenever the keyring changes (§4.2).
+func (kr *Keyring) RecoveryKey() *RecoveryKey { return kr.recovery }
+
+// ReplaceRecoveryKey makes a new recovery key (after the old one was used or
+// exposed) and returns it; the recovery copy sealed next uses it.
+func (kr *Keyring) ReplaceRecoveryKey() *RecoveryKey {
+	kr.recovery = NewRecoveryKey()
+	return kr.recovery
+}
 
 // Identity returns the user's X25519 identity, which opens what was shared
 // with the user.
@@ -139,11 +152,12 @@ type plaintext struct {
 	User     string               `json:"user"`
 	Sign     []byte               `json:"sign"` // Ed25519 seed
 	Box      string               `json:"box"`  // AGE-SECRET-KEY-1...
+	Recovery []byte               `json:"recovery"`
 	Doctypes map[string][]keyJSON `json:"doctypes"`
 }
 
 func (kr *Keyring) marshal() ([]byte, error) {
-	p := plaintext{V: Version, User: kr.user, Sign: kr.sign.Seed(), Box: kr.box.String(), Doctypes: map[string][]keyJSON{}}
+	p := plaintext{V: Version, User: kr.user, Sign: kr.sign.Seed(), Box: kr.box.String(), Recovery: kr.recovery[:], Doctypes: map[string][]keyJSON{}}
 	for d, s := range kr.doctypes {
 		p.Doctypes[d] = encodeKeys(s)
 	}
@@ -155,14 +169,15 @@ func unmarshal(b []byte, user string) (*Keyring, error) {
 	if err := strictUnmarshal(b, &p); err != nil {
 		return nil, err
 	}
-	if p.V != Version || p.User != user || len(p.Sign) != ed25519.SeedSize || format.IsZero(p.Sign) {
+	if p.V != Version || p.User != user || len(p.Sign) != ed25519.SeedSize || format.IsZero(p.Sign) ||
+		len(p.Recovery) != len(RecoveryKey{}) || format.IsZero(p.Recovery) {
 		return nil, errors.New("bad keyring header")
 	}
 	box, err := age.ParseX25519Identity(p.Box)
 	if err != nil {
 		return nil, err
 	}
-	kr := &Keyring{user: p.User, sign: ed25519.NewKeyFromSeed(p.Sign), box: box, doctypes: map[string]*seal.KeySet{}}
+	kr := &Keyring{user: p.User, sign: ed25519.NewKeyFromSeed(p.Sign), box: box, recovery: (*RecoveryKey)(p.Recovery), doctypes: map[string]*seal.KeySet{}}
 	for d, keys := range p.Doctypes {
 		if wire.CheckDoctype(d) != nil {
 			return nil, errors.New("bad doctype")
@@ -272,12 +287,22 @@ func OpenWithMasterKey(sealed []byte, masterKey *[32]byte, user string, rev uint
 	return open(sealed, slotPassword, masterKey[:], user, rev)
 }
 
-// SealWithRecoveryKey seals the recovery copy of the keyring as revision rev.
-func (kr *Keyring) SealWithRecoveryKey(rk *RecoveryKey, rev uint64) ([]byte, error) {
-	return kr.seal(slotRecovery, rk[:], rev)
+// SealRecoveryCopy seals the recovery copy of the keyring as revision rev
+// with the keyring's recovery key. Every change to the keyring seals both
+// copies for the same revision (§8.3).
+func (kr *Keyring) SealRecoveryCopy(rev uint64) ([]byte, error) {
+	return kr.seal(slotRecovery, kr.recovery[:], rev)
 }
 
-// OpenWithRecoveryKey opens a recovery copy made by SealWithRecoveryKey.
+// OpenWithRecoveryKey opens a recovery copy made by SealRecoveryCopy. The
+// keyring inside must hold rk itself.
 func OpenWithRecoveryKey(sealed []byte, rk *RecoveryKey, user string, rev uint64) (*Keyring, error) {
-	return open(sealed, slotRecovery, rk[:], user, rev)
+	kr, err := open(sealed, slotRecovery, rk[:], user, rev)
+	if err != nil {
+		return nil, err
+	}
+	if *kr.recovery != *rk {
+		return nil, ErrIntegrity
+	}
+	return kr, nil
 }

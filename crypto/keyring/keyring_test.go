@@ -85,8 +85,8 @@ func TestKeyringRoundTrip(t *testing.T) {
 		t.Fatal("identity keys differ")
 	}
 
-	rk := keyring.NewRecoveryKey()
-	rsealed, err := kr.SealWithRecoveryKey(rk, 7)
+	rk := kr.RecoveryKey()
+	rsealed, err := kr.SealRecoveryCopy(7)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,10 +22,10 @@ import (
 func TestSecurity01WrappedKeysAuthenticated(t *testing.T) {
 	kr := newKeyring(t)
 	mk := masterKey(1)
-	rk := keyring.NewRecoveryKey()
+	rk := kr.RecoveryKey()
 	app, _ := age.GenerateX25519Identity()
 	pw, _ := kr.SealWithMasterKey(mk, 3)
-	rc, _ := kr.SealWithRecoveryKey(rk, 3)
+	rc, _ := kr.SealRecoveryCopy(3)
 	gr, err := kr.Grant(app.Recipient(), []keyring.Scope{{Doctype: notes, Verbs: []string{"read"}}}, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +150,8 @@ func TestSecurity03DegenerateKeysRejected(t *testing.T) {
 	if _, err := kr.SealWithMasterKey(&zero, 1); !errors.Is(err, seal.ErrWeakKey) {
 		t.Errorf("all-zero master key: %v", err)
 	}
-	if _, err := kr.SealWithRecoveryKey(&keyring.RecoveryKey{}, 1); !errors.Is(err, seal.ErrWeakKey) {
+	rc, _ := kr.SealRecoveryCopy(1)
+	if _, err := keyring.OpenWithRecoveryKey(rc, &keyring.RecoveryKey{}, "alice", 1); !errors.Is(err, seal.ErrWeakKey) {
 		t.Errorf("all-zero recovery key: %v", err)
 	}
 	if _, err := keyring.ParseRecoveryKey((&keyring.RecoveryKey{}).String()); err == nil {

@@ -191,7 +191,7 @@ func TestKeyringVectors(t *testing.T) {
 			withNonces(unhex(t, v.Nonce), func() {
 				secret := unhex(t, v.Secret)
 				if v.Slot == "recovery" {
-					resealed, err = kr.SealWithRecoveryKey((*RecoveryKey)(secret), v.Rev)
+					resealed, err = kr.SealRecoveryCopy(v.Rev)
 				} else {
 					resealed, err = kr.SealWithMasterKey((*[32]byte)(secret), v.Rev)
 				}

@@ -74,6 +74,7 @@ type keyringJSON struct {
 	User     string                 `json:"user"`
 	Sign     []byte                 `json:"sign"`
 	Box      string                 `json:"box"`
+	Recovery []byte                 `json:"recovery"`
 	Doctypes map[string][]keyGenB64 `json:"doctypes"`
 }
 
@@ -86,11 +87,12 @@ type testKeyring struct {
 	user     string
 	sign     []byte // Ed25519 seed
 	box      []byte // X25519 scalar
+	recovery []byte // the recovery key, kept in the keyring (§4.2)
 	doctypes map[string][]keyGen
 }
 
 func (k testKeyring) json() []byte {
-	j := keyringJSON{V: 1, User: k.user, Sign: k.sign, Box: ageIdentity(k.box), Doctypes: map[string][]keyGenB64{}}
+	j := keyringJSON{V: 1, User: k.user, Sign: k.sign, Box: ageIdentity(k.box), Recovery: k.recovery, Doctypes: map[string][]keyGenB64{}}
 	for d, keys := range k.doctypes {
 		for _, kg := range keys {
 			j.Doctypes[d] = append(j.Doctypes[d], keyGenB64{kg.Gen, unhex(kg.Key)})
@@ -148,9 +150,9 @@ func genKeyring() any {
 			"recovery_keys: written recovery keys, valid ones with their key and recovery-auth, invalid ones with error bad_recovery_key.")}
 	master := rnd32("keyring/alice/master")
 	rk := rnd32("keyring/alice/recovery")
-	alice1 := testKeyring{"alice", aliceSign, aliceBox, map[string][]keyGen{notes: {notesGen1}}}
-	alice2 := testKeyring{"alice", aliceSign, aliceBox, map[string][]keyGen{notes: {notesGen1, notesGen2}, "io.hearth.tasks": {tasksGen1}}}
-	bob := testKeyring{"bob", rnd32("keyring/bob/sign"), rnd32("keyring/bob/box"), nil}
+	alice1 := testKeyring{"alice", aliceSign, aliceBox, rk, map[string][]keyGen{notes: {notesGen1}}}
+	alice2 := testKeyring{"alice", aliceSign, aliceBox, rk, map[string][]keyGen{notes: {notesGen1, notesGen2}, "io.hearth.tasks": {tasksGen1}}}
+	bob := testKeyring{"bob", rnd32("keyring/bob/sign"), rnd32("keyring/bob/box"), rnd32("keyring/bob/recovery"), nil}
 	bobMaster := rnd32("keyring/bob/master")
 
 	byName := map[string]keyringVector{}
@@ -191,6 +193,9 @@ func genKeyring() any {
 	bad("slot_swapped_password", "password_rev1 with its slot byte changed to 2, opened as the password copy.", slotPassword, master, "alice", 1, s)
 	s = bytesReplace(r1, 1, slotPassword)
 	bad("slot_swapped_recovery", "recovery_rev1 with its slot byte changed to 1, opened as the password copy with the recovery key as master key.", slotPassword, rk, "alice", 1, s)
+	other := rnd32("keyring/alice/other-recovery")
+	bad("recovery_key_mismatch", "A recovery copy of alice1 (which holds her recovery key) sealed with another recovery key, opened with that key.",
+		slotRecovery, other, "alice", 1, sealKeyring(0x01, slotRecovery, other, "alice", 1, rnd("keyring/mismatch/nonce", 24), pad(alice1.json())))
 	bad("version_0x02", "password_rev1 with version byte 2.", slotPassword, master, "alice", 1, bytesReplace(p1, 0, 0x02))
 	bad("version_0x00", "password_rev1 with version byte 0.", slotPassword, master, "alice", 1, bytesReplace(p1, 0, 0x00))
 	bad("flip_nonce", "password_rev1 with a nonce byte xored with 1.", slotPassword, master, "alice", 1, flip(p1, 2))
