@@ -3,9 +3,8 @@ package kdf
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
+	"github.com/hearthcloud/hearth/spec/vectors/vectorstest"
 	"testing"
 
 	"github.com/hearthcloud/hearth/spec/wire"
@@ -13,7 +12,6 @@ import (
 
 // The vectors of spec/vectors/kdf.json, made by spec/vectors/gen. The
 // relative path works natively and under GOOS=js GOARCH=wasm.
-const vectorsFile = "../../spec/vectors/kdf.json"
 
 type kdfVector struct {
 	Name        string `json:"name"`
@@ -47,29 +45,12 @@ type kdfFile struct {
 
 func loadKDFVectors(t testing.TB) *kdfFile {
 	t.Helper()
-	b, err := os.ReadFile(vectorsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var f kdfFile
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&f); err != nil {
-		t.Fatal(err)
-	}
+	vectorstest.Load(t, "kdf.json", &f)
 	if len(f.Vectors) == 0 {
 		t.Fatal("no vectors")
 	}
 	return &f
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 var vectorErrors = map[string]error{
@@ -131,3 +112,5 @@ func TestKDFVectors(t *testing.T) {
 		}
 	}
 }
+
+var unhex = vectorstest.Unhex

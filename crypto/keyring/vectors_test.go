@@ -5,9 +5,8 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
+	"github.com/hearthcloud/hearth/spec/vectors/vectorstest"
 	"slices"
 	"testing"
 
@@ -19,29 +18,10 @@ import (
 // The vectors of spec/vectors/keyring.json and grant.json, made by an
 // independent implementation (spec/vectors/gen). The relative path works
 // natively and under GOOS=js GOARCH=wasm.
-const vectorsDir = "../../spec/vectors/"
-
-func loadVectors(t testing.TB, name string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(vectorsDir + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+var (
+	loadVectors = vectorstest.Load
+	unhex       = vectorstest.Unhex
+)
 
 type fileHeader struct {
 	Format    string `json:"format"`

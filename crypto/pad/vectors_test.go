@@ -2,15 +2,12 @@ package pad
 
 import (
 	"bytes"
-	"encoding/hex"
-	"encoding/json"
-	"os"
+	"github.com/hearthcloud/hearth/spec/vectors/vectorstest"
 	"testing"
 )
 
 // The vectors of spec/vectors/padding.json, made by spec/vectors/gen. The
 // relative path works natively and under GOOS=js GOARCH=wasm.
-const vectorsFile = "../../spec/vectors/padding.json"
 
 type paddingFile struct {
 	Format    string `json:"format"`
@@ -32,29 +29,12 @@ type paddingFile struct {
 
 func loadVectors(t testing.TB) *paddingFile {
 	t.Helper()
-	b, err := os.ReadFile(vectorsFile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var f paddingFile
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&f); err != nil {
-		t.Fatal(err)
-	}
+	vectorstest.Load(t, "padding.json", &f)
 	if len(f.Lengths) == 0 || len(f.Unpad) == 0 {
 		t.Fatal("no vectors")
 	}
 	return &f
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func TestPaddingVectors(t *testing.T) {
@@ -96,3 +76,5 @@ func TestPaddingVectors(t *testing.T) {
 		}
 	}
 }
+
+var unhex = vectorstest.Unhex

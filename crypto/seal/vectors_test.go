@@ -5,11 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hearthcloud/hearth/spec/vectors/vectorstest"
 	"io"
-	"os"
 
 	"strings"
 	"testing"
@@ -22,31 +21,13 @@ import (
 // The test vectors of spec/vectors, made by an independent implementation
 // (spec/vectors/gen). The relative path works natively and under
 // GOOS=js GOARCH=wasm, where Node runs the test in the package directory.
-const vectorsDir = "../../spec/vectors/"
+var (
+	loadVectors = vectorstest.Load
+	unhex       = vectorstest.Unhex
+)
 
 // loadVectors decodes a vector file, refusing fields this test does not
 // know, so that a change to the generator cannot go unchecked.
-func loadVectors(t testing.TB, name string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(vectorsDir + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func unb64(t testing.TB, s string) []byte {
 	t.Helper()
