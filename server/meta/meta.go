@@ -1,0 +1,295 @@
+// Package meta stores the Hearth server's metadata (spec/protocol.md §8):
+// accounts, sessions and tokens, TOTP state, keyrings, grants, doctypes,
+// documents with their revisions, the per-account changes feed, and the rows
+// that name blobs and index segments.
+//
+// Everything user-authored that reaches this package is already sealed by
+// the client: document bodies, keyrings and grants are opaque bytes. The
+// package never logs or interprets them.
+//
+// The interfaces are narrow so each handler takes only what it needs; Store
+// combines them. Implementations: memory (tests) and sqlite (the embedded
+// default, github.com/mattn/go-sqlite3 in WAL mode with schema migrations),
+// each run through the conformance suite in metatest.
+package meta
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors. Callers map them to the protocol's error codes (§9).
+var (
+	ErrNotFound       = errors.New("meta: not found")
+	ErrExists         = errors.New("meta: already exists")
+	ErrConflict       = errors.New("meta: revision does not match")
+	ErrUnknownDoctype = errors.New("meta: unknown doctype")
+	ErrReplay         = errors.New("meta: already used")
+)
+
+// KDF holds an account's key-derivation parameters (§3) as the server keeps
+// them: it only hands them back at prelogin.
+type KDF struct {
+	Alg     string
+	Memory  uint32
+	Time    uint32
+	Threads uint8
+}
+
+// An Account is one user's login state.
+type Account struct {
+	User             string
+	KDF              KDF
+	Seed             []byte // 32 bytes
+	LoginHash        string // the server's slow hash of the login secret, self-describing
+	RecoveryAuthHash []byte // SHA-256 of recovery_auth
+	Created          time.Time
+}
+
+// LoginUpdate replaces an account's password state and both keyring copies
+// in one transaction (§8.2.5, §8.2.6).
+type LoginUpdate struct {
+	KDF              KDF
+	Seed             []byte
+	LoginHash        string
+	RecoveryAuthHash []byte // nil keeps the current one
+	Keyring          []byte
+	RecoveryKeyring  []byte
+	IfKeyringRev     uint64
+}
+
+// Accounts stores accounts and their keyrings.
+type Accounts interface {
+	// CreateAccount stores a new account with both keyring copies at
+	// revision 1. An existing user name is ErrExists.
+	CreateAccount(ctx context.Context, a *Account, keyring, recoveryKeyring []byte) error
+	// Account returns the account of user, or ErrNotFound.
+	Account(ctx context.Context, user string) (*Account, error)
+	// UpdateLogin applies u if the keyring is at revision u.IfKeyringRev
+	// (else ErrConflict), moving both copies to the next revision, which it
+	// returns.
+	UpdateLogin(ctx context.Context, user string, u *LoginUpdate) (uint64, error)
+	// Keyring returns the current keyring revision and both sealed copies.
+	Keyring(ctx context.Context, user string) (rev uint64, keyring, recoveryKeyring []byte, err error)
+	// PutKeyring replaces both copies if the revision is ifRev (else
+	// ErrConflict) and returns the new revision, ifRev+1.
+	PutKeyring(ctx context.Context, user string, ifRev uint64, keyring, recoveryKeyring []byte) (uint64, error)
+}
+
+// Token kinds.
+const (
+	KindSession = "session"
+	KindApp     = "app"
+	KindDevice  = "device"
+)
+
+// A Scope grants verbs ("read", "write", "delete") on one doctype.
+type Scope struct {
+	Doctype string
+	Verbs   []string
+}
+
+// A Token is a session or an app or device token. The server keeps only the
+// SHA-256 of the token string.
+type Token struct {
+	ID       string // 26 lowercase base32 characters, drawn by the server
+	User     string
+	Kind     string
+	Name     string // device or app name the client gave
+	Hash     [32]byte
+	Scopes   []Scope // empty for sessions, which may do everything
+	Created  time.Time
+	LastSeen time.Time
+	Expires  time.Time // zero: never
+}
+
+// Tokens stores sessions and tokens.
+type Tokens interface {
+	// CreateToken stores t. A duplicate ID or hash is ErrExists.
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByHash returns the token with this hash, or ErrNotFound.
+	TokenByHash(ctx context.Context, hash [32]byte) (*Token, error)
+	// Tokens lists user's tokens of the given kind, oldest first.
+	Tokens(ctx context.Context, user, kind string) ([]*Token, error)
+	// DeleteToken removes one of user's tokens and its grant; ErrNotFound
+	// if user has no such token.
+	DeleteToken(ctx context.Context, user, id string) error
+	// DeleteTokens removes all of user's tokens of kind except keepID.
+	DeleteTokens(ctx context.Context, user, kind, keepID string) error
+	// TouchToken records that the token was used at t.
+	TouchToken(ctx context.Context, id string, t time.Time) error
+}
+
+// TOTPState is an account's authenticator state (§8.2.7).
+type TOTPState struct {
+	Secret        []byte   // 20 bytes; nil when TOTP is off
+	Enabled       bool     // false while enrolment awaits confirmation
+	LastStep      int64    // the last accepted time step
+	RecoveryCodes [][]byte // SHA-256 of each unused recovery code
+}
+
+// TOTP stores authenticator state.
+type TOTP interface {
+	// TOTP returns user's state; a user without TOTP gets a zero state.
+	TOTP(ctx context.Context, user string) (*TOTPState, error)
+	// PutTOTP replaces user's state.
+	PutTOTP(ctx context.Context, user string, s *TOTPState) error
+	// UseTOTPStep records step as used if it is later than LastStep, in one
+	// atomic step; otherwise it returns ErrReplay.
+	UseTOTPStep(ctx context.Context, user string, step int64) error
+	// UseRecoveryCode removes the recovery code with this hash, or returns
+	// ErrNotFound; each code works once.
+	UseRecoveryCode(ctx context.Context, user string, hash []byte) error
+}
+
+// Grants stores sealed grants by token (§8.9.2).
+type Grants interface {
+	// PutGrant stores a grant for tokenID: ifRev 0 creates (ErrExists if
+	// present), otherwise it must match (ErrConflict). It returns the new
+	// revision. An unknown token is ErrNotFound.
+	PutGrant(ctx context.Context, user, tokenID string, ifRev uint64, sealed []byte) (uint64, error)
+	// Grant returns a grant's revision and bytes, or ErrNotFound.
+	Grant(ctx context.Context, user, tokenID string) (uint64, []byte, error)
+	// DeleteGrant removes a grant; ErrNotFound if there is none.
+	DeleteGrant(ctx context.Context, user, tokenID string) error
+}
+
+// DoctypeInfo describes a registered doctype (§8.4).
+type DoctypeInfo struct {
+	Name  string
+	Docs  int64 // documents not deleted
+	Bytes int64 // sealed bytes of current revisions, blobs and segments
+}
+
+// Doctypes registers doctypes.
+type Doctypes interface {
+	// PutDoctype registers doctype for user and reports whether it was new.
+	PutDoctype(ctx context.Context, user, doctype string) (created bool, err error)
+	// Doctypes lists user's doctypes by name.
+	Doctypes(ctx context.Context, user string) ([]DoctypeInfo, error)
+}
+
+// A DocWrite is one document write: a create (IfRev 0), an update or a
+// deletion (the Sealed body is then a sealed tombstone).
+type DocWrite struct {
+	Doctype string
+	ID      string
+	IfRev   uint64
+	Sealed  []byte
+	Deleted bool
+}
+
+// A DocResult is the outcome of one DocWrite: the new revision and feed
+// sequence, or Err (ErrConflict with CurrentRev set, or
+// ErrUnknownDoctype).
+type DocResult struct {
+	Rev        uint64
+	Seq        uint64
+	Err        error
+	CurrentRev uint64
+}
+
+// A Doc is a stored document revision.
+type Doc struct {
+	Doctype string
+	ID      string
+	Rev     uint64
+	Seq     uint64
+	Deleted bool
+	Sealed  []byte
+}
+
+// A DocInfo is a document in a listing, without its body.
+type DocInfo struct {
+	ID      string
+	Rev     uint64
+	Size    int64
+	Deleted bool
+}
+
+// Documents stores documents.
+type Documents interface {
+	// PutDocs applies writes in order, in one transaction (a group commit:
+	// one durable sync for all of them). Each write succeeds or fails on its
+	// own; every successful write gets the next feed sequence of the
+	// account and a chain value (package wire, NextChain). It returns one
+	// result per write. An error return means nothing was stored.
+	PutDocs(ctx context.Context, user string, writes []DocWrite) ([]DocResult, error)
+	// Doc returns the current revision of a document, tombstones included,
+	// or ErrNotFound.
+	Doc(ctx context.Context, user, doctype, id string) (*Doc, error)
+	// ListDocs lists doctype's documents with IDs after after, in byte
+	// order, at most limit, tombstones only if deleted is true.
+	ListDocs(ctx context.Context, user, doctype, after string, limit int, deleted bool) ([]DocInfo, error)
+}
+
+// A Change is one entry of the changes feed (§8.6).
+type Change struct {
+	Seq     uint64
+	Doctype string
+	ID      string
+	Rev     uint64
+	Deleted bool
+	Digest  [32]byte // SHA-256 of the sealed bytes
+	Chain   [32]byte // chain value after this entry
+	Sealed  []byte   // only when asked for and still the current revision
+}
+
+// Feed reads the changes feed.
+type Feed interface {
+	// Changes returns user's entries with Seq > since, in order, at most
+	// limit; only those of the given doctypes if doctypes is non-empty; with
+	// Sealed filled in when withDocs is true and the entry's revision is
+	// still current.
+	Changes(ctx context.Context, user string, since uint64, limit int, doctypes []string, withDocs bool) ([]Change, error)
+	// Head returns the last sequence and its chain value (0 and zeros for
+	// an empty feed); ChainAt returns the chain value after seq, or
+	// ErrNotFound if seq is past the head.
+	Head(ctx context.Context, user string) (uint64, [32]byte, error)
+	ChainAt(ctx context.Context, user string, seq uint64) ([32]byte, error)
+}
+
+// A BlobRow names a stored body (package blob) for an account: a blob of a
+// doctype, or an index segment when Segment is true.
+type BlobRow struct {
+	Doctype string
+	ID      string
+	Segment bool
+	Size    int64
+	Digest  [32]byte
+	Created time.Time
+}
+
+// BlobRows stores which account bodies exist.
+type BlobRows interface {
+	// PutBlobRow records a body. An ID that was ever used in that doctype
+	// and kind, deleted or not, is ErrExists (§6.1: ids are never reused),
+	// except for the same digest while it is live, which succeeds (an
+	// idempotent retry).
+	PutBlobRow(ctx context.Context, user string, r *BlobRow) error
+	// BlobRow returns a live row, or ErrNotFound.
+	BlobRow(ctx context.Context, user, doctype, id string, segment bool) (*BlobRow, error)
+	// DeleteBlobRow deletes a live row, remembering the id as used, and
+	// reports whether any live row of any account still names the digest
+	// (if not, the caller removes the body).
+	DeleteBlobRow(ctx context.Context, user, doctype, id string, segment bool) (digestInUse bool, err error)
+	// ListBlobRows lists live rows by ID after after, at most limit.
+	ListBlobRows(ctx context.Context, user, doctype string, segment bool, after string, limit int) ([]*BlobRow, error)
+	// DigestInUse reports whether any live row names d (for start-up
+	// clean-up of orphan bodies).
+	DigestInUse(ctx context.Context, d [32]byte) (bool, error)
+}
+
+// Store is everything the server needs from metadata storage.
+type Store interface {
+	Accounts
+	Tokens
+	TOTP
+	Grants
+	Doctypes
+	Documents
+	Feed
+	BlobRows
+	Close() error
+}
