@@ -1,0 +1,89 @@
+package auth
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var cheap = HashParams{Memory: 64, Time: 1, Threads: 1}
+
+func TestHashSecret(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	for _, p := range []HashParams{cheap, DefaultHashParams} {
+		h := p.HashSecret(secret)
+		if !strings.HasPrefix(h, "$argon2id$v=19$") || strings.Contains(h, string(secret)) {
+			t.Fatalf("hash %q", h)
+		}
+		if !VerifySecret(h, secret) {
+			t.Fatal("right secret refused")
+		}
+		wrong := []byte("0123456789abcdef0123456789abcdeX")
+		if VerifySecret(h, wrong) {
+			t.Fatal("wrong secret accepted")
+		}
+		if p.HashSecret(secret) == h {
+			t.Fatal("hash is not salted")
+		}
+	}
+	for _, bad := range []string{"", "$argon2id$v=19$m=64,t=1,p=1$$", "$argon2i$v=19$m=64,t=1,p=1$AAAA$AAAAAAAAAAAAAAAAAAAAAA", "$argon2id$v=19$m=64,t=0,p=1$AAAA$AAAAAAAAAAAAAAAAAAAAAA", "$argon2id$v=19$m=64,t=1,p=0$AAAA$AAAAAAAAAAAAAAAAAAAAAA"} {
+		if VerifySecret(bad, nil) {
+			t.Errorf("malformed hash %q matched", bad)
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	tok, h := NewToken(SessionPrefix)
+	if !strings.HasPrefix(tok, "hst_") || len(tok) != 47 || TokenHash(tok) != h {
+		t.Fatalf("token %q", tok)
+	}
+	if got, ok := ParseBearer("Bearer " + tok); !ok || got != tok {
+		t.Fatal("own token not parsed")
+	}
+	app, _ := NewToken(AppPrefix)
+	for _, bad := range []string{"", tok, "bearer " + tok, "Bearer " + tok + "x", "Bearer xyz_" + tok[4:], "Bearer " + tok[:46] + "!", "Bearer " + app[:46]} {
+		if _, ok := ParseBearer(bad); ok {
+			t.Errorf("ParseBearer(%q) accepted", bad)
+		}
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	l := NewLimiter()
+	now := time.Unix(1795000000, 0)
+	for i := 0; i < 5; i++ {
+		if w := l.Wait("alice", now); w != 0 {
+			t.Fatalf("free failure %d waits %v", i, w)
+		}
+		l.Failure("alice", now)
+	}
+	if w := l.Wait("alice", now); w != 0 {
+		t.Fatalf("after five free failures: %v", w)
+	}
+	l.Failure("alice", now)
+	if w := l.Wait("alice", now); w != time.Second {
+		t.Fatalf("sixth failure waits %v", w)
+	}
+	l.Failure("alice", now)
+	l.Failure("alice", now)
+	if w := l.Wait("alice", now); w != 4*time.Second {
+		t.Fatalf("eighth failure waits %v", w)
+	}
+	for i := 0; i < 30; i++ {
+		l.Failure("alice", now)
+	}
+	if w := l.Wait("alice", now); w != 15*time.Minute {
+		t.Fatalf("many failures wait %v", w)
+	}
+	if w := l.Wait("alice", now.Add(15*time.Minute)); w != 0 {
+		t.Fatal("wait did not end")
+	}
+	if w := l.Wait("bob", now); w != 0 {
+		t.Fatal("keys are not separate")
+	}
+	l.Success("alice")
+	if w := l.Wait("alice", now); w != 0 {
+		t.Fatal("success did not clear")
+	}
+}
