@@ -1,0 +1,128 @@
+package disk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/hearthcloud/hearth/server/blob"
+	"github.com/hearthcloud/hearth/server/blob/internal/body"
+)
+
+// Put streams exactly size bytes from r into a temporary file in tmp/,
+// hashing them, then fsyncs the file, renames it to its digest's path and
+// fsyncs that directory (and, the first time this Store uses a fan-out
+// directory, its parents). A body already stored is kept: the new copy is
+// discarded. A failed or cancelled Put removes its temporary file.
+//
+// If only the final directory fsync fails, the complete body may remain in
+// place while Put reports the error; it is content addressed, so it is
+// correct, and a later Put of the same body or garbage collection settles it.
+func (s *Store) Put(ctx context.Context, r io.Reader, size int64, want *blob.Digest) (blob.Digest, error) {
+	const op = "disk.Put"
+	if size < 0 {
+		return blob.Digest{}, fmt.Errorf("%s: negative size %d", op, size)
+	}
+	if size > s.maxSize {
+		return blob.Digest{}, fmt.Errorf("%s: %d bytes, limit %d: %w", op, size, s.maxSize, blob.ErrTooLarge)
+	}
+	if err := ctx.Err(); err != nil {
+		return blob.Digest{}, fmt.Errorf("%s: %w", op, err)
+	}
+	f, err := os.CreateTemp(s.tmp, "put-*") // mode 0600
+	if err != nil {
+		return blob.Digest{}, fmt.Errorf("%s: %w", op, err)
+	}
+	d, err := s.put(ctx, f, r, size, want)
+	if err != nil {
+		f.Close() // may be closed already
+		os.Remove(f.Name())
+		return blob.Digest{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return d, nil
+}
+
+// put fills the temporary file f and moves it into place. On error the
+// caller closes and removes f.
+func (s *Store) put(ctx context.Context, f *os.File, r io.Reader, size int64, want *blob.Digest) (blob.Digest, error) {
+	d, err := body.Copy(ctx, &writebackWriter{f: f}, r, size, want)
+	if err != nil {
+		return blob.Digest{}, err
+	}
+	final := s.path(d)
+	leaf := filepath.Dir(final)
+	if err := s.ensureDir(leaf); err != nil {
+		return blob.Digest{}, err
+	}
+	switch _, err := os.Lstat(final); {
+	case err == nil:
+		// Already stored (renamed there only after its own fsync): drop
+		// this copy. The rename that put it there may be a concurrent Put's
+		// that has not yet fsynced the directory, so fsync it here too.
+		f.Close()
+		if err := os.Remove(f.Name()); err != nil {
+			return blob.Digest{}, err
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		if err := f.Sync(); err != nil {
+			return blob.Digest{}, err
+		}
+		if err := f.Close(); err != nil {
+			return blob.Digest{}, err
+		}
+		// Two Puts of the same body may both get here; the second rename
+		// atomically replaces identical bytes.
+		if err := os.Rename(f.Name(), final); err != nil {
+			return blob.Digest{}, err
+		}
+	default:
+		return blob.Digest{}, err
+	}
+	if err := syncDir(leaf); err != nil {
+		return blob.Digest{}, err
+	}
+	return d, nil
+}
+
+// ensureDir creates the fan-out directory leaf (sha256/ab/cd) if needed and,
+// once per Store, fsyncs its parents so that its entries are durable. It does
+// this even for directories that exist: an earlier process may have created
+// them and died before fsyncing.
+func (s *Store) ensureDir(leaf string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.durable[leaf] {
+		return nil
+	}
+	if err := os.MkdirAll(leaf, dirMode); err != nil {
+		return err
+	}
+	if err := syncDir(filepath.Dir(leaf)); err != nil { // entry for cd/ in ab/
+		return err
+	}
+	if err := syncDir(s.bodies); err != nil { // entry for ab/ in sha256/
+		return err
+	}
+	s.durable[leaf] = true
+	return nil
+}
+
+// writebackWriter writes to f and starts the writeback of each chunk at once
+// (see startWriteback).
+type writebackWriter struct {
+	f   *os.File
+	off int64
+}
+
+func (w *writebackWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if n > 0 {
+		startWriteback(w.f, w.off, int64(n))
+		w.off += int64(n)
+	}
+	return n, err
+}
