@@ -1,0 +1,96 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/hearthcloud/hearth/server/meta"
+)
+
+// PutBlobRow implements meta.BlobRows. A user without an account is
+// ErrNotFound.
+func (s *Store) PutBlobRow(ctx context.Context, user string, r *meta.BlobRow) error {
+	const op = "memory.PutBlobRow"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, err := s.account(op, user)
+	if err != nil {
+		return err
+	}
+	k := blobKey{r.Doctype, r.ID, r.Segment}
+	if old, ok := a.blobs[k]; ok {
+		if !old.deleted && old.row.Digest == r.Digest {
+			return nil
+		}
+		return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
+	}
+	a.blobs[k] = &blobRec{row: *r}
+	s.digests[r.Digest]++
+	return nil
+}
+
+// BlobRow implements meta.BlobRows.
+func (s *Store) BlobRow(ctx context.Context, user, doctype, id string, segment bool) (*meta.BlobRow, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.accounts[user]; ok {
+		if b, ok := a.blobs[blobKey{doctype, id, segment}]; ok && !b.deleted {
+			r := b.row
+			return &r, nil
+		}
+	}
+	return nil, fmt.Errorf("memory.BlobRow: %w", meta.ErrNotFound)
+}
+
+// DeleteBlobRow implements meta.BlobRows.
+func (s *Store) DeleteBlobRow(ctx context.Context, user, doctype, id string, segment bool) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[user]
+	if !ok {
+		return false, fmt.Errorf("memory.DeleteBlobRow: %w", meta.ErrNotFound)
+	}
+	b, ok := a.blobs[blobKey{doctype, id, segment}]
+	if !ok || b.deleted {
+		return false, fmt.Errorf("memory.DeleteBlobRow: %w", meta.ErrNotFound)
+	}
+	b.deleted = true
+	d := b.row.Digest
+	s.digests[d]--
+	if s.digests[d] == 0 {
+		delete(s.digests, d)
+		return false, nil
+	}
+	return true, nil
+}
+
+// ListBlobRows implements meta.BlobRows. A limit of 0 or less means no
+// limit.
+func (s *Store) ListBlobRows(ctx context.Context, user, doctype string, segment bool, after string, limit int) ([]*meta.BlobRow, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[user]
+	if !ok {
+		return nil, nil
+	}
+	var out []*meta.BlobRow
+	for k, b := range a.blobs {
+		if k.doctype == doctype && k.segment == segment && k.id > after && !b.deleted {
+			r := b.row
+			out = append(out, &r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// DigestInUse implements meta.BlobRows.
+func (s *Store) DigestInUse(ctx context.Context, d [32]byte) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.digests[d] > 0, nil
+}

@@ -1,0 +1,99 @@
+// Package memory is an in-memory meta.Store for tests and for a server that
+// need not remember anything across restarts.
+//
+// It keeps the same promises as the durable implementations (it passes the
+// conformance suite in metatest): every method is atomic under one mutex,
+// feed sequences start at 1 with no gaps, and values handed in or out are
+// copied, so callers never share memory with the store.
+package memory
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/hearthcloud/hearth/server/meta"
+)
+
+var _ meta.Store = (*Store)(nil)
+
+// A Store is an in-memory meta.Store. The zero value is not usable; call New.
+type Store struct {
+	mu       sync.Mutex
+	accounts map[string]*account
+	tokens   map[string]*tokenRec // by ID
+	byHash   map[[32]byte]string  // token hash to ID
+	tokenSeq uint64               // creation order, breaks ties in Tokens
+	digests  map[[32]byte]int     // live blob rows naming each digest
+}
+
+// account holds everything stored for one user.
+type account struct {
+	a            meta.Account
+	keyringRev   uint64
+	keyring      []byte
+	recoveryRing []byte
+	totp         *meta.TOTPState
+	doctypes     map[string]bool
+	docs         map[docKey]*meta.Doc
+	feed         []meta.Change // feed[i].Seq == i+1; Sealed never set
+	blobs        map[blobKey]*blobRec
+}
+
+type docKey struct{ doctype, id string }
+
+type blobKey struct {
+	doctype, id string
+	segment     bool
+}
+
+type blobRec struct {
+	row     meta.BlobRow
+	deleted bool
+}
+
+type tokenRec struct {
+	t        meta.Token
+	order    uint64
+	grantRev uint64 // 0: no grant
+	grant    []byte
+}
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		accounts: make(map[string]*account),
+		tokens:   make(map[string]*tokenRec),
+		byHash:   make(map[[32]byte]string),
+		digests:  make(map[[32]byte]int),
+	}
+}
+
+// Close releases nothing; the store stays usable.
+func (s *Store) Close() error { return nil }
+
+// account returns user's account or ErrNotFound. The caller holds s.mu.
+func (s *Store) account(op, user string) (*account, error) {
+	a, ok := s.accounts[user]
+	if !ok {
+		return nil, fmt.Errorf("%s: account: %w", op, meta.ErrNotFound)
+	}
+	return a, nil
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
+func cloneAll(bs [][]byte) [][]byte {
+	if bs == nil {
+		return nil
+	}
+	out := make([][]byte, len(bs))
+	for i, b := range bs {
+		out[i] = clone(b)
+	}
+	return out
+}

@@ -1,0 +1,162 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hearthcloud/hearth/server/meta"
+)
+
+func copyToken(t *meta.Token) *meta.Token {
+	c := *t
+	if t.Scopes != nil {
+		c.Scopes = make([]meta.Scope, len(t.Scopes))
+		for i, sc := range t.Scopes {
+			c.Scopes[i] = meta.Scope{Doctype: sc.Doctype, Verbs: append([]string(nil), sc.Verbs...)}
+		}
+	}
+	return &c
+}
+
+// CreateToken implements meta.Tokens. A user without an account is
+// ErrNotFound.
+func (s *Store) CreateToken(ctx context.Context, t *meta.Token) error {
+	const op = "memory.CreateToken"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.account(op, t.User); err != nil {
+		return err
+	}
+	if _, ok := s.tokens[t.ID]; ok {
+		return fmt.Errorf("%s: id: %w", op, meta.ErrExists)
+	}
+	if _, ok := s.byHash[t.Hash]; ok {
+		return fmt.Errorf("%s: hash: %w", op, meta.ErrExists)
+	}
+	s.tokenSeq++
+	s.tokens[t.ID] = &tokenRec{t: *copyToken(t), order: s.tokenSeq}
+	s.byHash[t.Hash] = t.ID
+	return nil
+}
+
+// TokenByHash implements meta.Tokens.
+func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*meta.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.byHash[hash]
+	if !ok {
+		return nil, fmt.Errorf("memory.TokenByHash: %w", meta.ErrNotFound)
+	}
+	return copyToken(&s.tokens[id].t), nil
+}
+
+// Tokens implements meta.Tokens.
+func (s *Store) Tokens(ctx context.Context, user, kind string) ([]*meta.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var recs []*tokenRec
+	for _, r := range s.tokens {
+		if r.t.User == user && r.t.Kind == kind {
+			recs = append(recs, r)
+		}
+	}
+	sort.Slice(recs, func(i, j int) bool {
+		if !recs[i].t.Created.Equal(recs[j].t.Created) {
+			return recs[i].t.Created.Before(recs[j].t.Created)
+		}
+		return recs[i].order < recs[j].order
+	})
+	out := make([]*meta.Token, len(recs))
+	for i, r := range recs {
+		out[i] = copyToken(&r.t)
+	}
+	return out, nil
+}
+
+// DeleteToken implements meta.Tokens.
+func (s *Store) DeleteToken(ctx context.Context, user, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.tokens[id]
+	if !ok || r.t.User != user {
+		return fmt.Errorf("memory.DeleteToken: %w", meta.ErrNotFound)
+	}
+	s.deleteToken(r)
+	return nil
+}
+
+// deleteToken removes r and its grant. The caller holds s.mu.
+func (s *Store) deleteToken(r *tokenRec) {
+	delete(s.tokens, r.t.ID)
+	delete(s.byHash, r.t.Hash)
+}
+
+// DeleteTokens implements meta.Tokens.
+func (s *Store) DeleteTokens(ctx context.Context, user, kind, keepID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, r := range s.tokens {
+		if r.t.User == user && r.t.Kind == kind && id != keepID {
+			s.deleteToken(r)
+		}
+	}
+	return nil
+}
+
+// TouchToken implements meta.Tokens. An unknown id is ErrNotFound.
+func (s *Store) TouchToken(ctx context.Context, id string, t time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.tokens[id]
+	if !ok {
+		return fmt.Errorf("memory.TouchToken: %w", meta.ErrNotFound)
+	}
+	r.t.LastSeen = t
+	return nil
+}
+
+// PutGrant implements meta.Grants.
+func (s *Store) PutGrant(ctx context.Context, user, tokenID string, ifRev uint64, sealed []byte) (uint64, error) {
+	const op = "memory.PutGrant"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.tokens[tokenID]
+	if !ok || r.t.User != user {
+		return 0, fmt.Errorf("%s: token: %w", op, meta.ErrNotFound)
+	}
+	switch {
+	case ifRev == 0 && r.grantRev != 0:
+		return 0, fmt.Errorf("%s: %w", op, meta.ErrExists)
+	case ifRev != r.grantRev:
+		return 0, fmt.Errorf("%s: grant at %d: %w", op, r.grantRev, meta.ErrConflict)
+	}
+	r.grantRev++
+	r.grant = clone(sealed)
+	return r.grantRev, nil
+}
+
+// Grant implements meta.Grants.
+func (s *Store) Grant(ctx context.Context, user, tokenID string) (uint64, []byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.tokens[tokenID]
+	if !ok || r.t.User != user || r.grantRev == 0 {
+		return 0, nil, fmt.Errorf("memory.Grant: %w", meta.ErrNotFound)
+	}
+	return r.grantRev, clone(r.grant), nil
+}
+
+// DeleteGrant implements meta.Grants. A later PutGrant with ifRev 0
+// creates the grant again at revision 1.
+func (s *Store) DeleteGrant(ctx context.Context, user, tokenID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.tokens[tokenID]
+	if !ok || r.t.User != user || r.grantRev == 0 {
+		return fmt.Errorf("memory.DeleteGrant: %w", meta.ErrNotFound)
+	}
+	r.grantRev, r.grant = 0, nil
+	return nil
+}

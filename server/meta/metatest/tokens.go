@@ -1,0 +1,230 @@
+package metatest
+
+import (
+	"crypto/sha256"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hearthcloud/hearth/server/meta"
+)
+
+// token returns a token of user named by id, created at t0+minutes.
+func token(user, id, kind string, minutes int) *meta.Token {
+	t := &meta.Token{
+		ID:       id,
+		User:     user,
+		Kind:     kind,
+		Name:     "device " + id,
+		Hash:     sha256.Sum256([]byte("secret-" + id)),
+		Created:  t0.Add(time.Duration(minutes) * time.Minute),
+		LastSeen: t0.Add(time.Duration(minutes) * time.Minute),
+	}
+	if kind != meta.KindSession {
+		t.Scopes = []meta.Scope{
+			{Doctype: "io.hearth.notes", Verbs: []string{"read", "write"}},
+			{Doctype: "io.hearth.files", Verbs: []string{"read"}},
+		}
+		t.Expires = t0.Add(24 * time.Hour)
+	}
+	return t
+}
+
+// sameToken compares tokens, times with time.Equal and empty scopes as nil.
+func sameToken(t *testing.T, got, want *meta.Token) {
+	t.Helper()
+	g, w := *got, *want
+	for _, p := range []struct {
+		name string
+		g, w time.Time
+	}{{"Created", g.Created, w.Created}, {"LastSeen", g.LastSeen, w.LastSeen}, {"Expires", g.Expires, w.Expires}} {
+		if !p.g.Equal(p.w) || p.g.IsZero() != p.w.IsZero() {
+			t.Errorf("token %s %s = %v, want %v", w.ID, p.name, p.g, p.w)
+		}
+	}
+	g.Created, g.LastSeen, g.Expires = w.Created, w.LastSeen, w.Expires
+	if len(g.Scopes) == 0 {
+		g.Scopes = nil
+	}
+	if len(w.Scopes) == 0 {
+		w.Scopes = nil
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("token = %+v, want %+v", g, w)
+	}
+}
+
+func tokenIDs(ts []*meta.Token) []string {
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids
+}
+
+func wantTokens(t *testing.T, s meta.Store, user, kind string, want ...string) {
+	t.Helper()
+	ts, err := s.Tokens(ctx, user, kind)
+	if err != nil {
+		t.Fatalf("Tokens: %v", err)
+	}
+	if got := tokenIDs(ts); !reflect.DeepEqual(got, want) && len(got)+len(want) > 0 {
+		t.Fatalf("Tokens(%q, %q) = %q, want %q", user, kind, got, want)
+	}
+}
+
+func testTokens(t *testing.T, s meta.Store) {
+	wantErr(t, "CreateToken without account", s.CreateToken(ctx, token("alice", "s1", meta.KindSession, 0)), meta.ErrNotFound)
+	mustCreateAccount(t, s, "alice")
+
+	// Created out of order: listed oldest first.
+	toks := []*meta.Token{
+		token("alice", "s2", meta.KindSession, 2),
+		token("alice", "s0", meta.KindSession, 0),
+		token("alice", "s1", meta.KindSession, 1),
+		token("alice", "a1", meta.KindApp, 1),
+		token("alice", "d1", meta.KindDevice, 3),
+	}
+	for _, tok := range toks {
+		wantErr(t, "CreateToken "+tok.ID, s.CreateToken(ctx, tok), nil)
+	}
+	wantTokens(t, s, "alice", meta.KindSession, "s0", "s1", "s2")
+	wantTokens(t, s, "alice", meta.KindApp, "a1")
+	wantTokens(t, s, "alice", meta.KindDevice, "d1")
+	wantTokens(t, s, "bob", meta.KindSession)
+
+	ts, _ := s.Tokens(ctx, "alice", meta.KindApp)
+	sameToken(t, ts[0], toks[3])
+
+	dupID := token("alice", "s1", meta.KindSession, 5)
+	wantErr(t, "CreateToken duplicate id", s.CreateToken(ctx, dupID), meta.ErrExists)
+	dupHash := token("alice", "s9", meta.KindSession, 5)
+	dupHash.Hash = toks[0].Hash
+	wantErr(t, "CreateToken duplicate hash", s.CreateToken(ctx, dupHash), meta.ErrExists)
+	wantTokens(t, s, "alice", meta.KindSession, "s0", "s1", "s2")
+
+	for _, tok := range toks {
+		got, err := s.TokenByHash(ctx, tok.Hash)
+		wantErr(t, "TokenByHash", err, nil)
+		sameToken(t, got, tok)
+	}
+	_, err := s.TokenByHash(ctx, sha256.Sum256([]byte("nope")))
+	wantErr(t, "TokenByHash unknown", err, meta.ErrNotFound)
+
+	// A session never expires: the zero time comes back zero.
+	if got, _ := s.TokenByHash(ctx, toks[0].Hash); !got.Expires.IsZero() {
+		t.Errorf("session Expires = %v, want zero", got.Expires)
+	}
+
+	seen := t0.Add(time.Hour + 17*time.Nanosecond)
+	wantErr(t, "TouchToken", s.TouchToken(ctx, "s1", seen), nil)
+	got, _ := s.TokenByHash(ctx, toks[2].Hash)
+	if !got.LastSeen.Equal(seen) {
+		t.Errorf("LastSeen = %v, want %v", got.LastSeen, seen)
+	}
+	wantErr(t, "TouchToken unknown", s.TouchToken(ctx, "zz", seen), meta.ErrNotFound)
+
+	// DeleteToken removes the token and its grant.
+	if _, err := s.PutGrant(ctx, "alice", "a1", 0, []byte("grant")); err != nil {
+		t.Fatal(err)
+	}
+	mustCreateAccount(t, s, "bob")
+	wantErr(t, "DeleteToken of another user", s.DeleteToken(ctx, "bob", "a1"), meta.ErrNotFound)
+	wantErr(t, "DeleteToken", s.DeleteToken(ctx, "alice", "a1"), nil)
+	wantErr(t, "DeleteToken twice", s.DeleteToken(ctx, "alice", "a1"), meta.ErrNotFound)
+	wantErr(t, "DeleteToken unknown", s.DeleteToken(ctx, "alice", "zz"), meta.ErrNotFound)
+	_, err = s.TokenByHash(ctx, toks[3].Hash)
+	wantErr(t, "TokenByHash after delete", err, meta.ErrNotFound)
+	_, _, err = s.Grant(ctx, "alice", "a1")
+	wantErr(t, "Grant after DeleteToken", err, meta.ErrNotFound)
+	wantTokens(t, s, "alice", meta.KindApp)
+
+	// The id may be used again, without the old grant.
+	wantErr(t, "CreateToken reused id", s.CreateToken(ctx, token("alice", "a1", meta.KindApp, 9)), nil)
+	_, _, err = s.Grant(ctx, "alice", "a1")
+	wantErr(t, "Grant of recreated token", err, meta.ErrNotFound)
+}
+
+func testDeleteTokens(t *testing.T, s meta.Store) {
+	mustCreateAccount(t, s, "alice")
+	mustCreateAccount(t, s, "bob")
+	for i, id := range []string{"s0", "s1", "s2"} {
+		wantErr(t, "CreateToken", s.CreateToken(ctx, token("alice", id, meta.KindSession, i)), nil)
+	}
+	wantErr(t, "CreateToken", s.CreateToken(ctx, token("alice", "a0", meta.KindApp, 0)), nil)
+	wantErr(t, "CreateToken", s.CreateToken(ctx, token("bob", "b0", meta.KindSession, 0)), nil)
+	if _, err := s.PutGrant(ctx, "alice", "a0", 0, []byte("g")); err != nil {
+		t.Fatal(err)
+	}
+
+	wantErr(t, "DeleteTokens", s.DeleteTokens(ctx, "alice", meta.KindSession, "s1"), nil)
+	wantTokens(t, s, "alice", meta.KindSession, "s1")
+	wantTokens(t, s, "alice", meta.KindApp, "a0")
+	wantTokens(t, s, "bob", meta.KindSession, "b0")
+	if _, err := s.TokenByHash(ctx, token("alice", "s0", "", 0).Hash); err == nil {
+		t.Error("deleted session still found by hash")
+	}
+
+	// Deleting app tokens deletes their grants.
+	wantErr(t, "DeleteTokens app", s.DeleteTokens(ctx, "alice", meta.KindApp, ""), nil)
+	wantTokens(t, s, "alice", meta.KindApp)
+	_, _, err := s.Grant(ctx, "alice", "a0")
+	wantErr(t, "Grant after DeleteTokens", err, meta.ErrNotFound)
+	wantTokens(t, s, "alice", meta.KindSession, "s1")
+}
+
+func testGrants(t *testing.T, s meta.Store) {
+	mustCreateAccount(t, s, "alice")
+	mustCreateAccount(t, s, "bob")
+	wantErr(t, "CreateToken", s.CreateToken(ctx, token("alice", "a1", meta.KindApp, 0)), nil)
+	wantErr(t, "CreateToken", s.CreateToken(ctx, token("bob", "b1", meta.KindApp, 0)), nil)
+
+	_, err := s.PutGrant(ctx, "alice", "zz", 0, []byte("g"))
+	wantErr(t, "PutGrant unknown token", err, meta.ErrNotFound)
+	_, err = s.PutGrant(ctx, "alice", "b1", 0, []byte("g"))
+	wantErr(t, "PutGrant on another user's token", err, meta.ErrNotFound)
+	_, _, err = s.Grant(ctx, "alice", "a1")
+	wantErr(t, "Grant before put", err, meta.ErrNotFound)
+	_, err = s.PutGrant(ctx, "alice", "a1", 1, []byte("g"))
+	wantErr(t, "PutGrant update of missing grant", err, meta.ErrConflict)
+
+	steps := []struct {
+		ifRev   uint64
+		body    string
+		wantRev uint64
+		wantErr error
+	}{
+		{0, "g1", 1, nil},
+		{0, "again", 0, meta.ErrExists},
+		{2, "ahead", 0, meta.ErrConflict},
+		{1, "g2", 2, nil},
+		{1, "stale", 0, meta.ErrConflict},
+		{2, "g3", 3, nil},
+	}
+	for _, st := range steps {
+		rev, err := s.PutGrant(ctx, "alice", "a1", st.ifRev, []byte(st.body))
+		wantErr(t, "PutGrant "+st.body, err, st.wantErr)
+		if err == nil && rev != st.wantRev {
+			t.Fatalf("PutGrant %s rev = %d, want %d", st.body, rev, st.wantRev)
+		}
+	}
+	rev, g, err := s.Grant(ctx, "alice", "a1")
+	if err != nil || rev != 3 || string(g) != "g3" {
+		t.Fatalf("Grant = %d %q %v, want 3 g3", rev, g, err)
+	}
+	_, _, err = s.Grant(ctx, "bob", "a1")
+	wantErr(t, "Grant of another user", err, meta.ErrNotFound)
+	wantErr(t, "DeleteGrant of another user", s.DeleteGrant(ctx, "bob", "a1"), meta.ErrNotFound)
+
+	wantErr(t, "DeleteGrant", s.DeleteGrant(ctx, "alice", "a1"), nil)
+	_, _, err = s.Grant(ctx, "alice", "a1")
+	wantErr(t, "Grant after delete", err, meta.ErrNotFound)
+	wantErr(t, "DeleteGrant twice", s.DeleteGrant(ctx, "alice", "a1"), meta.ErrNotFound)
+	wantErr(t, "DeleteGrant unknown token", s.DeleteGrant(ctx, "alice", "zz"), meta.ErrNotFound)
+	wantTokens(t, s, "alice", meta.KindApp, "a1")
+
+	rev, err = s.PutGrant(ctx, "alice", "a1", 0, []byte("again"))
+	if err != nil || rev != 1 {
+		t.Fatalf("PutGrant after delete = %d %v, want 1", rev, err)
+	}
+}
