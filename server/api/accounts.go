@@ -1,0 +1,265 @@
+package api
+
+import (
+	"crypto/sha256"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/hearthcloud/hearth/crypto/kdf"
+	"github.com/hearthcloud/hearth/server/auth"
+	"github.com/hearthcloud/hearth/server/meta"
+	"github.com/hearthcloud/hearth/server/totp"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// kdfJSON is the wire form of KDF parameters (§8.2.1).
+type kdfJSON struct {
+	Alg string `json:"alg"`
+	M   uint32 `json:"m"`
+	T   uint32 `json:"t"`
+	P   uint8  `json:"p"`
+}
+
+func (k kdfJSON) params() kdf.Params {
+	return kdf.Params{Alg: k.Alg, Memory: k.M, Time: k.T, Threads: k.P}
+}
+
+func kdfOf(p kdf.Params) kdfJSON { return kdfJSON{p.Alg, p.Memory, p.Time, p.Threads} }
+
+func (s *Server) prelogin(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		User string `json:"user"`
+	}
+	if err := readJSON(r, maxJSON, &req); err != nil {
+		return err
+	}
+	if err := wire.CheckUser(req.User); err != nil {
+		return err
+	}
+	resp := struct {
+		KDF  kdfJSON `json:"kdf"`
+		Seed []byte  `json:"seed"`
+	}{kdfOf(s.cfg.DefaultKDF), kdf.FakeSeed(s.cfg.Secret, req.User)}
+	a, err := s.cfg.Meta.Account(r.Context(), req.User)
+	switch {
+	case err == nil:
+		resp.KDF = kdfJSON{a.KDF.Alg, a.KDF.Memory, a.KDF.Time, a.KDF.Threads}
+		resp.Seed = a.Seed
+	case !errors.Is(err, meta.ErrNotFound):
+		return err
+	}
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+// sessionJSON is a new session as sign-up and login answer it.
+type sessionJSON struct {
+	ID      string    `json:"id"`
+	Token   string    `json:"token"`
+	Expires time.Time `json:"expires"`
+}
+
+func (s *Server) newSession(r *http.Request, user, device string) (*sessionJSON, error) {
+	tok, hash := auth.NewToken(auth.SessionPrefix)
+	now := s.cfg.Now().UTC().Truncate(time.Second)
+	t := &meta.Token{ID: wire.NewID(), User: user, Kind: meta.KindSession, Name: device, Hash: hash,
+		Created: now, LastSeen: now, Expires: now.Add(s.cfg.SessionTTL)}
+	if err := s.cfg.Meta.CreateToken(r.Context(), t); err != nil {
+		return nil, err
+	}
+	return &sessionJSON{ID: t.ID, Token: tok, Expires: t.Expires}, nil
+}
+
+func checkDevice(name string) error {
+	if name == "" || len(name) > 64 {
+		return Errorf(CodeBadRequest, "device: give a name of 1 to 64 bytes")
+	}
+	return nil
+}
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
+	if s.cfg.SignupOff {
+		return Errorf(CodeForbidden, "sign-up is closed on this server")
+	}
+	if wait := s.byAddr.Wait(clientAddr(r), s.cfg.Now()); wait > 0 {
+		return &Error{Code: CodeRateLimited, Message: "too many attempts from this address", Retry: int(wait.Seconds()) + 1}
+	}
+	var req struct {
+		User            string  `json:"user"`
+		KDF             kdfJSON `json:"kdf"`
+		Seed            []byte  `json:"seed"`
+		LoginSecret     []byte  `json:"login_secret"`
+		RecoveryAuth    []byte  `json:"recovery_auth"`
+		Keyring         []byte  `json:"keyring"`
+		RecoveryKeyring []byte  `json:"recovery_keyring"`
+		Device          string  `json:"device"`
+	}
+	if err := readJSON(r, maxJSON, &req); err != nil {
+		return err
+	}
+	if err := wire.CheckUser(req.User); err != nil {
+		return err
+	}
+	if err := req.KDF.params().Check(); err != nil {
+		return Errorf(CodeBadRequest, "kdf: %v", err)
+	}
+	if len(req.Seed) != 32 || len(req.LoginSecret) != 32 || len(req.RecoveryAuth) != 32 {
+		return Errorf(CodeBadRequest, "seed, login_secret and recovery_auth must each be 32 bytes")
+	}
+	if len(req.Keyring) == 0 || len(req.RecoveryKeyring) == 0 || len(req.Keyring) > maxDocument || len(req.RecoveryKeyring) > maxDocument {
+		return Errorf(CodeBadRequest, "keyring and recovery_keyring: give the sealed copies")
+	}
+	if err := checkDevice(req.Device); err != nil {
+		return err
+	}
+	ra := sha256.Sum256(req.RecoveryAuth)
+	a := &meta.Account{User: req.User, KDF: meta.KDF{Alg: req.KDF.Alg, Memory: req.KDF.M, Time: req.KDF.T, Threads: req.KDF.P},
+		Seed: req.Seed, LoginHash: s.cfg.Hash.HashSecret(req.LoginSecret), RecoveryAuthHash: ra[:], Created: s.cfg.Now().UTC()}
+	if err := s.cfg.Meta.CreateAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring); err != nil {
+		if errors.Is(err, meta.ErrExists) {
+			s.byAddr.Failure(clientAddr(r), s.cfg.Now())
+			return Errorf(CodeUserExists, "this user name is taken")
+		}
+		return err
+	}
+	sess, err := s.newSession(r, req.User, req.Device)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"user": req.User, "session": sess})
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		User         string `json:"user"`
+		LoginSecret  []byte `json:"login_secret"`
+		TOTP         string `json:"totp"`
+		RecoveryCode string `json:"recovery_code"`
+		Device       string `json:"device"`
+	}
+	if err := readJSON(r, maxJSON, &req); err != nil {
+		return err
+	}
+	if err := wire.CheckUser(req.User); err != nil {
+		return err
+	}
+	if len(req.LoginSecret) != 32 || req.TOTP != "" && req.RecoveryCode != "" {
+		return Errorf(CodeBadRequest, "send a 32-byte login_secret and at most one of totp and recovery_code")
+	}
+	if err := checkDevice(req.Device); err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	for _, key := range []struct {
+		l   *auth.Limiter
+		key string
+	}{{s.byUser, "user:" + req.User}, {s.byAddr, "addr:" + clientAddr(r)}} {
+		if wait := key.l.Wait(key.key, now); wait > 0 {
+			return &Error{Code: CodeRateLimited, Message: "too many failed attempts; wait and try again", Retry: int(wait.Seconds()) + 1}
+		}
+	}
+	fail := func(c Code, msg string) error {
+		s.byUser.Failure("user:"+req.User, now)
+		s.byAddr.Failure("addr:"+clientAddr(r), now)
+		return Errorf(c, "%s", msg)
+	}
+	a, err := s.cfg.Meta.Account(r.Context(), req.User)
+	if errors.Is(err, meta.ErrNotFound) {
+		s.cfg.Hash.DummyVerify(req.LoginSecret)
+		return fail(CodeBadCredentials, "wrong user name or password")
+	}
+	if err != nil {
+		return err
+	}
+	if !auth.VerifySecret(a.LoginHash, req.LoginSecret) {
+		return fail(CodeBadCredentials, "wrong user name or password")
+	}
+	ts, err := s.cfg.Meta.TOTP(r.Context(), req.User)
+	if err != nil {
+		return err
+	}
+	if ts.Enabled {
+		switch {
+		case req.TOTP != "":
+			step, ok := totp.Verify(ts.Secret, req.TOTP, now)
+			if !ok {
+				return fail(CodeTOTPInvalid, "wrong authenticator code")
+			}
+			if err := s.cfg.Meta.UseTOTPStep(r.Context(), req.User, step); err != nil {
+				if errors.Is(err, meta.ErrReplay) {
+					return fail(CodeTOTPReplayed, "this authenticator code was already used; wait for the next one")
+				}
+				return err
+			}
+		case req.RecoveryCode != "":
+			if err := s.cfg.Meta.UseRecoveryCode(r.Context(), req.User, totp.HashRecoveryCode(req.RecoveryCode)); err != nil {
+				if errors.Is(err, meta.ErrNotFound) {
+					return fail(CodeTOTPInvalid, "wrong or already used recovery code")
+				}
+				return err
+			}
+		default:
+			return Errorf(CodeTOTPRequired, "this account needs an authenticator code")
+		}
+	}
+	s.byUser.Success("user:" + req.User)
+	sess, err := s.newSession(r, req.User, req.Device)
+	if err != nil {
+		return err
+	}
+	rev, _, _, err := s.cfg.Meta.Keyring(r.Context(), req.User)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"session": sess, "keyring": map[string]uint64{"rev": rev}})
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	t := tokenOf(r)
+	if err := s.cfg.Meta.DeleteToken(r.Context(), t.User, t.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	t := tokenOf(r)
+	list, err := s.cfg.Meta.Tokens(r.Context(), t.User, meta.KindSession)
+	if err != nil {
+		return err
+	}
+	type sessionInfo struct {
+		ID       string    `json:"id"`
+		Device   string    `json:"device"`
+		Created  time.Time `json:"created"`
+		LastSeen time.Time `json:"last_seen"`
+		Current  bool      `json:"current"`
+	}
+	out := []sessionInfo{}
+	for _, x := range list {
+		out = append(out, sessionInfo{x.ID, x.Name, x.Created.UTC(), x.LastSeen.UTC(), x.ID == t.ID})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+}
+
+func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
+	t := tokenOf(r)
+	id := mux.Vars(r)["id"]
+	list, err := s.cfg.Meta.Tokens(r.Context(), t.User, meta.KindSession)
+	if err != nil {
+		return err
+	}
+	for _, x := range list {
+		if x.ID == id {
+			if err := s.cfg.Meta.DeleteToken(r.Context(), t.User, id); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+	}
+	return Errorf(CodeNotFound, "no such session")
+}

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hearthcloud/hearth/server/meta"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// notifier wakes long-polling feed requests when an account's feed grows.
+type notifier struct {
+	mu      sync.Mutex
+	waiters map[string]map[chan struct{}]bool
+}
+
+func newNotifier() *notifier { return &notifier{waiters: map[string]map[chan struct{}]bool{}} }
+
+func (n *notifier) wait(user string) (ch chan struct{}, cancel func()) {
+	ch = make(chan struct{})
+	n.mu.Lock()
+	if n.waiters[user] == nil {
+		n.waiters[user] = map[chan struct{}]bool{}
+	}
+	n.waiters[user][ch] = true
+	n.mu.Unlock()
+	return ch, func() {
+		n.mu.Lock()
+		delete(n.waiters[user], ch)
+		n.mu.Unlock()
+	}
+}
+
+func (n *notifier) notify(user string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for ch := range n.waiters[user] {
+		close(ch)
+	}
+	delete(n.waiters, user)
+}
+
+type changeJSON struct {
+	Seq     uint64 `json:"seq"`
+	Doctype string `json:"doctype"`
+	ID      string `json:"id"`
+	Rev     uint64 `json:"rev"`
+	Deleted bool   `json:"deleted"`
+	DigestB []byte `json:"digest"`
+	ChainB  []byte `json:"chain"`
+	Sealed  []byte `json:"sealed,omitempty"`
+}
+
+func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r, "since", "limit", "include_docs", "wait", "doctype"); err != nil {
+		return err
+	}
+	since, err := intParam(r, "since", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(r, "limit", 500, 1, 1000)
+	if err != nil {
+		return err
+	}
+	withDocs, err := boolParam(r, "include_docs")
+	if err != nil {
+		return err
+	}
+	waitSec, err := intParam(r, "wait", 0, 0, 60)
+	if err != nil {
+		return err
+	}
+	t := tokenOf(r)
+	doctypes := r.URL.Query()["doctype"]
+	for _, d := range doctypes {
+		if err := wire.CheckDoctype(d); err != nil {
+			return err
+		}
+		if err := allow(r, d, "read"); err != nil {
+			return err
+		}
+	}
+	if len(doctypes) == 0 && t.Kind != meta.KindSession {
+		for _, sc := range t.Scopes {
+			if slices.Contains(sc.Verbs, "read") {
+				doctypes = append(doctypes, sc.Doctype)
+			}
+		}
+		if len(doctypes) == 0 {
+			return Errorf(CodeForbidden, "this token may read no doctype")
+		}
+	}
+	deadline := time.Now().Add(time.Duration(waitSec) * time.Second)
+	for {
+		// Register before reading, so a commit in between still wakes us.
+		ch, cancel := s.feedWait.wait(t.User)
+		done, err := s.answerChanges(w, r, since, int(limit), doctypes, withDocs, time.Now().Before(deadline))
+		if done || err != nil {
+			cancel()
+			return err
+		}
+		select {
+		case <-ch:
+		case <-time.After(time.Until(deadline)):
+		case <-r.Context().Done():
+			cancel()
+			return r.Context().Err()
+		}
+		cancel()
+		// The token may have been revoked while we waited.
+		if _, err := s.cfg.Meta.TokenByHash(r.Context(), t.Hash); err != nil {
+			return Errorf(CodeUnauthenticated, "the token was revoked")
+		}
+	}
+}
+
+// answerChanges writes a feed page, unless it is empty and mayWait, in which
+// case it reports not done.
+func (s *Server) answerChanges(w http.ResponseWriter, r *http.Request, since uint64, limit int, doctypes []string, withDocs, mayWait bool) (bool, error) {
+	user := tokenOf(r).User
+	head, _, err := s.cfg.Meta.Head(r.Context(), user)
+	if err != nil {
+		return true, err
+	}
+	if since > head {
+		return true, Errorf(CodeBadRequest, "since is past the end of the feed (%d)", head)
+	}
+	sinceChain, err := s.cfg.Meta.ChainAt(r.Context(), user, since)
+	if err != nil {
+		return true, err
+	}
+	list, err := s.cfg.Meta.Changes(r.Context(), user, since, limit+1, doctypes, withDocs)
+	if err != nil {
+		return true, err
+	}
+	for i, c := range list { // entries committed after we read head wait for the next call
+		if c.Seq > head {
+			list = list[:i]
+			break
+		}
+	}
+	more := len(list) > limit
+	if more {
+		list = list[:limit]
+	}
+	last := head
+	if more {
+		last = list[len(list)-1].Seq
+	}
+	if len(list) == 0 && mayWait {
+		return false, nil
+	}
+	out := make([]changeJSON, 0, len(list))
+	for _, c := range list {
+		out = append(out, changeJSON{Seq: c.Seq, Doctype: c.Doctype, ID: c.ID, Rev: c.Rev, Deleted: c.Deleted,
+			DigestB: c.Digest[:], ChainB: c.Chain[:], Sealed: c.Sealed})
+	}
+	return true, writeJSON(w, http.StatusOK, map[string]any{
+		"since": since, "since_chain": sinceChain[:], "changes": out, "last_seq": last, "more": more,
+	})
+}

@@ -1,0 +1,299 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/hearthcloud/hearth/server/meta"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+func (s *Server) getDoc(w http.ResponseWriter, r *http.Request) error {
+	d, err := doctypeVar(r, "read")
+	if err != nil {
+		return err
+	}
+	id, err := idVar(r)
+	if err != nil {
+		return err
+	}
+	doc, err := s.cfg.Meta.Doc(r.Context(), tokenOf(r).User, d, id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Hearth-Seq", strconv.FormatUint(doc.Seq, 10))
+	if doc.Deleted {
+		w.Header().Set("Hearth-Deleted", "true")
+	}
+	return writeSealed(w, doc.Rev, doc.Sealed)
+}
+
+// putOne writes one document through the same path as a bulk write.
+func (s *Server) putOne(w http.ResponseWriter, r *http.Request, deleted bool) error {
+	verb := "write"
+	if deleted {
+		verb = "delete"
+	}
+	d, err := doctypeVar(r, verb)
+	if err != nil {
+		return err
+	}
+	id, err := idVar(r)
+	if err != nil {
+		return err
+	}
+	ifRev, err := precondition(r)
+	if err != nil {
+		return err
+	}
+	if deleted && ifRev == 0 {
+		return Errorf(CodeBadRequest, "a deletion needs If-Match")
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/octet-stream" {
+		return Errorf(CodeUnsupportedMediaType, "send the sealed document as application/octet-stream")
+	}
+	body, err := readBody(r, maxDocument)
+	if err != nil {
+		return err
+	}
+	if len(body) == 0 {
+		return Errorf(CodeBadRequest, "the body is empty")
+	}
+	user := tokenOf(r).User
+	res, err := s.cfg.Meta.PutDocs(r.Context(), user, []meta.DocWrite{{Doctype: d, ID: id, IfRev: ifRev, Sealed: body, Deleted: deleted}})
+	if err != nil {
+		return err
+	}
+	if res[0].Err != nil {
+		if isConflict(res[0].Err) {
+			return conflict(res[0].CurrentRev, "the document changed; read it again")
+		}
+		return res[0].Err
+	}
+	s.feedWait.notify(user)
+	status := http.StatusOK
+	if ifRev == 0 {
+		status = http.StatusCreated
+	}
+	w.Header().Set("ETag", `"`+strconv.FormatUint(res[0].Rev, 10)+`"`)
+	w.Header().Set("Hearth-Revision", strconv.FormatUint(res[0].Rev, 10))
+	w.Header().Set("Hearth-Seq", strconv.FormatUint(res[0].Seq, 10))
+	return writeJSON(w, status, map[string]uint64{"rev": res[0].Rev, "seq": res[0].Seq})
+}
+
+func (s *Server) putDoc(w http.ResponseWriter, r *http.Request) error    { return s.putOne(w, r, false) }
+func (s *Server) deleteDoc(w http.ResponseWriter, r *http.Request) error { return s.putOne(w, r, true) }
+
+// intParam reads an optional integer query parameter within [lo, hi].
+func intParam(r *http.Request, name string, def, lo, hi uint64) (uint64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, Errorf(CodeBadRequest, "%s: give a whole number from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+func boolParam(r *http.Request, name string) (bool, error) {
+	switch r.URL.Query().Get(name) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, Errorf(CodeBadRequest, "%s: give true or false", name)
+}
+
+// onlyParams refuses query parameters the endpoint does not know (§8.1.1).
+func onlyParams(r *http.Request, names ...string) error {
+	for k := range r.URL.Query() {
+		ok := false
+		for _, n := range names {
+			ok = ok || k == n
+		}
+		if !ok {
+			return Errorf(CodeBadRequest, "unknown query parameter %q", k)
+		}
+	}
+	return nil
+}
+
+func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
+	d, err := doctypeVar(r, "read")
+	if err != nil {
+		return err
+	}
+	if err := onlyParams(r, "after", "limit", "deleted"); err != nil {
+		return err
+	}
+	limit, err := intParam(r, "limit", 100, 1, 1000)
+	if err != nil {
+		return err
+	}
+	deleted, err := boolParam(r, "deleted")
+	if err != nil {
+		return err
+	}
+	after := r.URL.Query().Get("after")
+	if after != "" && wire.CheckID(after) != nil {
+		return Errorf(CodeInvalidName, "after: %s", wire.ErrInvalidID.Error())
+	}
+	list, err := s.cfg.Meta.ListDocs(r.Context(), tokenOf(r).User, d, after, int(limit), deleted)
+	if err != nil {
+		return err
+	}
+	type info struct {
+		ID      string `json:"id"`
+		Rev     uint64 `json:"rev"`
+		Size    int64  `json:"size"`
+		Deleted bool   `json:"deleted"`
+	}
+	out, next := []info{}, ""
+	for _, x := range list {
+		out = append(out, info{x.ID, x.Rev, x.Size, x.Deleted})
+	}
+	if len(list) == int(limit) {
+		next = list[len(list)-1].ID
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"docs": out, "next": next})
+}
+
+type itemError struct {
+	Code    Code    `json:"code"`
+	Message string  `json:"message"`
+	Rev     *uint64 `json:"rev,omitempty"`
+}
+
+func itemErr(e *Error) *itemError { return &itemError{e.Code, e.Message, e.Rev} }
+
+func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
+	d, err := doctypeVar(r, "write")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Docs []struct {
+			ID      string `json:"id"`
+			IfMatch uint64 `json:"if_match"`
+			Sealed  []byte `json:"sealed"`
+			Deleted bool   `json:"deleted"`
+		} `json:"docs"`
+	}
+	if err := readJSON(r, maxBulkJSON, &req); err != nil {
+		return err
+	}
+	if len(req.Docs) == 0 || len(req.Docs) > 1000 {
+		return Errorf(CodeBadRequest, "docs: give 1 to 1000 items")
+	}
+	type result struct {
+		ID    string     `json:"id"`
+		Rev   uint64     `json:"rev,omitempty"`
+		Seq   uint64     `json:"seq,omitempty"`
+		Error *itemError `json:"error,omitempty"`
+	}
+	results := make([]result, len(req.Docs))
+	seen := map[string]bool{}
+	var writes []meta.DocWrite
+	var index []int
+	for i, it := range req.Docs {
+		results[i].ID = it.ID
+		if seen[it.ID] {
+			return Errorf(CodeBadRequest, "docs: id %q appears twice", it.ID)
+		}
+		seen[it.ID] = true
+		var e *Error
+		switch {
+		case wire.CheckID(it.ID) != nil || it.ID[0] == '_':
+			e = Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error())
+		case len(it.Sealed) == 0:
+			e = Errorf(CodeBadRequest, "sealed is empty")
+		case len(it.Sealed) > maxDocument:
+			e = Errorf(CodeTooLarge, "the document is larger than %d bytes", maxDocument)
+		case it.Deleted && it.IfMatch == 0:
+			e = Errorf(CodeBadRequest, "a deletion needs if_match")
+		case it.Deleted && allow(r, d, "delete") != nil:
+			e = Errorf(CodeForbidden, "this token may not delete %s", d)
+		}
+		if e != nil {
+			results[i].Error = itemErr(e)
+			continue
+		}
+		writes = append(writes, meta.DocWrite{Doctype: d, ID: it.ID, IfRev: it.IfMatch, Sealed: it.Sealed, Deleted: it.Deleted})
+		index = append(index, i)
+	}
+	if len(writes) > 0 {
+		user := tokenOf(r).User
+		res, err := s.cfg.Meta.PutDocs(r.Context(), user, writes)
+		if err != nil {
+			return err
+		}
+		for j, rs := range res {
+			i := index[j]
+			switch {
+			case rs.Err == nil:
+				results[i].Rev, results[i].Seq = rs.Rev, rs.Seq
+			case errors.Is(rs.Err, meta.ErrUnknownDoctype):
+				return rs.Err // request-wide
+			case isConflict(rs.Err):
+				results[i].Error = itemErr(conflict(rs.CurrentRev, "the document changed; read it again"))
+			default:
+				results[i].Error = itemErr(AsError(rs.Err))
+			}
+		}
+		s.feedWait.notify(user)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"results": results})
+}
+
+func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
+	d, err := doctypeVar(r, "read")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		IDs []string `json:"ids"`
+	}
+	if err := readJSON(r, maxJSON, &req); err != nil {
+		return err
+	}
+	if len(req.IDs) == 0 || len(req.IDs) > 1000 {
+		return Errorf(CodeBadRequest, "ids: give 1 to 1000 ids")
+	}
+	type item struct {
+		ID      string     `json:"id"`
+		Rev     uint64     `json:"rev,omitempty"`
+		Seq     uint64     `json:"seq,omitempty"`
+		Deleted bool       `json:"deleted,omitempty"`
+		Sealed  []byte     `json:"sealed,omitempty"`
+		Error   *itemError `json:"error,omitempty"`
+	}
+	out := make([]item, 0, len(req.IDs))
+	seen := map[string]bool{}
+	total := 0
+	for _, id := range req.IDs {
+		if seen[id] {
+			return Errorf(CodeBadRequest, "ids: %q appears twice", id)
+		}
+		seen[id] = true
+		it := item{ID: id}
+		if wire.CheckID(id) != nil {
+			it.Error = itemErr(Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error()))
+		} else if total > maxBulkJSON/2 {
+			it.Error = itemErr(Errorf(CodeTooLarge, "ask for this one again"))
+		} else if doc, err := s.cfg.Meta.Doc(r.Context(), tokenOf(r).User, d, id); err != nil {
+			it.Error = itemErr(AsError(err))
+			if it.Error.Code == CodeInternal {
+				return err
+			}
+		} else {
+			it.Rev, it.Seq, it.Deleted, it.Sealed = doc.Rev, doc.Seq, doc.Deleted, doc.Sealed
+			total += len(doc.Sealed)
+		}
+		out = append(out, it)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"docs": out})
+}

@@ -1,0 +1,53 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/hearthcloud/hearth/server/meta"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+func (s *Server) listDoctypes(w http.ResponseWriter, r *http.Request) error {
+	t := tokenOf(r)
+	list, err := s.cfg.Meta.Doctypes(r.Context(), t.User)
+	if err != nil {
+		return err
+	}
+	type info struct {
+		Name  string `json:"name"`
+		Docs  int64  `json:"docs"`
+		Bytes int64  `json:"bytes"`
+	}
+	out := []info{}
+	for _, d := range list {
+		if t.Kind != meta.KindSession && allow(r, d.Name, "read") != nil {
+			continue
+		}
+		out = append(out, info{d.Name, d.Docs, d.Bytes})
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"doctypes": out})
+}
+
+func (s *Server) putDoctype(w http.ResponseWriter, r *http.Request) error {
+	d := mux.Vars(r)["doctype"]
+	if err := wire.CheckDoctype(d); err != nil {
+		return err
+	}
+	if err := allow(r, d, "write"); err != nil {
+		return err
+	}
+	if err := readEmptyBody(r); err != nil {
+		return err
+	}
+	created, err := s.cfg.Meta.PutDoctype(r.Context(), tokenOf(r).User, d)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, map[string]string{"name": d})
+}

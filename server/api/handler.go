@@ -1,0 +1,247 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/hearthcloud/hearth/server/auth"
+	"github.com/hearthcloud/hearth/server/meta"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// A handlerFunc answers a request or returns an error for handle to answer.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// statusWriter remembers the status for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(s int) {
+	if w.status == 0 {
+		w.status = s
+	}
+	w.ResponseWriter.WriteHeader(s)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// handle adapts h: security headers, error answers from the one table, and
+// one log line per request with the route template, status and duration,
+// never the body, the query string or a token (§8.1.12).
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &statusWriter{ResponseWriter: rw}
+		hd := w.Header()
+		hd.Set("Cache-Control", "no-store")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		err := h(w, r)
+		if err != nil {
+			e := AsError(err)
+			if e.Code == CodeInternal {
+				s.cfg.Log.Error("request failed", "route", routeOf(r), "err", e.Err)
+			}
+			writeError(w, e)
+		}
+		s.cfg.Log.Info("request", "method", r.Method, "route", routeOf(r), "status", w.status, "ms", time.Since(start).Milliseconds())
+	})
+}
+
+func routeOf(r *http.Request) string {
+	if rt := mux.CurrentRoute(r); rt != nil {
+		if t, err := rt.GetPathTemplate(); err == nil {
+			return t
+		}
+	}
+	return "(none)"
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	if e.Code == CodeRateLimited && e.Retry > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.Retry))
+	}
+	if e.Code == CodeMethodNotAllowed {
+		w.Header().Set("Allow", "")
+	}
+	body := map[string]any{"error": map[string]string{"code": string(e.Code), "message": e.Message}}
+	if e.Rev != nil {
+		body["rev"] = *e.Rev
+	}
+	writeJSON(w, e.Code.Status(), body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+	return nil
+}
+
+// Body limits (§8.1.10).
+const (
+	maxJSON     = 1 << 20
+	maxBulkJSON = 32 << 20
+	maxDocument = 1 << 20
+)
+
+// readJSON decodes one JSON object from the body into v, strictly: the
+// right content type, a Content-Length, at most max bytes, no unknown
+// members, nothing after the object.
+func readJSON(r *http.Request, max int64, v any) error {
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+		return Errorf(CodeUnsupportedMediaType, "send Content-Type: application/json")
+	}
+	b, err := readBody(r, max)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &Error{Code: CodeMalformedJSON, Message: "the body is not the JSON object this endpoint takes: " + jsonProblem(err), Err: err}
+	}
+	if dec.More() {
+		return Errorf(CodeMalformedJSON, "the body has data after the JSON object")
+	}
+	return nil
+}
+
+// jsonProblem names what was wrong without echoing the body.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
+	case errors.As(err, &te):
+		return "member " + strconv.Quote(te.Field) + " has the wrong type"
+	case errors.Is(err, io.EOF):
+		return "empty body"
+	}
+	if msg := err.Error(); len(msg) > 19 && msg[:19] == "json: unknown field" {
+		return "unknown member " + msg[20:]
+	}
+	return "malformed"
+}
+
+// readBody reads a whole small body, which must announce its length.
+func readBody(r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength < 0 {
+		return nil, Errorf(CodeLengthRequired, "send Content-Length")
+	}
+	if r.ContentLength > max {
+		return nil, Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
+	}
+	b := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(r.Body, b); err != nil {
+		return nil, &Error{Code: CodeTruncated, Message: "the body ended before Content-Length bytes", Err: err}
+	}
+	return b, nil
+}
+
+// clientAddr is the request's remote IP, the key of per-address limits.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type ctxKey struct{}
+
+// tokenOf returns the authenticated token of a request.
+func tokenOf(r *http.Request) *meta.Token { return r.Context().Value(ctxKey{}).(*meta.Token) }
+
+// authenticated wraps h: a valid bearer token is required; sessionOnly
+// refuses app and device tokens with forbidden.
+func (s *Server) authenticated(sessionOnly bool, h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		tok, ok := auth.ParseBearer(r.Header.Get("Authorization"))
+		if !ok {
+			return Errorf(CodeUnauthenticated, "send Authorization: Bearer with a valid token")
+		}
+		t, err := s.cfg.Meta.TokenByHash(r.Context(), auth.TokenHash(tok))
+		if errors.Is(err, meta.ErrNotFound) {
+			return Errorf(CodeUnauthenticated, "the token is unknown, expired or revoked")
+		}
+		if err != nil {
+			return err
+		}
+		now := s.cfg.Now()
+		if !t.Expires.IsZero() && !now.Before(t.Expires) {
+			return Errorf(CodeUnauthenticated, "the session expired; log in again")
+		}
+		if sessionOnly && t.Kind != meta.KindSession {
+			return Errorf(CodeForbidden, "only a session may do this")
+		}
+		if now.Sub(t.LastSeen) > time.Minute {
+			s.cfg.Meta.TouchToken(r.Context(), t.ID, now)
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, t)))
+	}
+}
+
+// allow checks that the request's token may use verb on doctype: sessions
+// may do everything, other tokens what their scopes say.
+func allow(r *http.Request, doctype, verb string) error {
+	t := tokenOf(r)
+	if t.Kind == meta.KindSession {
+		return nil
+	}
+	for _, sc := range t.Scopes {
+		if sc.Doctype == doctype && slices.Contains(sc.Verbs, verb) {
+			return nil
+		}
+	}
+	return Errorf(CodeForbidden, "this token may not %s %s", verb, doctype)
+}
+
+// doctypeVar returns the checked {doctype} of the route, after allow.
+func doctypeVar(r *http.Request, verb string) (string, error) {
+	d := mux.Vars(r)["doctype"]
+	if err := wire.CheckDoctype(d); err != nil {
+		return "", err
+	}
+	return d, allow(r, d, verb)
+}
+
+// idVar returns the checked {id} of the route; ids starting with "_" are
+// reserved (§8.1.2).
+func idVar(r *http.Request) (string, error) {
+	id := mux.Vars(r)["id"]
+	if err := wire.CheckID(id); err != nil || id[0] == '_' {
+		return "", Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error())
+	}
+	return id, nil
+}

@@ -1,0 +1,116 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/hearthcloud/hearth/crypto/kdf"
+	"github.com/hearthcloud/hearth/server/auth"
+	"github.com/hearthcloud/hearth/server/blob"
+	"github.com/hearthcloud/hearth/server/meta"
+)
+
+// Config is what the API needs; cmd/hearthd wires it.
+type Config struct {
+	Meta   meta.Store
+	Blobs  blob.Store
+	Secret []byte // at least 32 random bytes kept with the data (fake seeds)
+
+	Hash        auth.HashParams // login-secret hashing; zero: auth.DefaultHashParams
+	DefaultKDF  kdf.Params      // for prelogin of unknown users; zero: kdf.Default
+	SignupOff   bool            // answer sign-up with 403
+	SessionTTL  time.Duration   // zero: 30 days
+	MaxBlobSize int64           // zero: 4 GiB
+	Now         func() time.Time
+	Log         *slog.Logger // never given bodies, tokens or query strings
+}
+
+// Server serves the API.
+type Server struct {
+	cfg      Config
+	router   *mux.Router
+	byUser   *auth.Limiter
+	byAddr   *auth.Limiter
+	feedWait *notifier
+}
+
+// New returns the API as an http.Handler.
+func New(cfg Config) *Server {
+	if cfg.Hash == (auth.HashParams{}) {
+		cfg.Hash = auth.DefaultHashParams
+	}
+	if cfg.DefaultKDF == (kdf.Params{}) {
+		cfg.DefaultKDF = kdf.Default
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.MaxBlobSize == 0 {
+		cfg.MaxBlobSize = 4 << 30
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if len(cfg.Secret) < 32 {
+		panic("api: server secret shorter than 32 bytes")
+	}
+	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute}, feedWait: newNotifier()}
+	s.router = s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// routes registers every route of §8.10 in one place.
+func (s *Server) routes() *mux.Router {
+	r := mux.NewRouter()
+	r.NotFoundHandler = s.handle(func(http.ResponseWriter, *http.Request) error {
+		return Errorf(CodeNotFound, "no such route")
+	})
+	r.MethodNotAllowedHandler = s.handle(func(http.ResponseWriter, *http.Request) error {
+		return Errorf(CodeMethodNotAllowed, "this path does not take this method")
+	})
+	// Full paths on the root router: gorilla/mux 1.8 answers 404 instead of
+	// 405 for a wrong method under a PathPrefix subrouter.
+	open := func(path string, h handlerFunc, methods ...string) {
+		r.Handle("/v1"+path, s.handle(h)).Methods(methods...)
+	}
+	session := func(path string, h handlerFunc, methods ...string) {
+		r.Handle("/v1"+path, s.handle(s.authenticated(true, h))).Methods(methods...)
+	}
+	token := func(path string, h handlerFunc, methods ...string) {
+		r.Handle("/v1"+path, s.handle(s.authenticated(false, h))).Methods(methods...)
+	}
+
+	open("/prelogin", s.prelogin, http.MethodPost)
+	open("/accounts", s.signup, http.MethodPost)
+	open("/login", s.login, http.MethodPost)
+	session("/logout", s.logout, http.MethodPost)
+	session("/sessions", s.listSessions, http.MethodGet)
+	session("/sessions/{id}", s.deleteSession, http.MethodDelete)
+
+	session("/totp/enroll", s.totpEnroll, http.MethodPost)
+	session("/totp/confirm", s.totpConfirm, http.MethodPost)
+	session("/totp/disable", s.totpDisable, http.MethodPost)
+
+	session("/keyring", s.getKeyring, http.MethodGet)
+	session("/keyring", s.putKeyring, http.MethodPut)
+	session("/keyring/recovery", s.getRecoveryKeyring, http.MethodGet)
+
+	token("/doctypes", s.listDoctypes, http.MethodGet)
+	token("/doctypes/{doctype}", s.putDoctype, http.MethodPut)
+	token("/docs/{doctype}", s.listDocs, http.MethodGet)
+	token("/docs/{doctype}/_bulk_put", s.bulkPut, http.MethodPost)
+	token("/docs/{doctype}/_bulk_get", s.bulkGet, http.MethodPost)
+	token("/docs/{doctype}/{id}", s.getDoc, http.MethodGet)
+	token("/docs/{doctype}/{id}", s.putDoc, http.MethodPut)
+	token("/docs/{doctype}/{id}", s.deleteDoc, http.MethodDelete)
+	token("/changes", s.changes, http.MethodGet)
+	return r
+}
