@@ -240,7 +240,7 @@ func testTooLarge(t *testing.T, s blob.Store) {
 func testReaderError(t *testing.T, s blob.Store) {
 	errBoom := errors.New("connection reset")
 	b := Body(10, 4<<20)
-	r := &errReader{b: b, n: 3<<20 / 2, err: errBoom}
+	r := &errReader{b: b, n: 3 << 20 / 2, err: errBoom}
 	_, err := s.Put(context.Background(), r, int64(len(b)), nil)
 	if !errors.Is(err, errBoom) {
 		t.Errorf("Put from a failing reader: error = %v, want %v", err, errBoom)
@@ -396,4 +396,3 @@ func testConcurrent(t *testing.T, s blob.Store) {
 	}
 	checkList(t, s, bodies...) // workers*each distinct bodies, shared once
 }
-
