@@ -11,7 +11,6 @@ import (
 	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/server/auth"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/server/totp"
 	"github.com/hearthcloud/hearth/spec/wire"
 )
 
@@ -151,58 +150,25 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := checkDevice(req.Device); err != nil {
 		return err
 	}
-	now := s.cfg.Now()
-	for _, key := range []struct {
-		l   *auth.Limiter
-		key string
-	}{{s.byUser, "user:" + req.User}, {s.byAddr, "addr:" + clientAddr(r)}} {
-		if wait := key.l.Wait(key.key, now); wait > 0 {
-			return &Error{Code: CodeRateLimited, Message: "too many failed attempts; wait and try again", Retry: int(wait.Seconds()) + 1}
-		}
-	}
-	fail := func(c Code, msg string) error {
-		s.byUser.Failure("user:"+req.User, now)
-		s.byAddr.Failure("addr:"+clientAddr(r), now)
-		return Errorf(c, "%s", msg)
+	if err := s.limited(r, req.User); err != nil {
+		return err
 	}
 	a, err := s.cfg.Meta.Account(r.Context(), req.User)
 	if errors.Is(err, meta.ErrNotFound) {
 		s.cfg.Hash.DummyVerify(req.LoginSecret)
-		return fail(CodeBadCredentials, "wrong user name or password")
+		return s.failed(r, req.User, Errorf(CodeBadCredentials, "wrong user name or password"))
 	}
 	if err != nil {
 		return err
 	}
 	if !auth.VerifySecret(a.LoginHash, req.LoginSecret) {
-		return fail(CodeBadCredentials, "wrong user name or password")
+		return s.failed(r, req.User, Errorf(CodeBadCredentials, "wrong user name or password"))
 	}
-	ts, err := s.cfg.Meta.TOTP(r.Context(), req.User)
-	if err != nil {
-		return err
-	}
-	if ts.Enabled {
-		switch {
-		case req.TOTP != "":
-			step, ok := totp.Verify(ts.Secret, req.TOTP, now)
-			if !ok {
-				return fail(CodeTOTPInvalid, "wrong authenticator code")
-			}
-			if err := s.cfg.Meta.UseTOTPStep(r.Context(), req.User, step); err != nil {
-				if errors.Is(err, meta.ErrReplay) {
-					return fail(CodeTOTPReplayed, "this authenticator code was already used; wait for the next one")
-				}
-				return err
-			}
-		case req.RecoveryCode != "":
-			if err := s.cfg.Meta.UseRecoveryCode(r.Context(), req.User, totp.HashRecoveryCode(req.RecoveryCode)); err != nil {
-				if errors.Is(err, meta.ErrNotFound) {
-					return fail(CodeTOTPInvalid, "wrong or already used recovery code")
-				}
-				return err
-			}
-		default:
-			return Errorf(CodeTOTPRequired, "this account needs an authenticator code")
+	if err := s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode); err != nil {
+		if credentialFailure(err) {
+			return s.failed(r, req.User, AsError(err))
 		}
+		return err
 	}
 	s.byUser.Success("user:" + req.User)
 	sess, err := s.newSession(r, req.User, req.Device)

@@ -276,7 +276,7 @@ func TestKeyring(t *testing.T) {
 	e.want(e.do("PUT", "/v1/keyring", tok, upd, "If-Match", `"1"`), 200, "")
 	r = e.do("PUT", "/v1/keyring", tok, upd, "If-Match", `"1"`)
 	e.want(r, 412, "conflict")
-	if r.json(t)["rev"] != float64(2) {
+	if r.json(t)["error"].(map[string]any)["rev"] != float64(2) {
 		t.Fatalf("conflict without the current revision: %s", r.body)
 	}
 	r = e.do("GET", "/v1/keyring/recovery", tok, nil)

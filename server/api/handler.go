@@ -9,8 +9,10 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -60,6 +62,9 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		hd.Set("Cache-Control", "no-store")
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		hd.Set("Access-Control-Allow-Origin", "*")
+		hd.Set("Access-Control-Expose-Headers", "ETag, Hearth-Revision, Hearth-Seq, Hearth-Deleted, Hearth-Keyring-Revision, Content-Range, Retry-After")
 		err := h(w, r)
 		if err != nil {
 			e := AsError(err)
@@ -85,14 +90,7 @@ func writeError(w http.ResponseWriter, e *Error) {
 	if e.Code == CodeRateLimited && e.Retry > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.Retry))
 	}
-	if e.Code == CodeMethodNotAllowed {
-		w.Header().Set("Allow", "")
-	}
-	body := map[string]any{"error": map[string]string{"code": string(e.Code), "message": e.Message}}
-	if e.Rev != nil {
-		body["rev"] = *e.Rev
-	}
-	writeJSON(w, e.Code.Status(), body)
+	writeJSON(w, e.Code.Status(), map[string]any{"error": itemErr(e)})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
@@ -244,4 +242,49 @@ func idVar(r *http.Request) (string, error) {
 		return "", Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error())
 	}
 	return id, nil
+}
+
+// preflight answers a CORS preflight (§8.1.9); it needs no token.
+func preflight(w http.ResponseWriter, r *http.Request) error {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, DELETE")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Range, If-Range, Hearth-Digest")
+	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// An allowedRoute is a route's path pattern with its methods, to list in
+// the Allow header of a 405 answer.
+type allowedRoute struct {
+	path    *regexp.Regexp
+	methods []string
+}
+
+func allowedRoutes(r *mux.Router) []allowedRoute {
+	var out []allowedRoute
+	r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		pat, err1 := rt.GetPathRegexp()
+		methods, err2 := rt.GetMethods()
+		if err1 == nil && err2 == nil && !slices.Equal(methods, []string{http.MethodOptions}) {
+			out = append(out, allowedRoute{regexp.MustCompile(pat), methods})
+		}
+		return nil
+	})
+	return out
+}
+
+// allowHeader lists the methods the request's path takes.
+func (s *Server) allowHeader(path string) string {
+	var ms []string
+	for _, a := range s.allowed {
+		if a.path.MatchString(path) {
+			for _, m := range a.methods {
+				if !slices.Contains(ms, m) {
+					ms = append(ms, m)
+				}
+			}
+		}
+	}
+	return strings.Join(ms, ", ")
 }

@@ -30,11 +30,13 @@ type Config struct {
 
 // Server serves the API.
 type Server struct {
-	cfg      Config
-	router   *mux.Router
-	byUser   *auth.Limiter
-	byAddr   *auth.Limiter
-	feedWait *notifier
+	cfg       Config
+	router    *mux.Router
+	byUser    *auth.Limiter
+	byAddr    *auth.Limiter
+	feedWait  *notifier
+	blobLocks digestLocks
+	allowed   []allowedRoute // for the Allow header of 405 answers
 }
 
 // New returns the API as an http.Handler.
@@ -73,7 +75,12 @@ func (s *Server) routes() *mux.Router {
 	r.NotFoundHandler = s.handle(func(http.ResponseWriter, *http.Request) error {
 		return Errorf(CodeNotFound, "no such route")
 	})
-	r.MethodNotAllowedHandler = s.handle(func(http.ResponseWriter, *http.Request) error {
+	r.MethodNotAllowedHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		allow := s.allowHeader(r.URL.Path)
+		if allow == "" { // only the preflight route matched the path
+			return Errorf(CodeNotFound, "no such route")
+		}
+		w.Header().Set("Allow", allow)
 		return Errorf(CodeMethodNotAllowed, "this path does not take this method")
 	})
 	// Full paths on the root router: gorilla/mux 1.8 answers 404 instead of
@@ -112,5 +119,32 @@ func (s *Server) routes() *mux.Router {
 	token("/docs/{doctype}/{id}", s.putDoc, http.MethodPut)
 	token("/docs/{doctype}/{id}", s.deleteDoc, http.MethodDelete)
 	token("/changes", s.changes, http.MethodGet)
+
+	open("/recovery/keyring", s.recoveryKeyring, http.MethodPost)
+	open("/recovery/reset", s.recoveryReset, http.MethodPost)
+	session("/account/password", s.changePassword, http.MethodPost)
+
+	for _, kind := range []struct {
+		prefix  string
+		segment bool
+	}{{"/blobs/{doctype}", false}, {"/index/{doctype}/segments", true}} {
+		token(kind.prefix, s.listBlobs(kind.segment), http.MethodGet)
+		token(kind.prefix+"/{id}", s.getBlob(kind.segment), http.MethodGet, http.MethodHead)
+		token(kind.prefix+"/{id}", s.putBlob(kind.segment), http.MethodPut)
+		token(kind.prefix+"/{id}", s.deleteBlob(kind.segment), http.MethodDelete)
+	}
+
+	session("/tokens", s.createToken, http.MethodPost)
+	session("/tokens", s.listTokens, http.MethodGet)
+	session("/tokens/{id}", s.deleteToken, http.MethodDelete)
+	// /grants/self before /grants/{id}: "self" is never a token id.
+	token("/grants/self", s.selfGrant, http.MethodGet)
+	session("/grants/{id}", s.getGrant, http.MethodGet)
+	session("/grants/{id}", s.putGrant, http.MethodPut)
+	session("/grants/{id}", s.deleteGrant, http.MethodDelete)
+
+	// CORS preflight for every path under /v1 (§8.1.9).
+	r.PathPrefix("/v1/").Methods(http.MethodOptions).Handler(s.handle(preflight))
+	s.allowed = allowedRoutes(r)
 	return r
 }

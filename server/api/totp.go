@@ -77,9 +77,16 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) error {
 	if st.Enabled || st.Secret == nil {
 		return Errorf(CodeNotFound, "no TOTP enrolment is pending")
 	}
-	if err := s.checkCode(r, user, st, req.Code, false); err != nil {
+	if err := s.limited(r, user); err != nil {
 		return err
 	}
+	if err := s.checkCode(r, user, st, req.Code, false); err != nil {
+		if credentialFailure(err) {
+			return s.failed(r, user, AsError(err))
+		}
+		return err
+	}
+	s.byUser.Success("user:" + user)
 	codes, hashes := totp.NewRecoveryCodes(totp.RecoveryCodeCount)
 	st, err = s.cfg.Meta.TOTP(r.Context(), user) // LastStep moved
 	if err != nil {
@@ -105,9 +112,16 @@ func (s *Server) totpDisable(w http.ResponseWriter, r *http.Request) error {
 	if !st.Enabled {
 		return Errorf(CodeNotFound, "TOTP is not enabled")
 	}
-	if err := s.checkCode(r, user, st, req.Code, true); err != nil {
+	if err := s.limited(r, user); err != nil {
 		return err
 	}
+	if err := s.checkCode(r, user, st, req.Code, true); err != nil {
+		if credentialFailure(err) {
+			return s.failed(r, user, AsError(err))
+		}
+		return err
+	}
+	s.byUser.Success("user:" + user)
 	st, err = s.cfg.Meta.TOTP(r.Context(), user)
 	if err != nil {
 		return err

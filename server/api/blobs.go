@@ -1,0 +1,318 @@
+package api
+
+import (
+	"encoding/base64"
+	"errors"
+	"hash/fnv"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hearthcloud/hearth/server/blob"
+	"github.com/hearthcloud/hearth/server/meta"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// Blobs (§8.7) and index segments (§8.8) share these handlers; segment
+// selects which.
+
+// digestLocks serialise, per digest, the removal of a body with the commit
+// of a row naming it, so that a delete never removes a body another upload
+// has just relied on (the body is shared between rows with equal bytes).
+type digestLocks [64]sync.Mutex
+
+func (l *digestLocks) of(d blob.Digest) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write(d[:])
+	return &l[h.Sum32()%uint32(len(l))]
+}
+
+func etagOf(d [32]byte) string { return `"` + base64.StdEncoding.EncodeToString(d[:]) + `"` }
+
+// blobJSON is a blob or segment as uploads and listings answer it.
+type blobJSON struct {
+	ID      string     `json:"id"`
+	Size    int64      `json:"size"`
+	Digest  []byte     `json:"digest"`
+	Created *time.Time `json:"created,omitempty"`
+}
+
+// parseDigestHeader reads Hearth-Digest: sha-256=<base64>.
+func parseDigestHeader(v string) (*blob.Digest, error) {
+	if v == "" {
+		return nil, nil
+	}
+	b64, ok := strings.CutPrefix(v, "sha-256=")
+	b, err := base64.StdEncoding.Strict().DecodeString(b64)
+	if !ok || err != nil || len(b) != 32 {
+		return nil, Errorf(CodeBadRequest, "Hearth-Digest: give sha-256=<base64 of 32 bytes>")
+	}
+	var d blob.Digest
+	copy(d[:], b)
+	return &d, nil
+}
+
+// registered answers unknown_doctype unless doctype is registered.
+func (s *Server) registered(r *http.Request, user, doctype string) error {
+	list, err := s.cfg.Meta.Doctypes(r.Context(), user)
+	if err != nil {
+		return err
+	}
+	for _, d := range list {
+		if d.Name == doctype {
+			return nil
+		}
+	}
+	return meta.ErrUnknownDoctype
+}
+
+func (s *Server) putBlob(segment bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		d, err := doctypeVar(r, "write")
+		if err != nil {
+			return err
+		}
+		id, err := idVar(r)
+		if err != nil {
+			return err
+		}
+		if r.ContentLength < 0 {
+			return Errorf(CodeLengthRequired, "send Content-Length")
+		}
+		if ct := r.Header.Get("Content-Type"); ct != "application/octet-stream" {
+			return Errorf(CodeUnsupportedMediaType, "send the sealed bytes as application/octet-stream")
+		}
+		if r.ContentLength > s.cfg.MaxBlobSize {
+			return Errorf(CodeTooLarge, "the body is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)
+		}
+		if r.ContentLength == 0 {
+			return Errorf(CodeBadRequest, "the body is empty")
+		}
+		want, err := parseDigestHeader(r.Header.Get("Hearth-Digest"))
+		if err != nil {
+			return err
+		}
+		user := tokenOf(r).User
+		if err := s.registered(r, user, d); err != nil {
+			return err
+		}
+		if old, err := s.cfg.Meta.BlobRow(r.Context(), user, d, id, segment); err == nil && want != nil {
+			if old.Digest != *want {
+				return Errorf(CodeExists, "this id holds other bytes")
+			}
+			return writeJSON(w, http.StatusOK, blobJSON{ID: id, Size: old.Size, Digest: old.Digest[:]})
+		} else if err != nil && !errors.Is(err, meta.ErrNotFound) {
+			return err
+		}
+		dg, err := s.cfg.Blobs.Put(r.Context(), r.Body, r.ContentLength, want)
+		if err != nil {
+			return err
+		}
+		row := &meta.BlobRow{Doctype: d, ID: id, Segment: segment, Size: r.ContentLength, Digest: dg, Created: s.cfg.Now().UTC().Truncate(time.Second)}
+		status, err := s.commitBlobRow(r, user, row)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, status, blobJSON{ID: id, Size: row.Size, Digest: dg[:]})
+	}
+}
+
+// commitBlobRow records row after its body was stored durably. If the id is
+// taken by other bytes (or was used before), the new body is removed again
+// unless some row names it.
+func (s *Server) commitBlobRow(r *http.Request, user string, row *meta.BlobRow) (int, error) {
+	ctx := r.Context()
+	mu := s.blobLocks.of(row.Digest)
+	mu.Lock()
+	defer mu.Unlock()
+	// A concurrent delete of another row with these bytes may have removed
+	// the body between Put and here; then nothing is committed.
+	if rc, _, err := s.cfg.Blobs.Get(ctx, row.Digest); err != nil {
+		if errors.Is(err, blob.ErrNotFound) {
+			return 0, &Error{Code: CodeUnavailable, Message: "the upload raced with a deletion; send it again", Retry: 1}
+		}
+		return 0, err
+	} else {
+		rc.Close()
+	}
+	old, _ := s.cfg.Meta.BlobRow(ctx, user, row.Doctype, row.ID, row.Segment)
+	err := s.cfg.Meta.PutBlobRow(ctx, user, row)
+	switch {
+	case err == nil && old != nil:
+		return http.StatusOK, nil // an idempotent repeat
+	case err == nil:
+		return http.StatusCreated, nil
+	case errors.Is(err, meta.ErrExists):
+		if inUse, e2 := s.cfg.Meta.DigestInUse(ctx, row.Digest); e2 == nil && !inUse {
+			s.cfg.Blobs.Remove(ctx, row.Digest)
+		}
+		return 0, Errorf(CodeExists, "this id holds other bytes or was used before; blob ids are never reused")
+	}
+	return 0, err
+}
+
+func (s *Server) getBlob(segment bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		d, err := doctypeVar(r, "read")
+		if err != nil {
+			return err
+		}
+		id, err := idVar(r)
+		if err != nil {
+			return err
+		}
+		user := tokenOf(r).User
+		row, err := s.cfg.Meta.BlobRow(r.Context(), user, d, id, segment)
+		if err != nil {
+			if errors.Is(err, meta.ErrNotFound) {
+				if e := s.registered(r, user, d); e != nil {
+					return e
+				}
+				return Errorf(CodeNotFound, "no such blob")
+			}
+			return err
+		}
+		rc, size, err := s.cfg.Blobs.Get(r.Context(), row.Digest)
+		if err != nil {
+			return err // a missing body is an internal fault: the row promised it
+		}
+		defer rc.Close()
+		h := w.Header()
+		h.Set("Content-Type", "application/octet-stream")
+		h.Set("Content-Disposition", "attachment")
+		h.Set("ETag", etagOf(row.Digest))
+		// ServeContent handles HEAD, Range, If-Range and 416; its error
+		// bodies are plain text, so single ranges it cannot satisfy are
+		// answered here first, in the protocol's form.
+		if rg := r.Header.Get("Range"); rg != "" && unsatisfiable(rg, size) && ifRangeHolds(r, row.Digest) {
+			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+			return Errorf(CodeRangeNotSatisfiable, "the range lies outside the blob")
+		}
+		http.ServeContent(w, r, "", time.Time{}, &sizedReader{rc, size})
+		return nil
+	}
+}
+
+// ifRangeHolds reports whether a Range header applies (no If-Range, or one
+// naming the current ETag).
+func ifRangeHolds(r *http.Request, d [32]byte) bool {
+	ir := r.Header.Get("If-Range")
+	return ir == "" || ir == etagOf(d)
+}
+
+// unsatisfiable reports whether a single "bytes=a-b" range starts at or
+// past size. Other forms are left to http.ServeContent.
+func unsatisfiable(rg string, size int64) bool {
+	spec, ok := strings.CutPrefix(rg, "bytes=")
+	if !ok || strings.Contains(spec, ",") {
+		return false
+	}
+	first, _, ok := strings.Cut(spec, "-")
+	if !ok || first == "" {
+		return false
+	}
+	n, err := strconv.ParseInt(first, 10, 64)
+	return err == nil && n >= size
+}
+
+// sizedReader lets http.ServeContent learn the size without a Seek to the
+// end on stores where that costs.
+type sizedReader struct {
+	io.ReadSeekCloser
+	size int64
+}
+
+func (s *sizedReader) Seek(off int64, whence int) (int64, error) {
+	if whence == io.SeekEnd && off == 0 {
+		if _, err := s.ReadSeekCloser.Seek(0, io.SeekEnd); err != nil {
+			return 0, err
+		}
+		return s.size, nil
+	}
+	return s.ReadSeekCloser.Seek(off, whence)
+}
+
+func (s *Server) deleteBlob(segment bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		d, err := doctypeVar(r, "delete")
+		if err != nil {
+			return err
+		}
+		id, err := idVar(r)
+		if err != nil {
+			return err
+		}
+		if err := readEmptyBody(r); err != nil {
+			return err
+		}
+		user := tokenOf(r).User
+		row, err := s.cfg.Meta.BlobRow(r.Context(), user, d, id, segment)
+		if err != nil {
+			if errors.Is(err, meta.ErrNotFound) {
+				if e := s.registered(r, user, d); e != nil {
+					return e
+				}
+				return Errorf(CodeNotFound, "no such blob")
+			}
+			return err
+		}
+		mu := s.blobLocks.of(row.Digest)
+		mu.Lock()
+		defer mu.Unlock()
+		inUse, err := s.cfg.Meta.DeleteBlobRow(r.Context(), user, d, id, segment)
+		if err != nil {
+			return err
+		}
+		if !inUse {
+			if err := s.cfg.Blobs.Remove(r.Context(), row.Digest); err != nil {
+				s.cfg.Log.Error("removing a body failed; start-up clean-up will retry", "err", err)
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+func (s *Server) listBlobs(segment bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		d, err := doctypeVar(r, "read")
+		if err != nil {
+			return err
+		}
+		if err := onlyParams(r, "after", "limit"); err != nil {
+			return err
+		}
+		limit, err := intParam(r, "limit", 100, 1, 1000)
+		if err != nil {
+			return err
+		}
+		after := r.URL.Query().Get("after")
+		if after != "" && wire.CheckID(after) != nil {
+			return Errorf(CodeInvalidName, "after: %s", wire.ErrInvalidID.Error())
+		}
+		user := tokenOf(r).User
+		if err := s.registered(r, user, d); err != nil {
+			return err
+		}
+		rows, err := s.cfg.Meta.ListBlobRows(r.Context(), user, d, segment, after, int(limit))
+		if err != nil {
+			return err
+		}
+		out, next := []blobJSON{}, ""
+		for _, x := range rows {
+			c := x.Created.UTC()
+			out = append(out, blobJSON{ID: x.ID, Size: x.Size, Digest: x.Digest[:], Created: &c})
+		}
+		if len(rows) == int(limit) {
+			next = rows[len(rows)-1].ID
+		}
+		key := "blobs"
+		if segment {
+			key = "segments"
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{key: out, "next": next})
+	}
+}

@@ -1,0 +1,236 @@
+package api_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func digestHeader(b []byte) string {
+	d := sha256.Sum256(b)
+	return "sha-256=" + base64.StdEncoding.EncodeToString(d[:])
+}
+
+func TestBlobs(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.signup("alice")
+	body := bytes.Repeat([]byte("age ciphertext "), 10000)
+	path := "/v1/blobs/io.hearth.files/sx26hrxtfeijjcjry3kajh7m6a"
+	e.want(e.do("PUT", path, tok, body), 404, "unknown_doctype")
+	e.want(e.do("PUT", "/v1/doctypes/io.hearth.files", tok, nil), 201, "")
+	e.want(e.do("PUT", path, tok, body, "Hearth-Digest", digestHeader([]byte("other"))), 422, "digest_mismatch")
+	e.want(e.do("GET", path, tok, nil), 404, "not_found")
+	r := e.do("PUT", path, tok, body, "Hearth-Digest", digestHeader(body))
+	e.want(r, 201, "")
+	if r.json(t)["size"] != float64(len(body)) {
+		t.Fatalf("upload answer: %s", r.body)
+	}
+	// Repeats: same bytes are idempotent, other bytes are refused.
+	e.want(e.do("PUT", path, tok, body, "Hearth-Digest", digestHeader(body)), 200, "")
+	e.want(e.do("PUT", path, tok, body), 200, "")
+	e.want(e.do("PUT", path, tok, []byte("other"), "Hearth-Digest", digestHeader([]byte("other"))), 409, "exists")
+	e.want(e.do("PUT", path, tok, []byte("other")), 409, "exists")
+
+	r = e.do("GET", path, tok, nil)
+	etag := r.header.Get("ETag")
+	if r.status != 200 || !bytes.Equal(r.body, body) || r.header.Get("Accept-Ranges") != "bytes" || etag == "" {
+		t.Fatalf("download: %d %v", r.status, r.header)
+	}
+	r = e.do("GET", path, tok, nil, "Range", "bytes=100-", "If-Range", etag)
+	if r.status != 206 || !bytes.Equal(r.body, body[100:]) || r.header.Get("Content-Range") != "bytes 100-"+strconv.Itoa(len(body)-1)+"/"+strconv.Itoa(len(body)) {
+		t.Fatalf("range: %d %v", r.status, r.header)
+	}
+	r = e.do("GET", path, tok, nil, "Range", "bytes=100-", "If-Range", `"stale"`)
+	if r.status != 200 || len(r.body) != len(body) {
+		t.Fatalf("If-Range with another tag must give the whole blob: %d", r.status)
+	}
+	r = e.do("GET", path, tok, nil, "Range", "bytes="+strconv.Itoa(len(body))+"-")
+	e.want(r, 416, "range_not_satisfiable")
+	if r.header.Get("Content-Range") != "bytes */"+strconv.Itoa(len(body)) {
+		t.Fatalf("416 Content-Range: %v", r.header)
+	}
+	r = e.do("HEAD", path, tok, nil)
+	if r.status != 200 || len(r.body) != 0 || r.header.Get("Content-Length") != strconv.Itoa(len(body)) {
+		t.Fatalf("HEAD: %d %v", r.status, r.header)
+	}
+	lst := e.do("GET", "/v1/blobs/io.hearth.files", tok, nil).json(t)
+	if bl := lst["blobs"].([]any); len(bl) != 1 || bl[0].(map[string]any)["id"] != "sx26hrxtfeijjcjry3kajh7m6a" {
+		t.Fatalf("list: %v", lst)
+	}
+	e.want(e.do("DELETE", path, tok, nil), 204, "")
+	e.want(e.do("GET", path, tok, nil), 404, "not_found")
+	e.want(e.do("DELETE", path, tok, nil), 404, "not_found")
+	// Ids are never reused.
+	e.want(e.do("PUT", path, tok, body), 409, "exists")
+
+	// Segments are a separate namespace with the same behaviour.
+	seg := "/v1/index/io.hearth.files/segments/sx26hrxtfeijjcjry3kajh7m6a"
+	e.want(e.do("PUT", seg, tok, body), 201, "")
+	e.want(e.do("GET", "/v1/index/io.hearth.files/segments", tok, nil), 200, "")
+	e.want(e.do("GET", "/v1/blobs/io.hearth.files/nothere", tok, nil), 404, "not_found")
+}
+
+// TestBlobBadUploads: lengths and media types are checked before the body.
+func TestBlobBadUploads(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.signup("alice")
+	e.want(e.do("PUT", "/v1/doctypes/io.hearth.files", tok, nil), 201, "")
+	path := "/v1/blobs/io.hearth.files/abc"
+	e.want(e.do("PUT", path, tok, "{}"), 415, "unsupported_media_type")
+	e.want(e.do("PUT", path, tok, []byte{}), 400, "bad_request")
+	e.want(e.do("PUT", path, tok, []byte("x"), "Hearth-Digest", "md5=abc"), 400, "bad_request")
+	e.want(e.do("PUT", "/v1/blobs/io.hearth.files/_bulk_put", tok, []byte("x")), 400, "invalid_name")
+
+	// Chunked (no Content-Length) is 411.
+	req, _ := http.NewRequest("PUT", e.url+path, strings.NewReader("abc"))
+	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 411 {
+		t.Fatalf("chunked upload: %d", res.StatusCode)
+	}
+	// Over the limit: refused from the header (the env's store takes 1 GiB).
+	req, _ = http.NewRequest("PUT", e.url+path, strings.NewReader("abc"))
+	req.ContentLength = 5 << 30
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err = http.DefaultClient.Do(req)
+	if err == nil {
+		res.Body.Close()
+		if res.StatusCode != 413 {
+			t.Fatalf("oversize upload: %d", res.StatusCode)
+		}
+	}
+	e.want(e.do("GET", "/v1/blobs/io.hearth.files", tok, nil), 200, "")
+	if got := e.do("GET", "/v1/blobs/io.hearth.files", tok, nil).json(t)["blobs"].([]any); len(got) != 0 {
+		t.Fatalf("a refused upload left a blob: %v", got)
+	}
+}
+
+func TestTokensScopesAndGrants(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.signup("alice")
+	for _, d := range []string{"io.hearth.notes", "io.hearth.contacts"} {
+		e.want(e.do("PUT", "/v1/doctypes/"+d, tok, nil), 201, "")
+	}
+	e.want(e.do("POST", "/v1/tokens", tok, map[string]any{"name": "notes", "kind": "app", "scopes": []any{}}), 400, "bad_request")
+	e.want(e.do("POST", "/v1/tokens", tok, map[string]any{"name": "notes", "kind": "app",
+		"scopes": []any{map[string]any{"doctype": "io.hearth.notes", "verbs": []string{"read", "read"}}}}), 400, "bad_request")
+	e.want(e.do("POST", "/v1/tokens", tok, map[string]any{"name": "notes", "kind": "root",
+		"scopes": []any{map[string]any{"doctype": "io.hearth.notes", "verbs": []string{"read"}}}}), 400, "bad_request")
+	r := e.do("POST", "/v1/tokens", tok, map[string]any{"name": "notes", "kind": "app",
+		"scopes": []any{map[string]any{"doctype": "io.hearth.notes", "verbs": []string{"read", "write"}}}})
+	e.want(r, 201, "")
+	app, id := r.json(t)["token"].(string), r.json(t)["id"].(string)
+	if !strings.HasPrefix(app, "hat_") {
+		t.Fatalf("app token %q", app)
+	}
+	doc := "/v1/docs/io.hearth.notes/k3vq4zqg2vbf3lqf5xhm2m7n2e"
+	e.want(e.do("PUT", doc, app, []byte("sealed"), "If-None-Match", "*"), 201, "")
+	e.want(e.do("GET", doc, app, nil), 200, "")
+	// Outside the scope: 403 whether or not the item exists.
+	e.want(e.do("DELETE", doc, app, []byte("tomb"), "If-Match", `"1"`), 403, "forbidden")
+	e.want(e.do("GET", "/v1/docs/io.hearth.contacts/k3vq4zqg2vbf3lqf5xhm2m7n2e", app, nil), 403, "forbidden")
+	e.want(e.do("GET", "/v1/docs/io.hearth.unknown/x", app, nil), 403, "forbidden")
+	e.want(e.do("GET", "/v1/changes?doctype=io.hearth.contacts", app, nil), 403, "forbidden")
+	e.want(e.do("GET", "/v1/blobs/io.hearth.contacts", app, nil), 403, "forbidden")
+	for _, p := range []string{"/v1/keyring", "/v1/sessions", "/v1/tokens"} {
+		e.want(e.do("GET", p, app, nil), 403, "forbidden")
+	}
+	dts := e.do("GET", "/v1/doctypes", app, nil).json(t)["doctypes"].([]any)
+	if len(dts) != 1 {
+		t.Fatalf("an app sees doctypes outside its scope: %v", dts)
+	}
+
+	// Grants.
+	e.want(e.do("GET", "/v1/grants/self", app, nil), 404, "not_found")
+	e.want(e.do("GET", "/v1/grants/self", tok, nil), 403, "forbidden")
+	e.want(e.do("PUT", "/v1/grants/"+id, tok, []byte("sealed grant 1")), 428, "precondition_required")
+	e.want(e.do("PUT", "/v1/grants/"+id, tok, []byte("sealed grant 1"), "If-None-Match", "*"), 201, "")
+	e.want(e.do("PUT", "/v1/grants/"+id, tok, []byte("sealed grant 1"), "If-None-Match", "*"), 412, "conflict")
+	e.want(e.do("PUT", "/v1/grants/"+id, tok, []byte("sealed grant 2"), "If-Match", `"1"`), 200, "")
+	r = e.do("GET", "/v1/grants/self", app, nil)
+	if r.status != 200 || string(r.body) != "sealed grant 2" || r.header.Get("Hearth-Revision") != "2" {
+		t.Fatalf("grants/self: %d %q %v", r.status, r.body, r.header)
+	}
+	e.want(e.do("PUT", "/v1/grants/aaaaaaaaaaaaaaaaaaaaaaaaaa", tok, []byte("g"), "If-None-Match", "*"), 404, "not_found")
+	e.want(e.do("GET", "/v1/grants/"+id, app, nil), 403, "forbidden")
+
+	list := e.do("GET", "/v1/tokens", tok, nil).json(t)["tokens"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["token"] != nil {
+		t.Fatalf("token list: %v", list)
+	}
+	// Revocation takes effect at once and removes the grant.
+	e.want(e.do("DELETE", "/v1/tokens/"+id, tok, nil), 204, "")
+	e.want(e.do("GET", doc, app, nil), 401, "unauthenticated")
+	e.want(e.do("GET", "/v1/grants/"+id, tok, nil), 404, "not_found")
+	e.want(e.do("DELETE", "/v1/tokens/"+id, tok, nil), 404, "not_found")
+}
+
+func TestRecoveryAndPassword(t *testing.T) {
+	e := newEnv(t)
+	secret := rnd32()
+	ra := rnd32()
+	r := e.do("POST", "/v1/accounts", "", map[string]any{
+		"user": "alice", "kdf": defaultKDF, "seed": rnd32(), "login_secret": secret, "recovery_auth": ra,
+		"keyring": []byte("sealed keyring 1"), "recovery_keyring": []byte("sealed recovery 1"), "device": "laptop",
+	})
+	e.want(r, 201, "")
+	tok := r.json(t)["session"].(map[string]any)["token"].(string)
+
+	e.want(e.do("POST", "/v1/recovery/keyring", "", map[string]any{"user": "alice", "recovery_auth": rnd32()}), 401, "bad_credentials")
+	e.want(e.do("POST", "/v1/recovery/keyring", "", map[string]any{"user": "nobody", "recovery_auth": ra}), 401, "bad_credentials")
+	r = e.do("POST", "/v1/recovery/keyring", "", map[string]any{"user": "alice", "recovery_auth": ra})
+	if r.status != 200 || string(r.body) != "sealed recovery 1" || r.header.Get("Hearth-Revision") != "1" {
+		t.Fatalf("recovery keyring: %d %q", r.status, r.body)
+	}
+
+	newSecret := rnd32()
+	newLogin := map[string]any{"kdf": defaultKDF, "seed": rnd32(), "login_secret": newSecret,
+		"keyring": []byte("sealed keyring 2"), "recovery_keyring": []byte("sealed recovery 2"), "keyring_if_match": 1}
+	e.want(e.do("POST", "/v1/account/password", tok, map[string]any{"login_secret": rnd32(), "new": newLogin}), 401, "bad_credentials")
+	r = e.do("POST", "/v1/account/password", tok, map[string]any{"login_secret": secret, "new": newLogin})
+	e.want(r, 200, "")
+	e.want(e.login("alice", secret, nil), 401, "bad_credentials")
+	e.want(e.login("alice", newSecret, nil), 200, "")
+	e.want(e.do("POST", "/v1/account/password", tok, map[string]any{"login_secret": newSecret, "new": newLogin}), 412, "conflict")
+
+	// Reset with the recovery key revokes every session.
+	reset := map[string]any{"kdf": defaultKDF, "seed": rnd32(), "login_secret": rnd32(),
+		"keyring": []byte("sealed keyring 3"), "recovery_keyring": []byte("sealed recovery 3"), "keyring_if_match": 2}
+	r = e.do("POST", "/v1/recovery/reset", "", map[string]any{"user": "alice", "recovery_auth": ra, "device": "new phone", "new": reset})
+	e.want(r, 200, "")
+	if r.json(t)["keyring"].(map[string]any)["rev"] != float64(3) {
+		t.Fatalf("reset: %s", r.body)
+	}
+	e.want(e.do("GET", "/v1/sessions", tok, nil), 401, "unauthenticated")
+	e.want(e.login("alice", newSecret, nil), 401, "bad_credentials")
+}
+
+func TestCORSAndAllow(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("OPTIONS", "/v1/docs/io.hearth.notes/x", "", nil, "Origin", "http://notes.alice.localhost", "Access-Control-Request-Method", "PUT")
+	if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(r.header.Get("Access-Control-Allow-Headers"), "If-Match") {
+		t.Fatalf("preflight: %d %v", r.status, r.header)
+	}
+	if r.header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatal("credentials must never be allowed")
+	}
+	r = e.do("DELETE", "/v1/prelogin", "", nil)
+	if r.header.Get("Allow") != "POST" || r.header.Get("Content-Security-Policy") == "" {
+		t.Fatalf("405 headers: %v", r.header)
+	}
+	r = e.do("PATCH", "/v1/docs/io.hearth.notes/x", "", nil)
+	if a := r.header.Get("Allow"); r.status != 405 || !strings.Contains(a, "GET") || !strings.Contains(a, "DELETE") {
+		t.Fatalf("405 on docs: %d %q", r.status, a)
+	}
+}
