@@ -1,0 +1,284 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hearthcloud/hearth/crypto/kdf"
+	"github.com/hearthcloud/hearth/crypto/keyring"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+type kdfJSON struct {
+	Alg string `json:"alg"`
+	M   uint32 `json:"m"`
+	T   uint32 `json:"t"`
+	P   uint8  `json:"p"`
+}
+
+func kdfOf(p kdf.Params) kdfJSON { return kdfJSON{p.Alg, p.Memory, p.Time, p.Threads} }
+func (k kdfJSON) params() kdf.Params {
+	return kdf.Params{Alg: k.Alg, Memory: k.M, Time: k.T, Threads: k.P}
+}
+
+type sessionJSON struct {
+	ID    string `json:"id"`
+	Token string `json:"token"`
+}
+
+type loginAnswer struct {
+	Session sessionJSON `json:"session"`
+	Keyring struct {
+		Rev uint64 `json:"rev"`
+	} `json:"keyring"`
+}
+
+// Signup creates an account on server and logs in. It returns the recovery
+// key, to be shown to the user once: with it (and only with it) a forgotten
+// password can be replaced without losing data.
+func Signup(ctx context.Context, server, user, password string, o *Options) (c *Client, recoveryKey string, err error) {
+	c, err = newClient(server, o)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := wire.CheckUser(user); err != nil {
+		return nil, "", err
+	}
+	seed := kdf.NewSeed()
+	keys, err := kdf.Derive(password, user, seed, c.kdf)
+	if err != nil {
+		return nil, "", err
+	}
+	kr, err := keyring.New(user)
+	if err != nil {
+		return nil, "", err
+	}
+	sealed, err := kr.SealWithMasterKey(&keys.MasterKey, 1)
+	if err != nil {
+		return nil, "", err
+	}
+	recovery, err := kr.SealRecoveryCopy(1)
+	if err != nil {
+		return nil, "", err
+	}
+	var ans struct {
+		Session sessionJSON `json:"session"`
+	}
+	_, err = c.callJSON(ctx, "POST", "/v1/accounts", map[string]any{
+		"user": user, "kdf": kdfOf(c.kdf), "seed": seed,
+		"login_secret":  keys.LoginSecret[:],
+		"recovery_auth": kr.RecoveryKey().Auth(user),
+		"keyring":       sealed, "recovery_keyring": recovery,
+		"device": c.device,
+	}, &ans, nil, true)
+	if err != nil {
+		return nil, "", err
+	}
+	if ans.Session.Token == "" {
+		return nil, "", errors.New("client: the server's sign-up answer holds no session")
+	}
+	c.st.User = user
+	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
+	c.st.MasterKey = keys.MasterKey[:]
+	c.st.KeyringRev = 1
+	c.kr = kr
+	return c, kr.RecoveryKey().String(), nil
+}
+
+// codeMember says whether code is a TOTP code (six digits) or a recovery code.
+func codeMember(code string) string {
+	code = strings.TrimSpace(code)
+	if len(code) == 6 && strings.Trim(code, "0123456789") == "" {
+		return "totp"
+	}
+	return "recovery_code"
+}
+
+// prelogin fetches the account's KDF parameters and seed, and derives keys
+// from password; kdf.Derive refuses parameters under the floor (§3.2).
+func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys, error) {
+	var pre struct {
+		KDF  kdfJSON `json:"kdf"`
+		Seed []byte  `json:"seed"`
+	}
+	if _, err := c.callJSON(ctx, "POST", "/v1/prelogin", map[string]string{"user": user}, &pre, nil, true); err != nil {
+		return nil, err
+	}
+	keys, err := kdf.Derive(password, user, pre.Seed, pre.KDF.params())
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	return keys, nil
+}
+
+// Login opens a session with the password, and totp when the account has
+// two-factor authentication on (a six-digit authenticator code, or one of
+// the recovery codes given when it was turned on). Without a needed code it
+// returns an error matching ErrTOTPRequired.
+func Login(ctx context.Context, server, user, password, totp string, o *Options) (*Client, error) {
+	c, err := newClient(server, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := wire.CheckUser(user); err != nil {
+		return nil, err
+	}
+	keys, err := c.prelogin(ctx, user, password)
+	if err != nil {
+		return nil, err
+	}
+	in := map[string]any{"user": user, "login_secret": keys.LoginSecret[:], "device": c.device}
+	if totp != "" {
+		in[codeMember(totp)] = strings.TrimSpace(totp)
+	}
+	var ans loginAnswer
+	if _, err := c.callJSON(ctx, "POST", "/v1/login", in, &ans, nil, true); err != nil {
+		return nil, err
+	}
+	c.st.User = user
+	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
+	c.st.MasterKey = keys.MasterKey[:]
+	// Opening the keyring now checks the password end to end, and the
+	// revision the login answered against the keyring served.
+	if err := c.loadKeyring(ctx); err != nil {
+		c.Logout(ctx)
+		return nil, err
+	}
+	if c.State().KeyringRev < ans.Keyring.Rev {
+		c.Logout(ctx)
+		return nil, integrity("the keyring served is older (revision %d) than the login announced (%d)", c.State().KeyringRev, ans.Keyring.Rev)
+	}
+	return c, nil
+}
+
+// Recover replaces a forgotten password using the recovery key, and logs
+// in. It replaces the recovery key too and returns the new one, to be shown
+// to the user once (the old one no longer opens anything written after).
+// totp is needed when two-factor authentication is on, as for Login.
+func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp string, o *Options) (c *Client, newRecoveryKey string, err error) {
+	c, err = newClient(server, o)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := wire.CheckUser(user); err != nil {
+		return nil, "", err
+	}
+	rk, err := keyring.ParseRecoveryKey(recoveryKey)
+	if err != nil {
+		return nil, "", err
+	}
+	auth := rk.Auth(user)
+	res, err := c.call(ctx, request{method: "POST", path: "/v1/recovery/keyring", noAuth: true,
+		ctype: "application/json", body: mustJSON(map[string]any{"user": user, "recovery_auth": auth})})
+	if err != nil {
+		return nil, "", err
+	}
+	rev, err := revHeader(res.header)
+	if err != nil {
+		return nil, "", err
+	}
+	kr, err := keyring.OpenWithRecoveryKey(res.body, rk, user, rev)
+	if err != nil {
+		return nil, "", &integrityError{detail: "the recovery copy of the keyring does not open with this recovery key", err: err}
+	}
+	newRK := kr.ReplaceRecoveryKey()
+	seed := kdf.NewSeed()
+	keys, err := kdf.Derive(newPassword, user, seed, c.kdf)
+	if err != nil {
+		return nil, "", err
+	}
+	sealed, err := kr.SealWithMasterKey(&keys.MasterKey, rev+1)
+	if err != nil {
+		return nil, "", err
+	}
+	copy2, err := kr.SealRecoveryCopy(rev + 1)
+	if err != nil {
+		return nil, "", err
+	}
+	in := map[string]any{"user": user, "recovery_auth": auth, "device": c.device,
+		"new": map[string]any{"kdf": kdfOf(c.kdf), "seed": seed, "login_secret": keys.LoginSecret[:],
+			"keyring": sealed, "recovery_keyring": copy2, "keyring_if_match": rev,
+			"recovery_auth": newRK.Auth(user)}}
+	if totp != "" {
+		in[codeMember(totp)] = strings.TrimSpace(totp)
+	}
+	var ans loginAnswer
+	if _, err := c.callJSON(ctx, "POST", "/v1/recovery/reset", in, &ans, nil, true); err != nil {
+		return nil, "", err
+	}
+	if ans.Keyring.Rev != rev+1 {
+		return nil, "", integrity("the server answered keyring revision %d to a reset sealed for %d", ans.Keyring.Rev, rev+1)
+	}
+	c.st.User = user
+	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
+	c.st.MasterKey = keys.MasterKey[:]
+	c.st.KeyringRev = rev + 1
+	c.kr = kr
+	return c, newRK.String(), nil
+}
+
+// Logout ends this device's session. The State keeps the other fields but
+// no longer resumes.
+func (c *Client) Logout(ctx context.Context) error {
+	_, err := c.call(ctx, request{method: "POST", path: "/v1/logout"})
+	if err != nil && !errors.Is(err, ErrSessionEnded) {
+		return err
+	}
+	c.mu.Lock()
+	c.st.Token, c.st.SessionID = "", ""
+	c.mu.Unlock()
+	return nil
+}
+
+// Sessions lists the account's sessions.
+func (c *Client) Sessions(ctx context.Context) ([]Session, error) {
+	var ans struct {
+		Sessions []Session `json:"sessions"`
+	}
+	if _, err := c.callJSON(ctx, "GET", "/v1/sessions", nil, &ans, nil, false); err != nil {
+		return nil, err
+	}
+	return ans.Sessions, nil
+}
+
+// RevokeSession ends a session of the account (this one included).
+func (c *Client) RevokeSession(ctx context.Context, id string) error {
+	if err := wire.CheckID(id); err != nil {
+		return err
+	}
+	_, err := c.call(ctx, request{method: "DELETE", path: "/v1/sessions/" + pathEscape(id)})
+	return err
+}
+
+// TOTPEnroll starts turning on two-factor authentication. It returns an
+// otpauth:// URI for an authenticator app; TOTPConfirm finishes.
+func (c *Client) TOTPEnroll(ctx context.Context) (uri string, err error) {
+	var ans struct {
+		URI string `json:"uri"`
+	}
+	if _, err := c.callJSON(ctx, "POST", "/v1/totp/enroll", nil, &ans, nil, false); err != nil {
+		return "", err
+	}
+	return ans.URI, nil
+}
+
+// TOTPConfirm turns two-factor authentication on with a current code from
+// the authenticator, and returns ten single-use recovery codes to show once.
+func (c *Client) TOTPConfirm(ctx context.Context, code string) (recoveryCodes []string, err error) {
+	var ans struct {
+		Codes []string `json:"recovery_codes"`
+	}
+	if _, err := c.callJSON(ctx, "POST", "/v1/totp/confirm", map[string]string{"code": strings.TrimSpace(code)}, &ans, nil, false); err != nil {
+		return nil, err
+	}
+	return ans.Codes, nil
+}
+
+// TOTPDisable turns two-factor authentication off, given an authenticator
+// code or a recovery code.
+func (c *Client) TOTPDisable(ctx context.Context, code string) error {
+	_, err := c.callJSON(ctx, "POST", "/v1/totp/disable", map[string]string{"code": strings.TrimSpace(code)}, nil, nil, false)
+	return err
+}

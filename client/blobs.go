@@ -1,0 +1,271 @@
+package client
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// FilesDoctype is the doctype of the documents that name uploaded files
+// (spec/protocol.md §6.3); their blobs live in the same doctype.
+const FilesDoctype = "io.hearth.files"
+
+// filesDoc is the content of a document of FilesDoctype (§6.3).
+type filesDoc struct {
+	Blob   string `json:"blob"`   // blob id
+	Digest []byte `json:"digest"` // SHA-256 of the sealed blob
+	Size   int64  `json:"size"`   // sealed size
+}
+
+// FileInfo describes a downloaded file, from its authenticated metadata.
+type FileInfo struct {
+	ID         string    // the files document's id (what Upload returned)
+	Blob       string    // the blob's id
+	Name       string    // file name, without directories (checked per §6.1)
+	Type       string    // media type, may be empty
+	Size       int64     // content length
+	ModTime    time.Time // zero if not recorded
+	SealedSize int64     // size stored on the server
+}
+
+// progressReader reports bytes read to fn.
+type progressReader struct {
+	r     io.Reader
+	done  int64
+	total int64
+	fn    func(done, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.done += int64(n)
+	if p.fn != nil && n > 0 {
+		p.fn(p.done, p.total)
+	}
+	return n, err
+}
+
+var errUploadAborted = errors.New("client: upload aborted")
+
+// Upload seals and uploads a file of exactly size bytes read from r,
+// streaming (never holding it whole), then writes the files document naming
+// the blob. It returns that document's id, the file id to show to users.
+// progress, if not nil, is called with plaintext bytes sent so far.
+func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (fileID string, err error) {
+	if size < 0 || size > seal.MaxBlobSize {
+		return "", fmt.Errorf("client: bad file size %d", size)
+	}
+	ks, err := c.keys(ctx, FilesDoctype, 0, true)
+	if err != nil {
+		return "", err
+	}
+	k := ks.Current()
+	ref := seal.BlobRef{Doctype: FilesDoctype, ID: wire.NewID()}
+	meta := seal.Meta{Name: name, Type: mediaType, Size: size}
+	if !mtime.IsZero() {
+		meta.Modified = mtime.Unix()
+	}
+	sealedSize, err := seal.SealedBlobSize(k, seal.PurposeFile, ref, meta)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := func() error {
+			bw, err := seal.NewBlobWriter(io.MultiWriter(pw, h), k, seal.PurposeFile, ref, meta)
+			if err != nil {
+				return err
+			}
+			src := &progressReader{r: io.LimitReader(r, size), total: size, fn: progress}
+			n, err := io.Copy(bw, src)
+			if err != nil {
+				return err
+			}
+			if n != size {
+				return fmt.Errorf("client: the file ended after %d of %d bytes", n, size)
+			}
+			return bw.Close()
+		}()
+		pw.CloseWithError(err) // nil: the body ends here
+		done <- err
+	}()
+	req, err := http.NewRequestWithContext(ctx, "PUT", c.st.Server+"/v1/blobs/"+FilesDoctype+"/"+ref.ID, pr)
+	if err != nil {
+		pr.CloseWithError(errUploadAborted)
+		<-done
+		return "", err
+	}
+	req.ContentLength = sealedSize
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Authorization", "Bearer "+c.token())
+	req.Header.Set("Expect", "100-continue")
+	res, err := c.hc.Do(req)
+	pr.CloseWithError(errUploadAborted) // unblocks the sealer if the request ended early
+	werr := <-done
+	if err != nil {
+		if werr != nil && werr != errUploadAborted && !errors.Is(werr, io.ErrClosedPipe) {
+			return "", werr
+		}
+		return "", fmt.Errorf("client: upload: %w", err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("client: upload: reading the answer: %w", err)
+	}
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		if werr != nil && werr != errUploadAborted {
+			return "", werr
+		}
+		return "", apiError(res, b)
+	}
+	if werr != nil {
+		return "", werr
+	}
+	var ans struct {
+		ID     string `json:"id"`
+		Size   int64  `json:"size"`
+		Digest []byte `json:"digest"`
+	}
+	digest := h.Sum(nil)
+	if err := json.Unmarshal(b, &ans); err != nil || ans.ID != ref.ID || ans.Size != sealedSize || string(ans.Digest) != string(digest) {
+		c.deleteBlob(ref.ID)
+		return "", integrity("the server stored other bytes than were uploaded (blob %s)", ref.ID)
+	}
+	content, _ := json.Marshal(filesDoc{Blob: ref.ID, Digest: digest, Size: sealedSize})
+	fileID, _, err = c.Create(ctx, FilesDoctype, content)
+	if err != nil {
+		c.deleteBlob(ref.ID)
+		return "", err
+	}
+	return fileID, nil
+}
+
+// deleteBlob removes a blob no document names, best effort.
+func (c *Client) deleteBlob(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c.call(ctx, request{method: "DELETE", path: "/v1/blobs/" + FilesDoctype + "/" + pathEscape(id)})
+}
+
+// countingReader counts and hashes what it reads, and keeps the first
+// transport error so it is not mistaken for tampering.
+type countingReader struct {
+	r   io.Reader
+	h   hash.Hash
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	c.h.Write(b[:n])
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// Download streams the content of file fileID (an id Upload returned) to w
+// and returns its metadata. Plaintext reaches w one authenticated 64 KiB
+// chunk at a time, but the file as a whole is verified only at its end:
+// keep what w received (rename a temporary file into place) only if
+// Download returns nil. A damaged, truncated, swapped or replayed file gives
+// ErrIntegrity.
+func (c *Client) Download(ctx context.Context, fileID string, w io.Writer) (*FileInfo, error) {
+	return c.DownloadProgress(ctx, fileID, w, nil)
+}
+
+// DownloadProgress is Download with progress, if not nil, called with the
+// plaintext bytes written so far and the file's size.
+func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Writer, progress func(done, total int64)) (*FileInfo, error) {
+	doc, err := c.Get(ctx, FilesDoctype, fileID)
+	if err != nil {
+		return nil, err
+	}
+	var fd filesDoc
+	if err := json.Unmarshal(doc.Content, &fd); err != nil || checkDocID(fd.Blob) != nil || len(fd.Digest) != sha256.Size || fd.Size <= 0 {
+		return nil, fmt.Errorf("client: %s is not a file document", fileID)
+	}
+	ks, err := c.keys(ctx, FilesDoctype, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", c.st.Server+"/v1/blobs/"+FilesDoctype+"/"+fd.Blob, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token())
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("client: download: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		e := apiError(res, b)
+		if errors.Is(e, ErrNotFound) {
+			return nil, integrity("file %s names blob %s, which the server says does not exist", fileID, fd.Blob)
+		}
+		return nil, e
+	}
+	if res.ContentLength >= 0 && res.ContentLength != fd.Size {
+		return nil, integrity("the server's blob for file %s has the wrong size", fileID)
+	}
+	cr := &countingReader{r: io.LimitReader(res.Body, fd.Size+1), h: sha256.New()}
+	fail := func(what string, err error) (*FileInfo, error) {
+		if cr.err != nil {
+			return nil, fmt.Errorf("client: download: %w", cr.err)
+		}
+		return nil, &integrityError{detail: fmt.Sprintf("file %s: %s", fileID, what), err: err}
+	}
+	br, err := seal.OpenBlob(cr, ks, seal.PurposeFile, seal.BlobRef{Doctype: FilesDoctype, ID: fd.Blob})
+	if err != nil {
+		return fail("the blob's header does not open (altered, swapped or not this file's)", err)
+	}
+	meta := br.Meta()
+	fn := progress
+	buf := make([]byte, 64<<10)
+	var done int64
+	for {
+		n, rerr := br.Read(buf)
+		if n > 0 {
+			if _, err := w.Write(buf[:n]); err != nil {
+				return nil, err
+			}
+			done += int64(n)
+			if fn != nil {
+				fn(done, meta.Size)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return fail("the content does not authenticate (altered, truncated or reordered)", rerr)
+		}
+	}
+	if extra, _ := io.Copy(io.Discard, cr); extra > 0 || cr.err != nil {
+		return fail("trailing data after the end of the blob", nil)
+	}
+	if cr.n != fd.Size || string(cr.h.Sum(nil)) != string(fd.Digest) {
+		return fail("the blob differs from the one the file document names", nil)
+	}
+	info := &FileInfo{ID: fileID, Blob: fd.Blob, Name: meta.Name, Type: meta.Type, Size: meta.Size, SealedSize: fd.Size}
+	if meta.Modified != 0 {
+		info.ModTime = time.Unix(meta.Modified, 0).UTC()
+	}
+	return info, nil
+}

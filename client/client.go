@@ -1,0 +1,415 @@
+// Package client is the Hearth client library (spec/protocol.md): sessions,
+// the keyring, documents, the changes feed and blobs over the HTTP API of §8.
+// It does all the cryptography with the crypto/ packages and trusts the
+// server with nothing but availability: every document, keyring and blob it
+// receives is opened with the names and revision it asked for, and it
+// remembers the highest keyring revision, the highest revision of every
+// document and the verified position of the changes feed (State), refusing
+// any step backwards with ErrIntegrity.
+//
+// It never imports server/ and builds for GOOS=js GOARCH=wasm.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hearthcloud/hearth/crypto/kdf"
+	"github.com/hearthcloud/hearth/crypto/keyring"
+	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// Options configure a Client. The zero value (or nil) is fine.
+type Options struct {
+	HTTPClient *http.Client // nil: a default with sane timeouts
+	Device     string       // session device name; "" -> "hearth"
+	KDF        kdf.Params   // sign-up parameters; zero: kdf.Default
+}
+
+// State is everything a device keeps between runs. It holds the master key
+// and the session token: store it only where the user's other secrets live
+// (the CLI writes it as JSON with mode 0600).
+type State struct {
+	Server     string `json:"server"`      // base URL, without a trailing slash
+	User       string `json:"user"`        // account name
+	SessionID  string `json:"session_id"`  // id of this device's session
+	Token      string `json:"token"`       // session token (hst_…)
+	MasterKey  []byte `json:"master_key"`  // 32 bytes; opens the keyring
+	KeyringRev uint64 `json:"keyring_rev"` // highest keyring revision opened
+
+	FeedSeq   uint64 `json:"feed_seq"`             // last verified seq of the changes feed
+	FeedChain []byte `json:"feed_chain,omitempty"` // chain at FeedSeq (32 bytes; absent at 0)
+
+	// Docs maps "doctype/id" to the highest revision seen of that document.
+	Docs map[string]DocState `json:"docs,omitempty"`
+}
+
+// DocState is what a device remembers of one document.
+type DocState struct {
+	Rev    uint64 `json:"rev"`              // highest revision seen
+	Digest []byte `json:"digest,omitempty"` // SHA-256 of that revision's sealed bytes, when known
+	Gen    uint32 `json:"gen,omitempty"`    // key generation that sealed it, when known (0: unknown)
+}
+
+func docKey(doctype, id string) string { return doctype + "/" + id }
+
+func (s *State) clone() *State {
+	n := *s
+	n.MasterKey = bytes.Clone(s.MasterKey)
+	n.FeedChain = bytes.Clone(s.FeedChain)
+	n.Docs = make(map[string]DocState, len(s.Docs))
+	for k, v := range s.Docs {
+		v.Digest = bytes.Clone(v.Digest)
+		n.Docs[k] = v
+	}
+	return &n
+}
+
+// A Client talks to one account on one server. Its methods may be called
+// from several goroutines.
+type Client struct {
+	hc     *http.Client
+	device string
+	kdf    kdf.Params
+
+	mu sync.Mutex // guards st and kr
+	st State
+	kr *keyring.Keyring // nil until first needed
+
+	kmu    sync.Mutex // serializes keyring loads and changes
+	syncMu sync.Mutex // one Sync at a time
+}
+
+// Doc is an opened document.
+type Doc struct {
+	Doctype string
+	ID      string
+	Rev     uint64
+	Content []byte // empty for a tombstone
+	Deleted bool
+}
+
+// Session is one session of the account (§8.2.4).
+type Session struct {
+	ID       string    `json:"id"`
+	Device   string    `json:"device"`
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"last_seen"`
+	Current  bool      `json:"current"`
+}
+
+// Errors. Use errors.Is: the errors returned carry details.
+var (
+	// ErrIntegrity reports that something the server returned did not
+	// authenticate, or went back in time: data altered, swapped, replayed or
+	// withheld. Nothing of it was used. errors.Is(err, seal.ErrIntegrity)
+	// holds as well.
+	ErrIntegrity = errors.New("integrity check failed: the server returned data that was altered or replayed")
+	// ErrNotFound: no such document (never written, or deleted), file, or
+	// session.
+	ErrNotFound = errors.New("not found")
+	// ErrTOTPRequired: the account has two-factor authentication on; give
+	// an authenticator code (or a recovery code).
+	ErrTOTPRequired = errors.New("this account needs an authenticator code")
+	// ErrBadCredentials: wrong user name, password or recovery key.
+	ErrBadCredentials = errors.New("wrong user name or password")
+	// ErrSessionEnded: the session expired or was revoked; log in again.
+	ErrSessionEnded = errors.New("the session expired or was revoked; log in again")
+)
+
+// integrityError is an ErrIntegrity with a detail for people.
+type integrityError struct {
+	detail string
+	err    error
+}
+
+func (e *integrityError) Error() string {
+	return ErrIntegrity.Error() + " (" + e.detail + ")"
+}
+func (e *integrityError) Is(target error) bool {
+	return target == ErrIntegrity || target == seal.ErrIntegrity
+}
+func (e *integrityError) Unwrap() error { return e.err }
+
+func integrity(format string, args ...any) error {
+	return &integrityError{detail: fmt.Sprintf(format, args...)}
+}
+
+// APIError is a refusal by the server (§8.1.8, §9) that has no sentinel of
+// its own; errors.Is still maps not_found and unknown_doctype to
+// ErrNotFound, totp_required to ErrTOTPRequired, bad_credentials to
+// ErrBadCredentials and unauthenticated to ErrSessionEnded.
+type APIError struct {
+	Status     int
+	Code       string
+	Message    string
+	Rev        uint64        // current revision, on conflict
+	RetryAfter time.Duration // on rate_limited or unavailable
+}
+
+func (e *APIError) Error() string {
+	return "server refused: " + e.Message + " (" + e.Code + ")"
+}
+
+func (e *APIError) Unwrap() error {
+	switch e.Code {
+	case "not_found", "unknown_doctype":
+		return ErrNotFound
+	case "totp_required":
+		return ErrTOTPRequired
+	case "bad_credentials":
+		return ErrBadCredentials
+	case "unauthenticated":
+		return ErrSessionEnded
+	}
+	return nil
+}
+
+func isCode(err error, code string) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Code == code
+}
+
+// Timeouts (§8.1.10).
+const (
+	callTimeout = 60 * time.Second // a JSON or document request, whole
+	pollSlack   = 30 * time.Second // added to a long-poll's wait
+)
+
+func defaultHTTPClient() *http.Client {
+	// Cloning DefaultTransport keeps the browser's fetch transport under
+	// WebAssembly (no custom dialer). Whole-request timeouts are set per
+	// call with contexts, since blob streams have none.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.IdleConnTimeout = 90 * time.Second
+	t.ExpectContinueTimeout = 5 * time.Second
+	return &http.Client{Transport: t}
+}
+
+func newClient(server string, o *Options) (*Client, error) {
+	if o == nil {
+		o = &Options{}
+	}
+	base, err := checkServer(server)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{hc: o.HTTPClient, device: o.Device, kdf: o.KDF}
+	if c.hc == nil {
+		c.hc = defaultHTTPClient()
+	}
+	if c.device == "" {
+		c.device = "hearth"
+	}
+	if c.kdf == (kdf.Params{}) {
+		c.kdf = kdf.Default
+	}
+	c.st.Server = base
+	c.st.Docs = map[string]DocState{}
+	return c, nil
+}
+
+// checkServer normalizes the server URL and refuses plain HTTP except on a
+// loopback address (§8.1.1).
+func checkServer(server string) (string, error) {
+	u, err := url.Parse(strings.TrimRight(server, "/"))
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("client: %q is not a server URL (give https://host[:port])", server)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		h := u.Hostname()
+		ip := net.ParseIP(h)
+		if h != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return "", fmt.Errorf("client: refusing plain http:// to %s: use https:// (only loopback addresses may use http)", h)
+		}
+	default:
+		return "", fmt.Errorf("client: %q is not a server URL (give https://host[:port])", server)
+	}
+	return u.String(), nil
+}
+
+// Resume continues a session saved with State. It does no network I/O; the
+// keyring is fetched and opened when first needed.
+func Resume(st *State, o *Options) (*Client, error) {
+	if st == nil {
+		return nil, errors.New("client: no state to resume")
+	}
+	c, err := newClient(st.Server, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := wire.CheckUser(st.User); err != nil {
+		return nil, fmt.Errorf("client: saved state: %w", err)
+	}
+	if len(st.MasterKey) != 32 || st.Token == "" {
+		return nil, errors.New("client: saved state has no session or master key; log in again")
+	}
+	if (st.FeedSeq == 0) != (len(st.FeedChain) == 0) || len(st.FeedChain) != 0 && len(st.FeedChain) != wire.ChainSize {
+		return nil, errors.New("client: saved state has a malformed feed position")
+	}
+	base := c.st.Server
+	c.st = *st.clone()
+	c.st.Server = base
+	return c, nil
+}
+
+// State returns a snapshot of what the device should keep.
+func (c *Client) State() *State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st.clone()
+}
+
+// User returns the account's user name.
+func (c *Client) User() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st.User
+}
+
+func (c *Client) token() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st.Token
+}
+
+// request is one API call.
+type request struct {
+	method, path string
+	ctype        string
+	body         []byte
+	hdr          map[string]string
+	noAuth       bool
+	timeout      time.Duration // 0: callTimeout
+}
+
+// maxResponse bounds what a non-blob response may hold (32 MiB JSON, §8.1.10,
+// plus base64 slack).
+const maxResponse = 48 << 20
+
+// response is a finished call with a 2xx status.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// call sends r and reads the whole answer. A non-2xx answer is an *APIError.
+func (c *Client) call(ctx context.Context, r request) (*response, error) {
+	to := r.timeout
+	if to == 0 {
+		to = callTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, to)
+	defer cancel()
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.st.Server+r.path, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.body != nil {
+		req.Header.Set("Content-Type", r.ctype)
+	}
+	if !r.noAuth {
+		req.Header.Set("Authorization", "Bearer "+c.token())
+	}
+	for k, v := range r.hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s: %w", r.method, errors.Unwrap(err))
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, maxResponse+1))
+	if err != nil {
+		return nil, fmt.Errorf("client: reading the answer: %w", err)
+	}
+	if len(b) > maxResponse {
+		return nil, fmt.Errorf("client: the server's answer is too large")
+	}
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		return nil, apiError(res, b)
+	}
+	return &response{status: res.StatusCode, header: res.Header, body: b}, nil
+}
+
+func apiError(res *http.Response, b []byte) *APIError {
+	var m struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Rev     uint64 `json:"rev"`
+		} `json:"error"`
+	}
+	e := &APIError{Status: res.StatusCode}
+	if json.Unmarshal(b, &m) == nil && m.Error.Code != "" {
+		e.Code, e.Message, e.Rev = m.Error.Code, m.Error.Message, m.Error.Rev
+	} else {
+		e.Code = "http_" + strconv.Itoa(res.StatusCode)
+		e.Message = http.StatusText(res.StatusCode)
+	}
+	if len(e.Message) > 300 {
+		e.Message = e.Message[:300]
+	}
+	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
+		e.RetryAfter = time.Duration(s) * time.Second
+	}
+	return e
+}
+
+// callJSON sends in (if not nil) as JSON and decodes the answer into out (if
+// not nil). Unknown members are ignored (§8.1.1).
+func (c *Client) callJSON(ctx context.Context, method, path string, in, out any, hdr map[string]string, noAuth bool) (*response, error) {
+	r := request{method: method, path: path, hdr: hdr, noAuth: noAuth}
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, err
+		}
+		r.body, r.ctype = b, "application/json"
+	}
+	res, err := c.call(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if out != nil {
+		if err := json.Unmarshal(res.body, out); err != nil {
+			return nil, fmt.Errorf("client: the server's answer to %s %s is malformed: %v", method, r.path, err)
+		}
+	}
+	return res, nil
+}
+
+// revHeader parses Hearth-Revision (§8.1.7).
+func revHeader(h http.Header) (uint64, error) {
+	v := h.Get("Hearth-Revision")
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n == 0 || n > 1<<53-1 || strconv.FormatUint(n, 10) != v {
+		return 0, integrity("missing or malformed Hearth-Revision %q", v)
+	}
+	return n, nil
+}
+
+func pathEscape(s string) string { return url.PathEscape(s) }
+
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -1,0 +1,474 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// maxAttempts bounds the retries of a write that keeps meeting conflicts.
+const maxAttempts = 8
+
+func checkDocID(id string) error {
+	if err := wire.CheckID(id); err != nil {
+		return err
+	}
+	if id[0] == '_' {
+		return fmt.Errorf("client: ids starting with '_' are reserved")
+	}
+	return nil
+}
+
+// known returns what this device remembers of a document.
+func (c *Client) known(doctype, id string) DocState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st.Docs[docKey(doctype, id)]
+}
+
+// record remembers ds for a document unless a higher revision is known.
+func (c *Client) record(doctype, id string, ds DocState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	recordIn(c.st.Docs, docKey(doctype, id), ds)
+}
+
+func recordIn(m map[string]DocState, k string, ds DocState) {
+	cur := m[k]
+	if ds.Rev < cur.Rev || ds.Rev == cur.Rev && ds.Digest == nil && cur.Digest != nil {
+		return
+	}
+	if ds.Rev == cur.Rev && ds.Gen == 0 {
+		ds.Gen = cur.Gen
+	}
+	m[k] = ds
+}
+
+// openDoc checks sealed bytes that the server serves as revision rev of
+// doctype/id, with deletion flag deleted, against known, the highest
+// revision remembered (§5.5, §8.5.5). feedDigest, when not nil, is the
+// digest the verified feed gives for that revision. It returns the opened
+// revision and what to remember of it; it records nothing.
+func (c *Client) openDoc(ctx context.Context, doctype, id string, rev uint64, sealed []byte, deleted bool, known DocState, feedDigest *seal.Digest) (*seal.Document, DocState, error) {
+	where := doctype + "/" + id
+	if rev < known.Rev {
+		return nil, DocState{}, integrity("%s: the server served revision %d after this device saw revision %d (rolled back)", where, rev, known.Rev)
+	}
+	dg := seal.DigestOf(sealed)
+	if feedDigest != nil && dg != *feedDigest {
+		return nil, DocState{}, integrity("%s revision %d does not match the digest in the changes feed", where, rev)
+	}
+	if rev == known.Rev && known.Digest != nil && !bytes.Equal(dg[:], known.Digest) {
+		return nil, DocState{}, integrity("%s: the server served a revision %d that differs from the one this device saw (forked history)", where, rev)
+	}
+	gen, err := seal.DocumentGen(sealed)
+	if err != nil {
+		return nil, DocState{}, &integrityError{detail: where + ": not a sealed document", err: err}
+	}
+	ks, err := c.keys(ctx, doctype, gen, false)
+	if err != nil {
+		return nil, DocState{}, err
+	}
+	if ks == nil {
+		return nil, DocState{}, integrity("%s is sealed with a key the keyring lacks (the keyring was rolled back, or the item injected)", where)
+	}
+	d, err := seal.OpenDocument(ks, seal.Ref{Doctype: doctype, ID: id, Rev: rev}, sealed)
+	if err != nil {
+		return nil, DocState{}, &integrityError{detail: fmt.Sprintf("%s revision %d does not open: altered, swapped, moved or replayed", where, rev), err: err}
+	}
+	if d.Deleted() != deleted {
+		return nil, DocState{}, integrity("%s: the server's deletion flag contradicts the sealed revision %d", where, rev)
+	}
+	if known.Digest != nil && rev == known.Rev+1 && (!bytes.Equal(d.Prev[:], known.Digest) || d.Gen < known.Gen) {
+		return nil, DocState{}, integrity("%s revision %d does not follow the revision %d this device saw (forked history, or sealed with a retired key)", where, rev, known.Rev)
+	}
+	return d, DocState{Rev: rev, Digest: dg[:], Gen: gen}, nil
+}
+
+// fetch reads, verifies and records the current revision of a document.
+// A document never written gives ErrNotFound.
+func (c *Client) fetch(ctx context.Context, doctype, id string) (*seal.Document, DocState, error) {
+	res, err := c.call(ctx, request{method: "GET", path: "/v1/docs/" + pathEscape(doctype) + "/" + pathEscape(id)})
+	known := c.known(doctype, id)
+	if errors.Is(err, ErrNotFound) {
+		if known.Rev > 0 {
+			return nil, DocState{}, integrity("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
+		}
+		return nil, DocState{}, err
+	}
+	if err != nil {
+		return nil, DocState{}, err
+	}
+	rev, err := revHeader(res.header)
+	if err != nil {
+		return nil, DocState{}, err
+	}
+	d, ds, err := c.openDoc(ctx, doctype, id, rev, res.body, res.header.Get("Hearth-Deleted") == "true", known, nil)
+	if err != nil {
+		return nil, DocState{}, err
+	}
+	c.record(doctype, id, ds)
+	return d, ds, nil
+}
+
+// Get returns the current revision of a document. A document never written,
+// or deleted, gives ErrNotFound.
+func (c *Client) Get(ctx context.Context, doctype, id string) (*Doc, error) {
+	if err := wire.CheckDoctype(doctype); err != nil {
+		return nil, err
+	}
+	if err := checkDocID(id); err != nil {
+		return nil, err
+	}
+	d, _, err := c.fetch(ctx, doctype, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.Deleted() {
+		return nil, fmt.Errorf("%w: %s/%s was deleted", ErrNotFound, doctype, id)
+	}
+	return &Doc{Doctype: doctype, ID: id, Rev: d.Rev, Content: d.Content}, nil
+}
+
+// write seals content as revision cur.Rev+1 and sends it with the matching
+// precondition. It records and returns the new revision.
+func (c *Client) write(ctx context.Context, ks *seal.KeySet, doctype, id string, cur DocState, content []byte, del bool) (uint64, error) {
+	k := ks.Current()
+	if k.Gen() < cur.Gen {
+		return 0, integrity("%s/%s was sealed with a key generation the keyring lacks", doctype, id)
+	}
+	var prev seal.Digest
+	copy(prev[:], cur.Digest)
+	rev := cur.Rev + 1
+	sealed, err := seal.SealDocument(k, seal.Ref{Doctype: doctype, ID: id, Rev: rev}, prev, content)
+	if err != nil {
+		return 0, err
+	}
+	r := request{method: "PUT", path: "/v1/docs/" + pathEscape(doctype) + "/" + pathEscape(id),
+		ctype: "application/octet-stream", body: sealed, hdr: map[string]string{}}
+	if del {
+		r.method = "DELETE"
+	}
+	if cur.Rev == 0 {
+		r.hdr["If-None-Match"] = "*"
+	} else {
+		r.hdr["If-Match"] = `"` + strconv.FormatUint(cur.Rev, 10) + `"`
+	}
+	res, err := c.call(ctx, r)
+	if isCode(err, "unknown_doctype") {
+		// The keyring has the doctype but the server lost the registration
+		// (an earlier registration failed): register it and try again.
+		if err := c.registerDoctype(ctx, doctype); err != nil {
+			return 0, err
+		}
+		res, err = c.call(ctx, r)
+	}
+	if err != nil {
+		return 0, err
+	}
+	var ans struct {
+		Rev uint64 `json:"rev"`
+	}
+	if err := jsonUnmarshal(res.body, &ans); err != nil || ans.Rev != rev {
+		return 0, fmt.Errorf("client: the server answered revision %d to a write sealed for revision %d", ans.Rev, rev)
+	}
+	dg := seal.DigestOf(sealed)
+	c.record(doctype, id, DocState{Rev: rev, Digest: dg[:], Gen: k.Gen()})
+	return rev, nil
+}
+
+// Create writes a new document under a fresh random id.
+func (c *Client) Create(ctx context.Context, doctype string, content []byte) (id string, rev uint64, err error) {
+	if len(content) == 0 {
+		return "", 0, errors.New("client: a document needs content (empty content is a deletion)")
+	}
+	ks, err := c.keys(ctx, doctype, 0, true)
+	if err != nil {
+		return "", 0, err
+	}
+	for attempt := 0; ; attempt++ {
+		id = wire.NewID()
+		rev, err = c.write(ctx, ks, doctype, id, DocState{}, content, false)
+		if !isCode(err, "conflict") || attempt >= 2 {
+			return id, rev, err
+		}
+	}
+}
+
+// Put creates or updates a document: it reads and verifies the current
+// revision, seals content for the next one, and retries if another writer
+// got there first (the last write wins).
+func (c *Client) Put(ctx context.Context, doctype, id string, content []byte) (rev uint64, err error) {
+	if err := checkDocID(id); err != nil {
+		return 0, err
+	}
+	if len(content) == 0 {
+		return 0, errors.New("client: a document needs content (empty content is a deletion; use Delete)")
+	}
+	ks, err := c.keys(ctx, doctype, 0, true)
+	if err != nil {
+		return 0, err
+	}
+	for attempt := 0; ; attempt++ {
+		_, cur, err := c.fetch(ctx, doctype, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return 0, err
+		}
+		rev, err = c.write(ctx, ks, doctype, id, cur, content, false)
+		if !isCode(err, "conflict") || attempt >= maxAttempts {
+			return rev, err
+		}
+	}
+}
+
+// Delete deletes a document by writing a sealed tombstone. A document never
+// written, or already deleted, gives ErrNotFound.
+func (c *Client) Delete(ctx context.Context, doctype, id string) error {
+	if err := wire.CheckDoctype(doctype); err != nil {
+		return err
+	}
+	if err := checkDocID(id); err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		d, cur, err := c.fetch(ctx, doctype, id)
+		if err != nil {
+			return err
+		}
+		if d.Deleted() {
+			return fmt.Errorf("%w: %s/%s is already deleted", ErrNotFound, doctype, id)
+		}
+		ks, err := c.keys(ctx, doctype, 0, false)
+		if err != nil {
+			return err
+		}
+		_, err = c.write(ctx, ks, doctype, id, cur, nil, true)
+		if !isCode(err, "conflict") || attempt >= maxAttempts {
+			return err
+		}
+	}
+}
+
+// List returns the ids of the live documents of doctype, paging through the
+// server's listing. Listings are not authenticated (§8.5.2): the server can
+// omit entries; the changes feed (Sync) is the complete record.
+func (c *Client) List(ctx context.Context, doctype string) ([]string, error) {
+	if err := wire.CheckDoctype(doctype); err != nil {
+		return nil, err
+	}
+	var ids []string
+	after := ""
+	for {
+		q := url.Values{"limit": {"1000"}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		var ans struct {
+			Docs []struct {
+				ID      string `json:"id"`
+				Deleted bool   `json:"deleted"`
+			} `json:"docs"`
+			Next string `json:"next"`
+		}
+		_, err := c.callJSON(ctx, "GET", "/v1/docs/"+pathEscape(doctype)+"?"+q.Encode(), nil, &ans, nil, false)
+		if isCode(err, "unknown_doctype") {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ans.Docs {
+			if !d.Deleted && checkDocID(d.ID) == nil {
+				ids = append(ids, d.ID)
+			}
+		}
+		if ans.Next == "" || ans.Next <= after || len(ans.Docs) == 0 {
+			return ids, nil
+		}
+		after = ans.Next
+	}
+}
+
+// Item is one write of PutMany: Content for the new revision, or nil to
+// delete. An empty ID creates a document under a fresh random id.
+type Item struct {
+	ID      string
+	Content []byte
+}
+
+// Result is the outcome of one Item: the new revision, or the error.
+type Result struct {
+	ID  string
+	Rev uint64
+	Err error
+}
+
+// bulk limits: items per request (§8.1.10) and content bytes per request,
+// which base64 keeps under the 32 MiB JSON limit.
+const (
+	bulkItems = 1000
+	bulkBytes = 16 << 20
+)
+
+// PutMany writes many documents of doctype with _bulk_get and _bulk_put, a
+// thousand at a time: for imports and benchmarks. Each item fails or
+// succeeds on its own (a conflict is reported, not retried); an integrity
+// failure or a refused request stops everything and is returned.
+func (c *Client) PutMany(ctx context.Context, doctype string, items []Item) ([]Result, error) {
+	ks, err := c.keys(ctx, doctype, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]Result, len(items))
+	seen := map[string]bool{}
+	for i, it := range items {
+		results[i].ID = it.ID
+		if it.ID == "" {
+			results[i].ID = wire.NewID()
+		} else if err := checkDocID(it.ID); err != nil {
+			return nil, err
+		}
+		if seen[results[i].ID] {
+			return nil, fmt.Errorf("client: id %s appears twice", results[i].ID)
+		}
+		seen[results[i].ID] = true
+	}
+	for start := 0; start < len(items); {
+		end, size := start, 0
+		for end < len(items) && end-start < bulkItems && (end == start || size+len(items[end].Content) <= bulkBytes) {
+			size += len(items[end].Content)
+			end++
+		}
+		if err := c.putChunk(ctx, ks, doctype, items[start:end], results[start:end]); err != nil {
+			return nil, err
+		}
+		start = end
+	}
+	return results, nil
+}
+
+func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, items []Item, results []Result) error {
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = results[i].ID
+	}
+	var got struct {
+		Docs []struct {
+			ID      string `json:"id"`
+			Rev     uint64 `json:"rev"`
+			Deleted bool   `json:"deleted"`
+			Sealed  []byte `json:"sealed"`
+			Error   *struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		} `json:"docs"`
+	}
+	_, err := c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+"/_bulk_get", map[string]any{"ids": ids}, &got, nil, false)
+	if isCode(err, "unknown_doctype") {
+		if err := c.registerDoctype(ctx, doctype); err != nil {
+			return err
+		}
+		_, err = c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+"/_bulk_get", map[string]any{"ids": ids}, &got, nil, false)
+	}
+	if err != nil {
+		return err
+	}
+	if len(got.Docs) != len(ids) {
+		return integrity("the server answered %d documents to a bulk read of %d", len(got.Docs), len(ids))
+	}
+	type put struct {
+		ID      string `json:"id"`
+		IfMatch uint64 `json:"if_match"`
+		Sealed  []byte `json:"sealed"`
+		Deleted bool   `json:"deleted,omitempty"`
+	}
+	var puts []put
+	var index []int
+	var states []DocState
+	k := ks.Current()
+	for i, g := range got.Docs {
+		id := ids[i]
+		if g.ID != id {
+			return integrity("the server answered document %s in place of %s", g.ID, id)
+		}
+		known := c.known(doctype, id)
+		cur := DocState{}
+		live := false
+		switch {
+		case g.Error != nil && g.Error.Code == "not_found":
+			if known.Rev > 0 {
+				return integrity("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
+			}
+		case g.Error != nil:
+			results[i].Err = &APIError{Status: 200, Code: g.Error.Code, Message: g.Error.Message}
+			continue
+		default:
+			d, ds, err := c.openDoc(ctx, doctype, id, g.Rev, g.Sealed, g.Deleted, known, nil)
+			if err != nil {
+				return err
+			}
+			c.record(doctype, id, ds)
+			cur, live = ds, !d.Deleted()
+		}
+		del := items[i].Content == nil
+		if del && !live {
+			results[i].Err = fmt.Errorf("%w: %s/%s", ErrNotFound, doctype, id)
+			continue
+		}
+		if k.Gen() < cur.Gen {
+			return integrity("%s/%s was sealed with a key generation the keyring lacks", doctype, id)
+		}
+		var prev seal.Digest
+		copy(prev[:], cur.Digest)
+		sealed, err := seal.SealDocument(k, seal.Ref{Doctype: doctype, ID: id, Rev: cur.Rev + 1}, prev, items[i].Content)
+		if err != nil {
+			return err
+		}
+		dg := seal.DigestOf(sealed)
+		puts = append(puts, put{ID: id, IfMatch: cur.Rev, Sealed: sealed, Deleted: del})
+		index = append(index, i)
+		states = append(states, DocState{Rev: cur.Rev + 1, Digest: dg[:], Gen: k.Gen()})
+	}
+	if len(puts) == 0 {
+		return nil
+	}
+	var ans struct {
+		Results []struct {
+			ID    string `json:"id"`
+			Rev   uint64 `json:"rev"`
+			Error *struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+				Rev     uint64 `json:"rev"`
+			} `json:"error"`
+		} `json:"results"`
+	}
+	if _, err := c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+"/_bulk_put", map[string]any{"docs": puts}, &ans, nil, false); err != nil {
+		return err
+	}
+	if len(ans.Results) != len(puts) {
+		return fmt.Errorf("client: the server answered %d results to a bulk write of %d", len(ans.Results), len(puts))
+	}
+	for j, r := range ans.Results {
+		i := index[j]
+		switch {
+		case r.ID != puts[j].ID:
+			return fmt.Errorf("client: the server's bulk results are out of order")
+		case r.Error != nil:
+			results[i].Err = &APIError{Status: 200, Code: r.Error.Code, Message: r.Error.Message, Rev: r.Error.Rev}
+		case r.Rev != states[j].Rev:
+			return fmt.Errorf("client: the server answered revision %d to a write sealed for revision %d", r.Rev, states[j].Rev)
+		default:
+			results[i].Rev = r.Rev
+			c.record(doctype, r.ID, states[j])
+		}
+	}
+	return nil
+}

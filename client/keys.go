@@ -1,0 +1,165 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/hearthcloud/hearth/crypto/keyring"
+	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// loadKeyring fetches the keyring and opens it with the served revision
+// bound, refusing a revision below the highest opened (§8.3). On failure
+// nothing changes.
+func (c *Client) loadKeyring(ctx context.Context) error {
+	res, err := c.call(ctx, request{method: "GET", path: "/v1/keyring"})
+	if err != nil {
+		return err
+	}
+	rev, err := revHeader(res.header)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	user, known := c.st.User, c.st.KeyringRev
+	var mk [32]byte
+	copy(mk[:], c.st.MasterKey)
+	c.mu.Unlock()
+	if rev < known {
+		return integrity("the server served keyring revision %d after this device saw revision %d (rolled back)", rev, known)
+	}
+	kr, err := keyring.OpenWithMasterKey(res.body, &mk, user, rev)
+	clear(mk[:])
+	if err != nil {
+		return &integrityError{detail: "the keyring does not open with this password (altered, or not this account's)", err: err}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rev < c.st.KeyringRev { // a concurrent load got further
+		return nil
+	}
+	c.st.KeyringRev, c.kr = rev, kr
+	return nil
+}
+
+// keys returns doctype's key set. With refresh, it reloads the keyring
+// first if the set is missing or lacks generation gen (another device may
+// have added or rotated it). With create, it adds the doctype to the
+// keyring and registers it on the server when missing. Without create, a
+// doctype the keyring lacks gives nil and no error.
+func (c *Client) keys(ctx context.Context, doctype string, gen uint32, create bool) (*seal.KeySet, error) {
+	if err := wire.CheckDoctype(doctype); err != nil {
+		return nil, err
+	}
+	have := func() *seal.KeySet {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.kr == nil {
+			return nil
+		}
+		ks := c.kr.Keys(doctype)
+		if ks == nil || gen != 0 && ks.Gen(gen) == nil {
+			return nil
+		}
+		return ks
+	}
+	if ks := have(); ks != nil {
+		return ks, nil
+	}
+	c.kmu.Lock()
+	defer c.kmu.Unlock()
+	if ks := have(); ks != nil {
+		return ks, nil
+	}
+	if err := c.loadKeyring(ctx); err != nil {
+		return nil, err
+	}
+	if ks := have(); ks != nil || !create {
+		return ks, nil
+	}
+	if gen != 0 {
+		return nil, nil
+	}
+	for attempt := 0; ; attempt++ {
+		if err := c.addDoctype(ctx, doctype); err == nil {
+			break
+		} else if !isCode(err, "conflict") || attempt >= 4 {
+			return nil, err
+		}
+		// Another device changed the keyring: read it again.
+		if err := c.loadKeyring(ctx); err != nil {
+			return nil, err
+		}
+		if have() != nil {
+			break
+		}
+	}
+	if err := c.registerDoctype(ctx, doctype); err != nil {
+		return nil, err
+	}
+	return have(), nil
+}
+
+// addDoctype adds a key for doctype to a copy of the keyring, writes both
+// sealed copies for the next revision, and adopts the copy once the server
+// took it.
+func (c *Client) addDoctype(ctx context.Context, doctype string) error {
+	c.mu.Lock()
+	rev := c.st.KeyringRev
+	var mk [32]byte
+	copy(mk[:], c.st.MasterKey)
+	user := c.st.User
+	c.mu.Unlock()
+	// Work on a fresh copy: opening our own sealing is the cheapest deep copy.
+	cur, err := c.kr.SealWithMasterKey(&mk, rev)
+	if err != nil {
+		return err
+	}
+	kr, err := keyring.OpenWithMasterKey(cur, &mk, user, rev)
+	if err != nil {
+		return err
+	}
+	if _, err := kr.AddDoctype(doctype); err != nil {
+		return err
+	}
+	sealed, err := kr.SealWithMasterKey(&mk, rev+1)
+	clear(mk[:])
+	if err != nil {
+		return err
+	}
+	recovery, err := kr.SealRecoveryCopy(rev + 1)
+	if err != nil {
+		return err
+	}
+	var ans struct {
+		Rev uint64 `json:"rev"`
+	}
+	_, err = c.callJSON(ctx, "PUT", "/v1/keyring", map[string]any{"keyring": sealed, "recovery_keyring": recovery},
+		&ans, map[string]string{"If-Match": `"` + strconv.FormatUint(rev, 10) + `"`}, false)
+	if err != nil {
+		return err
+	}
+	if ans.Rev != rev+1 {
+		return errors.New("client: the server answered an unexpected keyring revision")
+	}
+	c.mu.Lock()
+	c.kr, c.st.KeyringRev = kr, rev+1
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *Client) registerDoctype(ctx context.Context, doctype string) error {
+	_, err := c.call(ctx, request{method: "PUT", path: "/v1/doctypes/" + pathEscape(doctype)})
+	return err
+}

@@ -1,0 +1,194 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// Change is one verified entry of the changes feed.
+type Change struct {
+	Seq     uint64
+	Doctype string
+	ID      string
+	Rev     uint64
+	Deleted bool
+	// Doc is the opened revision; nil when the feed left its body out
+	// because a later entry superseded it.
+	Doc *Doc
+}
+
+type feedChange struct {
+	Seq     uint64 `json:"seq"`
+	Doctype string `json:"doctype"`
+	ID      string `json:"id"`
+	Rev     uint64 `json:"rev"`
+	Deleted bool   `json:"deleted"`
+	Digest  []byte `json:"digest"`
+	Chain   []byte `json:"chain"`
+	Sealed  []byte `json:"sealed"`
+}
+
+type feedPage struct {
+	Since      uint64       `json:"since"`
+	SinceChain []byte       `json:"since_chain"`
+	Changes    []feedChange `json:"changes"`
+	LastSeq    uint64       `json:"last_seq"`
+	More       bool         `json:"more"`
+}
+
+// checkFeed parses a page of the unfiltered feed asked for from since, where
+// this device remembers chain, and checks it per §8.6.3 steps 1 to 3 and
+// the feed half of step 4. It returns the page and the chain at last_seq.
+func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage, [wire.ChainSize]byte, error) {
+	var p feedPage
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, chain, integrity("the changes feed is malformed")
+	}
+	if p.Since != since {
+		return nil, chain, integrity("the changes feed answered from seq %d to a request from %d", p.Since, since)
+	}
+	if !bytes.Equal(p.SinceChain, chain[:]) {
+		return nil, chain, integrity("the changes feed's history at seq %d differs from the one this device verified", since)
+	}
+	if p.LastSeq < since {
+		return nil, chain, integrity("the changes feed went back from seq %d to %d (rolled back)", since, p.LastSeq)
+	}
+	if p.LastSeq-since != uint64(len(p.Changes)) {
+		return nil, chain, integrity("the changes feed from seq %d to %d holds %d entries (entries hidden or inserted)", since, p.LastSeq, len(p.Changes))
+	}
+	if p.More && len(p.Changes) == 0 {
+		return nil, chain, integrity("the changes feed announces more entries but serves none")
+	}
+	cur := chain
+	for i, ch := range p.Changes {
+		if ch.Seq != since+1+uint64(i) {
+			return nil, chain, integrity("the changes feed has seq %d where %d belongs (entries hidden or reordered)", ch.Seq, since+1+uint64(i))
+		}
+		if wire.CheckDoctype(ch.Doctype) != nil || checkDocID(ch.ID) != nil || ch.Rev == 0 ||
+			len(ch.Digest) != seal.DigestSize || len(ch.Chain) != wire.ChainSize {
+			return nil, chain, integrity("entry %d of the changes feed is malformed", ch.Seq)
+		}
+		e := wire.ChainEntry{Seq: ch.Seq, Doctype: ch.Doctype, ID: ch.ID, Rev: ch.Rev, Deleted: ch.Deleted}
+		copy(e.Digest[:], ch.Digest)
+		cur = wire.NextChain(cur, e)
+		if !bytes.Equal(cur[:], ch.Chain) {
+			return nil, chain, integrity("the changes feed's chain does not match at seq %d (history altered)", ch.Seq)
+		}
+	}
+	return &p, cur, nil
+}
+
+// Sync pulls the unfiltered changes feed from the position the State
+// remembers, verifies each page (§8.6.3, §8.5.5), calls fn with every
+// change of the page in order, and only then advances the State. It
+// returns when the feed is read to its end. With wait above zero, the first
+// request long-polls up to wait (at most a minute) for a new entry.
+//
+// A verification failure is ErrIntegrity and applies nothing of the page.
+// An error from fn stops Sync and is returned; the page is delivered again
+// by the next Sync.
+func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) error) error {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	waitSec := int((wait + time.Second - 1) / time.Second)
+	waitSec = max(0, min(waitSec, 60))
+	for {
+		c.mu.Lock()
+		since := c.st.FeedSeq
+		var chain [wire.ChainSize]byte
+		copy(chain[:], c.st.FeedChain)
+		c.mu.Unlock()
+
+		q := url.Values{"since": {strconv.FormatUint(since, 10)}, "include_docs": {"true"}, "limit": {"500"}}
+		if waitSec > 0 {
+			q.Set("wait", strconv.Itoa(waitSec))
+		}
+		res, err := c.call(ctx, request{method: "GET", path: "/v1/changes?" + q.Encode(),
+			timeout: time.Duration(waitSec)*time.Second + pollSlack + callTimeout})
+		if since > 0 && isCode(err, "bad_request") {
+			return integrity("the server's changes feed ends before seq %d, which this device verified (rolled back)", since)
+		}
+		if err != nil {
+			return err
+		}
+		waitSec = 0
+		page, last, err := checkFeed(res.body, since, chain)
+		if err != nil {
+			return err
+		}
+		changes, local, err := c.openPage(ctx, page)
+		if err != nil {
+			return err
+		}
+		if fn != nil {
+			for _, ch := range changes {
+				if err := fn(ch); err != nil {
+					return err
+				}
+			}
+		}
+		c.mu.Lock()
+		for k, ds := range local {
+			recordIn(c.st.Docs, k, ds)
+		}
+		c.st.FeedSeq = page.LastSeq
+		c.st.FeedChain = nil
+		if page.LastSeq > 0 {
+			c.st.FeedChain = bytes.Clone(last[:])
+		}
+		c.mu.Unlock()
+		if !page.More {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// openPage checks the documents of a structurally verified page (§8.6.3
+// steps 4 and 5) and opens the bodies. It returns the changes and what to
+// remember of each document, recording nothing.
+func (c *Client) openPage(ctx context.Context, page *feedPage) ([]Change, map[string]DocState, error) {
+	local := map[string]DocState{}
+	known := func(doctype, id string) DocState {
+		if ds, ok := local[docKey(doctype, id)]; ok {
+			return ds
+		}
+		return c.known(doctype, id)
+	}
+	out := make([]Change, 0, len(page.Changes))
+	for _, ch := range page.Changes {
+		k := known(ch.Doctype, ch.ID)
+		where := ch.Doctype + "/" + ch.ID
+		if ch.Rev < k.Rev {
+			return nil, nil, integrity("%s: the changes feed gives revision %d after this device saw revision %d (rolled back)", where, ch.Rev, k.Rev)
+		}
+		if ch.Rev == k.Rev && k.Digest != nil && !bytes.Equal(k.Digest, ch.Digest) {
+			return nil, nil, integrity("%s: the changes feed gives a revision %d that differs from the one this device saw (forked history)", where, ch.Rev)
+		}
+		change := Change{Seq: ch.Seq, Doctype: ch.Doctype, ID: ch.ID, Rev: ch.Rev, Deleted: ch.Deleted}
+		ds := DocState{Rev: ch.Rev, Digest: bytes.Clone(ch.Digest)}
+		if ch.Sealed != nil {
+			var dg seal.Digest
+			copy(dg[:], ch.Digest)
+			d, opened, err := c.openDoc(ctx, ch.Doctype, ch.ID, ch.Rev, ch.Sealed, ch.Deleted, k, &dg)
+			if err != nil {
+				return nil, nil, err
+			}
+			ds = opened
+			change.Doc = &Doc{Doctype: ch.Doctype, ID: ch.ID, Rev: ch.Rev, Content: d.Content, Deleted: d.Deleted()}
+		}
+		recordIn(local, docKey(ch.Doctype, ch.ID), ds)
+		out = append(out, change)
+	}
+	return out, local, nil
+}
+
