@@ -10,7 +10,7 @@ export PATH := $(PATH):$(GOROOT)/lib/wasm
 # Packages that must build and pass under GOOS=js GOARCH=wasm.
 WASM_PKGS := ./spec/... ./crypto/...
 
-.PHONY: all build test test-native test-wasm fuzz bench run deps node vet
+.PHONY: all build test test-native test-wasm fuzz bench run deps node vet cc bin
 
 all: build
 
@@ -23,10 +23,16 @@ node:
 	  echo "installing nodejs (for the WebAssembly tests)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; }
 
-build: deps
+# SQLite (mattn/go-sqlite3) and the race detector need cgo, hence a C compiler.
+cc:
+	@command -v gcc >/dev/null 2>&1 || { \
+	  echo "installing gcc (cgo, for SQLite)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null; }
+
+build: deps cc
 	$(GO) build ./...
 
-vet: deps
+vet: deps cc
 	$(GO) vet ./...
 	$(GO) vet -tags hearthtest ./...
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
@@ -50,8 +56,16 @@ fuzz: deps
 	scripts/fuzz.sh $(FUZZTIME)
 
 # Benchmarks, native and WebAssembly; figures go to BENCHMARKS.md by hand.
-bench: deps node
+bench: deps node cc
 	scripts/bench.sh
 
-run:
-	@echo "hearthd: not yet (the server lands with issue 3)"
+# bin/hearthd (server) and bin/hearth (command line client).
+bin: deps cc
+	$(GO) build -o bin/ ./cmd/hearthd ./cmd/hearth
+
+# Start the server on the embedded default: SQLite and blobs in ./hearth-data,
+# on 127.0.0.1:8080 (override with DATA= and LISTEN=).
+DATA   ?= ./hearth-data
+LISTEN ?= 127.0.0.1:8080
+run: bin
+	bin/hearthd --data $(DATA) --listen $(LISTEN)
