@@ -14,5 +14,6 @@ require (
 require (
 	filippo.io/hpke v0.4.0 // indirect
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
+	github.com/mattn/go-sqlite3 v1.14.53 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )

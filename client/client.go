@@ -411,5 +411,4 @@ func revHeader(h http.Header) (uint64, error) {
 
 func pathEscape(s string) string { return url.PathEscape(s) }
 
-
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -506,4 +507,12 @@ func TestRecover(t *testing.T) {
 	if _, _, err := client.Recover(ctx, e.url, user, rk2, "again", "", opts); err != nil {
 		t.Fatalf("new recovery key: %v", err)
 	}
+}
+
+func b64(s string) []byte {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

@@ -191,4 +191,3 @@ func (c *Client) openPage(ctx context.Context, page *feedPage) ([]Change, map[st
 	}
 	return out, local, nil
 }
-

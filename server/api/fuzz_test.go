@@ -106,7 +106,9 @@ func FuzzHandlers(f *testing.F) {
 			t.Fatalf("%s %s: %d %s", method, target, w.Code, w.Body)
 		}
 		if w.Code >= 400 && method != "HEAD" {
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || !known[e.Error.Code] || e.Error.Message == "" {
 				t.Fatalf("%s %s: %d with body %q", method, target, w.Code, w.Body)
 			}
