@@ -61,6 +61,10 @@ type DocState struct {
 	Rev    uint64 `json:"rev"`              // highest revision seen
 	Digest []byte `json:"digest,omitempty"` // SHA-256 of that revision's sealed bytes, when known
 	Gen    uint32 `json:"gen,omitempty"`    // key generation that sealed it, when known (0: unknown)
+	// FeedRev is the highest revision the verified changes feed has shown;
+	// below Rev when this device read or wrote a revision it has not yet
+	// synced. A Sync that reaches the end of the feed must show Rev.
+	FeedRev uint64 `json:"feed_rev,omitempty"`
 }
 
 func docKey(doctype, id string) string { return doctype + "/" + id }

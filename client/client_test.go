@@ -126,6 +126,7 @@ func wantIntegrity(t *testing.T, what string, err error, c *client.Client, befor
 	if !errors.Is(err, client.ErrIntegrity) || !errors.Is(err, seal.ErrIntegrity) {
 		t.Fatalf("%s: got %v, want an integrity error", what, err)
 	}
+	t.Logf("%s: %v", what, err)
 	if !strings.HasPrefix(err.Error(), "integrity check failed") {
 		t.Errorf("%s: message %q", what, err)
 	}

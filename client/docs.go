@@ -41,13 +41,14 @@ func (c *Client) record(doctype, id string, ds DocState) {
 
 func recordIn(m map[string]DocState, k string, ds DocState) {
 	cur := m[k]
-	if ds.Rev < cur.Rev || ds.Rev == cur.Rev && ds.Digest == nil && cur.Digest != nil {
-		return
+	if ds.Rev > cur.Rev || ds.Rev == cur.Rev && (cur.Digest == nil || ds.Digest != nil) {
+		if ds.Rev == cur.Rev && ds.Gen == 0 {
+			ds.Gen = cur.Gen
+		}
+		cur.Rev, cur.Digest, cur.Gen = ds.Rev, ds.Digest, ds.Gen
 	}
-	if ds.Rev == cur.Rev && ds.Gen == 0 {
-		ds.Gen = cur.Gen
-	}
-	m[k] = ds
+	cur.FeedRev = max(cur.FeedRev, ds.FeedRev)
+	m[k] = cur
 }
 
 // openDoc checks sealed bytes that the server serves as revision rev of

@@ -99,6 +99,16 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 	defer c.syncMu.Unlock()
 	waitSec := int((wait + time.Second - 1) / time.Second)
 	waitSec = max(0, min(waitSec, 60))
+	// Revisions this device read or wrote before this Sync are committed on
+	// the server, so the feed, read to its end, must show them.
+	c.mu.Lock()
+	unsynced := map[string]uint64{}
+	for k, ds := range c.st.Docs {
+		if ds.Rev > ds.FeedRev {
+			unsynced[k] = ds.Rev
+		}
+	}
+	c.mu.Unlock()
 	for {
 		c.mu.Lock()
 		since := c.st.FeedSeq
@@ -127,6 +137,11 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 		if err != nil {
 			return err
 		}
+		if !page.More {
+			if err := c.checkUnsynced(unsynced, local); err != nil {
+				return err
+			}
+		}
 		if fn != nil {
 			for _, ch := range changes {
 				if err := fn(ch); err != nil {
@@ -153,6 +168,20 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 	}
 }
 
+// checkUnsynced reports a feed that ended without showing a revision this
+// device saw before the Sync began.
+func (c *Client) checkUnsynced(unsynced map[string]uint64, local map[string]DocState) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, rev := range unsynced {
+		fr := max(c.st.Docs[k].FeedRev, local[k].FeedRev)
+		if fr < rev {
+			return integrity("%s: the changes feed ends without revision %d, which this device saw (writes hidden or rolled back)", k, rev)
+		}
+	}
+	return nil
+}
+
 // openPage checks the documents of a structurally verified page (§8.6.3
 // steps 4 and 5) and opens the bodies. It returns the changes and what to
 // remember of each document, recording nothing.
@@ -168,15 +197,20 @@ func (c *Client) openPage(ctx context.Context, page *feedPage) ([]Change, map[st
 	for _, ch := range page.Changes {
 		k := known(ch.Doctype, ch.ID)
 		where := ch.Doctype + "/" + ch.ID
-		if ch.Rev < k.Rev {
-			return nil, nil, integrity("%s: the changes feed gives revision %d after this device saw revision %d (rolled back)", where, ch.Rev, k.Rev)
+		if ch.Rev <= k.FeedRev {
+			return nil, nil, integrity("%s: the changes feed gives revision %d after revision %d (rolled back or repeated)", where, ch.Rev, k.FeedRev)
 		}
 		if ch.Rev == k.Rev && k.Digest != nil && !bytes.Equal(k.Digest, ch.Digest) {
 			return nil, nil, integrity("%s: the changes feed gives a revision %d that differs from the one this device saw (forked history)", where, ch.Rev)
 		}
 		change := Change{Seq: ch.Seq, Doctype: ch.Doctype, ID: ch.ID, Rev: ch.Rev, Deleted: ch.Deleted}
-		ds := DocState{Rev: ch.Rev, Digest: bytes.Clone(ch.Digest)}
-		if ch.Sealed != nil {
+		ds := DocState{Rev: ch.Rev, Digest: bytes.Clone(ch.Digest), FeedRev: ch.Rev}
+		switch {
+		case ch.Rev < k.Rev && ch.Sealed != nil:
+			// A body is sent only for a current revision, and this device
+			// saw a later one.
+			return nil, nil, integrity("%s: the changes feed serves revision %d as current after this device saw revision %d (rolled back)", where, ch.Rev, k.Rev)
+		case ch.Sealed != nil:
 			var dg seal.Digest
 			copy(dg[:], ch.Digest)
 			d, opened, err := c.openDoc(ctx, ch.Doctype, ch.ID, ch.Rev, ch.Sealed, ch.Deleted, k, &dg)
@@ -184,8 +218,10 @@ func (c *Client) openPage(ctx context.Context, page *feedPage) ([]Change, map[st
 				return nil, nil, err
 			}
 			ds = opened
+			ds.FeedRev = ch.Rev
 			change.Doc = &Doc{Doctype: ch.Doctype, ID: ch.ID, Rev: ch.Rev, Content: d.Content, Deleted: d.Deleted()}
 		}
+		// An older revision without a body is history: it only moves FeedRev.
 		recordIn(local, docKey(ch.Doctype, ch.ID), ds)
 		out = append(out, change)
 	}

@@ -1,0 +1,154 @@
+package client_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearthcloud/hearth/client"
+)
+
+func TestUploadDownload(t *testing.T) {
+	e := newEnv(t)
+	c, user, _ := e.signup("pw")
+	data := make([]byte, 300<<10+17) // several 64 KiB chunks
+	rand.Read(data)
+	mtime := time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)
+	var up []int64
+	id, err := c.Upload(ctx, bytes.NewReader(data), int64(len(data)), "holiday.jpg", "image/jpeg", mtime, func(done, total int64) {
+		if total != int64(len(data)) {
+			t.Errorf("total %d", total)
+		}
+		up = append(up, done)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(up) == 0 || up[len(up)-1] != int64(len(data)) {
+		t.Errorf("upload progress %v", up)
+	}
+	// Another device downloads it.
+	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	var down int64
+	info, err := c2.DownloadProgress(ctx, id, &out, func(done, total int64) { down = done })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), data) || down != int64(len(data)) {
+		t.Fatal("downloaded content differs")
+	}
+	if info.Name != "holiday.jpg" || info.Type != "image/jpeg" || info.Size != int64(len(data)) || !info.ModTime.Equal(mtime) || info.ID != id {
+		t.Fatalf("%+v", info)
+	}
+	// An empty file.
+	id0, err := c.Upload(ctx, strings.NewReader(""), 0, "empty", "", time.Time{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if info, err := c.Download(ctx, id0, &out); err != nil || out.Len() != 0 || info.Size != 0 {
+		t.Fatal(info, err)
+	}
+	// A reader shorter than announced fails and leaves no file.
+	if _, err := c.Upload(ctx, bytes.NewReader(data[:100]), 200, "short", "", time.Time{}, nil); err == nil {
+		t.Fatal("short upload accepted")
+	}
+	// A hostile file name is refused before anything is sent.
+	if _, err := c.Upload(ctx, strings.NewReader("x"), 1, "../etc/passwd", "", time.Time{}, nil); err == nil {
+		t.Fatal("bad name accepted")
+	}
+	if _, err := c.Download(ctx, "no-such-file", &out); !errors.Is(err, client.ErrNotFound) {
+		t.Fatal(err)
+	}
+
+	blobGet := func(r *http.Request) bool {
+		return r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/v1/blobs/")
+	}
+	other := make([]byte, len(data))
+	rand.Read(other)
+	id2, err := c.Upload(ctx, bytes.NewReader(other), int64(len(other)), "other.jpg", "image/jpeg", mtime, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc2, _ := c.Get(ctx, client.FilesDoctype, id2)
+	blob2 := string(doc2.Content[strings.Index(string(doc2.Content), `"blob":"`)+8:][:26])
+
+	cases := []struct {
+		name string
+		edit func(w http.ResponseWriter, r *http.Request, next http.Handler)
+	}{
+		{"flipped byte in the last chunk", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			rec := capture(next, r)
+			b := bytes.Clone(rec.Body.Bytes())
+			b[len(b)-20] ^= 1
+			replay(w, rec, b)
+		}},
+		{"flipped byte in the header", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			rec := capture(next, r)
+			b := bytes.Clone(rec.Body.Bytes())
+			b[60] ^= 1
+			replay(w, rec, b)
+		}},
+		{"truncated", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			rec := capture(next, r)
+			replay(w, rec, rec.Body.Bytes()[:rec.Body.Len()-1000])
+		}},
+		{"trailing bytes", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			rec := capture(next, r)
+			replay(w, rec, append(bytes.Clone(rec.Body.Bytes()), 0))
+		}},
+		{"another file's blob", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			r2, _ := http.NewRequest("GET", "/v1/blobs/"+client.FilesDoctype+"/"+blob2, nil)
+			r2.Header = r.Header
+			rec := capture(next, r2)
+			replay(w, rec, rec.Body.Bytes())
+		}},
+		{"missing blob", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(404)
+			io.WriteString(w, `{"error":{"code":"not_found","message":"no such blob"}}`)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+				if !blobGet(r) {
+					return false
+				}
+				tc.edit(w, r, next)
+				return true
+			})
+			defer e.tamper(nil)
+			before := stateJSON(t, c2)
+			_, err := c2.Download(ctx, id, io.Discard)
+			wantIntegrity(t, "Download", err, c2, before)
+		})
+	}
+	// The server acknowledging other bytes than were uploaded.
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.Method != "PUT" || !strings.HasPrefix(r.URL.Path, "/v1/blobs/") {
+			return false
+		}
+		rec := capture(next, r)
+		b := bytes.Replace(rec.Body.Bytes(), []byte(`"digest":"`), []byte(`"digest":"A`), 1)
+		replay(w, rec, b)
+		return true
+	})
+	if _, err := c.Upload(ctx, bytes.NewReader(data), int64(len(data)), "x", "", time.Time{}, nil); !errors.Is(err, client.ErrIntegrity) {
+		t.Fatalf("upload with a wrong digest answered: %v", err)
+	}
+	e.tamper(nil)
+	out.Reset()
+	if _, err := c2.Download(ctx, id, &out); err != nil || !bytes.Equal(out.Bytes(), data) {
+		t.Fatal(err)
+	}
+}
