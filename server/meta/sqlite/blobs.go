@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/hearthcloud/hearth/server/meta"
+)
+
+// PutBlobRow implements meta.BlobRows. A user without an account is
+// ErrNotFound.
+func (s *Store) PutBlobRow(ctx context.Context, user string, r *meta.BlobRow) error {
+	const op = "sqlite.PutBlobRow"
+	return wrap(op, s.write(ctx, func(tx *sql.Tx) error {
+		acct, err := accountID(ctx, tx, op, user)
+		if err != nil {
+			return err
+		}
+		var digest []byte
+		var deleted bool
+		err = tx.QueryRowContext(ctx, `SELECT digest, deleted FROM blobs
+			WHERE account = ? AND doctype = ? AND segment = ? AND id = ?`, acct, r.Doctype, r.Segment, r.ID).
+			Scan(&digest, &deleted)
+		switch {
+		case err == nil && !deleted && bytes.Equal(digest, r.Digest[:]):
+			return nil // an idempotent retry
+		case err == nil:
+			return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO blobs (account, doctype, segment, id, size, digest, created)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, acct, r.Doctype, r.Segment, r.ID, r.Size, r.Digest[:], fromTime(r.Created))
+		return err
+	}))
+}
+
+// BlobRow implements meta.BlobRows.
+func (s *Store) BlobRow(ctx context.Context, user, doctype, id string, segment bool) (*meta.BlobRow, error) {
+	const op = "sqlite.BlobRow"
+	r := &meta.BlobRow{Doctype: doctype, ID: id, Segment: segment}
+	var digest []byte
+	var created sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT size, digest, created FROM blobs
+		WHERE account = (SELECT id FROM accounts WHERE user = ?) AND doctype = ? AND segment = ? AND id = ? AND deleted = 0`,
+		user, doctype, segment, id).Scan(&r.Size, &digest, &created)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("%s: %w", op, meta.ErrNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	r.Digest, r.Created = to32(digest), toTime(created)
+	return r, nil
+}
+
+// DeleteBlobRow implements meta.BlobRows.
+func (s *Store) DeleteBlobRow(ctx context.Context, user, doctype, id string, segment bool) (bool, error) {
+	const op = "sqlite.DeleteBlobRow"
+	var inUse bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var digest []byte
+		err := tx.QueryRowContext(ctx, `UPDATE blobs SET deleted = 1
+			WHERE account = (SELECT id FROM accounts WHERE user = ?) AND doctype = ? AND segment = ? AND id = ? AND deleted = 0
+			RETURNING digest`, user, doctype, segment, id).Scan(&digest)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("%s: %w", op, meta.ErrNotFound)
+		case err != nil:
+			return err
+		}
+		inUse, err = digestInUse(ctx, tx, digest)
+		return err
+	})
+	if err != nil {
+		return false, wrap(op, err)
+	}
+	return inUse, nil
+}
+
+func digestInUse(ctx context.Context, q querier, d []byte) (bool, error) {
+	var in bool
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM blobs WHERE digest = ? AND deleted = 0)`, d).Scan(&in)
+	return in, err
+}
+
+// ListBlobRows implements meta.BlobRows. A limit of 0 or less means no
+// limit.
+func (s *Store) ListBlobRows(ctx context.Context, user, doctype string, segment bool, after string, limit int) ([]*meta.BlobRow, error) {
+	const op = "sqlite.ListBlobRows"
+	rows, err := s.r.QueryContext(ctx, `SELECT id, size, digest, created FROM blobs
+		WHERE account = (SELECT id FROM accounts WHERE user = ?) AND doctype = ? AND segment = ? AND id > ? AND deleted = 0
+		ORDER BY id LIMIT ?`, user, doctype, segment, after, limitArg(limit))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer rows.Close()
+	var out []*meta.BlobRow
+	for rows.Next() {
+		r := &meta.BlobRow{Doctype: doctype, Segment: segment}
+		var digest []byte
+		var created sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.Size, &digest, &created); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		r.Digest, r.Created = to32(digest), toTime(created)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+// DigestInUse implements meta.BlobRows.
+func (s *Store) DigestInUse(ctx context.Context, d [32]byte) (bool, error) {
+	in, err := digestInUse(ctx, s.r, d[:])
+	if err != nil {
+		return false, fmt.Errorf("sqlite.DigestInUse: %w", err)
+	}
+	return in, nil
+}

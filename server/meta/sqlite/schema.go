@@ -1,0 +1,162 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// ErrSchemaTooNew is returned by Open for a database whose schema version
+// is above the newest this package knows: a newer program wrote it, and
+// this one must not guess at its meaning.
+var ErrSchemaTooNew = errors.New("sqlite: database schema is newer than this program")
+
+// A migration moves the schema from version i to i+1, where i is its index
+// in migrations. Steps are only ever appended: a released step never
+// changes.
+type migration func(ctx context.Context, tx *sql.Tx) error
+
+// statements returns a migration that runs SQL statements.
+func statements(stmts ...string) migration {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		for _, q := range stmts {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// migrations is the schema's history; the current version is its length.
+var migrations = []migration{
+	// 1: the initial schema. Accounts are referred to by row id; sealed
+	// bodies sit in ordinary rowid tables, small rows in WITHOUT ROWID ones.
+	statements(
+		`CREATE TABLE accounts (
+			id               INTEGER PRIMARY KEY,
+			user             TEXT NOT NULL UNIQUE,
+			kdf_alg          TEXT NOT NULL,
+			kdf_memory       INTEGER NOT NULL,
+			kdf_time         INTEGER NOT NULL,
+			kdf_threads      INTEGER NOT NULL,
+			seed             BLOB,
+			login_hash       TEXT NOT NULL,
+			recovery_auth    BLOB,
+			created          INTEGER,
+			keyring_rev      INTEGER NOT NULL,
+			keyring          BLOB,
+			recovery_keyring BLOB
+		)`,
+		// n orders tokens created at the same time; AUTOINCREMENT never
+		// reuses a value.
+		`CREATE TABLE tokens (
+			n            INTEGER PRIMARY KEY AUTOINCREMENT,
+			id           TEXT NOT NULL UNIQUE,
+			account      INTEGER NOT NULL REFERENCES accounts(id),
+			kind         TEXT NOT NULL,
+			name         TEXT NOT NULL,
+			hash         BLOB NOT NULL UNIQUE,
+			scopes       TEXT NOT NULL,
+			created      INTEGER,
+			last_seen    INTEGER,
+			expires      INTEGER,
+			grant_rev    INTEGER NOT NULL DEFAULT 0,
+			grant_sealed BLOB
+		)`,
+		`CREATE INDEX tokens_account ON tokens (account, kind, created, n)`,
+		`CREATE TABLE totp (
+			account        INTEGER PRIMARY KEY REFERENCES accounts(id),
+			secret         BLOB,
+			enabled        INTEGER NOT NULL,
+			last_step      INTEGER NOT NULL,
+			recovery_codes TEXT NOT NULL
+		)`,
+		`CREATE TABLE doctypes (
+			account INTEGER NOT NULL REFERENCES accounts(id),
+			name    TEXT NOT NULL,
+			PRIMARY KEY (account, name)
+		) WITHOUT ROWID`,
+		`CREATE TABLE docs (
+			account INTEGER NOT NULL,
+			doctype TEXT NOT NULL,
+			id      TEXT NOT NULL,
+			rev     INTEGER NOT NULL,
+			seq     INTEGER NOT NULL,
+			deleted INTEGER NOT NULL,
+			size    INTEGER NOT NULL,
+			sealed  BLOB,
+			UNIQUE (account, doctype, id),
+			FOREIGN KEY (account, doctype) REFERENCES doctypes (account, name)
+		)`,
+		`CREATE TABLE feed (
+			account INTEGER NOT NULL REFERENCES accounts(id),
+			seq     INTEGER NOT NULL,
+			doctype TEXT NOT NULL,
+			id      TEXT NOT NULL,
+			rev     INTEGER NOT NULL,
+			deleted INTEGER NOT NULL,
+			digest  BLOB NOT NULL,
+			chain   BLOB NOT NULL,
+			PRIMARY KEY (account, seq)
+		) WITHOUT ROWID`,
+		// Rows are never removed: deleted marks an id as used (§6.1).
+		`CREATE TABLE blobs (
+			account INTEGER NOT NULL REFERENCES accounts(id),
+			doctype TEXT NOT NULL,
+			segment INTEGER NOT NULL,
+			id      TEXT NOT NULL,
+			size    INTEGER NOT NULL,
+			digest  BLOB NOT NULL,
+			created INTEGER,
+			deleted INTEGER NOT NULL DEFAULT 0,
+			PRIMARY KEY (account, doctype, segment, id)
+		) WITHOUT ROWID`,
+		`CREATE INDEX blobs_live_digest ON blobs (digest) WHERE deleted = 0`,
+	),
+}
+
+// migrate brings db's schema to version len(steps), applying the missing
+// steps and the new user_version in one transaction. A database already at
+// that version is left alone; one above it is ErrSchemaTooNew.
+func migrate(db *sql.DB, steps []migration) error {
+	ctx := context.Background()
+	var v int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if v == len(steps) {
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	// Read again under the write lock: another process may have migrated.
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	switch {
+	case v > len(steps):
+		return fmt.Errorf("%w: version %d, this program knows up to %d", ErrSchemaTooNew, v, len(steps))
+	case v < 0:
+		return fmt.Errorf("migrate: bad schema version %d", v)
+	case v == len(steps):
+		return nil
+	}
+	for i := v; i < len(steps); i++ {
+		if err := steps[i](ctx, tx); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", i+1, err)
+		}
+	}
+	// PRAGMA takes no bound parameters; the value is an int.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(steps))); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
