@@ -89,12 +89,14 @@ func Signup(ctx context.Context, server, user, password string, o *Options) (c *
 
 // codeMember says whether code is a TOTP code (six digits) or a recovery code.
 func codeMember(code string) string {
-	code = strings.TrimSpace(code)
 	if len(code) == 6 && strings.Trim(code, "0123456789") == "" {
 		return "totp"
 	}
 	return "recovery_code"
 }
+
+// normalizeCode drops the spaces people type inside codes ("492 039").
+func normalizeCode(code string) string { return strings.Join(strings.Fields(code), "") }
 
 // prelogin fetches the account's KDF parameters and seed, and derives keys
 // from password; kdf.Derive refuses parameters under the floor (§3.2).
@@ -131,7 +133,8 @@ func Login(ctx context.Context, server, user, password, totp string, o *Options)
 	}
 	in := map[string]any{"user": user, "login_secret": keys.LoginSecret[:], "device": c.device}
 	if totp != "" {
-		in[codeMember(totp)] = strings.TrimSpace(totp)
+		code := normalizeCode(totp)
+		in[codeMember(code)] = code
 	}
 	var ans loginAnswer
 	if _, err := c.callJSON(ctx, "POST", "/v1/login", in, &ans, nil, true); err != nil {
@@ -202,7 +205,8 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 			"keyring": sealed, "recovery_keyring": copy2, "keyring_if_match": rev,
 			"recovery_auth": newRK.Auth(user)}}
 	if totp != "" {
-		in[codeMember(totp)] = strings.TrimSpace(totp)
+		code := normalizeCode(totp)
+		in[codeMember(code)] = code
 	}
 	var ans loginAnswer
 	if _, err := c.callJSON(ctx, "POST", "/v1/recovery/reset", in, &ans, nil, true); err != nil {
@@ -270,7 +274,7 @@ func (c *Client) TOTPConfirm(ctx context.Context, code string) (recoveryCodes []
 	var ans struct {
 		Codes []string `json:"recovery_codes"`
 	}
-	if _, err := c.callJSON(ctx, "POST", "/v1/totp/confirm", map[string]string{"code": strings.TrimSpace(code)}, &ans, nil, false); err != nil {
+	if _, err := c.callJSON(ctx, "POST", "/v1/totp/confirm", map[string]string{"code": normalizeCode(code)}, &ans, nil, false); err != nil {
 		return nil, err
 	}
 	return ans.Codes, nil
@@ -279,6 +283,6 @@ func (c *Client) TOTPConfirm(ctx context.Context, code string) (recoveryCodes []
 // TOTPDisable turns two-factor authentication off, given an authenticator
 // code or a recovery code.
 func (c *Client) TOTPDisable(ctx context.Context, code string) error {
-	_, err := c.callJSON(ctx, "POST", "/v1/totp/disable", map[string]string{"code": strings.TrimSpace(code)}, nil, nil, false)
+	_, err := c.callJSON(ctx, "POST", "/v1/totp/disable", map[string]string{"code": normalizeCode(code)}, nil, nil, false)
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,5 +151,46 @@ func TestUploadDownload(t *testing.T) {
 	out.Reset()
 	if _, err := c2.Download(ctx, id, &out); err != nil || !bytes.Equal(out.Bytes(), data) {
 		t.Fatal(err)
+	}
+}
+
+// TestPlaintextNeverSent (property 18, client side): a marker written in a
+// document, a file name, a media type and file content never appears in any
+// request the server receives, nor in any answer it stores.
+func TestPlaintextNeverSent(t *testing.T) {
+	e := newEnv(t)
+	const marker = "zq-MARKER-7731-qz"
+	var mu sync.Mutex
+	var seen bytes.Buffer
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen.WriteString(r.URL.String())
+		for k, v := range r.Header {
+			seen.WriteString(k + strings.Join(v, ","))
+		}
+		seen.Write(b)
+		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		return false
+	})
+	c, _, _ := e.signup("pw")
+	id, _, err := c.Create(ctx, notes, []byte(`{"title":"`+marker+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Put(ctx, notes, id, []byte(marker+" v2"))
+	c.PutMany(ctx, notes, []client.Item{{Content: []byte(marker + " bulk")}})
+	content := strings.Repeat(marker, 5000)
+	if _, err := c.Upload(ctx, strings.NewReader(content), int64(len(content)), marker+".txt", "text/x-"+strings.ToLower(marker), time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen.Len() < len(content) {
+		t.Fatal("the hook saw too little")
+	}
+	if bytes.Contains(seen.Bytes(), []byte(marker)) || bytes.Contains(bytes.ToLower(seen.Bytes()), []byte(strings.ToLower(marker))) {
+		t.Fatal("plaintext reached the server")
 	}
 }

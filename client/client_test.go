@@ -241,7 +241,7 @@ func TestSignupLoginSessions(t *testing.T) {
 
 func TestTOTP(t *testing.T) {
 	e := newEnv(t)
-	c, user, _ := e.signup("pw")
+	c, user, rk := e.signup("pw")
 	uri, err := c.TOTPEnroll(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +279,7 @@ func TestTOTP(t *testing.T) {
 		t.Fatalf("replayed code: %v", err)
 	}
 	next := code(now.Add(30 * time.Second))
-	if _, err := client.Login(ctx, e.url, user, "pw", next, opts); err != nil {
+	if _, err := client.Login(ctx, e.url, user, "pw", next[:3]+" "+next[3:], opts); err != nil {
 		t.Fatalf("next code: %v", err)
 	}
 	if _, err := client.Login(ctx, e.url, user, "pw", next, opts); !errors.As(err, &ae) || ae.Code != "totp_replayed" {
@@ -292,10 +292,21 @@ func TestTOTP(t *testing.T) {
 	if _, err := client.Login(ctx, e.url, user, "pw", codes[0], opts); !errors.As(err, &ae) || ae.Code != "totp_invalid" {
 		t.Fatalf("reused recovery code: %v", err)
 	}
+	// Recovery asks for the second factor too.
+	if _, _, err := client.Recover(ctx, e.url, user, rk, "pw2", "", opts); !errors.Is(err, client.ErrTOTPRequired) {
+		t.Fatalf("recover without a code: %v", err)
+	}
+	if _, _, err := client.Recover(ctx, e.url, user, rk, "pw2", codes[2], opts); err != nil {
+		t.Fatalf("recover with a recovery code: %v", err)
+	}
+	c2, err = client.Login(ctx, e.url, user, "pw2", codes[3], opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := c2.TOTPDisable(ctx, codes[1]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Login(ctx, e.url, user, "pw", "", opts); err != nil {
+	if _, err := client.Login(ctx, e.url, user, "pw2", "", opts); err != nil {
 		t.Fatalf("after disable: %v", err)
 	}
 }
