@@ -1,0 +1,176 @@
+// Package server assembles the Hearth server: the HTTP API of
+// spec/protocol.md §8 (package api) over its embedded default storage,
+// metadata in SQLite (package meta/sqlite) and blob bodies in a folder
+// (package blob/disk), all inside one data folder:
+//
+//	DIR/meta.db        SQLite database (with meta.db-wal, meta.db-shm)
+//	DIR/blobs/         sealed blob and index-segment bodies by digest
+//	DIR/server-secret  32 random bytes made once (fake prelogin seeds)
+//
+// Everything in DIR is ciphertext or metadata the threat model lists as
+// visible to the host.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hearthcloud/hearth/server/api"
+	"github.com/hearthcloud/hearth/server/auth"
+	"github.com/hearthcloud/hearth/server/blob"
+	"github.com/hearthcloud/hearth/server/blob/disk"
+	"github.com/hearthcloud/hearth/server/meta/sqlite"
+)
+
+// Config configures a server.
+type Config struct {
+	Dir         string          // data folder, created if missing
+	MaxBlobSize int64           // zero: 4 GiB
+	SignupOff   bool            // close sign-up
+	Log         *slog.Logger    // nil: discard
+	Hash        auth.HashParams // zero: auth.DefaultHashParams (tests lower it)
+}
+
+// Server is an open data folder and the API serving it.
+type Server struct {
+	API  *api.Server
+	meta *sqlite.Store
+}
+
+const secretName = "server-secret"
+
+// Open opens (or creates) the data folder and removes debris a crash may
+// have left: temporary blob files, and bodies no row names.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.MaxBlobSize == 0 {
+		cfg.MaxBlobSize = 4 << 30
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	secret, err := loadSecret(filepath.Join(cfg.Dir, secretName))
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := disk.Open(filepath.Join(cfg.Dir, "blobs"), cfg.MaxBlobSize)
+	if err != nil {
+		return nil, err
+	}
+	m, err := sqlite.Open(filepath.Join(cfg.Dir, "meta.db"))
+	if err != nil {
+		return nil, err
+	}
+	if n, err := collectOrphans(ctx, m, blobs); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("start-up clean-up: %w", err)
+	} else if n > 0 {
+		cfg.Log.Info("removed bodies no row names", "count", n)
+	}
+	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize,
+		SignupOff: cfg.SignupOff, Log: cfg.Log, Hash: cfg.Hash})
+	return &Server{API: a, meta: m}, nil
+}
+
+// Close closes the metadata store.
+func (s *Server) Close() error { return s.meta.Close() }
+
+// HTTPServer returns an http.Server for h with the timeouts of §8.1.10:
+// headers within 10 s and idle connections closed after 120 s. Bodies have
+// no overall limit, since blobs stream for as long as they take.
+func HTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+}
+
+// loadSecret reads the server secret, making it on first use (mode 0600,
+// written to a temporary file, fsynced and renamed).
+func loadSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) != 32 {
+			return nil, fmt.Errorf("%s: want 32 bytes, found %d; restore it from a backup", path, len(b))
+		}
+		return b, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	b = make([]byte, 32)
+	rand.Read(b)
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return b, nil
+}
+
+// collectOrphans removes bodies that no row names: an upload whose body
+// became durable but whose row never committed (a crash between the two),
+// or a delete that crashed before removing the body.
+func collectOrphans(ctx context.Context, m *sqlite.Store, blobs blob.Store) (int, error) {
+	var orphans []blob.Digest
+	err := blobs.Enumerate(ctx, func(d blob.Digest, _ int64) error {
+		inUse, err := m.DigestInUse(ctx, d)
+		if err != nil {
+			return err
+		}
+		if !inUse {
+			orphans = append(orphans, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range orphans {
+		if err := blobs.Remove(ctx, d); err != nil {
+			return 0, err
+		}
+	}
+	return len(orphans), nil
+}
+
+// Handler serves the API under /v1/ and a short page at / (the web client
+// comes later; until then the page says how to use the command line).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", s.API)
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("Content-Security-Policy", "default-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		fmt.Fprint(w, "Hearth is running.\n\nUse the command line client against this address:\n\n"+
+			"  hearth signup --server http://"+r.Host+" --user NAME\n\nSee the README for more.\n")
+	})
+	return mux
+}
