@@ -141,8 +141,13 @@ func Login(ctx context.Context, server, user, password, totp string, o *Options)
 		return nil, err
 	}
 	c.st.User = user
+	c.adopt(user)
 	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
 	c.st.MasterKey = keys.MasterKey[:]
+	if ans.Keyring.Rev < c.st.KeyringRev {
+		c.Logout(ctx)
+		return nil, integrity("the server announced keyring revision %d after this device saw revision %d (rolled back)", ans.Keyring.Rev, c.st.KeyringRev)
+	}
 	// Opening the keyring now checks the password end to end, and the
 	// revision the login answered against the keyring served.
 	if err := c.loadKeyring(ctx); err != nil {
@@ -181,6 +186,10 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 	rev, err := revHeader(res.header)
 	if err != nil {
 		return nil, "", err
+	}
+	c.adopt(user)
+	if rev < c.st.KeyringRev {
+		return nil, "", integrity("the server served keyring revision %d after this device saw revision %d (rolled back)", rev, c.st.KeyringRev)
 	}
 	kr, err := keyring.OpenWithRecoveryKey(res.body, rk, user, rev)
 	if err != nil {

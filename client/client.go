@@ -35,7 +35,13 @@ import (
 type Options struct {
 	HTTPClient *http.Client // nil: a default with sane timeouts
 	Device     string       // session device name; "" -> "hearth"
-	KDF        kdf.Params   // sign-up parameters; zero: kdf.Default
+	KDF        kdf.Params   // sign-up and new-password parameters; zero: kdf.Default
+	// Previous, when it is the State of an earlier session of the same user
+	// on the same server, is what Login and Recover start from: the highest
+	// keyring revision, the feed position and the document revisions stay
+	// remembered, so a host cannot roll the device back by making it log in
+	// again. A State of another account or server is ignored.
+	Previous *State
 }
 
 // State is everything a device keeps between runs. It holds the master key
@@ -87,6 +93,7 @@ type Client struct {
 	hc     *http.Client
 	device string
 	kdf    kdf.Params
+	prev   *State // Options.Previous
 
 	mu sync.Mutex // guards st and kr
 	st State
@@ -211,7 +218,7 @@ func newClient(server string, o *Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{hc: o.HTTPClient, device: o.Device, kdf: o.KDF}
+	c := &Client{hc: o.HTTPClient, device: o.Device, kdf: o.KDF, prev: o.Previous}
 	if c.hc == nil {
 		c.hc = defaultHTTPClient()
 	}
@@ -245,6 +252,23 @@ func checkServer(server string) (string, error) {
 		return "", fmt.Errorf("client: %q is not a server URL (give https://host[:port])", server)
 	}
 	return u.String(), nil
+}
+
+// adopt takes over what an earlier session of user on this server
+// remembered (Options.Previous).
+func (c *Client) adopt(user string) {
+	p := c.prev
+	if p == nil || p.User != user {
+		return
+	}
+	if base, err := checkServer(p.Server); err != nil || base != c.st.Server {
+		return
+	}
+	if (p.FeedSeq == 0) != (len(p.FeedChain) == 0) || len(p.FeedChain) != 0 && len(p.FeedChain) != wire.ChainSize {
+		return
+	}
+	p = p.clone()
+	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs
 }
 
 // Resume continues a session saved with State. It does no network I/O; the

@@ -3,12 +3,14 @@ package client_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/spec/wire"
 )
 
@@ -391,4 +393,73 @@ func bytesOf(v any) []byte {
 		return b
 	}
 	return b64(v.(string))
+}
+
+// TestLoginKeepsMemory: logging in again with Options.Previous keeps what
+// the device remembered, so an older keyring or feed is still refused.
+func TestLoginKeepsMemory(t *testing.T) {
+	e := newEnv(t)
+	c1, user, _ := e.signup("pw")
+	var old []byte
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if isGet(r, "/v1/keyring") && old == nil {
+			rec := capture(next, r)
+			old = bytes.Clone(rec.Body.Bytes())
+			replay(w, rec, rec.Body.Bytes())
+			return true
+		}
+		return false
+	})
+	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tamper(nil)
+	id, _, _ := c1.Create(ctx, notes, []byte("x"))
+	if err := c2.Sync(ctx, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	prev := c2.State()
+	if prev.KeyringRev != 2 || prev.FeedSeq != 1 {
+		t.Fatalf("%+v", prev)
+	}
+	o := &client.Options{KDF: kdf.TestParams, Previous: prev}
+	c3, err := client.Login(ctx, e.url, user, "pw", "", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := c3.State(); st.FeedSeq != 1 || st.KeyringRev != 2 || st.Docs[notes+"/"+id].Rev != 1 || st.Token == prev.Token {
+		t.Fatalf("%+v", st)
+	}
+	// Another account's state is ignored.
+	other := *prev
+	other.User = "someone-else"
+	c4, err := client.Login(ctx, e.url, user, "pw", "", &client.Options{KDF: kdf.TestParams, Previous: &other})
+	if err != nil || c4.State().FeedSeq != 0 {
+		t.Fatal(err)
+	}
+	// The host serves the old keyring (revision 1) at the next login.
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		switch {
+		case isGet(r, "/v1/keyring"):
+			rec := capture(next, r)
+			rec.Header().Set("Hearth-Revision", "1")
+			replay(w, rec, old)
+			return true
+		case r.Method == "POST" && r.URL.Path == "/v1/login":
+			rec := capture(next, r)
+			replay(w, rec, bytes.Replace(rec.Body.Bytes(), []byte(`"rev":2`), []byte(`"rev":1`), 1))
+			return true
+		}
+		return false
+	})
+	_, err = client.Login(ctx, e.url, user, "pw", "", &client.Options{KDF: kdf.TestParams, Previous: c3.State()})
+	if !errors.Is(err, client.ErrIntegrity) {
+		t.Fatalf("login served an old keyring: %v", err)
+	}
+	// Without memory, the same login succeeds: the limit of §1.4.
+	if _, err := client.Login(ctx, e.url, user, "pw", "", opts); err != nil {
+		t.Fatal(err)
+	}
+	e.tamper(nil)
 }
