@@ -364,7 +364,7 @@ func (c *Client) call(ctx context.Context, r request) (*response, error) {
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("client: %s: %w", r.method, errors.Unwrap(err))
+		return nil, fmt.Errorf("client: %w", err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, maxResponse+1))
