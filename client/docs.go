@@ -249,6 +249,9 @@ func (c *Client) Delete(ctx context.Context, doctype, id string) error {
 		if err != nil {
 			return err
 		}
+		if ks == nil {
+			return integrity("%s/%s opened with a key the keyring no longer holds", doctype, id)
+		}
 		_, err = c.write(ctx, ks, doctype, id, cur, nil, true)
 		if !isCode(err, "conflict") || attempt >= maxAttempts {
 			return err
