@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/hearthcloud/hearth/client"
+)
+
+// parse parses flags anywhere among args (Go's flag package stops at the
+// first positional) and returns the positionals, checking their count.
+func parse(fs *flag.FlagSet, args []string, min, max int) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usagef("%v", err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) < min || len(pos) > max {
+		return nil, usagef("wrong number of arguments")
+	}
+	return pos, nil
+}
+
+// password reads $HEARTH_PASSWORD or prompts on the terminal; confirm asks
+// twice (for a new password).
+func password(confirm bool) (string, error) {
+	if p, ok := os.LookupEnv("HEARTH_PASSWORD"); ok {
+		if p == "" {
+			return "", errors.New("HEARTH_PASSWORD is set but empty")
+		}
+		return p, nil
+	}
+	fd := int(os.Stdin.Fd())
+	if !term.IsTerminal(fd) {
+		return "", errors.New("no password: set HEARTH_PASSWORD or run on a terminal")
+	}
+	fmt.Fprint(os.Stderr, "Password: ")
+	p, err := term.ReadPassword(fd)
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return "", err
+	}
+	if len(p) == 0 {
+		return "", errors.New("empty password")
+	}
+	if confirm {
+		fmt.Fprint(os.Stderr, "Password again: ")
+		q, err := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(p) != string(q) {
+			return "", errors.New("the passwords differ")
+		}
+	}
+	return string(p), nil
+}
+
+func device() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "hearth cli"
+	}
+	if len(h) > 50 {
+		h = h[:50]
+	}
+	return "hearth cli on " + h
+}
+
+func serverAndUser(fs *flag.FlagSet) (*string, *string) {
+	return fs.String("server", "", "server URL, e.g. http://127.0.0.1:8080"), fs.String("user", "", "user name")
+}
+
+func needServerUser(server, user string) error {
+	if server == "" || user == "" {
+		return usagef("give --server and --user")
+	}
+	return nil
+}
+
+func cmdSignup(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("signup", flag.ContinueOnError)
+	server, user := serverAndUser(fs)
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := needServerUser(*server, *user); err != nil {
+		return err
+	}
+	pw, err := password(true)
+	if err != nil {
+		return err
+	}
+	c, rk, err := client.Signup(ctx, *server, *user, pw, &client.Options{Device: device()})
+	if err != nil {
+		return err
+	}
+	if err := saveState(c.State()); err != nil {
+		return err
+	}
+	fmt.Printf("Signed up as %s.\n\nYour recovery key (shown only now; write it down and keep it safe,\nit is the only way back in if you forget your password):\n\n  %s\n", *user, rk)
+	return nil
+}
+
+func cmdLogin(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("login", flag.ContinueOnError)
+	server, user := serverAndUser(fs)
+	code := fs.String("totp", "", "authenticator code")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := needServerUser(*server, *user); err != nil {
+		return err
+	}
+	pw, err := password(false)
+	if err != nil {
+		return err
+	}
+	// A device that logged in before keeps what it remembers (the highest
+	// keyring revision, the feed position), so a rollback stays detectable.
+	o := &client.Options{Device: device()}
+	if old, err := loadState(); err == nil && old.Server == *server && old.User == *user {
+		o.Previous = old
+	}
+	c, err := client.Login(ctx, *server, *user, pw, *code, o)
+	if err != nil {
+		return err
+	}
+	if err := saveState(c.State()); err != nil {
+		return err
+	}
+	fmt.Printf("Logged in as %s.\n", *user)
+	return nil
+}
+
+func cmdLogout(ctx context.Context, args []string) error {
+	if _, err := parse(flag.NewFlagSet("logout", flag.ContinueOnError), args, 0, 0); err != nil {
+		return err
+	}
+	c, err := session()
+	if err != nil {
+		return err
+	}
+	lerr := c.Logout(ctx)
+	if err := removeState(); err != nil {
+		return err
+	}
+	if lerr != nil {
+		return fmt.Errorf("forgot the local session, but the server did not confirm the logout: %w", lerr)
+	}
+	fmt.Println("Logged out.")
+	return nil
+}
+
+func cmdTOTP(ctx context.Context, args []string) error {
+	pos, err := parse(flag.NewFlagSet("totp", flag.ContinueOnError), args, 1, 2)
+	if err != nil {
+		return err
+	}
+	return withSession(func(c *client.Client) error {
+		switch {
+		case pos[0] == "enable" && len(pos) == 1:
+			uri, err := c.TOTPEnroll(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Println(uri)
+			fmt.Fprintln(os.Stderr, "Add this to your authenticator app, then run: hearth totp confirm CODE")
+		case pos[0] == "confirm" && len(pos) == 2:
+			codes, err := c.TOTPConfirm(ctx, pos[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(os.Stderr, "TOTP is on. Recovery codes (each works once, in place of a code; keep them safe):")
+			for _, rc := range codes {
+				fmt.Println(rc)
+			}
+		case pos[0] == "disable" && len(pos) == 2:
+			if err := c.TOTPDisable(ctx, pos[1]); err != nil {
+				return err
+			}
+			fmt.Fprintln(os.Stderr, "TOTP is off.")
+		default:
+			return usagef("say enable, confirm CODE or disable CODE")
+		}
+		return nil
+	})
+}
+
+func cmdPut(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("put", flag.ContinueOnError)
+	id := fs.String("id", "", "document id (default: a new one)")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(os.Stdin, 1<<20+1))
+	if err != nil {
+		return err
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) > 1<<20-1024 {
+		return errors.New("the document is too large (at most about 1 MiB)")
+	}
+	if !json.Valid(body) {
+		return errors.New("stdin is not valid JSON")
+	}
+	return withSession(func(c *client.Client) error {
+		var rev uint64
+		var err error
+		if *id == "" {
+			*id, rev, err = c.Create(ctx, pos[0], body)
+		} else {
+			rev, err = c.Put(ctx, pos[0], *id, body)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s %d\n", *id, rev)
+		return nil
+	})
+}
+
+func cmdGet(ctx context.Context, args []string) error {
+	pos, err := parse(flag.NewFlagSet("get", flag.ContinueOnError), args, 2, 2)
+	if err != nil {
+		return err
+	}
+	return withSession(func(c *client.Client) error {
+		d, err := c.Get(ctx, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		os.Stdout.Write(d.Content)
+		if len(d.Content) > 0 && d.Content[len(d.Content)-1] != '\n' {
+			fmt.Println()
+		}
+		return nil
+	})
+}
+
+func cmdLs(ctx context.Context, args []string) error {
+	pos, err := parse(flag.NewFlagSet("ls", flag.ContinueOnError), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	return withSession(func(c *client.Client) error {
+		ids, err := c.List(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			fmt.Println(id)
+		}
+		return nil
+	})
+}
+
+func cmdRm(ctx context.Context, args []string) error {
+	pos, err := parse(flag.NewFlagSet("rm", flag.ContinueOnError), args, 2, 2)
+	if err != nil {
+		return err
+	}
+	return withSession(func(c *client.Client) error { return c.Delete(ctx, pos[0], pos[1]) })
+}
+
+func cmdUpload(ctx context.Context, args []string) error {
+	pos, err := parse(flag.NewFlagSet("upload", flag.ContinueOnError), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", pos[0])
+	}
+	return withSession(func(c *client.Client) error {
+		bar := newProgress("uploading", fi.Size())
+		id, err := c.Upload(ctx, f, fi.Size(), filepath.Base(pos[0]), "", fi.ModTime(), bar.update)
+		bar.done(err == nil)
+		if err != nil {
+			return err
+		}
+		fmt.Println(id)
+		return nil
+	})
+}
+
+func cmdDownload(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("download", flag.ContinueOnError)
+	out := fs.String("o", "", "output path (default: the file's name, in this folder)")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	return withSession(func(c *client.Client) error {
+		// Write to a temporary file next to the target and move it into
+		// place only after the whole file verified: a failure leaves
+		// nothing behind.
+		dir := "."
+		if *out != "" {
+			dir = filepath.Dir(*out)
+		}
+		tmp, err := os.CreateTemp(dir, ".hearth-download-*")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		bar := newProgress("downloading", 0)
+		info, err := c.DownloadProgress(ctx, pos[0], tmp, bar.update)
+		bar.done(err == nil)
+		if err != nil {
+			tmp.Close()
+			return err
+		}
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		target := *out
+		if target == "" {
+			target = info.Name
+			if target == "" || strings.ContainsAny(target, `/\`) || target == "." || target == ".." {
+				return errors.New("the file has no usable name; give -o PATH")
+			}
+			if _, err := os.Lstat(target); err == nil {
+				return fmt.Errorf("%s already exists; give -o PATH to choose where to write", target)
+			}
+		}
+		if !info.ModTime.IsZero() {
+			os.Chtimes(tmp.Name(), time.Now(), info.ModTime)
+		}
+		if err := os.Rename(tmp.Name(), target); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s (%d bytes)\n", target, info.Size)
+		return nil
+	})
+}

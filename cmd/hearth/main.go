@@ -1,0 +1,110 @@
+// Command hearth is the Hearth command line client. It does all the
+// cryptography locally (package client): the server sees only ciphertext.
+//
+//	hearth signup --server URL --user NAME      prints the recovery key once
+//	hearth login  --server URL --user NAME [--totp CODE]
+//	hearth logout
+//	hearth totp enable | confirm CODE | disable CODE
+//	hearth put DOCTYPE [--id ID]                JSON on stdin; prints "ID REV"
+//	hearth get DOCTYPE ID                       prints the JSON
+//	hearth ls DOCTYPE                           one id a line
+//	hearth rm DOCTYPE ID
+//	hearth upload PATH                          prints the file id
+//	hearth download ID [-o PATH]                writes nothing unless verified
+//
+// State lives in $HEARTH_HOME (default: the user's config folder, then
+// "hearth"), in files of mode 0600. The password comes from $HEARTH_PASSWORD
+// when set, else from a terminal prompt.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/hearthcloud/hearth/client"
+)
+
+// A command runs with its arguments (flags and positionals mixed).
+type command struct {
+	usage string
+	run   func(ctx context.Context, args []string) error
+}
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"signup":   {"signup --server URL --user NAME", cmdSignup},
+		"login":    {"login --server URL --user NAME [--totp CODE]", cmdLogin},
+		"logout":   {"logout", cmdLogout},
+		"totp":     {"totp enable | totp confirm CODE | totp disable CODE", cmdTOTP},
+		"put":      {"put DOCTYPE [--id ID]   (JSON on stdin)", cmdPut},
+		"get":      {"get DOCTYPE ID", cmdGet},
+		"ls":       {"ls DOCTYPE", cmdLs},
+		"rm":       {"rm DOCTYPE ID", cmdRm},
+		"upload":   {"upload PATH", cmdUpload},
+		"download": {"download ID [-o PATH]", cmdDownload},
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: hearth COMMAND [ARGS]\n\ncommands:")
+	for _, name := range []string{"signup", "login", "logout", "totp", "put", "get", "ls", "rm", "upload", "download"} {
+		fmt.Fprintln(os.Stderr, "  hearth "+commands[name].usage)
+	}
+}
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+		usage()
+		if len(os.Args) < 2 {
+			os.Exit(2)
+		}
+		return
+	}
+	cmd, ok := commands[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "hearth: unknown command %q; run hearth help\n", os.Args[1])
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := cmd.run(ctx, os.Args[2:]); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(os.Stderr, "hearth: %s (usage: hearth %s)\n", ue.msg, cmd.usage)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "hearth: "+oneLine(describe(err)))
+		os.Exit(1)
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// describe words an error for a person.
+func describe(err error) string {
+	switch {
+	case errors.Is(err, client.ErrIntegrity):
+		return err.Error() // the client's message says what failed and that data was altered
+	case errors.Is(err, client.ErrTOTPRequired):
+		return "this account needs an authenticator code: add --totp CODE"
+	case errors.Is(err, client.ErrBadCredentials):
+		return "wrong user name or password"
+	case errors.Is(err, client.ErrNotFound):
+		return "not found: " + err.Error()
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	}
+	return err.Error()
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
