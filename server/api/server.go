@@ -59,6 +59,7 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	cfg.Meta = cachedMeta{cfg.Meta, newTokenCache(cfg.Meta, 10*time.Second)}
 	if len(cfg.Secret) < 32 {
 		panic("api: server secret shorter than 32 bytes")
 	}
