@@ -35,7 +35,7 @@ build: deps cc
 vet: deps cc
 	$(GO) vet ./...
 	$(GO) vet -tags hearthtest ./...
-	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS)
+	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS) ./client/
 
 test: test-native test-wasm
 

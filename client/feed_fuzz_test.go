@@ -1,3 +1,8 @@
+//go:build hearthtest
+
+// The client tests need the cheap key derivation of the hearthtest tag
+// (make test sets it).
+
 package client
 
 import (

@@ -107,7 +107,8 @@ func (s *Server) putBlob(segment bool) handlerFunc {
 		} else if err != nil && !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
-		dg, err := s.cfg.Blobs.Put(r.Context(), r.Body, r.ContentLength, want)
+		body := &idleReader{r.Body, http.NewResponseController(w), s.cfg.StreamIdle}
+		dg, err := s.cfg.Blobs.Put(r.Context(), body, r.ContentLength, want)
 		if err != nil {
 			return err
 		}
@@ -191,7 +192,7 @@ func (s *Server) getBlob(segment bool) handlerFunc {
 			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
 			return Errorf(CodeRangeNotSatisfiable, "the range lies outside the blob")
 		}
-		http.ServeContent(w, r, "", time.Time{}, &sizedReader{rc, size})
+		http.ServeContent(&idleWriter{w, http.NewResponseController(w), s.cfg.StreamIdle}, r, "", time.Time{}, &sizedReader{rc, size})
 		return nil
 	}
 }

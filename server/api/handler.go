@@ -45,6 +45,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
@@ -65,6 +68,9 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		hd.Set("Access-Control-Allow-Origin", "*")
 		hd.Set("Access-Control-Expose-Headers", "ETag, Hearth-Revision, Hearth-Seq, Hearth-Deleted, Hearth-Keyring-Revision, Content-Range, Retry-After")
+		if r.ContentLength > 0 {
+			bodyDeadline(w, s.cfg.BodyTimeout) // blob uploads then move it forward as bytes arrive
+		}
 		err := h(w, r)
 		if err != nil {
 			e := AsError(err)

@@ -4,10 +4,18 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hearthcloud/hearth/server/api"
+	"github.com/hearthcloud/hearth/server/auth"
+	blobmem "github.com/hearthcloud/hearth/server/blob/memory"
+	metamem "github.com/hearthcloud/hearth/server/meta/memory"
 )
 
 func digestHeader(b []byte) string {
@@ -232,5 +240,55 @@ func TestCORSAndAllow(t *testing.T) {
 	r = e.do("PATCH", "/v1/docs/io.hearth.notes/x", "", nil)
 	if a := r.header.Get("Allow"); r.status != 405 || !strings.Contains(a, "GET") || !strings.Contains(a, "DELETE") {
 		t.Fatalf("405 on docs: %d %q", r.status, a)
+	}
+}
+
+// TestStalledUploadAborted: a blob upload that stops sending is aborted
+// after the idle limit and leaves nothing behind; one that trickles slower
+// than the small-body timeout but keeps going completes.
+func TestStalledUploadAborted(t *testing.T) {
+	secret := rnd32()
+	srv := api.New(api.Config{Meta: metamem.New(), Blobs: blobmem.New(1 << 30), Secret: secret,
+		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}, BodyTimeout: 300 * time.Millisecond, StreamIdle: 300 * time.Millisecond})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	e := &env{t: t, url: ts.URL, log: &syncBuffer{}}
+	_, tok := e.signup("alice")
+	e.want(e.do("PUT", "/v1/doctypes/io.hearth.files", tok, nil), 201, "")
+
+	upload := func(id string, body io.Reader, n int64) (int, error) {
+		req, _ := http.NewRequest("PUT", ts.URL+"/v1/blobs/io.hearth.files/"+id, body)
+		req.ContentLength = n
+		req.Header.Set("Content-Type", "application/octet-stream")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		res.Body.Close()
+		return res.StatusCode, nil
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.Write([]byte("first bytes")); time.Sleep(2 * time.Second); pw.Close() }()
+	start := time.Now()
+	status, err := upload("stalled", pr, 1000)
+	if err == nil && status < 400 || time.Since(start) > 1500*time.Millisecond {
+		t.Fatalf("stalled upload: %d %v after %v", status, err, time.Since(start))
+	}
+	// A trickle: 10 chunks 100 ms apart, 1 s in all, above BodyTimeout.
+	pr2, pw2 := io.Pipe()
+	go func() {
+		for range 10 {
+			pw2.Write(bytes.Repeat([]byte("x"), 10))
+			time.Sleep(100 * time.Millisecond)
+		}
+		pw2.Close()
+	}()
+	if status, err := upload("trickle", pr2, 100); err != nil || status != 201 {
+		t.Fatalf("trickled upload: %d %v", status, err)
+	}
+	list := e.do("GET", "/v1/blobs/io.hearth.files", tok, nil).json(t)["blobs"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("blobs after the stalled and trickled uploads: %v", list)
 	}
 }

@@ -24,6 +24,8 @@ type Config struct {
 	SignupOff   bool            // answer sign-up with 403
 	SessionTTL  time.Duration   // zero: 30 days
 	MaxBlobSize int64           // zero: 4 GiB
+	BodyTimeout time.Duration   // a request body must arrive within; zero: 30 s
+	StreamIdle  time.Duration   // a blob stream without progress is aborted after; zero: 60 s
 	Now         func() time.Time
 	Log         *slog.Logger // never given bodies, tokens or query strings
 }
@@ -49,6 +51,12 @@ func New(cfg Config) *Server {
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = 30 * time.Second
+	}
+	if cfg.StreamIdle == 0 {
+		cfg.StreamIdle = 60 * time.Second
 	}
 	if cfg.MaxBlobSize == 0 {
 		cfg.MaxBlobSize = 4 << 30
