@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the crypto benchmarks (issue 2) natively and under WebAssembly in Node,
+# Runs the crypto benchmarks natively and under WebAssembly in Node and the
+# storage benchmarks natively,
 # three counts each, writes the raw outputs to bench-out/native.txt and
 # bench-out/wasm.txt and, when benchstat is available (it is installed with
 # go install if missing), prints its summaries (medians). The figures are
@@ -7,13 +8,17 @@
 #
 #   scripts/bench.sh            (or: make bench)
 #
-# About two minutes on a 2-core machine. BENCH_COUNT overrides the count.
+# Then the whole-program runs of scripts/bench-e2e.sh (CLI upload against
+# rclone crypt, server memory, document writes and the feed over HTTP).
+# About ten minutes on a 2-core machine. BENCH_COUNT overrides the count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
 COUNT=${BENCH_COUNT:-3}
 PKGS=./crypto/...
+# Storage benchmarks run natively only.
+NATIVE_PKGS="./crypto/... ./server/..."
 OUT=bench-out
 # Benchmarks whose single iteration takes a large fraction of a second in
 # WebAssembly: a fixed iteration count keeps the wasm run short.
@@ -43,8 +48,9 @@ echo "node:    $(node --version)"
 echo "kernel:  $(uname -sr)"
 echo
 
-echo "== native: go test -run '^\$' -bench . -benchmem -count $COUNT $PKGS"
-"$GO" test -run '^$' -bench . -benchmem -count "$COUNT" "$PKGS" | tee "$OUT/native.txt"
+echo "== native: go test -run '^\$' -bench . -benchmem -count $COUNT $NATIVE_PKGS"
+# shellcheck disable=SC2086
+"$GO" test -run '^$' -bench . -benchmem -count "$COUNT" $NATIVE_PKGS | tee "$OUT/native.txt"
 echo
 
 echo "== wasm (1/2): GOOS=js GOARCH=wasm go test -run '^\$' -bench . -skip '$HEAVY' -benchmem -count $COUNT $PKGS"
@@ -77,5 +83,9 @@ if [ -n "$benchstat" ]; then
   "$benchstat" "$OUT/wasm.txt"
   echo
 fi
+
+echo "== whole-program runs (scripts/bench-e2e.sh)"
+scripts/bench-e2e.sh | tee "$OUT/e2e.txt"
+echo
 
 echo "== done in $(( $(date +%s) - start )) s; raw results in $OUT/native.txt and $OUT/wasm.txt"
