@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"sync"
@@ -110,9 +111,13 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
 			return r.Context().Err()
 		}
 		cancel()
-		// The token may have been revoked while we waited.
-		if _, err := s.cfg.Meta.TokenByHash(r.Context(), t.Hash); err != nil {
-			return Errorf(CodeUnauthenticated, "the token was revoked")
+		// The token may have been revoked (or have expired) while we waited.
+		cur, err := s.cfg.Meta.TokenByHash(r.Context(), t.Hash)
+		if errors.Is(err, meta.ErrNotFound) || err == nil && !cur.Expires.IsZero() && !s.cfg.Now().Before(cur.Expires) {
+			return Errorf(CodeUnauthenticated, "the token was revoked or expired")
+		}
+		if err != nil {
+			return err
 		}
 	}
 }

@@ -122,18 +122,18 @@ func (s *Server) checkRecoveryAuth(r *http.Request, user string, auth []byte) er
 	if err := s.limited(r, user); err != nil {
 		return err
 	}
-	bad := s.failed(r, user, Errorf(CodeBadCredentials, "wrong user name or recovery key"))
+	bad := func() error { return s.failed(r, user, Errorf(CodeBadCredentials, "wrong user name or recovery key")) }
 	h := sha256.Sum256(auth)
 	a, err := s.cfg.Meta.Account(r.Context(), user)
 	if errors.Is(err, meta.ErrNotFound) {
 		subtle.ConstantTimeCompare(h[:], h[:])
-		return bad
+		return bad()
 	}
 	if err != nil {
 		return err
 	}
 	if subtle.ConstantTimeCompare(h[:], a.RecoveryAuthHash) != 1 {
-		return bad
+		return bad()
 	}
 	return nil
 }
@@ -197,11 +197,8 @@ func (s *Server) recoveryReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.byUser.Success("user:" + req.User)
-	rev, err := s.applyLogin(r, req.User, u)
+	rev, err := s.applyLogin(r, req.User, u) // ends every session
 	if err != nil {
-		return err
-	}
-	if err := s.cfg.Meta.DeleteTokens(r.Context(), req.User, meta.KindSession, ""); err != nil {
 		return err
 	}
 	sess, err := s.newSession(r, req.User, req.Device)
@@ -238,11 +235,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return s.failed(r, t.User, Errorf(CodeBadCredentials, "wrong password"))
 	}
 	s.byUser.Success("user:" + t.User)
-	rev, err := s.applyLogin(r, t.User, u)
+	u.KeepSession = t.ID
+	rev, err := s.applyLogin(r, t.User, u) // ends every other session
 	if err != nil {
-		return err
-	}
-	if err := s.cfg.Meta.DeleteTokens(r.Context(), t.User, meta.KindSession, t.ID); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"keyring": map[string]uint64{"rev": rev}})

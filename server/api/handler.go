@@ -210,7 +210,11 @@ func (s *Server) authenticated(sessionOnly bool, h handlerFunc) handlerFunc {
 			return Errorf(CodeForbidden, "only a session may do this")
 		}
 		if now.Sub(t.LastSeen) > time.Minute {
-			s.cfg.Meta.TouchToken(r.Context(), t.ID, now)
+			var expires time.Time
+			if t.Kind == meta.KindSession {
+				expires = now.Add(s.cfg.SessionTTL) // 30 days unused, not 30 days
+			}
+			s.cfg.Meta.TouchToken(r.Context(), t.ID, now, expires)
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, t)))
 	}

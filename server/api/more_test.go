@@ -292,3 +292,58 @@ func TestStalledUploadAborted(t *testing.T) {
 		t.Fatalf("blobs after the stalled and trickled uploads: %v", list)
 	}
 }
+
+// TestRecoveryFetchesDoNotCountAsFailures: successful recovery requests
+// leave the login limiter alone.
+func TestRecoveryFetchesDoNotCountAsFailures(t *testing.T) {
+	e := newEnv(t)
+	secret, ra := rnd32(), rnd32()
+	e.want(e.do("POST", "/v1/accounts", "", map[string]any{
+		"user": "alice", "kdf": defaultKDF, "seed": rnd32(), "login_secret": secret, "recovery_auth": ra,
+		"keyring": []byte("k1"), "recovery_keyring": []byte("r1"), "device": "laptop",
+	}), 201, "")
+	for range 12 {
+		e.want(e.do("POST", "/v1/recovery/keyring", "", map[string]any{"user": "alice", "recovery_auth": ra}), 200, "")
+	}
+	e.want(e.login("alice", secret, nil), 200, "")
+}
+
+// TestPasswordChangeEndsOtherSessions: the calling session stays, the others
+// end at once, and a long-poll of an ended session is answered 401.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	e := newEnv(t)
+	secret, tok := e.signup("alice")
+	other := e.login("alice", secret, nil).json(t)["session"].(map[string]any)["token"].(string)
+	polled := make(chan resp, 1)
+	go func() { polled <- e.do("GET", "/v1/changes?wait=20", other, nil) }()
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	newLogin := map[string]any{"kdf": defaultKDF, "seed": rnd32(), "login_secret": rnd32(),
+		"keyring": []byte("k2"), "recovery_keyring": []byte("r2"), "keyring_if_match": 1}
+	e.want(e.do("POST", "/v1/account/password", tok, map[string]any{"login_secret": secret, "new": newLogin}), 200, "")
+	select {
+	case r := <-polled:
+		e.want(r, 401, "unauthenticated")
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the long-poll ended only after %v", time.Since(start))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the long-poll of an ended session was not woken")
+	}
+	e.want(e.do("GET", "/v1/sessions", other, nil), 401, "unauthenticated")
+	e.want(e.do("GET", "/v1/sessions", tok, nil), 200, "")
+}
+
+// TestSessionsExpireWhenUnused: use extends a session; 30 days without use
+// ends it.
+func TestSessionsExpireWhenUnused(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.signup("alice")
+	advance := func(d time.Duration) { *e.now = e.now.Add(d) }
+	for range 3 {
+		advance(20 * 24 * time.Hour)
+		e.want(e.do("GET", "/v1/sessions", tok, nil), 200, "")
+	}
+	advance(31 * 24 * time.Hour)
+	e.want(e.do("GET", "/v1/sessions", tok, nil), 401, "unauthenticated")
+}

@@ -67,11 +67,12 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	cfg.Meta = cachedMeta{cfg.Meta, newTokenCache(cfg.Meta, 10*time.Second)}
+	feedWait := newNotifier()
+	cfg.Meta = cachedMeta{cfg.Meta, newTokenCache(cfg.Meta, 10*time.Second), feedWait.notify}
 	if len(cfg.Secret) < 32 {
 		panic("api: server secret shorter than 32 bytes")
 	}
-	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute}, feedWait: newNotifier()}
+	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute}, feedWait: feedWait}
 	s.router = s.routes()
 	return s
 }

@@ -62,8 +62,8 @@ func (c *tokenCache) TokenByHash(ctx context.Context, hash [32]byte) (*meta.Toke
 
 // TouchToken records use in the store and drops the cached copy, whose
 // LastSeen (and, in a store that slides it, Expires) is now stale.
-func (c *tokenCache) TouchToken(ctx context.Context, id string, at time.Time) error {
-	err := c.Tokens.TouchToken(ctx, id, at)
+func (c *tokenCache) TouchToken(ctx context.Context, id string, at, expires time.Time) error {
+	err := c.Tokens.TouchToken(ctx, id, at, expires)
 	c.mu.Lock()
 	c.gen++
 	for h, e := range c.entries {
@@ -96,18 +96,28 @@ func (c *tokenCache) DeleteTokens(ctx context.Context, user, kind, keepID string
 // tokenCache.
 type cachedMeta struct {
 	meta.Store
-	tc *tokenCache
+	tc      *tokenCache
+	revoked func(user string) // wakes the user's long-polls, which re-check their tokens
 }
 
 func (m cachedMeta) TokenByHash(ctx context.Context, h [32]byte) (*meta.Token, error) {
 	return m.tc.TokenByHash(ctx, h)
 }
-func (m cachedMeta) TouchToken(ctx context.Context, id string, at time.Time) error {
-	return m.tc.TouchToken(ctx, id, at)
+func (m cachedMeta) TouchToken(ctx context.Context, id string, at, expires time.Time) error {
+	return m.tc.TouchToken(ctx, id, at, expires)
+}
+
+// UpdateLogin ends sessions, so the cache is cleared after it too.
+func (m cachedMeta) UpdateLogin(ctx context.Context, user string, u *meta.LoginUpdate) (uint64, error) {
+	defer m.revoked(user)
+	defer m.tc.invalidate()
+	return m.Store.UpdateLogin(ctx, user, u)
 }
 func (m cachedMeta) DeleteToken(ctx context.Context, user, id string) error {
+	defer m.revoked(user)
 	return m.tc.DeleteToken(ctx, user, id)
 }
 func (m cachedMeta) DeleteTokens(ctx context.Context, user, kind, keepID string) error {
+	defer m.revoked(user)
 	return m.tc.DeleteTokens(ctx, user, kind, keepID)
 }

@@ -163,7 +163,6 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Meta.DeleteToken(r.Context(), t.User, t.ID); err != nil {
 		return err
 	}
-	s.feedWait.notify(t.User) // wakes a long-poll of the revoked token
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

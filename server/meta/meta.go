@@ -57,6 +57,10 @@ type LoginUpdate struct {
 	Keyring          []byte
 	RecoveryKeyring  []byte
 	IfKeyringRev     uint64
+	// Every session of the account except KeepSession ("": none) is
+	// deleted in the same transaction, so that no session outlives a
+	// password change or a recovery, even across a crash.
+	KeepSession string
 }
 
 // Accounts stores accounts and their keyrings.
@@ -68,7 +72,7 @@ type Accounts interface {
 	Account(ctx context.Context, user string) (*Account, error)
 	// UpdateLogin applies u if the keyring is at revision u.IfKeyringRev
 	// (else ErrConflict), moving both copies to the next revision, which it
-	// returns.
+	// returns, and deletes the account's sessions but u.KeepSession.
 	UpdateLogin(ctx context.Context, user string, u *LoginUpdate) (uint64, error)
 	// Keyring returns the current keyring revision and both sealed copies.
 	Keyring(ctx context.Context, user string) (rev uint64, keyring, recoveryKeyring []byte, err error)
@@ -117,8 +121,9 @@ type Tokens interface {
 	DeleteToken(ctx context.Context, user, id string) error
 	// DeleteTokens removes all of user's tokens of kind except keepID.
 	DeleteTokens(ctx context.Context, user, kind, keepID string) error
-	// TouchToken records that the token was used at t.
-	TouchToken(ctx context.Context, id string, t time.Time) error
+	// TouchToken records that the token was used at t and, if expires is
+	// not zero, moves its expiry there (sessions expire when unused).
+	TouchToken(ctx context.Context, id string, t, expires time.Time) error
 }
 
 // TOTPState is an account's authenticator state (§8.2.7).

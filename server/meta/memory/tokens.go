@@ -106,7 +106,7 @@ func (s *Store) DeleteTokens(ctx context.Context, user, kind, keepID string) err
 }
 
 // TouchToken implements meta.Tokens. An unknown id is ErrNotFound.
-func (s *Store) TouchToken(ctx context.Context, id string, t time.Time) error {
+func (s *Store) TouchToken(ctx context.Context, id string, t, expires time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.tokens[id]
@@ -114,6 +114,9 @@ func (s *Store) TouchToken(ctx context.Context, id string, t time.Time) error {
 		return fmt.Errorf("memory.TouchToken: %w", meta.ErrNotFound)
 	}
 	r.t.LastSeen = t
+	if !expires.IsZero() {
+		r.t.Expires = expires
+	}
 	return nil
 }
 

@@ -133,4 +133,27 @@ func testUpdateLogin(t *testing.T, s meta.Store) {
 	u.IfKeyringRev = 3
 	_, err = s.UpdateLogin(ctx, "alice", u)
 	wantErr(t, "UpdateLogin after PutKeyring", err, meta.ErrConflict)
+
+	// Sessions other than KeepSession end with the update; app and device
+	// tokens stay, and so do other accounts' sessions.
+	mustCreateAccount(t, s, "bob")
+	for _, tok := range []*meta.Token{token("alice", "s0", meta.KindSession, 0), token("alice", "s1", meta.KindSession, 1),
+		token("alice", "a1", meta.KindApp, 1), token("bob", "b0", meta.KindSession, 0)} {
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u.IfKeyringRev, u.KeepSession = 4, "s1"
+	if _, err := s.UpdateLogin(ctx, "alice", u); err != nil {
+		t.Fatal(err)
+	}
+	wantTokens(t, s, "alice", meta.KindSession, "s1")
+	wantTokens(t, s, "alice", meta.KindApp, "a1")
+	wantTokens(t, s, "bob", meta.KindSession, "b0")
+	u.IfKeyringRev, u.KeepSession = 5, ""
+	if _, err := s.UpdateLogin(ctx, "alice", u); err != nil {
+		t.Fatal(err)
+	}
+	wantTokens(t, s, "alice", meta.KindSession)
+	wantTokens(t, s, "alice", meta.KindApp, "a1")
 }

@@ -117,12 +117,19 @@ func testTokens(t *testing.T, s meta.Store) {
 	}
 
 	seen := t0.Add(time.Hour + 17*time.Nanosecond)
-	wantErr(t, "TouchToken", s.TouchToken(ctx, "s1", seen), nil)
+	wantErr(t, "TouchToken", s.TouchToken(ctx, "s1", seen, time.Time{}), nil)
 	got, _ := s.TokenByHash(ctx, toks[2].Hash)
 	if !got.LastSeen.Equal(seen) {
 		t.Errorf("LastSeen = %v, want %v", got.LastSeen, seen)
 	}
-	wantErr(t, "TouchToken unknown", s.TouchToken(ctx, "zz", seen), meta.ErrNotFound)
+	before := got.Expires
+	later := seen.Add(30 * 24 * time.Hour)
+	wantErr(t, "TouchToken with expiry", s.TouchToken(ctx, "s1", seen, later), nil)
+	got, _ = s.TokenByHash(ctx, toks[2].Hash)
+	if !got.Expires.Equal(later) || got.Expires.Equal(before) {
+		t.Errorf("Expires = %v, want %v", got.Expires, later)
+	}
+	wantErr(t, "TouchToken unknown", s.TouchToken(ctx, "zz", seen, time.Time{}), meta.ErrNotFound)
 
 	// DeleteToken removes the token and its grant.
 	if _, err := s.PutGrant(ctx, "alice", "a1", 0, []byte("grant")); err != nil {

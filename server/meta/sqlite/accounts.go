@@ -78,6 +78,11 @@ func (s *Store) UpdateLogin(ctx context.Context, user string, u *meta.LoginUpdat
 			WHERE user = ?`,
 			u.KDF.Alg, u.KDF.Memory, u.KDF.Time, u.KDF.Threads, u.Seed, u.LoginHash, u.RecoveryAuthHash,
 			rev, u.Keyring, u.RecoveryKeyring, user)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM tokens
+			WHERE account = (SELECT id FROM accounts WHERE user = ?) AND kind = ? AND id != ?`, user, meta.KindSession, u.KeepSession)
 		return err
 	})
 	if err != nil {

@@ -119,9 +119,9 @@ func (s *Store) DeleteTokens(ctx context.Context, user, kind, keepID string) err
 }
 
 // TouchToken implements meta.Tokens. An unknown id is ErrNotFound.
-func (s *Store) TouchToken(ctx context.Context, id string, t time.Time) error {
+func (s *Store) TouchToken(ctx context.Context, id string, t, expires time.Time) error {
 	const op = "sqlite.TouchToken"
-	res, err := s.w.ExecContext(ctx, `UPDATE tokens SET last_seen = ? WHERE id = ?`, fromTime(t), id)
+	res, err := s.w.ExecContext(ctx, `UPDATE tokens SET last_seen = ?, expires = COALESCE(?, expires) WHERE id = ?`, fromTime(t), fromTime(expires), id)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
