@@ -17,10 +17,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	stdlog "log"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hearthcloud/hearth/server/api"
@@ -87,9 +90,23 @@ func (s *Server) Close() error { return s.meta.Close() }
 
 // HTTPServer returns an http.Server for h with the timeouts of §8.1.10:
 // headers within 10 s and idle connections closed after 120 s. Bodies have
-// no overall limit, since blobs stream for as long as they take.
-func HTTPServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+// no overall limit, since blobs stream for as long as they take (the API
+// bounds small bodies and stalled streams itself). net/http's own messages
+// go to log with client addresses removed (§8.1.12).
+func HTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: stdlog.New(addrScrubber{log}, "", 0)}
+}
+
+// addrScrubber passes net/http's log lines to a slog.Logger without the
+// client addresses they name.
+type addrScrubber struct{ log *slog.Logger }
+
+var addrRE = regexp.MustCompile(`\[?[0-9a-fA-F.:]+\]?:\d+|\d+\.\d+\.\d+\.\d+`)
+
+func (a addrScrubber) Write(p []byte) (int, error) {
+	a.log.Warn("http server", "msg", addrRE.ReplaceAllString(strings.TrimSpace(string(p)), "[address]"))
+	return len(p), nil
 }
 
 // loadSecret reads the server secret, making it on first use (mode 0600,

@@ -3,8 +3,11 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hearthcloud/hearth/server"
@@ -63,5 +66,17 @@ func TestOpenRefusesDamagedSecret(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "server-secret"), []byte("short"), 0o600)
 	if _, err := server.Open(context.Background(), server.Config{Dir: dir}); err == nil {
 		t.Fatal("a damaged secret was accepted")
+	}
+}
+
+// TestHTTPServerLogScrubsAddresses: net/http's own log lines reach the log
+// without client addresses.
+func TestHTTPServerLogScrubsAddresses(t *testing.T) {
+	var buf bytes.Buffer
+	hs := server.HTTPServer(http.NotFoundHandler(), slog.New(slog.NewTextHandler(&buf, nil)))
+	hs.ErrorLog.Printf("http: TLS handshake error from 203.0.113.9:51234: EOF")
+	hs.ErrorLog.Printf("http: panic serving [2001:db8::1]:443: boom")
+	if out := buf.String(); strings.Contains(out, "203.0.113.9") || strings.Contains(out, "2001:db8") || !strings.Contains(out, "[address]") {
+		t.Fatalf("log: %s", out)
 	}
 }

@@ -54,7 +54,7 @@ func run(data, listen string, signup bool, maxBlob int64) error {
 	if err != nil {
 		return err
 	}
-	hs := server.HTTPServer(srv.Handler())
+	hs := server.HTTPServer(srv.Handler(), log)
 	fmt.Printf("Hearth is serving on http://%s (data in %s)\n", ln.Addr(), data)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

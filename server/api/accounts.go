@@ -82,9 +82,10 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SignupOff {
 		return Errorf(CodeForbidden, "sign-up is closed on this server")
 	}
-	if wait := s.byAddr.Wait(clientAddr(r), s.cfg.Now()); wait > 0 {
-		return &Error{Code: CodeRateLimited, Message: "too many attempts from this address", Retry: int(wait.Seconds()) + 1}
+	if wait := s.signups.Wait(clientAddr(r), s.cfg.Now()); wait > 0 {
+		return &Error{Code: CodeRateLimited, Message: "too many sign-ups from this address; wait and try again", Retry: int(wait.Seconds()) + 1}
 	}
+	s.signups.Failure(clientAddr(r), s.cfg.Now()) // every attempt counts
 	var req struct {
 		User            string  `json:"user"`
 		KDF             kdfJSON `json:"kdf"`
@@ -118,7 +119,6 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		Seed: req.Seed, LoginHash: s.cfg.Hash.HashSecret(req.LoginSecret), RecoveryAuthHash: ra[:], Created: s.cfg.Now().UTC()}
 	if err := s.cfg.Meta.CreateAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring); err != nil {
 		if errors.Is(err, meta.ErrExists) {
-			s.byAddr.Failure(clientAddr(r), s.cfg.Now())
 			return Errorf(CodeUserExists, "this user name is taken")
 		}
 		return err

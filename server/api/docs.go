@@ -116,7 +116,7 @@ func onlyParams(r *http.Request, names ...string) error {
 			ok = ok || k == n
 		}
 		if !ok {
-			return Errorf(CodeBadRequest, "unknown query parameter %q", k)
+			return Errorf(CodeBadRequest, "a query parameter this endpoint does not know was sent")
 		}
 	}
 	return nil
@@ -202,7 +202,7 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 	for i, it := range req.Docs {
 		results[i].ID = it.ID
 		if seen[it.ID] {
-			return Errorf(CodeBadRequest, "docs: id %q appears twice", it.ID)
+			return Errorf(CodeBadRequest, "docs: an id appears twice")
 		}
 		seen[it.ID] = true
 		var e *Error
@@ -216,7 +216,7 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 		case it.Deleted && it.IfMatch == 0:
 			e = Errorf(CodeBadRequest, "a deletion needs if_match")
 		case it.Deleted && allow(r, d, "delete") != nil:
-			e = Errorf(CodeForbidden, "this token may not delete %s", d)
+			e = Errorf(CodeForbidden, "this token may not delete in this doctype")
 		}
 		if e != nil {
 			results[i].Error = itemErr(e)
@@ -276,7 +276,7 @@ func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 	total := 0
 	for _, id := range req.IDs {
 		if seen[id] {
-			return Errorf(CodeBadRequest, "ids: %q appears twice", id)
+			return Errorf(CodeBadRequest, "ids: an id appears twice")
 		}
 		seen[id] = true
 		it := item{ID: id}

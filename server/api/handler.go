@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,6 +70,20 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 		hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 		hd.Set("Access-Control-Allow-Origin", "*")
 		hd.Set("Access-Control-Expose-Headers", "ETag, Hearth-Revision, Hearth-Seq, Hearth-Deleted, Hearth-Keyring-Revision, Content-Range, Retry-After")
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			// The panic value and stack, never the request (§8.1.12).
+			s.cfg.Log.Error("handler panicked", "route", routeOf(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if w.status == 0 {
+				writeError(w, AsError(errors.New("panic")))
+			}
+		}()
 		if r.ContentLength > 0 {
 			bodyDeadline(w, s.cfg.BodyTimeout) // blob uploads then move it forward as bytes arrive
 		}
@@ -152,8 +168,8 @@ func jsonProblem(err error) string {
 	case errors.Is(err, io.EOF):
 		return "empty body"
 	}
-	if msg := err.Error(); len(msg) > 19 && msg[:19] == "json: unknown field" {
-		return "unknown member " + msg[20:]
+	if strings.HasPrefix(err.Error(), "json: unknown field") {
+		return "an unknown member" // its name is not echoed (§8.1.8)
 	}
 	return "malformed"
 }
@@ -173,11 +189,16 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// clientAddr is the request's remote IP, the key of per-address limits.
+// clientAddr is the key of per-address limits: the remote IPv4 address, or
+// the /64 of an IPv6 one (which a single host commonly holds whole).
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip != nil && ip.To4() == nil {
+		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 	}
 	return host
 }
@@ -232,7 +253,7 @@ func allow(r *http.Request, doctype, verb string) error {
 			return nil
 		}
 	}
-	return Errorf(CodeForbidden, "this token may not %s %s", verb, doctype)
+	return Errorf(CodeForbidden, "this token may not %s in this doctype", verb)
 }
 
 // doctypeVar returns the checked {doctype} of the route, after allow.

@@ -2,9 +2,13 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,6 +19,7 @@ import (
 	"github.com/hearthcloud/hearth/server/api"
 	"github.com/hearthcloud/hearth/server/auth"
 	blobmem "github.com/hearthcloud/hearth/server/blob/memory"
+	"github.com/hearthcloud/hearth/server/meta"
 	metamem "github.com/hearthcloud/hearth/server/meta/memory"
 )
 
@@ -346,4 +351,117 @@ func TestSessionsExpireWhenUnused(t *testing.T) {
 	}
 	advance(31 * 24 * time.Hour)
 	e.want(e.do("GET", "/v1/sessions", tok, nil), 401, "unauthenticated")
+}
+
+// TestErrorsEchoNothing: error messages never repeat request values
+// (§8.1.8): a marker sent as a member name, a parameter name, a doctype,
+// an id or a user name comes back in no answer and no log line.
+func TestErrorsEchoNothing(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.signup("alice")
+	const m = "echomarker"
+	r := e.do("POST", "/v1/tokens", tok, map[string]any{"name": "app", "kind": "app",
+		"scopes": []any{map[string]any{"doctype": "io.hearth.notes", "verbs": []string{"read", "write"}}}})
+	app := r.json(t)["token"].(string)
+	e.want(e.do("PUT", "/v1/doctypes/io.hearth.notes", tok, nil), 201, "")
+	for _, c := range []struct {
+		method, path, token string
+		body                any
+	}{
+		{"POST", "/v1/prelogin", "", `{"user":"alice","` + m + `":1}`},
+		{"POST", "/v1/prelogin", "", `{"user":"` + m + `-X"}`},
+		{"GET", "/v1/docs/io.hearth.notes?" + m + "=1", tok, nil},
+		{"GET", "/v1/docs/io." + m + "/abc", app, nil},
+		{"GET", "/v1/docs/io.hearth.notes/" + m + "%21", tok, nil},
+		{"GET", "/v1/docs/io.hearth.notes/" + m, tok, nil},
+		{"GET", "/v1/docs/io." + m + "/x", tok, nil},
+		{"POST", "/v1/docs/io.hearth.notes/_bulk_get", tok, `{"ids":["` + m + `","` + m + `"]}`},
+		{"POST", "/v1/docs/io.hearth.notes/_bulk_put", tok, `{"docs":[{"id":"` + m + `","if_match":0,"sealed":"AA=="},{"id":"` + m + `","if_match":0,"sealed":"AA=="}]}`},
+		{"POST", "/v1/docs/io.hearth.notes/_bulk_put", app, `{"docs":[{"id":"` + m + `","if_match":1,"sealed":"AA==","deleted":true}]}`},
+		{"GET", "/v1/blobs/io." + m, app, nil},
+		{"DELETE", "/v1/sessions/" + m, tok, nil},
+		{"DELETE", "/v1/tokens/" + m, tok, nil},
+		{"GET", "/v1/" + m, tok, nil},
+	} {
+		r := e.do(c.method, c.path, c.token, c.body)
+		if r.status < 400 && r.status != 200 {
+			t.Errorf("%s %s: %d", c.method, c.path, r.status)
+		}
+		// Bulk results name their ids by design; messages never do.
+		var msgs []string
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				for k, x := range v {
+					if s, ok := x.(string); ok && k == "message" {
+						msgs = append(msgs, s)
+					}
+					walk(x)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			}
+		}
+		var body any
+		json.Unmarshal(r.body, &body)
+		walk(body)
+		if len(msgs) == 0 {
+			t.Errorf("%s %s: no error message in %s", c.method, c.path, r.body)
+		}
+		for _, msg := range msgs {
+			if strings.Contains(strings.ToLower(msg), m) {
+				t.Errorf("%s %s: the message echoes the request: %s", c.method, c.path, msg)
+			}
+		}
+	}
+	if strings.Contains(strings.ToLower(e.log.String()), m) {
+		t.Errorf("the log holds a request value:\n%s", e.log)
+	}
+}
+
+// TestSignupRateLimited: sign-ups from one address are limited whether or
+// not they succeed.
+func TestSignupRateLimited(t *testing.T) {
+	e := newEnv(t)
+	limited := 0
+	for i := range 40 {
+		r := e.do("POST", "/v1/accounts", "", map[string]any{
+			"user": fmt.Sprintf("user%d", i), "kdf": defaultKDF, "seed": rnd32(), "login_secret": rnd32(), "recovery_auth": rnd32(),
+			"keyring": []byte("k"), "recovery_keyring": []byte("r"), "device": "x"})
+		if r.status == 429 {
+			limited++
+			if r.header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		}
+	}
+	if limited == 0 || limited > 10 {
+		t.Fatalf("%d of 40 sign-ups limited", limited)
+	}
+}
+
+// panickyMeta panics in Doctypes.
+type panickyMeta struct{ *metamem.Store }
+
+func (panickyMeta) Doctypes(context.Context, string) ([]meta.DoctypeInfo, error) {
+	panic("storage exploded")
+}
+
+// TestPanicAnsweredAndLogged: a panicking handler answers 500 internal in
+// the protocol's form and logs the panic without request data.
+func TestPanicAnsweredAndLogged(t *testing.T) {
+	log := &syncBuffer{}
+	srv := api.New(api.Config{Meta: panickyMeta{metamem.New()}, Blobs: blobmem.New(1 << 20), Secret: rnd32(),
+		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}, Log: slog.New(slog.NewTextHandler(log, nil))})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	e := &env{t: t, url: ts.URL, log: log}
+	_, tok := e.signup("alice")
+	e.want(e.do("GET", "/v1/doctypes", tok, nil), 500, "internal")
+	if !strings.Contains(log.String(), "storage exploded") || strings.Contains(log.String(), tok) || strings.Contains(log.String(), "alice") {
+		t.Fatalf("log:\n%s", log)
+	}
 }

@@ -36,6 +36,7 @@ type Server struct {
 	router    *mux.Router
 	byUser    *auth.Limiter
 	byAddr    *auth.Limiter
+	signups   *auth.Limiter // every sign-up attempt counts: 30 a minute per address
 	feedWait  *notifier
 	blobLocks digestLocks
 	allowed   []allowedRoute // for the Allow header of 405 answers
@@ -72,7 +73,8 @@ func New(cfg Config) *Server {
 	if len(cfg.Secret) < 32 {
 		panic("api: server secret shorter than 32 bytes")
 	}
-	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute}, feedWait: feedWait}
+	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute},
+		signups: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute}, feedWait: feedWait}
 	s.router = s.routes()
 	return s
 }

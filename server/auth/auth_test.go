@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,33 @@ func TestLimiter(t *testing.T) {
 	l.Success("alice")
 	if w := l.Wait("alice", now); w != 0 {
 		t.Fatal("success did not clear")
+	}
+}
+
+// TestLimiterForgetsAndSweeps: a key quiet for Forget starts afresh, and
+// many quiet keys are dropped so the limiter's memory stays bounded.
+func TestLimiterForgetsAndSweeps(t *testing.T) {
+	l := &Limiter{Free: 2, First: time.Second, Max: time.Minute, Forget: time.Hour}
+	now := time.Unix(1795000000, 0)
+	for range 5 {
+		l.Failure("alice", now)
+	}
+	if l.Wait("alice", now) == 0 {
+		t.Fatal("no backoff")
+	}
+	later := now.Add(2 * time.Hour)
+	l.Failure("alice", later) // counts as the first of a new run
+	if w := l.Wait("alice", later); w != 0 {
+		t.Fatalf("a key quiet for two hours still waits %v", w)
+	}
+	for i := range sweepAbove + 10 {
+		l.Failure(fmt.Sprint("spray", i), now)
+	}
+	l.Failure("late", now.Add(3*time.Hour))
+	l.mu.Lock()
+	n := len(l.state)
+	l.mu.Unlock()
+	if n > 10 {
+		t.Fatalf("%d keys kept after a sweep", n)
 	}
 }

@@ -12,17 +12,32 @@ import (
 // memory: a restart forgives, which costs an attacker a restart of someone
 // else's server.
 type Limiter struct {
-	Free  int           // failures allowed without waiting
-	First time.Duration // wait after the first counted failure
-	Max   time.Duration // longest wait
+	Free   int           // failures allowed without waiting
+	First  time.Duration // wait after the first counted failure
+	Max    time.Duration // longest wait
+	Forget time.Duration // a key quiet this long starts afresh; zero: 2*Max
 
-	mu    sync.Mutex
-	state map[string]*limitState
+	mu        sync.Mutex
+	state     map[string]*limitState
+	lastSweep time.Time
 }
 
 type limitState struct {
 	failures int
+	last     time.Time // of the last failure
 	until    time.Time
+}
+
+// sweepAbove is the number of keys above which Failure drops forgotten ones
+// (at most once a minute), so that spraying names or addresses cannot grow
+// the map without bound.
+const sweepAbove = 10000
+
+func (l *Limiter) forget() time.Duration {
+	if l.Forget > 0 {
+		return l.Forget
+	}
+	return 2 * l.Max
 }
 
 // NewLimiter returns a limiter with the protocol's suggested policy: five
@@ -50,12 +65,21 @@ func (l *Limiter) Failure(key string, now time.Time) {
 	if l.state == nil {
 		l.state = map[string]*limitState{}
 	}
+	if len(l.state) > sweepAbove && now.Sub(l.lastSweep) > time.Minute {
+		l.lastSweep = now
+		for k, s := range l.state {
+			if now.Sub(s.last) > l.forget() && !now.Before(s.until) {
+				delete(l.state, k)
+			}
+		}
+	}
 	s := l.state[key]
-	if s == nil {
+	if s == nil || now.Sub(s.last) > l.forget() && !now.Before(s.until) {
 		s = &limitState{}
 		l.state[key] = s
 	}
 	s.failures++
+	s.last = now
 	if over := s.failures - l.Free; over > 0 {
 		wait := l.First
 		for i := 1; i < over && wait < l.Max; i++ {
