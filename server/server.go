@@ -74,6 +74,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Make the folder's entries (blobs/, meta.db, the secret) and the
+	// folder's own entry durable, as a first start creates them.
+	for _, d := range []string{cfg.Dir, filepath.Dir(filepath.Clean(cfg.Dir))} {
+		if err := syncDir(d); err != nil {
+			m.Close()
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
+	}
 	if n, err := collectOrphans(ctx, m, blobs); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("start-up clean-up: %w", err)
@@ -143,11 +151,16 @@ func loadSecret(path string) ([]byte, error) {
 	if err := os.Rename(tmp, path); err != nil {
 		return nil, err
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
+	return b, syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
 	}
-	return b, nil
+	defer d.Close()
+	return d.Sync()
 }
 
 // collectOrphans removes bodies that no row names: an upload whose body

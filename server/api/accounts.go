@@ -71,12 +71,7 @@ func (s *Server) newSession(r *http.Request, user, device string) (*sessionJSON,
 	return &sessionJSON{ID: t.ID, Token: tok, Expires: t.Expires}, nil
 }
 
-func checkDevice(name string) error {
-	if name == "" || len(name) > 64 {
-		return Errorf(CodeBadRequest, "device: give a name of 1 to 64 bytes")
-	}
-	return nil
-}
+func checkDevice(name string) error { return checkDisplayName("device", name) }
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SignupOff {

@@ -279,11 +279,11 @@ func (s *Server) deleteBlob(segment bool) handlerFunc {
 
 func (s *Server) listBlobs(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, err := doctypeVar(r, "read")
-		if err != nil {
+		if err := onlyParams(r, "after", "limit"); err != nil {
 			return err
 		}
-		if err := onlyParams(r, "after", "limit"); err != nil {
+		d, err := doctypeVar(r, "read")
+		if err != nil {
 			return err
 		}
 		limit, err := intParam(r, "limit", 100, 1, 1000)

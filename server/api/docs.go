@@ -19,6 +19,12 @@ func (s *Server) getDoc(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	doc, err := s.cfg.Meta.Doc(r.Context(), tokenOf(r).User, d, id)
+	if errors.Is(err, meta.ErrNotFound) {
+		if err := s.registered(r, tokenOf(r).User, d); err != nil {
+			return err
+		}
+		return Errorf(CodeNotFound, "no such document")
+	}
 	if err != nil {
 		return err
 	}
@@ -123,11 +129,11 @@ func onlyParams(r *http.Request, names ...string) error {
 }
 
 func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
-	d, err := doctypeVar(r, "read")
-	if err != nil {
+	if err := onlyParams(r, "after", "limit", "deleted"); err != nil {
 		return err
 	}
-	if err := onlyParams(r, "after", "limit", "deleted"); err != nil {
+	d, err := doctypeVar(r, "read")
+	if err != nil {
 		return err
 	}
 	limit, err := intParam(r, "limit", 100, 1, 1000)
@@ -145,6 +151,11 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 	list, err := s.cfg.Meta.ListDocs(r.Context(), tokenOf(r).User, d, after, int(limit), deleted)
 	if err != nil {
 		return err
+	}
+	if len(list) == 0 {
+		if err := s.registered(r, tokenOf(r).User, d); err != nil {
+			return err
+		}
 	}
 	type info struct {
 		ID      string `json:"id"`
@@ -262,6 +273,9 @@ func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(req.IDs) == 0 || len(req.IDs) > 1000 {
 		return Errorf(CodeBadRequest, "ids: give 1 to 1000 ids")
+	}
+	if err := s.registered(r, tokenOf(r).User, d); err != nil {
+		return err
 	}
 	type item struct {
 		ID      string     `json:"id"`

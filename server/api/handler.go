@@ -256,11 +256,17 @@ func allow(r *http.Request, doctype, verb string) error {
 	return Errorf(CodeForbidden, "this token may not %s in this doctype", verb)
 }
 
-// doctypeVar returns the checked {doctype} of the route, after allow.
+// doctypeVar returns the checked {doctype} of the route: names first (the
+// route's {id} too, if it has one), then the token's scope (§8.1.6).
 func doctypeVar(r *http.Request, verb string) (string, error) {
 	d := mux.Vars(r)["doctype"]
 	if err := wire.CheckDoctype(d); err != nil {
 		return "", err
+	}
+	if _, ok := mux.Vars(r)["id"]; ok {
+		if _, err := idVar(r); err != nil {
+			return "", err
+		}
 	}
 	return d, allow(r, d, verb)
 }

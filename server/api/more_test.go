@@ -156,9 +156,24 @@ func TestTokensScopesAndGrants(t *testing.T) {
 	e.want(e.do("GET", "/v1/docs/io.hearth.unknown/x", app, nil), 403, "forbidden")
 	e.want(e.do("GET", "/v1/changes?doctype=io.hearth.contacts", app, nil), 403, "forbidden")
 	e.want(e.do("GET", "/v1/blobs/io.hearth.contacts", app, nil), 403, "forbidden")
-	for _, p := range []string{"/v1/keyring", "/v1/sessions", "/v1/tokens"} {
+	for _, p := range []string{"/v1/keyring", "/v1/keyring/recovery", "/v1/sessions", "/v1/tokens", "/v1/grants/" + id} {
 		e.want(e.do("GET", p, app, nil), 403, "forbidden")
 	}
+	for _, p := range []string{"/v1/logout", "/v1/totp/enroll", "/v1/totp/confirm", "/v1/totp/disable", "/v1/account/password"} {
+		e.want(e.do("POST", p, app, "{}"), 403, "forbidden")
+	}
+	e.want(e.do("PUT", "/v1/keyring", app, "{}", "If-Match", `"1"`), 403, "forbidden")
+	e.want(e.do("PUT", "/v1/doctypes/io.hearth.contacts", app, nil), 403, "forbidden")
+	e.want(e.do("POST", "/v1/docs/io.hearth.contacts/_bulk_get", app, `{"ids":["a"]}`), 403, "forbidden")
+	e.want(e.do("POST", "/v1/docs/io.hearth.contacts/_bulk_put", app, `{"docs":[]}`), 403, "forbidden")
+	e.want(e.do("GET", "/v1/index/io.hearth.contacts/segments", app, nil), 403, "forbidden")
+	e.want(e.do("PUT", "/v1/index/io.hearth.contacts/segments/abc", app, []byte("seg")), 403, "forbidden")
+	e.want(e.do("PUT", "/v1/blobs/io.hearth.contacts/abc", app, []byte("blob")), 403, "forbidden")
+	// A doctype in scope but not registered: unknown_doctype, after the scope check.
+	e.want(e.do("GET", "/v1/docs/io.hearth.notes/abc", tok, nil), 404, "not_found")
+	e.want(e.do("GET", "/v1/docs/io.hearth.nothere/abc", tok, nil), 404, "unknown_doctype")
+	e.want(e.do("POST", "/v1/docs/io.hearth.nothere/_bulk_get", tok, `{"ids":["a"]}`), 404, "unknown_doctype")
+	e.want(e.do("GET", "/v1/docs/io.hearth.nothere", tok, nil), 404, "unknown_doctype")
 	dts := e.do("GET", "/v1/doctypes", app, nil).json(t)["doctypes"].([]any)
 	if len(dts) != 1 {
 		t.Fatalf("an app sees doctypes outside its scope: %v", dts)

@@ -159,6 +159,10 @@ func (s *Store) tryTx(reqs []*putReq) error {
 		}
 	}
 	if err := tx.Commit(); err != nil {
+		// SQLite may keep the transaction open after a failed COMMIT (a busy
+		// or I/O error); end it so the single writer connection is not
+		// wedged. Without an open transaction this fails harmlessly.
+		s.w.ExecContext(ctx, "ROLLBACK")
 		return commitError{err}
 	}
 	return nil
