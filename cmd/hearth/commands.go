@@ -110,11 +110,16 @@ func cmdSignup(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lockState()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, rk, err := client.Signup(ctx, *server, *user, pw, &client.Options{Device: device()})
 	if err != nil {
 		return err
 	}
-	if err := saveState(c.State()); err != nil {
+	if err := saveState(c.State(), true); err != nil {
 		return err
 	}
 	fmt.Printf("Signed up as %s.\n\nYour recovery key (shown only now; write it down and keep it safe,\nit is the only way back in if you forget your password):\n\n  %s\n", *user, rk)
@@ -135,17 +140,23 @@ func cmdLogin(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lockState()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	// A device that logged in before keeps what it remembers (the highest
-	// keyring revision, the feed position), so a rollback stays detectable.
+	// keyring revision, the feed position, revisions seen), so a rollback
+	// stays detectable across logouts.
 	o := &client.Options{Device: device()}
-	if old, err := loadState(); err == nil && old.Server == *server && old.User == *user {
-		o.Previous = old
+	if o.Previous, err = previous(*server, *user); err != nil {
+		return err
 	}
 	c, err := client.Login(ctx, *server, *user, pw, *code, o)
 	if err != nil {
 		return err
 	}
-	if err := saveState(c.State()); err != nil {
+	if err := saveState(c.State(), true); err != nil {
 		return err
 	}
 	fmt.Printf("Logged in as %s.\n", *user)
@@ -156,12 +167,17 @@ func cmdLogout(ctx context.Context, args []string) error {
 	if _, err := parse(flag.NewFlagSet("logout", flag.ContinueOnError), args, 0, 0); err != nil {
 		return err
 	}
+	unlock, err := lockState()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, err := session()
 	if err != nil {
 		return err
 	}
 	lerr := c.Logout(ctx)
-	if err := removeState(); err != nil {
+	if err := forgetSession(c.State()); err != nil {
 		return err
 	}
 	if lerr != nil {
@@ -246,6 +262,9 @@ func cmdGet(ctx context.Context, args []string) error {
 		return err
 	}
 	return withSession(func(c *client.Client) error {
+		if err := catchUp(ctx, c); err != nil {
+			return err
+		}
 		d, err := c.Get(ctx, pos[0], pos[1])
 		if err != nil {
 			return err
@@ -264,6 +283,9 @@ func cmdLs(ctx context.Context, args []string) error {
 		return err
 	}
 	return withSession(func(c *client.Client) error {
+		if err := catchUp(ctx, c); err != nil {
+			return err
+		}
 		ids, err := c.List(ctx, pos[0])
 		if err != nil {
 			return err
@@ -273,6 +295,13 @@ func cmdLs(ctx context.Context, args []string) error {
 		}
 		return nil
 	})
+}
+
+// catchUp reads the changes feed from where this device left it, verifying
+// it (chain, digests, every document): a device that keeps up with the feed
+// detects a host that rolls back or hides what another device wrote.
+func catchUp(ctx context.Context, c *client.Client) error {
+	return c.Sync(ctx, 0, func(client.Change) error { return nil })
 }
 
 func cmdRm(ctx context.Context, args []string) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,10 +41,7 @@ func TestCLI(t *testing.T) {
 	if !strings.Contains(out, "recovery key") || recoveryKeyRE.FindStringSubmatch(out) == nil {
 		t.Fatalf("signup printed no recovery key:\n%s", out)
 	}
-	fi, err := os.Stat(filepath.Join(c.home, "state.json"))
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("state file: %v %v", fi, err)
-	}
+	checkModes(t, c.home)
 	c.fails("user name is taken", "", "signup", "--server", d.url, "--user", "alice")
 
 	// Documents.
@@ -132,4 +130,28 @@ func TestCLI(t *testing.T) {
 	dev3.fails("wrong", "", "login", "--server", d.url, "--user", "alice", "--totp", codes[0]) // used once already
 	dev2.ok("", "totp", "disable", codes[1])
 	dev3.ok("", "login", "--server", d.url, "--user", "alice")
+}
+
+// checkModes checks that the state folder holds only 0600 files in 0700
+// folders (the state holds the session token and the master key).
+func checkModes(t *testing.T, home string) {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(home, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := e.Info()
+		switch {
+		case e.IsDir() && fi.Mode().Perm() != 0o700, !e.IsDir() && fi.Mode().Perm() != 0o600:
+			t.Errorf("%s has mode %v", p, fi.Mode().Perm())
+		}
+		if !e.IsDir() {
+			n++
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Fatal("no state files")
+	}
 }

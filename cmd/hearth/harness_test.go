@@ -165,7 +165,7 @@ type cli struct {
 
 func newCLI(t testing.TB, password string) *cli {
 	build(t)
-	return &cli{t: t, home: t.TempDir(), password: password}
+	return &cli{t: t, home: filepath.Join(t.TempDir(), "home"), password: password}
 }
 
 type result struct {

@@ -265,3 +265,34 @@ func TestMaliciousHostRollback(t *testing.T) {
 		t.Fatalf("the rollback moved the remembered state: %+v -> %+v", before.FeedSeq, after.FeedSeq)
 	}
 }
+
+// TestMaliciousHostRollbackAcrossLogout: the CLI remembers what it verified
+// across a logout, so a host that serves an older state of the account to
+// the next login is caught.
+func TestMaliciousHostRollbackAcrossLogout(t *testing.T) {
+	d := startDaemon(t, t.TempDir(), "")
+	c := newCLI(t, "pw for rollback across logout")
+	c.ok("", "signup", "--server", d.url, "--user", "alice")
+	id := strings.Fields(c.ok(`{"v":1}`, "put", "io.hearth.notes"))[0]
+	d.stop()
+	snap, err := os.ReadFile(filepath.Join(d.dir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = startDaemon(t, d.dir, d.addr)
+	c.ok(`{"v":2}`, "put", "io.hearth.notes", "--id", id)
+	c.ok(`{"w":1}`, "put", "io.hearth.other")
+	if got := c.ok("", "get", "io.hearth.notes", id); !strings.Contains(got, `"v":2`) {
+		t.Fatalf("get: %q", got)
+	}
+	c.ok("", "logout")
+	checkModes(t, c.home)
+
+	d.stop()
+	os.Remove(filepath.Join(d.dir, "meta.db-wal"))
+	os.Remove(filepath.Join(d.dir, "meta.db-shm"))
+	os.WriteFile(filepath.Join(d.dir, "meta.db"), snap, 0o600)
+	d = startDaemon(t, d.dir, d.addr)
+	// The trailing slash must not make the device forget.
+	c.fails(integrityWords, "", "login", "--server", d.url+"/", "--user", "alice")
+}

@@ -107,4 +107,15 @@ func describe(err error) string {
 	return err.Error()
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine makes s one line of plain text: whitespace runs become one space
+// and control characters (which a server's message could carry, to play
+// with the terminal) become "?".
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r >= 0x7f && r <= 0x9f {
+			return '?'
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}

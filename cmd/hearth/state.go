@@ -1,15 +1,30 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hearthcloud/hearth/client"
 )
+
+// The state folder ($HEARTH_HOME) holds, with mode 0600 files in mode 0700
+// folders:
+//
+//	accounts/<key>.json   one per server and user: the client's State, which
+//	                      is the session (token and master key) while logged
+//	                      in, and always what the device has verified (the
+//	                      highest keyring revision, the feed position,
+//	                      revisions seen), kept across logouts so that a host
+//	                      rolling data back is caught after a new login too
+//	current               the key of the account commands use
+//	lock                  held while a command reads and writes the state
 
 // home returns the state folder: $HEARTH_HOME, else <config dir>/hearth.
 func home() (string, error) {
@@ -23,43 +38,73 @@ func home() (string, error) {
 	return filepath.Join(d, "hearth"), nil
 }
 
-const stateFile = "state.json"
+// accountKey names an account's state file.
+func accountKey(server, user string) string {
+	h := sha256.Sum256([]byte(strings.TrimRight(server, "/") + "\n" + user))
+	return user + "-" + hex.EncodeToString(h[:8])
+}
 
-// loadState reads the saved session; errNoSession when there is none.
-func loadState() (*client.State, error) {
-	h, err := home()
-	if err != nil {
-		return nil, err
-	}
-	b, err := os.ReadFile(filepath.Join(h, stateFile))
+func accountPath(h, key string) string { return filepath.Join(h, "accounts", key+".json") }
+
+var errNotLoggedIn = errors.New("not logged in: run hearth login --server URL --user NAME")
+
+// readAccount reads one account's state, or returns nil if there is none.
+func readAccount(h, key string) (*client.State, error) {
+	b, err := os.ReadFile(accountPath(h, key))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errors.New("not logged in: run hearth login --server URL --user NAME")
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	var st client.State
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("the state file %s is damaged (%v); log in again", filepath.Join(h, stateFile), err)
+		return nil, fmt.Errorf("the state file %s is damaged (%v); move it away and log in again", accountPath(h, key), err)
 	}
 	return &st, nil
 }
 
-// saveState writes st atomically with mode 0600: temporary file, fsync,
-// rename. It holds the session token and the master key.
-func saveState(st *client.State) error {
+// loadState reads the current account's state; errNotLoggedIn when there
+// is no session.
+func loadState() (*client.State, error) {
 	h, err := home()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := os.MkdirAll(h, 0o700); err != nil {
-		return err
+	key, err := os.ReadFile(filepath.Join(h, "current"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errNotLoggedIn
 	}
-	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
+		return nil, err
+	}
+	st, err := readAccount(h, strings.TrimSpace(string(key)))
+	if err != nil {
+		return nil, err
+	}
+	if st == nil || st.Token == "" {
+		return nil, errNotLoggedIn
+	}
+	return st, nil
+}
+
+// previous returns what this device remembers of server and user, or nil.
+func previous(server, user string) (*client.State, error) {
+	h, err := home()
+	if err != nil {
+		return nil, err
+	}
+	return readAccount(h, accountKey(server, user))
+}
+
+// writeFile writes b to path atomically with mode 0600: temporary file,
+// fsync, rename, fsync of the folder.
+func writeFile(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(h, ".state-*") // mode 0600
+	f, err := os.CreateTemp(dir, ".tmp-*") // mode 0600
 	if err != nil {
 		return err
 	}
@@ -75,24 +120,57 @@ func saveState(st *client.State) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), filepath.Join(h, stateFile))
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
-// removeState forgets the session.
-func removeState() error {
+// saveState writes st as its account's state and, if current, makes that
+// account the one commands use.
+func saveState(st *client.State, current bool) error {
 	h, err := home()
 	if err != nil {
 		return err
 	}
-	err = os.Remove(filepath.Join(h, stateFile))
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	key := accountKey(st.Server, st.User)
+	if err := writeFile(accountPath(h, key), b); err != nil {
+		return err
+	}
+	if current {
+		return writeFile(filepath.Join(h, "current"), []byte(key+"\n"))
+	}
+	return nil
+}
+
+// forgetSession removes the session from st (token, master key) but keeps
+// what the device verified, and clears the current account.
+func forgetSession(st *client.State) error {
+	st.Token, st.SessionID, st.MasterKey = "", "", nil
+	if err := saveState(st, false); err != nil {
+		return err
+	}
+	h, err := home()
+	if err != nil {
+		return err
+	}
+	err = os.Remove(filepath.Join(h, "current"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	return err
 }
 
-// session resumes the saved client; after use, call save to keep what it
-// learned (revisions seen, feed position).
+// session resumes the current account.
 func session() (*client.Client, error) {
 	st, err := loadState()
 	if err != nil {
@@ -101,17 +179,35 @@ func session() (*client.Client, error) {
 	return client.Resume(st, nil)
 }
 
-// withSession runs fn with the saved client and saves its state after,
-// also when fn failed (an integrity failure changes no remembered state,
-// but revisions learned before it must be kept).
+// withSession runs fn with the current account's client and saves its state
+// after, also when fn failed (an integrity failure changes no remembered
+// state, but what was verified before it must be kept). The state lock is
+// held throughout, so concurrent commands cannot lose each other's memory.
 func withSession(fn func(c *client.Client) error) error {
+	unlock, err := lockState()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	c, err := session()
 	if err != nil {
 		return err
 	}
 	ferr := fn(c)
-	if err := saveState(c.State()); err != nil && ferr == nil {
+	if err := saveState(c.State(), true); err != nil && ferr == nil {
 		return fmt.Errorf("saving state: %w", err)
 	}
 	return ferr
+}
+
+// lockState takes the state folder's lock.
+func lockState() (func(), error) {
+	h, err := home()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(h, 0o700); err != nil {
+		return nil, err
+	}
+	return lockFile(filepath.Join(h, "lock"))
 }
