@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -9,6 +10,8 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearthcloud/hearth/crypto/seal"
@@ -178,18 +181,49 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// blobHeaderPeek is how much of a blob blobGen looks at: the age version
+// line and the one recipient stanza's line fit with room to spare.
+const blobHeaderPeek = 4096
+
+// blobGen returns the key generation a sealed blob's recipient stanza names
+// ("-> hearth-blob 1 <purpose> <gen>", §6.1), peeking without consuming;
+// 0 if it finds none (OpenBlob then refuses the blob).
+func blobGen(r *bufio.Reader) uint32 {
+	b, _ := r.Peek(512)
+	lines := strings.SplitN(string(b), "\n", 3)
+	if len(lines) < 3 {
+		return 0
+	}
+	f := strings.Fields(lines[1])
+	if len(f) != 5 || f[0] != "->" || f[1] != "hearth-blob" {
+		return 0
+	}
+	g, err := strconv.ParseUint(f[4], 10, 32)
+	if err != nil || g == 0 {
+		return 0
+	}
+	return uint32(g)
+}
+
 // Download streams the content of file fileID (an id Upload returned) to w
-// and returns its metadata. Plaintext reaches w one authenticated 64 KiB
-// chunk at a time, but the file as a whole is verified only at its end:
-// keep what w received (rename a temporary file into place) only if
-// Download returns nil. A damaged, truncated, swapped or replayed file gives
-// ErrIntegrity.
+// and returns its metadata. A damaged, truncated, swapped or replayed file
+// gives ErrIntegrity.
+//
+// Plaintext reaches w one authenticated 64 KiB chunk at a time, before the
+// file as a whole is verified (its length, its end and the digest the file
+// document names are checked only after the last chunk): when Download
+// returns an error, the caller MUST discard everything written to w, since
+// it may be the beginning of another or an older file, or a truncated one.
+// Write to a temporary file and rename it into place only if Download
+// returns nil (as the CLI does); never show or use what w received before
+// that.
 func (c *Client) Download(ctx context.Context, fileID string, w io.Writer) (*FileInfo, error) {
 	return c.DownloadProgress(ctx, fileID, w, nil)
 }
 
 // DownloadProgress is Download with progress, if not nil, called with the
-// plaintext bytes written so far and the file's size.
+// plaintext bytes written so far and the file's size. As for Download, on
+// error everything written to w must be discarded.
 func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Writer, progress func(done, total int64)) (*FileInfo, error) {
 	doc, err := c.Get(ctx, FilesDoctype, fileID)
 	if err != nil {
@@ -198,10 +232,6 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 	var fd filesDoc
 	if err := json.Unmarshal(doc.Content, &fd); err != nil || checkDocID(fd.Blob) != nil || len(fd.Digest) != sha256.Size || fd.Size <= 0 {
 		return nil, fmt.Errorf("client: %s is not a file document", fileID)
-	}
-	ks, err := c.keys(ctx, FilesDoctype, 0, false)
-	if err != nil {
-		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, "GET", c.st.Server+"/v1/blobs/"+FilesDoctype+"/"+fd.Blob, nil)
 	if err != nil {
@@ -231,7 +261,18 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 		}
 		return nil, &integrityError{detail: fmt.Sprintf("file %s: %s", fileID, what), err: err}
 	}
-	br, err := seal.OpenBlob(cr, ks, seal.PurposeFile, seal.BlobRef{Doctype: FilesDoctype, ID: fd.Blob})
+	// The blob names the key generation that sealed it: reload the keyring
+	// if it lacks that generation (another device rotated the key), as for
+	// documents. What the header claims is only a hint; OpenBlob checks it.
+	src := bufio.NewReaderSize(cr, blobHeaderPeek)
+	ks, err := c.keys(ctx, FilesDoctype, blobGen(src), false)
+	if err != nil {
+		return nil, err
+	}
+	if ks == nil {
+		return fail("sealed with a key the keyring lacks", nil)
+	}
+	br, err := seal.OpenBlob(src, ks, seal.PurposeFile, seal.BlobRef{Doctype: FilesDoctype, ID: fd.Blob})
 	if err != nil {
 		return fail("the blob's header does not open (altered, swapped or not this file's)", err)
 	}

@@ -33,9 +33,13 @@ import (
 
 // Options configure a Client. The zero value (or nil) is fine.
 type Options struct {
-	HTTPClient *http.Client // nil: a default with sane timeouts
-	Device     string       // session device name; "" -> "hearth"
-	KDF        kdf.Params   // sign-up and new-password parameters; zero: kdf.Default
+	// HTTPClient is used for every request; nil: a default with sane
+	// timeouts. Redirects are never followed (a 3xx answer is an error): the
+	// client is copied with its CheckRedirect replaced, so a host cannot
+	// bounce a request, its body or its token to another address.
+	HTTPClient *http.Client
+	Device     string     // session device name; "" -> "hearth"
+	KDF        kdf.Params // sign-up and new-password parameters; zero: kdf.Default
 	// Previous, when it is the State of an earlier session of the same user
 	// on the same server, is what Login and Recover start from: the highest
 	// keyring revision, the feed position and the document revisions stay
@@ -66,7 +70,11 @@ type State struct {
 type DocState struct {
 	Rev    uint64 `json:"rev"`              // highest revision seen
 	Digest []byte `json:"digest,omitempty"` // SHA-256 of that revision's sealed bytes, when known
-	Gen    uint32 `json:"gen,omitempty"`    // key generation that sealed it, when known (0: unknown)
+	// Gen is the highest key generation seen sealing a revision of the
+	// document (0: unknown). Generations never go down along a document's
+	// history (§5.5), so a revision at or above Rev sealed with an older
+	// generation (a retired key) is refused.
+	Gen uint32 `json:"gen,omitempty"`
 	// FeedRev is the highest revision the verified changes feed has shown;
 	// below Rev when this device read or wrote a revision it has not yet
 	// synced. A Sync that reaches the end of the feed must show Rev.
@@ -207,8 +215,14 @@ func defaultHTTPClient() *http.Client {
 	t.TLSHandshakeTimeout = 10 * time.Second
 	t.IdleConnTimeout = 90 * time.Second
 	t.ExpectContinueTimeout = 5 * time.Second
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: t, CheckRedirect: noRedirect}
 }
+
+// noRedirect makes an http.Client hand back a 3xx answer instead of
+// following it: the API never redirects (§8.1), and following would resend
+// the request, its body and, to the same host, its token wherever the host
+// points.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 func newClient(server string, o *Options) (*Client, error) {
 	if o == nil {
@@ -218,8 +232,12 @@ func newClient(server string, o *Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{hc: o.HTTPClient, device: o.Device, kdf: o.KDF, prev: o.Previous}
-	if c.hc == nil {
+	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous}
+	if o.HTTPClient != nil {
+		hc := *o.HTTPClient
+		hc.CheckRedirect = noRedirect
+		c.hc = &hc
+	} else {
 		c.hc = defaultHTTPClient()
 	}
 	if c.device == "" {

@@ -42,11 +42,12 @@ func (c *Client) record(doctype, id string, ds DocState) {
 func recordIn(m map[string]DocState, k string, ds DocState) {
 	cur := m[k]
 	if ds.Rev > cur.Rev || ds.Rev == cur.Rev && (cur.Digest == nil || ds.Digest != nil) {
-		if ds.Rev == cur.Rev && ds.Gen == 0 {
-			ds.Gen = cur.Gen
-		}
-		cur.Rev, cur.Digest, cur.Gen = ds.Rev, ds.Digest, ds.Gen
+		cur.Rev, cur.Digest = ds.Rev, ds.Digest
 	}
+	// Generations never go down along a document's history (§5.5): what
+	// is remembered is the highest seen, never lowered by a revision whose
+	// generation is unknown (a feed entry without a body records 0).
+	cur.Gen = max(cur.Gen, ds.Gen)
 	cur.FeedRev = max(cur.FeedRev, ds.FeedRev)
 	m[k] = cur
 }
@@ -86,8 +87,13 @@ func (c *Client) openDoc(ctx context.Context, doctype, id string, rev uint64, se
 	if d.Deleted() != deleted {
 		return nil, DocState{}, integrity("%s: the server's deletion flag contradicts the sealed revision %d", where, rev)
 	}
-	if known.Digest != nil && rev == known.Rev+1 && (!bytes.Equal(d.Prev[:], known.Digest) || d.Gen < known.Gen) {
-		return nil, DocState{}, integrity("%s revision %d does not follow the revision %d this device saw (forked history, or sealed with a retired key)", where, rev, known.Rev)
+	if known.Digest != nil && rev == known.Rev+1 && !bytes.Equal(d.Prev[:], known.Digest) {
+		return nil, DocState{}, integrity("%s revision %d does not follow the revision %d this device saw (forked history)", where, rev, known.Rev)
+	}
+	// Key generations never go down along a document's history, whether the
+	// revision follows the one remembered or skips ahead of it.
+	if d.Gen < known.Gen {
+		return nil, DocState{}, integrity("%s revision %d is sealed with key generation %d, older than the generation %d this device saw for it (sealed with a retired key)", where, rev, d.Gen, known.Gen)
 	}
 	return d, DocState{Rev: rev, Digest: dg[:], Gen: gen}, nil
 }
@@ -137,12 +143,30 @@ func (c *Client) Get(ctx context.Context, doctype, id string) (*Doc, error) {
 	return &Doc{Doctype: doctype, ID: id, Rev: d.Rev, Content: d.Content}, nil
 }
 
+// sealingKey returns the key to seal the next revision of doctype/id with:
+// the current one of ks, or, when ks is older than generation gen that
+// sealed a revision already (another device rotated the key since ks was
+// loaded), the current one of the reloaded keyring.
+func (c *Client) sealingKey(ctx context.Context, ks *seal.KeySet, doctype, id string, gen uint32) (*seal.Key, error) {
+	if k := ks.Current(); k.Gen() >= gen {
+		return k, nil
+	}
+	ks, err := c.keys(ctx, doctype, gen, false)
+	if err != nil {
+		return nil, err
+	}
+	if ks == nil || ks.Current().Gen() < gen {
+		return nil, integrity("%s/%s was sealed with a key generation the keyring lacks", doctype, id)
+	}
+	return ks.Current(), nil
+}
+
 // write seals content as revision cur.Rev+1 and sends it with the matching
 // precondition. It records and returns the new revision.
 func (c *Client) write(ctx context.Context, ks *seal.KeySet, doctype, id string, cur DocState, content []byte, del bool) (uint64, error) {
-	k := ks.Current()
-	if k.Gen() < cur.Gen {
-		return 0, integrity("%s/%s was sealed with a key generation the keyring lacks", doctype, id)
+	k, err := c.sealingKey(ctx, ks, doctype, id, cur.Gen)
+	if err != nil {
+		return 0, err
 	}
 	var prev seal.Digest
 	copy(prev[:], cur.Digest)
@@ -396,7 +420,6 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 	var puts []put
 	var index []int
 	var states []DocState
-	k := ks.Current()
 	for i, g := range got.Docs {
 		id := ids[i]
 		if g.ID != id {
@@ -426,8 +449,9 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 			results[i].Err = fmt.Errorf("%w: %s/%s", ErrNotFound, doctype, id)
 			continue
 		}
-		if k.Gen() < cur.Gen {
-			return integrity("%s/%s was sealed with a key generation the keyring lacks", doctype, id)
+		k, err := c.sealingKey(ctx, ks, doctype, id, cur.Gen)
+		if err != nil {
+			return err
 		}
 		var prev seal.Digest
 		copy(prev[:], cur.Digest)

@@ -18,9 +18,14 @@ type Change struct {
 	Doctype string
 	ID      string
 	Rev     uint64
+	// Deleted is true when Doc is a tombstone. It comes from the opened
+	// revision only: for an entry without Doc it is always false, since the
+	// host could set the flag of a superseded entry at will.
 	Deleted bool
 	// Doc is the opened revision; nil when the feed left its body out
-	// because a later entry superseded it.
+	// because a later entry superseded it. Sync checks that such a later
+	// entry exists before the feed ends; an entry without Doc is history
+	// that carries nothing to apply.
 	Doc *Doc
 }
 
@@ -91,9 +96,16 @@ func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage
 // returns when the feed is read to its end. With wait above zero, the first
 // request long-polls up to wait (at most a minute) for a new entry.
 //
-// A verification failure is ErrIntegrity and applies nothing of the page.
-// An error from fn stops Sync and is returned; the page is delivered again
-// by the next Sync.
+// An entry without a body must be superseded by a later entry for the same
+// document before the feed ends (§8.6.1): until every such entry read so
+// far is, the State stays at the last page boundary where none was pending,
+// and a feed that ends with one pending is ErrIntegrity.
+//
+// A verification failure is ErrIntegrity and applies nothing of the page,
+// nor of the pages read since the State last advanced. An error from fn
+// stops Sync and is returned. Either way the pages whose changes did not
+// advance the State are delivered again by the next Sync, so fn may see a
+// change more than once.
 func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) error) error {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
@@ -108,14 +120,28 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 			unsynced[k] = ds.Rev
 		}
 	}
+	since := c.st.FeedSeq
+	var chain [wire.ChainSize]byte
+	copy(chain[:], c.st.FeedChain)
 	c.mu.Unlock()
+	// What the pages read since the State last advanced give: the
+	// documents' states, and the entries without a body that no later
+	// entry has superseded yet (doc key -> seq).
+	local := map[string]DocState{}
+	pending := map[string]uint64{}
+	var held []Change // the last page, while the feed's end is checked again
+	deliver := func(changes []Change) error {
+		if fn == nil {
+			return nil
+		}
+		for _, ch := range changes {
+			if err := fn(ch); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for {
-		c.mu.Lock()
-		since := c.st.FeedSeq
-		var chain [wire.ChainSize]byte
-		copy(chain[:], c.st.FeedChain)
-		c.mu.Unlock()
-
 		q := url.Values{"since": {strconv.FormatUint(since, 10)}, "include_docs": {"true"}, "limit": {"500"}}
 		if waitSec > 0 {
 			q.Set("wait", strconv.Itoa(waitSec))
@@ -133,32 +159,49 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 		if err != nil {
 			return err
 		}
-		changes, local, err := c.openPage(ctx, page)
+		changes, err := c.openPage(ctx, page, local, pending)
 		if err != nil {
 			return err
+		}
+		since, chain = page.LastSeq, last
+		if !page.More && len(pending) > 0 {
+			if len(page.Changes) == 0 {
+				return integrity("%s: the changes feed ends without the body of revision %d and without a later revision (body withheld, or entry injected)", firstPending(pending), local[firstPending(pending)].Rev)
+			}
+			// A write that committed while the server answered can supersede
+			// an entry of this page from beyond its last_seq: ask once more
+			// before judging, holding this page's changes back meanwhile.
+			if err := deliver(held); err != nil {
+				return err
+			}
+			held = changes
+			continue
 		}
 		if !page.More {
 			if err := c.checkUnsynced(unsynced, local); err != nil {
 				return err
 			}
 		}
-		if fn != nil {
-			for _, ch := range changes {
-				if err := fn(ch); err != nil {
-					return err
-				}
+		if err := deliver(held); err != nil {
+			return err
+		}
+		held = nil
+		if err := deliver(changes); err != nil {
+			return err
+		}
+		if len(pending) == 0 {
+			c.mu.Lock()
+			for k, ds := range local {
+				recordIn(c.st.Docs, k, ds)
 			}
+			c.st.FeedSeq = since
+			c.st.FeedChain = nil
+			if since > 0 {
+				c.st.FeedChain = bytes.Clone(chain[:])
+			}
+			c.mu.Unlock()
+			clear(local)
 		}
-		c.mu.Lock()
-		for k, ds := range local {
-			recordIn(c.st.Docs, k, ds)
-		}
-		c.st.FeedSeq = page.LastSeq
-		c.st.FeedChain = nil
-		if page.LastSeq > 0 {
-			c.st.FeedChain = bytes.Clone(last[:])
-		}
-		c.mu.Unlock()
 		if !page.More {
 			return nil
 		}
@@ -166,6 +209,17 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 			return err
 		}
 	}
+}
+
+// firstPending returns the pending entry with the lowest seq.
+func firstPending(pending map[string]uint64) string {
+	first, seq := "", uint64(0)
+	for k, s := range pending {
+		if first == "" || s < seq {
+			first, seq = k, s
+		}
+	}
+	return first
 }
 
 // checkUnsynced reports a feed that ended without showing a revision this
@@ -183,47 +237,57 @@ func (c *Client) checkUnsynced(unsynced map[string]uint64, local map[string]DocS
 }
 
 // openPage checks the documents of a structurally verified page (§8.6.3
-// steps 4 and 5) and opens the bodies. It returns the changes and what to
-// remember of each document, recording nothing.
-func (c *Client) openPage(ctx context.Context, page *feedPage) ([]Change, map[string]DocState, error) {
-	local := map[string]DocState{}
-	known := func(doctype, id string) DocState {
-		if ds, ok := local[docKey(doctype, id)]; ok {
-			return ds
-		}
-		return c.known(doctype, id)
-	}
+// steps 4 and 5) and opens the bodies. It returns the changes; it records
+// what to remember of each document in local (which holds what the earlier
+// pages not yet committed gave, and starts from the State's memory for a
+// document it lacks), and in pending the entries without a body that no
+// later entry has superseded yet. On error, local and pending are to be
+// dropped.
+func (c *Client) openPage(ctx context.Context, page *feedPage, local map[string]DocState, pending map[string]uint64) ([]Change, error) {
 	out := make([]Change, 0, len(page.Changes))
 	for _, ch := range page.Changes {
-		k := known(ch.Doctype, ch.ID)
+		key := docKey(ch.Doctype, ch.ID)
+		k, ok := local[key]
+		if !ok {
+			k = c.known(ch.Doctype, ch.ID)
+			local[key] = k
+		}
 		where := ch.Doctype + "/" + ch.ID
 		if ch.Rev <= k.FeedRev {
-			return nil, nil, integrity("%s: the changes feed gives revision %d after revision %d (rolled back or repeated)", where, ch.Rev, k.FeedRev)
+			return nil, integrity("%s: the changes feed gives revision %d after revision %d (rolled back or repeated)", where, ch.Rev, k.FeedRev)
 		}
 		if ch.Rev == k.Rev && k.Digest != nil && !bytes.Equal(k.Digest, ch.Digest) {
-			return nil, nil, integrity("%s: the changes feed gives a revision %d that differs from the one this device saw (forked history)", where, ch.Rev)
+			return nil, integrity("%s: the changes feed gives a revision %d that differs from the one this device saw (forked history)", where, ch.Rev)
 		}
-		change := Change{Seq: ch.Seq, Doctype: ch.Doctype, ID: ch.ID, Rev: ch.Rev, Deleted: ch.Deleted}
+		// A later entry for the document: any earlier one is superseded.
+		delete(pending, key)
+		change := Change{Seq: ch.Seq, Doctype: ch.Doctype, ID: ch.ID, Rev: ch.Rev}
 		ds := DocState{Rev: ch.Rev, Digest: bytes.Clone(ch.Digest), FeedRev: ch.Rev}
 		switch {
 		case ch.Rev < k.Rev && ch.Sealed != nil:
 			// A body is sent only for a current revision, and this device
 			// saw a later one.
-			return nil, nil, integrity("%s: the changes feed serves revision %d as current after this device saw revision %d (rolled back)", where, ch.Rev, k.Rev)
+			return nil, integrity("%s: the changes feed serves revision %d as current after this device saw revision %d (rolled back)", where, ch.Rev, k.Rev)
 		case ch.Sealed != nil:
 			var dg seal.Digest
 			copy(dg[:], ch.Digest)
 			d, opened, err := c.openDoc(ctx, ch.Doctype, ch.ID, ch.Rev, ch.Sealed, ch.Deleted, k, &dg)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			ds = opened
 			ds.FeedRev = ch.Rev
+			change.Deleted = d.Deleted()
 			change.Doc = &Doc{Doctype: ch.Doctype, ID: ch.ID, Rev: ch.Rev, Content: d.Content, Deleted: d.Deleted()}
+		default:
+			// Without a body the entry is history, acceptable only once a
+			// later entry for the document supersedes it (§8.6.1). It
+			// moves FeedRev, and Rev when it is beyond what this device
+			// saw; the generation remembered stays.
+			pending[key] = ch.Seq
 		}
-		// An older revision without a body is history: it only moves FeedRev.
-		recordIn(local, docKey(ch.Doctype, ch.ID), ds)
+		recordIn(local, key, ds)
 		out = append(out, change)
 	}
-	return out, local, nil
+	return out, nil
 }
