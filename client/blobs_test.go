@@ -199,3 +199,43 @@ func TestPlaintextNeverSent(t *testing.T) {
 		t.Fatal("plaintext reached the server")
 	}
 }
+
+// TestDownloadAfterRotation: a blob sealed with a key generation the
+// device's keyring lacks (another device rotated the key, and a document the
+// device can open names it) makes the device reload its keyring rather than
+// report a spurious integrity error.
+func TestDownloadAfterRotation(t *testing.T) {
+	e := newEnv(t)
+	c1, user, _ := e.signup("pw")
+	if _, err := c1.Upload(ctx, strings.NewReader("first"), 5, "first.txt", "", time.Time{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := client.Login(ctx, e.url, user, "pw", "", opts) // holds generation 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotate(t, e, c1, client.FilesDoctype)
+	c3, err := client.Login(ctx, e.url, user, "pw", "", opts) // holds generation 2
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := c3.Upload(ctx, strings.NewReader("second"), 6, "second.txt", "", time.Time{}, nil) // blob of generation 2
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := c3.Get(ctx, client.FilesDoctype, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// c1, whose keyring predates the rotation, names the blob in a new
+	// document sealed with generation 1.
+	id1 := "named-by-an-older-keyring"
+	if _, err := c1.Put(ctx, client.FilesDoctype, id1, doc.Content); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	info, err := c2.Download(ctx, id1, &out)
+	if err != nil || out.String() != "second" || info.Name != "second.txt" {
+		t.Fatal(info, err)
+	}
+}
