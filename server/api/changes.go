@@ -141,19 +141,17 @@ func (s *Server) answerChanges(w http.ResponseWriter, r *http.Request, since uin
 	if err != nil {
 		return true, err
 	}
-	for i, c := range list { // entries committed after we read head wait for the next call
-		if c.Seq > head {
-			list = list[:i]
-			break
-		}
-	}
+	// Changes reads one snapshot: a body it left out was superseded by an
+	// entry in that snapshot, so the page reaches at least to the
+	// snapshot's end (which may be past head, read just before), and a
+	// client finds every superseding entry by the end of the feed (§8.6.1).
 	more := len(list) > limit
 	if more {
 		list = list[:limit]
 	}
 	last := head
-	if more {
-		last = list[len(list)-1].Seq
+	if n := len(list); n > 0 && (more || list[n-1].Seq > head) {
+		last = list[n-1].Seq
 	}
 	if len(list) == 0 && mayWait {
 		return false, nil
