@@ -86,31 +86,29 @@ func device() string {
 	return "hearth cli on " + h
 }
 
-func serverAndUser(fs *flag.FlagSet) (*string, *string) {
-	return fs.String("server", "", "server URL, e.g. http://127.0.0.1:8080"), fs.String("user", "", "user name")
-}
-
-func needServerUser(server, user string) error {
-	if server == "" || user == "" {
-		return usagef("give --server and --user")
+// accountArgs parses the flags of signup and login (--server, --user and
+// those fs has already), reads the password (twice for a new one) and takes
+// the state lock, which the caller releases.
+func accountArgs(fs *flag.FlagSet, args []string, newPassword bool) (server, user *string, pw string, unlock func(), err error) {
+	server = fs.String("server", "", "server URL, e.g. http://127.0.0.1:8080")
+	user = fs.String("user", "", "user name")
+	if _, err = parse(fs, args, 0, 0); err != nil {
+		return
 	}
-	return nil
+	if *server == "" || *user == "" {
+		err = usagef("give --server and --user")
+		return
+	}
+	if pw, err = password(newPassword); err != nil {
+		return
+	}
+	unlock, err = lockState()
+	return
 }
 
 func cmdSignup(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("signup", flag.ContinueOnError)
-	server, user := serverAndUser(fs)
-	if _, err := parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if err := needServerUser(*server, *user); err != nil {
-		return err
-	}
-	pw, err := password(true)
-	if err != nil {
-		return err
-	}
-	unlock, err := lockState()
+	server, user, pw, unlock, err := accountArgs(fs, args, true)
 	if err != nil {
 		return err
 	}
@@ -128,19 +126,8 @@ func cmdSignup(ctx context.Context, args []string) error {
 
 func cmdLogin(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	server, user := serverAndUser(fs)
 	code := fs.String("totp", "", "authenticator code")
-	if _, err := parse(fs, args, 0, 0); err != nil {
-		return err
-	}
-	if err := needServerUser(*server, *user); err != nil {
-		return err
-	}
-	pw, err := password(false)
-	if err != nil {
-		return err
-	}
-	unlock, err := lockState()
+	server, user, pw, unlock, err := accountArgs(fs, args, false)
 	if err != nil {
 		return err
 	}

@@ -159,13 +159,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if !auth.VerifySecret(a.LoginHash, req.LoginSecret) {
 		return s.failed(r, req.User, Errorf(CodeBadCredentials, "wrong user name or password"))
 	}
-	if err := s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode); err != nil {
-		if credentialFailure(err) {
-			return s.failed(r, req.User, AsError(err))
-		}
+	if err := s.counted(r, req.User, s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode)); err != nil {
 		return err
 	}
-	s.byUser.Success("user:" + req.User)
 	sess, err := s.newSession(r, req.User, req.Device)
 	if err != nil {
 		return err

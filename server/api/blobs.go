@@ -155,6 +155,19 @@ func (s *Server) commitBlobRow(r *http.Request, user string, row *meta.BlobRow) 
 	return 0, err
 }
 
+// liveBlobRow returns the row of a stored blob or segment: not_found, or
+// unknown_doctype when the doctype is not registered.
+func (s *Server) liveBlobRow(r *http.Request, user, doctype, id string, segment bool) (*meta.BlobRow, error) {
+	row, err := s.cfg.Meta.BlobRow(r.Context(), user, doctype, id, segment)
+	if errors.Is(err, meta.ErrNotFound) {
+		if err := s.registered(r, user, doctype); err != nil {
+			return nil, err
+		}
+		return nil, Errorf(CodeNotFound, "no such blob")
+	}
+	return row, err
+}
+
 func (s *Server) getBlob(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		d, err := doctypeVar(r, "read")
@@ -166,14 +179,8 @@ func (s *Server) getBlob(segment bool) handlerFunc {
 			return err
 		}
 		user := tokenOf(r).User
-		row, err := s.cfg.Meta.BlobRow(r.Context(), user, d, id, segment)
+		row, err := s.liveBlobRow(r, user, d, id, segment)
 		if err != nil {
-			if errors.Is(err, meta.ErrNotFound) {
-				if e := s.registered(r, user, d); e != nil {
-					return e
-				}
-				return Errorf(CodeNotFound, "no such blob")
-			}
 			return err
 		}
 		rc, size, err := s.cfg.Blobs.Get(r.Context(), row.Digest)
@@ -250,14 +257,8 @@ func (s *Server) deleteBlob(segment bool) handlerFunc {
 			return err
 		}
 		user := tokenOf(r).User
-		row, err := s.cfg.Meta.BlobRow(r.Context(), user, d, id, segment)
+		row, err := s.liveBlobRow(r, user, d, id, segment)
 		if err != nil {
-			if errors.Is(err, meta.ErrNotFound) {
-				if e := s.registered(r, user, d); e != nil {
-					return e
-				}
-				return Errorf(CodeNotFound, "no such blob")
-			}
 			return err
 		}
 		mu := s.blobLocks.of(row.Digest)

@@ -36,6 +36,18 @@ func (s *Server) failed(r *http.Request, user string, err *Error) error {
 	return err
 }
 
+// counted passes on the outcome of a credential check: a failure counts
+// against user and the address; a success clears user's count.
+func (s *Server) counted(r *http.Request, user string, err error) error {
+	if credentialFailure(err) {
+		return s.failed(r, user, AsError(err))
+	}
+	if err == nil {
+		s.byUser.Success("user:" + user)
+	}
+	return err
+}
+
 // credentialFailure reports whether err is one that counts for backoff.
 func credentialFailure(err error) bool {
 	var e *Error
@@ -190,13 +202,9 @@ func (s *Server) recoveryReset(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkRecoveryAuth(r, req.User, req.RecoveryAuth); err != nil {
 		return err
 	}
-	if err := s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode); err != nil {
-		if credentialFailure(err) {
-			return s.failed(r, req.User, AsError(err))
-		}
+	if err := s.counted(r, req.User, s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode)); err != nil {
 		return err
 	}
-	s.byUser.Success("user:" + req.User)
 	rev, err := s.applyLogin(r, req.User, u) // ends every session
 	if err != nil {
 		return err

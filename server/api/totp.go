@@ -80,13 +80,9 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err := s.limited(r, user); err != nil {
 		return err
 	}
-	if err := s.checkCode(r, user, st, req.Code, false); err != nil {
-		if credentialFailure(err) {
-			return s.failed(r, user, AsError(err))
-		}
+	if err := s.counted(r, user, s.checkCode(r, user, st, req.Code, false)); err != nil {
 		return err
 	}
-	s.byUser.Success("user:" + user)
 	codes, hashes := totp.NewRecoveryCodes(totp.RecoveryCodeCount)
 	st, err = s.cfg.Meta.TOTP(r.Context(), user) // LastStep moved
 	if err != nil {
@@ -115,13 +111,9 @@ func (s *Server) totpDisable(w http.ResponseWriter, r *http.Request) error {
 	if err := s.limited(r, user); err != nil {
 		return err
 	}
-	if err := s.checkCode(r, user, st, req.Code, true); err != nil {
-		if credentialFailure(err) {
-			return s.failed(r, user, AsError(err))
-		}
+	if err := s.counted(r, user, s.checkCode(r, user, st, req.Code, true)); err != nil {
 		return err
 	}
-	s.byUser.Success("user:" + user)
 	st, err = s.cfg.Meta.TOTP(r.Context(), user)
 	if err != nil {
 		return err
