@@ -355,11 +355,7 @@ func cmdDownload(ctx context.Context, args []string) error {
 			tmp.Close()
 			return err
 		}
-		if err := tmp.Sync(); err != nil {
-			tmp.Close()
-			return err
-		}
-		if err := tmp.Close(); err != nil {
+		if err := syncClose(tmp); err != nil {
 			return err
 		}
 		target := *out

@@ -113,11 +113,7 @@ func writeFile(path string, b []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := syncClose(f); err != nil {
 		return err
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
@@ -210,4 +206,13 @@ func lockState() (func(), error) {
 		return nil, err
 	}
 	return lockFile(filepath.Join(h, "lock"))
+}
+
+// syncClose makes f's contents durable and closes it.
+func syncClose(f *os.File) error {
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

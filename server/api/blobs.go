@@ -13,7 +13,6 @@ import (
 
 	"github.com/hearthcloud/hearth/server/blob"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // Blobs (§8.7) and index segments (§8.8) share these handlers; segment
@@ -283,23 +282,19 @@ func (s *Server) listBlobs(segment bool) handlerFunc {
 		if err := onlyParams(r, "after", "limit"); err != nil {
 			return err
 		}
+		after, limit, err := pageParams(r)
+		if err != nil {
+			return err
+		}
 		d, err := doctypeVar(r, "read")
 		if err != nil {
 			return err
-		}
-		limit, err := intParam(r, "limit", 100, 1, 1000)
-		if err != nil {
-			return err
-		}
-		after := r.URL.Query().Get("after")
-		if after != "" && wire.CheckID(after) != nil {
-			return Errorf(CodeInvalidName, "after: %s", wire.ErrInvalidID.Error())
 		}
 		user := tokenOf(r).User
 		if err := s.registered(r, user, d); err != nil {
 			return err
 		}
-		rows, err := s.cfg.Meta.ListBlobRows(r.Context(), user, d, segment, after, int(limit))
+		rows, err := s.cfg.Meta.ListBlobRows(r.Context(), user, d, segment, after, limit)
 		if err != nil {
 			return err
 		}
@@ -308,7 +303,7 @@ func (s *Server) listBlobs(segment bool) handlerFunc {
 			c := x.Created.UTC()
 			out = append(out, blobJSON{ID: x.ID, Size: x.Size, Digest: x.Digest[:], Created: &c})
 		}
-		if len(rows) == int(limit) {
+		if len(rows) == limit {
 			next = rows[len(rows)-1].ID
 		}
 		key := "blobs"

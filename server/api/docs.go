@@ -114,6 +114,20 @@ func boolParam(r *http.Request, name string) (bool, error) {
 	return false, Errorf(CodeBadRequest, "%s: give true or false", name)
 }
 
+// pageParams reads the paging parameters of a listing (§8.5.2): after, an
+// id, and limit, 1 to 1000 (default 100).
+func pageParams(r *http.Request) (after string, limit int, err error) {
+	n, err := intParam(r, "limit", 100, 1, 1000)
+	if err != nil {
+		return "", 0, err
+	}
+	after = r.URL.Query().Get("after")
+	if after != "" && wire.CheckID(after) != nil {
+		return "", 0, Errorf(CodeInvalidName, "after: %s", wire.ErrInvalidID.Error())
+	}
+	return after, int(n), nil
+}
+
 // onlyParams refuses query parameters the endpoint does not know (§8.1.1).
 func onlyParams(r *http.Request, names ...string) error {
 	for k := range r.URL.Query() {
@@ -132,11 +146,7 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r, "after", "limit", "deleted"); err != nil {
 		return err
 	}
-	d, err := doctypeVar(r, "read")
-	if err != nil {
-		return err
-	}
-	limit, err := intParam(r, "limit", 100, 1, 1000)
+	after, limit, err := pageParams(r)
 	if err != nil {
 		return err
 	}
@@ -144,11 +154,11 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	after := r.URL.Query().Get("after")
-	if after != "" && wire.CheckID(after) != nil {
-		return Errorf(CodeInvalidName, "after: %s", wire.ErrInvalidID.Error())
+	d, err := doctypeVar(r, "read")
+	if err != nil {
+		return err
 	}
-	list, err := s.cfg.Meta.ListDocs(r.Context(), tokenOf(r).User, d, after, int(limit), deleted)
+	list, err := s.cfg.Meta.ListDocs(r.Context(), tokenOf(r).User, d, after, limit, deleted)
 	if err != nil {
 		return err
 	}
@@ -167,7 +177,7 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 	for _, x := range list {
 		out = append(out, info{x.ID, x.Rev, x.Size, x.Deleted})
 	}
-	if len(list) == int(limit) {
+	if len(list) == limit {
 		next = list[len(list)-1].ID
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"docs": out, "next": next})
