@@ -255,7 +255,11 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 		return nil, integrity("the server's blob for file %s has the wrong size", fileID)
 	}
 	cr := &countingReader{r: io.LimitReader(res.Body, fd.Size+1), h: sha256.New()}
+	var ra *readAhead
 	fail := func(what string, err error) (*FileInfo, error) {
+		if ra != nil {
+			ra.Close() // cr is ours again
+		}
 		if cr.err != nil {
 			return nil, fmt.Errorf("client: download: %w", cr.err)
 		}
@@ -264,7 +268,11 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 	// The blob names the key generation that sealed it: reload the keyring
 	// if it lacks that generation (another device rotated the key), as for
 	// documents. What the header claims is only a hint; OpenBlob checks it.
-	src := bufio.NewReaderSize(cr, blobHeaderPeek)
+	// Network reads and hashing run ahead in their own goroutine, alongside
+	// decryption and writing here.
+	ra = newReadAhead(cr)
+	defer ra.Close()
+	src := bufio.NewReaderSize(ra, blobHeaderPeek)
 	ks, err := c.keys(ctx, FilesDoctype, blobGen(src), false)
 	if err != nil {
 		return nil, err
@@ -278,6 +286,9 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 	}
 	meta := br.Meta()
 	fn := progress
+	// Large writes: fewer system calls when w is a file.
+	bw := bufio.NewWriterSize(w, 1<<20)
+	w = bw
 	buf := make([]byte, 64<<10)
 	var done int64
 	for {
@@ -298,7 +309,12 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 			return fail("the content does not authenticate (altered, truncated or reordered)", rerr)
 		}
 	}
-	if extra, _ := io.Copy(io.Discard, cr); extra > 0 || cr.err != nil {
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	// Draining the read-ahead to its end also waits for its goroutine, so
+	// cr's count and hash are final.
+	if extra, _ := io.Copy(io.Discard, src); extra > 0 || cr.err != nil {
 		return fail("trailing data after the end of the blob", nil)
 	}
 	if cr.n != fd.Size || string(cr.h.Sum(nil)) != string(fd.Digest) {

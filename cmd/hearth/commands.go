@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -75,16 +76,9 @@ func password(confirm bool) (string, error) {
 	return string(p), nil
 }
 
-func device() string {
-	h, err := os.Hostname()
-	if err != nil || h == "" {
-		return "hearth cli"
-	}
-	if len(h) > 50 {
-		h = h[:50]
-	}
-	return "hearth cli on " + h
-}
+// device names the session in the account's session list. The host sees
+// it, so it says what kind of client this is and nothing about the machine.
+func device() string { return "hearth cli (" + runtime.GOOS + ")" }
 
 // accountArgs parses the flags of signup and login (--server, --user and
 // those fs has already), reads the password (twice for a new one) and takes
@@ -355,7 +349,10 @@ func cmdDownload(ctx context.Context, args []string) error {
 			tmp.Close()
 			return err
 		}
-		if err := syncClose(tmp); err != nil {
+		// Not fsynced: like other download tools, the file is left to the
+		// operating system's writeback; what matters here is that nothing
+		// unverified is ever put in place.
+		if err := tmp.Close(); err != nil {
 			return err
 		}
 		target := *out

@@ -55,6 +55,10 @@ func run(data, listen string, signup bool, maxBlob int64) error {
 		return err
 	}
 	hs := server.HTTPServer(srv.Handler(), log)
+	hs.RegisterOnShutdown(srv.API.Close)
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		fmt.Fprintln(os.Stderr, "hearthd: serving plain HTTP on a non-loopback address; put a TLS-terminating proxy in front (the protocol requires HTTPS beyond loopback)")
+	}
 	fmt.Printf("Hearth is serving on http://%s (data in %s)\n", ln.Addr(), data)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

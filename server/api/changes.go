@@ -106,6 +106,8 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
 		select {
 		case <-ch:
 		case <-time.After(time.Until(deadline)):
+		case <-s.closing:
+			deadline = time.Now() // answer what there is, now
 		case <-r.Context().Done():
 			cancel()
 			return r.Context().Err()

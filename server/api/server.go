@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -38,6 +39,8 @@ type Server struct {
 	byAddr    *auth.Limiter
 	signups   *auth.Limiter // every sign-up attempt counts: 30 a minute per address
 	feedWait  *notifier
+	closing   chan struct{} // closed by Close: long-polls answer at once
+	closeOnce sync.Once
 	blobLocks digestLocks
 	allowed   []allowedRoute // for the Allow header of 405 answers
 }
@@ -74,10 +77,14 @@ func New(cfg Config) *Server {
 		panic("api: server secret shorter than 32 bytes")
 	}
 	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute},
-		signups: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute}, feedWait: feedWait}
+		signups: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute}, feedWait: feedWait, closing: make(chan struct{})}
 	s.router = s.routes()
 	return s
 }
+
+// Close makes waiting long-polls answer at once (with what there is), so a
+// graceful shutdown does not wait for them.
+func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
