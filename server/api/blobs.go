@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -198,7 +199,13 @@ func (s *Server) getBlob(segment bool) handlerFunc {
 			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
 			return Errorf(CodeRangeNotSatisfiable, "the range lies outside the blob")
 		}
-		http.ServeContent(&idleWriter{w, http.NewResponseController(w), s.cfg.StreamIdle}, r, "", time.Time{}, &sizedReader{rc, size})
+		// A file goes as it is, so that the kernel can send it (sendfile);
+		// other stores' readers learn their size without a costly Seek.
+		var content io.ReadSeeker = &sizedReader{rc, size}
+		if f, ok := rc.(*os.File); ok {
+			content = f
+		}
+		http.ServeContent(&idleWriter{w, http.NewResponseController(w), s.cfg.StreamIdle}, r, "", time.Time{}, content)
 		return nil
 	}
 }

@@ -36,6 +36,29 @@ func (iw *idleWriter) Write(p []byte) (int, error) {
 	return iw.ResponseWriter.Write(p)
 }
 
+// ReadFrom keeps the underlying writer's ReadFrom (which lets the kernel
+// send a file: sendfile) while still moving the deadline forward, by
+// sending a limited file in pieces.
+func (iw *idleWriter) ReadFrom(r io.Reader) (int64, error) {
+	rf, ok := iw.ResponseWriter.(io.ReaderFrom)
+	lr, limited := r.(*io.LimitedReader)
+	if !ok || !limited {
+		return io.Copy(struct{ io.Writer }{iw}, r) // through Write, hiding this method
+	}
+	const piece = 8 << 20
+	var total int64
+	for lr.N > 0 {
+		iw.rc.SetWriteDeadline(time.Now().Add(iw.idle))
+		n, err := rf.ReadFrom(&io.LimitedReader{R: lr.R, N: min(lr.N, piece)})
+		total += n
+		lr.N -= n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
 // bodyDeadline gives a body d to arrive.
 func bodyDeadline(w http.ResponseWriter, d time.Duration) {
 	http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
