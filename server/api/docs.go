@@ -196,6 +196,14 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A bulk body is read whole (up to 32 MiB, twice that decoded): a few
+	// at a time bound the memory they take.
+	select {
+	case s.bulkSlots <- struct{}{}:
+		defer func() { <-s.bulkSlots }()
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
 	var req struct {
 		Docs []struct {
 			ID      string `json:"id"`

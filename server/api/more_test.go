@@ -480,3 +480,24 @@ func TestPanicAnsweredAndLogged(t *testing.T) {
 		t.Fatalf("log:\n%s", log)
 	}
 }
+
+// TestCloseEndsLongPolls: Close answers waiting long-polls at once, so a
+// graceful shutdown does not wait for them.
+func TestCloseEndsLongPolls(t *testing.T) {
+	srv := api.New(api.Config{Meta: metamem.New(), Blobs: blobmem.New(1 << 20), Secret: rnd32(),
+		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	e := &env{t: t, url: ts.URL, log: &syncBuffer{}}
+	_, tok := e.signup("alice")
+	got := make(chan resp, 1)
+	go func() { got <- e.do("GET", "/v1/changes?wait=30", tok, nil) }()
+	time.Sleep(200 * time.Millisecond)
+	srv.Close()
+	select {
+	case r := <-got:
+		e.want(r, 200, "")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the long-poll outlived Close")
+	}
+}

@@ -40,6 +40,7 @@ type Server struct {
 	signups   *auth.Limiter // every sign-up attempt counts: 30 a minute per address
 	feedWait  *notifier
 	closing   chan struct{} // closed by Close: long-polls answer at once
+	bulkSlots chan struct{} // bulk writes being read at once
 	closeOnce sync.Once
 	blobLocks digestLocks
 	allowed   []allowedRoute // for the Allow header of 405 answers
@@ -77,7 +78,7 @@ func New(cfg Config) *Server {
 		panic("api: server secret shorter than 32 bytes")
 	}
 	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute},
-		signups: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute}, feedWait: feedWait, closing: make(chan struct{})}
+		signups: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute}, feedWait: feedWait, closing: make(chan struct{}), bulkSlots: make(chan struct{}, 4)}
 	s.router = s.routes()
 	return s
 }
