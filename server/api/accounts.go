@@ -173,6 +173,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"session": sess, "keyring": map[string]uint64{"rev": rev}})
 }
 
+// getAccount answers what the account's own pages show (§8.2.8).
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
+	t := tokenOf(r)
+	a, err := s.cfg.Meta.Account(r.Context(), t.User)
+	if err != nil {
+		return err
+	}
+	st, err := s.cfg.Meta.TOTP(r.Context(), t.User)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"user": a.User, "created": a.Created.UTC().Truncate(time.Second), "totp": st.Enabled})
+}
+
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	t := tokenOf(r)
 	if err := s.cfg.Meta.DeleteToken(r.Context(), t.User, t.ID); err != nil {

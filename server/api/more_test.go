@@ -501,3 +501,13 @@ func TestCloseEndsLongPolls(t *testing.T) {
 		t.Fatal("the long-poll outlived Close")
 	}
 }
+
+func TestAccountInfo(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.signup("alice")
+	r := e.do("GET", "/v1/account", tok, nil)
+	e.want(r, 200, "")
+	if m := r.json(t); m["user"] != "alice" || m["totp"] != false {
+		t.Fatalf("account: %s", r.body)
+	}
+}

@@ -143,6 +143,7 @@ func (s *Server) routes() *mux.Router {
 	open("/recovery/keyring", s.recoveryKeyring, http.MethodPost)
 	open("/recovery/reset", s.recoveryReset, http.MethodPost)
 	session("/account/password", s.changePassword, http.MethodPost)
+	session("/account", s.getAccount, http.MethodGet)
 
 	for _, kind := range []struct {
 		prefix  string
