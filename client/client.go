@@ -7,6 +7,11 @@
 // document and the verified position of the changes feed (State), refusing
 // any step backwards with ErrIntegrity.
 //
+// A user's Client also makes app and device tokens and grants them doctype
+// keys (CreateToken, Grant); an App (ConnectApp) works with such a token and
+// only the keys its grant gives, for a browser app on its own origin
+// (spec/web.md §5) or a third-party app.
+//
 // It never imports server/ and builds for GOOS=js GOARCH=wasm.
 package client
 
@@ -17,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -64,6 +70,10 @@ type State struct {
 
 	// Docs maps "doctype/id" to the highest revision seen of that document.
 	Docs map[string]DocState `json:"docs,omitempty"`
+
+	// Grants maps a token id to the highest grant revision this device
+	// issued for it (Grant).
+	Grants map[string]uint64 `json:"grants,omitempty"`
 }
 
 // DocState is what a device remembers of one document.
@@ -87,12 +97,18 @@ func (s *State) clone() *State {
 	n := *s
 	n.MasterKey = bytes.Clone(s.MasterKey)
 	n.FeedChain = bytes.Clone(s.FeedChain)
-	n.Docs = make(map[string]DocState, len(s.Docs))
-	for k, v := range s.Docs {
-		v.Digest = bytes.Clone(v.Digest)
-		n.Docs[k] = v
-	}
+	n.Docs = cloneDocs(s.Docs)
+	n.Grants = maps.Clone(s.Grants)
 	return &n
+}
+
+func cloneDocs(m map[string]DocState) map[string]DocState {
+	n := make(map[string]DocState, len(m))
+	for k, v := range m {
+		v.Digest = bytes.Clone(v.Digest)
+		n[k] = v
+	}
+	return n
 }
 
 // A Client talks to one account on one server. Its methods may be called
@@ -103,9 +119,13 @@ type Client struct {
 	kdf    kdf.Params
 	prev   *State // Options.Previous
 
-	mu sync.Mutex // guards st and kr
+	mu sync.Mutex // guards st, kr and what app holds
 	st State
 	kr *keyring.Keyring // nil until first needed
+
+	// app, in app mode (ConnectApp), holds the grant that gives the keys in
+	// place of the keyring; nil for a user session.
+	app *appMode
 
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time
@@ -286,7 +306,7 @@ func (c *Client) adopt(user string) {
 		return
 	}
 	p = p.clone()
-	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs
+	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs, c.st.Grants = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs, p.Grants
 }
 
 // Resume continues a session saved with State. It does no network I/O; the

@@ -62,6 +62,9 @@ func (c *Client) keys(ctx context.Context, doctype string, gen uint32, create bo
 	if err := wire.CheckDoctype(doctype); err != nil {
 		return nil, err
 	}
+	if c.app != nil {
+		return c.grantKeys(ctx, doctype, gen, create)
+	}
 	have := func() *seal.KeySet {
 		c.mu.Lock()
 		defer c.mu.Unlock()

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hearthcloud/hearth/crypto/seal"
@@ -90,6 +94,48 @@ func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage
 	return &p, cur, nil
 }
 
+// checkScopedFeed parses a page of a feed filtered to the doctypes in
+// readable (§8.6.4), asked for from since, the seq this device remembers.
+// The chain cannot be recomputed over entries the reader does not see, so it
+// is ignored; what is checked is that the page answers since, that last_seq
+// is not below it, that the seqs rise strictly within (since, last_seq], and
+// that every entry is well formed and of a doctype asked for.
+func checkScopedFeed(body []byte, since uint64, readable map[string]bool) (*feedPage, error) {
+	var p feedPage
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, integrity("the changes feed is malformed")
+	}
+	if p.Since != since {
+		return nil, integrity("the changes feed answered from seq %d to a request from %d", p.Since, since)
+	}
+	if p.LastSeq < since {
+		return nil, integrity("the changes feed went back from seq %d to %d (rolled back)", since, p.LastSeq)
+	}
+	if p.More && len(p.Changes) == 0 {
+		return nil, integrity("the changes feed announces more entries but serves none")
+	}
+	prev := since
+	for _, ch := range p.Changes {
+		if ch.Seq <= prev || ch.Seq > p.LastSeq {
+			return nil, integrity("the changes feed has seq %d after seq %d, up to %d (entries reordered or out of range)", ch.Seq, prev, p.LastSeq)
+		}
+		prev = ch.Seq
+		if wire.CheckDoctype(ch.Doctype) != nil || checkDocID(ch.ID) != nil || ch.Rev == 0 || len(ch.Digest) != seal.DigestSize {
+			return nil, integrity("entry %d of the changes feed is malformed", ch.Seq)
+		}
+		if !readable[ch.Doctype] {
+			return nil, integrity("entry %d of the changes feed is of a doctype that was not asked for", ch.Seq)
+		}
+	}
+	return &p, nil
+}
+
+// doctypeOf returns the doctype of a docKey.
+func doctypeOf(key string) string {
+	d, _, _ := strings.Cut(key, "/")
+	return d
+}
+
 // Sync pulls the unfiltered changes feed from the position the State
 // remembers, verifies each page (§8.6.3, §8.5.5), calls fn with every
 // change of the page in order, and only then advances the State. It
@@ -106,6 +152,10 @@ func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage
 // stops Sync and is returned. Either way the pages whose changes did not
 // advance the State are delivered again by the next Sync, so fn may see a
 // change more than once.
+//
+// In app mode (App.Sync) the feed is filtered to the doctypes the grant
+// lets the app read and is checked per §8.6.4 (checkScopedFeed) instead of
+// by its chain; everything else is the same.
 func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) error) error {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
@@ -113,10 +163,22 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 	waitSec = max(0, min(waitSec, 60))
 	// Revisions this device read or wrote before this Sync are committed on
 	// the server, so the feed, read to its end, must show them.
+	// An app reads a scoped feed (§8.6.4), filtered to the doctypes its
+	// grant lets it read; the feed shows nothing of the others.
+	app := c.app != nil
+	var readable map[string]bool
+	if app {
+		c.mu.Lock()
+		readable = c.app.readable()
+		c.mu.Unlock()
+		if len(readable) == 0 {
+			return fmt.Errorf("%w: the app may read no doctype, so it has no changes feed", ErrNotGranted)
+		}
+	}
 	c.mu.Lock()
 	unsynced := map[string]uint64{}
 	for k, ds := range c.st.Docs {
-		if ds.Rev > ds.FeedRev {
+		if ds.Rev > ds.FeedRev && (!app || readable[doctypeOf(k)]) {
 			unsynced[k] = ds.Rev
 		}
 	}
@@ -146,6 +208,9 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 		if waitSec > 0 {
 			q.Set("wait", strconv.Itoa(waitSec))
 		}
+		if app {
+			q["doctype"] = slices.Sorted(maps.Keys(readable))
+		}
 		res, err := c.call(ctx, request{method: "GET", path: "/v1/changes?" + q.Encode(),
 			timeout: time.Duration(waitSec)*time.Second + pollSlack + callTimeout})
 		if since > 0 && isCode(err, "bad_request") {
@@ -155,7 +220,13 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 			return err
 		}
 		waitSec = 0
-		page, last, err := checkFeed(res.body, since, chain)
+		var page *feedPage
+		var last [wire.ChainSize]byte
+		if app {
+			page, err = checkScopedFeed(res.body, since, readable)
+		} else {
+			page, last, err = checkFeed(res.body, since, chain)
+		}
 		if err != nil {
 			return err
 		}
@@ -196,7 +267,7 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 			}
 			c.st.FeedSeq = since
 			c.st.FeedChain = nil
-			if since > 0 {
+			if since > 0 && !app {
 				c.st.FeedChain = bytes.Clone(chain[:])
 			}
 			c.mu.Unlock()

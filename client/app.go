@@ -1,0 +1,411 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/hearthcloud/hearth/crypto/keyring"
+	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// ErrNotGranted: the app's grant does not hold this doctype, or this verb
+// on it. It is reported before any request is sent.
+var ErrNotGranted = errors.New("client: the app was not granted this")
+
+// An App is an app or device working with an app token (hat_…) and the
+// doctype keys a grant gave it (spec/protocol.md §4.4, §8.9; spec/web.md
+// §5), never with the keyring. It offers the document API of Client,
+// restricted to the granted doctypes and verbs, and verifies everything the
+// server returns as a Client does, except that its changes feed is scoped
+// (§8.6.4). Its methods may be called from several goroutines.
+type App struct {
+	c *Client
+}
+
+// AppState is everything an App keeps between runs (ResumeApp). It holds
+// the app token and the app's identity, which opens its grants: store it
+// only where the app's other secrets live. It marshals to JSON.
+type AppState struct {
+	Server   string              `json:"server"`   // base URL, without a trailing slash
+	User     string              `json:"user"`     // account name
+	Token    string              `json:"token"`    // app token (hat_…)
+	Identity string              `json:"identity"` // the app's age X25519 identity (AGE-SECRET-KEY-1…)
+	Signer   ed25519.PublicKey   `json:"signer"`   // the account's signing key, pinned at connection
+	GrantRev uint64              `json:"grant_rev"`
+	Scopes   []Scope             `json:"scopes"` // doctypes and verbs of the grant last opened
+	Gens     map[string]uint32   `json:"gens"`   // newest key generation granted so far, per doctype
+	FeedSeq  uint64              `json:"feed_seq"`
+	Docs     map[string]DocState `json:"docs,omitempty"` // as State.Docs
+}
+
+// appMode is what a Client in app mode holds in place of the keyring. The
+// fields after signer are guarded by Client.mu; loads of the grant are
+// serialized by Client.kmu.
+type appMode struct {
+	identity *age.X25519Identity
+	signer   ed25519.PublicKey
+
+	grant  *keyring.Grant    // nil until fetched
+	rev    uint64            // revision of the newest grant opened
+	scopes []Scope           // of the newest grant; replaced, never modified
+	gens   map[string]uint32 // newest generation granted, per doctype, ever
+}
+
+// readable returns the doctypes the grant lets the app read. The caller
+// holds Client.mu.
+func (a *appMode) readable() map[string]bool {
+	out := map[string]bool{}
+	for _, s := range a.scopes {
+		if slices.Contains(s.Verbs, VerbRead) {
+			out[s.Doctype] = true
+		}
+	}
+	return out
+}
+
+// ConnectApp starts an App for user's account on server with an app token,
+// identity (the app's age X25519 identity, whose recipient the user's
+// client granted keys to) and signer, the account's signing public key the
+// app pinned when it was connected (from the user's client, e.g. Home's
+// redirect, spec/web.md §5; never from the server). It fetches the app's
+// grant and opens it (§4.4); a grant that does not verify under signer, is
+// for another user or another app, or is older than one opened before, is
+// ErrIntegrity. prev, the State of an earlier App of the same account (nil
+// at first), carries over the memory that refuses replays: the last grant's
+// revision and generations (for the same identity), the feed position and
+// the documents' revisions. Options.Previous is ignored.
+func ConnectApp(ctx context.Context, server, user, token string, identity *age.X25519Identity, signer ed25519.PublicKey, prev *AppState, o *Options) (*App, error) {
+	if identity == nil {
+		return nil, errors.New("client: an app needs its identity")
+	}
+	if err := keyring.CheckSigningKey(signer); err != nil {
+		return nil, fmt.Errorf("client: the pinned signing key is not a valid Ed25519 public key: %w", err)
+	}
+	if err := wire.CheckUser(user); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(token, "hat_") {
+		return nil, errors.New("client: ConnectApp needs an app token (hat_…)")
+	}
+	c, err := newClient(server, o)
+	if err != nil {
+		return nil, err
+	}
+	c.st.User, c.st.Token = user, token
+	c.app = &appMode{identity: identity, signer: bytes.Clone(signer), gens: map[string]uint32{}}
+	c.adoptApp(prev)
+	c.kmu.Lock()
+	err = c.loadGrant(ctx)
+	c.kmu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return &App{c: c}, nil
+}
+
+// adoptApp takes over what an earlier App of the same account on this
+// server, pinned to the same signer, remembered.
+func (c *Client) adoptApp(p *AppState) {
+	if p == nil || p.User != c.st.User || !bytes.Equal(p.Signer, c.app.signer) {
+		return
+	}
+	if base, err := checkServer(p.Server); err != nil || base != c.st.Server {
+		return
+	}
+	c.st.FeedSeq, c.st.Docs = p.FeedSeq, cloneDocs(p.Docs)
+	for d, g := range p.Gens {
+		if wire.CheckDoctype(d) == nil {
+			c.app.gens[d] = g
+		}
+	}
+	// A grant's revision counts the grants to one grantee.
+	if p.Identity == c.app.identity.String() {
+		c.app.rev = p.GrantRev
+	}
+}
+
+// ResumeApp continues an App saved with State. It does no network I/O; the
+// grant is fetched again when its keys are first needed.
+func ResumeApp(st *AppState, o *Options) (*App, error) {
+	if st == nil {
+		return nil, errors.New("client: no app state to resume")
+	}
+	c, err := newClient(st.Server, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := wire.CheckUser(st.User); err != nil {
+		return nil, fmt.Errorf("client: saved app state: %w", err)
+	}
+	if !strings.HasPrefix(st.Token, "hat_") || st.GrantRev == 0 {
+		return nil, errors.New("client: saved app state has no token or grant; connect the app again")
+	}
+	id, err := age.ParseX25519Identity(st.Identity)
+	if err != nil {
+		return nil, errors.New("client: saved app state has a malformed identity")
+	}
+	if err := keyring.CheckSigningKey(st.Signer); err != nil {
+		return nil, errors.New("client: saved app state has a malformed signing key")
+	}
+	for _, s := range st.Scopes {
+		if wire.CheckDoctype(s.Doctype) != nil || len(s.Verbs) == 0 {
+			return nil, errors.New("client: saved app state has malformed scopes")
+		}
+	}
+	c.st.User, c.st.Token = st.User, st.Token
+	c.st.FeedSeq, c.st.Docs = st.FeedSeq, cloneDocs(st.Docs)
+	c.app = &appMode{identity: id, signer: bytes.Clone(st.Signer), rev: st.GrantRev,
+		scopes: cloneScopes(st.Scopes), gens: maps.Clone(st.Gens)}
+	if c.app.gens == nil {
+		c.app.gens = map[string]uint32{}
+	}
+	return &App{c: c}, nil
+}
+
+func cloneScopes(in []Scope) []Scope {
+	out := make([]Scope, len(in))
+	for i, s := range in {
+		out[i] = Scope{Doctype: s.Doctype, Verbs: slices.Clone(s.Verbs)}
+	}
+	return out
+}
+
+// State returns a snapshot of what the app should keep.
+func (a *App) State() *AppState {
+	c := a.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &AppState{
+		Server: c.st.Server, User: c.st.User, Token: c.st.Token,
+		Identity: c.app.identity.String(), Signer: bytes.Clone(c.app.signer),
+		GrantRev: c.app.rev, Scopes: cloneScopes(c.app.scopes), Gens: maps.Clone(c.app.gens),
+		FeedSeq: c.st.FeedSeq, Docs: cloneDocs(c.st.Docs),
+	}
+}
+
+// User returns the account's user name.
+func (a *App) User() string { return a.c.User() }
+
+// Scopes returns the doctypes and verbs of the grant last opened.
+func (a *App) Scopes() []Scope {
+	a.c.mu.Lock()
+	defer a.c.mu.Unlock()
+	return cloneScopes(a.c.app.scopes)
+}
+
+// RefreshGrant fetches and opens the app's grant again, as the App does by
+// itself when a document names a key generation it lacks (a rotation).
+func (a *App) RefreshGrant(ctx context.Context) error {
+	a.c.kmu.Lock()
+	defer a.c.kmu.Unlock()
+	return a.c.loadGrant(ctx)
+}
+
+// loadGrant fetches the app's grant and opens it (§4.4), refusing one older
+// than the last opened. The caller holds kmu. On failure nothing changes.
+func (c *Client) loadGrant(ctx context.Context) error {
+	res, err := c.call(ctx, request{method: "GET", path: "/v1/grants/self"})
+	if isCode(err, "not_found") {
+		return fmt.Errorf("client: the app has no grant yet: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	a := c.app
+	c.mu.Lock()
+	user := c.st.User
+	// What the App remembers of the grants it opened, as OpenGrant's
+	// "last grant": only the revision and each doctype's newest
+	// generation matter to it.
+	last := &keyring.Grant{Rev: a.rev, Doctypes: map[string]*keyring.GrantedDoctype{}}
+	for d, g := range a.gens {
+		if g == 0 {
+			continue
+		}
+		ks, err := seal.NewKeySet(seal.GenerateKey(g))
+		if err != nil {
+			c.mu.Unlock()
+			return err
+		}
+		last.Doctypes[d] = &keyring.GrantedDoctype{Keys: ks}
+	}
+	c.mu.Unlock()
+	g, err := keyring.OpenGrant(res.body, a.identity, a.signer, user, last)
+	if err != nil {
+		return &integrityError{detail: "the app's grant does not open: not signed with the pinned key, not for this user or this app, or older than one it opened (replayed)", err: err}
+	}
+	scopes := make([]Scope, 0, len(g.Doctypes))
+	for _, d := range slices.Sorted(maps.Keys(g.Doctypes)) {
+		scopes = append(scopes, Scope{Doctype: d, Verbs: slices.Clone(g.Doctypes[d].Verbs)})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a.grant, a.rev, a.scopes = g, g.Rev, scopes
+	for d, gd := range g.Doctypes {
+		a.gens[d] = max(a.gens[d], gd.Keys.Current().Gen())
+	}
+	return nil
+}
+
+// grantKeys is keys in app mode: doctype's key set from the grant,
+// fetching the grant again when it is not loaded yet or lacks doctype or
+// generation gen (the user granted a rotated key since). A doctype the
+// grant lacks gives nil and no error, or ErrNotGranted with create.
+func (c *Client) grantKeys(ctx context.Context, doctype string, gen uint32, create bool) (*seal.KeySet, error) {
+	have := func() *seal.KeySet {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		g := c.app.grant
+		if g == nil {
+			return nil
+		}
+		gd := g.Doctypes[doctype]
+		if gd == nil || gen != 0 && gd.Keys.Gen(gen) == nil {
+			return nil
+		}
+		return gd.Keys
+	}
+	ks := have()
+	if ks == nil {
+		c.kmu.Lock()
+		if ks = have(); ks == nil {
+			// Not loaded yet (ResumeApp), or the document or blob names a
+			// generation the grant lacks: the user may have rotated the key
+			// and granted the new one since.
+			if err := c.loadGrant(ctx); err != nil {
+				c.kmu.Unlock()
+				return nil, err
+			}
+			ks = have()
+		}
+		c.kmu.Unlock()
+	}
+	if ks == nil && create {
+		return nil, fmt.Errorf("%w: %s is not among the doctypes granted to this app", ErrNotGranted, doctype)
+	}
+	return ks, nil
+}
+
+// allow checks locally that the grant holds verbs on doctype.
+func (a *App) allow(doctype string, verbs ...string) error {
+	if err := wire.CheckDoctype(doctype); err != nil {
+		return err
+	}
+	a.c.mu.Lock()
+	scopes := a.c.app.scopes
+	a.c.mu.Unlock()
+	for _, s := range scopes {
+		if s.Doctype != doctype {
+			continue
+		}
+		for _, v := range verbs {
+			if !slices.Contains(s.Verbs, v) {
+				return fmt.Errorf("%w: %s on %s (the grant gives %s)", ErrNotGranted, v, doctype, strings.Join(s.Verbs, ", "))
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: %s is not among the doctypes granted to this app", ErrNotGranted, doctype)
+}
+
+// Create writes a new document under a fresh random id (verb write).
+func (a *App) Create(ctx context.Context, doctype string, content []byte) (id string, rev uint64, err error) {
+	if err := a.allow(doctype, VerbWrite); err != nil {
+		return "", 0, err
+	}
+	return a.c.Create(ctx, doctype, content)
+}
+
+// Put creates or updates a document, as Client.Put (verbs read and write:
+// it reads the current revision first).
+func (a *App) Put(ctx context.Context, doctype, id string, content []byte) (rev uint64, err error) {
+	if err := a.allow(doctype, VerbRead, VerbWrite); err != nil {
+		return 0, err
+	}
+	return a.c.Put(ctx, doctype, id, content)
+}
+
+// Get returns the current revision of a document, as Client.Get (verb
+// read).
+func (a *App) Get(ctx context.Context, doctype, id string) (*Doc, error) {
+	if err := a.allow(doctype, VerbRead); err != nil {
+		return nil, err
+	}
+	return a.c.Get(ctx, doctype, id)
+}
+
+// List returns the ids of the live documents of doctype, as Client.List
+// (verb read).
+func (a *App) List(ctx context.Context, doctype string) ([]string, error) {
+	if err := a.allow(doctype, VerbRead); err != nil {
+		return nil, err
+	}
+	return a.c.List(ctx, doctype)
+}
+
+// Delete deletes a document, as Client.Delete (verbs read and delete).
+func (a *App) Delete(ctx context.Context, doctype, id string) error {
+	if err := a.allow(doctype, VerbRead, VerbDelete); err != nil {
+		return err
+	}
+	return a.c.Delete(ctx, doctype, id)
+}
+
+// PutMany writes many documents, as Client.PutMany (verbs read and write,
+// and delete when an item deletes).
+func (a *App) PutMany(ctx context.Context, doctype string, items []Item) ([]Result, error) {
+	verbs := []string{VerbRead, VerbWrite}
+	for _, it := range items {
+		if it.Content == nil {
+			verbs = append(verbs, VerbDelete)
+			break
+		}
+	}
+	if err := a.allow(doctype, verbs...); err != nil {
+		return nil, err
+	}
+	return a.c.PutMany(ctx, doctype, items)
+}
+
+// Sync pulls the changes feed of the doctypes the app may read, as
+// Client.Sync, with the checks of a scoped feed (§8.6.4): the seqs rise
+// strictly, the feed never goes back, no document's revision goes back, and
+// every body matches its digest and opens. The host can hide entries from
+// a scoped feed undetected (a limitation of protocol version 1).
+func (a *App) Sync(ctx context.Context, wait time.Duration, fn func(Change) error) error {
+	return a.c.Sync(ctx, wait, fn)
+}
+
+// Upload seals and uploads a file, as Client.Upload (verb write on
+// FilesDoctype).
+func (a *App) Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (fileID string, err error) {
+	if err := a.allow(FilesDoctype, VerbWrite); err != nil {
+		return "", err
+	}
+	return a.c.Upload(ctx, r, size, name, mediaType, mtime, progress)
+}
+
+// Download streams a file, as Client.Download (verb read on FilesDoctype);
+// on error, everything written to w must be discarded.
+func (a *App) Download(ctx context.Context, fileID string, w io.Writer) (*FileInfo, error) {
+	return a.DownloadProgress(ctx, fileID, w, nil)
+}
+
+// DownloadProgress is Download with progress, as Client.DownloadProgress.
+func (a *App) DownloadProgress(ctx context.Context, fileID string, w io.Writer, progress func(done, total int64)) (*FileInfo, error) {
+	if err := a.allow(FilesDoctype, VerbRead); err != nil {
+		return nil, err
+	}
+	return a.c.DownloadProgress(ctx, fileID, w, progress)
+}
