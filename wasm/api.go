@@ -1,0 +1,990 @@
+package wasm
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"image/png"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pquerna/otp"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/crypto/kdf"
+	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// Config configures an API.
+type Config struct {
+	Server     string       // Home's origin, e.g. http://localhost:8080
+	Device     string       // session device name; "" -> "browser"
+	KDF        kdf.Params   // sign-up parameters; zero: kdf.Default
+	HTTPClient *http.Client // nil: the client library's default (fetch under js/wasm)
+	// PollWait is how long each request of the subscription loop long-polls
+	// the changes feed; 0: 55 seconds.
+	PollWait time.Duration
+	// OnEvent receives the events of the API (see Event). It is called from
+	// the API's goroutines, never while the API holds a lock, and should
+	// return quickly.
+	OnEvent func(Event)
+}
+
+// Event is something the API tells its host without being asked:
+//
+//   - "change": a document of a subscribed doctype changed (Sub and Change);
+//   - "error": the subscription loop stopped on an error (Error), for
+//     every subscription;
+//   - "state": what to keep to resume after a reload (State: the saved
+//     form, to be stored only sealed, spec/web.md §4; it holds the master
+//     key and the session token and must never leave the worker);
+//   - "wipe": the session ended (logout, or revoked): delete the saved
+//     state and its key.
+type Event struct {
+	Type   string          `json:"type"`
+	Sub    int             `json:"sub,omitempty"`
+	Change *Change         `json:"change,omitempty"`
+	Error  *Error          `json:"error,omitempty"`
+	State  json.RawMessage `json:"state,omitempty"`
+}
+
+// Change is one document change delivered to a subscription.
+type Change struct {
+	Doctype string          `json:"doctype"`
+	ID      string          `json:"id"`
+	Rev     uint64          `json:"rev"`
+	Deleted bool            `json:"deleted"`
+	Value   json.RawMessage `json:"value"` // null when Deleted
+}
+
+// Doc is a live document.
+type Doc struct {
+	ID    string          `json:"id"`
+	Rev   uint64          `json:"rev"`
+	Value json.RawMessage `json:"value"`
+}
+
+// saved is what a "state" event carries, and Resume takes back.
+type saved struct {
+	Version int           `json:"v"`
+	State   *client.State `json:"state"`
+}
+
+// entry is what the API's memory holds of one document.
+type entry struct {
+	rev     uint64
+	deleted bool
+	value   json.RawMessage
+}
+
+type subscription struct {
+	doctypes map[string]bool // empty: all
+}
+
+// API is the client library as the browser sees it: one method per
+// operation of spec/web.md §3, with JSON-able arguments and results and
+// errors of type *Error. Its methods may be called from several goroutines.
+type API struct {
+	cfg    Config
+	server string // cfg.Server normalized
+
+	mu        sync.Mutex
+	c         *client.Client
+	gen       uint64 // bumped at every change of session
+	live      map[string]map[string]*entry
+	loaded    map[string]bool // doctypes whose documents known before this session are in live
+	subs      map[int]*subscription
+	loop      *loop
+	lastSaved []byte
+	fetchMu   sync.Mutex // one load of older documents at a time
+}
+
+// loop is the running subscription loop of one session.
+type loop struct {
+	cancel context.CancelFunc
+	ready  chan struct{} // closed once the feed was read to its end once, or on failure
+	err    error         // set before ready closes, if the first pass failed
+}
+
+// New returns an API for cfg.Server, signed out.
+func New(cfg Config) (*API, error) {
+	u, err := url.Parse(strings.TrimRight(cfg.Server, "/"))
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, badInput("%q is not a server URL", cfg.Server)
+	}
+	if cfg.Device == "" {
+		cfg.Device = "browser"
+	}
+	if cfg.PollWait <= 0 {
+		cfg.PollWait = 55 * time.Second
+	}
+	return &API{cfg: cfg, server: u.String(), live: map[string]map[string]*entry{},
+		loaded: map[string]bool{}, subs: map[int]*subscription{}}, nil
+}
+
+func (a *API) opts() *client.Options {
+	return &client.Options{HTTPClient: a.cfg.HTTPClient, Device: a.cfg.Device, KDF: a.cfg.KDF}
+}
+
+func (a *API) emit(ev Event) {
+	if a.cfg.OnEvent != nil {
+		a.cfg.OnEvent(ev)
+	}
+}
+
+// session returns the current client, or errNotLoggedIn.
+func (a *API) session() (*client.Client, uint64, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.c == nil {
+		return nil, 0, errNotLoggedIn
+	}
+	return a.c, a.gen, nil
+}
+
+// fail maps err, and ends the session if the server says it ended.
+func (a *API) fail(gen uint64, err error) error {
+	e := toError(err)
+	if e != nil && e.Code == "session_ended" && gen != 0 {
+		a.drop(gen)
+	}
+	if e == nil {
+		return nil
+	}
+	return e
+}
+
+// setSession installs c as the session, dropping any earlier one.
+func (a *API) setSession(c *client.Client) {
+	a.mu.Lock()
+	a.stopLocked()
+	a.gen++
+	a.c = c
+	a.live = map[string]map[string]*entry{}
+	a.loaded = map[string]bool{}
+	a.lastSaved = nil
+	if len(a.subs) > 0 {
+		a.startLocked()
+	}
+	a.mu.Unlock()
+}
+
+// drop forgets session gen (if still current) and tells the host to wipe.
+func (a *API) drop(gen uint64) {
+	a.mu.Lock()
+	if a.c == nil || a.gen != gen {
+		a.mu.Unlock()
+		return
+	}
+	a.stopLocked()
+	a.gen++
+	a.c = nil
+	a.live = map[string]map[string]*entry{}
+	a.loaded = map[string]bool{}
+	a.lastSaved = nil
+	a.mu.Unlock()
+	a.emit(Event{Type: "wipe"})
+}
+
+// persist sends a "state" event if what to keep changed since the last.
+func (a *API) persist(gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.c == nil || a.gen != gen {
+		return
+	}
+	b, err := json.Marshal(saved{Version: 1, State: a.c.State()})
+	if err != nil || bytes.Equal(b, a.lastSaved) {
+		return
+	}
+	a.lastSaved = b
+	// Emitted under the lock so that states reach the host in order; the
+	// host only queues them.
+	a.emit(Event{Type: "state", State: b})
+}
+
+// User returns the signed-in account's name, or "".
+func (a *API) User() string {
+	c, _, err := a.session()
+	if err != nil {
+		return ""
+	}
+	return c.User()
+}
+
+// SignupResult is what Signup returns.
+type SignupResult struct {
+	User        string `json:"user"`
+	RecoveryKey string `json:"recoveryKey"`
+}
+
+// Signup creates an account and signs in.
+func (a *API) Signup(ctx context.Context, user, password string) (*SignupResult, error) {
+	if err := wire.CheckUser(user); err != nil {
+		return nil, badInput("%v", err)
+	}
+	if password == "" {
+		return nil, badInput("a password is needed")
+	}
+	c, rk, err := client.Signup(ctx, a.server, user, password, a.opts())
+	if err != nil {
+		return nil, a.fail(0, err)
+	}
+	a.setSession(c)
+	a.persist(a.currentGen())
+	return &SignupResult{User: user, RecoveryKey: rk}, nil
+}
+
+func (a *API) currentGen() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.gen
+}
+
+// LoginResult is what Login and Resume return.
+type LoginResult struct {
+	User string `json:"user"`
+}
+
+// Login signs in; totp is "" or an authenticator code or a recovery code.
+func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginResult, error) {
+	if err := wire.CheckUser(user); err != nil {
+		// An impossible name cannot have an account.
+		return nil, &Error{Code: "bad_credentials", Message: client.ErrBadCredentials.Error()}
+	}
+	c, err := client.Login(ctx, a.server, user, password, totp, a.opts())
+	if err != nil {
+		return nil, a.fail(0, err)
+	}
+	a.setSession(c)
+	a.persist(a.currentGen())
+	return &LoginResult{User: user}, nil
+}
+
+// ResumeResult is what Resume returns.
+type ResumeResult struct {
+	Restored bool   `json:"restored"`
+	User     string `json:"user,omitempty"`
+}
+
+// Resume continues a session from what a "state" event carried. A state of
+// another server, or one that does not resume, gives Restored false.
+func (a *API) Resume(state []byte) (*ResumeResult, error) {
+	var s saved
+	if err := json.Unmarshal(state, &s); err != nil || s.Version != 1 || s.State == nil {
+		return &ResumeResult{}, nil
+	}
+	if u, err := url.Parse(strings.TrimRight(s.State.Server, "/")); err != nil || u.String() != a.server {
+		return &ResumeResult{}, nil
+	}
+	c, err := client.Resume(s.State, a.opts())
+	if err != nil {
+		return &ResumeResult{}, nil
+	}
+	a.setSession(c)
+	a.mu.Lock()
+	a.lastSaved = state
+	a.mu.Unlock()
+	return &ResumeResult{Restored: true, User: c.User()}, nil
+}
+
+// Logout ends the session on the server (if it can) and forgets it here;
+// the host gets a "wipe" event. Signed out already is not an error.
+func (a *API) Logout(ctx context.Context) error {
+	c, gen, err := a.session()
+	if err != nil {
+		a.emit(Event{Type: "wipe"})
+		return nil
+	}
+	lerr := c.Logout(ctx)
+	a.drop(gen)
+	if e := toError(lerr); e != nil && e.Code != "network" {
+		return e
+	}
+	// Offline, the keys are gone from here all the same; the session
+	// expires on the server.
+	return nil
+}
+
+// Account is the account's own record (protocol §8.2.8).
+type Account struct {
+	User    string    `json:"user"`
+	Created time.Time `json:"created"`
+	TOTP    bool      `json:"totp"`
+}
+
+// Account reads GET /v1/account.
+func (a *API) Account(ctx context.Context) (*Account, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	var acct Account
+	if err := a.getJSON(ctx, c, "/v1/account", &acct); err != nil {
+		return nil, a.fail(gen, err)
+	}
+	return &acct, nil
+}
+
+// getJSON is a session-authenticated GET of a JSON resource that package
+// client does not wrap (nothing secret in it, nothing to verify).
+func (a *API) getJSON(ctx context.Context, c *client.Client, path string, out any) error {
+	st := c.State()
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", st.Server+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+st.Token)
+	hc := a.cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	hcc := *hc
+	hcc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := hcc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		var m struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		ae := &client.APIError{Status: res.StatusCode, Code: "http_" + res.Status[:3], Message: http.StatusText(res.StatusCode)}
+		if json.Unmarshal(b, &m) == nil && m.Error.Code != "" {
+			ae.Code, ae.Message = m.Error.Code, m.Error.Message
+		}
+		return ae
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return errors.New("the server's answer is malformed")
+	}
+	return nil
+}
+
+// TOTPEnrollResult is what TOTPEnroll returns.
+type TOTPEnrollResult struct {
+	URI string `json:"uri"` // otpauth://…
+	QR  string `json:"qr"`  // the URI as a QR code: a PNG data: URL
+}
+
+// TOTPEnroll starts turning on two-factor authentication.
+func (a *API) TOTPEnroll(ctx context.Context) (*TOTPEnrollResult, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	uri, err := c.TOTPEnroll(ctx)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	qr, err := qrDataURL(uri)
+	if err != nil {
+		return nil, &Error{Code: "internal", Message: "the server's otpauth URI does not make a QR code: " + err.Error()}
+	}
+	return &TOTPEnrollResult{URI: uri, QR: qr}, nil
+}
+
+func qrDataURL(uri string) (string, error) {
+	k, err := otp.NewKeyFromURL(uri)
+	if err != nil {
+		return "", err
+	}
+	img, err := k.Image(256, 256)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", err
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// TOTPConfirmResult is what TOTPConfirm returns.
+type TOTPConfirmResult struct {
+	RecoveryCodes []string `json:"recoveryCodes"`
+}
+
+// TOTPConfirm turns two-factor authentication on with a current code.
+func (a *API) TOTPConfirm(ctx context.Context, code string) (*TOTPConfirmResult, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(code) == "" {
+		return nil, badInput("enter the code from the authenticator app")
+	}
+	codes, err := c.TOTPConfirm(ctx, code)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	return &TOTPConfirmResult{RecoveryCodes: codes}, nil
+}
+
+// TOTPDisable turns two-factor authentication off.
+func (a *API) TOTPDisable(ctx context.Context, code string) error {
+	c, gen, err := a.session()
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(code) == "" {
+		return badInput("enter the code from the authenticator app, or a recovery code")
+	}
+	return a.fail(gen, c.TOTPDisable(ctx, code))
+}
+
+// Session is one session of the account.
+type Session struct {
+	ID       string    `json:"id"`
+	Device   string    `json:"device"`
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"lastSeen"`
+	Current  bool      `json:"current"`
+}
+
+// Sessions lists the account's sessions.
+func (a *API) Sessions(ctx context.Context) ([]Session, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	ss, err := c.Sessions(ctx)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	out := make([]Session, len(ss))
+	for i, s := range ss {
+		out[i] = Session{ID: s.ID, Device: s.Device, Created: s.Created, LastSeen: s.LastSeen, Current: s.Current}
+	}
+	return out, nil
+}
+
+// RevokeSession ends a session of the account; revoking the current one
+// signs out here too.
+func (a *API) RevokeSession(ctx context.Context, id string) error {
+	c, gen, err := a.session()
+	if err != nil {
+		return err
+	}
+	if wire.CheckID(id) != nil {
+		return badInput("%q is not a session id", id)
+	}
+	if err := c.RevokeSession(ctx, id); err != nil {
+		return a.fail(gen, err)
+	}
+	if c.State().SessionID == id {
+		a.drop(gen)
+	}
+	return nil
+}
+
+// App is an app Home offers.
+type App struct {
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	URL         string `json:"url"`
+	Installed   bool   `json:"installed"`
+}
+
+// Apps lists the apps (version 1: the bundled Notes, spec/web.md §5).
+func (a *API) Apps() ([]App, error) {
+	c, _, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(a.server)
+	u.Host = "notes." + c.User() + "." + u.Host
+	return []App{{Slug: "notes", Name: "Notes", Description: "Notes in Markdown, on all your devices.",
+		URL: u.String() + "/", Installed: true}}, nil
+}
+
+// valueOf turns document content into a JSON value: the content itself when
+// it is JSON, or else the content as a string (documents written by other
+// clients need not be JSON).
+func valueOf(content []byte) json.RawMessage {
+	if json.Valid(content) {
+		return bytes.Clone(content)
+	}
+	b, _ := json.Marshal(string(content))
+	return b
+}
+
+func checkDoc(doctype, id string, needID bool) error {
+	if wire.CheckDoctype(doctype) != nil {
+		return badInput("%q is not a doctype (use reverse-DNS labels such as io.hearth.notes)", doctype)
+	}
+	if needID && (wire.CheckID(id) != nil || id[0] == '_') {
+		return badInput("%q is not a document id", id)
+	}
+	return nil
+}
+
+func checkValue(value json.RawMessage) error {
+	if len(bytes.TrimSpace(value)) == 0 || !json.Valid(value) {
+		return badInput("a document's value must be a JSON value")
+	}
+	return nil
+}
+
+// CreateResult is what Create returns.
+type CreateResult struct {
+	ID  string `json:"id"`
+	Rev uint64 `json:"rev"`
+}
+
+// Create writes a new document of doctype holding value.
+func (a *API) Create(ctx context.Context, doctype string, value json.RawMessage) (*CreateResult, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDoc(doctype, "", false); err != nil {
+		return nil, err
+	}
+	if err := checkValue(value); err != nil {
+		return nil, err
+	}
+	id, rev, err := c.Create(ctx, doctype, value)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	a.apply(gen, doctype, id, rev, false, value)
+	a.persist(gen)
+	return &CreateResult{ID: id, Rev: rev}, nil
+}
+
+// PutResult is what Put returns.
+type PutResult struct {
+	Rev uint64 `json:"rev"`
+}
+
+// Put creates or replaces document doctype/id (the last write wins).
+func (a *API) Put(ctx context.Context, doctype, id string, value json.RawMessage) (*PutResult, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDoc(doctype, id, true); err != nil {
+		return nil, err
+	}
+	if err := checkValue(value); err != nil {
+		return nil, err
+	}
+	rev, err := c.Put(ctx, doctype, id, value)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	a.apply(gen, doctype, id, rev, false, value)
+	a.persist(gen)
+	return &PutResult{Rev: rev}, nil
+}
+
+// Get reads and verifies the current revision of doctype/id.
+func (a *API) Get(ctx context.Context, doctype, id string) (*Doc, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDoc(doctype, id, true); err != nil {
+		return nil, err
+	}
+	d, err := c.Get(ctx, doctype, id)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	v := valueOf(d.Content)
+	a.apply(gen, doctype, id, d.Rev, false, v)
+	a.persist(gen)
+	return &Doc{ID: id, Rev: d.Rev, Value: v}, nil
+}
+
+// Delete deletes doctype/id.
+func (a *API) Delete(ctx context.Context, doctype, id string) error {
+	c, gen, err := a.session()
+	if err != nil {
+		return err
+	}
+	if err := checkDoc(doctype, id, true); err != nil {
+		return err
+	}
+	if err := c.Delete(ctx, doctype, id); err != nil {
+		return a.fail(gen, err)
+	}
+	a.apply(gen, doctype, id, c.State().Docs[doctype+"/"+id].Rev, true, nil)
+	a.persist(gen)
+	return nil
+}
+
+// apply records a document revision in memory if it is newer than what is
+// there, and tells the subscriptions of its doctype.
+func (a *API) apply(gen uint64, doctype, id string, rev uint64, deleted bool, value json.RawMessage) {
+	a.mu.Lock()
+	if a.gen != gen || a.c == nil {
+		a.mu.Unlock()
+		return
+	}
+	m := a.live[doctype]
+	if m == nil {
+		m = map[string]*entry{}
+		a.live[doctype] = m
+	}
+	if e := m[id]; e != nil && e.rev >= rev {
+		a.mu.Unlock()
+		return
+	}
+	if deleted {
+		value = nil
+	}
+	m[id] = &entry{rev: rev, deleted: deleted, value: value}
+	ch := &Change{Doctype: doctype, ID: id, Rev: rev, Deleted: deleted, Value: value}
+	if deleted {
+		ch.Value = json.RawMessage("null")
+	}
+	var evs []Event
+	for k, s := range a.subs {
+		if len(s.doctypes) == 0 || s.doctypes[doctype] {
+			evs = append(evs, Event{Type: "change", Sub: k, Change: ch})
+		}
+	}
+	a.mu.Unlock()
+	for _, ev := range evs {
+		a.emit(ev)
+	}
+}
+
+// List returns all live documents of doctype, ordered by id, from memory
+// kept current by the verified changes feed (started on first use).
+func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
+	if err := checkDoc(doctype, "", false); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	if a.c == nil {
+		a.mu.Unlock()
+		return nil, errNotLoggedIn
+	}
+	gen, c := a.gen, a.c
+	l := a.startLocked()
+	a.mu.Unlock()
+	select {
+	case <-l.ready:
+	case <-ctx.Done():
+		return nil, toError(ctx.Err())
+	}
+	if l.err != nil {
+		return nil, a.fail(gen, l.err)
+	}
+	if err := a.load(ctx, c, gen, doctype); err != nil {
+		return nil, a.fail(gen, err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gen != gen {
+		return nil, errNotLoggedIn
+	}
+	out := []Doc{}
+	for id, e := range a.live[doctype] {
+		if !e.deleted {
+			out = append(out, Doc{ID: id, Rev: e.rev, Value: e.value})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// load brings into memory the documents of doctype that this device knew
+// before the session was resumed (the feed, read from the saved position,
+// gives only what changed since): every one the State remembers and memory
+// lacks is read and verified with Get.
+func (a *API) load(ctx context.Context, c *client.Client, gen uint64, doctype string) error {
+	a.fetchMu.Lock()
+	defer a.fetchMu.Unlock()
+	a.mu.Lock()
+	if a.gen != gen || a.loaded[doctype] {
+		a.mu.Unlock()
+		return nil
+	}
+	var ids []string
+	for k := range c.State().Docs {
+		dt, id, ok := strings.Cut(k, "/")
+		if ok && dt == doctype && a.live[dt][id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	a.mu.Unlock()
+	sem := make(chan struct{}, 6)
+	errs := make(chan error, len(ids))
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			d, err := c.Get(ctx, doctype, id)
+			switch {
+			case errors.Is(err, client.ErrNotFound) && !errors.Is(err, client.ErrIntegrity):
+				rev := c.State().Docs[doctype+"/"+id].Rev
+				a.apply(gen, doctype, id, rev, true, nil)
+			case err != nil:
+				errs <- err
+			default:
+				a.apply(gen, doctype, id, d.Rev, false, valueOf(d.Content))
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if a.gen == gen {
+		a.loaded[doctype] = true
+	}
+	a.mu.Unlock()
+	a.persist(gen)
+	return nil
+}
+
+// Subscribe registers subscription sub (a number the caller picks) for
+// changes of doctypes (none: all), and starts the feed loop if needed.
+// Changes come as "change" events. Subscribing again with the same number
+// replaces the doctypes.
+func (a *API) Subscribe(sub int, doctypes []string) error {
+	s := &subscription{doctypes: map[string]bool{}}
+	for _, d := range doctypes {
+		if err := checkDoc(d, "", false); err != nil {
+			return err
+		}
+		s.doctypes[d] = true
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.c == nil {
+		return errNotLoggedIn
+	}
+	a.subs[sub] = s
+	a.startLocked()
+	return nil
+}
+
+// Unsubscribe ends subscription sub. The feed loop keeps running, so that
+// List stays current.
+func (a *API) Unsubscribe(sub int) {
+	a.mu.Lock()
+	delete(a.subs, sub)
+	a.mu.Unlock()
+}
+
+// startLocked starts the feed loop of the current session unless it runs.
+func (a *API) startLocked() *loop {
+	if a.loop != nil {
+		return a.loop
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &loop{cancel: cancel, ready: make(chan struct{})}
+	a.loop = l
+	go a.run(ctx, a.c, a.gen, l)
+	return l
+}
+
+func (a *API) stopLocked() {
+	if a.loop != nil {
+		a.loop.cancel()
+		a.loop = nil
+	}
+}
+
+// run reads the changes feed: once to its end (then ready closes), then
+// long-polling, applying every change to memory, until the session ends,
+// the loop is stopped, or the feed fails verification.
+func (a *API) run(ctx context.Context, c *client.Client, gen uint64, l *loop) {
+	first := true
+	backoff := time.Second
+	fn := func(ch client.Change) error {
+		if ch.Doc == nil {
+			return nil // superseded later in the feed
+		}
+		if ch.Deleted {
+			a.apply(gen, ch.Doctype, ch.ID, ch.Rev, true, nil)
+		} else {
+			a.apply(gen, ch.Doctype, ch.ID, ch.Rev, false, valueOf(ch.Doc.Content))
+		}
+		return nil
+	}
+	for ctx.Err() == nil {
+		wait := a.cfg.PollWait
+		if first {
+			wait = 0
+		}
+		err := c.Sync(ctx, wait, fn)
+		if ctx.Err() != nil {
+			break
+		}
+		e := toError(err)
+		if e == nil {
+			a.persist(gen)
+			backoff = time.Second
+			if first {
+				first = false
+				close(l.ready)
+			}
+			continue
+		}
+		if e.Code == "network" || e.Code == "internal" || e.Code == "unavailable" || e.Code == "rate_limited" {
+			if first {
+				// The first pass answers List: fail it now, keep trying.
+				l.err = err
+				close(l.ready)
+				a.mu.Lock()
+				if a.loop == l {
+					a.loop = nil
+				}
+				a.mu.Unlock()
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 30*time.Second)
+			continue
+		}
+		// Integrity, or the session ended: stop, and say so.
+		if first {
+			l.err = err
+			close(l.ready)
+		}
+		a.mu.Lock()
+		if a.loop == l {
+			a.loop = nil
+		}
+		subs := make([]int, 0, len(a.subs))
+		for k := range a.subs {
+			subs = append(subs, k)
+		}
+		a.mu.Unlock()
+		for _, k := range subs {
+			a.emit(Event{Type: "error", Sub: k, Error: e})
+		}
+		if e.Code == "session_ended" {
+			a.drop(gen)
+		}
+		return
+	}
+	if first {
+		l.err = context.Canceled
+		close(l.ready)
+	}
+}
+
+// UploadResult is what Upload returns.
+type UploadResult struct {
+	ID string `json:"id"`
+}
+
+// Upload seals and uploads size bytes read from r as a file named name.
+func (a *API) Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (*UploadResult, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	if size < 0 || size > seal.MaxBlobSize {
+		return nil, badInput("a file of %d bytes is too large", size)
+	}
+	id, err := c.Upload(ctx, r, size, cleanName(name), cleanType(mediaType), mtime, progress)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	a.persist(gen)
+	return &UploadResult{ID: id}, nil
+}
+
+// cleanName makes a plain file name (spec/protocol.md §6.1) of what the
+// browser gives.
+func cleanName(n string) string {
+	n = strings.ToValidUTF8(n, "_")
+	n = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || unicode.IsControl(r) {
+			return '_'
+		}
+		return r
+	}, n)
+	for len(n) > seal.MaxNameLen {
+		_, sz := utf8.DecodeLastRuneInString(n)
+		n = n[:len(n)-sz]
+	}
+	if n == "" || n == "." || n == ".." {
+		n = "file"
+	}
+	return n
+}
+
+func cleanType(t string) string {
+	if len(t) > seal.MaxNameLen {
+		return ""
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] < 0x20 || t[i] > 0x7e {
+			return ""
+		}
+	}
+	return t
+}
+
+// FileInfo is what Download returns beside the content.
+type FileInfo struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Type     string    `json:"type"`
+	Size     int64     `json:"size"`
+	Modified time.Time `json:"modified,omitzero"`
+}
+
+// Download reads file id whole and returns it only once it verified: the
+// client library writes authenticated chunks before its final check of the
+// whole file, so nothing is released before Download returns nil.
+func (a *API) Download(ctx context.Context, id string, progress func(done, total int64)) (*FileInfo, []byte, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkDoc(client.FilesDoctype, id, true); err != nil {
+		return nil, nil, err
+	}
+	var buf bytes.Buffer
+	info, err := c.DownloadProgress(ctx, id, &buf, progress)
+	if err != nil {
+		buf.Reset()
+		return nil, nil, a.fail(gen, err)
+	}
+	a.persist(gen)
+	return &FileInfo{ID: id, Name: info.Name, Type: info.Type, Size: info.Size, Modified: info.ModTime}, buf.Bytes(), nil
+}
+
+// Close stops the feed loop. The API is not to be used after.
+func (a *API) Close() {
+	a.mu.Lock()
+	a.stopLocked()
+	a.subs = map[int]*subscription{}
+	a.mu.Unlock()
+}

@@ -1,0 +1,196 @@
+package wasm
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+)
+
+// Methods lists what Call dispatches (upload and download are not among
+// them: they carry bytes, and the glue calls Upload and Download itself).
+var Methods = []string{
+	"signup", "login", "resume", "logout", "user", "account",
+	"totpEnroll", "totpConfirm", "totpDisable", "sessions", "revokeSession",
+	"create", "put", "get", "list", "delete", "subscribe", "unsubscribe",
+	"apps", "connectOffer", "connectApp",
+}
+
+// Call runs method with args, a JSON array of its arguments in the order of
+// spec/web.md §3, and returns the result to be encoded as JSON (nil for
+// none). It is what the worker's messages {id, method, args} reach.
+//
+//	signup(user, password)              → {user, recoveryKey}
+//	login(user, password, totp)         → {user}
+//	resume(savedState)                  → {restored, user}   savedState: a "state" event's payload (a string)
+//	logout()                            → null
+//	user()                              → "name" | null
+//	account()                           → {user, created, totp}
+//	totpEnroll()                        → {uri, qr}
+//	totpConfirm(code)                   → {recoveryCodes}
+//	totpDisable(code)                   → null
+//	sessions()                          → [{id, device, created, lastSeen, current}]
+//	revokeSession(id)                   → null
+//	create(doctype, value)              → {id, rev}
+//	put(doctype, id, value)             → {rev}
+//	get(doctype, id)                    → {id, rev, value}
+//	list(doctype)                       → [{id, rev, value}]
+//	delete(doctype, id)                 → null
+//	subscribe(sub, doctypes)            → null   sub: a number; changes come as events
+//	unsubscribe(sub)                    → null
+//	apps()                              → [{slug, name, description, url, installed}]
+func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (any, error) {
+	var av []json.RawMessage
+	if len(args) > 0 && string(args) != "null" {
+		if err := json.Unmarshal(args, &av); err != nil {
+			return nil, badInput("the arguments of %s are not a JSON array", method)
+		}
+	}
+	arg := func(i int, v any) error {
+		if i >= len(av) || string(av[i]) == "null" {
+			if s, ok := v.(*string); ok { // a missing string is ""
+				*s = ""
+				return nil
+			}
+			return badInput("%s: argument %d is missing", method, i+1)
+		}
+		if err := json.Unmarshal(av[i], v); err != nil {
+			return badInput("%s: argument %d has the wrong type", method, i+1)
+		}
+		return nil
+	}
+	var s1, s2, s3 string
+	strs := func(ps ...*string) error {
+		for i, p := range ps {
+			if err := arg(i, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// value is argument i as raw JSON (any JSON value).
+	value := func(i int) (json.RawMessage, error) {
+		if i >= len(av) {
+			return nil, badInput("%s: argument %d (the value) is missing", method, i+1)
+		}
+		return av[i], nil
+	}
+	switch method {
+	case "signup":
+		if err := strs(&s1, &s2); err != nil {
+			return nil, err
+		}
+		return a.Signup(ctx, s1, s2)
+	case "login":
+		if err := strs(&s1, &s2, &s3); err != nil {
+			return nil, err
+		}
+		return a.Login(ctx, strings.TrimSpace(s1), s2, s3)
+	case "resume":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		return a.Resume([]byte(s1))
+	case "logout":
+		return nil, a.Logout(ctx)
+	case "user":
+		if u := a.User(); u != "" {
+			return u, nil
+		}
+		return nil, nil
+	case "account":
+		return a.Account(ctx)
+	case "totpEnroll":
+		return a.TOTPEnroll(ctx)
+	case "totpConfirm":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		return a.TOTPConfirm(ctx, s1)
+	case "totpDisable":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		return nil, a.TOTPDisable(ctx, s1)
+	case "sessions":
+		return a.Sessions(ctx)
+	case "revokeSession":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		return nil, a.RevokeSession(ctx, s1)
+	case "create":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		v, err := value(1)
+		if err != nil {
+			return nil, err
+		}
+		return a.Create(ctx, s1, v)
+	case "put":
+		if err := strs(&s1, &s2); err != nil {
+			return nil, err
+		}
+		v, err := value(2)
+		if err != nil {
+			return nil, err
+		}
+		return a.Put(ctx, s1, s2, v)
+	case "get":
+		if err := strs(&s1, &s2); err != nil {
+			return nil, err
+		}
+		return a.Get(ctx, s1, s2)
+	case "list":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		return a.List(ctx, s1)
+	case "delete":
+		if err := strs(&s1, &s2); err != nil {
+			return nil, err
+		}
+		return nil, a.Delete(ctx, s1, s2)
+	case "subscribe":
+		var sub int
+		var dts []string
+		if err := arg(0, &sub); err != nil {
+			return nil, err
+		}
+		if len(av) > 1 && string(av[1]) != "null" {
+			var one string
+			if json.Unmarshal(av[1], &one) == nil {
+				dts = []string{one}
+			} else if err := arg(1, &dts); err != nil {
+				return nil, err
+			}
+		}
+		return nil, a.Subscribe(sub, dts)
+	case "unsubscribe":
+		var sub int
+		if err := arg(0, &sub); err != nil {
+			return nil, err
+		}
+		a.Unsubscribe(sub)
+		return nil, nil
+	case "apps":
+		return a.Apps()
+	case "connectOffer", "connectApp":
+		return nil, errNotImplemented
+	}
+	return nil, badInput("no method %q", method)
+}
+
+// CallJSON is Call with the result encoded: what the glue hands to
+// JavaScript (which parses it).
+func (a *API) CallJSON(ctx context.Context, method string, args []byte) ([]byte, *Error) {
+	res, err := a.Call(ctx, method, args)
+	if err != nil {
+		return nil, toError(err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, &Error{Code: "internal", Message: err.Error()}
+	}
+	return b, nil
+}

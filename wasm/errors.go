@@ -1,0 +1,92 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// Error is what every method of API returns on failure: a code from
+// spec/web.md §3 (integrity, bad_credentials, totp_required, totp_invalid,
+// totp_replayed, not_found, rate_limited, session_ended, network,
+// bad_input, not_implemented) or a protocol error code (§9), and a message
+// for people. The JavaScript glue turns it into an Error with .code.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// RetryAfter is the number of seconds to wait, on rate_limited or
+	// unavailable (0: not given).
+	RetryAfter int `json:"retryAfter,omitempty"`
+	// Rev is the current revision, on conflict.
+	Rev uint64 `json:"rev,omitempty"`
+
+	err error
+}
+
+func (e *Error) Error() string { return e.Message }
+func (e *Error) Unwrap() error { return e.err }
+
+// badInput is an Error for an argument the caller got wrong.
+func badInput(format string, args ...any) *Error {
+	return &Error{Code: "bad_input", Message: fmt.Sprintf(format, args...)}
+}
+
+var (
+	errNotLoggedIn    = &Error{Code: "session_ended", Message: "not signed in"}
+	errNotImplemented = &Error{Code: "not_implemented", Message: "not implemented yet in this version"}
+)
+
+// toError maps an error of package client (or of this package) to an
+// *Error. nil stays nil.
+func toError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	e = &Error{Message: err.Error(), err: err}
+	var ae *client.APIError
+	var ue *url.Error
+	var ne net.Error
+	switch {
+	case errors.Is(err, client.ErrIntegrity):
+		e.Code = "integrity"
+	case errors.As(err, &ae):
+		e.Code, e.Message, e.Rev = ae.Code, ae.Message, ae.Rev
+		e.RetryAfter = int(ae.RetryAfter.Seconds())
+		switch ae.Code {
+		case "unauthenticated":
+			e.Code, e.Message = "session_ended", client.ErrSessionEnded.Error()
+		case "unknown_doctype":
+			e.Code = "not_found"
+		case "bad_credentials":
+			e.Message = client.ErrBadCredentials.Error()
+		case "totp_required":
+			e.Message = client.ErrTOTPRequired.Error()
+		}
+	case errors.Is(err, client.ErrNotFound):
+		e.Code = "not_found"
+	case errors.Is(err, client.ErrSessionEnded):
+		e.Code = "session_ended"
+	case errors.Is(err, client.ErrBadCredentials):
+		e.Code = "bad_credentials"
+	case errors.Is(err, client.ErrTOTPRequired):
+		e.Code = "totp_required"
+	case errors.Is(err, wire.ErrInvalidUser), errors.Is(err, wire.ErrInvalidDoctype), errors.Is(err, wire.ErrInvalidID):
+		e.Code = "bad_input"
+	case errors.As(err, &ue), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		e.Code = "network"
+	default:
+		// Arguments are checked before package client sees them, so what is
+		// left is the server answering something the client refuses.
+		e.Code = "internal"
+	}
+	return e
+}

@@ -1,0 +1,243 @@
+//go:build js && wasm
+
+package wasm
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+
+	"syscall/js"
+)
+
+// Install registers globalThis.hearthGo = { open(config) } on the worker's
+// global scope. open takes { server, device, onEvent } (onEvent is called
+// with each Event as a JSON string) and returns an object with:
+//
+//	call(method, argsJSON)           → Promise<resultJSON>   (see API.Call)
+//	upload(blob, name, onProgress)   → Promise<resultJSON>   ({id})
+//	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
+//	close()
+//
+// Promises reject with an Error carrying .code (and .retryAfter, .rev when
+// known). Install then calls globalThis.hearthReady, if set.
+func Install() {
+	hg := js.Global().Get("Object").New()
+	hg.Set("open", js.FuncOf(open))
+	js.Global().Set("hearthGo", hg)
+	if r := js.Global().Get("hearthReady"); r.Type() == js.TypeFunction {
+		r.Invoke()
+	}
+}
+
+func open(_ js.Value, args []js.Value) any {
+	if len(args) < 1 || args[0].Type() != js.TypeObject {
+		panic(jsError(badInput("open: give {server}")))
+	}
+	cfg := args[0]
+	onEvent := cfg.Get("onEvent")
+	c := Config{Server: str(cfg.Get("server")), Device: str(cfg.Get("device"))}
+	if onEvent.Type() == js.TypeFunction {
+		c.OnEvent = func(ev Event) {
+			b, err := json.Marshal(ev)
+			if err == nil {
+				onEvent.Invoke(string(b))
+			}
+		}
+	}
+	a, err := New(c)
+	if err != nil {
+		return promiseReject(toError(err))
+	}
+	o := js.Global().Get("Object").New()
+	o.Set("call", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		method := str(arg(args, 0))
+		argsJSON := str(arg(args, 1))
+		return promise(func() (any, *Error) {
+			b, e := a.CallJSON(context.Background(), method, []byte(argsJSON))
+			if e != nil {
+				return nil, e
+			}
+			return string(b), nil
+		})
+	}))
+	o.Set("upload", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		blob, name, progress := arg(args, 0), str(arg(args, 1)), arg(args, 2)
+		return promise(func() (any, *Error) {
+			if blob.Type() != js.TypeObject || blob.Get("size").Type() != js.TypeNumber {
+				return nil, badInput("upload: give a File or Blob")
+			}
+			if name == "" {
+				name = str(blob.Get("name"))
+			}
+			var mtime time.Time
+			if lm := blob.Get("lastModified"); lm.Type() == js.TypeNumber && lm.Float() > 0 {
+				mtime = time.UnixMilli(int64(lm.Float()))
+			}
+			size := int64(blob.Get("size").Float())
+			r := &blobReader{blob: blob, size: size}
+			res, err := a.Upload(context.Background(), r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+			if err != nil {
+				return nil, toError(err)
+			}
+			b, _ := json.Marshal(res)
+			return string(b), nil
+		})
+	}))
+	o.Set("download", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		id, progress := str(arg(args, 0)), arg(args, 1)
+		return promise(func() (any, *Error) {
+			info, data, err := a.Download(context.Background(), id, throttle(progress))
+			if err != nil {
+				return nil, toError(err)
+			}
+			b, _ := json.Marshal(info)
+			u8 := js.Global().Get("Uint8Array").New(len(data))
+			js.CopyBytesToJS(u8, data)
+			out := js.Global().Get("Object").New()
+			out.Set("info", string(b))
+			out.Set("bytes", u8)
+			return out, nil
+		})
+	}))
+	o.Set("close", js.FuncOf(func(js.Value, []js.Value) any {
+		a.Close()
+		return nil
+	}))
+	return o
+}
+
+func arg(args []js.Value, i int) js.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return js.Undefined()
+}
+
+func str(v js.Value) string {
+	if v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
+}
+
+// jsError makes a JavaScript Error with .code of e.
+func jsError(e *Error) js.Value {
+	err := js.Global().Get("Error").New(e.Message)
+	err.Set("code", e.Code)
+	if e.RetryAfter > 0 {
+		err.Set("retryAfter", e.RetryAfter)
+	}
+	if e.Rev > 0 {
+		err.Set("rev", float64(e.Rev))
+	}
+	return err
+}
+
+func promiseReject(e *Error) js.Value {
+	return js.Global().Get("Promise").Call("reject", jsError(e))
+}
+
+// promise runs fn in its own goroutine and settles a Promise with its
+// result.
+func promise(fn func() (any, *Error)) js.Value {
+	var executor js.Func
+	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := args[0], args[1]
+		go func() {
+			res, e := fn()
+			if e != nil {
+				reject.Invoke(jsError(e))
+			} else {
+				resolve.Invoke(res)
+			}
+		}()
+		return nil
+	})
+	p := js.Global().Get("Promise").New(executor)
+	executor.Release()
+	return p
+}
+
+// await blocks the calling goroutine (never the event loop's) until p
+// settles.
+func await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	var then, catch js.Func
+	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{v: arg(args, 0)}
+		return nil
+	})
+	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "reading the file failed"
+		if e := arg(args, 0); e.Type() == js.TypeObject && e.Get("message").Type() == js.TypeString {
+			msg += ": " + e.Get("message").String()
+		}
+		ch <- result{err: badInput("%s", msg)}
+		return nil
+	})
+	p.Call("then", then, catch)
+	r := <-ch
+	then.Release()
+	catch.Release()
+	return r.v, r.err
+}
+
+// blobReader reads a Blob in 1 MiB slices, one arrayBuffer() at a time.
+type blobReader struct {
+	blob      js.Value
+	off, size int64
+	buf       []byte
+}
+
+const blobChunk = 1 << 20
+
+func (r *blobReader) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 {
+		if r.off >= r.size {
+			return 0, io.EOF
+		}
+		end := min(r.off+blobChunk, r.size)
+		ab, err := await(r.blob.Call("slice", float64(r.off), float64(end)).Call("arrayBuffer"))
+		if err != nil {
+			return 0, err
+		}
+		u8 := js.Global().Get("Uint8Array").New(ab)
+		n := u8.Get("length").Int()
+		if n == 0 {
+			return 0, io.ErrUnexpectedEOF
+		}
+		b := make([]byte, n)
+		js.CopyBytesToGo(b, u8)
+		r.buf = b
+		r.off += int64(n)
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// throttle wraps a JavaScript progress callback (or undefined) so that it is
+// called at most every 100 ms, and always at the end.
+func throttle(fn js.Value) func(done, total int64) {
+	if fn.Type() != js.TypeFunction {
+		return nil
+	}
+	var mu sync.Mutex
+	var last time.Time
+	return func(done, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done < total && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		fn.Invoke(float64(done), float64(total))
+	}
+}

@@ -1,0 +1,227 @@
+// hearth-worker.js — the dedicated worker behind hearth.js (spec/web.md §3, §4).
+//
+// It loads Go's wasm_exec.js and hearth.wasm (after checking the binary's
+// SHA-384 against the value the page read from <meta name="hearth-wasm-sri">),
+// runs the client library there, and answers the page's messages:
+//
+//   page → worker  {id, method, args}
+//   worker → page  {id, result} | {id, error: {code, message, retryAfter?, rev?}}
+//                  {id, progress: [done, total]}          (upload, download)
+//                  {event: "change", sub, change}         (subscribe)
+//                  {event: "error", sub, error}           (a subscription stopped)
+//                  {event: "session_ended"}               (the session ended, keys wiped)
+//
+// The first message must be {id, method: "init", args: [{server, wasm, sri, device}]}.
+//
+// Keys at rest (§4): IndexedDB database "hearth", object store "vault":
+//   "key"   → a non-extractable AES-256-GCM CryptoKey
+//   "state" → {iv: Uint8Array(12), data: ArrayBuffer}, the client state sealed
+//             with that key (additional data "hearth-state-v1")
+// Nothing goes to localStorage. Logout, or a session the server ended,
+// deletes both records.
+"use strict";
+
+const DB = "hearth", STORE = "vault", AAD = new TextEncoder().encode("hearth-state-v1");
+
+let api = null;       // hearthGo.open(...) result
+let loggingOut = false;
+
+// ---- IndexedDB ----
+
+function idb() {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.open(DB, 1);
+    r.onupgradeneeded = () => r.result.createObjectStore(STORE);
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+
+async function tx(mode, fn) {
+  const db = await idb();
+  try {
+    return await new Promise((resolve, reject) => {
+      const t = db.transaction(STORE, mode);
+      const out = fn(t.objectStore(STORE));
+      t.oncomplete = () => resolve(out && "result" in out ? out.result : undefined);
+      t.onerror = () => reject(t.error);
+      t.onabort = () => reject(t.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+const idbGet = (k) => tx("readonly", (s) => s.get(k));
+
+async function stateKey() {
+  let key = await idbGet("key");
+  if (key) return key;
+  key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  await tx("readwrite", (s) => { s.put(key, "key"); });
+  return key;
+}
+
+async function storeState(text) {
+  const key = await stateKey();
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: AAD }, key, new TextEncoder().encode(text));
+  await tx("readwrite", (s) => { s.put({ iv, data }, "state"); });
+}
+
+async function loadState() {
+  const key = await idbGet("key");
+  const rec = await idbGet("state");
+  if (!key || !rec) return null;
+  try {
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: AAD }, key, rec.data);
+    return new TextDecoder().decode(plain);
+  } catch {
+    return null; // does not open: treat as nothing saved
+  }
+}
+
+const wipeStore = () => tx("readwrite", (s) => { s.delete("state"); s.delete("key"); });
+
+// Saves and wipes run one after the other; of several states waiting, only
+// the latest is written.
+let queue = Promise.resolve(), pending = null, scheduled = false;
+
+function saveState(text) {
+  pending = text;
+  if (scheduled) return;
+  scheduled = true;
+  queue = queue.then(async () => {
+    scheduled = false;
+    const t = pending;
+    pending = null;
+    if (t !== null) await storeState(t);
+  }).catch((err) => console.error("hearth: saving the session failed", err));
+}
+
+function wipe() {
+  pending = null;
+  queue = queue.then(wipeStore).catch((err) => console.error("hearth: wiping the session failed", err));
+  return queue;
+}
+
+// ---- loading the WebAssembly client ----
+
+function b64(buf) {
+  let s = "";
+  for (const b of new Uint8Array(buf)) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+async function init({ server, wasm = "/hearth.wasm", sri = "", device = "" }) {
+  if (api) throw Object.assign(new Error("already started"), { code: "bad_input" });
+  const want = String(sri).split(/\s+/).filter((t) => t.startsWith("sha384-")).map((t) => t.slice(7));
+  if (want.length === 0) {
+    throw Object.assign(new Error("no SHA-384 for hearth.wasm was given (<meta name=\"hearth-wasm-sri\">)"), { code: "integrity" });
+  }
+  importScripts("/wasm_exec.js");
+  const res = await fetch(wasm, { credentials: "omit" }).catch((err) => {
+    throw Object.assign(new Error("could not load hearth.wasm: " + err.message), { code: "network" });
+  });
+  if (!res.ok) throw Object.assign(new Error("could not load hearth.wasm: HTTP " + res.status), { code: "network" });
+  const bytes = await res.arrayBuffer();
+  const got = b64(await crypto.subtle.digest("SHA-384", bytes));
+  if (!want.includes(got)) {
+    throw Object.assign(new Error("hearth.wasm does not match its SHA-384: not loaded"), { code: "integrity" });
+  }
+  const go = new self.Go();
+  const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
+  const ready = new Promise((resolve) => { self.hearthReady = resolve; });
+  go.run(instance).then(() => { api = null; }, (err) => { console.error("hearth: the client stopped", err); api = null; });
+  await ready;
+  api = self.hearthGo.open({ server, device: device || deviceName(), onEvent });
+  return null;
+}
+
+function deviceName() {
+  const ua = self.navigator ? navigator.userAgent : "";
+  const b = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrom(e|ium)\//.test(ua) ? "Chromium" : /Safari\//.test(ua) ? "Safari" : "Browser";
+  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac OS X/.test(ua) ? "macOS" : /Windows/.test(ua) ? "Windows" : /Linux/.test(ua) ? "Linux" : "";
+  return os ? b + " on " + os : b;
+}
+
+// ---- events from the client ----
+
+function onEvent(json) {
+  const ev = JSON.parse(json);
+  switch (ev.type) {
+    case "state": // holds the master key: sealed here, never posted to the page
+      saveState(JSON.stringify(ev.state));
+      break;
+    case "wipe":
+      wipe();
+      if (!loggingOut) postMessage({ event: "session_ended" });
+      break;
+    case "change":
+      postMessage({ event: "change", sub: ev.sub, change: ev.change });
+      break;
+    case "error":
+      postMessage({ event: "error", sub: ev.sub, error: ev.error });
+      break;
+  }
+}
+
+// ---- requests from the page ----
+
+function need() {
+  if (!api) throw Object.assign(new Error("Hearth is not started"), { code: "bad_input" });
+  return api;
+}
+
+const call = async (method, args) => JSON.parse(await need().call(method, JSON.stringify(args)));
+
+async function handle(id, method, args) {
+  switch (method) {
+    case "init":
+      return init(args[0] || {});
+    case "resume": {
+      need();
+      const saved = await loadState();
+      if (saved === null) return { restored: false, user: null };
+      const r = await call("resume", [saved]);
+      if (!r.restored) await wipe();
+      return r;
+    }
+    case "logout":
+      loggingOut = true;
+      try {
+        await call("logout", []);
+      } finally {
+        loggingOut = false;
+        await wipe();
+      }
+      return null;
+    case "upload": {
+      const [blob, name] = args;
+      const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }));
+      return JSON.parse(r);
+    }
+    case "download": {
+      const r = await need().download(String(args[0] ?? ""), (done, total) => postMessage({ id, progress: [done, total] }));
+      const info = JSON.parse(r.info);
+      info.blob = new Blob([r.bytes], { type: info.type || "application/octet-stream" });
+      return info;
+    }
+    default:
+      return call(method, args);
+  }
+}
+
+self.onmessage = async (e) => {
+  const { id, method, args } = e.data || {};
+  if (typeof id !== "number" || typeof method !== "string") return;
+  try {
+    const result = await handle(id, method, Array.isArray(args) ? args : []);
+    postMessage({ id, result: result === undefined ? null : result });
+  } catch (err) {
+    const error = { code: (err && err.code) || "internal", message: (err && err.message) || String(err) };
+    if (err && err.retryAfter) error.retryAfter = err.retryAfter;
+    if (err && err.rev) error.rev = err.rev;
+    postMessage({ id, error });
+  }
+};

@@ -1,0 +1,249 @@
+// hearth.js — the Hearth client for web pages (spec/web.md §3).
+//
+// An ES module. Hearth.open() starts a dedicated worker (hearth-worker.js)
+// that runs the client library compiled to WebAssembly; every method here
+// posts a message to it and returns a promise. Failures reject with an Error
+// whose `code` is one of: integrity, bad_credentials, totp_required,
+// totp_invalid, totp_replayed, not_found, rate_limited, session_ended,
+// network, bad_input, not_implemented, or a protocol error code (§9).
+//
+//   import { Hearth } from "/hearth.js";
+//   const h = await Hearth.open({ server: location.origin });
+//   if (!(await h.resume())) await h.login(user, password, "");
+
+/** @typedef {{ id: string, rev: number, value: any }} Doc */
+/** @typedef {{ doctype: string, id: string, rev: number, deleted: boolean, value: any }} Change */
+
+function meta(name) {
+  const m = typeof document !== "undefined" && document.querySelector(`meta[name="${name}"]`);
+  return m ? m.getAttribute("content") : "";
+}
+
+function toError(e) {
+  const err = new Error(e && e.message ? e.message : "Hearth failed");
+  err.code = (e && e.code) || "internal";
+  if (e && e.retryAfter) err.retryAfter = e.retryAfter;
+  if (e && e.rev) err.rev = e.rev;
+  return err;
+}
+
+export class Hearth {
+  /**
+   * Starts the worker and loads the WebAssembly client.
+   * @param {{ server: string, wasm?: string, sri?: string, worker?: string, device?: string }} opts
+   *   server: Home's origin (the API is under /v1); wasm: URL of hearth.wasm
+   *   (default: <meta name="hearth-wasm-url"> or "/hearth.wasm"); sri: its
+   *   SHA-384 as "sha384-…" (default: <meta name="hearth-wasm-sri">), which
+   *   the worker checks before instantiating; worker: URL of
+   *   hearth-worker.js; device: the session's device name.
+   * @returns {Promise<Hearth>}
+   */
+  static async open({ server, wasm, sri, worker, device } = {}) {
+    if (!server) throw toError({ code: "bad_input", message: "Hearth.open: give { server }" });
+    const h = new Hearth(new Worker(worker || "/hearth-worker.js"));
+    await h._rpc("init", [{
+      server,
+      wasm: wasm || meta("hearth-wasm-url") || "/hearth.wasm",
+      sri: sri || meta("hearth-wasm-sri"),
+      device: device || "",
+    }]).catch((err) => { h.close(); throw err; });
+    return h;
+  }
+
+  /**
+   * An app's page (spec/web.md §5). Not available yet: rejects with
+   * code "not_implemented".
+   * @param {{ slug: string }} opts
+   */
+  static async openApp(opts) {
+    throw toError({ code: "not_implemented", message: "apps cannot connect to Home yet" });
+  }
+
+  /** @private */
+  constructor(worker) {
+    /** The signed-in account's name, or null. */
+    this.user = null;
+    /** @private */ this._w = worker;
+    /** @private */ this._n = 0;
+    /** @private */ this._calls = new Map();
+    /** @private */ this._subs = new Map();
+    /** Called (with no argument) when the server ended the session. */
+    this.onsessionended = null;
+    worker.onmessage = (e) => this._message(e.data);
+    worker.onerror = (e) => {
+      for (const c of this._calls.values()) c.reject(toError({ code: "internal", message: "the Hearth worker failed: " + (e.message || "") }));
+      this._calls.clear();
+    };
+  }
+
+  /** @private */
+  _message(m) {
+    if (m.event) {
+      if (m.event === "session_ended") {
+        this.user = null;
+        if (typeof this.onsessionended === "function") this.onsessionended();
+        return;
+      }
+      const s = this._subs.get(m.sub);
+      if (!s) return;
+      if (m.event === "change") s.cb(m.change);
+      else if (m.event === "error" && s.onError) s.onError(toError(m.error));
+      return;
+    }
+    const c = this._calls.get(m.id);
+    if (!c) return;
+    if (m.progress) {
+      if (c.progress) c.progress(m.progress[0], m.progress[1]);
+      return;
+    }
+    this._calls.delete(m.id);
+    if (m.error) {
+      if (m.error.code === "session_ended") this.user = null;
+      c.reject(toError(m.error));
+    } else c.resolve(m.result);
+  }
+
+  /** @private */
+  _rpc(method, args, progress) {
+    return new Promise((resolve, reject) => {
+      const id = ++this._n;
+      this._calls.set(id, { resolve, reject, progress });
+      this._w.postMessage({ id, method, args });
+    });
+  }
+
+  /** Stops the worker. The object is not to be used after. */
+  close() {
+    this._w.terminate();
+  }
+
+  // ---- account ----
+
+  /**
+   * Restores the session saved in this browser, if any.
+   * @returns {Promise<boolean>} true if a saved session was restored
+   */
+  async resume() {
+    const r = await this._rpc("resume", []);
+    this.user = r.restored ? r.user : null;
+    return r.restored;
+  }
+
+  /**
+   * Creates an account and signs in.
+   * @returns {Promise<{ recoveryKey: string }>} the recovery key, to show once
+   */
+  async signup(user, password) {
+    const r = await this._rpc("signup", [user, password]);
+    this.user = r.user;
+    return { recoveryKey: r.recoveryKey };
+  }
+
+  /**
+   * Signs in. totp is "" or an authenticator code or a recovery code.
+   * @returns {Promise<void>}
+   */
+  async login(user, password, totp = "") {
+    const r = await this._rpc("login", [user, password, totp || ""]);
+    this.user = r.user;
+  }
+
+  /** Ends the session and wipes the keys kept in this browser. */
+  async logout() {
+    try {
+      await this._rpc("logout", []);
+    } finally {
+      this.user = null;
+    }
+  }
+
+  /** @returns {Promise<{ user: string, created: string, totp: boolean }>} */
+  account() { return this._rpc("account", []); }
+
+  /** Starts turning on two-factor authentication.
+   * @returns {Promise<{ uri: string, qr: string }>} qr: a PNG data: URL */
+  totpEnroll() { return this._rpc("totpEnroll", []); }
+
+  /** @returns {Promise<{ recoveryCodes: string[] }>} */
+  totpConfirm(code) { return this._rpc("totpConfirm", [code]); }
+
+  /** @returns {Promise<void>} */
+  async totpDisable(code) { await this._rpc("totpDisable", [code]); }
+
+  /** @returns {Promise<{ id: string, device: string, created: string, lastSeen: string, current: boolean }[]>} */
+  sessions() { return this._rpc("sessions", []); }
+
+  /** @returns {Promise<void>} */
+  async revokeSession(id) { await this._rpc("revokeSession", [id]); }
+
+  /** @returns {Promise<{ slug: string, name: string, description: string, url: string, installed: boolean }[]>} */
+  apps() { return this._rpc("apps", []); }
+
+  /** Not available yet (code "not_implemented"). */
+  connectOffer(request) { return this._rpc("connectOffer", [request]); }
+
+  /** Not available yet (code "not_implemented"). */
+  connectApp(request) { return this._rpc("connectApp", [request]); }
+
+  // ---- documents ----
+
+  /** @returns {Promise<{ id: string, rev: number }>} */
+  create(doctype, value) { return this._rpc("create", [doctype, value]); }
+
+  /** @returns {Promise<{ rev: number }>} */
+  put(doctype, id, value) { return this._rpc("put", [doctype, id, value]); }
+
+  /** @returns {Promise<Doc>} rejects with code "not_found" */
+  get(doctype, id) { return this._rpc("get", [doctype, id]); }
+
+  /** All live documents of doctype, ordered by id.
+   * @returns {Promise<Doc[]>} */
+  list(doctype) { return this._rpc("list", [doctype]); }
+
+  /** @returns {Promise<void>} */
+  async delete(doctype, id) { await this._rpc("delete", [doctype, id]); }
+
+  /**
+   * Calls cb with every change of the given doctypes (a string, an array,
+   * or [] for all), from this device's writes and, through the verified
+   * changes feed, other devices'. Subscribe first, then list, and apply
+   * changes by rev (a change may repeat what list returned).
+   * @param {string|string[]} doctypes
+   * @param {(change: Change) => void} cb
+   * @param {(err: Error) => void} [onError] the subscription stopped (integrity, session_ended)
+   * @returns {() => void} stop
+   */
+  subscribe(doctypes, cb, onError) {
+    const sub = ++this._n;
+    this._subs.set(sub, { cb, onError });
+    const list = typeof doctypes === "string" ? [doctypes] : (doctypes || []);
+    this._rpc("subscribe", [sub, list]).catch((err) => {
+      this._subs.delete(sub);
+      if (onError) onError(err);
+      else console.error("hearth: subscribe failed", err);
+    });
+    return () => {
+      if (this._subs.delete(sub)) this._rpc("unsubscribe", [sub]).catch(() => {});
+    };
+  }
+
+  // ---- files ----
+
+  /**
+   * Seals and uploads a File or Blob, streamed from disk in pieces.
+   * @param {Blob} file
+   * @param {(done: number, total: number) => void} [onProgress]
+   * @returns {Promise<{ id: string }>}
+   */
+  upload(file, onProgress) {
+    return this._rpc("upload", [file, file && file.name ? file.name : ""], onProgress);
+  }
+
+  /**
+   * Downloads a file; resolves only once all of it verified.
+   * @param {string} id
+   * @param {(done: number, total: number) => void} [onProgress]
+   * @returns {Promise<{ id: string, name: string, type: string, size: number, modified?: string, blob: Blob }>}
+   */
+  download(id, onProgress) { return this._rpc("download", [id], onProgress); }
+}
