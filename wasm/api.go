@@ -76,8 +76,34 @@ type Doc struct {
 
 // saved is what a "state" event carries, and Resume takes back.
 type saved struct {
-	Version int           `json:"v"`
-	State   *client.State `json:"state"`
+	Version   int              `json:"v"`
+	State     *client.State    `json:"state,omitempty"`     // Home's session
+	App       *client.AppState `json:"app,omitempty"`       // an app's session
+	Pending   *pendingConnect  `json:"pending,omitempty"`   // an app's connection under way
+	AppTokens []string         `json:"appTokens,omitempty"` // app tokens Home created here
+}
+
+// session is what Home's Client and an App have in common.
+type session interface {
+	User() string
+	Create(ctx context.Context, doctype string, content []byte) (string, uint64, error)
+	Put(ctx context.Context, doctype, id string, content []byte) (uint64, error)
+	Get(ctx context.Context, doctype, id string) (*client.Doc, error)
+	Delete(ctx context.Context, doctype, id string) error
+	Sync(ctx context.Context, wait time.Duration, fn func(client.Change) error) error
+	Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error)
+	DownloadProgress(ctx context.Context, fileID string, w io.Writer, progress func(done, total int64)) (*client.FileInfo, error)
+}
+
+// docsOf returns what session s remembers of documents.
+func docsOf(s session) map[string]client.DocState {
+	switch s := s.(type) {
+	case *client.Client:
+		return s.State().Docs
+	case *client.App:
+		return s.State().Docs
+	}
+	return nil
 }
 
 // entry is what the API's memory holds of one document.
@@ -99,8 +125,12 @@ type API struct {
 	server string // cfg.Server normalized
 
 	mu        sync.Mutex
-	c         *client.Client
-	gen       uint64 // bumped at every change of session
+	c         session        // nil: signed out
+	acct      *client.Client // the session when signed in with a password (Home)
+	app       *client.App    // the session of an app (spec/web.md §5)
+	pending   *pendingConnect
+	appTokens []string // ids of the app tokens this browser created (Home)
+	gen       uint64   // bumped at every change of session
 	live      map[string]map[string]*entry
 	loaded    map[string]bool // doctypes whose documents known before this session are in live
 	subs      map[int]*subscription
@@ -142,14 +172,29 @@ func (a *API) emit(ev Event) {
 	}
 }
 
-// session returns the current client, or errNotLoggedIn.
-func (a *API) session() (*client.Client, uint64, error) {
+// session returns the current session, or errNotLoggedIn.
+func (a *API) session() (session, uint64, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.c == nil {
 		return nil, 0, errNotLoggedIn
 	}
 	return a.c, a.gen, nil
+}
+
+var errNotForApps = &Error{Code: "forbidden", Message: "only Home can do this, not an app"}
+
+// account returns Home's session, or an error in an app or signed out.
+func (a *API) account() (*client.Client, uint64, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.c == nil {
+		return nil, 0, errNotLoggedIn
+	}
+	if a.acct == nil {
+		return nil, 0, errNotForApps
+	}
+	return a.acct, a.gen, nil
 }
 
 // fail maps err, and ends the session if the server says it ended.
@@ -164,12 +209,18 @@ func (a *API) fail(gen uint64, err error) error {
 	return e
 }
 
-// setSession installs c as the session, dropping any earlier one.
-func (a *API) setSession(c *client.Client) {
+// setSession installs Home's c or app's ap as the session, dropping any
+// earlier one.
+func (a *API) setSession(c *client.Client, ap *client.App) {
 	a.mu.Lock()
 	a.stopLocked()
 	a.gen++
-	a.c = c
+	a.acct, a.app = c, ap
+	if c != nil {
+		a.c = c
+	} else {
+		a.c = ap
+	}
 	a.live = map[string]map[string]*entry{}
 	a.loaded = map[string]bool{}
 	a.lastSaved = nil
@@ -188,7 +239,7 @@ func (a *API) drop(gen uint64) {
 	}
 	a.stopLocked()
 	a.gen++
-	a.c = nil
+	a.c, a.acct, a.app, a.appTokens = nil, nil, nil, nil
 	a.live = map[string]map[string]*entry{}
 	a.loaded = map[string]bool{}
 	a.lastSaved = nil
@@ -200,10 +251,17 @@ func (a *API) drop(gen uint64) {
 func (a *API) persist(gen uint64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.c == nil || a.gen != gen {
+	if a.gen != gen {
 		return
 	}
-	b, err := json.Marshal(saved{Version: 1, State: a.c.State()})
+	sv := saved{Version: 1, Pending: a.pending, AppTokens: a.appTokens}
+	if a.acct != nil {
+		sv.State = a.acct.State()
+	}
+	if a.app != nil {
+		sv.App = a.app.State()
+	}
+	b, err := json.Marshal(sv)
 	if err != nil || bytes.Equal(b, a.lastSaved) {
 		return
 	}
@@ -240,7 +298,7 @@ func (a *API) Signup(ctx context.Context, user, password string) (*SignupResult,
 	if err != nil {
 		return nil, a.fail(0, err)
 	}
-	a.setSession(c)
+	a.setSession(c, nil)
 	a.persist(a.currentGen())
 	return &SignupResult{User: user, RecoveryKey: rk}, nil
 }
@@ -266,7 +324,7 @@ func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginRes
 	if err != nil {
 		return nil, a.fail(0, err)
 	}
-	a.setSession(c)
+	a.setSession(c, nil)
 	a.persist(a.currentGen())
 	return &LoginResult{User: user}, nil
 }
@@ -275,36 +333,66 @@ func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginRes
 type ResumeResult struct {
 	Restored bool   `json:"restored"`
 	User     string `json:"user,omitempty"`
+	App      bool   `json:"app,omitempty"` // the session is an app's
 }
 
-// Resume continues a session from what a "state" event carried. A state of
-// another server, or one that does not resume, gives Restored false.
+// Resume continues a session from what a "state" event carried (and an
+// app's connection under way). A state of another server, or one that
+// does not resume, gives Restored false.
 func (a *API) Resume(state []byte) (*ResumeResult, error) {
 	var s saved
-	if err := json.Unmarshal(state, &s); err != nil || s.Version != 1 || s.State == nil {
+	if err := json.Unmarshal(state, &s); err != nil || s.Version != 1 {
 		return &ResumeResult{}, nil
 	}
-	if u, err := url.Parse(strings.TrimRight(s.State.Server, "/")); err != nil || u.String() != a.server {
+	sameServer := func(server string) bool {
+		u, err := url.Parse(strings.TrimRight(server, "/"))
+		return err == nil && u.String() == a.server
+	}
+	var c *client.Client
+	var ap *client.App
+	switch {
+	case s.State != nil && sameServer(s.State.Server):
+		c, _ = client.Resume(s.State, a.opts())
+	case s.App != nil && sameServer(s.App.Server):
+		ap, _ = client.ResumeApp(s.App, a.opts())
+	}
+	a.mu.Lock()
+	a.pending = s.Pending
+	a.mu.Unlock()
+	if c == nil && ap == nil {
 		return &ResumeResult{}, nil
 	}
-	c, err := client.Resume(s.State, a.opts())
-	if err != nil {
-		return &ResumeResult{}, nil
-	}
-	a.setSession(c)
+	a.setSession(c, ap)
 	a.mu.Lock()
 	a.lastSaved = state
+	if c != nil {
+		a.appTokens = s.AppTokens
+	}
 	a.mu.Unlock()
-	return &ResumeResult{Restored: true, User: c.User()}, nil
+	if c != nil {
+		return &ResumeResult{Restored: true, User: c.User()}, nil
+	}
+	return &ResumeResult{Restored: true, User: ap.User(), App: true}, nil
 }
 
 // Logout ends the session on the server (if it can) and forgets it here;
 // the host gets a "wipe" event. Signed out already is not an error.
 func (a *API) Logout(ctx context.Context) error {
-	c, gen, err := a.session()
-	if err != nil {
+	a.mu.Lock()
+	ap, c, gen, tokens := a.app, a.acct, a.gen, a.appTokens
+	a.mu.Unlock()
+	if ap != nil {
+		// An app forgets its token and keys; Home revokes the token.
+		a.drop(gen)
+		return nil
+	}
+	if c == nil {
 		a.emit(Event{Type: "wipe"})
 		return nil
+	}
+	// The app tokens this browser gave stop working (spec/web.md §4).
+	for _, id := range tokens {
+		c.RevokeToken(ctx, id)
 	}
 	lerr := c.Logout(ctx)
 	a.drop(gen)
@@ -325,7 +413,7 @@ type Account struct {
 
 // Account reads GET /v1/account.
 func (a *API) Account(ctx context.Context) (*Account, error) {
-	c, gen, err := a.session()
+	c, gen, err := a.account()
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +474,7 @@ type TOTPEnrollResult struct {
 
 // TOTPEnroll starts turning on two-factor authentication.
 func (a *API) TOTPEnroll(ctx context.Context) (*TOTPEnrollResult, error) {
-	c, gen, err := a.session()
+	c, gen, err := a.account()
 	if err != nil {
 		return nil, err
 	}
@@ -424,7 +512,7 @@ type TOTPConfirmResult struct {
 
 // TOTPConfirm turns two-factor authentication on with a current code.
 func (a *API) TOTPConfirm(ctx context.Context, code string) (*TOTPConfirmResult, error) {
-	c, gen, err := a.session()
+	c, gen, err := a.account()
 	if err != nil {
 		return nil, err
 	}
@@ -440,7 +528,7 @@ func (a *API) TOTPConfirm(ctx context.Context, code string) (*TOTPConfirmResult,
 
 // TOTPDisable turns two-factor authentication off.
 func (a *API) TOTPDisable(ctx context.Context, code string) error {
-	c, gen, err := a.session()
+	c, gen, err := a.account()
 	if err != nil {
 		return err
 	}
@@ -461,7 +549,7 @@ type Session struct {
 
 // Sessions lists the account's sessions.
 func (a *API) Sessions(ctx context.Context) ([]Session, error) {
-	c, gen, err := a.session()
+	c, gen, err := a.account()
 	if err != nil {
 		return nil, err
 	}
@@ -479,7 +567,7 @@ func (a *API) Sessions(ctx context.Context) ([]Session, error) {
 // RevokeSession ends a session of the account; revoking the current one
 // signs out here too.
 func (a *API) RevokeSession(ctx context.Context, id string) error {
-	c, gen, err := a.session()
+	c, gen, err := a.account()
 	if err != nil {
 		return err
 	}
@@ -504,16 +592,18 @@ type App struct {
 	Installed   bool   `json:"installed"`
 }
 
-// Apps lists the apps (version 1: the bundled Notes, spec/web.md §5).
+// Apps lists the apps (version 1: the bundled ones, installed, spec/web.md §5).
 func (a *API) Apps() ([]App, error) {
-	c, _, err := a.session()
+	c, _, err := a.account()
 	if err != nil {
 		return nil, err
 	}
-	u, _ := url.Parse(a.server)
-	u.Host = "notes." + c.User() + "." + u.Host
-	return []App{{Slug: "notes", Name: "Notes", Description: "Notes in Markdown, on all your devices.",
-		URL: u.String() + "/", Installed: true}}, nil
+	out := []App{}
+	for slug, b := range bundled {
+		out = append(out, App{Slug: slug, Name: b.Name, Description: b.Description, URL: a.appURL(slug, c.User()), Installed: true})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Slug < out[j].Slug })
+	return out, nil
 }
 
 // valueOf turns document content into a JSON value: the content itself when
@@ -628,7 +718,7 @@ func (a *API) Delete(ctx context.Context, doctype, id string) error {
 	if err := c.Delete(ctx, doctype, id); err != nil {
 		return a.fail(gen, err)
 	}
-	a.apply(gen, doctype, id, c.State().Docs[doctype+"/"+id].Rev, true, nil)
+	a.apply(gen, doctype, id, docsOf(c)[doctype+"/"+id].Rev, true, nil)
 	a.persist(gen)
 	return nil
 }
@@ -714,7 +804,7 @@ func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
 // before the session was resumed (the feed, read from the saved position,
 // gives only what changed since): every one the State remembers and memory
 // lacks is read and verified with Get.
-func (a *API) load(ctx context.Context, c *client.Client, gen uint64, doctype string) error {
+func (a *API) load(ctx context.Context, c session, gen uint64, doctype string) error {
 	a.fetchMu.Lock()
 	defer a.fetchMu.Unlock()
 	a.mu.Lock()
@@ -723,7 +813,7 @@ func (a *API) load(ctx context.Context, c *client.Client, gen uint64, doctype st
 		return nil
 	}
 	var ids []string
-	for k := range c.State().Docs {
+	for k := range docsOf(c) {
 		dt, id, ok := strings.Cut(k, "/")
 		if ok && dt == doctype && a.live[dt][id] == nil {
 			ids = append(ids, id)
@@ -742,7 +832,7 @@ func (a *API) load(ctx context.Context, c *client.Client, gen uint64, doctype st
 			d, err := c.Get(ctx, doctype, id)
 			switch {
 			case errors.Is(err, client.ErrNotFound) && !errors.Is(err, client.ErrIntegrity):
-				rev := c.State().Docs[doctype+"/"+id].Rev
+				rev := docsOf(c)[doctype+"/"+id].Rev
 				a.apply(gen, doctype, id, rev, true, nil)
 			case err != nil:
 				errs <- err
@@ -817,7 +907,7 @@ func (a *API) stopLocked() {
 // run reads the changes feed: once to its end (then ready closes), then
 // long-polling, applying every change to memory, until the session ends,
 // the loop is stopped, or the feed fails verification.
-func (a *API) run(ctx context.Context, c *client.Client, gen uint64, l *loop) {
+func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 	first := true
 	backoff := time.Second
 	fn := func(ch client.Change) error {

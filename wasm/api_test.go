@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -549,7 +550,7 @@ func TestCall(t *testing.T) {
 	if _, e = call("nosuch", `[]`); e == nil || e.Code != "bad_input" {
 		t.Fatal(e)
 	}
-	if _, e = call("connectApp", `[{}]`); e == nil || e.Code != "not_implemented" {
+	if _, e = call("connectApp", `[{}]`); e == nil || e.Code != "bad_input" {
 		t.Fatal(e)
 	}
 	if r, e = call("sessions", `[]`); e != nil || !strings.Contains(r, `"lastSeen"`) {
@@ -560,5 +561,115 @@ func TestCall(t *testing.T) {
 	}
 	if _, e = call("list", `["io.hearth.notes"]`); e == nil || e.Code != "session_ended" {
 		t.Fatal(e)
+	}
+}
+
+// fragment parses the query after "#name?" in u.
+func fragment(t *testing.T, u, name string) url.Values {
+	t.Helper()
+	i := strings.Index(u, "#"+name+"?")
+	if i < 0 {
+		t.Fatalf("%q has no #%s?", u, name)
+	}
+	q, err := url.ParseQuery(u[i+len(name)+2:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func TestConnectApp(t *testing.T) {
+	s := newServer(t)
+	home, homeEv := newAPI(t, s)
+	user, _ := signup(t, home)
+	const dt = "io.hearth.notes"
+	old, err := home.Create(ctx, dt, json.RawMessage(`{"t":"before the app"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The app starts, then the page goes to Home: what it needs to finish
+	// is in its saved state.
+	app1, appEv := newAPI(t, s)
+	st, err := app1.AppConnectStart("notes", user, s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(st.URL, s.url+"/#connect?app=notes&user="+user+"&recipient=age1") {
+		t.Fatal(st.URL)
+	}
+	saved := appEv.lastState()
+	q := fragment(t, st.URL, "connect")
+	req := ConnectRequest{App: q.Get("app"), User: q.Get("user"), Recipient: q.Get("recipient"), State: q.Get("state")}
+
+	// Home checks and answers.
+	if _, err := home.ConnectOffer(ConnectRequest{App: "nosuch", User: user, Recipient: req.Recipient, State: "x"}); err == nil {
+		t.Fatal("unknown app offered")
+	}
+	if _, err := home.ConnectOffer(ConnectRequest{App: "notes", User: "someone-else", Recipient: req.Recipient, State: "x"}); err == nil {
+		t.Fatal("another user's request offered")
+	}
+	offer, err := home.ConnectOffer(req)
+	if err != nil || offer.Name != "Notes" || len(offer.Scopes) != 1 || offer.Scopes[0].Doctype != dt {
+		t.Fatal(offer, err)
+	}
+	back, err := home.ConnectApp(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(back, "http://notes."+user+".127.0.0.1:") {
+		t.Fatal(back)
+	}
+	bq := fragment(t, back, "connected")
+
+	// The app page after the redirect: a new worker resumes the pending
+	// connection and finishes it.
+	app, appEv2 := newAPI(t, s)
+	if r, err := app.Resume(saved); err != nil || r.Restored {
+		t.Fatal(r, err)
+	}
+	if _, err := app.AppConnectFinish(ctx, bq.Get("token"), bq.Get("signer"), "wrong"); err == nil {
+		t.Fatal("a wrong state accepted")
+	}
+	if r, err := app.AppConnectFinish(ctx, bq.Get("token"), bq.Get("signer"), bq.Get("state")); err != nil || r.User != user {
+		t.Fatal(r, err)
+	}
+	list, err := app.List(ctx, dt)
+	if err != nil || len(list) != 1 || list[0].ID != old.ID {
+		t.Fatal(list, err)
+	}
+	c, err := app.Create(ctx, dt, json.RawMessage(`{"t":"from the app"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := home.Get(ctx, dt, c.ID); err != nil || string(d.Value) != `{"t":"from the app"}` {
+		t.Fatal(d, err)
+	}
+	_, err = app.Create(ctx, "io.hearth.other", json.RawMessage(`1`))
+	wantCode(t, "ungranted doctype", err, "forbidden")
+	_, err = app.Sessions(ctx)
+	wantCode(t, "account method in an app", err, "forbidden")
+
+	// A reload of the app resumes its grant.
+	app2, _ := newAPI(t, s)
+	if r, err := app2.Resume(appEv2.lastState()); err != nil || !r.Restored || !r.App || r.User != user {
+		t.Fatal(r, err)
+	}
+	if list, err := app2.List(ctx, dt); err != nil || len(list) != 2 {
+		t.Fatal(list, err)
+	}
+	// Home resumed elsewhere still knows the token it gave, and logout
+	// revokes it: the app's next request ends its session.
+	home2, _ := newAPI(t, s)
+	if r, err := home2.Resume(homeEv.lastState()); err != nil || !r.Restored {
+		t.Fatal(r, err)
+	}
+	if err := home2.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = app2.Get(ctx, dt, c.ID)
+	wantCode(t, "revoked app", err, "session_ended")
+	if app2.User() != "" {
+		t.Fatal("the app was not signed out")
 	}
 }

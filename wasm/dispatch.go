@@ -12,7 +12,7 @@ var Methods = []string{
 	"signup", "login", "resume", "logout", "user", "account",
 	"totpEnroll", "totpConfirm", "totpDisable", "sessions", "revokeSession",
 	"create", "put", "get", "list", "delete", "subscribe", "unsubscribe",
-	"apps", "connectOffer", "connectApp",
+	"apps", "connectOffer", "connectApp", "appConnectStart", "appConnectFinish",
 }
 
 // Call runs method with args, a JSON array of its arguments in the order of
@@ -21,7 +21,7 @@ var Methods = []string{
 //
 //	signup(user, password)              → {user, recoveryKey}
 //	login(user, password, totp)         → {user}
-//	resume(savedState)                  → {restored, user}   savedState: a "state" event's payload (a string)
+//	resume(savedState)                  → {restored, user, app}   savedState: a "state" event's payload (a string)
 //	logout()                            → null
 //	user()                              → "name" | null
 //	account()                           → {user, created, totp}
@@ -38,6 +38,10 @@ var Methods = []string{
 //	subscribe(sub, doctypes)            → null   sub: a number; changes come as events
 //	unsubscribe(sub)                    → null
 //	apps()                              → [{slug, name, description, url, installed}]
+//	connectOffer(request)               → {name, url, scopes: [{doctype, verbs, what}]}   request: {app, user, recipient, state}
+//	connectApp(request)                 → "app URL#connected?token=…&signer=…&state=…"
+//	appConnectStart(slug, user, home)   → {url}   (an app: Home's #connect?… URL to go to)
+//	appConnectFinish(token, signer, state) → {user}   (an app: what #connected?… carried)
 func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (any, error) {
 	var av []json.RawMessage
 	if len(args) > 0 && string(args) != "null" {
@@ -176,7 +180,24 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 	case "apps":
 		return a.Apps()
 	case "connectOffer", "connectApp":
-		return nil, errNotImplemented
+		var r ConnectRequest
+		if err := arg(0, &r); err != nil {
+			return nil, err
+		}
+		if method == "connectOffer" {
+			return a.ConnectOffer(r)
+		}
+		return a.ConnectApp(ctx, r)
+	case "appConnectStart":
+		if err := strs(&s1, &s2, &s3); err != nil {
+			return nil, err
+		}
+		return a.AppConnectStart(s1, s2, s3)
+	case "appConnectFinish":
+		if err := strs(&s1, &s2, &s3); err != nil {
+			return nil, err
+		}
+		return a.AppConnectFinish(ctx, s1, s2, s3)
 	}
 	return nil, badInput("no method %q", method)
 }

@@ -14,7 +14,7 @@ import (
 // Error is what every method of API returns on failure: a code from
 // spec/web.md §3 (integrity, bad_credentials, totp_required, totp_invalid,
 // totp_replayed, not_found, rate_limited, session_ended, network,
-// bad_input, not_implemented) or a protocol error code (§9), and a message
+// bad_input, not_implemented, forbidden) or a protocol error code (§9), and a message
 // for people. The JavaScript glue turns it into an Error with .code.
 type Error struct {
 	Code    string `json:"code"`
@@ -71,6 +71,8 @@ func toError(err error) *Error {
 		case "totp_required":
 			e.Message = client.ErrTOTPRequired.Error()
 		}
+	case errors.Is(err, client.ErrNotGranted):
+		e.Code = "forbidden"
 	case errors.Is(err, client.ErrNotFound):
 		e.Code = "not_found"
 	case errors.Is(err, client.ErrSessionEnded):

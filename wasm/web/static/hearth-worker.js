@@ -183,9 +183,8 @@ async function handle(id, method, args) {
       need();
       const saved = await loadState();
       if (saved === null) return { restored: false, user: null };
-      const r = await call("resume", [saved]);
-      if (!r.restored) await wipe();
-      return r;
+      // Not restored may still hold an app's connection under way (§5).
+      return call("resume", [saved]);
     }
     case "logout":
       loggingOut = true;

@@ -5,7 +5,7 @@
 // posts a message to it and returns a promise. Failures reject with an Error
 // whose `code` is one of: integrity, bad_credentials, totp_required,
 // totp_invalid, totp_replayed, not_found, rate_limited, session_ended,
-// network, bad_input, not_implemented, or a protocol error code (§9).
+// network, bad_input, forbidden, or another protocol error code (§9).
 //
 //   import { Hearth } from "/hearth.js";
 //   const h = await Hearth.open({ server: location.origin });
@@ -51,18 +51,44 @@ export class Hearth {
   }
 
   /**
-   * An app's page (spec/web.md §5). Not available yet: rejects with
-   * code "not_implemented".
-   * @param {{ slug: string }} opts
+   * An app's page (spec/web.md §5), served at <slug>.<user>.<domain>: resumes
+   * the app's saved grant, or finishes a connection (#connected?… in the
+   * address, which is then removed), or starts one by navigating to Home
+   * (and then never resolves). The handle has the document and file
+   * methods, limited to the granted doctypes and verbs, plus `user` and
+   * `home` (Home's URL).
+   * @param {{ slug: string, home?: string, wasm?: string, sri?: string, worker?: string }} opts
+   * @returns {Promise<Hearth>}
    */
-  static async openApp(opts) {
-    throw toError({ code: "not_implemented", message: "apps cannot connect to Home yet" });
+  static async openApp({ slug, home, wasm, sri, worker } = {}) {
+    const labels = location.hostname.split(".");
+    if (!slug || labels.length < 3 || labels[0] !== slug) {
+      throw toError({ code: "bad_input", message: "openApp: this page is not at " + slug + ".<user>.<domain>" });
+    }
+    const user = labels[1];
+    home = home || location.protocol + "//" + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
+    const h = await Hearth.open({ server: home, wasm, sri, worker });
+    h.home = home;
+    await h.resume(); // restores the grant, or the connection under way
+    if (location.hash.startsWith("#connected?")) {
+      const p = new URLSearchParams(location.hash.slice("#connected?".length));
+      history.replaceState(null, "", location.pathname + location.search);
+      const r = await h._rpc("appConnectFinish", [p.get("token") || "", p.get("signer") || "", p.get("state") || ""]);
+      h.user = r.user;
+      return h;
+    }
+    if (h.user) return h;
+    const { url } = await h._rpc("appConnectStart", [slug, user, home]);
+    location.assign(url);
+    return new Promise(() => {});
   }
 
   /** @private */
   constructor(worker) {
     /** The signed-in account's name, or null. */
     this.user = null;
+    /** In an app (openApp): Home's URL. */
+    this.home = null;
     /** @private */ this._w = worker;
     /** @private */ this._n = 0;
     /** @private */ this._calls = new Map();
@@ -179,10 +205,20 @@ export class Hearth {
   /** @returns {Promise<{ slug: string, name: string, description: string, url: string, installed: boolean }[]>} */
   apps() { return this._rpc("apps", []); }
 
-  /** Not available yet (code "not_implemented"). */
+  /**
+   * Home: checks an app's connect request (read from #connect?…) and says
+   * what the app would get.
+   * @param {{ app: string, user: string, recipient: string, state: string }} request
+   * @returns {Promise<{ name: string, url: string, scopes: { doctype: string, verbs: string[], what: string }[] }>}
+   */
   connectOffer(request) { return this._rpc("connectOffer", [request]); }
 
-  /** Not available yet (code "not_implemented"). */
+  /**
+   * Home: on the user's consent, creates the app's token and grant and
+   * returns the app URL to go back to (token, signer and state in its
+   * fragment). Logout revokes the tokens given this way.
+   * @returns {Promise<string>}
+   */
   connectApp(request) { return this._rpc("connectApp", [request]); }
 
   // ---- documents ----
