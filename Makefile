@@ -10,7 +10,7 @@ export PATH := $(PATH):$(GOROOT)/lib/wasm
 # Packages that must build and pass under GOOS=js GOARCH=wasm.
 WASM_PKGS := ./spec/... ./crypto/...
 
-.PHONY: all build test test-native test-wasm fuzz bench run deps node vet cc bin
+.PHONY: all build test test-native test-wasm fuzz bench run deps node vet cc bin web chromium
 
 all: build
 
@@ -29,10 +29,28 @@ cc:
 	  echo "installing gcc (cgo, for SQLite)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null; }
 
-build: deps cc
+# Headless Chromium runs the browser tests (wasm/web/browsertest).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing chromium (for the browser tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The web client, embedded in hearthd (wasm/web/doc.go): hearth.wasm (when
+# its main package exists), Go's wasm_exec.js, then precompressed copies and
+# the manifest of SHA-384 hashes (go run ./wasm/web/gen).
+WEBDIST := wasm/web/dist
+web: deps
+	@if [ -d wasm/cmd/hearthwasm ]; then \
+	  echo "GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth.wasm ./wasm/cmd/hearthwasm"; \
+	  GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth.wasm ./wasm/cmd/hearthwasm; \
+	else echo "web: no wasm/cmd/hearthwasm yet, building without hearth.wasm"; rm -f $(WEBDIST)/hearth.wasm; fi
+	cmp -s $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/wasm_exec.js || cp $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/
+	$(GO) run ./wasm/web/gen
+
+build: web cc
 	$(GO) build ./...
 
-vet: deps cc
+vet: web cc
 	$(GO) vet ./...
 	$(GO) vet -tags hearthtest ./...
 	GOOS=js GOARCH=wasm $(GO) vet $(WASM_PKGS) ./client/
@@ -43,7 +61,7 @@ test: test-native test-wasm
 # shipped builds never set it.
 TESTTAGS := -tags hearthtest
 
-test-native: vet
+test-native: vet chromium
 	$(GO) test $(TESTTAGS) -race -count=1 ./...
 
 test-wasm: deps node
@@ -56,11 +74,11 @@ fuzz: deps
 	scripts/fuzz.sh $(FUZZTIME)
 
 # Benchmarks, native and WebAssembly; figures go to BENCHMARKS.md by hand.
-bench: deps node cc
+bench: web node cc
 	scripts/bench.sh
 
 # bin/hearthd (server) and bin/hearth (command line client).
-bin: deps cc
+bin: web cc
 	$(GO) build -o bin/ ./cmd/hearthd ./cmd/hearth
 
 # Start the server on the embedded default: SQLite and blobs in ./hearth-data,

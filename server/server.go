@@ -31,6 +31,7 @@ import (
 	"github.com/hearthcloud/hearth/server/blob"
 	"github.com/hearthcloud/hearth/server/blob/disk"
 	"github.com/hearthcloud/hearth/server/meta/sqlite"
+	"github.com/hearthcloud/hearth/wasm/web"
 )
 
 // Config configures a server.
@@ -40,11 +41,13 @@ type Config struct {
 	SignupOff   bool            // close sign-up
 	Log         *slog.Logger    // nil: discard
 	Hash        auth.HashParams // zero: auth.DefaultHashParams (tests lower it)
+	Web         web.Config      // the web client: base domain (default localhost), scheme; tests may swap its files
 }
 
 // Server is an open data folder and the API serving it.
 type Server struct {
 	API  *api.Server
+	Site *web.Site
 	meta *sqlite.Store
 }
 
@@ -58,6 +61,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	site, err := web.New(cfg.Web)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
@@ -90,7 +97,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize,
 		SignupOff: cfg.SignupOff, Log: cfg.Log, Hash: cfg.Hash})
-	return &Server{API: a, meta: m}, nil
+	return &Server{API: a, Site: site, meta: m}, nil
 }
 
 // Close closes the metadata store.
@@ -189,18 +196,23 @@ func collectOrphans(ctx context.Context, m *sqlite.Store, blobs blob.Store) (int
 	return len(orphans), nil
 }
 
-// Handler serves the API under /v1/ and a short page at / (the web client
-// comes later; until then the page says how to use the command line).
+// Handler routes by Host (spec/web.md §1): Home's host (the domain, with
+// any port, or a loopback IP literal) serves the API under /v1/ and Home's
+// pages and assets; <app>.<user>.<domain> serves that bundled app's pages
+// and the shared assets; any other host is answered 404.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/v1/", s.API)
-	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-		h.Set("Content-Security-Policy", "default-src 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		fmt.Fprint(w, "Hearth is running.\n\nUse the command line client against this address:\n\n"+
-			"  hearth signup --server http://"+r.Host+" --user NAME\n\nSee the README for more.\n")
+	home := http.NewServeMux()
+	home.Handle("/v1/", s.API)
+	home.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Site.Serve(w, r, web.Origin{}) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o, ok := s.Site.Origin(r.Host)
+		switch {
+		case !ok:
+			web.NotFound(w, r)
+		case o.App == "":
+			home.ServeHTTP(w, r)
+		default:
+			s.Site.Serve(w, r, o)
+		}
 	})
-	return mux
 }

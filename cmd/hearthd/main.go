@@ -2,7 +2,10 @@
 // over a data folder (SQLite metadata and sealed blob files). It stores only
 // ciphertext; see spec/protocol.md.
 //
-//	hearthd [--data DIR] [--listen ADDR] [--signup=false]
+//	hearthd [--data DIR] [--listen ADDR] [--domain localhost] [--signup=false]
+//
+// The web client is served from the same address: Home at the domain, each
+// user's apps at <app>.<user>.<domain> (spec/web.md §1).
 package main
 
 import (
@@ -15,10 +18,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/hearthcloud/hearth/server"
+	"github.com/hearthcloud/hearth/wasm/web"
 )
 
 func main() {
@@ -26,6 +31,8 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:8080", "address to serve on")
 	signup := flag.Bool("signup", true, "allow anyone who reaches the server to sign up")
 	maxBlob := flag.Int64("max-blob-size", 4<<30, "largest blob in bytes")
+	domain := flag.String("domain", "localhost", "base domain of the web client: Home at DOMAIN, apps at APP.USER.DOMAIN")
+	scheme := flag.String("scheme", "", `scheme browsers use to reach the server ("https" behind a TLS-terminating proxy; default: that of each request)`)
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: hearthd [flags]\n\nHearth server: stores only ciphertext.\n\n")
 		flag.PrintDefaults()
@@ -35,17 +42,26 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*data, *listen, *signup, *maxBlob); err != nil {
+	if *scheme != "" && *scheme != "http" && *scheme != "https" {
+		fmt.Fprintln(os.Stderr, "hearthd: --scheme is http or https")
+		os.Exit(2)
+	}
+	if *domain == "" || strings.ContainsAny(*domain, ":/[] ") {
+		fmt.Fprintln(os.Stderr, "hearthd: --domain is a host name such as localhost or hearth.example")
+		os.Exit(2)
+	}
+	wc := web.Config{Domain: strings.ToLower(*domain), Scheme: *scheme}
+	if err := run(*data, *listen, *signup, *maxBlob, wc); err != nil {
 		fmt.Fprintln(os.Stderr, "hearthd:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, listen string, signup bool, maxBlob int64) error {
+func run(data, listen string, signup bool, maxBlob int64, wc web.Config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := server.Open(ctx, server.Config{Dir: data, MaxBlobSize: maxBlob, SignupOff: !signup, Log: log})
+	srv, err := server.Open(ctx, server.Config{Dir: data, MaxBlobSize: maxBlob, SignupOff: !signup, Log: log, Web: wc})
 	if err != nil {
 		return err
 	}
@@ -60,6 +76,12 @@ func run(data, listen string, signup bool, maxBlob int64) error {
 		fmt.Fprintln(os.Stderr, "hearthd: serving plain HTTP on a non-loopback address; put a TLS-terminating proxy in front (the protocol requires HTTPS beyond loopback)")
 	}
 	fmt.Printf("Hearth is serving on http://%s (data in %s)\n", ln.Addr(), data)
+	port := ln.Addr().(*net.TCPAddr).Port
+	if ip := ln.Addr().(*net.TCPAddr).IP; ip.IsLoopback() || ip.IsUnspecified() {
+		fmt.Printf("Open http://%s:%d in a browser (apps at http://APP.USER.%s:%d)\n", wc.Domain, port, wc.Domain, port)
+	} else {
+		fmt.Printf("Home is at %s:%d, apps at APP.USER.%s:%d\n", wc.Domain, port, wc.Domain, port)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -1,0 +1,400 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Apps lists the bundled apps (spec/web.md §1): the app <slug> is served
+// from static/<slug>/ at <slug>.<user>.<domain>.
+var Apps = []string{"notes"}
+
+// ManifestName is the manifest's file name in dist/.
+const ManifestName = "manifest.json"
+
+// WasmName is the WebAssembly client's file name in dist/.
+const WasmName = "hearth.wasm"
+
+// Manifest describes every file served, by its path relative to static/
+// (an app's files under <slug>/).
+type Manifest struct {
+	Version int               `json:"version"` // 1
+	Files   map[string]*Entry `json:"files"`
+}
+
+// Entry describes one served file.
+type Entry struct {
+	Type      string   `json:"type"`                // Content-Type
+	Size      int      `json:"size"`                // bytes, uncompressed
+	SRI       string   `json:"sri"`                 // "sha384-" and the standard base64 of its SHA-384
+	Hash      string   `json:"hash"`                // 24 hex digits of the same SHA-384: ETag and ?v=
+	Encodings []string `json:"encodings,omitempty"` // precompressed copies: "br", "gzip"
+}
+
+// An Encoder compresses for one Content-Encoding.
+type Encoder struct {
+	Name     string // Content-Encoding: "br", "gzip"
+	Ext      string // file suffix in dist/: ".br", ".gz"
+	Compress func([]byte) ([]byte, error)
+}
+
+// Gzip is the gzip Encoder (best compression).
+var Gzip = Encoder{Name: "gzip", Ext: ".gz", Compress: func(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}}
+
+// BuildOptions tune Build.
+type BuildOptions struct {
+	// Encoders to produce, best first (the server prefers them in this
+	// order). A copy is kept only when it saves at least 5%.
+	Encoders []Encoder
+	// MaxCompress: larger files are compressed only when dist already holds
+	// a copy for the same content (zero: no limit).
+	MaxCompress int
+}
+
+// Bundle is the built site: every file's bytes, its precompressed copies
+// and the manifest.
+type Bundle struct {
+	Manifest Manifest
+	files    map[string]*file
+	encoders []Encoder
+}
+
+type file struct {
+	*Entry
+	raw []byte
+	enc map[string][]byte // by Content-Encoding
+}
+
+// Build renders the pages of static and collects every file to serve from
+// static and dist (a file of dist hides one of static). Precompressed copies
+// in dist whose manifest entry has the same hash are reused.
+func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
+	b := &Bundle{Manifest: Manifest{Version: 1, Files: map[string]*Entry{}}, files: map[string]*file{}, encoders: opt.Encoders}
+	raw := map[string][]byte{}
+	if err := readTree(static, raw, nil); err != nil {
+		return nil, fmt.Errorf("web: static: %w", err)
+	}
+	var prev Manifest
+	if mb, err := fs.ReadFile(dist, ManifestName); err == nil {
+		if err := json.Unmarshal(mb, &prev); err != nil {
+			return nil, fmt.Errorf("web: dist/%s: %w", ManifestName, err)
+		}
+	}
+	skipDist := func(p string) bool {
+		return p == ManifestName || p == "README" || strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br")
+	}
+	if err := readTree(dist, raw, skipDist); err != nil {
+		return nil, fmt.Errorf("web: dist: %w", err)
+	}
+	// Assets first: pages name their hashes.
+	var pages []string
+	for p, data := range raw {
+		if path.Ext(p) == ".html" {
+			pages = append(pages, p)
+			continue
+		}
+		b.add(p, data)
+	}
+	sort.Strings(pages)
+	for _, p := range pages {
+		out, err := b.render(p, raw[p])
+		if err != nil {
+			return nil, fmt.Errorf("web: %s: %w", p, err)
+		}
+		b.add(p, out)
+	}
+	for p, f := range b.files {
+		for _, e := range opt.Encoders {
+			var c []byte
+			if pe := prev.Files[p]; pe != nil && pe.Hash == f.Hash && slices.Contains(pe.Encodings, e.Name) {
+				c, _ = fs.ReadFile(dist, p+e.Ext)
+			}
+			if c == nil && (opt.MaxCompress == 0 || len(f.raw) <= opt.MaxCompress) {
+				var err error
+				if c, err = e.Compress(f.raw); err != nil {
+					return nil, fmt.Errorf("web: %s: %s: %w", p, e.Name, err)
+				}
+				if len(c) > len(f.raw)-len(f.raw)/20 {
+					c = nil
+				}
+			}
+			if c != nil {
+				f.enc[e.Name] = c
+				f.Encodings = append(f.Encodings, e.Name)
+			}
+		}
+	}
+	return b, nil
+}
+
+// readTree reads every regular file of fsys into m, skipping names that
+// start with "." or "_" (as go:embed does) and those skip reports.
+func readTree(fsys fs.FS, m map[string][]byte, skip func(string) bool) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != "." && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !d.Type().IsRegular() || (skip != nil && skip(p)) {
+			return nil
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		m[p] = data
+		return nil
+	})
+}
+
+func (b *Bundle) add(p string, data []byte) {
+	sum := sha512.Sum384(data)
+	e := &Entry{Type: ContentType(p), Size: len(data),
+		SRI: "sha384-" + base64.StdEncoding.EncodeToString(sum[:]), Hash: hex.EncodeToString(sum[:12])}
+	b.Manifest.Files[p] = e
+	b.files[p] = &file{Entry: e, raw: data, enc: map[string][]byte{}}
+}
+
+// Files returns the bytes to write to dist/: manifest.json and every
+// precompressed copy, by path relative to dist/.
+func (b *Bundle) Files() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for p, f := range b.files {
+		for _, e := range b.encoders {
+			if c := f.enc[e.Name]; c != nil {
+				out[p+e.Ext] = c
+			}
+		}
+	}
+	mb, err := json.MarshalIndent(b.Manifest, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	out[ManifestName] = append(mb, '\n')
+	return out, nil
+}
+
+// Bytes returns the served bytes of the file at p (a manifest path).
+func (b *Bundle) Bytes(p string) ([]byte, bool) {
+	f, ok := b.files[p]
+	if !ok {
+		return nil, false
+	}
+	return f.raw, true
+}
+
+var contentTypes = map[string]string{
+	".html":        "text/html; charset=utf-8",
+	".js":          "text/javascript; charset=utf-8",
+	".mjs":         "text/javascript; charset=utf-8",
+	".css":         "text/css; charset=utf-8",
+	".json":        "application/json",
+	".webmanifest": "application/manifest+json",
+	".wasm":        "application/wasm",
+	".svg":         "image/svg+xml",
+	".png":         "image/png",
+	".jpg":         "image/jpeg",
+	".jpeg":        "image/jpeg",
+	".webp":        "image/webp",
+	".gif":         "image/gif",
+	".ico":         "image/x-icon",
+	".woff2":       "font/woff2",
+	".txt":         "text/plain; charset=utf-8",
+	".map":         "application/json",
+}
+
+// ContentType is the Content-Type served for a file name.
+func ContentType(name string) string {
+	if t, ok := contentTypes[strings.ToLower(path.Ext(name))]; ok {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// appOf splits a manifest path into its app (or "" for Home) and the URL
+// path at that origin.
+func appOf(p string) (app, urlPath string) {
+	first, rest, ok := strings.Cut(p, "/")
+	if ok && slices.Contains(Apps, first) {
+		return first, "/" + rest
+	}
+	return "", "/" + p
+}
+
+// lookup maps a URL path at an origin (app "" for Home) to a manifest
+// path: an app's own files first, then shared files that are not pages.
+func (b *Bundle) lookup(app, urlPath string) (string, bool) {
+	if !strings.HasPrefix(urlPath, "/") || strings.Contains(urlPath, "\\") || strings.Contains(urlPath, "\x00") {
+		return "", false
+	}
+	if strings.HasSuffix(urlPath, "/") {
+		urlPath += "index.html"
+	}
+	if path.Clean(urlPath) != urlPath {
+		return "", false
+	}
+	rel := urlPath[1:]
+	first, _, _ := strings.Cut(rel, "/")
+	if app != "" {
+		if _, ok := b.files[app+"/"+rel]; ok {
+			return app + "/" + rel, true
+		}
+	}
+	if slices.Contains(Apps, first) || (app != "" && path.Ext(rel) == ".html") {
+		return "", false
+	}
+	if _, ok := b.files[rel]; ok {
+		return rel, true
+	}
+	return "", false
+}
+
+var (
+	tagRE  = regexp.MustCompile(`(?is)<(script|link|meta)(\s[^>]*)?>`)
+	attrRE = regexp.MustCompile(`([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>` + "`" + `]+)))?`)
+)
+
+type attr struct{ name, value string }
+
+// render fills in the integrity attributes and hearth-wasm metas of a page
+// (see the package documentation).
+func (b *Bundle) render(p string, src []byte) ([]byte, error) {
+	app, base := appOf(p)
+	var failed error
+	out := tagRE.ReplaceAllFunc(src, func(tag []byte) []byte {
+		if failed != nil {
+			return tag
+		}
+		m := tagRE.FindSubmatch(tag)
+		name := strings.ToLower(string(m[1]))
+		body := string(m[2])
+		selfClose := strings.HasSuffix(strings.TrimSpace(body), "/")
+		if selfClose {
+			body = strings.TrimSuffix(strings.TrimSpace(body), "/")
+		}
+		var attrs []attr
+		get := func(n string) (string, int) {
+			for i, a := range attrs {
+				if a.name == n {
+					return a.value, i
+				}
+			}
+			return "", -1
+		}
+		set := func(n, v string) {
+			if _, i := get(n); i >= 0 {
+				attrs[i].value = v
+			} else {
+				attrs = append(attrs, attr{n, v})
+			}
+		}
+		for _, am := range attrRE.FindAllStringSubmatch(body, -1) {
+			attrs = append(attrs, attr{strings.ToLower(am[1]), html.UnescapeString(am[2] + am[3] + am[4])})
+		}
+		var ref string
+		switch name {
+		case "script":
+			src, i := get("src")
+			if i < 0 {
+				failed = errors.New("inline <script> (the CSP allows none): give it a src")
+				return tag
+			}
+			ref = src
+		case "link":
+			rel, _ := get("rel")
+			rels := strings.Fields(strings.ToLower(rel))
+			if !slices.Contains(rels, "stylesheet") && !slices.Contains(rels, "modulepreload") {
+				return tag
+			}
+			ref, _ = get("href")
+		case "meta":
+			n, _ := get("name")
+			switch strings.ToLower(n) {
+			case "hearth-wasm-sri", "hearth-wasm-url":
+				v := ""
+				if k, ok := b.lookup(app, "/"+WasmName); ok {
+					if strings.ToLower(n) == "hearth-wasm-sri" {
+						v = b.files[k].SRI
+					} else {
+						v = "/" + WasmName + "?v=" + b.files[k].Hash
+					}
+				}
+				set("content", v)
+				return writeTag(name, attrs, selfClose)
+			}
+			return tag
+		}
+		k, err := b.resolve(app, base, ref)
+		if err != nil {
+			failed = fmt.Errorf("<%s> %q: %w", name, ref, err)
+			return tag
+		}
+		set("integrity", b.files[k].SRI)
+		return writeTag(name, attrs, selfClose)
+	})
+	return out, failed
+}
+
+// resolve maps a reference in a page (at URL path base of its origin) to
+// a manifest path.
+func (b *Bundle) resolve(app, base, ref string) (string, error) {
+	if ref == "" {
+		return "", errors.New("empty URL")
+	}
+	if strings.HasPrefix(ref, "//") || strings.Contains(strings.SplitN(ref, "/", 2)[0], ":") {
+		return "", errors.New("not a file of this site (the CSP allows only 'self')")
+	}
+	if i := strings.IndexAny(ref, "?#"); i >= 0 {
+		ref = ref[:i]
+	}
+	if !strings.HasPrefix(ref, "/") {
+		ref = path.Join(path.Dir(base), ref)
+	}
+	k, ok := b.lookup(app, ref)
+	if !ok || path.Ext(k) == ".html" {
+		return "", errors.New("no such file")
+	}
+	return k, nil
+}
+
+func writeTag(name string, attrs []attr, selfClose bool) []byte {
+	var buf bytes.Buffer
+	buf.WriteString("<" + name)
+	for _, a := range attrs {
+		buf.WriteString(" " + a.name)
+		if a.value != "" || a.name == "content" || a.name == "integrity" {
+			buf.WriteString(`="` + html.EscapeString(a.value) + `"`)
+		}
+	}
+	if selfClose {
+		buf.WriteString(" /")
+	}
+	buf.WriteString(">")
+	return buf.Bytes()
+}

@@ -1,0 +1,61 @@
+// Package web embeds the web client and serves it (spec/web.md §1, §2).
+//
+// # Layout
+//
+//	wasm/web/static/          sources: pages (.html), scripts, styles, images
+//	wasm/web/static/<app>/    the pages and files of a bundled app (Apps)
+//	wasm/web/dist/            build output of make web (git ignores it):
+//	    hearth.wasm           the client, GOOS=js GOARCH=wasm ./wasm/cmd/hearthwasm
+//	    wasm_exec.js          Go's loader, copied from $(go env GOROOT)/lib/wasm
+//	    <path>.gz, <path>.br  precompressed copies (kept only when smaller)
+//	    manifest.json         per path: SHA-384 (SRI), content hash, encodings
+//	wasm/web/gen              the generator make web runs (go run ./wasm/web/gen)
+//
+// Both static/ and dist/ are embedded in every binary that imports the
+// package (hearthd). A file in dist/ hides one of the same path in static/.
+//
+// # Paths and origins
+//
+// Home (<domain>) serves static/ at its root, except the folders of the
+// bundled apps. The app <app> of any user (<app>.<user>.<domain>) serves
+// static/<app>/ at its root and, under it, the shared files of static/ that
+// are not pages (scripts, styles, images, hearth.wasm, wasm_exec.js), so an
+// app page loads /hearth.js and /style.css from its own origin. A path
+// ending in / serves its index.html. Any other path is 404.
+//
+// # Integrity
+//
+// Page authors write plain HTML; the integrity attributes are filled in, not
+// written by hand. Pages are rendered by this package from static/*.html,
+// by the same code at build time (make web: the generator records every
+// hash in dist/manifest.json and precompresses the result) and again when
+// hearthd starts (New), from the embedded bytes, so a page can never name a
+// hash other than that of the bytes the same binary serves, even after a
+// plain go build that skipped make web. Rendering:
+//
+//   - every <script src=...> and every <link rel=stylesheet href=...> (also
+//     rel=modulepreload) naming a local file gets integrity="sha384-..."
+//     (an existing integrity attribute is replaced). A remote URL, an inline
+//     <script> or a local file that does not exist fails the build (and New).
+//   - <meta name="hearth-wasm-sri" content=""> gets content="sha384-..." of
+//     hearth.wasm, for the worker to check before instantiating it
+//     (spec/web.md §2); <meta name="hearth-wasm-url" content=""> gets
+//     content="/hearth.wasm?v=<hash>", an immutable URL of the same bytes.
+//     Both are left empty when no hearth.wasm was built.
+//
+// URLs in pages are not rewritten (an ES module imported under two URLs
+// would run twice). Every file is also served at path?v=<hash>, where <hash>
+// is the "hash" of the manifest (24 hex digits of its SHA-384); only such a
+// URL is cached as immutable.
+//
+// # Headers
+//
+// Every response: X-Content-Type-Options: nosniff, Referrer-Policy:
+// no-referrer, the CORS headers of protocol §8.1.9, and the
+// Content-Security-Policy of spec/web.md §2, whose connect-src is 'self' on
+// Home and 'self' plus Home's origin on an app. The same policy goes on
+// every response of a host, so the worker script's own policy (which rules
+// the worker) allows 'wasm-unsafe-eval'. ETag is the content hash (with
+// -gz or -br for an encoded body), If-None-Match answers 304, Vary:
+// Accept-Encoding; Cache-Control is no-cache except for ?v=<hash> URLs.
+package web

@@ -1,0 +1,294 @@
+package web
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+//go:embed static
+var embeddedStatic embed.FS
+
+//go:embed dist
+var embeddedDist embed.FS
+
+// Config configures a Site.
+type Config struct {
+	// Domain is the base domain: Home at <domain>, apps at
+	// <app>.<user>.<domain> (spec/web.md §1). Empty: "localhost".
+	Domain string
+	// Scheme by which browsers reach Home, for apps' connect-src: "https"
+	// behind a TLS-terminating proxy. Empty: "https" for a request that came
+	// over TLS, "http" otherwise.
+	Scheme string
+	// Static and Dist replace the embedded static/ and dist/ (tests).
+	Static, Dist fs.FS
+}
+
+// Site serves the web client.
+type Site struct {
+	cfg    Config
+	bundle *Bundle
+}
+
+// initCompress bounds what New compresses itself when dist/ holds no copy
+// (a build that skipped make web): small files only.
+const initCompress = 1 << 20
+
+var embedded = sync.OnceValues(func() (*Bundle, error) {
+	st, _ := fs.Sub(embeddedStatic, "static")
+	di, _ := fs.Sub(embeddedDist, "dist")
+	return Build(st, di, BuildOptions{Encoders: []Encoder{brotliCopies, Gzip}, MaxCompress: initCompress})
+})
+
+// brotliCopies stands for the brotli copies make web writes; the server reads
+// them from dist/ and never compresses with brotli itself.
+var brotliCopies = Encoder{Name: "br", Ext: ".br", Compress: func([]byte) ([]byte, error) { return nil, nil }}
+
+// New builds the site from the embedded files (or those of cfg), rendering
+// the pages (see the package documentation). The embedded site is built once
+// per process.
+func New(cfg Config) (*Site, error) {
+	if cfg.Domain == "" {
+		cfg.Domain = "localhost"
+	}
+	cfg.Domain = strings.ToLower(cfg.Domain)
+	var b *Bundle
+	var err error
+	if cfg.Static == nil && cfg.Dist == nil {
+		b, err = embedded()
+	} else {
+		st, di := cfg.Static, cfg.Dist
+		if st == nil {
+			st, _ = fs.Sub(embeddedStatic, "static")
+		}
+		if di == nil {
+			di, _ = fs.Sub(embeddedDist, "dist")
+		}
+		b, err = Build(st, di, BuildOptions{Encoders: []Encoder{brotliCopies, Gzip}, MaxCompress: initCompress})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Site{cfg: cfg, bundle: b}, nil
+}
+
+// Manifest returns the manifest of the served files.
+func (s *Site) Manifest() Manifest { return s.bundle.Manifest }
+
+// Bytes returns the served (uncompressed) bytes of a manifest path.
+func (s *Site) Bytes(p string) ([]byte, bool) { return s.bundle.Bytes(p) }
+
+// Origin is what a Host header names.
+type Origin struct {
+	App  string // "" for Home
+	User string // with App
+	Port string // "" when the host named none
+}
+
+// Origin parses a Host header: <domain>[:port] or a loopback IP literal
+// (127.0.0.1:8080, [::1]:8080) is Home; <app>.<user>.<domain>[:port] with a
+// bundled app, a valid user name (wire.CheckUser) and the app slug a
+// lower-case DNS label is that app. Anything else reports false (404).
+// Host names are case-insensitive.
+func (s *Site) Origin(host string) (Origin, bool) {
+	name, port := host, ""
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		name, port = host[:i], host[i+1:]
+		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 || len(port) > 5 || port[0] == '+' {
+			return Origin{}, false
+		}
+	}
+	if strings.HasPrefix(name, "[") && strings.HasSuffix(name, "]") {
+		ip := net.ParseIP(name[1 : len(name)-1])
+		return Origin{Port: port}, ip != nil && ip.To4() == nil && ip.IsLoopback()
+	}
+	if ip := net.ParseIP(name); ip != nil {
+		return Origin{Port: port}, ip.To4() != nil && ip.IsLoopback() && !strings.Contains(name, ":")
+	}
+	name = strings.ToLower(name)
+	if name == s.cfg.Domain {
+		return Origin{Port: port}, true
+	}
+	rest, ok := strings.CutSuffix(name, "."+s.cfg.Domain)
+	if !ok {
+		return Origin{}, false
+	}
+	app, user, ok := strings.Cut(rest, ".")
+	if !ok || strings.Contains(user, ".") || len(app) > 63 || !validLabel(app) || wire.CheckUser(user) != nil ||
+		!slices.Contains(Apps, app) {
+		return Origin{}, false
+	}
+	return Origin{App: app, User: user, Port: port}, true
+}
+
+func validLabel(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// HomeOrigin is the origin of Home as a browser on o sees it.
+func (s *Site) HomeOrigin(r *http.Request, o Origin) string {
+	scheme := s.cfg.Scheme
+	if scheme == "" {
+		scheme = "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+	}
+	h := scheme + "://" + s.cfg.Domain
+	if o.Port != "" {
+		h += ":" + o.Port
+	}
+	return h
+}
+
+const cspFormat = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	"img-src 'self' data: blob:; connect-src %s; worker-src 'self'; base-uri 'none'; " +
+	"form-action 'none'; frame-ancestors 'none'"
+
+// CSP is the Content-Security-Policy of every response on o (spec/web.md §2).
+func (s *Site) CSP(r *http.Request, o Origin) string {
+	connect := "'self'"
+	if o.App != "" {
+		connect += " " + s.HomeOrigin(r, o)
+	}
+	return fmt.Sprintf(cspFormat, connect)
+}
+
+func commonHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", "ETag, Hearth-Revision, Hearth-Seq, Hearth-Deleted, Hearth-Keyring-Revision, Content-Range, Retry-After")
+}
+
+// NotFound answers 404 in plain text with the common headers and a CSP
+// that allows nothing.
+func NotFound(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	commonHeaders(h)
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	if r.Method != http.MethodHead {
+		fmt.Fprintln(w, "404 not found")
+	}
+}
+
+// Serve answers a request for a file of the origin o.
+func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
+	h := w.Header()
+	k, ok := s.bundle.lookup(o.App, r.URL.Path)
+	if !ok {
+		NotFound(w, r)
+		return
+	}
+	commonHeaders(h)
+	h.Set("Content-Security-Policy", s.CSP(r, o))
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		h.Set("Allow", "GET, HEAD, OPTIONS")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		h.Set("Allow", "GET, HEAD, OPTIONS")
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprintln(w, "405 method not allowed")
+		return
+	}
+	f := s.bundle.files[k]
+	h.Set("Content-Type", f.Type)
+	h.Set("Vary", "Accept-Encoding")
+	if f.Type != contentTypes[".html"] && r.URL.Query().Get("v") == f.Hash {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	body, tag := f.raw, f.Hash
+	if enc := s.pickEncoding(r.Header.Get("Accept-Encoding"), f); enc != nil {
+		body, tag = f.enc[enc.Name], f.Hash+"-"+strings.TrimPrefix(enc.Ext, ".")
+		h.Set("Content-Encoding", enc.Name)
+	}
+	h.Set("ETag", `"`+tag+`"`)
+	if etagMatch(r.Header.Get("If-None-Match"), f.Hash) {
+		h.Del("Content-Encoding")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// pickEncoding returns the best encoder (in the bundle's order) that the
+// request accepts with q > 0 and the file has a copy for.
+func (s *Site) pickEncoding(accept string, f *file) *Encoder {
+	if accept == "" || len(f.enc) == 0 {
+		return nil
+	}
+	q := map[string]float64{}
+	for _, part := range strings.Split(accept, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		v := 1.0
+		for _, p := range strings.Split(params, ";") {
+			if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.TrimSpace(k) == "q" {
+				if x, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+					v = x
+				}
+			}
+		}
+		q[strings.ToLower(strings.TrimSpace(name))] = v
+	}
+	for i := range s.bundle.encoders {
+		e := &s.bundle.encoders[i]
+		if f.enc[e.Name] == nil {
+			continue
+		}
+		v, ok := q[e.Name]
+		if !ok {
+			v, ok = q["*"]
+		}
+		if ok && v > 0 {
+			return e
+		}
+	}
+	return nil
+}
+
+// etagMatch reports whether an If-None-Match header names any
+// representation of the content hash (weak or strong, any encoding).
+func etagMatch(header, hash string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" {
+			return true
+		}
+		t = strings.Trim(t, `"`)
+		if t == hash || strings.HasPrefix(t, hash+"-") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,529 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha512"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/andybalholm/brotli"
+
+	"github.com/hearthcloud/hearth/server"
+	"github.com/hearthcloud/hearth/server/auth"
+	"github.com/hearthcloud/hearth/wasm/web"
+)
+
+// emptyWasm is the smallest valid WebAssembly module.
+var emptyWasm = []byte("\x00asm\x01\x00\x00\x00")
+
+func testStatic() fstest.MapFS {
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	return fstest.MapFS{
+		"index.html": f(`<!doctype html><html><head><meta charset="utf-8">
+<meta name="hearth-wasm-sri" content="">
+<meta name=hearth-wasm-url>
+<link rel="stylesheet" href="/style.css">
+<link rel="icon" href="/icon.svg">
+<script type="module" src="home.js" integrity="sha384-wrong"></script>
+</head><body><p>Home</p></body></html>`),
+		"home.js":    f(`import "./shared.js"; console.log("home");` + strings.Repeat("// padding so that compression pays\n", 50)),
+		"shared.js":  f(`export const x = 1;`),
+		"style.css":  f(`body { color: black; }` + strings.Repeat("\n/* padding */", 100)),
+		"icon.svg":   f(`<svg xmlns="http://www.w3.org/2000/svg"/>`),
+		"logo.png":   f("\x89PNG\r\n\x1a\n"),
+		"about.html": f(`<!doctype html><title>About</title>`),
+		"notes/index.html": f(`<!doctype html><html><head><meta name="hearth-wasm-sri" content="">
+<link rel=stylesheet href="./style.css"><link rel="stylesheet" href="notes.css">
+<script src="./notes.js" type=module defer></script></head><body>Notes</body></html>`),
+		"notes/notes.js":  f(`console.log("notes")`),
+		"notes/notes.css": f(`p { margin: 0 }`),
+		".hidden":         f(`secret`),
+	}
+}
+
+func testDist(t testing.TB) fstest.MapFS {
+	return fstest.MapFS{"hearth.wasm": &fstest.MapFile{Data: emptyWasm}, "README": &fstest.MapFile{Data: []byte("x")}}
+}
+
+func newSite(t testing.TB, static, dist fstest.MapFS) *web.Site {
+	t.Helper()
+	s, err := web.New(web.Config{Static: static, Dist: dist})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// get serves one request for host and path through s.
+func get(s *web.Site, host, path string, hdr ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("GET", "http://"+host+path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	o, ok := s.Origin(host)
+	if !ok {
+		web.NotFound(w, r)
+	} else {
+		s.Serve(w, r, o)
+	}
+	return w
+}
+
+func sri(b []byte) string {
+	sum := sha512.Sum384(b)
+	return "sha384-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+var (
+	refRE   = regexp.MustCompile(`<(?:script|link)[^>]*?(?:src|href)="([^"]+)"[^>]*>`)
+	integRE = regexp.MustCompile(`integrity="([^"]*)"`)
+	metaRE  = regexp.MustCompile(`<meta name="(hearth-wasm-[a-z]+)" content="([^"]*)"`)
+)
+
+// checkPageSRI fetches the page at host and path, and checks that each
+// script and stylesheet carries an integrity attribute matching the bytes
+// the same origin serves at its URL, and that the hearth-wasm metas match.
+func checkPageSRI(t *testing.T, s *web.Site, host, path string) {
+	t.Helper()
+	res := get(s, host, path)
+	if res.Code != 200 {
+		t.Fatalf("%s%s: %d", host, path, res.Code)
+	}
+	page := res.Body.String()
+	n := 0
+	for _, m := range refRE.FindAllStringSubmatch(page, -1) {
+		tag, ref := m[0], m[1]
+		if strings.Contains(tag, "<link") && !strings.Contains(tag, "stylesheet") {
+			if strings.Contains(tag, "integrity") {
+				t.Errorf("%s: integrity on %s", path, tag)
+			}
+			continue
+		}
+		im := integRE.FindStringSubmatch(tag)
+		if im == nil {
+			t.Errorf("%s%s: no integrity: %s", host, path, tag)
+			continue
+		}
+		u := ref
+		if !strings.HasPrefix(u, "/") {
+			u = path[:strings.LastIndex(path, "/")+1] + strings.TrimPrefix(u, "./")
+		}
+		a := get(s, host, u)
+		if a.Code != 200 {
+			t.Fatalf("%s%s: %d", host, u, a.Code)
+		}
+		if got := sri(a.Body.Bytes()); got != im[1] {
+			t.Errorf("%s%s: integrity %s, served bytes %s", host, u, im[1], got)
+		}
+		n++
+	}
+	if n == 0 && strings.Contains(page, "<script") {
+		t.Errorf("%s%s: no script checked", host, path)
+	}
+	for _, m := range metaRE.FindAllStringSubmatch(page, -1) {
+		w := get(s, host, "/hearth.wasm")
+		switch m[1] {
+		case "hearth-wasm-sri":
+			if m[2] != sri(w.Body.Bytes()) {
+				t.Errorf("%s: hearth-wasm-sri %q, served %s", path, m[2], sri(w.Body.Bytes()))
+			}
+		case "hearth-wasm-url":
+			v := get(s, host, m[2])
+			if v.Code != 200 || !bytes.Equal(v.Body.Bytes(), w.Body.Bytes()) ||
+				v.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+				t.Errorf("%s: hearth-wasm-url %q: %d %q", path, m[2], v.Code, v.Header().Get("Cache-Control"))
+			}
+		}
+	}
+}
+
+func TestPagesCarryIntegrity(t *testing.T) {
+	s := newSite(t, testStatic(), testDist(t))
+	checkPageSRI(t, s, "localhost:8080", "/")
+	checkPageSRI(t, s, "notes.alice.localhost:8080", "/")
+	page := get(s, "localhost", "/").Body.String()
+	for _, want := range []string{
+		`<meta name="hearth-wasm-sri" content="` + sri(emptyWasm) + `">`,
+		`<link rel="icon" href="/icon.svg">`, // untouched
+		`<p>Home</p>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "sha384-wrong") {
+		t.Error("a stale integrity attribute survived")
+	}
+	if !strings.Contains(get(s, "notes.bob.localhost", "/").Body.String(), " defer") {
+		t.Error("a boolean attribute was lost")
+	}
+}
+
+// TestEmbeddedSite: the real pages (whatever static/ holds) build, and
+// their integrity attributes match what is served.
+func TestEmbeddedSite(t *testing.T) {
+	s, err := web.New(web.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range s.Manifest().Files {
+		if !strings.HasSuffix(p, ".html") {
+			continue
+		}
+		host, url := "localhost", "/"+p
+		if first, rest, ok := strings.Cut(p, "/"); ok && first == "notes" {
+			host, url = "notes.alice.localhost", "/"+rest
+		}
+		url = strings.TrimSuffix(url, "index.html")
+		checkPageSRI(t, s, host, url)
+	}
+	if e := s.Manifest().Files[web.WasmName]; e != nil {
+		if e.Type != "application/wasm" {
+			t.Errorf("hearth.wasm: %s", e.Type)
+		}
+	} else {
+		t.Log("no hearth.wasm embedded (make web builds it)")
+	}
+}
+
+func TestBuildRefuses(t *testing.T) {
+	for name, page := range map[string]string{
+		"inline script":     `<script>alert(1)</script>`,
+		"remote script":     `<script src="https://cdn.example/x.js"></script>`,
+		"protocol-relative": `<script src="//cdn.example/x.js"></script>`,
+		"missing script":    `<script src="/nope.js"></script>`,
+		"missing style":     `<link rel="stylesheet" href="nope.css">`,
+		"page as script":    `<script src="/about.html"></script>`,
+		"app file":          `<script src="/notes/notes.js"></script>`,
+	} {
+		st := testStatic()
+		st["bad.html"] = &fstest.MapFile{Data: []byte(page)}
+		if _, err := web.New(web.Config{Static: st, Dist: testDist(t)}); err == nil || !strings.Contains(err.Error(), "bad.html") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+const (
+	homeCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
+		"connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	appCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
+		"connect-src 'self' http://localhost:8080; worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+func TestHeaders(t *testing.T) {
+	s := newSite(t, testStatic(), testDist(t))
+	for _, c := range []struct{ host, path, ctype, csp string }{
+		{"localhost:8080", "/", "text/html; charset=utf-8", homeCSP},
+		{"localhost:8080", "/about.html", "text/html; charset=utf-8", homeCSP},
+		{"localhost:8080", "/home.js", "text/javascript; charset=utf-8", homeCSP},
+		{"localhost:8080", "/style.css", "text/css; charset=utf-8", homeCSP},
+		{"localhost:8080", "/icon.svg", "image/svg+xml", homeCSP},
+		{"localhost:8080", "/logo.png", "image/png", homeCSP},
+		{"localhost:8080", "/hearth.wasm", "application/wasm", homeCSP},
+		{"127.0.0.1:8080", "/", "text/html; charset=utf-8", homeCSP},
+		{"notes.alice.localhost:8080", "/", "text/html; charset=utf-8", appCSP},
+		{"notes.alice.localhost:8080", "/notes.js", "text/javascript; charset=utf-8", appCSP},
+		{"notes.alice.localhost:8080", "/home.js", "text/javascript; charset=utf-8", appCSP}, // shared
+		{"notes.alice.localhost:8080", "/hearth.wasm", "application/wasm", appCSP},
+	} {
+		res := get(s, c.host, c.path)
+		h := res.Header()
+		if res.Code != 200 {
+			t.Errorf("%s%s: %d", c.host, c.path, res.Code)
+			continue
+		}
+		for k, want := range map[string]string{
+			"Content-Type":                c.ctype,
+			"Content-Security-Policy":     c.csp,
+			"X-Content-Type-Options":      "nosniff",
+			"Referrer-Policy":             "no-referrer",
+			"Access-Control-Allow-Origin": "*",
+			"Cache-Control":               "no-cache",
+			"Vary":                        "Accept-Encoding",
+		} {
+			if got := h.Get(k); got != want {
+				t.Errorf("%s%s: %s: %q, want %q", c.host, c.path, k, got, want)
+			}
+		}
+		if h.Get("ETag") == "" || h.Get("Access-Control-Allow-Credentials") != "" {
+			t.Errorf("%s%s: ETag %q, credentials %q", c.host, c.path, h.Get("ETag"), h.Get("Access-Control-Allow-Credentials"))
+		}
+	}
+	// https behind a proxy: the configured scheme names Home's origin.
+	ps, _ := web.New(web.Config{Static: testStatic(), Dist: testDist(t), Scheme: "https", Domain: "hearth.example"})
+	if got := get(ps, "notes.alice.hearth.example", "/").Header().Get("Content-Security-Policy"); !strings.Contains(got, "connect-src 'self' https://hearth.example;") {
+		t.Errorf("proxied app CSP: %s", got)
+	}
+	// Hashed URLs are immutable; a stale hash is not.
+	m := s.Manifest()
+	for _, c := range []struct{ path, want string }{
+		{"/home.js?v=" + m.Files["home.js"].Hash, "public, max-age=31536000, immutable"},
+		{"/home.js?v=000000000000000000000000", "no-cache"},
+		{"/?v=" + m.Files["index.html"].Hash, "no-cache"},
+	} {
+		if got := get(s, "localhost", c.path).Header().Get("Cache-Control"); got != c.want {
+			t.Errorf("%s: Cache-Control %q, want %q", c.path, got, c.want)
+		}
+	}
+	// Other methods.
+	r := httptest.NewRequest("POST", "http://localhost/", nil)
+	w := httptest.NewRecorder()
+	s.Serve(w, r, web.Origin{})
+	if w.Code != 405 {
+		t.Errorf("POST: %d", w.Code)
+	}
+	r = httptest.NewRequest("HEAD", "http://localhost/home.js", nil)
+	w = httptest.NewRecorder()
+	s.Serve(w, r, web.Origin{})
+	if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Length") != "0" && w.Header().Get("Content-Length") == "" {
+		t.Errorf("HEAD: %d, %d bytes", w.Code, w.Body.Len())
+	}
+}
+
+func brotliEncoder() web.Encoder {
+	return web.Encoder{Name: "br", Ext: ".br", Compress: func(b []byte) ([]byte, error) {
+		var buf bytes.Buffer
+		w := brotli.NewWriterLevel(&buf, 5)
+		w.Write(b)
+		err := w.Close()
+		return buf.Bytes(), err
+	}}
+}
+
+// builtDist is what make web writes: the generator's output over testDist.
+func builtDist(t *testing.T, static fstest.MapFS) fstest.MapFS {
+	dist := testDist(t)
+	b, err := web.Build(static, dist, web.BuildOptions{Encoders: []web.Encoder{brotliEncoder(), web.Gzip}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := b.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range files {
+		dist[p] = &fstest.MapFile{Data: data}
+	}
+	return dist
+}
+
+func TestCompression(t *testing.T) {
+	st := testStatic()
+	s := newSite(t, st, builtDist(t, st))
+	raw := get(s, "localhost", "/home.js").Body.Bytes()
+	if !bytes.HasPrefix(raw, []byte("import")) {
+		t.Fatalf("identity: %q", raw)
+	}
+	for _, c := range []struct{ accept, want string }{
+		{"gzip, deflate, br, zstd", "br"},
+		{"gzip", "gzip"},
+		{"br;q=0, gzip;q=0.5", "gzip"},
+		{"br;q=0, gzip;q=0", ""},
+		{"identity", ""},
+		{"*", "br"},
+		{"*;q=0", ""},
+		{"", ""},
+	} {
+		res := get(s, "localhost", "/home.js", "Accept-Encoding", c.accept)
+		h := res.Header()
+		if got := h.Get("Content-Encoding"); got != c.want {
+			t.Errorf("%q: Content-Encoding %q, want %q", c.accept, got, c.want)
+			continue
+		}
+		if h.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("%q: Vary %q", c.accept, h.Get("Vary"))
+		}
+		var rd io.Reader = res.Body
+		switch c.want {
+		case "br":
+			rd = brotli.NewReader(res.Body)
+		case "gzip":
+			zr, err := gzip.NewReader(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd = zr
+		}
+		body, err := io.ReadAll(rd)
+		if err != nil || !bytes.Equal(body, raw) {
+			t.Errorf("%q: body differs (%v)", c.accept, err)
+		}
+		if c.want != "" && !strings.HasSuffix(h.Get("ETag"), `-`+map[string]string{"br": "br", "gzip": "gz"}[c.want]+`"`) {
+			t.Errorf("%q: ETag %s", c.accept, h.Get("ETag"))
+		}
+	}
+	// Pages are compressed at start-up (gzip) even without make web.
+	ns := newSite(t, st, testDist(t))
+	if got := get(ns, "localhost", "/home.js", "Accept-Encoding", "gzip, br").Header().Get("Content-Encoding"); got != "gzip" {
+		t.Errorf("without precompressed copies: %q", got)
+	}
+	// A PNG that would not shrink is served as it is.
+	if got := get(s, "localhost", "/logo.png", "Accept-Encoding", "gzip, br").Header().Get("Content-Encoding"); got != "" {
+		t.Errorf("png: %q", got)
+	}
+}
+
+func TestNotModified(t *testing.T) {
+	st := testStatic()
+	s := newSite(t, st, builtDist(t, st))
+	for _, path := range []string{"/", "/style.css", "/hearth.wasm"} {
+		first := get(s, "localhost", path, "Accept-Encoding", "gzip")
+		tag := first.Header().Get("ETag")
+		for _, inm := range []string{tag, "W/" + tag, `"x", ` + tag, "*", `"` + s.Manifest().Files[strings.TrimPrefix(path, "/")+map[bool]string{true: "index.html"}[path == "/"]].Hash + `"`} {
+			res := get(s, "localhost", path, "If-None-Match", inm, "Accept-Encoding", "br")
+			if res.Code != 304 || res.Body.Len() != 0 {
+				t.Errorf("%s If-None-Match %s: %d, %d bytes", path, inm, res.Code, res.Body.Len())
+			}
+			if res.Header().Get("ETag") == "" || res.Header().Get("Content-Security-Policy") == "" {
+				t.Errorf("%s: 304 without headers", path)
+			}
+		}
+		if res := get(s, "localhost", path, "If-None-Match", `"0123"`); res.Code != 200 {
+			t.Errorf("%s: stale tag: %d", path, res.Code)
+		}
+	}
+}
+
+func TestPaths(t *testing.T) {
+	s := newSite(t, testStatic(), testDist(t))
+	for _, c := range []struct {
+		host, path string
+		code       int
+	}{
+		{"localhost", "/", 200},
+		{"localhost", "/index.html", 200},
+		{"localhost", "/about.html", 200},
+		{"localhost", "/notes/", 404},          // an app's pages are not Home's
+		{"localhost", "/notes/notes.js", 404},  // nor its files
+		{"localhost", "/.hidden", 404},         // not embedded
+		{"localhost", "/manifest.json", 404},   // the build's, not served
+		{"localhost", "/hearth.wasm.gz", 404},  // copies only by Accept-Encoding
+		{"localhost", "/README", 404},          // dist placeholder
+		{"localhost", "/x/../index.html", 404}, // unclean
+		{"localhost", "//index.html", 404},
+		{"localhost", "/nope.js", 404},
+		{"notes.alice.localhost", "/", 200},
+		{"notes.alice.localhost", "/index.html", 200},
+		{"notes.alice.localhost", "/notes.js", 200},
+		{"notes.alice.localhost", "/style.css", 200},    // shared asset
+		{"notes.alice.localhost", "/hearth.wasm", 200},  // shared asset
+		{"notes.alice.localhost", "/about.html", 404},   // Home's pages stay Home's
+		{"notes.alice.localhost", "/notes/", 404},       // no nesting
+		{"notes.alice.localhost", "/v1/accounts", 404},  // the API lives at Home
+		{"notes.alice.localhost", "/../home.js", 404},
+	} {
+		if got := get(s, c.host, c.path).Code; got != c.code {
+			t.Errorf("%s%s: %d, want %d", c.host, c.path, got, c.code)
+		}
+	}
+}
+
+func TestOrigins(t *testing.T) {
+	s := newSite(t, testStatic(), testDist(t))
+	for host, want := range map[string]web.Origin{
+		"localhost":                  {},
+		"localhost:8080":             {Port: "8080"},
+		"LocalHost:8080":             {Port: "8080"},
+		"127.0.0.1:8080":             {Port: "8080"},
+		"127.0.0.1":                  {},
+		"[::1]:8080":                 {Port: "8080"},
+		"notes.alice.localhost:8080": {App: "notes", User: "alice", Port: "8080"},
+		"notes.a-1.localhost":        {App: "notes", User: "a-1"},
+		"NOTES.Alice.localhost":      {App: "notes", User: "alice"},
+	} {
+		got, ok := s.Origin(host)
+		if !ok || got != want {
+			t.Errorf("%s: %+v %v, want %+v", host, got, ok, want)
+		}
+	}
+	for _, host := range []string{
+		"", "evil.example", "evil.example:8080", "localhost.", "localhost:", "localhost:x", "localhost:0",
+		"localhost:99999", "localhost:+80", "10.0.0.1:8080", "192.168.1.1", "[2001:db8::1]:8080", "[::1", "::1",
+		"alice.localhost", "todo.alice.localhost", "notes.alice.bob.localhost", "notes..localhost",
+		"notes.-alice.localhost", "notes.alice-.localhost", "notes.a_b.localhost", "-notes.alice.localhost",
+		"notes.alice.localhost.evil.example", "notes.alicelocalhost", "xlocalhost",
+		"notes." + strings.Repeat("a", 33) + ".localhost", "notes.alice.localhost:8080:80",
+	} {
+		if o, ok := s.Origin(host); ok {
+			t.Errorf("%q accepted as %+v", host, o)
+		}
+	}
+	// Another domain.
+	ds, _ := web.New(web.Config{Static: testStatic(), Dist: testDist(t), Domain: "Hearth.Example"})
+	if _, ok := ds.Origin("hearth.example"); !ok {
+		t.Error("domain refused")
+	}
+	if o, ok := ds.Origin("notes.alice.hearth.example:443"); !ok || o.App != "notes" {
+		t.Error("app on domain refused")
+	}
+	if _, ok := ds.Origin("localhost"); ok {
+		t.Error("localhost accepted with another domain")
+	}
+}
+
+// TestServerRoutesByHost: server.Handler sends Home's host to the API and
+// Home, an app's host to the app, and anything else to 404.
+func TestServerRoutesByHost(t *testing.T) {
+	srv, err := server.Open(context.Background(), server.Config{Dir: t.TempDir(),
+		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1},
+		Web:  web.Config{Static: testStatic(), Dist: testDist(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	do := func(host, path string) *http.Response {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		if host != "" {
+			req.Host = host
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	isAPI := func(res *http.Response) bool {
+		return res.Header.Get("Cache-Control") == "no-store" && strings.HasPrefix(res.Header.Get("Content-Type"), "application/json")
+	}
+	// The loopback address the tests and the CLI use is Home.
+	if res := do("", "/"); res.StatusCode != 200 || res.Header.Get("Content-Security-Policy") != homeCSP {
+		t.Errorf("127.0.0.1 /: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
+	if res := do("", "/v1/accounts/nobody"); !isAPI(res) {
+		t.Errorf("127.0.0.1 /v1: %d %v", res.StatusCode, res.Header)
+	}
+	if res := do("localhost:1234", "/v1/accounts/nobody"); !isAPI(res) {
+		t.Errorf("localhost /v1: %d %v", res.StatusCode, res.Header)
+	}
+	if res := do("localhost:1234", "/"); res.StatusCode != 200 {
+		t.Errorf("localhost /: %d", res.StatusCode)
+	}
+	if res := do("notes.alice.localhost:1234", "/"); res.StatusCode != 200 ||
+		!strings.Contains(res.Header.Get("Content-Security-Policy"), "connect-src 'self' http://localhost:1234;") {
+		t.Errorf("notes /: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
+	if res := do("notes.alice.localhost:1234", "/v1/accounts/nobody"); res.StatusCode != 404 || isAPI(res) {
+		t.Errorf("notes /v1: %d", res.StatusCode)
+	}
+	for _, host := range []string{"evil.example", "todo.alice.localhost", "notes.Al_ce.localhost", "10.1.2.3"} {
+		for _, path := range []string{"/", "/v1/accounts/nobody", "/home.js"} {
+			if res := do(host, path); res.StatusCode != 404 || isAPI(res) || res.Header.Get("Content-Security-Policy") != "default-src 'none'; frame-ancestors 'none'" {
+				t.Errorf("%s%s: %d", host, path, res.StatusCode)
+			}
+		}
+	}
+}
