@@ -204,6 +204,17 @@ func (s *Server) Handler() http.Handler {
 	home := http.NewServeMux()
 	home.Handle("/v1/", s.API)
 	home.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Site.Serve(w, r, web.Origin{}) })
+	if _, ok := s.Site.Bytes("index.html"); !ok {
+		// A build without Home's page: say how to use the command line.
+		home.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Type", "text/plain; charset=utf-8")
+			h.Set("Content-Security-Policy", "default-src 'none'")
+			h.Set("X-Content-Type-Options", "nosniff")
+			fmt.Fprint(w, "Hearth is running (this build has no web client).\n\nUse the command line client against this address:\n\n"+
+				"  hearth signup --server http://"+r.Host+" --user NAME\n\nSee the README for more.\n")
+		})
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		o, ok := s.Site.Origin(r.Host)
 		switch {

@@ -76,12 +76,7 @@ func run(data, listen string, signup bool, maxBlob int64, wc web.Config) error {
 		fmt.Fprintln(os.Stderr, "hearthd: serving plain HTTP on a non-loopback address; put a TLS-terminating proxy in front (the protocol requires HTTPS beyond loopback)")
 	}
 	fmt.Printf("Hearth is serving on http://%s (data in %s)\n", ln.Addr(), data)
-	port := ln.Addr().(*net.TCPAddr).Port
-	if ip := ln.Addr().(*net.TCPAddr).IP; ip.IsLoopback() || ip.IsUnspecified() {
-		fmt.Printf("Open http://%s:%d in a browser (apps at http://APP.USER.%s:%d)\n", wc.Domain, port, wc.Domain, port)
-	} else {
-		fmt.Printf("Home is at %s:%d, apps at APP.USER.%s:%d\n", wc.Domain, port, wc.Domain, port)
-	}
+	fmt.Println(openLine(ln.Addr().(*net.TCPAddr), wc.Domain))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -96,4 +91,14 @@ func run(data, listen string, signup bool, maxBlob int64, wc web.Config) error {
 		return err
 	}
 	return nil
+}
+
+// openLine says where to point a browser: http://DOMAIN:PORT when serving
+// on loopback (or on every address), where this machine's browser reaches
+// Home.
+func openLine(addr *net.TCPAddr, domain string) string {
+	if addr.IP.IsLoopback() || addr.IP.IsUnspecified() {
+		return fmt.Sprintf("Open http://%s:%d in a browser (apps at http://APP.USER.%s:%d)", domain, addr.Port, domain, addr.Port)
+	}
+	return fmt.Sprintf("Home is at %s:%d, apps at APP.USER.%s:%d", domain, addr.Port, domain, addr.Port)
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -80,10 +81,60 @@ type Bundle struct {
 	encoders []Encoder
 }
 
+// keepInMemory: larger files (hearth.wasm and its copies) stay in their
+// file system (the binary's embedded data) and are read at each request,
+// rather than copied to the heap.
+const keepInMemory = 256 << 10
+
+// body is served bytes: in memory, or a file of a file system.
+type body struct {
+	data []byte
+	fsys fs.FS
+	name string
+	size int
+}
+
+func (b body) bytes() ([]byte, error) {
+	if b.data != nil || b.fsys == nil {
+		return b.data, nil
+	}
+	return fs.ReadFile(b.fsys, b.name)
+}
+
+func (b body) writeTo(w io.Writer) error {
+	if b.data != nil || b.fsys == nil {
+		_, err := w.Write(b.data)
+		return err
+	}
+	f, err := b.fsys.Open(b.name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// load makes the body of a file: its bytes if small, else a reference.
+func load(fsys fs.FS, name string) (body, error) {
+	fi, err := fs.Stat(fsys, name)
+	if err != nil {
+		return body{}, err
+	}
+	if fi.Size() > keepInMemory {
+		return body{fsys: fsys, name: name, size: int(fi.Size())}, nil
+	}
+	data, err := fs.ReadFile(fsys, name)
+	if data == nil {
+		data = []byte{}
+	}
+	return body{data: data, size: len(data)}, err
+}
+
 type file struct {
 	*Entry
-	raw []byte
-	enc map[string][]byte // by Content-Encoding
+	raw body
+	enc map[string]body // by Content-Encoding
 }
 
 // Build renders the pages of static and collects every file to serve from
@@ -91,8 +142,8 @@ type file struct {
 // in dist whose manifest entry has the same hash are reused.
 func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 	b := &Bundle{Manifest: Manifest{Version: 1, Files: map[string]*Entry{}}, files: map[string]*file{}, encoders: opt.Encoders}
-	raw := map[string][]byte{}
-	if err := readTree(static, raw, nil); err != nil {
+	src := map[string]fs.FS{}
+	if err := listTree(static, src, nil); err != nil {
 		return nil, fmt.Errorf("web: static: %w", err)
 	}
 	var prev Manifest
@@ -104,42 +155,56 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 	skipDist := func(p string) bool {
 		return p == ManifestName || p == "README" || strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br")
 	}
-	if err := readTree(dist, raw, skipDist); err != nil {
+	if err := listTree(dist, src, skipDist); err != nil {
 		return nil, fmt.Errorf("web: dist: %w", err)
 	}
 	// Assets first: pages name their hashes.
 	var pages []string
-	for p, data := range raw {
+	for p, fsys := range src {
 		if path.Ext(p) == ".html" {
 			pages = append(pages, p)
 			continue
 		}
-		b.add(p, data)
-	}
-	sort.Strings(pages)
-	for _, p := range pages {
-		out, err := b.render(p, raw[p])
+		raw, err := load(fsys, p)
+		if err == nil {
+			err = b.add(p, raw)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("web: %s: %w", p, err)
 		}
-		b.add(p, out)
+	}
+	sort.Strings(pages)
+	for _, p := range pages {
+		in, err := fs.ReadFile(src[p], p)
+		if err != nil {
+			return nil, fmt.Errorf("web: %s: %w", p, err)
+		}
+		out, err := b.render(p, in)
+		if err != nil {
+			return nil, fmt.Errorf("web: %s: %w", p, err)
+		}
+		b.add(p, body{data: out, size: len(out)})
 	}
 	for p, f := range b.files {
 		for _, e := range opt.Encoders {
-			var c []byte
+			var c body
 			if pe := prev.Files[p]; pe != nil && pe.Hash == f.Hash && slices.Contains(pe.Encodings, e.Name) {
-				c, _ = fs.ReadFile(dist, p+e.Ext)
+				c, _ = load(dist, p+e.Ext)
 			}
-			if c == nil && (opt.MaxCompress == 0 || len(f.raw) <= opt.MaxCompress) {
-				var err error
-				if c, err = e.Compress(f.raw); err != nil {
+			if c.size == 0 && (opt.MaxCompress == 0 || f.Size <= opt.MaxCompress) {
+				raw, err := f.raw.bytes()
+				if err != nil {
+					return nil, fmt.Errorf("web: %s: %w", p, err)
+				}
+				data, err := e.Compress(raw)
+				if err != nil {
 					return nil, fmt.Errorf("web: %s: %s: %w", p, e.Name, err)
 				}
-				if len(c) > len(f.raw)-len(f.raw)/20 {
-					c = nil
+				if len(data) > 0 && len(data) <= len(raw)-len(raw)/20 {
+					c = body{data: data, size: len(data)}
 				}
 			}
-			if c != nil {
+			if c.size > 0 {
 				f.enc[e.Name] = c
 				f.Encodings = append(f.Encodings, e.Name)
 			}
@@ -148,9 +213,10 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 	return b, nil
 }
 
-// readTree reads every regular file of fsys into m, skipping names that
-// start with "." or "_" (as go:embed does) and those skip reports.
-func readTree(fsys fs.FS, m map[string][]byte, skip func(string) bool) error {
+// listTree notes, for every regular file of fsys, that fsys holds it,
+// skipping names that start with "." or "_" (as go:embed does) and those
+// skip reports.
+func listTree(fsys fs.FS, m map[string]fs.FS, skip func(string) bool) error {
 	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -164,21 +230,22 @@ func readTree(fsys fs.FS, m map[string][]byte, skip func(string) bool) error {
 		if d.IsDir() || !d.Type().IsRegular() || (skip != nil && skip(p)) {
 			return nil
 		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		m[p] = data
+		m[p] = fsys
 		return nil
 	})
 }
 
-func (b *Bundle) add(p string, data []byte) {
-	sum := sha512.Sum384(data)
-	e := &Entry{Type: ContentType(p), Size: len(data),
-		SRI: "sha384-" + base64.StdEncoding.EncodeToString(sum[:]), Hash: hex.EncodeToString(sum[:12])}
+func (b *Bundle) add(p string, raw body) error {
+	h := sha512.New384()
+	if err := raw.writeTo(h); err != nil {
+		return err
+	}
+	sum := h.Sum(nil)
+	e := &Entry{Type: ContentType(p), Size: raw.size,
+		SRI: "sha384-" + base64.StdEncoding.EncodeToString(sum), Hash: hex.EncodeToString(sum[:12])}
 	b.Manifest.Files[p] = e
-	b.files[p] = &file{Entry: e, raw: data, enc: map[string][]byte{}}
+	b.files[p] = &file{Entry: e, raw: raw, enc: map[string]body{}}
+	return nil
 }
 
 // Files returns the bytes to write to dist/: manifest.json and every
@@ -187,8 +254,12 @@ func (b *Bundle) Files() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for p, f := range b.files {
 		for _, e := range b.encoders {
-			if c := f.enc[e.Name]; c != nil {
-				out[p+e.Ext] = c
+			if c, ok := f.enc[e.Name]; ok {
+				data, err := c.bytes()
+				if err != nil {
+					return nil, err
+				}
+				out[p+e.Ext] = data
 			}
 		}
 	}
@@ -206,7 +277,8 @@ func (b *Bundle) Bytes(p string) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	return f.raw, true
+	data, err := f.raw.bytes()
+	return data, err == nil
 }
 
 var contentTypes = map[string]string{

@@ -58,4 +58,15 @@
 // the worker) allows 'wasm-unsafe-eval'. ETag is the content hash (with
 // -gz or -br for an encoded body), If-None-Match answers 304, Vary:
 // Accept-Encoding; Cache-Control is no-cache except for ?v=<hash> URLs.
+// Files over 256 KiB (hearth.wasm and its copies) are read from the
+// binary's embedded data at each request, not held on the heap.
+//
+// # Tests
+//
+// web_test.go checks the serving natively (headers, CSP, compression, 304,
+// hosts, paths, integrity against the served bytes) on its own small site,
+// and the embedded site's pages too. Package browsertest runs pages in
+// headless Chromium against an in-process hearthd; its doc shows how to
+// write a browser test. browser_test.go is its smoke test, on the
+// placeholder site in testdata/smoke.
 package web

@@ -224,9 +224,9 @@ func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
 	} else {
 		h.Set("Cache-Control", "no-cache")
 	}
-	body, tag := f.raw, f.Hash
+	out, tag := f.raw, f.Hash
 	if enc := s.pickEncoding(r.Header.Get("Accept-Encoding"), f); enc != nil {
-		body, tag = f.enc[enc.Name], f.Hash+"-"+strings.TrimPrefix(enc.Ext, ".")
+		out, tag = f.enc[enc.Name], f.Hash+"-"+strings.TrimPrefix(enc.Ext, ".")
 		h.Set("Content-Encoding", enc.Name)
 	}
 	h.Set("ETag", `"`+tag+`"`)
@@ -235,10 +235,10 @@ func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(out.size))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(body)
+		out.writeTo(w)
 	}
 }
 
@@ -263,7 +263,7 @@ func (s *Site) pickEncoding(accept string, f *file) *Encoder {
 	}
 	for i := range s.bundle.encoders {
 		e := &s.bundle.encoders[i]
-		if f.enc[e.Name] == nil {
+		if _, ok := f.enc[e.Name]; !ok {
 			continue
 		}
 		v, ok := q[e.Name]

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -33,9 +34,11 @@ func testStatic() fstest.MapFS {
 <link rel="stylesheet" href="/style.css">
 <link rel="icon" href="/icon.svg">
 <script type="module" src="home.js" integrity="sha384-wrong"></script>
+<script type="module" src="/big.js"></script>
 </head><body><p>Home</p></body></html>`),
 		"home.js":    f(`import "./shared.js"; console.log("home");` + strings.Repeat("// padding so that compression pays\n", 50)),
 		"shared.js":  f(`export const x = 1;`),
+		"big.js":     f(strings.Repeat("globalThis.a = 1;\n", 20000)), // served from its file system, not memory
 		"style.css":  f(`body { color: black; }` + strings.Repeat("\n/* padding */", 100)),
 		"icon.svg":   f(`<svg xmlns="http://www.w3.org/2000/svg"/>`),
 		"logo.png":   f("\x89PNG\r\n\x1a\n"),
@@ -367,6 +370,22 @@ func TestCompression(t *testing.T) {
 	if got := get(ns, "localhost", "/home.js", "Accept-Encoding", "gzip, br").Header().Get("Content-Encoding"); got != "gzip" {
 		t.Errorf("without precompressed copies: %q", got)
 	}
+	// A large file: its bytes and its compressed copies.
+	bigRaw := get(s, "localhost", "/big.js").Body.Bytes()
+	if len(bigRaw) != 20000*18 {
+		t.Errorf("big.js: %d bytes", len(bigRaw))
+	}
+	for _, s := range []*web.Site{s, ns} {
+		res := get(s, "localhost", "/big.js", "Accept-Encoding", "gzip")
+		n := res.Body.Len()
+		zr, err := gzip.NewReader(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := io.ReadAll(zr); err != nil || !bytes.Equal(b, bigRaw) || res.Header().Get("Content-Length") != strconv.Itoa(n) || n > 1000 {
+			t.Errorf("big.js gzip: %v", err)
+		}
+	}
 	// A PNG that would not shrink is served as it is.
 	if got := get(s, "localhost", "/logo.png", "Accept-Encoding", "gzip, br").Header().Get("Content-Encoding"); got != "" {
 		t.Errorf("png: %q", got)
@@ -415,11 +434,11 @@ func TestPaths(t *testing.T) {
 		{"notes.alice.localhost", "/", 200},
 		{"notes.alice.localhost", "/index.html", 200},
 		{"notes.alice.localhost", "/notes.js", 200},
-		{"notes.alice.localhost", "/style.css", 200},    // shared asset
-		{"notes.alice.localhost", "/hearth.wasm", 200},  // shared asset
-		{"notes.alice.localhost", "/about.html", 404},   // Home's pages stay Home's
-		{"notes.alice.localhost", "/notes/", 404},       // no nesting
-		{"notes.alice.localhost", "/v1/accounts", 404},  // the API lives at Home
+		{"notes.alice.localhost", "/style.css", 200},   // shared asset
+		{"notes.alice.localhost", "/hearth.wasm", 200}, // shared asset
+		{"notes.alice.localhost", "/about.html", 404},  // Home's pages stay Home's
+		{"notes.alice.localhost", "/notes/", 404},      // no nesting
+		{"notes.alice.localhost", "/v1/accounts", 404}, // the API lives at Home
 		{"notes.alice.localhost", "/../home.js", 404},
 	} {
 		if got := get(s, c.host, c.path).Code; got != c.code {
@@ -525,5 +544,28 @@ func TestServerRoutesByHost(t *testing.T) {
 				t.Errorf("%s%s: %d", host, path, res.StatusCode)
 			}
 		}
+	}
+}
+
+// TestServerWithoutHomePage: a build whose static/ has no index.html still
+// answers / with how to use the command line.
+func TestServerWithoutHomePage(t *testing.T) {
+	st := testStatic()
+	delete(st, "index.html")
+	srv, err := server.Open(context.Background(), server.Config{Dir: t.TempDir(),
+		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}, Web: web.Config{Static: st, Dist: testDist(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "http://localhost:8080/", nil))
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "hearth signup --server http://localhost:8080") {
+		t.Errorf("%d %s", w.Code, w.Body)
+	}
+	w = httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "http://localhost:8080/home.js", nil))
+	if w.Code != 200 {
+		t.Errorf("home.js: %d", w.Code)
 	}
 }
