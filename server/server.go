@@ -211,7 +211,7 @@ func (s *Server) Handler() http.Handler {
 			h.Set("Content-Type", "text/plain; charset=utf-8")
 			h.Set("Content-Security-Policy", "default-src 'none'")
 			h.Set("X-Content-Type-Options", "nosniff")
-			fmt.Fprint(w, "Hearth is running (this build has no web client).\n\nUse the command line client against this address:\n\n"+
+			fmt.Fprint(w, "Hearth is running (this build has no Home page).\n\nUse the command line client against this address:\n\n"+
 				"  hearth signup --server http://"+r.Host+" --user NAME\n\nSee the README for more.\n")
 		})
 	}
