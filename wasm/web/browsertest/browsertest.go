@@ -68,6 +68,8 @@ type Options struct {
 	Dir string
 	// Log receives the server's log; nil discards it.
 	Log *slog.Logger
+	// Wrap, if set, wraps the server's handler (to record requests).
+	Wrap func(http.Handler) http.Handler
 }
 
 // Env is a running server and browser.
@@ -146,7 +148,11 @@ func Start(t *testing.T, opt Options) *Env {
 		t.Fatal(err)
 	}
 	e.Port = ln.Addr().(*net.TCPAddr).Port
-	hs := server.HTTPServer(srv.Handler(), log)
+	h := srv.Handler()
+	if opt.Wrap != nil {
+		h = opt.Wrap(h)
+	}
+	hs := server.HTTPServer(h, log)
 	hs.RegisterOnShutdown(srv.API.Close)
 	go hs.Serve(ln)
 	t.Cleanup(func() {

@@ -216,6 +216,10 @@ self.onmessage = async (e) => {
   if (typeof id !== "number" || typeof method !== "string") return;
   try {
     const result = await handle(id, method, Array.isArray(args) ? args : []);
+    // Answer only once the state this call produced is stored, so that a
+    // page navigating away right after (to an app, on a reload) finds the
+    // session when it comes back.
+    await queue;
     postMessage({ id, result: result === undefined ? null : result });
   } catch (err) {
     const error = { code: (err && err.code) || "internal", message: (err && err.message) || String(err) };

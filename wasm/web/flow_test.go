@@ -1,0 +1,288 @@
+package web_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/hearthcloud/hearth/wasm/web/browsertest"
+)
+
+// requestRecorder keeps every request the server receives: method, URL,
+// headers and body.
+type requestRecorder struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (rr *requestRecorder) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rr.mu.Lock()
+		rr.buf.WriteString(r.Method + " " + r.URL.String() + "\n")
+		r.Header.Write(&rr.buf)
+		rr.buf.Write(body)
+		rr.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (rr *requestRecorder) bytes() []byte {
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	return bytes.Clone(rr.buf.Bytes())
+}
+
+// holdsMarker reports whether b holds marker in the clear, hex-encoded or
+// base64-encoded at any alignment.
+func holdsMarker(b []byte, marker string) bool {
+	forms := [][]byte{[]byte(marker), []byte(hex.EncodeToString([]byte(marker)))}
+	for pad := 0; pad < 3; pad++ {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			e := enc.EncodeToString(append(bytes.Repeat([]byte{'x'}, pad), marker...))
+			forms = append(forms, []byte(e[4:len(e)-4]))
+		}
+	}
+	for _, f := range forms {
+		if bytes.Contains(b, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func code(t *testing.T, uri string, at time.Time) string {
+	t.Helper()
+	key, err := otp.NewKeyFromURL(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := totp.GenerateCodeCustom(key.Secret(), at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func waitText(t *testing.T, tab *browsertest.Tab, sel, want string) {
+	t.Helper()
+	deadline := time.Now().Add(browsertest.Timeout)
+	for {
+		got := browsertest.Eval[string](tab, `(document.querySelector(`+jsString(sel)+`)||{}).textContent||""`)
+		if strings.Contains(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %q never appeared (last %q; problems %q)", sel, want, got, tab.Problems())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func jsString(s string) string {
+	return "`" + strings.NewReplacer("`", "\\`", "\\", "\\\\", "$", "\\$").Replace(s) + "`"
+}
+
+// waitView waits for a view of Home to show, reporting the text of msg if
+// it does not.
+func waitView(t *testing.T, tab *browsertest.Tab, view, msg string) {
+	t.Helper()
+	deadline := time.Now().Add(browsertest.Timeout)
+	for !browsertest.Eval[bool](tab, `!!document.querySelector("[data-view=`+view+`]") && !document.querySelector("[data-view=`+view+`]").hidden`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("view %s never showed; %s says %q; problems %q", view, msg,
+				browsertest.Eval[string](tab, `(document.querySelector(`+jsString(msg)+`)||{}).textContent||""`), tab.Problems())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// typeInto sets an input's value as a person would (input events fire).
+func typeInto(tab *browsertest.Tab, sel, text string) {
+	tab.Do(chromedp.WaitVisible(chromedp.CSS(sel)))
+	browsertest.Eval[bool](tab, `(() => { const el = document.querySelector(`+jsString(sel)+`); el.focus(); el.value = `+jsString(text)+`; el.dispatchEvent(new Event("input", { bubbles: true })); return true; })()`)
+}
+
+// TestWebFlow walks spec/web.md §6 in headless Chromium: sign-up, TOTP
+// enrolment, sign-out, a wrong code, sign-in with the code, a note written
+// in Notes (on its own origin, connected through Home), reload, a second
+// device that sees the note and then a new one arrive without reload, the
+// origins kept apart, and the zero-knowledge check from the browser side.
+func TestWebFlow(t *testing.T) {
+	rec := &requestRecorder{}
+	env := browsertest.Start(t, browsertest.Options{Wrap: rec.wrap})
+	mk := make([]byte, 12)
+	rand.Read(mk)
+	marker := "WEBMARKER" + strings.ToUpper(hex.EncodeToString(mk))
+	const user, password = "alice", "correct horse battery"
+
+	home := env.NewTab(t)
+	home.Open(env.HomeURL() + "/")
+	home.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	home.Screenshots("signin")
+	home.Do(chromedp.Click(chromedp.CSS(`[data-view=signin] [data-tab=signup]`)))
+	typeInto(home, "#signup-form [name=user]", user)
+	typeInto(home, "#signup-form [name=password]", password)
+	typeInto(home, "#signup-form [name=password2]", password)
+	home.Screenshots("signup")
+	home.Do(chromedp.Click(chromedp.CSS("#signup-form button[type=submit]")))
+	home.Do(chromedp.WaitVisible(chromedp.CSS("#recovery-key")))
+	if rk := browsertest.Eval[string](home, `document.querySelector("#recovery-key").textContent`); len(rk) < 20 {
+		t.Fatalf("recovery key %q", rk)
+	}
+	home.Screenshots("recovery-key")
+	home.Do(chromedp.Click(chromedp.CSS("#recovery-done")))
+	home.Do(chromedp.WaitVisible(chromedp.CSS("[data-view=dashboard]")))
+	waitText(t, home, "#totp-status", "Off")
+	waitText(t, home, "#apps", "Notes")
+	waitText(t, home, "#sessions", "this browser")
+	home.Screenshots("dashboard")
+
+	// TOTP: enrol with the QR code's URI, confirm with a computed code.
+	home.Do(chromedp.Click(chromedp.CSS("#totp-enable")))
+	home.Do(chromedp.WaitVisible(chromedp.CSS("#totp-qr")))
+	uri := browsertest.Eval[string](home, `document.querySelector("#totp-uri").textContent`)
+	if !strings.HasPrefix(uri, "otpauth://totp/") || !browsertest.Eval[bool](home, `document.querySelector("#totp-qr").src.startsWith("data:image/png")`) {
+		t.Fatalf("enrolment: %q", uri)
+	}
+	home.Screenshots("totp-enroll")
+	typeInto(home, "#totp-confirm-form [name=code]", code(t, uri, time.Now()))
+	home.Do(chromedp.Click(chromedp.CSS("#totp-confirm-form button")))
+	home.Do(chromedp.WaitVisible(chromedp.CSS("#totp-codes")))
+	codes := strings.Fields(browsertest.Eval[string](home, `[...document.querySelectorAll("#totp-codes span")].map(s => s.textContent).join(" ")`))
+	if len(codes) != 10 {
+		t.Fatalf("recovery codes: %q", codes)
+	}
+	waitText(t, home, "#totp-status", "On")
+	home.Screenshots("totp-codes")
+
+	// Sign out: keys leave memory and storage.
+	home.Do(chromedp.Click(chromedp.CSS("#signout")))
+	home.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	if n := browsertest.Eval[int](home, `new Promise(r => { const q = indexedDB.open("hearth"); q.onsuccess = () => { const db = q.result; if (!db.objectStoreNames.contains("vault")) return r(0); const c = db.transaction("vault").objectStore("vault").count(); c.onsuccess = () => r(c.result); }; q.onerror = () => r(-1); })`); n != 0 {
+		t.Fatalf("after sign-out, %d records remain in IndexedDB", n)
+	}
+	if n := browsertest.Eval[int](home, `localStorage.length`); n != 0 {
+		t.Fatalf("localStorage holds %d items", n)
+	}
+
+	// A wrong code is refused with a clear message; the right one works.
+	typeInto(home, "#signin-form [name=user]", user)
+	typeInto(home, "#signin-form [name=password]", password)
+	typeInto(home, "#signin-form [name=totp]", "000000")
+	home.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
+	waitText(t, home, "#signin-msg", "code is not right")
+	home.Screenshots("signin-wrong-code")
+	typeInto(home, "#signin-form [name=totp]", code(t, uri, time.Now().Add(30*time.Second)))
+	home.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
+	waitView(t, home, "dashboard", "#signin-msg")
+
+	// Notes, on its own origin: connecting goes through Home's consent.
+	notesURL := env.AppURL("notes", user) + "/"
+	home.Open(notesURL)
+	home.Do(chromedp.WaitVisible(chromedp.CSS("#connect-allow")))
+	waitText(t, home, "#connect-scopes", "notes")
+	home.Screenshots("connect")
+	home.Do(chromedp.Click(chromedp.CSS("#connect-allow")))
+	home.Do(chromedp.WaitVisible(chromedp.CSS("#new-note")))
+	home.Screenshots("notes-empty")
+	home.Do(chromedp.Click(chromedp.CSS("#new-note")))
+	typeInto(home, "#title", "Plans "+marker)
+	typeInto(home, "#body", "# Heading\n\nSome *secret* text "+marker+"\n\n- one\n- two")
+	waitText(t, home, "#status", "Saved")
+	home.Do(chromedp.Click(chromedp.CSS(`[data-mode=preview]`)))
+	waitText(t, home, "#preview h1", "Heading")
+	home.Screenshots("notes-preview")
+	home.Open(notesURL) // reload: the note is there, without connecting again
+	waitText(t, home, "#note-list", "Plans "+marker)
+	home.Screenshots("notes-list")
+
+	// Origins: Notes cannot read Home's storage.
+	home.Open(env.HomeURL() + "/")
+	home.Do(chromedp.WaitVisible(chromedp.CSS("[data-view=dashboard]")))
+	browsertest.Eval[bool](home, `(localStorage.setItem("probe", "home"), true)`)
+	home.Open(notesURL)
+	waitText(t, home, "#note-list", "Plans")
+	if v := browsertest.Eval[string](home, `String(localStorage.getItem("probe"))`); v != "null" {
+		t.Fatalf("Notes read Home's localStorage: %q", v)
+	}
+
+	// A second device: sign in with a recovery code, open Notes, see the note.
+	dev := env.NewDevice(t).NewTab(t)
+	dev.Open(env.HomeURL() + "/")
+	dev.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	typeInto(dev, "#signin-form [name=user]", user)
+	typeInto(dev, "#signin-form [name=password]", password)
+	typeInto(dev, "#signin-form [name=totp]", codes[0])
+	dev.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
+	dev.Do(chromedp.WaitVisible(chromedp.CSS("[data-view=dashboard]")))
+	dev.Open(notesURL)
+	dev.Do(chromedp.WaitVisible(chromedp.CSS("#connect-allow")))
+	dev.Do(chromedp.Click(chromedp.CSS("#connect-allow")))
+	waitText(t, dev, "#note-list", "Plans "+marker)
+
+	// A note written on the first device arrives on the second without reload.
+	home.Do(chromedp.Click(chromedp.CSS("#new-note")))
+	typeInto(home, "#title", "Arrives live")
+	waitText(t, home, "#status", "Saved")
+	waitText(t, dev, "#note-list", "Arrives live")
+	dev.Screenshots("notes-second-device")
+
+	// Deleting on the second device removes the note on the first.
+	dev.Do(chromedp.Click(chromedp.CSS("#note-list li:first-child button")))
+	waitText(t, dev, "#status", "Saved")
+	browsertest.Eval[bool](dev, `(window.confirm = () => true, true)`)
+	dev.Do(chromedp.Click(chromedp.CSS("#delete")))
+	deadline := time.Now().Add(browsertest.Timeout)
+	for strings.Contains(browsertest.Eval[string](home, `document.querySelector("#note-list").textContent`), "Arrives live") {
+		if time.Now().After(deadline) {
+			t.Fatal("the deletion did not reach the first device")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	waitText(t, home, "#count", "1 note")
+
+	// Zero knowledge: the marker reached no request and no stored byte.
+	if holdsMarker(rec.bytes(), marker) {
+		t.Error("the marker reached the server in a request")
+	}
+	if !bytes.Contains(rec.bytes(), []byte("/v1/docs/io.hearth.notes")) {
+		t.Fatal("the recorder saw no note being written")
+	}
+	files := 0
+	filepath.WalkDir(env.Dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || !e.Type().IsRegular() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if holdsMarker(b, marker) {
+			t.Errorf("the marker is in %s", p)
+		}
+		return nil
+	})
+	if files < 3 {
+		t.Fatalf("only %d files in the data folder", files)
+	}
+	t.Logf("screenshots in %s", env.Shots)
+	home.Check()
+	dev.Check()
+}

@@ -1,0 +1,254 @@
+// Home: sign-up and sign-in, two-factor authentication, installed apps,
+// sessions, sign-out, and the consent step of connecting an app
+// (spec/web.md §5). All cryptography happens in the worker behind hearth.js.
+import { Hearth } from "./hearth.js";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const view = (id) => {
+  for (const v of document.querySelectorAll("[data-view]")) v.hidden = v.dataset.view !== id;
+};
+
+// Messages for error codes, in words a person understands.
+const words = {
+  bad_credentials: "Wrong user name or password.",
+  totp_required: "This account uses two-factor authentication: enter the code from your authenticator app.",
+  totp_invalid: "That code is not right. Check your authenticator app and try again.",
+  totp_replayed: "That code was already used. Wait for the next one.",
+  rate_limited: "Too many attempts. Wait a little and try again.",
+  user_exists: "That user name is taken.",
+  invalid_name: "User names use lower-case letters, digits and dashes.",
+  integrity: "Integrity check failed: the server returned data that was altered or replayed. Nothing of it was used.",
+  network: "The server cannot be reached.",
+  session_ended: "Your session ended. Sign in again.",
+};
+const say = (err) => words[err && err.code] || (err && err.message) || String(err);
+
+function show(el, text, kind = "error") {
+  el.textContent = text;
+  el.className = "message " + kind;
+  el.hidden = !text;
+}
+
+async function busy(button, fn) {
+  button.disabled = true;
+  try { return await fn(); } finally { button.disabled = false; }
+}
+
+let h;
+
+async function main() {
+  h = await Hearth.open({ server: location.origin });
+  bindForms();
+  const restored = await h.resume().catch(() => false);
+  if (restored) await signedIn();
+  else view("signin");
+}
+
+function bindForms() {
+  // Tabs between sign-in and sign-up.
+  for (const tab of document.querySelectorAll("[data-tab]")) {
+    tab.addEventListener("click", () => {
+      for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t === tab));
+      view(tab.dataset.tab);
+    });
+  }
+
+  $("#signin-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target, msg = $("#signin-msg");
+    show(msg, "");
+    await busy(f.querySelector("button[type=submit]"), async () => {
+      try {
+        await h.login(f.user.value.trim(), f.password.value, f.totp.value.trim());
+        f.reset();
+        await signedIn();
+      } catch (err) {
+        show(msg, say(err));
+        if (err.code === "totp_required" || err.code === "totp_invalid" || err.code === "totp_replayed") f.totp.focus();
+      }
+    });
+  });
+
+  $("#signup-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target, msg = $("#signup-msg");
+    show(msg, "");
+    if (f.password.value.length < 10) return show(msg, "Choose a password of at least 10 characters.");
+    if (f.password.value !== f.password2.value) return show(msg, "The passwords differ.");
+    await busy(f.querySelector("button[type=submit]"), async () => {
+      try {
+        const { recoveryKey } = await h.signup(f.user.value.trim(), f.password.value);
+        f.reset();
+        $("#recovery-key").textContent = recoveryKey;
+        view("recovery");
+      } catch (err) {
+        show(msg, say(err));
+      }
+    });
+  });
+  $("#recovery-done").addEventListener("click", () => signedIn());
+
+  $("#signout").addEventListener("click", async () => {
+    await h.logout().catch(() => {});
+    location.hash = "";
+    location.reload();
+  });
+
+  $("#totp-enable").addEventListener("click", (e) => busy(e.target, async () => {
+    const msg = $("#totp-msg");
+    show(msg, "");
+    try {
+      const { uri, qr } = await h.totpEnroll();
+      $("#totp-qr").src = qr;
+      $("#totp-uri").textContent = uri;
+      $("#totp-enroll").hidden = false;
+      $("#totp-enable").hidden = true;
+      $("#totp-confirm-form").code.focus();
+    } catch (err) {
+      if (err.code === "exists") return totpState(true);
+      show(msg, say(err));
+    }
+  }));
+  $("#totp-confirm-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target, msg = $("#totp-msg");
+    await busy(f.querySelector("button"), async () => {
+      try {
+        const { recoveryCodes } = await h.totpConfirm(f.code.value.trim());
+        f.reset();
+        const list = $("#totp-codes");
+        list.replaceChildren(...recoveryCodes.map((c) => Object.assign(document.createElement("span"), { textContent: c })));
+        $("#totp-enroll").hidden = true;
+        $("#totp-recovery").hidden = false;
+        show(msg, "Two-factor authentication is on.", "ok");
+        totpState(true, true);
+      } catch (err) {
+        show(msg, say(err));
+      }
+    });
+  });
+  $("#totp-disable-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = e.target, msg = $("#totp-msg");
+    await busy(f.querySelector("button"), async () => {
+      try {
+        await h.totpDisable(f.code.value.trim());
+        f.reset();
+        show(msg, "Two-factor authentication is off.", "ok");
+        totpState(false);
+      } catch (err) {
+        show(msg, say(err));
+      }
+    });
+  });
+}
+
+// totpState shows the TOTP card for an account with TOTP on or off.
+function totpState(on, keepCodes = false) {
+  $("#totp-status").textContent = on ? "On" : "Off";
+  $("#totp-enable").hidden = on;
+  $("#totp-enroll").hidden = true;
+  $("#totp-disable-form").hidden = !on;
+  if (!keepCodes) $("#totp-recovery").hidden = true;
+}
+
+async function signedIn() {
+  $("#who").textContent = h.user;
+  $("#signout").hidden = false;
+  if (location.hash.startsWith("#connect?")) return connect();
+  view("dashboard");
+  await Promise.all([renderApps(), renderSessions(), renderAccount()]);
+}
+
+async function renderAccount() {
+  try {
+    const acct = await h.account();
+    totpState(acct.totp);
+  } catch (err) {
+    show($("#totp-msg"), say(err));
+  }
+}
+
+async function renderApps() {
+  const list = $("#apps");
+  try {
+    const apps = await h.apps();
+    list.replaceChildren(...apps.map((a) => {
+      const li = document.createElement("li");
+      const icon = Object.assign(document.createElement("span"), { className: "app-icon", textContent: a.name.slice(0, 1) });
+      const text = document.createElement("div");
+      text.className = "grow";
+      text.append(Object.assign(document.createElement("strong"), { textContent: a.name }),
+        Object.assign(document.createElement("div"), { className: "muted small", textContent: a.description || "" }));
+      const open = Object.assign(document.createElement("a"), { className: "button", href: a.url, textContent: "Open" });
+      li.append(icon, text, open);
+      return li;
+    }));
+  } catch (err) {
+    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: say(err) }));
+  }
+}
+
+async function renderSessions() {
+  const list = $("#sessions");
+  try {
+    const sessions = await h.sessions();
+    list.replaceChildren(...sessions.map((s) => {
+      const li = document.createElement("li");
+      const text = document.createElement("div");
+      text.className = "grow";
+      const name = Object.assign(document.createElement("strong"), { textContent: s.device });
+      if (s.current) name.append(" ", Object.assign(document.createElement("span"), { className: "badge", textContent: "this browser" }));
+      text.append(name, Object.assign(document.createElement("div"), {
+        className: "muted small",
+        textContent: "Last used " + new Date(s.lastSeen).toLocaleString(),
+      }));
+      li.append(text);
+      if (!s.current) {
+        const revoke = Object.assign(document.createElement("button"), { className: "danger", textContent: "Revoke" });
+        revoke.addEventListener("click", () => busy(revoke, async () => {
+          await h.revokeSession(s.id);
+          await renderSessions();
+        }));
+        li.append(revoke);
+      }
+      return li;
+    }));
+  } catch (err) {
+    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: say(err) }));
+  }
+}
+
+// connect answers an app's request (spec/web.md §5): show what it gets,
+// and on consent create its token and grant and send it back.
+async function connect() {
+  const params = new URLSearchParams(location.hash.slice("#connect?".length));
+  const req = { app: params.get("app"), user: params.get("user"), recipient: params.get("recipient"), state: params.get("state") };
+  view("connect");
+  const msg = $("#connect-msg");
+  try {
+    const offer = await h.connectOffer(req); // { name, url, scopes: [{ doctype, what }] }
+    $("#connect-name").textContent = offer.name;
+    $("#connect-scopes").replaceChildren(...offer.scopes.map((s) =>
+      Object.assign(document.createElement("li"), { textContent: s.what })));
+    $("#connect-allow").onclick = () => busy($("#connect-allow"), async () => {
+      try {
+        const back = await h.connectApp(req); // → URL of the app with the token in its fragment
+        history.replaceState(null, "", location.pathname);
+        location.replace(back);
+      } catch (err) {
+        show(msg, say(err));
+      }
+    });
+    $("#connect-deny").onclick = () => {
+      history.replaceState(null, "", location.pathname);
+      signedIn();
+    };
+  } catch (err) {
+    show(msg, say(err));
+  }
+}
+
+main().catch((err) => {
+  document.body.prepend(Object.assign(document.createElement("div"), { className: "message error", textContent: "Hearth could not start: " + say(err) }));
+});

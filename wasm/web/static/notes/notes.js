@@ -1,0 +1,191 @@
+// Notes: Markdown notes, listed by date, edited with a preview, kept in
+// step with other tabs and devices. It runs on its own origin with only the
+// io.hearth.notes keys its grant gives it (spec/web.md §5).
+import { Hearth } from "./hearth.js";
+import { renderMarkdown } from "./markdown.js";
+
+const DOCTYPE = "io.hearth.notes";
+const $ = (sel) => document.querySelector(sel);
+
+const notes = new Map(); // id → { id, rev, value }
+let app;
+let current = null;      // id of the open note
+let dirty = false;       // the editor holds unsaved changes
+let saveTimer = null;
+let filter = "";
+
+const words = {
+  integrity: "Integrity check failed: the server returned data that was altered or replayed. Nothing of it was used.",
+  network: "The server cannot be reached; your changes will be saved when it is back.",
+  session_ended: "This app's access ended. Open it again from Home.",
+  not_found: "This note no longer exists.",
+};
+const say = (err) => words[err && err.code] || (err && err.message) || String(err);
+
+function status(text) { $("#status").textContent = text; }
+function fail(err) {
+  const msg = $("#notes-msg");
+  msg.textContent = say(err);
+  msg.hidden = false;
+}
+
+async function main() {
+  app = await Hearth.openApp({ slug: "notes" }); // may navigate to Home to connect
+  if (!app) return;
+  $("#who").textContent = app.user;
+  $("#home-link").href = app.home;
+  for (const n of await app.list(DOCTYPE)) notes.set(n.id, n);
+  renderList();
+  app.subscribe([DOCTYPE], onChange);
+  bind();
+  if (notes.size === 0) $("#empty").hidden = false;
+}
+
+function onChange(ch) {
+  if (ch.deleted) {
+    notes.delete(ch.id);
+    if (ch.id === current) closeEditor("This note was deleted on another device.");
+  } else {
+    const old = notes.get(ch.id);
+    if (old && old.rev >= ch.rev) return; // our own write, already shown
+    notes.set(ch.id, { id: ch.id, rev: ch.rev, value: ch.value });
+    if (ch.id === current) {
+      if (dirty) status("Changed on another device; saving here will keep your version.");
+      else fillEditor(notes.get(ch.id));
+    }
+  }
+  renderList();
+}
+
+function title(n) {
+  const t = (n.value.title || "").trim();
+  if (t) return t;
+  const first = (n.value.body || "").split("\n").find((l) => l.trim());
+  return first ? first.replace(/^#+\s*/, "").slice(0, 80) : "Untitled";
+}
+
+function renderList() {
+  const list = $("#note-list");
+  const sorted = [...notes.values()]
+    .filter((n) => !filter || (title(n) + "\n" + (n.value.body || "")).toLowerCase().includes(filter))
+    .sort((a, b) => (b.value.updated || 0) - (a.value.updated || 0));
+  list.replaceChildren(...sorted.map((n) => {
+    const li = document.createElement("li");
+    const b = document.createElement("button");
+    b.setAttribute("aria-current", String(n.id === current));
+    b.append(
+      Object.assign(document.createElement("span"), { className: "title", textContent: title(n) }),
+      Object.assign(document.createElement("span"), { className: "excerpt", textContent: (n.value.body || "").replace(/\s+/g, " ").slice(0, 100) }),
+      Object.assign(document.createElement("span"), { className: "date", textContent: n.value.updated ? new Date(n.value.updated).toLocaleString() : "" }),
+    );
+    b.addEventListener("click", () => open(n.id));
+    li.append(b);
+    return li;
+  }));
+  $("#count").textContent = notes.size === 1 ? "1 note" : notes.size + " notes";
+  $("#empty").hidden = notes.size !== 0 || current !== null;
+}
+
+async function flush() {
+  clearTimeout(saveTimer);
+  if (!dirty || current === null) return;
+  const n = notes.get(current);
+  const value = { ...n.value, title: $("#title").value, body: $("#body").value, updated: Date.now() };
+  dirty = false;
+  status("Saving…");
+  try {
+    const { rev } = await app.put(DOCTYPE, current, value);
+    notes.set(current, { id: current, rev, value });
+    status("Saved");
+    renderList();
+  } catch (err) {
+    dirty = true;
+    status("Not saved");
+    fail(err);
+  }
+}
+
+function edited() {
+  dirty = true;
+  status("Editing…");
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(flush, 800);
+  if (!$("#preview").hidden) renderPreview();
+}
+
+function fillEditor(n) {
+  $("#title").value = n.value.title || "";
+  $("#body").value = n.value.body || "";
+  renderPreview();
+  status(n.value.updated ? "Saved " + new Date(n.value.updated).toLocaleString() : "");
+}
+
+function renderPreview() {
+  $("#preview").replaceChildren(renderMarkdown($("#body").value));
+}
+
+async function open(id) {
+  await flush();
+  current = id;
+  dirty = false;
+  fillEditor(notes.get(id));
+  $("#editor").hidden = false;
+  $("#empty").hidden = true;
+  document.querySelector(".notes").classList.add("editing");
+  renderList();
+}
+
+function closeEditor(message) {
+  current = null;
+  dirty = false;
+  $("#editor").hidden = true;
+  document.querySelector(".notes").classList.remove("editing");
+  if (message) fail({ message });
+  renderList();
+}
+
+function bind() {
+  $("#new-note").addEventListener("click", async () => {
+    await flush();
+    const now = Date.now();
+    const value = { title: "", body: "", created: now, updated: now };
+    try {
+      const { id, rev } = await app.create(DOCTYPE, value);
+      notes.set(id, { id, rev, value });
+      await open(id);
+      $("#title").focus();
+    } catch (err) {
+      fail(err);
+    }
+  });
+  $("#title").addEventListener("input", edited);
+  $("#body").addEventListener("input", edited);
+  $("#search").addEventListener("input", (e) => { filter = e.target.value.toLowerCase(); renderList(); });
+  for (const tab of document.querySelectorAll("[data-mode]")) {
+    tab.addEventListener("click", () => {
+      for (const t of document.querySelectorAll("[data-mode]")) t.setAttribute("aria-selected", String(t === tab));
+      const preview = tab.dataset.mode === "preview";
+      $("#preview").hidden = !preview;
+      $("#body").hidden = preview;
+      if (preview) renderPreview();
+    });
+  }
+  $("#delete").addEventListener("click", async () => {
+    if (current === null || !confirm("Delete this note?")) return;
+    const id = current;
+    try {
+      await app.delete(DOCTYPE, id);
+      notes.delete(id);
+      closeEditor();
+    } catch (err) {
+      fail(err);
+    }
+  });
+  $("#back").addEventListener("click", async () => { await flush(); closeEditor(); });
+  window.addEventListener("beforeunload", (e) => {
+    if (dirty) { flush(); e.preventDefault(); }
+  });
+  document.addEventListener("visibilitychange", () => { if (document.hidden) flush(); });
+}
+
+main().catch((err) => fail(err));
