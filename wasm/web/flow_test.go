@@ -199,7 +199,7 @@ func TestWebFlow(t *testing.T) {
 	waitText(t, home, "#connect-scopes", "notes")
 	home.Screenshots("connect")
 	home.Do(chromedp.Click(chromedp.CSS("#connect-allow")))
-	home.Do(chromedp.WaitVisible(chromedp.CSS("#new-note")))
+	home.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
 	home.Screenshots("notes-empty")
 	home.Do(chromedp.Click(chromedp.CSS("#new-note")))
 	typeInto(home, "#title", "Plans "+marker)
@@ -209,6 +209,7 @@ func TestWebFlow(t *testing.T) {
 	waitText(t, home, "#preview h1", "Heading")
 	home.Screenshots("notes-preview")
 	home.Open(notesURL) // reload: the note is there, without connecting again
+	home.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
 	waitText(t, home, "#note-list", "Plans "+marker)
 	home.Screenshots("notes-list")
 
@@ -217,6 +218,7 @@ func TestWebFlow(t *testing.T) {
 	home.Do(chromedp.WaitVisible(chromedp.CSS("[data-view=dashboard]")))
 	browsertest.Eval[bool](home, `(localStorage.setItem("probe", "home"), true)`)
 	home.Open(notesURL)
+	home.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
 	waitText(t, home, "#note-list", "Plans")
 	if v := browsertest.Eval[string](home, `String(localStorage.getItem("probe"))`); v != "null" {
 		t.Fatalf("Notes read Home's localStorage: %q", v)
@@ -234,6 +236,7 @@ func TestWebFlow(t *testing.T) {
 	dev.Open(notesURL)
 	dev.Do(chromedp.WaitVisible(chromedp.CSS("#connect-allow")))
 	dev.Do(chromedp.Click(chromedp.CSS("#connect-allow")))
+	dev.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
 	waitText(t, dev, "#note-list", "Plans "+marker)
 
 	// A note written on the first device arrives on the second without reload.

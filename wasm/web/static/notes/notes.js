@@ -38,6 +38,8 @@ async function main() {
   renderList();
   app.subscribe([DOCTYPE], onChange);
   bind();
+  $("#new-note").disabled = false;
+  document.body.dataset.ready = "true";
   if (notes.size === 0) $("#empty").hidden = false;
 }
 
