@@ -119,7 +119,7 @@ func EnsureChromium() error {
 // Start serves hearthd (server.Open, its Handler on 127.0.0.1:0) and starts
 // headless Chromium with a fresh profile. Everything stops when the test
 // ends. It skips the test on systems other than Linux.
-func Start(t *testing.T, opt Options) *Env {
+func Start(t testing.TB, opt Options) *Env {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("browser tests run on Linux (Chromium from Debian)")

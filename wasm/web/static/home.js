@@ -41,7 +41,10 @@ async function main() {
   bindForms();
   const restored = await h.resume().catch(() => false);
   if (restored) await signedIn();
-  else view("signin");
+  else {
+    view("signin");
+    performance.mark("hearth:signin-ready"); // for the load benchmark
+  }
 }
 
 function bindForms() {
@@ -157,6 +160,7 @@ async function signedIn() {
   $("#signout").hidden = false;
   if (location.hash.startsWith("#connect?")) return connect();
   view("dashboard");
+  performance.mark("hearth:dashboard");
   await Promise.all([renderApps(), renderSessions(), renderAccount()]);
 }
 

@@ -40,6 +40,7 @@ async function main() {
   bind();
   $("#new-note").disabled = false;
   document.body.dataset.ready = "true";
+  performance.mark("hearth:notes-ready"); // for the benchmarks
   if (notes.size === 0) $("#empty").hidden = false;
 }
 
@@ -190,4 +191,16 @@ function bind() {
   document.addEventListener("visibilitychange", () => { if (document.hidden) flush(); });
 }
 
-main().catch((err) => fail(err));
+main().catch((err) => {
+  // An ended grant (signed out on this browser, or revoked in Home) was
+  // wiped by the worker: start connecting again, once.
+  if (err && err.code === "session_ended") {
+    const last = Number(sessionStorage.getItem("hearth:reconnect") || 0);
+    if (Date.now() - last > 10000) {
+      sessionStorage.setItem("hearth:reconnect", String(Date.now()));
+      location.reload();
+      return;
+    }
+  }
+  fail(err);
+});
