@@ -83,4 +83,3 @@ func (a *App) GetMany(ctx context.Context, doctype string, ids []string) ([]*Doc
 	}
 	return a.c.GetMany(ctx, doctype, ids)
 }
-

@@ -64,7 +64,9 @@ func TestGetMany(t *testing.T) {
 		name string
 		edit func(docs []map[string]any)
 	}{
-		{"swapped bodies", func(docs []map[string]any) { docs[0]["sealed"], docs[1]["sealed"] = docs[1]["sealed"], docs[0]["sealed"] }},
+		{"swapped bodies", func(docs []map[string]any) {
+			docs[0]["sealed"], docs[1]["sealed"] = docs[1]["sealed"], docs[0]["sealed"]
+		}},
 		{"a seen document missing", func(docs []map[string]any) {
 			docs[0] = map[string]any{"id": docs[0]["id"], "error": map[string]any{"code": "not_found", "message": "no such document"}}
 		}},

@@ -118,4 +118,3 @@ func fill(tab *browsertest.Tab, sel, text string) {
 	tab.Do(chromedp.WaitVisible(chromedp.CSS(sel)))
 	browsertest.Eval[bool](tab, `(() => { const el = document.querySelector(`+jsString(sel)+`); el.value = `+jsString(text)+`; el.dispatchEvent(new Event("input", { bubbles: true })); return true; })()`)
 }
-
