@@ -32,9 +32,11 @@ function fail(err) {
 async function main() {
   app = await Hearth.openApp({ slug: "notes" }); // may navigate to Home to connect
   if (!app) return;
+  performance.mark("hearth:app-open");
   $("#who").textContent = app.user;
   $("#home-link").href = app.home;
   for (const n of await app.list(DOCTYPE)) notes.set(n.id, n);
+  performance.mark("hearth:notes-listed");
   renderList();
   app.subscribe([DOCTYPE], onChange);
   bind();
