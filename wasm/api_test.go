@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"filippo.io/age"
 	"fmt"
 	"io"
 	"net/http"
@@ -628,10 +629,13 @@ func TestConnectApp(t *testing.T) {
 	if r, err := app.Resume(saved); err != nil || r.Restored {
 		t.Fatal(r, err)
 	}
-	if _, err := app.AppConnectFinish(ctx, bq.Get("token"), bq.Get("signer"), "wrong"); err == nil {
+	if _, err := app.AppConnectFinish(ctx, bq.Get("box"), "wrong"); err == nil {
 		t.Fatal("a wrong state accepted")
 	}
-	if r, err := app.AppConnectFinish(ctx, bq.Get("token"), bq.Get("signer"), bq.Get("state")); err != nil || r.User != user {
+	if strings.Contains(back, "hat_") {
+		t.Fatalf("the token travels in the clear: %s", back)
+	}
+	if r, err := app.AppConnectFinish(ctx, bq.Get("box"), bq.Get("state")); err != nil || r.User != user {
 		t.Fatal(r, err)
 	}
 	list, err := app.List(ctx, dt)
@@ -671,5 +675,49 @@ func TestConnectApp(t *testing.T) {
 	wantCode(t, "revoked app", err, "session_ended")
 	if app2.User() != "" {
 		t.Fatal("the app was not signed out")
+	}
+}
+
+// TestConnectForeignRecipient: a connect request anyone can craft (a link
+// with their own recipient) gets, once the user allows it, nothing the
+// crafter's key opens: the grant the server stores is sealed to an identity
+// Home made, and the box naming it goes only to the app's own origin.
+func TestConnectForeignRecipient(t *testing.T) {
+	s := newServer(t)
+	home, _ := newAPI(t, s)
+	user, _ := signup(t, home)
+	attacker, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := home.ConnectApp(ctx, ConnectRequest{App: "notes", User: user, Recipient: attacker.Recipient().String(), State: "crafted"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(back, "http://notes."+user+".") {
+		t.Fatalf("Home returns to %s", back)
+	}
+	// What the host holds: the sealed grant of every token.
+	c, _, err := home.account()
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := c.Tokens(ctx)
+	if err != nil || len(toks) != 1 {
+		t.Fatal(toks, err)
+	}
+	req, _ := http.NewRequest("GET", s.url+"/v1/grants/"+toks[0].ID, nil)
+	req.Header.Set("Authorization", "Bearer "+c.State().Token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || len(sealed) == 0 {
+		t.Fatalf("grant: %d", res.StatusCode)
+	}
+	if _, err := age.Decrypt(bytes.NewReader(sealed), attacker); err == nil {
+		t.Fatal("the crafter's key opens the grant")
 	}
 }

@@ -1,11 +1,14 @@
 package wasm
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
+	"io"
 	"net/url"
 	"strings"
 
@@ -106,9 +109,27 @@ func (a *API) ConnectOffer(r ConnectRequest) (*Offer, error) {
 	return o, nil
 }
 
-// ConnectApp answers an app's connect request: it creates the app's token
-// and grant, remembers the token (revoked at logout), and returns the app's
-// URL with token, signer and state in its fragment.
+// connectBox is what Home hands an app (spec/web.md §5): sealed with age to
+// the recipient the app sent, so that only the page that asked (holding
+// that identity) can read it, wherever the request came from.
+type connectBox struct {
+	V        int    `json:"v"`        // 1
+	Token    string `json:"token"`    // the app token, hat_…
+	Signer   string `json:"signer"`   // base64 Ed25519 public key to pin
+	Identity string `json:"identity"` // AGE-SECRET-KEY-1…: the grant is sealed to it
+	State    string `json:"state"`    // the app's nonce, again
+}
+
+// ConnectApp answers an app's connect request: it creates the app's token,
+// a fresh identity and a grant sealed to that identity, remembers the token
+// (revoked at logout), and returns the app's URL (built from Home's own
+// origin, never from the request) with token, signer and identity sealed to
+// the app's recipient in its fragment.
+//
+// The grant is not sealed to the recipient of the request: the request can
+// come from anyone (a link in an email), and a grant sealed to its
+// recipient would give the keys to whoever made the link. The identity the
+// grant is sealed to travels only inside the box, to the app's own origin.
 func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) {
 	c, gen, err := a.account()
 	if err != nil {
@@ -132,13 +153,69 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	}
 	a.mu.Unlock()
 	a.persist(gen)
-	if err := c.Grant(ctx, info.ID, r.Recipient, app.Scopes); err != nil {
+	grantee, err := age.GenerateX25519Identity()
+	if err != nil {
+		return "", &Error{Code: "internal", Message: err.Error()}
+	}
+	if err := c.Grant(ctx, info.ID, grantee.Recipient().String(), app.Scopes); err != nil {
 		c.RevokeToken(ctx, info.ID)
 		return "", a.fail(gen, err)
 	}
 	a.persist(gen)
-	q := url.Values{"token": {token}, "signer": {base64.StdEncoding.EncodeToString(signer)}, "state": {r.State}}
-	return a.appURL(r.App, r.User) + "#connected?" + q.Encode(), nil
+	box, err := sealBox(r.Recipient, &connectBox{V: 1, Token: token, Signer: base64.StdEncoding.EncodeToString(signer),
+		Identity: grantee.String(), State: r.State})
+	if err != nil {
+		c.RevokeToken(ctx, info.ID)
+		return "", &Error{Code: "internal", Message: err.Error()}
+	}
+	return a.appURL(r.App, r.User) + "#connected?box=" + box + "&state=" + url.QueryEscape(r.State), nil
+}
+
+// sealBox age-encrypts b to recipient, in unpadded base64url.
+func sealBox(recipient string, b *connectBox) (string, error) {
+	rcpt, err := age.ParseX25519Recipient(recipient)
+	if err != nil {
+		return "", err
+	}
+	plain, err := json.Marshal(b)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, rcpt)
+	if err != nil {
+		return "", err
+	}
+	if _, err := w.Write(plain); err != nil {
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
+}
+
+// openBox opens what sealBox made with the app's identity.
+func openBox(id *age.X25519Identity, box string) (*connectBox, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(box)
+	if err != nil || len(raw) > 16<<10 {
+		return nil, badInput("the connection from Home is malformed")
+	}
+	r, err := age.Decrypt(bytes.NewReader(raw), id)
+	if err != nil {
+		return nil, &Error{Code: "integrity", Message: "the connection from Home does not open with this app's key: connect again"}
+	}
+	plain, err := io.ReadAll(io.LimitReader(r, 16<<10))
+	if err != nil {
+		return nil, &Error{Code: "integrity", Message: "the connection from Home is damaged: connect again"}
+	}
+	var b connectBox
+	dec := json.NewDecoder(bytes.NewReader(plain))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil || b.V != 1 {
+		return nil, badInput("the connection from Home is malformed")
+	}
+	return &b, nil
 }
 
 // ConnectStart is what AppConnectStart returns.
@@ -188,26 +265,36 @@ func validLabel(s string) bool {
 
 // AppConnectFinish ends an app's connection with what Home put in the
 // #connected?… fragment: it checks state against the pending connection,
-// pins signer, and opens the grant (client.ConnectApp).
-func (a *API) AppConnectFinish(ctx context.Context, token, signer, state string) (*LoginResult, error) {
+// opens the box with the identity it sent to Home, pins the signer, and
+// opens the grant with the identity from the box (client.ConnectApp).
+func (a *API) AppConnectFinish(ctx context.Context, box, state string) (*LoginResult, error) {
 	a.mu.Lock()
 	p := a.pending
 	a.mu.Unlock()
+	stale := &Error{Code: "bad_input", Message: "this connection was not started here, or is stale: connect again"}
 	if p == nil || state == "" || subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) != 1 {
-		return nil, &Error{Code: "bad_input", Message: "this connection was not started here, or is stale: connect again"}
+		return nil, stale
 	}
-	key, err := base64.StdEncoding.DecodeString(signer)
-	if err != nil {
-		key, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(signer, "="))
-	}
-	if err != nil || len(key) != ed25519.PublicKeySize {
-		return nil, badInput("the signer key from Home is malformed")
-	}
-	id, err := age.ParseX25519Identity(p.Identity)
+	mine, err := age.ParseX25519Identity(p.Identity)
 	if err != nil {
 		return nil, &Error{Code: "internal", Message: "the app's saved identity is malformed"}
 	}
-	ap, err := client.ConnectApp(ctx, a.server, p.User, token, id, ed25519.PublicKey(key), nil, a.opts())
+	b, err := openBox(mine, box)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(b.State), []byte(p.State)) != 1 {
+		return nil, stale
+	}
+	key, err := base64.StdEncoding.DecodeString(b.Signer)
+	if err != nil || len(key) != ed25519.PublicKeySize {
+		return nil, badInput("the signer key from Home is malformed")
+	}
+	id, err := age.ParseX25519Identity(b.Identity)
+	if err != nil {
+		return nil, badInput("the identity from Home is malformed")
+	}
+	ap, err := client.ConnectApp(ctx, a.server, p.User, b.Token, id, ed25519.PublicKey(key), nil, a.opts())
 	if err != nil {
 		return nil, a.fail(0, err)
 	}

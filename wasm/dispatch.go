@@ -41,7 +41,7 @@ var Methods = []string{
 //	connectOffer(request)               → {name, url, scopes: [{doctype, verbs, what}]}   request: {app, user, recipient, state}
 //	connectApp(request)                 → "app URL#connected?token=…&signer=…&state=…"
 //	appConnectStart(slug, user, home)   → {url}   (an app: Home's #connect?… URL to go to)
-//	appConnectFinish(token, signer, state) → {user}   (an app: what #connected?… carried)
+//	appConnectFinish(box, state) → {user}   (an app: what #connected?… carried)
 func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (any, error) {
 	var av []json.RawMessage
 	if len(args) > 0 && string(args) != "null" {
@@ -194,10 +194,10 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 		}
 		return a.AppConnectStart(s1, s2, s3)
 	case "appConnectFinish":
-		if err := strs(&s1, &s2, &s3); err != nil {
+		if err := strs(&s1, &s2); err != nil {
 			return nil, err
 		}
-		return a.AppConnectFinish(ctx, s1, s2, s3)
+		return a.AppConnectFinish(ctx, s1, s2)
 	}
 	return nil, badInput("no method %q", method)
 }

@@ -66,14 +66,18 @@ export class Hearth {
       throw toError({ code: "bad_input", message: "openApp: this page is not at " + slug + ".<user>.<domain>" });
     }
     const user = labels[1];
+    // Take what Home sent out of the address bar at once, whatever follows.
+    let connected = null;
+    if (location.hash.startsWith("#connected?")) {
+      connected = new URLSearchParams(location.hash.slice("#connected?".length));
+      history.replaceState(null, "", location.pathname + location.search);
+    }
     home = home || location.protocol + "//" + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
     const h = await Hearth.open({ server: home, wasm, sri, worker });
     h.home = home;
     await h.resume(); // restores the grant, or the connection under way
-    if (location.hash.startsWith("#connected?")) {
-      const p = new URLSearchParams(location.hash.slice("#connected?".length));
-      history.replaceState(null, "", location.pathname + location.search);
-      const r = await h._rpc("appConnectFinish", [p.get("token") || "", p.get("signer") || "", p.get("state") || ""]);
+    if (connected) {
+      const r = await h._rpc("appConnectFinish", [connected.get("box") || "", connected.get("state") || ""]);
       h.user = r.user;
       return h;
     }
