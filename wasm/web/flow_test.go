@@ -289,3 +289,35 @@ func TestWebFlow(t *testing.T) {
 	home.Check()
 	dev.Check()
 }
+
+// TestMarkdownRenderer: in a real page, hostile Markdown yields no script,
+// no event handler and no javascript: or data: link, and a note of 100,000
+// unclosed brackets renders quickly.
+func TestMarkdownRenderer(t *testing.T) {
+	env := browsertest.Start(t, browsertest.Options{})
+	tab := env.NewTab(t)
+	tab.Open(env.HomeURL() + "/")
+	tab.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	got := browsertest.Eval[string](tab, `(async () => {
+		const { renderMarkdown } = await import("/markdown.js");
+		const div = document.createElement("div");
+		div.append(renderMarkdown([
+			"<script>window.pwned = 1</script>",
+			"<img src=x onerror=\"window.pwned = 2\">",
+			"[click](javascript:window.pwned=3) [data](data:text/html,hi) [ok](https://example.org/a?b=c)",
+			"> > > > > deep",
+			"**bold *and em* \u0060code\u0060** _under_ [**nested**](mailto:a@b.c)",
+		].join("\n\n")));
+		const start = performance.now();
+		renderMarkdown("[".repeat(100000) + "*".repeat(50000) + "\u0060 ".repeat(20000));
+		const ms = performance.now() - start;
+		const hrefs = [...div.querySelectorAll("a")].map(a => a.getAttribute("href")).join(" ");
+		return JSON.stringify({ scripts: div.querySelectorAll("script,img,iframe").length,
+			handlers: [...div.querySelectorAll("*")].filter(e => [...e.attributes].some(a => a.name.startsWith("on"))).length,
+			hrefs, strong: div.querySelectorAll("strong em, strong code").length, pwned: window.pwned || 0, slow: ms > 1000 });
+	})()`)
+	want := `{"scripts":0,"handlers":0,"hrefs":"https://example.org/a?b=c mailto:a@b.c","strong":2,"pwned":0,"slow":false}`
+	if got != want {
+		t.Fatalf("rendered %s\nwant     %s", got, want)
+	}
+}

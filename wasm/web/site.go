@@ -203,6 +203,13 @@ func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
 	}
 	commonHeaders(h)
 	h.Set("Content-Security-Policy", s.CSP(r, o))
+	// Home and every user's apps are one site: ask for a process and a
+	// browsing-context group of their own per origin (Spectre-class
+	// leaks between origins of one site), and keep other origins from
+	// embedding these files.
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Origin-Agent-Cluster", "?1")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 	case http.MethodOptions:

@@ -8,7 +8,7 @@
 // mailto (others render as plain text).
 
 /** @param {string} src @returns {DocumentFragment} */
-export function renderMarkdown(src) {
+export function renderMarkdown(src, depth = 0) {
   const frag = document.createDocumentFragment();
   const lines = src.replace(/\r\n?/g, "\n").split("\n");
   let i = 0;
@@ -43,7 +43,8 @@ export function renderMarkdown(src) {
       const quoted = [];
       while (i < lines.length && /^>\s?/.test(lines[i])) quoted.push(lines[i++].replace(/^>\s?/, ""));
       const bq = el("blockquote");
-      bq.append(renderMarkdown(quoted.join("\n")));
+      if (depth < 16) bq.append(renderMarkdown(quoted.join("\n"), depth + 1));
+      else appendText(bq, quoted.join("\n"));
       frag.append(bq);
       continue;
     }
@@ -82,36 +83,71 @@ export function renderMarkdown(src) {
 
 function el(tag) { return document.createElement(tag); }
 
-// inline appends the inline Markdown of text to parent.
-function inline(parent, text) {
-  const re = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*\s][^*]*\*|_[^_\s][^_]*_)|(\[[^\]]+\]\([^)\s]+\))/;
-  while (text.length > 0) {
-    const m = re.exec(text);
-    if (!m) { appendText(parent, text); return; }
-    appendText(parent, text.slice(0, m.index));
-    const tok = m[0];
-    if (m[1]) {
-      const c = el("code"); c.textContent = tok.slice(1, -1); parent.append(c);
-    } else if (m[2]) {
-      const s = el("strong"); inline(s, tok.slice(2, -2)); parent.append(s);
-    } else if (m[3]) {
-      const e = el("em"); inline(e, tok.slice(1, -1)); parent.append(e);
-    } else {
-      const lm = /^\[([^\]]+)\]\(([^)\s]+)\)$/.exec(tok);
-      const url = safeURL(lm[2]);
-      if (url) {
-        const a = el("a");
-        a.href = url;
-        a.rel = "noopener noreferrer";
-        a.target = "_blank";
-        inline(a, lm[1]);
-        parent.append(a);
-      } else {
-        appendText(parent, tok);
+// nextIndex returns, for each position of text, the first index at or after
+// it where test holds (text.length if none): one pass, so that looking for
+// a closing mark costs nothing however many unclosed marks a note holds.
+function nextIndex(text, test) {
+  const next = new Int32Array(text.length + 2);
+  next[text.length] = next[text.length + 1] = text.length;
+  for (let k = text.length - 1; k >= 0; k--) next[k] = test(k) ? k : next[k + 1];
+  return next;
+}
+
+// inline appends the inline Markdown of text to parent, in time linear in
+// the length of text (per level of nesting).
+function inline(parent, text, depth = 0) {
+  if (depth > 8) { appendText(parent, text); return; }
+  const n = text.length;
+  const nextTick = nextIndex(text, (k) => text[k] === "`");
+  const nextStar = nextIndex(text, (k) => text[k] === "*");
+  const nextUnder = nextIndex(text, (k) => text[k] === "_");
+  const nextStar2 = nextIndex(text, (k) => text[k] === "*" && text[k + 1] === "*");
+  const nextBracket = nextIndex(text, (k) => text[k] === "]");
+  const nextParen = nextIndex(text, (k) => text[k] === ")");
+  const nextSpace = nextIndex(text, (k) => /\s/.test(text[k]));
+  let plain = 0; // start of the text not yet appended
+  const flush = (end) => { if (end > plain) appendText(parent, text.slice(plain, end)); };
+  let i = 0;
+  while (i < n) {
+    const c = text[i];
+    let node = null, end = -1;
+    if (c === "`") {
+      const j = nextTick[i + 1];
+      if (j < n && j > i + 1) { node = el("code"); node.textContent = text.slice(i + 1, j); end = j + 1; }
+    } else if (c === "*" && text[i + 1] === "*") {
+      const j = nextStar2[i + 2];
+      if (j < n && j > i + 2) { node = el("strong"); inline(node, text.slice(i + 2, j), depth + 1); end = j + 2; }
+    } else if ((c === "*" || c === "_") && i + 1 < n && !/\s/.test(text[i + 1])) {
+      const j = (c === "*" ? nextStar : nextUnder)[i + 1];
+      if (j < n && j > i + 1) { node = el("em"); inline(node, text.slice(i + 1, j), depth + 1); end = j + 1; }
+    } else if (c === "[") {
+      const j = nextBracket[i + 1];
+      if (j < n && j > i + 1 && text[j + 1] === "(") {
+        const k = nextParen[j + 2];
+        if (k < n && k > j + 2 && nextSpace[j + 2] > k) {
+          const url = safeURL(text.slice(j + 2, k));
+          end = k + 1;
+          if (url) {
+            node = el("a");
+            node.href = url;
+            node.rel = "noopener noreferrer";
+            node.target = "_blank";
+            inline(node, text.slice(i + 1, j), depth + 1);
+          } else {
+            node = document.createTextNode(text.slice(i, end));
+          }
+        }
       }
     }
-    text = text.slice(m.index + tok.length);
+    if (node) {
+      flush(i);
+      parent.append(node);
+      i = plain = end;
+    } else {
+      i++;
+    }
   }
+  flush(n);
 }
 
 // appendText keeps single line breaks inside a paragraph.

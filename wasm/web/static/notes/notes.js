@@ -20,6 +20,13 @@ const words = {
   session_ended: "This app's access ended. Open it again from Home.",
   not_found: "This note no longer exists.",
 };
+// norm makes any stored value a note: other clients or apps granted this
+// doctype may write what they like.
+function norm(v) {
+  const o = v && typeof v === "object" && !Array.isArray(v) ? v : { body: typeof v === "string" ? v : JSON.stringify(v) };
+  return { ...o, title: String(o.title ?? ""), body: String(o.body ?? ""), updated: Number(o.updated) || 0, created: Number(o.created) || 0 };
+}
+
 const say = (err) => words[err && err.code] || (err && err.message) || String(err);
 
 function status(text) { $("#status").textContent = text; }
@@ -35,7 +42,7 @@ async function main() {
   performance.mark("hearth:app-open");
   $("#who").textContent = app.user;
   $("#home-link").href = app.home;
-  for (const n of await app.list(DOCTYPE)) notes.set(n.id, n);
+  for (const n of await app.list(DOCTYPE)) notes.set(n.id, { ...n, value: norm(n.value) });
   performance.mark("hearth:notes-listed");
   renderList();
   app.subscribe([DOCTYPE], onChange);
@@ -53,7 +60,7 @@ function onChange(ch) {
   } else {
     const old = notes.get(ch.id);
     if (old && old.rev >= ch.rev) return; // our own write, already shown
-    notes.set(ch.id, { id: ch.id, rev: ch.rev, value: ch.value });
+    notes.set(ch.id, { id: ch.id, rev: ch.rev, value: norm(ch.value) });
     if (ch.id === current) {
       if (dirty) status("Changed on another device; saving here will keep your version.");
       else fillEditor(notes.get(ch.id));
@@ -121,7 +128,7 @@ function edited() {
 function fillEditor(n) {
   $("#title").value = n.value.title || "";
   $("#body").value = n.value.body || "";
-  renderPreview();
+  if (!$("#preview").hidden) renderPreview();
   status(n.value.updated ? "Saved " + new Date(n.value.updated).toLocaleString() : "");
 }
 
