@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"io"
 	"net/http"
@@ -983,13 +984,18 @@ type UploadResult struct {
 }
 
 // Upload seals and uploads size bytes read from r as a file named name.
+// MaxBrowserFile is the largest file the browser uploads or downloads: Go's
+// WebAssembly HTTP transport holds a request body whole, and a download is
+// held whole until it verified (spec/web.md §3), in a 32-bit address space.
+const MaxBrowserFile = 512 << 20
+
 func (a *API) Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (*UploadResult, error) {
 	c, gen, err := a.session()
 	if err != nil {
 		return nil, err
 	}
-	if size < 0 || size > seal.MaxBlobSize {
-		return nil, badInput("a file of %d bytes is too large", size)
+	if size < 0 || size > MaxBrowserFile {
+		return nil, &Error{Code: "too_large", Message: fmt.Sprintf("the browser takes files of up to %d MiB for now (this one has %d MiB); the command line client takes any size", MaxBrowserFile>>20, size>>20)}
 	}
 	id, err := c.Upload(ctx, r, size, cleanName(name), cleanType(mediaType), mtime, progress)
 	if err != nil {
@@ -1052,7 +1058,7 @@ func (a *API) Download(ctx context.Context, id string, progress func(done, total
 		return nil, nil, err
 	}
 	var buf bytes.Buffer
-	info, err := c.DownloadProgress(ctx, id, &buf, progress)
+	info, err := c.DownloadProgress(ctx, id, &limitWriter{&buf, MaxBrowserFile}, progress)
 	if err != nil {
 		buf.Reset()
 		return nil, nil, a.fail(gen, err)
@@ -1067,4 +1073,18 @@ func (a *API) Close() {
 	a.stopLocked()
 	a.subs = map[int]*subscription{}
 	a.mu.Unlock()
+}
+
+// limitWriter fails a download larger than the browser takes.
+type limitWriter struct {
+	w    io.Writer
+	left int64
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > l.left {
+		return 0, &Error{Code: "too_large", Message: fmt.Sprintf("the browser takes files of up to %d MiB for now; the command line client takes any size", MaxBrowserFile>>20)}
+	}
+	l.left -= int64(len(p))
+	return l.w.Write(p)
 }

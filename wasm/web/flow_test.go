@@ -171,9 +171,28 @@ func TestWebFlow(t *testing.T) {
 	waitText(t, home, "#totp-status", "On")
 	home.Screenshots("totp-codes")
 
-	// Sign out: keys leave memory and storage.
+	// Keys at rest: a non-extractable key, and a sealed state that holds
+	// neither the session token nor anything readable.
+	atRest := browsertest.Eval[string](home, `new Promise(r => { const q = indexedDB.open("hearth"); q.onsuccess = () => {
+		const st = q.result.transaction("vault").objectStore("vault"); const k = st.get("key"), s = st.get("state");
+		s.onsuccess = () => { const bytes = new Uint8Array(s.result.data); const text = new TextDecoder("latin1").decode(bytes);
+			r(JSON.stringify({ type: k.result.type, extractable: k.result.extractable, algo: k.result.algorithm.name,
+				size: bytes.length, token: text.includes("hst_"), user: text.includes("alice") })); }; }; })`)
+	if atRest != `{"type":"secret","extractable":false,"algo":"AES-GCM","size":`+atRestSize(atRest)+`,"token":false,"user":false}` {
+		t.Fatalf("keys at rest: %s", atRest)
+	}
+	// The worker refuses a WebAssembly module whose SHA-384 is not the one asked for.
+	if got := browsertest.Eval[string](home, `import("/hearth.js").then(m => m.Hearth.open({ server: location.origin, sri: "sha384-" + "A".repeat(64) })).then(() => "opened", e => e.code)`); got != "integrity" {
+		t.Fatalf("a wrong wasm hash: %s", got)
+	}
+
+	// Sign out: keys leave memory and storage, in every tab.
+	other := env.NewTab(t)
+	other.Open(env.HomeURL() + "/")
+	other.Do(chromedp.WaitVisible(chromedp.CSS("[data-view=dashboard]")))
 	home.Do(chromedp.Click(chromedp.CSS("#signout")))
 	home.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	other.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
 	if n := browsertest.Eval[int](home, `new Promise(r => { const q = indexedDB.open("hearth"); q.onsuccess = () => { const db = q.result; if (!db.objectStoreNames.contains("vault")) return r(0); const c = db.transaction("vault").objectStore("vault").count(); c.onsuccess = () => r(c.result); }; q.onerror = () => r(-1); })`); n != 0 {
 		t.Fatalf("after sign-out, %d records remain in IndexedDB", n)
 	}
@@ -320,4 +339,12 @@ func TestMarkdownRenderer(t *testing.T) {
 	if got != want {
 		t.Fatalf("rendered %s\nwant     %s", got, want)
 	}
+}
+
+// atRestSize returns the size member of the keys-at-rest report, which
+// varies with the state's length.
+func atRestSize(report string) string {
+	_, after, _ := strings.Cut(report, `"size":`)
+	n, _, _ := strings.Cut(after, ",")
+	return n
 }

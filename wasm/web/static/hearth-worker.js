@@ -26,6 +26,20 @@ const DB = "hearth", STORE = "vault", AAD = new TextEncoder().encode("hearth-sta
 let api = null;       // hearthGo.open(...) result
 let loggingOut = false;
 
+// The workers of one origin (one per tab) hear of a sign-out in any of them:
+// each drops its keys (by ending, once its page knows) and stores nothing.
+let wiped = false;
+const others = typeof BroadcastChannel === "function" ? new BroadcastChannel("hearth-session") : null;
+if (others) {
+  others.onmessage = (e) => {
+    if (!e.data || e.data.wiped !== true || !api) return;
+    wiped = true;
+    pending = null;
+    postMessage({ event: "session_ended" });
+    self.close(); // the keys in this worker's memory go with it
+  };
+}
+
 // ---- IndexedDB ----
 
 function idb() {
@@ -58,7 +72,14 @@ async function stateKey() {
   let key = await idbGet("key");
   if (key) return key;
   key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-  await tx("readwrite", (s) => { s.put(key, "key"); });
+  // add, not put: of two tabs starting at once, the first key stays and the
+  // second tab uses it.
+  try {
+    await tx("readwrite", (s) => { s.add(key, "key"); });
+  } catch (err) {
+    if (!err || err.name !== "ConstraintError") throw err;
+    return idbGet("key");
+  }
   return key;
 }
 
@@ -88,6 +109,7 @@ const wipeStore = () => tx("readwrite", (s) => { s.delete("state"); s.delete("ke
 let queue = Promise.resolve(), pending = null, scheduled = false;
 
 function saveState(text) {
+  if (wiped) return; // another tab signed out: this one keeps nothing
   pending = text;
   if (scheduled) return;
   scheduled = true;
@@ -154,7 +176,7 @@ function onEvent(json) {
       saveState(JSON.stringify(ev.state));
       break;
     case "wipe":
-      wipe();
+      wipe().then(() => others && others.postMessage({ wiped: true }));
       if (!loggingOut) postMessage({ event: "session_ended" });
       break;
     case "change":
@@ -193,6 +215,7 @@ async function handle(id, method, args) {
       } finally {
         loggingOut = false;
         await wipe();
+        if (others) others.postMessage({ wiped: true });
       }
       return null;
     case "upload": {

@@ -38,6 +38,9 @@ let h;
 
 async function main() {
   h = await Hearth.open({ server: location.origin });
+  // Signed out in another tab, or the session was revoked or expired: start
+  // again from the sign-in form.
+  h.onsessionended = () => location.reload();
   bindForms();
   const restored = await h.resume().catch(() => false);
   if (restored) await signedIn();
