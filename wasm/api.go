@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -583,6 +584,84 @@ func (a *API) RevokeSession(ctx context.Context, id string) error {
 		a.drop(gen)
 	}
 	return nil
+}
+
+// Connection is an app or device token of the account, as Home lists it.
+type Connection struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	What     []string `json:"what"` // its scopes in words
+	Created  string   `json:"created"`
+	LastSeen string   `json:"lastSeen"`
+	Here     bool     `json:"here"` // created in this browser
+}
+
+// Connections lists the account's app and device tokens, so that Home can
+// show them and disconnect one (a token left by a sign-out made offline,
+// or by another browser).
+func (a *API) Connections(ctx context.Context) ([]Connection, error) {
+	c, gen, err := a.account()
+	if err != nil {
+		return nil, err
+	}
+	toks, err := c.Tokens(ctx)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	a.mu.Lock()
+	here := map[string]bool{}
+	for _, id := range a.appTokens {
+		here[id] = true
+	}
+	a.mu.Unlock()
+	out := []Connection{}
+	for _, t := range toks {
+		conn := Connection{ID: t.ID, Name: t.Name, Kind: t.Kind, Here: here[t.ID],
+			Created: t.Created.UTC().Format(time.RFC3339), LastSeen: t.LastSeen.UTC().Format(time.RFC3339)}
+		if app, ok := bundled[t.Name]; ok {
+			conn.Name = app.Name
+		}
+		for _, s := range t.Scopes {
+			conn.What = append(conn.What, scopeWords(s))
+		}
+		out = append(out, conn)
+	}
+	return out, nil
+}
+
+// Disconnect revokes an app or device token: it stops working at once.
+func (a *API) Disconnect(ctx context.Context, id string) error {
+	c, gen, err := a.account()
+	if err != nil {
+		return err
+	}
+	if wire.CheckID(id) != nil {
+		return badInput("%q is not a token id", id)
+	}
+	if err := c.RevokeToken(ctx, id); err != nil {
+		return a.fail(gen, err)
+	}
+	a.mu.Lock()
+	a.appTokens = slices.DeleteFunc(a.appTokens, func(t string) bool { return t == id })
+	a.mu.Unlock()
+	a.persist(gen)
+	return nil
+}
+
+// scopeWords words a scope for people: "read, write and delete io.hearth.notes".
+func scopeWords(s client.Scope) string {
+	v := s.Verbs
+	var words string
+	switch len(v) {
+	case 0:
+		words = "nothing on"
+	case 1:
+		words = v[0]
+	default:
+		words = strings.Join(v[:len(v)-1], ", ") + " and " + v[len(v)-1]
+	}
+	return strings.ToUpper(words[:1]) + words[1:] + " " + s.Doctype
 }
 
 // App is an app Home offers.

@@ -720,4 +720,18 @@ func TestConnectForeignRecipient(t *testing.T) {
 	if _, err := age.Decrypt(bytes.NewReader(sealed), attacker); err == nil {
 		t.Fatal("the crafter's key opens the grant")
 	}
+
+	// Home lists the connection, and disconnecting it revokes the token.
+	conns, err := home.Connections(ctx)
+	if err != nil || len(conns) != 1 || conns[0].Name != "Notes" || !conns[0].Here ||
+		len(conns[0].What) != 1 || conns[0].What[0] != "Read, write and delete io.hearth.notes" {
+		t.Fatalf("connections: %+v %v", conns, err)
+	}
+	if err := home.Disconnect(ctx, conns[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if conns, err := home.Connections(ctx); err != nil || len(conns) != 0 {
+		t.Fatalf("after disconnecting: %+v %v", conns, err)
+	}
+	wantCode(t, "disconnect again", home.Disconnect(ctx, toks[0].ID), "not_found")
 }

@@ -13,6 +13,7 @@ var Methods = []string{
 	"totpEnroll", "totpConfirm", "totpDisable", "sessions", "revokeSession",
 	"create", "put", "get", "list", "delete", "subscribe", "unsubscribe",
 	"apps", "connectOffer", "connectApp", "appConnectStart", "appConnectFinish",
+	"connections", "disconnect",
 }
 
 // Call runs method with args, a JSON array of its arguments in the order of
@@ -38,6 +39,8 @@ var Methods = []string{
 //	subscribe(sub, doctypes)            → null   sub: a number; changes come as events
 //	unsubscribe(sub)                    → null
 //	apps()                              → [{slug, name, description, url, installed}]
+//	connections()                       → [{id, name, kind, what, created, lastSeen, here}]
+//	disconnect(id)                      → null
 //	connectOffer(request)               → {name, url, scopes: [{doctype, verbs, what}]}   request: {app, user, recipient, state}
 //	connectApp(request)                 → "app URL#connected?token=…&signer=…&state=…"
 //	appConnectStart(slug, user, home)   → {url}   (an app: Home's #connect?… URL to go to)
@@ -117,6 +120,13 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 		return nil, a.TOTPDisable(ctx, s1)
 	case "sessions":
 		return a.Sessions(ctx)
+	case "connections":
+		return a.Connections(ctx)
+	case "disconnect":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		return nil, a.Disconnect(ctx, s1)
 	case "revokeSession":
 		if err := strs(&s1); err != nil {
 			return nil, err

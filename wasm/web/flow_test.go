@@ -265,6 +265,17 @@ func TestWebFlow(t *testing.T) {
 	waitText(t, dev, "#note-list", "Arrives live")
 	dev.Screenshots("notes-second-device")
 
+	// Home lists both browsers' Notes connections.
+	home.Open(env.HomeURL() + "/")
+	home.Do(chromedp.WaitVisible(chromedp.CSS("[data-view=dashboard]")))
+	waitText(t, home, "#connections", "this browser")
+	if n := browsertest.Eval[int](home, `document.querySelectorAll("#connections li").length`); n != 2 {
+		t.Fatalf("%d connections listed, want 2", n)
+	}
+	home.Screenshots("connections")
+	home.Open(notesURL)
+	home.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+
 	// Deleting on the second device removes the note on the first.
 	dev.Do(chromedp.Click(chromedp.CSS("#note-list li:first-child button")))
 	waitText(t, dev, "#status", "Saved")

@@ -206,6 +206,16 @@ export class Hearth {
   /** @returns {Promise<void>} */
   async revokeSession(id) { await this._rpc("revokeSession", [id]); }
 
+  /**
+   * Home: the account's app and device tokens (apps connected in any
+   * browser), with their scopes in words.
+   * @returns {Promise<Array<{id: string, name: string, kind: string, what: string[], created: string, lastSeen: string, here: boolean}>>}
+   */
+  async connections() { return this._rpc("connections", []); }
+
+  /** Home: revokes an app or device token; it stops working at once. */
+  async disconnect(id) { await this._rpc("disconnect", [id]); }
+
   /** @returns {Promise<{ slug: string, name: string, description: string, url: string, installed: boolean }[]>} */
   apps() { return this._rpc("apps", []); }
 

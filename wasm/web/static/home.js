@@ -164,7 +164,7 @@ async function signedIn() {
   if (location.hash.startsWith("#connect?")) return connect();
   view("dashboard");
   performance.mark("hearth:dashboard");
-  await Promise.all([renderApps(), renderSessions(), renderAccount()]);
+  await Promise.all([renderApps(), renderSessions(), renderAccount(), renderConnections()]);
 }
 
 async function renderAccount() {
@@ -189,6 +189,36 @@ async function renderApps() {
         Object.assign(document.createElement("div"), { className: "muted small", textContent: a.description || "" }));
       const open = Object.assign(document.createElement("a"), { className: "button", href: a.url, textContent: "Open" });
       li.append(icon, text, open);
+      return li;
+    }));
+  } catch (err) {
+    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: say(err) }));
+  }
+}
+
+async function renderConnections() {
+  const list = $("#connections");
+  try {
+    const conns = await h.connections();
+    if (conns.length === 0) {
+      list.replaceChildren(Object.assign(document.createElement("li"), { className: "muted small", textContent: "None yet. Apps connect when you first open them." }));
+      return;
+    }
+    list.replaceChildren(...conns.map((c) => {
+      const li = document.createElement("li");
+      const text = document.createElement("div");
+      text.className = "grow";
+      const name = Object.assign(document.createElement("strong"), { textContent: c.name });
+      if (c.here) name.append(" ", Object.assign(document.createElement("span"), { className: "badge", textContent: "this browser" }));
+      text.append(name,
+        Object.assign(document.createElement("div"), { className: "muted small", textContent: c.what.join("; ") }),
+        Object.assign(document.createElement("div"), { className: "muted small", textContent: "Last used " + new Date(c.lastSeen).toLocaleString() }));
+      const off = Object.assign(document.createElement("button"), { className: "danger", textContent: "Disconnect" });
+      off.addEventListener("click", () => busy(off, async () => {
+        await h.disconnect(c.id);
+        await renderConnections();
+      }));
+      li.append(text, off);
       return li;
     }));
   } catch (err) {
