@@ -387,16 +387,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 		ids[i] = results[i].ID
 	}
 	var got struct {
-		Docs []struct {
-			ID      string `json:"id"`
-			Rev     uint64 `json:"rev"`
-			Deleted bool   `json:"deleted"`
-			Sealed  []byte `json:"sealed"`
-			Error   *struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-			} `json:"error"`
-		} `json:"docs"`
+		Docs []bulkDoc `json:"docs"`
 	}
 	_, err := c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+"/_bulk_get", map[string]any{"ids": ids}, &got, nil, false)
 	if isCode(err, "unknown_doctype") {
