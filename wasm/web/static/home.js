@@ -37,6 +37,12 @@ async function busy(button, fn) {
 let h;
 
 async function main() {
+  // Apps live at <app>.<user>.<host>, which needs a name, not an address:
+  // Home on a loopback address moves to localhost (same machine, same port).
+  if (location.hostname === "127.0.0.1" || location.hostname === "[::1]") {
+    location.replace(location.href.replace(location.hostname, "localhost"));
+    return;
+  }
   h = await Hearth.open({ server: location.origin });
   // Signed out in another tab, or the session was revoked or expired: start
   // again from the sign-in form.
@@ -46,6 +52,9 @@ async function main() {
   if (restored) await signedIn();
   else {
     view("signin");
+    if (location.hash.startsWith("#connect?")) {
+      show($("#signin-msg"), "Sign in to connect " + appName() + ".", "ok");
+    }
     performance.mark("hearth:signin-ready"); // for the load benchmark
   }
 }
@@ -258,6 +267,13 @@ async function renderSessions() {
 
 // connect answers an app's request (spec/web.md §5): show what it gets,
 // and on consent create its token and grant and send it back.
+// appName names the app of a pending #connect request, for people (a
+// bundled app's name; anything else is shown as "an app").
+function appName() {
+  const app = new URLSearchParams(location.hash.slice("#connect?".length)).get("app");
+  return app === "notes" ? "Notes" : "an app";
+}
+
 async function connect() {
   const params = new URLSearchParams(location.hash.slice("#connect?".length));
   const req = { app: params.get("app"), user: params.get("user"), recipient: params.get("recipient"), state: params.get("state") };
