@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -78,4 +81,96 @@ func TestBrowserHarnessCatches(t *testing.T) {
 	}
 	tab.Allow(".")
 	dev.Allow(".")
+}
+
+// tamper wraps a handler so that the file at urlPath (any query) is served
+// with other bytes than those its hash names.
+func tamper(urlPath string, change func([]byte) []byte) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != urlPath {
+				next.ServeHTTP(w, r)
+				return
+			}
+			r.Header.Del("Accept-Encoding")
+			r.Header.Del("If-None-Match")
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.Header().Del("Content-Length")
+			w.Header().Del("ETag")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(rec.Code)
+			w.Write(change(rec.Body.Bytes()))
+		})
+	}
+}
+
+// TestBrowserModuleIntegrity: a module reached only through import runs
+// only if its bytes match the integrity of the page's modulepreload; one
+// that does not is refused, and neither it nor the module importing it
+// runs.
+func TestBrowserModuleIntegrity(t *testing.T) {
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	page := func(dep string) string {
+		return `<!doctype html><html><head><meta charset="utf-8"><title>Modules</title>
+<link rel="modulepreload" href="/` + dep + `.js"><script type="module" src="/` + dep + `-main.js"></script>
+</head><body></body></html>`
+	}
+	main := func(dep string) string {
+		return `import { mark } from "./` + dep + `.js"; document.body.dataset.result = "main ran with " + mark;`
+	}
+	const dep = `export const mark = "genuine"; document.body.dataset.dep = mark;`
+	st := fstest.MapFS{
+		"index.html": f(page("dep")), "dep-main.js": f(main("dep")), "dep.js": f(dep),
+		"ok.html": f(page("ok")), "ok-main.js": f(main("ok")), "ok.js": f(dep),
+	}
+	env := browsertest.Start(t, browsertest.Options{Web: web.Config{Static: st, Dist: fstest.MapFS{}},
+		Wrap: tamper("/dep.js", func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("genuine"), []byte("tampered")) })})
+
+	tab := env.NewTab(t)
+	tab.Open(env.HomeURL() + "/ok.html")
+	tab.Do(chromedp.WaitReady(chromedp.CSS("body[data-result]")))
+	if got := browsertest.Eval[string](tab, `document.body.dataset.result + "; " + document.body.dataset.dep`); got != "main ran with genuine; genuine" {
+		t.Errorf("untampered: %s", got)
+	}
+	tab.Check()
+
+	tab.Open(env.HomeURL() + "/")
+	var all string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !strings.Contains(all, "integrity"); time.Sleep(100 * time.Millisecond) {
+		all = strings.Join(tab.Problems(), "\n")
+	}
+	if !strings.Contains(all, "integrity") {
+		t.Errorf("no integrity error reported: %q", all)
+	}
+	t.Logf("reported: %s", all)
+	tab.Allow("integrity|dep.js")
+	time.Sleep(300 * time.Millisecond)
+	if got := browsertest.Eval[string](tab, `JSON.stringify(document.body.dataset)`); got != "{}" {
+		t.Errorf("tampered module ran: %s", got)
+	}
+}
+
+// TestBrowserWorkerTampered: a worker script whose bytes do not match the
+// SHA-384 hearth.js holds is not started; Hearth.open rejects with code
+// "integrity", and Home says so.
+func TestBrowserWorkerTampered(t *testing.T) {
+	env := browsertest.Start(t, browsertest.Options{
+		Wrap: tamper("/"+web.WorkerName, func(b []byte) []byte { return append(b, "\nconsole.log('tampered');\n"...) })})
+	tab := env.NewTab(t)
+	tab.Open(env.HomeURL() + "/")
+	tab.Do(chromedp.WaitVisible(chromedp.CSS(".message.error")))
+	if got := browsertest.Eval[string](tab, `document.querySelector(".message.error").textContent`); !strings.Contains(got, "Integrity check failed") {
+		t.Errorf("Home says: %s", got)
+	}
+	got := browsertest.Eval[string](tab, `import("/hearth.js").then(m => m.Hearth.open({ server: location.origin })).then(() => "opened", e => e.code + ": " + e.message)`)
+	if got != "integrity: the Hearth worker script does not match its SHA-384: not started" {
+		t.Errorf("Hearth.open: %s", got)
+	}
+	if n := browsertest.Eval[int](tab, `performance.getEntriesByType("resource").filter(e => e.name.includes("hearth.wasm")).length`); n != 0 {
+		t.Errorf("hearth.wasm was fetched %d times", n)
+	}
 }

@@ -29,6 +29,24 @@ const ManifestName = "manifest.json"
 // WasmName is the WebAssembly client's file name in dist/.
 const WasmName = "hearth.wasm"
 
+// WorkerName is the worker script's file name in static/; ExecName is Go's
+// loader in dist/, which the build puts at the head of the worker script
+// (in place of the worker's importScripts line) rather than serving it on
+// its own, so that the worker's SHA-384 covers it.
+const (
+	WorkerName = "hearth-worker.js"
+	ExecName   = "wasm_exec.js"
+)
+
+// execLine is the line of the worker script that the build replaces with
+// wasm_exec.js (spec/web.md §2).
+var execLine = regexp.MustCompile(`(?m)^importScripts\("/` + regexp.QuoteMeta(ExecName) + `"\);[^\n]*\n?`)
+
+// workerMarkRE finds the build's marks in a script: /*@hearth-worker-sri*/""
+// becomes the worker script's SHA-384, /*@hearth-worker-url*/"..." its
+// immutable URL (/hearth-worker.js?v=<hash>).
+var workerMarkRE = regexp.MustCompile(`/\*@hearth-worker-(sri|url)\*/\s*"[^"\n]*"`)
+
 // Manifest describes every file served, by its path relative to static/
 // (an app's files under <slug>/).
 type Manifest struct {
@@ -79,6 +97,9 @@ type Bundle struct {
 	Manifest Manifest
 	files    map[string]*file
 	encoders []Encoder
+	// importMaps holds, by page, the CSP hash source of the import map
+	// the build wrote into it.
+	importMaps map[string]string
 }
 
 // keepInMemory: larger files (hearth.wasm and its copies) stay in their
@@ -141,7 +162,8 @@ type file struct {
 // static and dist (a file of dist hides one of static). Precompressed copies
 // in dist whose manifest entry has the same hash are reused.
 func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
-	b := &Bundle{Manifest: Manifest{Version: 1, Files: map[string]*Entry{}}, files: map[string]*file{}, encoders: opt.Encoders}
+	b := &Bundle{Manifest: Manifest{Version: 1, Files: map[string]*Entry{}}, files: map[string]*file{}, encoders: opt.Encoders,
+		importMaps: map[string]string{}}
 	src := map[string]fs.FS{}
 	if err := listTree(static, src, nil); err != nil {
 		return nil, fmt.Errorf("web: static: %w", err)
@@ -158,14 +180,27 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 	if err := listTree(dist, src, skipDist); err != nil {
 		return nil, fmt.Errorf("web: dist: %w", err)
 	}
-	// Assets first: pages name their hashes.
+	// The worker first: scripts name its hash. Then the other assets:
+	// pages name their hashes.
+	if _, ok := src[WorkerName]; ok {
+		if err := b.addWorker(src); err != nil {
+			return nil, fmt.Errorf("web: %s: %w", WorkerName, err)
+		}
+	}
 	var pages []string
 	for p, fsys := range src {
 		if path.Ext(p) == ".html" {
 			pages = append(pages, p)
 			continue
 		}
+		if _, done := b.files[p]; done || (p == ExecName && b.files[WorkerName] != nil) {
+			continue // the worker, and wasm_exec.js within it
+		}
 		raw, err := load(fsys, p)
+		if err == nil && raw.data != nil && path.Ext(p) == ".js" {
+			raw.data = b.fillWorkerMarks(raw.data)
+			raw.size = len(raw.data)
+		}
 		if err == nil {
 			err = b.add(p, raw)
 		}
@@ -179,11 +214,14 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 		if err != nil {
 			return nil, fmt.Errorf("web: %s: %w", p, err)
 		}
-		out, err := b.render(p, in)
+		out, hash, err := b.render(p, in)
 		if err != nil {
 			return nil, fmt.Errorf("web: %s: %w", p, err)
 		}
 		b.add(p, body{data: out, size: len(out)})
+		if hash != "" {
+			b.importMaps[p] = hash
+		}
 	}
 	for p, f := range b.files {
 		for _, e := range opt.Encoders {
@@ -211,6 +249,48 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 		}
 	}
 	return b, nil
+}
+
+// addWorker adds the worker script: wasm_exec.js (when built) followed by
+// static/hearth-worker.js without its importScripts("/wasm_exec.js") line,
+// one script under one hash (spec/web.md §2).
+func (b *Bundle) addWorker(src map[string]fs.FS) error {
+	w, err := fs.ReadFile(src[WorkerName], WorkerName)
+	if err != nil {
+		return err
+	}
+	if n := len(execLine.FindAllIndex(w, -1)); n != 1 {
+		return fmt.Errorf("has %d lines importScripts(\"/%s\"); (at the start of a line), not one", n, ExecName)
+	}
+	var out []byte
+	if fsys, ok := src[ExecName]; ok {
+		exec, err := fs.ReadFile(fsys, ExecName)
+		if err != nil {
+			return err
+		}
+		out = append(out, exec...)
+		if len(out) > 0 && out[len(out)-1] != '\n' {
+			out = append(out, '\n')
+		}
+	}
+	out = append(out, execLine.ReplaceAll(w, nil)...)
+	return b.add(WorkerName, body{data: out, size: len(out)})
+}
+
+// fillWorkerMarks writes the worker script's hash and URL into a script's
+// marks (left as they are when there is no worker).
+func (b *Bundle) fillWorkerMarks(js []byte) []byte {
+	w := b.files[WorkerName]
+	if w == nil {
+		return js
+	}
+	return workerMarkRE.ReplaceAllFunc(js, func(m []byte) []byte {
+		v := w.SRI
+		if workerMarkRE.FindSubmatch(m)[1][0] == 'u' {
+			v = "/" + WorkerName + "?v=" + w.Hash
+		}
+		return []byte(`/*@hearth-worker-` + string(workerMarkRE.FindSubmatch(m)[1]) + `*/"` + v + `"`)
+	})
 }
 
 // listTree notes, for every regular file of fsys, that fsys holds it,
@@ -356,9 +436,10 @@ type attr struct{ name, value string }
 
 // render fills in the integrity attributes and hearth-wasm metas of a page
 // (see the package documentation).
-func (b *Bundle) render(p string, src []byte) ([]byte, error) {
+func (b *Bundle) render(p string, src []byte) ([]byte, string, error) {
 	app, base := appOf(p)
 	var failed error
+	var roots []string // URLs of the page's scripts and preloaded modules
 	out := tagRE.ReplaceAllFunc(src, func(tag []byte) []byte {
 		if failed != nil {
 			return tag
@@ -398,6 +479,7 @@ func (b *Bundle) render(p string, src []byte) ([]byte, error) {
 				return tag
 			}
 			ref = src
+			roots = append(roots, urlOf(base, ref))
 		case "link":
 			rel, _ := get("rel")
 			rels := strings.Fields(strings.ToLower(rel))
@@ -405,6 +487,9 @@ func (b *Bundle) render(p string, src []byte) ([]byte, error) {
 				return tag
 			}
 			ref, _ = get("href")
+			if slices.Contains(rels, "modulepreload") {
+				roots = append(roots, urlOf(base, ref))
+			}
 		case "meta":
 			n, _ := get("name")
 			switch strings.ToLower(n) {
@@ -415,6 +500,17 @@ func (b *Bundle) render(p string, src []byte) ([]byte, error) {
 						v = b.files[k].SRI
 					} else {
 						v = "/" + WasmName + "?v=" + b.files[k].Hash
+					}
+				}
+				set("content", v)
+				return writeTag(name, attrs, selfClose)
+			case "hearth-worker-sri", "hearth-worker-url":
+				v := ""
+				if k, ok := b.lookup(app, "/"+WorkerName); ok {
+					if strings.ToLower(n) == "hearth-worker-sri" {
+						v = b.files[k].SRI
+					} else {
+						v = "/" + WorkerName + "?v=" + b.files[k].Hash
 					}
 				}
 				set("content", v)
@@ -430,7 +526,183 @@ func (b *Bundle) render(p string, src []byte) ([]byte, error) {
 		set("integrity", b.files[k].SRI)
 		return writeTag(name, attrs, selfClose)
 	})
-	return out, failed
+	if failed != nil {
+		return nil, "", failed
+	}
+	integrity, err := b.checkImports(app, roots)
+	if err != nil || len(integrity) == 0 {
+		return out, "", err
+	}
+	// The import map goes before the first module the page loads: the
+	// browser applies it to the fetches that follow.
+	im, _ := json.Marshal(map[string]any{"integrity": integrity})
+	at := firstModuleRE.FindIndex(out)
+	if at == nil {
+		return nil, "", errors.New("modules to import but no module script")
+	}
+	tag := `<script type="importmap">` + string(im) + `</script>`
+	sum := sha512.Sum384(im)
+	line := at[0] - bytes.LastIndexByte(out[:at[0]], '\n') - 1
+	indent := out[at[0]-line : at[0]]
+	if len(bytes.TrimSpace(indent)) > 0 {
+		indent = nil
+	}
+	out = slices.Concat(out[:at[0]], []byte(tag+"\n"), indent, out[at[0]:])
+	return out, "'sha384-" + base64.StdEncoding.EncodeToString(sum[:]) + "'", nil
+}
+
+var firstModuleRE = regexp.MustCompile(`(?i)<script[\s>]|<link\s[^>]*modulepreload`)
+
+// urlOf is the URL path (and query) at which a page at base loads ref, as
+// the browser's module map knows it.
+func urlOf(base, ref string) string {
+	if i := strings.IndexByte(ref, '#'); i >= 0 {
+		ref = ref[:i]
+	}
+	q := ""
+	if i := strings.IndexByte(ref, '?'); i >= 0 {
+		ref, q = ref[:i], ref[i:]
+	}
+	if !strings.HasPrefix(ref, "/") {
+		ref = path.Join(path.Dir(base), ref)
+	}
+	return ref + q
+}
+
+// checkImports walks the module graph of a page's scripts and returns the
+// SHA-384 of every module they import (statically, or by import() of a
+// string literal), by URL, for the page's import map: the browser checks
+// each import against it (spec/web.md §2). An import() of anything but a
+// string literal, a bare specifier, a URL of another site or a missing file
+// fails.
+func (b *Bundle) checkImports(app string, roots []string) (map[string]string, error) {
+	seen := map[string]bool{}
+	integrity := map[string]string{}
+	for len(roots) > 0 {
+		u := roots[0]
+		roots = roots[1:]
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		k, err := b.resolve(app, u, u)
+		if err != nil {
+			return nil, fmt.Errorf("module %s: %w", u, err)
+		}
+		if path.Ext(k) != ".js" && path.Ext(k) != ".mjs" {
+			continue
+		}
+		js, err := b.files[k].raw.bytes()
+		if err != nil {
+			return nil, err
+		}
+		specs, err := importsOf(js)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", u, err)
+		}
+		for _, spec := range specs {
+			if !strings.HasPrefix(spec, "/") && !strings.HasPrefix(spec, "./") && !strings.HasPrefix(spec, "../") {
+				return nil, fmt.Errorf("%s imports %q: only URLs of this site (/, ./, ../) are allowed", u, spec)
+			}
+			if strings.HasPrefix(spec, "//") {
+				return nil, fmt.Errorf("%s imports %q: not a file of this site", u, spec)
+			}
+			v := urlOf(u, spec)
+			kv, err := b.resolve(app, v, v)
+			if err != nil {
+				return nil, fmt.Errorf("%s imports %q: %w", u, spec, err)
+			}
+			integrity[v] = b.files[kv].SRI
+			roots = append(roots, v)
+		}
+	}
+	return integrity, nil
+}
+
+var (
+	staticImportRE  = regexp.MustCompile(`(?:^|[^\w$.])(?:import\s*(?:[\w$*{}\s,]+?\s*from\s*)?|export\s*(?:\*(?:\s*as\s+[\w$]+)?|\{[^}]*\})\s*from\s*)(["'])([^"'\n]*)["']`)
+	dynamicImportRE = regexp.MustCompile(`(?:^|[^\w$.])import\s*\(`)
+	dynamicLitRE    = regexp.MustCompile(`^\s*(["'])([^"'\n]*)["']\s*[,)]`)
+)
+
+// importsOf lists the module specifiers a script imports, comments aside
+// (text in strings that looks like an import counts too: the check errs on
+// the side of asking for a preload).
+func importsOf(js []byte) ([]string, error) {
+	code := stripComments(js)
+	var out []string
+	for _, m := range staticImportRE.FindAllSubmatch(code, -1) {
+		out = append(out, string(m[2]))
+	}
+	for _, loc := range dynamicImportRE.FindAllIndex(code, -1) {
+		m := dynamicLitRE.FindSubmatch(code[loc[1]:])
+		if m == nil {
+			return nil, errors.New("import() of something other than a string literal: the build cannot check what it loads")
+		}
+		out = append(out, string(m[2]))
+	}
+	return out, nil
+}
+
+// stripComments blanks the comments and the bodies of regular expression
+// literals (told from division by the token before them) of a script,
+// keeping strings and template literals as they are.
+func stripComments(js []byte) []byte {
+	out := slices.Clone(js)
+	prev := byte(0) // last significant byte outside comments
+	for i := 0; i < len(out); i++ {
+		c := out[i]
+		switch {
+		case c == '/' && i+1 < len(out) && out[i+1] == '/':
+			for ; i < len(out) && out[i] != '\n'; i++ {
+				out[i] = ' '
+			}
+		case c == '/' && i+1 < len(out) && out[i+1] == '*':
+			j := i + 2
+			for j+1 < len(out) && !(out[j] == '*' && out[j+1] == '/') {
+				j++
+			}
+			for k := i; k < len(out) && k <= j+1; k++ {
+				if out[k] != '\n' {
+					out[k] = ' '
+				}
+			}
+			i = j + 1
+		case c == '"' || c == '\'' || c == '`':
+			for i++; i < len(out) && out[i] != c; i++ {
+				if out[i] == '\\' {
+					i++
+				} else if c != '`' && out[i] == '\n' {
+					break
+				}
+			}
+			prev = c
+		case c == '/' && (prev == 0 || strings.IndexByte("(,=:[!&|?{};+-*%<>~^", prev) >= 0):
+			inClass := false
+			for i++; i < len(out) && out[i] != '\n'; i++ {
+				if out[i] == '\\' {
+					out[i] = ' '
+					if i++; i < len(out) && out[i] != '\n' {
+						out[i] = ' '
+					}
+					continue
+				}
+				if out[i] == '[' {
+					inClass = true
+				} else if out[i] == ']' {
+					inClass = false
+				} else if out[i] == '/' && !inClass {
+					break
+				}
+				out[i] = ' ' // a pattern imports nothing
+			}
+			prev = 'a'
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default:
+			prev = c
+		}
+	}
+	return out
 }
 
 // resolve maps a reference in a page (at URL path base of its origin) to

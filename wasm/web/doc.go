@@ -7,6 +7,7 @@
 //	wasm/web/dist/            build output of make web (git ignores it):
 //	    hearth.wasm           the client, GOOS=js GOARCH=wasm ./wasm/cmd/hearthwasm
 //	    wasm_exec.js          Go's loader, copied from $(go env GOROOT)/lib/wasm
+//	                          (served within hearth-worker.js, see Integrity)
 //	    <path>.gz, <path>.br  precompressed copies (kept only when smaller)
 //	    manifest.json         per path: SHA-384 (SRI), content hash, encodings
 //	wasm/web/gen              the generator make web runs (go run ./wasm/web/gen)
@@ -19,7 +20,7 @@
 // Home (<domain>) serves static/ at its root, except the folders of the
 // bundled apps. The app <app> of any user (<app>.<user>.<domain>) serves
 // static/<app>/ at its root and, under it, the shared files of static/ that
-// are not pages (scripts, styles, images, hearth.wasm, wasm_exec.js), so an
+// are not pages (scripts, styles, images, hearth.wasm), so an
 // app page loads /hearth.js and /style.css from its own origin. A path
 // ending in / serves its index.html. Any other path is 404.
 //
@@ -37,6 +38,25 @@
 //     rel=modulepreload) naming a local file gets integrity="sha384-..."
 //     (an existing integrity attribute is replaced). A remote URL, an inline
 //     <script> or a local file that does not exist fails the build (and New).
+//   - every module that the page's scripts import (import ... from, export
+//     ... from, import() of a string literal; transitively) is named with
+//     its SHA-384 in an import map, <script type="importmap">{"integrity":
+//     {...}}</script>, written before the page's first script or
+//     modulepreload; the browser checks each import against it, and the
+//     page's CSP allows that one inline script by its hash. An import the
+//     build cannot name (a bare specifier, another site, import() of a
+//     computed value, a missing file) fails the build. (A modulepreload's
+//     integrity is not enough: Chromium fetches a module again, unchecked,
+//     when its preload was refused.)
+//   - hearth-worker.js is served as Go's wasm_exec.js followed by
+//     static/hearth-worker.js less its importScripts("/wasm_exec.js") line,
+//     one script under one hash (wasm_exec.js is then not served on its
+//     own); in every script, /*@hearth-worker-sri*/"" and
+//     /*@hearth-worker-url*/"..." get its SHA-384 and immutable URL, so
+//     hearth.js (covered by the page's integrity) carries the hash of the
+//     worker it fetches, checks and starts from a blob: URL. A page's
+//     <meta name="hearth-worker-sri"> and "hearth-worker-url" are filled
+//     likewise (hearth.js prefers them).
 //   - <meta name="hearth-wasm-sri" content=""> gets content="sha384-..." of
 //     hearth.wasm, for the worker to check before instantiating it
 //     (spec/web.md §2); <meta name="hearth-wasm-url" content=""> gets
@@ -53,9 +73,10 @@
 // Every response: X-Content-Type-Options: nosniff, Referrer-Policy:
 // no-referrer, the CORS headers of protocol §8.1.9, and the
 // Content-Security-Policy of spec/web.md §2, whose connect-src is 'self' on
-// Home and 'self' plus Home's origin on an app. The same policy goes on
-// every response of a host, so the worker script's own policy (which rules
-// the worker) allows 'wasm-unsafe-eval'. ETag is the content hash (with
+// Home and 'self' plus Home's origin on an app, and whose script-src on a
+// page with an import map also names that map's hash. The worker runs from
+// a blob: URL (worker-src 'self' blob:) and so under its page's policy,
+// which allows 'wasm-unsafe-eval'. ETag is the content hash (with
 // -gz or -br for an encoded body), If-None-Match answers 304, Vary:
 // Accept-Encoding; Cache-Control is no-cache except for ?v=<hash> URLs.
 // Files over 256 KiB (hearth.wasm and its copies) are read from the

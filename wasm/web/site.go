@@ -160,7 +160,7 @@ func (s *Site) HomeOrigin(r *http.Request, o Origin) string {
 }
 
 const cspFormat = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-	"img-src 'self' data: blob:; connect-src %s; worker-src 'self'; base-uri 'none'; " +
+	"img-src 'self' data: blob:; connect-src %s; worker-src 'self' blob:; base-uri 'none'; " +
 	"form-action 'none'; frame-ancestors 'none'"
 
 // CSP is the Content-Security-Policy of every response on o (spec/web.md §2).
@@ -202,7 +202,12 @@ func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
 		return
 	}
 	commonHeaders(h)
-	h.Set("Content-Security-Policy", s.CSP(r, o))
+	csp := s.CSP(r, o)
+	if src := s.bundle.importMaps[k]; src != "" {
+		// The one inline script allowed: the import map the build wrote.
+		csp = strings.Replace(csp, "script-src 'self'", "script-src 'self' "+src, 1)
+	}
+	h.Set("Content-Security-Policy", csp)
 	// Home and every user's apps are one site: ask for a process and a
 	// browsing-context group of their own per origin (Spectre-class
 	// leaks between origins of one site), and keep other origins from

@@ -6,7 +6,9 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -33,6 +35,7 @@ func testStatic() fstest.MapFS {
 <meta name=hearth-wasm-url>
 <link rel="stylesheet" href="/style.css">
 <link rel="icon" href="/icon.svg">
+<link rel="modulepreload" href="/shared.js">
 <script type="module" src="home.js" integrity="sha384-wrong"></script>
 <script type="module" src="/big.js"></script>
 </head><body><p>Home</p></body></html>`),
@@ -89,7 +92,7 @@ func sri(b []byte) string {
 var (
 	refRE   = regexp.MustCompile(`<(?:script|link)[^>]*?(?:src|href)="([^"]+)"[^>]*>`)
 	integRE = regexp.MustCompile(`integrity="([^"]*)"`)
-	metaRE  = regexp.MustCompile(`<meta name="(hearth-wasm-[a-z]+)" content="([^"]*)"`)
+	metaRE  = regexp.MustCompile(`<meta name="(hearth-(?:wasm|worker)-[a-z]+)" content="([^"]*)"`)
 )
 
 // checkPageSRI fetches the page at host and path, and checks that each
@@ -129,11 +132,19 @@ func checkPageSRI(t *testing.T, s *web.Site, host, path string) {
 		}
 		n++
 	}
+	checkImportMap(t, s, host, path, res)
 	if n == 0 && strings.Contains(page, "<script") {
 		t.Errorf("%s%s: no script checked", host, path)
 	}
 	for _, m := range metaRE.FindAllStringSubmatch(page, -1) {
 		w := get(s, host, "/hearth.wasm")
+		if strings.HasPrefix(m[1], "hearth-worker-") {
+			w = get(s, host, "/"+web.WorkerName)
+			m[1] = strings.Replace(m[1], "worker", "wasm", 1)
+			if w.Code != 200 || m[2] == "" {
+				t.Errorf("%s: %s %q, worker script: %d", path, m[0], m[2], w.Code)
+			}
+		}
 		switch m[1] {
 		case "hearth-wasm-sri":
 			if m[2] != sri(w.Body.Bytes()) {
@@ -189,12 +200,167 @@ func TestEmbeddedSite(t *testing.T) {
 		url = strings.TrimSuffix(url, "index.html")
 		checkPageSRI(t, s, host, url)
 	}
+	checkWorker(t, s, "localhost")
+	checkWorker(t, s, "notes.alice.localhost")
 	if e := s.Manifest().Files[web.WasmName]; e != nil {
 		if e.Type != "application/wasm" {
 			t.Errorf("hearth.wasm: %s", e.Type)
 		}
 	} else {
 		t.Log("no hearth.wasm embedded (make web builds it)")
+	}
+}
+
+var importMapHashRE = regexp.MustCompile(` 'sha384-[A-Za-z0-9+/=]+'`)
+
+var importMapRE = regexp.MustCompile(`<script type="importmap">([^<]*)</script>`)
+
+// checkImportMap: the import map of a page names, for every module it
+// lists, the SHA-384 of the bytes served at that URL, comes before the
+// first module, and the page's CSP allows it (and no other inline script)
+// by its hash.
+func checkImportMap(t *testing.T, s *web.Site, host, path string, res *httptest.ResponseRecorder) map[string]string {
+	t.Helper()
+	page := res.Body.String()
+	csp := res.Header().Get("Content-Security-Policy")
+	m := importMapRE.FindAllStringSubmatch(page, -1)
+	if len(m) == 0 {
+		if strings.Contains(csp, "sha384-") {
+			t.Errorf("%s%s: a hash in the CSP and no import map", host, path)
+		}
+		return nil
+	}
+	if len(m) > 1 {
+		t.Fatalf("%s%s: %d import maps", host, path, len(m))
+	}
+	if i := strings.Index(page, m[0][0]); i > strings.Index(page, "<script type=\"module\"") || i > max(strings.Index(page, "modulepreload"), len(page)) {
+		t.Errorf("%s%s: the import map comes after a module", host, path)
+	}
+	var im struct{ Integrity map[string]string }
+	if err := json.Unmarshal([]byte(m[0][1]), &im); err != nil || len(im.Integrity) == 0 {
+		t.Fatalf("%s%s: import map %s: %v", host, path, m[0][1], err)
+	}
+	for u, want := range im.Integrity {
+		a := get(s, host, u)
+		if a.Code != 200 || sri(a.Body.Bytes()) != want {
+			t.Errorf("%s%s: import map: %s %s, served %d %s", host, path, u, want, a.Code, sri(a.Body.Bytes()))
+		}
+	}
+	if want := "script-src 'self' '" + sri([]byte(m[0][1])) + "' 'wasm-unsafe-eval';"; !strings.Contains(csp, want) {
+		t.Errorf("%s%s: CSP %q lacks %q", host, path, csp, want)
+	}
+	return im.Integrity
+}
+
+// TestImportMap: a page gets an import map naming the SHA-384 of every
+// module its scripts import, directly or not, statically or by import();
+// a page whose scripts import nothing gets none.
+func TestImportMap(t *testing.T) {
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	st := testStatic()
+	st["mods.html"] = f(`<!doctype html><meta charset="utf-8"><link rel="modulepreload" href="/a.js">` +
+		`<script type="module" src="/main.js"></script><script src="/classic.js"></script>`)
+	st["main.js"] = f(`import { a } from "./a.js"; export { b } from "/b.js?x=1";`)
+	st["a.js"] = f(`import "./shared.js"; export const a = 1;`)
+	st["b.js"] = f(`export const b = 2;`)
+	st["classic.js"] = f(`import("./dyn.js").then(() => {});`)
+	st["dyn.js"] = f(`export default 3;`)
+	s := newSite(t, st, testDist(t))
+	res := get(s, "localhost", "/mods.html")
+	got := checkImportMap(t, s, "localhost", "/mods.html", res)
+	want := map[string]string{}
+	for _, u := range []string{"/a.js", "/b.js?x=1", "/shared.js", "/dyn.js"} {
+		want[u] = sri([]byte(st[strings.TrimPrefix(strings.TrimSuffix(u, "?x=1"), "/")].Data))
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("import map %q, want %q", got, want)
+	}
+	if !strings.HasPrefix(res.Body.String(), `<!doctype html><meta charset="utf-8"><script type="importmap">`) {
+		t.Errorf("page: %s", res.Body.String())
+	}
+	checkPageSRI(t, s, "localhost", "/mods.html")
+	checkPageSRI(t, s, "localhost", "/")
+	if res := get(s, "localhost", "/about.html"); strings.Contains(res.Body.String(), "importmap") || strings.Contains(res.Header().Get("Content-Security-Policy"), "sha384") {
+		t.Error("an import map on a page without modules")
+	}
+	if csp := get(s, "localhost", "/main.js").Header().Get("Content-Security-Policy"); strings.Contains(csp, "sha384") {
+		t.Errorf("a script's CSP allows an inline script: %s", csp)
+	}
+}
+
+var workerMarkRE = regexp.MustCompile(`/\*@hearth-worker-(sri|url)\*/"([^"]*)"`)
+
+// checkWorker: hearth.js at host names the worker script by the SHA-384
+// and immutable URL of the bytes the host serves, which hold wasm_exec.js
+// and no importScripts; wasm_exec.js is not served on its own.
+func checkWorker(t *testing.T, s *web.Site, host string) {
+	t.Helper()
+	js := get(s, host, "/hearth.js").Body.String()
+	marks := map[string]string{}
+	for _, m := range workerMarkRE.FindAllStringSubmatch(js, -1) {
+		marks[m[1]] = m[2]
+	}
+	w := get(s, host, "/"+web.WorkerName)
+	if w.Code != 200 || marks["sri"] != sri(w.Body.Bytes()) || len(marks) != 2 {
+		t.Fatalf("%s: hearth.js names the worker %q, served %d %s", host, marks, w.Code, sri(w.Body.Bytes()))
+	}
+	v := get(s, host, marks["url"])
+	if v.Code != 200 || !bytes.Equal(v.Body.Bytes(), w.Body.Bytes()) || v.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Errorf("%s: worker URL %q: %d %q", host, marks["url"], v.Code, v.Header().Get("Cache-Control"))
+	}
+	if strings.Contains(w.Body.String(), "importScripts(") {
+		t.Errorf("%s: the worker script still calls importScripts", host)
+	}
+	if _, built := s.Manifest().Files[web.WasmName]; built && !strings.Contains(w.Body.String(), "globalThis.Go = class") {
+		t.Errorf("%s: the worker script lacks wasm_exec.js", host)
+	}
+	if c := get(s, host, "/"+web.ExecName).Code; c != 404 {
+		t.Errorf("%s: wasm_exec.js served on its own: %d", host, c)
+	}
+}
+
+// TestWorkerIntegrity: the build puts wasm_exec.js at the head of the
+// worker script in place of its importScripts line, writes the worker's
+// hash and URL into scripts' marks and pages' hearth-worker metas, and a
+// page's check of both passes; without a worker the marks stay as written.
+func TestWorkerIntegrity(t *testing.T) {
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	st := testStatic()
+	st["index.html"] = f(`<!doctype html><meta name="hearth-worker-sri" content=""><meta name="hearth-worker-url" content="">
+<meta name="hearth-wasm-sri" content=""><script type="module" src="/hearth.js"></script>`)
+	st["hearth.js"] = f(`const WORKER_URL = /*@hearth-worker-url*/"/hearth-worker.js";` + "\n" +
+		`const WORKER_SRI = /*@hearth-worker-sri*/"";` + "\n")
+	st[web.WorkerName] = f("// the worker\n\"use strict\";\nimportScripts(\"/wasm_exec.js\"); // replaced\nonmessage = () => {};\n")
+	dist := testDist(t)
+	exec := "\"use strict\";\n(() => { globalThis.Go = class {}; })();" // no final newline
+	dist[web.ExecName] = f(exec)
+	s := newSite(t, st, dist)
+	w := get(s, "localhost", "/"+web.WorkerName).Body.String()
+	if want := exec + "\n// the worker\n\"use strict\";\nonmessage = () => {};\n"; w != want {
+		t.Errorf("worker script:\n%s\nwant:\n%s", w, want)
+	}
+	checkWorker(t, s, "localhost")
+	checkWorker(t, s, "notes.alice.localhost")
+	checkPageSRI(t, s, "localhost", "/")
+	page := get(s, "localhost", "/").Body.String()
+	if want := `<meta name="hearth-worker-sri" content="` + sri([]byte(w)) + `">`; !strings.Contains(page, want) {
+		t.Errorf("page lacks %s:\n%s", want, page)
+	}
+	if e := s.Manifest().Files[web.WorkerName]; e == nil || e.SRI != sri([]byte(w)) {
+		t.Errorf("manifest: %+v", e)
+	}
+
+	// No worker script: marks and metas stay empty, wasm_exec.js is served.
+	delete(st, web.WorkerName)
+	s = newSite(t, st, dist)
+	if js := get(s, "localhost", "/hearth.js").Body.String(); !strings.Contains(js, `/*@hearth-worker-sri*/"";`) {
+		t.Errorf("hearth.js without a worker: %s", js)
+	}
+	if !strings.Contains(get(s, "localhost", "/").Body.String(), `<meta name="hearth-worker-sri" content="">`) {
+		t.Error("hearth-worker-sri filled without a worker")
+	}
+	if c := get(s, "localhost", "/"+web.ExecName).Code; c != 200 {
+		t.Errorf("wasm_exec.js without a worker: %d", c)
 	}
 }
 
@@ -207,20 +373,40 @@ func TestBuildRefuses(t *testing.T) {
 		"missing style":     `<link rel="stylesheet" href="nope.css">`,
 		"page as script":    `<script src="/about.html"></script>`,
 		"app file":          `<script src="/notes/notes.js"></script>`,
+		// Every module a page's scripts import must be one the build can
+		// name in the page's import map.
+		"computed import": `<script type="module" src="/dyncomp.js"></script>`,
+		"bare specifier":  `<script type="module" src="/bare.js"></script>`,
+		"remote import":   `<script type="module" src="/remote.js"></script>`,
+		"missing import":  `<script type="module" src="/missing.js"></script>`,
 	} {
 		st := testStatic()
+		for name, js := range map[string]string{
+			"imp.js":     "// a module\nimport { x } from './shared.js';\n",
+			"main2.js":   `import "/imp.js";`,
+			"reexp.js":   `export { x as y } from "./shared.js";`,
+			"dyn.js":     `const m = await import("/shared.js");`,
+			"dyncomp.js": "const m = await import(`/${'shared'}.js`);",
+			"bare.js":    `import { h } from "preact";`,
+			"remote.js":  `import "https://cdn.example/x.js";`,
+			"missing.js": `import "./gone.js";`,
+		} {
+			st[name] = &fstest.MapFile{Data: []byte(js)}
+		}
 		st["bad.html"] = &fstest.MapFile{Data: []byte(page)}
-		if _, err := web.New(web.Config{Static: st, Dist: testDist(t)}); err == nil || !strings.Contains(err.Error(), "bad.html") {
+		_, err := web.New(web.Config{Static: st, Dist: testDist(t)})
+		if err == nil || !strings.Contains(err.Error(), "bad.html") {
 			t.Errorf("%s: %v", name, err)
 		}
+		t.Logf("%s: %v", name, err)
 	}
 }
 
 const (
 	homeCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
-		"connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	appCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
-		"connect-src 'self' http://localhost:8080; worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"connect-src 'self' http://localhost:8080; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
 func TestHeaders(t *testing.T) {
@@ -254,7 +440,11 @@ func TestHeaders(t *testing.T) {
 			"Cache-Control":               "no-cache",
 			"Vary":                        "Accept-Encoding",
 		} {
-			if got := h.Get(k); got != want {
+			got := h.Get(k)
+			if k == "Content-Security-Policy" && strings.HasPrefix(c.ctype, "text/html") {
+				got = importMapHashRE.ReplaceAllString(got, "") // checkImportMap checks it
+			}
+			if got != want {
 				t.Errorf("%s%s: %s: %q, want %q", c.host, c.path, k, got, want)
 			}
 		}
@@ -519,7 +709,7 @@ func TestServerRoutesByHost(t *testing.T) {
 		return res.Header.Get("Cache-Control") == "no-store" && strings.HasPrefix(res.Header.Get("Content-Type"), "application/json")
 	}
 	// The loopback address the tests and the CLI use is Home.
-	if res := do("", "/"); res.StatusCode != 200 || res.Header.Get("Content-Security-Policy") != homeCSP {
+	if res := do("", "/"); res.StatusCode != 200 || importMapHashRE.ReplaceAllString(res.Header.Get("Content-Security-Policy"), "") != homeCSP {
 		t.Errorf("127.0.0.1 /: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
 	}
 	if res := do("", "/v1/accounts/nobody"); !isAPI(res) {

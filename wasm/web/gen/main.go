@@ -1,5 +1,7 @@
 // Command gen writes the build output of the web client into dist/ (run by
-// make web after hearth.wasm and wasm_exec.js are in place): a gzip and a
+// make web after hearth.wasm and wasm_exec.js are in place; web.Build puts
+// wasm_exec.js into hearth-worker.js and writes the import maps and
+// integrity attributes of the pages, as hearthd does again at start): a gzip and a
 // brotli copy of every file where it saves space, and manifest.json with
 // each file's SHA-384 (SRI) and content hash. Copies whose content did not
 // change since the last run are kept; stale ones are removed.

@@ -1,7 +1,9 @@
 // hearth-worker.js — the dedicated worker behind hearth.js (spec/web.md §3, §4).
 //
-// It loads Go's wasm_exec.js and hearth.wasm (after checking the binary's
-// SHA-384 against the value the page read from <meta name="hearth-wasm-sri">),
+// hearth.js starts it from a blob: URL of bytes it checked against their
+// SHA-384; the build puts Go's wasm_exec.js at its head. It loads hearth.wasm
+// (after checking the binary's SHA-384 against the value the page read from
+// <meta name="hearth-wasm-sri">),
 // runs the client library there, and answers the page's messages:
 //
 //   page → worker  {id, method, args}
@@ -11,7 +13,8 @@
 //                  {event: "error", sub, error}           (a subscription stopped)
 //                  {event: "session_ended"}               (the session ended, keys wiped)
 //
-// The first message must be {id, method: "init", args: [{server, wasm, sri, device}]}.
+// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device}]}
+// (origin: the page's, against which a relative wasm URL is resolved).
 //
 // Keys at rest (§4): IndexedDB database "hearth", object store "vault":
 //   "key"   → a non-extractable AES-256-GCM CryptoKey
@@ -20,6 +23,10 @@
 // Nothing goes to localStorage. Logout, or a session the server ended,
 // deletes both records.
 "use strict";
+
+// The build puts Go's wasm_exec.js here, in place of this line, so that the
+// worker script's SHA-384 (which hearth.js checks) covers it (spec/web.md §2).
+importScripts("/wasm_exec.js");
 
 const DB = "hearth", STORE = "vault", AAD = new TextEncoder().encode("hearth-state-v1");
 
@@ -135,13 +142,22 @@ function b64(buf) {
   return btoa(s);
 }
 
-async function init({ server, wasm = "/hearth.wasm", sri = "", device = "" }) {
+async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", device = "" }) {
   if (api) throw Object.assign(new Error("already started"), { code: "bad_input" });
   const want = String(sri).split(/\s+/).filter((t) => t.startsWith("sha384-")).map((t) => t.slice(7));
   if (want.length === 0) {
     throw Object.assign(new Error("no SHA-384 for hearth.wasm was given (<meta name=\"hearth-wasm-sri\">)"), { code: "integrity" });
   }
-  importScripts("/wasm_exec.js");
+  if (typeof self.Go !== "function") {
+    throw Object.assign(new Error("the worker script lacks wasm_exec.js (built in by make web)"), { code: "internal" });
+  }
+  // Started from a blob: URL, this worker has no base URL for relative
+  // ones: the page gives its origin.
+  try {
+    wasm = new URL(wasm, origin || undefined).href;
+  } catch {
+    throw Object.assign(new Error("bad hearth.wasm URL: " + wasm), { code: "bad_input" });
+  }
   const res = await fetch(wasm, { credentials: "omit" }).catch((err) => {
     throw Object.assign(new Error("could not load hearth.wasm: " + err.message), { code: "network" });
   });

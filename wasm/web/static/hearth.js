@@ -1,7 +1,7 @@
 // hearth.js — the Hearth client for web pages (spec/web.md §3).
 //
-// An ES module. Hearth.open() starts a dedicated worker (hearth-worker.js)
-// that runs the client library compiled to WebAssembly; every method here
+// An ES module. Hearth.open() starts a dedicated worker (hearth-worker.js,
+// checked against its SHA-384 and started from a blob: URL) that runs the client library compiled to WebAssembly; every method here
 // posts a message to it and returns a promise. Failures reject with an Error
 // whose `code` is one of: integrity, bad_credentials, totp_required,
 // totp_invalid, totp_replayed, not_found, rate_limited, session_ended,
@@ -19,6 +19,42 @@ function meta(name) {
   return m ? m.getAttribute("content") : "";
 }
 
+// The worker script (with Go's wasm_exec.js built in) and its SHA-384: the
+// build fills both in, and this module's own integrity, given by the page,
+// covers them (spec/web.md §2).
+const WORKER_URL = /*@hearth-worker-url*/"/hearth-worker.js";
+const WORKER_SRI = /*@hearth-worker-sri*/"";
+
+function b64(buf) {
+  let s = "";
+  for (const b of new Uint8Array(buf)) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+// startWorker fetches the worker script, checks it against its SHA-384 and
+// starts it from a blob: URL of the checked bytes, so that the browser runs
+// no other.
+async function startWorker(url, sri) {
+  const want = String(sri || "").split(/\s+/).filter((t) => t.startsWith("sha384-")).map((t) => t.slice(7));
+  if (want.length === 0) {
+    throw toError({ code: "integrity", message: "no SHA-384 for the Hearth worker script (make web fills it in)" });
+  }
+  const res = await fetch(url, { credentials: "same-origin" }).catch((err) => {
+    throw toError({ code: "network", message: "could not load the Hearth worker: " + err.message });
+  });
+  if (!res.ok) throw toError({ code: "network", message: "could not load the Hearth worker: HTTP " + res.status });
+  const bytes = await res.arrayBuffer();
+  if (!want.includes(b64(await crypto.subtle.digest("SHA-384", bytes)))) {
+    throw toError({ code: "integrity", message: "the Hearth worker script does not match its SHA-384: not started" });
+  }
+  const blob = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
+  try {
+    return new Worker(blob);
+  } finally {
+    URL.revokeObjectURL(blob); // the worker has taken the bytes
+  }
+}
+
 function toError(e) {
   const err = new Error(e && e.message ? e.message : "Hearth failed");
   err.code = (e && e.code) || "internal";
@@ -30,20 +66,27 @@ function toError(e) {
 export class Hearth {
   /**
    * Starts the worker and loads the WebAssembly client.
-   * @param {{ server: string, wasm?: string, sri?: string, worker?: string, device?: string }} opts
+   * @param {{ server: string, wasm?: string, sri?: string, worker?: string, workerSri?: string, device?: string }} opts
    *   server: Home's origin (the API is under /v1); wasm: URL of hearth.wasm
    *   (default: <meta name="hearth-wasm-url"> or "/hearth.wasm"); sri: its
    *   SHA-384 as "sha384-…" (default: <meta name="hearth-wasm-sri">), which
    *   the worker checks before instantiating; worker: URL of
-   *   hearth-worker.js; device: the session's device name.
+   *   hearth-worker.js and workerSri its SHA-384 (defaults: <meta
+   *   name="hearth-worker-url">, <meta name="hearth-worker-sri">, else the
+   *   values the build wrote here), checked before the worker starts;
+   *   device: the session's device name. A script that does not match its
+   *   hash rejects with code "integrity".
    * @returns {Promise<Hearth>}
    */
-  static async open({ server, wasm, sri, worker, device } = {}) {
+  static async open({ server, wasm, sri, worker, workerSri, device } = {}) {
     if (!server) throw toError({ code: "bad_input", message: "Hearth.open: give { server }" });
-    const h = new Hearth(new Worker(worker || "/hearth-worker.js"));
+    const url = worker || meta("hearth-worker-url") || WORKER_URL;
+    const h = new Hearth(await startWorker(new URL(url, location.href).href,
+      workerSri || (worker ? "" : meta("hearth-worker-sri") || WORKER_SRI)));
     await h._rpc("init", [{
       server,
-      wasm: wasm || meta("hearth-wasm-url") || "/hearth.wasm",
+      origin: location.origin,
+      wasm: new URL(wasm || meta("hearth-wasm-url") || "/hearth.wasm", location.href).href,
       sri: sri || meta("hearth-wasm-sri"),
       device: device || "",
     }]).catch((err) => { h.close(); throw err; });
@@ -57,10 +100,10 @@ export class Hearth {
    * (and then never resolves). The handle has the document and file
    * methods, limited to the granted doctypes and verbs, plus `user` and
    * `home` (Home's URL).
-   * @param {{ slug: string, home?: string, wasm?: string, sri?: string, worker?: string }} opts
+   * @param {{ slug: string, home?: string, wasm?: string, sri?: string, worker?: string, workerSri?: string }} opts
    * @returns {Promise<Hearth>}
    */
-  static async openApp({ slug, home, wasm, sri, worker } = {}) {
+  static async openApp({ slug, home, wasm, sri, worker, workerSri } = {}) {
     const labels = location.hostname.split(".");
     if (!slug || labels.length < 3 || labels[0] !== slug) {
       throw toError({ code: "bad_input", message: "openApp: this page is not at " + slug + ".<user>.<domain>" });
@@ -73,7 +116,7 @@ export class Hearth {
       history.replaceState(null, "", location.pathname + location.search);
     }
     home = home || location.protocol + "//" + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
-    const h = await Hearth.open({ server: home, wasm, sri, worker });
+    const h = await Hearth.open({ server: home, wasm, sri, worker, workerSri });
     h.home = home;
     await h.resume(); // restores the grant, or the connection under way
     if (connected) {
