@@ -83,10 +83,6 @@ type saved struct {
 	App       *client.AppState `json:"app,omitempty"`       // an app's session
 	Pending   *pendingConnect  `json:"pending,omitempty"`   // an app's connection under way
 	AppTokens []string         `json:"appTokens,omitempty"` // app tokens Home created here
-	// Docs holds, per doctype, the live documents as of State (or App),
-	// for the doctypes whose documents were all in memory (cache.go).
-	// persist writes it itself (marshalSaved), so it is nil there.
-	Docs map[string]json.RawMessage `json:"docs,omitempty"`
 }
 
 // session is what Home's Client and an App have in common.
@@ -122,10 +118,6 @@ type entry struct {
 
 type subscription struct {
 	doctypes map[string]bool // empty: all
-	// catchUp: made after List answered restored documents (API.stale)
-	// and before the feed was first read; it gets, once it is, what
-	// changed since the saved state (cool).
-	catchUp bool
 }
 
 // API is the client library as the browser sees it: one method per
@@ -143,12 +135,7 @@ type API struct {
 	appTokens []string // ids of the app tokens this browser created (Home)
 	gen       uint64   // bumped at every change of session
 	live      map[string]map[string]*entry
-	loaded    map[string]bool              // doctypes whose documents known before this session are in live
-	warm      map[string]bool              // loaded doctypes restored from the saved state, whose feed was not yet read to its end
-	restored  map[string]map[string]uint64 // revisions restored from the saved state: doctype -> id -> rev
-	stale     map[string]bool              // doctypes List answered from the saved state before the feed was read
-	enc       map[string][]byte            // encoded documents of loaded doctypes for the saved state, while unchanged
-	maxCache  int                          // bound of the documents in the saved state (maxCache)
+	loaded    map[string]bool // doctypes whose documents known before this session are in live
 	subs      map[int]*subscription
 	loop      *loop
 	lastSaved []byte
@@ -175,8 +162,7 @@ func New(cfg Config) (*API, error) {
 		cfg.PollWait = 55 * time.Second
 	}
 	return &API{cfg: cfg, server: u.String(), live: map[string]map[string]*entry{},
-		loaded: map[string]bool{}, warm: map[string]bool{}, enc: map[string][]byte{},
-		subs: map[int]*subscription{}, maxCache: maxCache}, nil
+		loaded: map[string]bool{}, subs: map[int]*subscription{}}, nil
 }
 
 func (a *API) opts() *client.Options {
@@ -228,11 +214,7 @@ func (a *API) fail(gen uint64, err error) error {
 
 // setSession installs Home's c or app's ap as the session, dropping any
 // earlier one.
-func (a *API) setSession(c *client.Client, ap *client.App) { a.restoreSession(c, ap, nil, nil) }
-
-// restoreSession is setSession with the documents of a saved state (docs,
-// with their encodings enc; both may be nil).
-func (a *API) restoreSession(c *client.Client, ap *client.App, docs map[string]map[string]*entry, enc map[string][]byte) {
+func (a *API) setSession(c *client.Client, ap *client.App) {
 	a.mu.Lock()
 	a.stopLocked()
 	a.gen++
@@ -242,20 +224,8 @@ func (a *API) restoreSession(c *client.Client, ap *client.App, docs map[string]m
 	} else {
 		a.c = ap
 	}
-	a.resetDocsLocked()
-	for dt, m := range docs {
-		a.live[dt] = m
-		a.loaded[dt] = true
-		a.warm[dt] = true
-		revs := make(map[string]uint64, len(m))
-		for id, e := range m {
-			revs[id] = e.rev
-		}
-		a.restored[dt] = revs
-		if b, ok := enc[dt]; ok {
-			a.enc[dt] = b
-		}
-	}
+	a.live = map[string]map[string]*entry{}
+	a.loaded = map[string]bool{}
 	a.lastSaved = nil
 	if len(a.subs) > 0 {
 		a.startLocked()
@@ -273,19 +243,11 @@ func (a *API) drop(gen uint64) {
 	a.stopLocked()
 	a.gen++
 	a.c, a.acct, a.app, a.appTokens = nil, nil, nil, nil
-	a.resetDocsLocked()
+	a.live = map[string]map[string]*entry{}
+	a.loaded = map[string]bool{}
 	a.lastSaved = nil
 	a.mu.Unlock()
 	a.emit(Event{Type: "wipe"})
-}
-
-func (a *API) resetDocsLocked() {
-	a.live = map[string]map[string]*entry{}
-	a.loaded = map[string]bool{}
-	a.warm = map[string]bool{}
-	a.restored = map[string]map[string]uint64{}
-	a.stale = map[string]bool{}
-	a.enc = map[string][]byte{}
 }
 
 // persist sends a "state" event if what to keep changed since the last.
@@ -302,9 +264,7 @@ func (a *API) persist(gen uint64) {
 	if a.app != nil {
 		sv.App = a.app.State()
 	}
-	// The documents, read under the same lock as the State: memory is
-	// never behind it (cache.go).
-	b, err := marshalSaved(&sv, a.encodeCacheLocked())
+	b, err := json.Marshal(sv)
 	if err != nil || bytes.Equal(b, a.lastSaved) {
 		return
 	}
@@ -393,14 +353,11 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 	}
 	var c *client.Client
 	var ap *client.App
-	var known map[string]client.DocState
 	switch {
 	case s.State != nil && sameServer(s.State.Server):
 		c, _ = client.Resume(s.State, a.opts())
-		known = s.State.Docs
 	case s.App != nil && sameServer(s.App.Server):
 		ap, _ = client.ResumeApp(s.App, a.opts())
-		known = s.App.Docs
 	}
 	a.mu.Lock()
 	a.pending = s.Pending
@@ -408,17 +365,7 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 	if c == nil && ap == nil {
 		return &ResumeResult{}, nil
 	}
-	// The documents saved with the State: a state saved before they were
-	// kept has none, and a doctype that does not check out is left out;
-	// load reads those with GetMany as before.
-	docs := map[string]map[string]*entry{}
-	enc := map[string][]byte{}
-	for dt, raw := range s.Docs {
-		if m := decodeDocs(dt, raw, known); m != nil {
-			docs[dt], enc[dt] = m, raw
-		}
-	}
-	a.restoreSession(c, ap, docs, enc)
+	a.setSession(c, ap)
 	a.mu.Lock()
 	a.lastSaved = state
 	if c != nil {
@@ -878,7 +825,6 @@ func (a *API) apply(gen uint64, doctype, id string, rev uint64, deleted bool, va
 		value = nil
 	}
 	m[id] = &entry{rev: rev, deleted: deleted, value: value}
-	delete(a.enc, doctype)
 	ch := &Change{Doctype: doctype, ID: id, Rev: rev, Deleted: deleted, Value: value}
 	if deleted {
 		ch.Value = json.RawMessage("null")
@@ -897,11 +843,6 @@ func (a *API) apply(gen uint64, doctype, id string, rev uint64, deleted bool, va
 
 // List returns all live documents of doctype, ordered by id, from memory
 // kept current by the verified changes feed (started on first use).
-//
-// The documents of a doctype restored with the saved state are answered at
-// once, without waiting for the feed to be read (they are as of the saved
-// feed position; the loop brings what changed since, as "change" events),
-// and also when the first read of the feed failed for want of a network.
 func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
 	if err := checkDoc(doctype, "", false); err != nil {
 		return nil, err
@@ -913,31 +854,17 @@ func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
 	}
 	gen, c := a.gen, a.c
 	l := a.startLocked()
-	warm := a.warm[doctype]
-	if warm {
-		a.stale[doctype] = true
-	}
 	a.mu.Unlock()
-	if warm {
-		select {
-		case <-l.ready:
-			if e := toError(l.err); e != nil && !transient(e) {
-				return nil, a.fail(gen, e)
-			}
-		default:
-		}
-	} else {
-		select {
-		case <-l.ready:
-		case <-ctx.Done():
-			return nil, toError(ctx.Err())
-		}
-		if l.err != nil {
-			return nil, a.fail(gen, l.err)
-		}
-		if err := a.load(ctx, c, gen, doctype); err != nil {
-			return nil, a.fail(gen, err)
-		}
+	select {
+	case <-l.ready:
+	case <-ctx.Done():
+		return nil, toError(ctx.Err())
+	}
+	if l.err != nil {
+		return nil, a.fail(gen, l.err)
+	}
+	if err := a.load(ctx, c, gen, doctype); err != nil {
+		return nil, a.fail(gen, err)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -1011,52 +938,13 @@ func (a *API) Subscribe(sub int, doctypes []string) error {
 		s.doctypes[d] = true
 	}
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.c == nil {
-		a.mu.Unlock()
 		return errNotLoggedIn
 	}
 	a.subs[sub] = s
 	a.startLocked()
-	// After a List that answered documents restored from the saved state,
-	// a subscription (made after it, as pages do) may have missed what
-	// the feed brought since: it gets every document of its doctypes that
-	// changed since the saved state, once the feed was read. Some may
-	// repeat changes it got already, which the API allows.
-	var evs []Event
-	if len(a.warm) > 0 {
-		s.catchUp = true
-	} else {
-		evs = a.catchUpLocked(sub, s)
-	}
-	a.mu.Unlock()
-	for _, ev := range evs {
-		a.emit(ev)
-	}
 	return nil
-}
-
-// catchUpLocked returns the "change" events of subscription k (s): every
-// document of a doctype of s that List answered from the saved state and
-// that changed since.
-func (a *API) catchUpLocked(k int, s *subscription) []Event {
-	var evs []Event
-	for _, dt := range sortedKeys(a.stale) {
-		if len(s.doctypes) > 0 && !s.doctypes[dt] {
-			continue
-		}
-		for _, id := range sortedKeys(a.live[dt]) {
-			e := a.live[dt][id]
-			if rev, ok := a.restored[dt][id]; ok && rev == e.rev {
-				continue
-			}
-			ch := &Change{Doctype: dt, ID: id, Rev: e.rev, Deleted: e.deleted, Value: e.value}
-			if e.deleted {
-				ch.Value = json.RawMessage("null")
-			}
-			evs = append(evs, Event{Type: "change", Sub: k, Change: ch})
-		}
-	}
-	return evs
 }
 
 // Unsubscribe ends subscription sub. The feed loop keeps running, so that
@@ -1114,10 +1002,6 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 		}
 		e := toError(err)
 		if e == nil {
-			if first {
-				// Memory is current: List now waits for nothing anyway.
-				a.cool(gen, true)
-			}
 			a.persist(gen)
 			backoff = time.Second
 			if first {
@@ -1126,7 +1010,7 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 			}
 			continue
 		}
-		if transient(e) {
+		if e.Code == "network" || e.Code == "internal" || e.Code == "unavailable" || e.Code == "rate_limited" {
 			if first {
 				// The first pass answers List: fail it now, keep trying.
 				l.err = err
@@ -1145,9 +1029,7 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 			backoff = min(2*backoff, 30*time.Second)
 			continue
 		}
-		// Integrity, or the session ended: stop, and say so. A List after
-		// this waits for the next loop's first read of the feed.
-		a.cool(gen, false)
+		// Integrity, or the session ended: stop, and say so.
 		if first {
 			l.err = err
 			close(l.ready)
@@ -1172,44 +1054,6 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 	if first {
 		l.err = context.Canceled
 		close(l.ready)
-	}
-}
-
-// transient tells an error that a later try may not meet.
-func transient(e *Error) bool {
-	return e.Code == "network" || e.Code == "internal" || e.Code == "unavailable" || e.Code == "rate_limited"
-}
-
-// cool makes List of every doctype wait for the feed's first read again
-// (see List), in session gen. After a first read of the feed (synced), the
-// subscriptions made meanwhile get what they may have missed (Subscribe).
-func (a *API) cool(gen uint64, synced bool) {
-	a.mu.Lock()
-	if a.gen != gen {
-		a.mu.Unlock()
-		return
-	}
-	var evs []Event
-	for _, k := range sortedKeys(a.subs) {
-		if s := a.subs[k]; s.catchUp {
-			s.catchUp = false
-			if synced {
-				evs = append(evs, a.catchUpLocked(k, s)...)
-			}
-		}
-	}
-	clear(a.warm)
-	if !synced {
-		clear(a.stale) // the subscriptions get an "error" event instead
-	}
-	for dt := range a.restored {
-		if !a.stale[dt] {
-			delete(a.restored, dt) // no List answered from it
-		}
-	}
-	a.mu.Unlock()
-	for _, ev := range evs {
-		a.emit(ev)
 	}
 }
 
