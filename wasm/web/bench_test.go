@@ -87,12 +87,11 @@ func benchWebOnce(b *testing.B) {
 		b.Fatal(err)
 	}
 	tab.Open(env.AppURL("notes", user) + "/")
-	b.ReportMetric(mark(b, tab, "hearth:notes-ready"), "notes-1000-first-ms")
-	if n := browsertest.Eval[int](tab, `document.querySelectorAll("#note-list li").length`); n != 1000 {
-		b.Fatalf("%d notes listed", n)
-	}
+	mark(b, tab, "hearth:notes-ready")
+	b.ReportMetric(listed(b, tab, 1000), "notes-1000-first-ms")
 	tab.Open(env.AppURL("notes", user) + "/")
-	b.ReportMetric(mark(b, tab, "hearth:notes-ready"), "notes-1000-reload-ms")
+	mark(b, tab, "hearth:notes-ready")
+	b.ReportMetric(listed(b, tab, 1000), "notes-1000-reload-ms")
 	b.ReportMetric(mark(b, tab, "hearth:app-open"), "notes-reload-app-open-ms")
 	b.ReportMetric(mark(b, tab, "hearth:notes-listed"), "notes-reload-listed-ms")
 
@@ -114,6 +113,20 @@ func benchWebOnce(b *testing.B) {
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
 	b.ReportMetric(float64(time.Since(start).Milliseconds()), "signin-to-notes-ms")
 	tab.Check()
+}
+
+// listed waits until the Notes list shows n notes and returns when that
+// happened, in milliseconds since the page's navigation started.
+func listed(b *testing.B, tab *browsertest.Tab, n int) float64 {
+	b.Helper()
+	v := browsertest.Eval[float64](tab, `new Promise((resolve, reject) => {
+		const done = () => document.querySelectorAll("#note-list li").length >= `+fmt.Sprint(n)+`;
+		if (done()) return resolve(performance.now());
+		const o = new MutationObserver(() => { if (done()) { o.disconnect(); resolve(performance.now()); } });
+		o.observe(document.querySelector("#note-list"), { childList: true });
+		setTimeout(() => reject(new Error("only " + document.querySelectorAll("#note-list li").length + " notes listed")), 20000);
+	})`)
+	return v
 }
 
 func fill(tab *browsertest.Tab, sel, text string) {

@@ -313,7 +313,8 @@ export class Hearth {
     this._rpc("subscribe", [sub, list]).catch((err) => {
       this._subs.delete(sub);
       if (onError) onError(err);
-      else console.error("hearth: subscribe failed", err);
+      // An ended session is reported through onsessionended; say nothing.
+      else if (err.code !== "session_ended") console.error("hearth: subscribe failed", err);
     });
     return () => {
       if (this._subs.delete(sub)) this._rpc("unsubscribe", [sub]).catch(() => {});

@@ -54,6 +54,16 @@ async function main() {
   if (notes.size === 0) $("#empty").hidden = false;
 }
 
+// scheduleList renders the list once however many changes come together (a
+// reload can bring a thousand at once); a timer, not an animation frame,
+// so that a tab in the background keeps up too.
+let listScheduled = false;
+function scheduleList() {
+  if (listScheduled) return;
+  listScheduled = true;
+  setTimeout(() => { listScheduled = false; renderList(); }, 30);
+}
+
 function onChange(ch) {
   if (ch.deleted) {
     notes.delete(ch.id);
@@ -67,7 +77,7 @@ function onChange(ch) {
       else fillEditor(notes.get(ch.id));
     }
   }
-  renderList();
+  scheduleList();
 }
 
 function title(n) {
