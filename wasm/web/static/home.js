@@ -63,7 +63,7 @@ function bindForms() {
   // Tabs between sign-in and sign-up.
   for (const tab of document.querySelectorAll("[data-tab]")) {
     tab.addEventListener("click", () => {
-      for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t === tab));
+      for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t.dataset.tab === tab.dataset.tab));
       view(tab.dataset.tab);
     });
   }
