@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/crypto/keyring"
@@ -254,6 +255,22 @@ func (c *Client) Sessions(ctx context.Context) ([]Session, error) {
 		return nil, err
 	}
 	return ans.Sessions, nil
+}
+
+// Account is the account's own record (§8.2.8).
+type Account struct {
+	User    string    `json:"user"`
+	Created time.Time `json:"created"`
+	TOTP    bool      `json:"totp"` // two-factor authentication is on
+}
+
+// Account reads the account's own record.
+func (c *Client) Account(ctx context.Context) (*Account, error) {
+	var a Account
+	if _, err := c.callJSON(ctx, "GET", "/v1/account", nil, &a, nil, false); err != nil {
+		return nil, err
+	}
+	return &a, nil
 }
 
 // RevokeSession ends a session of the account (this one included).

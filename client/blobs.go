@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -103,17 +102,14 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 		pw.CloseWithError(err) // nil: the body ends here
 		done <- err
 	}()
-	req, err := http.NewRequestWithContext(ctx, "PUT", c.st.Server+"/v1/blobs/"+FilesDoctype+"/"+ref.ID, pr)
-	if err != nil {
-		pr.CloseWithError(errUploadAborted)
-		<-done
-		return "", err
-	}
-	req.ContentLength = sealedSize
-	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("Authorization", "Bearer "+c.token())
-	req.Header.Set("Expect", "100-continue")
-	res, err := c.hc.Do(req)
+	req := &httpRequest{method: "PUT", url: c.st.Server + "/v1/blobs/" + FilesDoctype + "/" + ref.ID,
+		header: map[string]string{
+			"Content-Type":  "application/octet-stream",
+			"Authorization": "Bearer " + c.token(),
+			"Expect":        "100-continue", // dropped under js: fetch forbids it
+		},
+		body: pr, contentLength: sealedSize}
+	res, err := c.tr.roundTrip(ctx, req)
 	pr.CloseWithError(errUploadAborted) // unblocks the sealer if the request ended early
 	werr := <-done
 	if err != nil {
@@ -122,12 +118,12 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 		}
 		return "", fmt.Errorf("client: upload: %w", err)
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	defer res.body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.body, 1<<20))
 	if err != nil {
 		return "", fmt.Errorf("client: upload: reading the answer: %w", err)
 	}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
+	if res.status < 200 || res.status > 299 {
 		if werr != nil && werr != errUploadAborted {
 			return "", werr
 		}
@@ -233,28 +229,25 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 	if err := json.Unmarshal(doc.Content, &fd); err != nil || checkDocID(fd.Blob) != nil || len(fd.Digest) != sha256.Size || fd.Size <= 0 {
 		return nil, fmt.Errorf("client: %s is not a file document", fileID)
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", c.st.Server+"/v1/blobs/"+FilesDoctype+"/"+fd.Blob, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token())
-	res, err := c.hc.Do(req)
+	req := &httpRequest{method: "GET", url: c.st.Server + "/v1/blobs/" + FilesDoctype + "/" + fd.Blob,
+		header: map[string]string{"Authorization": "Bearer " + c.token()}}
+	res, err := c.tr.roundTrip(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("client: download: %w", err)
 	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	defer res.body.Close()
+	if res.status != statusOK {
+		b, _ := io.ReadAll(io.LimitReader(res.body, 1<<20))
 		e := apiError(res, b)
 		if errors.Is(e, ErrNotFound) {
 			return nil, integrity("file %s names blob %s, which the server says does not exist", fileID, fd.Blob)
 		}
 		return nil, e
 	}
-	if res.ContentLength >= 0 && res.ContentLength != fd.Size {
+	if res.contentLength >= 0 && res.contentLength != fd.Size {
 		return nil, integrity("the server's blob for file %s has the wrong size", fileID)
 	}
-	cr := &countingReader{r: io.LimitReader(res.Body, fd.Size+1), h: sha256.New()}
+	cr := &countingReader{r: io.LimitReader(res.body, fd.Size+1), h: sha256.New()}
 	var ra *readAhead
 	fail := func(what string, err error) (*FileInfo, error) {
 		if ra != nil {

@@ -24,7 +24,6 @@ import (
 	"io"
 	"maps"
 	"net"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,13 +38,14 @@ import (
 
 // Options configure a Client. The zero value (or nil) is fine.
 type Options struct {
-	// HTTPClient is used for every request; nil: a default with sane
-	// timeouts. Redirects are never followed (a 3xx answer is an error): the
-	// client is copied with its CheckRedirect replaced, so a host cannot
-	// bounce a request, its body or its token to another address.
-	HTTPClient *http.Client
-	Device     string     // session device name; "" -> "hearth"
-	KDF        kdf.Params // sign-up and new-password parameters; zero: kdf.Default
+	// Transport carries every request; nil: a default with sane timeouts
+	// (natively net/http, under GOOS=js the fetch API). Natively,
+	// HTTPTransport makes one of an *http.Client. Redirects are never
+	// followed (a 3xx answer is an error), so a host cannot bounce a
+	// request, its body or its token to another address.
+	Transport Transport
+	Device    string     // session device name; "" -> "hearth"
+	KDF       kdf.Params // sign-up and new-password parameters; zero: kdf.Default
 	// Previous, when it is the State of an earlier session of the same user
 	// on the same server, is what Login and Recover start from: the highest
 	// keyring revision, the feed position and the document revisions stay
@@ -114,7 +114,7 @@ func cloneDocs(m map[string]DocState) map[string]DocState {
 // A Client talks to one account on one server. Its methods may be called
 // from several goroutines.
 type Client struct {
-	hc     *http.Client
+	tr     Transport
 	device string
 	kdf    kdf.Params
 	prev   *State // Options.Previous
@@ -227,23 +227,6 @@ const (
 	pollSlack   = 30 * time.Second // added to a long-poll's wait
 )
 
-func defaultHTTPClient() *http.Client {
-	// Cloning DefaultTransport keeps the browser's fetch transport under
-	// WebAssembly (no custom dialer). Whole-request timeouts are set per
-	// call with contexts, since blob streams have none.
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSHandshakeTimeout = 10 * time.Second
-	t.IdleConnTimeout = 90 * time.Second
-	t.ExpectContinueTimeout = 5 * time.Second
-	return &http.Client{Transport: t, CheckRedirect: noRedirect}
-}
-
-// noRedirect makes an http.Client hand back a 3xx answer instead of
-// following it: the API never redirects (§8.1), and following would resend
-// the request, its body and, to the same host, its token wherever the host
-// points.
-func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
 func newClient(server string, o *Options) (*Client, error) {
 	if o == nil {
 		o = &Options{}
@@ -253,12 +236,9 @@ func newClient(server string, o *Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous}
-	if o.HTTPClient != nil {
-		hc := *o.HTTPClient
-		hc.CheckRedirect = noRedirect
-		c.hc = &hc
-	} else {
-		c.hc = defaultHTTPClient()
+	c.tr = o.Transport
+	if c.tr == nil {
+		c.tr = defaultTransport()
 	}
 	if c.device == "" {
 		c.device = "hearth"
@@ -371,7 +351,7 @@ const maxResponse = 48 << 20
 // response is a finished call with a 2xx status.
 type response struct {
 	status int
-	header http.Header
+	header header
 	body   []byte
 }
 
@@ -383,42 +363,36 @@ func (c *Client) call(ctx context.Context, r request) (*response, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, to)
 	defer cancel()
-	var body io.Reader
+	req := &httpRequest{method: r.method, url: c.st.Server + r.path, header: map[string]string{}}
 	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, c.st.Server+r.path, body)
-	if err != nil {
-		return nil, err
-	}
-	if r.body != nil {
-		req.Header.Set("Content-Type", r.ctype)
+		req.body, req.contentLength = bytes.NewReader(r.body), int64(len(r.body))
+		req.header["Content-Type"] = r.ctype
 	}
 	if !r.noAuth {
-		req.Header.Set("Authorization", "Bearer "+c.token())
+		req.header["Authorization"] = "Bearer " + c.token()
 	}
 	for k, v := range r.hdr {
-		req.Header.Set(k, v)
+		req.header[k] = v
 	}
-	res, err := c.hc.Do(req)
+	res, err := c.tr.roundTrip(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, maxResponse+1))
+	defer res.body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.body, maxResponse+1))
 	if err != nil {
 		return nil, fmt.Errorf("client: reading the answer: %w", err)
 	}
 	if len(b) > maxResponse {
 		return nil, fmt.Errorf("client: the server's answer is too large")
 	}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
+	if res.status < 200 || res.status > 299 {
 		return nil, apiError(res, b)
 	}
-	return &response{status: res.StatusCode, header: res.Header, body: b}, nil
+	return &response{status: res.status, header: res.header, body: b}, nil
 }
 
-func apiError(res *http.Response, b []byte) *APIError {
+func apiError(res *httpResponse, b []byte) *APIError {
 	var m struct {
 		Error struct {
 			Code    string `json:"code"`
@@ -426,17 +400,17 @@ func apiError(res *http.Response, b []byte) *APIError {
 			Rev     uint64 `json:"rev"`
 		} `json:"error"`
 	}
-	e := &APIError{Status: res.StatusCode}
+	e := &APIError{Status: res.status}
 	if json.Unmarshal(b, &m) == nil && m.Error.Code != "" {
 		e.Code, e.Message, e.Rev = m.Error.Code, m.Error.Message, m.Error.Rev
 	} else {
-		e.Code = "http_" + strconv.Itoa(res.StatusCode)
-		e.Message = http.StatusText(res.StatusCode)
+		e.Code = "http_" + strconv.Itoa(res.status)
+		e.Message = statusMessage(res.status)
 	}
 	if len(e.Message) > 300 {
 		e.Message = e.Message[:300]
 	}
-	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
+	if s, err := strconv.Atoi(res.header.Get("Retry-After")); err == nil && s > 0 {
 		e.RetryAfter = time.Duration(s) * time.Second
 	}
 	return e
@@ -466,7 +440,7 @@ func (c *Client) callJSON(ctx context.Context, method, path string, in, out any,
 }
 
 // revHeader parses Hearth-Revision (§8.1.7).
-func revHeader(h http.Header) (uint64, error) {
+func revHeader(h header) (uint64, error) {
 	v := h.Get("Hearth-Revision")
 	n, err := strconv.ParseUint(v, 10, 64)
 	if err != nil || n == 0 || n > 1<<53-1 || strconv.FormatUint(n, 10) != v {

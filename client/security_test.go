@@ -59,7 +59,7 @@ func TestNoRedirects(t *testing.T) {
 					return true
 				})
 				defer e.tamper(nil)
-				o := &client.Options{KDF: kdf.TestParams, HTTPClient: hc}
+				o := &client.Options{KDF: kdf.TestParams, Transport: client.HTTPTransport(hc)}
 				if _, err := client.Login(ctx, e.url, user, "pw", "", o); err == nil {
 					t.Error("Login followed a redirect")
 				}

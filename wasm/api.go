@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image/png"
 	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"sort"
@@ -29,10 +27,9 @@ import (
 
 // Config configures an API.
 type Config struct {
-	Server     string       // Home's origin, e.g. http://localhost:8080
-	Device     string       // session device name; "" -> "browser"
-	KDF        kdf.Params   // sign-up parameters; zero: kdf.Default
-	HTTPClient *http.Client // nil: the client library's default (fetch under js/wasm)
+	Server string     // Home's origin, e.g. http://localhost:8080
+	Device string     // session device name; "" -> "browser"
+	KDF    kdf.Params // sign-up parameters; zero: kdf.Default
 	// PollWait is how long each request of the subscription loop long-polls
 	// the changes feed; 0: 55 seconds.
 	PollWait time.Duration
@@ -166,7 +163,7 @@ func New(cfg Config) (*API, error) {
 }
 
 func (a *API) opts() *client.Options {
-	return &client.Options{HTTPClient: a.cfg.HTTPClient, Device: a.cfg.Device, KDF: a.cfg.KDF}
+	return &client.Options{Device: a.cfg.Device, KDF: a.cfg.KDF}
 }
 
 func (a *API) emit(ev Event) {
@@ -420,53 +417,11 @@ func (a *API) Account(ctx context.Context) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	var acct Account
-	if err := a.getJSON(ctx, c, "/v1/account", &acct); err != nil {
+	acct, err := c.Account(ctx)
+	if err != nil {
 		return nil, a.fail(gen, err)
 	}
-	return &acct, nil
-}
-
-// getJSON is a session-authenticated GET of a JSON resource that package
-// client does not wrap (nothing secret in it, nothing to verify).
-func (a *API) getJSON(ctx context.Context, c *client.Client, path string, out any) error {
-	st := c.State()
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", st.Server+path, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+st.Token)
-	hc := a.cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	hcc := *hc
-	hcc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	res, err := hcc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != http.StatusOK {
-		var m struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		ae := &client.APIError{Status: res.StatusCode, Code: "http_" + res.Status[:3], Message: http.StatusText(res.StatusCode)}
-		if json.Unmarshal(b, &m) == nil && m.Error.Code != "" {
-			ae.Code, ae.Message = m.Error.Code, m.Error.Message
-		}
-		return ae
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return errors.New("the server's answer is malformed")
-	}
-	return nil
+	return &Account{User: acct.User, Created: acct.Created, TOTP: acct.TOTP}, nil
 }
 
 // TOTPEnrollResult is what TOTPEnroll returns.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"sync"
 	"time"
 
@@ -39,8 +38,7 @@ func open(_ js.Value, args []js.Value) any {
 	}
 	cfg := args[0]
 	onEvent := cfg.Get("onEvent")
-	c := Config{Server: str(cfg.Get("server")), Device: str(cfg.Get("device")),
-		HTTPClient: &http.Client{Transport: noExpect{http.DefaultTransport}}}
+	c := Config{Server: str(cfg.Get("server")), Device: str(cfg.Get("device"))}
 	if onEvent.Type() == js.TypeFunction {
 		c.OnEvent = func(ev Event) {
 			b, err := json.Marshal(ev)
@@ -242,17 +240,4 @@ func throttle(fn js.Value) func(done, total int64) {
 		last = time.Now()
 		fn.Invoke(float64(done), float64(total))
 	}
-}
-
-// noExpect drops the Expect header that package client sets on blob
-// uploads: it is a forbidden header name for fetch, which browsers drop
-// silently and Node's fetch refuses.
-type noExpect struct{ rt http.RoundTripper }
-
-func (t noExpect) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get("Expect") != "" {
-		r = r.Clone(r.Context())
-		r.Header.Del("Expect")
-	}
-	return t.rt.RoundTrip(r)
 }

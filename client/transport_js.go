@@ -1,0 +1,280 @@
+//go:build js
+
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall/js"
+)
+
+// Under GOOS=js the client sends its requests with the JavaScript fetch API
+// (browsers, workers, Node 18+), without net/http: what the WebAssembly
+// module does not link (net/http, crypto/tls, crypto/x509) makes it much
+// smaller and faster to start.
+
+func defaultTransport() Transport { return fetchTransport{} }
+
+// fetchTransport is a Transport over fetch. The request body is read whole
+// first (browsers cannot stream a request body over HTTP/1.1); the response
+// body streams. Redirects are errors; no cookies or HTTP authentication go
+// with a request (the token is in Authorization).
+type fetchTransport struct{}
+
+// forbiddenHeader reports whether fetch refuses (Node) or silently drops
+// (browsers) a request header package client sets: Expect, on uploads.
+func forbiddenHeader(name string) bool {
+	return strings.EqualFold(name, "Expect") || strings.EqualFold(name, "Content-Length")
+}
+
+// netError is what a failed request becomes: a *url.Error, as net/http
+// returns, which callers (package wasm) recognize as a network failure.
+func netError(r *httpRequest, err error) error {
+	op := r.method[:1] + strings.ToLower(r.method[1:])
+	return &url.Error{Op: op, URL: r.url, Err: err}
+}
+
+// ctxOr returns ctx's error when ctx is done (the failure is the
+// cancellation's doing), else err.
+func ctxOr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpResponse, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, netError(r, err)
+	}
+	var body []byte
+	if r.body != nil {
+		type read struct {
+			b   []byte
+			err error
+		}
+		ch := make(chan read, 1)
+		go func() {
+			b, err := io.ReadAll(r.body)
+			ch <- read{b, err}
+		}()
+		select {
+		case <-ctx.Done():
+			// The caller closes r.body, which ends the read.
+			return nil, netError(r, ctx.Err())
+		case rd := <-ch:
+			if rd.err != nil {
+				return nil, rd.err
+			}
+			if int64(len(rd.b)) != r.contentLength {
+				return nil, fmt.Errorf("request body has %d bytes, not %d", len(rd.b), r.contentLength)
+			}
+			body = rd.b
+		}
+	}
+	defer func() {
+		// A value fetch or Headers refuse throws: an error, not a crash.
+		if p := recover(); p != nil {
+			jerr, ok := p.(js.Error)
+			if !ok {
+				panic(p)
+			}
+			res, err = nil, netError(r, errors.New("fetch: "+jerr.Error()))
+		}
+	}()
+
+	h := js.Global().Get("Headers").New()
+	for k, v := range r.header {
+		if !forbiddenHeader(k) {
+			h.Call("append", k, v)
+		}
+	}
+	opt := js.Global().Get("Object").New()
+	opt.Set("method", r.method)
+	opt.Set("headers", h)
+	opt.Set("redirect", "error")
+	opt.Set("credentials", "omit")
+	if body != nil {
+		u8 := js.Global().Get("Uint8Array").New(len(body))
+		js.CopyBytesToJS(u8, body)
+		opt.Set("body", u8)
+	}
+	// Cancelling ctx aborts the fetch, or the response body's stream.
+	stop := func() bool { return false }
+	if ac := js.Global().Get("AbortController"); ac.Type() == js.TypeFunction {
+		abort := ac.New()
+		opt.Set("signal", abort.Get("signal"))
+		stop = context.AfterFunc(ctx, func() { abort.Call("abort") })
+	}
+
+	v, err := await(js.Global().Call("fetch", r.url, opt))
+	if err != nil {
+		stop()
+		return nil, netError(r, ctxOr(ctx, fmt.Errorf("fetch() failed: %w", err)))
+	}
+	res = &httpResponse{status: v.Get("status").Int(), header: jsHeader{v.Get("headers")}, contentLength: -1}
+	// fetch decodes a compressed body, whose Content-Length is then not
+	// the length of what it gives: unknown.
+	ce := res.header.Get("Content-Encoding")
+	if cl := res.header.Get("Content-Length"); cl != "" && (ce == "" || strings.EqualFold(ce, "identity")) {
+		n, err := strconv.ParseInt(cl, 10, 64)
+		if err != nil || n < 0 {
+			stop()
+			return nil, netError(r, fmt.Errorf("bad Content-Length %q", cl))
+		}
+		res.contentLength = n
+	}
+	sb := &streamBody{ctx: ctx, req: r, stop: stop}
+	if b := v.Get("body"); b.Type() == js.TypeObject && b.Get("getReader").Type() == js.TypeFunction {
+		sb.reader = b.Call("getReader")
+	} else {
+		// No stream (an empty body, or an old runtime): the whole body.
+		sb.whole = v
+	}
+	res.body = sb
+	return res, nil
+}
+
+// jsHeader is a fetch Headers object.
+type jsHeader struct{ h js.Value }
+
+func (h jsHeader) Get(name string) string {
+	v := h.h.Call("get", name)
+	if v.Type() != js.TypeString {
+		return ""
+	}
+	return v.String()
+}
+
+// streamBody reads a fetch response's body.
+type streamBody struct {
+	ctx    context.Context
+	req    *httpRequest
+	stop   func() bool
+	reader js.Value // a ReadableStreamDefaultReader, or
+	whole  js.Value // the Response, when its body is not a stream
+	buf    []byte
+	err    error // sticky: io.EOF at the end
+}
+
+func (b *streamBody) Read(p []byte) (int, error) {
+	for len(b.buf) == 0 {
+		if b.err != nil {
+			return 0, b.err
+		}
+		b.fill()
+	}
+	n := copy(p, b.buf)
+	b.buf = b.buf[n:]
+	return n, nil
+}
+
+// fill reads the next chunk into buf, or sets err.
+func (b *streamBody) fill() {
+	var chunk js.Value
+	if b.reader.Type() == js.TypeObject {
+		v, err := await(b.reader.Call("read"))
+		if err != nil {
+			b.fail(err)
+			return
+		}
+		if v.Get("done").Bool() {
+			b.finish(io.EOF)
+			return
+		}
+		chunk = v.Get("value")
+	} else {
+		w := b.whole
+		b.whole = js.Undefined()
+		if w.Type() != js.TypeObject {
+			b.finish(io.EOF)
+			return
+		}
+		ab, err := await(w.Call("arrayBuffer"))
+		if err != nil {
+			b.fail(err)
+			return
+		}
+		chunk = js.Global().Get("Uint8Array").New(ab)
+	}
+	if n := chunk.Get("length").Int(); n > 0 {
+		b.buf = make([]byte, n)
+		js.CopyBytesToGo(b.buf, chunk)
+	}
+}
+
+func (b *streamBody) fail(err error) {
+	b.finish(netError(b.req, ctxOr(b.ctx, fmt.Errorf("reading the answer failed: %w", err))))
+}
+
+func (b *streamBody) finish(err error) {
+	if b.err == nil {
+		b.err = err
+		b.stop()
+	}
+}
+
+func (b *streamBody) Close() error {
+	if b.err == nil {
+		if b.reader.Type() == js.TypeObject {
+			b.reader.Call("cancel") // a Promise; nothing to wait for
+		}
+		b.finish(errors.New("read on a closed response body"))
+	}
+	b.buf = nil
+	return nil
+}
+
+// await blocks the calling goroutine (never the event loop's) until p
+// settles, and returns its value or why it was rejected.
+func await(p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	then := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		v := js.Undefined()
+		if len(args) > 0 {
+			v = args[0]
+		}
+		ch <- result{v: v}
+		return nil
+	})
+	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "rejected"
+		if len(args) > 0 {
+			msg = jsMessage(args[0])
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	defer then.Release()
+	defer catch.Release()
+	p.Call("then", then, catch)
+	r := <-ch
+	return r.v, r.err
+}
+
+// jsMessage describes a rejection reason: its message, and its cause's
+// (Node's fetch says "fetch failed" and puts the reason in cause).
+func jsMessage(e js.Value) string {
+	if e.Type() != js.TypeObject {
+		return js.Global().Call("String", e).String()
+	}
+	msg := js.Global().Call("String", e).String()
+	if m := e.Get("message"); m.Type() == js.TypeString {
+		msg = m.String()
+	}
+	if c := e.Get("cause"); c.Type() == js.TypeObject {
+		if m := c.Get("message"); m.Type() == js.TypeString && m.String() != "" {
+			msg += ": " + m.String()
+		}
+	}
+	return msg
+}
