@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hearthcloud/hearth/client/jspromise"
 	"io"
 	"net/url"
 	"strconv"
@@ -230,51 +231,11 @@ func (b *streamBody) Close() error {
 	return nil
 }
 
-// await blocks the calling goroutine (never the event loop's) until p
-// settles, and returns its value or why it was rejected.
+// await waits for p; a rejection becomes an error with its message.
 func await(p js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
+	v, rejected := jspromise.Await(p)
+	if rejected {
+		return js.Undefined(), errors.New(jspromise.Message(v))
 	}
-	ch := make(chan result, 1)
-	then := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		v := js.Undefined()
-		if len(args) > 0 {
-			v = args[0]
-		}
-		ch <- result{v: v}
-		return nil
-	})
-	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		msg := "rejected"
-		if len(args) > 0 {
-			msg = jsMessage(args[0])
-		}
-		ch <- result{err: errors.New(msg)}
-		return nil
-	})
-	defer then.Release()
-	defer catch.Release()
-	p.Call("then", then, catch)
-	r := <-ch
-	return r.v, r.err
-}
-
-// jsMessage describes a rejection reason: its message, and its cause's
-// (Node's fetch says "fetch failed" and puts the reason in cause).
-func jsMessage(e js.Value) string {
-	if e.Type() != js.TypeObject {
-		return js.Global().Call("String", e).String()
-	}
-	msg := js.Global().Call("String", e).String()
-	if m := e.Get("message"); m.Type() == js.TypeString {
-		msg = m.String()
-	}
-	if c := e.Get("cause"); c.Type() == js.TypeObject {
-		if m := c.Get("message"); m.Type() == js.TypeString && m.String() != "" {
-			msg += ": " + m.String()
-		}
-	}
-	return msg
+	return v, nil
 }

@@ -5,6 +5,7 @@ package wasm
 import (
 	"context"
 	"encoding/json"
+	"github.com/hearthcloud/hearth/client/jspromise"
 	"io"
 	"sync"
 	"time"
@@ -161,32 +162,17 @@ func promise(fn func() (any, *Error)) js.Value {
 	return p
 }
 
-// await blocks the calling goroutine (never the event loop's) until p
-// settles.
+// await waits for p, a step of reading a file the page gave.
 func await(p js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	var then, catch js.Func
-	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{v: arg(args, 0)}
-		return nil
-	})
-	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
+	v, rejected := jspromise.Await(p)
+	if rejected {
 		msg := "reading the file failed"
-		if e := arg(args, 0); e.Type() == js.TypeObject && e.Get("message").Type() == js.TypeString {
-			msg += ": " + e.Get("message").String()
+		if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {
+			msg += ": " + v.Get("message").String()
 		}
-		ch <- result{err: badInput("%s", msg)}
-		return nil
-	})
-	p.Call("then", then, catch)
-	r := <-ch
-	then.Release()
-	catch.Release()
-	return r.v, r.err
+		return js.Undefined(), badInput("%s", msg)
+	}
+	return v, nil
 }
 
 // blobReader reads a Blob in 1 MiB slices, one arrayBuffer() at a time.
