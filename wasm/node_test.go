@@ -36,9 +36,6 @@ func TestNode(t *testing.T) {
 	}
 	s := newServer(t)
 	cmd := exec.Command(node, "testdata/node_test.cjs", wasmExec, wasmPath, s.url)
-	// Go's net/http under js uses fetch only if process.argv0 does not
-	// start with "node".
-	cmd.Args[0] = "hearth-node"
 	out, err := cmd.CombinedOutput()
 	t.Logf("node:\n%s", out)
 	if err != nil || !strings.Contains(string(out), "PASS") {
