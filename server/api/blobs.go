@@ -298,12 +298,14 @@ func (s *Server) listBlobs(segment bool) handlerFunc {
 			return err
 		}
 		user := tokenOf(r).User
-		if err := s.registered(r, user, d); err != nil {
-			return err
-		}
 		rows, err := s.cfg.Meta.ListBlobRows(r.Context(), user, d, segment, after, limit)
 		if err != nil {
 			return err
+		}
+		if len(rows) == 0 { // as for documents: only an empty listing asks
+			if err := s.registered(r, user, d); err != nil {
+				return err
+			}
 		}
 		out, next := []blobJSON{}, ""
 		for _, x := range rows {
