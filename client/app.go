@@ -37,16 +37,16 @@ type App struct {
 // the app token and the app's identity, which opens its grants: store it
 // only where the app's other secrets live. It marshals to JSON.
 type AppState struct {
-	Server   string              `json:"server"`   // base URL, without a trailing slash
-	User     string              `json:"user"`     // account name
-	Token    string              `json:"token"`    // app token (hat_…)
-	Identity string              `json:"identity"` // the app's age X25519 identity (AGE-SECRET-KEY-1…)
-	Signer   ed25519.PublicKey   `json:"signer"`   // the account's signing key, pinned at connection
-	GrantRev uint64              `json:"grant_rev"`
-	Scopes   []Scope             `json:"scopes"` // doctypes and verbs of the grant last opened
-	Gens     map[string]uint32   `json:"gens"`   // newest key generation granted so far, per doctype
-	FeedSeq  uint64              `json:"feed_seq"`
-	Docs     map[string]DocState `json:"docs,omitempty"` // as State.Docs
+	Server   string            `json:"server"`   // base URL, without a trailing slash
+	User     string            `json:"user"`     // account name
+	Token    string            `json:"token"`    // app token (hat_…)
+	Identity string            `json:"identity"` // the app's age X25519 identity (AGE-SECRET-KEY-1…)
+	Signer   ed25519.PublicKey `json:"signer"`   // the account's signing key, pinned at connection
+	GrantRev uint64            `json:"grant_rev"`
+	Scopes   []Scope           `json:"scopes"` // doctypes and verbs of the grant last opened
+	Gens     map[string]uint32 `json:"gens"`   // newest key generation granted so far, per doctype
+	FeedSeq  uint64            `json:"feed_seq"`
+	Docs     DocStates         `json:"docs,omitempty"` // as State.Docs
 }
 
 // appMode is what a Client in app mode holds in place of the keyring. The

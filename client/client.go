@@ -69,7 +69,7 @@ type State struct {
 	FeedChain []byte `json:"feed_chain,omitempty"` // chain at FeedSeq (32 bytes; absent at 0)
 
 	// Docs maps "doctype/id" to the highest revision seen of that document.
-	Docs map[string]DocState `json:"docs,omitempty"`
+	Docs DocStates `json:"docs,omitempty"`
 
 	// Grants maps a token id to the highest grant revision this device
 	// issued for it (Grant).

@@ -50,11 +50,11 @@ type Config struct {
 //   - "wipe": the session ended (logout, or revoked): delete the saved
 //     state and its key.
 type Event struct {
-	Type   string          `json:"type"`
-	Sub    int             `json:"sub,omitempty"`
-	Change *Change         `json:"change,omitempty"`
-	Error  *Error          `json:"error,omitempty"`
-	State  json.RawMessage `json:"state,omitempty"`
+	Type   string  `json:"type"`
+	Sub    int     `json:"sub,omitempty"`
+	Change *Change `json:"change,omitempty"`
+	Error  *Error  `json:"error,omitempty"`
+	State  []byte  `json:"-"` // "state": the saved form (saved.go), given to the host apart
 }
 
 // Change is one document change delivered to a subscription.
@@ -261,7 +261,7 @@ func (a *API) persist(gen uint64) {
 	if a.app != nil {
 		sv.App = a.app.State()
 	}
-	b, err := json.Marshal(sv)
+	b, err := encodeSaved(sv)
 	if err != nil || bytes.Equal(b, a.lastSaved) {
 		return
 	}
@@ -340,8 +340,8 @@ type ResumeResult struct {
 // app's connection under way). A state of another server, or one that
 // does not resume, gives Restored false.
 func (a *API) Resume(state []byte) (*ResumeResult, error) {
-	var s saved
-	if err := json.Unmarshal(state, &s); err != nil || s.Version != 1 {
+	s, err := decodeSaved(state)
+	if err != nil || s.Version != 1 {
 		return &ResumeResult{}, nil
 	}
 	sameServer := func(server string) bool {

@@ -6,10 +6,11 @@ import (
 	"strings"
 )
 
-// Methods lists what Call dispatches (upload and download are not among
-// them: they carry bytes, and the glue calls Upload and Download itself).
+// Methods lists what Call dispatches (resume, upload and download are not
+// among them: they carry bytes, and the glue calls Resume, Upload and
+// Download itself).
 var Methods = []string{
-	"signup", "login", "resume", "logout", "user", "account",
+	"signup", "login", "logout", "user", "account",
 	"totpEnroll", "totpConfirm", "totpDisable", "sessions", "revokeSession",
 	"create", "put", "get", "list", "delete", "subscribe", "unsubscribe",
 	"apps", "connectOffer", "connectApp", "appConnectStart", "appConnectFinish",
@@ -22,7 +23,6 @@ var Methods = []string{
 //
 //	signup(user, password)              → {user, recoveryKey}
 //	login(user, password, totp)         → {user}
-//	resume(savedState)                  → {restored, user, app}   savedState: a "state" event's payload (a string)
 //	logout()                            → null
 //	user()                              → "name" | null
 //	account()                           → {user, created, totp}
@@ -92,11 +92,6 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 			return nil, err
 		}
 		return a.Login(ctx, strings.TrimSpace(s1), s2, s3)
-	case "resume":
-		if err := strs(&s1); err != nil {
-			return nil, err
-		}
-		return a.Resume([]byte(s1))
 	case "logout":
 		return nil, a.Logout(ctx)
 	case "user":

@@ -15,9 +15,11 @@ import (
 
 // Install registers globalThis.hearthGo = { open(config) } on the worker's
 // global scope. open takes { server, device, onEvent } (onEvent is called
-// with each Event as a JSON string) and returns an object with:
+// with each Event as a JSON string and, for "state", the saved form as a
+// Uint8Array second argument) and returns an object with:
 //
 //	call(method, argsJSON)           → Promise<resultJSON>   (see API.Call)
+//	resume(savedBytes)               → Promise<resultJSON>   (API.Resume of a Uint8Array)
 //	upload(blob, name, onProgress)   → Promise<resultJSON>   ({id})
 //	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
 //	close()
@@ -43,9 +45,16 @@ func open(_ js.Value, args []js.Value) any {
 	if onEvent.Type() == js.TypeFunction {
 		c.OnEvent = func(ev Event) {
 			b, err := json.Marshal(ev)
-			if err == nil {
-				onEvent.Invoke(string(b))
+			if err != nil {
+				return
 			}
+			if ev.State == nil {
+				onEvent.Invoke(string(b))
+				return
+			}
+			u8 := js.Global().Get("Uint8Array").New(len(ev.State))
+			js.CopyBytesToJS(u8, ev.State)
+			onEvent.Invoke(string(b), u8)
 		}
 	}
 	a, err := New(c)
@@ -62,6 +71,22 @@ func open(_ js.Value, args []js.Value) any {
 				return nil, e
 			}
 			return string(b), nil
+		})
+	}))
+	o.Set("resume", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		u8 := arg(args, 0)
+		var b []byte
+		if u8.InstanceOf(js.Global().Get("Uint8Array")) {
+			b = make([]byte, u8.Get("length").Int())
+			js.CopyBytesToGo(b, u8)
+		}
+		return promise(func() (any, *Error) {
+			res, err := a.Resume(b)
+			if err != nil {
+				return nil, toError(err)
+			}
+			out, _ := json.Marshal(res)
+			return string(out), nil
 		})
 	}))
 	o.Set("upload", js.FuncOf(func(_ js.Value, args []js.Value) any {

@@ -25,7 +25,7 @@ async function main() {
 
   const events = [];
   let wake = () => {};
-  const api = globalThis.hearthGo.open({ server, device: "node", onEvent: (j) => { events.push(JSON.parse(j)); wake(); } });
+  const api = globalThis.hearthGo.open({ server, device: "node", onEvent: (j, bytes) => { events.push({ ...JSON.parse(j), bytes }); wake(); } });
   const call = async (m, ...args) => JSON.parse(await api.call(m, JSON.stringify(args)));
   const waitEvent = (pred) => new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error("FAIL: no event")), 20000);
@@ -38,7 +38,7 @@ async function main() {
   const user = "node" + Date.now() % 1e6;
   const su = await call("signup", user, "correct horse battery");
   check(su.user === user && su.recoveryKey.startsWith("HEARTH-"), "signup");
-  check(events.some((e) => e.type === "state" && e.state.state.master_key), "state event after signup");
+  check(events.some((e) => e.type === "state" && e.bytes instanceof Uint8Array && e.bytes.length > 100), "state event after signup");
   check(await call("user") === user, "user");
 
   await call("subscribe", 1, ["io.hearth.notes"]);
@@ -76,11 +76,12 @@ async function main() {
   const ss = await call("sessions");
   check(ss.length === 1 && ss[0].current && ss[0].device === "node", "sessions");
 
-  const saved = JSON.stringify(events.filter((e) => e.type === "state").pop().state);
+  const saved = events.filter((e) => e.type === "state").pop().bytes;
   await call("logout");
   check(events.some((e) => e.type === "wipe"), "wipe event at logout");
   check(await code(call("list", "io.hearth.notes")) === "session_ended", "session_ended after logout");
-  check((await call("resume", saved)).restored === true, "a state resumes (locally)");
+  check(JSON.parse(await api.resume(saved)).restored === true, "a state resumes (locally)");
+  check(JSON.parse(await api.resume(new Uint8Array([1, 2, 3]))).restored === false, "a malformed state does not resume");
   check(await code(call("sessions")) === "session_ended", "a logged-out state does not work");
   check(await code(call("login", user, "wrong password", "")) === "bad_credentials", "bad_credentials");
   await call("login", user, "correct horse battery", "");

@@ -18,8 +18,9 @@
 //
 // Keys at rest (§4): IndexedDB database "hearth", object store "vault":
 //   "key"   → a non-extractable AES-256-GCM CryptoKey
-//   "state" → {iv: Uint8Array(12), data: ArrayBuffer}, the client state sealed
-//             with that key (additional data "hearth-state-v1")
+//   "state" → {iv: Uint8Array(12), data: ArrayBuffer}, the client state (its
+//             saved form, wasm/saved.go) sealed with that key (additional
+//             data "hearth-state-v1")
 // Nothing goes to localStorage. Logout, or a session the server ended,
 // deletes both records.
 "use strict";
@@ -90,10 +91,10 @@ async function stateKey() {
   return key;
 }
 
-async function storeState(text) {
+async function storeState(bytes) {
   const key = await stateKey();
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: AAD }, key, new TextEncoder().encode(text));
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: AAD }, key, bytes);
   await tx("readwrite", (s) => { s.put({ iv, data }, "state"); });
 }
 
@@ -102,8 +103,7 @@ async function loadState() {
   const rec = await idbGet("state");
   if (!key || !rec) return null;
   try {
-    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: AAD }, key, rec.data);
-    return new TextDecoder().decode(plain);
+    return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: AAD }, key, rec.data));
   } catch {
     return null; // does not open: treat as nothing saved
   }
@@ -115,9 +115,9 @@ const wipeStore = () => tx("readwrite", (s) => { s.delete("state"); s.delete("ke
 // the latest is written.
 let queue = Promise.resolve(), pending = null, scheduled = false;
 
-function saveState(text) {
+function saveState(bytes) {
   if (wiped) return; // another tab signed out: this one keeps nothing
-  pending = text;
+  pending = bytes;
   if (scheduled) return;
   scheduled = true;
   queue = queue.then(async () => {
@@ -185,11 +185,11 @@ function deviceName() {
 
 // ---- events from the client ----
 
-function onEvent(json) {
+function onEvent(json, bytes) {
   const ev = JSON.parse(json);
   switch (ev.type) {
     case "state": // holds the master key: sealed here, never posted to the page
-      saveState(JSON.stringify(ev.state));
+      saveState(bytes);
       break;
     case "wipe":
       wipe().then(() => others && others.postMessage({ wiped: true }));
@@ -222,7 +222,7 @@ async function handle(id, method, args) {
       const saved = await loadState();
       if (saved === null) return { restored: false, user: null };
       // Not restored may still hold an app's connection under way (§5).
-      return call("resume", [saved]);
+      return JSON.parse(await need().resume(saved));
     }
     case "logout":
       loggingOut = true;

@@ -1,0 +1,89 @@
+package wasm
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/hearthcloud/hearth/client"
+)
+
+func sampleSaved() []saved {
+	docs := client.DocStates{"io.hearth.notes/a": {Rev: 2, FeedRev: 2, Digest: bytes.Repeat([]byte{7}, 32), Gen: 1}, "io.hearth.notes/b": {Rev: 1}}
+	return []saved{
+		{Version: 1},
+		{Version: 1, State: &client.State{Server: "http://h", User: "u", Token: "hst_x", MasterKey: make([]byte, 32), FeedSeq: 9, Docs: docs}, AppTokens: []string{"t1"}},
+		{Version: 1, App: &client.AppState{Server: "http://h", User: "u", Token: "hat_x", Identity: "AGE-SECRET-KEY-1X", GrantRev: 3, Gens: map[string]uint32{"io.hearth.notes": 1}, Docs: docs}},
+		{Version: 1, Pending: &pendingConnect{}},
+	}
+}
+
+func TestSavedRoundTrip(t *testing.T) {
+	for i, sv := range sampleSaved() {
+		b, err := encodeSaved(sv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := decodeSaved(b)
+		if err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if !reflect.DeepEqual(back, sv) {
+			t.Fatalf("%d: round trip gave %+v, want %+v", i, back, sv)
+		}
+		// The tables left their JSON header: encoding did not change sv.
+		if sv.State != nil && len(sv.State.Docs) == 0 || sv.App != nil && len(sv.App.Docs) == 0 {
+			t.Fatalf("%d: encoding emptied the caller's tables", i)
+		}
+	}
+	// The JSON of earlier versions still decodes.
+	sv := sampleSaved()[1]
+	old, _ := json.Marshal(sv)
+	back, err := decodeSaved(old)
+	if err != nil || !reflect.DeepEqual(back, sv) {
+		t.Fatalf("old JSON form: %v", err)
+	}
+}
+
+func TestSavedMalformed(t *testing.T) {
+	good, _ := encodeSaved(sampleSaved()[2])
+	for name, b := range map[string][]byte{
+		"cut":      good[:len(good)-3],
+		"trailing": append(append([]byte{}, good...), 0),
+		"empty":    []byte(savedMagic),
+		"huge len": append([]byte(savedMagic), 0xff, 0xff, 0xff, 0xff, 0x0f),
+		"garbage":  []byte("\x00\x01"),
+	} {
+		if _, err := decodeSaved(b); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	// A table without the session that holds it.
+	b, _ := encodeSaved(saved{Version: 1})
+	b = b[:len(b)-2]
+	b = append(b, 8, 3, 'a', '/', 'b', 1, 0, 0, 0, 0)
+	if _, err := decodeSaved(b); err == nil {
+		t.Errorf("orphan table: accepted")
+	}
+}
+
+func FuzzDecodeSaved(f *testing.F) {
+	for _, sv := range sampleSaved() {
+		b, _ := encodeSaved(sv)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sv, err := decodeSaved(b)
+		if err != nil {
+			return
+		}
+		again, err := encodeSaved(sv)
+		if err != nil {
+			return
+		}
+		if _, err := decodeSaved(again); err != nil {
+			t.Fatalf("re-encoded state does not decode: %v", err)
+		}
+	})
+}
