@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
 	"io"
@@ -586,6 +587,8 @@ func (a *API) Connections(ctx context.Context) ([]Connection, error) {
 }
 
 // Disconnect revokes an app or device token: it stops working at once.
+// Home forgets that the user agreed to connect that app, so it asks again
+// next time.
 func (a *API) Disconnect(ctx context.Context, id string) error {
 	c, gen, err := a.account()
 	if err != nil {
@@ -594,8 +597,19 @@ func (a *API) Disconnect(ctx context.Context, id string) error {
 	if wire.CheckID(id) != nil {
 		return badInput("%q is not a token id", id)
 	}
+	toks, err := c.Tokens(ctx)
+	if err != nil {
+		return a.fail(gen, err)
+	}
 	if err := c.RevokeToken(ctx, id); err != nil {
 		return a.fail(gen, err)
+	}
+	for _, t := range toks {
+		if _, ok := bundled[t.Name]; ok && t.ID == id && t.Kind == client.KindApp {
+			if err := c.Delete(ctx, AppsDoctype, t.Name); err != nil && !errors.Is(err, client.ErrNotFound) {
+				return a.fail(gen, err)
+			}
+		}
 	}
 	a.mu.Lock()
 	a.appTokens = slices.DeleteFunc(a.appTokens, func(t string) bool { return t == id })

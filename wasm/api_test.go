@@ -604,14 +604,14 @@ func TestConnectApp(t *testing.T) {
 	req := ConnectRequest{App: q.Get("app"), User: q.Get("user"), Recipient: q.Get("recipient"), State: q.Get("state")}
 
 	// Home checks and answers.
-	if _, err := home.ConnectOffer(ConnectRequest{App: "nosuch", User: user, Recipient: req.Recipient, State: "x"}); err == nil {
+	if _, err := home.ConnectOffer(ctx, ConnectRequest{App: "nosuch", User: user, Recipient: req.Recipient, State: "x"}); err == nil {
 		t.Fatal("unknown app offered")
 	}
-	if _, err := home.ConnectOffer(ConnectRequest{App: "notes", User: "someone-else", Recipient: req.Recipient, State: "x"}); err == nil {
+	if _, err := home.ConnectOffer(ctx, ConnectRequest{App: "notes", User: "someone-else", Recipient: req.Recipient, State: "x"}); err == nil {
 		t.Fatal("another user's request offered")
 	}
-	offer, err := home.ConnectOffer(req)
-	if err != nil || offer.Name != "Notes" || len(offer.Scopes) != 1 || offer.Scopes[0].Doctype != dt {
+	offer, err := home.ConnectOffer(ctx, req)
+	if err != nil || offer.Name != "Notes" || len(offer.Scopes) != 1 || offer.Scopes[0].Doctype != dt || offer.Remembered {
 		t.Fatal(offer, err)
 	}
 	back, err := home.ConnectApp(ctx, req)
@@ -662,6 +662,34 @@ func TestConnectApp(t *testing.T) {
 	if list, err := app2.List(ctx, dt); err != nil || len(list) != 2 {
 		t.Fatal(list, err)
 	}
+	// Home remembers the user's agreement, in any browser: the next
+	// request of Notes is offered as remembered.
+	other, _ := newAPI(t, s)
+	if _, err := other.Login(ctx, user, "correct horse", ""); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := other.ConnectOffer(ctx, req); err != nil || !o.Remembered {
+		t.Fatalf("agreement not remembered: %+v %v", o, err)
+	}
+	// Disconnecting an app forgets the agreement.
+	if _, err := other.ConnectApp(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	conns, err := other.Connections(ctx)
+	if err != nil || len(conns) != 2 {
+		t.Fatal(conns, err)
+	}
+	for _, cn := range conns {
+		if cn.Here {
+			if err := other.Disconnect(ctx, cn.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if o, err := other.ConnectOffer(ctx, req); err != nil || o.Remembered {
+		t.Fatalf("agreement kept after disconnecting: %+v %v", o, err)
+	}
+
 	// Home resumed elsewhere still knows the token it gave, and logout
 	// revokes it: the app's next request ends its session.
 	home2, _ := newAPI(t, s)

@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 
@@ -73,6 +75,51 @@ type Offer struct {
 	Name   string       `json:"name"`
 	URL    string       `json:"url"`
 	Scopes []OfferScope `json:"scopes"`
+	// Remembered: the user agreed to this app with these scopes (or more)
+	// before, in any browser; Home connects it without asking again.
+	Remembered bool `json:"remembered"`
+}
+
+// AppsDoctype holds Home's record of the apps the user agreed to connect,
+// one document per app, its id the app's slug (spec/web.md §5): sealed like
+// any document, so the host learns only that a document of that id exists
+// (the app token's name already tells it the slug).
+const AppsDoctype = "io.hearth.apps"
+
+// consent is the content of an AppsDoctype document.
+type consent struct {
+	App    string         `json:"app"`
+	Scopes []client.Scope `json:"scopes"`
+	At     string         `json:"at"` // RFC 3339, when the user agreed
+}
+
+// covers reports whether the scopes the user agreed to include all of want.
+func (k *consent) covers(want []client.Scope) bool {
+	for _, w := range want {
+		ok := false
+		for _, s := range k.Scopes {
+			if s.Doctype == w.Doctype && !slices.ContainsFunc(w.Verbs, func(v string) bool { return !slices.Contains(s.Verbs, v) }) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// remembered reports whether the user agreed to connect app slug with
+// scopes before. Anything but a verified record that covers them (none, a
+// read that fails, a malformed one) means no: Home asks.
+func remembered(ctx context.Context, c *client.Client, slug string, scopes []client.Scope) bool {
+	d, err := c.Get(ctx, AppsDoctype, slug)
+	if err != nil || d.Deleted {
+		return false
+	}
+	var k consent
+	return json.Unmarshal(d.Content, &k) == nil && k.App == slug && k.covers(scopes)
 }
 
 func (a *API) checkRequest(c *client.Client, r ConnectRequest) (bundledApp, error) {
@@ -92,8 +139,9 @@ func (a *API) checkRequest(c *client.Client, r ConnectRequest) (bundledApp, erro
 	return app, nil
 }
 
-// ConnectOffer checks an app's connect request and says what it would get.
-func (a *API) ConnectOffer(r ConnectRequest) (*Offer, error) {
+// ConnectOffer checks an app's connect request and says what it would get,
+// and whether the user agreed to that before.
+func (a *API) ConnectOffer(ctx context.Context, r ConnectRequest) (*Offer, error) {
 	c, _, err := a.account()
 	if err != nil {
 		return nil, err
@@ -102,7 +150,7 @@ func (a *API) ConnectOffer(r ConnectRequest) (*Offer, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &Offer{Name: app.Name, URL: a.appURL(r.App, r.User)}
+	o := &Offer{Name: app.Name, URL: a.appURL(r.App, r.User), Remembered: remembered(ctx, c, r.App, app.Scopes)}
 	for i, s := range app.Scopes {
 		o.Scopes = append(o.Scopes, OfferScope{Doctype: s.Doctype, Verbs: s.Verbs, What: app.What[i]})
 	}
@@ -125,6 +173,10 @@ type connectBox struct {
 // (revoked at logout), and returns the app's URL (built from Home's own
 // origin, never from the request) with token, signer and identity sealed to
 // the app's recipient in its fragment.
+//
+// The user's agreement is recorded (AppsDoctype) unless it was before, so
+// that Home connects the app without asking again (ConnectOffer's
+// Remembered) until the user disconnects it.
 //
 // The grant is not sealed to the recipient of the request: the request can
 // come from anyone (a link in an email), and a grant sealed to its
@@ -167,6 +219,11 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	if err != nil {
 		c.RevokeToken(ctx, info.ID)
 		return "", &Error{Code: "internal", Message: err.Error()}
+	}
+	if !remembered(ctx, c, r.App, app.Scopes) {
+		// Failing to record it only means asking again next time.
+		k, _ := json.Marshal(consent{App: r.App, Scopes: app.Scopes, At: time.Now().UTC().Format(time.RFC3339)})
+		c.Put(ctx, AppsDoctype, r.App, k)
 	}
 	return a.appURL(r.App, r.User) + "#connected?box=" + box + "&state=" + url.QueryEscape(r.State), nil
 }

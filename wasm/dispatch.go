@@ -41,7 +41,7 @@ var Methods = []string{
 //	apps()                              → [{slug, name, description, url, installed}]
 //	connections()                       → [{id, name, kind, what, created, lastSeen, here}]
 //	disconnect(id)                      → null
-//	connectOffer(request)               → {name, url, scopes: [{doctype, verbs, what}]}   request: {app, user, recipient, state}
+//	connectOffer(request)               → {name, url, scopes: [{doctype, verbs, what}], remembered}   request: {app, user, recipient, state}
 //	connectApp(request)                 → "app URL#connected?token=…&signer=…&state=…"
 //	appConnectStart(slug, user, home)   → {url}   (an app: Home's #connect?… URL to go to)
 //	appConnectFinish(box, state) → {user}   (an app: what #connected?… carried)
@@ -190,7 +190,7 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 			return nil, err
 		}
 		if method == "connectOffer" {
-			return a.ConnectOffer(r)
+			return a.ConnectOffer(ctx, r)
 		}
 		return a.ConnectApp(ctx, r)
 	case "appConnectStart":

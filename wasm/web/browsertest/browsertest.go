@@ -395,6 +395,26 @@ func (tab *Tab) Open(url string) {
 	}
 }
 
+// WaitOrigin waits until the tab's page is at origin (after a click that
+// navigates, possibly through other pages): a wait for an element started
+// while the old page is still up can miss the new one.
+func (tab *Tab) WaitOrigin(origin string) {
+	tab.t.Helper()
+	deadline := time.Now().Add(Timeout)
+	for {
+		ctx, cancel := context.WithTimeout(tab.Ctx, time.Second)
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState === "loading" ? "" : location.origin`))
+		cancel()
+		if err == nil && v == origin {
+			return
+		}
+		if time.Now().After(deadline) {
+			tab.t.Fatalf("the page never reached %s (last at %q, %v; problems so far: %q)", origin, v, err, tab.Problems())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Do runs actions, failing the test on an error.
 func (tab *Tab) Do(actions ...chromedp.Action[chromedp.Void]) {
 	tab.t.Helper()

@@ -118,6 +118,7 @@ export class Hearth {
     home = home || location.protocol + "//" + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
     const h = await Hearth.open({ server: home, wasm, sri, worker, workerSri });
     h.home = home;
+    h._app = { slug, user };
     await h.resume(); // restores the grant, or the connection under way
     if (connected) {
       const r = await h._rpc("appConnectFinish", [connected.get("box") || "", connected.get("state") || ""]);
@@ -125,7 +126,18 @@ export class Hearth {
       return h;
     }
     if (h.user) return h;
-    const { url } = await h._rpc("appConnectStart", [slug, user, home]);
+    return h.reconnect();
+  }
+
+  /**
+   * An app whose access ended (onsessionended): connects it again, by
+   * navigating to Home (spec/web.md §5), in this page and worker. Never
+   * resolves.
+   * @returns {Promise<never>}
+   */
+  async reconnect() {
+    if (!this._app) throw toError({ code: "bad_input", message: "reconnect: not an app (openApp)" });
+    const { url } = await this._rpc("appConnectStart", [this._app.slug, this._app.user, this.home]);
     location.assign(url);
     return new Promise(() => {});
   }
@@ -136,6 +148,8 @@ export class Hearth {
     this.user = null;
     /** In an app (openApp): Home's URL. */
     this.home = null;
+    /** @private In an app: { slug, user } of its origin. */
+    this._app = null;
     /** @private */ this._w = worker;
     /** @private */ this._n = 0;
     /** @private */ this._calls = new Map();

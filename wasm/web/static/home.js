@@ -277,13 +277,27 @@ function appName() {
 async function connect() {
   const params = new URLSearchParams(location.hash.slice("#connect?".length));
   const req = { app: params.get("app"), user: params.get("user"), recipient: params.get("recipient"), state: params.get("state") };
-  view("connect");
   const msg = $("#connect-msg");
+  // The buttons show once the offer is known, so that a click always acts.
+  $("#connect-allow").hidden = $("#connect-deny").hidden = true;
+  view("connect");
   try {
-    const offer = await h.connectOffer(req); // { name, url, scopes: [{ doctype, what }] }
+    const offer = await h.connectOffer(req); // { name, url, scopes: [{ doctype, what }], remembered }
+    if (offer.remembered) {
+      // The user agreed to this app with these permissions before (in any
+      // browser): connect it without asking again (spec/web.md §5).
+      $("#connect-name").textContent = offer.name;
+      $("#connect-scopes").replaceChildren();
+      show(msg, "Opening " + offer.name + "…", "ok");
+      const back = await h.connectApp(req);
+      history.replaceState(null, "", location.pathname);
+      location.replace(back);
+      return;
+    }
     $("#connect-name").textContent = offer.name;
     $("#connect-scopes").replaceChildren(...offer.scopes.map((s) =>
       Object.assign(document.createElement("li"), { textContent: s.what })));
+    $("#connect-allow").hidden = $("#connect-deny").hidden = false;
     $("#connect-allow").onclick = () => busy($("#connect-allow"), async () => {
       try {
         const back = await h.connectApp(req); // → URL of the app with the token in its fragment

@@ -39,7 +39,7 @@ function fail(err) {
 async function main() {
   app = await Hearth.openApp({ slug: "notes" }); // may navigate to Home to connect
   if (!app) return;
-  app.onsessionended = () => location.reload(); // connects again through Home
+  app.onsessionended = () => app.reconnect(); // through Home, which may ask again
   performance.mark("hearth:app-open");
   $("#who").textContent = app.user;
   $("#home-link").href = app.home;
