@@ -386,21 +386,15 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 	for i := range items {
 		ids[i] = results[i].ID
 	}
-	var got struct {
-		Docs []bulkDoc `json:"docs"`
-	}
-	_, err := c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+"/_bulk_get", map[string]any{"ids": ids}, &got, nil, false)
+	docs, err := c.bulkGet(ctx, doctype, ids)
 	if isCode(err, "unknown_doctype") {
 		if err := c.registerDoctype(ctx, doctype); err != nil {
 			return err
 		}
-		_, err = c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+"/_bulk_get", map[string]any{"ids": ids}, &got, nil, false)
+		docs, err = c.bulkGet(ctx, doctype, ids)
 	}
 	if err != nil {
 		return err
-	}
-	if len(got.Docs) != len(ids) {
-		return integrity("the server answered %d documents to a bulk read of %d", len(got.Docs), len(ids))
 	}
 	type put struct {
 		ID      string `json:"id"`
@@ -411,11 +405,8 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 	var puts []put
 	var index []int
 	var states []DocState
-	for i, g := range got.Docs {
+	for i, g := range docs {
 		id := ids[i]
-		if g.ID != id {
-			return integrity("the server answered document %s in place of %s", g.ID, id)
-		}
 		known := c.known(doctype, id)
 		cur := DocState{}
 		live := false

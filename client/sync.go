@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/url"
@@ -57,7 +56,7 @@ type feedPage struct {
 // the feed half of step 4. It returns the page and the chain at last_seq.
 func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage, [wire.ChainSize]byte, error) {
 	var p feedPage
-	if err := json.Unmarshal(body, &p); err != nil {
+	if err := decodeFeedPage(body, &p); err != nil {
 		return nil, chain, integrity("the changes feed is malformed")
 	}
 	if p.Since != since {
@@ -102,7 +101,7 @@ func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage
 // that every entry is well formed and of a doctype asked for.
 func checkScopedFeed(body []byte, since uint64, readable map[string]bool) (*feedPage, error) {
 	var p feedPage
-	if err := json.Unmarshal(body, &p); err != nil {
+	if err := decodeFeedPage(body, &p); err != nil {
 		return nil, integrity("the changes feed is malformed")
 	}
 	if p.Since != since {
