@@ -130,8 +130,9 @@ type API struct {
 	acct      *client.Client // the session when signed in with a password (Home)
 	app       *client.App    // the session of an app (spec/web.md §5)
 	pending   *pendingConnect
-	appTokens []string // ids of the app tokens this browser created (Home)
-	gen       uint64   // bumped at every change of session
+	appTokens []string        // ids of the app tokens this browser created (Home)
+	agreed    map[string]bool // apps whose agreement Home read this session (AppsDoctype)
+	gen       uint64          // bumped at every change of session
 	live      map[string]map[string]*entry
 	loaded    map[string]bool // doctypes whose documents known before this session are in live
 	subs      map[int]*subscription
@@ -160,7 +161,7 @@ func New(cfg Config) (*API, error) {
 		cfg.PollWait = 55 * time.Second
 	}
 	return &API{cfg: cfg, server: u.String(), live: map[string]map[string]*entry{},
-		loaded: map[string]bool{}, subs: map[int]*subscription{}}, nil
+		loaded: map[string]bool{}, agreed: map[string]bool{}, subs: map[int]*subscription{}}, nil
 }
 
 func (a *API) opts() *client.Options {
@@ -224,6 +225,7 @@ func (a *API) setSession(c *client.Client, ap *client.App) {
 	}
 	a.live = map[string]map[string]*entry{}
 	a.loaded = map[string]bool{}
+	a.agreed = map[string]bool{}
 	a.lastSaved = nil
 	if len(a.subs) > 0 {
 		a.startLocked()
@@ -606,6 +608,9 @@ func (a *API) Disconnect(ctx context.Context, id string) error {
 	}
 	for _, t := range toks {
 		if _, ok := bundled[t.Name]; ok && t.ID == id && t.Kind == client.KindApp {
+			a.mu.Lock()
+			delete(a.agreed, t.Name)
+			a.mu.Unlock()
 			if err := c.Delete(ctx, AppsDoctype, t.Name); err != nil && !errors.Is(err, client.ErrNotFound) {
 				return a.fail(gen, err)
 			}

@@ -151,6 +151,11 @@ func (a *API) ConnectOffer(ctx context.Context, r ConnectRequest) (*Offer, error
 		return nil, err
 	}
 	o := &Offer{Name: app.Name, URL: a.appURL(r.App, r.User), Remembered: remembered(ctx, c, r.App, app.Scopes)}
+	a.mu.Lock()
+	if o.Remembered && a.acct == c {
+		a.agreed[r.App] = true // ConnectApp need not read the record again
+	}
+	a.mu.Unlock()
 	for i, s := range app.Scopes {
 		o.Scopes = append(o.Scopes, OfferScope{Doctype: s.Doctype, Verbs: s.Verbs, What: app.What[i]})
 	}
@@ -220,7 +225,10 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 		c.RevokeToken(ctx, info.ID)
 		return "", &Error{Code: "internal", Message: err.Error()}
 	}
-	if !remembered(ctx, c, r.App, app.Scopes) {
+	a.mu.Lock()
+	agreed := a.acct == c && a.agreed[r.App]
+	a.mu.Unlock()
+	if !agreed && !remembered(ctx, c, r.App, app.Scopes) {
 		// Failing to record it only means asking again next time.
 		k, _ := json.Marshal(consent{App: r.App, Scopes: app.Scopes, At: time.Now().UTC().Format(time.RFC3339)})
 		c.Put(ctx, AppsDoctype, r.App, k)
