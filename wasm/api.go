@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -76,6 +77,10 @@ type Doc struct {
 
 // saved is what a "state" event carries, and Resume takes back.
 type saved struct {
+	// Cache: the documents of the doctypes listed this session, so that the
+	// next start lists them without reading them again (the feed, read from
+	// the saved position before any List answers, brings what changed since).
+	Cache     []cachedDoctype  `json:"-"`
 	Version   int              `json:"v"`
 	State     *client.State    `json:"state,omitempty"`     // Home's session
 	App       *client.AppState `json:"app,omitempty"`       // an app's session
@@ -264,6 +269,7 @@ func (a *API) persist(gen uint64) {
 	if a.app != nil {
 		sv.App = a.app.State()
 	}
+	sv.Cache = a.cacheLocked()
 	b, err := encodeSaved(sv)
 	if err != nil || bytes.Equal(b, a.lastSaved) {
 		return
@@ -272,6 +278,37 @@ func (a *API) persist(gen uint64) {
 	// Emitted under the lock so that states reach the host in order; the
 	// host only queues them.
 	a.emit(Event{Type: "state", State: b})
+}
+
+// maxCache bounds the documents cache of a saved state (its values'
+// bytes): the state is written whole at every change.
+const maxCache = 2 << 20
+
+// cacheLocked returns the documents cache to save: the live documents of
+// every doctype loaded, or none past maxCache.
+func (a *API) cacheLocked() []cachedDoctype {
+	var out []cachedDoctype
+	size := 0
+	for _, dt := range slices.Sorted(maps.Keys(a.loaded)) {
+		if !a.loaded[dt] {
+			continue
+		}
+		m := a.live[dt]
+		cd := cachedDoctype{Doctype: dt, Docs: make([]cachedDoc, 0, len(m))}
+		for _, id := range slices.Sorted(maps.Keys(m)) {
+			e := m[id]
+			if e.deleted {
+				continue
+			}
+			size += len(id) + len(e.value)
+			if size > maxCache {
+				return nil
+			}
+			cd.Docs = append(cd.Docs, cachedDoc{ID: id, Rev: e.rev, Value: e.value})
+		}
+		out = append(out, cd)
+	}
+	return out
 }
 
 // User returns the signed-in account's name, or "".
@@ -367,6 +404,14 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 	}
 	a.setSession(c, ap)
 	a.mu.Lock()
+	for _, cd := range s.Cache {
+		m := make(map[string]*entry, len(cd.Docs))
+		for _, d := range cd.Docs {
+			m[d.ID] = &entry{rev: d.Rev, value: d.Value}
+		}
+		a.live[cd.Doctype] = m
+		a.loaded[cd.Doctype] = true
+	}
 	a.lastSaved = state
 	if c != nil {
 		a.appTokens = s.AppTokens

@@ -249,9 +249,26 @@ func TestDocumentsAndState(t *testing.T) {
 	if err != nil || !r.Restored || r.User != user {
 		t.Fatal(r, err)
 	}
+	// The documents listed before come from the saved state's cache: no
+	// document is read again, only the feed.
+	var reads []string
+	s.mu.Lock()
+	s.tamper = func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if strings.HasPrefix(r.URL.Path, "/v1/docs/") {
+			reads = append(reads, r.URL.Path)
+		}
+		return false
+	}
+	s.mu.Unlock()
 	list, err = b.List(ctx, dt)
+	s.mu.Lock()
+	s.tamper = nil
+	s.mu.Unlock()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(reads) != 0 {
+		t.Fatalf("a resumed List read documents again: %v", reads)
 	}
 	got := map[string]string{}
 	for _, d := range list {

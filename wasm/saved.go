@@ -12,13 +12,18 @@ import (
 // The saved form of a session (what a "state" event carries, spec/web.md
 // §4) is
 //
-//	"hearth-state-2\n" | uvarint len(H) | H | uvarint len(S) | S | uvarint len(A) | A
+//	"hearth-state-2\n" | part H | part S | part A | part C
 //
-// where H is the JSON of saved without the document tables, and S and A
-// are the tables of State.Docs and App.Docs in client.DocStates' binary
-// form. A page decodes it at every start, and JSON took the WebAssembly
-// client 50–130 ms for a thousand documents where this takes about one.
-// Resume also takes the JSON form of earlier versions.
+// each part a uvarint length and its bytes: H is the JSON of saved without
+// the document tables, S and A are the tables of State.Docs and App.Docs in
+// client.DocStates' binary form, and C the documents cache (saved.Cache):
+// for each doctype
+//
+//	uvarint len(doctype) | doctype | uvarint n | n × (uvarint len(id) | id | uvarint rev | uvarint len(value) | value)
+//
+// A page decodes it at every start, and JSON took the WebAssembly client
+// 50–130 ms for a thousand documents where this takes a few. Resume also
+// takes the JSON form of earlier versions (without a cache).
 const savedMagic = "hearth-state-2\n"
 
 var errSaved = errors.New("wasm: the saved state is malformed")
@@ -49,7 +54,41 @@ func encodeSaved(sv saved) ([]byte, error) {
 		out = binary.AppendUvarint(out, uint64(len(tab)))
 		out = append(out, tab...)
 	}
-	return out, nil
+	var c []byte
+	for _, cd := range sv.Cache {
+		c = appendBytes(c, []byte(cd.Doctype))
+		c = binary.AppendUvarint(c, uint64(len(cd.Docs)))
+		for _, d := range cd.Docs {
+			c = appendBytes(c, []byte(d.ID))
+			c = binary.AppendUvarint(c, d.Rev)
+			c = appendBytes(c, d.Value)
+		}
+	}
+	return appendBytes(out, c), nil
+}
+
+func appendBytes(b, p []byte) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(p))), p...)
+}
+
+// cutBytes reads what appendBytes wrote at the start of *b.
+func cutBytes(b *[]byte) ([]byte, bool) {
+	n, k := binary.Uvarint(*b)
+	if k <= 0 || n > uint64(len(*b)-k) {
+		return nil, false
+	}
+	p := (*b)[k : k+int(n)]
+	*b = (*b)[k+int(n):]
+	return p, true
+}
+
+func cutUvarint(b *[]byte) (uint64, bool) {
+	n, k := binary.Uvarint(*b)
+	if k <= 0 {
+		return 0, false
+	}
+	*b = (*b)[k:]
+	return n, true
 }
 
 func decodeSaved(b []byte) (saved, error) {
@@ -61,12 +100,10 @@ func decodeSaved(b []byte) (saved, error) {
 		return sv, err
 	}
 	part := func() ([]byte, error) {
-		n, k := binary.Uvarint(rest)
-		if k <= 0 || n > uint64(len(rest)-k) {
+		p, ok := cutBytes(&rest)
+		if !ok {
 			return nil, errSaved
 		}
-		p := rest[k : k+int(n)]
-		rest = rest[k+int(n):]
 		return p, nil
 	}
 	hdr, err := part()
@@ -91,10 +128,45 @@ func decodeSaved(b []byte) (saved, error) {
 			return sv, errSaved // a table with no session to hold it
 		}
 	}
+	c, err := part()
+	if err != nil {
+		return sv, err
+	}
+	for len(c) > 0 {
+		dt, ok1 := cutBytes(&c)
+		n, ok2 := cutUvarint(&c)
+		if !ok1 || !ok2 || n > uint64(len(c)) {
+			return sv, errSaved
+		}
+		cd := cachedDoctype{Doctype: string(dt), Docs: make([]cachedDoc, 0, n)}
+		for range n {
+			id, ok1 := cutBytes(&c)
+			rev, ok2 := cutUvarint(&c)
+			v, ok3 := cutBytes(&c)
+			if !ok1 || !ok2 || !ok3 {
+				return sv, errSaved
+			}
+			cd.Docs = append(cd.Docs, cachedDoc{ID: string(id), Rev: rev, Value: v})
+		}
+		sv.Cache = append(sv.Cache, cd)
+	}
 	if len(rest) != 0 {
 		return sv, errSaved
 	}
 	return sv, nil
+}
+
+// cachedDoctype is the part of the documents cache of one doctype: the
+// live documents, by id.
+type cachedDoctype struct {
+	Doctype string
+	Docs    []cachedDoc
+}
+
+type cachedDoc struct {
+	ID    string
+	Rev   uint64
+	Value []byte // JSON
 }
 
 func stateDocs(sv *saved) *client.DocStates {

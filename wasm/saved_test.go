@@ -14,7 +14,8 @@ func sampleSaved() []saved {
 	return []saved{
 		{Version: 1},
 		{Version: 1, State: &client.State{Server: "http://h", User: "u", Token: "hst_x", MasterKey: make([]byte, 32), FeedSeq: 9, Docs: docs}, AppTokens: []string{"t1"}},
-		{Version: 1, App: &client.AppState{Server: "http://h", User: "u", Token: "hat_x", Identity: "AGE-SECRET-KEY-1X", GrantRev: 3, Gens: map[string]uint32{"io.hearth.notes": 1}, Docs: docs}},
+		{Version: 1, App: &client.AppState{Server: "http://h", User: "u", Token: "hat_x", Identity: "AGE-SECRET-KEY-1X", GrantRev: 3, Gens: map[string]uint32{"io.hearth.notes": 1}, Docs: docs},
+			Cache: []cachedDoctype{{Doctype: "io.hearth.notes", Docs: []cachedDoc{{ID: "a", Rev: 2, Value: []byte(`{"title":"x"}`)}, {ID: "b", Rev: 1, Value: []byte(`"s"`)}}}, {Doctype: "io.hearth.other", Docs: []cachedDoc{}}}},
 		{Version: 1, Pending: &pendingConnect{}},
 	}
 }
