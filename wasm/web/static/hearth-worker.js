@@ -13,8 +13,10 @@
 //                  {event: "error", sub, error}           (a subscription stopped)
 //                  {event: "session_ended"}               (the session ended, keys wiped)
 //
-// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device}]}
-// (origin: the page's, against which a relative wasm URL is resolved).
+// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device, bytes}]}
+// (origin: the page's, against which a relative wasm URL is resolved;
+// bytes: hearth.wasm as the page fetched it, an ArrayBuffer, checked here
+// like a download of the worker's own, which is made when bytes is null).
 //
 // Keys at rest (§4): IndexedDB database "hearth", object store "vault":
 //   "key"   → a non-extractable AES-256-GCM CryptoKey
@@ -142,7 +144,7 @@ function b64(buf) {
   return btoa(s);
 }
 
-async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", device = "" }) {
+async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", device = "", bytes = null }) {
   if (api) throw Object.assign(new Error("already started"), { code: "bad_input" });
   const want = String(sri).split(/\s+/).filter((t) => t.startsWith("sha384-")).map((t) => t.slice(7));
   if (want.length === 0) {
@@ -158,11 +160,13 @@ async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", devi
   } catch {
     throw Object.assign(new Error("bad hearth.wasm URL: " + wasm), { code: "bad_input" });
   }
-  const res = await fetch(wasm, { credentials: "omit" }).catch((err) => {
-    throw Object.assign(new Error("could not load hearth.wasm: " + err.message), { code: "network" });
-  });
-  if (!res.ok) throw Object.assign(new Error("could not load hearth.wasm: HTTP " + res.status), { code: "network" });
-  const bytes = await res.arrayBuffer();
+  if (!(bytes instanceof ArrayBuffer)) { // the page did not fetch it
+    const res = await fetch(wasm, { credentials: "omit" }).catch((err) => {
+      throw Object.assign(new Error("could not load hearth.wasm: " + err.message), { code: "network" });
+    });
+    if (!res.ok) throw Object.assign(new Error("could not load hearth.wasm: HTTP " + res.status), { code: "network" });
+    bytes = await res.arrayBuffer();
+  }
   const got = b64(await crypto.subtle.digest("SHA-384", bytes));
   if (!want.includes(got)) {
     throw Object.assign(new Error("hearth.wasm does not match its SHA-384: not loaded"), { code: "integrity" });

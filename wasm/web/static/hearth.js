@@ -81,15 +81,24 @@ export class Hearth {
   static async open({ server, wasm, sri, worker, workerSri, device } = {}) {
     if (!server) throw toError({ code: "bad_input", message: "Hearth.open: give { server }" });
     const url = worker || meta("hearth-worker-url") || WORKER_URL;
+    const wasmURL = new URL(wasm || meta("hearth-wasm-url") || "/hearth.wasm", location.href).href;
+    // The page fetches hearth.wasm while the worker script is fetched,
+    // checked and started, and hands the bytes over; the worker checks
+    // them against their SHA-384 as it would its own download (and
+    // downloads them itself if this failed).
+    const bytes = fetch(wasmURL, { credentials: "omit" })
+      .then((res) => (res.ok ? res.arrayBuffer() : null), () => null);
     const h = new Hearth(await startWorker(new URL(url, location.href).href,
       workerSri || (worker ? "" : meta("hearth-worker-sri") || WORKER_SRI)));
+    const buf = await bytes;
     await h._rpc("init", [{
       server,
       origin: location.origin,
-      wasm: new URL(wasm || meta("hearth-wasm-url") || "/hearth.wasm", location.href).href,
+      wasm: wasmURL,
       sri: sri || meta("hearth-wasm-sri"),
       device: device || "",
-    }]).catch((err) => { h.close(); throw err; });
+      bytes: buf,
+    }], undefined, buf ? [buf] : []).catch((err) => { h.close(); throw err; });
     return h;
   }
 
@@ -191,11 +200,11 @@ export class Hearth {
   }
 
   /** @private */
-  _rpc(method, args, progress) {
+  _rpc(method, args, progress, transfer = []) {
     return new Promise((resolve, reject) => {
       const id = ++this._n;
       this._calls.set(id, { resolve, reject, progress });
-      this._w.postMessage({ id, method, args });
+      this._w.postMessage({ id, method, args }, transfer);
     });
   }
 
