@@ -86,6 +86,7 @@ type saved struct {
 	App       *client.AppState `json:"app,omitempty"`       // an app's session
 	Pending   *pendingConnect  `json:"pending,omitempty"`   // an app's connection under way
 	AppTokens []string         `json:"appTokens,omitempty"` // app tokens Home created here
+	AppSlugs  []string         `json:"appSlugs,omitempty"`  // apps connected here (Home): wiped at logout
 }
 
 // session is what Home's Client and an App have in common.
@@ -136,6 +137,7 @@ type API struct {
 	app       *client.App    // the session of an app (spec/web.md §5)
 	pending   *pendingConnect
 	appTokens []string        // ids of the app tokens this browser created (Home)
+	appSlugs  []string        // the apps connected in this browser (Home)
 	agreed    map[string]bool // apps whose agreement Home read this session (AppsDoctype)
 	gen       uint64          // bumped at every change of session
 	live      map[string]map[string]*entry
@@ -247,7 +249,7 @@ func (a *API) drop(gen uint64) {
 	}
 	a.stopLocked()
 	a.gen++
-	a.c, a.acct, a.app, a.appTokens = nil, nil, nil, nil
+	a.c, a.acct, a.app, a.appTokens, a.appSlugs = nil, nil, nil, nil, nil
 	a.live = map[string]map[string]*entry{}
 	a.loaded = map[string]bool{}
 	a.lastSaved = nil
@@ -262,7 +264,7 @@ func (a *API) persist(gen uint64) {
 	if a.gen != gen {
 		return
 	}
-	sv := saved{Version: 1, Pending: a.pending, AppTokens: a.appTokens}
+	sv := saved{Version: 1, Pending: a.pending, AppTokens: a.appTokens, AppSlugs: a.appSlugs}
 	if a.acct != nil {
 		sv.State = a.acct.State()
 	}
@@ -414,7 +416,7 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 	}
 	a.lastSaved = state
 	if c != nil {
-		a.appTokens = s.AppTokens
+		a.appTokens, a.appSlugs = s.AppTokens, s.AppSlugs
 	}
 	a.mu.Unlock()
 	if c != nil {
@@ -423,20 +425,34 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 	return &ResumeResult{Restored: true, User: ap.User(), App: true}, nil
 }
 
+// LogoutResult is what Logout returns.
+type LogoutResult struct {
+	// Wipe: the origins of the apps connected in this browser (Home), whose
+	// storage the page wipes next (spec/web.md §4) by visiting each with
+	// #signout.
+	Wipe []string `json:"wipe"`
+}
+
 // Logout ends the session on the server (if it can) and forgets it here;
 // the host gets a "wipe" event. Signed out already is not an error.
-func (a *API) Logout(ctx context.Context) error {
+func (a *API) Logout(ctx context.Context) (*LogoutResult, error) {
 	a.mu.Lock()
 	ap, c, gen, tokens := a.app, a.acct, a.gen, a.appTokens
+	res := &LogoutResult{Wipe: []string{}}
+	if c != nil {
+		for _, slug := range a.appSlugs {
+			res.Wipe = append(res.Wipe, a.appURL(slug, c.User()))
+		}
+	}
 	a.mu.Unlock()
 	if ap != nil {
 		// An app forgets its token and keys; Home revokes the token.
 		a.drop(gen)
-		return nil
+		return res, nil
 	}
 	if c == nil {
 		a.emit(Event{Type: "wipe"})
-		return nil
+		return res, nil
 	}
 	// The app tokens this browser gave stop working (spec/web.md §4).
 	for _, id := range tokens {
@@ -445,11 +461,11 @@ func (a *API) Logout(ctx context.Context) error {
 	lerr := c.Logout(ctx)
 	a.drop(gen)
 	if e := toError(lerr); e != nil && e.Code != "network" {
-		return e
+		return res, e
 	}
 	// Offline, the keys are gone from here all the same; the session
 	// expires on the server.
-	return nil
+	return res, nil
 }
 
 // Account is the account's own record (protocol §8.2.8).

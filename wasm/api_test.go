@@ -465,7 +465,7 @@ func TestLoginTOTPSessions(t *testing.T) {
 	// Logout wipes.
 	from := aev.n()
 	_ = from
-	if err := b.Logout(ctx); err != nil {
+	if _, err := b.Logout(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if b.User() != "" {
@@ -574,7 +574,7 @@ func TestCall(t *testing.T) {
 	if r, e = call("sessions", `[]`); e != nil || !strings.Contains(r, `"lastSeen"`) {
 		t.Fatal(r, e)
 	}
-	if r, e = call("logout", `[]`); e != nil || r != "null" {
+	if r, e = call("logout", `[]`); e != nil || r != `{"wipe":[]}` {
 		t.Fatal(r, e)
 	}
 	if _, e = call("list", `["io.hearth.notes"]`); e == nil || e.Code != "session_ended" {
@@ -713,8 +713,13 @@ func TestConnectApp(t *testing.T) {
 	if r, err := home2.Resume(homeEv.lastState()); err != nil || !r.Restored {
 		t.Fatal(r, err)
 	}
-	if err := home2.Logout(ctx); err != nil {
+	lo, err := home2.Logout(ctx)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The page is told to wipe Notes' origin next.
+	if len(lo.Wipe) != 1 || !strings.HasPrefix(lo.Wipe[0], "http://notes."+user+".127.0.0.1:") {
+		t.Fatalf("logout wipes %v", lo.Wipe)
 	}
 	_, err = app2.Get(ctx, dt, c.ID)
 	wantCode(t, "revoked app", err, "session_ended")

@@ -207,6 +207,9 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	a.mu.Lock()
 	if a.gen == gen {
 		a.appTokens = append(a.appTokens, info.ID)
+		if !slices.Contains(a.appSlugs, r.App) {
+			a.appSlugs = append(a.appSlugs, r.App)
+		}
 	}
 	a.mu.Unlock()
 	a.persist(gen)

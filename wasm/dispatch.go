@@ -23,7 +23,7 @@ var Methods = []string{
 //
 //	signup(user, password)              → {user, recoveryKey}
 //	login(user, password, totp)         → {user}
-//	logout()                            → null
+//	logout()                            → {wipe: [app URL]}   (Home: the apps whose storage to wipe, spec/web.md §4)
 //	user()                              → "name" | null
 //	account()                           → {user, created, totp}
 //	totpEnroll()                        → {uri, qr}
@@ -93,7 +93,7 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 		}
 		return a.Login(ctx, strings.TrimSpace(s1), s2, s3)
 	case "logout":
-		return nil, a.Logout(ctx)
+		return a.Logout(ctx)
 	case "user":
 		if u := a.User(); u != "" {
 			return u, nil

@@ -108,7 +108,7 @@ func benchWebOnce(b *testing.B) {
 
 	// Sign-in with the shipped Argon2id parameters, at Home.
 	tab.Open(env.HomeURL() + "/")
-	signOut(tab)
+	signOut(env, tab)
 	fill(tab, "#signin-form [name=user]", user)
 	fill(tab, "#signin-form [name=password]", password)
 	start := time.Now()
@@ -127,7 +127,7 @@ func benchWebOnce(b *testing.B) {
 // syncs and lists its n notes. It returns the milliseconds from the click
 // on "Sign in" to the list.
 func signInToNotes(b *testing.B, env *browsertest.Env, tab *browsertest.Tab, user, password string, n int) float64 {
-	signOut(tab)
+	signOut(env, tab)
 	tab.Open(env.AppURL("notes", user) + "/")
 	tab.WaitOrigin(env.HomeURL())
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
@@ -141,10 +141,11 @@ func signInToNotes(b *testing.B, env *browsertest.Env, tab *browsertest.Tab, use
 	return float64(time.Since(start).Milliseconds())
 }
 
-// signOut signs out at Home, open in tab.
-func signOut(tab *browsertest.Tab) {
+// signOut signs out at Home, open in tab (through the apps' origins, which
+// wipe their storage).
+func signOut(env *browsertest.Env, tab *browsertest.Tab) {
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("#signout")), chromedp.Click(chromedp.CSS("#signout")))
-	tab.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	tab.WaitTrue(signedOutAtHome(env))
 }
 
 // listed waits until the Notes list shows n notes and returns when that

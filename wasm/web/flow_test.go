@@ -244,7 +244,8 @@ func TestWebFlow(t *testing.T) {
 	}
 
 	// A second device: sign in with a recovery code, open Notes, see the note.
-	dev := env.NewDevice(t).NewTab(t)
+	second := env.NewDevice(t)
+	dev := second.NewTab(t)
 	dev.Open(env.HomeURL() + "/")
 	dev.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
 	typeInto(dev, "#signin-form [name=user]", user)
@@ -317,9 +318,50 @@ func TestWebFlow(t *testing.T) {
 	if files < 3 {
 		t.Fatalf("only %d files in the data folder", files)
 	}
+	// Signing out at Home wipes the apps' storage too. On the second
+	// device, with no Notes tab open (nothing else touches Notes' origin),
+	// a probe page of that origin (a stylesheet, which runs no Notes) sees
+	// the key and sealed state before, and nothing after.
+	probe := second.NewTab(t)
+	probe.Open(strings.TrimSuffix(notesURL, "/") + "/style.css")
+	const readVault = `new Promise((resolve, reject) => { const q = indexedDB.open("hearth");
+		q.onupgradeneeded = () => q.transaction.abort(); // no database: make none
+		q.onerror = () => q.error && q.error.name === "AbortError" ? resolve({}) : reject(q.error);
+		q.onsuccess = () => { const db = q.result; if (!db.objectStoreNames.contains("vault")) { db.close(); return resolve({}); }
+			const st = db.transaction("vault").objectStore("vault"); const k = st.get("key"), s = st.get("state");
+			s.onsuccess = () => { db.close(); resolve({ key: !!k.result, state: !!s.result }); }; }; })`
+	if v := browsertest.Eval[string](probe, `(`+readVault+`).then(JSON.stringify)`); v != `{"key":true,"state":true}` {
+		t.Fatalf("Notes stored %s before the sign-out", v)
+	}
+	dev.Open(env.HomeURL() + "/")
+	dev.Do(chromedp.WaitVisible(chromedp.CSS("[data-view=dashboard]")))
+	dev.Do(chromedp.Click(chromedp.CSS("#signout")))
+	dev.WaitTrue(signedOutAtHome(env))
+	waitText(t, dev, "#signin-msg", "Signed out")
+	if v := browsertest.Eval[string](probe, `(`+readVault+`).then(JSON.stringify)`); v != `{}` && v != `{"key":false,"state":false}` {
+		t.Fatalf("after sign-out, Notes' origin keeps %s", v)
+	}
+	dev.Open(notesURL) // signed out, Notes sends the person to Home
+	dev.WaitTrue(signedOutAtHome(env) + ` && document.querySelector("#signin-msg").textContent.includes("Notes")`)
+
+	// On the first device, a Notes tab left open loses its keys at the
+	// sign-out and goes to Home to sign in.
+	firstHome := env.NewTab(t)
+	firstHome.Open(env.HomeURL() + "/")
+	firstHome.Do(chromedp.WaitVisible(chromedp.CSS("[data-view=dashboard]")))
+	firstHome.Do(chromedp.Click(chromedp.CSS("#signout")))
+	firstHome.WaitTrue(signedOutAtHome(env))
+	home.WaitTrue(signedOutAtHome(env) + ` && document.querySelector("#signin-msg").textContent.includes("Notes")`)
+
 	t.Logf("screenshots in %s", env.Shots)
 	home.Check()
 	dev.Check()
+	firstHome.Check()
+}
+
+// signedOutAtHome is true in a page showing Home's sign-in form.
+func signedOutAtHome(env *browsertest.Env) string {
+	return `location.origin === ` + jsString(env.HomeURL()) + ` && !document.querySelector("[data-view=signin]").hidden`
 }
 
 // TestMarkdownRenderer: in a real page, hostile Markdown yields no script,

@@ -415,6 +415,26 @@ func (tab *Tab) WaitOrigin(origin string) {
 	}
 }
 
+// WaitTrue waits until the JavaScript expression is true in the tab's
+// page, through navigations (an evaluation that fails while a page goes
+// counts as false).
+func (tab *Tab) WaitTrue(expr string) {
+	tab.t.Helper()
+	deadline := time.Now().Add(Timeout)
+	for {
+		ctx, cancel := context.WithTimeout(tab.Ctx, time.Second)
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+expr+`); } catch { return false; } })()`))
+		cancel()
+		if err == nil && v {
+			return
+		}
+		if time.Now().After(deadline) {
+			tab.t.Fatalf("never true: %s (%v; problems so far: %q)", expr, err, tab.Problems())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Do runs actions, failing the test on an error.
 func (tab *Tab) Do(actions ...chromedp.Action[chromedp.Void]) {
 	tab.t.Helper()

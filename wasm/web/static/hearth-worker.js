@@ -11,7 +11,8 @@
 //                  {id, progress: [done, total]}          (upload, download)
 //                  {event: "change", sub, change}         (subscribe)
 //                  {event: "error", sub, error}           (a subscription stopped)
-//                  {event: "session_ended"}               (the session ended, keys wiped)
+//                  {event: "session_ended", closed?}      (the session ended, keys wiped;
+//                                                          closed: this worker ended too)
 //
 // The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device, bytes}]}
 // (origin: the page's, against which a relative wasm URL is resolved;
@@ -45,18 +46,27 @@ if (others) {
     if (!e.data || e.data.wiped !== true || !api) return;
     wiped = true;
     pending = null;
-    postMessage({ event: "session_ended" });
+    postMessage({ event: "session_ended", closed: true });
     self.close(); // the keys in this worker's memory go with it
   };
 }
 
 // ---- IndexedDB ----
 
-function idb() {
+function idb(again = true) {
   return new Promise((resolve, reject) => {
     const r = indexedDB.open(DB, 1);
     r.onupgradeneeded = () => r.result.createObjectStore(STORE);
-    r.onsuccess = () => resolve(r.result);
+    r.onsuccess = () => {
+      const db = r.result;
+      if (db.objectStoreNames.contains(STORE) || !again) return resolve(db);
+      // A database of this name without its store (made by other script
+      // of this origin): make it again.
+      db.close();
+      const d = indexedDB.deleteDatabase(DB);
+      d.onsuccess = () => idb(false).then(resolve, reject);
+      d.onerror = () => reject(d.error);
+    };
     r.onerror = () => reject(r.error);
   });
 }
@@ -231,13 +241,12 @@ async function handle(id, method, args) {
     case "logout":
       loggingOut = true;
       try {
-        await call("logout", []);
+        return await call("logout", []);
       } finally {
         loggingOut = false;
         await wipe();
         if (others) others.postMessage({ wiped: true });
       }
-      return null;
     case "upload": {
       const [blob, name] = args;
       const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }));

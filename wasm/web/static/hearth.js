@@ -118,13 +118,22 @@ export class Hearth {
       throw toError({ code: "bad_input", message: "openApp: this page is not at " + slug + ".<user>.<domain>" });
     }
     const user = labels[1];
+    home = home || location.protocol + "//" + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
+    // Home signing out (spec/web.md §4): wipe this origin's storage, then
+    // back to Home, which goes on with the next app. No worker is started.
+    if (location.hash.startsWith("#signout")) {
+      const then = new URLSearchParams(location.hash.slice("#signout?".length)).get("then") || "";
+      history.replaceState(null, "", location.pathname + location.search);
+      await Hearth.wipe();
+      location.replace(home + "/#signout" + (then ? "?then=" + encodeURIComponent(then) : ""));
+      return new Promise(() => {});
+    }
     // Take what Home sent out of the address bar at once, whatever follows.
     let connected = null;
     if (location.hash.startsWith("#connected?")) {
       connected = new URLSearchParams(location.hash.slice("#connected?".length));
       history.replaceState(null, "", location.pathname + location.search);
     }
-    home = home || location.protocol + "//" + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
     const h = await Hearth.open({ server: home, wasm, sri, worker, workerSri });
     h.home = home;
     h._app = { slug, user };
@@ -146,6 +155,10 @@ export class Hearth {
    */
   async reconnect() {
     if (!this._app) throw toError({ code: "bad_input", message: "reconnect: not an app (openApp)" });
+    if (this._closed) { // signed out in another tab: its worker ended; start afresh
+      location.reload();
+      return new Promise(() => {});
+    }
     const { url } = await this._rpc("appConnectStart", [this._app.slug, this._app.user, this.home]);
     location.assign(url);
     return new Promise(() => {});
@@ -159,6 +172,8 @@ export class Hearth {
     this.home = null;
     /** @private In an app: { slug, user } of its origin. */
     this._app = null;
+    /** @private The worker ended (a sign-out in another tab). */
+    this._closed = false;
     /** @private */ this._w = worker;
     /** @private */ this._n = 0;
     /** @private */ this._calls = new Map();
@@ -177,6 +192,7 @@ export class Hearth {
     if (m.event) {
       if (m.event === "session_ended") {
         this.user = null;
+        if (m.closed) this._closed = true;
         if (typeof this.onsessionended === "function") this.onsessionended();
         return;
       }
@@ -244,13 +260,39 @@ export class Hearth {
     this.user = r.user;
   }
 
-  /** Ends the session and wipes the keys kept in this browser. */
+  /**
+   * Ends the session and wipes the keys kept in this origin. Home gets the
+   * URLs of the apps connected in this browser, whose storage to wipe next
+   * (visit each with #signout, spec/web.md §4).
+   * @returns {Promise<string[]>}
+   */
   async logout() {
     try {
-      await this._rpc("logout", []);
+      const r = await this._rpc("logout", []);
+      return (r && r.wipe) || [];
     } finally {
       this.user = null;
     }
+  }
+
+  /**
+   * Wipes what Hearth keeps in this origin's storage (the sealed state and
+   * its key), and tells the workers of this origin's other tabs to drop
+   * their keys; it needs no worker. An app's page does it when Home sends
+   * it #signout (spec/web.md §4).
+   * @returns {Promise<void>}
+   */
+  static async wipe() {
+    if (typeof BroadcastChannel === "function") {
+      const bc = new BroadcastChannel("hearth-session");
+      bc.postMessage({ wiped: true });
+      bc.close();
+    }
+    await new Promise((resolve, reject) => {
+      const r = indexedDB.deleteDatabase("hearth");
+      r.onsuccess = () => resolve();
+      r.onerror = () => reject(toError({ code: "internal", message: "could not wipe this app's storage: " + (r.error && r.error.message) }));
+    });
   }
 
   /** @returns {Promise<{ user: string, created: string, totp: boolean }>} */

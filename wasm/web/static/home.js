@@ -35,6 +35,7 @@ async function busy(button, fn) {
 }
 
 let h;
+let signedOutNote = false; // arrived at the end of a sign-out
 
 async function main() {
   // Apps live at <app>.<user>.<host>, which needs a name, not an address:
@@ -49,11 +50,20 @@ async function main() {
   h.onsessionended = () => location.reload();
   bindForms();
   const restored = await h.resume().catch(() => false);
+  if (location.hash.startsWith("#signout")) {
+    // Signing out, between two apps' wipes: go on with the next one.
+    const then = new URLSearchParams(location.hash.slice("#signout?".length)).get("then") || "";
+    history.replaceState(null, "", location.pathname);
+    if (!restored && then) return wipeApps(then.split(" "));
+    if (!restored) signedOutNote = true;
+  }
   if (restored) await signedIn();
   else {
     view("signin");
     if (location.hash.startsWith("#connect?")) {
       show($("#signin-msg"), "Sign in to connect " + appName() + ".", "ok");
+    } else if (signedOutNote) {
+      show($("#signin-msg"), "Signed out. This browser keeps no keys of your account.", "ok");
     }
     performance.mark("hearth:signin-ready"); // for the load benchmark
   }
@@ -104,9 +114,8 @@ function bindForms() {
   $("#recovery-done").addEventListener("click", () => signedIn());
 
   $("#signout").addEventListener("click", async () => {
-    await h.logout().catch(() => {});
-    location.hash = "";
-    location.reload();
+    const apps = await h.logout().catch(() => []);
+    wipeApps(apps);
   });
 
   $("#totp-enable").addEventListener("click", (e) => busy(e.target, async () => {
@@ -156,6 +165,34 @@ function bindForms() {
       }
     });
   });
+}
+
+// wipeApps goes on signing out (spec/web.md §4): each app connected in this
+// browser is visited with #signout, wipes its storage and comes back here
+// with the rest of the list; at the end, the sign-in form.
+function wipeApps(urls) {
+  const next = urls.find(appOrigin);
+  if (!next) {
+    history.replaceState(null, "", location.pathname + "#signout");
+    location.reload();
+    return;
+  }
+  const rest = urls.slice(urls.indexOf(next) + 1).filter(appOrigin);
+  location.replace(new URL("/", next).href + "#signout" + (rest.length ? "?then=" + encodeURIComponent(rest.join(" ")) : ""));
+}
+
+// appOrigin accepts only an app of Home's own domain and port
+// (http(s)://<app>.<user>.<this host>[:port]/): a crafted #signout link
+// cannot send the browser elsewhere.
+function appOrigin(u) {
+  try {
+    const url = new URL(u);
+    const labels = url.hostname.split(".");
+    return url.protocol === location.protocol && url.port === location.port && labels.length >= 3 &&
+      labels.slice(2).join(".") === location.hostname && /^[a-z0-9-]+$/.test(labels[0]) && /^[a-z0-9-]+$/.test(labels[1]);
+  } catch {
+    return false;
+  }
 }
 
 // totpState shows the TOTP card for an account with TOTP on or off.
