@@ -338,6 +338,7 @@ func TestWebFlow(t *testing.T) {
 	dev.Do(chromedp.Click(chromedp.CSS("#signout")))
 	dev.WaitTrue(signedOutAtHome(env))
 	waitText(t, dev, "#signin-msg", "Signed out")
+	dev.Screenshots("signed-out")
 	if v := browsertest.Eval[string](probe, `(`+readVault+`).then(JSON.stringify)`); v != `{}` && v != `{"key":false,"state":false}` {
 		t.Fatalf("after sign-out, Notes' origin keeps %s", v)
 	}

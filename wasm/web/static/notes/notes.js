@@ -87,6 +87,15 @@ function title(n) {
   return first ? first.replace(/^#+\s*/, "").slice(0, 80) : "Untitled";
 }
 
+// excerpt is the start of a note's text without its Markdown marks.
+function excerpt(body) {
+  return body.slice(0, 400)
+    .replace(/^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)/gm, "")
+    .replace(/[*_`~]+/g, "")
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\s+/g, " ").trim().slice(0, 100);
+}
+
 function renderList() {
   const list = $("#note-list");
   const sorted = [...notes.values()]
@@ -98,7 +107,7 @@ function renderList() {
     b.setAttribute("aria-current", String(n.id === current));
     b.append(
       Object.assign(document.createElement("span"), { className: "title", textContent: title(n) }),
-      Object.assign(document.createElement("span"), { className: "excerpt", textContent: (n.value.body || "").replace(/\s+/g, " ").slice(0, 100) }),
+      Object.assign(document.createElement("span"), { className: "excerpt", textContent: excerpt(n.value.body || "") }),
       Object.assign(document.createElement("span"), { className: "date", textContent: n.value.updated ? new Date(n.value.updated).toLocaleString() : "" }),
     );
     b.addEventListener("click", () => open(n.id));
