@@ -152,8 +152,8 @@ func (a *API) ConnectOffer(ctx context.Context, r ConnectRequest) (*Offer, error
 	}
 	o := &Offer{Name: app.Name, URL: a.appURL(r.App, r.User), Remembered: remembered(ctx, c, r.App, app.Scopes)}
 	a.mu.Lock()
-	if o.Remembered && a.acct == c {
-		a.agreed[r.App] = true // ConnectApp need not read the record again
+	if a.acct == c {
+		a.agreed[r.App] = o.Remembered // ConnectApp need not read the record again
 	}
 	a.mu.Unlock()
 	for i, s := range app.Scopes {
@@ -234,7 +234,14 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	if !agreed && !remembered(ctx, c, r.App, app.Scopes) {
 		// Failing to record it only means asking again next time.
 		k, _ := json.Marshal(consent{App: r.App, Scopes: app.Scopes, At: time.Now().UTC().Format(time.RFC3339)})
-		c.Put(ctx, AppsDoctype, r.App, k)
+		if _, err := c.Put(ctx, AppsDoctype, r.App, k); err == nil {
+			a.mu.Lock()
+			if a.acct == c {
+				a.agreed[r.App] = true
+			}
+			a.mu.Unlock()
+			a.persist(gen) // the record's revision (and a new doctype's key) before the page goes
+		}
 	}
 	return a.appURL(r.App, r.User) + "#connected?box=" + box + "&state=" + url.QueryEscape(r.State), nil
 }

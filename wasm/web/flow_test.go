@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -267,6 +268,18 @@ func TestWebFlow(t *testing.T) {
 	waitText(t, home, "#status", "Saved")
 	waitText(t, dev, "#note-list", "Arrives live")
 	dev.Screenshots("notes-second-device")
+
+	// A connect link anyone can make (here with a recipient of the
+	// maker's), opened while signed in: Home remembers Notes, but the
+	// request does not come from Notes' page, so it asks.
+	crafter, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home.Open(env.HomeURL() + "/#connect?app=notes&user=" + user + "&recipient=" + crafter.Recipient().String() + "&state=crafted")
+	home.Do(chromedp.WaitVisible(chromedp.CSS("#connect-allow")))
+	home.Do(chromedp.Click(chromedp.CSS("#connect-deny")))
+	home.Do(chromedp.WaitVisible(chromedp.CSS("[data-view=dashboard]")))
 
 	// Home lists both browsers' Notes connections.
 	home.Open(env.HomeURL() + "/")

@@ -122,10 +122,10 @@ export class Hearth {
     // Home signing out (spec/web.md §4): wipe this origin's storage, then
     // back to Home, which goes on with the next app. No worker is started.
     if (location.hash.startsWith("#signout")) {
-      const then = new URLSearchParams(location.hash.slice("#signout?".length)).get("then") || "";
+      const n = new URLSearchParams(location.hash.slice("#signout?".length)).get("n") || "";
       history.replaceState(null, "", location.pathname + location.search);
       await Hearth.wipe();
-      location.replace(home + "/#signout" + (then ? "?then=" + encodeURIComponent(then) : ""));
+      location.replace(home + "/#signout?n=" + encodeURIComponent(n));
       return new Promise(() => {});
     }
     // Take what Home sent out of the address bar at once, whatever follows.
@@ -160,7 +160,12 @@ export class Hearth {
       return new Promise(() => {});
     }
     const { url } = await this._rpc("appConnectStart", [this._app.slug, this._app.user, this.home]);
-    location.assign(url);
+    // This one navigation tells Home the app's origin (pages send no
+    // referrer otherwise): Home connects an app it remembers without asking
+    // only when the request comes from that app (spec/web.md §5).
+    const a = Object.assign(document.createElement("a"), { href: url, referrerPolicy: "strict-origin" });
+    document.body.append(a);
+    a.click();
     return new Promise(() => {});
   }
 
@@ -291,6 +296,9 @@ export class Hearth {
     await new Promise((resolve, reject) => {
       const r = indexedDB.deleteDatabase("hearth");
       r.onsuccess = () => resolve();
+      // Another tab's connection holds it: the deletion happens once that
+      // closes (its worker drops its keys on the message above).
+      r.onblocked = () => setTimeout(resolve, 500);
       r.onerror = () => reject(toError({ code: "internal", message: "could not wipe this app's storage: " + (r.error && r.error.message) }));
     });
   }

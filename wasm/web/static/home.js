@@ -50,12 +50,18 @@ async function main() {
   h.onsessionended = () => location.reload();
   bindForms();
   const restored = await h.resume().catch(() => false);
+  if (sessionStorage.getItem("hearth:signed-out")) {
+    sessionStorage.removeItem("hearth:signed-out");
+    signedOutNote = !restored;
+  }
   if (location.hash.startsWith("#signout")) {
-    // Signing out, between two apps' wipes: go on with the next one.
-    const then = new URLSearchParams(location.hash.slice("#signout?".length)).get("then") || "";
+    // Signing out, back from an app's wipe: go on with the next one, if
+    // this tab started the sign-out (its nonce); a link anyone made does
+    // nothing.
+    const n = new URLSearchParams(location.hash.slice("#signout?".length)).get("n") || "";
     history.replaceState(null, "", location.pathname);
-    if (!restored && then) return wipeApps(then.split(" "));
-    if (!restored) signedOutNote = true;
+    const st = signoutState();
+    if (!restored && st && n && st.n === n) return wipeNext(st);
   }
   if (restored) await signedIn();
   else {
@@ -114,8 +120,10 @@ function bindForms() {
   $("#recovery-done").addEventListener("click", () => signedIn());
 
   $("#signout").addEventListener("click", async () => {
+    const user = h.user;
     const apps = await h.logout().catch(() => []);
-    wipeApps(apps);
+    const n = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(12))));
+    wipeNext({ n, apps: apps.filter((u) => appOrigin(u, user)) });
   });
 
   $("#totp-enable").addEventListener("click", (e) => busy(e.target, async () => {
@@ -167,29 +175,41 @@ function bindForms() {
   });
 }
 
-// wipeApps goes on signing out (spec/web.md §4): each app connected in this
-// browser is visited with #signout, wipes its storage and comes back here
-// with the rest of the list; at the end, the sign-in form.
-function wipeApps(urls) {
-  const next = urls.find(appOrigin);
+// wipeNext goes on signing out (spec/web.md §4): each app connected in this
+// browser (st.apps) is visited with #signout?n=<st.n>, wipes its storage
+// and comes back here; the list and the nonce wait in this tab's
+// sessionStorage. At the end, the sign-in form says so.
+function wipeNext(st) {
+  const [next, ...rest] = st.apps;
   if (!next) {
-    history.replaceState(null, "", location.pathname + "#signout");
+    // A fresh page, so that nothing of the account stays in this one's DOM.
+    sessionStorage.removeItem("hearth:signout");
+    sessionStorage.setItem("hearth:signed-out", "1");
+    history.replaceState(null, "", location.pathname);
     location.reload();
     return;
   }
-  const rest = urls.slice(urls.indexOf(next) + 1).filter(appOrigin);
-  location.replace(new URL("/", next).href + "#signout" + (rest.length ? "?then=" + encodeURIComponent(rest.join(" ")) : ""));
+  sessionStorage.setItem("hearth:signout", JSON.stringify({ n: st.n, apps: rest }));
+  location.replace(new URL("/", next).href + "#signout?n=" + encodeURIComponent(st.n));
 }
 
-// appOrigin accepts only an app of Home's own domain and port
-// (http(s)://<app>.<user>.<this host>[:port]/): a crafted #signout link
-// cannot send the browser elsewhere.
-function appOrigin(u) {
+function signoutState() {
+  try {
+    const st = JSON.parse(sessionStorage.getItem("hearth:signout") || "null");
+    return st && typeof st.n === "string" && Array.isArray(st.apps) ? st : null;
+  } catch {
+    return null;
+  }
+}
+
+// appOrigin accepts only an app of user at Home's own domain and port
+// (http(s)://<app>.<user>.<this host>[:port]/).
+function appOrigin(u, user) {
   try {
     const url = new URL(u);
     const labels = url.hostname.split(".");
     return url.protocol === location.protocol && url.port === location.port && labels.length >= 3 &&
-      labels.slice(2).join(".") === location.hostname && /^[a-z0-9-]+$/.test(labels[0]) && /^[a-z0-9-]+$/.test(labels[1]);
+      labels.slice(2).join(".") === location.hostname && /^[a-z0-9-]+$/.test(labels[0]) && labels[1] === user;
   } catch {
     return false;
   }
@@ -302,6 +322,17 @@ async function renderSessions() {
   }
 }
 
+// fromApp reports whether this page was opened from the app at url (the
+// app's request navigation sends its origin as the referrer; a link
+// anyone made, elsewhere, does not).
+function fromApp(url) {
+  try {
+    return document.referrer !== "" && new URL(document.referrer).origin === new URL(url).origin;
+  } catch {
+    return false;
+  }
+}
+
 // connect answers an app's request (spec/web.md §5): show what it gets,
 // and on consent create its token and grant and send it back.
 // appName names the app of a pending #connect request, for people (a
@@ -320,9 +351,10 @@ async function connect() {
   view("connect");
   try {
     const offer = await h.connectOffer(req); // { name, url, scopes: [{ doctype, what }], remembered }
-    if (offer.remembered) {
+    if (offer.remembered && fromApp(offer.url)) {
       // The user agreed to this app with these permissions before (in any
-      // browser): connect it without asking again (spec/web.md §5).
+      // browser), and the request comes from the app's own page: connect it
+      // without asking again (spec/web.md §5).
       $("#connect-name").textContent = offer.name;
       $("#connect-scopes").replaceChildren();
       show(msg, "Opening " + offer.name + "…", "ok");
