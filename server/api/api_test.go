@@ -42,6 +42,15 @@ type env struct {
 	url string
 	log *syncBuffer
 	now *time.Time
+
+	clock sync.Mutex // guards *now for advance and Config.Now
+}
+
+// advance moves the server's clock forward by d.
+func (e *env) advance(d time.Duration) {
+	e.clock.Lock()
+	defer e.clock.Unlock()
+	*e.now = e.now.Add(d)
 }
 
 // newEnv starts the API on a loopback port over in-memory stores.
@@ -51,11 +60,10 @@ func newEnv(t *testing.T) *env {
 	rand.Read(secret)
 	now := time.Now()
 	e := &env{t: t, log: &syncBuffer{}, now: &now}
-	var mu sync.Mutex
 	srv := api.New(api.Config{
 		Meta: metamem.New(), Blobs: blobmem.New(1 << 30), Secret: secret,
 		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1},
-		Now:  func() time.Time { mu.Lock(); defer mu.Unlock(); return *e.now },
+		Now:  func() time.Time { e.clock.Lock(); defer e.clock.Unlock(); return *e.now },
 		Log:  slog.New(slog.NewTextHandler(e.log, nil)),
 	})
 	ts := httptest.NewServer(srv)

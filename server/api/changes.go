@@ -113,12 +113,16 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
 			return r.Context().Err()
 		}
 		cancel()
-		// The token may have been revoked (or have expired) while we waited.
+		// The token may have been revoked (or have expired) while we waited,
+		// or the session it is bound to may have ended.
 		cur, err := s.cfg.Meta.TokenByHash(r.Context(), t.Hash)
-		if errors.Is(err, meta.ErrNotFound) || err == nil && !cur.Expires.IsZero() && !s.cfg.Now().Before(cur.Expires) {
+		if errors.Is(err, meta.ErrNotFound) {
 			return Errorf(CodeUnauthenticated, "the token was revoked or expired")
 		}
 		if err != nil {
+			return err
+		}
+		if _, err := s.checkToken(r.Context(), cur, s.cfg.Now()); err != nil {
 			return err
 		}
 	}

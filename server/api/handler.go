@@ -236,8 +236,9 @@ func (s *Server) authenticated(sessionOnly bool, h handlerFunc) handlerFunc {
 			return err
 		}
 		now := s.cfg.Now()
-		if !t.Expires.IsZero() && !now.Before(t.Expires) {
-			return Errorf(CodeUnauthenticated, "the session expired; log in again")
+		sess, err := s.checkToken(r.Context(), t, now)
+		if err != nil {
+			return err
 		}
 		if sessionOnly && t.Kind != meta.KindSession {
 			return Errorf(CodeForbidden, "only a session may do this")
@@ -248,9 +249,35 @@ func (s *Server) authenticated(sessionOnly bool, h handlerFunc) handlerFunc {
 				expires = now.Add(s.cfg.SessionTTL) // 30 days unused, not 30 days
 			}
 			s.cfg.Meta.TouchToken(r.Context(), t.ID, now, expires)
+			if sess != nil {
+				// Using an app counts as using the session it is bound to.
+				s.cfg.Meta.TouchToken(r.Context(), sess.ID, now, now.Add(s.cfg.SessionTTL))
+			}
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, t)))
 	}
+}
+
+// checkToken answers unauthenticated for a token that expired, or that is
+// bound to a session (an app token a session made) which ended: logged out,
+// revoked, ended by a password change or recovery, or expired (§8.9.1). It
+// returns that session, if any.
+func (s *Server) checkToken(ctx context.Context, t *meta.Token, now time.Time) (*meta.Token, error) {
+	if !t.Expires.IsZero() && !now.Before(t.Expires) {
+		return nil, Errorf(CodeUnauthenticated, "the session expired; log in again")
+	}
+	if t.Session == "" {
+		return nil, nil
+	}
+	sess, err := s.cfg.Meta.TokenByID(ctx, t.Session)
+	if errors.Is(err, meta.ErrNotFound) || err == nil &&
+		(sess.User != t.User || sess.Kind != meta.KindSession || !sess.Expires.IsZero() && !now.Before(sess.Expires)) {
+		return nil, Errorf(CodeUnauthenticated, "the session that connected this app ended; connect the app again")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
 }
 
 // allow checks that the request's token may use verb on doctype: sessions

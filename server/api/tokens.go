@@ -103,9 +103,17 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	tok, hash := auth.NewToken(auth.AppPrefix)
 	now := s.cfg.Now().UTC().Truncate(time.Second)
-	t := &meta.Token{ID: wire.NewID(), User: tokenOf(r).User, Kind: req.Kind, Name: req.Name, Hash: hash,
+	caller := tokenOf(r)
+	t := &meta.Token{ID: wire.NewID(), User: caller.User, Kind: req.Kind, Name: req.Name, Hash: hash,
 		Scopes: scopes, Created: now, LastSeen: now}
+	if t.Kind == meta.KindApp && caller.Kind == meta.KindSession {
+		t.Session = caller.ID // the app ends with the session that connected it (§8.9.1)
+	}
 	if err := s.cfg.Meta.CreateToken(r.Context(), t); err != nil {
+		if t.Session != "" && errors.Is(err, meta.ErrNotFound) {
+			// The session ended since this request was authenticated.
+			return Errorf(CodeUnauthenticated, "the token is unknown, expired or revoked")
+		}
 		return err
 	}
 	out := tokenInfo(t)

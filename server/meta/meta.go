@@ -58,8 +58,10 @@ type LoginUpdate struct {
 	RecoveryKeyring  []byte
 	IfKeyringRev     uint64
 	// Every session of the account except KeepSession ("": none) is
-	// deleted in the same transaction, so that no session outlives a
-	// password change or a recovery, even across a crash.
+	// deleted in the same transaction, and with each session the tokens
+	// bound to it (Token.Session) and their grants, so that no session,
+	// nor an app it connected, outlives a password change or a recovery,
+	// even across a crash.
 	KeepSession string
 }
 
@@ -72,7 +74,8 @@ type Accounts interface {
 	Account(ctx context.Context, user string) (*Account, error)
 	// UpdateLogin applies u if the keyring is at revision u.IfKeyringRev
 	// (else ErrConflict), moving both copies to the next revision, which it
-	// returns, and deletes the account's sessions but u.KeepSession.
+	// returns, and deletes the account's sessions but u.KeepSession, with
+	// the tokens bound to them.
 	UpdateLogin(ctx context.Context, user string, u *LoginUpdate) (uint64, error)
 	// Keyring returns the current keyring revision and both sealed copies.
 	Keyring(ctx context.Context, user string) (rev uint64, keyring, recoveryKeyring []byte, err error)
@@ -106,6 +109,7 @@ type Token struct {
 	Created  time.Time
 	LastSeen time.Time
 	Expires  time.Time // zero: never
+	Session  string    // for an app token made by a session: that session's id; the token ends with it
 }
 
 // Tokens stores sessions and tokens.
@@ -114,12 +118,18 @@ type Tokens interface {
 	CreateToken(ctx context.Context, t *Token) error
 	// TokenByHash returns the token with this hash, or ErrNotFound.
 	TokenByHash(ctx context.Context, hash [32]byte) (*Token, error)
+	// TokenByID returns the token with this id, of whatever user (ids are
+	// drawn by the server and unique across accounts), or ErrNotFound.
+	TokenByID(ctx context.Context, id string) (*Token, error)
 	// Tokens lists user's tokens of the given kind, oldest first.
 	Tokens(ctx context.Context, user, kind string) ([]*Token, error)
 	// DeleteToken removes one of user's tokens and its grant; ErrNotFound
-	// if user has no such token.
+	// if user has no such token. The tokens bound to it (whose Session is
+	// id) and their grants go with it, in the same transaction.
 	DeleteToken(ctx context.Context, user, id string) error
-	// DeleteTokens removes all of user's tokens of kind except keepID.
+	// DeleteTokens removes all of user's tokens of kind except keepID, and
+	// with them, in the same transaction, the tokens bound to them and
+	// their grants.
 	DeleteTokens(ctx context.Context, user, kind, keepID string) error
 	// TouchToken records that the token was used at t and, if expires is
 	// not zero, moves its expiry there (sessions expire when unused).

@@ -20,14 +20,19 @@ func copyToken(t *meta.Token) *meta.Token {
 	return &c
 }
 
-// CreateToken implements meta.Tokens. A user without an account is
-// ErrNotFound.
+// CreateToken implements meta.Tokens. A user without an account, or a
+// Session that names none of the user's tokens, is ErrNotFound.
 func (s *Store) CreateToken(ctx context.Context, t *meta.Token) error {
 	const op = "memory.CreateToken"
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.account(op, t.User); err != nil {
 		return err
+	}
+	if t.Session != "" {
+		if r, ok := s.tokens[t.Session]; !ok || r.t.User != t.User {
+			return fmt.Errorf("%s: session: %w", op, meta.ErrNotFound)
+		}
 	}
 	if _, ok := s.tokens[t.ID]; ok {
 		return fmt.Errorf("%s: id: %w", op, meta.ErrExists)
@@ -50,6 +55,17 @@ func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*meta.Token, er
 		return nil, fmt.Errorf("memory.TokenByHash: %w", meta.ErrNotFound)
 	}
 	return copyToken(&s.tokens[id].t), nil
+}
+
+// TokenByID implements meta.Tokens.
+func (s *Store) TokenByID(ctx context.Context, id string) (*meta.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.tokens[id]
+	if !ok {
+		return nil, fmt.Errorf("memory.TokenByID: %w", meta.ErrNotFound)
+	}
+	return copyToken(&r.t), nil
 }
 
 // Tokens implements meta.Tokens.
@@ -87,10 +103,17 @@ func (s *Store) DeleteToken(ctx context.Context, user, id string) error {
 	return nil
 }
 
-// deleteToken removes r and its grant. The caller holds s.mu.
+// deleteToken removes r and its grant, and the tokens bound to r (whose
+// Session is r's id) with theirs. The caller holds s.mu.
 func (s *Store) deleteToken(r *tokenRec) {
 	delete(s.tokens, r.t.ID)
 	delete(s.byHash, r.t.Hash)
+	for _, b := range s.tokens {
+		if b.t.Session == r.t.ID && b.t.User == r.t.User {
+			delete(s.tokens, b.t.ID)
+			delete(s.byHash, b.t.Hash)
+		}
+	}
 }
 
 // DeleteTokens implements meta.Tokens.

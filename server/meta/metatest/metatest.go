@@ -13,6 +13,9 @@
 //   - ChainAt(0) is 32 zero bytes (chain_0);
 //   - UseTOTPStep without stored TOTP state counts the last step as 0;
 //   - after DeleteGrant, PutGrant with ifRev 0 creates the grant again;
+//   - CreateToken with a Session that names none of the user's tokens is
+//     ErrNotFound; deleting a token deletes the tokens bound to it (whose
+//     Session is its id) but not, in turn, the tokens bound to those;
 //   - Doctypes bytes count tombstones (they are current revisions) and
 //     segments of the doctype.
 package metatest
@@ -40,6 +43,10 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"UpdateLogin", testUpdateLogin},
 		{"Tokens", testTokens},
 		{"DeleteTokens", testDeleteTokens},
+		{"TokenByID", testTokenByID},
+		{"BoundTokens", testBoundTokens},
+		{"BoundTokensDeleteTokens", testBoundTokensDeleteTokens},
+		{"BoundTokensUpdateLogin", testBoundTokensUpdateLogin},
 		{"TOTP", testTOTP},
 		{"TOTPConcurrent", testTOTPConcurrent},
 		{"Grants", testGrants},

@@ -1,7 +1,9 @@
 package metatest
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -234,4 +236,235 @@ func testGrants(t *testing.T, s meta.Store) {
 	if err != nil || rev != 1 {
 		t.Fatalf("PutGrant after delete = %d %v, want 1", rev, err)
 	}
+}
+
+// bound returns an app token of user bound to session.
+func bound(user, id, session string, minutes int) *meta.Token {
+	t := token(user, id, meta.KindApp, minutes)
+	t.Session = session
+	return t
+}
+
+func mustCreateTokens(t *testing.T, s meta.Store, toks ...*meta.Token) {
+	t.Helper()
+	for _, tok := range toks {
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatalf("CreateToken %s: %v", tok.ID, err)
+		}
+	}
+}
+
+func mustGrant(t *testing.T, s meta.Store, user string, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		if _, err := s.PutGrant(ctx, user, id, 0, []byte("grant "+id)); err != nil {
+			t.Fatalf("PutGrant %s: %v", id, err)
+		}
+	}
+}
+
+// wantGone fails t unless the token id is gone: not found by id or hash,
+// and without a grant.
+func wantGone(t *testing.T, s meta.Store, user, id string) {
+	t.Helper()
+	if _, err := s.TokenByID(ctx, id); !errors.Is(err, meta.ErrNotFound) {
+		t.Errorf("TokenByID(%s) after its session ended: %v, want ErrNotFound", id, err)
+	}
+	if _, err := s.TokenByHash(ctx, token(user, id, "", 0).Hash); !errors.Is(err, meta.ErrNotFound) {
+		t.Errorf("TokenByHash(%s) after its session ended: %v, want ErrNotFound", id, err)
+	}
+	if _, _, err := s.Grant(ctx, user, id); !errors.Is(err, meta.ErrNotFound) {
+		t.Errorf("Grant(%s) after its session ended: %v, want ErrNotFound", id, err)
+	}
+}
+
+// wantLive fails t unless the token id is there with its grant.
+func wantLive(t *testing.T, s meta.Store, user, id string) {
+	t.Helper()
+	if _, err := s.TokenByID(ctx, id); err != nil {
+		t.Errorf("TokenByID(%s): %v", id, err)
+	}
+	if _, err := s.TokenByHash(ctx, token(user, id, "", 0).Hash); err != nil {
+		t.Errorf("TokenByHash(%s): %v", id, err)
+	}
+	if _, g, err := s.Grant(ctx, user, id); err != nil || string(g) != "grant "+id {
+		t.Errorf("Grant(%s) = %q %v", id, g, err)
+	}
+}
+
+func testTokenByID(t *testing.T, s meta.Store) {
+	mustCreateAccount(t, s, "alice")
+	mustCreateAccount(t, s, "bob")
+	toks := []*meta.Token{
+		token("alice", "s0", meta.KindSession, 0),
+		bound("alice", "a0", "s0", 1),
+		token("alice", "d0", meta.KindDevice, 2),
+		token("bob", "b0", meta.KindSession, 0),
+	}
+	mustCreateTokens(t, s, toks...)
+	// Ids are global: no user is asked for, and any user's token is found.
+	for _, tok := range toks {
+		got, err := s.TokenByID(ctx, tok.ID)
+		wantErr(t, "TokenByID "+tok.ID, err, nil)
+		sameToken(t, got, tok)
+	}
+	_, err := s.TokenByID(ctx, "zz")
+	wantErr(t, "TokenByID unknown", err, meta.ErrNotFound)
+	_, err = s.TokenByID(ctx, "")
+	wantErr(t, "TokenByID empty", err, meta.ErrNotFound)
+
+	// Session round-trips through TokenByHash and Tokens, and is empty
+	// for tokens bound to nothing.
+	got, err := s.TokenByHash(ctx, toks[1].Hash)
+	wantErr(t, "TokenByHash", err, nil)
+	if got.Session != "s0" {
+		t.Errorf("TokenByHash Session = %q, want s0", got.Session)
+	}
+	apps, _ := s.Tokens(ctx, "alice", meta.KindApp)
+	if len(apps) != 1 || apps[0].Session != "s0" {
+		t.Fatalf("Tokens(app) = %+v, want a0 bound to s0", apps)
+	}
+	devs, _ := s.Tokens(ctx, "alice", meta.KindDevice)
+	if len(devs) != 1 || devs[0].Session != "" {
+		t.Fatalf("Tokens(device) = %+v, want d0 bound to nothing", devs)
+	}
+
+	// TouchToken shows through TokenByID.
+	seen, later := t0.Add(time.Hour), t0.Add(40*24*time.Hour)
+	wantErr(t, "TouchToken", s.TouchToken(ctx, "s0", seen, later), nil)
+	got, _ = s.TokenByID(ctx, "s0")
+	if !got.LastSeen.Equal(seen) || !got.Expires.Equal(later) {
+		t.Errorf("TokenByID after TouchToken: LastSeen %v Expires %v, want %v %v", got.LastSeen, got.Expires, seen, later)
+	}
+
+	// A token bound to a session that is not the user's, or to none that
+	// exists, is refused and not stored.
+	wantErr(t, "CreateToken bound to unknown session", s.CreateToken(ctx, bound("alice", "a9", "zz", 3)), meta.ErrNotFound)
+	wantErr(t, "CreateToken bound to another user's session", s.CreateToken(ctx, bound("alice", "a8", "b0", 3)), meta.ErrNotFound)
+	for _, id := range []string{"a9", "a8"} {
+		_, err := s.TokenByID(ctx, id)
+		wantErr(t, "TokenByID of a refused token", err, meta.ErrNotFound)
+	}
+	wantTokens(t, s, "alice", meta.KindApp, "a0")
+}
+
+// sessionSetup stores, for alice, sessions s0 and s1, apps a1 and a2 bound
+// to s0, a3 bound to s1, a device token d0 and an unbound app token u0, all
+// with grants; and for bob a session b0 with an app bound to it.
+func sessionSetup(t *testing.T, s meta.Store) {
+	t.Helper()
+	mustCreateAccount(t, s, "alice")
+	mustCreateAccount(t, s, "bob")
+	mustCreateTokens(t, s,
+		token("alice", "s0", meta.KindSession, 0),
+		token("alice", "s1", meta.KindSession, 1),
+		bound("alice", "a1", "s0", 2),
+		bound("alice", "a2", "s0", 3),
+		bound("alice", "a3", "s1", 4),
+		token("alice", "d0", meta.KindDevice, 5),
+		token("alice", "u0", meta.KindApp, 6),
+		token("bob", "b0", meta.KindSession, 0),
+		bound("bob", "ba", "b0", 1),
+	)
+	mustGrant(t, s, "alice", "a1", "a2", "a3", "d0", "u0")
+	mustGrant(t, s, "bob", "ba")
+}
+
+func testBoundTokens(t *testing.T, s meta.Store) {
+	sessionSetup(t, s)
+
+	// Deleting an app token leaves its session and the other apps.
+	wantErr(t, "DeleteToken a2", s.DeleteToken(ctx, "alice", "a2"), nil)
+	wantGone(t, s, "alice", "a2")
+	wantTokens(t, s, "alice", meta.KindSession, "s0", "s1")
+	wantLive(t, s, "alice", "a1")
+
+	// Another user cannot delete the session, nor so its apps.
+	wantErr(t, "DeleteToken of another user", s.DeleteToken(ctx, "bob", "s0"), meta.ErrNotFound)
+	wantLive(t, s, "alice", "a1")
+
+	// Deleting the session deletes its apps and their grants; the other
+	// session's app, the device token and the unbound app stay.
+	wantErr(t, "DeleteToken s0", s.DeleteToken(ctx, "alice", "s0"), nil)
+	wantGone(t, s, "alice", "a1")
+	wantTokens(t, s, "alice", meta.KindSession, "s1")
+	wantTokens(t, s, "alice", meta.KindApp, "a3", "u0")
+	wantTokens(t, s, "alice", meta.KindDevice, "d0")
+	for _, id := range []string{"a3", "d0", "u0"} {
+		wantLive(t, s, "alice", id)
+	}
+	wantLive(t, s, "bob", "ba")
+	wantErr(t, "DeleteToken s0 twice", s.DeleteToken(ctx, "alice", "s0"), meta.ErrNotFound)
+}
+
+func testBoundTokensDeleteTokens(t *testing.T, s meta.Store) {
+	sessionSetup(t, s)
+	mustCreateTokens(t, s, token("alice", "s2", meta.KindSession, 7), bound("alice", "a4", "s2", 8))
+	mustGrant(t, s, "alice", "a4")
+
+	// Deleting the sessions but s1 deletes the apps of s0 and s2 only.
+	wantErr(t, "DeleteTokens", s.DeleteTokens(ctx, "alice", meta.KindSession, "s1"), nil)
+	wantTokens(t, s, "alice", meta.KindSession, "s1")
+	wantTokens(t, s, "alice", meta.KindApp, "a3", "u0")
+	wantTokens(t, s, "alice", meta.KindDevice, "d0")
+	for _, id := range []string{"a1", "a2", "a4"} {
+		wantGone(t, s, "alice", id)
+	}
+	for _, id := range []string{"a3", "d0", "u0"} {
+		wantLive(t, s, "alice", id)
+	}
+	wantTokens(t, s, "bob", meta.KindSession, "b0")
+	wantLive(t, s, "bob", "ba")
+
+	// Deleting app tokens leaves the sessions.
+	wantErr(t, "DeleteTokens app", s.DeleteTokens(ctx, "alice", meta.KindApp, ""), nil)
+	wantTokens(t, s, "alice", meta.KindSession, "s1")
+	wantTokens(t, s, "alice", meta.KindApp)
+	wantLive(t, s, "alice", "d0")
+}
+
+func testBoundTokensUpdateLogin(t *testing.T, s meta.Store) {
+	sessionSetup(t, s)
+	u := &meta.LoginUpdate{
+		KDF:             meta.KDF{Alg: "argon2id", Memory: 131072, Time: 4, Threads: 2},
+		Seed:            bytes.Repeat([]byte{9}, 32),
+		LoginHash:       "new-hash",
+		Keyring:         []byte("kr2"),
+		RecoveryKeyring: []byte("rk2"),
+		IfKeyringRev:    1,
+		KeepSession:     "s1",
+	}
+	// A failed update ends nothing.
+	u.IfKeyringRev = 7
+	_, err := s.UpdateLogin(ctx, "alice", u)
+	wantErr(t, "UpdateLogin at wrong revision", err, meta.ErrConflict)
+	wantTokens(t, s, "alice", meta.KindApp, "a1", "a2", "a3", "u0")
+
+	// Sessions other than KeepSession end with their apps; the apps of
+	// KeepSession stay, and so do device and unbound tokens.
+	u.IfKeyringRev = 1
+	if _, err := s.UpdateLogin(ctx, "alice", u); err != nil {
+		t.Fatal(err)
+	}
+	wantTokens(t, s, "alice", meta.KindSession, "s1")
+	wantTokens(t, s, "alice", meta.KindApp, "a3", "u0")
+	wantTokens(t, s, "alice", meta.KindDevice, "d0")
+	for _, id := range []string{"a1", "a2"} {
+		wantGone(t, s, "alice", id)
+	}
+	for _, id := range []string{"a3", "d0", "u0"} {
+		wantLive(t, s, "alice", id)
+	}
+	wantLive(t, s, "bob", "ba")
+
+	// A recovery (no session kept) ends every session and every bound app.
+	u.IfKeyringRev, u.KeepSession = 2, ""
+	if _, err := s.UpdateLogin(ctx, "alice", u); err != nil {
+		t.Fatal(err)
+	}
+	wantTokens(t, s, "alice", meta.KindSession)
+	wantTokens(t, s, "alice", meta.KindApp, "u0")
+	wantGone(t, s, "alice", "a3")
+	wantLive(t, s, "alice", "d0")
+	wantLive(t, s, "bob", "ba")
 }

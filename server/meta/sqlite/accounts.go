@@ -81,6 +81,8 @@ func (s *Store) UpdateLogin(ctx context.Context, user string, u *meta.LoginUpdat
 		if err != nil {
 			return err
 		}
+		// The trigger tokens_end_with_session deletes the tokens bound to
+		// these sessions, in this transaction.
 		_, err = tx.ExecContext(ctx, `DELETE FROM tokens
 			WHERE account = (SELECT id FROM accounts WHERE user = ?) AND kind = ? AND id != ?`, user, meta.KindSession, u.KeepSession)
 		return err

@@ -115,6 +115,18 @@ var migrations = []migration{
 		) WITHOUT ROWID`,
 		`CREATE INDEX blobs_live_digest ON blobs (digest) WHERE deleted = 0`,
 	),
+	// 2: app tokens bound to the session that made them. session is that
+	// session's id ('' for a token bound to none); the trigger deletes the
+	// bound tokens, grants included, with their session, whatever statement
+	// deletes it, in the same transaction.
+	statements(
+		`ALTER TABLE tokens ADD COLUMN session TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX tokens_session ON tokens (session) WHERE session != ''`,
+		`CREATE TRIGGER tokens_end_with_session AFTER DELETE ON tokens
+		BEGIN
+			DELETE FROM tokens WHERE session = OLD.id AND account = OLD.account;
+		END`,
+	),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -167,5 +169,71 @@ func TestOddPath(t *testing.T) {
 	s.Close()
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("database not at %s: %v", path, err)
+	}
+}
+
+// TestMigrateV1Tokens: a database at version 1 (before tokens were bound to
+// sessions) migrates; its tokens are kept, bound to nothing, and tokens
+// bound afterwards end with their session.
+func TestMigrateV1Tokens(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	db := rawDB(t, path)
+	if err := migrate(db, migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if v := userVersion(t, db); v != 1 {
+		t.Fatalf("user_version = %d, want 1", v)
+	}
+	hash := func(id string) []byte { h := sha256.Sum256([]byte(id)); return h[:] }
+	for _, q := range []string{
+		`INSERT INTO accounts (id, user, kdf_alg, kdf_memory, kdf_time, kdf_threads, login_hash, keyring_rev)
+			VALUES (1, 'alice', 'argon2id', 1, 1, 1, 'h', 1)`,
+		`INSERT INTO tokens (id, account, kind, name, hash, scopes, created, last_seen, expires, grant_rev, grant_sealed)
+			VALUES ('s0', 1, 'session', 'laptop', x'` + hex.EncodeToString(hash("s0")) + `', 'null', 1, 1, 9000000000000000000, 0, NULL)`,
+		`INSERT INTO tokens (id, account, kind, name, hash, scopes, created, last_seen, expires, grant_rev, grant_sealed)
+			VALUES ('a0', 1, 'app', 'notes', x'` + hex.EncodeToString(hash("a0")) + `', '[{"Doctype":"io.hearth.notes","Verbs":["read"]}]', 2, 2, NULL, 1, x'6772616e74')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v := userVersion(t, rawDB(t, path)); v != len(migrations) {
+		t.Fatalf("user_version after Open = %d, want %d", v, len(migrations))
+	}
+	for _, id := range []string{"s0", "a0"} {
+		tok, err := s.TokenByHash(ctx, to32(hash(id)))
+		if err != nil || tok.ID != id || tok.Session != "" {
+			t.Fatalf("TokenByHash(%s) after migration = %+v %v, want bound to nothing", id, tok, err)
+		}
+		if tok, err := s.TokenByID(ctx, id); err != nil || tok.ID != id || tok.User != "alice" {
+			t.Fatalf("TokenByID(%s) after migration = %+v %v", id, tok, err)
+		}
+	}
+	if _, g, err := s.Grant(ctx, "alice", "a0"); err != nil || string(g) != "grant" {
+		t.Fatalf("Grant after migration = %q %v", g, err)
+	}
+
+	// A token bound after the migration ends with its session; the old
+	// unbound one does not.
+	b := &meta.Token{ID: "a1", User: "alice", Kind: meta.KindApp, Name: "files", Hash: to32(hash("a1")),
+		Scopes: []meta.Scope{{Doctype: "io.hearth.files", Verbs: []string{"read"}}}, Session: "s0"}
+	if err := s.CreateToken(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteToken(ctx, "alice", "s0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TokenByID(ctx, "a1"); !errors.Is(err, meta.ErrNotFound) {
+		t.Fatalf("bound token after its session's deletion: %v, want ErrNotFound", err)
+	}
+	if _, err := s.TokenByID(ctx, "a0"); err != nil {
+		t.Fatalf("unbound token after the session's deletion: %v", err)
 	}
 }

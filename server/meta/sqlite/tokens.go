@@ -11,8 +11,8 @@ import (
 	"github.com/hearthcloud/hearth/server/meta"
 )
 
-// CreateToken implements meta.Tokens. A user without an account is
-// ErrNotFound.
+// CreateToken implements meta.Tokens. A user without an account, or a
+// Session that names none of the user's tokens, is ErrNotFound.
 func (s *Store) CreateToken(ctx context.Context, t *meta.Token) error {
 	const op = "sqlite.CreateToken"
 	scopes, err := json.Marshal(t.Scopes)
@@ -24,9 +24,19 @@ func (s *Store) CreateToken(ctx context.Context, t *meta.Token) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO tokens (id, account, kind, name, hash, scopes, created, last_seen, expires)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, acct, t.Kind, t.Name, t.Hash[:], string(scopes), fromTime(t.Created), fromTime(t.LastSeen), fromTime(t.Expires))
+		if t.Session != "" {
+			var n int
+			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE id = ? AND account = ?`, t.Session, acct).Scan(&n)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("%s: session: %w", op, meta.ErrNotFound)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO tokens (id, account, kind, name, hash, scopes, created, last_seen, expires, session)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, acct, t.Kind, t.Name, t.Hash[:], string(scopes), fromTime(t.Created), fromTime(t.LastSeen), fromTime(t.Expires), t.Session)
 		if isUnique(err) {
 			return fmt.Errorf("%s: id or hash: %w", op, meta.ErrExists)
 		}
@@ -38,7 +48,7 @@ func (s *Store) CreateToken(ctx context.Context, t *meta.Token) error {
 	return nil
 }
 
-const tokenCols = `t.id, a.user, t.kind, t.name, t.hash, t.scopes, t.created, t.last_seen, t.expires`
+const tokenCols = `t.id, a.user, t.kind, t.name, t.hash, t.scopes, t.created, t.last_seen, t.expires, t.session`
 
 // scanToken reads a row of tokenCols.
 func scanToken(sc interface{ Scan(...any) error }) (*meta.Token, error) {
@@ -46,7 +56,7 @@ func scanToken(sc interface{ Scan(...any) error }) (*meta.Token, error) {
 	var hash []byte
 	var scopes string
 	var created, seen, expires sql.NullInt64
-	if err := sc.Scan(&t.ID, &t.User, &t.Kind, &t.Name, &hash, &scopes, &created, &seen, &expires); err != nil {
+	if err := sc.Scan(&t.ID, &t.User, &t.Kind, &t.Name, &hash, &scopes, &created, &seen, &expires, &t.Session); err != nil {
 		return nil, err
 	}
 	t.Hash = to32(hash)
@@ -62,6 +72,20 @@ func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*meta.Token, er
 	const op = "sqlite.TokenByHash"
 	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT `+tokenCols+`
 		FROM tokens t JOIN accounts a ON a.id = t.account WHERE t.hash = ?`, hash[:]))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("%s: %w", op, meta.ErrNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return t, nil
+}
+
+// TokenByID implements meta.Tokens.
+func (s *Store) TokenByID(ctx context.Context, id string) (*meta.Token, error) {
+	const op = "sqlite.TokenByID"
+	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT `+tokenCols+`
+		FROM tokens t JOIN accounts a ON a.id = t.account WHERE t.id = ?`, id))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("%s: %w", op, meta.ErrNotFound)
@@ -96,7 +120,8 @@ func (s *Store) Tokens(ctx context.Context, user, kind string) ([]*meta.Token, e
 }
 
 // DeleteToken implements meta.Tokens. The grant is in the token's row and
-// goes with it.
+// goes with it; the trigger tokens_end_with_session deletes the tokens bound
+// to it in the same statement.
 func (s *Store) DeleteToken(ctx context.Context, user, id string) error {
 	const op = "sqlite.DeleteToken"
 	res, err := s.w.ExecContext(ctx, `DELETE FROM tokens
@@ -107,7 +132,8 @@ func (s *Store) DeleteToken(ctx context.Context, user, id string) error {
 	return affected(op, res)
 }
 
-// DeleteTokens implements meta.Tokens.
+// DeleteTokens implements meta.Tokens; the trigger deletes the bound
+// tokens.
 func (s *Store) DeleteTokens(ctx context.Context, user, kind, keepID string) error {
 	const op = "sqlite.DeleteTokens"
 	_, err := s.w.ExecContext(ctx, `DELETE FROM tokens
