@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/wasm/web"
 	"github.com/hearthcloud/hearth/wasm/web/browsertest"
 )
@@ -56,6 +58,14 @@ func benchWebOnce(b *testing.B) {
 			b.ReportMetric(float64(fi.Size())/(1<<20), f.unit)
 		}
 	}
+
+	// The machine's speed in this run (these machines are shared): the
+	// shipped Argon2id, natively, as a baseline to read the figures against.
+	t0 := time.Now()
+	if _, err := kdf.Derive("a benchmark password", "bench", bytes.Repeat([]byte{1}, kdf.SeedSize), kdf.Default); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(time.Since(t0).Microseconds())/1000, "argon2-native-ms")
 
 	// First load, cold.
 	tab := env.NewTab(b)
