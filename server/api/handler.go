@@ -144,6 +144,7 @@ const (
 	maxJSON     = 1 << 20
 	maxBulkJSON = 32 << 20
 	maxDocument = 1 << 20
+	maxManifest = 1 << 20 // an index manifest, as a sealed document
 )
 
 // readJSON decodes one JSON object from the body into v, strictly: the

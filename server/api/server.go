@@ -154,6 +154,8 @@ func (s *Server) routes() *mux.Router {
 		token(kind.prefix+"/{id}", s.putBlob(kind.segment), http.MethodPut)
 		token(kind.prefix+"/{id}", s.deleteBlob(kind.segment), http.MethodDelete)
 	}
+	token("/index/{doctype}/manifest", s.getManifest, http.MethodGet)
+	token("/index/{doctype}/manifest", s.putManifest, http.MethodPut)
 
 	session("/tokens", s.createToken, http.MethodPost)
 	session("/tokens", s.listTokens, http.MethodGet)

@@ -1,11 +1,11 @@
 // Package meta stores the Hearth server's metadata (spec/protocol.md §8):
 // accounts, sessions and tokens, TOTP state, keyrings, grants, doctypes,
-// documents with their revisions, the per-account changes feed, and the rows
-// that name blobs and index segments.
+// documents with their revisions, the per-account changes feed, the rows
+// that name blobs and index segments, and the index manifests.
 //
 // Everything user-authored that reaches this package is already sealed by
-// the client: document bodies, keyrings and grants are opaque bytes. The
-// package never logs or interprets them.
+// the client: document bodies, keyrings, grants and index manifests are
+// opaque bytes. The package never logs or interprets them.
 //
 // The interfaces are narrow so each handler takes only what it needs; Store
 // combines them. Implementations: memory (tests) and sqlite (the embedded
@@ -296,6 +296,21 @@ type BlobRows interface {
 	DigestInUse(ctx context.Context, d [32]byte) (bool, error)
 }
 
+// Manifests stores each doctype's sealed index manifest (§7.2, §8.8): one
+// mutable item per account and doctype, which exists from its first write.
+type Manifests interface {
+	// Manifest returns the current revision and sealed bytes of user's
+	// manifest of doctype, or ErrNotFound if none was written (or the
+	// doctype is not registered, or user has no account).
+	Manifest(ctx context.Context, user, doctype string) (rev uint64, sealed []byte, err error)
+	// PutManifest writes the manifest and returns its new revision. ifRev
+	// 0 creates it at revision 1 (ErrExists if one exists); otherwise the
+	// current revision must be ifRev (ErrConflict; ErrNotFound if there is
+	// none) and the new one is ifRev+1. A doctype not registered for user
+	// is ErrUnknownDoctype; a user without an account is ErrNotFound.
+	PutManifest(ctx context.Context, user, doctype string, ifRev uint64, sealed []byte) (rev uint64, err error)
+}
+
 // Store is everything the server needs from metadata storage.
 type Store interface {
 	Accounts
@@ -306,5 +321,6 @@ type Store interface {
 	Documents
 	Feed
 	BlobRows
+	Manifests
 	Close() error
 }

@@ -29,6 +29,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *meta.Account, keyring, rec
 		doctypes:     make(map[string]bool),
 		docs:         make(map[docKey]*meta.Doc),
 		blobs:        make(map[blobKey]*blobRec),
+		manifests:    make(map[string]*manifestRec),
 	}
 	return nil
 }

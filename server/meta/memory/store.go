@@ -37,6 +37,12 @@ type account struct {
 	docs         map[docKey]*meta.Doc
 	feed         []meta.Change // feed[i].Seq == i+1; Sealed never set
 	blobs        map[blobKey]*blobRec
+	manifests    map[string]*manifestRec // by doctype
+}
+
+type manifestRec struct {
+	rev    uint64
+	sealed []byte
 }
 
 type docKey struct{ doctype, id string }

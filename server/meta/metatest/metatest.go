@@ -17,7 +17,10 @@
 //     ErrNotFound; deleting a token deletes the tokens bound to it (whose
 //     Session is its id) but not, in turn, the tokens bound to those;
 //   - Doctypes bytes count tombstones (they are current revisions) and
-//     segments of the doctype.
+//     segments of the doctype, but not its index manifest;
+//   - PutManifest checks the account (ErrNotFound), then the doctype's
+//     registration (ErrUnknownDoctype), then the revision; Manifest of an
+//     unregistered doctype or unknown user is ErrNotFound.
 package metatest
 
 import (
@@ -63,6 +66,10 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"BlobDigests", testBlobDigests},
 		{"ListBlobRows", testListBlobRows},
 		{"Isolation", testIsolation},
+		{"Manifests", testManifests},
+		{"ManifestIsolation", testManifestIsolation},
+		{"ManifestLarge", testManifestLarge},
+		{"ManifestConcurrent", testManifestConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

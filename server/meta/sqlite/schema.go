@@ -127,6 +127,18 @@ var migrations = []migration{
 			DELETE FROM tokens WHERE session = OLD.id AND account = OLD.account;
 		END`,
 	),
+	// 3: index manifests (§7.2, §8.8), one mutable sealed item per account
+	// and registered doctype, from its first write (rev 1) on.
+	statements(
+		`CREATE TABLE manifests (
+			account INTEGER NOT NULL,
+			doctype TEXT NOT NULL,
+			rev     INTEGER NOT NULL,
+			sealed  BLOB,
+			PRIMARY KEY (account, doctype),
+			FOREIGN KEY (account, doctype) REFERENCES doctypes (account, name)
+		)`,
+	),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing

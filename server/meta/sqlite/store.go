@@ -13,8 +13,8 @@
 // by Open (schema.go); a database written by a newer program is refused
 // with ErrSchemaTooNew.
 //
-// Sealed documents, keyrings, grants and blob digests are opaque bytes to
-// this package, and it logs nothing.
+// Sealed documents, keyrings, grants, index manifests and blob digests are
+// opaque bytes to this package, and it logs nothing.
 package sqlite
 
 import (
