@@ -47,6 +47,8 @@ type AppState struct {
 	Gens     map[string]uint32 `json:"gens"`   // newest key generation granted so far, per doctype
 	FeedSeq  uint64            `json:"feed_seq"`
 	Docs     DocStates         `json:"docs,omitempty"` // as State.Docs
+	// Manifests is as State.Manifests.
+	Manifests map[string]DocState `json:"manifests,omitempty"`
 }
 
 // appMode is what a Client in app mode holds in place of the keyring. The
@@ -123,7 +125,7 @@ func (c *Client) adoptApp(p *AppState) {
 	if base, err := checkServer(p.Server); err != nil || base != c.st.Server {
 		return
 	}
-	c.st.FeedSeq, c.st.Docs = p.FeedSeq, cloneDocs(p.Docs)
+	c.st.FeedSeq, c.st.Docs, c.st.Manifests = p.FeedSeq, cloneDocs(p.Docs), cloneDocs(p.Manifests)
 	for d, g := range p.Gens {
 		if wire.CheckDoctype(d) == nil {
 			c.app.gens[d] = g
@@ -164,7 +166,7 @@ func ResumeApp(st *AppState, o *Options) (*App, error) {
 		}
 	}
 	c.st.User, c.st.Token = st.User, st.Token
-	c.st.FeedSeq, c.st.Docs = st.FeedSeq, cloneDocs(st.Docs)
+	c.st.FeedSeq, c.st.Docs, c.st.Manifests = st.FeedSeq, cloneDocs(st.Docs), cloneDocs(st.Manifests)
 	c.app = &appMode{identity: id, signer: bytes.Clone(st.Signer), rev: st.GrantRev,
 		scopes: cloneScopes(st.Scopes), gens: maps.Clone(st.Gens)}
 	if c.app.gens == nil {
@@ -190,7 +192,7 @@ func (a *App) State() *AppState {
 		Server: c.st.Server, User: c.st.User, Token: c.st.Token,
 		Identity: c.app.identity.String(), Signer: bytes.Clone(c.app.signer),
 		GrantRev: c.app.rev, Scopes: cloneScopes(c.app.scopes), Gens: maps.Clone(c.app.gens),
-		FeedSeq: c.st.FeedSeq, Docs: cloneDocs(c.st.Docs),
+		FeedSeq: c.st.FeedSeq, Docs: cloneDocs(c.st.Docs), Manifests: cloneDocs(c.st.Manifests),
 	}
 }
 

@@ -74,6 +74,10 @@ type State struct {
 	// Grants maps a token id to the highest grant revision this device
 	// issued for it (Grant).
 	Grants map[string]uint64 `json:"grants,omitempty"`
+
+	// Manifests maps a doctype to what this device saw of its search-index
+	// manifest (§7.2), as Docs does for documents.
+	Manifests map[string]DocState `json:"manifests,omitempty"`
 }
 
 // DocState is what a device remembers of one document.
@@ -99,6 +103,7 @@ func (s *State) clone() *State {
 	n.FeedChain = bytes.Clone(s.FeedChain)
 	n.Docs = cloneDocs(s.Docs)
 	n.Grants = maps.Clone(s.Grants)
+	n.Manifests = cloneDocs(s.Manifests)
 	return &n
 }
 
@@ -286,7 +291,7 @@ func (c *Client) adopt(user string) {
 		return
 	}
 	p = p.clone()
-	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs, c.st.Grants = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs, p.Grants
+	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs, c.st.Grants, c.st.Manifests = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs, p.Grants, p.Manifests
 }
 
 // Resume continues a session saved with State. It does no network I/O; the

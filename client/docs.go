@@ -59,6 +59,22 @@ func recordIn(m map[string]DocState, k string, ds DocState) {
 // revision and what to remember of it; it records nothing.
 func (c *Client) openDoc(ctx context.Context, doctype, id string, rev uint64, sealed []byte, deleted bool, known DocState, feedDigest *seal.Digest) (*seal.Document, DocState, error) {
 	where := doctype + "/" + id
+	d, ds, err := c.openRecord(ctx, doctype, where, rev, sealed, known, feedDigest, func(ks *seal.KeySet) (*seal.Document, error) {
+		return seal.OpenDocument(ks, seal.Ref{Doctype: doctype, ID: id, Rev: rev}, sealed)
+	})
+	if err != nil {
+		return nil, DocState{}, err
+	}
+	if d.Deleted() != deleted {
+		return nil, DocState{}, integrity("%s: the server's deletion flag contradicts the sealed revision %d", where, rev)
+	}
+	return d, ds, nil
+}
+
+// openRecord makes the checks of §5.5 on sealed bytes served as revision
+// rev of a record of doctype (a document, or the index manifest), named
+// where in errors, against known; open opens them with the doctype's keys.
+func (c *Client) openRecord(ctx context.Context, doctype, where string, rev uint64, sealed []byte, known DocState, feedDigest *seal.Digest, open func(*seal.KeySet) (*seal.Document, error)) (*seal.Document, DocState, error) {
 	if rev < known.Rev {
 		return nil, DocState{}, integrity("%s: the server served revision %d after this device saw revision %d (rolled back)", where, rev, known.Rev)
 	}
@@ -71,7 +87,7 @@ func (c *Client) openDoc(ctx context.Context, doctype, id string, rev uint64, se
 	}
 	gen, err := seal.DocumentGen(sealed)
 	if err != nil {
-		return nil, DocState{}, &integrityError{detail: where + ": not a sealed document", err: err}
+		return nil, DocState{}, &integrityError{detail: where + ": not a sealed record", err: err}
 	}
 	ks, err := c.keys(ctx, doctype, gen, false)
 	if err != nil {
@@ -80,17 +96,14 @@ func (c *Client) openDoc(ctx context.Context, doctype, id string, rev uint64, se
 	if ks == nil {
 		return nil, DocState{}, integrity("%s is sealed with a key the keyring lacks (the keyring was rolled back, or the item injected)", where)
 	}
-	d, err := seal.OpenDocument(ks, seal.Ref{Doctype: doctype, ID: id, Rev: rev}, sealed)
+	d, err := open(ks)
 	if err != nil {
 		return nil, DocState{}, &integrityError{detail: fmt.Sprintf("%s revision %d does not open: altered, swapped, moved or replayed", where, rev), err: err}
-	}
-	if d.Deleted() != deleted {
-		return nil, DocState{}, integrity("%s: the server's deletion flag contradicts the sealed revision %d", where, rev)
 	}
 	if known.Digest != nil && rev == known.Rev+1 && !bytes.Equal(d.Prev[:], known.Digest) {
 		return nil, DocState{}, integrity("%s revision %d does not follow the revision %d this device saw (forked history)", where, rev, known.Rev)
 	}
-	// Key generations never go down along a document's history, whether the
+	// Key generations never go down along a record's history, whether the
 	// revision follows the one remembered or skips ahead of it.
 	if d.Gen < known.Gen {
 		return nil, DocState{}, integrity("%s revision %d is sealed with key generation %d, older than the generation %d this device saw for it (sealed with a retired key)", where, rev, d.Gen, known.Gen)
