@@ -8,7 +8,7 @@ GOROOT   := $(shell $(GO) env GOROOT)
 export PATH := $(PATH):$(GOROOT)/lib/wasm
 
 # Packages that must build and pass under GOOS=js GOARCH=wasm.
-WASM_PKGS := ./spec/... ./crypto/...
+WASM_PKGS := ./spec/... ./crypto/... ./client/search/
 
 .PHONY: all build test test-native test-wasm fuzz bench run deps node vet cc bin web chromium
 
@@ -63,6 +63,7 @@ TESTTAGS := -tags hearthtest
 
 test-native: vet chromium
 	$(GO) test $(TESTTAGS) -race -count=1 ./...
+	cd internal/bbolt-standin && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 test-wasm: deps node
 	GOOS=js GOARCH=wasm $(GO) test $(TESTTAGS) -count=1 $(WASM_PKGS)

@@ -1,0 +1,154 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// The tests run natively and under WebAssembly (make test-wasm).
+
+func corpus(t *testing.T) *Index {
+	t.Helper()
+	x, err := New("io.hearth.notes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	docs := map[string]string{
+		"a": `{"title":"Holiday plans","body":"Train to Lisbon, then the coast.","updated":3}`,
+		"b": `{"title":"Shopping","body":"Bread, olives, a planner for next year.","updated":5}`,
+		"c": `{"title":"Reading list","body":"The Plague; A Planet of Apes","updated":1}`,
+		"d": `"just a string about plans"`,
+		"e": `not JSON at all, a lisbon note`,
+	}
+	for id, c := range docs {
+		if err := x.Put(id, []byte(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return x
+}
+
+func ids(hits []Hit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.ID
+	}
+	return out
+}
+
+func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
+
+func TestSearch(t *testing.T) {
+	x := corpus(t)
+	if n, err := x.Count(); err != nil || n != 5 {
+		t.Fatal(n, err)
+	}
+	for _, c := range []struct {
+		q    string
+		sort []string
+		want []string
+		set  bool // order does not matter
+	}{
+		{q: "lisbon", want: []string{"a", "e"}, set: true},
+		{q: `"holiday plans"`, want: []string{"a"}},
+		{q: "plan*", want: []string{"a", "b", "c", "d"}, set: true},
+		{q: "lisbn~1", want: []string{"a", "e"}, set: true},
+		{q: "title:plans", want: []string{"a"}},
+		{q: "plan* -title:shopping", want: []string{"a", "c", "d"}, set: true},
+		{q: "updated:>2", want: []string{"a", "b"}, set: true},
+		{q: "plan*", sort: []string{"-updated"}, want: []string{"b", "a", "c", "d"}},
+		{q: "nothingmatches", want: []string{}},
+	} {
+		hits, total, err := x.Search(Query{Text: c.q, SortBy: c.sort})
+		if err != nil {
+			t.Fatalf("%s: %v", c.q, err)
+		}
+		got := ids(hits)
+		if c.set {
+			got, c.want = sorted(got), sorted(c.want)
+		}
+		if !slices.Equal(got, c.want) || total != uint64(len(c.want)) {
+			t.Errorf("%s (sort %v): %v (%d in all), want %v", c.q, c.sort, got, total, c.want)
+		}
+	}
+}
+
+func TestPutMany(t *testing.T) {
+	x, err := New("io.hearth.notes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.PutMany([]Doc{{ID: "a", Content: []byte(`{"t":"one lisbon"}`)}, {ID: "b", Content: []byte(`{"t":"two"}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.PutMany([]Doc{{ID: "", Content: []byte(`{}`)}}); err == nil {
+		t.Fatal("a document without an id was indexed")
+	}
+	hits, total, err := x.Search(Query{Text: "lisbon"})
+	if err != nil || total != 1 || hits[0].ID != "a" {
+		t.Fatalf("%v %d %v", hits, total, err)
+	}
+}
+
+func TestPutReplacesAndDelete(t *testing.T) {
+	x := corpus(t)
+	if err := x.Put("a", []byte(`{"title":"Renamed","body":"nothing about the city"}`)); err != nil {
+		t.Fatal(err)
+	}
+	hits, _, err := x.Search(Query{Text: "lisbon"})
+	if err != nil || !slices.Equal(ids(hits), []string{"e"}) {
+		t.Fatalf("after replacing a: %v %v", ids(hits), err)
+	}
+	if err := x.Delete("e"); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Delete("never-indexed"); err != nil {
+		t.Fatal(err)
+	}
+	hits, _, err = x.Search(Query{Text: "lisbon"})
+	if err != nil || len(hits) != 0 {
+		t.Fatalf("after deleting e: %v %v", ids(hits), err)
+	}
+	if n, _ := x.Count(); n != 4 {
+		t.Fatalf("count %d", n)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	x := corpus(t)
+	if _, _, err := x.Search(Query{Text: `title:"unclosed`}); !errors.Is(err, ErrBadQuery) {
+		t.Fatalf("a malformed query: %v", err)
+	}
+	if err := x.Put("", []byte(`{}`)); err == nil {
+		t.Fatal("a document without an id was indexed")
+	}
+	hits, _, err := x.Search(Query{Text: "plan*", Limit: 2})
+	if err != nil || len(hits) != 2 {
+		t.Fatalf("limit: %v %v", hits, err)
+	}
+}
+
+func BenchmarkIndexAndQuery(b *testing.B) {
+	x, err := New("io.hearth.notes")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	docs := make([]Doc, 2000)
+	for i := range docs {
+		docs[i] = Doc{ID: fmt.Sprintf("n%05d", i), Content: []byte(fmt.Sprintf(`{"title":"Note %d","body":"Some words of note number %d about trains, plans and the coast","updated":%d}`, i, i, i))}
+	}
+	if err := x.PutMany(docs); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := x.Search(Query{Text: "plans coast", Limit: 10}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
