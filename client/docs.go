@@ -114,18 +114,8 @@ func (c *Client) openRecord(ctx context.Context, doctype, where string, rev uint
 // fetch reads, verifies and records the current revision of a document.
 // A document never written gives ErrNotFound.
 func (c *Client) fetch(ctx context.Context, doctype, id string) (*seal.Document, DocState, error) {
-	res, err := c.call(ctx, request{method: "GET", path: "/v1/docs/" + pathEscape(doctype) + "/" + pathEscape(id)})
 	known := c.known(doctype, id)
-	if errors.Is(err, ErrNotFound) {
-		if known.Rev > 0 {
-			return nil, DocState{}, integrity("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
-		}
-		return nil, DocState{}, err
-	}
-	if err != nil {
-		return nil, DocState{}, err
-	}
-	rev, err := revHeader(res.header)
+	res, rev, err := c.getRecord(ctx, "/v1/docs/"+pathEscape(doctype)+"/"+pathEscape(id), doctype+"/"+id, known)
 	if err != nil {
 		return nil, DocState{}, err
 	}
@@ -135,6 +125,24 @@ func (c *Client) fetch(ctx context.Context, doctype, id string) (*seal.Document,
 	}
 	c.record(doctype, id, ds)
 	return d, ds, nil
+}
+
+// getRecord reads the sealed revision of a record at path (named where in
+// errors) and its revision header. Not found is ErrNotFound, or an
+// integrity error if this device saw a revision (known).
+func (c *Client) getRecord(ctx context.Context, path, where string, known DocState) (*response, uint64, error) {
+	res, err := c.call(ctx, request{method: "GET", path: path})
+	if errors.Is(err, ErrNotFound) && known.Rev > 0 {
+		return nil, 0, integrity("%s: the server says it does not exist, but this device saw revision %d (rolled back)", where, known.Rev)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	rev, err := revHeader(res.header)
+	if err != nil {
+		return nil, 0, err
+	}
+	return res, rev, nil
 }
 
 // Get returns the current revision of a document. A document never written,

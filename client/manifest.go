@@ -48,22 +48,13 @@ func (c *Client) GetManifest(ctx context.Context, doctype string) ([]byte, uint6
 }
 
 func (c *Client) fetchManifest(ctx context.Context, doctype string) (*seal.Document, DocState, error) {
-	res, err := c.call(ctx, request{method: "GET", path: manifestPath(doctype)})
 	known := c.knownManifest(doctype)
-	if errors.Is(err, ErrNotFound) {
-		if known.Rev > 0 {
-			return nil, DocState{}, integrity("the index manifest of %s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, known.Rev)
-		}
-		return nil, DocState{}, err
-	}
+	where := "the index manifest of " + doctype
+	res, rev, err := c.getRecord(ctx, manifestPath(doctype), where, known)
 	if err != nil {
 		return nil, DocState{}, err
 	}
-	rev, err := revHeader(res.header)
-	if err != nil {
-		return nil, DocState{}, err
-	}
-	d, ds, err := c.openRecord(ctx, doctype, "the index manifest of "+doctype, rev, res.body, known, nil, func(ks *seal.KeySet) (*seal.Document, error) {
+	d, ds, err := c.openRecord(ctx, doctype, where, rev, res.body, known, nil, func(ks *seal.KeySet) (*seal.Document, error) {
 		return seal.OpenManifest(ks, doctype, rev, res.body)
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 func writeSealed(w http.ResponseWriter, rev uint64, b []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", "attachment") // never rendered (§8.1.9)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("ETag", `"`+strconv.FormatUint(rev, 10)+`"`)
 	h.Set("Hearth-Revision", strconv.FormatUint(rev, 10))

@@ -31,7 +31,6 @@ func (s *Server) getManifest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Disposition", "attachment")
 	return writeSealed(w, rev, sealed)
 }
 

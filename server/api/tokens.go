@@ -226,7 +226,6 @@ func (s *Server) writeGrant(w http.ResponseWriter, r *http.Request, user, tokenI
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Disposition", "attachment")
 	return writeSealed(w, rev, b)
 }
 

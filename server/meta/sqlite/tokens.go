@@ -69,23 +69,18 @@ func scanToken(sc interface{ Scan(...any) error }) (*meta.Token, error) {
 
 // TokenByHash implements meta.Tokens.
 func (s *Store) TokenByHash(ctx context.Context, hash [32]byte) (*meta.Token, error) {
-	const op = "sqlite.TokenByHash"
-	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT `+tokenCols+`
-		FROM tokens t JOIN accounts a ON a.id = t.account WHERE t.hash = ?`, hash[:]))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("%s: %w", op, meta.ErrNotFound)
-	case err != nil:
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	return t, nil
+	return s.tokenWhere(ctx, "sqlite.TokenByHash", "t.hash = ?", hash[:])
 }
 
 // TokenByID implements meta.Tokens.
 func (s *Store) TokenByID(ctx context.Context, id string) (*meta.Token, error) {
-	const op = "sqlite.TokenByID"
+	return s.tokenWhere(ctx, "sqlite.TokenByID", "t.id = ?", id)
+}
+
+// tokenWhere reads the one token matching cond (with its argument).
+func (s *Store) tokenWhere(ctx context.Context, op, cond string, arg any) (*meta.Token, error) {
 	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT `+tokenCols+`
-		FROM tokens t JOIN accounts a ON a.id = t.account WHERE t.id = ?`, id))
+		FROM tokens t JOIN accounts a ON a.id = t.account WHERE `+cond, arg))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("%s: %w", op, meta.ErrNotFound)
