@@ -12,8 +12,9 @@
 // words, "phrases", prefixes (plan*), fuzzy words (plna~1), field filters
 // (title:plans, updated:>1700000000000), +required and -excluded.
 //
-// Persisting the index as sealed segments, and loading them on another
-// device, comes next (issue 5); this package keeps the index in memory.
+// An index is exported as its segments and loaded back from them
+// (segments.go); sealing them as index blobs under a manifest (§7) is the
+// caller's.
 package search
 
 import (
@@ -37,7 +38,7 @@ type Index struct {
 func New(doctype string) (*Index, error) {
 	m := bleve.NewIndexMapping()
 	m.DefaultAnalyzer = "standard"
-	idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
+	idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, scorchConfig())
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
