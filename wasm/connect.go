@@ -228,10 +228,12 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 		c.RevokeToken(ctx, info.ID)
 		return "", &Error{Code: "internal", Message: err.Error()}
 	}
+	// ConnectOffer read the record just before (seen): no second read.
 	a.mu.Lock()
-	agreed := a.acct == c && a.agreed[r.App]
+	agreed, seen := a.agreed[r.App]
+	seen = seen && a.acct == c
 	a.mu.Unlock()
-	if !agreed && !remembered(ctx, c, r.App, app.Scopes) {
+	if !(seen && agreed) && (seen || !remembered(ctx, c, r.App, app.Scopes)) {
 		// Failing to record it only means asking again next time.
 		k, _ := json.Marshal(consent{App: r.App, Scopes: app.Scopes, At: time.Now().UTC().Format(time.RFC3339)})
 		if _, err := c.Put(ctx, AppsDoctype, r.App, k); err == nil {

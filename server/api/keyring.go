@@ -1,8 +1,11 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/hearthcloud/hearth/server/meta"
 	"strings"
 )
 
@@ -89,6 +92,29 @@ func (s *Server) putKeyring(w http.ResponseWriter, r *http.Request) error {
 
 func conflict(current uint64, msg string) *Error {
 	return &Error{Code: CodeConflict, Message: msg, Rev: &current}
+}
+
+// answerPut answers a write of a sealed item under a revision
+// precondition (ifRev; 0 for a create) that the store took (rev) or
+// refused (err). A refusal the caller judged a conflict answers the
+// current revision, as current reads it (0 when there is none); a taken
+// write answers 201 for a create, else 200, with {"rev": rev}.
+func answerPut(w http.ResponseWriter, ifRev, rev uint64, err error, conflicted bool, current func() (uint64, []byte, error), msg string) error {
+	if conflicted {
+		cur, _, e2 := current()
+		if e2 != nil && !errors.Is(e2, meta.ErrNotFound) {
+			return e2
+		}
+		return conflict(cur, msg)
+	}
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if ifRev == 0 {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, map[string]uint64{"rev": rev})
 }
 
 func isConflict(err error) bool { return AsError(err).Code == CodeConflict }

@@ -69,19 +69,8 @@ func (s *Server) putManifest(w http.ResponseWriter, r *http.Request) error {
 	rev, err := s.cfg.Meta.PutManifest(r.Context(), user, d, ifRev, body)
 	// Exists (a create of one that exists), a stale revision, or an update
 	// of none: all are conflict, with the current revision (0: none).
-	if errors.Is(err, meta.ErrExists) || errors.Is(err, meta.ErrConflict) || ifRev != 0 && errors.Is(err, meta.ErrNotFound) {
-		cur, _, e2 := s.cfg.Meta.Manifest(r.Context(), user, d)
-		if e2 != nil && !errors.Is(e2, meta.ErrNotFound) {
-			return e2
-		}
-		return conflict(cur, "the manifest changed; read it again")
-	}
-	if err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if ifRev == 0 {
-		status = http.StatusCreated
-	}
-	return writeJSON(w, status, map[string]uint64{"rev": rev})
+	conflicted := errors.Is(err, meta.ErrExists) || errors.Is(err, meta.ErrConflict) || ifRev != 0 && errors.Is(err, meta.ErrNotFound)
+	return answerPut(w, ifRev, rev, err, conflicted, func() (uint64, []byte, error) {
+		return s.cfg.Meta.Manifest(r.Context(), user, d)
+	}, "the manifest changed; read it again")
 }

@@ -201,21 +201,10 @@ func (s *Server) putGrant(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rev, err := s.cfg.Meta.PutGrant(r.Context(), t.User, t.ID, ifRev, body)
-	if errors.Is(err, meta.ErrExists) || errors.Is(err, meta.ErrConflict) {
-		cur, _, e2 := s.cfg.Meta.Grant(r.Context(), t.User, t.ID)
-		if e2 != nil && !errors.Is(e2, meta.ErrNotFound) {
-			return e2
-		}
-		return conflict(cur, "the grant changed; read it again")
-	}
-	if err != nil {
-		return err
-	}
-	status := http.StatusOK
-	if ifRev == 0 {
-		status = http.StatusCreated
-	}
-	return writeJSON(w, status, map[string]uint64{"rev": rev})
+	conflicted := errors.Is(err, meta.ErrExists) || errors.Is(err, meta.ErrConflict)
+	return answerPut(w, ifRev, rev, err, conflicted, func() (uint64, []byte, error) {
+		return s.cfg.Meta.Grant(r.Context(), t.User, t.ID)
+	}, "the grant changed; read it again")
 }
 
 func (s *Server) writeGrant(w http.ResponseWriter, r *http.Request, user, tokenID string) error {
