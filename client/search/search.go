@@ -5,26 +5,38 @@
 // GOOS=js GOARCH=wasm alike. One index per doctype, so that an app searches
 // only what it may read.
 //
-// Documents are JSON objects as the apps write them: every string member is
-// text (the standard analyzer: Unicode words, lower case, English stop
-// words), numbers are numeric fields; content that is not a JSON object is
-// indexed as the text field "text". Queries use bleve's query-string syntax:
-// words, "phrases", prefixes (plan*), fuzzy words (plna~1), field filters
-// (title:plans, updated:>1700000000000), +required and -excluded.
+// Documents become fields as mapping hearth-text-1 says (§7.3, Mapping):
+// every string member of a JSON object is text under its name (nested
+// objects give dotted names), numbers are numeric fields that can be
+// filtered by range and sorted on; content that is not a JSON object is the
+// text field "text". Terms are indexed without positions and no value is
+// stored, which keeps the sealed index smaller than the text it indexes.
+//
+// Queries use bleve's query-string syntax: words, "phrases", prefixes
+// (plan*), fuzzy words (plna~1), field filters (title:plans,
+// updated:>1700000000000), +required and -excluded. A word that names no
+// field is looked for in every text field. Without positions, a phrase
+// matches as all of its words; Result.Phrases lists the phrases a hit must
+// contain, which the caller checks in the opened document (Store.Search
+// does, with MatchesPhrases).
 //
 // An index is exported as its segments and loaded back from them
-// (segments.go); sealing them as index blobs under a manifest (§7) is the
-// caller's.
+// (segments.go); Store (store.go) seals them under a manifest and keeps
+// them up to date from the changes feed.
 package search
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Index is the search index of one doctype's documents. Its methods may be
@@ -37,7 +49,9 @@ type Index struct {
 // New returns an empty index for doctype.
 func New(doctype string) (*Index, error) {
 	m := bleve.NewIndexMapping()
-	m.DefaultAnalyzer = "standard"
+	m.DefaultAnalyzer = Mapping
+	m.DefaultMapping.Dynamic = false
+	m.StoreDynamic, m.IndexDynamic, m.DocValuesDynamic = false, false, false
 	idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, scorchConfig())
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -51,46 +65,63 @@ func (x *Index) Doctype() string { return x.doctype }
 // Put indexes content as the current revision of document id, replacing
 // what was indexed for it before.
 func (x *Index) Put(id string, content []byte) error {
-	if id == "" {
-		return errors.New("search: a document needs an id")
-	}
-	return x.idx.Index(id, fields(content))
+	return x.PutMany([]Doc{{ID: id, Content: content}})
 }
 
-// Doc is a document to index: its id and content.
+// Doc is a document to index: its id and content, or Deleted to take it
+// out of the index.
 type Doc struct {
 	ID      string
 	Content []byte
+	Deleted bool
 }
 
-// PutMany indexes docs in one batch, as Put does each. Prefer it for more
-// than a few documents: each Put adds a segment to the in-memory index, and
-// queries slow down with their number.
+// PutMany indexes docs in one batch, as Put does each (a Doc marked
+// Deleted is deleted). Prefer it for more than a few documents: each batch
+// adds a segment to the index, and queries slow down with their number.
 func (x *Index) PutMany(docs []Doc) error {
 	b := x.idx.NewBatch()
 	for _, d := range docs {
 		if d.ID == "" {
 			return errors.New("search: a document needs an id")
 		}
-		if err := b.Index(d.ID, fields(d.Content)); err != nil {
+		if d.Deleted {
+			b.Delete(d.ID)
+			continue
+		}
+		if err := b.IndexAdvanced(makeDocument(d.ID, d.Content)); err != nil {
 			return fmt.Errorf("search: %w", err)
 		}
+	}
+	if b.Size() == 0 {
+		return nil
 	}
 	return x.idx.Batch(b)
 }
 
-// fields turns document content into what bleve indexes: the members of a
-// JSON object, or else the content as one text field.
-func fields(content []byte) map[string]any {
-	var obj map[string]any
-	if json.Unmarshal(content, &obj) == nil && obj != nil {
-		return obj
-	}
-	var s string
-	if json.Unmarshal(content, &s) != nil {
-		s = string(content)
-	}
-	return map[string]any{"text": s}
+// Limits on what one document gives the index.
+const (
+	maxDepth  = 8
+	maxFields = 1000
+	maxName   = 200
+)
+
+var an = analyzer{}
+
+// makeDocument turns content into fields as mapping hearth-text-1 says.
+func makeDocument(id string, content []byte) *document.Document {
+	doc := document.NewDocument(id)
+	members(content, func(name string, v any) {
+		switch v := v.(type) {
+		case string:
+			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(v), index.IndexField, an))
+		case float64:
+			doc.AddField(document.NewNumericFieldWithIndexingOptions(name, nil, v, index.IndexField|index.DocValues))
+		case bool:
+			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(strconv.FormatBool(v)), index.IndexField, an))
+		}
+	})
+	return doc
 }
 
 // Delete removes document id from the index (a document not indexed is no
@@ -116,33 +147,66 @@ type Hit struct {
 	Score float64
 }
 
+// Result is what a search found.
+type Result struct {
+	Hits  []Hit
+	Total uint64 // documents that matched in all
+	// Phrases are the phrases every hit must contain, as the index cannot
+	// tell (it keeps no positions): check them in the opened document with
+	// MatchesPhrases. Total counts the hits before that check.
+	Phrases []Phrase
+}
+
 // ErrBadQuery wraps a query the syntax does not allow.
 var ErrBadQuery = errors.New("search: malformed query")
 
-// Search runs q and returns the hits and how many documents matched in all.
-func (x *Index) Search(q Query) ([]Hit, uint64, error) {
+// Search runs q.
+func (x *Index) Search(q Query) (*Result, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 20
 	}
 	limit = min(limit, 1000)
-	qq := query.NewQueryStringQuery(q.Text)
-	if _, err := qq.Parse(); err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", ErrBadQuery, err)
+	parsed, err := query.NewQueryStringQuery(q.Text).Parse()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
 	}
-	req := bleve.NewSearchRequestOptions(qq, limit, 0, false)
+	fields, err := x.textFields()
+	if err != nil {
+		return nil, err
+	}
+	var phrases []Phrase
+	parsed = rewrite(parsed, fields, &phrases, true)
+	req := bleve.NewSearchRequestOptions(parsed, limit, 0, false)
 	if len(q.SortBy) > 0 {
 		req.SortBy(q.SortBy)
 	}
 	res, err := x.idx.Search(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("search: %w", err)
+		return nil, fmt.Errorf("search: %w", err)
 	}
-	hits := make([]Hit, len(res.Hits))
+	out := &Result{Hits: make([]Hit, len(res.Hits)), Total: res.Total, Phrases: phrases}
 	for i, h := range res.Hits {
-		hits[i] = Hit{ID: h.ID, Score: h.Score}
+		out.Hits[i] = Hit{ID: h.ID, Score: h.Score}
 	}
-	return hits, res.Total, nil
+	return out, nil
+}
+
+// textFields returns the names of the index's fields, sorted: a word that
+// names no field is looked for in each.
+func (x *Index) textFields() ([]string, error) {
+	fs, err := x.idx.Fields()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if !strings.HasPrefix(f, "_") {
+			out = append(out, f)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // Close releases the index.

@@ -62,7 +62,7 @@ func TestSearch(t *testing.T) {
 		{q: "plan*", sort: []string{"-updated"}, want: []string{"b", "a", "c", "d"}},
 		{q: "nothingmatches", want: []string{}},
 	} {
-		hits, total, err := x.Search(Query{Text: c.q, SortBy: c.sort})
+		hits, total, err := find(x, Query{Text: c.q, SortBy: c.sort})
 		if err != nil {
 			t.Fatalf("%s: %v", c.q, err)
 		}
@@ -88,7 +88,7 @@ func TestPutMany(t *testing.T) {
 	if err := x.PutMany([]Doc{{ID: "", Content: []byte(`{}`)}}); err == nil {
 		t.Fatal("a document without an id was indexed")
 	}
-	hits, total, err := x.Search(Query{Text: "lisbon"})
+	hits, total, err := find(x, Query{Text: "lisbon"})
 	if err != nil || total != 1 || hits[0].ID != "a" {
 		t.Fatalf("%v %d %v", hits, total, err)
 	}
@@ -99,7 +99,7 @@ func TestPutReplacesAndDelete(t *testing.T) {
 	if err := x.Put("a", []byte(`{"title":"Renamed","body":"nothing about the city"}`)); err != nil {
 		t.Fatal(err)
 	}
-	hits, _, err := x.Search(Query{Text: "lisbon"})
+	hits, _, err := find(x, Query{Text: "lisbon"})
 	if err != nil || !slices.Equal(ids(hits), []string{"e"}) {
 		t.Fatalf("after replacing a: %v %v", ids(hits), err)
 	}
@@ -109,7 +109,7 @@ func TestPutReplacesAndDelete(t *testing.T) {
 	if err := x.Delete("never-indexed"); err != nil {
 		t.Fatal(err)
 	}
-	hits, _, err = x.Search(Query{Text: "lisbon"})
+	hits, _, err = find(x, Query{Text: "lisbon"})
 	if err != nil || len(hits) != 0 {
 		t.Fatalf("after deleting e: %v %v", ids(hits), err)
 	}
@@ -120,13 +120,13 @@ func TestPutReplacesAndDelete(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	x := corpus(t)
-	if _, _, err := x.Search(Query{Text: `title:"unclosed`}); !errors.Is(err, ErrBadQuery) {
+	if _, _, err := find(x, Query{Text: `title:"unclosed`}); !errors.Is(err, ErrBadQuery) {
 		t.Fatalf("a malformed query: %v", err)
 	}
 	if err := x.Put("", []byte(`{}`)); err == nil {
 		t.Fatal("a document without an id was indexed")
 	}
-	hits, _, err := x.Search(Query{Text: "plan*", Limit: 2})
+	hits, _, err := find(x, Query{Text: "plan*", Limit: 2})
 	if err != nil || len(hits) != 2 {
 		t.Fatalf("limit: %v %v", hits, err)
 	}
@@ -147,8 +147,16 @@ func BenchmarkIndexAndQuery(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		if _, _, err := x.Search(Query{Text: "plans coast", Limit: 10}); err != nil {
+		if _, _, err := find(x, Query{Text: "plans coast", Limit: 10}); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+func find(x *Index, q Query) ([]Hit, uint64, error) {
+	r, err := x.Search(q)
+	if err != nil {
+		return nil, 0, err
+	}
+	return r.Hits, r.Total, nil
 }

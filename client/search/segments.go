@@ -36,6 +36,7 @@ const SegmentVersion = zap.Version
 type Segment struct {
 	Data    []byte   // the zap segment
 	Deleted []string // ids of its documents deleted since it was built
+	Docs    uint64   // documents it holds, deleted or not
 }
 
 // ErrFormat means exported segments cannot be loaded: another format or
@@ -80,8 +81,14 @@ func scorchConfig() map[string]interface{} {
 	return map[string]interface{}{"forceSegmentType": pluginType, "forceSegmentVersion": int(zap.Version)}
 }
 
-// Segments exports the index: its segments as they are now.
-func (x *Index) Segments() ([]Segment, error) {
+// liveSegment is one segment of the index as it is now.
+type liveSegment struct {
+	sb      *zap.SegmentBase
+	deleted []uint64 // its document numbers deleted since
+}
+
+// snapshot returns the index's segments, oldest first.
+func (x *Index) snapshot() ([]liveSegment, error) {
 	ai, err := x.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -95,28 +102,83 @@ func (x *Index) Segments() ([]Segment, error) {
 	if !ok {
 		return nil, fmt.Errorf("search: the index is not scorch (%T)", r)
 	}
-	var out []Segment
+	var out []liveSegment
 	for _, ss := range snap.Segments() {
 		sb, ok := ss.Segment().(*zap.SegmentBase)
 		if !ok {
 			return nil, fmt.Errorf("search: a segment of another kind (%T)", ss.Segment())
 		}
-		var buf bytes.Buffer
-		if _, err := sb.WriteTo(&buf); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		s := Segment{Data: buf.Bytes()}
+		ls := liveSegment{sb: sb}
 		if del := ss.Deleted(); del != nil {
 			it := del.Iterator()
 			for it.HasNext() {
-				id, err := sb.DocID(uint64(it.Next()))
-				if err != nil {
-					return nil, fmt.Errorf("search: %w", err)
-				}
-				s.Deleted = append(s.Deleted, string(id))
+				ls.deleted = append(ls.deleted, uint64(it.Next()))
 			}
 		}
-		out = append(out, s)
+		out = append(out, ls)
+	}
+	return out, nil
+}
+
+// deletedIDs returns the ids of the segment's deleted documents.
+func (ls liveSegment) deletedIDs() ([]string, error) {
+	out := make([]string, 0, len(ls.deleted))
+	for _, n := range ls.deleted {
+		id, err := ls.sb.DocID(n)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		out = append(out, string(id))
+	}
+	return out, nil
+}
+
+// liveIDs returns the ids of the segment's documents not deleted.
+func (ls liveSegment) liveIDs() ([]string, error) {
+	del := make(map[uint64]bool, len(ls.deleted))
+	for _, n := range ls.deleted {
+		del[n] = true
+	}
+	var out []string
+	for n := range ls.sb.Count() {
+		if del[n] {
+			continue
+		}
+		id, err := ls.sb.DocID(n)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		out = append(out, string(id))
+	}
+	return out, nil
+}
+
+// bytes returns the segment as exported.
+func (ls liveSegment) bytes() ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := ls.sb.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Segments exports the index: its segments as they are now, oldest first.
+func (x *Index) Segments() ([]Segment, error) {
+	live, err := x.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	var out []Segment
+	for _, ls := range live {
+		data, err := ls.bytes()
+		if err != nil {
+			return nil, err
+		}
+		del, err := ls.deletedIDs()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Segment{Data: data, Deleted: del, Docs: ls.sb.Count()})
 	}
 	return out, nil
 }
@@ -129,7 +191,7 @@ func Load(doctype string, segs []Segment) (*Index, error) {
 		return nil, err
 	}
 	for _, s := range segs {
-		if err := x.add(s); err != nil {
+		if _, err := x.add(s); err != nil {
 			x.Close()
 			return nil, err
 		}
@@ -137,11 +199,15 @@ func Load(doctype string, segs []Segment) (*Index, error) {
 	return x, nil
 }
 
-// add takes in one exported segment, then deletes what was deleted from it.
-func (x *Index) add(s Segment) error {
+// add takes in one exported segment, then deletes what was deleted from
+// it. It returns the segment as the index holds it.
+func (x *Index) add(s Segment) (*zap.SegmentBase, error) {
 	sb, err := openSegment(s.Data)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if sb.Count() != s.Docs {
+		return nil, fmt.Errorf("%w (it holds %d documents, not %d)", ErrFormat, sb.Count(), s.Docs)
 	}
 	var r [12]byte
 	rand.Read(r[:])
@@ -156,10 +222,10 @@ func (x *Index) add(s Segment) error {
 	}()
 	b := x.idx.NewBatch()
 	if err := b.Index(marker, map[string]any{}); err != nil {
-		return fmt.Errorf("search: %w", err)
+		return nil, fmt.Errorf("search: %w", err)
 	}
 	if err := x.idx.Batch(b); err != nil {
-		return fmt.Errorf("search: %w", err)
+		return nil, fmt.Errorf("search: %w", err)
 	}
 	if len(s.Deleted) > 0 {
 		d := x.idx.NewBatch()
@@ -167,10 +233,10 @@ func (x *Index) add(s Segment) error {
 			d.Delete(id)
 		}
 		if err := x.idx.Batch(d); err != nil {
-			return fmt.Errorf("search: %w", err)
+			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
-	return nil
+	return sb, nil
 }
 
 // openSegment reads the bytes SegmentBase.WriteTo wrote: the segment, then

@@ -67,11 +67,11 @@ func TestSegmentsRoundTrip(t *testing.T) {
 	matched := 0
 	for _, q := range queries {
 		q.Limit = 50
-		a, ta, err := x.Search(q)
+		a, ta, err := find(x, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, tb, err := y.Search(q)
+		b, tb, err := find(y, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestSegmentsRoundTrip(t *testing.T) {
 	if err := y.Put("new", []byte(`{"title":"lisbon saudade"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if hits, _, _ := y.Search(Query{Text: "title:saudade"}); len(hits) != 1 {
+	if hits, _, _ := find(y, Query{Text: "title:saudade"}); len(hits) != 1 {
 		t.Fatalf("after loading, a put: %v", hits)
 	}
 }
@@ -135,7 +135,7 @@ func FuzzLoadSegment(f *testing.F) {
 		if err != nil {
 			return
 		}
-		y.Search(Query{Text: "lisbon"})
+		find(y, Query{Text: "lisbon"})
 		y.Close()
 	})
 }

@@ -1,0 +1,208 @@
+package search
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Phrase is a phrase a hit must contain: its words in order, in field Field
+// (in any text field when Field is empty).
+type Phrase struct {
+	Field string
+	Text  string
+}
+
+// rewrite adapts a parsed query to mapping hearth-text-1: a clause that
+// names no field is asked of every text field, and a phrase becomes all of
+// its words in one field, remembered in phrases when every hit must contain
+// it (required: it is a +clause, or the only clause), to be checked in the
+// documents. Elsewhere (an optional or excluded phrase) it stays all of
+// its words.
+func rewrite(q query.Query, fields []string, phrases *[]Phrase, required bool) query.Query {
+	switch q := q.(type) {
+	case *query.BooleanQuery:
+		hasMust := q.Must != nil
+		if q.Must != nil {
+			q.Must = rewrite(q.Must, fields, phrases, required)
+		}
+		if q.Should != nil {
+			sole := !hasMust && single(q.Should)
+			q.Should = rewrite(q.Should, fields, phrases, required && sole)
+		}
+		if q.MustNot != nil {
+			q.MustNot = rewrite(q.MustNot, fields, phrases, false)
+		}
+		if q.Filter != nil {
+			q.Filter = rewrite(q.Filter, fields, phrases, required)
+		}
+		return q
+	case *query.ConjunctionQuery:
+		for i, c := range q.Conjuncts {
+			q.Conjuncts[i] = rewrite(c, fields, phrases, required)
+		}
+		return q
+	case *query.DisjunctionQuery:
+		for i, c := range q.Disjuncts {
+			q.Disjuncts[i] = rewrite(c, fields, phrases, required && len(q.Disjuncts) == 1)
+		}
+		return q
+	case *query.MatchPhraseQuery:
+		if required {
+			*phrases = append(*phrases, Phrase{Field: q.FieldVal, Text: q.MatchPhrase})
+		}
+		m := query.NewMatchQuery(q.MatchPhrase)
+		m.SetField(q.FieldVal)
+		m.SetOperator(query.MatchQueryOperatorAnd)
+		m.BoostVal = q.BoostVal
+		return expand(m, fields)
+	case query.FieldableQuery:
+		return expand(q, fields)
+	}
+	return q
+}
+
+func single(q query.Query) bool {
+	d, ok := q.(*query.DisjunctionQuery)
+	return !ok || len(d.Disjuncts) == 1
+}
+
+// expand asks q of every field when it names none.
+func expand(q query.FieldableQuery, fields []string) query.Query {
+	if q.Field() != "" || len(fields) == 0 {
+		return q
+	}
+	var out []query.Query
+	for _, f := range fields {
+		c := clone(q)
+		if c == nil {
+			return q
+		}
+		c.SetField(f)
+		out = append(out, c)
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return query.NewDisjunctionQuery(out)
+}
+
+func clone(q query.FieldableQuery) query.FieldableQuery {
+	switch q := q.(type) {
+	case *query.MatchQuery:
+		c := *q
+		return &c
+	case *query.WildcardQuery:
+		c := *q
+		return &c
+	case *query.RegexpQuery:
+		c := *q
+		return &c
+	case *query.PrefixQuery:
+		c := *q
+		return &c
+	case *query.FuzzyQuery:
+		c := *q
+		return &c
+	case *query.TermQuery:
+		c := *q
+		return &c
+	case *query.NumericRangeQuery:
+		c := *q
+		return &c
+	case *query.DateRangeQuery:
+		c := *q
+		return &c
+	}
+	return nil
+}
+
+// members calls fn with every member of content as mapping hearth-text-1
+// indexes it: name (dotted for nested objects) and value (string,
+// float64 or bool), in a fixed order.
+func members(content []byte, fn func(name string, v any)) {
+	var obj map[string]any
+	if json.Unmarshal(content, &obj) != nil || obj == nil {
+		var s string
+		if json.Unmarshal(content, &s) != nil {
+			s = string(content)
+		}
+		fn("text", s)
+		return
+	}
+	n := 0
+	var walk func(name string, v any, depth int)
+	walk = func(name string, v any, depth int) {
+		if n >= maxFields || len(name) > maxName || depth > maxDepth {
+			return
+		}
+		switch v := v.(type) {
+		case string, float64, bool:
+			n++
+			fn(name, v)
+		case []any:
+			for _, e := range v {
+				walk(name, e, depth+1)
+			}
+		case map[string]any:
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				if k != "" && !strings.HasPrefix(k, "_") {
+					keys = append(keys, k)
+				}
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				if name != "" {
+					walk(name+"."+k, v[k], depth+1)
+				} else {
+					walk(k, v[k], depth+1)
+				}
+			}
+		}
+	}
+	walk("", obj, 0)
+}
+
+// MatchesPhrases reports whether content, a document's content, holds
+// every phrase: its terms one after the other in one text member (of the
+// phrase's field, if it names one).
+func MatchesPhrases(content []byte, phrases []Phrase) bool {
+	if len(phrases) == 0 {
+		return true
+	}
+	type member struct {
+		name  string
+		terms []string
+	}
+	var ms []member
+	members(content, func(name string, v any) {
+		if s, ok := v.(string); ok {
+			ms = append(ms, member{name, Terms(s)})
+		}
+	})
+	for _, p := range phrases {
+		want := Terms(p.Text)
+		found := len(want) == 0
+		for _, m := range ms {
+			if found {
+				break
+			}
+			if p.Field != "" && m.name != p.Field {
+				continue
+			}
+			for i := 0; i+len(want) <= len(m.terms); i++ {
+				if slices.Equal(m.terms[i:i+len(want)], want) {
+					found = true
+					break
+				}
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

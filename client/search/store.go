@@ -1,0 +1,493 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	zap "github.com/blevesearch/zapx/v17"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// Backend is what a Store needs of the server: *client.Client and
+// *client.App both are one (an app reaches only the doctypes its grant
+// covers, and the server refuses it the others' segments and manifests).
+type Backend interface {
+	GetManifest(ctx context.Context, doctype string) ([]byte, uint64, error)
+	PutManifest(ctx context.Context, doctype string, ifRev uint64, content []byte) (uint64, error)
+	PutSegment(ctx context.Context, doctype, format string, data []byte) (client.SegmentRef, error)
+	GetSegment(ctx context.Context, doctype, format string, ref client.SegmentRef) ([]byte, error)
+	DeleteSegment(ctx context.Context, doctype, id string) error
+	Changes(ctx context.Context, doctype string, since uint64, fn func([]client.Change) error) (uint64, error)
+	GetMany(ctx context.Context, doctype string, ids []string) ([]*client.Doc, error)
+}
+
+// Manifest is the content of an index manifest (spec/protocol.md §7.2).
+type Manifest struct {
+	V        int               `json:"v"`
+	Format   string            `json:"format"`
+	Mapping  string            `json:"mapping"`
+	Seq      uint64            `json:"seq"`
+	Docs     uint64            `json:"docs"`
+	Segments []ManifestSegment `json:"segments"`
+}
+
+// ManifestSegment is one segment a manifest names.
+type ManifestSegment struct {
+	ID      string   `json:"id"`
+	Size    int64    `json:"size"`
+	Digest  []byte   `json:"digest"`
+	Docs    uint64   `json:"docs"`
+	Deleted []string `json:"deleted,omitempty"`
+}
+
+// ErrManifest wraps a manifest this client must not load (§7.2): another
+// version, format or mapping, or one that breaks the rules. The index is
+// rebuilt.
+var ErrManifest = errors.New("search: the index manifest cannot be loaded")
+
+const (
+	maxManifestDocs = 1_000_000_000
+	maxSeq          = 1 << 53
+)
+
+// ParseManifest decodes and checks manifest content as §7.2 says.
+func ParseManifest(b []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrManifest, err)
+	}
+	bad := func(f string, a ...any) (*Manifest, error) {
+		return nil, fmt.Errorf("%w: "+f, append([]any{ErrManifest}, a...)...)
+	}
+	switch {
+	case m.V != 1:
+		return bad("version %d", m.V)
+	case m.Format != SegmentFormat:
+		return bad("segment format %q", m.Format)
+	case m.Mapping != Mapping:
+		return bad("mapping %q", m.Mapping)
+	case m.Seq > maxSeq:
+		return bad("seq %d out of range", m.Seq)
+	case m.Docs > maxManifestDocs:
+		return bad("%d documents", m.Docs)
+	}
+	ids := map[string]bool{}
+	var live uint64
+	for _, s := range m.Segments {
+		if wire.CheckID(s.ID) != nil || ids[s.ID] {
+			return bad("segment id %q malformed or named twice", s.ID)
+		}
+		ids[s.ID] = true
+		if s.Size <= 0 || len(s.Digest) != 32 || s.Docs == 0 || s.Docs > maxManifestDocs || uint64(len(s.Deleted)) > s.Docs {
+			return bad("segment %s: size, digest or counts malformed", s.ID)
+		}
+		del := map[string]bool{}
+		for _, id := range s.Deleted {
+			if wire.CheckID(id) != nil || del[id] {
+				return bad("segment %s: deleted id %q malformed or named twice", s.ID, id)
+			}
+			del[id] = true
+		}
+		live += s.Docs - uint64(len(s.Deleted))
+	}
+	if live != m.Docs {
+		return bad("the segments hold %d live documents, the manifest says %d", live, m.Docs)
+	}
+	return &m, nil
+}
+
+// Store is the search index of one doctype, kept in the client's memory,
+// stored on the server as sealed segments under a sealed manifest (§7.4)
+// and brought up to date from the doctype's changes feed. Its methods may
+// be called from several goroutines.
+type Store struct {
+	b       Backend
+	doctype string
+	opt     Options
+
+	mu    sync.Mutex
+	x     *Index
+	seq   uint64                                // feed seq the index reflects
+	rev   uint64                                // manifest revision the index came from or wrote
+	saved map[*zap.SegmentBase]client.SegmentRef // segments stored on the server
+	named []string                              // segment ids the manifest at rev names
+	dirty bool                                  // changes since the index was last stored
+	// Rebuilt, when not nil, says why the stored index was not used.
+	rebuilt error
+}
+
+// Options tune a Store; the zero value is the default.
+type Options struct {
+	// Progress, if not nil, is told of long work: stage is "download",
+	// "load", "index" or "compact"; done and total count documents (or
+	// segments for download and load; total is 0 when unknown).
+	Progress func(stage string, done, total int)
+	// BatchDocs is the most documents indexed in one segment when
+	// building (default 20,000). Memory peaks with it.
+	BatchDocs int
+	// MaxSegments is how many segments trigger a compaction (default 8).
+	MaxSegments int
+}
+
+func (o *Options) progress(stage string, done, total int) {
+	if o.Progress != nil {
+		o.Progress(stage, done, total)
+	}
+}
+
+func (o *Options) batch() int {
+	if o.BatchDocs > 0 {
+		return o.BatchDocs
+	}
+	return 20_000
+}
+
+// Open returns the index of doctype: the stored one, loaded and brought up
+// to date from the changes feed, or, if there is none or it cannot be
+// used (a format this client does not know, a segment that fails
+// verification), one rebuilt from the documents (Rebuilt says why). A
+// doctype with no documents gives an empty index.
+func Open(ctx context.Context, b Backend, doctype string, opt *Options) (*Store, error) {
+	s := &Store{b: b, doctype: doctype, saved: map[*zap.SegmentBase]client.SegmentRef{}}
+	if opt != nil {
+		s.opt = *opt
+	}
+	err := s.load(ctx)
+	if err != nil {
+		if ctx.Err() != nil || !rebuildable(err) {
+			return nil, err
+		}
+		if !errors.Is(err, client.ErrNotFound) {
+			s.rebuilt = err
+		}
+		if err := s.rebuild(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// rebuildable reports whether err, from loading the stored index, means
+// building it again from the documents: none stored, or one that is not
+// usable. Network and authorization errors are the caller's.
+func rebuildable(err error) bool {
+	return errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrIntegrity) ||
+		errors.Is(err, ErrManifest) || errors.Is(err, ErrFormat)
+}
+
+// Rebuilt returns why the stored index was not used and the index was
+// rebuilt from the documents instead, or nil. An integrity error here
+// means the host altered or swapped what was stored.
+func (s *Store) Rebuilt() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rebuilt
+}
+
+// Doctype returns the doctype the index covers.
+func (s *Store) Doctype() string { return s.doctype }
+
+// load reads the manifest and its segments, then catches up.
+func (s *Store) load(ctx context.Context) error {
+	content, rev, err := s.b.GetManifest(ctx, s.doctype)
+	if err != nil {
+		return err
+	}
+	s.rev = rev
+	m, err := ParseManifest(content)
+	if err != nil {
+		return err
+	}
+	x, err := New(s.doctype)
+	if err != nil {
+		return err
+	}
+	saved := map[*zap.SegmentBase]client.SegmentRef{}
+	var named []string
+	for i, ms := range m.Segments {
+		s.opt.progress("download", i, len(m.Segments))
+		ref := client.SegmentRef{ID: ms.ID, Size: ms.Size, Digest: ms.Digest}
+		data, err := s.b.GetSegment(ctx, s.doctype, SegmentFormat, ref)
+		if err != nil {
+			x.Close()
+			return err
+		}
+		s.opt.progress("load", i, len(m.Segments))
+		sb, err := x.add(Segment{Data: data, Deleted: ms.Deleted, Docs: ms.Docs})
+		if err != nil {
+			x.Close()
+			return err
+		}
+		saved[sb] = ref
+		named = append(named, ms.ID)
+	}
+	s.opt.progress("load", len(m.Segments), len(m.Segments))
+	if n, err := x.Count(); err != nil || n != m.Docs {
+		x.Close()
+		return fmt.Errorf("%w: the segments hold %d documents once loaded, the manifest says %d", ErrManifest, n, m.Docs)
+	}
+	s.x, s.seq, s.saved, s.named = x, m.Seq, saved, named
+	if _, err := s.catchUp(ctx); err != nil {
+		x.Close()
+		s.x = nil
+		return err
+	}
+	return nil
+}
+
+// rebuild indexes every document of the doctype anew.
+func (s *Store) rebuild(ctx context.Context) error {
+	x, err := New(s.doctype)
+	if err != nil {
+		return err
+	}
+	if s.x != nil {
+		s.x.Close()
+	}
+	s.x, s.seq, s.saved = x, 0, map[*zap.SegmentBase]client.SegmentRef{}
+	s.dirty = true
+	if _, err := s.catchUp(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// catchUp indexes the doctype's changes after s.seq, in batches of at
+// most opt.batch() documents. It returns how many changes it applied.
+func (s *Store) catchUp(ctx context.Context) (int, error) {
+	var pend []Doc
+	n := 0
+	flush := func() error {
+		if len(pend) == 0 {
+			return nil
+		}
+		if err := s.x.PutMany(pend); err != nil {
+			return err
+		}
+		n += len(pend)
+		s.opt.progress("index", n, 0)
+		pend = pend[:0]
+		return nil
+	}
+	seq, err := s.b.Changes(ctx, s.doctype, s.seq, func(chs []client.Change) error {
+		for _, ch := range chs {
+			if ch.Doc == nil {
+				continue
+			}
+			// A later change of the same document in one batch wins.
+			pend = append(pend, Doc{ID: ch.ID, Content: ch.Doc.Content, Deleted: ch.Deleted})
+			if len(pend) >= s.opt.batch() {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return n, err
+	}
+	if n > 0 {
+		s.dirty = true
+	}
+	s.seq = seq
+	return n, nil
+}
+
+// Update brings the index up to date with the doctype's changes feed and
+// returns how many changes it indexed.
+func (s *Store) Update(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.catchUp(ctx)
+}
+
+// Seq returns the changes-feed position the index reflects.
+func (s *Store) Seq() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seq
+}
+
+// Count returns how many documents the index holds.
+func (s *Store) Count() (uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.x.Count()
+}
+
+// Close releases the index.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.x.Close()
+}
+
+// ErrConflict is returned by Save when another device stored the index in
+// between: Open it again (which loads that device's index) and Save.
+var ErrConflict = errors.New("search: another device stored the index meanwhile")
+
+// Save stores the index on the server if it changed since it was loaded
+// or last saved: it compacts it if its segments grew many or hold many
+// deleted documents, uploads the segments not stored yet, writes the
+// manifest naming them and deletes the segments no manifest names any
+// more (§7.4). Another device's manifest written in between gives
+// ErrConflict.
+func (s *Store) Save(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty {
+		return nil
+	}
+	if err := s.compact(ctx); err != nil {
+		return err
+	}
+	live, err := s.x.snapshot()
+	if err != nil {
+		return err
+	}
+	m := Manifest{V: 1, Format: SegmentFormat, Mapping: Mapping, Seq: s.seq, Segments: []ManifestSegment{}}
+	var uploaded []string
+	undo := func() {
+		for _, id := range uploaded {
+			s.b.DeleteSegment(context.Background(), s.doctype, id)
+		}
+	}
+	for _, ls := range live {
+		ref, ok := s.saved[ls.sb]
+		if !ok {
+			data, err := ls.bytes()
+			if err != nil {
+				undo()
+				return err
+			}
+			if ref, err = s.b.PutSegment(ctx, s.doctype, SegmentFormat, data); err != nil {
+				undo()
+				return err
+			}
+			uploaded = append(uploaded, ref.ID)
+		}
+		del, err := ls.deletedIDs()
+		if err != nil {
+			undo()
+			return err
+		}
+		n := ls.sb.Count()
+		m.Segments = append(m.Segments, ManifestSegment{ID: ref.ID, Size: ref.Size, Digest: ref.Digest, Docs: n, Deleted: del})
+		m.Docs += n - uint64(len(del))
+	}
+	content, err := json.Marshal(m)
+	if err != nil {
+		undo()
+		return err
+	}
+	rev, err := s.b.PutManifest(ctx, s.doctype, s.rev, content)
+	if err != nil {
+		undo()
+		var ae *client.APIError
+		if errors.As(err, &ae) && ae.Code == "conflict" {
+			return fmt.Errorf("%w (it is at revision %d)", ErrConflict, ae.Rev)
+		}
+		return err
+	}
+	// The new manifest is stored: what it names is the index now.
+	s.rev, s.dirty = rev, false
+	named := make([]string, 0, len(m.Segments))
+	keep := map[string]bool{}
+	for i, ls := range live {
+		ref := client.SegmentRef{ID: m.Segments[i].ID, Size: m.Segments[i].Size, Digest: m.Segments[i].Digest}
+		s.saved[ls.sb] = ref
+		named = append(named, ref.ID)
+		keep[ref.ID] = true
+	}
+	for sb, ref := range s.saved {
+		if !keep[ref.ID] {
+			delete(s.saved, sb)
+		}
+	}
+	for _, id := range s.named {
+		if !keep[id] {
+			// Best effort: a segment left behind is garbage no reader
+			// looks at, and the next Save of this device tries no more.
+			s.b.DeleteSegment(ctx, s.doctype, id)
+		}
+	}
+	s.named = named
+	return nil
+}
+
+// compact merges segments when they grew many or hold many deleted
+// documents (§7.2): the live documents of the segments chosen are read
+// again and indexed in one new segment, which takes their place. Segments
+// that are large and hold few deleted documents are left alone.
+func (s *Store) compact(ctx context.Context) error {
+	live, err := s.x.snapshot()
+	if err != nil {
+		return err
+	}
+	maxSegs := s.opt.MaxSegments
+	if maxSegs <= 0 {
+		maxSegs = 8
+	}
+	var total, deleted uint64
+	for _, ls := range live {
+		total += ls.sb.Count()
+		deleted += uint64(len(ls.deleted))
+	}
+	if len(live) <= maxSegs && deleted*4 <= total && deleted <= 20_000 {
+		return nil
+	}
+	// Keep the segments that hold at least a quarter of all documents and
+	// few deleted ones (there are at most four); merge the rest.
+	var merge []liveSegment
+	for _, ls := range live {
+		n := ls.sb.Count()
+		if n*4 >= total && uint64(len(ls.deleted))*4 <= n && len(ls.deleted) <= 10_000 {
+			continue
+		}
+		merge = append(merge, ls)
+	}
+	if len(merge) == 0 || len(merge) == 1 && len(merge[0].deleted) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, ls := range merge {
+		l, err := ls.liveIDs()
+		if err != nil {
+			return err
+		}
+		ids = append(ids, l...)
+	}
+	docs := make([]Doc, 0, len(ids))
+	for i := 0; i < len(ids); i += 1000 {
+		chunk := ids[i:min(i+1000, len(ids))]
+		got, err := s.b.GetMany(ctx, s.doctype, chunk)
+		if err != nil {
+			return err
+		}
+		for j, d := range got {
+			if d == nil || d.Deleted {
+				docs = append(docs, Doc{ID: chunk[j], Deleted: true})
+				continue
+			}
+			docs = append(docs, Doc{ID: chunk[j], Content: d.Content})
+		}
+		s.opt.progress("compact", i+len(chunk), len(ids))
+	}
+	// Indexing a document again deletes it from the segment it was in, so
+	// the merged segments end up holding nothing live and leave the index.
+	for i := 0; i < len(docs); i += s.opt.batch() {
+		if err := s.x.PutMany(docs[i:min(i+s.opt.batch(), len(docs))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
