@@ -112,11 +112,11 @@ type Store struct {
 
 	mu    sync.Mutex
 	x     *Index
-	seq   uint64                                // feed seq the index reflects
-	rev   uint64                                // manifest revision the index came from or wrote
+	seq   uint64                                 // feed seq the index reflects
+	rev   uint64                                 // manifest revision the index came from or wrote
 	saved map[*zap.SegmentBase]client.SegmentRef // segments stored on the server
-	named []string                              // segment ids the manifest at rev names
-	dirty bool                                  // changes since the index was last stored
+	named []string                               // segment ids the manifest at rev names
+	dirty bool                                   // changes since the index was last stored
 	// Rebuilt, when not nil, says why the stored index was not used.
 	rebuilt error
 }
