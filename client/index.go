@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -253,4 +254,27 @@ func (a *App) Changes(ctx context.Context, doctype string, since uint64, fn func
 		return since, err
 	}
 	return a.c.Changes(ctx, doctype, since, fn)
+}
+
+// Doctypes returns the doctypes the keyring holds keys for: those this
+// account has written, sorted.
+func (c *Client) Doctypes(ctx context.Context) ([]string, error) {
+	if c.app != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		var out []string
+		for dt := range c.app.readable() {
+			out = append(out, dt)
+		}
+		slices.Sort(out)
+		return out, nil
+	}
+	c.kmu.Lock()
+	defer c.kmu.Unlock()
+	if err := c.loadKeyring(ctx); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.kr.Doctypes(), nil
 }

@@ -110,13 +110,14 @@ type Store struct {
 	doctype string
 	opt     Options
 
-	mu    sync.Mutex
-	x     *Index
-	seq   uint64                                 // feed seq the index reflects
-	rev   uint64                                 // manifest revision the index came from or wrote
-	saved map[*zap.SegmentBase]client.SegmentRef // segments stored on the server
-	named []string                               // segment ids the manifest at rev names
-	dirty bool                                   // changes since the index was last stored
+	mu       sync.Mutex
+	x        *Index
+	seq      uint64                                 // feed seq the index reflects
+	rev      uint64                                 // manifest revision the index came from or wrote
+	saved    map[*zap.SegmentBase]client.SegmentRef // segments stored on the server
+	named    []string                               // segment ids the manifest at rev names
+	manifest *Manifest                              // the manifest at rev, when it could be read
+	dirty    bool                                   // changes since the index was last stored
 	// Rebuilt, when not nil, says why the stored index was not used.
 	rebuilt error
 }
@@ -132,6 +133,9 @@ type Options struct {
 	BatchDocs int
 	// MaxSegments is how many segments trigger a compaction (default 8).
 	MaxSegments int
+	// Rebuild builds the index from the documents even if one is stored;
+	// Save then replaces the stored one.
+	Rebuild bool
 }
 
 func (o *Options) progress(stage string, done, total int) {
@@ -157,7 +161,21 @@ func Open(ctx context.Context, b Backend, doctype string, opt *Options) (*Store,
 	if opt != nil {
 		s.opt = *opt
 	}
-	err := s.load(ctx)
+	var err error
+	if s.opt.Rebuild {
+		err = s.readManifest(ctx)
+		if err == nil || rebuildable(err) {
+			err = errRebuild
+		}
+	} else {
+		err = s.load(ctx)
+	}
+	if errors.Is(err, errRebuild) {
+		if err := s.rebuild(ctx); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
 	if err != nil {
 		if ctx.Err() != nil || !rebuildable(err) {
 			return nil, err
@@ -192,8 +210,12 @@ func (s *Store) Rebuilt() error {
 // Doctype returns the doctype the index covers.
 func (s *Store) Doctype() string { return s.doctype }
 
-// load reads the manifest and its segments, then catches up.
-func (s *Store) load(ctx context.Context) error {
+var errRebuild = errors.New("search: rebuild asked for")
+
+// readManifest reads and checks the stored manifest, and remembers its
+// revision and the segments it names (which Save deletes once it replaced
+// them).
+func (s *Store) readManifest(ctx context.Context) error {
 	content, rev, err := s.b.GetManifest(ctx, s.doctype)
 	if err != nil {
 		return err
@@ -203,12 +225,24 @@ func (s *Store) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.manifest = m
+	for _, ms := range m.Segments {
+		s.named = append(s.named, ms.ID)
+	}
+	return nil
+}
+
+// load reads the manifest and its segments, then catches up.
+func (s *Store) load(ctx context.Context) error {
+	if err := s.readManifest(ctx); err != nil {
+		return err
+	}
+	m := s.manifest
 	x, err := New(s.doctype)
 	if err != nil {
 		return err
 	}
 	saved := map[*zap.SegmentBase]client.SegmentRef{}
-	var named []string
 	for i, ms := range m.Segments {
 		s.opt.progress("download", i, len(m.Segments))
 		ref := client.SegmentRef{ID: ms.ID, Size: ms.Size, Digest: ms.Digest}
@@ -224,14 +258,13 @@ func (s *Store) load(ctx context.Context) error {
 			return err
 		}
 		saved[sb] = ref
-		named = append(named, ms.ID)
 	}
 	s.opt.progress("load", len(m.Segments), len(m.Segments))
 	if n, err := x.Count(); err != nil || n != m.Docs {
 		x.Close()
 		return fmt.Errorf("%w: the segments hold %d documents once loaded, the manifest says %d", ErrManifest, n, m.Docs)
 	}
-	s.x, s.seq, s.saved, s.named = x, m.Seq, saved, named
+	s.x, s.seq, s.saved = x, m.Seq, saved
 	if _, err := s.catchUp(ctx); err != nil {
 		x.Close()
 		s.x = nil

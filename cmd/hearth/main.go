@@ -11,6 +11,8 @@
 //	hearth rm DOCTYPE ID
 //	hearth upload PATH                          prints the file id
 //	hearth download ID [-o PATH]                writes nothing unless verified
+//	hearth search QUERY [--doctype D]           prints doctype, id and a snippet
+//	hearth reindex [--doctype D]                rebuilds the search index
 //
 // State lives in $HEARTH_HOME (default: the user's config folder, then
 // "hearth"), in files of mode 0600. The password comes from $HEARTH_PASSWORD
@@ -48,12 +50,14 @@ func init() {
 		"rm":       {"rm DOCTYPE ID", cmdRm},
 		"upload":   {"upload PATH", cmdUpload},
 		"download": {"download ID [-o PATH]", cmdDownload},
+		"search":   {"search QUERY [--doctype D] [--limit N]", cmdSearch},
+		"reindex":  {"reindex [--doctype D]", cmdReindex},
 	}
 }
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: hearth COMMAND [ARGS]\n\ncommands:")
-	for _, name := range []string{"signup", "login", "logout", "totp", "put", "get", "ls", "rm", "upload", "download"} {
+	for _, name := range []string{"signup", "login", "logout", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex"} {
 		fmt.Fprintln(os.Stderr, "  hearth "+commands[name].usage)
 	}
 }

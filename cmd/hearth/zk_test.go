@@ -65,6 +65,16 @@ func TestSecurity18ZeroKnowledge(t *testing.T) {
 	if got := c.ok("", "get", "io.hearth.notes", id); !strings.Contains(got, marker) {
 		t.Fatal("the client could not read its own note back")
 	}
+	// Search (issue 5): the marker is indexed, stored as a sealed index and
+	// searched for, by word and by prefix; neither the index nor the
+	// query reaches the host.
+	if got := c.ok("", "search", marker); !strings.Contains(got, id) || !strings.Contains(got, marker) {
+		t.Fatalf("search: %q", got)
+	}
+	if got := c.ok("", "search", "--doctype", "io.hearth.contacts", strings.ToLower(marker[:12])+"*"); !strings.Contains(got, "io.hearth.contacts") {
+		t.Fatalf("search contacts: %q", got)
+	}
+	c.ok("", "reindex")
 
 	check := func(when string) {
 		t.Helper()

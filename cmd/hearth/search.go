@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/client/search"
+)
+
+// internalDoctypes hold Hearth's own records, not what a person searches:
+// which apps they connected, and the documents naming uploaded files.
+var internalDoctypes = map[string]bool{"io.hearth.apps": true, client.FilesDoctype: true}
+
+// searchDoctypes returns the doctypes to search: the one asked for, or
+// every doctype of the account but Hearth's own.
+func searchDoctypes(ctx context.Context, c *client.Client, only string) ([]string, error) {
+	if only != "" {
+		return []string{only}, nil
+	}
+	all, err := c.Doctypes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, dt := range all {
+		if !internalDoctypes[dt] {
+			out = append(out, dt)
+		}
+	}
+	return out, nil
+}
+
+// openIndex opens doctype's search index, telling of long work on stderr
+// when it is a terminal, and warning when the stored index failed
+// verification.
+func openIndex(ctx context.Context, c *client.Client, doctype string, rebuild bool) (*search.Store, error) {
+	tty := term.IsTerminal(int(os.Stderr.Fd()))
+	var last time.Time
+	drawn := false
+	s, err := search.Open(ctx, c, doctype, &search.Options{Rebuild: rebuild, Progress: func(stage string, done, total int) {
+		if !tty || time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		switch stage {
+		case "index", "compact":
+			fmt.Fprintf(os.Stderr, "\r%s: %s %d documents ", doctype, map[string]string{"index": "indexing", "compact": "compacting"}[stage], done)
+		default:
+			fmt.Fprintf(os.Stderr, "\r%s: loading the index, %d of %d segments ", doctype, done, total)
+		}
+		drawn = true
+	}})
+	if drawn {
+		fmt.Fprint(os.Stderr, "\r\033[K")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r := s.Rebuilt(); r != nil {
+		fmt.Fprintf(os.Stderr, "hearth: warning: the stored search index of %s could not be used, so it was rebuilt from your documents: %s\n", doctype, describe(r))
+	}
+	return s, nil
+}
+
+// saveIndex stores what changed in the index for the next device; another
+// device having stored it meanwhile is fine (its index is loaded next time).
+func saveIndex(ctx context.Context, s *search.Store) error {
+	err := s.Save(ctx)
+	if errors.Is(err, search.ErrConflict) {
+		return nil
+	}
+	return err
+}
+
+func cmdSearch(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	doctype := fs.String("doctype", "", "search this doctype only")
+	limit := fs.Int("limit", 20, "most results per doctype")
+	pos, err := parse(fs, args, 1, 1000)
+	if err != nil {
+		return err
+	}
+	q := search.Query{Text: strings.Join(pos, " "), Limit: *limit}
+	bold := term.IsTerminal(int(os.Stdout.Fd()))
+	return withSession(func(c *client.Client) error {
+		if err := catchUp(ctx, c); err != nil {
+			return err
+		}
+		dts, err := searchDoctypes(ctx, c, *doctype)
+		if err != nil {
+			return err
+		}
+		found := 0
+		for _, dt := range dts {
+			s, err := openIndex(ctx, c, dt, false)
+			if err != nil {
+				return err
+			}
+			r, err := s.Search(ctx, q)
+			if err != nil {
+				s.Close()
+				if errors.Is(err, search.ErrBadQuery) {
+					return usagef("%v", err)
+				}
+				return err
+			}
+			for _, f := range r.Found {
+				fmt.Printf("%s\t%s\t%s\n", dt, f.ID, snippetLine(f.Snippet, bold))
+				found++
+			}
+			err = saveIndex(ctx, s)
+			s.Close()
+			if err != nil {
+				return fmt.Errorf("storing the search index of %s: %w", dt, err)
+			}
+		}
+		if found == 0 {
+			fmt.Fprintln(os.Stderr, "no match")
+		}
+		return nil
+	})
+}
+
+// snippetLine renders a snippet on one line, its matches in bold on a
+// terminal.
+func snippetLine(sn *search.Snippet, bold bool) string {
+	if sn == nil {
+		return ""
+	}
+	var b strings.Builder
+	if sn.CutStart {
+		b.WriteString("…")
+	}
+	at := 0
+	for _, m := range sn.Marks {
+		b.WriteString(sn.Text[at:m[0]])
+		if bold {
+			b.WriteString("\033[1m" + sn.Text[m[0]:m[1]] + "\033[0m")
+		} else {
+			b.WriteString(sn.Text[m[0]:m[1]])
+		}
+		at = m[1]
+	}
+	b.WriteString(sn.Text[at:])
+	if sn.CutEnd {
+		b.WriteString("…")
+	}
+	return strings.Join(strings.FieldsFunc(b.String(), func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ")
+}
+
+func cmdReindex(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
+	doctype := fs.String("doctype", "", "rebuild this doctype's index only")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	return withSession(func(c *client.Client) error {
+		if err := catchUp(ctx, c); err != nil {
+			return err
+		}
+		dts, err := searchDoctypes(ctx, c, *doctype)
+		if err != nil {
+			return err
+		}
+		for _, dt := range dts {
+			start := time.Now()
+			s, err := openIndex(ctx, c, dt, true)
+			if err != nil {
+				return err
+			}
+			n, _ := s.Count()
+			err = s.Save(ctx)
+			s.Close()
+			if err != nil {
+				return fmt.Errorf("storing the search index of %s: %w", dt, err)
+			}
+			fmt.Printf("%s: %d documents indexed in %.1f s\n", dt, n, time.Since(start).Seconds())
+		}
+		return nil
+	})
+}
