@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -159,4 +160,63 @@ func find(x *Index, q Query) ([]Hit, uint64, error) {
 		return nil, 0, err
 	}
 	return r.Hits, r.Total, nil
+}
+
+func TestTerms(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"The Coast-Road, to LISBON!", []string{"coast", "road", "lisbon"}},
+		{"Ärger über Öl", []string{"ärger", "über", "öl"}},
+		{"naïve café 2024", []string{"naïve", "café", "2024"}},
+		{"東京タワー", []string{"東", "京", "タ", "ワ", "ー"}},
+		{"", nil},
+	} {
+		if got := Terms(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("%q: %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestPhrases(t *testing.T) {
+	x := corpus(t)
+	r, err := x.Search(Query{Text: `"coast train"`})
+	if err != nil || len(r.Phrases) != 1 || len(r.Hits) != 1 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	doc := []byte(`{"title":"Holiday plans","body":"Train to Lisbon, then the coast."}`)
+	if MatchesPhrases(doc, r.Phrases) {
+		t.Fatal("words out of order matched the phrase")
+	}
+	if !MatchesPhrases(doc, []Phrase{{Text: "to lisbon then"}}) || !MatchesPhrases(doc, []Phrase{{Field: "title", Text: "holiday plans"}}) {
+		t.Fatal("a phrase in the document did not match")
+	}
+	if MatchesPhrases(doc, []Phrase{{Field: "body", Text: "holiday plans"}}) {
+		t.Fatal("a phrase matched in another field")
+	}
+	// Optional or excluded phrases are not checked in the documents.
+	for _, q := range []string{`"coast train" lisbon`, `lisbon -"coast train"`} {
+		if r, err := x.Search(Query{Text: q}); err != nil || len(r.Phrases) != 0 {
+			t.Fatalf("%s: %+v %v", q, r, err)
+		}
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	long := strings.Repeat("filler words here ", 30) + "the Lisbon coast " + strings.Repeat("more filler ", 30)
+	doc := fmt.Appendf(nil, `{"title":"Trip","body":%q}`, long)
+	sn := highlighter("lisbo* coast").snippet(doc)
+	if sn == nil || sn.Field != "body" || !sn.CutStart || !sn.CutEnd || len(sn.Marks) != 2 || len(sn.Text) > snippetLen {
+		t.Fatalf("%+v", sn)
+	}
+	if got := sn.Text[sn.Marks[0][0]:sn.Marks[0][1]]; got != "Lisbon" {
+		t.Fatalf("mark %q", got)
+	}
+	if sn := highlighter("lisbn~1").snippet([]byte(`{"t":"to Lisbon"}`)); sn == nil || len(sn.Marks) != 1 {
+		t.Fatalf("fuzzy: %+v", sn)
+	}
+	if sn := highlighter("-lisbon porto").snippet([]byte(`{"t":"to Lisbon"}`)); sn != nil {
+		t.Fatalf("an excluded word was marked: %+v", sn)
+	}
 }

@@ -67,6 +67,8 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	switch {
 	case m.V != 1:
 		return bad("version %d", m.V)
+	case m.Segments == nil:
+		return bad("no segments member")
 	case m.Format != SegmentFormat:
 		return bad("segment format %q", m.Format)
 	case m.Mapping != Mapping:
