@@ -204,8 +204,16 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 		}
 		return a.AppConnectFinish(ctx, s1, s2)
 	}
+	if f := extraMethods[method]; f != nil {
+		return f(a, ctx, arg)
+	}
 	return nil, badInput("no method %q", method)
 }
+
+// extraMethods are methods only some builds have: search (search.go, build
+// tag search) lives in hearth-search.wasm, which Home loads when it is
+// first used, so that the client every page loads stays small.
+var extraMethods = map[string]func(a *API, ctx context.Context, arg func(i int, v any) error) (any, error){}
 
 // CallJSON is Call with the result encoded: what the glue hands to
 // JavaScript (which parses it).

@@ -19,11 +19,12 @@ type Found struct {
 // Snippet is a short piece of one text member of a document, with the
 // words that match the query marked.
 type Snippet struct {
-	Field string
-	Text  string
-	Marks [][2]int // byte ranges of Text, in order
-	// Cut says Text starts or ends inside the member's text.
-	CutStart, CutEnd bool
+	Field string   `json:"field"`
+	Text  string   `json:"text"`
+	Marks [][2]int `json:"marks"` // byte ranges of Text, in order
+	// CutStart and CutEnd say Text starts or ends inside the member's text.
+	CutStart bool `json:"cutStart,omitempty"`
+	CutEnd   bool `json:"cutEnd,omitempty"`
 }
 
 // Results is what Store.Search found.

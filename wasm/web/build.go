@@ -29,6 +29,18 @@ const ManifestName = "manifest.json"
 // WasmName is the WebAssembly client's file name in dist/.
 const WasmName = "hearth.wasm"
 
+// SearchWasmName is the WebAssembly client with search (bleve) in dist/,
+// which Home loads when search is first used.
+const SearchWasmName = "hearth-search.wasm"
+
+// metaFiles maps the <meta> names a page leaves empty for the build to
+// fill in (name-sri, name-url) to the file they describe.
+var metaFiles = map[string]string{
+	"hearth-wasm":        WasmName,
+	"hearth-worker":      WorkerName,
+	"hearth-search-wasm": SearchWasmName,
+}
+
 // WorkerName is the worker script's file name in static/; ExecName is Go's
 // loader in dist/, which the build puts at the head of the worker script
 // (in place of the worker's importScripts line) rather than serving it on
@@ -493,24 +505,17 @@ func (b *Bundle) render(p string, src []byte) ([]byte, string, error) {
 		case "meta":
 			n, _ := get("name")
 			switch strings.ToLower(n) {
-			case "hearth-wasm-sri", "hearth-wasm-url":
+			case "hearth-wasm-sri", "hearth-wasm-url", "hearth-worker-sri", "hearth-worker-url",
+				"hearth-search-wasm-sri", "hearth-search-wasm-url":
+				// <meta name="<prefix>-sri"> and "<prefix>-url": the file's
+				// SHA-384, and its immutable URL.
+				file := metaFiles[strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(n), "-sri"), "-url")]
 				v := ""
-				if k, ok := b.lookup(app, "/"+WasmName); ok {
-					if strings.ToLower(n) == "hearth-wasm-sri" {
+				if k, ok := b.lookup(app, "/"+file); ok {
+					if strings.HasSuffix(strings.ToLower(n), "-sri") {
 						v = b.files[k].SRI
 					} else {
-						v = "/" + WasmName + "?v=" + b.files[k].Hash
-					}
-				}
-				set("content", v)
-				return writeTag(name, attrs, selfClose)
-			case "hearth-worker-sri", "hearth-worker-url":
-				v := ""
-				if k, ok := b.lookup(app, "/"+WorkerName); ok {
-					if strings.ToLower(n) == "hearth-worker-sri" {
-						v = b.files[k].SRI
-					} else {
-						v = "/" + WorkerName + "?v=" + b.files[k].Hash
+						v = "/" + file + "?v=" + b.files[k].Hash
 					}
 				}
 				set("content", v)

@@ -6,6 +6,7 @@
 //	wasm/web/static/<app>/    the pages and files of a bundled app (Apps)
 //	wasm/web/dist/            build output of make web (git ignores it):
 //	    hearth.wasm           the client, GOOS=js GOARCH=wasm ./wasm/cmd/hearthwasm
+//	    hearth-search.wasm    the same with search (bleve): -tags search
 //	    wasm_exec.js          Go's loader, copied from $(go env GOROOT)/lib/wasm
 //	                          (served within hearth-worker.js, see Integrity)
 //	    <path>.gz, <path>.br  precompressed copies (kept only when smaller)
@@ -62,6 +63,9 @@
 //     (spec/web.md §2); <meta name="hearth-wasm-url" content=""> gets
 //     content="/hearth.wasm?v=<hash>", an immutable URL of the same bytes.
 //     Both are left empty when no hearth.wasm was built.
+//   - <meta name="hearth-search-wasm-sri"> and "hearth-search-wasm-url"
+//     likewise for hearth-search.wasm, the client with search (Home loads
+//     it when search is first used, spec/web.md §3.4).
 //
 // URLs in pages are not rewritten (an ES module imported under two URLs
 // would run twice). Every file is also served at path?v=<hash>, where <hash>

@@ -14,10 +14,12 @@
 //                  {event: "session_ended", closed?}      (the session ended, keys wiped;
 //                                                          closed: this worker ended too)
 //
-// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device, bytes}]}
+// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device, bytes, readonly}]}
 // (origin: the page's, against which a relative wasm URL is resolved;
 // bytes: hearth.wasm as the page fetched it, an ArrayBuffer, checked here
-// like a download of the worker's own, which is made when bytes is null).
+// like a download of the worker's own, which is made when bytes is null;
+// readonly: a second worker of the page, such as Home's search worker,
+// which resumes the saved session but never stores, wipes or signs out).
 //
 // Keys at rest (§4): IndexedDB database "hearth", object store "vault":
 //   "key"   → a non-extractable AES-256-GCM CryptoKey
@@ -36,6 +38,7 @@ const DB = "hearth", STORE = "vault", AAD = new TextEncoder().encode("hearth-sta
 
 let api = null;       // hearthGo.open(...) result
 let loggingOut = false;
+let readonly = false; // init's readonly: the session is the main worker's
 
 // The workers of one origin (one per tab) hear of a sign-out in any of them:
 // each drops its keys (by ending, once its page knows) and stores nothing.
@@ -128,7 +131,7 @@ const wipeStore = () => tx("readwrite", (s) => { s.delete("state"); s.delete("ke
 let queue = Promise.resolve(), pending = null, scheduled = false;
 
 function saveState(bytes) {
-  if (wiped) return; // another tab signed out: this one keeps nothing
+  if (wiped || readonly) return; // another tab signed out: this one keeps nothing
   pending = bytes;
   if (scheduled) return;
   scheduled = true;
@@ -154,8 +157,9 @@ function b64(buf) {
   return btoa(s);
 }
 
-async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", device = "", bytes = null }) {
+async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", device = "", bytes = null, readonly: ro = false }) {
   if (api) throw Object.assign(new Error("already started"), { code: "bad_input" });
+  readonly = ro === true;
   const want = String(sri).split(/\s+/).filter((t) => t.startsWith("sha384-")).map((t) => t.slice(7));
   if (want.length === 0) {
     throw Object.assign(new Error("no SHA-384 for hearth.wasm was given (<meta name=\"hearth-wasm-sri\">)"), { code: "integrity" });
@@ -206,7 +210,7 @@ function onEvent(json, bytes) {
       saveState(bytes);
       break;
     case "wipe":
-      wipe().then(() => others && others.postMessage({ wiped: true }));
+      if (!readonly) wipe().then(() => others && others.postMessage({ wiped: true }));
       if (!loggingOut) postMessage({ event: "session_ended" });
       break;
     case "change":
@@ -239,6 +243,7 @@ async function handle(id, method, args) {
       return JSON.parse(await need().resume(saved));
     }
     case "logout":
+      if (readonly) throw Object.assign(new Error("sign out from the page's main Hearth"), { code: "bad_input" });
       loggingOut = true;
       try {
         return await call("logout", []);

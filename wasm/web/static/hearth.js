@@ -78,7 +78,7 @@ export class Hearth {
    *   hash rejects with code "integrity".
    * @returns {Promise<Hearth>}
    */
-  static async open({ server, wasm, sri, worker, workerSri, device } = {}) {
+  static async open({ server, wasm, sri, worker, workerSri, device, readonly = false } = {}) {
     if (!server) throw toError({ code: "bad_input", message: "Hearth.open: give { server }" });
     const url = worker || meta("hearth-worker-url") || WORKER_URL;
     const wasmURL = new URL(wasm || meta("hearth-wasm-url") || "/hearth.wasm", location.href).href;
@@ -98,8 +98,46 @@ export class Hearth {
       sri: sri || meta("hearth-wasm-sri"),
       device: device || "",
       bytes: buf,
+      readonly,
     }], undefined, buf ? [buf] : []).catch((err) => { h.close(); throw err; });
     return h;
+  }
+
+  /**
+   * Home's search (spec/web.md §3.4): a second worker running
+   * hearth-search.wasm (the client with bleve, <meta name="hearth-search-wasm-url">
+   * and "-sri"), which resumes the session saved in this browser but never
+   * stores, wipes or ends it. Resolves to null when no session is saved.
+   * @param {{ server: string }} opts
+   * @returns {Promise<Hearth|null>}
+   */
+  static async openSearch({ server } = {}) {
+    const h = await Hearth.open({
+      server,
+      wasm: meta("hearth-search-wasm-url") || "/hearth-search.wasm",
+      sri: meta("hearth-search-wasm-sri"),
+      readonly: true,
+    });
+    if (!(await h.resume())) {
+      h.close();
+      return null;
+    }
+    return h;
+  }
+
+  /**
+   * Searches every doctype of the account (only a handle from openSearch):
+   * the first call opens the indexes (loads the stored ones, builds the
+   * others), later ones bring them up to date first.
+   * @param {string} query words, "phrases", prefix*, fuzzy~1, field:value, +required, -excluded
+   * @param {{ limit?: number }} [opts] most hits per doctype (default 5)
+   * @returns {Promise<{ groups: Array<{ doctype: string, app?: { slug: string, name: string, url: string }, total: number,
+   *   hits: Array<{ id: string, title?: string, url?: string,
+   *   snippet?: { field: string, parts: Array<{ text: string, mark?: boolean }>, cutStart?: boolean, cutEnd?: boolean } }> }>,
+   *   rebuilt?: Array<{ doctype: string, reason: string }> }>}
+   */
+  search(query, opts = {}) {
+    return this._rpc("search", [String(query), opts]);
   }
 
   /**

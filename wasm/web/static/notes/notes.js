@@ -52,6 +52,17 @@ async function main() {
   document.body.dataset.ready = "true";
   performance.mark("hearth:notes-ready"); // for the benchmarks
   if (notes.size === 0) $("#empty").hidden = false;
+  openFromHash();
+  addEventListener("hashchange", openFromHash);
+}
+
+// #open=<id> (Home's search links to a note so) opens that note.
+function openFromHash() {
+  if (!location.hash.startsWith("#open=")) return;
+  const id = decodeURIComponent(location.hash.slice("#open=".length));
+  history.replaceState(null, "", location.pathname + location.search);
+  if (notes.has(id)) open(id);
+  else fail({ message: "That note is not here (deleted, or not synced yet)." });
 }
 
 // scheduleList renders the list once however many changes come together (a

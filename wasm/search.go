@@ -1,0 +1,260 @@
+//go:build search
+
+package wasm
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/client/search"
+)
+
+// Search across the account's doctypes, for Home (spec/web.md §3.4): only
+// in hearth-search.wasm (build tag search), which carries bleve.
+//
+//	search(query, {limit})  → {groups: [{doctype, app: {slug, name, url}?, total, hits: [{id, title, url?,
+//	                             snippet: {field, parts: [{text, mark}], cutStart, cutEnd}}]}], rebuilt: [{doctype, reason}]}
+//
+// The first search opens every doctype's index (stored ones are loaded,
+// others built); later ones bring the indexes up to date first, at most
+// once a second, and store what changed in the background.
+func init() {
+	Methods = append(Methods, "search")
+	extraMethods["search"] = func(a *API, ctx context.Context, arg func(int, any) error) (any, error) {
+		var q string
+		if err := arg(0, &q); err != nil {
+			return nil, err
+		}
+		var o struct {
+			Limit int `json:"limit"`
+		}
+		arg(1, &o)
+		return a.Search(ctx, q, o.Limit)
+	}
+}
+
+// SearchResult is what search answers.
+type SearchResult struct {
+	Groups  []SearchGroup   `json:"groups"`
+	Rebuilt []SearchRebuilt `json:"rebuilt,omitempty"`
+}
+
+// SearchGroup is what one doctype gave.
+type SearchGroup struct {
+	Doctype string      `json:"doctype"`
+	App     *SearchApp  `json:"app,omitempty"`
+	Total   uint64      `json:"total"`
+	Hits    []SearchHit `json:"hits"`
+}
+
+// SearchApp is the app a doctype's documents open in.
+type SearchApp struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// SearchHit is one document found.
+type SearchHit struct {
+	ID      string         `json:"id"`
+	Title   string         `json:"title,omitempty"`
+	Snippet *SearchSnippet `json:"snippet,omitempty"`
+	URL     string         `json:"url,omitempty"` // opens it in its app
+}
+
+// SearchSnippet is where a document matched: a short piece of one of its
+// text members, cut in parts that match the query (mark) or not, so that
+// a page needs no byte offsets.
+type SearchSnippet struct {
+	Field    string        `json:"field"`
+	Parts    []SnippetPart `json:"parts"`
+	CutStart bool          `json:"cutStart,omitempty"`
+	CutEnd   bool          `json:"cutEnd,omitempty"`
+}
+
+// SnippetPart is a piece of a snippet's text.
+type SnippetPart struct {
+	Text string `json:"text"`
+	Mark bool   `json:"mark,omitempty"`
+}
+
+func snippetOf(sn *search.Snippet) *SearchSnippet {
+	if sn == nil {
+		return nil
+	}
+	out := &SearchSnippet{Field: sn.Field, CutStart: sn.CutStart, CutEnd: sn.CutEnd}
+	at := 0
+	for _, m := range sn.Marks {
+		if m[0] > at {
+			out.Parts = append(out.Parts, SnippetPart{Text: sn.Text[at:m[0]]})
+		}
+		out.Parts = append(out.Parts, SnippetPart{Text: sn.Text[m[0]:m[1]], Mark: true})
+		at = m[1]
+	}
+	if at < len(sn.Text) {
+		out.Parts = append(out.Parts, SnippetPart{Text: sn.Text[at:]})
+	}
+	return out
+}
+
+// SearchRebuilt tells that a stored index could not be used (altered,
+// swapped or of another version) and was built again.
+type SearchRebuilt struct {
+	Doctype string `json:"doctype"`
+	Reason  string `json:"reason"`
+}
+
+// internalDoctypes hold Hearth's own records, not what a person searches.
+var internalDoctypes = map[string]bool{AppsDoctype: true, client.FilesDoctype: true}
+
+type searchState struct {
+	mu      sync.Mutex
+	gen     uint64 // the session the stores belong to
+	stores  map[string]*search.Store
+	updated time.Time
+	rebuilt []SearchRebuilt
+}
+
+var searches = map[*API]*searchState{}
+var searchesMu sync.Mutex
+
+func (a *API) searchState() *searchState {
+	searchesMu.Lock()
+	defer searchesMu.Unlock()
+	s := searches[a]
+	if s == nil {
+		s = &searchState{}
+		searches[a] = s
+	}
+	return s
+}
+
+// Search runs query over every doctype of the account and groups the hits
+// by the app they open in, limit per doctype (default 5).
+func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResult, error) {
+	c, gen, err := a.account()
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 5
+	}
+	st := a.searchState()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.gen != gen || st.stores == nil {
+		for _, s := range st.stores {
+			s.Close()
+		}
+		st.stores, st.gen, st.rebuilt, st.updated = map[string]*search.Store{}, gen, nil, time.Time{}
+	}
+	dts, err := c.Doctypes(ctx)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	fresh := time.Since(st.updated) < time.Second
+	var changed []*search.Store
+	for _, dt := range dts {
+		if internalDoctypes[dt] {
+			continue
+		}
+		s := st.stores[dt]
+		if s == nil {
+			if s, err = search.Open(ctx, c, dt, nil); err != nil {
+				return nil, a.fail(gen, err)
+			}
+			st.stores[dt] = s
+			if r := s.Rebuilt(); r != nil {
+				st.rebuilt = append(st.rebuilt, SearchRebuilt{Doctype: dt, Reason: r.Error()})
+			}
+			changed = append(changed, s)
+		} else if !fresh {
+			n, err := s.Update(ctx)
+			if err != nil {
+				return nil, a.fail(gen, err)
+			}
+			if n > 0 {
+				changed = append(changed, s)
+			}
+		}
+	}
+	if !fresh {
+		st.updated = time.Now()
+	}
+	// Store what changed for the next device, in the background.
+	for _, s := range changed {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			s.Save(ctx) // a conflict or failure: tried again after the next change
+		}()
+	}
+	res := &SearchResult{Groups: []SearchGroup{}, Rebuilt: st.rebuilt}
+	q := strings.TrimSpace(query)
+	if q == "" {
+		return res, nil
+	}
+	for _, dt := range slices.Sorted(maps.Keys(st.stores)) {
+		r, err := st.stores[dt].Search(ctx, search.Query{Text: q, Limit: limit})
+		if err != nil {
+			if strings.Contains(err.Error(), "malformed query") {
+				return nil, badInput("%v", err)
+			}
+			return nil, a.fail(gen, err)
+		}
+		if len(r.Found) == 0 {
+			continue
+		}
+		g := SearchGroup{Doctype: dt, Total: r.Total, Hits: []SearchHit{}}
+		slug := appFor(dt)
+		if slug != "" {
+			g.App = &SearchApp{Slug: slug, Name: bundled[slug].Name, URL: a.appURL(slug, c.User())}
+		}
+		for _, f := range r.Found {
+			h := SearchHit{ID: f.ID, Title: titleOf(f.Content), Snippet: snippetOf(f.Snippet)}
+			if g.App != nil {
+				h.URL = g.App.URL + "#open=" + f.ID
+			}
+			g.Hits = append(g.Hits, h)
+		}
+		res.Groups = append(res.Groups, g)
+	}
+	return res, nil
+}
+
+// appFor returns the bundled app whose grant covers doctype, or "".
+func appFor(doctype string) string {
+	for _, slug := range slices.Sorted(maps.Keys(bundled)) {
+		for _, sc := range bundled[slug].Scopes {
+			if sc.Doctype == doctype {
+				return slug
+			}
+		}
+	}
+	return ""
+}
+
+// titleOf returns what names a document: its title or name member.
+func titleOf(content []byte) string {
+	var v struct {
+		Title string `json:"title"`
+		Name  string `json:"name"`
+	}
+	if json.Unmarshal(content, &v) != nil {
+		return ""
+	}
+	t := v.Title
+	if t == "" {
+		t = v.Name
+	}
+	if len(t) > 200 {
+		t = t[:200]
+	}
+	return t
+}

@@ -1,0 +1,161 @@
+package web_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/wasm/web/browsertest"
+)
+
+// TestWebSearch: Home's search box, in headless Chromium. Signed in, a
+// person types; results come grouped by app (Notes) or doctype, with the
+// words marked; a result opens the note in Notes. A note another device
+// writes is found at the next query. A second browser loads the index the
+// first stored instead of indexing again. Neither the words searched for
+// nor the indexed text reach the host.
+func TestWebSearch(t *testing.T) {
+	rec := &requestRecorder{}
+	env := browsertest.Start(t, browsertest.Options{Wrap: rec.wrap})
+	mk := make([]byte, 8)
+	rand.Read(mk)
+	marker := "zq" + hex.EncodeToString(mk) // one word, lower case: as indexed
+	const user, password = "sol", "a search password"
+
+	// The account and its data, from another device.
+	ctx := context.Background()
+	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []client.Item
+	for i := range 40 {
+		items = append(items, client.Item{Content: fmt.Appendf(nil, `{"title":"Note %d","body":"Groceries and errands for day %d.","updated":%d}`, i, i, 1_700_000_000_000+i)})
+	}
+	items[23] = client.Item{ID: "tripnote", Content: []byte(`{"title":"Trip to Lisbon","body":"Train to Lisbon, then the coast road south; ask about ` + marker + ` at the station.","updated":1700000009999}`)}
+	if _, err := dev.PutMany(ctx, "io.hearth.notes", items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dev.Put(ctx, "io.hearth.contacts", "lou", []byte(`{"name":"Lou","city":"Lisbon"}`)); err != nil {
+		t.Fatal(err)
+	}
+
+	home := env.NewTab(t)
+	signIn := func(tab *browsertest.Tab) {
+		tab.Open(env.HomeURL() + "/")
+		typeInto(tab, "#signin-form [name=user]", user)
+		typeInto(tab, "#signin-form [name=password]", password)
+		tab.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
+		waitView(t, tab, "dashboard", "#signin-msg")
+	}
+	signIn(home)
+	// Connect Notes once, so that a result can open in it.
+	home.Open(env.AppURL("notes", user) + "/")
+	home.Do(chromedp.WaitVisible(chromedp.CSS("#connect-allow")), chromedp.Click(chromedp.CSS("#connect-allow")))
+	home.WaitOrigin(strings.TrimSuffix(env.AppURL("notes", user), "/"))
+	home.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+	home.Open(env.HomeURL() + "/")
+	waitView(t, home, "dashboard", "#signin-msg")
+
+	query := func(tab *browsertest.Tab, q string) {
+		t.Helper()
+		typeInto(tab, "#search", q)
+		tab.WaitTrue(`document.querySelector("#search-results").dataset.query === ` + jsString(q))
+	}
+	start := time.Now()
+	query(home, "lisbon")
+	t.Logf("first search (starting the search worker, building two indexes): %v", time.Since(start))
+	got := browsertest.Eval[string](home, `[...document.querySelectorAll("#search-results section")].map(s =>
+		s.dataset.doctype + "|" + s.querySelector("h3").textContent + "|" +
+		[...s.querySelectorAll("li [data-id]")].map(a => a.dataset.id + ":" + a.querySelector("strong").textContent + ":" +
+			[...a.querySelectorAll("mark")].map(m => m.textContent).join(",")).join(";")).join("\n")`)
+	want := "io.hearth.contacts|io.hearth.contacts (1)|lou:Lou:Lisbon\n" +
+		"io.hearth.notes|Notes (1)|tripnote:Trip to Lisbon:Lisbon"
+	if got != want {
+		t.Fatalf("results:\n%s\nwant:\n%s", got, want)
+	}
+	home.Screenshots("search")
+	query(home, marker[:6]+"*")
+	if ids := browsertest.Eval[string](home, `[...document.querySelectorAll("#search-results [data-id]")].map(a => a.dataset.id).join(",")`); ids != "tripnote" {
+		t.Fatalf("prefix: %q", ids)
+	}
+	query(home, `"road coast"`)
+	waitText(t, home, "#search-results", "Nothing matches.")
+	typeInto(home, "#search", `title:"unclosed`)
+	waitText(t, home, "#search-status", "not finished")
+
+	// A note another device writes is found at the next query.
+	if _, err := dev.Put(ctx, "io.hearth.notes", "fresh", []byte(`{"title":"Saudade","body":"a word from Lisbon"}`)); err != nil {
+		t.Fatal(err)
+	}
+	// The indexes catch up with the feed at most once a second: a person
+	// typing finds the note within a second or two.
+	start = time.Now()
+	for q := "saudade"; ; q += " " {
+		query(home, q)
+		ids := browsertest.Eval[string](home, `[...document.querySelectorAll("#search-results [data-id]")].map(a => a.dataset.id).join(",")`)
+		if ids == "fresh" {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the new note: %q", ids)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	t.Logf("a note written on another device found in %v", time.Since(start))
+
+	// A result opens the note in Notes.
+	query(home, "lisbon coast")
+	home.Do(chromedp.Click(chromedp.CSS(`#search-results [data-id=tripnote]`)))
+	home.WaitOrigin(strings.TrimSuffix(env.AppURL("notes", user), "/"))
+	home.WaitTrue(`!!document.querySelector("#title") && document.querySelector("#title").value === "Trip to Lisbon"`)
+
+	// A second browser loads the stored indexes: it downloads segments and
+	// indexes nothing again (no document is fetched to be indexed: the
+	// feed is read from where the stored index ends).
+	time.Sleep(500 * time.Millisecond) // the first browser stores in the background
+	before := len(rec.bytes())
+	other := env.NewDevice(t).NewTab(t)
+	signIn(other)
+	query(other, "saudade")
+	if ids := browsertest.Eval[string](other, `[...document.querySelectorAll("#search-results [data-id]")].map(a => a.dataset.id).join(",")`); ids != "fresh" {
+		t.Fatalf("second browser: %q", ids)
+	}
+	after := string(rec.bytes()[before:])
+	if !strings.Contains(after, "GET /v1/index/io.hearth.notes/manifest") || !strings.Contains(after, "GET /v1/index/io.hearth.notes/segments/") {
+		t.Fatalf("the second browser did not load the stored index")
+	}
+
+	// Nothing searched for or indexed reached the host.
+	// (Short words are looked for in the clear only: their base64 forms at
+	// every alignment are too short not to occur in ciphertext by chance.)
+	seen := rec.bytes()
+	if holdsMarker(seen, marker) {
+		t.Errorf("the marker reached the server")
+	}
+	for _, w := range []string{"saudade", "lisbon", "coast"} {
+		if strings.Contains(strings.ToLower(string(seen)), w) {
+			t.Errorf("%q reached the server", w)
+		}
+	}
+	filepath.WalkDir(env.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		if holdsMarker(b, marker) || strings.Contains(strings.ToLower(string(b)), "saudade") {
+			t.Errorf("a searched word is in %s", p)
+		}
+		return nil
+	})
+}
