@@ -34,17 +34,54 @@ func init() {
 type analyzer struct{}
 
 func (analyzer) Analyze(b []byte) analysis.TokenStream {
-	var out analysis.TokenStream
-	pos := 0
+	// One allocation for the tokens and one for the lower-cased ASCII
+	// words; terms already in lower case are slices of b.
+	toks := make([]analysis.Token, 0, len(b)/6+1)
+	var buf []byte
 	words(b, func(start, end int) {
-		t := lower(b[start:end])
+		w := b[start:end]
+		t := w
+		switch lowerKind(w) {
+		case 1: // ASCII with capitals
+			if buf == nil {
+				buf = make([]byte, 0, len(b))
+			}
+			n := len(buf)
+			for _, c := range w {
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				buf = append(buf, c)
+			}
+			t = buf[n:len(buf):len(buf)]
+		case 2:
+			t = lower(w)
+		}
 		if stopWords[string(t)] {
 			return
 		}
-		pos++
-		out = append(out, &analysis.Token{Start: start, End: end, Term: t, Position: pos, Type: analysis.AlphaNumeric})
+		toks = append(toks, analysis.Token{Start: start, End: end, Term: t, Position: len(toks) + 1, Type: analysis.AlphaNumeric})
 	})
+	out := make(analysis.TokenStream, len(toks))
+	for i := range toks {
+		out[i] = &toks[i]
+	}
 	return out
+}
+
+// lowerKind returns 0 for a word in lower-case ASCII, 1 for other ASCII,
+// 2 for a word with other characters.
+func lowerKind(w []byte) int {
+	k := 0
+	for _, c := range w {
+		if c >= utf8.RuneSelf {
+			return 2
+		}
+		if 'A' <= c && c <= 'Z' {
+			k = 1
+		}
+	}
+	return k
 }
 
 // words calls fn with the byte range of every word of b, in order.

@@ -3,9 +3,11 @@ package search
 import (
 	"encoding/json"
 	"slices"
-	"strings"
+	"strconv"
 
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/hearthcloud/hearth/internal/jsonscan"
 )
 
 // Phrase is a phrase a hit must contain: its words in order, in field Field
@@ -119,51 +121,99 @@ func clone(q query.FieldableQuery) query.FieldableQuery {
 	return nil
 }
 
+// value is a member's value: text, a number or a boolean.
+type value struct {
+	kind byte   // 's', 'n' or 'b'
+	text []byte // kind 's' (may alias the content: not to be changed)
+	num  float64
+	b    bool
+}
+
 // members calls fn with every member of content as mapping hearth-text-1
-// indexes it: name (dotted for nested objects) and value (string,
-// float64 or bool), in a fixed order.
-func members(content []byte, fn func(name string, v any)) {
-	var obj map[string]any
-	if json.Unmarshal(content, &obj) != nil || obj == nil {
-		var s string
-		if json.Unmarshal(content, &s) != nil {
-			s = string(content)
-		}
-		fn("text", s)
-		return
+// indexes it (§7.3): name (dotted for nested objects) and value, in the
+// order of the document. Content that is not a JSON object is one text
+// member "text": the string, if it is a JSON string, or else the content.
+// It reads JSON with package jsonscan: decoding into maps with
+// encoding/json took most of the time of indexing under WebAssembly.
+func members(content []byte, fn func(name string, v value)) {
+	type member struct {
+		name string
+		v    value
 	}
-	n := 0
-	var walk func(name string, v any, depth int)
-	walk = func(name string, v any, depth int) {
-		if n >= maxFields || len(name) > maxName || depth > maxDepth {
+	var ms []member
+	s := &jsonscan.Scanner{B: content}
+	s.WS()
+	if s.I < len(content) && content[s.I] == '{' {
+		n := 0
+		var walk func(name string, depth int) error
+		walk = func(name string, depth int) error {
+			s.WS()
+			if s.I >= len(content) {
+				return jsonscan.ErrMalformed
+			}
+			if n >= maxFields || len(name) > maxName || depth > maxDepth {
+				return s.Skip(depth)
+			}
+			switch content[s.I] {
+			case '"':
+				t, err := s.Str()
+				if err == nil {
+					n++
+					ms = append(ms, member{name, value{kind: 's', text: t}})
+				}
+				return err
+			case '{':
+				return s.Object(nil, func(k string) error {
+					if k == "" || k[0] == '_' {
+						return s.Skip(depth + 1)
+					}
+					if name != "" {
+						k = name + "." + k
+					}
+					return walk(k, depth+1)
+				})
+			case '[':
+				return s.Array(func() error { return walk(name, depth+1) })
+			case 't', 'f':
+				var b bool
+				err := s.Bool(&b)
+				if err == nil {
+					n++
+					ms = append(ms, member{name, value{kind: 'b', b: b}})
+				}
+				return err
+			case 'n':
+				if s.Word("null") {
+					return nil
+				}
+				return jsonscan.ErrMalformed
+			default:
+				lit, err := s.Number()
+				if err != nil {
+					return err
+				}
+				f, err := strconv.ParseFloat(string(lit), 64)
+				if err != nil {
+					return nil // out of float64's range: encoding/json refuses the document; here it is left out
+				}
+				n++
+				ms = append(ms, member{name, value{kind: 'n', num: f}})
+				return nil
+			}
+		}
+		if walk("", 0) == nil && s.End() == nil {
+			for _, m := range ms {
+				fn(m.name, m.v)
+			}
 			return
 		}
-		switch v := v.(type) {
-		case string, float64, bool:
-			n++
-			fn(name, v)
-		case []any:
-			for _, e := range v {
-				walk(name, e, depth+1)
-			}
-		case map[string]any:
-			keys := make([]string, 0, len(v))
-			for k := range v {
-				if k != "" && !strings.HasPrefix(k, "_") {
-					keys = append(keys, k)
-				}
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				if name != "" {
-					walk(name+"."+k, v[k], depth+1)
-				} else {
-					walk(k, v[k], depth+1)
-				}
-			}
-		}
 	}
-	walk("", obj, 0)
+	var str string
+	if json.Unmarshal(content, &str) == nil {
+		fn("text", value{kind: 's', text: []byte(str)})
+		return
+	}
+	fn("text", value{kind: 's', text: content})
 }
 
 // MatchesPhrases reports whether content, a document's content, holds
@@ -178,9 +228,9 @@ func MatchesPhrases(content []byte, phrases []Phrase) bool {
 		terms []string
 	}
 	var ms []member
-	members(content, func(name string, v any) {
-		if s, ok := v.(string); ok {
-			ms = append(ms, member{name, Terms(s)})
+	members(content, func(name string, v value) {
+		if v.kind == 's' {
+			ms = append(ms, member{name, Terms(string(v.text))})
 		}
 	})
 	for _, p := range phrases {

@@ -111,14 +111,14 @@ var an = analyzer{}
 // makeDocument turns content into fields as mapping hearth-text-1 says.
 func makeDocument(id string, content []byte) *document.Document {
 	doc := document.NewDocument(id)
-	members(content, func(name string, v any) {
-		switch v := v.(type) {
-		case string:
-			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(v), index.IndexField, an))
-		case float64:
-			doc.AddField(document.NewNumericFieldWithIndexingOptions(name, nil, v, index.IndexField|index.DocValues))
-		case bool:
-			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(strconv.FormatBool(v)), index.IndexField, an))
+	members(content, func(name string, v value) {
+		switch v.kind {
+		case 's':
+			doc.AddField(document.NewTextFieldCustom(name, nil, v.text, index.IndexField, an))
+		case 'n':
+			doc.AddField(document.NewNumericFieldWithIndexingOptions(name, nil, v.num, index.IndexField|index.DocValues))
+		case 'b':
+			doc.AddField(document.NewTextFieldCustom(name, nil, []byte(strconv.FormatBool(v.b)), index.IndexField, an))
 		}
 	})
 	return doc

@@ -170,11 +170,11 @@ const snippetLen = 180
 func (h *highlight) snippet(content []byte) *Snippet {
 	var best *Snippet
 	bestN := 0
-	members(content, func(name string, v any) {
-		text, ok := v.(string)
-		if !ok {
+	members(content, func(name string, v value) {
+		if v.kind != 's' {
 			return
 		}
+		text := string(v.text)
 		marks := h.marks(text)
 		if len(marks) > bestN {
 			best, bestN = cut(name, text, marks), len(marks)

@@ -131,9 +131,11 @@ type Options struct {
 	// segments for download and load; total is 0 when unknown).
 	Progress func(stage string, done, total int)
 	// BatchDocs is the most documents indexed in one segment when
-	// building (default 20,000). Memory peaks with it.
+	// building (default 5,000). Memory peaks with it (about 800 MiB at
+	// 5,000 notes of 1 KB, twice that at 20,000, in BENCHMARKS.md).
 	BatchDocs int
-	// MaxSegments is how many segments trigger a compaction (default 8).
+	// MaxSegments is how many small segments (under half a batch) trigger
+	// a compaction (default 8).
 	MaxSegments int
 	// Rebuild builds the index from the documents even if one is stored;
 	// Save then replaces the stored one.
@@ -150,7 +152,7 @@ func (o *Options) batch() int {
 	if o.BatchDocs > 0 {
 		return o.BatchDocs
 	}
-	return 20_000
+	return 5_000
 }
 
 // Open returns the index of doctype: the stored one, loaded and brought up
@@ -459,36 +461,35 @@ func (s *Store) Save(ctx context.Context) error {
 	return nil
 }
 
-// compact merges segments when they grew many or hold many deleted
-// documents (§7.2): the live documents of the segments chosen are read
-// again and indexed in one new segment, which takes their place. Segments
-// that are large and hold few deleted documents are left alone.
+// compact merges segments (§7.2): the small ones, once more than
+// opt.MaxSegments of them piled up (each Update that indexes something adds
+// one), and those holding many deleted documents. The live documents of
+// the segments chosen are read again and indexed anew, in batches, and the
+// new segments take their place. Full segments (at least half a batch) with
+// few deleted documents are left alone: merging them would cost as much as
+// indexing them again, for little gain at query time.
 func (s *Store) compact(ctx context.Context) error {
 	live, err := s.x.snapshot()
 	if err != nil {
 		return err
 	}
-	maxSegs := s.opt.MaxSegments
-	if maxSegs <= 0 {
-		maxSegs = 8
+	maxSmall := s.opt.MaxSegments
+	if maxSmall <= 0 {
+		maxSmall = 8
 	}
-	var total, deleted uint64
-	for _, ls := range live {
-		total += ls.sb.Count()
-		deleted += uint64(len(ls.deleted))
-	}
-	if len(live) <= maxSegs && deleted*4 <= total && deleted <= 20_000 {
-		return nil
-	}
-	// Keep the segments that hold at least a quarter of all documents and
-	// few deleted ones (there are at most four); merge the rest.
-	var merge []liveSegment
+	full := uint64(s.opt.batch() / 2)
+	var small, merge []liveSegment
 	for _, ls := range live {
 		n := ls.sb.Count()
-		if n*4 >= total && uint64(len(ls.deleted))*4 <= n && len(ls.deleted) <= 10_000 {
-			continue
+		switch {
+		case uint64(len(ls.deleted))*4 > n || len(ls.deleted) > 10_000:
+			merge = append(merge, ls)
+		case n < full:
+			small = append(small, ls)
 		}
-		merge = append(merge, ls)
+	}
+	if len(small) > maxSmall {
+		merge = append(merge, small...)
 	}
 	if len(merge) == 0 || len(merge) == 1 && len(merge[0].deleted) == 0 {
 		return nil
