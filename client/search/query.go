@@ -145,8 +145,10 @@ func members(content []byte, fn func(name string, v value)) {
 	s.WS()
 	if s.I < len(content) && content[s.I] == '{' {
 		n := 0
-		var walk func(name string, depth int) error
-		walk = func(name string, depth int) error {
+		// walk reads a value, keeping it when keep (a member named ""
+		// or "_…" is read, as encoding/json would, but not kept).
+		var walk func(name string, depth int, keep bool) error
+		walk = func(name string, depth int, keep bool) error {
 			s.WS()
 			if s.I >= len(content) {
 				return jsonscan.ErrMalformed
@@ -157,27 +159,25 @@ func members(content []byte, fn func(name string, v value)) {
 			switch content[s.I] {
 			case '"':
 				t, err := s.Str()
-				if err == nil {
+				if err == nil && keep {
 					n++
 					ms = append(ms, member{name, value{kind: 's', text: t}})
 				}
 				return err
 			case '{':
 				return s.Object(nil, func(k string) error {
-					if k == "" || k[0] == '_' {
-						return s.Skip(depth + 1)
-					}
+					keep := keep && k != "" && k[0] != '_'
 					if name != "" {
 						k = name + "." + k
 					}
-					return walk(k, depth+1)
+					return walk(k, depth+1, keep)
 				})
 			case '[':
-				return s.Array(func() error { return walk(name, depth+1) })
+				return s.Array(func() error { return walk(name, depth+1, keep) })
 			case 't', 'f':
 				var b bool
 				err := s.Bool(&b)
-				if err == nil {
+				if err == nil && keep {
 					n++
 					ms = append(ms, member{name, value{kind: 'b', b: b}})
 				}
@@ -194,14 +194,16 @@ func members(content []byte, fn func(name string, v value)) {
 				}
 				f, err := strconv.ParseFloat(string(lit), 64)
 				if err != nil {
-					return nil // out of float64's range: encoding/json refuses the document; here it is left out
+					return jsonscan.ErrMalformed // out of float64's range, as encoding/json has it
 				}
-				n++
-				ms = append(ms, member{name, value{kind: 'n', num: f}})
+				if keep {
+					n++
+					ms = append(ms, member{name, value{kind: 'n', num: f}})
+				}
 				return nil
 			}
 		}
-		if walk("", 0) == nil && s.End() == nil {
+		if walk("", 0, true) == nil && s.End() == nil {
 			for _, m := range ms {
 				fn(m.name, m.v)
 			}
