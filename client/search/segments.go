@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/golang/snappy"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	zap "github.com/blevesearch/zapx/v17"
@@ -27,7 +28,29 @@ import (
 
 // SegmentFormat names the format of exported segments, for the blob's
 // metadata type (§7.1); a different format is re-indexed, never loaded.
-const SegmentFormat = "application/vnd.hearth.index-segment; engine=bleve-scorch; zap=17"
+const SegmentFormat = "application/vnd.hearth.index-segment; engine=bleve-scorch; zap=17; compress=snappy"
+
+// maxSegment bounds a segment's size once decompressed.
+const maxSegment = 1 << 30
+
+// Compress and Decompress turn a segment's bytes (Segment.Data) into what
+// is sealed in the blob and back (§7.1: snappy's block format, which
+// halves the size for a few milliseconds per megabyte). A blob that does not
+// decompress gives ErrFormat.
+func Compress(data []byte) []byte { return snappy.Encode(nil, data) }
+
+// Decompress: see Compress.
+func Decompress(b []byte) ([]byte, error) {
+	n, err := snappy.DecodedLen(b)
+	if err != nil || n > maxSegment {
+		return nil, ErrFormat
+	}
+	out, err := snappy.Decode(nil, b)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%v)", ErrFormat, err)
+	}
+	return out, nil
+}
 
 // SegmentVersion is the zap version of exported segments.
 const SegmentVersion = zap.Version

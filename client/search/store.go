@@ -250,12 +250,17 @@ func (s *Store) load(ctx context.Context) error {
 	for i, ms := range m.Segments {
 		s.opt.progress("download", i, len(m.Segments))
 		ref := client.SegmentRef{ID: ms.ID, Size: ms.Size, Digest: ms.Digest}
-		data, err := s.b.GetSegment(ctx, s.doctype, SegmentFormat, ref)
+		sealed, err := s.b.GetSegment(ctx, s.doctype, SegmentFormat, ref)
 		if err != nil {
 			x.Close()
 			return err
 		}
 		s.opt.progress("load", i, len(m.Segments))
+		data, err := Decompress(sealed)
+		if err != nil {
+			x.Close()
+			return err
+		}
 		sb, err := x.add(Segment{Data: data, Deleted: ms.Deleted, Docs: ms.Docs})
 		if err != nil {
 			x.Close()
@@ -406,7 +411,7 @@ func (s *Store) Save(ctx context.Context) error {
 				undo()
 				return err
 			}
-			if ref, err = s.b.PutSegment(ctx, s.doctype, SegmentFormat, data); err != nil {
+			if ref, err = s.b.PutSegment(ctx, s.doctype, SegmentFormat, Compress(data)); err != nil {
 				undo()
 				return err
 			}
