@@ -10,10 +10,10 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/golang/snappy"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	zap "github.com/blevesearch/zapx/v17"
+	"github.com/golang/snappy"
 )
 
 // An index is persisted as its segments (spec/protocol.md §7.1): each the
