@@ -8,7 +8,7 @@
 #
 #   scripts/bench.sh            (or: make bench)
 #
-# Then the whole-program runs of scripts/bench-e2e.sh (CLI upload against
+# Then the search benchmarks (issue 5) and the whole-program runs of scripts/bench-e2e.sh (CLI upload against
 # rclone crypt, server memory, document writes and the feed over HTTP).
 # About ten minutes on a 2-core machine. BENCH_COUNT overrides the count.
 set -euo pipefail
@@ -83,6 +83,20 @@ if [ -n "$benchstat" ]; then
   "$benchstat" "$OUT/wasm.txt"
   echo
 fi
+
+# Search (issue 5): 100,000 notes, natively and in WebAssembly, once each
+# (one run builds the corpus and the index, minutes in wasm), then the
+# baseline, a plain bleve index on disk, in its own module (it needs the
+# real bbolt). HEARTH_BENCH_DOCS overrides the count.
+echo "== search, native: go test ./client/search/ -run '^\$' -bench . -benchtime 1x"
+"$GO" test ./client/search/ -run '^$' -bench . -benchtime 1x -timeout 60m | tee "$OUT/search-native.txt"
+echo
+echo "== search, wasm: GOOS=js GOARCH=wasm go test ./client/search/ -run '^\$' -bench . -benchtime 1x"
+GOOS=js GOARCH=wasm "$GO" test ./client/search/ -run '^$' -bench . -benchtime 1x -timeout 90m | tee "$OUT/search-wasm.txt"
+echo
+echo "== search, against plain bleve on disk: (cd bench/plainbleve && go test -run '^\$' -bench . -benchtime 1x)"
+(cd bench/plainbleve && "$GO" test -run '^$' -bench . -benchtime 1x -timeout 60m) | tee "$OUT/search-plain.txt"
+echo
 
 echo "== whole-program runs (scripts/bench-e2e.sh)"
 scripts/bench-e2e.sh | tee "$OUT/e2e.txt"

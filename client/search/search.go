@@ -31,6 +31,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/document"
@@ -44,6 +45,9 @@ import (
 type Index struct {
 	doctype string
 	idx     bleve.Index
+
+	mu      sync.Mutex
+	numeric map[string]bool // fields known to be numeric (textFields)
 }
 
 // New returns an empty index for doctype.
@@ -194,14 +198,41 @@ func (x *Index) Search(q Query) (*Result, error) {
 
 // textFields returns the names of the index's fields, sorted: a word that
 // names no field is looked for in each.
+//
+// Numeric fields are left out: a word never matches a number, and a prefix
+// or fuzzy word would walk all of a numeric field's terms for nothing. A
+// field is numeric if its dictionary holds a term of full precision, whose
+// first byte is 0x20 (bleve's prefix coding), which no text term has.
 func (x *Index) textFields() ([]string, error) {
 	fs, err := x.idx.Fields()
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.numeric == nil {
+		x.numeric = map[string]bool{}
+	}
 	out := fs[:0]
 	for _, f := range fs {
-		if !strings.HasPrefix(f, "_") {
+		if strings.HasPrefix(f, "_") {
+			continue
+		}
+		num, ok := x.numeric[f]
+		if !ok {
+			d, err := x.idx.FieldDictPrefix(f, []byte{0x20})
+			if err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			e, err := d.Next()
+			d.Close()
+			if err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			num = e != nil
+			x.numeric[f] = num
+		}
+		if !num {
 			out = append(out, f)
 		}
 	}
