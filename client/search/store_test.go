@@ -106,6 +106,39 @@ func (e *env) login(user string) *client.Client {
 
 const notes = "io.hearth.notes"
 
+// account signs user up and writes the sample notes.
+func (e *env) account(user string) *client.Client {
+	e.t.Helper()
+	c := e.signup(user)
+	writeNotes(e.t, c, sample())
+	return c
+}
+
+// open opens doctype's index, closed when the test ends.
+func open(t *testing.T, b search.Backend, doctype string, opt *search.Options) *search.Store {
+	t.Helper()
+	s, err := search.Open(context.Background(), b, doctype, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// storedManifest reads and parses doctype's stored index manifest.
+func storedManifest(t *testing.T, b search.Backend, doctype string) *search.Manifest {
+	t.Helper()
+	content, _, err := b.GetManifest(context.Background(), doctype)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := search.ParseManifest(content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func writeNotes(t *testing.T, c *client.Client, docs []search.Doc) map[string]string {
 	t.Helper()
 	items := make([]client.Item, len(docs))
@@ -340,13 +373,8 @@ func TestStoreMarker(t *testing.T) {
 func TestStoreTampered(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	a := e.signup("cai")
-	writeNotes(t, a, sample())
-	s, err := search.Open(ctx, a, notes, &search.Options{BatchDocs: 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	a := e.account("cai")
+	s := open(t, a, notes, &search.Options{BatchDocs: 40})
 	run(t, s)
 	if err := s.Save(ctx); err != nil {
 		t.Fatal(err)
@@ -502,13 +530,8 @@ func TestStoreScopes(t *testing.T) {
 func TestStoreCompaction(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	c := e.signup("eve")
-	writeNotes(t, c, sample())
-	s, err := search.Open(ctx, c, notes, &search.Options{MaxSegments: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	c := e.account("eve")
+	s := open(t, c, notes, &search.Options{MaxSegments: 4})
 	if err := s.Save(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -529,16 +552,8 @@ func TestStoreCompaction(t *testing.T) {
 	if err := s.Save(ctx); err != nil {
 		t.Fatal(err)
 	}
-	content, _, err := c.GetManifest(ctx, notes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := search.ParseManifest(content)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(m.Segments) > 4 || m.Docs != 119 {
-		t.Fatalf("%d segments, %d documents: %s", len(m.Segments), m.Docs, content)
+	if m := storedManifest(t, c, notes); len(m.Segments) > 4 || m.Docs != 119 {
+		t.Fatalf("%d segments, %d documents", len(m.Segments), m.Docs)
 	}
 	want := runAll(t, s)
 	if r, _ := s.Search(ctx, search.Query{Text: "porto"}); len(r.Found) != 12 {
@@ -562,19 +577,10 @@ func TestStoreCompaction(t *testing.T) {
 func TestStoreConflictAndFormat(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	a := e.signup("fay")
-	writeNotes(t, a, sample())
+	a := e.account("fay")
 	b := e.login("fay")
-	sa, err := search.Open(ctx, a, notes, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sa.Close()
-	sb, err := search.Open(ctx, b, notes, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sa := open(t, a, notes, nil)
+	sb := open(t, b, notes, nil)
 	if err := sa.Save(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -97,14 +97,7 @@ func TestWasmRoundTrip(t *testing.T) {
 	if err := sa.Save(ctx); err != nil {
 		t.Fatal(err)
 	}
-	content, _, err := a.GetManifest(ctx, notes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := search.ParseManifest(content)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := storedManifest(t, a, notes)
 	if len(m.Segments) != 3 || m.Docs != 120 {
 		t.Fatalf("manifest: %d segments, %d documents", len(m.Segments), m.Docs)
 	}

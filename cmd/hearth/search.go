@@ -19,23 +19,29 @@ import (
 // which apps they connected, and the documents naming uploaded files.
 var internalDoctypes = map[string]bool{"io.hearth.apps": true, client.FilesDoctype: true}
 
-// searchDoctypes returns the doctypes to search: the one asked for, or
-// every doctype of the account but Hearth's own.
-func searchDoctypes(ctx context.Context, c *client.Client, only string) ([]string, error) {
-	if only != "" {
-		return []string{only}, nil
-	}
-	all, err := c.Doctypes(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, dt := range all {
-		if !internalDoctypes[dt] {
-			out = append(out, dt)
+// withDoctypes runs fn in the current session, once the changes feed is
+// verified up to now, with the doctypes to search: only, or every
+// doctype of the account but Hearth's own.
+func withDoctypes(ctx context.Context, only string, fn func(c *client.Client, doctypes []string) error) error {
+	return withSession(func(c *client.Client) error {
+		if err := catchUp(ctx, c); err != nil {
+			return err
 		}
-	}
-	return out, nil
+		if only != "" {
+			return fn(c, []string{only})
+		}
+		all, err := c.Doctypes(ctx)
+		if err != nil {
+			return err
+		}
+		var dts []string
+		for _, dt := range all {
+			if !internalDoctypes[dt] {
+				dts = append(dts, dt)
+			}
+		}
+		return fn(c, dts)
+	})
 }
 
 // openIndex opens doctype's search index, telling of long work on stderr
@@ -90,14 +96,7 @@ func cmdSearch(ctx context.Context, args []string) error {
 	}
 	q := search.Query{Text: strings.Join(pos, " "), Limit: *limit}
 	bold := term.IsTerminal(int(os.Stdout.Fd()))
-	return withSession(func(c *client.Client) error {
-		if err := catchUp(ctx, c); err != nil {
-			return err
-		}
-		dts, err := searchDoctypes(ctx, c, *doctype)
-		if err != nil {
-			return err
-		}
+	return withDoctypes(ctx, *doctype, func(c *client.Client, dts []string) error {
 		found := 0
 		for _, dt := range dts {
 			s, err := openIndex(ctx, c, dt, false)
@@ -162,14 +161,7 @@ func cmdReindex(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	return withSession(func(c *client.Client) error {
-		if err := catchUp(ctx, c); err != nil {
-			return err
-		}
-		dts, err := searchDoctypes(ctx, c, *doctype)
-		if err != nil {
-			return err
-		}
+	return withDoctypes(ctx, *doctype, func(c *client.Client, dts []string) error {
 		for _, dt := range dts {
 			start := time.Now()
 			s, err := openIndex(ctx, c, dt, true)
