@@ -421,7 +421,7 @@ function bindSearch() {
       const s = await start();
       if (!s) return;
       const t0 = performance.now();
-      const r = await s.search(q, { limit: 5 });
+      const r = await s.search(asTyped(q), { limit: 5 });
       renderResults(q, r, performance.now() - t0, status);
     } catch (err) {
       if (err.code === "bad_input") status("Keep typing: the query is not finished.");
@@ -436,6 +436,14 @@ function bindSearch() {
     clearTimeout(timer);
     timer = setTimeout(() => run(box.value), 120);
   });
+}
+
+// asTyped makes the word being typed a prefix: "lisb" finds Lisbon. Only a
+// last word of three letters or more, outside quotes, with no operator.
+function asTyped(q) {
+  if ((q.match(/"/g) || []).length % 2 === 1) return q;
+  const m = /(^|\s)([\p{L}\p{N}]{3,})$/u.exec(q);
+  return m ? q + "*" : q;
 }
 
 function renderResults(q, r, ms, status) {
