@@ -120,6 +120,8 @@ type Store struct {
 	named    []string                               // segment ids the manifest at rev names
 	manifest *Manifest                              // the manifest at rev, when it could be read
 	dirty    bool                                   // changes since the index was last stored
+	changes  uint64                                 // counts the changes indexed, for Save
+	saveMu   sync.Mutex                             // held by Save
 	// Rebuilt, when not nil, says why the stored index was not used.
 	rebuilt error
 }
@@ -293,6 +295,7 @@ func (s *Store) rebuild(ctx context.Context) error {
 	}
 	s.x, s.seq, s.saved = x, 0, map[*zap.SegmentBase]client.SegmentRef{}
 	s.dirty = true
+	s.changes++
 	if _, err := s.catchUp(ctx); err != nil {
 		return err
 	}
@@ -339,6 +342,7 @@ func (s *Store) catchUp(ctx context.Context) (int, error) {
 	}
 	if n > 0 {
 		s.dirty = true
+		s.changes++
 	}
 	s.seq = seq
 	return n, nil
@@ -384,54 +388,81 @@ var ErrConflict = errors.New("search: another device stored the index meanwhile"
 // more (§7.4). Another device's manifest written in between gives
 // ErrConflict.
 func (s *Store) Save(ctx context.Context) error {
+	s.saveMu.Lock() // one Save at a time
+	defer s.saveMu.Unlock()
+	// Under the lock: compaction, and what the manifest will say (the
+	// segments as they are now, the new ones' bytes). The uploads happen
+	// without it, so that searches and updates go on meanwhile; what they
+	// change is stored by the next Save.
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.dirty {
+		s.mu.Unlock()
 		return nil
 	}
 	if err := s.compact(ctx); err != nil {
+		s.mu.Unlock()
 		return err
 	}
 	live, err := s.x.snapshot()
 	if err != nil {
+		s.mu.Unlock()
 		return err
 	}
-	m := Manifest{V: 1, Format: SegmentFormat, Mapping: Mapping, Seq: s.seq, Segments: []ManifestSegment{}}
+	type part struct {
+		sb   *zap.SegmentBase
+		ref  client.SegmentRef
+		data []byte // a segment not stored yet, compressed
+		del  []string
+		docs uint64
+	}
+	parts := make([]part, len(live))
+	for i, ls := range live {
+		p := part{sb: ls.sb, docs: ls.sb.Count()}
+		ref, ok := s.saved[ls.sb]
+		if ok {
+			p.ref = ref
+		} else {
+			data, err := ls.bytes()
+			if err != nil {
+				s.mu.Unlock()
+				return err
+			}
+			p.data = Compress(data)
+		}
+		if p.del, err = ls.deletedIDs(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		parts[i] = p
+	}
+	seq, ifRev, changes, previous := s.seq, s.rev, s.changes, s.named
+	s.mu.Unlock()
+
 	var uploaded []string
 	undo := func() {
 		for _, id := range uploaded {
 			s.b.DeleteSegment(context.Background(), s.doctype, id)
 		}
 	}
-	for _, ls := range live {
-		ref, ok := s.saved[ls.sb]
-		if !ok {
-			data, err := ls.bytes()
-			if err != nil {
+	m := Manifest{V: 1, Format: SegmentFormat, Mapping: Mapping, Seq: seq, Segments: []ManifestSegment{}}
+	for i := range parts {
+		p := &parts[i]
+		if p.data != nil {
+			if p.ref, err = s.b.PutSegment(ctx, s.doctype, SegmentFormat, p.data); err != nil {
 				undo()
 				return err
 			}
-			if ref, err = s.b.PutSegment(ctx, s.doctype, SegmentFormat, Compress(data)); err != nil {
-				undo()
-				return err
-			}
-			uploaded = append(uploaded, ref.ID)
+			uploaded = append(uploaded, p.ref.ID)
 		}
-		del, err := ls.deletedIDs()
-		if err != nil {
-			undo()
-			return err
-		}
-		n := ls.sb.Count()
-		m.Segments = append(m.Segments, ManifestSegment{ID: ref.ID, Size: ref.Size, Digest: ref.Digest, Docs: n, Deleted: del})
-		m.Docs += n - uint64(len(del))
+		m.Segments = append(m.Segments, ManifestSegment{ID: p.ref.ID, Size: p.ref.Size, Digest: p.ref.Digest, Docs: p.docs, Deleted: p.del})
+		m.Docs += p.docs - uint64(len(p.del))
 	}
 	content, err := json.Marshal(m)
 	if err != nil {
 		undo()
 		return err
 	}
-	rev, err := s.b.PutManifest(ctx, s.doctype, s.rev, content)
+	rev, err := s.b.PutManifest(ctx, s.doctype, ifRev, content)
 	if err != nil {
 		undo()
 		var ae *client.APIError
@@ -440,29 +471,30 @@ func (s *Store) Save(ctx context.Context) error {
 		}
 		return err
 	}
-	// The new manifest is stored: what it names is the index now.
-	s.rev, s.dirty = rev, false
-	named := make([]string, 0, len(m.Segments))
+	// The new manifest is stored: what it names is the stored index now.
 	keep := map[string]bool{}
-	for i, ls := range live {
-		ref := client.SegmentRef{ID: m.Segments[i].ID, Size: m.Segments[i].Size, Digest: m.Segments[i].Digest}
-		s.saved[ls.sb] = ref
-		named = append(named, ref.ID)
-		keep[ref.ID] = true
+	s.mu.Lock()
+	s.rev = rev
+	s.dirty = s.changes != changes
+	s.named = s.named[:0:0]
+	for _, p := range parts {
+		s.saved[p.sb] = p.ref
+		s.named = append(s.named, p.ref.ID)
+		keep[p.ref.ID] = true
 	}
 	for sb, ref := range s.saved {
 		if !keep[ref.ID] {
 			delete(s.saved, sb)
 		}
 	}
-	for _, id := range s.named {
+	s.mu.Unlock()
+	for _, id := range previous {
 		if !keep[id] {
 			// Best effort: a segment left behind is garbage no reader
 			// looks at, and the next Save of this device tries no more.
 			s.b.DeleteSegment(ctx, s.doctype, id)
 		}
 	}
-	s.named = named
 	return nil
 }
 

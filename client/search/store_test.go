@@ -620,3 +620,42 @@ func TestStoreConflictAndFormat(t *testing.T) {
 		t.Fatalf("%s", content)
 	}
 }
+
+// TestStoreSaveWhileUpdating: a Save uploading segments does not hold up
+// searches and updates; what they indexed meanwhile is stored by the next
+// Save, and a second device then finds everything.
+func TestStoreSaveWhileUpdating(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.account("gil")
+	s := open(t, a, notes, nil)
+	done := make(chan error, 1)
+	go func() { done <- s.Save(ctx) }()
+	for i := range 5 {
+		if _, err := a.Put(ctx, notes, fmt.Sprintf("late%d", i), fmt.Appendf(nil, `{"title":"Late %d","body":"written while saving"}`, i)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Update(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Search(ctx, search.Query{Text: "lisbon"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s2 := open(t, e.login("gil"), notes, nil)
+	if s2.Rebuilt() != nil {
+		t.Fatal(s2.Rebuilt())
+	}
+	if r, err := s2.Search(ctx, search.Query{Text: "saving", Limit: 10}); err != nil || len(r.Found) != 5 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if n, _ := s2.Count(); n != 125 {
+		t.Fatalf("%d documents", n)
+	}
+}
