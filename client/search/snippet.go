@@ -36,8 +36,10 @@ type Results struct {
 }
 
 // Search runs q over the index, opens the documents found (phrases are
-// checked in them) and computes a snippet of each. A document deleted
-// since the index last caught up is left out.
+// checked in them) and computes a snippet of each. Documents come from the
+// Store's memory where it has them, else from the server (§1.2). A
+// document deleted since the index last caught up is left out; one the
+// server says was never written is an integrity error.
 func (s *Store) Search(ctx context.Context, q Query) (*Results, error) {
 	s.mu.Lock()
 	x := s.x
@@ -59,16 +61,16 @@ func (s *Store) Search(ctx context.Context, q Query) (*Results, error) {
 		for i, h := range r.Hits {
 			ids[i] = h.ID
 		}
-		docs, err := s.b.GetMany(ctx, s.doctype, ids)
+		contents, err := s.contents(ctx, ids, false)
 		if err != nil {
 			return nil, err
 		}
 		hl := highlighter(q.Text)
-		for i, d := range docs {
-			if d == nil || d.Deleted || !MatchesPhrases(d.Content, r.Phrases) {
-				continue
+		for i, c := range contents {
+			if c == nil || !MatchesPhrases(c, r.Phrases) {
+				continue // deleted since the index caught up, or not the phrase
 			}
-			out.Found = append(out.Found, Found{ID: d.ID, Score: r.Hits[i].Score, Content: d.Content, Snippet: hl.snippet(d.Content)})
+			out.Found = append(out.Found, Found{ID: ids[i], Score: r.Hits[i].Score, Content: c, Snippet: hl.snippet(c)})
 			if len(out.Found) == limit {
 				break
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	zap "github.com/blevesearch/zapx/v17"
@@ -119,6 +120,8 @@ type Store struct {
 	saved    map[*zap.SegmentBase]client.SegmentRef // segments stored on the server
 	named    []string                               // segment ids the manifest at rev names
 	manifest *Manifest                              // the manifest at rev, when it could be read
+	cache    map[string][]byte                      // content of documents indexed, by id (opt.CacheBytes)
+	cached   int                                    // bytes in cache
 	dirty    bool                                   // changes since the index was last stored
 	changes  uint64                                 // counts the changes indexed, for Save
 	saveMu   sync.Mutex                             // held by Save
@@ -142,6 +145,20 @@ type Options struct {
 	// Rebuild builds the index from the documents even if one is stored;
 	// Save then replaces the stored one.
 	Rebuild bool
+	// CacheBytes bounds the documents' content kept in memory (default 32
+	// MiB; negative: none). Search opens hits from there, and asks the
+	// server only for the others, in identifier order (§1.2).
+	CacheBytes int
+}
+
+func (o *Options) cacheBytes() int {
+	switch {
+	case o.CacheBytes < 0:
+		return 0
+	case o.CacheBytes == 0:
+		return 32 << 20
+	}
+	return o.CacheBytes
 }
 
 func (o *Options) progress(stage string, done, total int) {
@@ -326,6 +343,7 @@ func (s *Store) catchUp(ctx context.Context) (int, error) {
 			}
 			// A later change of the same document in one batch wins.
 			pend = append(pend, Doc{ID: ch.ID, Content: ch.Doc.Content, Deleted: ch.Deleted})
+			s.remember(ch.ID, ch.Doc.Content, ch.Deleted)
 			if len(pend) >= s.opt.batch() {
 				if err := flush(); err != nil {
 					return err
@@ -346,6 +364,73 @@ func (s *Store) catchUp(ctx context.Context) (int, error) {
 	}
 	s.seq = seq
 	return n, nil
+}
+
+// remember keeps a document's content in the cache, within its budget, or
+// forgets it (deleted).
+func (s *Store) remember(id string, content []byte, deleted bool) {
+	if s.cache == nil {
+		s.cache = map[string][]byte{}
+	}
+	if old, ok := s.cache[id]; ok {
+		s.cached -= len(old)
+		delete(s.cache, id)
+	}
+	if deleted || s.cached+len(content) > s.opt.cacheBytes() {
+		return
+	}
+	s.cache[id] = content
+	s.cached += len(content)
+}
+
+// contents returns the current content of documents ids (nil for one
+// deleted since the index caught up): from the cache, and the others from
+// the server, asked for in identifier order, a thousand at a time. A
+// document the index holds that the server says was never written is an
+// integrity error (the host hides it). held says the caller holds s.mu.
+func (s *Store) contents(ctx context.Context, ids []string, held bool) ([][]byte, error) {
+	out := make([][]byte, len(ids))
+	var missing []string
+	if !held {
+		s.mu.Lock()
+	}
+	for i, id := range ids {
+		if c, ok := s.cache[id]; ok {
+			out[i] = c
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if !held {
+		s.mu.Unlock()
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	slices.Sort(missing)
+	missing = slices.Compact(missing)
+	got := map[string][]byte{}
+	for i := 0; i < len(missing); i += 1000 {
+		chunk := missing[i:min(i+1000, len(missing))]
+		docs, err := s.b.GetMany(ctx, s.doctype, chunk)
+		if err != nil {
+			return nil, err
+		}
+		for j, d := range docs {
+			switch {
+			case d == nil:
+				return nil, fmt.Errorf("%w: %s/%s is in the index, and the server says it was never written", client.ErrIntegrity, s.doctype, chunk[j])
+			case !d.Deleted:
+				got[chunk[j]] = d.Content
+			}
+		}
+	}
+	for i, id := range ids {
+		if out[i] == nil {
+			out[i] = got[id]
+		}
+	}
+	return out, nil
 }
 
 // Update brings the index up to date with the doctype's changes feed and
@@ -542,16 +627,12 @@ func (s *Store) compact(ctx context.Context) error {
 	docs := make([]Doc, 0, len(ids))
 	for i := 0; i < len(ids); i += 1000 {
 		chunk := ids[i:min(i+1000, len(ids))]
-		got, err := s.b.GetMany(ctx, s.doctype, chunk)
+		got, err := s.contents(ctx, chunk, true)
 		if err != nil {
 			return err
 		}
-		for j, d := range got {
-			if d == nil || d.Deleted {
-				docs = append(docs, Doc{ID: chunk[j], Deleted: true})
-				continue
-			}
-			docs = append(docs, Doc{ID: chunk[j], Content: d.Content})
+		for j, c := range got {
+			docs = append(docs, Doc{ID: chunk[j], Content: c, Deleted: c == nil})
 		}
 		s.opt.progress("compact", i+len(chunk), len(ids))
 	}

@@ -8,6 +8,7 @@ package search_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -657,5 +658,75 @@ func TestStoreSaveWhileUpdating(t *testing.T) {
 	}
 	if n, _ := s2.Count(); n != 125 {
 		t.Fatalf("%d documents", n)
+	}
+}
+
+// TestStoreAccessPattern: a device that indexed the notes shows hits from
+// memory and asks the server for none; a device that loaded the stored
+// index asks for the hits it lacks, in identifier order, not rank order; a
+// host answering that a hit was never written is caught.
+func TestStoreAccessPattern(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.account("hal")
+	s := open(t, a, notes, nil)
+	if err := s.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bulk := func() []string {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		var out []string
+		for _, r := range e.reqs {
+			if strings.HasSuffix(r, "/_bulk_get") {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	before := len(bulk())
+	if r, err := s.Search(ctx, search.Query{Text: "lisbon"}); err != nil || len(r.Found) != 20 {
+		t.Fatal(r, err)
+	}
+	if n := len(bulk()) - before; n != 0 {
+		t.Fatalf("the indexing device asked for %d document lists", n)
+	}
+
+	b := e.login("hal")
+	s2 := open(t, b, notes, &search.Options{CacheBytes: -1})
+	var asked []byte
+	e.setTamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if strings.HasSuffix(r.URL.Path, "/_bulk_get") {
+			asked, _ = io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(asked))
+		}
+		return false
+	})
+	r, err := s2.Search(ctx, search.Query{Text: "lisbon"})
+	if err != nil || len(r.Found) != 20 {
+		t.Fatal(r, err)
+	}
+	var req struct{ IDs []string }
+	if err := json.Unmarshal(asked, &req); err != nil || len(req.IDs) != 20 || !slices.IsSorted(req.IDs) {
+		t.Fatalf("asked for %s", asked)
+	}
+	// The host says a hit was never written.
+	e.setTamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if !strings.HasSuffix(r.URL.Path, "/_bulk_get") {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var ans map[string][]map[string]any
+		json.Unmarshal(rec.Body.Bytes(), &ans)
+		ans["docs"][0] = map[string]any{"id": ans["docs"][0]["id"], "error": map[string]any{"code": "not_found", "message": "no"}}
+		out, _ := json.Marshal(ans)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(out)
+		return true
+	})
+	defer e.setTamper(nil)
+	if _, err := s2.Search(ctx, search.Query{Text: "lisbon"}); !errors.Is(err, client.ErrIntegrity) {
+		t.Fatalf("a hidden hit: %v", err)
 	}
 }
