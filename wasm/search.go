@@ -5,6 +5,7 @@ package wasm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -187,12 +188,21 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 	if !fresh {
 		st.updated = time.Now()
 	}
-	// Store what changed for the next device, in the background.
+	// Store what changed for the next device, in the background. Another
+	// device having stored its index meanwhile (a conflict): this one is
+	// dropped, and the next search opens that device's.
 	for _, s := range changed {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			s.Save(ctx) // a conflict or failure: tried again after the next change
+			if err := s.Save(ctx); errors.Is(err, search.ErrConflict) {
+				st.mu.Lock()
+				if st.stores[s.Doctype()] == s {
+					delete(st.stores, s.Doctype())
+					s.Close()
+				}
+				st.mu.Unlock()
+			}
 		}()
 	}
 	res := &SearchResult{Groups: []SearchGroup{}, Rebuilt: st.rebuilt}
@@ -203,7 +213,7 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 	for _, dt := range slices.Sorted(maps.Keys(st.stores)) {
 		r, err := st.stores[dt].Search(ctx, search.Query{Text: q, Limit: limit})
 		if err != nil {
-			if strings.Contains(err.Error(), "malformed query") {
+			if errors.Is(err, search.ErrBadQuery) {
 				return nil, badInput("%v", err)
 			}
 			return nil, a.fail(gen, err)

@@ -42,7 +42,9 @@ func Compress(data []byte) []byte { return snappy.Encode(nil, data) }
 // Decompress: see Compress.
 func Decompress(b []byte) ([]byte, error) {
 	n, err := snappy.DecodedLen(b)
-	if err != nil || n > maxSegment {
+	// Snappy expands at most about 22 times (a copy of 64 bytes in 3);
+	// a length beyond that is a lie, refused before it is allocated.
+	if err != nil || n > maxSegment || n > 24*len(b)+64 {
 		return nil, ErrFormat
 	}
 	out, err := snappy.Decode(nil, b)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/term"
 
@@ -140,19 +141,31 @@ func snippetLine(sn *search.Snippet, bold bool) string {
 	}
 	at := 0
 	for _, m := range sn.Marks {
-		b.WriteString(sn.Text[at:m[0]])
+		b.WriteString(printable(sn.Text[at:m[0]]))
 		if bold {
-			b.WriteString("\033[1m" + sn.Text[m[0]:m[1]] + "\033[0m")
+			b.WriteString("\033[1m" + printable(sn.Text[m[0]:m[1]]) + "\033[0m")
 		} else {
-			b.WriteString(sn.Text[m[0]:m[1]])
+			b.WriteString(printable(sn.Text[m[0]:m[1]]))
 		}
 		at = m[1]
 	}
-	b.WriteString(sn.Text[at:])
+	b.WriteString(printable(sn.Text[at:]))
 	if sn.CutEnd {
 		b.WriteString("…")
 	}
-	return strings.Join(strings.FieldsFunc(b.String(), func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ")
+	return b.String()
+}
+
+// printable makes text safe to print on one line of a terminal: control
+// characters (C0 and C1: a document could carry escape sequences), line
+// breaks and bidirectional controls become spaces.
+func printable(text string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, text)
 }
 
 func cmdReindex(ctx context.Context, args []string) error {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearthcloud/hearth/client/search"
 )
 
 // TestCLISearch: hearth search prints doctype, id and a snippet for each
@@ -70,5 +72,15 @@ func TestCLISearch(t *testing.T) {
 	}
 	if out := a.ok("", "search", "saudade"); !strings.Contains(out, fresh) {
 		t.Fatalf("after reindex: %q", out)
+	}
+}
+
+// TestSnippetLinePrintable: a snippet cannot carry terminal escapes, line
+// breaks or bidirectional controls to the terminal.
+func TestSnippetLinePrintable(t *testing.T) {
+	text := "a\x1b[2Jb\nc\u202ed\u0085e"
+	got := snippetLine(&search.Snippet{Text: text, Marks: [][2]int{{0, 1}}}, false)
+	if got != "a [2Jb c d e" {
+		t.Fatalf("%q", got)
 	}
 }

@@ -59,7 +59,8 @@ async function main() {
 // #open=<id> (Home's search links to a note so) opens that note.
 function openFromHash() {
   if (!location.hash.startsWith("#open=")) return;
-  const id = decodeURIComponent(location.hash.slice("#open=".length));
+  let id = "";
+  try { id = decodeURIComponent(location.hash.slice("#open=".length)); } catch { /* a malformed link */ }
   history.replaceState(null, "", location.pathname + location.search);
   if (notes.has(id)) open(id);
   else fail({ message: "That note is not here (deleted, or not synced yet)." });
