@@ -117,11 +117,11 @@ func (c *Client) GetSegment(ctx context.Context, doctype, format string, ref Seg
 	if res.contentLength >= 0 && res.contentLength != ref.Size {
 		return nil, integrity("%s has the wrong size", where)
 	}
-	sealed, err := io.ReadAll(io.LimitReader(res.body, ref.Size+1))
+	sealed, digest, err := readAllSHA256(res.body, ref.Size)
 	if err != nil {
 		return nil, fmt.Errorf("client: downloading %s: %w", where, err)
 	}
-	if int64(len(sealed)) != ref.Size || sha256.Sum256(sealed) != [sha256.Size]byte(ref.Digest) {
+	if int64(len(sealed)) != ref.Size || digest != [sha256.Size]byte(ref.Digest) {
 		return nil, integrity("%s differs from the one the manifest names (altered or swapped)", where)
 	}
 	ks, err := c.keys(ctx, doctype, blobGen(bufio.NewReader(bytes.NewReader(sealed))), false)
@@ -135,14 +135,34 @@ func (c *Client) GetSegment(ctx context.Context, doctype, format string, ref Seg
 	if err != nil {
 		return nil, &integrityError{detail: where + " does not open", err: err}
 	}
-	if m := br.Meta(); m.Name != ref.ID || m.Type != format {
+	m := br.Meta()
+	if m.Name != ref.ID || m.Type != format || m.Size > ref.Size {
 		return nil, integrity("%s is not a segment of the manifest's format", where)
 	}
-	data, err := io.ReadAll(br)
-	if err != nil {
+	var buf bytes.Buffer
+	buf.Grow(int(m.Size) + 1) // one allocation; the +1 lets ReadFrom see the end
+	if _, err := buf.ReadFrom(br); err != nil {
 		return nil, &integrityError{detail: where + " does not authenticate", err: err}
 	}
-	return data, nil
+	return buf.Bytes(), nil
+}
+
+// readAllSHA256 reads body whole (up to size bytes, and one more to tell a
+// longer body) and its SHA-256: in one piece, hashed by the browser, under
+// js when it can (transport_js.go), else as a stream.
+func readAllSHA256(body io.Reader, size int64) ([]byte, [sha256.Size]byte, error) {
+	if w, ok := body.(interface {
+		readAllSHA256(limit int64) ([]byte, [32]byte, bool, error)
+	}); ok {
+		if b, dg, ok, err := w.readAllSHA256(size + 1); ok {
+			return b, dg, err
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(body, size+1))
+	if err != nil {
+		return nil, [sha256.Size]byte{}, err
+	}
+	return b, sha256.Sum256(b), nil
 }
 
 // DeleteSegment deletes a segment no manifest names any more. One already

@@ -130,14 +130,7 @@ func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpR
 		}
 		res.contentLength = n
 	}
-	sb := &streamBody{ctx: ctx, req: r, stop: stop}
-	if b := v.Get("body"); b.Type() == js.TypeObject && b.Get("getReader").Type() == js.TypeFunction {
-		sb.reader = b.Call("getReader")
-	} else {
-		// No stream (an empty body, or an old runtime): the whole body.
-		sb.whole = v
-	}
-	res.body = sb
+	res.body = &streamBody{ctx: ctx, req: r, stop: stop, resp: v}
 	return res, nil
 }
 
@@ -152,18 +145,73 @@ func (h jsHeader) Get(name string) string {
 	return v.String()
 }
 
-// streamBody reads a fetch response's body.
+// streamBody reads a fetch response's body: as a stream, or whole
+// (readAllSHA256).
 type streamBody struct {
-	ctx    context.Context
-	req    *httpRequest
-	stop   func() bool
-	reader js.Value // a ReadableStreamDefaultReader, or
-	whole  js.Value // the Response, when its body is not a stream
-	buf    []byte
-	err    error // sticky: io.EOF at the end
+	ctx     context.Context
+	req     *httpRequest
+	stop    func() bool
+	resp    js.Value // the Response, until the body is read
+	reader  js.Value // a ReadableStreamDefaultReader, or
+	whole   js.Value // the Response, when its body is not a stream
+	started bool
+	buf     []byte
+	err     error // sticky: io.EOF at the end
+}
+
+// start chooses how the body is read, at the first Read.
+func (b *streamBody) start() {
+	b.started = true
+	v := b.resp
+	b.resp = js.Undefined()
+	if body := v.Get("body"); body.Type() == js.TypeObject && body.Get("getReader").Type() == js.TypeFunction {
+		b.reader = body.Call("getReader")
+	} else {
+		// No stream (an empty body, or an old runtime): the whole body.
+		b.whole = v
+	}
+}
+
+// readAllSHA256 reads the whole body (at most limit bytes, else an error)
+// and its SHA-256, which the browser computes (WebCrypto runs natively:
+// crypto/sha256 in WebAssembly does about 50 MiB/s). It copies the body
+// into Go once, not chunk by chunk. ok is false when it cannot (the body
+// was read from already, or there is no crypto.subtle: not a secure
+// context); the caller reads it as a stream then.
+func (b *streamBody) readAllSHA256(limit int64) (data []byte, digest [32]byte, ok bool, err error) {
+	subtle := js.Global().Get("crypto")
+	if subtle.Type() == js.TypeObject {
+		subtle = subtle.Get("subtle")
+	}
+	if b.started || subtle.Type() != js.TypeObject {
+		return nil, digest, false, nil
+	}
+	b.started = true
+	v := b.resp
+	b.resp = js.Undefined()
+	defer b.finish(io.EOF)
+	ab, err := await(v.Call("arrayBuffer"))
+	if err != nil {
+		return nil, digest, true, netError(b.req, ctxOr(b.ctx, fmt.Errorf("reading the answer failed: %w", err)))
+	}
+	n := ab.Get("byteLength").Int()
+	if int64(n) > limit {
+		return nil, digest, true, fmt.Errorf("the answer is longer than %d bytes", limit)
+	}
+	dg, err := await(subtle.Call("digest", "SHA-256", ab))
+	if err != nil {
+		return nil, digest, true, fmt.Errorf("hashing the answer: %w", err)
+	}
+	data = make([]byte, n)
+	js.CopyBytesToGo(data, js.Global().Get("Uint8Array").New(ab))
+	js.CopyBytesToGo(digest[:], js.Global().Get("Uint8Array").New(dg))
+	return data, digest, true, nil
 }
 
 func (b *streamBody) Read(p []byte) (int, error) {
+	if !b.started {
+		b.start()
+	}
 	for len(b.buf) == 0 {
 		if b.err != nil {
 			return 0, b.err
@@ -222,6 +270,12 @@ func (b *streamBody) finish(err error) {
 
 func (b *streamBody) Close() error {
 	if b.err == nil {
+		if !b.started {
+			if body := b.resp.Get("body"); body.Type() == js.TypeObject && body.Get("cancel").Type() == js.TypeFunction {
+				body.Call("cancel") // a Promise; nothing to wait for
+			}
+			b.started, b.resp = true, js.Undefined()
+		}
 		if b.reader.Type() == js.TypeObject {
 			b.reader.Call("cancel") // a Promise; nothing to wait for
 		}

@@ -266,15 +266,41 @@ func (s *Store) load(ctx context.Context) error {
 		return err
 	}
 	saved := map[*zap.SegmentBase]client.SegmentRef{}
+	// Segments are fetched (downloaded, checked, opened) one ahead of the
+	// one being loaded: the network works while the client decompresses
+	// and loads, also under WebAssembly, where fetch runs outside Go.
+	type fetched struct {
+		data []byte
+		err  error
+	}
+	ahead := make(chan fetched, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(ahead)
+		for _, ms := range m.Segments {
+			ref := client.SegmentRef{ID: ms.ID, Size: ms.Size, Digest: ms.Digest}
+			data, err := s.b.GetSegment(ctx, s.doctype, SegmentFormat, ref)
+			select {
+			case ahead <- fetched{data, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	for i, ms := range m.Segments {
 		s.opt.progress("download", i, len(m.Segments))
-		ref := client.SegmentRef{ID: ms.ID, Size: ms.Size, Digest: ms.Digest}
-		sealed, err := s.b.GetSegment(ctx, s.doctype, SegmentFormat, ref)
+		f := <-ahead
+		sealed, err := f.data, f.err
 		if err != nil {
 			x.Close()
 			return err
 		}
 		s.opt.progress("load", i, len(m.Segments))
+		ref := client.SegmentRef{ID: ms.ID, Size: ms.Size, Digest: ms.Digest}
 		data, err := Decompress(sealed)
 		if err != nil {
 			x.Close()
