@@ -94,6 +94,9 @@ echo
 echo "== search, wasm: GOOS=js GOARCH=wasm go test ./client/search/ -run '^\$' -bench . -benchtime 1x"
 GOOS=js GOARCH=wasm "$GO" test ./client/search/ -run '^$' -bench . -benchtime 1x -timeout 90m | tee "$OUT/search-wasm.txt"
 echo
+echo "== search, opening on a new device in wasm, from a local server: go test -tags hearthtest ./client/search/ -bench BenchmarkWasmOpen"
+HEARTH_BENCH_WASM_OPEN=1 "$GO" test -tags hearthtest ./client/search/ -run '^$' -bench BenchmarkWasmOpen -benchtime 1x -timeout 30m | tee "$OUT/search-open.txt"
+echo
 echo "== search, against plain bleve on disk: (cd bench/plainbleve && go test -run '^\$' -bench . -benchtime 1x)"
 (cd bench/plainbleve && "$GO" test -run '^$' -bench . -benchtime 1x -timeout 60m) | tee "$OUT/search-plain.txt"
 echo
