@@ -17,12 +17,9 @@
 package search_test
 
 import (
-	"bytes"
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,35 +55,11 @@ func BenchmarkWasmOpen(b *testing.B) {
 		}
 		n = v
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		b.Skip("node is not installed: cannot run the wasm device")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		b.Fatalf("the go command is not on PATH: %v", err)
-	}
 	b.StopTimer()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-
-	// Build the wasm test binary while the notes are written and indexed.
-	tmp := b.TempDir()
-	bin := filepath.Join(tmp, "search.wasm")
-	type built struct {
-		out []byte
-		err error
-		d   time.Duration
-	}
-	buildDone := make(chan built, 1)
-	go func() {
-		start := time.Now()
-		cmd := exec.CommandContext(ctx, gobin, "test", "-c", "-tags", "hearthtest", "-o", bin, ".")
-		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		out, err := cmd.CombinedOutput()
-		buildDone <- built{out, err, time.Since(start)}
-	}()
-	execJS := wasmExecNode(ctx, b, gobin)
+	// The wasm test binary builds while the notes are written and indexed.
+	dev := startWasmDevice(ctx, b)
 
 	// The server: as newEnv does, without the request log.
 	dir := b.TempDir()
@@ -154,48 +127,19 @@ func BenchmarkWasmOpen(b *testing.B) {
 	b.Logf("indexed and saved natively in %v: %d segments, %.1f MiB sealed, manifest %d bytes",
 		time.Since(t0).Round(time.Millisecond), len(m.Segments), float64(sealed)/(1<<20), len(content))
 
-	bd := <-buildDone
-	if bd.err != nil {
-		b.Fatalf("building the wasm test binary (GOOS=js GOARCH=wasm go test -c -tags hearthtest ./client/search/): %v\n%s", bd.err, bd.out)
-	}
-	b.Logf("wasm test binary built in %v", bd.d.Round(time.Millisecond))
-
 	// The new device, under Node, once per iteration (-benchtime 1x: once).
 	metrics := map[string]float64{}
 	for range b.N {
-		start := time.Now()
-		cmd := exec.CommandContext(ctx, node, "--stack-size=8192", execJS, bin,
-			"-test.run=^TestWasmOpenSecondDevice$", "-test.v", "-test.count=1")
-		cmd.Env = []string{
-			"PATH=" + os.Getenv("PATH"),
-			"HOME=" + os.Getenv("HOME"),
-			"TMPDIR=" + tmp,
-			wasmOpenEnvServer + "=" + ts.URL,
-			wasmOpenEnvUser + "=" + user,
-			wasmOpenEnvPassword + "=" + password,
-			wasmOpenEnvDocs + "=" + strconv.Itoa(n),
-			wasmOpenEnvQuery + "=" + corpus.Word(1000),
-		}
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		for _, l := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
-			b.Log("wasm: " + l)
-		}
-		if err != nil {
-			b.Fatalf("the wasm device failed (%v): see its output above", err)
-		}
-		if !strings.Contains(out.String(), "--- PASS: TestWasmOpenSecondDevice") {
-			b.Fatal("TestWasmOpenSecondDevice did not pass under wasm (skipped, or not run): see its output above")
-		}
-		got := parseWasmOpen(out.String())
+		out := dev.run("TestWasmOpenSecondDevice",
+			wasmOpenEnvServer+"="+ts.URL, wasmOpenEnvUser+"="+user, wasmOpenEnvPassword+"="+password,
+			wasmOpenEnvDocs+"="+strconv.Itoa(n), wasmOpenEnvQuery+"="+corpus.Word(1000))
+		got := parseWasmOpen(out)
 		if got == nil {
 			b.Fatal("no WASMOPEN line in the wasm device's output")
 		}
 		for k, v := range got {
 			metrics[k] += v / float64(b.N)
 		}
-		b.Logf("wasm device ran in %v (Node start, login and open)", time.Since(start).Round(time.Millisecond))
 	}
 	for _, k := range []string{"open_ms", "manifest_ms", "download_ms", "load_ms", "catchup_ms", "first_query_ms", "heap_MiB"} {
 		if v, ok := metrics[k]; ok {
@@ -206,23 +150,6 @@ func BenchmarkWasmOpen(b *testing.B) {
 	b.ReportMetric(float64(len(m.Segments)), "segments")
 	b.ReportMetric(float64(n), "docs")
 	b.ReportMetric(0, "ns/op") // the wall time here is mostly setup: see open_ms
-}
-
-// wasmExecNode finds Go's wasm_exec_node.js.
-func wasmExecNode(ctx context.Context, tb testing.TB, gobin string) string {
-	tb.Helper()
-	goroot, err := exec.CommandContext(ctx, gobin, "env", "GOROOT").Output()
-	if err != nil {
-		tb.Fatalf("go env GOROOT: %v", err)
-	}
-	for _, d := range []string{"lib/wasm", "misc/wasm"} { // misc/wasm before Go 1.24
-		p := filepath.Join(strings.TrimSpace(string(goroot)), d, "wasm_exec_node.js")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	tb.Fatalf("no wasm_exec_node.js under %s", goroot)
-	return ""
 }
 
 // parseWasmOpen returns the key=value numbers of the WASMOPEN line in out,

@@ -9,11 +9,9 @@
 package search_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,52 +29,13 @@ const wasmSnippetQuery = "coast"
 // WebAssembly in Node, which gives the same hits and scores, exactly, for
 // the query set, and the same snippets.
 func TestWasmRoundTrip(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed (make test installs it): cannot run the wasm second device")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is not on PATH (go test puts GOROOT/bin there): %v", err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	if dl, ok := t.Deadline(); ok {
 		ctx, cancel = context.WithDeadline(context.Background(), dl.Add(-10*time.Second))
 	}
 	defer cancel()
-
-	// Building the wasm test binary is the slow part: start it first.
+	dev := startWasmDevice(ctx, t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "search.wasm")
-	type built struct {
-		out []byte
-		err error
-		d   time.Duration
-	}
-	buildDone := make(chan built, 1)
-	go func() {
-		start := time.Now()
-		// The working directory of a test is its package's folder.
-		cmd := exec.CommandContext(ctx, gobin, "test", "-c", "-tags", "hearthtest", "-o", bin, ".")
-		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		out, err := cmd.CombinedOutput()
-		buildDone <- built{out, err, time.Since(start)}
-	}()
-	goroot, err := exec.CommandContext(ctx, gobin, "env", "GOROOT").Output()
-	if err != nil {
-		t.Fatalf("go env GOROOT: %v", err)
-	}
-	var execJS string
-	for _, d := range []string{"lib/wasm", "misc/wasm"} { // misc/wasm before Go 1.24
-		p := filepath.Join(strings.TrimSpace(string(goroot)), d, "wasm_exec_node.js")
-		if _, err := os.Stat(p); err == nil {
-			execJS = p
-			break
-		}
-	}
-	if execJS == "" {
-		t.Fatalf("no wasm_exec_node.js under %s", goroot)
-	}
 
 	// The first device: notes, the index built in three segments, saved.
 	e := newEnv(t)
@@ -128,42 +87,12 @@ func TestWasmRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b := <-buildDone
-	if b.err != nil {
-		t.Fatalf("building the wasm test binary (GOOS=js GOARCH=wasm go test -c -tags hearthtest ./client/search/): %v\n%s", b.err, b.out)
-	}
-	t.Logf("wasm test binary built in %v", b.d.Round(time.Millisecond))
-
-	// The second device, under Node. A small environment: the variables
-	// above and what Node needs, well under wasm_exec.js's limit.
+	// The second device, under Node.
 	e.mu.Lock()
 	before := len(e.reqs)
 	e.mu.Unlock()
-	start := time.Now()
-	cmd := exec.CommandContext(ctx, node, "--stack-size=8192", execJS, bin,
-		"-test.run=^TestWasmSecondDevice$", "-test.v", "-test.count=1")
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + os.Getenv("HOME"),
-		"TMPDIR=" + tmp,
-		wasmEnvServer + "=" + e.url,
-		wasmEnvUser + "=" + user,
-		wasmEnvPassword + "=" + password,
-		wasmEnvExpect + "=" + expect,
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
-	for _, l := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
-		t.Log("wasm: " + l)
-	}
-	if err != nil {
-		t.Fatalf("the wasm second device failed (%v): see its output above", err)
-	}
-	if !strings.Contains(out.String(), "--- PASS: TestWasmSecondDevice") {
-		t.Fatal("TestWasmSecondDevice did not pass under wasm (skipped, or not run): see its output above")
-	}
-	t.Logf("wasm second device ran in %v", time.Since(start).Round(time.Millisecond))
+	dev.run("TestWasmSecondDevice",
+		wasmEnvServer+"="+e.url, wasmEnvUser+"="+user, wasmEnvPassword+"="+password, wasmEnvExpect+"="+expect)
 
 	// The server saw the second device log in and download the manifest and
 	// every segment, and store nothing.
