@@ -32,16 +32,6 @@ import (
 	"github.com/hearthcloud/hearth/server/auth"
 )
 
-// The environment of TestWasmOpenSecondDevice (the same names are in
-// wasm_open_second_test.go, under js).
-const (
-	wasmOpenEnvServer   = "HEARTH_WASM_OPEN_SERVER"
-	wasmOpenEnvUser     = "HEARTH_WASM_OPEN_USER"
-	wasmOpenEnvPassword = "HEARTH_WASM_OPEN_PASSWORD"
-	wasmOpenEnvDocs     = "HEARTH_WASM_OPEN_DOCS"
-	wasmOpenEnvQuery    = "HEARTH_WASM_OPEN_QUERY"
-)
-
 func BenchmarkWasmOpen(b *testing.B) {
 	docsEnv := os.Getenv("HEARTH_BENCH_DOCS")
 	if docsEnv == "" && os.Getenv("HEARTH_BENCH_WASM_OPEN") == "" {

@@ -25,16 +25,6 @@ import (
 	"github.com/hearthcloud/hearth/crypto/kdf"
 )
 
-// What TestWasmOpenSecondDevice is told, through its environment (the
-// same names are in wasm_open_bench_test.go, native).
-const (
-	wasmOpenEnvServer   = "HEARTH_WASM_OPEN_SERVER"
-	wasmOpenEnvUser     = "HEARTH_WASM_OPEN_USER"
-	wasmOpenEnvPassword = "HEARTH_WASM_OPEN_PASSWORD"
-	wasmOpenEnvDocs     = "HEARTH_WASM_OPEN_DOCS"
-	wasmOpenEnvQuery    = "HEARTH_WASM_OPEN_QUERY"
-)
-
 // TestWasmOpenSecondDevice times search.Open on a new device under
 // WebAssembly: from the call to its return (manifest, download and
 // decryption of every segment, decompression and loading, catching up

@@ -42,3 +42,13 @@ type wasmSnippet struct {
 	ID      string          `json:"id"`
 	Snippet *search.Snippet `json:"snippet"`
 }
+
+// What TestWasmOpenSecondDevice (wasm_open_second_test.go, under js) is
+// told by BenchmarkWasmOpen (wasm_open_bench_test.go, native).
+const (
+	wasmOpenEnvServer   = "HEARTH_WASM_OPEN_SERVER"
+	wasmOpenEnvUser     = "HEARTH_WASM_OPEN_USER"
+	wasmOpenEnvPassword = "HEARTH_WASM_OPEN_PASSWORD"
+	wasmOpenEnvDocs     = "HEARTH_WASM_OPEN_DOCS"
+	wasmOpenEnvQuery    = "HEARTH_WASM_OPEN_QUERY"
+)
