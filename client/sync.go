@@ -30,6 +30,8 @@ type Change struct {
 	// entry exists before the feed ends; an entry without Doc is history
 	// that carries nothing to apply.
 	Doc *Doc
+	// Digest is the SHA-256 of the entry's sealed revision (Changes).
+	Digest []byte
 }
 
 type feedChange struct {

@@ -33,6 +33,7 @@ type Manifest struct {
 	Format   string            `json:"format"`
 	Mapping  string            `json:"mapping"`
 	Seq      uint64            `json:"seq"`
+	Chain    []byte            `json:"chain,omitempty"` // the feed's chain at Seq, when verified
 	Docs     uint64            `json:"docs"`
 	Segments []ManifestSegment `json:"segments"`
 }
@@ -76,6 +77,8 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		return bad("mapping %q", m.Mapping)
 	case m.Seq > maxSeq:
 		return bad("seq %d out of range", m.Seq)
+	case m.Chain != nil && (len(m.Chain) != 32 || m.Seq == 0):
+		return bad("chain malformed, or given at seq 0")
 	case m.Docs > maxManifestDocs:
 		return bad("%d documents", m.Docs)
 	}
@@ -116,6 +119,7 @@ type Store struct {
 	mu       sync.Mutex
 	x        *Index
 	seq      uint64                                 // feed seq the index reflects
+	chain    []byte                                 // the feed's chain at seq, when verified (nil at 0, or not verified)
 	rev      uint64                                 // manifest revision the index came from or wrote
 	saved    map[*zap.SegmentBase]client.SegmentRef // segments stored on the server
 	named    []string                               // segment ids the manifest at rev names
@@ -318,7 +322,7 @@ func (s *Store) load(ctx context.Context) error {
 		x.Close()
 		return fmt.Errorf("%w: the segments hold %d documents once loaded, the manifest says %d", ErrManifest, n, m.Docs)
 	}
-	s.x, s.seq, s.saved = x, m.Seq, saved
+	s.x, s.seq, s.chain, s.saved = x, m.Seq, m.Chain, saved
 	if _, err := s.catchUp(ctx); err != nil {
 		x.Close()
 		s.x = nil
@@ -336,7 +340,7 @@ func (s *Store) rebuild(ctx context.Context) error {
 	if s.x != nil {
 		s.x.Close()
 	}
-	s.x, s.seq, s.saved = x, 0, map[*zap.SegmentBase]client.SegmentRef{}
+	s.x, s.seq, s.chain, s.saved = x, 0, nil, map[*zap.SegmentBase]client.SegmentRef{}
 	s.dirty = true
 	s.changes++
 	if _, err := s.catchUp(ctx); err != nil {
@@ -362,7 +366,7 @@ func (s *Store) catchUp(ctx context.Context) (int, error) {
 		pend = pend[:0]
 		return nil
 	}
-	seq, err := s.b.Changes(ctx, s.doctype, s.seq, func(chs []client.Change) error {
+	apply := func(chs []client.Change) error {
 		for _, ch := range chs {
 			if ch.Doc == nil {
 				continue
@@ -377,7 +381,19 @@ func (s *Store) catchUp(ctx context.Context) (int, error) {
 			}
 		}
 		return nil
-	})
+	}
+	// With the account's session, the changes are checked against the
+	// unfiltered, chained feed from the chain the index covers (§7.4); an
+	// app's filtered feed cannot be (§8.6.4), and then the index's position
+	// has no chain either.
+	var seq uint64
+	var chain []byte
+	var err error
+	if v, ok := s.b.(verifier); ok && (s.seq == 0 || s.chain != nil) {
+		seq, chain, err = v.VerifiedChanges(ctx, s.doctype, s.seq, s.chain, apply)
+	} else {
+		seq, err = s.b.Changes(ctx, s.doctype, s.seq, apply)
+	}
 	if err == nil {
 		err = flush()
 	}
@@ -388,8 +404,14 @@ func (s *Store) catchUp(ctx context.Context) (int, error) {
 		s.dirty = true
 		s.changes++
 	}
-	s.seq = seq
+	s.seq, s.chain = seq, chain
 	return n, nil
+}
+
+// verifier is a Backend that can check the doctype's changes against the
+// unfiltered feed (*client.Client: the account's session).
+type verifier interface {
+	VerifiedChanges(ctx context.Context, doctype string, since uint64, chain []byte, fn func([]client.Change) error) (uint64, []byte, error)
 }
 
 // remember keeps a document's content in the cache, within its budget, or
@@ -546,7 +568,7 @@ func (s *Store) Save(ctx context.Context) error {
 		}
 		parts[i] = p
 	}
-	seq, ifRev, changes, previous := s.seq, s.rev, s.changes, s.named
+	seq, chain, ifRev, changes, previous := s.seq, s.chain, s.rev, s.changes, s.named
 	s.mu.Unlock()
 
 	var uploaded []string
@@ -555,7 +577,7 @@ func (s *Store) Save(ctx context.Context) error {
 			s.b.DeleteSegment(context.Background(), s.doctype, id)
 		}
 	}
-	m := Manifest{V: 1, Format: SegmentFormat, Mapping: Mapping, Seq: seq, Segments: []ManifestSegment{}}
+	m := Manifest{V: 1, Format: SegmentFormat, Mapping: Mapping, Seq: seq, Chain: chain, Segments: []ManifestSegment{}}
 	for i := range parts {
 		p := &parts[i]
 		if p.data != nil {

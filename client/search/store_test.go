@@ -730,3 +730,70 @@ func TestStoreAccessPattern(t *testing.T) {
 		t.Fatalf("a hidden hit: %v", err)
 	}
 }
+
+// TestStoreHiddenChange: a host that leaves a note's edit out of the
+// doctype's filtered feed is caught (the catch-up is checked against the
+// chained, unfiltered feed from the chain the manifest binds), and so is
+// one that alters an entry there; the index is neither loaded nor built on
+// what it serves.
+func TestStoreHiddenChange(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.account("ida")
+	if err := open(t, a, notes, nil).Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m := storedManifest(t, a, notes); len(m.Chain) != 32 || m.Seq == 0 {
+		t.Fatalf("the manifest binds no chain: seq %d, chain %x", m.Seq, m.Chain)
+	}
+	if _, err := a.Put(ctx, notes, "note0005", []byte(`{"title":"Edited","body":"moved to Porto"}`)); err != nil {
+		t.Fatal(err)
+	}
+	filtered := func(change func(c map[string]any) bool) func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		return func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+			if r.URL.Path != "/v1/changes" || r.URL.Query().Get("doctype") == "" {
+				return false
+			}
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var page map[string]any
+			json.Unmarshal(rec.Body.Bytes(), &page)
+			var kept []any
+			for _, c := range page["changes"].([]any) {
+				if change(c.(map[string]any)) {
+					kept = append(kept, c)
+				}
+			}
+			page["changes"] = kept
+			out, _ := json.Marshal(page)
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(out)
+			return true
+		}
+	}
+	for name, h := range map[string]func(w http.ResponseWriter, r *http.Request, next http.Handler) bool{
+		"hidden": filtered(func(c map[string]any) bool { return c["id"] != "note0005" }),
+		"altered": filtered(func(c map[string]any) bool {
+			if c["id"] == "note0005" {
+				c["seq"] = c["seq"].(float64) // the same entry, with its rev claimed lower
+				c["rev"] = c["rev"].(float64) - 1
+			}
+			return true
+		}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			e.setTamper(h)
+			defer e.setTamper(nil)
+			_, err := search.Open(ctx, e.login("ida"), notes, nil)
+			if !errors.Is(err, client.ErrIntegrity) {
+				t.Fatalf("got %v, want an integrity error", err)
+			}
+			t.Log(err)
+		})
+	}
+	// Untampered, the second device finds the edit.
+	s := open(t, e.login("ida"), notes, nil)
+	if r, err := s.Search(ctx, search.Query{Text: "porto"}); err != nil || len(r.Found) != 1 || s.Rebuilt() != nil {
+		t.Fatal(r, err, s.Rebuilt())
+	}
+}
