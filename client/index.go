@@ -90,11 +90,30 @@ func transferTimeout(n int) time.Duration {
 // format named ref.ID (§7.2). Any mismatch is ErrIntegrity: the caller
 // rebuilds the index.
 func (c *Client) GetSegment(ctx context.Context, doctype, format string, ref SegmentRef) ([]byte, error) {
-	if err := wire.CheckDoctype(doctype); err != nil {
+	sealed, err := c.FetchSegment(ctx, doctype, ref)
+	if err != nil {
 		return nil, err
 	}
+	return c.OpenSegment(ctx, doctype, format, ref, sealed)
+}
+
+func checkSegmentRef(doctype string, ref SegmentRef) error {
+	if err := wire.CheckDoctype(doctype); err != nil {
+		return err
+	}
 	if checkDocID(ref.ID) != nil || ref.Size <= 0 || len(ref.Digest) != sha256.Size {
-		return nil, fmt.Errorf("client: malformed segment reference")
+		return fmt.Errorf("client: malformed segment reference")
+	}
+	return nil
+}
+
+// FetchSegment downloads the sealed segment ref of doctype and checks its
+// length and digest against ref (a mismatch is ErrIntegrity). OpenSegment
+// opens what it returns; a client may keep it in between (the CLI caches
+// segments).
+func (c *Client) FetchSegment(ctx context.Context, doctype string, ref SegmentRef) ([]byte, error) {
+	if err := checkSegmentRef(doctype, ref); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, transferTimeout(int(min(ref.Size, 1<<40))))
 	defer cancel()
@@ -123,6 +142,20 @@ func (c *Client) GetSegment(ctx context.Context, doctype, format string, ref Seg
 	}
 	if int64(len(sealed)) != ref.Size || digest != [sha256.Size]byte(ref.Digest) {
 		return nil, integrity("%s differs from the one the manifest names (altered or swapped)", where)
+	}
+	return sealed, nil
+}
+
+// OpenSegment opens sealed, the segment ref of doctype as FetchSegment
+// returned it (or a copy of that the caller kept and checked against ref's
+// digest again), and checks that it is a segment of format named ref.ID.
+func (c *Client) OpenSegment(ctx context.Context, doctype, format string, ref SegmentRef, sealed []byte) ([]byte, error) {
+	if err := checkSegmentRef(doctype, ref); err != nil {
+		return nil, err
+	}
+	where := "index segment " + ref.ID + " of " + doctype
+	if int64(len(sealed)) != ref.Size {
+		return nil, integrity("%s has the wrong size", where)
 	}
 	ks, err := c.keys(ctx, doctype, blobGen(bufio.NewReader(bytes.NewReader(sealed))), false)
 	if err != nil {

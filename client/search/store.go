@@ -489,6 +489,14 @@ func (s *Store) Update(ctx context.Context) (int, error) {
 	return s.catchUp(ctx)
 }
 
+// StoredSegments returns the ids of the segments the stored manifest names,
+// as this Store last read or wrote it.
+func (s *Store) StoredSegments() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.named)
+}
+
 // Seq returns the changes-feed position the index reflects.
 func (s *Store) Seq() uint64 {
 	s.mu.Lock()

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,11 +56,37 @@ func TestCLISearch(t *testing.T) {
 	a.fails("malformed query", "", "search", `title:"unclosed`)
 
 	// A second device loads the stored index, and finds what the first
-	// wrote since.
+	// wrote since. It keeps the sealed segments it downloaded: a second
+	// search downloads none.
+	rec := newRecorder(t, d.url)
 	b := newCLI(t, "search password")
-	b.ok("", "login", "--server", d.url, "--user", "sam")
+	b.ok("", "login", "--server", rec.url, "--user", "sam")
 	if out := b.ok("", "search", "errands", "--limit", "100"); strings.Count(out, "\n") != 29 {
 		t.Fatalf("errands on the second device: %d lines\n%s", strings.Count(out, "\n"), out)
+	}
+	segGets := func() int { return strings.Count(string(rec.Bytes()), "GET /v1/index/io.hearth.notes/segments/") }
+	if segGets() == 0 {
+		t.Fatal("the second device downloaded no segment")
+	}
+	before := segGets()
+	b.ok("", "search", "errands")
+	if n := segGets() - before; n != 0 {
+		t.Fatalf("a second search downloaded %d segments again", n)
+	}
+	cached, _ := filepath.Glob(filepath.Join(b.home, "index", "*", "io.hearth.notes", "*"))
+	if len(cached) == 0 {
+		t.Fatal("no segment cached in the state folder")
+	}
+	// A damaged copy is not used: the segment is downloaded again.
+	if err := os.WriteFile(cached[0], []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before = segGets()
+	if out := b.ok("", "search", "errands", "--limit", "100"); strings.Count(out, "\n") != 29 {
+		t.Fatalf("with a damaged cached segment: %q", out)
+	}
+	if segGets() == before {
+		t.Fatal("the damaged segment was not downloaded again")
 	}
 	fresh := strings.Fields(a.ok(`{"title":"Saudade","body":"a word"}`, "put", "io.hearth.notes"))[0]
 	start := time.Now()
