@@ -25,6 +25,10 @@ import (
 //	                      rolling data back is caught after a new login too
 //	current               the key of the account commands use
 //	lock                  held while a command reads and writes the state
+//	index/<key>/<doctype>/<segment id>
+//	                      sealed search-index segments downloaded, kept so
+//	                      that a search does not download them again
+//	                      (segcache.go)
 
 // home returns the state folder: $HEARTH_HOME, else <config dir>/hearth.
 func home() (string, error) {
