@@ -39,6 +39,20 @@ type Config struct {
 	// the API's goroutines, never while the API holds a lock, and should
 	// return quickly.
 	OnEvent func(Event)
+	// Cache, if not nil, keeps what search downloads (sealed index
+	// segments) across page loads: IndexedDB, in the browser.
+	Cache Cache
+}
+
+// Cache is a store of bytes by key that survives the page (hearth-worker.js
+// keeps it in IndexedDB, with the session, and wipes it with the session).
+// Its failures are misses: it is a cache.
+type Cache interface {
+	Get(key string) []byte
+	Put(key string, b []byte)
+	// Prune deletes the keys that start with prefix, but prefix+k for each
+	// k of keep.
+	Prune(prefix string, keep []string)
 }
 
 // Event is something the API tells its host without being asked:

@@ -57,6 +57,9 @@ func open(_ js.Value, args []js.Value) any {
 			onEvent.Invoke(string(b), u8)
 		}
 	}
+	if jc := cfg.Get("cache"); jc.Type() == js.TypeObject {
+		c.Cache = jsCache{jc}
+	}
 	a, err := New(c)
 	if err != nil {
 		return promiseReject(toError(err))
@@ -251,4 +254,32 @@ func throttle(fn js.Value) func(done, total int64) {
 		last = time.Now()
 		fn.Invoke(float64(done), float64(total))
 	}
+}
+
+// jsCache is a Cache of JavaScript functions: get(key) → Promise<Uint8Array
+// or null>, put(key, bytes) → Promise, prune(prefix, keep) → Promise.
+type jsCache struct{ o js.Value }
+
+func (c jsCache) Get(key string) []byte {
+	v, rejected := jspromise.Await(c.o.Call("get", key))
+	if rejected || !v.InstanceOf(js.Global().Get("Uint8Array")) {
+		return nil
+	}
+	b := make([]byte, v.Get("length").Int())
+	js.CopyBytesToGo(b, v)
+	return b
+}
+
+func (c jsCache) Put(key string, b []byte) {
+	u8 := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(u8, b)
+	jspromise.Await(c.o.Call("put", key, u8))
+}
+
+func (c jsCache) Prune(prefix string, keep []string) {
+	arr := js.Global().Get("Array").New(len(keep))
+	for i, k := range keep {
+		arr.SetIndex(i, k)
+	}
+	jspromise.Await(c.o.Call("prune", prefix, arr))
 }

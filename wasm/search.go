@@ -167,10 +167,15 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 		}
 		s := st.stores[dt]
 		if s == nil {
-			if s, err = search.Open(ctx, c, dt, nil); err != nil {
+			var b search.Backend = c
+			if a.cfg.Cache != nil {
+				b = &cachedBackend{Client: c, cache: a.cfg.Cache}
+			}
+			if s, err = search.Open(ctx, b, dt, nil); err != nil {
 				return nil, a.fail(gen, err)
 			}
 			st.stores[dt] = s
+			a.pruneCache(c, s)
 			if r := s.Rebuilt(); r != nil {
 				st.rebuilt = append(st.rebuilt, SearchRebuilt{Doctype: dt, Reason: r.Error()})
 			}
@@ -195,13 +200,16 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			if err := s.Save(ctx); errors.Is(err, search.ErrConflict) {
+			err := s.Save(ctx)
+			if errors.Is(err, search.ErrConflict) {
 				st.mu.Lock()
 				if st.stores[s.Doctype()] == s {
 					delete(st.stores, s.Doctype())
 					s.Close()
 				}
 				st.mu.Unlock()
+			} else if err == nil {
+				a.pruneCache(c, s)
 			}
 		}()
 	}
@@ -267,4 +275,45 @@ func titleOf(content []byte) string {
 		t = t[:200]
 	}
 	return t
+}
+
+// cachedBackend keeps the sealed segments search downloads in the page's
+// Cache (IndexedDB), so that opening the index again, after a reload, does
+// not download it again. A copy is used if its length is the one the
+// verified manifest names; it is then opened and checked as a download is
+// (its seal binds the doctype and the segment's identifier, which is never
+// used twice). The manifest's SHA-256 is checked on download only: it
+// would cost a second per 50 MiB in WebAssembly, for what the seal already
+// proves.
+type cachedBackend struct {
+	*client.Client
+	cache Cache
+}
+
+func cacheKey(c *client.Client, doctype string) string {
+	return "segment/" + c.User() + "/" + doctype + "/"
+}
+
+// GetSegment is client.GetSegment, from the cache when it has the segment.
+func (b *cachedBackend) GetSegment(ctx context.Context, doctype, format string, ref client.SegmentRef) ([]byte, error) {
+	key := cacheKey(b.Client, doctype) + ref.ID
+	if sealed := b.cache.Get(key); int64(len(sealed)) == ref.Size {
+		if data, err := b.OpenSegment(ctx, doctype, format, ref, sealed); err == nil {
+			return data, nil
+		}
+	}
+	sealed, err := b.FetchSegment(ctx, doctype, ref)
+	if err != nil {
+		return nil, err
+	}
+	b.cache.Put(key, sealed)
+	return b.OpenSegment(ctx, doctype, format, ref, sealed)
+}
+
+// pruneCache drops the cached segments of s's doctype that its stored
+// manifest no longer names.
+func (a *API) pruneCache(c *client.Client, s *search.Store) {
+	if a.cfg.Cache != nil {
+		a.cfg.Cache.Prune(cacheKey(c, s.Doctype()), s.StoredSegments())
+	}
 }

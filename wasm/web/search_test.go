@@ -136,6 +136,30 @@ func TestWebSearch(t *testing.T) {
 	if !strings.Contains(after, "GET /v1/index/io.hearth.notes/manifest") || !strings.Contains(after, "GET /v1/index/io.hearth.notes/segments/") {
 		t.Fatalf("the second browser did not load the stored index")
 	}
+	// It keeps the sealed segments (IndexedDB): after a reload, opening
+	// the index downloads none again.
+	before = len(rec.bytes())
+	other.Open(env.HomeURL() + "/")
+	waitView(t, other, "dashboard", "#signin-msg")
+	query(other, "saudade")
+	if ids := browsertest.Eval[string](other, `[...document.querySelectorAll("#search-results [data-id]")].map(a => a.dataset.id).join(",")`); ids != "fresh" {
+		t.Fatalf("second browser, reloaded: %q", ids)
+	}
+	if after := string(rec.bytes()[before:]); strings.Contains(after, "GET /v1/index/io.hearth.notes/segments/") {
+		t.Fatalf("the reloaded page downloaded segments again")
+	}
+	vault := `new Promise(r => { const q = indexedDB.open("hearth"); q.onsuccess = () => { const db = q.result;
+		if (!db.objectStoreNames.contains("vault")) return r(0); const c = db.transaction("vault").objectStore("vault").count();
+		c.onsuccess = () => r(c.result); }; q.onerror = () => r(-1); })`
+	if n := browsertest.Eval[int](other, vault); n < 3 {
+		t.Fatalf("%d records in the vault: no segment cached", n)
+	}
+	// Signing out wipes the cached segments with the session.
+	other.Do(chromedp.Click(chromedp.CSS("#signout")))
+	other.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	if n := browsertest.Eval[int](other, vault); n != 0 {
+		t.Fatalf("after sign-out, %d records remain in the vault", n)
+	}
 
 	// Nothing searched for or indexed reached the host.
 	// (Short words are looked for in the clear only: their base64 forms at

@@ -26,8 +26,9 @@
 //   "state" → {iv: Uint8Array(12), data: ArrayBuffer}, the client state (its
 //             saved form, wasm/saved.go) sealed with that key (additional
 //             data "hearth-state-v1")
+//   "seg:…" → sealed search-index segments, as downloaded (a cache)
 // Nothing goes to localStorage. Logout, or a session the server ended,
-// deletes both records.
+// deletes them all.
 "use strict";
 
 // The build puts Go's wasm_exec.js here, in place of this line, so that the
@@ -124,7 +125,48 @@ async function loadState() {
   }
 }
 
-const wipeStore = () => tx("readwrite", (s) => { s.delete("state"); s.delete("key"); });
+// Everything in the vault goes: the session, its key, and the cached
+// index segments.
+const wipeStore = () => tx("readwrite", (s) => { s.clear(); });
+
+// ---- the cache of sealed index segments (search: wasm/search.go) ----
+//
+// "seg:<key>" → Uint8Array: sealed segments as downloaded, so that search
+// does not download them again after a reload. Ciphertext, wiped with the
+// session. Failures are misses.
+
+const SEG = "seg:";
+
+async function cacheGet(key) {
+  try {
+    const v = await idbGet(SEG + key);
+    return v instanceof Uint8Array ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+async function cachePut(key, bytes) {
+  if (wiped) return;
+  try {
+    await tx("readwrite", (s) => { s.put(bytes, SEG + key); });
+  } catch { /* a cache */ }
+}
+
+async function cachePrune(prefix, keep) {
+  const kept = new Set(Array.from(keep, (k) => SEG + prefix + k));
+  try {
+    await tx("readwrite", (s) => {
+      const r = s.openCursor(IDBKeyRange.bound(SEG + prefix, SEG + prefix + "\uffff"));
+      r.onsuccess = () => {
+        const c = r.result;
+        if (!c) return;
+        if (!kept.has(c.key)) c.delete();
+        c.continue();
+      };
+    });
+  } catch { /* a cache */ }
+}
 
 // Saves and wipes run one after the other; of several states waiting, only
 // the latest is written.
@@ -190,7 +232,8 @@ async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", devi
   const ready = new Promise((resolve) => { self.hearthReady = resolve; });
   go.run(instance).then(() => { api = null; }, (err) => { console.error("hearth: the client stopped", err); api = null; });
   await ready;
-  api = self.hearthGo.open({ server, device: device || deviceName(), onEvent });
+  api = self.hearthGo.open({ server, device: device || deviceName(), onEvent,
+    cache: { get: cacheGet, put: cachePut, prune: cachePrune } });
   return null;
 }
 
