@@ -32,6 +32,30 @@ func (c *Client) recordManifest(doctype string, ds DocState) {
 	recordIn(c.st.Manifests, doctype, ds)
 }
 
+// Manifests returns what this device remembers of index manifests, by
+// doctype (also in State().Manifests).
+func (c *Client) Manifests() map[string]DocState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]DocState, len(c.st.Manifests))
+	for dt, ds := range c.st.Manifests {
+		out[dt] = ds
+	}
+	return out
+}
+
+// RememberManifests adds what another client of this device remembered of
+// index manifests (Manifests), keeping the higher revision of each: Home's
+// search worker, which stores no session state, keeps this across page
+// loads, so that a manifest rolled back is refused there too.
+func (c *Client) RememberManifests(m map[string]DocState) {
+	for dt, ds := range m {
+		if wire.CheckDoctype(dt) == nil && (ds.Digest == nil || len(ds.Digest) == seal.DigestSize) {
+			c.recordManifest(dt, ds)
+		}
+	}
+}
+
 // GetManifest reads, verifies and opens the current revision of doctype's
 // index manifest, and returns its content and revision. A manifest never
 // written gives ErrNotFound; one this device saw and the server no longer

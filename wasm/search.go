@@ -154,6 +154,7 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 			s.Close()
 		}
 		st.stores, st.gen, st.rebuilt, st.updated = map[string]*search.Store{}, gen, nil, time.Time{}
+		a.loadManifests(c)
 	}
 	dts, err := c.Doctypes(ctx)
 	if err != nil {
@@ -176,6 +177,7 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 			}
 			st.stores[dt] = s
 			a.pruneCache(c, s)
+			a.keepManifests(c)
 			if r := s.Rebuilt(); r != nil {
 				st.rebuilt = append(st.rebuilt, SearchRebuilt{Doctype: dt, Reason: r.Error()})
 			}
@@ -210,6 +212,7 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 				st.mu.Unlock()
 			} else if err == nil {
 				a.pruneCache(c, s)
+				a.keepManifests(c)
 			}
 		}()
 	}
@@ -315,5 +318,30 @@ func (b *cachedBackend) GetSegment(ctx context.Context, doctype, format string, 
 func (a *API) pruneCache(c *client.Client, s *search.Store) {
 	if a.cfg.Cache != nil {
 		a.cfg.Cache.Prune(cacheKey(c, s.Doctype()), s.StoredSegments())
+	}
+}
+
+// The manifest revisions this browser saw are kept in the Cache too (they
+// are no secret: the host serves them), since the search worker stores no
+// session state: a manifest rolled back is then refused after a reload
+// (spec/protocol.md §7.2).
+func manifestsKey(c *client.Client) string { return "manifests/" + c.User() }
+
+func (a *API) loadManifests(c *client.Client) {
+	if a.cfg.Cache == nil {
+		return
+	}
+	var m map[string]client.DocState
+	if json.Unmarshal(a.cfg.Cache.Get(manifestsKey(c)), &m) == nil {
+		c.RememberManifests(m)
+	}
+}
+
+func (a *API) keepManifests(c *client.Client) {
+	if a.cfg.Cache == nil {
+		return
+	}
+	if b, err := json.Marshal(c.Manifests()); err == nil {
+		a.cfg.Cache.Put(manifestsKey(c), b)
 	}
 }
