@@ -40,13 +40,9 @@ type bundledApp struct {
 	What              []string // each scope in words
 }
 
-var bundled = map[string]bundledApp{
-	"notes": {
-		Name: "Notes", Description: "Notes in Markdown, on all your devices.",
-		Scopes: []client.Scope{{Doctype: "io.hearth.notes", Verbs: []string{client.VerbRead, client.VerbWrite, client.VerbDelete}}},
-		What:   []string{"Read, write and delete your notes"},
-	},
-}
+// bundled are the apps of wasm/web/static/<slug>/, read from their
+// manifests (spec/apps.md), which the build embeds.
+var bundled = bundledApps()
 
 // appURL is the origin of app slug of user, next to Home's.
 func (a *API) appURL(slug, user string) string {

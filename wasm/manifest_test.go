@@ -5,28 +5,41 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/client/appmanifest"
 )
 
-// TestBundledManifests: each bundled app's folder has a manifest
-// (spec/apps.md) that reads, and asks for what Home grants it.
+// TestBundledManifests: Home's bundled apps are those of the app folders,
+// each read from its manifest (spec/apps.md), with what it asks for in
+// words and why.
 func TestBundledManifests(t *testing.T) {
-	for slug, app := range bundled {
-		b, err := os.ReadFile("web/static/" + slug + "/hearth-app.json")
+	dirs, err := os.ReadDir("web/static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range dirs {
+		b, err := os.ReadFile("web/static/" + d.Name() + "/hearth-app.json")
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
+		n++
 		m, err := appmanifest.Parse(b)
 		if err != nil {
-			t.Fatalf("%s: %v", slug, err)
+			t.Fatalf("%s: %v", d.Name(), err)
 		}
-		if m.Slug != slug || m.Name != app.Name || m.Description != app.Description || len(m.Permissions) != len(app.Scopes) {
-			t.Fatalf("%s: manifest %+v, bundled %+v", slug, m, app)
+		app, ok := bundled[m.Slug]
+		if !ok || app.Name != m.Name || app.Description != m.Description || len(app.Scopes) != len(m.Permissions) {
+			t.Fatalf("%s: bundled %+v", m.Slug, app)
 		}
-		for i, p := range m.Permissions {
-			if p.Doctype != app.Scopes[i].Doctype || !slices.Equal(p.Verbs, app.Scopes[i].Verbs) {
-				t.Errorf("%s: permission %d: %+v, bundled %+v", slug, i, p, app.Scopes[i])
-			}
-		}
+	}
+	if n != len(bundled) || n == 0 {
+		t.Fatalf("%d manifests, %d bundled apps", n, len(bundled))
+	}
+	notes := bundled["notes"]
+	want := client.Scope{Doctype: "io.hearth.notes", Verbs: []string{client.VerbRead, client.VerbWrite, client.VerbDelete}}
+	if len(notes.Scopes) != 1 || notes.Scopes[0].Doctype != want.Doctype || !slices.Equal(notes.Scopes[0].Verbs, want.Verbs) ||
+		notes.What[0] != "Read, write and delete io.hearth.notes — To list, show, edit and delete your notes." {
+		t.Fatalf("notes: %+v", notes)
 	}
 }
