@@ -168,15 +168,14 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 		}
 		s := st.stores[dt]
 		if s == nil {
-			var b search.Backend = c
+			opt := &search.Options{}
 			if a.cfg.Cache != nil {
-				b = &cachedBackend{Client: c, cache: a.cfg.Cache}
+				opt.Cache = prefixCache{a.cfg.Cache, "segment/" + c.User() + "/"}
 			}
-			if s, err = search.Open(ctx, b, dt, nil); err != nil {
+			if s, err = search.Open(ctx, c, dt, opt); err != nil {
 				return nil, a.fail(gen, err)
 			}
 			st.stores[dt] = s
-			a.pruneCache(c, s)
 			a.keepManifests(c)
 			if r := s.Rebuilt(); r != nil {
 				st.rebuilt = append(st.rebuilt, SearchRebuilt{Doctype: dt, Reason: r.Error()})
@@ -211,7 +210,6 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 				}
 				st.mu.Unlock()
 			} else if err == nil {
-				a.pruneCache(c, s)
 				a.keepManifests(c)
 			}
 		}()
@@ -280,45 +278,17 @@ func titleOf(content []byte) string {
 	return t
 }
 
-// cachedBackend keeps the sealed segments search downloads in the page's
-// Cache (IndexedDB), so that opening the index again, after a reload, does
-// not download it again. A copy is used if its length is the one the
-// verified manifest names; it is then opened and checked as a download is
-// (its seal binds the doctype and the segment's identifier, which is never
-// used twice). The manifest's SHA-256 is checked on download only: it
-// would cost a second per 50 MiB in WebAssembly, for what the seal already
-// proves.
-type cachedBackend struct {
-	*client.Client
-	cache Cache
+// prefixCache keeps one account's segments apart in the page's Cache
+// (IndexedDB: one per origin, which all Home's users share).
+type prefixCache struct {
+	c      Cache
+	prefix string
 }
 
-func cacheKey(c *client.Client, doctype string) string {
-	return "segment/" + c.User() + "/" + doctype + "/"
-}
-
-// GetSegment is client.GetSegment, from the cache when it has the segment.
-func (b *cachedBackend) GetSegment(ctx context.Context, doctype, format string, ref client.SegmentRef) ([]byte, error) {
-	key := cacheKey(b.Client, doctype) + ref.ID
-	if sealed := b.cache.Get(key); int64(len(sealed)) == ref.Size {
-		if data, err := b.OpenSegment(ctx, doctype, format, ref, sealed); err == nil {
-			return data, nil
-		}
-	}
-	sealed, err := b.FetchSegment(ctx, doctype, ref)
-	if err != nil {
-		return nil, err
-	}
-	b.cache.Put(key, sealed)
-	return b.OpenSegment(ctx, doctype, format, ref, sealed)
-}
-
-// pruneCache drops the cached segments of s's doctype that its stored
-// manifest no longer names.
-func (a *API) pruneCache(c *client.Client, s *search.Store) {
-	if a.cfg.Cache != nil {
-		a.cfg.Cache.Prune(cacheKey(c, s.Doctype()), s.StoredSegments())
-	}
+func (p prefixCache) Get(key string) []byte    { return p.c.Get(p.prefix + key) }
+func (p prefixCache) Put(key string, b []byte) { p.c.Put(p.prefix+key, b) }
+func (p prefixCache) Prune(prefix string, keep []string) {
+	p.c.Prune(p.prefix+prefix, keep)
 }
 
 // The manifest revisions this browser saw are kept in the Cache too (they

@@ -149,6 +149,9 @@ type Options struct {
 	// Rebuild builds the index from the documents even if one is stored;
 	// Save then replaces the stored one.
 	Rebuild bool
+	// Cache, if not nil, keeps the sealed segments downloaded, so that
+	// opening the index again does not download them again (cache.go).
+	Cache Cache
 	// CacheBytes bounds the documents' content kept in memory (default 32
 	// MiB; negative: none). Search opens hits from there, and asks the
 	// server only for the others, in identifier order (§1.2).
@@ -284,7 +287,7 @@ func (s *Store) load(ctx context.Context) error {
 		defer close(ahead)
 		for _, ms := range m.Segments {
 			ref := client.SegmentRef{ID: ms.ID, Size: ms.Size, Digest: ms.Digest}
-			data, err := s.b.GetSegment(ctx, s.doctype, SegmentFormat, ref)
+			data, err := s.segment(ctx, ref)
 			select {
 			case ahead <- fetched{data, err}:
 			case <-ctx.Done():
@@ -328,6 +331,7 @@ func (s *Store) load(ctx context.Context) error {
 		s.x = nil
 		return err
 	}
+	s.prune(s.named)
 	return nil
 }
 
@@ -628,7 +632,9 @@ func (s *Store) Save(ctx context.Context) error {
 			delete(s.saved, sb)
 		}
 	}
+	named := slices.Clone(s.named)
 	s.mu.Unlock()
+	s.prune(named)
 	for _, id := range previous {
 		if !keep[id] {
 			// Best effort: a segment left behind is garbage no reader

@@ -797,3 +797,81 @@ func TestStoreHiddenChange(t *testing.T) {
 		t.Fatal(r, err, s.Rebuilt())
 	}
 }
+
+// mapCache is a search.Cache in memory.
+type mapCache struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (c *mapCache) Get(k string) []byte { c.mu.Lock(); defer c.mu.Unlock(); return c.m[k] }
+func (c *mapCache) Put(k string, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[k] = bytes.Clone(b)
+}
+func (c *mapCache) Prune(prefix string, keep []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.m {
+		if strings.HasPrefix(k, prefix) && !slices.Contains(keep, strings.TrimPrefix(k, prefix)) {
+			delete(c.m, k)
+		}
+	}
+}
+
+// TestStoreCache: segments downloaded are kept in the Cache and opened from
+// there the next time (none downloaded again); a damaged copy is
+// downloaded again; segments the manifest no longer names leave it.
+func TestStoreCache(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.account("jo")
+	if err := open(t, a, notes, &search.Options{BatchDocs: 40}).Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cache := &mapCache{m: map[string][]byte{}}
+	gets := func() int {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		n := 0
+		for _, r := range e.reqs {
+			if strings.HasPrefix(r, "GET /v1/index/"+notes+"/segments/") {
+				n++
+			}
+		}
+		return n
+	}
+	b := e.login("jo")
+	before := gets()
+	open(t, b, notes, &search.Options{Cache: cache})
+	if n := gets() - before; n != 3 || len(cache.m) != 3 {
+		t.Fatalf("%d downloaded, %d kept", n, len(cache.m))
+	}
+	for k := range cache.m {
+		cache.m[k] = bytes.Repeat([]byte{1}, len(cache.m[k])) // damaged, same length
+		break
+	}
+	before = gets()
+	s := open(t, b, notes, &search.Options{Cache: cache, BatchDocs: 40})
+	if n := gets() - before; n != 1 {
+		t.Fatalf("%d downloaded again, want the damaged one only", n)
+	}
+	// A compaction replaces the segments: the old ones leave the cache.
+	for i := range 10 {
+		if _, err := b.Put(ctx, notes, fmt.Sprintf("extra%d", i), []byte(`{"title":"x"}`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Update(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for k := range cache.m {
+		if !slices.Contains(s.StoredSegments(), strings.TrimPrefix(k, notes+"/")) {
+			t.Errorf("%s is kept but no longer named", k)
+		}
+	}
+}

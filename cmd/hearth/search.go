@@ -23,17 +23,17 @@ var internalDoctypes = map[string]bool{"io.hearth.apps": true, client.FilesDocty
 // withDoctypes runs fn in the current session, once the changes feed is
 // verified up to now, with the doctypes to search: only, or every
 // doctype of the account but Hearth's own.
-func withDoctypes(ctx context.Context, only string, fn func(c *segmentCache, doctypes []string) error) error {
+func withDoctypes(ctx context.Context, only string, fn func(c *client.Client, cache *fileCache, doctypes []string) error) error {
 	return withSession(func(c *client.Client) error {
 		if err := catchUp(ctx, c); err != nil {
 			return err
 		}
-		sc, err := newSegmentCache(c)
+		cache, err := newFileCache(c)
 		if err != nil {
 			return err
 		}
 		if only != "" {
-			return fn(sc, []string{only})
+			return fn(c, cache, []string{only})
 		}
 		all, err := c.Doctypes(ctx)
 		if err != nil {
@@ -45,18 +45,18 @@ func withDoctypes(ctx context.Context, only string, fn func(c *segmentCache, doc
 				dts = append(dts, dt)
 			}
 		}
-		return fn(sc, dts)
+		return fn(c, cache, dts)
 	})
 }
 
 // openIndex opens doctype's search index, telling of long work on stderr
 // when it is a terminal, and warning when the stored index failed
 // verification.
-func openIndex(ctx context.Context, c *segmentCache, doctype string, rebuild bool) (*search.Store, error) {
+func openIndex(ctx context.Context, c *client.Client, cache *fileCache, doctype string, rebuild bool) (*search.Store, error) {
 	tty := term.IsTerminal(int(os.Stderr.Fd()))
 	var last time.Time
 	drawn := false
-	s, err := search.Open(ctx, c, doctype, &search.Options{Rebuild: rebuild, Progress: func(stage string, done, total int) {
+	s, err := search.Open(ctx, c, doctype, &search.Options{Rebuild: rebuild, Cache: cache, Progress: func(stage string, done, total int) {
 		if !tty || time.Since(last) < 100*time.Millisecond {
 			return
 		}
@@ -81,16 +81,12 @@ func openIndex(ctx context.Context, c *segmentCache, doctype string, rebuild boo
 	return s, nil
 }
 
-// saveIndex stores what changed in the index for the next device, and
-// drops the cached segments no longer named; another device having stored
-// it meanwhile is fine (its index is loaded next time).
-func saveIndex(ctx context.Context, c *segmentCache, s *search.Store) error {
+// saveIndex stores what changed in the index for the next device; another
+// device having stored it meanwhile is fine (its index is loaded next time).
+func saveIndex(ctx context.Context, s *search.Store) error {
 	err := s.Save(ctx)
 	if errors.Is(err, search.ErrConflict) {
 		return nil
-	}
-	if err == nil {
-		c.prune(s)
 	}
 	return err
 }
@@ -105,10 +101,10 @@ func cmdSearch(ctx context.Context, args []string) error {
 	}
 	q := search.Query{Text: strings.Join(pos, " "), Limit: *limit}
 	bold := term.IsTerminal(int(os.Stdout.Fd()))
-	return withDoctypes(ctx, *doctype, func(c *segmentCache, dts []string) error {
+	return withDoctypes(ctx, *doctype, func(c *client.Client, cache *fileCache, dts []string) error {
 		found := 0
 		for _, dt := range dts {
-			s, err := openIndex(ctx, c, dt, false)
+			s, err := openIndex(ctx, c, cache, dt, false)
 			if err != nil {
 				return err
 			}
@@ -124,7 +120,7 @@ func cmdSearch(ctx context.Context, args []string) error {
 				fmt.Printf("%s\t%s\t%s\n", dt, f.ID, snippetLine(f.Snippet, bold))
 				found++
 			}
-			err = saveIndex(ctx, c, s)
+			err = saveIndex(ctx, s)
 			s.Close()
 			if err != nil {
 				return fmt.Errorf("storing the search index of %s: %w", dt, err)
@@ -182,18 +178,15 @@ func cmdReindex(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	return withDoctypes(ctx, *doctype, func(c *segmentCache, dts []string) error {
+	return withDoctypes(ctx, *doctype, func(c *client.Client, cache *fileCache, dts []string) error {
 		for _, dt := range dts {
 			start := time.Now()
-			s, err := openIndex(ctx, c, dt, true)
+			s, err := openIndex(ctx, c, cache, dt, true)
 			if err != nil {
 				return err
 			}
 			n, _ := s.Count()
 			err = s.Save(ctx)
-			if err == nil {
-				c.prune(s)
-			}
 			s.Close()
 			if err != nil {
 				return fmt.Errorf("storing the search index of %s: %w", dt, err)

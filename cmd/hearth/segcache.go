@@ -1,63 +1,50 @@
 package main
 
 import (
-	"context"
-	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/client/search"
 )
 
-// segmentCache keeps the sealed index segments this device downloaded in
-// the state folder (index/<account>/<doctype>/<segment id>, mode 0600),
-// so that a search does not download the whole index again: a segment
-// never changes, and a copy is used only if its length and SHA-256 are
-// the ones the verified manifest names (then it is opened and checked as
-// a download is). It is a search.Backend.
-type segmentCache struct {
-	*client.Client
-	dir string
-}
+// fileCache is the search.Cache of the CLI: the sealed index segments this
+// device downloaded, in the state folder (index/<account>/<doctype>/<segment
+// id>, mode 0600), so that a search does not download the whole index
+// again. Keys are "<doctype>/<segment id>", both checked names (a doctype,
+// and an identifier from a verified manifest).
+type fileCache struct{ dir string }
 
-func newSegmentCache(c *client.Client) (*segmentCache, error) {
+func newFileCache(c *client.Client) (*fileCache, error) {
 	h, err := home()
 	if err != nil {
 		return nil, err
 	}
 	st := c.State()
-	return &segmentCache{Client: c, dir: filepath.Join(h, "index", accountKey(st.Server, st.User))}, nil
+	return &fileCache{dir: filepath.Join(h, "index", accountKey(st.Server, st.User))}, nil
 }
 
-func (sc *segmentCache) path(doctype, id string) string { return filepath.Join(sc.dir, doctype, id) }
+func (fc *fileCache) path(key string) string { return filepath.Join(fc.dir, filepath.FromSlash(key)) }
 
-// GetSegment is client.GetSegment, from the cache when it holds the
-// segment.
-func (sc *segmentCache) GetSegment(ctx context.Context, doctype, format string, ref client.SegmentRef) ([]byte, error) {
-	if b, err := os.ReadFile(sc.path(doctype, ref.ID)); err == nil &&
-		int64(len(b)) == ref.Size && sha256.Sum256(b) == [sha256.Size]byte(ref.Digest) {
-		return sc.OpenSegment(ctx, doctype, format, ref, b)
-	}
-	sealed, err := sc.FetchSegment(ctx, doctype, ref)
-	if err != nil {
-		return nil, err
-	}
-	writeFile(sc.path(doctype, ref.ID), sealed) // best effort: a cache
-	return sc.OpenSegment(ctx, doctype, format, ref, sealed)
+func (fc *fileCache) Get(key string) []byte {
+	b, _ := os.ReadFile(fc.path(key))
+	return b
 }
 
-// prune deletes the cached segments of doctype that s's stored manifest
-// does not name.
-func (sc *segmentCache) prune(s *search.Store) {
-	keep := map[string]bool{}
-	for _, id := range s.StoredSegments() {
-		keep[id] = true
+func (fc *fileCache) Put(key string, b []byte) {
+	writeFile(fc.path(key), b) // best effort: a cache
+}
+
+func (fc *fileCache) Prune(prefix string, keep []string) {
+	kept := map[string]bool{}
+	for _, k := range keep {
+		kept[k] = true
 	}
-	entries, _ := os.ReadDir(filepath.Join(sc.dir, s.Doctype()))
+	dir := fc.path(strings.TrimSuffix(prefix, "/"))
+	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if !keep[e.Name()] {
-			os.Remove(filepath.Join(sc.dir, s.Doctype(), e.Name()))
+		if !kept[e.Name()] {
+			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }
