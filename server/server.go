@@ -12,10 +12,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	stdlog "log"
 	"log/slog"
@@ -26,10 +28,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/server/api"
 	"github.com/hearthcloud/hearth/server/auth"
 	"github.com/hearthcloud/hearth/server/blob"
 	"github.com/hearthcloud/hearth/server/blob/disk"
+	"github.com/hearthcloud/hearth/server/meta"
 	"github.com/hearthcloud/hearth/server/meta/sqlite"
 	"github.com/hearthcloud/hearth/wasm/web"
 )
@@ -62,10 +66,6 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	site, err := web.New(cfg.Web)
-	if err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
@@ -95,9 +95,56 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	} else if n > 0 {
 		cfg.Log.Info("removed bodies no row names", "count", n)
 	}
+	wcfg := cfg.Web
+	wcfg.Installed = installedApps{m, blobs}
+	if wcfg.Log == nil {
+		wcfg.Log = cfg.Log
+	}
+	site, err := web.New(wcfg)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
 	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize,
-		SignupOff: cfg.SignupOff, Log: cfg.Log, Hash: cfg.Hash})
+		SignupOff: cfg.SignupOff, Log: cfg.Log, Hash: cfg.Hash, Bundled: site.Bundled, CheckApp: site.CheckApp})
 	return &Server{API: a, Site: site, meta: m}, nil
+}
+
+// installedApps finds the apps installed from archives for the site
+// (spec/apps.md §2): the archive is read whole into memory (at most 32
+// MiB) and served from there while the site keeps it.
+type installedApps struct {
+	meta  meta.Apps
+	blobs blob.Getter
+}
+
+func (i installedApps) InstalledApp(ctx context.Context, user, slug string) ([32]byte, func() (fs.FS, error), error) {
+	a, err := i.meta.App(ctx, user, slug)
+	if errors.Is(err, meta.ErrNotFound) {
+		return [32]byte{}, nil, fs.ErrNotExist
+	}
+	if err != nil {
+		return [32]byte{}, nil, err
+	}
+	return a.Digest, func() (fs.FS, error) {
+		rc, size, err := i.blobs.Get(context.Background(), a.Digest)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		if size > appmanifest.MaxArchive {
+			return nil, fmt.Errorf("app %s: archive of %d bytes", slug, size)
+		}
+		b := make([]byte, size)
+		if _, err := io.ReadFull(rc, b); err != nil {
+			return nil, err
+		}
+		ar, err := appmanifest.ReadArchive(bytes.NewReader(b), size)
+		if err != nil {
+			return nil, err
+		}
+		return ar.Files, nil
+	}, nil
 }
 
 // Close closes the metadata store.

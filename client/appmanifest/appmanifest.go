@@ -209,26 +209,15 @@ func text(field, v string, max int) error {
 	return nil
 }
 
-// path checks a relative path in the app's folder; fragment allows a
+// path checks a page's path in the app's folder; fragment allows a
 // "#fragment" after it.
 func path(field, v string, fragment bool) error {
 	rest, frag, hasFrag := strings.Cut(v, "#")
 	if hasFrag && !fragment {
 		return bad(field, "a path without #")
 	}
-	if len(v) > 200 || rest == "" {
-		return bad(field, "empty or longer than 200 bytes")
-	}
-	for _, seg := range strings.Split(rest, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return bad(field, "%q is not a path in the app's folder", v)
-		}
-		for i := 0; i < len(seg); i++ {
-			c := seg[i]
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
-				return bad(field, "%q is not a path in the app's folder", v)
-			}
-		}
+	if err := checkPath(rest); err != nil {
+		return bad(field, "%s", err.Error())
 	}
 	if !strings.HasSuffix(rest, ".html") {
 		return bad(field, "not a page (.html)")
@@ -236,6 +225,25 @@ func path(field, v string, fragment bool) error {
 	for i := 0; i < len(frag); i++ {
 		if frag[i] < 0x21 || frag[i] > 0x7e {
 			return bad(field, "the fragment holds a character that is not printable ASCII")
+		}
+	}
+	return nil
+}
+
+// checkPath checks a path in the app's folder (spec/apps.md §1, *paths*).
+func checkPath(v string) error {
+	if len(v) > 200 || v == "" {
+		return errors.New("empty or longer than 200 bytes")
+	}
+	for _, seg := range strings.Split(v, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return fmt.Errorf("%q is not a path in the app's folder", v)
+		}
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+				return fmt.Errorf("%q is not a path in the app's folder (letters, digits, '.', '_' and '-' only)", v)
+			}
 		}
 	}
 	return nil
@@ -462,3 +470,9 @@ var ErrNotManifest = errors.New("app manifest refused")
 
 // Is makes errors.Is(err, ErrNotManifest) true for every *Error.
 func (e *Error) Is(target error) bool { return target == ErrNotManifest }
+
+// CheckSlug checks an app's slug (spec/apps.md §1).
+func CheckSlug(slug string) error { return checkSlug("slug", slug) }
+
+// ParseVersion reads MAJOR.MINOR.PATCH (spec/apps.md §1).
+func ParseVersion(v string) (Version, error) { return parseVersion("version", v) }

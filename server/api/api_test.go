@@ -54,18 +54,23 @@ func (e *env) advance(d time.Duration) {
 }
 
 // newEnv starts the API on a loopback port over in-memory stores.
-func newEnv(t *testing.T) *env {
+// Each of opts may change the configuration first.
+func newEnv(t *testing.T, opts ...func(*api.Config)) *env {
 	t.Helper()
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	now := time.Now()
 	e := &env{t: t, log: &syncBuffer{}, now: &now}
-	srv := api.New(api.Config{
+	cfg := api.Config{
 		Meta: metamem.New(), Blobs: blobmem.New(1 << 30), Secret: secret,
 		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1},
 		Now:  func() time.Time { e.clock.Lock(); defer e.clock.Unlock(); return *e.now },
 		Log:  slog.New(slog.NewTextHandler(e.log, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := api.New(cfg)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	e.url = ts.URL

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -29,6 +30,12 @@ type Config struct {
 	StreamIdle  time.Duration   // a blob stream without progress is aborted after; zero: 60 s
 	Now         func() time.Time
 	Log         *slog.Logger // never given bodies, tokens or query strings
+
+	// Bundled reports the slugs of the apps bundled with Hearth, which no
+	// archive may take (nil: none); CheckApp renders an archive's pages as
+	// the site will serve them (nil: no check beyond the archive's rules).
+	Bundled  func(slug string) bool
+	CheckApp func(slug string, files fs.FS) error
 }
 
 // Server serves the API.
@@ -44,6 +51,7 @@ type Server struct {
 	closeOnce sync.Once
 	blobLocks digestLocks
 	allowed   []allowedRoute // for the Allow header of 405 answers
+	appSlot   chan struct{}  // archives being read and checked at once
 }
 
 // New returns the API as an http.Handler.
@@ -78,7 +86,8 @@ func New(cfg Config) *Server {
 		panic("api: server secret shorter than 32 bytes")
 	}
 	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute},
-		signups: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute}, feedWait: feedWait, closing: make(chan struct{}), bulkSlots: make(chan struct{}, 4)}
+		signups: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute}, feedWait: feedWait, closing: make(chan struct{}), bulkSlots: make(chan struct{}, 4),
+		appSlot: make(chan struct{}, 1)}
 	s.router = s.routes()
 	return s
 }
@@ -89,7 +98,7 @@ func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
-// routes registers every route of §8.10 in one place.
+// routes registers every route of §8.11 in one place.
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.NotFoundHandler = s.handle(func(http.ResponseWriter, *http.Request) error {
@@ -165,6 +174,12 @@ func (s *Server) routes() *mux.Router {
 	session("/grants/{id}", s.getGrant, http.MethodGet)
 	session("/grants/{id}", s.putGrant, http.MethodPut)
 	session("/grants/{id}", s.deleteGrant, http.MethodDelete)
+
+	session("/apps", s.listApps, http.MethodGet)
+	session("/apps/{slug}", s.getApp, http.MethodGet)
+	session("/apps/{slug}", s.putApp, http.MethodPut)
+	session("/apps/{slug}", s.deleteApp, http.MethodDelete)
+	session("/apps/{slug}/archive", s.getAppArchive, http.MethodGet)
 
 	// CORS preflight for every path under /v1 (§8.1.9).
 	r.PathPrefix("/v1/").Methods(http.MethodOptions).Handler(s.handle(preflight))

@@ -1,11 +1,12 @@
 // Package meta stores the Hearth server's metadata (spec/protocol.md §8):
 // accounts, sessions and tokens, TOTP state, keyrings, grants, doctypes,
 // documents with their revisions, the per-account changes feed, the rows
-// that name blobs and index segments, and the index manifests.
+// that name blobs and index segments, the index manifests, and the apps
+// installed from archives.
 //
 // Everything user-authored that reaches this package is already sealed by
 // the client: document bodies, keyrings, grants and index manifests are
-// opaque bytes. The package never logs or interprets them.
+// opaque bytes (an app's archive and manifest are code, in the clear). The package never logs or interprets them.
 //
 // The interfaces are narrow so each handler takes only what it needs; Store
 // combines them. Implementations: memory (tests) and sqlite (the embedded
@@ -291,8 +292,8 @@ type BlobRows interface {
 	DeleteBlobRow(ctx context.Context, user, doctype, id string, segment bool) (digestInUse bool, err error)
 	// ListBlobRows lists live rows by ID after after, at most limit.
 	ListBlobRows(ctx context.Context, user, doctype string, segment bool, after string, limit int) ([]*BlobRow, error)
-	// DigestInUse reports whether any live row names d (for start-up
-	// clean-up of orphan bodies).
+	// DigestInUse reports whether any live row, or an installed app
+	// (Apps), names d (for start-up clean-up of orphan bodies).
 	DigestInUse(ctx context.Context, d [32]byte) (bool, error)
 }
 
@@ -311,6 +312,37 @@ type Manifests interface {
 	PutManifest(ctx context.Context, user, doctype string, ifRev uint64, sealed []byte) (rev uint64, err error)
 }
 
+// An App is an app installed in an account from an archive (§8.10,
+// spec/apps.md §2): code, stored in the clear as a body of package blob.
+type App struct {
+	Slug      string
+	Version   string
+	Manifest  []byte   // the archive's hearth-app.json, as it was in it
+	Digest    [32]byte // SHA-256 of the archive, its body in package blob
+	Size      int64
+	Installed time.Time // first installed; kept by updates
+	Updated   time.Time // this archive stored
+}
+
+// Apps stores the apps installed in accounts.
+type Apps interface {
+	// PutApp installs a or replaces the installed app of the same slug,
+	// keeping the first Installed time (a.Installed is set to it). With
+	// onlyNew, an installed slug is ErrExists and nothing changes. It
+	// returns the row it replaced (nil if none); the caller removes the
+	// replaced body if DigestInUse says nothing names it any more. A user
+	// without an account is ErrNotFound.
+	PutApp(ctx context.Context, user string, a *App, onlyNew bool) (replaced *App, err error)
+	// App returns an installed app, or ErrNotFound.
+	App(ctx context.Context, user, slug string) (*App, error)
+	// ListApps returns user's installed apps by slug (none: empty).
+	ListApps(ctx context.Context, user string) ([]*App, error)
+	// DeleteApp uninstalls an app (ErrNotFound if not installed) and
+	// reports whether any row (app, blob or segment, of any account)
+	// still names its digest; if not, the caller removes the body.
+	DeleteApp(ctx context.Context, user, slug string) (digestInUse bool, err error)
+}
+
 // Store is everything the server needs from metadata storage.
 type Store interface {
 	Accounts
@@ -322,5 +354,6 @@ type Store interface {
 	Feed
 	BlobRows
 	Manifests
+	Apps
 	Close() error
 }

@@ -112,6 +112,9 @@ type Bundle struct {
 	// importMaps holds, by page, the CSP hash source of the import map
 	// the build wrote into it.
 	importMaps map[string]string
+	// apps lists the apps whose files the bundle holds under <slug>/:
+	// Apps for Build, the one app for WithApp.
+	apps []string
 }
 
 // keepInMemory: larger files (hearth.wasm and its copies) stay in their
@@ -175,7 +178,7 @@ type file struct {
 // in dist whose manifest entry has the same hash are reused.
 func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 	b := &Bundle{Manifest: Manifest{Version: 1, Files: map[string]*Entry{}}, files: map[string]*file{}, encoders: opt.Encoders,
-		importMaps: map[string]string{}}
+		importMaps: map[string]string{}, apps: slices.Clone(Apps)}
 	src := map[string]fs.FS{}
 	if err := listTree(static, src, nil); err != nil {
 		return nil, fmt.Errorf("web: static: %w", err)
@@ -210,7 +213,7 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 		}
 		raw, err := load(fsys, p)
 		if err == nil && raw.data != nil && path.Ext(p) == ".js" {
-			raw.data = b.fillWorkerMarks(raw.data)
+			raw.data = fillWorkerMarks(raw.data, b.files[WorkerName])
 			raw.size = len(raw.data)
 		}
 		if err == nil {
@@ -237,30 +240,132 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 	}
 	for p, f := range b.files {
 		for _, e := range opt.Encoders {
-			var c body
 			if pe := prev.Files[p]; pe != nil && pe.Hash == f.Hash && slices.Contains(pe.Encodings, e.Name) {
-				c, _ = load(dist, p+e.Ext)
+				if c, _ := load(dist, p+e.Ext); c.size > 0 {
+					f.enc[e.Name] = c
+					f.Encodings = append(f.Encodings, e.Name)
+					continue
+				}
 			}
-			if c.size == 0 && (opt.MaxCompress == 0 || f.Size <= opt.MaxCompress) {
-				raw, err := f.raw.bytes()
-				if err != nil {
+			if opt.MaxCompress == 0 || f.Size <= opt.MaxCompress {
+				if err := f.compress(e); err != nil {
 					return nil, fmt.Errorf("web: %s: %w", p, err)
 				}
-				data, err := e.Compress(raw)
-				if err != nil {
-					return nil, fmt.Errorf("web: %s: %s: %w", p, e.Name, err)
-				}
-				if len(data) > 0 && len(data) <= len(raw)-len(raw)/20 {
-					c = body{data: data, size: len(data)}
-				}
-			}
-			if c.size > 0 {
-				f.enc[e.Name] = c
-				f.Encodings = append(f.Encodings, e.Name)
 			}
 		}
 	}
 	return b, nil
+}
+
+// compress adds f's copy for e when it saves at least 5%.
+func (f *file) compress(e Encoder) error {
+	raw, err := f.raw.bytes()
+	if err != nil {
+		return err
+	}
+	data, err := e.Compress(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", e.Name, err)
+	}
+	if len(data) > 0 && len(data) <= len(raw)-len(raw)/20 {
+		f.enc[e.Name] = body{data: data, size: len(data)}
+		f.Encodings = append(f.Encodings, e.Name)
+	}
+	return nil
+}
+
+// appMaxCompress bounds what WithApp compresses: larger files of an app
+// are served as they are.
+const appMaxCompress = 1 << 20
+
+// WithApp returns a bundle that serves, at the origin of the app slug, the
+// app's own files (files: the app's folder, its root the app's root) and,
+// under them, b's shared files that are not pages (hearth.js, style.css,
+// hearth-worker.js, hearth.wasm, ...; shared, not copied). The app's pages
+// are rendered as the bundled apps' are (see the package documentation);
+// an app file of the same path as a shared file shadows it. Names starting
+// with "." or "_" are skipped. Files of the app over 256 KiB are read from
+// files at each request, which must stay readable as long as the bundle
+// serves. An error names the app's file and the rule it breaks.
+func (b *Bundle) WithApp(slug string, files fs.FS) (*Bundle, error) {
+	if len(slug) > 63 || !validLabel(slug) {
+		return nil, fmt.Errorf("%q is not an app slug (a lower-case DNS label)", slug)
+	}
+	a := &Bundle{Manifest: Manifest{Version: b.Manifest.Version, Files: map[string]*Entry{}}, files: map[string]*file{},
+		encoders: b.encoders, importMaps: map[string]string{}, apps: []string{slug}}
+	if !slices.ContainsFunc(a.encoders, func(e Encoder) bool { return e.Name == Gzip.Name }) {
+		a.encoders = append(slices.Clip(a.encoders), Gzip)
+	}
+	// b's shared files: neither its pages nor its apps' files (nor files
+	// under <slug>/, which no app origin serves and whose names the app's
+	// own files take).
+	for p, f := range b.files {
+		first, _, nested := strings.Cut(p, "/")
+		if path.Ext(p) == ".html" || nested && (slices.Contains(b.apps, first) || first == slug) {
+			continue
+		}
+		a.files[p] = f
+		a.Manifest.Files[p] = f.Entry
+	}
+	src := map[string]fs.FS{}
+	if err := listTree(files, src, nil); err != nil {
+		return nil, fmt.Errorf("reading the app's files: %w", err)
+	}
+	var pages, others []string
+	for p := range src {
+		if path.Ext(p) == ".html" {
+			pages = append(pages, p)
+		} else {
+			others = append(others, p)
+		}
+	}
+	sort.Strings(pages)
+	sort.Strings(others)
+	// The worker the app's origin serves first (the app's own, when it
+	// ships one): scripts name its hash.
+	worker := a.files[WorkerName]
+	if i := slices.Index(others, WorkerName); i >= 0 {
+		others = slices.Concat([]string{WorkerName}, others[:i], others[i+1:])
+	}
+	for _, p := range others {
+		raw, err := load(files, p)
+		if err == nil && raw.data != nil && path.Ext(p) == ".js" && p != WorkerName {
+			raw.data = fillWorkerMarks(raw.data, worker)
+			raw.size = len(raw.data)
+		}
+		if err == nil {
+			err = a.add(slug+"/"+p, raw)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if p == WorkerName {
+			worker = a.files[slug+"/"+p]
+		}
+	}
+	for _, p := range pages {
+		in, err := fs.ReadFile(files, p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		out, hash, err := a.render(slug+"/"+p, in)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		a.add(slug+"/"+p, body{data: out, size: len(out)})
+		if hash != "" {
+			a.importMaps[slug+"/"+p] = hash
+		}
+	}
+	for p, f := range a.files {
+		if own := strings.HasPrefix(p, slug+"/"); !own || f.Size > appMaxCompress {
+			continue
+		}
+		if err := f.compress(Gzip); err != nil {
+			return nil, fmt.Errorf("%s: %w", strings.TrimPrefix(p, slug+"/"), err)
+		}
+	}
+	return a, nil
 }
 
 // addWorker adds the worker script: wasm_exec.js (when built) followed by
@@ -289,10 +394,9 @@ func (b *Bundle) addWorker(src map[string]fs.FS) error {
 	return b.add(WorkerName, body{data: out, size: len(out)})
 }
 
-// fillWorkerMarks writes the worker script's hash and URL into a script's
-// marks (left as they are when there is no worker).
-func (b *Bundle) fillWorkerMarks(js []byte) []byte {
-	w := b.files[WorkerName]
+// fillWorkerMarks writes the hash and URL of the worker script w into a
+// script's marks (left as they are when there is no worker).
+func fillWorkerMarks(js []byte, w *file) []byte {
 	if w == nil {
 		return js
 	}
@@ -403,9 +507,9 @@ func ContentType(name string) string {
 
 // appOf splits a manifest path into its app (or "" for Home) and the URL
 // path at that origin.
-func appOf(p string) (app, urlPath string) {
+func (b *Bundle) appOf(p string) (app, urlPath string) {
 	first, rest, ok := strings.Cut(p, "/")
-	if ok && slices.Contains(Apps, first) {
+	if ok && slices.Contains(b.apps, first) {
 		return first, "/" + rest
 	}
 	return "", "/" + p
@@ -430,7 +534,7 @@ func (b *Bundle) lookup(app, urlPath string) (string, bool) {
 			return app + "/" + rel, true
 		}
 	}
-	if slices.Contains(Apps, first) || (app != "" && path.Ext(rel) == ".html") {
+	if slices.Contains(b.apps, first) || (app != "" && path.Ext(rel) == ".html") {
 		return "", false
 	}
 	if _, ok := b.files[rel]; ok {
@@ -449,7 +553,7 @@ type attr struct{ name, value string }
 // render fills in the integrity attributes and hearth-wasm metas of a page
 // (see the package documentation).
 func (b *Bundle) render(p string, src []byte) ([]byte, string, error) {
-	app, base := appOf(p)
+	app, base := b.appOf(p)
 	var failed error
 	var roots []string // URLs of the page's scripts and preloaded modules
 	out := tagRE.ReplaceAllFunc(src, func(tag []byte) []byte {

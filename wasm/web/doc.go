@@ -19,11 +19,22 @@
 // # Paths and origins
 //
 // Home (<domain>) serves static/ at its root, except the folders of the
-// bundled apps. The app <app> of any user (<app>.<user>.<domain>) serves
-// static/<app>/ at its root and, under it, the shared files of static/ that
-// are not pages (scripts, styles, images, hearth.wasm), so an
+// bundled apps. A bundled app <app> of any user (<app>.<user>.<domain>)
+// serves static/<app>/ at its root and, under it, the shared files of
+// static/ that are not pages (scripts, styles, images, hearth.wasm), so an
 // app page loads /hearth.js and /style.css from its own origin. A path
 // ending in / serves its index.html. Any other path is 404.
+//
+// Any other app slug is an app installed from an archive (spec/apps.md §2):
+// Config.Installed gives, for the user of the origin, the archive's digest
+// and files, which are served likewise (Bundle.WithApp: the app's files at
+// the root, its pages rendered as the bundled apps' are, and under them
+// the shared files; an app file shadows a shared file of the same path on
+// that origin only). The origin of a user who did not install the app is
+// 404. A rendered app is cached by slug and digest (the 16 most recently
+// used), so an update (a new digest) is rendered anew and each version
+// once; Site.CheckApp renders an app the same way to check an archive
+// before it is stored.
 //
 // # Integrity
 //

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"container/list"
+	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -31,12 +35,92 @@ type Config struct {
 	Scheme string
 	// Static and Dist replace the embedded static/ and dist/ (tests).
 	Static, Dist fs.FS
+	// Installed finds the apps users installed from archives; nil: the
+	// bundled apps only.
+	Installed Installed
+	// Log receives the errors a 500 answer does not show (nil: discard).
+	Log *slog.Logger
+}
+
+// Installed finds the apps users installed from archives (spec/apps.md §2).
+type Installed interface {
+	// InstalledApp returns the archive of app slug installed by user: its
+	// SHA-256 (a cache key: same digest, same files) and its files. An app
+	// not installed is fs.ErrNotExist (wrapped or not).
+	InstalledApp(ctx context.Context, user, slug string) (digest [32]byte, files func() (fs.FS, error), err error)
 }
 
 // Site serves the web client.
 type Site struct {
 	cfg    Config
 	bundle *Bundle
+	apps   appCache // installed apps' bundles
+}
+
+// maxCachedApps bounds the installed apps' bundles a Site keeps rendered.
+const maxCachedApps = 16
+
+// appCache holds the bundles of installed apps (Bundle.WithApp), by slug
+// and archive digest, the most recently used first, at most maxCachedApps.
+type appCache struct {
+	mu    sync.Mutex
+	order list.List // of *appEntry, the most recently used first
+	byKey map[appKey]*list.Element
+}
+
+type appKey struct {
+	slug   string
+	digest [32]byte
+}
+
+// appEntry is one rendering: done is closed when b and err are set.
+type appEntry struct {
+	key  appKey
+	done chan struct{}
+	b    *Bundle
+	err  error
+}
+
+var errRenderPanicked = errors.New("web: rendering the app panicked")
+
+// get returns the bundle of key, rendering it (once, however many ask at
+// the same time) when not cached. A failed rendering is not kept.
+func (c *appCache) get(ctx context.Context, key appKey, render func() (*Bundle, error)) (*Bundle, error) {
+	c.mu.Lock()
+	if c.byKey == nil {
+		c.byKey = map[appKey]*list.Element{}
+	}
+	if el, ok := c.byKey[key]; ok {
+		c.order.MoveToFront(el)
+		c.mu.Unlock()
+		e := el.Value.(*appEntry)
+		select {
+		case <-e.done:
+			return e.b, e.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	e := &appEntry{key: key, done: make(chan struct{}), err: errRenderPanicked}
+	c.byKey[key] = c.order.PushFront(e)
+	for c.order.Len() > maxCachedApps {
+		// Those still waiting for an evicted rendering keep it.
+		delete(c.byKey, c.order.Remove(c.order.Back()).(*appEntry).key)
+	}
+	c.mu.Unlock()
+	defer func() {
+		close(e.done)
+		if e.err != nil {
+			c.mu.Lock()
+			if el, ok := c.byKey[key]; ok && el.Value == e {
+				c.order.Remove(el)
+				delete(c.byKey, key)
+			}
+			c.mu.Unlock()
+		}
+	}()
+	e.b, e.err = render()
+	return e.b, e.err
 }
 
 // initCompress bounds what New compresses itself when dist/ holds no copy
@@ -87,6 +171,18 @@ func (s *Site) Manifest() Manifest { return s.bundle.Manifest }
 // Bytes returns the served (uncompressed) bytes of a manifest path.
 func (s *Site) Bytes(p string) ([]byte, bool) { return s.bundle.Bytes(p) }
 
+// Bundled reports whether slug is a bundled app (Apps), served from
+// Hearth's own files rather than from an archive.
+func (s *Site) Bundled(slug string) bool { return slices.Contains(s.bundle.apps, slug) }
+
+// CheckApp renders the app slug from its files as the site would serve it
+// once installed (Bundle.WithApp), for checking an archive before it is
+// stored. Its error names the app's file and the rule it breaks.
+func (s *Site) CheckApp(slug string, files fs.FS) error {
+	_, err := s.bundle.WithApp(slug, files)
+	return err
+}
+
 // Origin is what a Host header names.
 type Origin struct {
 	App  string // "" for Home
@@ -96,9 +192,10 @@ type Origin struct {
 
 // Origin parses a Host header: <domain>[:port] or a loopback IP literal
 // (127.0.0.1:8080, [::1]:8080) is Home; <app>.<user>.<domain>[:port] with a
-// bundled app, a valid user name (wire.CheckUser) and the app slug a
-// lower-case DNS label is that app. Anything else reports false (404).
-// Host names are case-insensitive.
+// valid user name (wire.CheckUser) and the app slug a lower-case DNS label
+// is that app, bundled or not (Serve answers 404 for an app the user has
+// not installed). Anything else reports false (404). Host names are
+// case-insensitive.
 func (s *Site) Origin(host string) (Origin, bool) {
 	name, port := host, ""
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
@@ -123,8 +220,7 @@ func (s *Site) Origin(host string) (Origin, bool) {
 		return Origin{}, false
 	}
 	app, user, ok := strings.Cut(rest, ".")
-	if !ok || strings.Contains(user, ".") || len(app) > 63 || !validLabel(app) || wire.CheckUser(user) != nil ||
-		!slices.Contains(Apps, app) {
+	if !ok || strings.Contains(user, ".") || len(app) > 63 || !validLabel(app) || wire.CheckUser(user) != nil {
 		return Origin{}, false
 	}
 	return Origin{App: app, User: user, Port: port}, true
@@ -193,17 +289,75 @@ func NotFound(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Serve answers a request for a file of the origin o.
-func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
+// serverError answers 500 in plain text with the common headers, and
+// without the error, which goes to the log.
+func (s *Site) serverError(w http.ResponseWriter, r *http.Request, o Origin, err error) {
+	if s.cfg.Log != nil {
+		s.cfg.Log.Error("web: serving an installed app", "app", o.App, "user", o.User, "err", err)
+	}
 	h := w.Header()
-	k, ok := s.bundle.lookup(o.App, r.URL.Path)
+	commonHeaders(h)
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	if r.Method != http.MethodHead {
+		fmt.Fprintln(w, "500 internal server error")
+	}
+}
+
+// appBundle returns the bundle that serves the installed app of o (nil
+// after answering 404 or 500): rendered from its archive once per digest,
+// then cached.
+func (s *Site) appBundle(w http.ResponseWriter, r *http.Request, o Origin) *Bundle {
+	if s.cfg.Installed == nil {
+		NotFound(w, r)
+		return nil
+	}
+	digest, files, err := s.cfg.Installed.InstalledApp(r.Context(), o.User, o.App)
+	if errors.Is(err, fs.ErrNotExist) {
+		NotFound(w, r)
+		return nil
+	}
+	if err == nil && files == nil {
+		err = errors.New("no files")
+	}
+	if err != nil {
+		s.serverError(w, r, o, err)
+		return nil
+	}
+	b, err := s.apps.get(r.Context(), appKey{o.App, digest}, func() (*Bundle, error) {
+		fsys, err := files()
+		if err != nil {
+			return nil, err
+		}
+		return s.bundle.WithApp(o.App, fsys)
+	})
+	if err != nil {
+		s.serverError(w, r, o, err)
+		return nil
+	}
+	return b
+}
+
+// Serve answers a request for a file of the origin o: Home, a bundled app,
+// or an app its user installed (Config.Installed).
+func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
+	b := s.bundle
+	if o.App != "" && !s.Bundled(o.App) {
+		if b = s.appBundle(w, r, o); b == nil {
+			return
+		}
+	}
+	h := w.Header()
+	k, ok := b.lookup(o.App, r.URL.Path)
 	if !ok {
 		NotFound(w, r)
 		return
 	}
 	commonHeaders(h)
 	csp := s.CSP(r, o)
-	if src := s.bundle.importMaps[k]; src != "" {
+	if src := b.importMaps[k]; src != "" {
 		// The one inline script allowed: the import map the build wrote.
 		csp = strings.Replace(csp, "script-src 'self'", "script-src 'self' "+src, 1)
 	}
@@ -228,7 +382,7 @@ func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
 		fmt.Fprintln(w, "405 method not allowed")
 		return
 	}
-	f := s.bundle.files[k]
+	f := b.files[k]
 	h.Set("Content-Type", f.Type)
 	h.Set("Vary", "Accept-Encoding")
 	if f.Type != contentTypes[".html"] && r.URL.Query().Get("v") == f.Hash {
@@ -237,7 +391,7 @@ func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
 		h.Set("Cache-Control", "no-cache")
 	}
 	out, tag := f.raw, f.Hash
-	if enc := s.pickEncoding(r.Header.Get("Accept-Encoding"), f); enc != nil {
+	if enc := b.pickEncoding(r.Header.Get("Accept-Encoding"), f); enc != nil {
 		out, tag = f.enc[enc.Name], f.Hash+"-"+strings.TrimPrefix(enc.Ext, ".")
 		h.Set("Content-Encoding", enc.Name)
 	}
@@ -256,7 +410,7 @@ func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
 
 // pickEncoding returns the best encoder (in the bundle's order) that the
 // request accepts with q > 0 and the file has a copy for.
-func (s *Site) pickEncoding(accept string, f *file) *Encoder {
+func (b *Bundle) pickEncoding(accept string, f *file) *Encoder {
 	if accept == "" || len(f.enc) == 0 {
 		return nil
 	}
@@ -273,8 +427,8 @@ func (s *Site) pickEncoding(accept string, f *file) *Encoder {
 		}
 		q[strings.ToLower(strings.TrimSpace(name))] = v
 	}
-	for i := range s.bundle.encoders {
-		e := &s.bundle.encoders[i]
+	for i := range b.encoders {
+		e := &b.encoders[i]
 		if _, ok := f.enc[e.Name]; !ok {
 			continue
 		}

@@ -649,6 +649,7 @@ func TestOrigins(t *testing.T) {
 		"notes.alice.localhost:8080": {App: "notes", User: "alice", Port: "8080"},
 		"notes.a-1.localhost":        {App: "notes", User: "a-1"},
 		"NOTES.Alice.localhost":      {App: "notes", User: "alice"},
+		"todo.alice.localhost":       {App: "todo", User: "alice"}, // installed or not: Serve decides
 	} {
 		got, ok := s.Origin(host)
 		if !ok || got != want {
@@ -658,10 +659,11 @@ func TestOrigins(t *testing.T) {
 	for _, host := range []string{
 		"", "evil.example", "evil.example:8080", "localhost.", "localhost:", "localhost:x", "localhost:0",
 		"localhost:99999", "localhost:+80", "10.0.0.1:8080", "192.168.1.1", "[2001:db8::1]:8080", "[::1", "::1",
-		"alice.localhost", "todo.alice.localhost", "notes.alice.bob.localhost", "notes..localhost",
+		"alice.localhost", "notes.alice.bob.localhost", "notes..localhost",
 		"notes.-alice.localhost", "notes.alice-.localhost", "notes.a_b.localhost", "-notes.alice.localhost",
 		"notes.alice.localhost.evil.example", "notes.alicelocalhost", "xlocalhost",
 		"notes." + strings.Repeat("a", 33) + ".localhost", "notes.alice.localhost:8080:80",
+		strings.Repeat("a", 64) + ".alice.localhost", "to_do.alice.localhost", "Todo-.alice.localhost",
 	} {
 		if o, ok := s.Origin(host); ok {
 			t.Errorf("%q accepted as %+v", host, o)

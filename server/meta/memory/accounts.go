@@ -30,6 +30,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *meta.Account, keyring, rec
 		docs:         make(map[docKey]*meta.Doc),
 		blobs:        make(map[blobKey]*blobRec),
 		manifests:    make(map[string]*manifestRec),
+		apps:         make(map[string]*meta.App),
 	}
 	return nil
 }

@@ -56,13 +56,7 @@ func (s *Store) DeleteBlobRow(ctx context.Context, user, doctype, id string, seg
 		return false, fmt.Errorf("memory.DeleteBlobRow: %w", meta.ErrNotFound)
 	}
 	b.deleted = true
-	d := b.row.Digest
-	s.digests[d]--
-	if s.digests[d] == 0 {
-		delete(s.digests, d)
-		return false, nil
-	}
-	return true, nil
+	return s.release(b.row.Digest), nil
 }
 
 // ListBlobRows implements meta.BlobRows. A limit of 0 or less means no
@@ -88,7 +82,8 @@ func (s *Store) ListBlobRows(ctx context.Context, user, doctype string, segment 
 	return out, nil
 }
 
-// DigestInUse implements meta.BlobRows.
+// DigestInUse implements meta.BlobRows: live blob and segment rows and
+// installed apps count.
 func (s *Store) DigestInUse(ctx context.Context, d [32]byte) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -23,7 +23,7 @@ type Store struct {
 	tokens   map[string]*tokenRec // by ID
 	byHash   map[[32]byte]string  // token hash to ID
 	tokenSeq uint64               // creation order, breaks ties in Tokens
-	digests  map[[32]byte]int     // live blob rows naming each digest
+	digests  map[[32]byte]int     // live blob rows and installed apps naming each digest
 }
 
 // account holds everything stored for one user.
@@ -38,6 +38,7 @@ type account struct {
 	feed         []meta.Change // feed[i].Seq == i+1; Sealed never set
 	blobs        map[blobKey]*blobRec
 	manifests    map[string]*manifestRec // by doctype
+	apps         map[string]*meta.App    // installed apps by slug
 }
 
 type manifestRec struct {
@@ -102,4 +103,15 @@ func cloneAll(bs [][]byte) [][]byte {
 		out[i] = clone(b)
 	}
 	return out
+}
+
+// release drops one row's claim on digest d and reports whether another
+// row still names it. The caller holds s.mu.
+func (s *Store) release(d [32]byte) bool {
+	s.digests[d]--
+	if s.digests[d] <= 0 {
+		delete(s.digests, d)
+		return false
+	}
+	return true
 }

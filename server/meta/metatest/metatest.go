@@ -20,7 +20,10 @@
 //     segments of the doctype, but not its index manifest;
 //   - PutManifest checks the account (ErrNotFound), then the doctype's
 //     registration (ErrUnknownDoctype), then the revision; Manifest of an
-//     unregistered doctype or unknown user is ErrNotFound.
+//     unregistered doctype or unknown user is ErrNotFound;
+//   - DeleteBlobRow's digestInUse, like DigestInUse and DeleteApp's,
+//     counts installed apps, so a body an app names is never removed;
+//   - ListApps returns a non-nil empty slice when there are none.
 package metatest
 
 import (
@@ -70,6 +73,8 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"ManifestIsolation", testManifestIsolation},
 		{"ManifestLarge", testManifestLarge},
 		{"ManifestConcurrent", testManifestConcurrent},
+		{"Apps", testApps},
+		{"AppIsolation", testAppIsolation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -81,9 +81,12 @@ func (s *Store) DeleteBlobRow(ctx context.Context, user, doctype, id string, seg
 	return inUse, nil
 }
 
+// digestInUse reports whether a live blob or segment row, or an installed
+// app, of any account names d.
 func digestInUse(ctx context.Context, q querier, d []byte) (bool, error) {
 	var in bool
-	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM blobs WHERE digest = ? AND deleted = 0)`, d).Scan(&in)
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM blobs WHERE digest = ? AND deleted = 0)
+		OR EXISTS (SELECT 1 FROM apps WHERE digest = ?)`, d, d).Scan(&in)
 	return in, err
 }
 

@@ -139,6 +139,23 @@ var migrations = []migration{
 			FOREIGN KEY (account, doctype) REFERENCES doctypes (account, name)
 		)`,
 	),
+	// 4: apps installed from archives (§8.10, spec/apps.md §2), one per
+	// account and slug. The archive is a body of package blob named by
+	// digest, like blob rows, so DigestInUse looks here too (apps_digest).
+	statements(
+		`CREATE TABLE apps (
+			account   INTEGER NOT NULL REFERENCES accounts(id),
+			slug      TEXT NOT NULL,
+			version   TEXT NOT NULL,
+			manifest  BLOB,
+			digest    BLOB NOT NULL CHECK (length(digest) = 32),
+			size      INTEGER NOT NULL,
+			installed INTEGER,
+			updated   INTEGER,
+			PRIMARY KEY (account, slug)
+		)`,
+		`CREATE INDEX apps_digest ON apps (digest)`,
+	),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing

@@ -1,0 +1,240 @@
+package api
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/server/meta"
+)
+
+// Apps installed from archives (§8.10, spec/apps.md §2): code, not user
+// data, stored in the clear and served on the app's origin by package web.
+
+// appJSON is an installed app as the API answers it.
+type appJSON struct {
+	Slug      string          `json:"slug"`
+	Version   string          `json:"version"`
+	Size      int64           `json:"size"`
+	Digest    string          `json:"digest"` // hex SHA-256 of the archive
+	Installed time.Time       `json:"installed"`
+	Updated   time.Time       `json:"updated"`
+	Manifest  json.RawMessage `json:"manifest"`
+}
+
+func appOut(a *meta.App) appJSON {
+	return appJSON{Slug: a.Slug, Version: a.Version, Size: a.Size, Digest: hex.EncodeToString(a.Digest[:]),
+		Installed: a.Installed.UTC(), Updated: a.Updated.UTC(), Manifest: a.Manifest}
+}
+
+func slugVar(r *http.Request) (string, error) {
+	slug := mux.Vars(r)["slug"]
+	if err := appmanifest.CheckSlug(slug); err != nil {
+		return "", Errorf(CodeInvalidName, "%q is not an app slug", slug)
+	}
+	return slug, nil
+}
+
+// installedApp returns an installed app or not_found.
+func (s *Server) installedApp(r *http.Request, slug string) (*meta.App, error) {
+	a, err := s.cfg.Meta.App(r.Context(), tokenOf(r).User, slug)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil, Errorf(CodeNotFound, "no app %q is installed", slug)
+	}
+	return a, err
+}
+
+// putApp checks the archive whole (spec/apps.md §2, and its pages as the
+// site renders them), stores it durably, then the row; the body of an
+// archive it replaces is removed when nothing names it any more.
+func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
+	slug, err := slugVar(r)
+	if err != nil {
+		return err
+	}
+	if r.ContentLength < 0 {
+		return Errorf(CodeLengthRequired, "send Content-Length")
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/zip" {
+		return Errorf(CodeUnsupportedMediaType, "send the app's archive as application/zip")
+	}
+	if r.ContentLength > appmanifest.MaxArchive {
+		return Errorf(CodeTooLarge, "the archive is larger than %d MiB", appmanifest.MaxArchive>>20)
+	}
+	onlyNew := false
+	switch inm := r.Header.Get("If-None-Match"); {
+	case r.Header.Get("If-Match") != "":
+		return Errorf(CodeBadRequest, "If-Match: not supported here (send If-None-Match: * or nothing)")
+	case inm == "*":
+		onlyNew = true
+	case inm != "":
+		return Errorf(CodeBadRequest, "If-None-Match: only * is supported")
+	}
+	if s.cfg.Bundled != nil && s.cfg.Bundled(slug) {
+		return Errorf(CodeExists, "%q is the slug of an app bundled with Hearth", slug)
+	}
+	// One archive is read and checked at a time: each holds up to 32 MiB.
+	select {
+	case s.appSlot <- struct{}{}:
+		defer func() { <-s.appSlot }()
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+	body, err := readBody(r, appmanifest.MaxArchive)
+	if err != nil {
+		return err
+	}
+	a, err := appmanifest.ReadArchive(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		return &Error{Code: CodeBadRequest, Message: err.Error(), Err: err}
+	}
+	if a.Manifest.Slug != slug {
+		return Errorf(CodeBadRequest, "app archive: hearth-app.json: slug: %q, but the archive was sent for %q", a.Manifest.Slug, slug)
+	}
+	if s.cfg.CheckApp != nil {
+		if err := s.cfg.CheckApp(slug, a.Files); err != nil {
+			return &Error{Code: CodeBadRequest, Message: "app archive: " + err.Error(), Err: err}
+		}
+	}
+	user := tokenOf(r).User
+	if onlyNew {
+		if _, err := s.cfg.Meta.App(r.Context(), user, slug); err == nil {
+			return &Error{Code: CodeConflict, Message: "an app of this slug is installed"}
+		}
+	}
+	dg, err := s.cfg.Blobs.Put(r.Context(), bytes.NewReader(body), int64(len(body)), nil)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now().UTC().Truncate(time.Second)
+	row := &meta.App{Slug: slug, Version: a.Manifest.Version.String(), Manifest: a.ManifestJSON, Digest: dg,
+		Size: int64(len(body)), Installed: now, Updated: now}
+	mu := s.blobLocks.of(dg)
+	mu.Lock()
+	replaced, err := s.cfg.Meta.PutApp(r.Context(), user, row, onlyNew)
+	mu.Unlock()
+	if err != nil {
+		if inUse, e2 := s.cfg.Meta.DigestInUse(r.Context(), dg); e2 == nil && !inUse {
+			s.cfg.Blobs.Remove(r.Context(), dg)
+		}
+		if errors.Is(err, meta.ErrExists) {
+			return &Error{Code: CodeConflict, Message: "an app of this slug is installed"}
+		}
+		return err
+	}
+	status := http.StatusCreated
+	if replaced != nil {
+		status = http.StatusOK
+		if replaced.Digest != dg {
+			s.removeUnused(r, replaced.Digest)
+		}
+	}
+	return writeJSON(w, status, appOut(row))
+}
+
+// removeUnused removes a body that no row names any more.
+func (s *Server) removeUnused(r *http.Request, d [32]byte) {
+	mu := s.blobLocks.of(d)
+	mu.Lock()
+	defer mu.Unlock()
+	if inUse, err := s.cfg.Meta.DigestInUse(r.Context(), d); err == nil && !inUse {
+		s.cfg.Blobs.Remove(r.Context(), d)
+	}
+}
+
+func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
+	apps, err := s.cfg.Meta.ListApps(r.Context(), tokenOf(r).User)
+	if err != nil {
+		return err
+	}
+	out := make([]appJSON, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, appOut(a))
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"apps": out})
+}
+
+func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
+	slug, err := slugVar(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.installedApp(r, slug)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, appOut(a))
+}
+
+func (s *Server) getAppArchive(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
+	slug, err := slugVar(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.installedApp(r, slug)
+	if err != nil {
+		return err
+	}
+	rc, size, err := s.cfg.Blobs.Get(r.Context(), a.Digest)
+	if err != nil {
+		return err // a missing body is an internal fault: the row promised it
+	}
+	defer rc.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/zip")
+	h.Set("Content-Disposition", "attachment")
+	h.Set("ETag", etagOf(a.Digest))
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(http.StatusOK)
+	_, err = io.Copy(w, rc)
+	return nil
+}
+
+func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
+	slug, err := slugVar(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.installedApp(r, slug)
+	if err != nil {
+		return err
+	}
+	mu := s.blobLocks.of(a.Digest)
+	mu.Lock()
+	inUse, err := s.cfg.Meta.DeleteApp(r.Context(), tokenOf(r).User, slug)
+	if err == nil && !inUse {
+		s.cfg.Blobs.Remove(r.Context(), a.Digest)
+	}
+	mu.Unlock()
+	if errors.Is(err, meta.ErrNotFound) {
+		return Errorf(CodeNotFound, "no app %q is installed", slug)
+	}
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
