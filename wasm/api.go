@@ -22,6 +22,7 @@ import (
 	"github.com/pquerna/otp"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/crypto/seal"
 	"github.com/hearthcloud/hearth/spec/wire"
@@ -150,10 +151,11 @@ type API struct {
 	acct      *client.Client // the session when signed in with a password (Home)
 	app       *client.App    // the session of an app (spec/web.md §5)
 	pending   *pendingConnect
-	appTokens []string        // ids of the app tokens this browser created (Home)
-	appSlugs  []string        // the apps connected in this browser (Home)
-	agreed    map[string]bool // apps whose agreement Home read this session (AppsDoctype)
-	gen       uint64          // bumped at every change of session
+	appTokens []string         // ids of the app tokens this browser created (Home)
+	appSlugs  []string         // the apps connected in this browser (Home)
+	agreed    map[string]bool  // apps whose agreement Home read this session (AppsDoctype)
+	offer     *client.AppOffer // the app Home last offered to install (apps.go)
+	gen       uint64           // bumped at every change of session
 	live      map[string]map[string]*entry
 	loaded    map[string]bool // doctypes whose documents known before this session are in live
 	subs      map[int]*subscription
@@ -656,7 +658,7 @@ func (a *API) Connections(ctx context.Context) ([]Connection, error) {
 			conn.Name = app.Name
 		}
 		for _, s := range t.Scopes {
-			conn.What = append(conn.What, scopeWords(s))
+			conn.What = append(conn.What, client.ScopeWords(s))
 		}
 		out = append(out, conn)
 	}
@@ -682,7 +684,7 @@ func (a *API) Disconnect(ctx context.Context, id string) error {
 		return a.fail(gen, err)
 	}
 	for _, t := range toks {
-		if _, ok := bundled[t.Name]; ok && t.ID == id && t.Kind == client.KindApp {
+		if t.ID == id && t.Kind == client.KindApp && appmanifest.CheckSlug(t.Name) == nil {
 			a.mu.Lock()
 			delete(a.agreed, t.Name)
 			a.mu.Unlock()
@@ -696,44 +698,6 @@ func (a *API) Disconnect(ctx context.Context, id string) error {
 	a.mu.Unlock()
 	a.persist(gen)
 	return nil
-}
-
-// scopeWords words a scope for people: "read, write and delete io.hearth.notes".
-func scopeWords(s client.Scope) string {
-	v := s.Verbs
-	var words string
-	switch len(v) {
-	case 0:
-		words = "nothing on"
-	case 1:
-		words = v[0]
-	default:
-		words = strings.Join(v[:len(v)-1], ", ") + " and " + v[len(v)-1]
-	}
-	return strings.ToUpper(words[:1]) + words[1:] + " " + s.Doctype
-}
-
-// App is an app Home offers.
-type App struct {
-	Slug        string `json:"slug"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	URL         string `json:"url"`
-	Installed   bool   `json:"installed"`
-}
-
-// Apps lists the apps (version 1: the bundled ones, installed, spec/web.md §5).
-func (a *API) Apps() ([]App, error) {
-	c, _, err := a.account()
-	if err != nil {
-		return nil, err
-	}
-	out := []App{}
-	for slug, b := range bundled {
-		out = append(out, App{Slug: slug, Name: b.Name, Description: b.Description, URL: a.appURL(slug, c.User()), Installed: true})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Slug < out[j].Slug })
-	return out, nil
 }
 
 // valueOf turns document content into a JSON value: the content itself when

@@ -458,7 +458,7 @@ func TestLoginTOTPSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCode(t, "empty code", b.TOTPDisable(ctx, " "), "bad_input")
-	apps, err := b.Apps()
+	apps, err := b.Apps(ctx)
 	if err != nil || len(apps) != 1 || !strings.Contains(apps[0].URL, "://notes."+user+".127.0.0.1:") {
 		t.Fatal(apps, err)
 	}
@@ -774,7 +774,7 @@ func TestConnectForeignRecipient(t *testing.T) {
 	// Home lists the connection, and disconnecting it revokes the token.
 	conns, err := home.Connections(ctx)
 	if err != nil || len(conns) != 1 || conns[0].Name != "Notes" || !conns[0].Here ||
-		len(conns[0].What) != 1 || conns[0].What[0] != "Read, write and delete io.hearth.notes" {
+		len(conns[0].What) != 1 || conns[0].What[0] != "Read, write and delete your notes" {
 		t.Fatalf("connections: %+v %v", conns, err)
 	}
 	if err := home.Disconnect(ctx, conns[0].ID); err != nil {

@@ -15,10 +15,35 @@ import (
 //go:embed web/static/*/hearth-app.json
 var bundledManifests embed.FS
 
+// defaultApps are installed from the start (spec/apps.md §3).
+var defaultApps = map[string]bool{"notes": true}
+
+// appInfo is an app Home knows, with what it asks for.
+type appInfo struct {
+	Manifest          *appmanifest.Manifest
+	Name, Description string
+	Scopes            []client.Scope
+	What              []string // each scope in words, with the app's reason
+	Bundled           bool
+}
+
+// infoOf describes the app of manifest m.
+func infoOf(m *appmanifest.Manifest, bundled bool) appInfo {
+	app := appInfo{Manifest: m, Name: m.Name, Description: m.Description, Scopes: client.ManifestScopes(m), Bundled: bundled}
+	for i, p := range m.Permissions {
+		app.What = append(app.What, client.ScopeWords(app.Scopes[i])+" — "+p.Reason)
+	}
+	return app
+}
+
+// bundled are the apps of wasm/web/static/<slug>/, read from their
+// manifests (spec/apps.md), which the build embeds.
+var bundled = bundledApps()
+
 // bundledApps reads the bundled apps' manifests. A bundled manifest that
 // does not read is a bug of the build: it panics (TestBundledManifests).
-func bundledApps() map[string]bundledApp {
-	out := map[string]bundledApp{}
+func bundledApps() map[string]appInfo {
+	out := map[string]appInfo{}
 	files, err := fs.Glob(bundledManifests, "web/static/*/hearth-app.json")
 	if err != nil {
 		panic(err)
@@ -35,13 +60,7 @@ func bundledApps() map[string]bundledApp {
 		if dir := path.Base(path.Dir(f)); m.Slug != dir {
 			panic(fmt.Sprintf("%s: slug %q in folder %q", f, m.Slug, dir))
 		}
-		app := bundledApp{Name: m.Name, Description: m.Description}
-		for _, p := range m.Permissions {
-			sc := client.Scope{Doctype: p.Doctype, Verbs: p.Verbs}
-			app.Scopes = append(app.Scopes, sc)
-			app.What = append(app.What, scopeWords(sc)+" — "+p.Reason)
-		}
-		out[m.Slug] = app
+		out[m.Slug] = infoOf(m, true)
 	}
 	return out
 }

@@ -8,15 +8,16 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"filippo.io/age"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/spec/wire"
 )
 
@@ -32,17 +33,6 @@ type pendingConnect struct {
 	Identity string `json:"identity"` // AGE-SECRET-KEY-1…
 	State    string `json:"state"`    // the nonce sent to Home
 }
-
-// bundledApp is an app Home knows, with what it is granted.
-type bundledApp struct {
-	Name, Description string
-	Scopes            []client.Scope
-	What              []string // each scope in words
-}
-
-// bundled are the apps of wasm/web/static/<slug>/, read from their
-// manifests (spec/apps.md), which the build embeds.
-var bundled = bundledApps()
 
 // appURL is the origin of app slug of user, next to Home's.
 func (a *API) appURL(slug, user string) string {
@@ -77,54 +67,45 @@ type Offer struct {
 }
 
 // AppsDoctype holds Home's record of the apps the user agreed to connect,
-// one document per app, its id the app's slug (spec/web.md §5): sealed like
-// any document, so the host learns only that a document of that id exists
-// (the app token's name already tells it the slug).
-const AppsDoctype = "io.hearth.apps"
-
-// consent is the content of an AppsDoctype document.
-type consent struct {
-	App    string         `json:"app"`
-	Scopes []client.Scope `json:"scopes"`
-	At     string         `json:"at"` // RFC 3339, when the user agreed
-}
-
-// covers reports whether the scopes the user agreed to include all of want.
-func (k *consent) covers(want []client.Scope) bool {
-	for _, w := range want {
-		ok := false
-		for _, s := range k.Scopes {
-			if s.Doctype == w.Doctype && !slices.ContainsFunc(w.Verbs, func(v string) bool { return !slices.Contains(s.Verbs, v) }) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
+// one document per app, its id the app's slug (spec/web.md §5, spec/apps.md
+// §3): sealed like any document, so the host learns only that a document of
+// that id exists (the app token's name already tells it the slug).
+const AppsDoctype = client.AppsDoctype
 
 // remembered reports whether the user agreed to connect app slug with
 // scopes before. Anything but a verified record that covers them (none, a
 // read that fails, a malformed one) means no: Home asks.
 func remembered(ctx context.Context, c *client.Client, slug string, scopes []client.Scope) bool {
-	d, err := c.Get(ctx, AppsDoctype, slug)
-	if err != nil || d.Deleted {
-		return false
-	}
-	var k consent
-	return json.Unmarshal(d.Content, &k) == nil && k.App == slug && k.covers(scopes)
+	k, err := c.Consent(ctx, slug)
+	return err == nil && k != nil && k.Covers(scopes)
 }
 
-func (a *API) checkRequest(c *client.Client, r ConnectRequest) (bundledApp, error) {
-	app, ok := bundled[r.App]
-	if !ok {
-		return app, badInput("Home does not know the app %q", r.App)
+// appInfo returns the app of slug: a bundled one, or one installed from an
+// archive (its manifest as the server has it: what the user agreed to, in
+// the record, bounds what Home gives it without asking).
+func (a *API) appInfo(ctx context.Context, c *client.Client, slug string) (appInfo, error) {
+	if app, ok := bundled[slug]; ok {
+		return app, nil
 	}
+	if appmanifest.CheckSlug(slug) == nil {
+		in, err := c.Installed(ctx, slug)
+		if err == nil {
+			return infoOf(in.Manifest, false), nil
+		}
+		if !errors.Is(err, client.ErrNotFound) {
+			return appInfo{}, err
+		}
+	}
+	return appInfo{}, badInput("Home does not know the app %q: install it first", slug)
+}
+
+func (a *API) checkRequest(ctx context.Context, c *client.Client, r ConnectRequest) (appInfo, error) {
 	if r.User != c.User() {
-		return app, badInput("the app asks for the account %q, but %q is signed in", r.User, c.User())
+		return appInfo{}, badInput("the app asks for the account %q, but %q is signed in", r.User, c.User())
+	}
+	app, err := a.appInfo(ctx, c, r.App)
+	if err != nil {
+		return app, err
 	}
 	if _, err := age.ParseX25519Recipient(r.Recipient); err != nil {
 		return app, badInput("the app's recipient is not an age X25519 recipient")
@@ -142,7 +123,7 @@ func (a *API) ConnectOffer(ctx context.Context, r ConnectRequest) (*Offer, error
 	if err != nil {
 		return nil, err
 	}
-	app, err := a.checkRequest(c, r)
+	app, err := a.checkRequest(ctx, c, r)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +169,7 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	app, err := a.checkRequest(c, r)
+	app, err := a.checkRequest(ctx, c, r)
 	if err != nil {
 		return "", err
 	}
@@ -231,8 +212,8 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	a.mu.Unlock()
 	if !(seen && agreed) && (seen || !remembered(ctx, c, r.App, app.Scopes)) {
 		// Failing to record it only means asking again next time.
-		k, _ := json.Marshal(consent{App: r.App, Scopes: app.Scopes, At: time.Now().UTC().Format(time.RFC3339)})
-		if _, err := c.Put(ctx, AppsDoctype, r.App, k); err == nil {
+		k := &client.AppConsent{App: r.App, Scopes: app.Scopes, Version: app.Manifest.Version.String()}
+		if err := c.PutConsent(ctx, k); err == nil {
 			a.mu.Lock()
 			if a.acct == c {
 				a.agreed[r.App] = true

@@ -14,7 +14,7 @@ var Methods = []string{
 	"totpEnroll", "totpConfirm", "totpDisable", "sessions", "revokeSession",
 	"create", "put", "get", "list", "delete", "subscribe", "unsubscribe",
 	"apps", "connectOffer", "connectApp", "appConnectStart", "appConnectFinish",
-	"connections", "disconnect",
+	"connections", "disconnect", "appOffer", "installApp", "uninstallApp",
 }
 
 // Call runs method with args, a JSON array of its arguments in the order of
@@ -38,7 +38,10 @@ var Methods = []string{
 //	delete(doctype, id)                 → null
 //	subscribe(sub, doctypes)            → null   sub: a number; changes come as events
 //	unsubscribe(sub)                    → null
-//	apps()                              → [{slug, name, description, url, installed}]
+//	apps()                              → [{slug, name, description, version, url, installed, bundled, removable}]
+//	appOffer(slug)                      → AppOfferView   (a bundled app, or one the server holds; the glue's appOffer takes files)
+//	installApp(slug)                    → {url}   installs what the last appOffer described
+//	uninstallApp(slug)                  → null
 //	connections()                       → [{id, name, kind, what, created, lastSeen, here}]
 //	disconnect(id)                      → null
 //	connectOffer(request)               → {name, url, scopes: [{doctype, verbs, what}], remembered}   request: {app, user, recipient, state}
@@ -183,7 +186,22 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 		a.Unsubscribe(sub)
 		return nil, nil
 	case "apps":
-		return a.Apps()
+		return a.Apps(ctx)
+	case "appOffer":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		return a.AppOfferSlug(ctx, s1)
+	case "installApp":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		return a.InstallApp(ctx, s1)
+	case "uninstallApp":
+		if err := strs(&s1); err != nil {
+			return nil, err
+		}
+		return nil, a.UninstallApp(ctx, s1)
 	case "connectOffer", "connectApp":
 		var r ConnectRequest
 		if err := arg(0, &r); err != nil {

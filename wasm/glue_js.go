@@ -5,6 +5,7 @@ package wasm
 import (
 	"context"
 	"encoding/json"
+	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/client/jspromise"
 	"io"
 	"sync"
@@ -22,6 +23,7 @@ import (
 //	resume(savedBytes)               → Promise<resultJSON>   (API.Resume of a Uint8Array)
 //	upload(blob, name, onProgress)   → Promise<resultJSON>   ({id})
 //	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
+//	appOffer(files)                  → Promise<offerJSON>    (API.AppOffer; files: [[path, Uint8Array], …])
 //	close()
 //
 // Promises reject with an Error carrying .code (and .retryAfter, .rev when
@@ -129,6 +131,36 @@ func open(_ js.Value, args []js.Value) any {
 			out.Set("info", string(b))
 			out.Set("bytes", u8)
 			return out, nil
+		})
+	}))
+	o.Set("appOffer", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		list := arg(args, 0)
+		var files []appmanifest.File
+		if list.Type() == js.TypeObject && list.Get("length").Type() == js.TypeNumber {
+			total := 0
+			for i := 0; i < list.Get("length").Int(); i++ {
+				e := list.Index(i)
+				u8 := e.Index(1)
+				if !u8.InstanceOf(js.Global().Get("Uint8Array")) {
+					files = nil
+					break
+				}
+				n := u8.Get("length").Int()
+				if total += n; total > appmanifest.MaxUncompressed {
+					return promiseReject(badInput("the app is larger than %d MiB", appmanifest.MaxUncompressed>>20))
+				}
+				b := make([]byte, n)
+				js.CopyBytesToGo(b, u8)
+				files = append(files, appmanifest.File{Path: str(e.Index(0)), Data: b})
+			}
+		}
+		return promise(func() (any, *Error) {
+			res, err := a.AppOffer(context.Background(), files)
+			if err != nil {
+				return nil, toError(err)
+			}
+			b, _ := json.Marshal(res)
+			return string(b), nil
 		})
 	}))
 	o.Set("close", js.FuncOf(func(js.Value, []js.Value) any {

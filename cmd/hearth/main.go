@@ -52,12 +52,13 @@ func init() {
 		"download": {"download ID [-o PATH]", cmdDownload},
 		"search":   {"search QUERY [--doctype D] [--limit N]", cmdSearch},
 		"reindex":  {"reindex [--doctype D]", cmdReindex},
+		"app":      {"app install PATH [--yes] | app list | app remove SLUG", cmdApp},
 	}
 }
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: hearth COMMAND [ARGS]\n\ncommands:")
-	for _, name := range []string{"signup", "login", "logout", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex"} {
+	for _, name := range []string{"signup", "login", "logout", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app"} {
 		fmt.Fprintln(os.Stderr, "  hearth "+commands[name].usage)
 	}
 }

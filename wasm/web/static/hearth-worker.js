@@ -300,6 +300,12 @@ async function handle(id, method, args) {
       const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }));
       return JSON.parse(r);
     }
+    case "appOfferFiles": {
+      // An archive or a folder's files, read here and handed over whole.
+      const files = await Promise.all((args[0] || []).map(async (f) =>
+        [f.webkitRelativePath || f.name || "", new Uint8Array(await f.arrayBuffer())]));
+      return JSON.parse(await need().appOffer(files));
+    }
     case "download": {
       const r = await need().download(String(args[0] ?? ""), (done, total) => postMessage({ id, progress: [done, total] }));
       const info = JSON.parse(r.info);

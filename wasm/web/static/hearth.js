@@ -370,8 +370,34 @@ export class Hearth {
   /** Home: revokes an app or device token; it stops working at once. */
   async disconnect(id) { await this._rpc("disconnect", [id]); }
 
-  /** @returns {Promise<{ slug: string, name: string, description: string, url: string, installed: boolean }[]>} */
+  /**
+   * Home: the apps installed, and the bundled ones its store offers.
+   * @returns {Promise<{ slug: string, name: string, description: string, version: string, url: string,
+   *   installed: boolean, bundled: boolean, removable: boolean }[]>}
+   */
   apps() { return this._rpc("apps", []); }
+
+  /**
+   * Home: what installing an app would give it (spec/apps.md §3), from its
+   * archive (a .zip File), its folder (the Files of an <input webkitdirectory>)
+   * or its slug (a bundled app). Nothing is stored; installApp installs it.
+   * @param {File | FileList | File[] | string} source
+   * @returns {Promise<{ slug: string, name: string, version: string, description: string, url: string,
+   *   permissions: { doctype: string, verbs: string[], what: string, reason: string, new?: boolean }[],
+   *   update: boolean, from?: string, older?: boolean, added: { what: string }[], removed: { what: string }[],
+   *   intents: string[] }>}
+   */
+  appOffer(source) {
+    if (typeof source === "string") return this._rpc("appOffer", [source]);
+    const files = source instanceof Blob ? [source] : Array.from(source || []);
+    return this._rpc("appOfferFiles", [files]);
+  }
+
+  /** Home: installs the app appOffer described → { url } to open it. */
+  installApp(slug) { return this._rpc("installApp", [slug]); }
+
+  /** Home: uninstalls an app: its tokens revoked on every device, its agreement and archive deleted. */
+  async uninstallApp(slug) { await this._rpc("uninstallApp", [slug]); }
 
   /**
    * Home: checks an app's connect request (read from #connect?…) and says

@@ -229,6 +229,7 @@ async function signedIn() {
   $("#signout").hidden = false;
   if (location.hash.startsWith("#connect?")) return connect();
   bindSearch();
+  bindInstall();
   view("dashboard");
   performance.mark("hearth:dashboard");
   await Promise.all([renderApps(), renderSessions(), renderAccount(), renderConnections()]);
@@ -243,23 +244,105 @@ async function renderAccount() {
   }
 }
 
+const el = (tag, props = {}, ...kids) => {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...kids);
+  return e;
+};
+
 async function renderApps() {
-  const list = $("#apps");
+  const list = $("#apps"), store = $("#store");
   try {
     const apps = await h.apps();
-    list.replaceChildren(...apps.map((a) => {
-      const li = document.createElement("li");
-      const icon = Object.assign(document.createElement("span"), { className: "app-icon", textContent: a.name.slice(0, 1) });
-      const text = document.createElement("div");
-      text.className = "grow";
-      text.append(Object.assign(document.createElement("strong"), { textContent: a.name }),
-        Object.assign(document.createElement("div"), { className: "muted small", textContent: a.description || "" }));
-      const open = Object.assign(document.createElement("a"), { className: "button", href: a.url, textContent: "Open" });
-      li.append(icon, text, open);
-      return li;
+    const row = (a, ...actions) => el("li", {},
+      el("span", { className: "app-icon", textContent: a.name.slice(0, 1) }),
+      el("div", { className: "grow" }, el("strong", { textContent: a.name }),
+        el("div", { className: "muted small", textContent: a.description || "" })),
+      ...actions);
+    list.replaceChildren(...apps.filter((a) => a.installed).map((a) => {
+      const actions = [el("a", { className: "button", href: a.url, textContent: "Open" })];
+      if (a.removable) {
+        const rm = el("button", { className: "secondary", textContent: "Uninstall" });
+        rm.dataset.uninstall = a.slug;
+        rm.addEventListener("click", () => busy(rm, async () => {
+          if (!confirm("Uninstall " + a.name + "? It stops working at once, on every device.")) return;
+          try {
+            await h.uninstallApp(a.slug);
+            await Promise.all([renderApps(), renderConnections()]);
+          } catch (err) {
+            show($("#store-msg"), say(err));
+          }
+        }));
+        actions.push(rm);
+      }
+      return row(a, ...actions);
     }));
+    const offered = apps.filter((a) => !a.installed);
+    store.replaceChildren(...(offered.length ? offered.map((a) => {
+      const b = el("button", { textContent: "Install" });
+      b.dataset.install = a.slug;
+      b.addEventListener("click", () => busy(b, () => offerInstall(a.slug)));
+      return row(a, b);
+    }) : [el("li", { className: "muted small", textContent: "You have every app that comes with Hearth." })]));
   } catch (err) {
-    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: say(err) }));
+    list.replaceChildren(el("li", { textContent: say(err) }));
+  }
+}
+
+// offerInstall shows what an app asks for (spec/apps.md §3) and installs
+// it only on the person's click. source: a slug, an archive File, or a
+// folder's Files.
+async function offerInstall(source) {
+  const msg = $("#store-msg");
+  show(msg, "");
+  let offer;
+  try {
+    offer = await h.appOffer(source);
+  } catch (err) {
+    show(msg, say(err));
+    return;
+  }
+  const imsg = $("#install-msg");
+  show(imsg, "");
+  const what = (p) => el("li", {}, el("strong", { textContent: p.what }),
+    p.reason ? el("span", { className: "muted", textContent: " — " + p.reason }) : "",
+    p.new ? el("span", {}, " ", el("span", { className: "badge", textContent: "new" })) : "");
+  $("#install-title").textContent = offer.update
+    ? (offer.older ? "Go back to an older " : "Update ") + offer.name + "?"
+    : "Install " + offer.name + "?";
+  $("#install-about").textContent = [
+    offer.update && offer.from ? "Version " + offer.from + " → " + offer.version : "Version " + offer.version,
+    offer.description, "Opens at " + offer.url].filter(Boolean).join(" · ");
+  const changes = offer.update && (offer.added.length || offer.removed.length);
+  $("#install-changes").hidden = !changes;
+  $("#install-added").replaceChildren(...offer.added.map((p) => el("li", {}, "Asks for the first time: ", el("strong", { textContent: p.what }))));
+  $("#install-removed").replaceChildren(...offer.removed.map((p) => el("li", { className: "muted" }, "No longer asks: ", p.what)));
+  $("#install-lead").textContent = offer.update ? "After the update it will be able to:" : "It will be able to:";
+  $("#install-scopes").replaceChildren(...offer.permissions.map(what));
+  $("#install-allow").textContent = offer.update ? "Update" : "Install";
+  view("install");
+  $("#install-allow").onclick = () => busy($("#install-allow"), async () => {
+    try {
+      const r = await h.installApp(offer.slug);
+      location.assign(r.url); // the app connects without asking: the agreement is recorded
+    } catch (err) {
+      show(imsg, say(err));
+    }
+  });
+  $("#install-deny").onclick = () => {
+    view("dashboard");
+    renderApps();
+  };
+}
+
+function bindInstall() {
+  for (const id of ["#install-file", "#install-folder"]) {
+    const input = $(id);
+    input.addEventListener("change", () => {
+      const files = Array.from(input.files || []);
+      input.value = "";
+      if (files.length) offerInstall(id === "#install-file" ? files[0] : files);
+    });
   }
 }
 

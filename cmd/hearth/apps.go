@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/client/appmanifest"
+)
+
+// hearth app install|list|remove (spec/apps.md §3).
+func cmdApp(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usagef("give install, list or remove")
+	}
+	switch args[0] {
+	case "install":
+		fs := flag.NewFlagSet("app install", flag.ContinueOnError)
+		yes := fs.Bool("yes", false, "agree without asking")
+		pos, err := parse(fs, args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		archive, err := readApp(pos[0])
+		if err != nil {
+			return err
+		}
+		return withSession(func(c *client.Client) error { return installApp(ctx, c, archive, *yes) })
+	case "list":
+		if _, err := parse(flag.NewFlagSet("app list", flag.ContinueOnError), args[1:], 0, 0); err != nil {
+			return err
+		}
+		return withSession(func(c *client.Client) error {
+			apps, err := c.InstalledApps(ctx)
+			if err != nil {
+				return err
+			}
+			if len(apps) == 0 {
+				fmt.Println("No app installed from an archive.")
+			}
+			for _, a := range apps {
+				fmt.Printf("%s\t%s\t%s\n", a.Slug, a.Version, printable(a.Manifest.Name))
+			}
+			return nil
+		})
+	case "remove":
+		pos, err := parse(flag.NewFlagSet("app remove", flag.ContinueOnError), args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		return withSession(func(c *client.Client) error {
+			if err := c.UninstallApp(ctx, pos[0]); err != nil {
+				return err
+			}
+			fmt.Printf("Uninstalled %s: its tokens are revoked on every device.\n", pos[0])
+			return nil
+		})
+	}
+	return usagef("unknown app command %q", args[0])
+}
+
+// readApp reads an app's archive, or zips its folder.
+func readApp(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		if st.Size() > appmanifest.MaxArchive {
+			return nil, fmt.Errorf("%s: larger than %d MiB", path, appmanifest.MaxArchive>>20)
+		}
+		return os.ReadFile(path)
+	}
+	var files []appmanifest.File
+	total := 0
+	err = fs.WalkDir(os.DirFS(path), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != "." && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		b, err := os.ReadFile(filepath.Join(path, filepath.FromSlash(p)))
+		if err != nil {
+			return err
+		}
+		if total += len(b); total > appmanifest.MaxUncompressed {
+			return fmt.Errorf("%s: more than %d MiB", path, appmanifest.MaxUncompressed>>20)
+		}
+		files = append(files, appmanifest.File{Path: p, Data: b})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return appmanifest.Zip(files)
+}
+
+// installApp shows what the app asks for and installs it on consent.
+func installApp(ctx context.Context, c *client.Client, archive []byte, yes bool) error {
+	o, err := c.OfferApp(ctx, archive)
+	if err != nil {
+		return err
+	}
+	m := o.Manifest
+	verb := "Install"
+	if o.Update() {
+		verb = "Update"
+		if o.Consent.Version != "" {
+			fmt.Printf("%s is installed (version %s).\n", printable(m.Name), o.Consent.Version)
+			if v, err := appmanifest.ParseVersion(o.Consent.Version); err == nil && m.Version.Less(v) {
+				verb = "Go back to an older version of"
+			}
+		}
+	}
+	fmt.Printf("%s %s %s (%s)?\n", verb, printable(m.Name), m.Version, m.Slug)
+	if m.Description != "" {
+		fmt.Println("  " + printable(m.Description))
+	}
+	if o.Update() {
+		for _, s := range o.Added {
+			fmt.Println("  Asks for the first time: " + client.ScopeWords(s))
+		}
+		for _, s := range o.Removed {
+			fmt.Println("  No longer asks: " + client.ScopeWords(s))
+		}
+	}
+	fmt.Println("It will be able to:")
+	for i, p := range m.Permissions {
+		fmt.Printf("  - %s — %s\n", client.ScopeWords(client.ManifestScopes(m)[i]), printable(p.Reason))
+	}
+	if !yes {
+		if !term.IsTerminal(int(os.Stdin.Fd())) {
+			return errors.New("not installed: run on a terminal to answer, or pass --yes")
+		}
+		fmt.Print("Agree? [y/N] ")
+		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			fmt.Println("Not installed.")
+			return nil
+		}
+	}
+	if err := c.InstallApp(ctx, o); err != nil {
+		return err
+	}
+	fmt.Printf("Installed %s %s. Open it from Home; it connects without asking again.\n", printable(m.Name), m.Version)
+	return nil
+}

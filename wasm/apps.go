@@ -1,0 +1,241 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/client/appmanifest"
+)
+
+// Installing, updating and uninstalling apps from Home (spec/apps.md §3).
+
+// App is an app Home lists: installed ones, and the bundled ones its store
+// offers.
+type App struct {
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Version     string `json:"version"`
+	URL         string `json:"url"`
+	Installed   bool   `json:"installed"`
+	Bundled     bool   `json:"bundled"`
+	// Removable: Home offers to uninstall it (Notes, installed from the
+	// start, is not).
+	Removable bool `json:"removable"`
+}
+
+// Apps lists the bundled apps (installed when the person agreed to them,
+// or from the start) and those installed from archives, by name.
+func (a *API) Apps(ctx context.Context) ([]App, error) {
+	c, gen, err := a.account()
+	if err != nil {
+		return nil, err
+	}
+	out := []App{}
+	for slug, b := range bundled {
+		k, err := c.Consent(ctx, slug)
+		if err != nil && !errors.Is(err, client.ErrIntegrity) {
+			return nil, a.fail(gen, err)
+		}
+		app := App{Slug: slug, Name: b.Name, Description: b.Description, Version: b.Manifest.Version.String(),
+			URL: a.appURL(slug, c.User()), Bundled: true, Installed: defaultApps[slug] || k != nil, Removable: !defaultApps[slug]}
+		out = append(out, app)
+	}
+	inst, err := c.InstalledApps(ctx)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	for _, in := range inst {
+		out = append(out, App{Slug: in.Slug, Name: in.Manifest.Name, Description: in.Manifest.Description, Version: in.Version,
+			URL: a.appURL(in.Slug, c.User()), Installed: true, Removable: true})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if x, y := strings.ToLower(out[i].Name), strings.ToLower(out[j].Name); x != y {
+			return x < y
+		}
+		return out[i].Slug < out[j].Slug
+	})
+	return out, nil
+}
+
+// Permission is one permission of an AppOffer, for people.
+type Permission struct {
+	Doctype string   `json:"doctype"`
+	Verbs   []string `json:"verbs"`
+	What    string   `json:"what"`             // "Read and write your tasks"
+	Reason  string   `json:"reason,omitempty"` // the app's
+	// New: an update asks for this (or one of its verbs) for the first time.
+	New bool `json:"new,omitempty"`
+}
+
+// AppOfferView is what Home shows before installing or updating an app.
+type AppOfferView struct {
+	Slug        string       `json:"slug"`
+	Name        string       `json:"name"`
+	Version     string       `json:"version"`
+	Description string       `json:"description"`
+	URL         string       `json:"url"`
+	Permissions []Permission `json:"permissions"`
+	// Update: the app is installed; From is the version agreed to before
+	// ("" when unknown), Older says the offer is an older version, Added
+	// and Removed what changes.
+	Update  bool         `json:"update"`
+	From    string       `json:"from,omitempty"`
+	Older   bool         `json:"older,omitempty"`
+	Added   []Permission `json:"added"`
+	Removed []Permission `json:"removed"`
+	Intents []string     `json:"intents"` // their titles
+}
+
+func (a *API) view(o *client.AppOffer, user string) *AppOfferView {
+	m := o.Manifest
+	v := &AppOfferView{Slug: m.Slug, Name: m.Name, Version: m.Version.String(), Description: m.Description,
+		URL: a.appURL(m.Slug, user), Update: o.Update(), Added: []Permission{}, Removed: []Permission{}, Intents: []string{}}
+	words := func(s client.Scope) Permission {
+		return Permission{Doctype: s.Doctype, Verbs: s.Verbs, What: client.ScopeWords(s)}
+	}
+	for _, p := range m.Permissions {
+		pv := words(client.Scope{Doctype: p.Doctype, Verbs: p.Verbs})
+		pv.Reason = p.Reason
+		for _, ad := range o.Added {
+			pv.New = pv.New || o.Update() && ad.Doctype == p.Doctype
+		}
+		v.Permissions = append(v.Permissions, pv)
+	}
+	if o.Update() {
+		for _, s := range o.Added {
+			v.Added = append(v.Added, words(s))
+		}
+		for _, s := range o.Removed {
+			v.Removed = append(v.Removed, words(s))
+		}
+		v.From = o.Consent.Version
+		if from, err := appmanifest.ParseVersion(o.Consent.Version); err == nil {
+			v.Older = m.Version.Less(from)
+		}
+	}
+	for _, in := range m.Intents {
+		v.Intents = append(v.Intents, in.Title)
+	}
+	return v
+}
+
+// AppOffer reads an app's archive (or the files of its folder, zipped
+// first: files holds more than one file, or one not named *.zip) and says
+// what installing it would give the app; InstallApp then installs it.
+// Nothing is stored before.
+func (a *API) AppOffer(ctx context.Context, files []appmanifest.File) (*AppOfferView, error) {
+	c, gen, err := a.account()
+	if err != nil {
+		return nil, err
+	}
+	var archive []byte
+	switch {
+	case len(files) == 0:
+		return nil, badInput("choose an app's archive (.zip) or folder")
+	case len(files) == 1 && strings.HasSuffix(strings.ToLower(files[0].Path), ".zip"):
+		archive = files[0].Data
+	default:
+		if archive, err = appmanifest.Zip(files); err != nil {
+			return nil, badInput("%v", err)
+		}
+	}
+	o, err := c.OfferApp(ctx, archive)
+	if errors.Is(err, appmanifest.ErrBadArchive) {
+		return nil, badInput("%v", err)
+	}
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	if bundled[o.Manifest.Slug].Bundled {
+		return nil, badInput("%q is the slug of an app that comes with Hearth: choose another", o.Manifest.Slug)
+	}
+	return a.keepOffer(o, c.User()), nil
+}
+
+// AppOfferSlug is AppOffer for a bundled app, or one whose archive the
+// server holds (installed, or left there without the person's agreement).
+func (a *API) AppOfferSlug(ctx context.Context, slug string) (*AppOfferView, error) {
+	c, gen, err := a.account()
+	if err != nil {
+		return nil, err
+	}
+	app, err := a.appInfo(ctx, c, slug)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	o, err := c.OfferBundled(ctx, app.Manifest)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	return a.keepOffer(o, c.User()), nil
+}
+
+func (a *API) keepOffer(o *client.AppOffer, user string) *AppOfferView {
+	a.mu.Lock()
+	a.offer = o
+	a.mu.Unlock()
+	return a.view(o, user)
+}
+
+// Installed is what InstallApp answers.
+type Installed struct {
+	URL string `json:"url"` // the app, to open (it connects without asking)
+}
+
+// InstallApp installs the app the last AppOffer or AppOfferSlug described,
+// which the person agreed to: the archive, then the agreement (so the app
+// connects without asking, spec/apps.md §3).
+func (a *API) InstallApp(ctx context.Context, slug string) (*Installed, error) {
+	c, gen, err := a.account()
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	o := a.offer
+	a.mu.Unlock()
+	if o == nil || o.Manifest.Slug != slug {
+		return nil, badInput("no offer of the app %q to install: choose it again", slug)
+	}
+	if err := c.InstallApp(ctx, o); err != nil {
+		return nil, a.fail(gen, err)
+	}
+	a.mu.Lock()
+	if a.offer == o {
+		a.offer = nil
+	}
+	if a.acct == c {
+		a.agreed[slug] = true
+	}
+	a.mu.Unlock()
+	a.persist(gen)
+	return &Installed{URL: a.appURL(slug, c.User())}, nil
+}
+
+// UninstallApp revokes the app's tokens (every device), deletes the
+// agreement and the archive.
+func (a *API) UninstallApp(ctx context.Context, slug string) error {
+	c, gen, err := a.account()
+	if err != nil {
+		return err
+	}
+	if appmanifest.CheckSlug(slug) != nil {
+		return badInput("%q is not an app", slug)
+	}
+	if defaultApps[slug] {
+		return badInput("%s comes with Hearth and stays installed; disconnect it instead", bundled[slug].Name)
+	}
+	if err := c.UninstallApp(ctx, slug); err != nil {
+		return a.fail(gen, err)
+	}
+	a.mu.Lock()
+	if a.acct == c {
+		delete(a.agreed, slug)
+	}
+	a.mu.Unlock()
+	a.persist(gen)
+	return nil
+}
