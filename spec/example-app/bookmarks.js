@@ -1,4 +1,4 @@
-// Bookmarks: the example app of the developer guide (spec/apps.md §5).
+// Bookmarks: the example app of the developer guide (spec/apps.md §4).
 // It runs on its own origin, bookmarks.<user>.<domain>, with the keys of
 // the one doctype its grant gives it.
 import { Hearth } from "/hearth.js";
