@@ -118,14 +118,31 @@ func (c *Client) keys(ctx context.Context, doctype string, gen uint32, create bo
 // sealed copies for the next revision, and adopts the copy once the server
 // took it.
 func (c *Client) addDoctype(ctx context.Context, doctype string) error {
+	return c.writeKeyring(ctx, func(kr *keyring.Keyring) (bool, error) {
+		_, err := kr.AddDoctype(doctype)
+		return true, err
+	})
+}
+
+// writeKeyring applies change to a copy of the keyring this Client holds,
+// writes both sealed copies for the next revision with If-Match on the
+// current one, and adopts the copy once the server took it. change returns
+// false when there is nothing to write. A conflict (another device wrote
+// the keyring) is returned as the server's error. The caller holds kmu.
+func (c *Client) writeKeyring(ctx context.Context, change func(kr *keyring.Keyring) (bool, error)) error {
 	c.mu.Lock()
 	rev := c.st.KeyringRev
 	var mk [32]byte
 	copy(mk[:], c.st.MasterKey)
 	user := c.st.User
+	held := c.kr
 	c.mu.Unlock()
+	defer clear(mk[:])
+	if held == nil {
+		return errors.New("client: the keyring is not loaded")
+	}
 	// Work on a fresh copy: opening our own sealing is the cheapest deep copy.
-	cur, err := c.kr.SealWithMasterKey(&mk, rev)
+	cur, err := held.SealWithMasterKey(&mk, rev)
 	if err != nil {
 		return err
 	}
@@ -133,11 +150,10 @@ func (c *Client) addDoctype(ctx context.Context, doctype string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := kr.AddDoctype(doctype); err != nil {
+	if ok, err := change(kr); err != nil || !ok {
 		return err
 	}
 	sealed, err := kr.SealWithMasterKey(&mk, rev+1)
-	clear(mk[:])
 	if err != nil {
 		return err
 	}
@@ -160,6 +176,27 @@ func (c *Client) addDoctype(ctx context.Context, doctype string) error {
 	c.kr, c.st.KeyringRev = kr, rev+1
 	c.mu.Unlock()
 	return nil
+}
+
+// updateKeyring reads the newest keyring, applies change to a copy and
+// writes it (writeKeyring), reading the keyring again and applying change
+// anew when another device wrote it in between: one keyring write for the
+// whole change. The caller must not hold kmu.
+func (c *Client) updateKeyring(ctx context.Context, change func(kr *keyring.Keyring) (bool, error)) error {
+	if c.app != nil {
+		return errors.New("client: an app holds no keyring")
+	}
+	c.kmu.Lock()
+	defer c.kmu.Unlock()
+	for attempt := 0; ; attempt++ {
+		if err := c.loadKeyring(ctx); err != nil {
+			return err
+		}
+		err := c.writeKeyring(ctx, change)
+		if !isCode(err, "conflict") || attempt >= maxAttempts {
+			return err
+		}
+	}
 }
 
 func (c *Client) registerDoctype(ctx context.Context, doctype string) error {

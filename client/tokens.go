@@ -78,7 +78,7 @@ func (c *Client) Tokens(ctx context.Context) ([]TokenInfo, error) {
 // RevokeToken deletes an app or device token and its grant (§8.9.1): every
 // request it makes afterwards is refused (ErrSessionEnded on its side). It
 // cannot take back the keys the grant gave; rotating the doctype keys does
-// (§4.1), and is not done here.
+// (§4.1, §4.6), and is not done here: Revoke does all of it.
 func (c *Client) RevokeToken(ctx context.Context, id string) error {
 	if err := wire.CheckID(id); err != nil {
 		return err
@@ -128,7 +128,20 @@ func (c *Client) SigningKey() (ed25519.PublicKey, error) {
 // keyring's revision catches up; this device also remembers what it issued,
 // in State.Grants). A host lying about the grant's revision can only make
 // the grantee refuse the grant.
+//
+// Once the grant is stored, Grant writes the grantee record (§4.6), a
+// document of GrantsDoctype under the token's id naming the recipient and
+// the scopes, so that any device of the account can grant the grantee
+// again after a rotation (Revoke, Reseal).
 func (c *Client) Grant(ctx context.Context, tokenID, recipient string, scopes []Scope) error {
+	if err := c.grant(ctx, tokenID, recipient, scopes); err != nil {
+		return err
+	}
+	return c.putGrantee(ctx, tokenID, recipient, scopes)
+}
+
+// grant is Grant without the grantee record.
+func (c *Client) grant(ctx context.Context, tokenID, recipient string, scopes []Scope) error {
 	if err := wire.CheckID(tokenID); err != nil {
 		return err
 	}

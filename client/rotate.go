@@ -1,0 +1,721 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"filippo.io/age"
+
+	"github.com/hearthcloud/hearth/crypto/keyring"
+	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/spec/wire"
+)
+
+// Revocation and rotation (spec/protocol.md §4.6): revoking a token ends
+// its server access at once; the doctype keys its grant held get a new
+// generation, granted again to the other grantees only, so that what is
+// written afterwards is sealed with a key the revoked grantee never had;
+// the documents sealed with older generations are sealed again in the
+// background (Reseal), after which the old generations are dropped.
+
+// GrantsDoctype holds the grantee records (§4.6): one document per granted
+// token, under the token's id, naming the grantee's recipient and scopes,
+// so that any device of the account can grant it again after a rotation.
+// It is Hearth's own: no app is ever granted it.
+const GrantsDoctype = "io.hearth.grants"
+
+// granteeRecord is the content of a grantee record.
+type granteeRecord struct {
+	Token     string  `json:"token"`
+	Recipient string  `json:"recipient"`
+	Scopes    []Scope `json:"scopes"`
+}
+
+func (r *granteeRecord) check(id string) error {
+	if r.Token != id {
+		return errors.New("the record names another token")
+	}
+	if _, err := age.ParseX25519Recipient(r.Recipient); err != nil {
+		return err
+	}
+	if len(r.Scopes) == 0 {
+		return errors.New("no scopes")
+	}
+	for _, s := range r.Scopes {
+		if wire.CheckDoctype(s.Doctype) != nil || len(s.Verbs) == 0 {
+			return errors.New("malformed scopes")
+		}
+	}
+	return nil
+}
+
+// putGrantee writes the grantee record of tokenID, unless it holds that
+// already.
+func (c *Client) putGrantee(ctx context.Context, tokenID, recipient string, scopes []Scope) error {
+	content := mustJSON(granteeRecord{Token: tokenID, Recipient: recipient, Scopes: scopes})
+	d, err := c.Get(ctx, GrantsDoctype, tokenID)
+	switch {
+	case err == nil && bytes.Equal(d.Content, content):
+		return nil
+	case errors.Is(err, ErrIntegrity):
+		return err
+	}
+	_, err = c.Put(ctx, GrantsDoctype, tokenID, content)
+	return err
+}
+
+// grantees reads the grantee records of the tokens ids; a token without a
+// record (or with a malformed one) is absent from the answer.
+func (c *Client) grantees(ctx context.Context, ids []string) (map[string]*granteeRecord, error) {
+	out := map[string]*granteeRecord{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	docs, err := c.GetMany(ctx, GrantsDoctype, ids)
+	if isCode(err, "unknown_doctype") {
+		return out, nil // no record was ever written
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range docs {
+		if d == nil || d.Deleted {
+			continue
+		}
+		var r granteeRecord
+		if json.Unmarshal(d.Content, &r) != nil || r.check(ids[i]) != nil {
+			continue
+		}
+		out[ids[i]] = &r
+	}
+	return out, nil
+}
+
+// GranteeRecord returns the recipient and scopes the grantee record of
+// token tokenID names (§4.6); ErrNotFound if it has none.
+func (c *Client) GranteeRecord(ctx context.Context, tokenID string) (recipient string, scopes []Scope, err error) {
+	if err := wire.CheckID(tokenID); err != nil {
+		return "", nil, err
+	}
+	recs, err := c.grantees(ctx, []string{tokenID})
+	if err != nil {
+		return "", nil, err
+	}
+	r := recs[tokenID]
+	if r == nil {
+		return "", nil, fmt.Errorf("%w: token %s has no grantee record", ErrNotFound, tokenID)
+	}
+	return r.Recipient, r.Scopes, nil
+}
+
+// Rotation describes what Revoke did.
+type Rotation struct {
+	// Token is the revoked token's id.
+	Token string
+	// Doctypes maps each doctype whose key was rotated to its new
+	// generation. Their documents are still sealed with older ones:
+	// Reseal each of them.
+	Doctypes map[string]uint32
+	// Regranted lists the other tokens granted the new generations.
+	Regranted []string
+	// Missing lists tokens whose scopes hold a rotated doctype but that
+	// have no grantee record (granted before records existed, or withheld
+	// by the host): they were not granted the new generations, and cannot
+	// open what is sealed with them until granted again (Grant).
+	Missing []string
+}
+
+func holds(scopes []Scope, doctypes map[string]uint32) bool {
+	for _, s := range scopes {
+		if _, ok := doctypes[s.Doctype]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Revoke revokes an app or device token as §4.6 says: it reads the
+// token's scopes, deletes the token (its server access ends at once,
+// ErrSessionEnded on its side), gives every doctype its grant held a new
+// key generation (one keyring write), grants the new generations to the
+// other grantees holding one of those doctypes (from their grantee
+// records), and deletes the token's grantee record last. It does not seal
+// the documents again: Reseal does, for each doctype of the Rotation.
+//
+// A revocation interrupted after the token was deleted can be resumed by
+// calling Revoke again: the grantee record, deleted last, still names the
+// doctypes (they may then be rotated once more, which is harmless).
+func (c *Client) Revoke(ctx context.Context, tokenID string) (*Rotation, error) {
+	if err := wire.CheckID(tokenID); err != nil {
+		return nil, err
+	}
+	if c.app != nil {
+		return nil, errors.New("client: an app cannot revoke tokens")
+	}
+	toks, err := c.Tokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	held := map[string]bool{}
+	listed := false
+	for _, t := range toks {
+		if t.ID == tokenID {
+			listed = true
+			for _, s := range t.Scopes {
+				held[s.Doctype] = true
+			}
+		}
+	}
+	recs, err := c.grantees(ctx, []string{tokenID})
+	if err != nil {
+		return nil, err
+	}
+	rec := recs[tokenID]
+	if rec != nil {
+		for _, s := range rec.Scopes {
+			held[s.Doctype] = true
+		}
+	}
+	if !listed && rec == nil {
+		return nil, fmt.Errorf("%w: no token %s", ErrNotFound, tokenID)
+	}
+	if listed {
+		if err := c.RevokeToken(ctx, tokenID); err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	delete(held, GrantsDoctype)
+	rot := &Rotation{Token: tokenID, Doctypes: map[string]uint32{}}
+	err = c.updateKeyring(ctx, func(kr *keyring.Keyring) (bool, error) {
+		clear(rot.Doctypes)
+		for _, d := range slices.Sorted(maps.Keys(held)) {
+			ks := kr.Keys(d)
+			if ks == nil {
+				continue // never written: nothing to protect
+			}
+			k, err := ks.Rotate()
+			if err != nil {
+				return false, err
+			}
+			rot.Doctypes[d] = k.Gen()
+		}
+		return len(rot.Doctypes) > 0, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rot.Regranted, rot.Missing, err = c.regrant(ctx, rot.Doctypes, tokenID)
+	if err != nil {
+		return rot, err
+	}
+	if rec != nil {
+		if err := c.Delete(ctx, GrantsDoctype, tokenID); err != nil && !errors.Is(err, ErrNotFound) {
+			return rot, err
+		}
+	}
+	return rot, nil
+}
+
+// regrant grants again, from their grantee records, every token the
+// server lists (but skip) whose record's scopes hold one of doctypes, so
+// that its grant carries the keyring's generations of them. Tokens holding
+// one of doctypes without a record are returned as missing.
+func (c *Client) regrant(ctx context.Context, doctypes map[string]uint32, skip string) (regranted, missing []string, err error) {
+	if len(doctypes) == 0 {
+		return nil, nil, nil
+	}
+	toks, err := c.Tokens(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	toks = slices.DeleteFunc(toks, func(t TokenInfo) bool { return t.ID == skip || wire.CheckID(t.ID) != nil })
+	ids := make([]string, len(toks))
+	for i, t := range toks {
+		ids[i] = t.ID
+	}
+	recs, err := c.grantees(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range toks {
+		rec := recs[t.ID]
+		if rec == nil {
+			if holds(t.Scopes, doctypes) {
+				missing = append(missing, t.ID)
+			}
+			continue
+		}
+		if !holds(rec.Scopes, doctypes) {
+			continue
+		}
+		err := c.grant(ctx, t.ID, rec.Recipient, rec.Scopes)
+		if errors.Is(err, ErrNotFound) {
+			continue // revoked meanwhile
+		}
+		if err != nil {
+			return regranted, missing, err
+		}
+		regranted = append(regranted, t.ID)
+	}
+	return regranted, missing, nil
+}
+
+// ErrResealPending: Reseal could not finish, because documents (or the
+// search index) kept changing while it ran; what it did stays done. Run
+// it again later.
+var ErrResealPending = errors.New("client: the re-seal is not finished (items changed meanwhile); run it again")
+
+// Re-sealing works in batches of at most resealBatch documents and
+// resealBytes sealed bytes (one _bulk_get and one _bulk_put each), in at
+// most resealRounds passes over the doctype's listing.
+const (
+	resealBatch  = 100
+	resealBytes  = 8 << 20
+	resealRounds = 6
+)
+
+type listedDoc struct {
+	ID      string `json:"id"`
+	Rev     uint64 `json:"rev"`
+	Size    int    `json:"size"`
+	Deleted bool   `json:"deleted"`
+}
+
+// listAll lists every document of doctype, tombstones included.
+func (c *Client) listAll(ctx context.Context, doctype string) ([]listedDoc, error) {
+	var out []listedDoc
+	after := ""
+	for {
+		q := url.Values{"limit": {"1000"}, "deleted": {"true"}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		var ans struct {
+			Docs []listedDoc `json:"docs"`
+			Next string      `json:"next"`
+		}
+		_, err := c.callJSON(ctx, "GET", "/v1/docs/"+pathEscape(doctype)+"?"+q.Encode(), nil, &ans, nil, false)
+		if isCode(err, "unknown_doctype") {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ans.Docs {
+			if checkDocID(d.ID) == nil {
+				out = append(out, d)
+			}
+		}
+		if ans.Next == "" || ans.Next <= after || len(ans.Docs) == 0 {
+			return out, nil
+		}
+		after = ans.Next
+	}
+}
+
+// PendingReseal returns the doctypes whose keyring holds more than one key
+// generation: a rotation whose re-seal (Reseal) has not finished, or a
+// doctype whose blobs still name an older generation (blobs keep the
+// generation they were sealed with, §4.6). It reads the keyring again.
+func (c *Client) PendingReseal(ctx context.Context) ([]string, error) {
+	if c.app != nil {
+		return nil, errors.New("client: an app holds no keyring")
+	}
+	c.kmu.Lock()
+	err := c.loadKeyring(ctx)
+	c.kmu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	kr := c.kr
+	c.mu.Unlock()
+	var out []string
+	for _, d := range kr.Doctypes() {
+		if len(kr.Keys(d).All()) > 1 {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// Reseal seals again, with the newest key generation, every document of
+// doctype (tombstones included) sealed with an older one, as §4.6 says:
+// in batches of bulk reads and bulk writes, each write a new revision
+// conditional on the one read, so that a document changed meanwhile is
+// left to its writer (and checked again in the next pass). It then seals
+// the index manifest again, or resets the index when segments are sealed
+// with an older generation (the next search rebuilds it), deletes those
+// segments, and drops from the keyring every older generation that no
+// document, segment or blob names any more (one keyring write), granting
+// the doctype's grantees again without them.
+//
+// progress, if not nil, is called after each batch with the documents
+// examined so far and the total to examine (which grows when a later pass
+// finds documents written meanwhile); done never goes down and ends at
+// total. Reseal is idempotent: it can be run again after an interruption,
+// and does nothing when the keyring holds one generation of doctype. It
+// returns ErrResealPending when items kept changing; run it again then.
+func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done, total int)) error {
+	if err := wire.CheckDoctype(doctype); err != nil {
+		return err
+	}
+	if c.app != nil {
+		return errors.New("client: an app holds no keyring")
+	}
+	if progress == nil {
+		progress = func(int, int) {}
+	}
+	c.kmu.Lock()
+	err := c.loadKeyring(ctx)
+	c.kmu.Unlock()
+	if err != nil {
+		return err
+	}
+	ks, err := c.keys(ctx, doctype, 0, false)
+	if err != nil || ks == nil || len(ks.All()) < 2 {
+		return err
+	}
+	k := ks.Current()
+
+	// verified holds, per document, a revision known to be sealed with k
+	// or newer: read so, or written by this pass.
+	verified := map[string]uint64{}
+	done, total, clean := 0, 0, false
+	for round := 0; round < resealRounds && !clean; round++ {
+		list, err := c.listAll(ctx, doctype)
+		if err != nil {
+			return err
+		}
+		var todo []listedDoc
+		for _, d := range list {
+			if v, ok := verified[d.ID]; !ok || v != d.Rev {
+				todo = append(todo, d)
+			}
+		}
+		if len(todo) == 0 {
+			clean = true
+			break
+		}
+		total += len(todo)
+		progress(done, total)
+		wrote := 0
+		for start := 0; start < len(todo); {
+			end, size := start, 0
+			for end < len(todo) && end-start < resealBatch && (end == start || size+todo[end].Size <= resealBytes) {
+				size += todo[end].Size
+				end++
+			}
+			n, err := c.resealBatch(ctx, doctype, k, todo[start:end], verified)
+			if err != nil {
+				return err
+			}
+			wrote += n
+			done += end - start
+			progress(done, total)
+			start = end
+		}
+		// A pass that wrote nothing saw every document sealed with k.
+		clean = wrote == 0
+	}
+	if !clean {
+		return fmt.Errorf("%w: %s", ErrResealPending, doctype)
+	}
+
+	// Index segments and manifest, then blobs: what they name is kept.
+	keep := map[uint32]bool{}
+	indexDone, err := c.resealIndex(ctx, doctype, k, ks, keep)
+	if err != nil {
+		return err
+	}
+	blobs, err := c.storedGens(ctx, "/v1/blobs/"+pathEscape(doctype), func(id string) string {
+		return "/v1/blobs/" + pathEscape(doctype) + "/" + pathEscape(id)
+	})
+	if err != nil {
+		return err
+	}
+	for _, g := range blobs {
+		keep[g] = true
+	}
+	var drop []uint32
+	for _, old := range ks.All() {
+		if g := old.Gen(); g < k.Gen() && !keep[g] {
+			drop = append(drop, g)
+		}
+	}
+	if len(drop) > 0 {
+		dropped := false
+		err := c.updateKeyring(ctx, func(kr *keyring.Keyring) (bool, error) {
+			s := kr.Keys(doctype)
+			if s == nil {
+				return false, nil
+			}
+			dropped = false
+			for _, g := range drop {
+				if s.Gen(g) != nil && g < s.Current().Gen() {
+					if err := s.Drop(g); err != nil {
+						return false, err
+					}
+					dropped = true
+				}
+			}
+			return dropped, nil
+		})
+		if err != nil {
+			return err
+		}
+		if dropped {
+			// The grantees' grants still carry the dropped generations:
+			// grant them again without.
+			if _, _, err := c.regrant(ctx, map[string]uint32{doctype: k.Gen()}, ""); err != nil {
+				return err
+			}
+		}
+	}
+	if !indexDone {
+		return fmt.Errorf("%w: the search index of %s changed meanwhile", ErrResealPending, doctype)
+	}
+	return nil
+}
+
+// bulkPutItem is one item of _bulk_put (§8.5.3).
+type bulkPutItem struct {
+	ID      string `json:"id"`
+	IfMatch uint64 `json:"if_match"`
+	Sealed  []byte `json:"sealed"`
+	Deleted bool   `json:"deleted,omitempty"`
+}
+
+// resealBatch reads batch with one bulk read, verifying each document as
+// Get does, marks those sealed with k or newer in verified, and writes the
+// others sealed with k as their next revision, with one bulk write
+// conditional on the revision read. It returns how many writes it tried:
+// a conflict (a writer got there first) is not an error; the next pass
+// reads that document again.
+func (c *Client) resealBatch(ctx context.Context, doctype string, k *seal.Key, batch []listedDoc, verified map[string]uint64) (int, error) {
+	ids := make([]string, len(batch))
+	for i, d := range batch {
+		ids[i] = d.ID
+	}
+	docs, err := c.bulkGet(ctx, doctype, ids)
+	if err != nil {
+		return 0, err
+	}
+	var puts []bulkPutItem
+	var states []DocState
+	var again []listedDoc
+	for i, g := range docs {
+		id := ids[i]
+		known := c.known(doctype, id)
+		switch {
+		case g.Error != nil && g.Error.Code == "too_large" && len(batch) > 1:
+			again = append(again, batch[i]) // the answer was full: ask alone
+			continue
+		case g.Error != nil && g.Error.Code == "not_found":
+			if known.Rev > 0 {
+				return 0, integrity("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
+			}
+			continue
+		case g.Error != nil:
+			return 0, &APIError{Status: 200, Code: g.Error.Code, Message: g.Error.Message}
+		}
+		d, ds, err := c.openDoc(ctx, doctype, id, g.Rev, g.Sealed, g.Deleted, known, nil)
+		if err != nil {
+			return 0, err
+		}
+		c.record(doctype, id, ds)
+		if d.Gen >= k.Gen() {
+			verified[id] = g.Rev
+			continue
+		}
+		var prev seal.Digest
+		copy(prev[:], ds.Digest)
+		sealed, err := seal.SealDocument(k, seal.Ref{Doctype: doctype, ID: id, Rev: g.Rev + 1}, prev, d.Content)
+		if err != nil {
+			return 0, err
+		}
+		dg := seal.DigestOf(sealed)
+		puts = append(puts, bulkPutItem{ID: id, IfMatch: g.Rev, Sealed: sealed, Deleted: d.Deleted()})
+		states = append(states, DocState{Rev: g.Rev + 1, Digest: dg[:], Gen: k.Gen()})
+	}
+	n := len(puts)
+	if len(puts) > 0 {
+		var ans struct {
+			Results []struct {
+				ID    string     `json:"id"`
+				Rev   uint64     `json:"rev"`
+				Error *bulkError `json:"error"`
+			} `json:"results"`
+		}
+		if _, err := c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+"/_bulk_put", map[string]any{"docs": puts}, &ans, nil, false); err != nil {
+			return 0, err
+		}
+		if len(ans.Results) != len(puts) {
+			return 0, fmt.Errorf("client: the server answered %d results to a bulk write of %d", len(ans.Results), len(puts))
+		}
+		for j, r := range ans.Results {
+			switch {
+			case r.ID != puts[j].ID:
+				return 0, errors.New("client: the server's bulk results are out of order")
+			case r.Error != nil && r.Error.Code == "conflict":
+				// Changed meanwhile: left to its writer, read again next pass.
+			case r.Error != nil:
+				return 0, &APIError{Status: 200, Code: r.Error.Code, Message: r.Error.Message}
+			case r.Rev != states[j].Rev:
+				return 0, fmt.Errorf("client: the server answered revision %d to a write sealed for revision %d", r.Rev, states[j].Rev)
+			default:
+				c.record(doctype, r.ID, states[j])
+				verified[r.ID] = r.Rev
+			}
+		}
+	}
+	for _, d := range again {
+		m, err := c.resealBatch(ctx, doctype, k, []listedDoc{d}, verified)
+		if err != nil {
+			return 0, err
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// storedGens lists the blobs (or index segments) at listPath and returns,
+// for each, the key generation its recipient stanza names (§6.1), read
+// from its first bytes with a range request (0 when it names none).
+func (c *Client) storedGens(ctx context.Context, listPath string, itemPath func(id string) string) (map[string]uint32, error) {
+	out := map[string]uint32{}
+	after := ""
+	for {
+		q := url.Values{"limit": {"1000"}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		type item struct {
+			ID string `json:"id"`
+		}
+		var ans struct {
+			Blobs    []item `json:"blobs"`
+			Segments []item `json:"segments"`
+			Next     string `json:"next"`
+		}
+		_, err := c.callJSON(ctx, "GET", listPath+"?"+q.Encode(), nil, &ans, nil, false)
+		if isCode(err, "unknown_doctype") {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		items := append(ans.Blobs, ans.Segments...)
+		for _, it := range items {
+			if wire.CheckID(it.ID) != nil {
+				continue
+			}
+			res, err := c.call(ctx, request{method: "GET", path: itemPath(it.ID),
+				hdr: map[string]string{"Range": "bytes=0-" + strconv.Itoa(blobHeaderPeek-1)}})
+			if errors.Is(err, ErrNotFound) {
+				continue // deleted meanwhile
+			}
+			if err != nil {
+				return nil, err
+			}
+			out[it.ID] = blobGen(bufio.NewReader(bytes.NewReader(res.body)))
+		}
+		if ans.Next == "" || ans.Next <= after || len(items) == 0 {
+			return out, nil
+		}
+		after = ans.Next
+	}
+}
+
+// resealIndex brings doctype's stored search index (§7) off the
+// generations older than k: a manifest naming a segment sealed with one
+// is replaced by the manifest of an empty index at seq 0 (the next search
+// rebuilds the index from the documents) and the segments it named are
+// deleted; a manifest sealed with one but naming none is sealed again with
+// k, content unchanged; segments sealed with one that no manifest names
+// any more are deleted. The generations still named (a segment that could
+// not be deleted) are added to keep. It reports false, keeping every
+// generation of ks, when the manifest changed meanwhile.
+func (c *Client) resealIndex(ctx context.Context, doctype string, k *seal.Key, ks *seal.KeySet, keep map[uint32]bool) (bool, error) {
+	segs, err := c.storedGens(ctx, "/v1/index/"+pathEscape(doctype)+"/segments", func(id string) string {
+		return segmentPath(doctype, id)
+	})
+	if err != nil {
+		return false, err
+	}
+	d, ds, err := c.fetchManifest(ctx, doctype)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		d = nil
+	case err != nil:
+		return false, err
+	}
+	if d != nil {
+		var m struct {
+			Segments []struct {
+				ID string `json:"id"`
+			} `json:"segments"`
+		}
+		json.Unmarshal(d.Content, &m) // a malformed manifest makes readers rebuild anyway
+		reset := false
+		for _, s := range m.Segments {
+			if g, ok := segs[s.ID]; ok && g < k.Gen() {
+				reset = true
+			}
+		}
+		if reset || d.Gen < k.Gen() {
+			content := d.Content
+			if reset {
+				content = emptyManifest(d.Content)
+			}
+			_, err := c.PutManifest(ctx, doctype, ds.Rev, content)
+			if isCode(err, "conflict") {
+				for _, old := range ks.All() {
+					keep[old.Gen()] = true
+				}
+				return false, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			if reset {
+				for _, s := range m.Segments {
+					if _, ok := segs[s.ID]; ok && c.DeleteSegment(ctx, doctype, s.ID) == nil {
+						delete(segs, s.ID)
+					}
+				}
+			}
+		}
+	}
+	for id, g := range segs {
+		if g != 0 && g < k.Gen() {
+			if err := c.DeleteSegment(ctx, doctype, id); err != nil {
+				keep[g] = true
+			}
+		}
+	}
+	return true, nil
+}
+
+// emptyManifest returns the content of a manifest of an empty index at seq
+// 0 with the version, format and mapping of old (§7.2): its reader catches
+// up from the start of the feed, which rebuilds the index.
+func emptyManifest(old []byte) []byte {
+	var m map[string]json.RawMessage
+	json.Unmarshal(old, &m)
+	out := map[string]any{"v": 1, "seq": 0, "docs": 0, "segments": []any{}}
+	for _, f := range []string{"v", "format", "mapping"} {
+		if v, ok := m[f]; ok {
+			out[f] = v
+		}
+	}
+	return mustJSON(out)
+}
