@@ -459,7 +459,8 @@ func TestLoginTOTPSessions(t *testing.T) {
 	}
 	wantCode(t, "empty code", b.TOTPDisable(ctx, " "), "bad_input")
 	apps, err := b.Apps(ctx)
-	if err != nil || len(apps) != 1 || !strings.Contains(apps[0].URL, "://notes."+user+".127.0.0.1:") {
+	if err != nil || len(apps) != 2 || !strings.Contains(apps[0].URL, "://notes."+user+".127.0.0.1:") || !apps[0].Installed ||
+		apps[1].Slug != "tasks" || apps[1].Installed || !apps[1].Removable {
 		t.Fatal(apps, err)
 	}
 	// Logout wipes.

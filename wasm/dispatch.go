@@ -14,7 +14,7 @@ var Methods = []string{
 	"totpEnroll", "totpConfirm", "totpDisable", "sessions", "revokeSession",
 	"create", "put", "get", "list", "delete", "subscribe", "unsubscribe",
 	"apps", "connectOffer", "connectApp", "appConnectStart", "appConnectFinish",
-	"connections", "disconnect", "appOffer", "installApp", "uninstallApp",
+	"connections", "disconnect", "appOffer", "installApp", "uninstallApp", "intentOffer",
 }
 
 // Call runs method with args, a JSON array of its arguments in the order of
@@ -42,6 +42,7 @@ var Methods = []string{
 //	appOffer(slug)                      → AppOfferView   (a bundled app, or one the server holds; the glue's appOffer takes files)
 //	installApp(slug)                    → {url}   installs what the last appOffer described
 //	uninstallApp(slug)                  → null
+//	intentOffer(request)                → {from, fromUrl, what, handlers: [{slug, name, title, url}]}   request: {from, user, action, doctype}
 //	connections()                       → [{id, name, kind, what, created, lastSeen, here}]
 //	disconnect(id)                      → null
 //	connectOffer(request)               → {name, url, scopes: [{doctype, verbs, what}], remembered}   request: {app, user, recipient, state}
@@ -211,6 +212,12 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 			return a.ConnectOffer(ctx, r)
 		}
 		return a.ConnectApp(ctx, r)
+	case "intentOffer":
+		var r IntentRequest
+		if err := arg(0, &r); err != nil {
+			return nil, err
+		}
+		return a.IntentOffer(ctx, r)
 	case "appConnectStart":
 		if err := strs(&s1, &s2, &s3); err != nil {
 			return nil, err

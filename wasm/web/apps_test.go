@@ -135,7 +135,7 @@ func TestWebApps(t *testing.T) {
 	home.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
 	waitView(t, home, "dashboard", "#signin-msg")
 	waitText(t, home, "#apps", "Notes")
-	waitText(t, home, "#store", "every app that comes with Hearth")
+	waitText(t, home, "#store", "Tasks")
 	home.Screenshots("dashboard-store")
 
 	pick := func(archive string) {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -194,8 +195,8 @@ func TestEmbeddedSite(t *testing.T) {
 			continue
 		}
 		host, url := "localhost", "/"+p
-		if first, rest, ok := strings.Cut(p, "/"); ok && first == "notes" {
-			host, url = "notes.alice.localhost", "/"+rest
+		if first, rest, ok := strings.Cut(p, "/"); ok && slices.Contains(web.Apps, first) {
+			host, url = first+".alice.localhost", "/"+rest
 		}
 		url = strings.TrimSuffix(url, "index.html")
 		checkPageSRI(t, s, host, url)

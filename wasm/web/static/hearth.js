@@ -63,6 +63,42 @@ function toError(e) {
   return err;
 }
 
+// Intents (spec/apps.md §5): values travel in URL fragments as unpadded
+// base64url of their JSON.
+function toB64url(value) {
+  const bytes = new TextEncoder().encode(JSON.stringify(value ?? null));
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromB64url(s) {
+  try {
+    const bin = atob(String(s || "").replace(/-/g, "+").replace(/_/g, "/"));
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+  } catch {
+    return null;
+  }
+}
+
+function nonce() {
+  const b = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+// navigateFrom goes to url telling it this origin (pages send no referrer
+// otherwise): Home trusts a request from an app's own page a little more
+// (spec/web.md §5).
+function navigateFrom(url) {
+  const a = Object.assign(document.createElement("a"), { href: url, referrerPolicy: "strict-origin" });
+  document.body.append(a);
+  a.click();
+  return new Promise(() => {});
+}
+
+const INTENT_KEY = "hearth:intent";        // an intent to serve, kept across connecting (sessionStorage)
+const INTENT_STATES = "hearth:intent-states"; // intents this tab started
+
 export class Hearth {
   /**
    * Starts the worker and loads the WebAssembly client.
@@ -166,6 +202,23 @@ export class Hearth {
       location.replace(home + "/#signout?n=" + encodeURIComponent(n));
       return new Promise(() => {});
     }
+    // Intents (spec/apps.md §5): one to serve is kept in the tab (it must
+    // survive connecting through Home); an answer to one this tab asked for
+    // is checked against the nonce it kept.
+    let intentResult = null;
+    if (location.hash.startsWith("#intent?")) {
+      sessionStorage.setItem(INTENT_KEY, location.hash.slice("#intent?".length));
+      history.replaceState(null, "", location.pathname + location.search);
+    } else if (location.hash.startsWith("#intent-result?")) {
+      const p = new URLSearchParams(location.hash.slice("#intent-result?".length));
+      history.replaceState(null, "", location.pathname + location.search);
+      const states = JSON.parse(sessionStorage.getItem(INTENT_STATES) || "[]");
+      const st = p.get("state") || "";
+      if (st && states.includes(st)) {
+        sessionStorage.setItem(INTENT_STATES, JSON.stringify(states.filter((x) => x !== st)));
+        intentResult = p.get("cancelled") ? { cancelled: true } : { doctype: p.get("doctype") || "", id: p.get("id") || "" };
+      }
+    }
     // Take what Home sent out of the address bar at once, whatever follows.
     let connected = null;
     if (location.hash.startsWith("#connected?")) {
@@ -179,10 +232,25 @@ export class Hearth {
     if (connected) {
       const r = await h._rpc("appConnectFinish", [connected.get("box") || "", connected.get("state") || ""]);
       h.user = r.user;
-      return h;
     }
-    if (h.user) return h;
-    return h.reconnect();
+    if (!h.user) return h.reconnect();
+    h.intentResult = intentResult;
+    const pending = sessionStorage.getItem(INTENT_KEY);
+    if (pending !== null) {
+      sessionStorage.removeItem(INTENT_KEY);
+      const p = new URLSearchParams(pending);
+      const ticket = p.get("ticket") || "";
+      const answer = (q) => navigateFrom(home + "/#intent-done?ticket=" + encodeURIComponent(ticket) + q);
+      h.intent = {
+        action: p.get("action") || "", doctype: p.get("doctype") || "", from: p.get("from") || "",
+        value: fromB64url(p.get("value")),
+        /** The intent is served: back, through Home, to the app that asked. */
+        done: (id) => answer("&id=" + encodeURIComponent(String(id ?? ""))),
+        /** The person gave up: back, through Home, saying so. */
+        cancel: () => answer("&cancelled=1"),
+      };
+    }
+    return h;
   }
 
   /**
@@ -201,10 +269,28 @@ export class Hearth {
     // This one navigation tells Home the app's origin (pages send no
     // referrer otherwise): Home connects an app it remembers without asking
     // only when the request comes from that app (spec/web.md §5).
-    const a = Object.assign(document.createElement("a"), { href: url, referrerPolicy: "strict-origin" });
-    document.body.append(a);
-    a.click();
-    return new Promise(() => {});
+    return navigateFrom(url);
+  }
+
+  /**
+   * An app: asks, through Home, an app that serves (action, doctype) to do
+   * it (spec/apps.md §5), for example { action: "create", doctype:
+   * "io.hearth.tasks", value: { title: "Call Lou" } }. The page navigates
+   * away and never resolves; it comes back later with this.intentResult
+   * set by openApp: { doctype, id } or { cancelled: true }.
+   * @param {{ action: string, doctype: string, value?: any }} intent
+   * @returns {Promise<never>}
+   */
+  startIntent({ action, doctype, value } = {}) {
+    if (!this._app) throw toError({ code: "bad_input", message: "startIntent: not an app (openApp)" });
+    const v = toB64url(value);
+    if (v.length > 5462) throw toError({ code: "bad_input", message: "startIntent: the value is larger than 4 KiB" });
+    const state = nonce();
+    const states = JSON.parse(sessionStorage.getItem(INTENT_STATES) || "[]").slice(-9);
+    sessionStorage.setItem(INTENT_STATES, JSON.stringify([...states, state]));
+    const q = new URLSearchParams({ from: this._app.slug, user: this._app.user, action: String(action || ""),
+      doctype: String(doctype || ""), value: v, state });
+    return navigateFrom(this.home + "/#intent?" + q.toString());
   }
 
   /** @private */
@@ -215,6 +301,10 @@ export class Hearth {
     this.home = null;
     /** @private In an app: { slug, user } of its origin. */
     this._app = null;
+    /** In an app: the intent to serve, or null (spec/apps.md §5): { action, doctype, value, from, done(id), cancel() }. */
+    this.intent = null;
+    /** In an app: the answer to the intent this tab asked for, or null: { doctype, id } or { cancelled: true }. */
+    this.intentResult = null;
     /** @private The worker ended (a sign-out in another tab). */
     this._closed = false;
     /** @private */ this._w = worker;
@@ -392,6 +482,14 @@ export class Hearth {
     const files = source instanceof Blob ? [source] : Array.from(source || []);
     return this._rpc("appOfferFiles", [files]);
   }
+
+  /**
+   * Home: checks an intent (read from #intent?…) and finds the installed
+   * apps that can serve it (spec/apps.md §5).
+   * @param {{ from: string, user: string, action: string, doctype: string }} request
+   * @returns {Promise<{ from: string, fromUrl: string, what: string, handlers: { slug: string, name: string, title: string, url: string }[] }>}
+   */
+  intentOffer(request) { return this._rpc("intentOffer", [request]); }
 
   /** Home: installs the app appOffer described → { url } to open it. */
   installApp(slug) { return this._rpc("installApp", [slug]); }

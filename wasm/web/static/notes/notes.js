@@ -54,6 +54,13 @@ async function main() {
   if (notes.size === 0) $("#empty").hidden = false;
   openFromHash();
   addEventListener("hashchange", openFromHash);
+  // Back from asking Tasks for a task: reopen the note and say how it went.
+  const back = sessionStorage.getItem("notes:return");
+  if (app.intentResult && back !== null) {
+    sessionStorage.removeItem("notes:return");
+    if (notes.has(back)) await open(back);
+    status(app.intentResult.cancelled ? "No task was created." : "Task created in Tasks.");
+  }
 }
 
 // #open=<id> (Home's search links to a note so) opens that note.
@@ -214,6 +221,15 @@ function bind() {
       if (preview) renderPreview();
     });
   }
+  // Notes holds no key of io.hearth.tasks: it asks, through Home, the app
+  // that creates tasks (spec/apps.md §5), and comes back here.
+  $("#make-task").addEventListener("click", async () => {
+    if (current === null) return;
+    await flush();
+    const n = notes.get(current);
+    sessionStorage.setItem("notes:return", current);
+    app.startIntent({ action: "create", doctype: "io.hearth.tasks", value: { title: n.value.title || "A task from a note", note: current } });
+  });
   $("#delete").addEventListener("click", async () => {
     if (current === null || !confirm("Delete this note?")) return;
     const id = current;

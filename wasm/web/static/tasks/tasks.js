@@ -1,0 +1,113 @@
+// Tasks: to-do lists, kept in step with other tabs and devices. It serves
+// the intent "create a task" (spec/apps.md §5): another app (Notes) asks
+// through Home, and the person finishes here.
+import { Hearth } from "./hearth.js";
+
+const DOCTYPE = "io.hearth.tasks";
+const $ = (sel) => document.querySelector(sel);
+const tasks = new Map(); // id → { title, done, created, note? }
+let app;
+
+const words = {
+  integrity: "Integrity check failed: the server returned data that was altered or replayed. Nothing of it was used.",
+  network: "The server cannot be reached.",
+  session_ended: "This app's access ended. Open it again from Home.",
+};
+function fail(err) {
+  $("#msg").textContent = words[err && err.code] || (err && err.message) || String(err);
+  $("#msg").hidden = false;
+}
+
+function norm(v) {
+  const o = v && typeof v === "object" && !Array.isArray(v) ? v : { title: typeof v === "string" ? v : "" };
+  return { ...o, title: String(o.title ?? ""), done: o.done === true, created: Number(o.created) || 0 };
+}
+
+function render() {
+  const items = [...tasks.entries()].sort((a, b) => (a[1].done - b[1].done) || (b[1].created - a[1].created));
+  $("#list").replaceChildren(...items.map(([id, t]) => {
+    const li = document.createElement("li");
+    li.dataset.id = id;
+    const box = Object.assign(document.createElement("input"), { type: "checkbox", checked: t.done });
+    box.setAttribute("aria-label", "Done");
+    box.addEventListener("change", () => save(id, { ...t, done: box.checked }));
+    const title = Object.assign(document.createElement("span"), { className: "grow", textContent: t.title });
+    if (t.done) title.classList.add("muted");
+    const del = Object.assign(document.createElement("button"), { className: "secondary", textContent: "Delete" });
+    del.addEventListener("click", () => app.delete(DOCTYPE, id).then(() => { tasks.delete(id); render(); }, fail));
+    li.append(box, title, del);
+    return li;
+  }));
+  $("#empty").hidden = tasks.size > 0;
+}
+
+async function save(id, t) {
+  try {
+    await app.put(DOCTYPE, id, t);
+    tasks.set(id, t);
+    render();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+async function create(title, extra = {}) {
+  const value = { ...extra, title, done: false, created: Date.now() };
+  const { id } = await app.create(DOCTYPE, value);
+  tasks.set(id, value);
+  render();
+  return id;
+}
+
+// serve shows the task another app asks for, filled in; the person creates
+// it (or not) and goes back to that app.
+function serve(intent) {
+  if (intent.action !== "create" || intent.doctype !== DOCTYPE) {
+    intent.cancel();
+    return;
+  }
+  const v = intent.value && typeof intent.value === "object" ? intent.value : { title: String(intent.value ?? "") };
+  $("#intent").hidden = false;
+  $("#intent-from").textContent = (intent.from || "An app") + " asks for this task. Change it if you like, then create it.";
+  const input = $("#intent-form").elements.namedItem("title");
+  input.value = String(v.title ?? "").slice(0, 500);
+  input.focus();
+  $("#intent-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const extra = typeof v.note === "string" ? { note: v.note } : {};
+      intent.done(await create(input.value.trim(), extra));
+    } catch (err) {
+      fail(err);
+    }
+  });
+  $("#intent-cancel").addEventListener("click", () => intent.cancel());
+}
+
+async function main() {
+  app = await Hearth.openApp({ slug: "tasks" });
+  app.onsessionended = () => app.reconnect();
+  $("#who").textContent = app.user;
+  $("#home-link").href = app.home;
+  for (const d of await app.list(DOCTYPE)) tasks.set(d.id, norm(d.value));
+  render();
+  app.subscribe([DOCTYPE], (ch) => {
+    if (ch.deleted) tasks.delete(ch.id);
+    else tasks.set(ch.id, norm(ch.value));
+    render();
+  }, fail);
+  $("#add").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const input = e.target.elements.namedItem("title");
+    try {
+      await create(input.value.trim());
+      input.value = "";
+    } catch (err) {
+      fail(err);
+    }
+  });
+  if (app.intent) serve(app.intent);
+  document.body.dataset.ready = "true";
+}
+
+main().catch(fail);
