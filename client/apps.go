@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -221,60 +222,79 @@ func (c *Client) OfferBundled(ctx context.Context, m *appmanifest.Manifest) (*Ap
 // InstallApp installs what o offers, which the person agreed to: the
 // archive (if any) is stored, then the agreement. When an update changes
 // the scopes, the app's tokens are revoked, on every device: each app
-// connects again through Home and gets the new scopes (spec/apps.md §3).
-func (c *Client) InstallApp(ctx context.Context, o *AppOffer) error {
+// connects again through Home and gets the new scopes (spec/apps.md §3);
+// when it asks for less, the keys its tokens held are rotated too (Revoke),
+// and the doctypes to re-seal (Reseal) are returned.
+func (c *Client) InstallApp(ctx context.Context, o *AppOffer) ([]string, error) {
 	slug := o.Manifest.Slug
 	if o.Archive != nil {
 		_, err := c.call(ctx, request{method: "PUT", path: "/v1/apps/" + slug, ctype: "application/zip", body: o.Archive,
 			timeout: 5 * time.Minute})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	k := &AppConsent{App: slug, Scopes: ManifestScopes(o.Manifest), Version: o.Manifest.Version.String()}
 	if err := c.PutConsent(ctx, k); err != nil {
-		return err
+		return nil, err
 	}
 	if o.Consent != nil && (len(o.Added) > 0 || len(o.Removed) > 0) {
-		return c.revokeApp(ctx, slug)
+		return c.revokeApp(ctx, slug, len(o.Removed) > 0)
 	}
-	return nil
+	return nil, nil
 }
 
-// revokeApp revokes every app token named slug.
-func (c *Client) revokeApp(ctx context.Context, slug string) error {
+// revokeApp revokes every app token named slug, rotating the keys they
+// held (Revoke) if rotate, and returns the doctypes rotated.
+func (c *Client) revokeApp(ctx context.Context, slug string, rotate bool) ([]string, error) {
 	toks, err := c.Tokens(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	rotated := map[string]bool{}
 	for _, t := range toks {
-		if t.Kind == KindApp && t.Name == slug {
-			if err := c.RevokeToken(ctx, t.ID); err != nil && !errors.Is(err, ErrNotFound) {
-				return err
+		if t.Kind != KindApp || t.Name != slug {
+			continue
+		}
+		if !rotate {
+			err = c.RevokeToken(ctx, t.ID)
+		} else if r, rerr := c.Revoke(ctx, t.ID); rerr == nil {
+			for d := range r.Doctypes {
+				rotated[d] = true
 			}
+		} else {
+			err = rerr
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
 		}
 	}
-	return nil
+	out := slices.Sorted(maps.Keys(rotated))
+	return out, nil
 }
 
-// UninstallApp revokes the app's tokens on every device, deletes the
-// person's agreement and, for an app installed from an archive, the
-// archive. Uninstalling an app that is not installed is not an error.
-func (c *Client) UninstallApp(ctx context.Context, slug string) error {
+// UninstallApp revokes the app's tokens on every device, rotating the keys
+// they held (Revoke), deletes the person's agreement and, for an app
+// installed from an archive, the archive. It returns the doctypes rotated,
+// whose documents Reseal seals again with the new keys (in the
+// background: the apps stay usable). Uninstalling an app that is not
+// installed is not an error.
+func (c *Client) UninstallApp(ctx context.Context, slug string) ([]string, error) {
 	if err := appmanifest.CheckSlug(slug); err != nil {
-		return err
+		return nil, err
 	}
-	if err := c.revokeApp(ctx, slug); err != nil {
-		return err
+	rotated, err := c.revokeApp(ctx, slug, true)
+	if err != nil {
+		return nil, err
 	}
 	if err := c.Delete(ctx, AppsDoctype, slug); err != nil && !errors.Is(err, ErrNotFound) {
-		return err
+		return rotated, err
 	}
-	_, err := c.call(ctx, request{method: "DELETE", path: "/v1/apps/" + slug})
+	_, err = c.call(ctx, request{method: "DELETE", path: "/v1/apps/" + slug})
 	if errors.Is(err, ErrNotFound) {
 		err = nil
 	}
-	return err
+	return rotated, err
 }
 
 // doctypeNames word Hearth's own doctypes for people.

@@ -78,6 +78,11 @@ type State struct {
 	// Manifests maps a doctype to what this device saw of its search-index
 	// manifest (§7.2), as Docs does for documents.
 	Manifests map[string]DocState `json:"manifests,omitempty"`
+
+	// Resealed maps a doctype to the key generation this device last
+	// re-sealed all its documents with (Reseal): PendingReseal leaves it
+	// out while that is still the newest, even if blobs keep an older one.
+	Resealed map[string]uint32 `json:"resealed,omitempty"`
 }
 
 // DocState is what a device remembers of one document.
@@ -103,6 +108,7 @@ func (s *State) clone() *State {
 	n.FeedChain = bytes.Clone(s.FeedChain)
 	n.Docs = cloneDocs(s.Docs)
 	n.Grants = maps.Clone(s.Grants)
+	n.Resealed = maps.Clone(s.Resealed)
 	n.Manifests = cloneDocs(s.Manifests)
 	return &n
 }
@@ -291,7 +297,7 @@ func (c *Client) adopt(user string) {
 		return
 	}
 	p = p.clone()
-	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs, c.st.Grants, c.st.Manifests = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs, p.Grants, p.Manifests
+	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs, c.st.Grants, c.st.Manifests, c.st.Resealed = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs, p.Grants, p.Manifests, p.Resealed
 }
 
 // Resume continues a session saved with State. It does no network I/O; the

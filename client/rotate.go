@@ -322,9 +322,11 @@ func (c *Client) listAll(ctx context.Context, doctype string) ([]listedDoc, erro
 }
 
 // PendingReseal returns the doctypes whose keyring holds more than one key
-// generation: a rotation whose re-seal (Reseal) has not finished, or a
-// doctype whose blobs still name an older generation (blobs keep the
-// generation they were sealed with, §4.6). It reads the keyring again.
+// generation (a rotation whose re-seal has not finished, or blobs still
+// naming an older generation: they keep the one they were sealed with,
+// §4.6), less those this device re-sealed with the newest generation
+// already (State.Resealed), so that a files doctype is not re-read at every
+// start. It reads the keyring again.
 func (c *Client) PendingReseal(ctx context.Context) ([]string, error) {
 	if c.app != nil {
 		return nil, errors.New("client: an app holds no keyring")
@@ -339,8 +341,11 @@ func (c *Client) PendingReseal(ctx context.Context) ([]string, error) {
 	kr := c.kr
 	c.mu.Unlock()
 	var out []string
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, d := range kr.Doctypes() {
-		if len(kr.Keys(d).All()) > 1 {
+		ks := kr.Keys(d)
+		if len(ks.All()) > 1 && c.st.Resealed[d] < ks.Current().Gen() {
 			out = append(out, d)
 		}
 	}
@@ -483,6 +488,12 @@ func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done,
 	if !indexDone {
 		return fmt.Errorf("%w: the search index of %s changed meanwhile", ErrResealPending, doctype)
 	}
+	c.mu.Lock()
+	if c.st.Resealed == nil {
+		c.st.Resealed = map[string]uint32{}
+	}
+	c.st.Resealed[doctype] = max(c.st.Resealed[doctype], k.Gen())
+	c.mu.Unlock()
 	return nil
 }
 

@@ -155,6 +155,7 @@ type API struct {
 	appSlugs  []string         // the apps connected in this browser (Home)
 	agreed    map[string]bool  // apps whose agreement Home read this session (AppsDoctype)
 	offer     *client.AppOffer // the app Home last offered to install (apps.go)
+	resealMu  sync.Mutex       // one Reseal at a time
 	gen       uint64           // bumped at every change of session
 	live      map[string]map[string]*entry
 	loaded    map[string]bool // doctypes whose documents known before this session are in live
@@ -680,7 +681,9 @@ func (a *API) Disconnect(ctx context.Context, id string) error {
 	if err != nil {
 		return a.fail(gen, err)
 	}
-	if err := c.RevokeToken(ctx, id); err != nil {
+	// The keys it held are rotated (spec/protocol.md §4.6); Home then
+	// runs Reseal.
+	if _, err := c.Revoke(ctx, id); err != nil {
 		return a.fail(gen, err)
 	}
 	for _, t := range toks {

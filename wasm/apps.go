@@ -200,7 +200,7 @@ func (a *API) InstallApp(ctx context.Context, slug string) (*Installed, error) {
 	if o == nil || o.Manifest.Slug != slug {
 		return nil, badInput("no offer of the app %q to install: choose it again", slug)
 	}
-	if err := c.InstallApp(ctx, o); err != nil {
+	if _, err := c.InstallApp(ctx, o); err != nil {
 		return nil, a.fail(gen, err)
 	}
 	a.mu.Lock()
@@ -215,8 +215,9 @@ func (a *API) InstallApp(ctx context.Context, slug string) (*Installed, error) {
 	return &Installed{URL: a.appURL(slug, c.User())}, nil
 }
 
-// UninstallApp revokes the app's tokens (every device), deletes the
-// agreement and the archive.
+// UninstallApp revokes the app's tokens (every device), rotating the keys
+// they held, and deletes the agreement and the archive. Reseal then seals
+// the documents again with the new keys.
 func (a *API) UninstallApp(ctx context.Context, slug string) error {
 	c, gen, err := a.account()
 	if err != nil {
@@ -228,7 +229,7 @@ func (a *API) UninstallApp(ctx context.Context, slug string) error {
 	if defaultApps[slug] {
 		return badInput("%s comes with Hearth and stays installed; disconnect it instead", bundled[slug].Name)
 	}
-	if err := c.UninstallApp(ctx, slug); err != nil {
+	if _, err := c.UninstallApp(ctx, slug); err != nil {
 		return a.fail(gen, err)
 	}
 	a.mu.Lock()
@@ -238,4 +239,42 @@ func (a *API) UninstallApp(ctx context.Context, slug string) error {
 	a.mu.Unlock()
 	a.persist(gen)
 	return nil
+}
+
+// ResealDone is what Reseal answers: the doctypes sealed again.
+type ResealDone struct {
+	Doctypes []string `json:"doctypes"`
+}
+
+// Reseal seals again, with their newest key, the documents of every
+// doctype whose key was rotated (an app uninstalled or disconnected, here
+// or on another device) and that this device has not re-sealed yet
+// (spec/protocol.md §4.6), calling progress as it goes. Apps stay usable
+// meanwhile: it writes each document as a new revision, conditional on the
+// one it read. Home runs it after a revocation and when it starts.
+func (a *API) Reseal(ctx context.Context, progress func(doctype string, done, total int)) (*ResealDone, error) {
+	c, gen, err := a.account()
+	if err != nil {
+		return nil, err
+	}
+	a.resealMu.Lock() // one at a time: Home may ask again while one runs
+	defer a.resealMu.Unlock()
+	pending, err := c.PendingReseal(ctx)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	out := &ResealDone{Doctypes: []string{}}
+	for _, d := range pending {
+		err := c.Reseal(ctx, d, func(done, total int) {
+			if progress != nil {
+				progress(d, done, total)
+			}
+		})
+		a.persist(gen) // what was re-sealed, and the keyring's revision
+		if err != nil {
+			return out, a.fail(gen, err)
+		}
+		out.Doctypes = append(out.Doctypes, d)
+	}
+	return out, nil
 }

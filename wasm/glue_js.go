@@ -24,6 +24,7 @@ import (
 //	upload(blob, name, onProgress)   → Promise<resultJSON>   ({id})
 //	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
 //	appOffer(files)                  → Promise<offerJSON>    (API.AppOffer; files: [[path, Uint8Array], …])
+//	reseal(onProgress)               → Promise<resultJSON>   (API.Reseal; onProgress(doctype, done, total))
 //	close()
 //
 // Promises reject with an Error carrying .code (and .retryAfter, .rev when
@@ -156,6 +157,24 @@ func open(_ js.Value, args []js.Value) any {
 		}
 		return promise(func() (any, *Error) {
 			res, err := a.AppOffer(context.Background(), files)
+			if err != nil {
+				return nil, toError(err)
+			}
+			b, _ := json.Marshal(res)
+			return string(b), nil
+		})
+	}))
+	o.Set("reseal", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		progress := arg(args, 0)
+		return promise(func() (any, *Error) {
+			var last time.Time
+			res, err := a.Reseal(context.Background(), func(doctype string, done, total int) {
+				if progress.Type() != js.TypeFunction || done != total && time.Since(last) < 100*time.Millisecond {
+					return
+				}
+				last = time.Now()
+				progress.Invoke(doctype, done, total)
+			})
 			if err != nil {
 				return nil, toError(err)
 			}

@@ -58,11 +58,12 @@ func cmdApp(ctx context.Context, args []string) error {
 			return err
 		}
 		return withSession(func(c *client.Client) error {
-			if err := c.UninstallApp(ctx, pos[0]); err != nil {
+			rotated, err := c.UninstallApp(ctx, pos[0])
+			if err != nil {
 				return err
 			}
 			fmt.Printf("Uninstalled %s: its tokens are revoked on every device.\n", pos[0])
-			return nil
+			return reseal(ctx, c, rotated)
 		})
 	}
 	return usagef("unknown app command %q", args[0])
@@ -155,9 +156,33 @@ func installApp(ctx context.Context, c *client.Client, archive []byte, yes bool)
 			return nil
 		}
 	}
-	if err := c.InstallApp(ctx, o); err != nil {
+	rotated, err := c.InstallApp(ctx, o)
+	if err != nil {
 		return err
 	}
 	fmt.Printf("Installed %s %s. Open it from Home; it connects without asking again.\n", printable(m.Name), m.Version)
+	return reseal(ctx, c, rotated)
+}
+
+// reseal seals the documents of doctypes again with their new keys
+// (spec/protocol.md §4.6), saying how far it got.
+func reseal(ctx context.Context, c *client.Client, doctypes []string) error {
+	tty := term.IsTerminal(int(os.Stderr.Fd()))
+	for _, d := range doctypes {
+		last := 0
+		err := c.Reseal(ctx, d, func(done, total int) {
+			if tty {
+				fmt.Fprintf(os.Stderr, "\rRe-sealing %s with a new key: %d of %d ", d, done, total)
+			}
+			last = total
+		})
+		if tty {
+			fmt.Fprintln(os.Stderr)
+		}
+		if err != nil {
+			return fmt.Errorf("re-sealing %s with its new key (run the command again to go on): %w", d, err)
+		}
+		fmt.Printf("%s: a new key; %d documents sealed again with it.\n", d, last)
+	}
 	return nil
 }

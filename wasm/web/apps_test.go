@@ -18,6 +18,7 @@ import (
 
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/crypto/seal"
 	"github.com/hearthcloud/hearth/wasm/web/browsertest"
 )
 
@@ -273,8 +274,23 @@ func TestWebApps(t *testing.T) {
 		t.Fatalf("after the update, the app reading the note it was granted: %q", got)
 	}
 	tok2 := host.appToken()
+	// A second tab keeps the app open, its keys in its worker's memory;
+	// it does not go to Home when its access ends, so that the test can
+	// hand it what is written afterwards.
+	appTab := env.NewTab(t)
+	appTab.Open(host.origin + "/")
+	appTab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+	browsertest.Eval[bool](appTab, `(bookmarks.onsessionended = () => {}, true)`)
+	appTab.Allow(`401 \(Unauthorized\)`)
+	for _, d := range []string{"org.example.bookmarks", "io.hearth.notes"} {
+		if g := generation(t, env, session, d, firstID(t, dev, d)); g != 1 {
+			t.Fatalf("%s sealed with generation %d before the revocation", d, g)
+		}
+	}
 
-	// Uninstalling: the token dies at once, the origin is gone.
+	// Uninstalling: the token dies at once, the origin is gone, the keys
+	// the app held are rotated and the documents sealed again, with
+	// progress shown in Home.
 	home.Open(env.HomeURL() + "/")
 	waitView(t, home, "dashboard", "#signin-msg")
 	browsertest.Eval[bool](home, `(window.confirm = () => true, true)`)
@@ -289,7 +305,69 @@ func TestWebApps(t *testing.T) {
 	if k, err := dev.Consent(ctx, "bookmarks"); err != nil || k != nil {
 		t.Fatalf("the agreement outlived the app: %+v %v", k, err)
 	}
+	home.WaitTrue(`document.querySelector("#reseal").dataset.done === "true"`)
+	waitText(t, home, "#reseal-text", "sealed with new keys")
+	home.Screenshots("resealed")
+	for _, d := range []string{"org.example.bookmarks", "io.hearth.notes"} {
+		if g := generation(t, env, session, d, firstID(t, dev, d)); g != 2 {
+			t.Fatalf("%s sealed with generation %d after the re-seal", d, g)
+		}
+	}
+
+	// Written after the revocation: sealed with a key the app never had.
+	// The host hands it to the app's tab, which still holds its old keys:
+	// it opens nothing.
+	after := "AFTERREVOKE" + hex.EncodeToString(mk)
+	if _, err := dev.Put(ctx, "org.example.bookmarks", "afterrevoke", []byte(`{"title":"`+after+`","url":"https://example.org/after"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if g := generation(t, env, session, "org.example.bookmarks", "afterrevoke"); g != 2 {
+		t.Fatalf("a bookmark written after the revocation is sealed with generation %d", g)
+	}
+	host.mu.Lock()
+	host.swapFor, host.swapTo, host.swapTok = "/v1/docs/org.example.bookmarks/afterrevoke", "/v1/docs/org.example.bookmarks/afterrevoke", session
+	host.mu.Unlock()
+	if got := browsertest.Eval[string](appTab, `bookmarks.get("org.example.bookmarks", "afterrevoke").then(d => "opened " + JSON.stringify(d), e => e.code)`); strings.HasPrefix(got, "opened") {
+		t.Fatalf("the revoked app opened a bookmark written after: %s", got)
+	} else {
+		t.Logf("the revoked app, handed a bookmark written after its revocation: %s", got)
+	}
+	host.mu.Lock()
+	host.swapFor = ""
+	host.mu.Unlock()
+	if strings.Contains(browsertest.Eval[string](appTab, `document.documentElement.outerHTML`), after) {
+		t.Fatal("a bookmark written after the revocation reached the revoked app's page")
+	}
 	home.Screenshots("uninstalled")
+}
+
+// firstID returns the id of one document of doctype.
+func firstID(t *testing.T, c *client.Client, doctype string) string {
+	t.Helper()
+	ids, err := c.List(context.Background(), doctype)
+	if err != nil || len(ids) == 0 {
+		t.Fatalf("%s: %v %v", doctype, ids, err)
+	}
+	return ids[0]
+}
+
+// generation reads, with the session, the key generation a document's
+// sealed header names.
+func generation(t *testing.T, env *browsertest.Env, session, doctype, id string) uint32 {
+	t.Helper()
+	req, _ := http.NewRequest("GET", env.HomeURL()+"/v1/docs/"+doctype+"/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+session)
+	res, err := env.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	g, err := seal.DocumentGen(b)
+	if res.StatusCode != 200 || err != nil {
+		t.Fatalf("%s/%s: %d %v", doctype, id, res.StatusCode, err)
+	}
+	return g
 }
 
 // statusOf fetches url (at the test server, whatever its host name) and returns

@@ -306,6 +306,8 @@ async function handle(id, method, args) {
         [f.webkitRelativePath || f.name || "", new Uint8Array(await f.arrayBuffer())]));
       return JSON.parse(await need().appOffer(files));
     }
+    case "reseal":
+      return JSON.parse(await need().reseal((doctype, done, total) => postMessage({ id, progress: [done, total, doctype] })));
     case "download": {
       const r = await need().download(String(args[0] ?? ""), (done, total) => postMessage({ id, progress: [done, total] }));
       const info = JSON.parse(r.info);

@@ -338,7 +338,7 @@ export class Hearth {
     const c = this._calls.get(m.id);
     if (!c) return;
     if (m.progress) {
-      if (c.progress) c.progress(m.progress[0], m.progress[1]);
+      if (c.progress) c.progress(m.progress[0], m.progress[1], m.progress[2]);
       return;
     }
     this._calls.delete(m.id);
@@ -494,8 +494,20 @@ export class Hearth {
   /** Home: installs the app appOffer described → { url } to open it. */
   installApp(slug) { return this._rpc("installApp", [slug]); }
 
-  /** Home: uninstalls an app: its tokens revoked on every device, its agreement and archive deleted. */
+  /**
+   * Home: uninstalls an app: its tokens revoked on every device (the keys
+   * they held rotated), its agreement and archive deleted. Then reseal().
+   */
   async uninstallApp(slug) { await this._rpc("uninstallApp", [slug]); }
+
+  /**
+   * Home: seals again with their new keys the documents of the doctypes
+   * whose keys were rotated (spec/protocol.md §4.6), in the worker, while
+   * the apps stay usable.
+   * @param {(done: number, total: number, doctype: string) => void} [onProgress]
+   * @returns {Promise<{ doctypes: string[] }>}
+   */
+  reseal(onProgress) { return this._rpc("reseal", [], onProgress); }
 
   /**
    * Home: checks an app's connect request (read from #connect?…) and says

@@ -242,6 +242,38 @@ async function signedIn() {
   view("dashboard");
   performance.mark("hearth:dashboard");
   await Promise.all([renderApps(), renderSessions(), renderAccount(), renderConnections()]);
+  runReseal(); // a rotation another device (or an earlier visit) left unfinished
+}
+
+// runReseal seals again, in the background, the documents of doctypes
+// whose keys were rotated (an app uninstalled or disconnected), showing
+// how far it got (spec/protocol.md §4.6).
+let resealing = null;
+function runReseal() {
+  if (resealing) return resealing.then(() => runReseal());
+  const box = $("#reseal"), text = $("#reseal-text"), bar = $("#reseal-bar");
+  resealing = h.reseal((done, total, doctype) => {
+    box.hidden = false;
+    text.textContent = "Sealing " + doctypeWords(doctype) + " again with a new key: " + done.toLocaleString() + " of " + total.toLocaleString();
+    bar.max = Math.max(total, 1);
+    bar.value = done;
+  }).then((r) => {
+    if (r.doctypes.length) {
+      text.textContent = "Done: " + r.doctypes.map(doctypeWords).join(", ") + " sealed with new keys. An app you removed cannot open what you write from now on.";
+      bar.value = bar.max;
+      box.dataset.done = "true";
+    }
+  }, (err) => {
+    box.hidden = false;
+    text.textContent = "Sealing with new keys stopped: " + say(err) + " It goes on next time you open Home.";
+  }).finally(() => { resealing = null; });
+  return resealing;
+}
+
+function doctypeWords(d) {
+  const known = { "io.hearth.notes": "your notes", "io.hearth.contacts": "your contacts", "io.hearth.tasks": "your tasks",
+    "io.hearth.files": "your files", "io.hearth.photos": "your photos", "io.hearth.calendar": "your calendar" };
+  return known[d] || "the data of type " + d;
 }
 
 async function renderAccount() {
@@ -278,6 +310,7 @@ async function renderApps() {
           try {
             await h.uninstallApp(a.slug);
             await Promise.all([renderApps(), renderConnections()]);
+            runReseal();
           } catch (err) {
             show($("#store-msg"), say(err));
           }
@@ -376,6 +409,7 @@ async function renderConnections() {
       off.addEventListener("click", () => busy(off, async () => {
         await h.disconnect(c.id);
         await renderConnections();
+        runReseal();
       }));
       li.append(text, off);
       return li;
