@@ -43,8 +43,16 @@ func slugVar(r *http.Request) (string, error) {
 	return slug, nil
 }
 
-// installedApp returns an installed app or not_found.
-func (s *Server) installedApp(r *http.Request, slug string) (*meta.App, error) {
+// appVar checks a request naming an installed app ({slug}, no query
+// parameters) and returns the app, or not_found.
+func (s *Server) appVar(r *http.Request) (*meta.App, error) {
+	if err := onlyParams(r); err != nil {
+		return nil, err
+	}
+	slug, err := slugVar(r)
+	if err != nil {
+		return nil, err
+	}
 	a, err := s.cfg.Meta.App(r.Context(), tokenOf(r).User, slug)
 	if errors.Is(err, meta.ErrNotFound) {
 		return nil, Errorf(CodeNotFound, "no app %q is installed", slug)
@@ -169,14 +177,7 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
-	if err := onlyParams(r); err != nil {
-		return err
-	}
-	slug, err := slugVar(r)
-	if err != nil {
-		return err
-	}
-	a, err := s.installedApp(r, slug)
+	a, err := s.appVar(r)
 	if err != nil {
 		return err
 	}
@@ -184,14 +185,7 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getAppArchive(w http.ResponseWriter, r *http.Request) error {
-	if err := onlyParams(r); err != nil {
-		return err
-	}
-	slug, err := slugVar(r)
-	if err != nil {
-		return err
-	}
-	a, err := s.installedApp(r, slug)
+	a, err := s.appVar(r)
 	if err != nil {
 		return err
 	}
@@ -211,26 +205,19 @@ func (s *Server) getAppArchive(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
-	if err := onlyParams(r); err != nil {
-		return err
-	}
-	slug, err := slugVar(r)
-	if err != nil {
-		return err
-	}
-	a, err := s.installedApp(r, slug)
+	a, err := s.appVar(r)
 	if err != nil {
 		return err
 	}
 	mu := s.blobLocks.of(a.Digest)
 	mu.Lock()
-	inUse, err := s.cfg.Meta.DeleteApp(r.Context(), tokenOf(r).User, slug)
+	inUse, err := s.cfg.Meta.DeleteApp(r.Context(), tokenOf(r).User, a.Slug)
 	if err == nil && !inUse {
 		s.cfg.Blobs.Remove(r.Context(), a.Digest)
 	}
 	mu.Unlock()
 	if errors.Is(err, meta.ErrNotFound) {
-		return Errorf(CodeNotFound, "no app %q is installed", slug)
+		return Errorf(CodeNotFound, "no app %q is installed", a.Slug)
 	}
 	if err != nil {
 		return err

@@ -100,24 +100,7 @@ func (s *Store) ListApps(ctx context.Context, user string) ([]*meta.App, error) 
 
 // DeleteApp implements meta.Apps.
 func (s *Store) DeleteApp(ctx context.Context, user, slug string) (bool, error) {
-	const op = "sqlite.DeleteApp"
-	var inUse bool
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		var digest []byte
-		err := tx.QueryRowContext(ctx, `DELETE FROM apps
+	return s.unname(ctx, "sqlite.DeleteApp", `DELETE FROM apps
 			WHERE account = (SELECT id FROM accounts WHERE user = ?) AND slug = ?
-			RETURNING digest`, user, slug).Scan(&digest)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("%s: %w", op, meta.ErrNotFound)
-		case err != nil:
-			return err
-		}
-		inUse, err = digestInUse(ctx, tx, digest)
-		return err
-	})
-	if err != nil {
-		return false, wrap(op, err)
-	}
-	return inUse, nil
+			RETURNING digest`, user, slug)
 }

@@ -59,13 +59,19 @@ func (s *Store) BlobRow(ctx context.Context, user, doctype, id string, segment b
 
 // DeleteBlobRow implements meta.BlobRows.
 func (s *Store) DeleteBlobRow(ctx context.Context, user, doctype, id string, segment bool) (bool, error) {
-	const op = "sqlite.DeleteBlobRow"
+	return s.unname(ctx, "sqlite.DeleteBlobRow", `UPDATE blobs SET deleted = 1
+			WHERE account = (SELECT id FROM accounts WHERE user = ?) AND doctype = ? AND segment = ? AND id = ? AND deleted = 0
+			RETURNING digest`, user, doctype, segment, id)
+}
+
+// unname runs query, which removes one row naming a body and returns its
+// digest (meta.ErrNotFound if none), and reports in the same transaction
+// whether any row still names that digest.
+func (s *Store) unname(ctx context.Context, op, query string, args ...any) (bool, error) {
 	var inUse bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var digest []byte
-		err := tx.QueryRowContext(ctx, `UPDATE blobs SET deleted = 1
-			WHERE account = (SELECT id FROM accounts WHERE user = ?) AND doctype = ? AND segment = ? AND id = ? AND deleted = 0
-			RETURNING digest`, user, doctype, segment, id).Scan(&digest)
+		err := tx.QueryRowContext(ctx, query, args...).Scan(&digest)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("%s: %w", op, meta.ErrNotFound)
