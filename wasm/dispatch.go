@@ -15,6 +15,7 @@ var Methods = []string{
 	"create", "put", "get", "list", "delete", "subscribe", "unsubscribe",
 	"apps", "connectOffer", "connectApp", "appConnectStart", "appConnectFinish",
 	"connections", "disconnect", "appOffer", "installApp", "uninstallApp", "intentOffer",
+	"vcardImport", "vcardExport",
 }
 
 // Call runs method with args, a JSON array of its arguments in the order of
@@ -42,6 +43,8 @@ var Methods = []string{
 //	appOffer(slug)                      → AppOfferView   (a bundled app, or one the server holds; the glue's appOffer takes files)
 //	installApp(slug)                    → {url}   installs what the last appOffer described
 //	uninstallApp(slug)                  → null
+//	vcardImport(base64)                 → {contacts: [Contact], warnings: [string]}   (spec/contacts.md; the file's bytes)
+//	vcardExport(values, version)        → "BEGIN:VCARD…"   version "4.0" (default) or "3.0"
 //	intentOffer(request)                → {from, fromUrl, what, handlers: [{slug, name, title, url}]}   request: {from, user, action, doctype}
 //	connections()                       → [{id, name, kind, what, created, lastSeen, here}]
 //	disconnect(id)                      → null
@@ -212,6 +215,23 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 			return a.ConnectOffer(ctx, r)
 		}
 		return a.ConnectApp(ctx, r)
+	case "vcardImport":
+		var data []byte // a JSON string: the file's bytes in base64
+		if err := arg(0, &data); err != nil {
+			return nil, err
+		}
+		return a.VCardImport(data)
+	case "vcardExport":
+		var values []json.RawMessage
+		if err := arg(0, &values); err != nil {
+			return nil, err
+		}
+		if len(av) > 1 {
+			if err := arg(1, &s2); err != nil {
+				return nil, err
+			}
+		}
+		return a.VCardExport(values, s2)
 	case "intentOffer":
 		var r IntentRequest
 		if err := arg(0, &r); err != nil {

@@ -21,7 +21,7 @@ import (
 
 // Apps lists the bundled apps (spec/web.md §1): the app <slug> is served
 // from static/<slug>/ at <slug>.<user>.<domain>.
-var Apps = []string{"notes", "tasks"}
+var Apps = []string{"notes", "tasks", "contacts"}
 
 // ManifestName is the manifest's file name in dist/.
 const ManifestName = "manifest.json"

@@ -568,6 +568,29 @@ export class Hearth {
     };
   }
 
+  // ---- contacts (spec/contacts.md) ----
+
+  /**
+   * Reads a vCard file (2.1, 3.0 or 4.0, any number of cards) into contacts,
+   * the JSON of io.hearth.contacts documents. Stores nothing. Give the file
+   * itself (or its bytes): older cards name other character sets.
+   * @param {Blob | Uint8Array | string} file
+   * @returns {Promise<{ contacts: object[], warnings: string[] }>}
+   */
+  async vcardImport(file) {
+    const bytes = typeof file === "string" ? new TextEncoder().encode(file)
+      : file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer());
+    return this._rpc("vcardImport", [b64(bytes)]);
+  }
+
+  /**
+   * Writes contacts (values of io.hearth.contacts documents) as one vCard file.
+   * @param {object[]} values
+   * @param {"4.0"|"3.0"} [version]
+   * @returns {Promise<string>}
+   */
+  vcardExport(values, version = "4.0") { return this._rpc("vcardExport", [values, version]); }
+
   // ---- files ----
 
   /**

@@ -5,10 +5,27 @@
 // Supported: headings (#…######), paragraphs, emphasis (*em*, **strong**),
 // inline code, fenced code blocks, block quotes, unordered and ordered lists,
 // horizontal rules, and links [text](https://…) whose URL is http, https or
-// mailto (others render as plain text).
+// mailto (others render as plain text, unless the caller's link hook makes
+// a node of them: Notes shows [@Lou](contact:ID) as the contact's name).
 
-/** @param {string} src @returns {DocumentFragment} */
-export function renderMarkdown(src, depth = 0) {
+let linkHook = null; // (url, text) → Node | null, during one renderMarkdown
+
+/**
+ * @param {string} src
+ * @param {{ link?: (url: string, text: string) => Node | null }} [opts]
+ * @returns {DocumentFragment}
+ */
+export function renderMarkdown(src, opts = {}) {
+  const prev = linkHook;
+  linkHook = opts && typeof opts.link === "function" ? opts.link : null;
+  try {
+    return render(src, 0);
+  } finally {
+    linkHook = prev;
+  }
+}
+
+function render(src, depth) {
   const frag = document.createDocumentFragment();
   const lines = src.replace(/\r\n?/g, "\n").split("\n");
   let i = 0;
@@ -43,7 +60,7 @@ export function renderMarkdown(src, depth = 0) {
       const quoted = [];
       while (i < lines.length && /^>\s?/.test(lines[i])) quoted.push(lines[i++].replace(/^>\s?/, ""));
       const bq = el("blockquote");
-      if (depth < 16) bq.append(renderMarkdown(quoted.join("\n"), depth + 1));
+      if (depth < 16) bq.append(render(quoted.join("\n"), depth + 1));
       else appendText(bq, quoted.join("\n"));
       frag.append(bq);
       continue;
@@ -126,8 +143,11 @@ function inline(parent, text, depth = 0) {
         const k = nextParen[j + 2];
         if (k < n && k > j + 2 && nextSpace[j + 2] > k) {
           const url = safeURL(text.slice(j + 2, k));
+          const hooked = !url && linkHook ? linkHook(text.slice(j + 2, k), text.slice(i + 1, j)) : null;
           end = k + 1;
-          if (url) {
+          if (hooked) {
+            node = hooked;
+          } else if (url) {
             node = el("a");
             node.href = url;
             node.rel = "noopener noreferrer";

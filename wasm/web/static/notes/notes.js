@@ -47,6 +47,7 @@ async function main() {
   performance.mark("hearth:notes-listed");
   renderList();
   app.subscribe([DOCTYPE], onChange);
+  loadPeople();
   bind();
   $("#new-note").disabled = false;
   document.body.dataset.ready = "true";
@@ -171,8 +172,52 @@ function fillEditor(n) {
   status(n.value.updated ? "Saved " + new Date(n.value.updated).toLocaleString() : "");
 }
 
+// Mentions: [@Lou](contact:ID) in a note shows the contact's name as it is
+// now in Contacts (Notes reads io.hearth.contacts, nothing more).
+const people = new Map(); // contact id → name
+function contactName(v) {
+  const n = (v && v.name) || {};
+  return String(n.full || [n.given, n.family].filter(Boolean).join(" ") || (v && v.org && v.org.name) || "");
+}
+
 function renderPreview() {
-  $("#preview").replaceChildren(renderMarkdown($("#body").value));
+  $("#preview").replaceChildren(renderMarkdown($("#body").value, {
+    link: (url, text) => {
+      if (!url.startsWith("contact:")) return null;
+      const id = url.slice("contact:".length);
+      const span = document.createElement("span");
+      span.className = "mention";
+      span.dataset.contact = id;
+      span.textContent = "@" + (people.get(id) || text.replace(/^@/, "") || "someone");
+      if (!people.has(id)) span.title = "Not in your contacts (deleted, or not synced yet)";
+      return span;
+    },
+  }));
+}
+
+// loadPeople reads the contacts' names, if this app was given them (a
+// connection made before Notes asked for them has not).
+async function loadPeople() {
+  try {
+    for (const d of await app.list("io.hearth.contacts")) people.set(d.id, contactName(d.value));
+    app.subscribe(["io.hearth.contacts"], (ch) => {
+      if (ch.deleted) people.delete(ch.id);
+      else people.set(ch.id, contactName(ch.value));
+      fillMentions();
+      if (!$("#preview").hidden) renderPreview();
+    });
+  } catch {
+    return;
+  }
+  fillMentions();
+  $("#mention").hidden = false;
+}
+
+function fillMentions() {
+  const sel = $("#mention");
+  const names = [...people.entries()].filter(([, n]) => n).sort((a, b) => a[1].localeCompare(b[1]));
+  sel.replaceChildren(Object.assign(document.createElement("option"), { value: "", textContent: "@ Mention…" }),
+    ...names.map(([id, n]) => Object.assign(document.createElement("option"), { value: id, textContent: n })));
 }
 
 async function open(id) {
@@ -223,6 +268,17 @@ function bind() {
   }
   // Notes holds no key of io.hearth.tasks: it asks, through Home, the app
   // that creates tasks (spec/apps.md §5), and comes back here.
+  $("#mention").addEventListener("change", () => {
+    const id = $("#mention").value;
+    $("#mention").value = "";
+    if (!id || current === null) return;
+    const body = $("#body");
+    const at = body.selectionStart ?? body.value.length;
+    const text = "[@" + (people.get(id) || "someone").replace(/[\[\]]/g, "") + "](contact:" + id + ")";
+    body.setRangeText(text, at, body.selectionEnd ?? at, "end");
+    body.focus();
+    edited();
+  });
   $("#make-task").addEventListener("click", async () => {
     if (current === null) return;
     await flush();

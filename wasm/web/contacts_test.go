@@ -1,0 +1,222 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/client/vcard"
+	"github.com/hearthcloud/hearth/wasm/web/browsertest"
+)
+
+// canonicalExport is what contacts export to, card by card, as the sets of
+// vCard properties the round-trip guarantee speaks of (spec/contacts.md §4),
+// by full name.
+func canonicalExport(t *testing.T, cs []vcard.Contact) map[string][]string {
+	t.Helper()
+	b, err := vcard.Export(cs, "4.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards, err := vcard.ParseBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for i, card := range cards {
+		out[cs[i].Name.Full] = vcard.Canonical(card)
+	}
+	return out
+}
+
+// TestWebContacts: Contacts, installed from the store, imports vCard files
+// of several vendors in the browser; what it stores exports to the same
+// properties as the files imported natively (nothing lost through the
+// browser, the sealing and the sync). A contact is found, edited (a field
+// of the person's own, a phone, a photo), kept across a reload, exported.
+// Notes mentions a contact and shows its name as Contacts has it now.
+func TestWebContacts(t *testing.T) {
+	env := browsertest.Start(t, browsertest.Options{})
+	const user, password = "erin", "a contacts password"
+	ctx := context.Background()
+	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := env.NewTab(t)
+	tab.Open(env.HomeURL() + "/")
+	typeInto(tab, "#signin-form [name=user]", user)
+	typeInto(tab, "#signin-form [name=password]", password)
+	tab.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
+	waitView(t, tab, "dashboard", "#signin-msg")
+	waitText(t, tab, "#store", "Contacts")
+	tab.Do(chromedp.Click(chromedp.CSS(`[data-install=contacts]`)))
+	waitView(t, tab, "install", "#store-msg")
+	waitText(t, tab, "#install-scopes", "Read, write and delete your contacts — Your contacts: to list, show, edit, import and export them.")
+	tab.Do(chromedp.Click(chromedp.CSS("#install-allow")))
+	contactsURL := env.AppURL("contacts", user)
+	tab.WaitOrigin(contactsURL)
+	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+
+	// Import several vendors' files, in the browser.
+	samples := []string{"apple-icloud-3.0.vcf", "google-contacts-3.0.vcf", "outlook-2.1.vcf", "android-2.1.vcf",
+		"nextcloud-sabre.vcf", "thunderbird-4.0.vcf", "evolution-3.0.vcf", "multi-scripts.vcf"}
+	var native []vcard.Contact
+	for _, name := range samples {
+		path := filepath.Join("..", "..", "client", "vcard", "testdata", name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, _, err := vcard.Import(data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		native = append(native, cs...)
+		abs, _ := filepath.Abs(path)
+		tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{abs}))
+		tab.WaitTrue(`/^Imported /.test(document.querySelector("#msg").textContent) && document.querySelector("#msg").dataset.file !== "` + name + `"`)
+		browsertest.Eval[bool](tab, `(document.querySelector("#msg").dataset.file = "`+name+`", true)`)
+		waitText(t, tab, "#count", "")
+	}
+	waitText(t, tab, "#count", itoa(len(native))+" contacts")
+	tab.Screenshots("contacts-imported")
+
+	// What the browser stored exports to what the files import to natively.
+	ids, err := dev.List(ctx, vcard.Doctype)
+	if err != nil || len(ids) != len(native) {
+		t.Fatalf("%d contacts stored (%v), want %d", len(ids), err, len(native))
+	}
+	var stored []vcard.Contact
+	for _, id := range ids {
+		d, err := dev.Get(ctx, vcard.Doctype, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c vcard.Contact
+		if err := json.Unmarshal(d.Content, &c); err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, c)
+	}
+	want, got := canonicalExport(t, native), canonicalExport(t, stored)
+	if len(want) != len(got) {
+		t.Fatalf("%d names stored, %d imported natively", len(got), len(want))
+	}
+	for name, props := range want {
+		if !slices.Equal(got[name], props) {
+			t.Errorf("%s: through the browser\n%q\nnatively\n%q", name, got[name], props)
+		}
+	}
+
+	// Find one, edit it: a field of one's own, a phone, a photo.
+	typeInto(tab, "#search", "appleseed")
+	tab.WaitTrue(`document.querySelectorAll("#list li").length === 1`)
+	tab.Do(chromedp.Click(chromedp.CSS("#list li button")))
+	tab.Do(chromedp.WaitVisible(chromedp.CSS("#editor")))
+	if v := browsertest.Eval[string](tab, `document.querySelector("#full").value`); v != "Dr. Johnny Q. Appleseed Jr." {
+		t.Fatalf("opened %q", v)
+	}
+	tab.Do(chromedp.Click(chromedp.CSS(`[data-add=fields]`)))
+	browsertest.Eval[bool](tab, `(() => { const row = [...document.querySelectorAll("#fields .entry")].pop();
+		row.querySelector(".label").value = "Shoe size"; row.querySelector(".value").value = "43"; return true; })()`)
+	tab.Do(chromedp.Click(chromedp.CSS(`[data-add=phones]`)))
+	browsertest.Eval[bool](tab, `(() => { const row = [...document.querySelectorAll("#phones .entry")].pop();
+		row.querySelector(".value").value = "+351 21 000 0000"; row.querySelector(".type").value = "cell"; return true; })()`)
+	img := image.NewRGBA(image.Rect(0, 0, 400, 300))
+	for x := 0; x < 400; x++ {
+		for y := 0; y < 300; y++ {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 120, 255})
+		}
+	}
+	var pngBuf bytes.Buffer
+	png.Encode(&pngBuf, img)
+	photoPath := filepath.Join(t.TempDir(), "face.png")
+	os.WriteFile(photoPath, pngBuf.Bytes(), 0o644)
+	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#photo-file"), []string{photoPath}))
+	tab.WaitTrue(`!document.querySelector("#photo").hidden && document.querySelector("#photo").src.startsWith("data:image/jpeg")`)
+	tab.Do(chromedp.Click(chromedp.CSS("#save")))
+	waitText(t, tab, "#status", "Saved")
+	tab.Screenshots("contact-edited")
+
+	tab.Open(contactsURL + "/")
+	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+	typeInto(tab, "#search", "shoe")
+	tab.WaitTrue(`document.querySelectorAll("#list li").length === 1`)
+	tab.Do(chromedp.Click(chromedp.CSS("#list li button")))
+	tab.Do(chromedp.WaitVisible(chromedp.CSS("#editor")))
+	if got := browsertest.Eval[string](tab, `[...document.querySelectorAll("#fields .entry")].map(r => r.querySelector(".label").value + "=" + r.querySelector(".value").value).join(";")`); !strings.Contains(got, "Shoe size=43") {
+		t.Fatalf("fields after a reload: %q", got)
+	}
+	if !browsertest.Eval[bool](tab, `!document.querySelector("#photo").hidden && document.querySelector("#photo").naturalWidth === 256`) {
+		t.Fatal("the photo was not kept at 256 pixels")
+	}
+	var edited vcard.Contact
+	for _, id := range ids {
+		d, _ := dev.Get(ctx, vcard.Doctype, id)
+		var c vcard.Contact
+		json.Unmarshal(d.Content, &c)
+		if c.Name.Full == "Dr. Johnny Q. Appleseed Jr." {
+			edited = c
+		}
+	}
+	exported, err := vcard.Export([]vcard.Contact{edited}, "4.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"X-HEARTH-FIELD:43", "X-ABLabel:Shoe size", "TEL;TYPE=cell", "PHOTO:data:image/jpeg;base64,", "X-SOCIALPROFILE", "X-PHONETIC-FIRST-NAME"} {
+		if !strings.Contains(string(exported), want) {
+			t.Errorf("the edited contact's export lacks %q:\n%s", want, exported)
+		}
+	}
+	tab.Do(chromedp.Click(chromedp.CSS("#export")))
+	tab.WaitTrue(`Number(document.querySelector("#export").dataset.exported) > 1000`)
+
+	// Notes mentions a contact and shows its name as it is now.
+	notesURL := env.AppURL("notes", user)
+	tab.Open(notesURL + "/")
+	tab.Do(chromedp.WaitVisible(chromedp.CSS("#connect-allow")))
+	waitText(t, tab, "#connect-scopes", "Read your contacts — To show the names of the people a note mentions, and let you pick one.")
+	tab.Do(chromedp.Click(chromedp.CSS("#connect-allow")))
+	tab.WaitOrigin(notesURL)
+	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+	tab.Do(chromedp.Click(chromedp.CSS("#new-note")))
+	typeInto(tab, "#title", "Lunch")
+	tab.WaitTrue(`!document.querySelector("#mention").hidden && document.querySelector("#mention").options.length > 5`)
+	var johnny string
+	for _, id := range ids {
+		d, _ := dev.Get(ctx, vcard.Doctype, id)
+		if strings.Contains(string(d.Content), "Dr. Johnny Q. Appleseed Jr.") {
+			johnny = id
+		}
+	}
+	browsertest.Eval[bool](tab, `(() => { const s = document.querySelector("#mention"); s.value = "`+johnny+`"; s.dispatchEvent(new Event("change")); return true; })()`)
+	tab.WaitTrue(`document.querySelector("#body").value.includes("(contact:` + johnny + `)")`)
+	waitText(t, tab, "#status", "Saved")
+	tab.Do(chromedp.Click(chromedp.CSS(`[data-mode=preview]`)))
+	waitText(t, tab, "#preview .mention", "@Dr. Johnny Q. Appleseed Jr.")
+	// Renamed in Contacts (here by another device): Notes shows the new name.
+	edited.Name.Full = "Johnny Appleseed"
+	b, _ := json.Marshal(edited)
+	if _, err := dev.Put(ctx, vcard.Doctype, johnny, b); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, tab, "#preview .mention", "@Johnny Appleseed")
+	tab.Screenshots("notes-mention")
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
