@@ -8,9 +8,10 @@
 #
 #   scripts/bench.sh            (or: make bench)
 #
-# Then the search benchmarks (issue 5) and the whole-program runs of scripts/bench-e2e.sh (CLI upload against
+# Then the search benchmarks (issue 5), key rotation (issue 6) and the whole-program runs of scripts/bench-e2e.sh (CLI upload against
 # rclone crypt, server memory, document writes and the feed over HTTP).
 # About ten minutes on a 2-core machine. BENCH_COUNT overrides the count.
+# BENCH_ONLY=reseal runs the key rotation benchmark alone (about 2 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +48,22 @@ echo "go:      $("$GO" version)"
 echo "node:    $(node --version)"
 echo "kernel:  $(uname -sr)"
 echo
+
+# Key rotation (issue 6): 10,000 notes re-sealed by a device in WebAssembly
+# (Node) against a native server, while an app reads and writes a note every
+# 50 ms; the same natively; Argon2id as the machine's gauge.
+# HEARTH_BENCH_DOCS overrides the count.
+reseal() {
+  echo "== key rotation: HEARTH_BENCH_RESEAL=1 go test -tags hearthtest ./internal/resealbench/ -run '^\$' -bench BenchmarkWasmReseal -benchtime 1x -v"
+  HEARTH_BENCH_RESEAL=1 "$GO" test -tags hearthtest ./internal/resealbench/ -run '^$' -bench BenchmarkWasmReseal \
+    -benchtime 1x -timeout 30m -v | tee "$OUT/reseal.txt"
+  echo
+}
+if [ "${BENCH_ONLY:-}" = reseal ]; then
+  reseal
+  echo "== done in $(( $(date +%s) - start )) s; raw results in $OUT/reseal.txt"
+  exit 0
+fi
 
 echo "== native: go test -run '^\$' -bench . -benchmem -count $COUNT $NATIVE_PKGS"
 # shellcheck disable=SC2086
@@ -100,6 +117,8 @@ echo
 echo "== search, against plain bleve on disk: (cd bench/plainbleve && go test -run '^\$' -bench . -benchtime 1x)"
 (cd bench/plainbleve && "$GO" test -run '^$' -bench . -benchtime 1x -timeout 60m) | tee "$OUT/search-plain.txt"
 echo
+
+reseal
 
 echo "== whole-program runs (scripts/bench-e2e.sh)"
 scripts/bench-e2e.sh | tee "$OUT/e2e.txt"

@@ -21,13 +21,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/client/search"
 	"github.com/hearthcloud/hearth/internal/searchbench"
+	"github.com/hearthcloud/hearth/internal/wasmdevice"
 	"github.com/hearthcloud/hearth/server"
 	"github.com/hearthcloud/hearth/server/auth"
 )
@@ -145,22 +145,5 @@ func BenchmarkWasmOpen(b *testing.B) {
 // parseWasmOpen returns the key=value numbers of the WASMOPEN line in out,
 // or nil.
 func parseWasmOpen(out string) map[string]float64 {
-	for _, l := range strings.Split(out, "\n") {
-		f := strings.Fields(l)
-		if len(f) == 0 || f[0] != "WASMOPEN" {
-			continue
-		}
-		m := map[string]float64{}
-		for _, kv := range f[1:] {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				continue
-			}
-			if x, err := strconv.ParseFloat(v, 64); err == nil {
-				m[k] = x
-			}
-		}
-		return m
-	}
-	return nil
+	return wasmdevice.ParseLine(out, "WASMOPEN")
 }
