@@ -239,51 +239,64 @@ func (c *Client) InstallApp(ctx context.Context, o *AppOffer) ([]string, error) 
 		return nil, err
 	}
 	if o.Consent != nil && (len(o.Added) > 0 || len(o.Removed) > 0) {
-		return c.revokeApp(ctx, slug, len(o.Removed) > 0)
+		// Asking for less: the keys it held are rotated (those it keeps
+		// too: it may have held them as the old version).
+		return c.revokeApp(ctx, slug, len(o.Removed) > 0, o.Consent.Scopes)
 	}
 	return nil, nil
 }
 
-// revokeApp revokes every app token named slug, rotating the keys they
-// held (Revoke) if rotate, and returns the doctypes rotated.
-func (c *Client) revokeApp(ctx context.Context, slug string, rotate bool) ([]string, error) {
-	toks, err := c.Tokens(ctx)
+// revokeApp revokes every app token named slug; if rotate, it rotates the
+// keys of every doctype the app could hold (RevokeApp: those of scopes,
+// of the person's agreement, of its tokens and grantee records) and
+// returns them, sorted.
+func (c *Client) revokeApp(ctx context.Context, slug string, rotate bool, scopes []Scope) ([]string, error) {
+	if !rotate {
+		toks, err := c.Tokens(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range toks {
+			if t.Kind == KindApp && t.Name == slug {
+				if err := c.RevokeToken(ctx, t.ID); err != nil && !errors.Is(err, ErrNotFound) {
+					return nil, err
+				}
+			}
+		}
+		return nil, nil
+	}
+	k, err := c.Consent(ctx, slug)
+	if err != nil && !errors.Is(err, ErrIntegrity) {
+		return nil, err
+	}
+	if k != nil {
+		scopes = append(slices.Clone(scopes), k.Scopes...)
+	}
+	r, err := c.RevokeApp(ctx, slug, scopes)
 	if err != nil {
 		return nil, err
 	}
-	rotated := map[string]bool{}
-	for _, t := range toks {
-		if t.Kind != KindApp || t.Name != slug {
-			continue
-		}
-		if !rotate {
-			err = c.RevokeToken(ctx, t.ID)
-		} else if r, rerr := c.Revoke(ctx, t.ID); rerr == nil {
-			for d := range r.Doctypes {
-				rotated[d] = true
-			}
-		} else {
-			err = rerr
-		}
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-	}
-	out := slices.Sorted(maps.Keys(rotated))
-	return out, nil
+	return slices.Sorted(maps.Keys(r.Doctypes)), nil
 }
 
-// UninstallApp revokes the app's tokens on every device, rotating the keys
-// they held (Revoke), deletes the person's agreement and, for an app
+// UninstallApp revokes the app's tokens on every device and rotates the
+// keys of every doctype it could hold (RevokeApp: scopes, which the
+// caller gives from the manifest it knows, the person's agreement, the
+// app's tokens and grantee records), deletes the agreement and, for an app
 // installed from an archive, the archive. It returns the doctypes rotated,
 // whose documents Reseal seals again with the new keys (in the
 // background: the apps stay usable). Uninstalling an app that is not
 // installed is not an error.
-func (c *Client) UninstallApp(ctx context.Context, slug string) ([]string, error) {
+func (c *Client) UninstallApp(ctx context.Context, slug string, scopes []Scope) ([]string, error) {
 	if err := appmanifest.CheckSlug(slug); err != nil {
 		return nil, err
 	}
-	rotated, err := c.revokeApp(ctx, slug, true)
+	if in, err := c.Installed(ctx, slug); err == nil {
+		scopes = append(slices.Clone(scopes), ManifestScopes(in.Manifest)...)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	rotated, err := c.revokeApp(ctx, slug, true, scopes)
 	if err != nil {
 		return nil, err
 	}

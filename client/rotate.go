@@ -37,6 +37,10 @@ type granteeRecord struct {
 	Token     string  `json:"token"`
 	Recipient string  `json:"recipient"`
 	Scopes    []Scope `json:"scopes"`
+	// Name and Kind are the token's (an app's slug, KindApp), so that
+	// revoking an app finds every grantee of it, listed or not.
+	Name string `json:"name,omitempty"`
+	Kind string `json:"kind,omitempty"`
 }
 
 func (r *granteeRecord) check(id string) error {
@@ -60,7 +64,17 @@ func (r *granteeRecord) check(id string) error {
 // putGrantee writes the grantee record of tokenID, unless it holds that
 // already.
 func (c *Client) putGrantee(ctx context.Context, tokenID, recipient string, scopes []Scope) error {
-	content := mustJSON(granteeRecord{Token: tokenID, Recipient: recipient, Scopes: scopes})
+	rec := granteeRecord{Token: tokenID, Recipient: recipient, Scopes: scopes}
+	toks, err := c.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if t.ID == tokenID {
+			rec.Name, rec.Kind = t.Name, t.Kind
+		}
+	}
+	content := mustJSON(rec)
 	d, err := c.Get(ctx, GrantsDoctype, tokenID)
 	switch {
 	case err == nil && bytes.Equal(d.Content, content):
@@ -157,6 +171,24 @@ func (c *Client) Revoke(ctx context.Context, tokenID string) (*Rotation, error) 
 	if err := wire.CheckID(tokenID); err != nil {
 		return nil, err
 	}
+	return c.revoke(ctx, func(id, _, _ string) bool { return id == tokenID }, nil, tokenID)
+}
+
+// RevokeApp revokes every token of app slug as Revoke does one, and
+// rotates the keys of every doctype the app could hold: those of scopes
+// (what the person agreed to, and what its manifest asks for), of its
+// tokens the server lists, and of its grantee records, even when the
+// server lists no token (they ended with their session, or the host hides
+// them): keys the app held once may have left with it. Its grantee records
+// are deleted and never granted again.
+func (c *Client) RevokeApp(ctx context.Context, slug string, scopes []Scope) (*Rotation, error) {
+	return c.revoke(ctx, func(_, name, kind string) bool { return kind == KindApp && name == slug }, scopes, "")
+}
+
+// revoke revokes the tokens and grantee records match selects, rotating
+// the doctypes they held and those of scopes. tokenID, when not "", is the
+// one token asked for: ErrNotFound if neither it nor its record exists.
+func (c *Client) revoke(ctx context.Context, match func(id, name, kind string) bool, scopes []Scope, tokenID string) (*Rotation, error) {
 	if c.app != nil {
 		return nil, errors.New("client: an app cannot revoke tokens")
 	}
@@ -165,30 +197,38 @@ func (c *Client) Revoke(ctx context.Context, tokenID string) (*Rotation, error) 
 		return nil, err
 	}
 	held := map[string]bool{}
-	listed := false
+	for _, s := range scopes {
+		held[s.Doctype] = true
+	}
+	var revoke []string
 	for _, t := range toks {
-		if t.ID == tokenID {
-			listed = true
+		if match(t.ID, t.Name, t.Kind) {
+			revoke = append(revoke, t.ID)
 			for _, s := range t.Scopes {
 				held[s.Doctype] = true
 			}
 		}
 	}
-	recs, err := c.grantees(ctx, []string{tokenID})
+	recs, err := c.allGrantees(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rec := recs[tokenID]
-	if rec != nil {
-		for _, s := range rec.Scopes {
-			held[s.Doctype] = true
+	var records []string
+	for id, rec := range recs {
+		if match(id, rec.Name, rec.Kind) {
+			records = append(records, id)
+			for _, s := range rec.Scopes {
+				held[s.Doctype] = true
+			}
 		}
 	}
-	if !listed && rec == nil {
+	if tokenID != "" && len(revoke) == 0 && len(records) == 0 {
 		return nil, fmt.Errorf("%w: no token %s", ErrNotFound, tokenID)
 	}
-	if listed {
-		if err := c.RevokeToken(ctx, tokenID); err != nil && !errors.Is(err, ErrNotFound) {
+	for _, id := range revoke {
+		// The records are deleted last: an interrupted revocation
+		// resumes from them.
+		if err := c.deleteToken(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
 	}
@@ -212,23 +252,34 @@ func (c *Client) Revoke(ctx context.Context, tokenID string) (*Rotation, error) 
 	if err != nil {
 		return nil, err
 	}
-	rot.Regranted, rot.Missing, err = c.regrant(ctx, rot.Doctypes, tokenID)
+	rot.Regranted, rot.Missing, err = c.regrant(ctx, rot.Doctypes, match)
 	if err != nil {
 		return rot, err
 	}
-	if rec != nil {
-		if err := c.Delete(ctx, GrantsDoctype, tokenID); err != nil && !errors.Is(err, ErrNotFound) {
+	for _, id := range append(records, revoke...) {
+		if err := c.Delete(ctx, GrantsDoctype, id); err != nil && !errors.Is(err, ErrNotFound) {
 			return rot, err
 		}
 	}
 	return rot, nil
 }
 
+// allGrantees reads every grantee record (a malformed one is left out).
+func (c *Client) allGrantees(ctx context.Context) (map[string]*granteeRecord, error) {
+	ids, err := c.List(ctx, GrantsDoctype)
+	if err != nil {
+		return nil, err
+	}
+	return c.grantees(ctx, ids)
+}
+
 // regrant grants again, from their grantee records, every token the
-// server lists (but skip) whose record's scopes hold one of doctypes, so
-// that its grant carries the keyring's generations of them. Tokens holding
-// one of doctypes without a record are returned as missing.
-func (c *Client) regrant(ctx context.Context, doctypes map[string]uint32, skip string) (regranted, missing []string, err error) {
+// server lists whose record's scopes hold one of doctypes, so that its
+// grant carries the keyring's generations of them; never one that skip
+// matches (by the token's id, or the record's name and kind: a host
+// listing a token of the app being revoked gets it nothing). Tokens
+// holding one of doctypes without a record are returned as missing.
+func (c *Client) regrant(ctx context.Context, doctypes map[string]uint32, skip func(id, name, kind string) bool) (regranted, missing []string, err error) {
 	if len(doctypes) == 0 {
 		return nil, nil, nil
 	}
@@ -236,7 +287,9 @@ func (c *Client) regrant(ctx context.Context, doctypes map[string]uint32, skip s
 	if err != nil {
 		return nil, nil, err
 	}
-	toks = slices.DeleteFunc(toks, func(t TokenInfo) bool { return t.ID == skip || wire.CheckID(t.ID) != nil })
+	toks = slices.DeleteFunc(toks, func(t TokenInfo) bool {
+		return wire.CheckID(t.ID) != nil || skip != nil && skip(t.ID, t.Name, t.Kind)
+	})
 	ids := make([]string, len(toks))
 	for i, t := range toks {
 		ids[i] = t.ID
@@ -253,7 +306,7 @@ func (c *Client) regrant(ctx context.Context, doctypes map[string]uint32, skip s
 			}
 			continue
 		}
-		if !holds(rec.Scopes, doctypes) {
+		if !holds(rec.Scopes, doctypes) || skip != nil && skip(t.ID, rec.Name, rec.Kind) {
 			continue
 		}
 		err := c.grant(ctx, t.ID, rec.Recipient, rec.Scopes)
@@ -480,7 +533,7 @@ func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done,
 		if dropped {
 			// The grantees' grants still carry the dropped generations:
 			// grant them again without.
-			if _, _, err := c.regrant(ctx, map[string]uint32{doctype: k.Gen()}, ""); err != nil {
+			if _, _, err := c.regrant(ctx, map[string]uint32{doctype: k.Gen()}, nil); err != nil {
 				return err
 			}
 		}

@@ -468,3 +468,71 @@ func TestResealIndexAndBlobs(t *testing.T) {
 		t.Fatal(p, err)
 	}
 }
+
+// TestUninstallRotates: uninstalling an app rotates every doctype it could
+// hold even when the server lists none of its tokens (one ended with its
+// session; the host hides the other), and never grants the new keys to a
+// token of the app that the host lists later (SECURITY.md #17).
+func TestUninstallRotates(t *testing.T) {
+	e := newEnv(t)
+	c, _, _ := e.signup("uninstall pw")
+	rw := []client.Scope{{Doctype: notes, Verbs: []string{client.VerbRead, client.VerbWrite}}}
+	if _, _, err := c.Create(ctx, notes, []byte(`{"t":"before"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PutConsent(ctx, &client.AppConsent{App: "bookmarks", Scopes: rw}); err != nil {
+		t.Fatal(err)
+	}
+	a := connectTo(t, e, c, "bookmarks", rw)
+	b := connectTo(t, e, c, "bookmarks", rw) // the same app, on another device
+	keysA, keysB := grantedKeys(t, e, c, a, notes), grantedKeys(t, e, c, b, notes)
+	revB := grantRev(t, e, c, b.tokenID)
+
+	// A's token ended with its session (its record stays).
+	if res, _ := rawCall(t, e, "DELETE", "/v1/tokens/"+a.tokenID, c.State().Token, nil, nil); res.StatusCode != 204 {
+		t.Fatal(res.Status)
+	}
+	// The host leaves B out of the first listing, and shows it afterwards.
+	var listings atomic.Int32
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.Method != "GET" || r.URL.Path != "/v1/tokens" || listings.Add(1) != 1 {
+			return false
+		}
+		rec := capture(next, r)
+		var ans struct {
+			Tokens []map[string]any `json:"tokens"`
+		}
+		json.Unmarshal(rec.Body.Bytes(), &ans)
+		ans.Tokens = slices.DeleteFunc(ans.Tokens, func(m map[string]any) bool { return m["id"] == b.tokenID })
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(ans)
+		return true
+	})
+	rotated, err := c.UninstallApp(ctx, "bookmarks", nil)
+	e.tamper(nil)
+	if err != nil || !slices.Equal(rotated, []string{notes}) {
+		t.Fatalf("rotated %v, %v", rotated, err)
+	}
+	if listings.Load() < 2 {
+		t.Fatalf("the tokens were listed %d times", listings.Load())
+	}
+	if got := grantRev(t, e, c, b.tokenID); got != revB {
+		t.Fatalf("the hidden token of the uninstalled app was granted again (revision %s → %s)", revB, got)
+	}
+	id, _, err := c.Create(ctx, notes, []byte(`{"t":"after"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd := rawDocs(t, e, c, notes, []string{id})[0]
+	for name, ks := range map[string]*seal.KeySet{"A": keysA, "B": keysB} {
+		if _, err := seal.OpenDocument(ks, seal.Ref{Doctype: notes, ID: id, Rev: nd.Rev}, nd.Sealed); err == nil {
+			t.Fatalf("the keys %s held open a note written after the uninstall", name)
+		}
+	}
+	if _, _, err := c.GranteeRecord(ctx, a.tokenID); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("A's grantee record outlived the uninstall: %v", err)
+	}
+	if _, _, err := c.GranteeRecord(ctx, b.tokenID); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("B's grantee record outlived the uninstall: %v", err)
+	}
+}

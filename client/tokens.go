@@ -80,6 +80,22 @@ func (c *Client) Tokens(ctx context.Context) ([]TokenInfo, error) {
 // cannot take back the keys the grant gave; rotating the doctype keys does
 // (§4.1, §4.6), and is not done here: Revoke does all of it.
 func (c *Client) RevokeToken(ctx context.Context, id string) error {
+	if err := c.deleteToken(ctx, id); err != nil {
+		return err
+	}
+	// Its grantee record goes too, so that no rotation grants it again
+	// (§4.6). Failing here leaves a record of a token that no longer
+	// exists, which a rotation skips unless the host lists the token.
+	if c.app == nil {
+		if e := c.Delete(ctx, GrantsDoctype, id); e != nil && !errors.Is(e, ErrNotFound) {
+			return e
+		}
+	}
+	return nil
+}
+
+// deleteToken deletes a token (§8.9.1), leaving its grantee record.
+func (c *Client) deleteToken(ctx context.Context, id string) error {
 	if err := wire.CheckID(id); err != nil {
 		return err
 	}

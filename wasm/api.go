@@ -153,7 +153,7 @@ type API struct {
 	pending   *pendingConnect
 	appTokens []string         // ids of the app tokens this browser created (Home)
 	appSlugs  []string         // the apps connected in this browser (Home)
-	agreed    map[string]bool  // apps whose agreement Home read this session (AppsDoctype)
+	offered   *offered         // the connection ConnectOffer last described (connect.go)
 	offer     *client.AppOffer // the app Home last offered to install (apps.go)
 	resealMu  sync.Mutex       // one Reseal at a time
 	gen       uint64           // bumped at every change of session
@@ -185,7 +185,7 @@ func New(cfg Config) (*API, error) {
 		cfg.PollWait = 55 * time.Second
 	}
 	return &API{cfg: cfg, server: u.String(), live: map[string]map[string]*entry{},
-		loaded: map[string]bool{}, agreed: map[string]bool{}, subs: map[int]*subscription{}}, nil
+		loaded: map[string]bool{}, subs: map[int]*subscription{}}, nil
 }
 
 func (a *API) opts() *client.Options {
@@ -249,7 +249,7 @@ func (a *API) setSession(c *client.Client, ap *client.App) {
 	}
 	a.live = map[string]map[string]*entry{}
 	a.loaded = map[string]bool{}
-	a.agreed = map[string]bool{}
+	a.offered, a.offer = nil, nil
 	a.lastSaved = nil
 	if len(a.subs) > 0 {
 		a.startLocked()
@@ -688,9 +688,6 @@ func (a *API) Disconnect(ctx context.Context, id string) error {
 	}
 	for _, t := range toks {
 		if t.ID == id && t.Kind == client.KindApp && appmanifest.CheckSlug(t.Name) == nil {
-			a.mu.Lock()
-			delete(a.agreed, t.Name)
-			a.mu.Unlock()
 			if err := c.Delete(ctx, AppsDoctype, t.Name); err != nil && !errors.Is(err, client.ErrNotFound) {
 				return a.fail(gen, err)
 			}

@@ -459,8 +459,10 @@ func TestLoginTOTPSessions(t *testing.T) {
 	}
 	wantCode(t, "empty code", b.TOTPDisable(ctx, " "), "bad_input")
 	apps, err := b.Apps(ctx)
-	if err != nil || len(apps) != 2 || !strings.Contains(apps[0].URL, "://notes."+user+".127.0.0.1:") || !apps[0].Installed ||
-		apps[1].Slug != "tasks" || apps[1].Installed || !apps[1].Removable {
+	// By name: Contacts and Tasks in the store, Notes installed from the start.
+	if err != nil || len(apps) != 3 || apps[0].Slug != "contacts" || apps[0].Installed || !apps[0].Removable ||
+		!strings.Contains(apps[1].URL, "://notes."+user+".127.0.0.1:") || !apps[1].Installed || apps[1].Removable ||
+		apps[2].Slug != "tasks" || apps[2].Installed || !apps[2].Removable {
 		t.Fatal(apps, err)
 	}
 	// Logout wipes.
@@ -629,7 +631,7 @@ func TestConnectApp(t *testing.T) {
 		t.Fatal("another user's request offered")
 	}
 	offer, err := home.ConnectOffer(ctx, req)
-	if err != nil || offer.Name != "Notes" || len(offer.Scopes) != 1 || offer.Scopes[0].Doctype != dt || offer.Remembered {
+	if err != nil || offer.Name != "Notes" || len(offer.Scopes) != 2 || offer.Scopes[0].Doctype != dt || offer.Remembered {
 		t.Fatal(offer, err)
 	}
 	back, err := home.ConnectApp(ctx, req)
@@ -775,7 +777,7 @@ func TestConnectForeignRecipient(t *testing.T) {
 	// Home lists the connection, and disconnecting it revokes the token.
 	conns, err := home.Connections(ctx)
 	if err != nil || len(conns) != 1 || conns[0].Name != "Notes" || !conns[0].Here ||
-		len(conns[0].What) != 1 || conns[0].What[0] != "Read, write and delete your notes" {
+		len(conns[0].What) != 2 || conns[0].What[0] != "Read, write and delete your notes" || conns[0].What[1] != "Read your contacts" {
 		t.Fatalf("connections: %+v %v", conns, err)
 	}
 	if err := home.Disconnect(ctx, conns[0].ID); err != nil {

@@ -49,8 +49,18 @@ func (a *API) Apps(ctx context.Context) ([]App, error) {
 		return nil, a.fail(gen, err)
 	}
 	for _, in := range inst {
+		if _, ok := bundled[in.Slug]; ok {
+			continue
+		}
+		// An archive the server holds without the person's agreement (the
+		// host put it there, or the agreement was withdrawn) is offered,
+		// not shown as installed (spec/apps.md §3).
+		k, err := c.Consent(ctx, in.Slug)
+		if err != nil && !errors.Is(err, client.ErrIntegrity) {
+			return nil, a.fail(gen, err)
+		}
 		out = append(out, App{Slug: in.Slug, Name: in.Manifest.Name, Description: in.Manifest.Description, Version: in.Version,
-			URL: a.appURL(in.Slug, c.User()), Installed: true, Removable: true})
+			URL: a.appURL(in.Slug, c.User()), Installed: k != nil, Removable: true})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if x, y := strings.ToLower(out[i].Name), strings.ToLower(out[j].Name); x != y {
@@ -207,9 +217,6 @@ func (a *API) InstallApp(ctx context.Context, slug string) (*Installed, error) {
 	if a.offer == o {
 		a.offer = nil
 	}
-	if a.acct == c {
-		a.agreed[slug] = true
-	}
 	a.mu.Unlock()
 	a.persist(gen)
 	return &Installed{URL: a.appURL(slug, c.User())}, nil
@@ -229,14 +236,13 @@ func (a *API) UninstallApp(ctx context.Context, slug string) error {
 	if defaultApps[slug] {
 		return badInput("%s comes with Hearth and stays installed; disconnect it instead", bundled[slug].Name)
 	}
-	if _, err := c.UninstallApp(ctx, slug); err != nil {
+	var scopes []client.Scope
+	if b, ok := bundled[slug]; ok {
+		scopes = b.Scopes
+	}
+	if _, err := c.UninstallApp(ctx, slug, scopes); err != nil {
 		return a.fail(gen, err)
 	}
-	a.mu.Lock()
-	if a.acct == c {
-		delete(a.agreed, slug)
-	}
-	a.mu.Unlock()
 	a.persist(gen)
 	return nil
 }

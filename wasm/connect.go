@@ -41,6 +41,14 @@ func (a *API) appURL(slug, user string) string {
 	return u.String() + "/"
 }
 
+// offered is the connection ConnectOffer last described: the request, and
+// the app with the scopes it showed.
+type offered struct {
+	req        ConnectRequest
+	app        appInfo
+	remembered bool
+}
+
 // ConnectRequest is what Home reads from its #connect?… fragment.
 type ConnectRequest struct {
 	App       string `json:"app"`
@@ -130,7 +138,9 @@ func (a *API) ConnectOffer(ctx context.Context, r ConnectRequest) (*Offer, error
 	o := &Offer{Name: app.Name, URL: a.appURL(r.App, r.User), Remembered: remembered(ctx, c, r.App, app.Scopes)}
 	a.mu.Lock()
 	if a.acct == c {
-		a.agreed[r.App] = o.Remembered // ConnectApp need not read the record again
+		// ConnectApp grants exactly what was shown (or remembered) here,
+		// even if the host serves the app's manifest differently next time.
+		a.offered = &offered{req: r, app: app, remembered: o.Remembered}
 	}
 	a.mu.Unlock()
 	for i, s := range app.Scopes {
@@ -169,8 +179,17 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	app, err := a.checkRequest(ctx, c, r)
-	if err != nil {
+	// The app and scopes ConnectOffer showed for this very request; without
+	// one, they are read now (and then recorded as agreed to, below).
+	a.mu.Lock()
+	off := a.offered
+	a.offered = nil
+	a.mu.Unlock()
+	var app appInfo
+	agreed := false
+	if off != nil && off.req == r {
+		app, agreed = off.app, off.remembered
+	} else if app, err = a.checkRequest(ctx, c, r); err != nil {
 		return "", err
 	}
 	signer, err := c.SigningKey()
@@ -205,20 +224,11 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 		c.RevokeToken(ctx, info.ID)
 		return "", &Error{Code: "internal", Message: err.Error()}
 	}
-	// ConnectOffer read the record just before (seen): no second read.
-	a.mu.Lock()
-	agreed, seen := a.agreed[r.App]
-	seen = seen && a.acct == c
-	a.mu.Unlock()
-	if !(seen && agreed) && (seen || !remembered(ctx, c, r.App, app.Scopes)) {
+	// ConnectOffer read the record just before: no second read.
+	if !agreed && (off != nil || !remembered(ctx, c, r.App, app.Scopes)) {
 		// Failing to record it only means asking again next time.
 		k := &client.AppConsent{App: r.App, Scopes: app.Scopes, Version: app.Manifest.Version.String()}
 		if err := c.PutConsent(ctx, k); err == nil {
-			a.mu.Lock()
-			if a.acct == c {
-				a.agreed[r.App] = true
-			}
-			a.mu.Unlock()
 			a.persist(gen) // the record's revision (and a new doctype's key) before the page goes
 		}
 	}

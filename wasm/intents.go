@@ -64,7 +64,9 @@ func (a *API) installedInfos(ctx context.Context, c *client.Client) (map[string]
 		if err != nil && !errors.Is(err, client.ErrIntegrity) {
 			return nil, nil, err
 		}
-		infos[in.Slug], consents[in.Slug] = infoOf(in.Manifest, false), k
+		if k != nil { // installed means agreed to (spec/apps.md §3)
+			infos[in.Slug], consents[in.Slug] = infoOf(in.Manifest, false), k
+		}
 	}
 	return infos, consents, nil
 }

@@ -38,7 +38,7 @@ func TestBundledManifests(t *testing.T) {
 	}
 	notes := bundled["notes"]
 	want := client.Scope{Doctype: "io.hearth.notes", Verbs: []string{client.VerbRead, client.VerbWrite, client.VerbDelete}}
-	if len(notes.Scopes) != 1 || notes.Scopes[0].Doctype != want.Doctype || !slices.Equal(notes.Scopes[0].Verbs, want.Verbs) ||
+	if len(notes.Scopes) != 2 || notes.Scopes[0].Doctype != want.Doctype || !slices.Equal(notes.Scopes[0].Verbs, want.Verbs) ||
 		notes.What[0] != "Read, write and delete your notes — To list, show, edit and delete your notes." {
 		t.Fatalf("notes: %+v", notes)
 	}

@@ -58,7 +58,7 @@ func cmdApp(ctx context.Context, args []string) error {
 			return err
 		}
 		return withSession(func(c *client.Client) error {
-			rotated, err := c.UninstallApp(ctx, pos[0])
+			rotated, err := c.UninstallApp(ctx, pos[0], nil)
 			if err != nil {
 				return err
 			}

@@ -66,8 +66,8 @@ func TestWebIntents(t *testing.T) {
 	if v := browsertest.Eval[string](tab, `document.querySelector("#intent-form [name=title]").value`); v != "Call Lou about the boat" {
 		t.Fatalf("Tasks was handed %q", v)
 	}
-	if !strings.Contains(browsertest.Eval[string](tab, `document.querySelector("#intent-from").textContent`), "Notes asks for this task") {
-		t.Fatal("Tasks does not say who asks")
+	if !strings.Contains(browsertest.Eval[string](tab, `document.querySelector("#intent-from").textContent`), "Another app asks for this task") {
+		t.Fatal("Tasks does not say an app asks")
 	}
 	tab.Screenshots("intent-tasks")
 	tab.Do(chromedp.Click(chromedp.CSS("#intent-form button[type=submit]")))

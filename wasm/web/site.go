@@ -52,9 +52,10 @@ type Installed interface {
 
 // Site serves the web client.
 type Site struct {
-	cfg    Config
-	bundle *Bundle
-	apps   appCache // installed apps' bundles
+	cfg     Config
+	bundle  *Bundle
+	apps    appCache      // installed apps' bundles
+	renders chan struct{} // installed apps being rendered at once
 }
 
 // maxCachedApps bounds the installed apps' bundles a Site keeps rendered.
@@ -162,7 +163,7 @@ func New(cfg Config) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Site{cfg: cfg, bundle: b}, nil
+	return &Site{cfg: cfg, bundle: b, renders: make(chan struct{}, 2)}, nil
 }
 
 // Manifest returns the manifest of the served files.
@@ -316,6 +317,9 @@ func (s *Site) appBundle(w http.ResponseWriter, r *http.Request, o Origin) *Bund
 	}
 	digest, files, err := s.cfg.Installed.InstalledApp(r.Context(), o.User, o.App)
 	if errors.Is(err, fs.ErrNotExist) {
+		// Not installed (or uninstalled): whatever this origin kept in
+		// the browser (storage, a service worker) goes too.
+		w.Header().Set("Clear-Site-Data", `"storage"`)
 		NotFound(w, r)
 		return nil
 	}
@@ -327,6 +331,14 @@ func (s *Site) appBundle(w http.ResponseWriter, r *http.Request, o Origin) *Bund
 		return nil
 	}
 	b, err := s.apps.get(r.Context(), appKey{o.App, digest}, func() (*Bundle, error) {
+		// Rendering reads the archive whole: a few at once at most, so
+		// that requests for many apps cannot exhaust memory or CPU.
+		select {
+		case s.renders <- struct{}{}:
+			defer func() { <-s.renders }()
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
 		fsys, err := files()
 		if err != nil {
 			return nil, err
@@ -343,6 +355,12 @@ func (s *Site) appBundle(w http.ResponseWriter, r *http.Request, o Origin) *Bund
 // Serve answers a request for a file of the origin o: Home, a bundled app,
 // or an app its user installed (Config.Installed).
 func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
+	// Hearth registers no service worker; none may be registered from its
+	// files (one would outlive an app's uninstalling).
+	if r.Header.Get("Service-Worker") != "" {
+		NotFound(w, r)
+		return
+	}
 	b := s.bundle
 	if o.App != "" && !s.Bundled(o.App) {
 		if b = s.appBundle(w, r, o); b == nil {

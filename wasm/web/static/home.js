@@ -531,6 +531,10 @@ async function intent() {
   view("intent");
   let offer;
   try {
+    // spec/apps.md §5: a value of at most 4 KiB, a nonce for state.
+    if (value.length > 5462 || state.length > 100 || !/^[A-Za-z0-9_-]*$/.test(value)) {
+      throw Object.assign(new Error("This request is malformed; it was not passed on."), { code: "bad_input" });
+    }
     offer = await h.intentOffer(req);
   } catch (err) {
     show(msg, say(err));

@@ -332,7 +332,7 @@ async function main() {
     const intent = app.intent;
     await open("");
     fillEditor(norm({ v: 1, ...v }));
-    message((intent.from || "An app") + " asks to add this contact. Save it, or go back.", "ok");
+    message("Another app asks to add this contact. Save it, or go back.", "ok");
     $("#editor").addEventListener("submit", async () => {
       const id = await save();
       if (id) intent.done(id);

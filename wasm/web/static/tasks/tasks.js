@@ -68,7 +68,9 @@ function serve(intent) {
   }
   const v = intent.value && typeof intent.value === "object" ? intent.value : { title: String(intent.value ?? "") };
   $("#intent").hidden = false;
-  $("#intent-from").textContent = (intent.from || "An app") + " asks for this task. Change it if you like, then create it.";
+  // Home named the asking app and the person agreed there; the name in this
+  // page's address could come from anyone's link, so it is not repeated.
+  $("#intent-from").textContent = "Another app asks for this task. Change it if you like, then create it, or cancel.";
   const input = $("#intent-form").elements.namedItem("title");
   input.value = String(v.title ?? "").slice(0, 500);
   input.focus();

@@ -1,0 +1,77 @@
+//go:build hearthtest
+
+package wasm
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hearthcloud/hearth/client/appmanifest"
+)
+
+const bookmarksManifest = `{"hearth":1,"slug":"bookmarks","name":"Bookmarks","version":"1.0.0",
+ "permissions":[{"doctype":"org.example.bookmarks","verbs":["read","write","delete"],"reason":"Your bookmarks."}]}`
+
+// TestConnectGrantsWhatWasShown: Home grants an app exactly the scopes its
+// offer showed (or remembered), even when the host serves the app's
+// manifest asking for more between the offer and the connection.
+func TestConnectGrantsWhatWasShown(t *testing.T) {
+	s := newServer(t)
+	home, _ := newAPI(t, s)
+	user, _ := signup(t, home)
+	files := []appmanifest.File{{Path: "hearth-app.json", Data: []byte(bookmarksManifest)}, {Path: "index.html", Data: []byte("<!doctype html>")}}
+	if _, err := home.AppOffer(ctx, files); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.InstallApp(ctx, "bookmarks"); err != nil {
+		t.Fatal(err)
+	}
+	app, _ := newAPI(t, s)
+	st, err := app.AppConnectStart("bookmarks", user, s.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := fragment(t, st.URL, "connect")
+	req := ConnectRequest{App: q.Get("app"), User: q.Get("user"), Recipient: q.Get("recipient"), State: q.Get("state")}
+
+	// The host answers the first read of the manifest truthfully, then
+	// with one asking for the notes too.
+	wide := strings.Replace(bookmarksManifest, `"permissions":[`, `"permissions":[{"doctype":"io.hearth.notes","verbs":["read"],"reason":"More."},`, 1)
+	var reads atomic.Int32
+	s.mu.Lock()
+	s.tamper = func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.Method != "GET" || r.URL.Path != "/v1/apps/bookmarks" || reads.Add(1) == 1 {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"slug": "bookmarks", "version": "1.0.0", "size": 1,
+			"digest": strings.Repeat("00", 32), "installed": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z",
+			"manifest": json.RawMessage(wide)})
+		return true
+	}
+	s.mu.Unlock()
+
+	offer, err := home.ConnectOffer(ctx, req)
+	if err != nil || !offer.Remembered || len(offer.Scopes) != 1 {
+		t.Fatalf("offer %+v %v", offer, err)
+	}
+	if _, err := home.ConnectApp(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	conns, err := home.Connections(ctx)
+	if err != nil || len(conns) != 1 || len(conns[0].What) != 1 || !strings.Contains(conns[0].What[0], "org.example.bookmarks") {
+		t.Fatalf("the app was granted %+v (%v); the manifest read %d times", conns, err, reads.Load())
+	}
+	// Without the offer just before, the wider manifest is not covered by
+	// the agreement: Home asks (it does not connect it as remembered).
+	app2, _ := newAPI(t, s)
+	st2, _ := app2.AppConnectStart("bookmarks", user, s.url)
+	q2 := fragment(t, st2.URL, "connect")
+	req2 := ConnectRequest{App: q2.Get("app"), User: q2.Get("user"), Recipient: q2.Get("recipient"), State: q2.Get("state")}
+	if offer, err := home.ConnectOffer(ctx, req2); err != nil || offer.Remembered || len(offer.Scopes) != 2 {
+		t.Fatalf("the wider manifest's offer: %+v %v", offer, err)
+	}
+}
