@@ -59,6 +59,7 @@ type appMode struct {
 	signer   ed25519.PublicKey
 
 	grant  *keyring.Grant    // nil until fetched
+	at     time.Time         // when the grant was last fetched
 	rev    uint64            // revision of the newest grant opened
 	scopes []Scope           // of the newest grant; replaced, never modified
 	gens   map[string]uint32 // newest generation granted, per doctype, ever
@@ -253,7 +254,7 @@ func (c *Client) loadGrant(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	a.grant, a.rev, a.scopes = g, g.Rev, scopes
+	a.grant, a.rev, a.scopes, a.at = g, g.Rev, scopes, time.Now()
 	for d, gd := range g.Doctypes {
 		a.gens[d] = max(a.gens[d], gd.Keys.Current().Gen())
 	}
@@ -279,9 +280,21 @@ func (c *Client) grantKeys(ctx context.Context, doctype string, gen uint32, crea
 		return gd.Keys
 	}
 	ks := have()
+	// A writer seals with the newest generation granted: a grant older
+	// than grantMaxAge is fetched again first, so that an app that only
+	// writes does not go on sealing with a key a revoked app holds, for
+	// longer than that, after a rotation (spec/protocol.md §4.6).
+	stale := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return create && time.Since(c.app.at) > grantMaxAge
+	}
+	if ks != nil && stale() {
+		ks = nil
+	}
 	if ks == nil {
 		c.kmu.Lock()
-		if ks = have(); ks == nil {
+		if ks = have(); ks == nil || stale() {
 			// Not loaded yet (ResumeApp), or the document or blob names a
 			// generation the grant lacks: the user may have rotated the key
 			// and granted the new one since.
@@ -298,6 +311,10 @@ func (c *Client) grantKeys(ctx context.Context, doctype string, gen uint32, crea
 	}
 	return ks, nil
 }
+
+// grantMaxAge bounds how long an app seals with a grant without fetching
+// it again (grantKeys).
+const grantMaxAge = time.Minute
 
 // allow checks locally that the grant holds verbs on doctype.
 func (a *App) allow(doctype string, verbs ...string) error {

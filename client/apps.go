@@ -196,6 +196,13 @@ func (c *Client) OfferApp(ctx context.Context, archive []byte) (*AppOffer, error
 	if err != nil {
 		return nil, err
 	}
+	// Hidden files (.git/, .env, __MACOSX/) are never served: they do not
+	// leave the device either.
+	if packed, err := a.Repack(); err != nil {
+		return nil, err
+	} else if packed != nil {
+		archive = packed
+	}
 	o, err := c.OfferBundled(ctx, a.Manifest)
 	if err != nil {
 		return nil, err

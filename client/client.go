@@ -83,6 +83,9 @@ type State struct {
 	// re-sealed all its documents with (Reseal): PendingReseal leaves it
 	// out while that is still the newest, even if blobs keep an older one.
 	Resealed map[string]uint32 `json:"resealed,omitempty"`
+	// ResealSeen maps a doctype to when this device saw a re-seal of it
+	// complete, before its old generations may be dropped (Reseal).
+	ResealSeen map[string]ResealMark `json:"reseal_seen,omitempty"`
 }
 
 // DocState is what a device remembers of one document.
@@ -109,6 +112,7 @@ func (s *State) clone() *State {
 	n.Docs = cloneDocs(s.Docs)
 	n.Grants = maps.Clone(s.Grants)
 	n.Resealed = maps.Clone(s.Resealed)
+	n.ResealSeen = maps.Clone(s.ResealSeen)
 	n.Manifests = cloneDocs(s.Manifests)
 	return &n
 }
@@ -297,7 +301,7 @@ func (c *Client) adopt(user string) {
 		return
 	}
 	p = p.clone()
-	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs, c.st.Grants, c.st.Manifests, c.st.Resealed = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs, p.Grants, p.Manifests, p.Resealed
+	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs, c.st.Grants, c.st.Manifests, c.st.Resealed, c.st.ResealSeen = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs, p.Grants, p.Manifests, p.Resealed, p.ResealSeen
 }
 
 // Resume continues a session saved with State. It does no network I/O; the

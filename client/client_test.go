@@ -36,7 +36,11 @@ import (
 
 func TestMain(m *testing.M) {
 	restore := kdf.LowerFloorForTesting() // cheap Argon2id, tests only
+	// Old key generations dropped by the first clean re-seal (TestResealSettles
+	// sets its own).
+	restoreSettle := client.SetResealSettleForTesting(0)
 	code := m.Run()
+	restoreSettle()
 	restore()
 	os.Exit(code)
 }

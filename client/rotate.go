@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"filippo.io/age"
 
@@ -321,6 +322,17 @@ func (c *Client) regrant(ctx context.Context, doctypes map[string]uint32, skip f
 	return regranted, missing, nil
 }
 
+// resealSettle is how long after a complete re-seal the old generations
+// may be dropped (Reseal): twice grantMaxAge. Tests set it to zero.
+var resealSettle = 2 * grantMaxAge
+
+// ResealMark is when this device saw a re-seal with generation Gen
+// complete (State.ResealSeen).
+type ResealMark struct {
+	Gen uint32    `json:"gen"`
+	At  time.Time `json:"at"`
+}
+
 // ErrResealPending: Reseal could not finish, because documents (or the
 // search index) kept changing while it ran; what it did stays done. Run
 // it again later.
@@ -447,7 +459,7 @@ func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done,
 	// verified holds, per document, a revision known to be sealed with k
 	// or newer: read so, or written by this pass.
 	verified := map[string]uint64{}
-	done, total, clean := 0, 0, false
+	done, total, clean, wroteAll := 0, 0, false, 0
 	for round := 0; round < resealRounds && !clean; round++ {
 		list, err := c.listAll(ctx, doctype)
 		if err != nil {
@@ -483,6 +495,7 @@ func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done,
 		}
 		// A pass that wrote nothing saw every document sealed with k.
 		clean = wrote == 0
+		wroteAll += wrote
 	}
 	if !clean {
 		return fmt.Errorf("%w: %s", ErrResealPending, doctype)
@@ -502,6 +515,27 @@ func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done,
 	}
 	for _, g := range blobs {
 		keep[g] = true
+	}
+	// The old generations are dropped only by a run that found every
+	// document sealed with k already, at least resealSettle after this
+	// device saw a run complete: a writer that has not fetched its new
+	// grant yet (grantMaxAge) may still seal with an old generation
+	// meanwhile, and such a document must be sealed again, not lost.
+	if !indexDone {
+		return fmt.Errorf("%w: the search index of %s changed meanwhile", ErrResealPending, doctype)
+	}
+	c.mu.Lock()
+	mark := c.st.ResealSeen[doctype]
+	settling := resealSettle > 0 && (mark.Gen != k.Gen() || wroteAll > 0 || time.Since(mark.At) < resealSettle)
+	if settling && (mark.Gen != k.Gen() || wroteAll > 0) {
+		if c.st.ResealSeen == nil {
+			c.st.ResealSeen = map[string]ResealMark{}
+		}
+		c.st.ResealSeen[doctype] = ResealMark{Gen: k.Gen(), At: time.Now().UTC()}
+	}
+	c.mu.Unlock()
+	if settling {
+		return nil
 	}
 	var drop []uint32
 	for _, old := range ks.All() {
@@ -538,10 +572,8 @@ func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done,
 			}
 		}
 	}
-	if !indexDone {
-		return fmt.Errorf("%w: the search index of %s changed meanwhile", ErrResealPending, doctype)
-	}
 	c.mu.Lock()
+	delete(c.st.ResealSeen, doctype)
 	if c.st.Resealed == nil {
 		c.st.Resealed = map[string]uint32{}
 	}

@@ -536,3 +536,42 @@ func TestUninstallRotates(t *testing.T) {
 		t.Fatalf("B's grantee record outlived the uninstall: %v", err)
 	}
 }
+
+// TestResealSettles: the old generation is dropped only by a re-seal that
+// finds nothing left to seal again, a while after one completed; a writer
+// that had not fetched its new grant meanwhile loses nothing.
+func TestResealSettles(t *testing.T) {
+	defer client.SetResealSettleForTesting(300 * time.Millisecond)()
+	e := newEnv(t)
+	c, _, _ := e.signup("settle pw")
+	rw := []client.Scope{{Doctype: notes, Verbs: []string{client.VerbRead, client.VerbWrite}}}
+	for i := range 5 {
+		if _, _, err := c.Create(ctx, notes, fmt.Appendf(nil, `{"n":%d}`, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := connectTo(t, e, c, "one", rw)
+	connectTo(t, e, c, "two", rw)
+	if _, err := c.Revoke(ctx, a.tokenID); err != nil {
+		t.Fatal(err)
+	}
+	gens := func() int {
+		t.Helper()
+		if p, err := c.PendingReseal(ctx); err != nil {
+			t.Fatal(err)
+		} else if len(p) == 0 {
+			return 1
+		}
+		return 2
+	}
+	if err := c.Reseal(ctx, notes, nil); err != nil || gens() != 2 {
+		t.Fatalf("the first re-seal dropped the old generation (%v)", err)
+	}
+	if err := c.Reseal(ctx, notes, nil); err != nil || gens() != 2 {
+		t.Fatalf("a clean re-seal right after dropped it (%v)", err)
+	}
+	time.Sleep(350 * time.Millisecond)
+	if err := c.Reseal(ctx, notes, nil); err != nil || gens() != 1 {
+		t.Fatalf("a clean re-seal after the settling time kept it (%v)", err)
+	}
+}

@@ -3,7 +3,9 @@
 package wasm
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -73,5 +75,35 @@ func TestConnectGrantsWhatWasShown(t *testing.T) {
 	req2 := ConnectRequest{App: q2.Get("app"), User: q2.Get("user"), Recipient: q2.Get("recipient"), State: q2.Get("state")}
 	if offer, err := home.ConnectOffer(ctx, req2); err != nil || offer.Remembered || len(offer.Scopes) != 2 {
 		t.Fatalf("the wider manifest's offer: %+v %v", offer, err)
+	}
+}
+
+// TestInstallLeavesHiddenFiles: a folder's hidden files (.git/, .env) are
+// never served, and never leave the browser either.
+func TestInstallLeavesHiddenFiles(t *testing.T) {
+	s := newServer(t)
+	home, _ := newAPI(t, s)
+	signup(t, home)
+	files := []appmanifest.File{{Path: "bookmarks/hearth-app.json", Data: []byte(bookmarksManifest)},
+		{Path: "bookmarks/index.html", Data: []byte("<!doctype html>")},
+		{Path: "bookmarks/.env", Data: []byte("SECRET=hunter2")}, {Path: "bookmarks/.git/config", Data: []byte("[remote]")}}
+	if _, err := home.AppOffer(ctx, files); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.InstallApp(ctx, "bookmarks"); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := home.account()
+	req, _ := http.NewRequest("GET", s.url+"/v1/apps/bookmarks/archive", nil)
+	req.Header.Set("Authorization", "Bearer "+c.State().Token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	a, err := appmanifest.ReadArchive(bytes.NewReader(b), int64(len(b)))
+	if err != nil || len(a.Skipped) != 0 || bytes.Contains(b, []byte("hunter2")) || bytes.Contains(b, []byte(".env")) {
+		t.Fatalf("stored archive: %v, skipped %q", err, a.Skipped)
 	}
 }

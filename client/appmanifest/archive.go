@@ -66,6 +66,7 @@ type Archive struct {
 	Manifest     *Manifest
 	ManifestJSON []byte   // hearth-app.json as it is in the archive
 	Paths        []string // the files served, sorted
+	Skipped      []string // entries left out (hidden: ".", "_"), as named in the archive
 	Uncompressed int64    // their bytes
 	// Files holds the files served, by path (the app's folder): reading
 	// one decompresses it again from the archive.
@@ -101,12 +102,14 @@ func ReadArchive(r io.ReaderAt, size int64) (*Archive, error) {
 	}
 	// The files kept, by name in the archive.
 	var kept []*zip.File
+	var hidden []string
 	for _, f := range zr.File {
 		name := f.Name
 		if strings.HasSuffix(name, "/") && f.UncompressedSize64 == 0 {
 			continue // a directory
 		}
 		if skipped(name) {
+			hidden = append(hidden, name)
 			continue
 		}
 		if f.Flags&1 != 0 {
@@ -143,7 +146,7 @@ func ReadArchive(r io.ReaderAt, size int64) (*Archive, error) {
 	}
 	files := map[string]*zip.File{}
 	lower := map[string]string{}
-	a := &Archive{}
+	a := &Archive{Skipped: hidden}
 	for _, f := range kept {
 		p := strings.TrimPrefix(f.Name, prefix)
 		if prev, ok := lower[strings.ToLower(p)]; ok {
@@ -223,6 +226,23 @@ func readZipFile(f *zip.File) ([]byte, error) {
 	}
 	defer rc.Close()
 	return io.ReadAll(rc)
+}
+
+// Repack returns the archive of the files a serves only (no hidden
+// entries), or nil when it has none to leave out.
+func (a *Archive) Repack() ([]byte, error) {
+	if len(a.Skipped) == 0 {
+		return nil, nil
+	}
+	files := make([]File, 0, len(a.Paths))
+	for _, p := range a.Paths {
+		b, err := fs.ReadFile(a.Files, p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Path: p, Data: b})
+	}
+	return Zip(files)
 }
 
 // A File is one file of an app's folder, for Zip.

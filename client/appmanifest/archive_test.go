@@ -68,6 +68,20 @@ func TestArchive(t *testing.T) {
 			if _, err := a.Files.Open(".DS_Store"); err == nil {
 				t.Fatal("a skipped file is served")
 			}
+			packed, err := a.Repack()
+			if name == "root" {
+				if packed != nil || err != nil || len(a.Skipped) != 0 {
+					t.Fatalf("nothing to leave out, yet %d bytes, %v, %q", len(packed), err, a.Skipped)
+				}
+				return
+			}
+			if len(a.Skipped) != 2 || err != nil {
+				t.Fatalf("skipped %q, %v", a.Skipped, err)
+			}
+			b2, err := read(packed)
+			if err != nil || len(b2.Skipped) != 0 || strings.Join(b2.Paths, " ") != strings.Join(want, " ") {
+				t.Fatalf("repacked: %v %q %q", err, b2.Skipped, b2.Paths)
+			}
 		})
 	}
 }

@@ -74,6 +74,7 @@ func BenchmarkWasmReseal(b *testing.B) {
 		n = v
 	}
 	defer kdf.LowerFloorForTesting()() // the accounts use kdf.TestParams
+	defer client.SetResealSettleForTesting(0)()
 	b.StopTimer()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()

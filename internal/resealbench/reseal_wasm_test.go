@@ -27,6 +27,7 @@ import (
 // operations ran during it), the time, the passes, and the documents
 // examined.
 func TestWasmResealDevice(t *testing.T) {
+	defer client.SetResealSettleForTesting(0)()
 	path := os.Getenv(envState)
 	if path == "" {
 		t.Skip(envState + " not set: this test is run by BenchmarkWasmReseal (native)")

@@ -7,17 +7,25 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/server/blob"
 	"github.com/hearthcloud/hearth/server/meta"
 )
 
 // Apps installed from archives (§8.10, spec/apps.md §2): code, not user
 // data, stored in the clear and served on the app's origin by package web.
+
+// Limits of installed apps.
+const (
+	maxApps        = 100             // per account
+	appBodyTimeout = 2 * time.Minute // an archive's body must arrive within
+)
 
 // appJSON is an installed app as the API answers it.
 type appJSON struct {
@@ -92,13 +100,22 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Bundled != nil && s.cfg.Bundled(slug) {
 		return Errorf(CodeExists, "%q is the slug of an app bundled with Hearth", slug)
 	}
-	// One archive is read and checked at a time: each holds up to 32 MiB.
+	user := tokenOf(r).User
+	if apps, err := s.cfg.Meta.ListApps(r.Context(), user); err != nil {
+		return err
+	} else if len(apps) >= maxApps && !slices.ContainsFunc(apps, func(a *meta.App) bool { return a.Slug == slug }) {
+		return Errorf(CodeTooLarge, "an account holds at most %d apps installed from archives", maxApps)
+	}
+	// A few archives are read and checked at once (each holds up to 32
+	// MiB), and each must arrive in time: a slow sender does not hold the
+	// others back for long.
 	select {
 	case s.appSlot <- struct{}{}:
 		defer func() { <-s.appSlot }()
 	case <-r.Context().Done():
 		return r.Context().Err()
 	}
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(appBodyTimeout))
 	body, err := readBody(r, appmanifest.MaxArchive)
 	if err != nil {
 		return err
@@ -106,6 +123,9 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 	a, err := appmanifest.ReadArchive(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
 		return &Error{Code: CodeBadRequest, Message: err.Error(), Err: err}
+	}
+	if len(a.Skipped) > 0 {
+		return Errorf(CodeBadRequest, "app archive: %s: hidden files (names starting with . or _) are never served, so they are not stored: leave them out", a.Skipped[0])
 	}
 	if a.Manifest.Slug != slug {
 		return Errorf(CodeBadRequest, "app archive: hearth-app.json: slug: %q, but the archive was sent for %q", a.Manifest.Slug, slug)
@@ -115,7 +135,6 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 			return &Error{Code: CodeBadRequest, Message: "app archive: " + err.Error(), Err: err}
 		}
 	}
-	user := tokenOf(r).User
 	if onlyNew {
 		if _, err := s.cfg.Meta.App(r.Context(), user, slug); err == nil {
 			return &Error{Code: CodeConflict, Message: "an app of this slug is installed"}
@@ -130,6 +149,17 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 		Size: int64(len(body)), Installed: now, Updated: now}
 	mu := s.blobLocks.of(dg)
 	mu.Lock()
+	// A concurrent delete of another row with these bytes may have removed
+	// the body between Put and here; then nothing is committed.
+	rc, _, err := s.cfg.Blobs.Get(r.Context(), dg)
+	if err != nil {
+		mu.Unlock()
+		if errors.Is(err, blob.ErrNotFound) {
+			return &Error{Code: CodeUnavailable, Message: "the upload raced with a deletion; send it again", Retry: 1}
+		}
+		return err
+	}
+	rc.Close()
 	replaced, err := s.cfg.Meta.PutApp(r.Context(), user, row, onlyNew)
 	mu.Unlock()
 	if err != nil {

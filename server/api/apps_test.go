@@ -110,6 +110,7 @@ func TestApps(t *testing.T) {
 		{"bad slug", put(alice, "Tasks", v1), 400, "invalid_name", ""},
 		{"not a zip", put(alice, "tasks", []byte("hello")), 400, "bad_request", "not a ZIP archive"},
 		{"bad page", put(alice, "tasks", appArchive(t, "tasks", "2.0.0", appmanifest.File{Path: "bad.html"})), 400, "bad_request", "bad.html: an inline script"},
+		{"hidden files", put(alice, "tasks", appArchive(t, "tasks", "2.0.0", appmanifest.File{Path: ".git/config", Data: []byte("[remote]")})), 400, "bad_request", ".git/config: hidden files"},
 		{"bad manifest", put(alice, "tasks", appArchive(t, "tasks", "2.0")), 400, "bad_request", "hearth-app.json: version"},
 		{"media type", e.do("PUT", "/v1/apps/tasks", alice, v1), 415, "unsupported_media_type", ""},
 		{"if-match", put(alice, "tasks", v1, "If-Match", `"1"`), 400, "bad_request", ""},

@@ -87,7 +87,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute},
 		signups: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute}, feedWait: feedWait, closing: make(chan struct{}), bulkSlots: make(chan struct{}, 4),
-		appSlot: make(chan struct{}, 1)}
+		appSlot: make(chan struct{}, 2)}
 	s.router = s.routes()
 	return s
 }
