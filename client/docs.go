@@ -311,19 +311,37 @@ func (c *Client) List(ctx context.Context, doctype string) ([]string, error) {
 	if err := wire.CheckDoctype(doctype); err != nil {
 		return nil, err
 	}
-	var ids []string
+	docs, err := c.listAll(ctx, doctype, false)
+	ids := make([]string, 0, len(docs))
+	for _, d := range docs {
+		ids = append(ids, d.ID)
+	}
+	return ids, err
+}
+
+type listedDoc struct {
+	ID      string `json:"id"`
+	Rev     uint64 `json:"rev"`
+	Size    int    `json:"size"`
+	Deleted bool   `json:"deleted"`
+}
+
+// listAll lists every document of doctype, page by page (§8.5.2), with
+// tombstones if deleted.
+func (c *Client) listAll(ctx context.Context, doctype string, deleted bool) ([]listedDoc, error) {
+	var out []listedDoc
 	after := ""
 	for {
 		q := url.Values{"limit": {"1000"}}
+		if deleted {
+			q.Set("deleted", "true")
+		}
 		if after != "" {
 			q.Set("after", after)
 		}
 		var ans struct {
-			Docs []struct {
-				ID      string `json:"id"`
-				Deleted bool   `json:"deleted"`
-			} `json:"docs"`
-			Next string `json:"next"`
+			Docs []listedDoc `json:"docs"`
+			Next string      `json:"next"`
 		}
 		_, err := c.callJSON(ctx, "GET", "/v1/docs/"+pathEscape(doctype)+"?"+q.Encode(), nil, &ans, nil, false)
 		if isCode(err, "unknown_doctype") {
@@ -333,12 +351,12 @@ func (c *Client) List(ctx context.Context, doctype string) ([]string, error) {
 			return nil, err
 		}
 		for _, d := range ans.Docs {
-			if !d.Deleted && checkDocID(d.ID) == nil {
-				ids = append(ids, d.ID)
+			if (deleted || !d.Deleted) && checkDocID(d.ID) == nil {
+				out = append(out, d)
 			}
 		}
 		if ans.Next == "" || ans.Next <= after || len(ans.Docs) == 0 {
-			return ids, nil
+			return out, nil
 		}
 		after = ans.Next
 	}

@@ -347,45 +347,6 @@ const (
 	resealRounds = 6
 )
 
-type listedDoc struct {
-	ID      string `json:"id"`
-	Rev     uint64 `json:"rev"`
-	Size    int    `json:"size"`
-	Deleted bool   `json:"deleted"`
-}
-
-// listAll lists every document of doctype, tombstones included.
-func (c *Client) listAll(ctx context.Context, doctype string) ([]listedDoc, error) {
-	var out []listedDoc
-	after := ""
-	for {
-		q := url.Values{"limit": {"1000"}, "deleted": {"true"}}
-		if after != "" {
-			q.Set("after", after)
-		}
-		var ans struct {
-			Docs []listedDoc `json:"docs"`
-			Next string      `json:"next"`
-		}
-		_, err := c.callJSON(ctx, "GET", "/v1/docs/"+pathEscape(doctype)+"?"+q.Encode(), nil, &ans, nil, false)
-		if isCode(err, "unknown_doctype") {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range ans.Docs {
-			if checkDocID(d.ID) == nil {
-				out = append(out, d)
-			}
-		}
-		if ans.Next == "" || ans.Next <= after || len(ans.Docs) == 0 {
-			return out, nil
-		}
-		after = ans.Next
-	}
-}
-
 // PendingReseal returns the doctypes whose keyring holds more than one key
 // generation (a rotation whose re-seal has not finished, or blobs still
 // naming an older generation: they keep the one they were sealed with,
@@ -461,7 +422,7 @@ func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done,
 	verified := map[string]uint64{}
 	done, total, clean, wroteAll := 0, 0, false, 0
 	for round := 0; round < resealRounds && !clean; round++ {
-		list, err := c.listAll(ctx, doctype)
+		list, err := c.listAll(ctx, doctype, true)
 		if err != nil {
 			return err
 		}

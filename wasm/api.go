@@ -156,13 +156,17 @@ type API struct {
 	offered   *offered         // the connection ConnectOffer last described (connect.go)
 	offer     *client.AppOffer // the app Home last offered to install (apps.go)
 	resealMu  sync.Mutex       // one Reseal at a time
-	gen       uint64           // bumped at every change of session
-	live      map[string]map[string]*entry
-	loaded    map[string]bool // doctypes whose documents known before this session are in live
-	subs      map[int]*subscription
-	loop      *loop
-	lastSaved []byte
-	fetchMu   sync.Mutex // one load of older documents at a time
+	// The installed apps search links hits to (search.go), and when
+	// they were read.
+	appsSeen   map[string]appInfo
+	appsSeenAt time.Time
+	gen        uint64 // bumped at every change of session
+	live       map[string]map[string]*entry
+	loaded     map[string]bool // doctypes whose documents known before this session are in live
+	subs       map[int]*subscription
+	loop       *loop
+	lastSaved  []byte
+	fetchMu    sync.Mutex // one load of older documents at a time
 }
 
 // loop is the running subscription loop of one session.
@@ -249,7 +253,7 @@ func (a *API) setSession(c *client.Client, ap *client.App) {
 	}
 	a.live = map[string]map[string]*entry{}
 	a.loaded = map[string]bool{}
-	a.offered, a.offer = nil, nil
+	a.offered, a.offer, a.appsSeen = nil, nil, nil
 	a.lastSaved = nil
 	if len(a.subs) > 0 {
 		a.startLocked()

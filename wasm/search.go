@@ -161,6 +161,7 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 		return nil, a.fail(gen, err)
 	}
 	fresh := time.Since(st.updated) < time.Second
+	apps := a.searchApps(ctx, c)
 	var changed []*search.Store
 	for _, dt := range dts {
 		if internalDoctypes[dt] {
@@ -231,9 +232,8 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 			continue
 		}
 		g := SearchGroup{Doctype: dt, Total: r.Total, Hits: []SearchHit{}}
-		slug := appFor(dt)
-		if slug != "" {
-			g.App = &SearchApp{Slug: slug, Name: bundled[slug].Name, URL: a.appURL(slug, c.User())}
+		if slug := appFor(dt, apps); slug != "" {
+			g.App = &SearchApp{Slug: slug, Name: apps[slug].Name, URL: a.appURL(slug, c.User())}
 		}
 		for _, f := range r.Found {
 			h := SearchHit{ID: f.ID, Title: titleOf(f.Content), Snippet: snippetOf(f.Snippet)}
@@ -247,11 +247,13 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 	return res, nil
 }
 
-// appFor returns the bundled app whose grant covers doctype, or "".
-func appFor(doctype string) string {
-	for _, slug := range slices.Sorted(maps.Keys(bundled)) {
-		for _, sc := range bundled[slug].Scopes {
-			if sc.Doctype == doctype {
+// appFor returns the installed app that keeps doctype (its permissions
+// include writing it: Contacts for contacts, not Notes, which reads them
+// to show names), or "". Such an app opens a hit at #open=<id>.
+func appFor(doctype string, apps map[string]appInfo) string {
+	for _, slug := range slices.Sorted(maps.Keys(apps)) {
+		for _, sc := range apps[slug].Scopes {
+			if sc.Doctype == doctype && slices.Contains(sc.Verbs, client.VerbWrite) {
 				return slug
 			}
 		}
@@ -259,18 +261,46 @@ func appFor(doctype string) string {
 	return ""
 }
 
-// titleOf returns what names a document: its title or name member.
+// searchApps returns the installed apps, read at most every 30 seconds
+// (a search runs as the person types).
+func (a *API) searchApps(ctx context.Context, c *client.Client) map[string]appInfo {
+	a.mu.Lock()
+	apps, at := a.appsSeen, a.appsSeenAt
+	a.mu.Unlock()
+	if apps != nil && time.Since(at) < 30*time.Second {
+		return apps
+	}
+	apps, _, err := a.installedInfos(ctx, c)
+	if err != nil {
+		apps = map[string]appInfo{} // no links this time
+	}
+	a.mu.Lock()
+	a.appsSeen, a.appsSeenAt = apps, time.Now()
+	a.mu.Unlock()
+	return apps
+}
+
+// titleOf returns what names a document: its title, or its name (a
+// string, or a contact's name object, spec/contacts.md).
 func titleOf(content []byte) string {
 	var v struct {
-		Title string `json:"title"`
-		Name  string `json:"name"`
+		Title string          `json:"title"`
+		Name  json.RawMessage `json:"name"`
 	}
 	if json.Unmarshal(content, &v) != nil {
 		return ""
 	}
 	t := v.Title
-	if t == "" {
-		t = v.Name
+	if t == "" && len(v.Name) > 0 {
+		var name string
+		var full struct {
+			Full string `json:"full"`
+		}
+		if json.Unmarshal(v.Name, &name) == nil {
+			t = name
+		} else if json.Unmarshal(v.Name, &full) == nil {
+			t = full.Full
+		}
 	}
 	if len(t) > 200 {
 		t = t[:200]

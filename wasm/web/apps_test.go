@@ -130,11 +130,7 @@ func TestWebApps(t *testing.T) {
 	v1 := zipApp(t, example, func(m string) string { return m })
 
 	home := env.NewTab(t)
-	home.Open(env.HomeURL() + "/")
-	typeInto(home, "#signin-form [name=user]", user)
-	typeInto(home, "#signin-form [name=password]", password)
-	home.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
-	waitView(t, home, "dashboard", "#signin-msg")
+	signInHome(t, env, home, user, password)
 	waitText(t, home, "#apps", "Notes")
 	waitText(t, home, "#store", "Tasks")
 	home.Screenshots("dashboard-store")

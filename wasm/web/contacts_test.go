@@ -55,11 +55,7 @@ func TestWebContacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	tab := env.NewTab(t)
-	tab.Open(env.HomeURL() + "/")
-	typeInto(tab, "#signin-form [name=user]", user)
-	typeInto(tab, "#signin-form [name=password]", password)
-	tab.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
-	waitView(t, tab, "dashboard", "#signin-msg")
+	signInHome(t, env, tab, user, password)
 	waitText(t, tab, "#store", "Contacts")
 	tab.Do(chromedp.Click(chromedp.CSS(`[data-install=contacts]`)))
 	waitView(t, tab, "install", "#store-msg")

@@ -113,6 +113,16 @@ func waitView(t *testing.T, tab *browsertest.Tab, view, msg string) {
 	}
 }
 
+// signInHome signs in at Home in tab and waits for its dashboard.
+func signInHome(t *testing.T, env *browsertest.Env, tab *browsertest.Tab, user, password string) {
+	t.Helper()
+	tab.Open(env.HomeURL() + "/")
+	typeInto(tab, "#signin-form [name=user]", user)
+	typeInto(tab, "#signin-form [name=password]", password)
+	tab.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
+	waitView(t, tab, "dashboard", "#signin-msg")
+}
+
 // typeInto sets an input's value as a person would (input events fire).
 func typeInto(tab *browsertest.Tab, sel, text string) {
 	tab.Do(chromedp.WaitVisible(chromedp.CSS(sel)))

@@ -33,11 +33,7 @@ func TestWebIntents(t *testing.T) {
 	}
 
 	tab := env.NewTab(t)
-	tab.Open(env.HomeURL() + "/")
-	typeInto(tab, "#signin-form [name=user]", user)
-	typeInto(tab, "#signin-form [name=password]", password)
-	tab.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
-	waitView(t, tab, "dashboard", "#signin-msg")
+	signInHome(t, env, tab, user, password)
 
 	// Tasks comes with Hearth: installed from the store, with consent.
 	waitText(t, tab, "#store", "Tasks")

@@ -51,13 +51,7 @@ func TestWebSearch(t *testing.T) {
 	}
 
 	home := env.NewTab(t)
-	signIn := func(tab *browsertest.Tab) {
-		tab.Open(env.HomeURL() + "/")
-		typeInto(tab, "#signin-form [name=user]", user)
-		typeInto(tab, "#signin-form [name=password]", password)
-		tab.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
-		waitView(t, tab, "dashboard", "#signin-msg")
-	}
+	signIn := func(tab *browsertest.Tab) { signInHome(t, env, tab, user, password) }
 	signIn(home)
 	// Connect Notes once, so that a result can open in it.
 	home.Open(env.AppURL("notes", user) + "/")
