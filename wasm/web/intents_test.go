@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"net/http"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -19,8 +20,10 @@ import (
 // token still cannot read tasks. A request made elsewhere is not named as
 // Notes', one no app serves says so, and a made-up answer goes nowhere.
 func TestWebIntents(t *testing.T) {
-	host := &appHost{}
-	env := browsertest.Start(t, browsertest.Options{Wrap: host.wrap})
+	host, rec := &appHost{}, &requestRecorder{}
+	env := browsertest.Start(t, browsertest.Options{Wrap: func(h http.Handler) http.Handler { return rec.wrap(host.wrap(h)) }})
+	// The intent's value travels in URL fragments only: never to the host.
+	const marker = "INTENTMARKER7f3a9c"
 	const user, password = "dana", "an intents password"
 	host.origin = env.AppURL("notes", user)
 	ctx := context.Background()
@@ -28,7 +31,7 @@ func TestWebIntents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dev.Put(ctx, "io.hearth.notes", "callnote", []byte(`{"title":"Call Lou about the boat","body":"Before Friday.","created":1,"updated":1}`)); err != nil {
+	if _, err := dev.Put(ctx, "io.hearth.notes", "callnote", []byte(`{"title":"Call Lou about the boat `+marker+`","body":"Before Friday.","created":1,"updated":1}`)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -54,12 +57,12 @@ func TestWebIntents(t *testing.T) {
 	waitView(t, tab, "intent", "#intent-msg")
 	waitText(t, tab, "#intent-title", "Create a task?")
 	waitText(t, tab, "#intent-lead", "Notes asks Tasks to create a task:")
-	waitText(t, tab, "#intent-value", "Call Lou about the boat")
+	waitText(t, tab, "#intent-value", "Call Lou about the boat "+marker)
 	tab.Screenshots("intent-consent")
 	tab.Do(chromedp.Click(chromedp.CSS("#intent-allow")))
 	tab.WaitOrigin(env.AppURL("tasks", user))
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("#intent-form")))
-	if v := browsertest.Eval[string](tab, `document.querySelector("#intent-form [name=title]").value`); v != "Call Lou about the boat" {
+	if v := browsertest.Eval[string](tab, `document.querySelector("#intent-form [name=title]").value`); v != "Call Lou about the boat "+marker {
 		t.Fatalf("Tasks was handed %q", v)
 	}
 	if !strings.Contains(browsertest.Eval[string](tab, `document.querySelector("#intent-from").textContent`), "Another app asks for this task") {
@@ -69,7 +72,7 @@ func TestWebIntents(t *testing.T) {
 	tab.Do(chromedp.Click(chromedp.CSS("#intent-form button[type=submit]")))
 	tab.WaitOrigin(env.AppURL("notes", user))
 	waitText(t, tab, "#status", "Task created in Tasks.")
-	if got := browsertest.Eval[string](tab, `document.querySelector("#title").value`); got != "Call Lou about the boat" {
+	if got := browsertest.Eval[string](tab, `document.querySelector("#title").value`); got != "Call Lou about the boat "+marker {
 		t.Fatalf("Notes came back to %q", got)
 	}
 
@@ -86,8 +89,11 @@ func TestWebIntents(t *testing.T) {
 		Title string `json:"title"`
 		Note  string `json:"note"`
 	}
-	if json.Unmarshal(d.Content, &task); task.Title != "Call Lou about the boat" || task.Note != "callnote" {
+	if json.Unmarshal(d.Content, &task); task.Title != "Call Lou about the boat "+marker || task.Note != "callnote" {
 		t.Fatalf("the task: %s", d.Content)
+	}
+	if holdsMarker(rec.bytes(), marker) {
+		t.Fatal("the intent's value reached the host")
 	}
 	notesTok := host.appToken()
 	if got := status(t, env, "GET", "/v1/docs/io.hearth.tasks/"+ids[0], notesTok, nil); got != 403 {
