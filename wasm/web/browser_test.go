@@ -170,7 +170,10 @@ func TestBrowserWorkerTampered(t *testing.T) {
 	if got != "integrity: the Hearth worker script does not match its SHA-384: not started" {
 		t.Errorf("Hearth.open: %s", got)
 	}
-	if n := browsertest.Eval[int](tab, `performance.getEntriesByType("resource").filter(e => e.name.includes("hearth.wasm")).length`); n != 0 {
-		t.Errorf("hearth.wasm was fetched %d times", n)
+	// The page fetches hearth.wasm while it checks the worker (Hearth.open
+	// hands the bytes over), at most once a call; a worker that never
+	// started fetches it no more.
+	if n := browsertest.Eval[int](tab, `performance.getEntriesByType("resource").filter(e => e.name.includes("hearth.wasm")).length`); n > 2 {
+		t.Errorf("hearth.wasm was fetched %d times for two opens", n)
 	}
 }
