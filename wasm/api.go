@@ -649,6 +649,14 @@ func (a *API) Connections(ctx context.Context) ([]Connection, error) {
 	if err != nil {
 		return nil, a.fail(gen, err)
 	}
+	// Apps installed from archives are named by their manifests (a failure
+	// to list them only leaves their slugs).
+	installed := map[string]*client.InstalledApp{}
+	if inst, err := c.InstalledApps(ctx); err == nil {
+		for _, in := range inst {
+			installed[in.Slug] = in
+		}
+	}
 	a.mu.Lock()
 	here := map[string]bool{}
 	for _, id := range a.appTokens {
@@ -661,6 +669,8 @@ func (a *API) Connections(ctx context.Context) ([]Connection, error) {
 			Created: t.Created.UTC().Format(time.RFC3339), LastSeen: t.LastSeen.UTC().Format(time.RFC3339)}
 		if app, ok := bundled[t.Name]; ok {
 			conn.Name = app.Name
+		} else if in := installed[t.Name]; in != nil && t.Kind == client.KindApp {
+			conn.Name = in.Manifest.Name
 		}
 		for _, s := range t.Scopes {
 			conn.What = append(conn.What, client.ScopeWords(s))
