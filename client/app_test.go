@@ -17,6 +17,7 @@ import (
 
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/crypto/keyring"
+	"github.com/hearthcloud/hearth/crypto/seal"
 )
 
 var notesRWD = []client.Scope{{Doctype: notes, Verbs: []string{"read", "write", "delete"}}}
@@ -217,9 +218,11 @@ func TestApp(t *testing.T) {
 	}
 }
 
-// TestAppScope: what the grant does not give fails locally, before any
-// request; what the token does not give the server refuses.
-func TestAppScope(t *testing.T) {
+// TestSecurity16AppScope (SECURITY.md #16): what the grant does not give
+// fails locally, before any request; what the token does not give the
+// server refuses (403); and the keys the app holds open nothing of another
+// doctype, even handed its ciphertext.
+func TestSecurity16AppScope(t *testing.T) {
 	e := newEnv(t)
 	k := connect(t, e, []client.Scope{{Doctype: notes, Verbs: []string{"read", "write"}}})
 	id, _, err := k.c.Create(ctx, "io.hearth.contacts", []byte("not for the app"))
@@ -271,6 +274,23 @@ func TestAppScope(t *testing.T) {
 	// The note is still there.
 	if d, err := k.c.Get(ctx, notes, nid); err != nil || string(d.Content) != "app note" {
 		t.Fatal(d, err)
+	}
+	// Nothing decryptable: the grant holds no key of the contacts, and the
+	// key it holds opens no contact's ciphertext, under either doctype.
+	res, b := rawCall(t, e, "GET", "/v1/grants/"+k.tokenID, k.c.State().Token, nil, nil)
+	if res.StatusCode != 200 {
+		t.Fatal(res.Status)
+	}
+	signer, _ := k.c.SigningKey()
+	gr, err := keyring.OpenGrant(b, k.id, signer, k.c.User(), nil)
+	if err != nil || len(gr.Doctypes) != 1 || gr.Doctypes[notes] == nil {
+		t.Fatalf("the app's grant: %v, %v", gr, err)
+	}
+	contact := rawDocs(t, e, k.c, "io.hearth.contacts", []string{id})[0]
+	for _, ref := range []seal.Ref{{Doctype: "io.hearth.contacts", ID: id, Rev: contact.Rev}, {Doctype: notes, ID: id, Rev: contact.Rev}} {
+		if _, err := seal.OpenDocument(gr.Doctypes[notes].Keys, ref, contact.Sealed); err == nil {
+			t.Fatalf("the app's key opens a contact as %s", ref)
+		}
 	}
 }
 

@@ -469,11 +469,11 @@ func TestResealIndexAndBlobs(t *testing.T) {
 	}
 }
 
-// TestUninstallRotates: uninstalling an app rotates every doctype it could
+// TestSecurity17UninstallRotates (SECURITY.md #17): uninstalling an app rotates every doctype it could
 // hold even when the server lists none of its tokens (one ended with its
 // session; the host hides the other), and never grants the new keys to a
 // token of the app that the host lists later (SECURITY.md #17).
-func TestUninstallRotates(t *testing.T) {
+func TestSecurity17UninstallRotates(t *testing.T) {
 	e := newEnv(t)
 	c, _, _ := e.signup("uninstall pw")
 	rw := []client.Scope{{Doctype: notes, Verbs: []string{client.VerbRead, client.VerbWrite}}}
