@@ -106,11 +106,23 @@ func Encode(c Contact, version string) ([]byte, error) {
 	if c.Kind != "" {
 		single("KIND", escapeText(c.Kind))
 	}
+	// An FN kept in Extra (empty, or in an encoding the model cannot hold)
+	// is written where FN goes, so that exporting what an export imports
+	// gives the same file.
+	fnExtra := -1
 	switch {
 	case c.Name.Full != "":
 		single("FN", escapeText(c.Name.Full))
 	case !extraHas("FN"):
 		single("FN", escapeText(c.derivedFN()))
+	default:
+		for i, x := range c.Extra {
+			if strings.EqualFold(x.Name, "FN") && x.Group == "" {
+				fnExtra = i
+				w.extra(x)
+				break
+			}
+		}
 	}
 	parts := c.Name.parts()
 	for i := range parts {
@@ -186,9 +198,12 @@ func Encode(c Contact, version string) ([]byte, error) {
 	for _, e := range c.Fields {
 		w.entry("X-HEARTH-FIELD", e, escapeText(e.Value))
 	}
-	for _, x := range c.Extra {
+	for i, x := range c.Extra {
 		if strings.EqualFold(x.Name, "VERSION") && x.Group == "" {
 			continue // the version written is the one asked for
+		}
+		if i == fnExtra {
+			continue // written above
 		}
 		w.extra(x)
 	}

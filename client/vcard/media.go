@@ -140,8 +140,27 @@ func parseDataURI(v string) (mt, b64 string, ok bool) {
 	return strings.ToLower(v[5:i]), v[i+8:], true
 }
 
+// sniffImage is the media type of an image property's data that was
+// written without one (BlackBerry's and Apple's PHOTO;ENCODING=BASE64 with
+// no TYPE), from its first bytes; "" if not a known format.
+func sniffImage(name string, data []byte) string {
+	if mediaPrefix(name) != "image/" {
+		return ""
+	}
+	switch {
+	case len(data) >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF:
+		return "image/jpeg"
+	case len(data) >= 8 && string(data[:8]) == "\x89PNG\r\n\x1a\n":
+		return "image/png"
+	case len(data) >= 6 && (string(data[:6]) == "GIF87a" || string(data[:6]) == "GIF89a"):
+		return "image/gif"
+	}
+	return ""
+}
+
 // binaryOf reads an embedded binary value: ENCODING=b, or a base64 data:
-// URI. It returns the media type, the data, and the parameters left once
+// URI. It returns the media type (from the data's first bytes for an
+// image written without one), the data, and the parameters left once
 // those that only say how the value is written are gone.
 func binaryOf(p *Property) (mt string, data []byte, params []Param, ok bool) {
 	if p.isBinary() {
@@ -150,11 +169,17 @@ func binaryOf(p *Property) (mt string, data []byte, params []Param, ok bool) {
 			return "", nil, nil, false
 		}
 		mt, params = takeMediaType(p.Name, p.Params)
+		if mt == "" {
+			mt = sniffImage(p.Name, data)
+		}
 		return mt, data, dropURIValue(params, true), true
 	}
 	if !hasParamName(p.Params, "ENCODING") {
 		if m, b, isData := parseDataURI(unescapeText(p.Value)); isData {
 			if data, ok = decodeB64(b); ok {
+				if m == "" {
+					m = sniffImage(p.Name, data)
+				}
 				return m, data, dropURIValue(p.Params, false), true
 			}
 		}

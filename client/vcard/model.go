@@ -458,8 +458,9 @@ func listJoin(comp string) string {
 	return strings.Join(items, ",")
 }
 
-// unescapeText undoes text escaping: \n \N newline, \, \; \: \\ the
-// character; any other backslash is kept.
+// unescapeText undoes text escaping: \n \N newline, \, \; \\ the
+// character, and \: and \" (which Apple's exports write) the character;
+// any other backslash is kept.
 func unescapeText(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
@@ -472,7 +473,7 @@ func unescapeText(s string) string {
 				b.WriteByte('\n')
 				i++
 				continue
-			case ',', ';', ':', '\\':
+			case ',', ';', ':', '"', '\\':
 				b.WriteByte(s[i+1])
 				i++
 				continue

@@ -427,3 +427,49 @@ func TestDisplayLabel(t *testing.T) {
 		}
 	}
 }
+
+// Shapes found in real vendors' exports (checked against public files, not
+// copied: each card here is hand-written to reproduce the shape).
+func TestRealWorldShapes(t *testing.T) {
+	// Outlook can save a card holding only a photo and its design: no N, no
+	// FN, nothing to derive FN from. The empty FN export writes must come
+	// back where it was, so that exports are stable.
+	photoOnly := "BEGIN:VCARD\r\nVERSION:2.1\r\nPHOTO;TYPE=JPEG;ENCODING=BASE64:\r\n /9j/4AAQSkZJRg==\r\n\r\nX-MS-OL-DESIGN;CHARSET=utf-8:<card/>\r\nREV:20240101T000000Z\r\nEND:VCARD\r\n"
+	for _, v := range []string{"4.0", "3.0"} {
+		out := roundTrip(t, "photo only", []byte(photoOnly), v)
+		if !strings.Contains(string(out), "VERSION:"+v+"\r\nFN:\r\n") {
+			t.Errorf("FN not in its place:\n%s", out)
+		}
+	}
+
+	// Apple's Address Book escapes double quotes in text: \"
+	apple := "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Li;Wei;;;\r\nFN:Wei Li\r\nNOTE:Said \\\"hello\\\"\\, then left.\r\nEND:VCARD\r\n"
+	cs, _, err := Import([]byte(apple))
+	if err != nil || cs[0].Notes != `Said "hello", then left.` {
+		t.Errorf("apple quote: %v %q", err, cs[0].Notes)
+	}
+	for _, v := range []string{"4.0", "3.0"} {
+		roundTrip(t, "apple quote", []byte(apple), v)
+	}
+
+	// BlackBerry (2.1 PHOTO;ENCODING=BASE64) and Apple (3.0 PHOTO;BASE64)
+	// write photos without TYPE: the media type comes from the bytes.
+	for name, card := range map[string]string{
+		"2.1 no type": "BEGIN:VCARD\nVERSION:2.1\nN:Roe;Ann;;;\nFN:Ann Roe\nPHOTO;ENCODING=BASE64:/9j/4AAQSkZJRg==\n\nNOTE:\nEND:VCARD\n",
+		"3.0 no type": "BEGIN:VCARD\nVERSION:3.0\nN:Roe;Ann;;;\nFN:Ann Roe\nPHOTO;BASE64:\n  iVBORw0KGgoAAAANSUhEUg==\nEND:VCARD\n",
+		"4.0 no type": "BEGIN:VCARD\nVERSION:4.0\nFN:Ann Roe\nPHOTO:data:;base64,R0lGODlhAQABAA==\nEND:VCARD\n",
+	} {
+		cs, _, err := Import([]byte(card))
+		if err != nil || cs[0].Photo == nil || !strings.HasPrefix(cs[0].Photo.Type, "image/") {
+			t.Fatalf("%s: %v %+v", name, err, cs[0].Photo)
+		}
+		v4 := roundTrip(t, name, []byte(card), "4.0")
+		if !strings.Contains(string(v4), "PHOTO:data:"+cs[0].Photo.Type+";base64,") {
+			t.Errorf("%s: 4.0 photo:\n%s", name, v4)
+		}
+		v3 := roundTrip(t, name, []byte(card), "3.0")
+		if !strings.Contains(string(v3), "PHOTO;ENCODING=b;TYPE=") {
+			t.Errorf("%s: 3.0 photo:\n%s", name, v3)
+		}
+	}
+}
