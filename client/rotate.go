@@ -396,6 +396,18 @@ func (c *Client) PendingReseal(ctx context.Context) ([]string, error) {
 // and does nothing when the keyring holds one generation of doctype. It
 // returns ErrResealPending when items kept changing; run it again then.
 func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done, total int)) error {
+	_, err := c.ResealCount(ctx, doctype, progress)
+	return err
+}
+
+// ResealCount is Reseal, and also says how many documents it sealed again
+// (0: they all were already, and the run at most dropped old generations).
+func (c *Client) ResealCount(ctx context.Context, doctype string, progress func(done, total int)) (wrote int, err error) {
+	err = c.reseal(ctx, doctype, progress, &wrote)
+	return wrote, err
+}
+
+func (c *Client) reseal(ctx context.Context, doctype string, progress func(done, total int), count *int) error {
 	if err := wire.CheckDoctype(doctype); err != nil {
 		return err
 	}
@@ -458,6 +470,7 @@ func (c *Client) Reseal(ctx context.Context, doctype string, progress func(done,
 		clean = wrote == 0
 		wroteAll += wrote
 	}
+	*count = wroteAll
 	if !clean {
 		return fmt.Errorf("%w: %s", ErrResealPending, doctype)
 	}

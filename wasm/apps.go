@@ -247,7 +247,8 @@ func (a *API) UninstallApp(ctx context.Context, slug string) error {
 	return nil
 }
 
-// ResealDone is what Reseal answers: the doctypes sealed again.
+// ResealDone is what Reseal answers: the doctypes whose documents it
+// sealed again.
 type ResealDone struct {
 	Doctypes []string `json:"doctypes"`
 }
@@ -271,7 +272,7 @@ func (a *API) Reseal(ctx context.Context, progress func(doctype string, done, to
 	}
 	out := &ResealDone{Doctypes: []string{}}
 	for _, d := range pending {
-		err := c.Reseal(ctx, d, func(done, total int) {
+		n, err := c.ResealCount(ctx, d, func(done, total int) {
 			if progress != nil {
 				progress(d, done, total)
 			}
@@ -280,7 +281,9 @@ func (a *API) Reseal(ctx context.Context, progress func(doctype string, done, to
 		if err != nil {
 			return out, a.fail(gen, err)
 		}
-		out.Doctypes = append(out.Doctypes, d)
+		if n > 0 { // a later run that only checks (and retires the old key) says nothing
+			out.Doctypes = append(out.Doctypes, d)
+		}
 	}
 	return out, nil
 }

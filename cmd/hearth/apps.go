@@ -164,13 +164,32 @@ func installApp(ctx context.Context, c *client.Client, archive []byte, yes bool)
 	return reseal(ctx, c, rotated)
 }
 
+// hearth reseal: goes on with the re-sealing a revocation left to do, on
+// this device or another (spec/protocol.md §4.6).
+func cmdReseal(ctx context.Context, args []string) error {
+	if _, err := parse(flag.NewFlagSet("reseal", flag.ContinueOnError), args, 0, 0); err != nil {
+		return err
+	}
+	return withSession(func(c *client.Client) error {
+		pending, err := c.PendingReseal(ctx)
+		if err != nil {
+			return err
+		}
+		if len(pending) == 0 {
+			fmt.Println("Nothing to seal again: every doctype has one key.")
+			return nil
+		}
+		return reseal(ctx, c, pending)
+	})
+}
+
 // reseal seals the documents of doctypes again with their new keys
 // (spec/protocol.md §4.6), saying how far it got.
 func reseal(ctx context.Context, c *client.Client, doctypes []string) error {
 	tty := term.IsTerminal(int(os.Stderr.Fd()))
 	for _, d := range doctypes {
 		last := 0
-		err := c.Reseal(ctx, d, func(done, total int) {
+		n, err := c.ResealCount(ctx, d, func(done, total int) {
 			if tty {
 				fmt.Fprintf(os.Stderr, "\rRe-sealing %s with a new key: %d of %d ", d, done, total)
 			}
@@ -182,7 +201,11 @@ func reseal(ctx context.Context, c *client.Client, doctypes []string) error {
 		if err != nil {
 			return fmt.Errorf("re-sealing %s with its new key (run the command again to go on): %w", d, err)
 		}
-		fmt.Printf("%s: a new key; %d documents sealed again with it.\n", d, last)
+		if n > 0 {
+			fmt.Printf("%s: a new key; %d documents sealed again with it (the old key is retired at a later run, after a few minutes).\n", d, n)
+		} else {
+			fmt.Printf("%s: all %d documents are sealed with the new key.\n", d, last)
+		}
 	}
 	return nil
 }

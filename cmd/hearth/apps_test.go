@@ -114,4 +114,7 @@ func TestCLIApps(t *testing.T) {
 	if out := a.ok("", "app", "list"); !strings.Contains(out, "No app installed") {
 		t.Fatalf("list after removal: %q", out)
 	}
+	if out := a.ok("", "reseal"); !strings.Contains(out, "Nothing to seal again") {
+		t.Fatalf("reseal: %q", out)
+	}
 }

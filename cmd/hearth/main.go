@@ -53,12 +53,13 @@ func init() {
 		"search":   {"search QUERY [--doctype D] [--limit N]", cmdSearch},
 		"reindex":  {"reindex [--doctype D]", cmdReindex},
 		"app":      {"app install PATH [--yes] | app list | app remove SLUG", cmdApp},
+		"reseal":   {"reseal   (goes on sealing with new keys after an app was removed)", cmdReseal},
 	}
 }
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: hearth COMMAND [ARGS]\n\ncommands:")
-	for _, name := range []string{"signup", "login", "logout", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app"} {
+	for _, name := range []string{"signup", "login", "logout", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"} {
 		fmt.Fprintln(os.Stderr, "  hearth "+commands[name].usage)
 	}
 }

@@ -249,6 +249,7 @@ async function signedIn() {
 // whose keys were rotated (an app uninstalled or disconnected), showing
 // how far it got (spec/protocol.md §4.6).
 let resealing = null;
+let resealDone = ""; // what the last run that sealed anything said
 function runReseal() {
   if (resealing) return resealing.then(() => runReseal());
   const box = $("#reseal"), text = $("#reseal-text"), bar = $("#reseal-bar");
@@ -259,10 +260,14 @@ function runReseal() {
     bar.value = done;
   }).then((r) => {
     if (r.doctypes.length) {
-      text.textContent = "Done: " + r.doctypes.map(doctypeWords).join(", ") + " sealed with new keys. An app you removed cannot open what you write from now on.";
-      bar.value = bar.max;
+      resealDone = "Done: " + r.doctypes.map(doctypeWords).join(", ") + " sealed with new keys. An app you removed cannot open what you write from now on.";
       box.dataset.done = "true";
     }
+    // A run that only checked has nothing new to tell.
+    if (resealDone) {
+      text.textContent = resealDone;
+      bar.value = bar.max;
+    } else box.hidden = true;
   }, (err) => {
     box.hidden = false;
     text.textContent = "Sealing with new keys stopped: " + say(err) + " It goes on next time you open Home.";
