@@ -200,6 +200,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
 	t := tokenOf(r)
 	list, err := s.cfg.Meta.Tokens(r.Context(), t.User, meta.KindSession)
 	if err != nil {

@@ -46,7 +46,7 @@ func appOut(a *meta.App) appJSON {
 func slugVar(r *http.Request) (string, error) {
 	slug := mux.Vars(r)["slug"]
 	if err := appmanifest.CheckSlug(slug); err != nil {
-		return "", Errorf(CodeInvalidName, "%q is not an app slug", slug)
+		return "", Errorf(CodeInvalidName, "not an app slug (a-z, 0-9 and -, starting with a letter, at most 32)")
 	}
 	return slug, nil
 }
@@ -63,7 +63,7 @@ func (s *Server) appVar(r *http.Request) (*meta.App, error) {
 	}
 	a, err := s.cfg.Meta.App(r.Context(), tokenOf(r).User, slug)
 	if errors.Is(err, meta.ErrNotFound) {
-		return nil, Errorf(CodeNotFound, "no app %q is installed", slug)
+		return nil, Errorf(CodeNotFound, "no such app is installed")
 	}
 	return a, err
 }
@@ -98,7 +98,7 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 		return Errorf(CodeBadRequest, "If-None-Match: only * is supported")
 	}
 	if s.cfg.Bundled != nil && s.cfg.Bundled(slug) {
-		return Errorf(CodeExists, "%q is the slug of an app bundled with Hearth", slug)
+		return Errorf(CodeExists, "this is the slug of an app bundled with Hearth")
 	}
 	user := tokenOf(r).User
 	if apps, err := s.cfg.Meta.ListApps(r.Context(), user); err != nil {
@@ -128,7 +128,7 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 		return Errorf(CodeBadRequest, "app archive: %s: hidden files (names starting with . or _) are never served, so they are not stored: leave them out", a.Skipped[0])
 	}
 	if a.Manifest.Slug != slug {
-		return Errorf(CodeBadRequest, "app archive: hearth-app.json: slug: %q, but the archive was sent for %q", a.Manifest.Slug, slug)
+		return Errorf(CodeBadRequest, "app archive: hearth-app.json: slug: not the slug the archive was sent for")
 	}
 	if s.cfg.CheckApp != nil {
 		if err := s.cfg.CheckApp(slug, a.Files); err != nil {
@@ -247,7 +247,7 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
 	}
 	mu.Unlock()
 	if errors.Is(err, meta.ErrNotFound) {
-		return Errorf(CodeNotFound, "no app %q is installed", a.Slug)
+		return Errorf(CodeNotFound, "no such app is installed")
 	}
 	if err != nil {
 		return err

@@ -106,7 +106,7 @@ func TestApps(t *testing.T) {
 		msg    string
 	}{
 		{"bundled slug", put(alice, "notes", appArchive(t, "notes", "1.0.0")), 409, "exists", "bundled"},
-		{"other slug", put(alice, "todo", v1), 400, "bad_request", "but the archive was sent for"},
+		{"other slug", put(alice, "todo", v1), 400, "bad_request", "not the slug the archive was sent for"},
 		{"bad slug", put(alice, "Tasks", v1), 400, "invalid_name", ""},
 		{"not a zip", put(alice, "tasks", []byte("hello")), 400, "bad_request", "not a ZIP archive"},
 		{"bad page", put(alice, "tasks", appArchive(t, "tasks", "2.0.0", appmanifest.File{Path: "bad.html"})), 400, "bad_request", "bad.html: an inline script"},
@@ -146,5 +146,21 @@ func TestApps(t *testing.T) {
 	e.want(e.do("GET", "/v1/apps/tasks/archive", alice, nil), 404, "not_found")
 	if n := bodies(t, blobs); n != 0 {
 		t.Fatalf("%d bodies after uninstalling, want 0", n)
+	}
+}
+
+// TestStrictGets: a 401 names the bearer scheme; the GETs of single items
+// refuse query parameters they do not know, as the others do.
+func TestStrictGets(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.signup("alice")
+	r := e.do("GET", "/v1/keyring", "", nil)
+	e.want(r, 401, "unauthenticated")
+	if got := r.header.Get("WWW-Authenticate"); got != `Bearer realm="hearth"` {
+		t.Fatalf("WWW-Authenticate: %q", got)
+	}
+	for _, p := range []string{"/v1/keyring?x=1", "/v1/keyring/recovery?x=1", "/v1/docs/io.hearth.notes/abc?rev=1",
+		"/v1/sessions?all=1", "/v1/doctypes?x=1", "/v1/grants/abcdefghijklmnopqrstuvwxyz?x=1"} {
+		e.want(e.do("GET", p, tok, nil), 400, "bad_request")
 	}
 }

@@ -10,6 +10,9 @@ import (
 )
 
 func (s *Server) getDoc(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
 	d, err := doctypeVar(r, "read")
 	if err != nil {
 		return err

@@ -11,6 +11,9 @@ import (
 )
 
 func (s *Server) listDoctypes(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
 	t := tokenOf(r)
 	list, err := s.cfg.Meta.Doctypes(r.Context(), t.User)
 	if err != nil {

@@ -124,6 +124,10 @@ func writeError(w http.ResponseWriter, e *Error) {
 	if e.Code == CodeRateLimited && e.Retry > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.Retry))
 	}
+	if e.Code.Status() == http.StatusUnauthorized {
+		// RFC 9110 §11.6.1: a 401 names the scheme (RFC 6750 bearer tokens).
+		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
+	}
 	writeJSON(w, e.Code.Status(), map[string]any{"error": itemErr(e)})
 }
 

@@ -46,6 +46,9 @@ func precondition(r *http.Request) (uint64, error) {
 }
 
 func (s *Server) getKeyring(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
 	rev, kr, _, err := s.cfg.Meta.Keyring(r.Context(), tokenOf(r).User)
 	if err != nil {
 		return err
@@ -54,6 +57,9 @@ func (s *Server) getKeyring(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getRecoveryKeyring(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
 	rev, _, rk, err := s.cfg.Meta.Keyring(r.Context(), tokenOf(r).User)
 	if err != nil {
 		return err

@@ -219,6 +219,9 @@ func (s *Server) writeGrant(w http.ResponseWriter, r *http.Request, user, tokenI
 }
 
 func (s *Server) getGrant(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
 	t, err := s.grantTarget(r)
 	if err != nil {
 		return err
@@ -245,6 +248,9 @@ func (s *Server) deleteGrant(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) selfGrant(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
 	t := tokenOf(r)
 	if t.Kind == meta.KindSession {
 		return Errorf(CodeForbidden, "a session has no grant; this is for app and device tokens")
