@@ -217,6 +217,31 @@ func (c *Client) Download(ctx context.Context, fileID string, w io.Writer) (*Fil
 	return c.DownloadProgress(ctx, fileID, w, nil)
 }
 
+// DeleteFile deletes a file (§6.3): its document's tombstone, then its
+// blob, which no other document names (each upload has a blob of its own).
+// A blob already gone is not an error.
+func (c *Client) DeleteFile(ctx context.Context, fileID string) error {
+	doc, err := c.Get(ctx, FilesDoctype, fileID)
+	if err != nil {
+		return err
+	}
+	if doc.Deleted {
+		return fmt.Errorf("%w: file %s was deleted", ErrNotFound, fileID)
+	}
+	var fd filesDoc
+	if err := json.Unmarshal(doc.Content, &fd); err != nil || checkDocID(fd.Blob) != nil {
+		return fmt.Errorf("client: %s is not a file document", fileID)
+	}
+	if err := c.Delete(ctx, FilesDoctype, fileID); err != nil {
+		return err
+	}
+	_, err = c.call(ctx, request{method: "DELETE", path: "/v1/blobs/" + FilesDoctype + "/" + pathEscape(fd.Blob)})
+	if errors.Is(err, ErrNotFound) {
+		err = nil
+	}
+	return err
+}
+
 // DownloadProgress is Download with progress, if not nil, called with the
 // plaintext bytes written so far and the file's size. As for Download, on
 // error everything written to w must be discarded.

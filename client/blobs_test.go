@@ -8,6 +8,7 @@ package client_test
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -74,6 +75,30 @@ func TestUploadDownload(t *testing.T) {
 	}
 	if _, err := c.Download(ctx, "no-such-file", &out); !errors.Is(err, client.ErrNotFound) {
 		t.Fatal(err)
+	}
+	// Deleting a file deletes its blob too.
+	blobs := func() int {
+		res, b := rawCall(t, e, "GET", "/v1/blobs/"+client.FilesDoctype, c.State().Token, nil, nil)
+		var ans struct {
+			Blobs []json.RawMessage `json:"blobs"`
+		}
+		if res.StatusCode != 200 || json.Unmarshal(b, &ans) != nil {
+			t.Fatalf("listing blobs: %s %s", res.Status, b)
+		}
+		return len(ans.Blobs)
+	}
+	before := blobs()
+	if err := c.DeleteFile(ctx, id0); err != nil {
+		t.Fatal(err)
+	}
+	if n := blobs(); n != before-1 {
+		t.Fatalf("%d blobs after deleting a file, want %d", n, before-1)
+	}
+	if _, err := c.Download(ctx, id0, &out); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("a deleted file downloads: %v", err)
+	}
+	if err := c.DeleteFile(ctx, id0); !errors.Is(err, client.ErrNotFound) {
+		t.Fatalf("deleting it again: %v", err)
 	}
 
 	blobGet := func(r *http.Request) bool {

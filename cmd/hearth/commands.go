@@ -290,7 +290,12 @@ func cmdRm(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withSession(func(c *client.Client) error { return c.Delete(ctx, pos[0], pos[1]) })
+	return withSession(func(c *client.Client) error {
+		if pos[0] == client.FilesDoctype {
+			return c.DeleteFile(ctx, pos[1]) // the file's blob goes too
+		}
+		return c.Delete(ctx, pos[0], pos[1])
+	})
 }
 
 func cmdUpload(ctx context.Context, args []string) error {
