@@ -280,14 +280,15 @@ func (c *Client) grantKeys(ctx context.Context, doctype string, gen uint32, crea
 		return gd.Keys
 	}
 	ks := have()
-	// A writer seals with the newest generation granted: a grant older
-	// than grantMaxAge is fetched again first, so that an app that only
-	// writes does not go on sealing with a key a revoked app holds, for
-	// longer than that, after a rotation (spec/protocol.md §4.6).
-	stale := func() bool {
+	// A writer (documents, tombstones, index segments and manifests: gen
+	// 0, the newest) seals with the newest generation granted: a grant
+	// older than grantMaxAge is fetched again first, so that an app that
+	// only writes does not go on sealing with a key a revoked app holds,
+	// for longer than that, after a rotation (spec/protocol.md §4.6).
+	stale := func() bool { // sealing (gen 0: the newest) with an old grant
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		return create && time.Since(c.app.at) > grantMaxAge
+		return gen == 0 && time.Since(c.app.at) > grantMaxAge
 	}
 	if ks != nil && stale() {
 		ks = nil

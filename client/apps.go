@@ -241,16 +241,22 @@ func (c *Client) InstallApp(ctx context.Context, o *AppOffer) ([]string, error) 
 			return nil, err
 		}
 	}
-	k := &AppConsent{App: slug, Scopes: ManifestScopes(o.Manifest), Version: o.Manifest.Version.String()}
-	if err := c.PutConsent(ctx, k); err != nil {
-		return nil, err
-	}
+	// The old tokens go before the new agreement is recorded: a failure
+	// in between leaves the update to be done again, not half done.
+	var rotated []string
 	if o.Consent != nil && (len(o.Added) > 0 || len(o.Removed) > 0) {
 		// Asking for less: the keys it held are rotated (those it keeps
 		// too: it may have held them as the old version).
-		return c.revokeApp(ctx, slug, len(o.Removed) > 0, o.Consent.Scopes)
+		var err error
+		if rotated, err = c.revokeApp(ctx, slug, len(o.Removed) > 0, o.Consent.Scopes); err != nil {
+			return nil, err
+		}
 	}
-	return nil, nil
+	k := &AppConsent{App: slug, Scopes: ManifestScopes(o.Manifest), Version: o.Manifest.Version.String()}
+	if err := c.PutConsent(ctx, k); err != nil {
+		return rotated, err
+	}
+	return rotated, nil
 }
 
 // revokeApp revokes every app token named slug; if rotate, it rotates the
@@ -298,10 +304,13 @@ func (c *Client) UninstallApp(ctx context.Context, slug string, scopes []Scope) 
 	if err := appmanifest.CheckSlug(slug); err != nil {
 		return nil, err
 	}
+	// The manifest the server holds adds its scopes; one that cannot be
+	// read (the host may serve a broken one) does not stop the uninstall:
+	// the agreement and the grantee records name the rest.
 	if in, err := c.Installed(ctx, slug); err == nil {
 		scopes = append(slices.Clone(scopes), ManifestScopes(in.Manifest)...)
-	} else if !errors.Is(err, ErrNotFound) {
-		return nil, err
+	} else if ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
 	rotated, err := c.revokeApp(ctx, slug, true, scopes)
 	if err != nil {

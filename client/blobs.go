@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -217,9 +218,10 @@ func (c *Client) Download(ctx context.Context, fileID string, w io.Writer) (*Fil
 	return c.DownloadProgress(ctx, fileID, w, nil)
 }
 
-// DeleteFile deletes a file (§6.3): its document's tombstone, then its
-// blob, which no other document names (each upload has a blob of its own).
-// A blob already gone is not an error.
+// DeleteFile deletes a file (§6.3): its blob, unless another live file
+// document names it too (one an app with write access made), then the
+// document's tombstone; interrupted, it can be run again. A blob already
+// gone is not an error.
 func (c *Client) DeleteFile(ctx context.Context, fileID string) error {
 	doc, err := c.Get(ctx, FilesDoctype, fileID)
 	if err != nil {
@@ -232,14 +234,38 @@ func (c *Client) DeleteFile(ctx context.Context, fileID string) error {
 	if err := json.Unmarshal(doc.Content, &fd); err != nil || checkDocID(fd.Blob) != nil {
 		return fmt.Errorf("client: %s is not a file document", fileID)
 	}
-	if err := c.Delete(ctx, FilesDoctype, fileID); err != nil {
+	shared, err := c.blobNamedElsewhere(ctx, fd.Blob, fileID)
+	if err != nil {
 		return err
 	}
-	_, err = c.call(ctx, request{method: "DELETE", path: "/v1/blobs/" + FilesDoctype + "/" + pathEscape(fd.Blob)})
-	if errors.Is(err, ErrNotFound) {
-		err = nil
+	if !shared {
+		_, err = c.call(ctx, request{method: "DELETE", path: "/v1/blobs/" + FilesDoctype + "/" + pathEscape(fd.Blob)})
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
 	}
-	return err
+	return c.Delete(ctx, FilesDoctype, fileID)
+}
+
+// blobNamedElsewhere reports whether a live file document other than
+// fileID names blob.
+func (c *Client) blobNamedElsewhere(ctx context.Context, blob, fileID string) (bool, error) {
+	ids, err := c.List(ctx, FilesDoctype)
+	if err != nil {
+		return false, err
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return id == fileID })
+	docs, err := c.GetMany(ctx, FilesDoctype, ids)
+	if err != nil {
+		return false, err
+	}
+	for _, d := range docs {
+		var fd filesDoc
+		if d != nil && !d.Deleted && json.Unmarshal(d.Content, &fd) == nil && fd.Blob == blob {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // DownloadProgress is Download with progress, if not nil, called with the

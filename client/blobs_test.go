@@ -100,6 +100,23 @@ func TestUploadDownload(t *testing.T) {
 	if err := c.DeleteFile(ctx, id0); !errors.Is(err, client.ErrNotFound) {
 		t.Fatalf("deleting it again: %v", err)
 	}
+	// A second document naming the same blob (an app with write access can
+	// make one): deleting it leaves the blob to the first.
+	d, err := c.Get(ctx, client.FilesDoctype, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin, _, err := c.Create(ctx, client.FilesDoctype, d.Content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteFile(ctx, twin); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if _, err := c.Download(ctx, id, &out); err != nil || !bytes.Equal(out.Bytes(), data) {
+		t.Fatalf("the first file, after deleting its twin: %v", err)
+	}
 
 	blobGet := func(r *http.Request) bool {
 		return r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/v1/blobs/")

@@ -134,9 +134,10 @@ type Client struct {
 	kdf    kdf.Params
 	prev   *State // Options.Previous
 
-	mu sync.Mutex // guards st, kr and what app holds
-	st State
-	kr *keyring.Keyring // nil until first needed
+	mu   sync.Mutex // guards st, kr and what app holds
+	st   State
+	kr   *keyring.Keyring // nil until first needed
+	krAt time.Time        // when kr was last read from the server
 
 	// app, in app mode (ConnectApp), holds the grant that gives the keys in
 	// place of the keyring; nil for a user session.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
 	"github.com/hearthcloud/hearth/crypto/seal"
@@ -49,9 +50,13 @@ func (c *Client) loadKeyring(ctx context.Context) error {
 	if rev < c.st.KeyringRev { // a concurrent load got further
 		return nil
 	}
-	c.st.KeyringRev, c.kr = rev, kr
+	c.st.KeyringRev, c.kr, c.krAt = rev, kr, time.Now()
 	return nil
 }
+
+// keyringMaxAge bounds how long a client seals with a keyring without
+// reading it again (keys).
+const keyringMaxAge = time.Minute
 
 // keys returns doctype's key set. With refresh, it reloads the keyring
 // first if the set is missing or lacks generation gen (another device may
@@ -69,6 +74,13 @@ func (c *Client) keys(ctx context.Context, doctype string, gen uint32, create bo
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.kr == nil {
+			return nil
+		}
+		// Sealing (gen 0: the newest) with a keyring read over
+		// keyringMaxAge ago reads it again first: another device may have
+		// rotated the key (spec/protocol.md §4.6), and sealing with a
+		// retired generation would give a revoked app what is written.
+		if gen == 0 && time.Since(c.krAt) > keyringMaxAge {
 			return nil
 		}
 		ks := c.kr.Keys(doctype)

@@ -62,28 +62,17 @@ func (r *granteeRecord) check(id string) error {
 	return nil
 }
 
-// putGrantee writes the grantee record of tokenID, unless it holds that
-// already.
-func (c *Client) putGrantee(ctx context.Context, tokenID, recipient string, scopes []Scope) error {
-	rec := granteeRecord{Token: tokenID, Recipient: recipient, Scopes: scopes}
-	toks, err := c.Tokens(ctx)
-	if err != nil {
-		return err
-	}
-	for _, t := range toks {
-		if t.ID == tokenID {
-			rec.Name, rec.Kind = t.Name, t.Kind
-		}
-	}
+// putGrantee writes a grantee record, unless it holds that already.
+func (c *Client) putGrantee(ctx context.Context, rec *granteeRecord) error {
 	content := mustJSON(rec)
-	d, err := c.Get(ctx, GrantsDoctype, tokenID)
+	d, err := c.Get(ctx, GrantsDoctype, rec.Token)
 	switch {
 	case err == nil && bytes.Equal(d.Content, content):
 		return nil
 	case errors.Is(err, ErrIntegrity):
 		return err
 	}
-	_, err = c.Put(ctx, GrantsDoctype, tokenID, content)
+	_, err = c.Put(ctx, GrantsDoctype, rec.Token, content)
 	return err
 }
 
@@ -97,6 +86,21 @@ func (c *Client) grantees(ctx context.Context, ids []string) (map[string]*grante
 	docs, err := c.GetMany(ctx, GrantsDoctype, ids)
 	if isCode(err, "unknown_doctype") {
 		return out, nil // no record was ever written
+	}
+	if errors.Is(err, ErrIntegrity) {
+		// One record the host altered must not stop a revocation: read
+		// them one by one, leaving out those that do not verify.
+		docs, err = make([]*Doc, len(ids)), nil
+		for i, id := range ids {
+			d, e := c.Get(ctx, GrantsDoctype, id)
+			switch {
+			case e == nil:
+				docs[i] = d
+			case errors.Is(e, ErrIntegrity) || errors.Is(e, ErrNotFound):
+			default:
+				return nil, e
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -226,7 +230,9 @@ func (c *Client) revoke(ctx context.Context, match func(id, name, kind string) b
 	if tokenID != "" && len(revoke) == 0 && len(records) == 0 {
 		return nil, fmt.Errorf("%w: no token %s", ErrNotFound, tokenID)
 	}
-	for _, id := range revoke {
+	// The tokens listed, and those the records name (the host may list
+	// them under another name, or not at all).
+	for _, id := range append(slices.Clone(revoke), records...) {
 		// The records are deleted last: an interrupted revocation
 		// resumes from them.
 		if err := c.deleteToken(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
@@ -253,7 +259,18 @@ func (c *Client) revoke(ctx context.Context, match func(id, name, kind string) b
 	if err != nil {
 		return nil, err
 	}
-	rot.Regranted, rot.Missing, err = c.regrant(ctx, rot.Doctypes, match)
+	// Never granted again: the tokens revoked here and those their
+	// records name, whatever name the host lists them under now.
+	gone := map[string]bool{}
+	for _, id := range append(records, revoke...) {
+		gone[id] = true
+	}
+	if tokenID != "" {
+		gone[tokenID] = true
+	}
+	rot.Regranted, rot.Missing, err = c.regrant(ctx, rot.Doctypes, func(id, name, kind string) bool {
+		return gone[id] || match(id, name, kind)
+	})
 	if err != nil {
 		return rot, err
 	}
@@ -308,6 +325,13 @@ func (c *Client) regrant(ctx context.Context, doctypes map[string]uint32, skip f
 			continue
 		}
 		if !holds(rec.Scopes, doctypes) || skip != nil && skip(t.ID, rec.Name, rec.Kind) {
+			continue
+		}
+		if rec.Name == "" || rec.Kind == "" {
+			// Granted without saying whose it is (Grant): a rotation
+			// cannot tell it from a revoked app's, so it asks for a grant
+			// made anew.
+			missing = append(missing, t.ID)
 			continue
 		}
 		err := c.grant(ctx, t.ID, rec.Recipient, rec.Scopes)

@@ -42,7 +42,7 @@ func connectTo(t *testing.T, e *env, c *client.Client, name string, scopes []cli
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Grant(ctx, info.ID, id.Recipient().String(), scopes); err != nil {
+	if err := c.GrantNamed(ctx, info.ID, name, client.KindApp, id.Recipient().String(), scopes); err != nil {
 		t.Fatal(err)
 	}
 	signer, err := c.SigningKey()
@@ -492,18 +492,27 @@ func TestSecurity17UninstallRotates(t *testing.T) {
 	if res, _ := rawCall(t, e, "DELETE", "/v1/tokens/"+a.tokenID, c.State().Token, nil, nil); res.StatusCode != 204 {
 		t.Fatal(res.Status)
 	}
-	// The host leaves B out of the first listing, and shows it afterwards.
+	// The host leaves B out of the first listing, and shows it afterwards
+	// as a device of another name.
 	var listings atomic.Int32
 	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if r.Method != "GET" || r.URL.Path != "/v1/tokens" || listings.Add(1) != 1 {
+		if r.Method != "GET" || r.URL.Path != "/v1/tokens" {
 			return false
 		}
+		first := listings.Add(1) == 1
 		rec := capture(next, r)
 		var ans struct {
 			Tokens []map[string]any `json:"tokens"`
 		}
 		json.Unmarshal(rec.Body.Bytes(), &ans)
-		ans.Tokens = slices.DeleteFunc(ans.Tokens, func(m map[string]any) bool { return m["id"] == b.tokenID })
+		if first {
+			ans.Tokens = slices.DeleteFunc(ans.Tokens, func(m map[string]any) bool { return m["id"] == b.tokenID })
+		}
+		for _, m := range ans.Tokens {
+			if m["id"] == b.tokenID {
+				m["name"], m["kind"] = "laptop", "device"
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(ans)
 		return true
@@ -516,8 +525,12 @@ func TestSecurity17UninstallRotates(t *testing.T) {
 	if listings.Load() < 2 {
 		t.Fatalf("the tokens were listed %d times", listings.Load())
 	}
-	if got := grantRev(t, e, c, b.tokenID); got != revB {
-		t.Fatalf("the hidden token of the uninstalled app was granted again (revision %s → %s)", revB, got)
+	// B's token, found by its record, is gone, and was never granted again.
+	if res, _ := rawCall(t, e, "GET", "/v1/grants/"+b.tokenID, c.State().Token, nil, nil); res.StatusCode != 404 {
+		t.Fatalf("the hidden token of the uninstalled app still has a grant: %s (revision %s before)", res.Status, revB)
+	}
+	if _, err := b.app.List(ctx, notes); !errors.Is(err, client.ErrSessionEnded) {
+		t.Fatalf("the hidden token still works: %v", err)
 	}
 	id, _, err := c.Create(ctx, notes, []byte(`{"t":"after"}`))
 	if err != nil {

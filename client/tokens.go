@@ -150,10 +150,20 @@ func (c *Client) SigningKey() (ed25519.PublicKey, error) {
 // the scopes, so that any device of the account can grant the grantee
 // again after a rotation (Revoke, Reseal).
 func (c *Client) Grant(ctx context.Context, tokenID, recipient string, scopes []Scope) error {
+	return c.GrantNamed(ctx, tokenID, "", "", recipient, scopes)
+}
+
+// GrantNamed is Grant for the token the caller made with name and kind
+// (an app's slug and KindApp): its grantee record names them, so that
+// revoking the app finds it (RevokeApp). The name comes from the caller,
+// never from the server's listing, which the host could word otherwise.
+// A record without a name (Grant) is never granted again by a rotation:
+// the token has to be granted anew.
+func (c *Client) GrantNamed(ctx context.Context, tokenID, name, kind, recipient string, scopes []Scope) error {
 	if err := c.grant(ctx, tokenID, recipient, scopes); err != nil {
 		return err
 	}
-	return c.putGrantee(ctx, tokenID, recipient, scopes)
+	return c.putGrantee(ctx, &granteeRecord{Token: tokenID, Recipient: recipient, Scopes: scopes, Name: name, Kind: kind})
 }
 
 // grant is Grant without the grantee record.

@@ -151,11 +151,11 @@ type API struct {
 	acct      *client.Client // the session when signed in with a password (Home)
 	app       *client.App    // the session of an app (spec/web.md §5)
 	pending   *pendingConnect
-	appTokens []string         // ids of the app tokens this browser created (Home)
-	appSlugs  []string         // the apps connected in this browser (Home)
-	offered   *offered         // the connection ConnectOffer last described (connect.go)
-	offer     *client.AppOffer // the app Home last offered to install (apps.go)
-	resealMu  sync.Mutex       // one Reseal at a time
+	appTokens []string            // ids of the app tokens this browser created (Home)
+	appSlugs  []string            // the apps connected in this browser (Home)
+	offered   map[string]*offered // the connections ConnectOffer described, by state (connect.go)
+	offer     *client.AppOffer    // the app Home last offered to install (apps.go)
+	resealMu  sync.Mutex          // one Reseal at a time
 	// The installed apps search links hits to (search.go), and when
 	// they were read.
 	appsSeen   map[string]appInfo

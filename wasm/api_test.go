@@ -743,9 +743,20 @@ func TestConnectForeignRecipient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := home.ConnectApp(ctx, ConnectRequest{App: "notes", User: user, Recipient: attacker.Recipient().String(), State: "crafted"})
+	crafted := ConnectRequest{App: "notes", User: user, Recipient: attacker.Recipient().String(), State: "crafted"}
+	// Home answers only a request it showed the person (ConnectOffer).
+	if _, err := home.ConnectApp(ctx, crafted); err == nil {
+		t.Fatal("connected without an offer shown")
+	}
+	if _, err := home.ConnectOffer(ctx, crafted); err != nil {
+		t.Fatal(err)
+	}
+	back, err := home.ConnectApp(ctx, crafted)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := home.ConnectApp(ctx, crafted); err == nil {
+		t.Fatal("one offer answered twice")
 	}
 	if !strings.HasPrefix(back, "http://notes."+user+".") {
 		t.Fatalf("Home returns to %s", back)

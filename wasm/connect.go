@@ -41,8 +41,8 @@ func (a *API) appURL(slug, user string) string {
 	return u.String() + "/"
 }
 
-// offered is the connection ConnectOffer last described: the request, and
-// the app with the scopes it showed.
+// offered is a connection ConnectOffer described: the request, and the app
+// with the scopes it showed (API.offered, by the request's state).
 type offered struct {
 	req        ConnectRequest
 	app        appInfo
@@ -140,7 +140,10 @@ func (a *API) ConnectOffer(ctx context.Context, r ConnectRequest) (*Offer, error
 	if a.acct == c {
 		// ConnectApp grants exactly what was shown (or remembered) here,
 		// even if the host serves the app's manifest differently next time.
-		a.offered = &offered{req: r, app: app, remembered: o.Remembered}
+		if a.offered == nil || len(a.offered) >= 8 {
+			a.offered = map[string]*offered{} // a few tabs at once at most
+		}
+		a.offered[r.State] = &offered{req: r, app: app, remembered: o.Remembered}
 	}
 	a.mu.Unlock()
 	for i, s := range app.Scopes {
@@ -179,19 +182,17 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	// The app and scopes ConnectOffer showed for this very request; without
-	// one, they are read now (and then recorded as agreed to, below).
+	// Exactly the app and scopes ConnectOffer showed (or found remembered)
+	// for this very request: never what the host serves now. Without such
+	// an offer there is nothing the person agreed to.
 	a.mu.Lock()
-	off := a.offered
-	a.offered = nil
+	off := a.offered[r.State]
+	same := a.acct == c
 	a.mu.Unlock()
-	var app appInfo
-	agreed := false
-	if off != nil && off.req == r {
-		app, agreed = off.app, off.remembered
-	} else if app, err = a.checkRequest(ctx, c, r); err != nil {
-		return "", err
+	if off == nil || off.req != r || !same {
+		return "", badInput("this connection was not shown to you (or is stale): open the app again")
 	}
+	app, agreed := off.app, off.remembered
 	signer, err := c.SigningKey()
 	if err != nil {
 		return "", a.fail(gen, err)
@@ -213,7 +214,7 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	if err != nil {
 		return "", &Error{Code: "internal", Message: err.Error()}
 	}
-	if err := c.Grant(ctx, info.ID, grantee.Recipient().String(), app.Scopes); err != nil {
+	if err := c.GrantNamed(ctx, info.ID, r.App, client.KindApp, grantee.Recipient().String(), app.Scopes); err != nil {
 		c.RevokeToken(ctx, info.ID)
 		return "", a.fail(gen, err)
 	}
@@ -225,13 +226,16 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 		return "", &Error{Code: "internal", Message: err.Error()}
 	}
 	// ConnectOffer read the record just before: no second read.
-	if !agreed && (off != nil || !remembered(ctx, c, r.App, app.Scopes)) {
+	if !agreed {
 		// Failing to record it only means asking again next time.
 		k := &client.AppConsent{App: r.App, Scopes: app.Scopes, Version: app.Manifest.Version.String()}
 		if err := c.PutConsent(ctx, k); err == nil {
 			a.persist(gen) // the record's revision (and a new doctype's key) before the page goes
 		}
 	}
+	a.mu.Lock()
+	delete(a.offered, r.State) // answered: once
+	a.mu.Unlock()
 	return a.appURL(r.App, r.User) + "#connected?box=" + box + "&state=" + url.QueryEscape(r.State), nil
 }
 

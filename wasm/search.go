@@ -275,7 +275,9 @@ func (a *API) searchApps(ctx context.Context, c *client.Client) map[string]appIn
 		apps = map[string]appInfo{} // no links this time
 	}
 	a.mu.Lock()
-	a.appsSeen, a.appsSeenAt = apps, time.Now()
+	if a.acct == c { // not if the session changed meanwhile
+		a.appsSeen, a.appsSeenAt = apps, time.Now()
+	}
 	a.mu.Unlock()
 	return apps
 }

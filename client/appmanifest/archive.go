@@ -3,6 +3,7 @@ package appmanifest
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -251,13 +252,25 @@ type File struct {
 	Data []byte
 }
 
-// Zip makes an app's archive of files (deflated, in the order given). It
-// checks nothing: ReadArchive does.
+// Zip makes an app's archive of files (in the order given), deflated but
+// for files that would shrink more than MaxRatio to 1, which are stored
+// (ReadArchive refuses such ratios, as zip bombs). It checks nothing else:
+// ReadArchive does.
 func Zip(files []File) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, f := range files {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Path, Method: zip.Deflate})
+		method := zip.Deflate
+		if len(f.Data) > 1<<10 {
+			var c countWriter
+			fw, _ := flate.NewWriter(&c, flate.DefaultCompression)
+			fw.Write(f.Data)
+			fw.Close()
+			if int64(len(f.Data)) > MaxRatio*c.n {
+				method = zip.Store
+			}
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Path, Method: method})
 		if err != nil {
 			return nil, err
 		}
@@ -270,6 +283,11 @@ func Zip(files []File) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// countWriter counts what is written to it.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
 // zipFS serves an archive's kept files by path, with the folders they are
 // in (fs.WalkDir works on it).

@@ -166,7 +166,7 @@ func TestArchiveRefused(t *testing.T) {
 		{"link", "link.js", "not a regular file", rawZip(t, base, entry(link, []byte("index.html")))},
 		{"encrypted", "secret.js", "encrypted", rawZip(t, base, entry(zip.FileHeader{Name: "secret.js", Method: zip.Store, Flags: 1}, []byte("x")))},
 		{"method", "odd.js", "method 12", rawZip(t, base, entry(zip.FileHeader{Name: "odd.js", Method: 12}, nil))},
-		{"bomb", "bomb.txt", "compressed more than", with(File{"bomb.txt", make([]byte, 1<<20)})},
+		{"bomb", "bomb.txt", "compressed more than", rawZip(t, base, entry(zip.FileHeader{Name: "bomb.txt", Method: zip.Deflate}, make([]byte, 1<<20)))},
 		{"damaged", "", "damaged", damaged},
 		{"too many files", "", "more than 1000 files", mustZip(t, many)},
 	} {
@@ -183,6 +183,24 @@ func TestArchiveRefused(t *testing.T) {
 	}
 	if _, err := ReadArchive(bytes.NewReader(nil), MaxArchive+1); !errors.Is(err, ErrBadArchive) {
 		t.Fatalf("too large: %v", err)
+	}
+}
+
+// TestZipStoresBombLikeFiles: a file that deflates more than MaxRatio to 1
+// (a big run of one byte) is stored, so that an archive Zip makes (from a
+// folder, or repacked) always reads.
+func TestZipStoresBombLikeFiles(t *testing.T) {
+	files := append(appFiles(), File{"data/zeros.json", make([]byte, 4<<20)}, File{".hidden", []byte("x")})
+	a, err := read(mustZip(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	packed, err := a.Repack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := read(packed); err != nil || len(b.Skipped) != 0 {
+		t.Fatalf("repacked: %v", err)
 	}
 }
 
