@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -101,10 +102,10 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 		return Errorf(CodeExists, "this is the slug of an app bundled with Hearth")
 	}
 	user := tokenOf(r).User
-	if apps, err := s.cfg.Meta.ListApps(r.Context(), user); err != nil {
+	// Checked first (before the body is read), and again, under the
+	// account's lock, before the row is written.
+	if err := s.appRoom(r, user, slug); err != nil {
 		return err
-	} else if len(apps) >= maxApps && !slices.ContainsFunc(apps, func(a *meta.App) bool { return a.Slug == slug }) {
-		return Errorf(CodeTooLarge, "an account holds at most %d apps installed from archives", maxApps)
 	}
 	// A few archives are read and checked at once (each holds up to 32
 	// MiB), and each must arrive in time: a slow sender does not hold the
@@ -147,6 +148,13 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 	now := s.cfg.Now().UTC().Truncate(time.Second)
 	row := &meta.App{Slug: slug, Version: a.Manifest.Version.String(), Manifest: a.ManifestJSON, Digest: dg,
 		Size: int64(len(body)), Installed: now, Updated: now}
+	um := s.appLocks.of(sha256.Sum256([]byte(user)))
+	um.Lock()
+	defer um.Unlock()
+	if err := s.appRoom(r, user, slug); err != nil {
+		s.removeUnused(r, dg)
+		return err
+	}
 	mu := s.blobLocks.of(dg)
 	mu.Lock()
 	// A concurrent delete of another row with these bytes may have removed
@@ -179,6 +187,18 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return writeJSON(w, status, appOut(row))
+}
+
+// appRoom refuses a new slug for an account holding maxApps apps.
+func (s *Server) appRoom(r *http.Request, user, slug string) error {
+	apps, err := s.cfg.Meta.ListApps(r.Context(), user)
+	if err != nil {
+		return err
+	}
+	if len(apps) >= maxApps && !slices.ContainsFunc(apps, func(a *meta.App) bool { return a.Slug == slug }) {
+		return Errorf(CodeTooLarge, "an account holds at most %d apps installed from archives", maxApps)
+	}
+	return nil
 }
 
 // removeUnused removes a body that no row names any more.

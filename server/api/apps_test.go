@@ -8,7 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hearthcloud/hearth/client/appmanifest"
@@ -162,5 +164,36 @@ func TestStrictGets(t *testing.T) {
 	for _, p := range []string{"/v1/keyring?x=1", "/v1/keyring/recovery?x=1", "/v1/docs/io.hearth.notes/abc?rev=1",
 		"/v1/sessions?all=1", "/v1/doctypes?x=1", "/v1/grants/abcdefghijklmnopqrstuvwxyz?x=1"} {
 		e.want(e.do("GET", p, tok, nil), 400, "bad_request")
+	}
+}
+
+// TestAppsLimit: an account holds at most 100 apps, also when they are
+// installed at once.
+func TestAppsLimit(t *testing.T) {
+	e := newEnv(t)
+	_, alice := e.signup("alice")
+	var wg sync.WaitGroup
+	codes := make([]int, 101)
+	sem := make(chan struct{}, 8)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			slug := "app" + strconv.Itoa(i)
+			codes[i] = e.do("PUT", "/v1/apps/"+slug, alice, appArchive(t, slug, "1.0.0"), "Content-Type", "application/zip").status
+		}()
+	}
+	wg.Wait()
+	n := map[int]int{}
+	for _, c := range codes {
+		n[c]++
+	}
+	if n[201] != 100 || n[413] != 1 {
+		t.Fatalf("statuses %v", n)
+	}
+	if list := e.do("GET", "/v1/apps", alice, nil).json(t)["apps"].([]any); len(list) != 100 {
+		t.Fatalf("%d apps", len(list))
 	}
 }

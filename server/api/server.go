@@ -50,6 +50,7 @@ type Server struct {
 	bulkSlots chan struct{} // bulk writes being read at once
 	closeOnce sync.Once
 	blobLocks digestLocks
+	appLocks  digestLocks    // by account: installing apps
 	allowed   []allowedRoute // for the Allow header of 405 answers
 	appSlot   chan struct{}  // archives being read and checked at once
 }
