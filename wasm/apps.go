@@ -27,26 +27,39 @@ type App struct {
 	Removable bool `json:"removable"`
 }
 
-// Apps lists the bundled apps (installed when the person agreed to them,
-// or from the start) and those installed from archives, by name.
-func (a *API) Apps(ctx context.Context) ([]App, error) {
-	c, gen, err := a.account()
-	if err != nil {
-		return nil, err
-	}
-	out := []App{}
-	for slug, b := range bundled {
+// knownApp is an app Home knows: bundled, or whose archive the server
+// holds; installed when the person agreed to it (a bundled app installed
+// from the start needs no agreement).
+type knownApp struct {
+	Slug      string
+	Info      appInfo
+	Version   string
+	Consent   *client.AppConsent // nil: none recorded
+	Installed bool
+}
+
+// knownApps reads the apps Home knows and the agreements recorded for
+// them (spec/apps.md §3). An agreement that does not verify counts as none.
+func (a *API) knownApps(ctx context.Context, c *client.Client) ([]knownApp, error) {
+	consent := func(slug string) (*client.AppConsent, error) {
 		k, err := c.Consent(ctx, slug)
-		if err != nil && !errors.Is(err, client.ErrIntegrity) {
-			return nil, a.fail(gen, err)
+		if errors.Is(err, client.ErrIntegrity) {
+			return nil, nil
 		}
-		app := App{Slug: slug, Name: b.Name, Description: b.Description, Version: b.Manifest.Version.String(),
-			URL: a.appURL(slug, c.User()), Bundled: true, Installed: defaultApps[slug] || k != nil, Removable: !defaultApps[slug]}
-		out = append(out, app)
+		return k, err
+	}
+	var out []knownApp
+	for slug, b := range bundled {
+		k, err := consent(slug)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, knownApp{Slug: slug, Info: b, Version: b.Manifest.Version.String(), Consent: k,
+			Installed: defaultApps[slug] || k != nil})
 	}
 	inst, err := c.InstalledApps(ctx)
 	if err != nil {
-		return nil, a.fail(gen, err)
+		return nil, err
 	}
 	for _, in := range inst {
 		if _, ok := bundled[in.Slug]; ok {
@@ -54,13 +67,31 @@ func (a *API) Apps(ctx context.Context) ([]App, error) {
 		}
 		// An archive the server holds without the person's agreement (the
 		// host put it there, or the agreement was withdrawn) is offered,
-		// not shown as installed (spec/apps.md §3).
-		k, err := c.Consent(ctx, in.Slug)
-		if err != nil && !errors.Is(err, client.ErrIntegrity) {
-			return nil, a.fail(gen, err)
+		// not installed.
+		k, err := consent(in.Slug)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, App{Slug: in.Slug, Name: in.Manifest.Name, Description: in.Manifest.Description, Version: in.Version,
-			URL: a.appURL(in.Slug, c.User()), Installed: k != nil, Removable: true})
+		out = append(out, knownApp{Slug: in.Slug, Info: infoOf(in.Manifest, false), Version: in.Version, Consent: k, Installed: k != nil})
+	}
+	return out, nil
+}
+
+// Apps lists the bundled apps (installed when the person agreed to them,
+// or from the start) and those whose archives the server holds, by name.
+func (a *API) Apps(ctx context.Context) ([]App, error) {
+	c, gen, err := a.account()
+	if err != nil {
+		return nil, err
+	}
+	known, err := a.knownApps(ctx, c)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	out := []App{}
+	for _, k := range known {
+		out = append(out, App{Slug: k.Slug, Name: k.Info.Name, Description: k.Info.Description, Version: k.Version,
+			URL: a.appURL(k.Slug, c.User()), Bundled: k.Info.Bundled, Installed: k.Installed, Removable: !defaultApps[k.Slug]})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if x, y := strings.ToLower(out[i].Name), strings.ToLower(out[j].Name); x != y {
@@ -251,6 +282,7 @@ func (a *API) UninstallApp(ctx context.Context, slug string) error {
 // sealed again.
 type ResealDone struct {
 	Doctypes []string `json:"doctypes"`
+	What     []string `json:"what"` // each in words: "your notes"
 }
 
 // Reseal seals again, with their newest key, the documents of every
@@ -259,7 +291,7 @@ type ResealDone struct {
 // (spec/protocol.md §4.6), calling progress as it goes. Apps stay usable
 // meanwhile: it writes each document as a new revision, conditional on the
 // one it read. Home runs it after a revocation and when it starts.
-func (a *API) Reseal(ctx context.Context, progress func(doctype string, done, total int)) (*ResealDone, error) {
+func (a *API) Reseal(ctx context.Context, progress func(doctype, what string, done, total int)) (*ResealDone, error) {
 	c, gen, err := a.account()
 	if err != nil {
 		return nil, err
@@ -270,11 +302,11 @@ func (a *API) Reseal(ctx context.Context, progress func(doctype string, done, to
 	if err != nil {
 		return nil, a.fail(gen, err)
 	}
-	out := &ResealDone{Doctypes: []string{}}
+	out := &ResealDone{Doctypes: []string{}, What: []string{}}
 	for _, d := range pending {
 		n, err := c.ResealCount(ctx, d, func(done, total int) {
 			if progress != nil {
-				progress(d, done, total)
+				progress(d, client.DoctypeWords(d), done, total)
 			}
 		})
 		a.persist(gen) // what was re-sealed, and the keyring's revision
@@ -283,6 +315,7 @@ func (a *API) Reseal(ctx context.Context, progress func(doctype string, done, to
 		}
 		if n > 0 { // a later run that only checks (and retires the old key) says nothing
 			out.Doctypes = append(out.Doctypes, d)
+			out.What = append(out.What, client.DoctypeWords(d))
 		}
 	}
 	return out, nil

@@ -24,7 +24,7 @@ import (
 //	upload(blob, name, onProgress)   → Promise<resultJSON>   ({id})
 //	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
 //	appOffer(files)                  → Promise<offerJSON>    (API.AppOffer; files: [[path, Uint8Array], …])
-//	reseal(onProgress)               → Promise<resultJSON>   (API.Reseal; onProgress(doctype, done, total))
+//	reseal(onProgress)               → Promise<resultJSON>   (API.Reseal; onProgress(doctype, what, done, total))
 //	close()
 //
 // Promises reject with an Error carrying .code (and .retryAfter, .rev when
@@ -168,12 +168,12 @@ func open(_ js.Value, args []js.Value) any {
 		progress := arg(args, 0)
 		return promise(func() (any, *Error) {
 			var last time.Time
-			res, err := a.Reseal(context.Background(), func(doctype string, done, total int) {
+			res, err := a.Reseal(context.Background(), func(doctype, what string, done, total int) {
 				if progress.Type() != js.TypeFunction || done != total && time.Since(last) < 100*time.Millisecond {
 					return
 				}
 				last = time.Now()
-				progress.Invoke(doctype, done, total)
+				progress.Invoke(doctype, what, done, total)
 			})
 			if err != nil {
 				return nil, toError(err)

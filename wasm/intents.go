@@ -2,7 +2,6 @@ package wasm
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strings"
 
@@ -39,33 +38,17 @@ type IntentOffer struct {
 }
 
 // installedInfos returns the apps installed in the account, with the
-// agreement recorded for each (nil: none): the bundled ones installed
-// from the start or agreed to, and those installed from archives.
+// agreement recorded for each (nil: none, for a bundled app installed from
+// the start).
 func (a *API) installedInfos(ctx context.Context, c *client.Client) (map[string]appInfo, map[string]*client.AppConsent, error) {
-	infos, consents := map[string]appInfo{}, map[string]*client.AppConsent{}
-	for slug, b := range bundled {
-		k, err := c.Consent(ctx, slug)
-		if err != nil && !errors.Is(err, client.ErrIntegrity) {
-			return nil, nil, err
-		}
-		if k != nil || defaultApps[slug] {
-			infos[slug], consents[slug] = b, k
-		}
-	}
-	inst, err := c.InstalledApps(ctx)
+	known, err := a.knownApps(ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, in := range inst {
-		if _, ok := bundled[in.Slug]; ok {
-			continue
-		}
-		k, err := c.Consent(ctx, in.Slug)
-		if err != nil && !errors.Is(err, client.ErrIntegrity) {
-			return nil, nil, err
-		}
-		if k != nil { // installed means agreed to (spec/apps.md §3)
-			infos[in.Slug], consents[in.Slug] = infoOf(in.Manifest, false), k
+	infos, consents := map[string]appInfo{}, map[string]*client.AppConsent{}
+	for _, k := range known {
+		if k.Installed {
+			infos[k.Slug], consents[k.Slug] = k.Info, k.Consent
 		}
 	}
 	return infos, consents, nil

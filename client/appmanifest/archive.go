@@ -74,11 +74,12 @@ type Archive struct {
 	Files fs.FS
 }
 
-// skipped reports whether an archive entry is left out: a name with a
-// segment starting with "." or "_" (.DS_Store, .git/, __MACOSX/), as
-// go:embed leaves them out of the bundled apps; but "." and ".." are not
-// left out, they are errors.
-func skipped(name string) bool {
+// Hidden reports whether a file of an app's folder (a "/"-separated path)
+// is left out of the app, never served nor stored: a name with a segment
+// starting with "." or "_" (.DS_Store, .git/, __MACOSX/), as go:embed
+// leaves them out of the bundled apps; but "." and ".." are not left out,
+// they are errors.
+func Hidden(name string) bool {
 	for _, seg := range strings.Split(name, "/") {
 		if seg == "." || seg == ".." {
 			return false // not a path: an error
@@ -109,7 +110,7 @@ func ReadArchive(r io.ReaderAt, size int64) (*Archive, error) {
 		if strings.HasSuffix(name, "/") && f.UncompressedSize64 == 0 {
 			continue // a directory
 		}
-		if skipped(name) {
+		if Hidden(name) {
 			hidden = append(hidden, name)
 			continue
 		}

@@ -87,7 +87,7 @@ func readApp(path string) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		if p != "." && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
+		if p != "." && appmanifest.Hidden(p) { // never stored: not even read
 			if d.IsDir() {
 				return fs.SkipDir
 			}

@@ -2,8 +2,8 @@ package web_test
 
 import (
 	"context"
-	"net/http"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 

@@ -307,7 +307,7 @@ async function handle(id, method, args) {
       return JSON.parse(await need().appOffer(files));
     }
     case "reseal":
-      return JSON.parse(await need().reseal((doctype, done, total) => postMessage({ id, progress: [done, total, doctype] })));
+      return JSON.parse(await need().reseal((doctype, what, done, total) => postMessage({ id, progress: [done, total, doctype, what] })));
     case "download": {
       const r = await need().download(String(args[0] ?? ""), (done, total) => postMessage({ id, progress: [done, total] }));
       const info = JSON.parse(r.info);

@@ -338,7 +338,7 @@ export class Hearth {
     const c = this._calls.get(m.id);
     if (!c) return;
     if (m.progress) {
-      if (c.progress) c.progress(m.progress[0], m.progress[1], m.progress[2]);
+      if (c.progress) c.progress(...m.progress);
       return;
     }
     this._calls.delete(m.id);
@@ -504,8 +504,9 @@ export class Hearth {
    * Home: seals again with their new keys the documents of the doctypes
    * whose keys were rotated (spec/protocol.md §4.6), in the worker, while
    * the apps stay usable.
-   * @param {(done: number, total: number, doctype: string) => void} [onProgress]
-   * @returns {Promise<{ doctypes: string[] }>}
+   * @param {(done: number, total: number, doctype: string, what: string) => void} [onProgress]
+   *   what: the doctype in words ("your notes")
+   * @returns {Promise<{ doctypes: string[], what: string[] }>}
    */
   reseal(onProgress) { return this._rpc("reseal", [], onProgress); }
 

@@ -253,14 +253,14 @@ let resealDone = ""; // what the last run that sealed anything said
 function runReseal() {
   if (resealing) return resealing.then(() => runReseal());
   const box = $("#reseal"), text = $("#reseal-text"), bar = $("#reseal-bar");
-  resealing = h.reseal((done, total, doctype) => {
+  resealing = h.reseal((done, total, doctype, what) => {
     box.hidden = false;
-    text.textContent = "Sealing " + doctypeWords(doctype) + " again with a new key: " + done.toLocaleString() + " of " + total.toLocaleString();
+    text.textContent = "Sealing " + what + " again with a new key: " + done.toLocaleString() + " of " + total.toLocaleString();
     bar.max = Math.max(total, 1);
     bar.value = done;
   }).then((r) => {
     if (r.doctypes.length) {
-      resealDone = "Done: " + r.doctypes.map(doctypeWords).join(", ") + " sealed with new keys. An app you removed cannot open what you write from now on.";
+      resealDone = "Done: " + r.what.join(", ") + " sealed with new keys. An app you removed cannot open what you write from now on.";
       box.dataset.done = "true";
     }
     // A run that only checked has nothing new to tell.
@@ -273,12 +273,6 @@ function runReseal() {
     text.textContent = "Sealing with new keys stopped: " + say(err) + " It goes on next time you open Home.";
   }).finally(() => { resealing = null; });
   return resealing;
-}
-
-function doctypeWords(d) {
-  const known = { "io.hearth.notes": "your notes", "io.hearth.contacts": "your contacts", "io.hearth.tasks": "your tasks",
-    "io.hearth.files": "your files", "io.hearth.photos": "your photos", "io.hearth.calendar": "your calendar" };
-  return known[d] || "the data of type " + d;
 }
 
 async function renderAccount() {
