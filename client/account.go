@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -80,12 +81,28 @@ func Signup(ctx context.Context, server, user, password string, o *Options) (c *
 	if ans.Session.Token == "" {
 		return nil, "", errors.New("client: the server's sign-up answer holds no session")
 	}
+	opened, err := keyring.OpenWithMasterKey(sealed, &keys.MasterKey, user, 1)
+	if err != nil {
+		return nil, "", err
+	}
 	c.st.User = user
 	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
 	c.st.MasterKey = keys.MasterKey[:]
-	c.st.KeyringRev = 1
-	c.kr = kr
+	c.rememberKDF(c.kdf, seed)
+	c.mu.Lock()
+	c.adoptKeyringLocked(opened)
+	// A new account's changes feed is empty: there is nothing to catch up.
+	c.st.CaughtUp = true
+	c.mu.Unlock()
 	return c, kr.RecoveryKey().String(), nil
+}
+
+// rememberKDF records the KDF parameters and seed the device derived its
+// keys with (State.KDF, State.Seed).
+func (c *Client) rememberKDF(p kdf.Params, seed []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.st.KDF, c.st.Seed = &p, bytes.Clone(seed)
 }
 
 // codeMember says whether code is a TOTP code (six digits) or a recovery code.
@@ -100,7 +117,13 @@ func codeMember(code string) string {
 func normalizeCode(code string) string { return strings.Join(strings.Fields(code), "") }
 
 // prelogin fetches the account's KDF parameters and seed, and derives keys
-// from password; kdf.Derive refuses parameters under the floor (§3.2).
+// from password; kdf.Derive refuses parameters under the floor (§3.2). A
+// seed or parameters other than those this device remembers (State.KDF,
+// State.Seed) are refused as ErrIntegrity before anything is derived or
+// sent, unless Options.KDFChanged: only the host could change them,
+// unless the password was changed on another device, and a wrong-password
+// answer would lead the user to try other passwords on a host that may
+// be collecting them.
 func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys, error) {
 	var pre struct {
 		KDF  kdfJSON `json:"kdf"`
@@ -109,10 +132,15 @@ func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys
 	if _, err := c.callJSON(ctx, "POST", "/v1/prelogin", map[string]string{"user": user}, &pre, nil, true); err != nil {
 		return nil, err
 	}
+	if p := c.previous(user); p != nil && p.KDF != nil && !c.kdfChanged &&
+		(*p.KDF != pre.KDF.params() || !bytes.Equal(p.Seed, pre.Seed)) {
+		return nil, integrity("the server now gives this account other key-derivation parameters or another seed than when this device last signed in; nothing was sent. If you changed the password on another device, sign in again saying so; otherwise the server was changed")
+	}
 	keys, err := kdf.Derive(password, user, pre.Seed, pre.KDF.params())
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
+	c.rememberKDF(pre.KDF.params(), pre.Seed)
 	return keys, nil
 }
 
@@ -120,6 +148,10 @@ func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys
 // two-factor authentication on (a six-digit authenticator code, or one of
 // the recovery codes given when it was turned on). Without a needed code it
 // returns an error matching ErrTOTPRequired.
+//
+// A device writes only once it has read the changes feed to its end (Sync
+// or CatchUp), which Login leaves to the caller, so that a caller that
+// builds what it shows from Sync sees every change.
 func Login(ctx context.Context, server, user, password, totp string, o *Options) (*Client, error) {
 	c, err := newClient(server, o)
 	if err != nil {
@@ -147,7 +179,7 @@ func Login(ctx context.Context, server, user, password, totp string, o *Options)
 	c.st.MasterKey = keys.MasterKey[:]
 	if ans.Keyring.Rev < c.st.KeyringRev {
 		c.Logout(ctx)
-		return nil, integrity("the server announced keyring revision %d after this device saw revision %d (rolled back)", ans.Keyring.Rev, c.st.KeyringRev)
+		return nil, rolledBack("the server announced keyring revision %d after this device saw revision %d (rolled back)", ans.Keyring.Rev, c.st.KeyringRev)
 	}
 	// Opening the keyring now checks the password end to end, and the
 	// revision the login answered against the keyring served.
@@ -190,12 +222,19 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 	}
 	c.adopt(user)
 	if rev < c.st.KeyringRev {
-		return nil, "", integrity("the server served keyring revision %d after this device saw revision %d (rolled back)", rev, c.st.KeyringRev)
+		return nil, "", rolledBack("the server served keyring revision %d after this device saw revision %d (rolled back)", rev, c.st.KeyringRev)
 	}
-	kr, err := keyring.OpenWithRecoveryKey(res.body, rk, user, rev)
+	served, err := keyring.OpenWithRecoveryKey(res.body, rk, user, rev)
 	if err != nil {
 		return nil, "", &integrityError{detail: "the recovery copy of the keyring does not open with this recovery key", err: err}
 	}
+	c.mu.Lock()
+	err = c.acceptKeyring(served, rev)
+	c.mu.Unlock()
+	if err != nil {
+		return nil, "", err
+	}
+	kr := served.Clone()
 	newRK := kr.ReplaceRecoveryKey()
 	seed := kdf.NewSeed()
 	keys, err := kdf.Derive(newPassword, user, seed, c.kdf)
@@ -225,11 +264,17 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 	if ans.Keyring.Rev != rev+1 {
 		return nil, "", integrity("the server answered keyring revision %d to a reset sealed for %d", ans.Keyring.Rev, rev+1)
 	}
+	written, err := keyring.OpenWithMasterKey(sealed, &keys.MasterKey, user, rev+1)
+	if err != nil {
+		return nil, "", err
+	}
 	c.st.User = user
 	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
 	c.st.MasterKey = keys.MasterKey[:]
-	c.st.KeyringRev = rev + 1
-	c.kr = kr
+	c.rememberKDF(c.kdf, seed)
+	c.mu.Lock()
+	c.adoptKeyringLocked(written)
+	c.mu.Unlock()
 	return c, newRK.String(), nil
 }
 

@@ -43,10 +43,14 @@ type AppState struct {
 	Identity string            `json:"identity"` // the app's age X25519 identity (AGE-SECRET-KEY-1…)
 	Signer   ed25519.PublicKey `json:"signer"`   // the account's signing key, pinned at connection
 	GrantRev uint64            `json:"grant_rev"`
-	Scopes   []Scope           `json:"scopes"` // doctypes and verbs of the grant last opened
-	Gens     map[string]uint32 `json:"gens"`   // newest key generation granted so far, per doctype
-	FeedSeq  uint64            `json:"feed_seq"`
-	Docs     DocStates         `json:"docs,omitempty"` // as State.Docs
+	// GrantDigest is the digest of the grant last opened (keyring.Grant):
+	// another grant of the same revision is a fork.
+	GrantDigest []byte            `json:"grant_digest,omitempty"`
+	Halted      string            `json:"halted,omitempty"` // as State.Halted
+	Scopes      []Scope           `json:"scopes"`           // doctypes and verbs of the grant last opened
+	Gens        map[string]uint32 `json:"gens"`             // newest key generation granted so far, per doctype
+	FeedSeq     uint64            `json:"feed_seq"`
+	Docs        DocStates         `json:"docs,omitempty"` // as State.Docs
 	// Manifests is as State.Manifests.
 	Manifests map[string]DocState `json:"manifests,omitempty"`
 }
@@ -61,6 +65,7 @@ type appMode struct {
 	grant  *keyring.Grant    // nil until fetched
 	at     time.Time         // when the grant was last fetched
 	rev    uint64            // revision of the newest grant opened
+	digest [32]byte          // of that grant (zero: unknown)
 	scopes []Scope           // of the newest grant; replaced, never modified
 	gens   map[string]uint32 // newest generation granted, per doctype, ever
 }
@@ -126,7 +131,7 @@ func (c *Client) adoptApp(p *AppState) {
 	if base, err := checkServer(p.Server); err != nil || base != c.st.Server {
 		return
 	}
-	c.st.FeedSeq, c.st.Docs, c.st.Manifests = p.FeedSeq, cloneDocs(p.Docs), cloneDocs(p.Manifests)
+	c.st.FeedSeq, c.st.Docs, c.st.Manifests, c.st.Halted = p.FeedSeq, cloneDocs(p.Docs), cloneDocs(p.Manifests), p.Halted
 	for d, g := range p.Gens {
 		if wire.CheckDoctype(d) == nil {
 			c.app.gens[d] = g
@@ -135,6 +140,9 @@ func (c *Client) adoptApp(p *AppState) {
 	// A grant's revision counts the grants to one grantee.
 	if p.Identity == c.app.identity.String() {
 		c.app.rev = p.GrantRev
+		if len(p.GrantDigest) == len(c.app.digest) {
+			copy(c.app.digest[:], p.GrantDigest)
+		}
 	}
 }
 
@@ -167,9 +175,12 @@ func ResumeApp(st *AppState, o *Options) (*App, error) {
 		}
 	}
 	c.st.User, c.st.Token = st.User, st.Token
-	c.st.FeedSeq, c.st.Docs, c.st.Manifests = st.FeedSeq, cloneDocs(st.Docs), cloneDocs(st.Manifests)
+	c.st.FeedSeq, c.st.Docs, c.st.Manifests, c.st.Halted = st.FeedSeq, cloneDocs(st.Docs), cloneDocs(st.Manifests), st.Halted
 	c.app = &appMode{identity: id, signer: bytes.Clone(st.Signer), rev: st.GrantRev,
 		scopes: cloneScopes(st.Scopes), gens: maps.Clone(st.Gens)}
+	if len(st.GrantDigest) == len(c.app.digest) {
+		copy(c.app.digest[:], st.GrantDigest)
+	}
 	if c.app.gens == nil {
 		c.app.gens = map[string]uint32{}
 	}
@@ -189,12 +200,17 @@ func (a *App) State() *AppState {
 	c := a.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return &AppState{
+	st := &AppState{
 		Server: c.st.Server, User: c.st.User, Token: c.st.Token,
 		Identity: c.app.identity.String(), Signer: bytes.Clone(c.app.signer),
 		GrantRev: c.app.rev, Scopes: cloneScopes(c.app.scopes), Gens: maps.Clone(c.app.gens),
 		FeedSeq: c.st.FeedSeq, Docs: cloneDocs(c.st.Docs), Manifests: cloneDocs(c.st.Manifests),
+		Halted: c.st.Halted,
 	}
+	if c.app.digest != [32]byte{} {
+		st.GrantDigest = bytes.Clone(c.app.digest[:])
+	}
+	return st
 }
 
 // User returns the account's user name.
@@ -231,7 +247,7 @@ func (c *Client) loadGrant(ctx context.Context) error {
 	// What the App remembers of the grants it opened, as OpenGrant's
 	// "last grant": only the revision and each doctype's newest
 	// generation matter to it.
-	last := &keyring.Grant{Rev: a.rev, Doctypes: map[string]*keyring.GrantedDoctype{}}
+	last := &keyring.Grant{Rev: a.rev, Digest: a.digest, Doctypes: map[string]*keyring.GrantedDoctype{}}
 	for d, g := range a.gens {
 		if g == 0 {
 			continue
@@ -254,7 +270,7 @@ func (c *Client) loadGrant(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	a.grant, a.rev, a.scopes, a.at = g, g.Rev, scopes, time.Now()
+	a.grant, a.rev, a.digest, a.scopes, a.at = g, g.Rev, g.Digest, scopes, time.Now()
 	for d, gd := range g.Doctypes {
 		a.gens[d] = max(a.gens[d], gd.Keys.Current().Gen())
 	}

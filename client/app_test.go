@@ -210,6 +210,7 @@ func TestApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, c2)
 	if err := c2.Grant(ctx, k.tokenID, k.id.Recipient().String(), scopes); err != nil {
 		t.Fatal(err)
 	}
@@ -319,6 +320,7 @@ func TestAppForgedGrant(t *testing.T) {
 			t.Fatalf("%s: %v, want ErrIntegrity", what, err)
 		}
 		t.Logf("%s: %v", what, err)
+		k.app.ClearHaltForTesting()
 		if after := appStateJSON(t, k.app); after != before {
 			t.Fatalf("%s: the State changed:\n%s\n%s", what, before, after)
 		}
@@ -390,6 +392,7 @@ func TestAppForgedGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, c2)
 	if err := c2.Grant(ctx, k.tokenID, recipient.String(), notesRWD); err != nil {
 		t.Fatal(err)
 	}
@@ -424,6 +427,7 @@ func TestAppRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, c2)
 	if _, err := c2.Put(ctx, notes, "n1", []byte("gen 2")); err != nil {
 		t.Fatal(err)
 	}
@@ -623,6 +627,7 @@ func TestAppScopedFeedTampered(t *testing.T) {
 		before := appStateJSON(t, k.app)
 		e.tamper(feedHook(edit))
 		err := k.app.Sync(ctx, 0, nil)
+		k.app.ClearHaltForTesting()
 		if !errors.Is(err, client.ErrIntegrity) {
 			t.Errorf("%s: %v", name, err)
 		} else if after := appStateJSON(t, k.app); after != before {
@@ -642,7 +647,12 @@ func TestAppScopedFeedTampered(t *testing.T) {
 	// The feed going back from the seq the app remembers.
 	before := appStateJSON(t, k.app)
 	e.tamper(feedHook(func(p map[string]any) { p["last_seq"] = json.Number("1") }))
-	if err := k.app.Sync(ctx, 0, nil); !errors.Is(err, client.ErrIntegrity) || appStateJSON(t, k.app) != before {
+	err := k.app.Sync(ctx, 0, nil)
+	if k.app.State().Halted == "" {
+		t.Fatal("a rolled-back feed did not halt the app")
+	}
+	k.app.ClearHaltForTesting()
+	if !errors.Is(err, client.ErrIntegrity) || appStateJSON(t, k.app) != before {
 		t.Fatalf("rolled-back feed: %v", err)
 	}
 	e.tamper(nil)

@@ -256,11 +256,13 @@ func TestDownloadAfterRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, c2)
 	rotate(t, e, c1, client.FilesDoctype)
 	c3, err := client.Login(ctx, e.url, user, "pw", "", opts) // holds generation 2
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, c3)
 	id, err := c3.Upload(ctx, strings.NewReader("second"), 6, "second.txt", "", time.Time{}, nil) // blob of generation 2
 	if err != nil {
 		t.Fatal(err)

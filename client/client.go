@@ -52,6 +52,12 @@ type Options struct {
 	// remembered, so a host cannot roll the device back by making it log in
 	// again. A State of another account or server is ignored.
 	Previous *State
+	// KDFChanged lets Login derive keys with another seed or other KDF
+	// parameters than Previous remembers: the user changed the password on
+	// another device. Without it, such a change is ErrIntegrity and
+	// nothing is sent. The keyring must still descend from the one
+	// Previous remembers.
+	KDFChanged bool
 }
 
 // State is everything a device keeps between runs. It holds the master key
@@ -64,6 +70,26 @@ type State struct {
 	Token      string `json:"token"`       // session token (hst_…)
 	MasterKey  []byte `json:"master_key"`  // 32 bytes; opens the keyring
 	KeyringRev uint64 `json:"keyring_rev"` // highest keyring revision opened
+	// KeyringDigest is the digest of keyring revision KeyringRev (§4.2):
+	// any keyring opened later must be it or descend from it.
+	KeyringDigest []byte `json:"keyring_digest,omitempty"`
+	// KDF and Seed are the account's key-derivation parameters and seed as
+	// this device last derived keys with them: Login refuses others, which
+	// only the host could have changed unless the password was changed on
+	// another device (Options.KDFChanged).
+	KDF  *kdf.Params `json:"kdf,omitempty"`
+	Seed []byte      `json:"seed,omitempty"`
+	// Gens maps a doctype to the newest key generation this device has
+	// seen, in a keyring or an item it opened. It never seals with an older
+	// one (§4.1), and refuses a keyring that lacks it.
+	Gens map[string]uint32 `json:"gens,omitempty"`
+	// CaughtUp is set once the device has read the changes feed to its end
+	// (CatchUp); it writes only then.
+	CaughtUp bool `json:"caught_up,omitempty"`
+	// Halted says why the device stopped writing to the account: it was
+	// shown a rolled-back or forked history (ErrHalted). Only the user
+	// clears it (AcceptServerState).
+	Halted string `json:"halted,omitempty"`
 
 	FeedSeq   uint64 `json:"feed_seq"`             // last verified seq of the changes feed
 	FeedChain []byte `json:"feed_chain,omitempty"` // chain at FeedSeq (32 bytes; absent at 0)
@@ -108,6 +134,13 @@ func docKey(doctype, id string) string { return doctype + "/" + id }
 func (s *State) clone() *State {
 	n := *s
 	n.MasterKey = bytes.Clone(s.MasterKey)
+	n.KeyringDigest = bytes.Clone(s.KeyringDigest)
+	n.Seed = bytes.Clone(s.Seed)
+	if s.KDF != nil {
+		k := *s.KDF
+		n.KDF = &k
+	}
+	n.Gens = maps.Clone(s.Gens)
 	n.FeedChain = bytes.Clone(s.FeedChain)
 	n.Docs = cloneDocs(s.Docs)
 	n.Grants = maps.Clone(s.Grants)
@@ -129,10 +162,11 @@ func cloneDocs(m map[string]DocState) map[string]DocState {
 // A Client talks to one account on one server. Its methods may be called
 // from several goroutines.
 type Client struct {
-	tr     Transport
-	device string
-	kdf    kdf.Params
-	prev   *State // Options.Previous
+	tr         Transport
+	device     string
+	kdf        kdf.Params
+	prev       *State // Options.Previous
+	kdfChanged bool   // Options.KDFChanged
 
 	mu   sync.Mutex // guards st, kr and what app holds
 	st   State
@@ -186,8 +220,9 @@ var (
 
 // integrityError is an ErrIntegrity with a detail for people.
 type integrityError struct {
-	detail string
-	err    error
+	detail   string
+	err      error
+	rollback bool // a rollback or fork of what the device saw: it halts
 }
 
 func (e *integrityError) Error() string {
@@ -251,7 +286,7 @@ func newClient(server string, o *Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous}
+	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous, kdfChanged: o.KDFChanged}
 	c.tr = o.Transport
 	if c.tr == nil {
 		c.tr = defaultTransport()
@@ -291,18 +326,29 @@ func checkServer(server string) (string, error) {
 // adopt takes over what an earlier session of user on this server
 // remembered (Options.Previous).
 func (c *Client) adopt(user string) {
-	p := c.prev
-	if p == nil || p.User != user {
-		return
-	}
-	if base, err := checkServer(p.Server); err != nil || base != c.st.Server {
-		return
-	}
-	if (p.FeedSeq == 0) != (len(p.FeedChain) == 0) || len(p.FeedChain) != 0 && len(p.FeedChain) != wire.ChainSize {
+	p := c.previous(user)
+	if p == nil {
 		return
 	}
 	p = p.clone()
 	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs, c.st.Grants, c.st.Manifests, c.st.Resealed, c.st.ResealSeen = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs, p.Grants, p.Manifests, p.Resealed, p.ResealSeen
+	c.st.KeyringDigest, c.st.Gens, c.st.Halted, c.st.KDF, c.st.Seed = p.KeyringDigest, p.Gens, p.Halted, p.KDF, p.Seed
+}
+
+// previous returns Options.Previous when it is a well-formed State of user
+// on this server, or nil.
+func (c *Client) previous(user string) *State {
+	p := c.prev
+	if p == nil || p.User != user {
+		return nil
+	}
+	if base, err := checkServer(p.Server); err != nil || base != c.st.Server {
+		return nil
+	}
+	if (p.FeedSeq == 0) != (len(p.FeedChain) == 0) || len(p.FeedChain) != 0 && len(p.FeedChain) != wire.ChainSize {
+		return nil
+	}
+	return p
 }
 
 // Resume continues a session saved with State. It does no network I/O; the
@@ -376,6 +422,9 @@ func (c *Client) call(ctx context.Context, r request) (*response, error) {
 	to := r.timeout
 	if to == 0 {
 		to = callTimeout
+	}
+	if err := c.mayWrite(r); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, to)
 	defer cancel()

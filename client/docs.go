@@ -37,6 +37,7 @@ func (c *Client) record(doctype, id string, ds DocState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	recordIn(c.st.Docs, docKey(doctype, id), ds)
+	c.sawGenLocked(doctype, ds.Gen)
 }
 
 func recordIn(m map[string]DocState, k string, ds DocState) {
@@ -74,16 +75,17 @@ func (c *Client) openDoc(ctx context.Context, doctype, id string, rev uint64, se
 // openRecord makes the checks of §5.5 on sealed bytes served as revision
 // rev of a record of doctype (a document, or the index manifest), named
 // where in errors, against known; open opens them with the doctype's keys.
-func (c *Client) openRecord(ctx context.Context, doctype, where string, rev uint64, sealed []byte, known DocState, feedDigest *seal.Digest, open func(*seal.KeySet) (*seal.Document, error)) (*seal.Document, DocState, error) {
+func (c *Client) openRecord(ctx context.Context, doctype, where string, rev uint64, sealed []byte, known DocState, feedDigest *seal.Digest, open func(*seal.KeySet) (*seal.Document, error)) (_ *seal.Document, _ DocState, err error) {
+	defer func() { err = c.halt(err) }()
 	if rev < known.Rev {
-		return nil, DocState{}, integrity("%s: the server served revision %d after this device saw revision %d (rolled back)", where, rev, known.Rev)
+		return nil, DocState{}, rolledBack("%s: the server served revision %d after this device saw revision %d (rolled back)", where, rev, known.Rev)
 	}
 	dg := seal.DigestOf(sealed)
 	if feedDigest != nil && dg != *feedDigest {
 		return nil, DocState{}, integrity("%s revision %d does not match the digest in the changes feed", where, rev)
 	}
 	if rev == known.Rev && known.Digest != nil && !bytes.Equal(dg[:], known.Digest) {
-		return nil, DocState{}, integrity("%s: the server served a revision %d that differs from the one this device saw (forked history)", where, rev)
+		return nil, DocState{}, rolledBack("%s: the server served a revision %d that differs from the one this device saw (forked history)", where, rev)
 	}
 	gen, err := seal.DocumentGen(sealed)
 	if err != nil {
@@ -93,15 +95,20 @@ func (c *Client) openRecord(ctx context.Context, doctype, where string, rev uint
 	if err != nil {
 		return nil, DocState{}, err
 	}
+	if ks == nil && c.app != nil {
+		// An app meets items sealed with a generation the user rotated to
+		// before its new grant arrives: refused, not a rollback.
+		return nil, DocState{}, integrity("%s is sealed with a key the grant lacks (rotated since, or the item injected)", where)
+	}
 	if ks == nil {
-		return nil, DocState{}, integrity("%s is sealed with a key the keyring lacks (the keyring was rolled back, or the item injected)", where)
+		return nil, DocState{}, rolledBack("%s is sealed with a key the keyring lacks (the keyring was rolled back, or the item injected)", where)
 	}
 	d, err := open(ks)
 	if err != nil {
 		return nil, DocState{}, &integrityError{detail: fmt.Sprintf("%s revision %d does not open: altered, swapped, moved or replayed", where, rev), err: err}
 	}
 	if known.Digest != nil && rev == known.Rev+1 && !bytes.Equal(d.Prev[:], known.Digest) {
-		return nil, DocState{}, integrity("%s revision %d does not follow the revision %d this device saw (forked history)", where, rev, known.Rev)
+		return nil, DocState{}, rolledBack("%s revision %d does not follow the revision %d this device saw (forked history)", where, rev, known.Rev)
 	}
 	// Key generations never go down along a record's history, whether the
 	// revision follows the one remembered or skips ahead of it.
@@ -130,10 +137,11 @@ func (c *Client) fetch(ctx context.Context, doctype, id string) (*seal.Document,
 // getRecord reads the sealed revision of a record at path (named where in
 // errors) and its revision header. Not found is ErrNotFound, or an
 // integrity error if this device saw a revision (known).
-func (c *Client) getRecord(ctx context.Context, path, where string, known DocState) (*response, uint64, error) {
+func (c *Client) getRecord(ctx context.Context, path, where string, known DocState) (_ *response, _ uint64, err error) {
+	defer func() { err = c.halt(err) }()
 	res, err := c.call(ctx, request{method: "GET", path: path})
 	if errors.Is(err, ErrNotFound) && known.Rev > 0 {
-		return nil, 0, integrity("%s: the server says it does not exist, but this device saw revision %d (rolled back)", where, known.Rev)
+		return nil, 0, rolledBack("%s: the server says it does not exist, but this device saw revision %d (rolled back)", where, known.Rev)
 	}
 	if err != nil {
 		return nil, 0, err
@@ -168,16 +176,17 @@ func (c *Client) Get(ctx context.Context, doctype, id string) (*Doc, error) {
 // the current one of ks, or, when ks is older than generation gen that
 // sealed a revision already (another device rotated the key since ks was
 // loaded), the current one of the reloaded keyring.
-func (c *Client) sealingKey(ctx context.Context, ks *seal.KeySet, doctype, id string, gen uint32) (*seal.Key, error) {
+func (c *Client) sealingKey(ctx context.Context, ks *seal.KeySet, doctype, id string, gen uint32) (_ *seal.Key, err error) {
+	defer func() { err = c.halt(err) }()
 	if k := ks.Current(); k.Gen() >= gen {
 		return k, nil
 	}
-	ks, err := c.keys(ctx, doctype, gen, false)
+	ks, err = c.keys(ctx, doctype, gen, false)
 	if err != nil {
 		return nil, err
 	}
 	if ks == nil || ks.Current().Gen() < gen {
-		return nil, integrity("%s/%s was sealed with a key generation the keyring lacks", doctype, id)
+		return nil, rolledBack("%s/%s was sealed with a key generation the keyring lacks", doctype, id)
 	}
 	return ks.Current(), nil
 }
@@ -420,7 +429,8 @@ func (c *Client) PutMany(ctx context.Context, doctype string, items []Item) ([]R
 	return results, nil
 }
 
-func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, items []Item, results []Result) error {
+func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, items []Item, results []Result) (err error) {
+	defer func() { err = c.halt(err) }()
 	ids := make([]string, len(items))
 	for i := range items {
 		ids[i] = results[i].ID
@@ -452,7 +462,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 		switch {
 		case g.Error != nil && g.Error.Code == "not_found":
 			if known.Rev > 0 {
-				return integrity("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
+				return rolledBack("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
 			}
 		case g.Error != nil:
 			results[i].Err = &APIError{Status: 200, Code: g.Error.Code, Message: g.Error.Message}

@@ -54,7 +54,8 @@ func (c *Client) bulkGet(ctx context.Context, doctype string, ids []string) ([]b
 // set for a tombstone. A document this device saw that the server says
 // does not exist is an integrity error, as is any answer that does not
 // open.
-func (c *Client) GetMany(ctx context.Context, doctype string, ids []string) ([]*Doc, error) {
+func (c *Client) GetMany(ctx context.Context, doctype string, ids []string) (_ []*Doc, err error) {
+	defer func() { err = c.halt(err) }()
 	if err := wire.CheckDoctype(doctype); err != nil {
 		return nil, err
 	}
@@ -76,7 +77,7 @@ func (c *Client) GetMany(ctx context.Context, doctype string, ids []string) ([]*
 			switch {
 			case g.Error != nil && g.Error.Code == "not_found":
 				if known.Rev > 0 {
-					return nil, integrity("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
+					return nil, rolledBack("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
 				}
 				out = append(out, nil)
 			case g.Error != nil:

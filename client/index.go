@@ -149,7 +149,8 @@ func (c *Client) FetchSegment(ctx context.Context, doctype string, ref SegmentRe
 // OpenSegment opens sealed, the segment ref of doctype as FetchSegment
 // returned it (or a copy of that the caller kept and checked against ref's
 // digest again), and checks that it is a segment of format named ref.ID.
-func (c *Client) OpenSegment(ctx context.Context, doctype, format string, ref SegmentRef, sealed []byte) ([]byte, error) {
+func (c *Client) OpenSegment(ctx context.Context, doctype, format string, ref SegmentRef, sealed []byte) (_ []byte, err error) {
+	defer func() { err = c.halt(err) }()
 	if err := checkSegmentRef(doctype, ref); err != nil {
 		return nil, err
 	}
@@ -162,7 +163,7 @@ func (c *Client) OpenSegment(ctx context.Context, doctype, format string, ref Se
 		return nil, err
 	}
 	if ks == nil {
-		return nil, integrity("%s is sealed with a key the keyring lacks", where)
+		return nil, rolledBack("%s is sealed with a key the keyring lacks", where)
 	}
 	br, err := seal.OpenBlob(bytes.NewReader(sealed), ks, seal.PurposeIndex, seal.BlobRef{Doctype: doctype, ID: ref.ID})
 	if err != nil {
@@ -289,7 +290,8 @@ func (c *Client) Changes(ctx context.Context, doctype string, since uint64, fn f
 //
 // It needs the account's session: an app reads a scoped feed, which has
 // no chain to verify (§8.6.4), and gets ErrNotGranted.
-func (c *Client) VerifiedChanges(ctx context.Context, doctype string, since uint64, chain []byte, fn func([]Change) error) (uint64, []byte, error) {
+func (c *Client) VerifiedChanges(ctx context.Context, doctype string, since uint64, chain []byte, fn func([]Change) error) (_ uint64, _ []byte, err error) {
+	defer func() { err = c.halt(err) }()
 	if c.app != nil {
 		return since, chain, fmt.Errorf("%w: an app cannot verify the changes feed", ErrNotGranted)
 	}
@@ -314,7 +316,7 @@ func (c *Client) VerifiedChanges(ctx context.Context, doctype string, since uint
 		q := url.Values{"since": {strconv.FormatUint(end, 10)}, "limit": {"1000"}}
 		res, err := c.call(ctx, request{method: "GET", path: "/v1/changes?" + q.Encode()})
 		if end > 0 && isCode(err, "bad_request") {
-			return since, chain, integrity("the server's changes feed ends before seq %d, which an index covers (rolled back)", end)
+			return since, chain, rolledBack("the server's changes feed ends before seq %d, which an index covers (rolled back)", end)
 		}
 		if err != nil {
 			return since, chain, err
@@ -337,7 +339,7 @@ func (c *Client) VerifiedChanges(ctx context.Context, doctype string, since uint
 		}
 	}
 	seen := map[string]bool{}
-	_, err := c.Changes(ctx, doctype, since, func(chs []Change) error {
+	_, err = c.Changes(ctx, doctype, since, func(chs []Change) error {
 		for _, ch := range chs {
 			v, ok := last[ch.ID]
 			if ch.Seq > end {
@@ -361,7 +363,7 @@ func (c *Client) VerifiedChanges(ctx context.Context, doctype string, since uint
 	}
 	for id, v := range last {
 		if !seen[id] {
-			return since, chain, integrity("%s/%s: the doctype's changes feed leaves out revision %d (seq %d), which the verified feed has (hidden)", doctype, id, v.rev, v.seq)
+			return since, chain, rolledBack("%s/%s: the doctype's changes feed leaves out revision %d (seq %d), which the verified feed has (hidden)", doctype, id, v.rev, v.seq)
 		}
 	}
 	var out []byte

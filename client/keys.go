@@ -21,8 +21,10 @@ func mustJSON(v any) []byte {
 }
 
 // loadKeyring fetches the keyring and opens it with the served revision
-// bound, refusing a revision below the highest opened (§8.3). On failure
-// nothing changes.
+// bound, refusing a revision below the highest opened (§8.3), one that does
+// not descend from the one opened (§4.2), and one that lacks a key
+// generation this device saw (§4.1): each a rollback, on which the device
+// halts. On failure nothing else changes.
 func (c *Client) loadKeyring(ctx context.Context) error {
 	res, err := c.call(ctx, request{method: "GET", path: "/v1/keyring"})
 	if err != nil {
@@ -38,7 +40,7 @@ func (c *Client) loadKeyring(ctx context.Context) error {
 	copy(mk[:], c.st.MasterKey)
 	c.mu.Unlock()
 	if rev < known {
-		return integrity("the server served keyring revision %d after this device saw revision %d (rolled back)", rev, known)
+		return c.halt(rolledBack("the server served keyring revision %d after this device saw revision %d (rolled back)", rev, known))
 	}
 	kr, err := keyring.OpenWithMasterKey(res.body, &mk, user, rev)
 	clear(mk[:])
@@ -46,12 +48,17 @@ func (c *Client) loadKeyring(ctx context.Context) error {
 		return &integrityError{detail: "the keyring does not open with this password (altered, or not this account's)", err: err}
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if rev < c.st.KeyringRev { // a concurrent load got further
+		c.mu.Unlock()
 		return nil
 	}
-	c.st.KeyringRev, c.kr, c.krAt = rev, kr, time.Now()
-	return nil
+	err = c.acceptKeyring(kr, rev)
+	if err == nil {
+		c.adoptKeyringLocked(kr)
+		c.krAt = time.Now()
+	}
+	c.mu.Unlock()
+	return c.halt(err)
 }
 
 // keyringMaxAge bounds how long a client seals with a keyring without
@@ -66,6 +73,12 @@ const keyringMaxAge = time.Minute
 func (c *Client) keys(ctx context.Context, doctype string, gen uint32, create bool) (*seal.KeySet, error) {
 	if err := wire.CheckDoctype(doctype); err != nil {
 		return nil, err
+	}
+	if gen == 0 {
+		// A sealer: nothing is sealed once the device halted.
+		if err := c.haltedErr(); err != nil {
+			return nil, err
+		}
 	}
 	if c.app != nil {
 		return c.grantKeys(ctx, doctype, gen, create)
@@ -89,19 +102,29 @@ func (c *Client) keys(ctx context.Context, doctype string, gen uint32, create bo
 		}
 		return ks
 	}
-	if ks := have(); ks != nil {
+	// A sealer (gen 0) never seals with a generation older than one this
+	// device saw (§4.1).
+	checked := func(ks *seal.KeySet) (*seal.KeySet, error) {
+		if gen == 0 && ks != nil {
+			if err := c.checkSealingGen(doctype, ks.Current().Gen()); err != nil {
+				return nil, err
+			}
+		}
 		return ks, nil
+	}
+	if ks := have(); ks != nil {
+		return checked(ks)
 	}
 	c.kmu.Lock()
 	defer c.kmu.Unlock()
 	if ks := have(); ks != nil {
-		return ks, nil
+		return checked(ks)
 	}
 	if err := c.loadKeyring(ctx); err != nil {
 		return nil, err
 	}
 	if ks := have(); ks != nil || !create {
-		return ks, nil
+		return checked(ks)
 	}
 	if gen != 0 {
 		return nil, nil
@@ -123,7 +146,7 @@ func (c *Client) keys(ctx context.Context, doctype string, gen uint32, create bo
 	if err := c.registerDoctype(ctx, doctype); err != nil {
 		return nil, err
 	}
-	return have(), nil
+	return checked(have())
 }
 
 // addDoctype adds a key for doctype to a copy of the keyring, writes both
@@ -153,15 +176,10 @@ func (c *Client) writeKeyring(ctx context.Context, change func(kr *keyring.Keyri
 	if held == nil {
 		return errors.New("client: the keyring is not loaded")
 	}
-	// Work on a fresh copy: opening our own sealing is the cheapest deep copy.
-	cur, err := held.SealWithMasterKey(&mk, rev)
-	if err != nil {
-		return err
+	if r, _ := held.Revision(); r != rev {
+		return errors.New("client: the keyring held is not the revision remembered")
 	}
-	kr, err := keyring.OpenWithMasterKey(cur, &mk, user, rev)
-	if err != nil {
-		return err
-	}
+	kr := held.Clone()
 	if ok, err := change(kr); err != nil || !ok {
 		return err
 	}
@@ -184,8 +202,13 @@ func (c *Client) writeKeyring(ctx context.Context, change func(kr *keyring.Keyri
 	if ans.Rev != rev+1 {
 		return errors.New("client: the server answered an unexpected keyring revision")
 	}
+	// Go on from what was written: its revision, digest and history.
+	written, err := keyring.OpenWithMasterKey(sealed, &mk, user, rev+1)
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
-	c.kr, c.st.KeyringRev = kr, rev+1
+	c.adoptKeyringLocked(written)
 	c.mu.Unlock()
 	return nil
 }

@@ -45,6 +45,7 @@ func TestManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, d)
 	got, rev, err := d.GetManifest(ctx, dt)
 	if err != nil || rev != 2 || string(got) != `{"segments":["a","b"]}` {
 		t.Fatalf("%q %d %v", got, rev, err)
@@ -65,6 +66,7 @@ func TestManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, f)
 	if rev, err := f.PutManifest(ctx, dt, 3, []byte(`{"segments":["d"]}`)); err != nil || rev != 4 {
 		t.Fatal(rev, err)
 	}

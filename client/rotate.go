@@ -594,7 +594,8 @@ type bulkPutItem struct {
 // conditional on the revision read. It returns how many writes it tried:
 // a conflict (a writer got there first) is not an error; the next pass
 // reads that document again.
-func (c *Client) resealBatch(ctx context.Context, doctype string, k *seal.Key, batch []listedDoc, verified map[string]uint64) (int, error) {
+func (c *Client) resealBatch(ctx context.Context, doctype string, k *seal.Key, batch []listedDoc, verified map[string]uint64) (_ int, err error) {
+	defer func() { err = c.halt(err) }()
 	ids := make([]string, len(batch))
 	for i, d := range batch {
 		ids[i] = d.ID
@@ -615,7 +616,7 @@ func (c *Client) resealBatch(ctx context.Context, doctype string, k *seal.Key, b
 			continue
 		case g.Error != nil && g.Error.Code == "not_found":
 			if known.Rev > 0 {
-				return 0, integrity("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
+				return 0, rolledBack("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
 			}
 			continue
 		case g.Error != nil:

@@ -190,6 +190,7 @@ func TestSecretsNeverSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, c3)
 	if _, err := c3.Put(ctx, notes, id, []byte("doc v2")); err != nil {
 		t.Fatal(err)
 	}

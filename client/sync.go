@@ -65,13 +65,13 @@ func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage
 		return nil, chain, integrity("the changes feed answered from seq %d to a request from %d", p.Since, since)
 	}
 	if !bytes.Equal(p.SinceChain, chain[:]) {
-		return nil, chain, integrity("the changes feed's history at seq %d differs from the one this device verified", since)
+		return nil, chain, rolledBack("the changes feed's history at seq %d differs from the one this device verified", since)
 	}
 	if p.LastSeq < since {
-		return nil, chain, integrity("the changes feed went back from seq %d to %d (rolled back)", since, p.LastSeq)
+		return nil, chain, rolledBack("the changes feed went back from seq %d to %d (rolled back)", since, p.LastSeq)
 	}
 	if p.LastSeq-since != uint64(len(p.Changes)) {
-		return nil, chain, integrity("the changes feed from seq %d to %d holds %d entries (entries hidden or inserted)", since, p.LastSeq, len(p.Changes))
+		return nil, chain, rolledBack("the changes feed from seq %d to %d holds %d entries (entries hidden or inserted)", since, p.LastSeq, len(p.Changes))
 	}
 	if p.More && len(p.Changes) == 0 {
 		return nil, chain, integrity("the changes feed announces more entries but serves none")
@@ -79,7 +79,7 @@ func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage
 	cur := chain
 	for i, ch := range p.Changes {
 		if ch.Seq != since+1+uint64(i) {
-			return nil, chain, integrity("the changes feed has seq %d where %d belongs (entries hidden or reordered)", ch.Seq, since+1+uint64(i))
+			return nil, chain, rolledBack("the changes feed has seq %d where %d belongs (entries hidden or reordered)", ch.Seq, since+1+uint64(i))
 		}
 		if wire.CheckDoctype(ch.Doctype) != nil || checkDocID(ch.ID) != nil || ch.Rev == 0 ||
 			len(ch.Digest) != seal.DigestSize || len(ch.Chain) != wire.ChainSize {
@@ -89,7 +89,7 @@ func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage
 		copy(e.Digest[:], ch.Digest)
 		cur = wire.NextChain(cur, e)
 		if !bytes.Equal(cur[:], ch.Chain) {
-			return nil, chain, integrity("the changes feed's chain does not match at seq %d (history altered)", ch.Seq)
+			return nil, chain, rolledBack("the changes feed's chain does not match at seq %d (history altered)", ch.Seq)
 		}
 	}
 	return &p, cur, nil
@@ -110,7 +110,7 @@ func checkScopedFeed(body []byte, since uint64, readable map[string]bool) (*feed
 		return nil, integrity("the changes feed answered from seq %d to a request from %d", p.Since, since)
 	}
 	if p.LastSeq < since {
-		return nil, integrity("the changes feed went back from seq %d to %d (rolled back)", since, p.LastSeq)
+		return nil, rolledBack("the changes feed went back from seq %d to %d (rolled back)", since, p.LastSeq)
 	}
 	if p.More && len(p.Changes) == 0 {
 		return nil, integrity("the changes feed announces more entries but serves none")
@@ -157,9 +157,10 @@ func doctypeOf(key string) string {
 // In app mode (App.Sync) the feed is filtered to the doctypes the grant
 // lets the app read and is checked per §8.6.4 (checkScopedFeed) instead of
 // by its chain; everything else is the same.
-func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) error) error {
+func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) error) (err error) {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
+	defer func() { err = c.halt(err) }()
 	waitSec := int((wait + time.Second - 1) / time.Second)
 	waitSec = max(0, min(waitSec, 60))
 	// Revisions this device read or wrote before this Sync are committed on
@@ -215,7 +216,7 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 		res, err := c.call(ctx, request{method: "GET", path: "/v1/changes?" + q.Encode(),
 			timeout: time.Duration(waitSec)*time.Second + pollSlack + callTimeout})
 		if since > 0 && isCode(err, "bad_request") {
-			return integrity("the server's changes feed ends before seq %d, which this device verified (rolled back)", since)
+			return rolledBack("the server's changes feed ends before seq %d, which this device verified (rolled back)", since)
 		}
 		if err != nil {
 			return err
@@ -265,8 +266,12 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 			c.mu.Lock()
 			for k, ds := range local {
 				recordIn(c.st.Docs, k, ds)
+				c.sawGenLocked(doctypeOf(k), ds.Gen)
 			}
 			c.st.FeedSeq = since
+			if !page.More && !app {
+				c.st.CaughtUp = true
+			}
 			c.st.FeedChain = nil
 			if since > 0 && !app {
 				c.st.FeedChain = bytes.Clone(chain[:])
@@ -302,7 +307,7 @@ func (c *Client) checkUnsynced(unsynced map[string]uint64, local map[string]DocS
 	for k, rev := range unsynced {
 		fr := max(c.st.Docs[k].FeedRev, local[k].FeedRev)
 		if fr < rev {
-			return integrity("%s: the changes feed ends without revision %d, which this device saw (writes hidden or rolled back)", k, rev)
+			return rolledBack("%s: the changes feed ends without revision %d, which this device saw (writes hidden or rolled back)", k, rev)
 		}
 	}
 	return nil
@@ -326,10 +331,10 @@ func (c *Client) openPage(ctx context.Context, page *feedPage, local map[string]
 		}
 		where := ch.Doctype + "/" + ch.ID
 		if ch.Rev <= k.FeedRev {
-			return nil, integrity("%s: the changes feed gives revision %d after revision %d (rolled back or repeated)", where, ch.Rev, k.FeedRev)
+			return nil, rolledBack("%s: the changes feed gives revision %d after revision %d (rolled back or repeated)", where, ch.Rev, k.FeedRev)
 		}
 		if ch.Rev == k.Rev && k.Digest != nil && !bytes.Equal(k.Digest, ch.Digest) {
-			return nil, integrity("%s: the changes feed gives a revision %d that differs from the one this device saw (forked history)", where, ch.Rev)
+			return nil, rolledBack("%s: the changes feed gives a revision %d that differs from the one this device saw (forked history)", where, ch.Rev)
 		}
 		// A later entry for the document: any earlier one is superseded.
 		delete(pending, key)
@@ -339,7 +344,7 @@ func (c *Client) openPage(ctx context.Context, page *feedPage, local map[string]
 		case ch.Rev < k.Rev && ch.Sealed != nil:
 			// A body is sent only for a current revision, and this device
 			// saw a later one.
-			return nil, integrity("%s: the changes feed serves revision %d as current after this device saw revision %d (rolled back)", where, ch.Rev, k.Rev)
+			return nil, rolledBack("%s: the changes feed serves revision %d as current after this device saw revision %d (rolled back)", where, ch.Rev, k.Rev)
 		case ch.Sealed != nil:
 			var dg seal.Digest
 			copy(dg[:], ch.Digest)

@@ -572,6 +572,7 @@ func TestRetiredKeyGeneration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, c2)
 	if rev, err := c2.Put(ctx, notes, id, []byte("v2")); err != nil || rev != 2 { // generation 2
 		t.Fatal(rev, err)
 	}
@@ -634,6 +635,7 @@ func TestRetiredKeyGeneration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustCatchUp(t, c3)
 	if rev, err := c3.Put(ctx, notes, id, []byte("v3")); err != nil || rev != 3 {
 		t.Fatal(rev, err)
 	}

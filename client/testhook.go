@@ -13,3 +13,17 @@ func SetResealSettleForTesting(d time.Duration) (restore func()) {
 	resealSettle = d
 	return func() { resealSettle = old }
 }
+
+// ClearHaltForTesting forgets that the Client halted (State.Halted) but
+// keeps everything else it remembers, so that a test can go on with the
+// same device after checking a refusal. It exists only in builds with the
+// hearthtest tag: a shipped client clears a halt only through the user
+// (AcceptServerState).
+func (c *Client) ClearHaltForTesting() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.st.Halted = ""
+}
+
+// ClearHaltForTesting is Client.ClearHaltForTesting for an App.
+func (a *App) ClearHaltForTesting() { a.c.ClearHaltForTesting() }

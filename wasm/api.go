@@ -388,7 +388,23 @@ func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginRes
 		return nil, a.fail(0, err)
 	}
 	a.setSession(c, nil)
-	a.persist(a.currentGen())
+	gen := a.currentGen()
+	// A device writes only once it has read the account's history to its
+	// end (spec/protocol.md §1.4): the feed loop's first pass does, and
+	// fills memory on the way. A rollback it reports halts the device,
+	// which the saved state remembers.
+	a.mu.Lock()
+	l := a.startLocked()
+	a.mu.Unlock()
+	select {
+	case <-l.ready:
+	case <-ctx.Done():
+		return nil, toError(ctx.Err())
+	}
+	a.persist(gen)
+	if l.err != nil {
+		return nil, a.fail(gen, l.err)
+	}
 	return &LoginResult{User: user}, nil
 }
 

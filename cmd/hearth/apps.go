@@ -34,12 +34,12 @@ func cmdApp(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return withSession(func(c *client.Client) error { return installApp(ctx, c, archive, *yes) })
+		return withSession(ctx, func(c *client.Client) error { return installApp(ctx, c, archive, *yes) })
 	case "list":
 		if _, err := parse(flag.NewFlagSet("app list", flag.ContinueOnError), args[1:], 0, 0); err != nil {
 			return err
 		}
-		return withSession(func(c *client.Client) error {
+		return withSession(ctx, func(c *client.Client) error {
 			apps, err := c.InstalledApps(ctx)
 			if err != nil {
 				return err
@@ -57,7 +57,7 @@ func cmdApp(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		return withSession(func(c *client.Client) error {
+		return withSession(ctx, func(c *client.Client) error {
 			rotated, err := c.UninstallApp(ctx, pos[0], nil)
 			if err != nil {
 				return err
@@ -170,7 +170,7 @@ func cmdReseal(ctx context.Context, args []string) error {
 	if _, err := parse(flag.NewFlagSet("reseal", flag.ContinueOnError), args, 0, 0); err != nil {
 		return err
 	}
-	return withSession(func(c *client.Client) error {
+	return withSession(ctx, func(c *client.Client) error {
 		pending, err := c.PendingReseal(ctx)
 		if err != nil {
 			return err

@@ -121,15 +121,17 @@ func cmdSignup(ctx context.Context, args []string) error {
 func cmdLogin(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
 	code := fs.String("totp", "", "authenticator code")
+	changed := fs.Bool("password-changed", false, "the password was changed on another device since this one last logged in")
 	server, user, pw, unlock, err := accountArgs(fs, args, false)
 	if err != nil {
 		return err
 	}
 	defer unlock()
 	// A device that logged in before keeps what it remembers (the highest
-	// keyring revision, the feed position, revisions seen), so a rollback
-	// stays detectable across logouts.
-	o := &client.Options{Device: device()}
+	// keyring revision and its digest, the feed position, revisions and key
+	// generations seen, the account's seed and KDF parameters), so a
+	// rollback stays detectable across logouts.
+	o := &client.Options{Device: device(), KDFChanged: *changed}
 	if o.Previous, err = previous(*server, *user); err != nil {
 		return err
 	}
@@ -137,10 +139,64 @@ func cmdLogin(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Read the account's history to its end before anything is written
+	// (spec/protocol.md §1.4); what it verified is kept even when it fails.
+	cerr := c.CatchUp(ctx)
 	if err := saveState(c.State(), true); err != nil {
 		return err
 	}
+	if cerr != nil {
+		return fmt.Errorf("logged in as %s, but %w", *user, cerr)
+	}
 	fmt.Printf("Logged in as %s.\n", *user)
+	return nil
+}
+
+// hearth verify [--accept]: reads the account's history (keyring and
+// changes feed) from where this device left it and says whether it holds;
+// after a reported rollback, --accept is the user's decision to go on with
+// what the server holds now (client.AcceptServerState).
+func cmdVerify(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	accept := fs.Bool("accept", false, "after a rollback was reported: forget what this device saw and go on with what the server holds now")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	unlock, err := lockState()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err := session()
+	if err != nil {
+		return err
+	}
+	halted := c.Halted()
+	switch {
+	case *accept && halted == "":
+		err = errors.New("nothing to accept: this device has not stopped writing")
+	case *accept:
+		err = c.AcceptServerState(ctx)
+	default:
+		err = c.Sync(ctx, 0, nil)
+		if err == nil {
+			err = c.VerifyKeyring(ctx)
+		}
+	}
+	if serr := saveState(c.State(), true); serr != nil && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return err
+	}
+	if halted = c.Halted(); halted != "" {
+		return fmt.Errorf("%w (%s); run 'hearth verify --accept' to go on with what the server holds now", client.ErrHalted, halted)
+	}
+	if *accept {
+		fmt.Println("Accepted what the server holds now; this device writes again.")
+	} else {
+		fmt.Println("The account's keyring and history verify.")
+	}
 	return nil
 }
 
@@ -173,7 +229,7 @@ func cmdTOTP(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withSession(func(c *client.Client) error {
+	return withSession(ctx, func(c *client.Client) error {
 		switch {
 		case pos[0] == "enable" && len(pos) == 1:
 			uri, err := c.TOTPEnroll(ctx)
@@ -221,7 +277,7 @@ func cmdPut(ctx context.Context, args []string) error {
 	if !json.Valid(body) {
 		return errors.New("stdin is not valid JSON")
 	}
-	return withSession(func(c *client.Client) error {
+	return withSession(ctx, func(c *client.Client) error {
 		var rev uint64
 		var err error
 		if *id == "" {
@@ -242,7 +298,7 @@ func cmdGet(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withSession(func(c *client.Client) error {
+	return withSession(ctx, func(c *client.Client) error {
 		if err := catchUp(ctx, c); err != nil {
 			return err
 		}
@@ -263,7 +319,7 @@ func cmdLs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withSession(func(c *client.Client) error {
+	return withSession(ctx, func(c *client.Client) error {
 		if err := catchUp(ctx, c); err != nil {
 			return err
 		}
@@ -290,7 +346,7 @@ func cmdRm(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withSession(func(c *client.Client) error {
+	return withSession(ctx, func(c *client.Client) error {
 		if pos[0] == client.FilesDoctype {
 			return c.DeleteFile(ctx, pos[1]) // the file's blob goes too
 		}
@@ -315,7 +371,7 @@ func cmdUpload(ctx context.Context, args []string) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file", pos[0])
 	}
-	return withSession(func(c *client.Client) error {
+	return withSession(ctx, func(c *client.Client) error {
 		bar := newProgress("uploading", fi.Size())
 		id, err := c.Upload(ctx, f, fi.Size(), filepath.Base(pos[0]), "", fi.ModTime(), bar.update)
 		bar.done(err == nil)
@@ -334,7 +390,7 @@ func cmdDownload(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withSession(func(c *client.Client) error {
+	return withSession(ctx, func(c *client.Client) error {
 		// Write to a temporary file next to the target and move it into
 		// place only after the whole file verified: a failure leaves
 		// nothing behind.

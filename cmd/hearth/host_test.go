@@ -296,3 +296,53 @@ func TestMaliciousHostRollbackAcrossLogout(t *testing.T) {
 	// The trailing slash must not make the device forget.
 	c.fails(integrityWords, "", "login", "--server", d.url+"/", "--user", "alice")
 }
+
+// TestMaliciousHostFreshDeviceCLI: the host puts back an old keyring (from
+// before an app was removed and its keys replaced) for a device that logs
+// in for the first time. The CLI reads the account's history before it
+// writes anything, meets documents sealed with a key that keyring lacks,
+// says so, and then refuses to write until the user accepts.
+func TestMaliciousHostFreshDeviceCLI(t *testing.T) {
+	d := startDaemon(t, t.TempDir(), "")
+	a := newCLI(t, "pw for the fresh device")
+	a.ok("", "signup", "--server", d.url, "--user", "alice")
+	a.ok(`{"v":1}`, "put", "io.hearth.notes")
+	var oldRev int64
+	var oldKeyring, oldRecovery []byte
+	d = editDB(t, d, func(db *sql.DB) {
+		if err := db.QueryRow(`SELECT keyring_rev, keyring, recovery_keyring FROM accounts WHERE user = 'alice'`).Scan(&oldRev, &oldKeyring, &oldRecovery); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// Another doctype is rotated (an app that held it was removed) and written.
+	a.ok("", "app", "install", filepath.Join("..", "..", "spec", "example-app"), "--yes")
+	a.ok(`{"title":"kept","url":"https://example.org"}`, "put", "org.example.bookmarks")
+	a.ok("", "app", "remove", "bookmarks")
+	a.ok(`{"title":"after","url":"https://example.org/2"}`, "put", "org.example.bookmarks")
+
+	// The host serves the old keyring as the current one.
+	d = editDB(t, d, func(db *sql.DB) {
+		exec1(t, db, `UPDATE accounts SET keyring_rev = ?, keyring = ?, recovery_keyring = ? WHERE user = 'alice'`, oldRev, oldKeyring, oldRecovery)
+	})
+	var before int
+	d = editDB(t, d, func(db *sql.DB) {
+		db.QueryRow(`SELECT COUNT(*) FROM docs`).Scan(&before)
+	})
+	f := newCLI(t, "pw for the fresh device")
+	r := f.fails(integrityWords, "", "login", "--server", d.url, "--user", "alice")
+	t.Logf("login: %s", r.stderr)
+	r = f.fails("stopped writing", `{"v":2}`, "put", "io.hearth.notes")
+	t.Logf("put: %s", r.stderr)
+	f.fails(integrityWords, "", "verify")
+	// Accepting what the server holds does not help here: its documents
+	// do not open with the keyring it serves, so the device still halts.
+	f.fails(integrityWords, "", "verify", "--accept")
+	f.fails("stopped writing", `{"v":2}`, "put", "io.hearth.notes")
+	var after int
+	editDB(t, d, func(db *sql.DB) {
+		db.QueryRow(`SELECT COUNT(*) FROM docs`).Scan(&after)
+	})
+	if after != before {
+		t.Fatalf("the new device wrote: %d documents, %d before", after, before)
+	}
+}

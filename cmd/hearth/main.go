@@ -4,6 +4,7 @@
 //	hearth signup --server URL --user NAME      prints the recovery key once
 //	hearth login  --server URL --user NAME [--totp CODE]
 //	hearth logout
+//	hearth verify [--accept]                    checks the keyring and the changes feed
 //	hearth totp enable | confirm CODE | disable CODE
 //	hearth put DOCTYPE [--id ID]                JSON on stdin; prints "ID REV"
 //	hearth get DOCTYPE ID                       prints the JSON
@@ -41,7 +42,8 @@ var commands map[string]command
 func init() {
 	commands = map[string]command{
 		"signup":   {"signup --server URL --user NAME", cmdSignup},
-		"login":    {"login --server URL --user NAME [--totp CODE]", cmdLogin},
+		"login":    {"login --server URL --user NAME [--totp CODE] [--password-changed]", cmdLogin},
+		"verify":   {"verify [--accept]   (checks the account's history; --accept goes on after a rollback)", cmdVerify},
 		"logout":   {"logout", cmdLogout},
 		"totp":     {"totp enable | totp confirm CODE | totp disable CODE", cmdTOTP},
 		"put":      {"put DOCTYPE [--id ID]   (JSON on stdin)", cmdPut},
@@ -99,6 +101,8 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // describe words an error for a person.
 func describe(err error) string {
 	switch {
+	case errors.Is(err, client.ErrHalted):
+		return err.Error() + " ('hearth verify --accept' does)"
 	case errors.Is(err, client.ErrIntegrity):
 		return err.Error() // the client's message says what failed and that data was altered
 	case errors.Is(err, client.ErrTOTPRequired):

@@ -24,7 +24,7 @@ var internalDoctypes = map[string]bool{"io.hearth.apps": true, client.FilesDocty
 // verified up to now, with the doctypes to search: only, or every
 // doctype of the account but Hearth's own.
 func withDoctypes(ctx context.Context, only string, fn func(c *client.Client, cache *fileCache, doctypes []string) error) error {
-	return withSession(func(c *client.Client) error {
+	return withSession(ctx, func(c *client.Client) error {
 		if err := catchUp(ctx, c); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -181,9 +182,12 @@ func session() (*client.Client, error) {
 
 // withSession runs fn with the current account's client and saves its state
 // after, also when fn failed (an integrity failure changes no remembered
-// state, but what was verified before it must be kept). The state lock is
-// held throughout, so concurrent commands cannot lose each other's memory.
-func withSession(fn func(c *client.Client) error) error {
+// state but the halt it causes, and what was verified before it must be
+// kept). A device that has not yet read the account's changes feed to its
+// end does so first (client.CatchUp), so that it never writes before it
+// has looked. The state lock is held throughout, so concurrent commands
+// cannot lose each other's memory.
+func withSession(ctx context.Context, fn func(c *client.Client) error) error {
 	unlock, err := lockState()
 	if err != nil {
 		return err
@@ -193,7 +197,10 @@ func withSession(fn func(c *client.Client) error) error {
 	if err != nil {
 		return err
 	}
-	ferr := fn(c)
+	ferr := c.CatchUp(ctx)
+	if ferr == nil {
+		ferr = fn(c)
+	}
 	if err := saveState(c.State(), true); err != nil && ferr == nil {
 		return fmt.Errorf("saving state: %w", err)
 	}

@@ -3,6 +3,7 @@ package keyring
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,10 @@ type Grant struct {
 	Rev      uint64    // grows with every grant the user issues to this grantee
 	Issued   time.Time // informational: the issuer's clock
 	Doctypes map[string]*GrantedDoctype
+	// Digest is the SHA-256 of the signed grant (magic, length, payload
+	// and signature): two grants of one revision with other digests are a
+	// fork (OpenGrant). Zero for a grant that was not opened.
+	Digest [32]byte
 }
 
 // GrantedDoctype is the part of a grant about one doctype.
@@ -142,7 +147,8 @@ func CheckSigningKey(pub ed25519.PublicKey) error {
 // last is the grant the grantee opened before, or nil: a grant with a lower
 // revision, or with an older current key generation for a doctype both
 // cover, is a replay, which would make the grantee seal with a key a revoked
-// app holds. Any failure returns ErrIntegrity.
+// app holds; so is another grant of last's revision (a fork: last.Digest
+// differs), when last carries a digest. Any failure returns ErrIntegrity.
 func OpenGrant(sealed []byte, id *age.X25519Identity, signer ed25519.PublicKey, user string, last *Grant) (*Grant, error) {
 	if err := CheckSigningKey(signer); err != nil {
 		return nil, err
@@ -169,10 +175,11 @@ func OpenGrant(sealed []byte, id *age.X25519Identity, signer ed25519.PublicKey, 
 	if err := strictUnmarshal(js, &p); err != nil || p.User != user || p.Grantee != id.Recipient().String() || p.Rev == 0 {
 		return nil, ErrIntegrity
 	}
-	if last != nil && p.Rev < last.Rev {
+	digest := sha256.Sum256(msg)
+	if last != nil && (p.Rev < last.Rev || p.Rev == last.Rev && last.Digest != [32]byte{} && digest != last.Digest) {
 		return nil, ErrIntegrity
 	}
-	g := &Grant{User: p.User, Grantee: p.Grantee, Rev: p.Rev, Issued: time.Unix(p.Issued, 0), Doctypes: map[string]*GrantedDoctype{}}
+	g := &Grant{User: p.User, Grantee: p.Grantee, Rev: p.Rev, Issued: time.Unix(p.Issued, 0), Doctypes: map[string]*GrantedDoctype{}, Digest: digest}
 	for d, gd := range p.Doctypes {
 		if wire.CheckDoctype(d) != nil || checkVerbs(gd.Verbs) != nil {
 			return nil, ErrIntegrity

@@ -47,6 +47,14 @@ type Keyring struct {
 	box      *age.X25519Identity
 	recovery *RecoveryKey
 	doctypes map[string]*seal.KeySet
+
+	// Where this keyring stands in its succession (succession.go): the
+	// revision it was opened at (0 for New), the digest of that revision,
+	// and the digests of the revisions before it (nil when it was written
+	// before histories).
+	rev     uint64
+	digest  Digest
+	history []byte
 }
 
 // New returns a keyring for user with fresh signing and X25519 keys, a fresh
@@ -154,17 +162,26 @@ type plaintext struct {
 	Box      string               `json:"box"`  // AGE-SECRET-KEY-1...
 	Recovery []byte               `json:"recovery"`
 	Doctypes map[string][]keyJSON `json:"doctypes"`
+	// History holds the digests of revisions 1 to rev-1 (§4.2). Absent in
+	// keyrings written before histories.
+	History []byte `json:"history,omitempty"`
 }
 
-func (kr *Keyring) marshal() ([]byte, error) {
-	p := plaintext{V: Version, User: kr.user, Sign: kr.sign.Seed(), Box: kr.box.String(), Recovery: kr.recovery[:], Doctypes: map[string][]keyJSON{}}
+// marshal gives the plaintext of this keyring as sealed for revision rev.
+func (kr *Keyring) marshal(rev uint64) ([]byte, error) {
+	history, err := kr.historyFor(rev)
+	if err != nil {
+		return nil, err
+	}
+	p := plaintext{V: Version, User: kr.user, Sign: kr.sign.Seed(), Box: kr.box.String(), Recovery: kr.recovery[:], Doctypes: map[string][]keyJSON{}, History: history}
 	for d, s := range kr.doctypes {
 		p.Doctypes[d] = encodeKeys(s)
 	}
 	return json.Marshal(p)
 }
 
-func unmarshal(b []byte, user string) (*Keyring, error) {
+// unmarshal reads the plaintext b of user's keyring at revision rev.
+func unmarshal(b []byte, user string, rev uint64) (*Keyring, error) {
 	var p plaintext
 	if err := strictUnmarshal(b, &p); err != nil {
 		return nil, err
@@ -173,11 +190,15 @@ func unmarshal(b []byte, user string) (*Keyring, error) {
 		len(p.Recovery) != len(RecoveryKey{}) || format.IsZero(p.Recovery) {
 		return nil, errors.New("bad keyring header")
 	}
+	if err := checkHistory(p.History, rev); err != nil {
+		return nil, err
+	}
 	box, err := age.ParseX25519Identity(p.Box)
 	if err != nil {
 		return nil, err
 	}
-	kr := &Keyring{user: p.User, sign: ed25519.NewKeyFromSeed(p.Sign), box: box, recovery: (*RecoveryKey)(p.Recovery), doctypes: map[string]*seal.KeySet{}}
+	kr := &Keyring{user: p.User, sign: ed25519.NewKeyFromSeed(p.Sign), box: box, recovery: (*RecoveryKey)(p.Recovery), doctypes: map[string]*seal.KeySet{},
+		rev: rev, digest: digestOf(user, rev, b), history: p.History}
 	for d, keys := range p.Doctypes {
 		if wire.CheckDoctype(d) != nil {
 			return nil, errors.New("bad doctype")
@@ -238,7 +259,7 @@ func (kr *Keyring) seal(s slot, secret []byte, rev uint64) ([]byte, error) {
 	if rev == 0 {
 		return nil, fmt.Errorf("keyring: revision 0 is not a revision")
 	}
-	js, err := kr.marshal()
+	js, err := kr.marshal(rev)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +289,7 @@ func open(sealed []byte, s slot, secret []byte, user string, rev uint64) (*Keyri
 	if err != nil {
 		return nil, ErrIntegrity
 	}
-	kr, err := unmarshal(js, user)
+	kr, err := unmarshal(js, user, rev)
 	if err != nil {
 		return nil, ErrIntegrity
 	}
@@ -276,7 +297,11 @@ func open(sealed []byte, s slot, secret []byte, user string, rev uint64) (*Keyri
 }
 
 // SealWithMasterKey seals the keyring as revision rev under the master key
-// derived from the password.
+// derived from the password. rev is the revision the keyring was opened at
+// (sealing it again, unchanged) or the next one (its successor, whose
+// history ends with this revision's digest); a keyring made by New is
+// sealed as revision 1. Sealing changes nothing in kr: to go on from the
+// revision written, open what was sealed.
 func (kr *Keyring) SealWithMasterKey(masterKey *[32]byte, rev uint64) ([]byte, error) {
 	return kr.seal(slotPassword, masterKey[:], rev)
 }
@@ -288,8 +313,9 @@ func OpenWithMasterKey(sealed []byte, masterKey *[32]byte, user string, rev uint
 }
 
 // SealRecoveryCopy seals the recovery copy of the keyring as revision rev
-// with the keyring's recovery key. Every change to the keyring seals both
-// copies for the same revision (§8.3).
+// with the keyring's recovery key, as SealWithMasterKey does. Every change
+// to the keyring seals both copies for the same revision (§8.3), with the
+// same plaintext, so that both have one digest.
 func (kr *Keyring) SealRecoveryCopy(rev uint64) ([]byte, error) {
 	return kr.seal(slotRecovery, kr.recovery[:], rev)
 }

@@ -68,11 +68,11 @@ func TestKeyringRoundTrip(t *testing.T) {
 		t.Fatal("bad doctype accepted")
 	}
 	mk := masterKey(1)
-	sealed, err := kr.SealWithMasterKey(mk, 7)
+	sealed, err := kr.SealWithMasterKey(mk, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := keyring.OpenWithMasterKey(sealed, mk, "alice", 7)
+	got, err := keyring.OpenWithMasterKey(sealed, mk, "alice", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestKeyringRoundTrip(t *testing.T) {
 	}
 
 	rk := kr.RecoveryKey()
-	rsealed, err := kr.SealRecoveryCopy(7)
+	rsealed, err := kr.SealRecoveryCopy(1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestKeyringRoundTrip(t *testing.T) {
 	if err != nil || *parsed != *rk {
 		t.Fatalf("recovery key did not survive a sloppy copy: %v", err)
 	}
-	if _, err := keyring.OpenWithRecoveryKey(rsealed, parsed, "alice", 7); err != nil {
+	if _, err := keyring.OpenWithRecoveryKey(rsealed, parsed, "alice", 1); err != nil {
 		t.Fatal(err)
 	}
 	if len(rk.Auth("alice")) != 32 || bytes.Equal(rk.Auth("alice"), rk.Auth("bob")) {

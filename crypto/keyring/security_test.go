@@ -24,8 +24,8 @@ func TestSecurity01WrappedKeysAuthenticated(t *testing.T) {
 	mk := masterKey(1)
 	rk := kr.RecoveryKey()
 	app, _ := age.GenerateX25519Identity()
-	pw, _ := kr.SealWithMasterKey(mk, 3)
-	rc, _ := kr.SealRecoveryCopy(3)
+	pw, _ := kr.SealWithMasterKey(mk, 1)
+	rc, _ := kr.SealRecoveryCopy(1)
 	gr, err := kr.Grant(app.Recipient(), []keyring.Scope{{Doctype: notes, Verbs: []string{"read"}}}, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -34,8 +34,8 @@ func TestSecurity01WrappedKeysAuthenticated(t *testing.T) {
 		sealed []byte
 		open   func([]byte) error
 	}{
-		"password copy": {pw, func(b []byte) error { _, err := keyring.OpenWithMasterKey(b, mk, "alice", 3); return err }},
-		"recovery copy": {rc, func(b []byte) error { _, err := keyring.OpenWithRecoveryKey(b, rk, "alice", 3); return err }},
+		"password copy": {pw, func(b []byte) error { _, err := keyring.OpenWithMasterKey(b, mk, "alice", 1); return err }},
+		"recovery copy": {rc, func(b []byte) error { _, err := keyring.OpenWithRecoveryKey(b, rk, "alice", 1); return err }},
 		"grant":         {gr, func(b []byte) error { _, err := keyring.OpenGrant(b, app, kr.SigningKey(), "alice", nil); return err }},
 	}
 	for name, c := range opens {

@@ -87,6 +87,8 @@ type keyringVector struct {
 		SignPublic   string                 `json:"sign_public"`
 		BoxRecipient string                 `json:"box_recipient"`
 		Doctypes     map[string][]vectorKey `json:"doctypes"`
+		Digest       string                 `json:"digest"`
+		History      []string               `json:"history"`
 	} `json:"expected"`
 	Sealed string `json:"sealed"`
 	Error  string `json:"error"`
@@ -102,10 +104,20 @@ type recoveryVector struct {
 	Error    string `json:"error"`
 }
 
+type successionVector struct {
+	Name        string `json:"name"`
+	Comment     string `json:"comment"`
+	KnownRev    uint64 `json:"known_rev"`
+	KnownDigest string `json:"known_digest"`
+	Keyring     string `json:"keyring"`
+	Result      string `json:"result"`
+}
+
 type keyringFile struct {
 	fileHeader
-	Vectors      []keyringVector  `json:"vectors"`
-	RecoveryKeys []recoveryVector `json:"recovery_keys"`
+	Vectors      []keyringVector    `json:"vectors"`
+	Successions  []successionVector `json:"successions"`
+	RecoveryKeys []recoveryVector   `json:"recovery_keys"`
 }
 
 func loadKeyrings(t testing.TB) *keyringFile {
@@ -161,7 +173,18 @@ func TestKeyringVectors(t *testing.T) {
 			for d, keys := range e.Doctypes {
 				sameKeys(t, d, kr.Keys(d), keys)
 			}
-			js, err := kr.marshal()
+			rev, dg := kr.Revision()
+			if rev != v.Rev || hex.EncodeToString(dg[:]) != e.Digest {
+				t.Fatalf("opened as revision %d with digest %x, want %d and %s", rev, dg, v.Rev, e.Digest)
+			}
+			var history []string
+			for i := 0; i < len(kr.history); i += DigestSize {
+				history = append(history, hex.EncodeToString(kr.history[i:i+DigestSize]))
+			}
+			if !slices.Equal(history, e.History) || v.Rev > 1 && (kr.history == nil) != (e.History == nil) {
+				t.Fatalf("history %q, want %q", history, e.History)
+			}
+			js, err := kr.marshal(v.Rev)
 			if err != nil || string(js) != v.Plaintext {
 				t.Fatalf("marshals as %s, vector has %s", js, v.Plaintext)
 			}
@@ -178,6 +201,47 @@ func TestKeyringVectors(t *testing.T) {
 			})
 			if err != nil || !bytes.Equal(resealed, sealed) {
 				t.Fatalf("resealing gives other bytes (%d, error %v)", len(resealed), err)
+			}
+		})
+	}
+}
+
+// TestKeyringSuccessionVectors runs keyring.json's successions: whether a
+// device remembering one revision accepts a keyring it is served (§4.2).
+func TestKeyringSuccessionVectors(t *testing.T) {
+	f := loadKeyrings(t)
+	if len(f.Successions) == 0 {
+		t.Fatal("no succession vectors")
+	}
+	byName := map[string]*keyringVector{}
+	for i := range f.Vectors {
+		byName[f.Vectors[i].Name] = &f.Vectors[i]
+	}
+	for _, sv := range f.Successions {
+		t.Run(sv.Name, func(t *testing.T) {
+			v := byName[sv.Keyring]
+			kr, err := v.open(t, unhex(t, v.Sealed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var known Digest
+			copy(known[:], unhex(t, sv.KnownDigest))
+			err = kr.Descends(sv.KnownRev, known)
+			switch sv.Result {
+			case "ok":
+				if err != nil {
+					t.Fatalf("Descends = %v, want nil", err)
+				}
+			case "fork":
+				if !errors.Is(err, ErrFork) {
+					t.Fatalf("Descends = %v, want ErrFork", err)
+				}
+			case "rolled_back":
+				if err == nil || errors.Is(err, ErrFork) || !errors.Is(err, ErrIntegrity) {
+					t.Fatalf("Descends = %v, want the rolled-back integrity error", err)
+				}
+			default:
+				t.Fatalf("unknown result %q", sv.Result)
 			}
 		})
 	}

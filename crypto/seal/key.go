@@ -124,6 +124,10 @@ func (s *KeySet) Gen(g uint32) *Key {
 	return s.keys[i]
 }
 
+// Clone returns a copy of the set: adding, rotating or dropping in one
+// leaves the other as it was. Keys are immutable, so they are shared.
+func (s *KeySet) Clone() *KeySet { return &KeySet{keys: slices.Clone(s.keys)} }
+
 // All returns the keys, oldest first. The slice is the caller's.
 func (s *KeySet) All() []*Key { return slices.Clone(s.keys) }
 

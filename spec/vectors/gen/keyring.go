@@ -15,6 +15,8 @@ type keyringExpected struct {
 	SignPublic   string              `json:"sign_public"`   // the Ed25519 public key of the sign seed
 	BoxRecipient string              `json:"box_recipient"` // the age recipient of box
 	Doctypes     map[string][]keyGen `json:"doctypes"`
+	Digest       string              `json:"digest"`  // keyring-digest of this revision (§4.2)
+	History      []string            `json:"history"` // the digests of the revisions before, oldest first; null: none written
 }
 
 type keyringVector struct {
@@ -41,10 +43,24 @@ type recoveryVector struct {
 	Error    string `json:"error,omitempty"`
 }
 
+// successionVector: a device that remembers known_rev and known_digest (0
+// and "": nothing) opens the valid vector named keyring; result is "ok"
+// when that keyring is the one remembered or descends from it, "fork" when
+// it does not, "rolled_back" when its revision is below known_rev (§4.2).
+type successionVector struct {
+	Name        string `json:"name"`
+	Comment     string `json:"comment"`
+	KnownRev    uint64 `json:"known_rev"`
+	KnownDigest string `json:"known_digest"`
+	Keyring     string `json:"keyring"`
+	Result      string `json:"result"`
+}
+
 type keyringFile struct {
 	header
-	Vectors      []keyringVector  `json:"vectors"`
-	RecoveryKeys []recoveryVector `json:"recovery_keys"`
+	Vectors      []keyringVector    `json:"vectors"`
+	Successions  []successionVector `json:"successions"`
+	RecoveryKeys []recoveryVector   `json:"recovery_keys"`
 }
 
 const (
@@ -76,6 +92,7 @@ type keyringJSON struct {
 	Box      string                 `json:"box"`
 	Recovery []byte                 `json:"recovery"`
 	Doctypes map[string][]keyGenB64 `json:"doctypes"`
+	History  []byte                 `json:"history,omitempty"`
 }
 
 type keyGenB64 struct {
@@ -89,10 +106,16 @@ type testKeyring struct {
 	box      []byte // X25519 scalar
 	recovery []byte // the recovery key, kept in the keyring (§4.2)
 	doctypes map[string][]keyGen
+	history  []byte // the digests of the revisions before; nil: none written
+}
+
+// keyringDigest is keyring-digest of §4.2.
+func keyringDigest(user string, rev uint64, js []byte) []byte {
+	return sha(append(u64(lp(ctx("hearth-keyring-digest-v1"), user), rev), js...))
 }
 
 func (k testKeyring) json() []byte {
-	j := keyringJSON{V: 1, User: k.user, Sign: k.sign, Box: ageIdentity(k.box), Recovery: k.recovery, Doctypes: map[string][]keyGenB64{}}
+	j := keyringJSON{V: 1, User: k.user, Sign: k.sign, Box: ageIdentity(k.box), Recovery: k.recovery, Doctypes: map[string][]keyGenB64{}, History: k.history}
 	for d, keys := range k.doctypes {
 		for _, kg := range keys {
 			j.Doctypes[d] = append(j.Doctypes[d], keyGenB64{kg.Gen, unhex(kg.Key)})
@@ -101,16 +124,35 @@ func (k testKeyring) json() []byte {
 	return must(json.Marshal(j))
 }
 
-func (k testKeyring) expected() *keyringExpected {
+func (k testKeyring) expected(rev uint64) *keyringExpected {
 	d := k.doctypes
 	if d == nil {
 		d = map[string][]keyGen{}
+	}
+	var h []string
+	for i := 0; i < len(k.history); i += 32 {
+		h = append(h, hx(k.history[i:i+32]))
 	}
 	return &keyringExpected{
 		SignPublic:   hx(ed25519.NewKeyFromSeed(k.sign).Public().(ed25519.PublicKey)),
 		BoxRecipient: ageRecipient(x25519Public(k.box)),
 		Doctypes:     d,
+		Digest:       hx(keyringDigest(k.user, rev, k.json())),
+		History:      h,
 	}
+}
+
+// next returns k's successor at revision rev+1, with doctypes, whose
+// history is k's followed by k's digest at rev.
+func (k testKeyring) next(rev uint64, doctypes map[string][]keyGen) testKeyring {
+	n := k
+	n.doctypes = doctypes
+	h := k.history
+	if h == nil {
+		h = make([]byte, 32*(rev-1))
+	}
+	n.history = append(append([]byte{}, h...), keyringDigest(k.user, rev, k.json())...)
+	return n
 }
 
 // The keys of alice's keyring; the notes keys are those of document.json.
@@ -146,13 +188,14 @@ func genKeyring() any {
 	f := &keyringFile{header: newHeader("keyring", "keyring.go", "spec/protocol.md §4.2, §4.3",
 		"Sealed keyrings. Open each vector as the copy slot names (password: with secret as the master key; recovery: with secret as the recovery key) "+
 			"for user at revision rev. Valid vectors open to a keyring with expected's keys, and resealing the opened keyring with nonce gives sealed again "+
-			"(plaintext is the JSON a Go client writes). Vectors with an error fail with the integrity error, or weak_key for an all-zero secret. "+
+			"(plaintext is the JSON a Go client writes); expected gives the revision's digest and the history it names. Vectors with an error fail with the integrity error, or weak_key for an all-zero secret. "+
+			"successions: a device remembering known_rev and known_digest opens the valid vector named keyring; result says whether it is accepted (ok), a fork, or rolled back. "+
 			"recovery_keys: written recovery keys, valid ones with their key and recovery-auth, invalid ones with error bad_recovery_key.")}
 	master := rnd32("keyring/alice/master")
 	rk := rnd32("keyring/alice/recovery")
-	alice1 := testKeyring{"alice", aliceSign, aliceBox, rk, map[string][]keyGen{notes: {notesGen1}}}
-	alice2 := testKeyring{"alice", aliceSign, aliceBox, rk, map[string][]keyGen{notes: {notesGen1, notesGen2}, "io.hearth.tasks": {tasksGen1}}}
-	bob := testKeyring{"bob", rnd32("keyring/bob/sign"), rnd32("keyring/bob/box"), rnd32("keyring/bob/recovery"), nil}
+	alice1 := testKeyring{"alice", aliceSign, aliceBox, rk, map[string][]keyGen{notes: {notesGen1}}, nil}
+	alice2 := alice1.next(1, map[string][]keyGen{notes: {notesGen1, notesGen2}, "io.hearth.tasks": {tasksGen1}})
+	bob := testKeyring{"bob", rnd32("keyring/bob/sign"), rnd32("keyring/bob/box"), rnd32("keyring/bob/recovery"), nil, nil}
 	bobMaster := rnd32("keyring/bob/master")
 
 	byName := map[string]keyringVector{}
@@ -167,7 +210,7 @@ func genKeyring() any {
 		nonce := rnd("keyring/"+name+"/nonce", 24)
 		js := kr.json()
 		add(keyringVector{Name: name, Comment: comment, Slot: slotNames[slot], Secret: hx(secret), User: kr.user, Rev: rev,
-			Nonce: hx(nonce), Plaintext: string(js), Expected: kr.expected(),
+			Nonce: hx(nonce), Plaintext: string(js), Expected: kr.expected(rev),
 			Sealed: hx(sealKeyring(0x01, slot, secret, kr.user, rev, nonce, pad(js)))})
 	}
 	bad := func(name, comment string, slot byte, secret []byte, user string, rev uint64, sealed []byte) {
@@ -178,6 +221,23 @@ func genKeyring() any {
 	valid("password_rev2", "Revision 2: notes rotated to generation 2, tasks added.", slotPassword, master, alice2, 2)
 	valid("recovery_rev2", "The recovery copy of revision 2.", slotRecovery, rk, alice2, 2)
 	valid("empty", "A keyring with no doctypes yet.", slotPassword, bobMaster, bob, 1)
+
+	// A succession (§4.2): revision 3 follows 2; a fork of revision 2 (a
+	// device that was shown revision 1 again wrote its own revision 2, without
+	// the rotation of notes) and its revision 3; a revision 2 written before
+	// histories, and a revision 3 that follows it.
+	contactsGen1 := keyGen{1, hx(rnd32("keyring/key/contacts/1"))}
+	alice3 := alice2.next(2, map[string][]keyGen{notes: {notesGen1, notesGen2}, "io.hearth.tasks": {tasksGen1}, "io.hearth.contacts": {contactsGen1}})
+	fork2 := alice1.next(1, map[string][]keyGen{notes: {notesGen1}, "io.hearth.tasks": {tasksGen1}})
+	fork3 := fork2.next(2, map[string][]keyGen{notes: {notesGen1}, "io.hearth.tasks": {tasksGen1}, "io.hearth.contacts": {contactsGen1}})
+	legacy2 := alice2
+	legacy2.history = nil
+	afterLegacy3 := legacy2.next(2, alice3.doctypes)
+	valid("password_rev3", "Revision 3: contacts added; its history names revisions 1 and 2.", slotPassword, master, alice3, 3)
+	valid("fork_rev2", "A fork of revision 2: written over revision 1 by a device that never saw password_rev2 (notes not rotated).", slotPassword, master, fork2, 2)
+	valid("fork_rev3", "Revision 3 on the fork: its history names fork_rev2.", slotPassword, master, fork3, 3)
+	valid("legacy_rev2", "Revision 2 as written before histories: no history member. Opens; it descends, as far as anyone can tell, from any revision 1.", slotPassword, master, legacy2, 2)
+	valid("after_legacy_rev3", "Revision 3 written over legacy_rev2: the digest of revision 1, unknown to its writer, is all zeros.", slotPassword, master, afterLegacy3, 3)
 
 	p1 := unhex(byName["password_rev1"].Sealed)
 	r1 := unhex(byName["recovery_rev1"].Sealed)
@@ -208,6 +268,31 @@ func genKeyring() any {
 	add(keyringVector{Name: "zero_master_key", Comment: "An all-zero master key is refused before anything is opened.", Slot: "password",
 		Secret: hx(make([]byte, 32)), User: "alice", Rev: 1, Sealed: hx(p1), Error: "weak_key"})
 
+	// Successions.
+	dg := func(name string) string { return byName[name].Expected.Digest }
+	succ := func(name, comment string, knownRev uint64, known, kr, result string) {
+		if byName[kr].Error != "" {
+			panic(kr)
+		}
+		kd := ""
+		if known != "" {
+			kd = dg(known)
+		}
+		f.Successions = append(f.Successions, successionVector{Name: name, Comment: comment, KnownRev: knownRev, KnownDigest: kd, Keyring: kr, Result: result})
+	}
+	succ("fresh_device", "A device that remembers nothing opens any revision.", 0, "", "fork_rev3", "ok")
+	succ("same", "The revision remembered.", 2, "password_rev2", "password_rev2", "ok")
+	succ("next", "The next revision names the one remembered.", 2, "password_rev2", "password_rev3", "ok")
+	succ("skip", "Revision 3, remembering revision 1: its history names it.", 1, "password_rev1", "password_rev3", "ok")
+	succ("fork_same_rev", "The fork's revision 2, remembering password_rev2.", 2, "password_rev2", "fork_rev2", "fork")
+	succ("fork_later_rev", "The fork's revision 3, remembering password_rev2.", 2, "password_rev2", "fork_rev3", "fork")
+	succ("fork_remembered", "password_rev3, remembering the fork's revision 2 (the device that wrote it).", 2, "fork_rev2", "password_rev3", "fork")
+	succ("rolled_back", "Revision 2, remembering revision 3.", 3, "password_rev3", "password_rev2", "rolled_back")
+	succ("legacy_no_history", "A revision written before histories cannot be checked against an earlier one.", 1, "password_rev1", "legacy_rev2", "ok")
+	succ("legacy_remembered", "A revision 3 whose history names legacy_rev2, remembering it.", 2, "legacy_rev2", "after_legacy_rev3", "ok")
+	succ("legacy_zero_entry", "An all-zero entry (unknown to its writer) matches whatever is remembered at that revision.", 1, "password_rev1", "after_legacy_rev3", "ok")
+	succ("legacy_not_remembered", "A revision 3 that names legacy_rev2, remembering password_rev2 (which has a history, so another digest).", 2, "password_rev2", "after_legacy_rev3", "fork")
+
 	// Authentic seals of plaintexts that are not valid keyrings.
 	nonce := rnd("keyring/authentic/nonce", 24)
 	goodKey := b64(unhex(notesGen1.Key))
@@ -236,6 +321,14 @@ func genKeyring() any {
 	auth("inner_key_gen0", "A key of generation 0.", pad(obj("1", `"alice"`, sign, box, `{"io.hearth.notes":[{"gen":0,"key":"`+goodKey+`"}]}`)))
 	auth("inner_key_gen_duplicate", "Two keys of generation 1.", pad(obj("1", `"alice"`, sign, box, `{"io.hearth.notes":[{"gen":1,"key":"`+goodKey+`"},{"gen":1,"key":"`+b64(unhex(notesGen2.Key))+`"}]}`)))
 	auth("inner_keys_empty", "A doctype with no keys.", pad(obj("1", `"alice"`, sign, box, `{"io.hearth.notes":[]}`)))
+	withHistory := func(h []byte) []byte {
+		return []byte(sprintf(`{"v":1,"user":"alice","sign":%s,"box":%s,"recovery":"%s","doctypes":%s,"history":"%s"}`, sign, box, b64(rk), dts, b64(h)))
+	}
+	auth("inner_history_at_rev1", "Revision 1 with a history of one digest (there is no revision before).", pad(withHistory(rnd32("keyring/history/1"))))
+	bad("inner_history_short", "Revision 2 whose history is 31 bytes. Authentic: the AEAD opens.", slotPassword, master, "alice", 2,
+		sealKeyring(0x01, slotPassword, master, "alice", 2, nonce, pad(withHistory(rnd("keyring/history/2", 31)))))
+	bad("inner_history_long", "Revision 2 whose history holds two digests. Authentic: the AEAD opens.", slotPassword, master, "alice", 2,
+		sealKeyring(0x01, slotPassword, master, "alice", 2, nonce, pad(withHistory(rnd("keyring/history/3", 64)))))
 	auth("inner_padding_none", "A valid keyring JSON without the 0x80 marker (zeros follow it directly).", append(alice1.json(), make([]byte, 64)...))
 	auth("inner_padding_nonzero", "A valid keyring JSON padded with 0x80 0x01.", append(alice1.json(), 0x80, 0x01))
 
