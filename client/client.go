@@ -250,7 +250,11 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	return "server refused: " + e.Message + " (" + e.Code + ")"
+	s := "server refused: " + e.Message + " (" + e.Code + ")"
+	if e.RetryAfter > 0 {
+		s += "; try again in " + e.RetryAfter.String()
+	}
+	return s
 }
 
 func (e *APIError) Unwrap() error {
@@ -417,8 +421,36 @@ type response struct {
 	body   []byte
 }
 
+// Retries of an answer 503 unavailable (§8.1.11).
+const (
+	maxRetries   = 2
+	maxRetryWait = 10 * time.Second
+)
+
 // call sends r and reads the whole answer. A non-2xx answer is an *APIError.
+// An answer 503 unavailable from the server itself, which then did nothing
+// (§8.1.11), is sent again after its Retry-After, up to maxRetries times if
+// the wait is at most maxRetryWait; other refusals, 429 rate_limited
+// included, are returned at once with their RetryAfter.
 func (c *Client) call(ctx context.Context, r request) (*response, error) {
+	for try := 0; ; try++ {
+		res, err := c.call1(ctx, r)
+		var ae *APIError
+		if try == maxRetries || !errors.As(err, &ae) || ae.Code != "unavailable" || ae.RetryAfter <= 0 || ae.RetryAfter > maxRetryWait {
+			return res, err
+		}
+		t := time.NewTimer(ae.RetryAfter)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+// call1 sends r once.
+func (c *Client) call1(ctx context.Context, r request) (*response, error) {
 	to := r.timeout
 	if to == 0 {
 		to = callTimeout

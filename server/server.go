@@ -22,6 +22,7 @@ import (
 	stdlog "log"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,6 +47,8 @@ type Config struct {
 	Log         *slog.Logger    // nil: discard
 	Hash        auth.HashParams // zero: auth.DefaultHashParams (tests lower it)
 	Web         web.Config      // the web client: base domain (default localhost), scheme; tests may swap its files
+
+	TrustedProxies []netip.Prefix // reverse proxies whose forwarded client address the rate limits use
 }
 
 // Server is an open data folder and the API serving it.
@@ -106,7 +109,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize,
-		SignupOff: cfg.SignupOff, Log: cfg.Log, Hash: cfg.Hash, Bundled: site.Bundled, CheckApp: site.CheckApp})
+		SignupOff: cfg.SignupOff, Log: cfg.Log, Hash: cfg.Hash, Bundled: site.Bundled, CheckApp: site.CheckApp,
+		TrustedProxies: cfg.TrustedProxies})
 	return &Server{API: a, Site: site, meta: m}, nil
 }
 

@@ -1067,7 +1067,7 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 			}
 			select {
 			case <-ctx.Done():
-			case <-time.After(backoff):
+			case <-time.After(max(backoff, time.Duration(e.RetryAfter)*time.Second)): // at least Retry-After (§8.1.11)
 			}
 			backoff = min(2*backoff, 30*time.Second)
 			continue

@@ -2,7 +2,7 @@
 // over a data folder (SQLite metadata and sealed blob files). It stores only
 // ciphertext; see spec/protocol.md.
 //
-//	hearthd [--data DIR] [--listen ADDR] [--domain localhost] [--signup=false]
+//	hearthd [--data DIR] [--listen ADDR] [--domain localhost] [--signup=false] [--trusted-proxy CIDR]...
 //
 // The web client is served from the same address: Home at the domain, each
 // user's apps at <app>.<user>.<domain> (spec/web.md §1).
@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -33,6 +34,13 @@ func main() {
 	maxBlob := flag.Int64("max-blob-size", 4<<30, "largest blob in bytes")
 	domain := flag.String("domain", "localhost", "base domain of the web client: Home at DOMAIN, apps at APP.USER.DOMAIN")
 	scheme := flag.String("scheme", "", `scheme browsers use to reach the server ("https" behind a TLS-terminating proxy; default: that of each request)`)
+	var proxies []netip.Prefix
+	flag.Func("trusted-proxy", "a reverse proxy's address or CIDR range (repeatable, or comma-separated): from it, rate limits use the client address it forwards (X-Forwarded-For or Forwarded)",
+		func(v string) error {
+			p, err := parseProxies(v)
+			proxies = append(proxies, p...)
+			return err
+		})
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: hearthd [flags]\n\nHearth server: stores only ciphertext.\n\n")
 		flag.PrintDefaults()
@@ -51,17 +59,17 @@ func main() {
 		os.Exit(2)
 	}
 	wc := web.Config{Domain: strings.ToLower(*domain), Scheme: *scheme}
-	if err := run(*data, *listen, *signup, *maxBlob, wc); err != nil {
+	if err := run(*data, *listen, *signup, *maxBlob, wc, proxies); err != nil {
 		fmt.Fprintln(os.Stderr, "hearthd:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, listen string, signup bool, maxBlob int64, wc web.Config) error {
+func run(data, listen string, signup bool, maxBlob int64, wc web.Config, proxies []netip.Prefix) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := server.Open(ctx, server.Config{Dir: data, MaxBlobSize: maxBlob, SignupOff: !signup, Log: log, Web: wc})
+	srv, err := server.Open(ctx, server.Config{Dir: data, MaxBlobSize: maxBlob, SignupOff: !signup, Log: log, Web: wc, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}
@@ -101,4 +109,29 @@ func openLine(addr *net.TCPAddr, domain string) string {
 		return fmt.Sprintf("Open http://%s:%d in a browser (apps at http://APP.USER.%s:%d)", domain, addr.Port, domain, addr.Port)
 	}
 	return fmt.Sprintf("Home is at %s:%d, apps at APP.USER.%s:%d", domain, addr.Port, domain, addr.Port)
+}
+
+// parseProxies reads a --trusted-proxy value: addresses or CIDR ranges,
+// comma-separated.
+func parseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, err2 := netip.ParseAddr(f)
+			if err2 != nil {
+				return nil, fmt.Errorf("%q is not an IP address or CIDR range", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		if p.Addr().Is4In6() { // peers are compared unmapped
+			if p.Bits() < 96 {
+				return nil, fmt.Errorf("%q: give IPv4 ranges as IPv4", f)
+			}
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

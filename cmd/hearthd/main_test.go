@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"testing"
 )
@@ -16,6 +17,21 @@ func TestOpenLine(t *testing.T) {
 	} {
 		if got := openLine(&net.TCPAddr{IP: net.ParseIP(c.ip), Port: 8080}, c.domain); got != c.want {
 			t.Errorf("%s: %q", c.ip, got)
+		}
+	}
+}
+
+// TestParseProxies: --trusted-proxy takes addresses and CIDR ranges,
+// comma-separated, and refuses anything else.
+func TestParseProxies(t *testing.T) {
+	got, err := parseProxies("10.0.0.0/8, 192.0.2.7,2001:db8::/32,::ffff:172.16.0.0/108, 10.1.2.3/8")
+	want := "[10.0.0.0/8 192.0.2.7/32 2001:db8::/32 172.16.0.0/12 10.0.0.0/8]"
+	if err != nil || fmt.Sprint(got) != want {
+		t.Fatalf("got %v %v, want %s", got, err, want)
+	}
+	for _, bad := range []string{"", "proxy.example", "10.0.0.0/33", "10.0.0.1,", "::ffff:0:0/80"} {
+		if _, err := parseProxies(bad); err == nil {
+			t.Errorf("%q accepted", bad)
 		}
 	}
 }

@@ -32,6 +32,9 @@ func (s *Server) prelogin(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		User string `json:"user"`
 	}
+	if wait := s.prelogins.Take("addr:"+s.clientAddr(r), s.cfg.Now()); wait > 0 {
+		return &Error{Code: CodeRateLimited, Message: "too many prelogins from this address; wait and try again", Retry: retrySeconds(wait)}
+	}
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
 	}
@@ -77,10 +80,9 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SignupOff {
 		return Errorf(CodeForbidden, "sign-up is closed on this server")
 	}
-	if wait := s.signups.Wait(clientAddr(r), s.cfg.Now()); wait > 0 {
-		return &Error{Code: CodeRateLimited, Message: "too many sign-ups from this address; wait and try again", Retry: int(wait.Seconds()) + 1}
+	if wait := s.signups.Reserve(s.clientAddr(r), s.cfg.Now()); wait > 0 { // every attempt counts
+		return &Error{Code: CodeRateLimited, Message: "too many sign-ups from this address; wait and try again", Retry: retrySeconds(wait)}
 	}
-	s.signups.Failure(clientAddr(r), s.cfg.Now()) // every attempt counts
 	var req struct {
 		User            string  `json:"user"`
 		KDF             kdfJSON `json:"kdf"`
@@ -109,9 +111,13 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := checkDevice(req.Device); err != nil {
 		return err
 	}
+	hash, err := s.hashSecret(r.Context(), req.LoginSecret)
+	if err != nil {
+		return err
+	}
 	ra := sha256.Sum256(req.RecoveryAuth)
 	a := &meta.Account{User: req.User, KDF: meta.KDF{Alg: req.KDF.Alg, Memory: req.KDF.M, Time: req.KDF.T, Threads: req.KDF.P},
-		Seed: req.Seed, LoginHash: s.cfg.Hash.HashSecret(req.LoginSecret), RecoveryAuthHash: ra[:], Created: s.cfg.Now().UTC()}
+		Seed: req.Seed, LoginHash: hash, RecoveryAuthHash: ra[:], Created: s.cfg.Now().UTC()}
 	if err := s.cfg.Meta.CreateAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring); err != nil {
 		if errors.Is(err, meta.ErrExists) {
 			return Errorf(CodeUserExists, "this user name is taken")
@@ -145,21 +151,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := checkDevice(req.Device); err != nil {
 		return err
 	}
-	if err := s.limited(r, req.User); err != nil {
-		return err
-	}
-	a, err := s.cfg.Meta.Account(r.Context(), req.User)
-	if errors.Is(err, meta.ErrNotFound) {
-		s.cfg.Hash.DummyVerify(req.LoginSecret)
-		return s.failed(r, req.User, Errorf(CodeBadCredentials, "wrong user name or password"))
-	}
+	// Counted before the secret is checked (§8.1.11).
+	at, err := s.reserve(r, req.User)
 	if err != nil {
 		return err
 	}
-	if !auth.VerifySecret(a.LoginHash, req.LoginSecret) {
-		return s.failed(r, req.User, Errorf(CodeBadCredentials, "wrong user name or password"))
+	err = s.checkSecret(r, req.User, req.LoginSecret, "wrong user name or password")
+	if err == nil {
+		err = s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode)
 	}
-	if err := s.counted(r, req.User, s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode)); err != nil {
+	if err := at.end(err); err != nil {
 		return err
 	}
 	sess, err := s.newSession(r, req.User, req.Device)

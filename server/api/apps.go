@@ -108,15 +108,14 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// A few archives are read and checked at once (each holds up to 32
-	// MiB), and each must arrive in time: a slow sender does not hold the
-	// others back for long.
-	select {
-	case s.appSlot <- struct{}{}:
-		defer func() { <-s.appSlot }()
-	case <-r.Context().Done():
-		return r.Context().Err()
-	}
+	// MiB), and each must arrive in time: a slot is taken once the body
+	// begins, one an account, so a slow sender holds back no other account.
 	http.NewResponseController(w).SetReadDeadline(time.Now().Add(appBodyTimeout))
+	release, err := s.appSlot.take(r, user)
+	if err != nil {
+		return err
+	}
+	defer release()
 	body, err := readBody(r, appmanifest.MaxArchive)
 	if err != nil {
 		return err

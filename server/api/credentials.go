@@ -5,47 +5,81 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"time"
 
-	"github.com/hearthcloud/hearth/server/auth"
 	"github.com/hearthcloud/hearth/server/meta"
 	"github.com/hearthcloud/hearth/server/totp"
 	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // Endpoints that check credentials share one limiter per user name and one
-// per client address (§8.1.11).
+// per client address (§8.1.11). An attempt is counted (reserved) before
+// anything is checked, so that however many arrive at once, only as many
+// are checked as the limiters allow; the others are answered rate_limited
+// without any work.
 
-// limited answers rate_limited while user or the client's address is in
-// backoff.
-func (s *Server) limited(r *http.Request, user string) error {
+// An attempt is one reserved credential check.
+type attempt struct {
+	s          *Server
+	user, addr string
+}
+
+// reserve counts an attempt against user and the client's address, or
+// answers rate_limited (counting nothing) while either is in backoff.
+func (s *Server) reserve(r *http.Request, user string) (*attempt, error) {
 	now := s.cfg.Now()
-	if wait := s.byUser.Wait("user:"+user, now); wait > 0 {
-		return &Error{Code: CodeRateLimited, Message: "too many failed attempts; wait and try again", Retry: int(wait.Seconds()) + 1}
+	a := &attempt{s: s, user: "user:" + user, addr: "addr:" + s.clientAddr(r)}
+	if wait := s.byUser.Reserve(a.user, now); wait > 0 {
+		return nil, &Error{Code: CodeRateLimited, Message: "too many failed attempts; wait and try again", Retry: retrySeconds(wait)}
 	}
-	if wait := s.byAddr.Wait("addr:"+clientAddr(r), now); wait > 0 {
-		return &Error{Code: CodeRateLimited, Message: "too many attempts from this address; wait and try again", Retry: int(wait.Seconds()) + 1}
+	if wait := s.byAddr.Reserve(a.addr, now); wait > 0 {
+		s.byUser.Release(a.user)
+		return nil, &Error{Code: CodeRateLimited, Message: "too many attempts from this address; wait and try again", Retry: retrySeconds(wait)}
+	}
+	return a, nil
+}
+
+// end settles the attempt with the outcome of its checks and returns err: a
+// credential failure keeps the counts; a success clears the name's count
+// and takes back the address's; any other outcome (totp_required, an
+// overloaded or failing server) takes both back.
+func (a *attempt) end(err error) error {
+	switch {
+	case credentialFailure(err):
+	case err == nil:
+		a.s.byUser.Success(a.user)
+		a.s.byAddr.Release(a.addr)
+	default:
+		a.s.byUser.Release(a.user)
+		a.s.byAddr.Release(a.addr)
+	}
+	return err
+}
+
+func retrySeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
+
+// checkSecret verifies user's login secret (through the hash gate), with
+// the same work for a name without an account; a mismatch is
+// bad_credentials with message.
+func (s *Server) checkSecret(r *http.Request, user string, secret []byte, message string) error {
+	a, err := s.cfg.Meta.Account(r.Context(), user)
+	if errors.Is(err, meta.ErrNotFound) {
+		if err := s.dummyVerify(r.Context(), secret); err != nil {
+			return err
+		}
+		return Errorf(CodeBadCredentials, "%s", message)
+	}
+	if err != nil {
+		return err
+	}
+	ok, err := s.verify(r.Context(), a.LoginHash, secret)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return Errorf(CodeBadCredentials, "%s", message)
 	}
 	return nil
-}
-
-// failed counts a failure against user and the address and returns err.
-func (s *Server) failed(r *http.Request, user string, err *Error) error {
-	now := s.cfg.Now()
-	s.byUser.Failure("user:"+user, now)
-	s.byAddr.Failure("addr:"+clientAddr(r), now)
-	return err
-}
-
-// counted passes on the outcome of a credential check: a failure counts
-// against user and the address; a success clears user's count.
-func (s *Server) counted(r *http.Request, user string, err error) error {
-	if credentialFailure(err) {
-		return s.failed(r, user, AsError(err))
-	}
-	if err == nil {
-		s.byUser.Success("user:" + user)
-	}
-	return err
 }
 
 // credentialFailure reports whether err is one that counts for backoff.
@@ -92,21 +126,32 @@ type newLogin struct {
 	KeyringIfMatch  uint64  `json:"keyring_if_match"`
 }
 
-func (n *newLogin) update(s *Server) (*meta.LoginUpdate, error) {
+// check checks the shape of n, before any credential is checked.
+func (n *newLogin) check() error {
 	if err := n.KDF.params().Check(); err != nil {
-		return nil, Errorf(CodeBadRequest, "new.kdf: %v", err)
+		return Errorf(CodeBadRequest, "new.kdf: %v", err)
 	}
 	if len(n.Seed) != 32 || len(n.LoginSecret) != 32 || n.RecoveryAuth != nil && len(n.RecoveryAuth) != 32 {
-		return nil, Errorf(CodeBadRequest, "new: seed, login_secret and recovery_auth must each be 32 bytes")
+		return Errorf(CodeBadRequest, "new: seed, login_secret and recovery_auth must each be 32 bytes")
 	}
 	if len(n.Keyring) == 0 || len(n.RecoveryKeyring) == 0 || len(n.Keyring) > maxDocument || len(n.RecoveryKeyring) > maxDocument {
-		return nil, Errorf(CodeBadRequest, "new: give both sealed keyring copies")
+		return Errorf(CodeBadRequest, "new: give both sealed keyring copies")
 	}
 	if n.KeyringIfMatch == 0 {
-		return nil, Errorf(CodeBadRequest, "new.keyring_if_match: give the current keyring revision")
+		return Errorf(CodeBadRequest, "new.keyring_if_match: give the current keyring revision")
+	}
+	return nil
+}
+
+// update hashes the new login secret (only once the caller's credentials
+// passed) and returns the update to store.
+func (n *newLogin) update(r *http.Request, s *Server) (*meta.LoginUpdate, error) {
+	hash, err := s.hashSecret(r.Context(), n.LoginSecret)
+	if err != nil {
+		return nil, err
 	}
 	u := &meta.LoginUpdate{KDF: meta.KDF{Alg: n.KDF.Alg, Memory: n.KDF.M, Time: n.KDF.T, Threads: n.KDF.P},
-		Seed: n.Seed, LoginHash: s.cfg.Hash.HashSecret(n.LoginSecret), Keyring: n.Keyring,
+		Seed: n.Seed, LoginHash: hash, Keyring: n.Keyring,
 		RecoveryKeyring: n.RecoveryKeyring, IfKeyringRev: n.KeyringIfMatch}
 	if n.RecoveryAuth != nil {
 		h := sha256.Sum256(n.RecoveryAuth)
@@ -129,23 +174,20 @@ func (s *Server) applyLogin(r *http.Request, user string, u *meta.LoginUpdate) (
 }
 
 // checkRecoveryAuth verifies user's recovery_auth with the same work for
-// unknown names.
+// unknown names. The caller has reserved the attempt.
 func (s *Server) checkRecoveryAuth(r *http.Request, user string, auth []byte) error {
-	if err := s.limited(r, user); err != nil {
-		return err
-	}
-	bad := func() error { return s.failed(r, user, Errorf(CodeBadCredentials, "wrong user name or recovery key")) }
+	bad := Errorf(CodeBadCredentials, "wrong user name or recovery key")
 	h := sha256.Sum256(auth)
 	a, err := s.cfg.Meta.Account(r.Context(), user)
 	if errors.Is(err, meta.ErrNotFound) {
 		subtle.ConstantTimeCompare(h[:], h[:])
-		return bad()
+		return bad
 	}
 	if err != nil {
 		return err
 	}
 	if subtle.ConstantTimeCompare(h[:], a.RecoveryAuthHash) != 1 {
-		return bad()
+		return bad
 	}
 	return nil
 }
@@ -164,7 +206,11 @@ func (s *Server) recoveryKeyring(w http.ResponseWriter, r *http.Request) error {
 	if len(req.RecoveryAuth) != 32 {
 		return Errorf(CodeBadRequest, "recovery_auth must be 32 bytes")
 	}
-	if err := s.checkRecoveryAuth(r, req.User, req.RecoveryAuth); err != nil {
+	at, err := s.reserve(r, req.User)
+	if err != nil {
+		return err
+	}
+	if err := at.end(s.checkRecoveryAuth(r, req.User, req.RecoveryAuth)); err != nil {
 		return err
 	}
 	rev, _, rk, err := s.cfg.Meta.Keyring(r.Context(), req.User)
@@ -195,14 +241,23 @@ func (s *Server) recoveryReset(w http.ResponseWriter, r *http.Request) error {
 	if err := checkDevice(req.Device); err != nil {
 		return err
 	}
-	u, err := req.New.update(s)
+	if err := req.New.check(); err != nil {
+		return err
+	}
+	// Counted and checked before anything is hashed.
+	at, err := s.reserve(r, req.User)
 	if err != nil {
 		return err
 	}
-	if err := s.checkRecoveryAuth(r, req.User, req.RecoveryAuth); err != nil {
+	err = s.checkRecoveryAuth(r, req.User, req.RecoveryAuth)
+	if err == nil {
+		err = s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode)
+	}
+	if err := at.end(err); err != nil {
 		return err
 	}
-	if err := s.counted(r, req.User, s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode)); err != nil {
+	u, err := req.New.update(r, s)
+	if err != nil {
 		return err
 	}
 	rev, err := s.applyLogin(r, req.User, u) // ends every session
@@ -227,22 +282,21 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if len(req.LoginSecret) != 32 {
 		return Errorf(CodeBadRequest, "login_secret must be 32 bytes")
 	}
-	u, err := req.New.update(s)
-	if err != nil {
+	if err := req.New.check(); err != nil {
 		return err
 	}
 	t := tokenOf(r)
-	if err := s.limited(r, t.User); err != nil {
-		return err
-	}
-	a, err := s.cfg.Meta.Account(r.Context(), t.User)
+	at, err := s.reserve(r, t.User)
 	if err != nil {
 		return err
 	}
-	if !auth.VerifySecret(a.LoginHash, req.LoginSecret) {
-		return s.failed(r, t.User, Errorf(CodeBadCredentials, "wrong password"))
+	if err := at.end(s.checkSecret(r, t.User, req.LoginSecret, "wrong password")); err != nil {
+		return err
 	}
-	s.byUser.Success("user:" + t.User)
+	u, err := req.New.update(r, s)
+	if err != nil {
+		return err
+	}
 	u.KeepSession = t.ID
 	rev, err := s.applyLogin(r, t.User, u) // ends every other session
 	if err != nil {

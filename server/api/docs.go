@@ -200,13 +200,16 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// A bulk body is read whole (up to 32 MiB, twice that decoded): a few
-	// at a time bound the memory they take.
-	select {
-	case s.bulkSlots <- struct{}{}:
-		defer func() { <-s.bulkSlots }()
-	case <-r.Context().Done():
-		return r.Context().Err()
+	// at a time bound the memory they take, taken once the body begins and
+	// at most two by one account.
+	if err := jsonHead(r, maxBulkJSON); err != nil {
+		return err
 	}
+	release, err := s.bulkSlots.take(r, tokenOf(r).User)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var req struct {
 		Docs []struct {
 			ID      string `json:"id"`

@@ -85,7 +85,7 @@ type Error struct {
 	Code    Code
 	Message string
 	Rev     *uint64 // the current revision, on conflict (§8.1.7)
-	Retry   int     // Retry-After seconds, on rate_limited
+	Retry   int     // Retry-After seconds, on rate_limited or unavailable
 	Err     error   // the cause, for the server's log only
 }
 

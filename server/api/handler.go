@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"regexp"
 	"runtime/debug"
@@ -121,7 +120,7 @@ func routeOf(r *http.Request) string {
 }
 
 func writeError(w http.ResponseWriter, e *Error) {
-	if e.Code == CodeRateLimited && e.Retry > 0 {
+	if (e.Code == CodeRateLimited || e.Code == CodeUnavailable) && e.Retry > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.Retry))
 	}
 	if e.Code.Status() == http.StatusUnauthorized {
@@ -155,8 +154,8 @@ const (
 // right content type, a Content-Length, at most max bytes, no unknown
 // members, nothing after the object.
 func readJSON(r *http.Request, max int64, v any) error {
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
-		return Errorf(CodeUnsupportedMediaType, "send Content-Type: application/json")
+	if err := jsonHead(r, max); err != nil {
+		return err
 	}
 	b, err := readBody(r, max)
 	if err != nil {
@@ -169,6 +168,21 @@ func readJSON(r *http.Request, max int64, v any) error {
 	}
 	if dec.More() {
 		return Errorf(CodeMalformedJSON, "the body has data after the JSON object")
+	}
+	return nil
+}
+
+// jsonHead checks what readJSON checks before reading: the content type
+// and the announced length.
+func jsonHead(r *http.Request, max int64) error {
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+		return Errorf(CodeUnsupportedMediaType, "send Content-Type: application/json")
+	}
+	if r.ContentLength < 0 {
+		return Errorf(CodeLengthRequired, "send Content-Length")
+	}
+	if r.ContentLength > max {
+		return Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
 	}
 	return nil
 }
@@ -204,20 +218,6 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, &Error{Code: CodeTruncated, Message: "the body ended before Content-Length bytes", Err: err}
 	}
 	return b, nil
-}
-
-// clientAddr is the key of per-address limits: the remote IPv4 address, or
-// the /64 of an IPv6 one (which a single host commonly holds whole).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	if ip != nil && ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-	}
-	return host
 }
 
 type ctxKey struct{}

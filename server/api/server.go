@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -31,6 +32,11 @@ type Config struct {
 	Now         func() time.Time
 	Log         *slog.Logger // never given bodies, tokens or query strings
 
+	// TrustedProxies are the ranges of reverse proxies whose X-Forwarded-For
+	// or Forwarded header names the client, for per-address limits (nil:
+	// none; the connecting address is the client's).
+	TrustedProxies []netip.Prefix
+
 	// Bundled reports the slugs of the apps bundled with Hearth, which no
 	// archive may take (nil: none); CheckApp renders an archive's pages as
 	// the site will serve them (nil: no check beyond the archive's rules).
@@ -45,14 +51,16 @@ type Server struct {
 	byUser    *auth.Limiter
 	byAddr    *auth.Limiter
 	signups   *auth.Limiter // every sign-up attempt counts: 30 a minute per address
+	prelogins *auth.Rate    // per address
+	hashes    *hashGate     // Argon2id runs in flight
 	feedWait  *notifier
 	closing   chan struct{} // closed by Close: long-polls answer at once
-	bulkSlots chan struct{} // bulk writes being read at once
+	bulkSlots *slots        // bulk writes being read at once
 	closeOnce sync.Once
 	blobLocks digestLocks
 	appLocks  digestLocks    // by account: installing apps
 	allowed   []allowedRoute // for the Allow header of 405 answers
-	appSlot   chan struct{}  // archives being read and checked at once
+	appSlot   *slots         // archives being read and checked at once
 }
 
 // New returns the API as an http.Handler.
@@ -87,8 +95,9 @@ func New(cfg Config) *Server {
 		panic("api: server secret shorter than 32 bytes")
 	}
 	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute},
-		signups: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute}, feedWait: feedWait, closing: make(chan struct{}), bulkSlots: make(chan struct{}, 4),
-		appSlot: make(chan struct{}, 2)}
+		signups:   &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute},
+		prelogins: &auth.Rate{Burst: 60, Every: time.Second}, hashes: defaultHashGate(),
+		feedWait: feedWait, closing: make(chan struct{}), bulkSlots: newSlots(4, 2), appSlot: newSlots(2, 1)}
 	s.router = s.routes()
 	return s
 }

@@ -77,10 +77,11 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) error {
 	if st.Enabled || st.Secret == nil {
 		return Errorf(CodeNotFound, "no TOTP enrolment is pending")
 	}
-	if err := s.limited(r, user); err != nil {
+	at, err := s.reserve(r, user)
+	if err != nil {
 		return err
 	}
-	if err := s.counted(r, user, s.checkCode(r, user, st, req.Code, false)); err != nil {
+	if err := at.end(s.checkCode(r, user, st, req.Code, false)); err != nil {
 		return err
 	}
 	codes, hashes := totp.NewRecoveryCodes(totp.RecoveryCodeCount)
@@ -108,10 +109,11 @@ func (s *Server) totpDisable(w http.ResponseWriter, r *http.Request) error {
 	if !st.Enabled {
 		return Errorf(CodeNotFound, "TOTP is not enabled")
 	}
-	if err := s.limited(r, user); err != nil {
+	at, err := s.reserve(r, user)
+	if err != nil {
 		return err
 	}
-	if err := s.counted(r, user, s.checkCode(r, user, st, req.Code, true)); err != nil {
+	if err := at.end(s.checkCode(r, user, st, req.Code, true)); err != nil {
 		return err
 	}
 	st, err = s.cfg.Meta.TOTP(r.Context(), user)

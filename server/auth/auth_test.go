@@ -116,3 +116,64 @@ func TestLimiterForgetsAndSweeps(t *testing.T) {
 		t.Fatalf("%d keys kept after a sweep", n)
 	}
 }
+
+// TestLimiterReserve: reservations count before the check, so that however
+// many arrive at once only Free+1 get through; Release takes one back.
+func TestLimiterReserve(t *testing.T) {
+	l := NewLimiter()
+	now := time.Unix(1795000000, 0)
+	passed := 0
+	for range 100 {
+		if l.Reserve("alice", now) == 0 {
+			passed++
+		}
+	}
+	if passed != l.Free+1 {
+		t.Fatalf("%d of 100 reservations passed", passed)
+	}
+	// Releasing the last one ends the wait it started.
+	l.Release("alice")
+	if w := l.Wait("alice", now); w != 0 {
+		t.Fatalf("after a release: wait %v", w)
+	}
+	if l.Reserve("alice", now) != 0 || l.Reserve("alice", now) == 0 {
+		t.Fatal("the released reservation was not given back once")
+	}
+	for range 10 {
+		l.Release("alice")
+	}
+	if l.Reserve("bob", now) != 0 || l.Wait("alice", now) != 0 {
+		t.Fatal("releasing more than was reserved")
+	}
+}
+
+// TestRate: a burst, then one every Every; a refused request counts
+// nothing.
+func TestRate(t *testing.T) {
+	r := &Rate{Burst: 3, Every: time.Second}
+	now := time.Unix(1795000000, 0)
+	for i := range 3 {
+		if w := r.Take("a", now); w != 0 {
+			t.Fatalf("request %d of the burst waits %v", i, w)
+		}
+	}
+	if w := r.Take("a", now); w != time.Second {
+		t.Fatalf("past the burst: wait %v", w)
+	}
+	if w := r.Take("a", now.Add(500*time.Millisecond)); w != 500*time.Millisecond {
+		t.Fatalf("half a second later: wait %v", w)
+	}
+	if r.Take("a", now.Add(time.Second)) != 0 || r.Take("a", now.Add(time.Second)) == 0 {
+		t.Fatal("one a second")
+	}
+	if r.Take("b", now) != 0 {
+		t.Fatal("keys are not separate")
+	}
+	for i := range sweepAbove + 10 {
+		r.Take(fmt.Sprint("spray", i), now)
+	}
+	r.Take("late", now.Add(time.Hour))
+	if n := len(r.tat); n > 10 {
+		t.Fatalf("%d keys kept after a sweep", n)
+	}
+}

@@ -62,6 +62,10 @@ func (l *Limiter) Wait(key string, now time.Time) time.Duration {
 func (l *Limiter) Failure(key string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.failure(key, now)
+}
+
+func (l *Limiter) failure(key string, now time.Time) {
 	if l.state == nil {
 		l.state = map[string]*limitState{}
 	}
@@ -81,11 +85,54 @@ func (l *Limiter) Failure(key string, now time.Time) {
 	s.failures++
 	s.last = now
 	if over := s.failures - l.Free; over > 0 {
-		wait := l.First
-		for i := 1; i < over && wait < l.Max; i++ {
-			wait *= 2
-		}
-		s.until = now.Add(min(wait, l.Max))
+		s.until = now.Add(l.backoff(over))
+	}
+}
+
+// backoff is the wait after over failures beyond the free ones.
+func (l *Limiter) backoff(over int) time.Duration {
+	wait := l.First
+	for i := 1; i < over && wait < l.Max; i++ {
+		wait *= 2
+	}
+	return min(wait, l.Max)
+}
+
+// Reserve counts an attempt by key at now as a failure before it is
+// checked, unless key must wait, in which case it returns the wait and
+// counts nothing. Reserving first is what makes the limit hold under
+// concurrency: of many simultaneous attempts, only as many as the policy
+// allows without waiting get a zero wait (Free+1: the free failures and the
+// one whose failure starts the first wait). The caller then keeps the
+// failure (the check failed), or calls Success or Release.
+func (l *Limiter) Reserve(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s := l.state[key]; s != nil && now.Before(s.until) {
+		return s.until.Sub(now)
+	}
+	l.failure(key, now)
+	return 0
+}
+
+// Release takes back one attempt Reserve counted, for an attempt that was
+// neither a failure nor a success (the check could not run, or passed
+// without clearing the key).
+func (l *Limiter) Release(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.state[key]
+	if s == nil {
+		return
+	}
+	s.failures--
+	switch over := s.failures - l.Free; {
+	case s.failures <= 0:
+		delete(l.state, key)
+	case over > 0:
+		s.until = s.last.Add(l.backoff(over))
+	default:
+		s.until = time.Time{}
 	}
 }
 

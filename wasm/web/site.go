@@ -291,10 +291,11 @@ func NotFound(w http.ResponseWriter, r *http.Request) {
 }
 
 // serverError answers 500 in plain text with the common headers, and
-// without the error, which goes to the log.
+// without the error, which goes to the log with the app's slug but never
+// the user's name (spec §8.1.12).
 func (s *Site) serverError(w http.ResponseWriter, r *http.Request, o Origin, err error) {
 	if s.cfg.Log != nil {
-		s.cfg.Log.Error("web: serving an installed app", "app", o.App, "user", o.User, "err", err)
+		s.cfg.Log.Error("web: serving an installed app", "app", o.App, "err", err)
 	}
 	h := w.Header()
 	commonHeaders(h)

@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hearthcloud/hearth/server/blob"
 )
@@ -49,6 +50,8 @@ type Store struct {
 	// reachable after a crash once its own directory is fsynced.
 	mu      sync.Mutex
 	durable map[string]bool
+
+	fileSyncs atomic.Int64 // bodies fsynced, for tests
 }
 
 var _ blob.Store = (*Store)(nil)

@@ -2,10 +2,8 @@ package disk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -16,8 +14,15 @@ import (
 // Put streams exactly size bytes from r into a temporary file in tmp/,
 // hashing them, then fsyncs the file, renames it to its digest's path and
 // fsyncs that directory (and, the first time this Store uses a fan-out
-// directory, its parents). A body already stored is kept: the new copy is
-// discarded. A failed or cancelled Put removes its temporary file.
+// directory, its parents). A failed or cancelled Put removes its temporary
+// file.
+//
+// A body already stored is stored again the same way: its new copy,
+// fsynced, replaces the old one (the bytes are equal, by their digest), so
+// that storing bytes that are present does the same durable work as
+// storing new ones and an upload's timing does not tell one account whether
+// another stores the same bytes (spec §8.7.1). What remains is the
+// creation of a fan-out directory, once per 16-bit digest prefix.
 //
 // If only the final directory fsync fails, the complete body may remain in
 // place while Put reports the error; it is content addressed, so it is
@@ -53,33 +58,21 @@ func (s *Store) put(ctx context.Context, f *os.File, r io.Reader, size int64, wa
 	if err != nil {
 		return blob.Digest{}, err
 	}
+	if err := s.sync(f); err != nil {
+		return blob.Digest{}, err
+	}
+	if err := f.Close(); err != nil {
+		return blob.Digest{}, err
+	}
 	final := s.path(d)
 	leaf := filepath.Dir(final)
 	if err := s.ensureDir(leaf); err != nil {
 		return blob.Digest{}, err
 	}
-	switch _, err := os.Lstat(final); {
-	case err == nil:
-		// Already stored (renamed there only after its own fsync): drop
-		// this copy. The rename that put it there may be a concurrent Put's
-		// that has not yet fsynced the directory, so fsync it here too.
-		f.Close()
-		if err := os.Remove(f.Name()); err != nil {
-			return blob.Digest{}, err
-		}
-	case errors.Is(err, fs.ErrNotExist):
-		if err := f.Sync(); err != nil {
-			return blob.Digest{}, err
-		}
-		if err := f.Close(); err != nil {
-			return blob.Digest{}, err
-		}
-		// Two Puts of the same body may both get here; the second rename
-		// atomically replaces identical bytes.
-		if err := os.Rename(f.Name(), final); err != nil {
-			return blob.Digest{}, err
-		}
-	default:
+	// Whether or not the body is there already (stored by this account or
+	// another, or by a concurrent Put), the rename replaces it atomically
+	// with identical, fsynced bytes; a reader of the old file keeps it.
+	if err := os.Rename(f.Name(), final); err != nil {
 		return blob.Digest{}, err
 	}
 	if err := syncDir(leaf); err != nil {
@@ -109,6 +102,12 @@ func (s *Store) ensureDir(leaf string) error {
 	}
 	s.durable[leaf] = true
 	return nil
+}
+
+// sync fsyncs f, counting it.
+func (s *Store) sync(f *os.File) error {
+	s.fileSyncs.Add(1)
+	return f.Sync()
 }
 
 // writebackWriter writes to f and starts the writeback of each chunk at once
