@@ -396,10 +396,8 @@ func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginRes
 	a.mu.Lock()
 	l := a.startLocked()
 	a.mu.Unlock()
-	select {
-	case <-l.ready:
-	case <-ctx.Done():
-		return nil, toError(ctx.Err())
+	if err := waitReady(ctx, l); err != nil {
+		return nil, err
 	}
 	a.persist(gen)
 	if l.err != nil {
@@ -898,10 +896,8 @@ func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
 	gen, c := a.gen, a.c
 	l := a.startLocked()
 	a.mu.Unlock()
-	select {
-	case <-l.ready:
-	case <-ctx.Done():
-		return nil, toError(ctx.Err())
+	if err := waitReady(ctx, l); err != nil {
+		return nil, err
 	}
 	if l.err != nil {
 		return nil, a.fail(gen, l.err)
@@ -1008,6 +1004,17 @@ func (a *API) startLocked() *loop {
 	a.loop = l
 	go a.run(ctx, a.c, a.gen, l)
 	return l
+}
+
+// waitReady waits for l's first pass to the feed's end (l.err then says
+// how it went), or for ctx.
+func waitReady(ctx context.Context, l *loop) error {
+	select {
+	case <-l.ready:
+		return nil
+	case <-ctx.Done():
+		return toError(ctx.Err())
+	}
 }
 
 func (a *API) stopLocked() {

@@ -162,42 +162,31 @@ func cmdVerify(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	unlock, err := lockState()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	c, err := session()
-	if err != nil {
-		return err
-	}
-	halted := c.Halted()
-	switch {
-	case *accept && halted == "":
-		err = errors.New("nothing to accept: this device has not stopped writing")
-	case *accept:
-		err = c.AcceptServerState(ctx)
-	default:
-		err = c.Sync(ctx, 0, nil)
-		if err == nil {
-			err = c.VerifyKeyring(ctx)
+	return withSession(ctx, func(c *client.Client) error {
+		var err error
+		switch halted := c.Halted(); {
+		case *accept && halted == "":
+			return errors.New("nothing to accept: this device has not stopped writing")
+		case *accept:
+			err = c.AcceptServerState(ctx)
+		default:
+			if err = c.Sync(ctx, 0, nil); err == nil {
+				err = c.VerifyKeyring(ctx)
+			}
 		}
-	}
-	if serr := saveState(c.State(), true); serr != nil && err == nil {
-		err = serr
-	}
-	if err != nil {
-		return err
-	}
-	if halted = c.Halted(); halted != "" {
-		return fmt.Errorf("%w (%s); run 'hearth verify --accept' to go on with what the server holds now", client.ErrHalted, halted)
-	}
-	if *accept {
-		fmt.Println("Accepted what the server holds now; this device writes again.")
-	} else {
-		fmt.Println("The account's keyring and history verify.")
-	}
-	return nil
+		if err != nil {
+			return err
+		}
+		if halted := c.Halted(); halted != "" {
+			return fmt.Errorf("%w (%s)", client.ErrHalted, halted)
+		}
+		if *accept {
+			fmt.Println("Accepted what the server holds now; this device writes again.")
+		} else {
+			fmt.Println("The account's keyring and history verify.")
+		}
+		return nil
+	})
 }
 
 func cmdLogout(ctx context.Context, args []string) error {

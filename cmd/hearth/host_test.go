@@ -307,6 +307,10 @@ func TestMaliciousHostFreshDeviceCLI(t *testing.T) {
 	a := newCLI(t, "pw for the fresh device")
 	a.ok("", "signup", "--server", d.url, "--user", "alice")
 	a.ok(`{"v":1}`, "put", "io.hearth.notes")
+	if out := a.ok("", "verify"); !strings.Contains(out, "keyring and history verify") {
+		t.Fatalf("verify: %q", out)
+	}
+	a.fails("nothing to accept", "", "verify", "--accept")
 	var oldRev int64
 	var oldKeyring, oldRecovery []byte
 	d = editDB(t, d, func(db *sql.DB) {
