@@ -71,6 +71,10 @@ func toError(err error) *Error {
 		case "totp_required":
 			e.Message = client.ErrTOTPRequired.Error()
 		}
+	case errors.Is(err, client.ErrNotCaughtUp):
+		// The feed loop's first pass is still verifying the account's
+		// history: try again in a moment.
+		e.Code, e.RetryAfter = "unavailable", 1
 	case errors.Is(err, client.ErrNotGranted):
 		e.Code = "forbidden"
 	case errors.Is(err, client.ErrNotFound):
