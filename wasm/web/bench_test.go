@@ -91,6 +91,9 @@ func benchWebOnce(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if err := dev.CatchUp(ctx); err != nil {
+		b.Fatal(err)
+	}
 	now := time.Now().UnixMilli()
 	write := func(from, to int) {
 		items := make([]client.Item, to-from)
