@@ -73,6 +73,28 @@ func (s *Server) newSession(r *http.Request, user, device string) (*sessionJSON,
 
 func checkDevice(name string) error { return checkDisplayName("device", name) }
 
+// signupMode is the sign-up mode of §8.2.2.
+func (s *Server) signupMode() string {
+	switch {
+	case s.cfg.SignupOff:
+		return "closed"
+	case s.cfg.SignupInvite:
+		return "invite"
+	}
+	return "open"
+}
+
+// serverInfo answers what a client needs before it has an account (§8.2.9).
+func (s *Server) serverInfo(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"signup": s.signupMode()})
+}
+
+// errNoInvite answers a sign-up without a usable invitation.
+var errNoInvite = Errorf(CodeForbidden, "sign-up on this server needs an invitation: ask its operator for a code, and give it with the sign-up")
+
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SignupOff {
 		return Errorf(CodeForbidden, "sign-up is closed on this server")
@@ -90,6 +112,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		Keyring         []byte  `json:"keyring"`
 		RecoveryKeyring []byte  `json:"recovery_keyring"`
 		Device          string  `json:"device"`
+		Invite          string  `json:"invite"`
 	}
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
@@ -112,7 +135,20 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	ra := sha256.Sum256(req.RecoveryAuth)
 	a := &meta.Account{User: req.User, KDF: meta.KDF{Alg: req.KDF.Alg, Memory: req.KDF.M, Time: req.KDF.T, Threads: req.KDF.P},
 		Seed: req.Seed, LoginHash: s.cfg.Hash.HashSecret(req.LoginSecret), RecoveryAuthHash: ra[:], Created: s.cfg.Now().UTC()}
-	if err := s.cfg.Meta.CreateAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring); err != nil {
+	var err error
+	if s.cfg.SignupInvite {
+		hash, ok := auth.InviteHash(req.Invite)
+		if !ok {
+			return errNoInvite
+		}
+		err = s.cfg.Meta.CreateInvitedAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring, hash)
+	} else {
+		err = s.cfg.Meta.CreateAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring)
+	}
+	if err != nil {
+		if errors.Is(err, meta.ErrInvite) {
+			return errNoInvite
+		}
 		if errors.Is(err, meta.ErrExists) {
 			return Errorf(CodeUserExists, "this user name is taken")
 		}
@@ -187,7 +223,13 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"user": a.User, "created": a.Created.UTC().Truncate(time.Second), "totp": st.Enabled})
+	q, err := s.cfg.Meta.Quota(r.Context(), t.User)
+	if err != nil {
+		return err
+	}
+	out := usageJSON(q)
+	out["user"], out["created"], out["totp"] = a.User, a.Created.UTC().Truncate(time.Second), st.Enabled
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

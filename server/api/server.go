@@ -24,6 +24,9 @@ type Config struct {
 	Hash        auth.HashParams // login-secret hashing; zero: auth.DefaultHashParams
 	DefaultKDF  kdf.Params      // for prelogin of unknown users; zero: kdf.Default
 	SignupOff   bool            // answer sign-up with 403
+	// SignupInvite makes sign-up need a one-time invitation (§8.2.2);
+	// SignupOff wins over it.
+	SignupInvite bool
 	SessionTTL  time.Duration   // zero: 30 days
 	MaxBlobSize int64           // zero: 4 GiB
 	BodyTimeout time.Duration   // a request body must arrive within; zero: 30 s
@@ -53,6 +56,7 @@ type Server struct {
 	appLocks  digestLocks    // by account: installing apps
 	allowed   []allowedRoute // for the Allow header of 405 answers
 	appSlot   chan struct{}  // archives being read and checked at once
+	uploads   holds          // bytes of uploads under way, by account (quota.go)
 }
 
 // New returns the API as an http.Handler.
@@ -128,6 +132,7 @@ func (s *Server) routes() *mux.Router {
 	open("/prelogin", s.prelogin, http.MethodPost)
 	open("/accounts", s.signup, http.MethodPost)
 	open("/login", s.login, http.MethodPost)
+	open("/server", s.serverInfo, http.MethodGet)
 	session("/logout", s.logout, http.MethodPost)
 	session("/sessions", s.listSessions, http.MethodGet)
 	session("/sessions/{id}", s.deleteSession, http.MethodDelete)
