@@ -410,7 +410,6 @@ func TestSignupModes(t *testing.T) {
 	closed.do("GET", "/v1/server?x=1", "", nil).is(t, 400, "bad_request", false)
 }
 
-
 // held starts an upload of n bytes whose body waits: it returns a func
 // that sends the body and returns the answer.
 func (l *live) held(path, tok string, body []byte) (finish func() answer) {
