@@ -21,24 +21,25 @@ type Config struct {
 	Blobs  blob.Store
 	Secret []byte // at least 32 random bytes kept with the data (fake seeds)
 
-	Hash       auth.HashParams // login-secret hashing; zero: auth.DefaultHashParams
-	DefaultKDF kdf.Params      // for prelogin of unknown users; zero: kdf.Default
-	SignupOff  bool            // answer sign-up with 403
-	// SignupInvite makes sign-up need a one-time invitation (§8.2.2);
-	// SignupOff wins over it.
-	SignupInvite bool
-	SessionTTL   time.Duration // zero: 30 days
-	MaxBlobSize  int64         // zero: 4 GiB
-	BodyTimeout  time.Duration // a request body must arrive within; zero: 30 s
-	StreamIdle   time.Duration // a blob stream without progress is aborted after; zero: 60 s
-	Now          func() time.Time
-	Log          *slog.Logger // never given bodies, tokens or query strings
+	Hash        auth.HashParams // login-secret hashing; zero: auth.DefaultHashParams
+	DefaultKDF  kdf.Params      // for prelogin of unknown users; zero: kdf.Default
+	SignupOff   bool            // answer sign-up with 403
+	SessionTTL  time.Duration   // zero: 30 days
+	MaxBlobSize int64           // zero: 4 GiB
+	BodyTimeout time.Duration   // a request body must arrive within; zero: 30 s
+	StreamIdle  time.Duration   // a blob stream without progress is aborted after; zero: 60 s
+	Now         func() time.Time
+	Log         *slog.Logger // never given bodies, tokens or query strings
 
 	// Bundled reports the slugs of the apps bundled with Hearth, which no
 	// archive may take (nil: none); CheckApp renders an archive's pages as
 	// the site will serve them (nil: no check beyond the archive's rules).
 	Bundled  func(slug string) bool
 	CheckApp func(slug string, files fs.FS) error
+
+	// SignupInvite makes sign-up need a one-time invitation (§8.2.2);
+	// SignupOff wins over it.
+	SignupInvite bool
 }
 
 // Server serves the API.
