@@ -1,9 +1,10 @@
 // Command hearth is the Hearth command line client. It does all the
 // cryptography locally (package client): the server sees only ciphertext.
 //
-//	hearth signup --server URL --user NAME      prints the recovery key once
+//	hearth signup --server URL --user NAME [--invite CODE]   prints the recovery key once
 //	hearth login  --server URL --user NAME [--totp CODE]
 //	hearth logout
+//	hearth usage                                what the account stores, and its limits
 //	hearth totp enable | confirm CODE | disable CODE
 //	hearth put DOCTYPE [--id ID]                JSON on stdin; prints "ID REV"
 //	hearth get DOCTYPE ID                       prints the JSON
@@ -40,7 +41,8 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"signup":   {"signup --server URL --user NAME", cmdSignup},
+		"signup":   {"signup --server URL --user NAME [--invite CODE]", cmdSignup},
+		"usage":    {"usage   (what the account stores, and its limits)", cmdUsage},
 		"login":    {"login --server URL --user NAME [--totp CODE]", cmdLogin},
 		"logout":   {"logout", cmdLogout},
 		"totp":     {"totp enable | totp confirm CODE | totp disable CODE", cmdTOTP},
@@ -59,7 +61,7 @@ func init() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: hearth COMMAND [ARGS]\n\ncommands:")
-	for _, name := range []string{"signup", "login", "logout", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"} {
+	for _, name := range []string{"signup", "login", "logout", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"} {
 		fmt.Fprintln(os.Stderr, "  hearth "+commands[name].usage)
 	}
 }
