@@ -126,8 +126,9 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	}
 	if res.status < 200 || res.status > 299 {
 		// The sealer stopped because the body was cut short (the server
-		// answered before reading it all): the answer says why.
-		if werr != nil && !errors.Is(werr, errUploadAborted) {
+		// answered before reading it all, and the request's body was
+		// closed, by net/http or here): the answer says why.
+		if werr != nil && !errors.Is(werr, errUploadAborted) && !errors.Is(werr, io.ErrClosedPipe) {
 			return "", werr
 		}
 		return "", apiError(res, b)
