@@ -68,13 +68,17 @@ func Signup(ctx context.Context, server, user, password string, o *Options) (c *
 	var ans struct {
 		Session sessionJSON `json:"session"`
 	}
-	_, err = c.callJSON(ctx, "POST", "/v1/accounts", map[string]any{
+	in := map[string]any{
 		"user": user, "kdf": kdfOf(c.kdf), "seed": seed,
 		"login_secret":  keys.LoginSecret[:],
 		"recovery_auth": kr.RecoveryKey().Auth(user),
 		"keyring":       sealed, "recovery_keyring": recovery,
 		"device": c.device,
-	}, &ans, nil, true)
+	}
+	if c.invite != "" {
+		in["invite"] = c.invite
+	}
+	_, err = c.callJSON(ctx, "POST", "/v1/accounts", in, &ans, nil, true)
 	if err != nil {
 		return nil, "", err
 	}
@@ -307,6 +311,40 @@ type Account struct {
 	User    string    `json:"user"`
 	Created time.Time `json:"created"`
 	TOTP    bool      `json:"totp"` // two-factor authentication is on
+	// Usage is what the account stores and Quota its limits (nil: none),
+	// as the server states them: for showing, never for deciding.
+	Usage Usage `json:"usage"`
+	Quota struct {
+		Bytes *int64 `json:"bytes"`
+		Docs  *int64 `json:"docs"`
+	} `json:"quota"`
+}
+
+// Usage is what an account stores, as its quota counts it (§8.1.10).
+type Usage struct {
+	Bytes int64 `json:"bytes"`
+	Docs  int64 `json:"docs"` // documents not deleted
+}
+
+// ServerInfo is what a server tells before sign-in (§8.2.9).
+type ServerInfo struct {
+	// Signup is "open", "invite" (sign-up needs Options.Invite) or
+	// "closed".
+	Signup string `json:"signup"`
+}
+
+// GetServerInfo asks server what it tells before sign-in. Its answer is a
+// hint for the interface; nothing relies on it.
+func GetServerInfo(ctx context.Context, server string, o *Options) (*ServerInfo, error) {
+	c, err := newClient(server, o)
+	if err != nil {
+		return nil, err
+	}
+	var info ServerInfo
+	if _, err := c.callJSON(ctx, "GET", "/v1/server", nil, &info, nil, true); err != nil {
+		return nil, err
+	}
+	return &info, nil
 }
 
 // Account reads the account's own record.

@@ -114,7 +114,7 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	pr.CloseWithError(errUploadAborted) // unblocks the sealer if the request ended early
 	werr := <-done
 	if err != nil {
-		if werr != nil && werr != errUploadAborted && !errors.Is(werr, io.ErrClosedPipe) {
+		if werr != nil && !errors.Is(werr, errUploadAborted) && !errors.Is(werr, io.ErrClosedPipe) {
 			return "", werr
 		}
 		return "", fmt.Errorf("client: upload: %w", err)
@@ -125,7 +125,10 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 		return "", fmt.Errorf("client: upload: reading the answer: %w", err)
 	}
 	if res.status < 200 || res.status > 299 {
-		if werr != nil && werr != errUploadAborted {
+		// The sealer stopped because the body was cut short (the server
+		// answered before reading it all, and the request's body was
+		// closed, by net/http or here): the answer says why.
+		if werr != nil && !errors.Is(werr, errUploadAborted) && !errors.Is(werr, io.ErrClosedPipe) {
 			return "", werr
 		}
 		return "", apiError(res, b)

@@ -46,6 +46,9 @@ type Options struct {
 	Transport Transport
 	Device    string     // session device name; "" -> "hearth"
 	KDF       kdf.Params // sign-up and new-password parameters; zero: kdf.Default
+	// Invite is the invitation code Signup sends, for a server whose
+	// sign-up needs one (ServerInfo); other calls ignore it.
+	Invite string
 	// Previous, when it is the State of an earlier session of the same user
 	// on the same server, is what Login and Recover start from: the highest
 	// keyring revision, the feed position and the document revisions stay
@@ -167,6 +170,7 @@ type Client struct {
 	kdf        kdf.Params
 	prev       *State // Options.Previous
 	kdfChanged bool   // Options.KDFChanged
+	invite     string // Options.Invite
 
 	mu   sync.Mutex // guards st, kr and what app holds
 	st   State
@@ -216,6 +220,9 @@ var (
 	ErrBadCredentials = errors.New("wrong user name or password")
 	// ErrSessionEnded: the session expired or was revoked; log in again.
 	ErrSessionEnded = errors.New("the session expired or was revoked; log in again")
+	// ErrAccountFull: the server refused a write because the account's
+	// quota is full (§8.1.10); nothing was stored. Deleting frees room.
+	ErrAccountFull = errors.New("the account's storage quota is full: delete something, or ask the server's operator for more room")
 )
 
 // integrityError is an ErrIntegrity with a detail for people.
@@ -247,6 +254,7 @@ type APIError struct {
 	Message    string
 	Rev        uint64        // current revision, on conflict
 	RetryAfter time.Duration // on rate_limited or unavailable
+	Quota      bool          // on too_large: the account's quota was full (ErrAccountFull)
 }
 
 func (e *APIError) Error() string {
@@ -267,6 +275,10 @@ func (e *APIError) Unwrap() error {
 		return ErrBadCredentials
 	case "unauthenticated":
 		return ErrSessionEnded
+	case "too_large":
+		if e.Quota {
+			return ErrAccountFull
+		}
 	}
 	return nil
 }
@@ -290,7 +302,7 @@ func newClient(server string, o *Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous, kdfChanged: o.KDFChanged}
+	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous, kdfChanged: o.KDFChanged, invite: o.Invite}
 	c.tr = o.Transport
 	if c.tr == nil {
 		c.tr = defaultTransport()
@@ -495,11 +507,12 @@ func apiError(res *httpResponse, b []byte) *APIError {
 			Code    string `json:"code"`
 			Message string `json:"message"`
 			Rev     uint64 `json:"rev"`
+			Quota   bool   `json:"quota"`
 		} `json:"error"`
 	}
 	e := &APIError{Status: res.status}
 	if json.Unmarshal(b, &m) == nil && m.Error.Code != "" {
-		e.Code, e.Message, e.Rev = m.Error.Code, m.Error.Message, m.Error.Rev
+		e.Code, e.Message, e.Rev, e.Quota = m.Error.Code, m.Error.Message, m.Error.Rev, m.Error.Quota
 	} else {
 		e.Code = "http_" + strconv.Itoa(res.status)
 		e.Message = statusMessage(res.status)

@@ -506,6 +506,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 				Code    string `json:"code"`
 				Message string `json:"message"`
 				Rev     uint64 `json:"rev"`
+				Quota   bool   `json:"quota"`
 			} `json:"error"`
 		} `json:"results"`
 	}
@@ -521,7 +522,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 		case r.ID != puts[j].ID:
 			return fmt.Errorf("client: the server's bulk results are out of order")
 		case r.Error != nil:
-			results[i].Err = &APIError{Status: 200, Code: r.Error.Code, Message: r.Error.Message, Rev: r.Error.Rev}
+			results[i].Err = &APIError{Status: 200, Code: r.Error.Code, Message: r.Error.Message, Rev: r.Error.Rev, Quota: r.Error.Quota}
 		case r.Rev != states[j].Rev:
 			return fmt.Errorf("client: the server answered revision %d to a write sealed for revision %d", r.Rev, states[j].Rev)
 		default:

@@ -44,6 +44,8 @@ type Config struct {
 	Dir         string          // data folder, created if missing
 	MaxBlobSize int64           // zero: 4 GiB
 	SignupOff   bool            // close sign-up
+	SignupInv   bool            // sign-up needs an invitation (Admin.Invite); SignupOff wins
+	Quota       meta.Limits     // every account's limits unless it has its own (Admin.SetQuota); zero: none
 	Log         *slog.Logger    // nil: discard
 	Hash        auth.HashParams // zero: auth.DefaultHashParams (tests lower it)
 	Web         web.Config      // the web client: base domain (default localhost), scheme; tests may swap its files
@@ -108,8 +110,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		m.Close()
 		return nil, err
 	}
+	m.SetDefaultLimits(cfg.Quota)
 	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize,
-		SignupOff: cfg.SignupOff, Log: cfg.Log, Hash: cfg.Hash, Bundled: site.Bundled, CheckApp: site.CheckApp,
+		SignupOff: cfg.SignupOff, SignupInvite: cfg.SignupInv, Log: cfg.Log, Hash: cfg.Hash, Bundled: site.Bundled, CheckApp: site.CheckApp,
 		TrustedProxies: cfg.TrustedProxies})
 	return &Server{API: a, Site: site, meta: m}, nil
 }

@@ -349,15 +349,18 @@ type SignupResult struct {
 	RecoveryKey string `json:"recoveryKey"`
 }
 
-// Signup creates an account and signs in.
-func (a *API) Signup(ctx context.Context, user, password string) (*SignupResult, error) {
+// Signup creates an account and signs in; invite is "" or the invitation
+// code a server whose sign-up needs one asks for.
+func (a *API) Signup(ctx context.Context, user, password, invite string) (*SignupResult, error) {
 	if err := wire.CheckUser(user); err != nil {
 		return nil, badInput("%v", err)
 	}
 	if password == "" {
 		return nil, badInput("a password is needed")
 	}
-	c, rk, err := client.Signup(ctx, a.server, user, password, a.opts())
+	o := a.opts()
+	o.Invite = strings.TrimSpace(invite)
+	c, rk, err := client.Signup(ctx, a.server, user, password, o)
 	if err != nil {
 		return nil, a.fail(0, err)
 	}
@@ -508,6 +511,31 @@ type Account struct {
 	User    string    `json:"user"`
 	Created time.Time `json:"created"`
 	TOTP    bool      `json:"totp"`
+	// Usage is what the account stores, Quota its limits (null: none), as
+	// the server states them (protocol §8.2.8): for the storage bar.
+	Usage client.Usage `json:"usage"`
+	Quota Limits       `json:"quota"`
+}
+
+// Limits are an account's limits; nil: none.
+type Limits struct {
+	Bytes *int64 `json:"bytes"`
+	Docs  *int64 `json:"docs"`
+}
+
+// ServerInfoResult is what ServerInfo returns.
+type ServerInfoResult struct {
+	Signup string `json:"signup"` // "open", "invite" or "closed"
+}
+
+// ServerInfo says what the server tells before sign-in (protocol §8.2.9):
+// Home shows an invitation field when sign-up needs one.
+func (a *API) ServerInfo(ctx context.Context) (*ServerInfoResult, error) {
+	info, err := client.GetServerInfo(ctx, a.server, a.opts())
+	if err != nil {
+		return nil, a.fail(0, err)
+	}
+	return &ServerInfoResult{Signup: info.Signup}, nil
 }
 
 // Account reads GET /v1/account.
@@ -520,7 +548,8 @@ func (a *API) Account(ctx context.Context) (*Account, error) {
 	if err != nil {
 		return nil, a.fail(gen, err)
 	}
-	return &Account{User: acct.User, Created: acct.Created, TOTP: acct.TOTP}, nil
+	return &Account{User: acct.User, Created: acct.Created, TOTP: acct.TOTP, Usage: acct.Usage,
+		Quota: Limits{Bytes: acct.Quota.Bytes, Docs: acct.Quota.Docs}}, nil
 }
 
 // TOTPEnrollResult is what TOTPEnroll returns.

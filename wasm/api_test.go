@@ -151,7 +151,7 @@ func signup(t *testing.T, a *API) (string, string) {
 	t.Helper()
 	userN++
 	user := fmt.Sprintf("web%d-%d", userN, time.Now().UnixNano()%1e6)
-	r, err := a.Signup(ctx, user, "correct horse")
+	r, err := a.Signup(ctx, user, "correct horse", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 // among them: they carry bytes, and the glue calls Resume, Upload and
 // Download itself).
 var Methods = []string{
-	"signup", "login", "logout", "user", "account",
+	"signup", "login", "logout", "user", "account", "serverInfo",
 	"totpEnroll", "totpConfirm", "totpDisable", "sessions", "revokeSession",
 	"create", "put", "get", "list", "delete", "subscribe", "unsubscribe",
 	"apps", "connectOffer", "connectApp", "appConnectStart", "appConnectFinish",
@@ -22,11 +22,12 @@ var Methods = []string{
 // spec/web.md §3, and returns the result to be encoded as JSON (nil for
 // none). It is what the worker's messages {id, method, args} reach.
 //
-//	signup(user, password)              → {user, recoveryKey}
+//	serverInfo()                        → {signup}   "open", "invite" or "closed"
+//	signup(user, password, invite)      → {user, recoveryKey}   invite: "" or an invitation code
 //	login(user, password, totp)         → {user}
 //	logout()                            → {wipe: [app URL]}   (Home: the apps whose storage to wipe, spec/web.md §4)
 //	user()                              → "name" | null
-//	account()                           → {user, created, totp}
+//	account()                           → {user, created, totp, usage: {bytes, docs}, quota: {bytes, docs}}   (a quota member null: none)
 //	totpEnroll()                        → {uri, qr}
 //	totpConfirm(code)                   → {recoveryCodes}
 //	totpDisable(code)                   → null
@@ -90,10 +91,12 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 	}
 	switch method {
 	case "signup":
-		if err := strs(&s1, &s2); err != nil {
+		if err := strs(&s1, &s2, &s3); err != nil {
 			return nil, err
 		}
-		return a.Signup(ctx, s1, s2)
+		return a.Signup(ctx, s1, s2, s3)
+	case "serverInfo":
+		return a.ServerInfo(ctx)
 	case "login":
 		if err := strs(&s1, &s2, &s3); err != nil {
 			return nil, err

@@ -14,7 +14,7 @@ import (
 // Error is what every method of API returns on failure: a code from
 // spec/web.md §3 (integrity, bad_credentials, totp_required, totp_invalid,
 // totp_replayed, not_found, rate_limited, session_ended, network,
-// bad_input, not_implemented, forbidden) or a protocol error code (§9), and a message
+// bad_input, not_implemented, forbidden, account_full) or a protocol error code (§9), and a message
 // for people. The JavaScript glue turns it into an Error with .code.
 type Error struct {
 	Code    string `json:"code"`
@@ -35,6 +35,9 @@ func (e *Error) Unwrap() error { return e.err }
 func badInput(format string, args ...any) *Error {
 	return &Error{Code: "bad_input", Message: fmt.Sprintf(format, args...)}
 }
+
+// accountFull is the message of account_full, for people.
+const accountFull = "Your Hearth is full: it holds all that its storage quota allows, so this was not saved. Delete something you no longer need, or ask the server's operator for more room."
 
 var (
 	errNotLoggedIn    = &Error{Code: "session_ended", Message: "not signed in"}
@@ -70,6 +73,10 @@ func toError(err error) *Error {
 			e.Message = client.ErrBadCredentials.Error()
 		case "totp_required":
 			e.Message = client.ErrTOTPRequired.Error()
+		case "too_large":
+			if ae.Quota {
+				e.Code, e.Message = "account_full", accountFull
+			}
 		}
 	case errors.Is(err, client.ErrNotCaughtUp):
 		// The feed loop's first pass is still verifying the account's

@@ -102,12 +102,19 @@ func accountArgs(fs *flag.FlagSet, args []string, newPassword bool) (server, use
 
 func cmdSignup(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("signup", flag.ContinueOnError)
+	invite := fs.String("invite", "", "invitation code, for a server whose sign-up needs one")
 	server, user, pw, unlock, err := accountArgs(fs, args, true)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	c, rk, err := client.Signup(ctx, *server, *user, pw, &client.Options{Device: device()})
+	c, rk, err := client.Signup(ctx, *server, *user, pw, &client.Options{Device: device(), Invite: *invite})
+	var ae *client.APIError
+	if errors.As(err, &ae) && ae.Code == "forbidden" && *invite == "" {
+		if info, e2 := client.GetServerInfo(ctx, *server, nil); e2 == nil && info.Signup == "invite" {
+			return fmt.Errorf("%w; give the code with --invite CODE", err)
+		}
+	}
 	if err != nil {
 		return err
 	}

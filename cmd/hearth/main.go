@@ -1,10 +1,11 @@
 // Command hearth is the Hearth command line client. It does all the
 // cryptography locally (package client): the server sees only ciphertext.
 //
-//	hearth signup --server URL --user NAME      prints the recovery key once
+//	hearth signup --server URL --user NAME [--invite CODE]   prints the recovery key once
 //	hearth login  --server URL --user NAME [--totp CODE]
 //	hearth logout
 //	hearth verify [--accept]                    checks the keyring and the changes feed
+//	hearth usage                                what the account stores, and its limits
 //	hearth totp enable | confirm CODE | disable CODE
 //	hearth put DOCTYPE [--id ID]                JSON on stdin; prints "ID REV"
 //	hearth get DOCTYPE ID                       prints the JSON
@@ -41,7 +42,8 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"signup":   {"signup --server URL --user NAME", cmdSignup},
+		"signup":   {"signup --server URL --user NAME [--invite CODE]", cmdSignup},
+		"usage":    {"usage   (what the account stores, and its limits)", cmdUsage},
 		"login":    {"login --server URL --user NAME [--totp CODE] [--password-changed]", cmdLogin},
 		"verify":   {"verify [--accept]   (checks the account's history; --accept goes on after a rollback)", cmdVerify},
 		"logout":   {"logout", cmdLogout},
@@ -61,7 +63,7 @@ func init() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: hearth COMMAND [ARGS]\n\ncommands:")
-	for _, name := range []string{"signup", "login", "logout", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"} {
+	for _, name := range []string{"signup", "login", "logout", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"} {
 		fmt.Fprintln(os.Stderr, "  hearth "+commands[name].usage)
 	}
 }

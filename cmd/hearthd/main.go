@@ -2,7 +2,12 @@
 // over a data folder (SQLite metadata and sealed blob files). It stores only
 // ciphertext; see spec/protocol.md.
 //
-//	hearthd [--data DIR] [--listen ADDR] [--domain localhost] [--signup=false] [--trusted-proxy CIDR]...
+//	hearthd [--data DIR] [--listen ADDR] [--domain localhost] [--signup open|invite|closed] [--quota SIZE] [--quota-docs N] [--trusted-proxy CIDR]...
+//	hearthd quota [--data DIR] USER [SIZE|default|unlimited] [--docs N|default|unlimited]
+//	hearthd invite [--data DIR] [--expires 168h]
+//
+// The quota and invite commands work on the data folder, also while a
+// server runs on it (admin.go).
 //
 // The web client is served from the same address: Home at the domain, each
 // user's apps at <app>.<user>.<domain> (spec/web.md §1).
@@ -24,13 +29,22 @@ import (
 	"time"
 
 	"github.com/hearthcloud/hearth/server"
+	"github.com/hearthcloud/hearth/server/meta"
 	"github.com/hearthcloud/hearth/wasm/web"
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		if cmd := adminCommands[os.Args[1]]; cmd != nil {
+			os.Exit(cmd(os.Args[2:]))
+		}
+	}
 	data := flag.String("data", "./hearth-data", "data folder (created if missing)")
 	listen := flag.String("listen", "127.0.0.1:8080", "address to serve on")
-	signup := flag.Bool("signup", true, "allow anyone who reaches the server to sign up")
+	signup := signupOpen
+	flag.Var(&signup, "signup", "who may sign up: open (anyone who reaches the server), invite (with a code from 'hearthd invite') or closed; true and false are open and closed")
+	quota := flag.String("quota", "unlimited", "bytes each account may store unless 'hearthd quota' gave it its own limit, such as 10GiB or 500MB")
+	quotaDocs := flag.String("quota-docs", "unlimited", "documents each account may keep unless 'hearthd quota' gave it its own limit")
 	maxBlob := flag.Int64("max-blob-size", 4<<30, "largest blob in bytes")
 	domain := flag.String("domain", "localhost", "base domain of the web client: Home at DOMAIN, apps at APP.USER.DOMAIN")
 	scheme := flag.String("scheme", "", `scheme browsers use to reach the server ("https" behind a TLS-terminating proxy; default: that of each request)`)
@@ -58,18 +72,24 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hearthd: --domain is a host name such as localhost or hearth.example")
 		os.Exit(2)
 	}
+	limits, err := parseLimits(*quota, *quotaDocs, false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hearthd:", err)
+		os.Exit(2)
+	}
 	wc := web.Config{Domain: strings.ToLower(*domain), Scheme: *scheme}
-	if err := run(*data, *listen, *signup, *maxBlob, wc, proxies); err != nil {
+	if err := run(*data, *listen, signup, limits, *maxBlob, wc, proxies); err != nil {
 		fmt.Fprintln(os.Stderr, "hearthd:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, listen string, signup bool, maxBlob int64, wc web.Config, proxies []netip.Prefix) error {
+func run(data, listen string, signup signupMode, limits meta.Limits, maxBlob int64, wc web.Config, proxies []netip.Prefix) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := server.Open(ctx, server.Config{Dir: data, MaxBlobSize: maxBlob, SignupOff: !signup, Log: log, Web: wc, TrustedProxies: proxies})
+	srv, err := server.Open(ctx, server.Config{Dir: data, MaxBlobSize: maxBlob, SignupOff: signup == signupClosed,
+		SignupInv: signup == signupInvite, Quota: limits, Log: log, Web: wc, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}

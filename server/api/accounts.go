@@ -76,6 +76,28 @@ func (s *Server) newSession(r *http.Request, user, device string) (*sessionJSON,
 
 func checkDevice(name string) error { return checkDisplayName("device", name) }
 
+// signupMode is the sign-up mode of §8.2.2.
+func (s *Server) signupMode() string {
+	switch {
+	case s.cfg.SignupOff:
+		return "closed"
+	case s.cfg.SignupInvite:
+		return "invite"
+	}
+	return "open"
+}
+
+// serverInfo answers what a client needs before it has an account (§8.2.9).
+func (s *Server) serverInfo(w http.ResponseWriter, r *http.Request) error {
+	if err := onlyParams(r); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"signup": s.signupMode()})
+}
+
+// errNoInvite answers a sign-up without a usable invitation.
+var errNoInvite = Errorf(CodeForbidden, "sign-up on this server needs an invitation: ask its operator for a code, and give it with the sign-up")
+
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SignupOff {
 		return Errorf(CodeForbidden, "sign-up is closed on this server")
@@ -92,6 +114,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		Keyring         []byte  `json:"keyring"`
 		RecoveryKeyring []byte  `json:"recovery_keyring"`
 		Device          string  `json:"device"`
+		Invite          string  `json:"invite"`
 	}
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
@@ -111,6 +134,16 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := checkDevice(req.Device); err != nil {
 		return err
 	}
+	// An invitation is checked for its form before anything is hashed; the
+	// account's transaction spends it (or finds it unknown, used, expired).
+	var invite [32]byte
+	if s.cfg.SignupInvite {
+		h, ok := auth.InviteHash(req.Invite)
+		if !ok {
+			return errNoInvite
+		}
+		invite = h
+	}
 	hash, err := s.hashSecret(r.Context(), req.LoginSecret)
 	if err != nil {
 		return err
@@ -118,7 +151,15 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	ra := sha256.Sum256(req.RecoveryAuth)
 	a := &meta.Account{User: req.User, KDF: meta.KDF{Alg: req.KDF.Alg, Memory: req.KDF.M, Time: req.KDF.T, Threads: req.KDF.P},
 		Seed: req.Seed, LoginHash: hash, RecoveryAuthHash: ra[:], Created: s.cfg.Now().UTC()}
-	if err := s.cfg.Meta.CreateAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring); err != nil {
+	if s.cfg.SignupInvite {
+		err = s.cfg.Meta.CreateInvitedAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring, invite)
+	} else {
+		err = s.cfg.Meta.CreateAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring)
+	}
+	if err != nil {
+		if errors.Is(err, meta.ErrInvite) {
+			return errNoInvite
+		}
 		if errors.Is(err, meta.ErrExists) {
 			return Errorf(CodeUserExists, "this user name is taken")
 		}
@@ -188,7 +229,13 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"user": a.User, "created": a.Created.UTC().Truncate(time.Second), "totp": st.Enabled})
+	q, err := s.cfg.Meta.Quota(r.Context(), t.User)
+	if err != nil {
+		return err
+	}
+	out := usageJSON(q)
+	out["user"], out["created"], out["totp"] = a.User, a.Created.UTC().Truncate(time.Second), st.Enabled
+	return writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

@@ -107,6 +107,17 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 	if err := s.appRoom(r, user, slug); err != nil {
 		return err
 	}
+	grown := r.ContentLength
+	if old, err := s.cfg.Meta.App(r.Context(), user, slug); err == nil {
+		grown -= old.Size
+	} else if !errors.Is(err, meta.ErrNotFound) {
+		return err
+	}
+	unhold, err := s.holdUpload(r, user, r.ContentLength, grown)
+	if err != nil {
+		return err
+	}
+	defer unhold()
 	// A few archives are read and checked at once (each holds up to 32
 	// MiB), and each must arrive in time: a slot is taken once the body
 	// begins, one an account, so a slow sender holds back no other account.

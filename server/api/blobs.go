@@ -107,6 +107,11 @@ func (s *Server) putBlob(segment bool) handlerFunc {
 		} else if err != nil && !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
+		release, err := s.holdUpload(r, user, r.ContentLength, r.ContentLength)
+		if err != nil {
+			return err
+		}
+		defer release()
 		body := &idleReader{r.Body, http.NewResponseController(w), s.cfg.StreamIdle}
 		dg, err := s.cfg.Blobs.Put(r.Context(), body, r.ContentLength, want)
 		if err != nil {
@@ -146,9 +151,12 @@ func (s *Server) commitBlobRow(r *http.Request, user string, row *meta.BlobRow) 
 		return http.StatusOK, nil // an idempotent repeat
 	case err == nil:
 		return http.StatusCreated, nil
-	case errors.Is(err, meta.ErrExists):
+	case errors.Is(err, meta.ErrExists), errors.Is(err, meta.ErrQuota):
 		if inUse, e2 := s.cfg.Meta.DigestInUse(ctx, row.Digest); e2 == nil && !inUse {
 			s.cfg.Blobs.Remove(ctx, row.Digest)
+		}
+		if errors.Is(err, meta.ErrQuota) {
+			return 0, err // nothing stored: the body went with the row
 		}
 		return 0, Errorf(CodeExists, "this id holds other bytes or was used before; blob ids are never reused")
 	}

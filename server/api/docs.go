@@ -190,9 +190,10 @@ type itemError struct {
 	Code    Code    `json:"code"`
 	Message string  `json:"message"`
 	Rev     *uint64 `json:"rev,omitempty"`
+	Quota   bool    `json:"quota,omitempty"`
 }
 
-func itemErr(e *Error) *itemError { return &itemError{e.Code, e.Message, e.Rev} }
+func itemErr(e *Error) *itemError { return &itemError{e.Code, e.Message, e.Rev, e.Quota} }
 
 func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 	d, err := doctypeVar(r, "write")

@@ -85,6 +85,7 @@ type Error struct {
 	Code    Code
 	Message string
 	Rev     *uint64 // the current revision, on conflict (§8.1.7)
+	Quota   bool    // on too_large: the account's quota, not a size limit (§8.1.10)
 	Retry   int     // Retry-After seconds, on rate_limited or unavailable
 	Err     error   // the cause, for the server's log only
 }
@@ -96,6 +97,9 @@ func (e *Error) Unwrap() error { return e.Err }
 func Errorf(c Code, format string, args ...any) *Error {
 	return &Error{Code: c, Message: fmt.Sprintf(format, args...)}
 }
+
+// quotaMessage says that a write found the account full (§8.1.10).
+const quotaMessage = "the account's storage quota is full: delete something, or ask the server's operator for more room"
 
 // sentinels maps the storage and name errors to codes, so handlers can
 // return them as they come.
@@ -124,6 +128,9 @@ func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if errors.Is(err, meta.ErrQuota) {
+		return &Error{Code: CodeTooLarge, Message: quotaMessage, Quota: true, Err: err}
 	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {

@@ -42,6 +42,10 @@ type Config struct {
 	// the site will serve them (nil: no check beyond the archive's rules).
 	Bundled  func(slug string) bool
 	CheckApp func(slug string, files fs.FS) error
+
+	// SignupInvite makes sign-up need a one-time invitation (§8.2.2);
+	// SignupOff wins over it.
+	SignupInvite bool
 }
 
 // Server serves the API.
@@ -61,6 +65,7 @@ type Server struct {
 	appLocks  digestLocks    // by account: installing apps
 	allowed   []allowedRoute // for the Allow header of 405 answers
 	appSlot   *slots         // archives being read and checked at once
+	uploads   holds          // bytes of uploads under way, by account (quota.go)
 }
 
 // New returns the API as an http.Handler.
@@ -137,6 +142,7 @@ func (s *Server) routes() *mux.Router {
 	open("/prelogin", s.prelogin, http.MethodPost)
 	open("/accounts", s.signup, http.MethodPost)
 	open("/login", s.login, http.MethodPost)
+	open("/server", s.serverInfo, http.MethodGet)
 	session("/logout", s.logout, http.MethodPost)
 	session("/sessions", s.listSessions, http.MethodGet)
 	session("/sessions/{id}", s.deleteSession, http.MethodDelete)

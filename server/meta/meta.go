@@ -1,8 +1,9 @@
 // Package meta stores the Hearth server's metadata (spec/protocol.md §8):
 // accounts, sessions and tokens, TOTP state, keyrings, grants, doctypes,
 // documents with their revisions, the per-account changes feed, the rows
-// that name blobs and index segments, the index manifests, and the apps
-// installed from archives.
+// that name blobs and index segments, the index manifests, the apps
+// installed from archives, each account's storage usage and limits, and
+// sign-up invitations.
 //
 // Everything user-authored that reaches this package is already sealed by
 // the client: document bodies, keyrings, grants and index manifests are
@@ -27,6 +28,12 @@ var (
 	ErrConflict       = errors.New("meta: revision does not match")
 	ErrUnknownDoctype = errors.New("meta: unknown doctype")
 	ErrReplay         = errors.New("meta: already used")
+	// ErrQuota: the write would take the account past its limits
+	// (Quotas); nothing was stored.
+	ErrQuota = errors.New("meta: over the account's quota")
+	// ErrInvite: no invitation with that code can be used (unknown,
+	// used or expired); nothing was created.
+	ErrInvite = errors.New("meta: no usable invitation")
 )
 
 // KDF holds an account's key-derivation parameters (§3) as the server keeps
@@ -343,9 +350,110 @@ type Apps interface {
 	DeleteApp(ctx context.Context, user, slug string) (digestInUse bool, err error)
 }
 
+// Limits bound what one account stores (§8.1.10). In limits that apply,
+// 0 means no limit; in an account's own limits (Quotas.SetLimits),
+// DefaultLimit means "follow the store's default".
+type Limits struct {
+	// Bytes bounds the sum of: the sealed sizes of the current revisions
+	// of the account's documents (tombstones included), of its live blob
+	// and segment rows (each in full, whatever other rows name the same
+	// digest), of its index manifests and of its installed apps' archives.
+	Bytes int64
+	// Docs bounds the number of its documents not deleted.
+	Docs int64
+}
+
+// DefaultLimit, as a field of an account's own Limits, follows the
+// store's default for that field.
+const DefaultLimit = -1
+
+// Usage is what an account stores, counted as Limits counts it.
+type Usage struct {
+	Bytes int64
+	Docs  int64
+}
+
+// Quota is an account's usage and limits.
+type Quota struct {
+	Used  Usage
+	Own   Limits // the account's own limits; DefaultLimit where it has none
+	Limit Limits // what applies: Own where set, else the default; 0: none
+}
+
+// Apply returns the limits that apply to an account whose own limits are
+// own, given the default ones: own's field where set, else the default's.
+func (own Limits) Apply(def Limits) Limits {
+	if own.Bytes == DefaultLimit {
+		own.Bytes = def.Bytes
+	}
+	if own.Docs == DefaultLimit {
+		own.Docs = def.Docs
+	}
+	return own
+}
+
+// Allows reports whether a write changing the account's usage by dBytes
+// and dDocs (either may be negative) is within its limits: a limit is
+// checked only when the write grows what it bounds.
+func (q *Quota) Allows(dBytes, dDocs int64) bool {
+	if dBytes > 0 && q.Limit.Bytes > 0 && q.Used.Bytes+dBytes > q.Limit.Bytes {
+		return false
+	}
+	if dDocs > 0 && q.Limit.Docs > 0 && q.Used.Docs+dDocs > q.Limit.Docs {
+		return false
+	}
+	return true
+}
+
+// Quotas keeps each account's usage and enforces its limits. Usage is
+// kept with the rows it counts, in the same transactions, so it is right
+// after any crash; every write that adds bytes or documents (PutDocs,
+// PutBlobRow, PutManifest, PutApp) checks the limits that apply at that
+// moment, in its own transaction, and fails with ErrQuota, storing
+// nothing, if it would leave the account over a limit it grows. A write
+// that grows neither (a deletion, a smaller revision) always passes.
+// Concurrent writes are checked one after another, so together they never
+// pass a limit either.
+type Quotas interface {
+	// SetDefaultLimits sets the limits of accounts without their own (the
+	// operator's choice at start). It is not stored: it holds for this
+	// Store value, from the next write on.
+	SetDefaultLimits(l Limits)
+	// SetLimits stores user's own limits (DefaultLimit per field: none of
+	// its own). They apply from the next write, for every process using
+	// the same storage. A user without an account is ErrNotFound; a field
+	// below DefaultLimit is an error.
+	SetLimits(ctx context.Context, user string, own Limits) error
+	// Quota returns user's usage and limits, or ErrNotFound.
+	Quota(ctx context.Context, user string) (*Quota, error)
+}
+
+// An Invite is a one-time sign-up invitation (§8.2.2), kept only as the
+// SHA-256 of its code.
+type Invite struct {
+	Hash    [32]byte
+	Created time.Time
+	Expires time.Time
+}
+
+// Invites stores sign-up invitations.
+type Invites interface {
+	// PutInvite stores a new invitation (ErrExists if its hash is stored)
+	// and forgets those expired at inv.Created.
+	PutInvite(ctx context.Context, inv *Invite) error
+	// CreateInvitedAccount is CreateAccount using up the invitation with
+	// this hash in the same transaction: if none is stored unexpired at
+	// a.Created, it is ErrInvite and nothing is created; if the name is
+	// taken, it is ErrExists and the invitation stays usable. Of
+	// concurrent calls with one invitation, at most one succeeds.
+	CreateInvitedAccount(ctx context.Context, a *Account, keyring, recoveryKeyring []byte, invite [32]byte) error
+}
+
 // Store is everything the server needs from metadata storage.
 type Store interface {
 	Accounts
+	Quotas
+	Invites
 	Tokens
 	TOTP
 	Grants

@@ -18,6 +18,11 @@ func copyAccount(a *meta.Account) meta.Account {
 func (s *Store) CreateAccount(ctx context.Context, a *meta.Account, keyring, recoveryKeyring []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.createAccount(a, keyring, recoveryKeyring)
+}
+
+// createAccount stores a new account. The caller holds s.mu.
+func (s *Store) createAccount(a *meta.Account, keyring, recoveryKeyring []byte) error {
 	if _, ok := s.accounts[a.User]; ok {
 		return fmt.Errorf("memory.CreateAccount: %w", meta.ErrExists)
 	}
@@ -31,6 +36,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *meta.Account, keyring, rec
 		blobs:        make(map[blobKey]*blobRec),
 		manifests:    make(map[string]*manifestRec),
 		apps:         make(map[string]*meta.App),
+		own:          meta.Limits{Bytes: meta.DefaultLimit, Docs: meta.DefaultLimit},
 	}
 	return nil
 }

@@ -27,6 +27,13 @@ func (s *Store) PutApp(ctx context.Context, user string, a *meta.App, onlyNew bo
 	if ok && onlyNew {
 		return nil, fmt.Errorf("%s: %s: %w", op, a.Slug, meta.ErrExists)
 	}
+	grow := a.Size
+	if ok {
+		grow -= old.Size
+	}
+	if err := s.grow(op, acct, grow, 0); err != nil {
+		return nil, err
+	}
 	if ok {
 		a.Installed = old.Installed
 	}
@@ -78,5 +85,6 @@ func (s *Store) DeleteApp(ctx context.Context, user, slug string) (bool, error) 
 		return false, fmt.Errorf("memory.DeleteApp: %w", meta.ErrNotFound)
 	}
 	delete(acct.apps, slug)
+	acct.used.Bytes -= a.Size
 	return s.release(a.Digest), nil
 }

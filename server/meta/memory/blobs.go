@@ -25,6 +25,9 @@ func (s *Store) PutBlobRow(ctx context.Context, user string, r *meta.BlobRow) er
 		}
 		return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
 	}
+	if err := s.grow(op, a, r.Size, 0); err != nil {
+		return err
+	}
 	a.blobs[k] = &blobRec{row: *r}
 	s.digests[r.Digest]++
 	return nil
@@ -56,6 +59,7 @@ func (s *Store) DeleteBlobRow(ctx context.Context, user, doctype, id string, seg
 		return false, fmt.Errorf("memory.DeleteBlobRow: %w", meta.ErrNotFound)
 	}
 	b.deleted = true
+	a.used.Bytes -= b.row.Size
 	return s.release(b.row.Digest), nil
 }
 

@@ -89,6 +89,20 @@ func (s *Store) PutDocs(ctx context.Context, user string, writes []meta.DocWrite
 			}
 			continue
 		}
+		d := meta.Usage{Bytes: int64(len(w.Sealed))}
+		if !w.Deleted {
+			d.Docs++
+		}
+		if cur != nil {
+			d.Bytes -= int64(len(cur.Sealed))
+			if !cur.Deleted {
+				d.Docs--
+			}
+		}
+		if err := s.grow(op, a, d.Bytes, d.Docs); err != nil {
+			res[i].Err = err
+			continue
+		}
 		var prev [32]byte
 		if n := len(a.feed); n > 0 {
 			prev = a.feed[n-1].Chain

@@ -40,6 +40,13 @@ func (s *Store) PutManifest(ctx context.Context, user, doctype string, ifRev uin
 	case ifRev != 0 && m.rev != ifRev:
 		return 0, fmt.Errorf("%s: manifest at %d: %w", op, m.rev, meta.ErrConflict)
 	}
+	grow := int64(len(sealed))
+	if m != nil {
+		grow -= int64(len(m.sealed))
+	}
+	if err := s.grow(op, a, grow, 0); err != nil {
+		return 0, err
+	}
 	a.manifests[doctype] = &manifestRec{rev: ifRev + 1, sealed: clone(sealed)}
 	return ifRev + 1, nil
 }

@@ -24,6 +24,8 @@ type Store struct {
 	byHash   map[[32]byte]string  // token hash to ID
 	tokenSeq uint64               // creation order, breaks ties in Tokens
 	digests  map[[32]byte]int     // live blob rows and installed apps naming each digest
+	defaults meta.Limits          // SetDefaultLimits
+	invites  map[[32]byte]meta.Invite
 }
 
 // account holds everything stored for one user.
@@ -39,6 +41,8 @@ type account struct {
 	blobs        map[blobKey]*blobRec
 	manifests    map[string]*manifestRec // by doctype
 	apps         map[string]*meta.App    // installed apps by slug
+	used         meta.Usage              // kept by every write, as the quota counts (meta.Limits)
+	own          meta.Limits             // SetLimits; DefaultLimit: none of its own
 }
 
 type manifestRec struct {
@@ -72,6 +76,7 @@ func New() *Store {
 		tokens:   make(map[string]*tokenRec),
 		byHash:   make(map[[32]byte]string),
 		digests:  make(map[[32]byte]int),
+		invites:  make(map[[32]byte]meta.Invite),
 	}
 }
 

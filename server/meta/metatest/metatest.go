@@ -75,6 +75,11 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"ManifestConcurrent", testManifestConcurrent},
 		{"Apps", testApps},
 		{"AppIsolation", testAppIsolation},
+		{"QuotaUsage", testQuotaUsage},
+		{"QuotaLimits", testQuotaLimits},
+		{"QuotaConcurrent", testQuotaConcurrent},
+		{"Invites", testInvites},
+		{"InvitesConcurrent", testInvitesConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,8 +11,12 @@ import (
 
 // CreateAccount implements meta.Accounts.
 func (s *Store) CreateAccount(ctx context.Context, a *meta.Account, keyring, recoveryKeyring []byte) error {
-	const op = "sqlite.CreateAccount"
-	_, err := s.w.ExecContext(ctx, `INSERT INTO accounts
+	return insertAccount(ctx, s.w, "sqlite.CreateAccount", a, keyring, recoveryKeyring)
+}
+
+// insertAccount stores a new account through q.
+func insertAccount(ctx context.Context, q querier, op string, a *meta.Account, keyring, recoveryKeyring []byte) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO accounts
 		(user, kdf_alg, kdf_memory, kdf_time, kdf_threads, seed, login_hash, recovery_auth, created, keyring_rev, keyring, recovery_keyring)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 		a.User, a.KDF.Alg, a.KDF.Memory, a.KDF.Time, a.KDF.Threads, a.Seed, a.LoginHash, a.RecoveryAuthHash,

@@ -37,6 +37,9 @@ func (s *Store) PutApp(ctx context.Context, user string, a *meta.App, onlyNew bo
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			old = nil
+			if err := s.checkQuota(ctx, tx, op, acct, a.Size, 0); err != nil {
+				return err
+			}
 			_, err = tx.ExecContext(ctx, `INSERT INTO apps (account, slug, version, manifest, digest, size, installed, updated)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 				acct, a.Slug, a.Version, a.Manifest, a.Digest[:], a.Size, fromTime(a.Installed), fromTime(a.Updated))
@@ -45,6 +48,9 @@ func (s *Store) PutApp(ctx context.Context, user string, a *meta.App, onlyNew bo
 			return err
 		case onlyNew:
 			return fmt.Errorf("%s: %s: %w", op, a.Slug, meta.ErrExists)
+		}
+		if err := s.checkQuota(ctx, tx, op, acct, a.Size-old.Size, 0); err != nil {
+			return err
 		}
 		// The first Installed time stays.
 		_, err = tx.ExecContext(ctx, `UPDATE apps SET version = ?, manifest = ?, digest = ?, size = ?, updated = ?

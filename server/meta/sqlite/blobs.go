@@ -32,6 +32,9 @@ func (s *Store) PutBlobRow(ctx context.Context, user string, r *meta.BlobRow) er
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
+		if err := s.checkQuota(ctx, tx, op, acct, r.Size, 0); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO blobs (account, doctype, segment, id, size, digest, created)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, acct, r.Doctype, r.Segment, r.ID, r.Size, r.Digest[:], fromTime(r.Created))
 		return err

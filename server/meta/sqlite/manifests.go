@@ -43,11 +43,16 @@ func (s *Store) PutManifest(ctx context.Context, user, doctype string, ifRev uin
 			return fmt.Errorf("%s: %w", op, meta.ErrUnknownDoctype)
 		}
 		var cur uint64
-		err = tx.QueryRowContext(ctx, `SELECT rev FROM manifests WHERE account = ? AND doctype = ?`, acct, doctype).Scan(&cur)
+		var curSize int64
+		err = tx.QueryRowContext(ctx, `SELECT rev, COALESCE(length(sealed), 0) FROM manifests WHERE account = ? AND doctype = ?`,
+			acct, doctype).Scan(&cur, &curSize)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			if ifRev != 0 {
 				return fmt.Errorf("%s: manifest: %w", op, meta.ErrNotFound)
+			}
+			if err := s.checkQuota(ctx, tx, op, acct, int64(len(sealed)), 0); err != nil {
+				return err
 			}
 			_, err = tx.ExecContext(ctx, `INSERT INTO manifests (account, doctype, rev, sealed) VALUES (?, ?, 1, ?)`,
 				acct, doctype, sealed)
@@ -59,6 +64,9 @@ func (s *Store) PutManifest(ctx context.Context, user, doctype string, ifRev uin
 			return fmt.Errorf("%s: %w", op, meta.ErrExists)
 		case cur != ifRev:
 			return fmt.Errorf("%s: manifest at %d: %w", op, cur, meta.ErrConflict)
+		}
+		if err := s.checkQuota(ctx, tx, op, acct, int64(len(sealed))-curSize, 0); err != nil {
+			return err
 		}
 		rev = cur + 1
 		_, err = tx.ExecContext(ctx, `UPDATE manifests SET rev = ?, sealed = ? WHERE account = ? AND doctype = ?`,

@@ -255,7 +255,9 @@ func (s *Store) apply(ctx context.Context, b *batch, r *putReq) ([]meta.DocResul
 			continue
 		}
 		var cur uint64
-		err := b.st.rev.QueryRowContext(ctx, acct, w.Doctype, w.ID).Scan(&cur)
+		var curSize int64
+		var curDeleted bool
+		err := b.st.rev.QueryRowContext(ctx, acct, w.Doctype, w.ID).Scan(&cur, &curSize, &curDeleted)
 		exists := err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
@@ -266,6 +268,20 @@ func (s *Store) apply(ctx context.Context, b *batch, r *putReq) ([]meta.DocResul
 				CurrentRev: cur,
 			}
 			continue
+		}
+		// The quota (§8.1.10), against the usage the triggers keep in this
+		// transaction: earlier writes of the batch are counted.
+		dBytes := int64(len(w.Sealed)) - curSize
+		dDocs := int64(boolInt(!w.Deleted) - boolInt(exists && !curDeleted))
+		if dBytes > 0 || dDocs > 0 {
+			qt, err := s.scanQuota(b.st.quota.QueryRowContext(ctx, acct))
+			if err != nil {
+				return nil, err
+			}
+			if !qt.Allows(dBytes, dDocs) {
+				res[i].Err = fmt.Errorf("%s: %w", op, meta.ErrQuota)
+				continue
+			}
 		}
 		if s.failWrite != nil {
 			if err := s.failWrite(w); err != nil {
@@ -293,7 +309,7 @@ func (s *Store) apply(ctx context.Context, b *batch, r *putReq) ([]meta.DocResul
 // putStmts are PutDocs's statements, prepared once on the writer
 // connection.
 type putStmts struct {
-	account, doctype, head, rev, upsert, feed *sql.Stmt
+	account, doctype, head, rev, upsert, feed, quota *sql.Stmt
 }
 
 func (p *putStmts) prepare(db *sql.DB) error {
@@ -304,11 +320,12 @@ func (p *putStmts) prepare(db *sql.DB) error {
 		{&p.account, `SELECT id FROM accounts WHERE user = ?`},
 		{&p.doctype, `SELECT 1 FROM doctypes WHERE account = ? AND name = ?`},
 		{&p.head, `SELECT seq, chain FROM feed WHERE account = ? ORDER BY seq DESC LIMIT 1`},
-		{&p.rev, `SELECT rev FROM docs WHERE account = ? AND doctype = ? AND id = ?`},
+		{&p.rev, `SELECT rev, size, deleted FROM docs WHERE account = ? AND doctype = ? AND id = ?`},
 		{&p.upsert, `INSERT INTO docs (account, doctype, id, rev, seq, deleted, size, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account, doctype, id) DO UPDATE SET
 			rev = excluded.rev, seq = excluded.seq, deleted = excluded.deleted, size = excluded.size, sealed = excluded.sealed`},
 		{&p.feed, `INSERT INTO feed (account, seq, doctype, id, rev, deleted, digest, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&p.quota, quotaQuery},
 	} {
 		var err error
 		if *st.s, err = db.Prepare(st.q); err != nil {
@@ -327,11 +344,12 @@ func (p *putStmts) in(ctx context.Context, tx *sql.Tx) putStmts {
 		rev:     tx.StmtContext(ctx, p.rev),
 		upsert:  tx.StmtContext(ctx, p.upsert),
 		feed:    tx.StmtContext(ctx, p.feed),
+		quota:   tx.StmtContext(ctx, p.quota),
 	}
 }
 
 func (p *putStmts) close() {
-	for _, st := range []*sql.Stmt{p.account, p.doctype, p.head, p.rev, p.upsert, p.feed} {
+	for _, st := range []*sql.Stmt{p.account, p.doctype, p.head, p.rev, p.upsert, p.feed, p.quota} {
 		if st != nil {
 			st.Close()
 		}

@@ -156,6 +156,76 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX apps_digest ON apps (digest)`,
 	),
+	// 5: account quotas (§8.1.10) and sign-up invitations (§8.2.2). Each
+	// account's usage is a row kept right by triggers on the rows it
+	// counts, in the statement's own transaction, so no code path can miss
+	// it and a crash cannot part it from them; it starts from the rows
+	// already stored. limit_bytes and limit_docs are the account's own
+	// limits (NULL: the server's default, 0: none). Invitations are kept by
+	// the SHA-256 of their code and deleted when used.
+	statements(
+		`CREATE TABLE quotas (
+			account     INTEGER PRIMARY KEY REFERENCES accounts(id),
+			bytes       INTEGER NOT NULL DEFAULT 0,
+			docs        INTEGER NOT NULL DEFAULT 0,
+			limit_bytes INTEGER,
+			limit_docs  INTEGER
+		)`,
+		`INSERT INTO quotas (account, bytes, docs) SELECT a.id,
+			(SELECT COALESCE(SUM(d.size), 0) FROM docs d WHERE d.account = a.id) +
+			(SELECT COALESCE(SUM(b.size), 0) FROM blobs b WHERE b.account = a.id AND b.deleted = 0) +
+			(SELECT COALESCE(SUM(length(m.sealed)), 0) FROM manifests m WHERE m.account = a.id) +
+			(SELECT COALESCE(SUM(p.size), 0) FROM apps p WHERE p.account = a.id),
+			(SELECT COUNT(*) FROM docs d WHERE d.account = a.id AND d.deleted = 0)
+			FROM accounts a`,
+		`CREATE TRIGGER quotas_account AFTER INSERT ON accounts BEGIN
+			INSERT INTO quotas (account) VALUES (NEW.id);
+		END`,
+		`CREATE TRIGGER quotas_docs_insert AFTER INSERT ON docs BEGIN
+			UPDATE quotas SET bytes = bytes + NEW.size, docs = docs + (NEW.deleted = 0) WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_docs_update AFTER UPDATE ON docs BEGIN
+			UPDATE quotas SET bytes = bytes + NEW.size - OLD.size, docs = docs + (NEW.deleted = 0) - (OLD.deleted = 0)
+			WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_docs_delete AFTER DELETE ON docs BEGIN
+			UPDATE quotas SET bytes = bytes - OLD.size, docs = docs - (OLD.deleted = 0) WHERE account = OLD.account;
+		END`,
+		`CREATE TRIGGER quotas_blobs_insert AFTER INSERT ON blobs BEGIN
+			UPDATE quotas SET bytes = bytes + NEW.size * (NEW.deleted = 0) WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_blobs_update AFTER UPDATE ON blobs BEGIN
+			UPDATE quotas SET bytes = bytes + NEW.size * (NEW.deleted = 0) - OLD.size * (OLD.deleted = 0)
+			WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_blobs_delete AFTER DELETE ON blobs BEGIN
+			UPDATE quotas SET bytes = bytes - OLD.size * (OLD.deleted = 0) WHERE account = OLD.account;
+		END`,
+		`CREATE TRIGGER quotas_manifests_insert AFTER INSERT ON manifests BEGIN
+			UPDATE quotas SET bytes = bytes + COALESCE(length(NEW.sealed), 0) WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_manifests_update AFTER UPDATE ON manifests BEGIN
+			UPDATE quotas SET bytes = bytes + COALESCE(length(NEW.sealed), 0) - COALESCE(length(OLD.sealed), 0)
+			WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_manifests_delete AFTER DELETE ON manifests BEGIN
+			UPDATE quotas SET bytes = bytes - COALESCE(length(OLD.sealed), 0) WHERE account = OLD.account;
+		END`,
+		`CREATE TRIGGER quotas_apps_insert AFTER INSERT ON apps BEGIN
+			UPDATE quotas SET bytes = bytes + NEW.size WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_apps_update AFTER UPDATE ON apps BEGIN
+			UPDATE quotas SET bytes = bytes + NEW.size - OLD.size WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_apps_delete AFTER DELETE ON apps BEGIN
+			UPDATE quotas SET bytes = bytes - OLD.size WHERE account = OLD.account;
+		END`,
+		`CREATE TABLE invites (
+			hash    BLOB PRIMARY KEY CHECK (length(hash) = 32),
+			created INTEGER,
+			expires INTEGER NOT NULL
+		) WITHOUT ROWID`,
+	),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing

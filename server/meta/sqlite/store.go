@@ -25,6 +25,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -53,6 +54,8 @@ type Store struct {
 	closed bool
 	queue  chan *putReq
 	done   chan struct{} // closed when the writer goroutine has ended
+
+	defaults atomic.Pointer[meta.Limits] // SetDefaultLimits; nil: no limits
 
 	// failWrite, when set by a test, makes the write it returns an error
 	// for fail as a database error would.
@@ -215,7 +218,7 @@ func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, e := range []error{meta.ErrNotFound, meta.ErrExists, meta.ErrConflict, meta.ErrUnknownDoctype, meta.ErrReplay} {
+	for _, e := range []error{meta.ErrNotFound, meta.ErrExists, meta.ErrConflict, meta.ErrUnknownDoctype, meta.ErrReplay, meta.ErrQuota, meta.ErrInvite} {
 		if errors.Is(err, e) {
 			return err
 		}

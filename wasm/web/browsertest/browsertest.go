@@ -39,6 +39,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -70,6 +71,9 @@ type Options struct {
 	Log *slog.Logger
 	// Wrap, if set, wraps the server's handler (to record requests).
 	Wrap func(http.Handler) http.Handler
+	// Server, if set, changes the server's configuration (sign-up mode,
+	// quotas) before it opens.
+	Server func(*server.Config)
 }
 
 // Env is a running server and browser.
@@ -136,8 +140,11 @@ func Start(t testing.TB, opt Options) *Env {
 		log = slog.New(slog.DiscardHandler)
 	}
 	opt.Web.Domain = "localhost"
-	srv, err := server.Open(context.Background(), server.Config{Dir: e.Dir, Log: log, Web: opt.Web,
-		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
+	cfg := server.Config{Dir: e.Dir, Log: log, Web: opt.Web, Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}}
+	if opt.Server != nil {
+		opt.Server(&cfg)
+	}
+	srv, err := server.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,6 +476,13 @@ var (
 // desktop size.
 func (tab *Tab) Screenshots(name string) {
 	tab.t.Helper()
+	tab.ScreenshotsOf(name, "")
+}
+
+// ScreenshotsOf is Screenshots with the element sel (a CSS selector; ""
+// for none) scrolled into view at each size.
+func (tab *Tab) ScreenshotsOf(name, sel string) {
+	tab.t.Helper()
 	if err := os.MkdirAll(tab.env.Shots, 0o755); err != nil {
 		tab.t.Fatal(err)
 	}
@@ -485,6 +499,12 @@ func (tab *Tab) Screenshots(name string) {
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				// Let layout settle after the resize.
 				time.Sleep(150 * time.Millisecond)
+				if sel != "" {
+					if _, err := chromedp.Evaluate[bool]("(document.querySelector("+strconv.Quote(sel)+").scrollIntoView({block: \"center\"}), true)")(ctx, tg); err != nil {
+						return err
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
 				var err error
 				png, err = chromedp.CaptureScreenshot()(ctx, tg)
 				return err

@@ -375,11 +375,19 @@ export class Hearth {
   }
 
   /**
-   * Creates an account and signs in.
+   * What the server tells before sign-in: its sign-up mode, "open",
+   * "invite" (sign-up needs an invitation code) or "closed".
+   * @returns {Promise<{ signup: string }>}
+   */
+  serverInfo() { return this._rpc("serverInfo", []); }
+
+  /**
+   * Creates an account and signs in. invite is "" or the invitation code a
+   * server whose sign-up needs one asks for.
    * @returns {Promise<{ recoveryKey: string }>} the recovery key, to show once
    */
-  async signup(user, password) {
-    const r = await this._rpc("signup", [user, password]);
+  async signup(user, password, invite = "") {
+    const r = await this._rpc("signup", [user, password, invite || ""]);
     this.user = r.user;
     return { recoveryKey: r.recoveryKey };
   }
@@ -431,7 +439,12 @@ export class Hearth {
     });
   }
 
-  /** @returns {Promise<{ user: string, created: string, totp: boolean }>} */
+  /**
+   * The account's record, with what it stores and its limits (a quota
+   * member is null where there is no limit).
+   * @returns {Promise<{ user: string, created: string, totp: boolean,
+   *   usage: { bytes: number, docs: number }, quota: { bytes: ?number, docs: ?number } }>}
+   */
   account() { return this._rpc("account", []); }
 
   /** Starts turning on two-factor authentication.

@@ -21,7 +21,11 @@ const words = {
   network: "The server cannot be reached.",
   session_ended: "Your session ended. Sign in again.",
 };
-const say = (err) => words[err && err.code] || (err && err.message) || String(err);
+const say = (err) => {
+  // A write refused because the account is full: the storage card says so too.
+  if (err && err.code === "account_full" && h && h.user) renderAccount();
+  return words[err && err.code] || (err && err.message) || String(err);
+};
 
 function show(el, text, kind = "error") {
   el.textContent = text;
@@ -72,6 +76,7 @@ async function main() {
   if (restored) await signedIn();
   else {
     view("signin");
+    signupMode();
     if (location.hash.startsWith("#connect?")) {
       show($("#signin-msg"), "Sign in to connect " + appName() + ".", "ok");
     } else if (location.hash.startsWith("#intent?")) {
@@ -116,12 +121,17 @@ function bindForms() {
     if (f.password.value !== f.password2.value) return show(msg, "The passwords differ.");
     await busy(f.querySelector("button[type=submit]"), async () => {
       try {
-        const { recoveryKey } = await h.signup(f.user.value.trim(), f.password.value);
+        const { recoveryKey } = await h.signup(f.user.value.trim(), f.password.value, f.invite.value.trim());
         f.reset();
         $("#recovery-key").textContent = recoveryKey;
         view("recovery");
       } catch (err) {
-        show(msg, say(err));
+        if (err.code === "forbidden" && signupKind === "invite") {
+          show(msg, "This invitation code does not work: it may be mistyped, used already or expired. Ask the server's operator for a new one.");
+          f.invite.focus();
+        } else if (err.code === "forbidden" && signupKind === "closed") {
+          show(msg, closedWords);
+        } else show(msg, say(err));
       }
     });
   });
@@ -279,8 +289,64 @@ async function renderAccount() {
   try {
     const acct = await h.account();
     totpState(acct.totp);
+    renderStorage(acct.usage, acct.quota);
   } catch (err) {
     show($("#totp-msg"), say(err));
+  }
+}
+
+// signupMode shows the invitation field when the server's sign-up needs
+// one, and says so when sign-up is closed (protocol §8.2.9).
+let signupKind = "";
+const closedWords = "Sign-up is closed on this server: its operator makes the accounts.";
+async function signupMode() {
+  let mode = "open";
+  try {
+    mode = (await h.serverInfo()).signup;
+  } catch {
+    return; // the form stays as it is; sign-up itself will say what is wrong
+  }
+  signupKind = mode;
+  const f = $("#signup-form");
+  $("#signup-invite").hidden = mode !== "invite";
+  f.invite.required = mode === "invite";
+  f.querySelector("button[type=submit]").disabled = mode === "closed";
+  if (mode === "closed") show($("#signup-msg"), closedWords);
+}
+
+// bytes writes a size for people, in powers of 1024 like the command line.
+function bytes(n) {
+  if (n < 1024) return n === 1 ? "1 byte" : n + " bytes";
+  const units = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+  let i = 0;
+  for (n /= 1024; n >= 1024 && i < units.length - 1; n /= 1024) i++;
+  return (Math.floor(n * 10) / 10).toLocaleString("en", { maximumFractionDigits: 1 }) + " " + units[i];
+}
+
+// renderStorage shows what the account stores against its limits, with a
+// bar, and says plainly when it is full or nearly so.
+function renderStorage(usage, quota) {
+  const text = $("#storage-text"), bar = $("#storage-bar"), docs = $("#storage-docs"), msg = $("#storage-msg");
+  const limit = quota && quota.bytes, dlimit = quota && quota.docs;
+  const share = Math.max(limit ? usage.bytes / limit : 0, dlimit ? usage.docs / dlimit : 0);
+  if (limit) {
+    text.textContent = bytes(usage.bytes) + " of " + bytes(limit) + " used (" + Math.min(100, Math.floor(usage.bytes * 100 / limit)) + "%)";
+  } else {
+    text.textContent = usage.bytes ? bytes(usage.bytes) + " used. This server sets no limit." : "Nothing stored yet. This server sets no limit.";
+  }
+  bar.hidden = !limit && !dlimit;
+  bar.max = 1;
+  bar.value = Math.min(1, share);
+  bar.classList.toggle("near", share >= 0.9 && share < 1);
+  bar.classList.toggle("full", share >= 1);
+  const n = usage.docs.toLocaleString("en");
+  docs.textContent = dlimit ? n + " of " + dlimit.toLocaleString("en") + " documents" : (usage.docs === 1 ? "1 document" : n + " documents");
+  if (share >= 1) {
+    show(msg, "Your Hearth is full. New notes, files and apps cannot be saved until you delete something you no longer need, or the server's operator gives you more room.");
+  } else if (share >= 0.9) {
+    show(msg, "Your Hearth is almost full. Delete what you no longer need, or ask the server's operator for more room.", "warn");
+  } else {
+    show(msg, "");
   }
 }
 
