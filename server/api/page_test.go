@@ -56,7 +56,7 @@ func checkPage(t *testing.T, what string, r resp, full bool) {
 func TestFeedPageUnder32MiB(t *testing.T) {
 	e := newEnv(t)
 	_, tok := e.signup("alice")
-	ids := bigDocs(e, tok, 50) // 50 MiB sealed, 67 MiB as base64
+	ids := bigDocs(e, tok, 30) // 30 MiB sealed, 40 MiB as base64
 
 	var since uint64
 	var got []string
@@ -90,7 +90,7 @@ func TestFeedPageUnder32MiB(t *testing.T) {
 		}
 		since, more = p.LastSeq, p.More
 	}
-	if fmt.Sprint(got) != fmt.Sprint(ids) || pages < 3 {
+	if fmt.Sprint(got) != fmt.Sprint(ids) || pages < 2 {
 		t.Fatalf("%d pages gave %d entries, want %d", pages, len(got), len(ids))
 	}
 }
@@ -102,7 +102,7 @@ func TestFeedPageUnder32MiB(t *testing.T) {
 func TestBulkGetUnder32MiB(t *testing.T) {
 	e := newEnv(t)
 	_, tok := e.signup("alice")
-	ids := bigDocs(e, tok, 40)
+	ids := bigDocs(e, tok, 30)
 	ask := append(append([]string{}, ids...), "missing", "bad/id")
 
 	var bodies int
