@@ -488,7 +488,14 @@ func (c *Client) call1(ctx context.Context, r request) (*response, error) {
 		return nil, fmt.Errorf("client: %w", err)
 	}
 	defer res.body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.body, maxResponse+1))
+	// Sized from Content-Length when it is given, so a page of 32 MiB
+	// (§8.6.1) is read into one buffer of its size, not grown by doubling.
+	var buf bytes.Buffer
+	if cl := res.contentLength; cl >= 0 && cl <= maxResponse {
+		buf.Grow(int(cl) + bytes.MinRead)
+	}
+	_, err = buf.ReadFrom(io.LimitReader(res.body, maxResponse+1))
+	b := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("client: reading the answer: %w", err)
 	}

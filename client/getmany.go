@@ -24,10 +24,45 @@ type bulkError struct {
 	Message string `json:"message"`
 }
 
-// bulkGet reads ids of doctype with one _bulk_get and checks that the
-// answer names them, in order (decodeBulkDocs, not encoding/json: it is the
-// larger part of a reload in the browser).
+// bulkGet reads ids of doctype (at most bulkGetMax) with _bulk_get and
+// checks that the answer names them, in order (decodeBulkDocs, not
+// encoding/json: it is the larger part of a reload in the browser). An
+// answer holds at most 32 MiB (§8.5.4), so the server answers too_large to
+// the ids that did not fit: bulkGet asks for those again, until each id has
+// its answer; a round that answers none of them is an error.
 func (c *Client) bulkGet(ctx context.Context, doctype string, ids []string) ([]bulkDoc, error) {
+	out := make([]bulkDoc, len(ids))
+	ask := make([]int, len(ids)) // indexes into ids still to answer
+	for i := range ids {
+		ask[i] = i
+	}
+	for len(ask) > 0 {
+		asked := make([]string, len(ask))
+		for j, i := range ask {
+			asked[j] = ids[i]
+		}
+		docs, err := c.bulkGetOnce(ctx, doctype, asked)
+		if err != nil {
+			return nil, err
+		}
+		var again []int
+		for j, d := range docs {
+			if d.Error != nil && d.Error.Code == "too_large" {
+				again = append(again, ask[j])
+				continue
+			}
+			out[ask[j]] = d
+		}
+		if len(again) == len(ask) {
+			return nil, fmt.Errorf("client: the server answered too_large to every document of a bulk read (a sealed document fits an answer, §8.5.4)")
+		}
+		ask = again
+	}
+	return out, nil
+}
+
+// bulkGetOnce is one _bulk_get of ids.
+func (c *Client) bulkGetOnce(ctx context.Context, doctype string, ids []string) ([]bulkDoc, error) {
 	const path = "/_bulk_get"
 	res, err := c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+path, map[string]any{"ids": ids}, nil, nil, false)
 	if err != nil {
@@ -88,6 +123,7 @@ func (c *Client) GetMany(ctx context.Context, doctype string, ids []string) (_ [
 					return nil, err
 				}
 				c.record(doctype, id, ds)
+				docs[i].Sealed = nil // opened: what is kept is the content
 				out = append(out, &Doc{Doctype: doctype, ID: id, Rev: d.Rev, Content: d.Content, Deleted: d.Deleted()})
 			}
 		}

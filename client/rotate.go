@@ -606,14 +606,10 @@ func (c *Client) resealBatch(ctx context.Context, doctype string, k *seal.Key, b
 	}
 	var puts []bulkPutItem
 	var states []DocState
-	var again []listedDoc
 	for i, g := range docs {
 		id := ids[i]
 		known := c.known(doctype, id)
 		switch {
-		case g.Error != nil && g.Error.Code == "too_large" && len(batch) > 1:
-			again = append(again, batch[i]) // the answer was full: ask alone
-			continue
 		case g.Error != nil && g.Error.Code == "not_found":
 			if known.Rev > 0 {
 				return 0, rolledBack("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
@@ -671,13 +667,6 @@ func (c *Client) resealBatch(ctx context.Context, doctype string, k *seal.Key, b
 				verified[r.ID] = r.Rev
 			}
 		}
-	}
-	for _, d := range again {
-		m, err := c.resealBatch(ctx, doctype, k, []listedDoc{d}, verified)
-		if err != nil {
-			return 0, err
-		}
-		n += m
 	}
 	return n, nil
 }

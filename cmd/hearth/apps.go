@@ -48,7 +48,7 @@ func cmdApp(ctx context.Context, args []string) error {
 				fmt.Println("No app installed from an archive.")
 			}
 			for _, a := range apps {
-				fmt.Printf("%s\t%s\t%s\n", a.Slug, a.Version, printable(a.Manifest.Name))
+				fmt.Printf("%s\t%s\t%s\n", printable(a.Slug), printable(a.Version), printable(a.Manifest.Name))
 			}
 			return nil
 		})
@@ -123,7 +123,7 @@ func installApp(ctx context.Context, c *client.Client, archive []byte, yes bool)
 	if o.Update() {
 		verb = "Update"
 		if o.Consent.Version != "" {
-			fmt.Printf("%s is installed (version %s).\n", printable(m.Name), o.Consent.Version)
+			fmt.Printf("%s is installed (version %s).\n", printable(m.Name), printable(o.Consent.Version))
 			if v, err := appmanifest.ParseVersion(o.Consent.Version); err == nil && m.Version.Less(v) {
 				verb = "Go back to an older version of"
 			}
@@ -191,7 +191,7 @@ func reseal(ctx context.Context, c *client.Client, doctypes []string) error {
 		last := 0
 		n, err := c.ResealCount(ctx, d, func(done, total int) {
 			if tty {
-				fmt.Fprintf(os.Stderr, "\rRe-sealing %s with a new key: %d of %d ", d, done, total)
+				fmt.Fprintf(os.Stderr, "\rRe-sealing %s with a new key: %d of %d ", printable(d), done, total)
 			}
 			last = total
 		})
@@ -202,9 +202,9 @@ func reseal(ctx context.Context, c *client.Client, doctypes []string) error {
 			return fmt.Errorf("re-sealing %s with its new key (run the command again to go on): %w", d, err)
 		}
 		if n > 0 {
-			fmt.Printf("%s: a new key; %d documents sealed again with it (the old key is retired at a later run, after a few minutes).\n", d, n)
+			fmt.Printf("%s: a new key; %d documents sealed again with it (the old key is retired at a later run, after a few minutes).\n", printable(d), n)
 		} else {
-			fmt.Printf("%s: all %d documents are sealed with the new key.\n", d, last)
+			fmt.Printf("%s: all %d documents are sealed with the new key.\n", printable(d), last)
 		}
 	}
 	return nil

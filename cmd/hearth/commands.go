@@ -232,7 +232,7 @@ func cmdTOTP(ctx context.Context, args []string) error {
 			if err != nil {
 				return err
 			}
-			fmt.Println(uri)
+			fmt.Println(printable(uri))
 			fmt.Fprintln(os.Stderr, "Add this to your authenticator app, then run: hearth totp confirm CODE")
 		case pos[0] == "confirm" && len(pos) == 2:
 			codes, err := c.TOTPConfirm(ctx, pos[1])
@@ -241,7 +241,7 @@ func cmdTOTP(ctx context.Context, args []string) error {
 			}
 			fmt.Fprintln(os.Stderr, "TOTP is on. Recovery codes (each works once, in place of a code; keep them safe):")
 			for _, rc := range codes {
-				fmt.Println(rc)
+				fmt.Println(printable(rc))
 			}
 		case pos[0] == "disable" && len(pos) == 2:
 			if err := c.TOTPDisable(ctx, pos[1]); err != nil {
@@ -302,11 +302,12 @@ func cmdGet(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		os.Stdout.Write(d.Content)
-		if len(d.Content) > 0 && d.Content[len(d.Content)-1] != '\n' {
-			fmt.Println()
+		out, err := terminalJSON(d.Content)
+		if err != nil {
+			return fmt.Errorf("%s/%s %w", pos[0], pos[1], err)
 		}
-		return nil
+		_, err = os.Stdout.Write(out)
+		return err
 	})
 }
 
@@ -324,7 +325,7 @@ func cmdLs(ctx context.Context, args []string) error {
 			return err
 		}
 		for _, id := range ids {
-			fmt.Println(id)
+			fmt.Println(printable(id))
 		}
 		return nil
 	})
@@ -428,7 +429,7 @@ func cmdDownload(ctx context.Context, args []string) error {
 		if err := os.Rename(tmp.Name(), target); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "wrote %s (%d bytes)\n", target, info.Size)
+		fmt.Fprintf(os.Stderr, "wrote %s (%d bytes)\n", printable(target), info.Size)
 		return nil
 	})
 }

@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 
 	"github.com/hearthcloud/hearth/client"
 )
@@ -86,7 +85,7 @@ func main() {
 	if err := cmd.run(ctx, os.Args[2:]); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(os.Stderr, "hearth: %s (usage: hearth %s)\n", ue.msg, cmd.usage)
+			fmt.Fprintf(os.Stderr, "hearth: %s (usage: hearth %s)\n", oneLine(ue.msg), cmd.usage)
 			os.Exit(2)
 		}
 		fmt.Fprintln(os.Stderr, "hearth: "+oneLine(describe(err)))
@@ -117,17 +116,4 @@ func describe(err error) string {
 		return "interrupted"
 	}
 	return err.Error()
-}
-
-// oneLine makes s one line of plain text: whitespace runs become one space
-// and control characters (which a server's message could carry, to play
-// with the terminal) become "?".
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r >= 0x7f && r <= 0x9f {
-			return '?'
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode"
 
 	"golang.org/x/term"
 
@@ -76,7 +75,7 @@ func openIndex(ctx context.Context, c *client.Client, cache *fileCache, doctype 
 		return nil, err
 	}
 	if r := s.Rebuilt(); r != nil {
-		fmt.Fprintf(os.Stderr, "hearth: warning: the stored search index of %s could not be used, so it was rebuilt from your documents: %s\n", doctype, describe(r))
+		fmt.Fprintf(os.Stderr, "hearth: warning: the stored search index of %s could not be used, so it was rebuilt from your documents: %s\n", printable(doctype), oneLine(describe(r)))
 	}
 	return s, nil
 }
@@ -117,7 +116,7 @@ func cmdSearch(ctx context.Context, args []string) error {
 				return err
 			}
 			for _, f := range r.Found {
-				fmt.Printf("%s\t%s\t%s\n", dt, f.ID, snippetLine(f.Snippet, bold))
+				fmt.Printf("%s\t%s\t%s\n", printable(dt), printable(f.ID), snippetLine(f.Snippet, bold))
 				found++
 			}
 			err = saveIndex(ctx, s)
@@ -160,18 +159,6 @@ func snippetLine(sn *search.Snippet, bold bool) string {
 	return b.String()
 }
 
-// printable makes text safe to print on one line of a terminal: control
-// characters (C0 and C1: a document could carry escape sequences), line
-// breaks and bidirectional controls become spaces.
-func printable(text string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, text)
-}
-
 func cmdReindex(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("reindex", flag.ContinueOnError)
 	doctype := fs.String("doctype", "", "rebuild this doctype's index only")
@@ -191,7 +178,7 @@ func cmdReindex(ctx context.Context, args []string) error {
 			if err != nil {
 				return fmt.Errorf("storing the search index of %s: %w", dt, err)
 			}
-			fmt.Printf("%s: %d documents indexed in %.1f s\n", dt, n, time.Since(start).Seconds())
+			fmt.Printf("%s: %d documents indexed in %.1f s\n", printable(dt), n, time.Since(start).Seconds())
 		}
 		return nil
 	})

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -130,6 +132,12 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
 
 // answerChanges writes a feed page, unless it is empty and mayWait, in which
 // case it reports not done.
+//
+// The page holds at most limit entries and at most maxPage bytes, the whole
+// body counted (§8.6.1): entries are encoded as the store reads them, and
+// the first that does not fit ends the page before it, with more set. The
+// first entry always goes in; a sealed document is at most 1 MiB, so it
+// always fits.
 func (s *Server) answerChanges(w http.ResponseWriter, r *http.Request, since uint64, limit int, doctypes []string, withDocs, mayWait bool) (bool, error) {
 	user := tokenOf(r).User
 	head, _, err := s.cfg.Meta.Head(r.Context(), user)
@@ -143,7 +151,35 @@ func (s *Server) answerChanges(w http.ResponseWriter, r *http.Request, since uin
 	if err != nil {
 		return true, err
 	}
-	list, err := s.cfg.Meta.Changes(r.Context(), user, since, limit+1, doctypes, withDocs)
+	opening, err := json.Marshal(sinceChain[:])
+	if err != nil {
+		return true, err
+	}
+	p := newPage(`{"since":`+strconv.FormatUint(since, 10)+`,"since_chain":`+string(opening)+`,"changes":[`, len(changesTailMax))
+	more, lastSeen := false, uint64(0)
+	var encErr error
+	err = s.cfg.Meta.Changes(r.Context(), user, since, limit+1, doctypes, withDocs, func(c meta.Change) bool {
+		if len(p.items) == limit {
+			more = true
+			return false
+		}
+		b, err := json.Marshal(changeJSON{Seq: c.Seq, Doctype: c.Doctype, ID: c.ID, Rev: c.Rev, Deleted: c.Deleted,
+			DigestB: c.Digest[:], ChainB: c.Chain[:], Sealed: c.Sealed})
+		if err != nil {
+			encErr = err
+			return false
+		}
+		if len(p.items) > 0 && !p.fits(len(b), 0) {
+			more = true
+			return false
+		}
+		p.add(b)
+		lastSeen = c.Seq
+		return true
+	})
+	if err == nil {
+		err = encErr
+	}
 	if err != nil {
 		return true, err
 	}
@@ -151,23 +187,16 @@ func (s *Server) answerChanges(w http.ResponseWriter, r *http.Request, since uin
 	// entry in that snapshot, so the page reaches at least to the
 	// snapshot's end (which may be past head, read just before), and a
 	// client finds every superseding entry by the end of the feed (§8.6.1).
-	more := len(list) > limit
-	if more {
-		list = list[:limit]
-	}
 	last := head
-	if n := len(list); n > 0 && (more || list[n-1].Seq > head) {
-		last = list[n-1].Seq
+	if len(p.items) > 0 && (more || lastSeen > head) {
+		last = lastSeen
 	}
-	if len(list) == 0 && mayWait {
+	if len(p.items) == 0 && mayWait {
 		return false, nil
 	}
-	out := make([]changeJSON, 0, len(list))
-	for _, c := range list {
-		out = append(out, changeJSON{Seq: c.Seq, Doctype: c.Doctype, ID: c.ID, Rev: c.Rev, Deleted: c.Deleted,
-			DigestB: c.Digest[:], ChainB: c.Chain[:], Sealed: c.Sealed})
-	}
-	return true, writeJSON(w, http.StatusOK, map[string]any{
-		"since": since, "since_chain": sinceChain[:], "changes": out, "last_seq": last, "more": more,
-	})
+	p.write(w, http.StatusOK, `],"last_seq":`+strconv.FormatUint(last, 10)+`,"more":`+strconv.FormatBool(more)+`}`)
+	return true, nil
 }
+
+// changesTailMax is the longest a feed page's tail can be.
+const changesTailMax = `],"last_seq":18446744073709551615,"more":false}` + "\n"

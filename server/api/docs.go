@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -285,6 +286,10 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"results": results})
 }
 
+// bulkGet answers a bulk read (§8.5.4) in request order, within maxPage
+// bytes: each answer is encoded as its document is read, and the first
+// that does not fit, with room kept for the answers after it, is answered
+// too_large, as is every id after it (unread), to be asked for again.
 func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 	d, err := doctypeVar(r, "read")
 	if err != nil {
@@ -299,6 +304,13 @@ func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 	if len(req.IDs) == 0 || len(req.IDs) > 1000 {
 		return Errorf(CodeBadRequest, "ids: give 1 to 1000 ids")
 	}
+	seen := make(map[string]bool, len(req.IDs))
+	for _, id := range req.IDs {
+		if seen[id] {
+			return Errorf(CodeBadRequest, "ids: an id appears twice")
+		}
+		seen[id] = true
+	}
 	type item struct {
 		ID      string     `json:"id"`
 		Rev     uint64     `json:"rev,omitempty"`
@@ -307,20 +319,30 @@ func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 		Sealed  []byte     `json:"sealed,omitempty"`
 		Error   *itemError `json:"error,omitempty"`
 	}
-	out := make([]item, 0, len(req.IDs))
-	seen := map[string]bool{}
-	total, missing := 0, false
-	for _, id := range req.IDs {
-		if seen[id] {
-			return Errorf(CodeBadRequest, "ids: an id appears twice")
+	// short[i] is the answer to id i once the page is full (too_large, or
+	// invalid_name), and after[i] the room the answers after id i take
+	// then, so that the page can always be closed.
+	short := make([][]byte, len(req.IDs))
+	after := make([]int, len(req.IDs)+1)
+	for i := len(req.IDs) - 1; i >= 0; i-- {
+		e := Errorf(CodeTooLarge, "the answer is full; ask for this one again")
+		if wire.CheckID(req.IDs[i]) != nil {
+			e = Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error())
 		}
-		seen[id] = true
+		if short[i], err = json.Marshal(item{ID: req.IDs[i], Error: itemErr(e)}); err != nil {
+			return err
+		}
+		after[i] = after[i+1] + len(short[i]) + 1
+	}
+	p := newPage(`{"docs":[`, len("]}\n"))
+	full, missing := false, false
+	for i, id := range req.IDs {
+		if full || wire.CheckID(id) != nil {
+			p.add(short[i])
+			continue
+		}
 		it := item{ID: id}
-		if wire.CheckID(id) != nil {
-			it.Error = itemErr(Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error()))
-		} else if total > maxBulkJSON/2 {
-			it.Error = itemErr(Errorf(CodeTooLarge, "ask for this one again"))
-		} else if doc, err := s.cfg.Meta.Doc(r.Context(), tokenOf(r).User, d, id); err != nil {
+		if doc, err := s.cfg.Meta.Doc(r.Context(), tokenOf(r).User, d, id); err != nil {
 			it.Error = itemErr(AsError(err))
 			if it.Error.Code == CodeInternal {
 				return err
@@ -328,9 +350,16 @@ func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 			missing = true
 		} else {
 			it.Rev, it.Seq, it.Deleted, it.Sealed = doc.Rev, doc.Seq, doc.Deleted, doc.Sealed
-			total += len(doc.Sealed)
 		}
-		out = append(out, it)
+		b, err := json.Marshal(it)
+		if err != nil {
+			return err
+		}
+		if !p.fits(len(b), after[i+1]) {
+			full = true
+			b = short[i]
+		}
+		p.add(b)
 	}
 	// An unregistered doctype has no documents: look the doctype up (a
 	// listing of them all) only when something was missing.
@@ -339,5 +368,6 @@ func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"docs": out})
+	p.write(w, http.StatusOK, "]}")
+	return nil
 }

@@ -261,16 +261,31 @@ type Change struct {
 
 // Feed reads the changes feed.
 type Feed interface {
-	// Changes returns user's entries with Seq > since, in order, at most
-	// limit; only those of the given doctypes if doctypes is non-empty; with
-	// Sealed filled in when withDocs is true and the entry's revision is
-	// still current.
-	Changes(ctx context.Context, user string, since uint64, limit int, doctypes []string, withDocs bool) ([]Change, error)
+	// Changes calls fn with user's entries with Seq > since, in order, at
+	// most limit (0 or less: no limit); only those of the given doctypes if
+	// doctypes is non-empty; with Sealed filled in when withDocs is true and
+	// the entry's revision is still current. Entries and bodies come from
+	// one consistent state. It stops early, with a nil error, when fn
+	// returns false, and reads no entry past the one fn refused: a caller
+	// bounds what it holds (a feed page, §8.6.1) by refusing. fn must not
+	// call the store; it may keep the Change it is given.
+	Changes(ctx context.Context, user string, since uint64, limit int, doctypes []string, withDocs bool, fn func(Change) bool) error
 	// Head returns the last sequence and its chain value (0 and zeros for
 	// an empty feed); ChainAt returns the chain value after seq, or
 	// ErrNotFound if seq is past the head.
 	Head(ctx context.Context, user string) (uint64, [32]byte, error)
 	ChainAt(ctx context.Context, user string, seq uint64) ([32]byte, error)
+}
+
+// ReadChanges returns the entries f.Changes gives, all of them: for tests
+// and for reads known to be small (without bodies, or with a small limit).
+func ReadChanges(ctx context.Context, f Feed, user string, since uint64, limit int, doctypes []string, withDocs bool) ([]Change, error) {
+	var out []Change
+	err := f.Changes(ctx, user, since, limit, doctypes, withDocs, func(c Change) bool {
+		out = append(out, c)
+		return true
+	})
+	return out, err
 }
 
 // A BlobRow names a stored body (package blob) for an account: a blob of a

@@ -8,17 +8,19 @@ import (
 	"github.com/hearthcloud/hearth/server/meta"
 )
 
-// Changes implements meta.Feed. A limit of 0 or less means no limit.
-func (s *Store) Changes(ctx context.Context, user string, since uint64, limit int, doctypes []string, withDocs bool) ([]meta.Change, error) {
+// Changes implements meta.Feed. A limit of 0 or less means no limit. fn
+// runs under the store's lock, which is what makes the entries and bodies
+// one consistent state.
+func (s *Store) Changes(ctx context.Context, user string, since uint64, limit int, doctypes []string, withDocs bool, fn func(meta.Change) bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.accounts[user]
 	if !ok || since >= uint64(len(a.feed)) {
-		return nil, nil
+		return nil
 	}
-	var out []meta.Change
+	n := 0
 	for _, c := range a.feed[since:] {
-		if limit > 0 && len(out) == limit {
+		if limit > 0 && n == limit {
 			break
 		}
 		if len(doctypes) > 0 && !slices.Contains(doctypes, c.Doctype) {
@@ -29,9 +31,12 @@ func (s *Store) Changes(ctx context.Context, user string, since uint64, limit in
 				c.Sealed = clone(d.Sealed)
 			}
 		}
-		out = append(out, c)
+		n++
+		if !fn(c) {
+			break
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // Head implements meta.Feed.

@@ -47,7 +47,7 @@ func testPutDocsConcurrent(t *testing.T, s meta.Store) {
 		t.Fatal(err)
 	}
 
-	cs, err := s.Changes(ctx, "alice", 0, 0, nil, false)
+	cs, err := meta.ReadChanges(ctx, s, "alice", 0, 0, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,7 @@ func testPutDocs(t *testing.T, s meta.Store) {
 // filled in from sealed(id, rev), and recomputes the chain.
 func verifyFeed(t *testing.T, s meta.Store, user string, want []wire.ChainEntry) {
 	t.Helper()
-	cs, err := s.Changes(ctx, user, 0, 0, nil, false)
+	cs, err := meta.ReadChanges(ctx, s, user, 0, 0, nil, false)
 	if err != nil {
 		t.Fatalf("Changes: %v", err)
 	}

@@ -51,7 +51,7 @@ func testChanges(t *testing.T, s meta.Store) {
 	}
 	for _, tc := range tests {
 		for _, withDocs := range []bool{false, true} {
-			cs, err := s.Changes(ctx, "alice", tc.since, tc.limit, tc.doctypes, withDocs)
+			cs, err := meta.ReadChanges(ctx, s, "alice", tc.since, tc.limit, tc.doctypes, withDocs)
 			if err != nil {
 				t.Fatalf("%s: %v", tc.name, err)
 			}
@@ -73,8 +73,33 @@ func testChanges(t *testing.T, s meta.Store) {
 			}
 		}
 	}
-	if cs, err := s.Changes(ctx, "nobody", 0, 0, nil, true); err != nil || len(cs) != 0 {
+	if cs, err := meta.ReadChanges(ctx, s, "nobody", 0, 0, nil, true); err != nil || len(cs) != 0 {
 		t.Fatalf("Changes of unknown user = %v %v, want nothing", cs, err)
+	}
+}
+
+// testChangesStops: Changes stops at the entry fn refuses (a feed page
+// bounded by bytes, §8.6.1), and what fn was given stays its own.
+func testChangesStops(t *testing.T, s meta.Store) {
+	mustCreateAccount(t, s, "alice")
+	mustDoctype(t, s, "alice", notes)
+	mustPutDocs(t, s, "alice", []meta.DocWrite{write(notes, "a", 0, false), write(notes, "b", 0, false), write(notes, "c", 0, false)}, nil)
+	var got []meta.Change
+	err := s.Changes(ctx, "alice", 0, 0, nil, true, func(c meta.Change) bool {
+		got = append(got, c)
+		return len(got) < 2
+	})
+	if err != nil || len(got) != 2 || got[0].Seq != 1 || got[1].Seq != 2 {
+		t.Fatalf("Changes refused at the second entry gave %d entries, %v", len(got), err)
+	}
+	// Writing afterwards does not change what was handed out.
+	mustPutDocs(t, s, "alice", []meta.DocWrite{write(notes, "a", 1, false)}, nil)
+	if !bytes.Equal(got[0].Sealed, sealed("a", 1)) {
+		t.Fatalf("a kept Change's body changed to %q", got[0].Sealed)
+	}
+	n := 0
+	if err := s.Changes(ctx, "alice", 0, 0, nil, false, func(meta.Change) bool { n++; return false }); err != nil || n != 1 {
+		t.Fatalf("Changes refused at once called fn %d times, %v", n, err)
 	}
 }
 
@@ -96,7 +121,7 @@ func testHeadAndChainAt(t *testing.T, s meta.Store) {
 
 	mustPutDocs(t, s, "alice", []meta.DocWrite{write(notes, "a", 0, false), write(notes, "b", 0, false)}, nil)
 	mustPutDocs(t, s, "alice", []meta.DocWrite{write(notes, "a", 1, true)}, nil)
-	cs, err := s.Changes(ctx, "alice", 0, 0, nil, false)
+	cs, err := meta.ReadChanges(ctx, s, "alice", 0, 0, nil, false)
 	if err != nil || len(cs) != 3 {
 		t.Fatalf("Changes = %d entries, %v", len(cs), err)
 	}

@@ -34,7 +34,7 @@ func testIsolation(t *testing.T, s meta.Store) {
 	if ls, _ := s.ListDocs(ctx, "bob", contacts, "", 0, true); len(ls) != 0 {
 		t.Fatalf("bob lists alice's documents: %v", ls)
 	}
-	if cs, _ := s.Changes(ctx, "bob", 0, 0, []string{contacts}, true); len(cs) != 0 {
+	if cs, _ := meta.ReadChanges(ctx, s, "bob", 0, 0, []string{contacts}, true); len(cs) != 0 {
 		t.Fatalf("bob's feed has alice's entries: %v", cs)
 	}
 

@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"PutDocsConcurrent", testPutDocsConcurrent},
 		{"ListDocs", testListDocs},
 		{"Changes", testChanges},
+		{"ChangesStops", testChangesStops},
 		{"HeadAndChainAt", testHeadAndChainAt},
 		{"BlobRows", testBlobRows},
 		{"BlobDigests", testBlobDigests},

@@ -43,7 +43,7 @@ func req(ctx context.Context, ids ...string) *putReq {
 // in order.
 func checkChain(t *testing.T, s *Store, ids ...string) {
 	t.Helper()
-	cs, err := s.Changes(ctx, "alice", 0, 0, nil, false)
+	cs, err := meta.ReadChanges(ctx, s, "alice", 0, 0, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

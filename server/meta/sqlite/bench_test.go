@@ -97,7 +97,7 @@ func BenchmarkChanges(b *testing.B) {
 	}
 	ctx := context.Background()
 	for b.Loop() {
-		cs, err := s.Changes(ctx, "alice", 0, 0, nil, true)
+		cs, err := meta.ReadChanges(ctx, s, "alice", 0, 0, nil, true)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -203,7 +203,7 @@ wait:
 	if err := s.r.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check = %q %v", check, err)
 	}
-	cs, err := s.Changes(ctx, "alice", 0, 0, nil, true)
+	cs, err := meta.ReadChanges(ctx, s, "alice", 0, 0, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,9 @@ import (
 
 // Changes implements meta.Feed. A limit of 0 or less means no limit. The
 // bodies come from the same statement as the entries, so an entry has its
-// body exactly when its revision is current in that snapshot.
-func (s *Store) Changes(ctx context.Context, user string, since uint64, limit int, doctypes []string, withDocs bool) ([]meta.Change, error) {
+// body exactly when its revision is current in that snapshot; rows are
+// scanned one at a time, so no more bodies are held than fn keeps.
+func (s *Store) Changes(ctx context.Context, user string, since uint64, limit int, doctypes []string, withDocs bool, fn func(meta.Change) bool) error {
 	const op = "sqlite.Changes"
 	var q strings.Builder
 	q.WriteString(`SELECT f.seq, f.doctype, f.id, f.rev, f.deleted, f.digest, f.chain, `)
@@ -36,23 +37,24 @@ func (s *Store) Changes(ctx context.Context, user string, since uint64, limit in
 
 	rows, err := s.r.QueryContext(ctx, q.String(), args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	defer rows.Close()
-	var out []meta.Change
 	var digest, chain []byte
 	for rows.Next() {
 		var c meta.Change
 		if err := rows.Scan(&c.Seq, &c.Doctype, &c.ID, &c.Rev, &c.Deleted, &digest, &chain, &c.Sealed); err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return fmt.Errorf("%s: %w", op, err)
 		}
 		c.Digest, c.Chain = to32(digest), to32(chain)
-		out = append(out, c)
+		if !fn(c) {
+			return nil
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
-	return out, nil
+	return nil
 }
 
 // Head implements meta.Feed.
