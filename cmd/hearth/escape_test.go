@@ -124,6 +124,9 @@ func TestCLIGetPrintsOnlyJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := w.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
 	const notes = "io.hearth.notes"
 	for _, tc := range []struct{ content, want string }{
 		{`{"t":"\u001b[2J\u001b]52;c;ZXZpbA==\u0007"}`, `{"t":"\u001b[2J\u001b]52;c;ZXZpbA==\u0007"}` + "\n"},
