@@ -39,6 +39,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -466,8 +467,9 @@ var (
 
 // Screenshots saves the tab at phone and desktop sizes as
 // <Shots>/<name>-phone.png and <name>-desktop.png, leaving it at the
-// desktop size.
-func (tab *Tab) Screenshots(name string) {
+// desktop size. With a CSS selector, the element it selects is scrolled
+// into view at each size first.
+func (tab *Tab) Screenshots(name string, scrollTo ...string) {
 	tab.t.Helper()
 	if err := os.MkdirAll(tab.env.Shots, 0o755); err != nil {
 		tab.t.Fatal(err)
@@ -485,6 +487,13 @@ func (tab *Tab) Screenshots(name string) {
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				// Let layout settle after the resize.
 				time.Sleep(150 * time.Millisecond)
+				for _, sel := range scrollTo {
+					js := `(() => { const e = document.querySelector(` + strconv.Quote(sel) + `); if (e) e.scrollIntoView({ block: "center" }); return true; })()`
+					if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+						return err
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
 				var err error
 				png, err = chromedp.CaptureScreenshot()(ctx, tg)
 				return err
