@@ -112,6 +112,49 @@ type Permission struct {
 	New bool `json:"new,omitempty"`
 }
 
+// FeatureView is a browser feature an app asks for (spec/apps.md §1,
+// "features"), for people.
+type FeatureView struct {
+	Name   string `json:"name"`   // "camera"
+	What   string `json:"what"`   // "Use your camera"
+	Reason string `json:"reason"` // the app's
+}
+
+// featureWords words each feature of appmanifest.FeatureNames for people.
+var featureWords = map[string]string{
+	"camera":         "Use your camera",
+	"microphone":     "Use your microphone",
+	"geolocation":    "Know where you are (your location)",
+	"usb":            "Use USB devices plugged into this computer",
+	"serial":         "Use devices on serial ports",
+	"hid":            "Use input devices such as game controllers (HID)",
+	"payment":        "Ask you to pay through your browser",
+	"clipboard-read": "Read what you copied (your clipboard)",
+}
+
+// featuresOf words the features manifest m asks for.
+func featuresOf(m *appmanifest.Manifest) []FeatureView {
+	out := []FeatureView{}
+	for _, f := range m.Features {
+		w := featureWords[f.Name]
+		if w == "" {
+			w = "Use the browser feature " + f.Name
+		}
+		out = append(out, FeatureView{Name: f.Name, What: w, Reason: f.Reason})
+	}
+	return out
+}
+
+// bundledNames are the bundled apps' names, by slug: no app installed from
+// an archive may take or imitate one (appmanifest.CheckName).
+func bundledNames() map[string]string {
+	out := map[string]string{}
+	for slug, b := range bundled {
+		out[slug] = b.Name
+	}
+	return out
+}
+
 // AppOfferView is what Home shows before installing or updating an app.
 type AppOfferView struct {
 	Slug        string       `json:"slug"`
@@ -129,12 +172,16 @@ type AppOfferView struct {
 	Added   []Permission `json:"added"`
 	Removed []Permission `json:"removed"`
 	Intents []string     `json:"intents"` // their titles
+	// Features: the browser features it asks to use, each with its reason;
+	// every other one is denied to its origin (spec/web.md §2).
+	Features []FeatureView `json:"features"`
 }
 
 func (a *API) view(o *client.AppOffer, user string) *AppOfferView {
 	m := o.Manifest
 	v := &AppOfferView{Slug: m.Slug, Name: m.Name, Version: m.Version.String(), Description: m.Description,
-		URL: a.appURL(m.Slug, user), Update: o.Update(), Added: []Permission{}, Removed: []Permission{}, Intents: []string{}}
+		URL: a.appURL(m.Slug, user), Update: o.Update(), Added: []Permission{}, Removed: []Permission{}, Intents: []string{},
+		Features: featuresOf(m)}
 	words := func(s client.Scope) Permission {
 		return Permission{Doctype: s.Doctype, Verbs: s.Verbs, What: client.ScopeWords(s)}
 	}
@@ -193,6 +240,10 @@ func (a *API) AppOffer(ctx context.Context, files []appmanifest.File) (*AppOffer
 	}
 	if bundled[o.Manifest.Slug].Bundled {
 		return nil, badInput("%q is the slug of an app that comes with Hearth: choose another", o.Manifest.Slug)
+	}
+	if err := appmanifest.CheckName(o.Manifest, bundledNames()); err != nil {
+		e := err.(*appmanifest.Error)
+		return nil, badInput("This app cannot be installed: its name %s.", e.Problem)
 	}
 	return a.keepOffer(o, c.User()), nil
 }

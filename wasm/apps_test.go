@@ -107,3 +107,32 @@ func TestInstallLeavesHiddenFiles(t *testing.T) {
 		t.Fatalf("stored archive: %v, skipped %q", err, a.Skipped)
 	}
 }
+
+// TestAppOfferRefusesImitatingName: Home refuses, before showing anything
+// to install, an archive whose app's name passes for a bundled app's
+// ("Notes.", "No​tes" with a zero-width space, "Ｔａｓｋｓ") or Hearth's,
+// with an error that says so; the features a manifest asks for are shown
+// in words with its reasons.
+func TestAppOfferRefusesImitatingName(t *testing.T) {
+	s := newServer(t)
+	home, _ := newAPI(t, s)
+	signup(t, home)
+	offer := func(name, extra string) (*AppOfferView, error) {
+		m := strings.Replace(bookmarksManifest, `"name":"Bookmarks"`, `"name":"`+name+`"`+extra, 1)
+		return home.AppOffer(ctx, []appmanifest.File{{Path: "hearth-app.json", Data: []byte(m)}, {Path: "index.html", Data: []byte("<!doctype html>")}})
+	}
+	for _, name := range []string{"Notes", "Notes.", "No\u200btes", "Ｔａｓｋｓ", " contacts ", "Hearth"} {
+		_, err := offer(name, "")
+		wantCode(t, name, err, "bad_input")
+		if err != nil && !strings.Contains(err.Error(), "passes for") {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
+	o, err := offer("Bookmarks", `,"features":{"camera":"To photograph a page."}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Features) != 1 || o.Features[0].What != "Use your camera" || o.Features[0].Reason != "To photograph a page." {
+		t.Fatalf("features %+v", o.Features)
+	}
+}

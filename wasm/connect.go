@@ -72,6 +72,9 @@ type Offer struct {
 	// Remembered: the user agreed to this app with these scopes (or more)
 	// before, in any browser; Home connects it without asking again.
 	Remembered bool `json:"remembered"`
+	// Features: the browser features its manifest asks to use (the
+	// others are denied to its origin).
+	Features []FeatureView `json:"features"`
 }
 
 // AppsDoctype holds Home's record of the apps the user agreed to connect,
@@ -135,7 +138,8 @@ func (a *API) ConnectOffer(ctx context.Context, r ConnectRequest) (*Offer, error
 	if err != nil {
 		return nil, err
 	}
-	o := &Offer{Name: app.Name, URL: a.appURL(r.App, r.User), Remembered: remembered(ctx, c, r.App, app.Scopes)}
+	o := &Offer{Name: app.Name, URL: a.appURL(r.App, r.User), Remembered: remembered(ctx, c, r.App, app.Scopes),
+		Features: featuresOf(app.Manifest)}
 	a.mu.Lock()
 	if a.acct == c {
 		// ConnectApp grants exactly what was shown (or remembered) here,

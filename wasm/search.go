@@ -247,22 +247,38 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 	return res, nil
 }
 
-// appFor returns the installed app that keeps doctype (its permissions
-// include writing it: Contacts for contacts, not Notes, which reads them
-// to show names), or "". Such an app opens a hit at #open=<id>.
+// appFor returns the installed app a hit of doctype opens in (at
+// #open=<id>), or "": one that keeps doctype (its agreement includes
+// writing it: Contacts for contacts, not Notes, which reads them to show
+// names). The bundled app comes first (spec/web.md §3.4), then an app
+// whose agreement includes reading it too (an app that cannot read a
+// document cannot open it), then by slug: an app installed from an
+// archive, whatever its slug, never takes a bundled app's documents.
 func appFor(doctype string, apps map[string]appInfo) string {
+	best, bestRank := "", 3
 	for _, slug := range slices.Sorted(maps.Keys(apps)) {
-		for _, sc := range apps[slug].Scopes {
-			if sc.Doctype == doctype && slices.Contains(sc.Verbs, client.VerbWrite) {
-				return slug
-			}
+		app := apps[slug]
+		i := slices.IndexFunc(app.Scopes, func(sc client.Scope) bool { return sc.Doctype == doctype })
+		if i < 0 || !slices.Contains(app.Scopes[i].Verbs, client.VerbWrite) {
+			continue
+		}
+		rank := 2
+		switch {
+		case app.Bundled:
+			rank = 0
+		case slices.Contains(app.Scopes[i].Verbs, client.VerbRead):
+			rank = 1
+		}
+		if rank < bestRank {
+			best, bestRank = slug, rank
 		}
 	}
-	return ""
+	return best
 }
 
-// searchApps returns the installed apps, read at most every 30 seconds
-// (a search runs as the person types).
+// searchApps returns the installed apps, each with the scopes the person
+// agreed to (the manifest's, for a bundled app installed from the start),
+// read at most every 30 seconds (a search runs as the person types).
 func (a *API) searchApps(ctx context.Context, c *client.Client) map[string]appInfo {
 	a.mu.Lock()
 	apps, at := a.appsSeen, a.appsSeenAt
@@ -270,9 +286,16 @@ func (a *API) searchApps(ctx context.Context, c *client.Client) map[string]appIn
 	if apps != nil && time.Since(at) < 30*time.Second {
 		return apps
 	}
-	apps, _, err := a.installedInfos(ctx, c)
+	apps, consents, err := a.installedInfos(ctx, c)
 	if err != nil {
 		apps = map[string]appInfo{} // no links this time
+	}
+	for slug, k := range consents {
+		if k != nil {
+			info := apps[slug]
+			info.Scopes = k.Scopes
+			apps[slug] = info
+		}
 	}
 	a.mu.Lock()
 	if a.acct == c { // not if the session changed meanwhile

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/crypto/kdf"
 )
 
@@ -191,3 +192,52 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (r *recorder) WriteHeader(c int) { r.code = c }
 
 var _ io.Writer = (*recorder)(nil)
+
+// TestSearchOpensInBundledApp: a search hit opens in the bundled app of
+// its doctype, not in an app installed from an archive that also writes
+// it (whatever its slug: "archive" comes before "notes"); with no bundled
+// app, in one whose agreement includes reading the doctype, not one that
+// may only write it.
+func TestSearchOpensInBundledApp(t *testing.T) {
+	s := newServer(t)
+	home, _ := newAPI(t, s)
+	signup(t, home)
+	install := func(slug, doctype string, verbs string) {
+		t.Helper()
+		m := `{"hearth":1,"slug":"` + slug + `","name":"App ` + slug + `","version":"1.0.0",
+ "permissions":[{"doctype":"` + doctype + `","verbs":[` + verbs + `],"reason":"Its data."}]}`
+		files := []appmanifest.File{{Path: "hearth-app.json", Data: []byte(m)}, {Path: "index.html", Data: []byte("<!doctype html>")}}
+		if _, err := home.AppOffer(ctx, files); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := home.InstallApp(ctx, slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	install("archive", "io.hearth.notes", `"read","write","delete"`)
+	install("alpha", "org.example.clips", `"write"`)
+	install("zeta", "org.example.clips", `"read","write"`)
+	if _, err := home.Create(ctx, "io.hearth.notes", json.RawMessage(`{"title":"Lisbon"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := home.Create(ctx, "org.example.clips", json.RawMessage(`{"title":"Lisbon clip"}`)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := home.Search(ctx, "lisbon", 5)
+	if err != nil || len(r.Groups) != 2 {
+		t.Fatalf("%+v %v", r, err)
+	}
+	got := map[string]string{}
+	for _, g := range r.Groups {
+		if g.App == nil {
+			t.Fatalf("%s: no app", g.Doctype)
+		}
+		got[g.Doctype] = g.App.Slug
+		if !strings.HasPrefix(g.Hits[0].URL, "http://"+g.App.Slug+".") {
+			t.Errorf("%s: a hit opens at %s", g.Doctype, g.Hits[0].URL)
+		}
+	}
+	if got["io.hearth.notes"] != "notes" || got["org.example.clips"] != "zeta" {
+		t.Fatalf("hits open in %v, want notes in Notes and clips in zeta", got)
+	}
+}

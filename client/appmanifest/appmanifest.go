@@ -26,7 +26,22 @@ type Manifest struct {
 	Entry       string
 	Permissions []Permission
 	Intents     []Intent
+	// Features are the browser features the app asks to use (spec/apps.md
+	// §1, "features"), in the manifest's order: every other one of
+	// Features' names is denied to its origin (Permissions-Policy).
+	Features []Feature
 }
+
+// Feature is a browser feature an app asks for, and why.
+type Feature struct {
+	Name   string // one of FeatureNames
+	Reason string
+}
+
+// FeatureNames are the browser features an origin of Hearth is denied
+// unless its app's manifest asks for them (spec/web.md §2), as
+// Permissions-Policy names them.
+var FeatureNames = []string{"camera", "microphone", "geolocation", "usb", "serial", "hid", "payment", "clipboard-read"}
 
 // Version is MAJOR.MINOR.PATCH.
 type Version struct{ Major, Minor, Patch uint32 }
@@ -282,7 +297,7 @@ func parseVersion(field, v string) (Version, error) {
 
 func (p *parser) manifest() (*Manifest, error) {
 	m := &Manifest{Entry: "index.html"}
-	err := p.object("", []string{"!hearth", "!slug", "!name", "!version", "description", "entry", "!permissions", "intents"}, func(name, field string) error {
+	err := p.object("", []string{"!hearth", "!slug", "!name", "!version", "description", "entry", "!permissions", "intents", "features"}, func(name, field string) error {
 		switch name {
 		case "hearth":
 			lit, err := p.s.Number()
@@ -389,6 +404,19 @@ func (p *parser) manifest() (*Manifest, error) {
 			})
 			if err == nil && len(m.Permissions) == 0 {
 				return bad(field, "empty: an app asks for at least one doctype")
+			}
+			return err
+		case "features":
+			err := p.object(field, FeatureNames, func(name, field string) error {
+				v, err := p.str(field)
+				if err != nil {
+					return err
+				}
+				m.Features = append(m.Features, Feature{Name: name, Reason: v})
+				return text(field, v, 200)
+			})
+			if e, ok := err.(*Error); ok && e.Field != field && strings.HasPrefix(e.Problem, "not a member") {
+				e.Problem = "not a browser feature an app may ask for (" + strings.Join(FeatureNames, ", ") + ")"
 			}
 			return err
 		default: // intents

@@ -93,5 +93,10 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("accepted %+v", p)
 			}
 		}
+		for _, f := range m.Features {
+			if !contains(FeatureNames, f.Name) || text("", f.Reason, 200) != nil {
+				t.Fatalf("accepted %+v", f)
+			}
+		}
 	})
 }

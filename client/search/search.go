@@ -47,7 +47,7 @@ type Index struct {
 	idx     bleve.Index
 
 	mu      sync.Mutex
-	numeric map[string]bool // fields known to be numeric (textFields)
+	numeric map[string]bool // fields known to hold text: false (textFields)
 }
 
 // New returns an empty index for doctype.
@@ -199,10 +199,16 @@ func (x *Index) Search(q Query) (*Result, error) {
 // textFields returns the names of the index's fields, sorted: a word that
 // names no field is looked for in each.
 //
-// Numeric fields are left out: a word never matches a number, and a prefix
-// or fuzzy word would walk all of a numeric field's terms for nothing. A
-// field is numeric if its dictionary holds a term of full precision, whose
-// first byte is 0x20 (bleve's prefix coding), which no text term has.
+// Fields that hold only numbers are left out: a word never matches a
+// number, and a prefix or fuzzy word would walk all of a numeric field's
+// terms for nothing. A field holds numbers if its dictionary holds a term
+// of full precision, whose first byte is 0x20 (bleve's prefix coding),
+// which no text term has; it holds text too if it holds a term from 0x60
+// on (bleve's numeric terms start with 0x20 to 0x5f; words hold letters,
+// lower-cased, or other scripts' bytes, from 0x61 on). So one document
+// with a number where the others have text ({"title": 12345}) does not
+// hide the field from every search. Only what holds text is remembered: a
+// field of numbers may get text later.
 func (x *Index) textFields() ([]string, error) {
 	fs, err := x.idx.Fields()
 	if err != nil {
@@ -213,6 +219,17 @@ func (x *Index) textFields() ([]string, error) {
 	if x.numeric == nil {
 		x.numeric = map[string]bool{}
 	}
+	has := func(d index.FieldDict, err error) (bool, error) {
+		if err != nil {
+			return false, fmt.Errorf("search: %w", err)
+		}
+		e, err := d.Next()
+		d.Close()
+		if err != nil {
+			return false, fmt.Errorf("search: %w", err)
+		}
+		return e != nil, nil
+	}
 	out := fs[:0]
 	for _, f := range fs {
 		if strings.HasPrefix(f, "_") {
@@ -220,17 +237,19 @@ func (x *Index) textFields() ([]string, error) {
 		}
 		num, ok := x.numeric[f]
 		if !ok {
-			d, err := x.idx.FieldDictPrefix(f, []byte{0x20})
-			if err != nil {
-				return nil, fmt.Errorf("search: %w", err)
+			if num, err = has(x.idx.FieldDictPrefix(f, []byte{0x20})); err != nil {
+				return nil, err
 			}
-			e, err := d.Next()
-			d.Close()
-			if err != nil {
-				return nil, fmt.Errorf("search: %w", err)
+			if num {
+				text, err := has(x.idx.FieldDictRange(f, []byte{0x60}, []byte{0xff}))
+				if err != nil {
+					return nil, err
+				}
+				num = !text
 			}
-			num = e != nil
-			x.numeric[f] = num
+			if !num {
+				x.numeric[f] = false
+			}
 		}
 		if !num {
 			out = append(out, f)

@@ -220,3 +220,40 @@ func TestSnippet(t *testing.T) {
 		t.Fatalf("an excluded word was marked: %+v", sn)
 	}
 }
+
+// TestNumberInTextField: one document with a number where the others have
+// text ({"title": 12345}, which another app may write) does not hide that
+// field's words from every search; a field of numbers only is still left
+// out of word searches, and text that arrives in it later is found.
+func TestNumberInTextField(t *testing.T) {
+	x, err := New("io.hearth.notes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	for id, c := range map[string]string{
+		"bread":  `{"title":"Buy bread","updated":1}`,
+		"number": `{"title":12345,"updated":2}`,
+		"olives": `{"title":"Olives","updated":3}`,
+	} {
+		if err := x.Put(id, []byte(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for q, want := range map[string][]string{"bread": {"bread"}, "brea*": {"bread"}, "olivs~1": {"olives"}, "title:bread": {"bread"}, "updated:>1": {"number", "olives"}} {
+		hits, _, err := find(x, Query{Text: q})
+		if got := sorted(ids(hits)); err != nil || !slices.Equal(got, want) {
+			t.Errorf("%s: %v %v, want %v", q, got, err, want)
+		}
+	}
+	if fs, err := x.textFields(); err != nil || slices.Contains(fs, "updated") || !slices.Contains(fs, "title") {
+		t.Errorf("text fields %v %v", fs, err)
+	}
+	// A field of numbers that gets text later.
+	if err := x.Put("late", []byte(`{"updated":"tomorrow"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if hits, _, err := find(x, Query{Text: "tomorrow"}); err != nil || !slices.Equal(ids(hits), []string{"late"}) {
+		t.Errorf("text in a field of numbers: %v %v", ids(hits), err)
+	}
+}

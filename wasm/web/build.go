@@ -17,6 +17,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/hearthcloud/hearth/client/appmanifest"
 )
 
 // Apps lists the bundled apps (spec/web.md §1): the app <slug> is served
@@ -115,6 +117,10 @@ type Bundle struct {
 	// apps lists the apps whose files the bundle holds under <slug>/:
 	// Apps for Build, the one app for WithApp.
 	apps []string
+	// policies holds each app's Permissions-Policy (policy.go), by slug;
+	// names the bundled apps' names, by slug, from their manifests.
+	policies map[string]string
+	names    map[string]string
 }
 
 // keepInMemory: larger files (hearth.wasm and its copies) stay in their
@@ -178,10 +184,21 @@ type file struct {
 // in dist whose manifest entry has the same hash are reused.
 func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 	b := &Bundle{Manifest: Manifest{Version: 1, Files: map[string]*Entry{}}, files: map[string]*file{}, encoders: opt.Encoders,
-		importMaps: map[string]string{}, apps: slices.Clone(Apps)}
+		importMaps: map[string]string{}, apps: slices.Clone(Apps), policies: map[string]string{}, names: map[string]string{}}
 	src := map[string]fs.FS{}
 	if err := listTree(static, src, nil); err != nil {
 		return nil, fmt.Errorf("web: static: %w", err)
+	}
+	for _, slug := range b.apps {
+		sub, err := fs.Sub(static, slug)
+		m := (*appmanifest.Manifest)(nil)
+		if err == nil {
+			m = appManifest(sub)
+		}
+		b.policies[slug] = appPolicy(m)
+		if m != nil {
+			b.names[slug] = m.Name
+		}
 	}
 	var prev Manifest
 	if mb, err := fs.ReadFile(dist, ManifestName); err == nil {
@@ -292,7 +309,8 @@ func (b *Bundle) WithApp(slug string, files fs.FS) (*Bundle, error) {
 		return nil, fmt.Errorf("%q is not an app slug (a lower-case DNS label)", slug)
 	}
 	a := &Bundle{Manifest: Manifest{Version: b.Manifest.Version, Files: map[string]*Entry{}}, files: map[string]*file{},
-		encoders: b.encoders, importMaps: map[string]string{}, apps: []string{slug}}
+		encoders: b.encoders, importMaps: map[string]string{}, apps: []string{slug},
+		policies: map[string]string{slug: appPolicy(appManifest(files))}, names: b.names}
 	if !slices.ContainsFunc(a.encoders, func(e Encoder) bool { return e.Name == Gzip.Name }) {
 		a.encoders = append(slices.Clip(a.encoders), Gzip)
 	}

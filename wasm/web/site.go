@@ -178,8 +178,13 @@ func (s *Site) Bundled(slug string) bool { return slices.Contains(s.bundle.apps,
 
 // CheckApp renders the app slug from its files as the site would serve it
 // once installed (Bundle.WithApp), for checking an archive before it is
-// stored. Its error names the app's file and the rule it breaks.
+// stored, and refuses a manifest whose name passes for a bundled app's or
+// Hearth's (appmanifest.CheckName). Its error names the app's file and
+// the rule it breaks.
 func (s *Site) CheckApp(slug string, files fs.FS) error {
+	if err := s.bundle.checkName(files); err != nil {
+		return err
+	}
 	_, err := s.bundle.WithApp(slug, files)
 	return err
 }
@@ -381,6 +386,7 @@ func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
 		csp = strings.Replace(csp, "script-src 'self'", "script-src 'self' "+src, 1)
 	}
 	h.Set("Content-Security-Policy", csp)
+	h.Set("Permissions-Policy", b.policy(o.App))
 	// Home and every user's apps are one site: ask for a process and a
 	// browsing-context group of their own per origin (Spectre-class
 	// leaks between origins of one site), and keep other origins from

@@ -473,15 +473,9 @@ var (
 
 // Screenshots saves the tab at phone and desktop sizes as
 // <Shots>/<name>-phone.png and <name>-desktop.png, leaving it at the
-// desktop size.
-func (tab *Tab) Screenshots(name string) {
-	tab.t.Helper()
-	tab.ScreenshotsOf(name, "")
-}
-
-// ScreenshotsOf is Screenshots with the element sel (a CSS selector; ""
-// for none) scrolled into view at each size.
-func (tab *Tab) ScreenshotsOf(name, sel string) {
+// desktop size. With a CSS selector, the element it selects is scrolled
+// into view at each size first.
+func (tab *Tab) Screenshots(name string, scrollTo ...string) {
 	tab.t.Helper()
 	if err := os.MkdirAll(tab.env.Shots, 0o755); err != nil {
 		tab.t.Fatal(err)
@@ -499,8 +493,9 @@ func (tab *Tab) ScreenshotsOf(name, sel string) {
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				// Let layout settle after the resize.
 				time.Sleep(150 * time.Millisecond)
-				if sel != "" {
-					if _, err := chromedp.Evaluate[bool]("(document.querySelector("+strconv.Quote(sel)+").scrollIntoView({block: \"center\"}), true)")(ctx, tg); err != nil {
+				for _, sel := range scrollTo {
+					js := `(() => { const e = document.querySelector(` + strconv.Quote(sel) + `); if (e) e.scrollIntoView({ block: "center" }); return true; })()`
+					if _, err := chromedp.Evaluate[bool](js)(ctx, tg); err != nil {
 						return err
 					}
 					time.Sleep(50 * time.Millisecond)
@@ -515,4 +510,15 @@ func (tab *Tab) ScreenshotsOf(name, sel string) {
 		}
 	}
 	tab.t.Logf("screenshots: %s/%s-{phone,desktop}.png", tab.env.Shots, name)
+}
+
+// ScreenshotsOf is Screenshots with the element sel (a CSS selector; ""
+// for none) scrolled into view at each size.
+func (tab *Tab) ScreenshotsOf(name, sel string) {
+	tab.t.Helper()
+	if sel == "" {
+		tab.Screenshots(name)
+		return
+	}
+	tab.Screenshots(name, sel)
 }

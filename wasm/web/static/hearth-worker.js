@@ -6,10 +6,10 @@
 // <meta name="hearth-wasm-sri">),
 // runs the client library there, and answers the page's messages:
 //
-//   page → worker  {id, method, args}
-//   worker → page  {id, result} | {id, error: {code, message, retryAfter?, rev?}}
+//   page → worker  {id, method, args} | {id, method, argsJSON}
+//   worker → page  {id, result} | {id, json} | {id, error: {code, message, retryAfter?, rev?}}
 //                  {id, progress: [done, total]}          (upload, download)
-//                  {event: "change", sub, change}         (subscribe)
+//                  {event: "change", sub, json}           (subscribe; json: the event, its change member)
 //                  {event: "error", sub, error}           (a subscription stopped)
 //                  {event: "session_ended", closed?}      (the session ended, keys wiped;
 //                                                          closed: this worker ended too)
@@ -257,7 +257,7 @@ function onEvent(json, bytes) {
       if (!loggingOut) postMessage({ event: "session_ended" });
       break;
     case "change":
-      postMessage({ event: "change", sub: ev.sub, change: ev.change });
+      postMessage({ event: "change", sub: ev.sub, json }); // the page takes ev.change from it
       break;
     case "error":
       postMessage({ event: "error", sub: ev.sub, error: ev.error });
@@ -272,9 +272,22 @@ function need() {
   return api;
 }
 
-const call = async (method, args) => JSON.parse(await need().call(method, JSON.stringify(args)));
+// Documents other clients wrote may nest deeper than the structured clone
+// of postMessage goes (Chromium's fails at about two thousand levels in a
+// worker), and one such document must not stop an app (spec/web.md §3):
+// the client's methods take their arguments and give their results as
+// JSON text, which goes between page and worker as it is (argsJSON,
+// json) and is parsed at the other end (JSON.parse has no such limit).
+class Raw {
+  constructor(text) { this.text = text; }
+}
+const call = async (method, args) => new Raw(await need().call(method, typeof args === "string" ? args : JSON.stringify(args)));
 
-async function handle(id, method, args) {
+// handled are the methods handle answers itself, with parsed arguments;
+// it passes the others' argsJSON to the client unparsed.
+const handled = new Set(["init", "resume", "logout", "upload", "appOfferFiles", "reseal", "download"]);
+
+async function handle(id, method, args, argsJSON) {
   switch (method) {
     case "init":
       return init(args[0] || {});
@@ -315,20 +328,23 @@ async function handle(id, method, args) {
       return info;
     }
     default:
-      return call(method, args);
+      return call(method, typeof argsJSON === "string" ? argsJSON : args);
   }
 }
 
 self.onmessage = async (e) => {
-  const { id, method, args } = e.data || {};
+  const { id, method, args, argsJSON } = e.data || {};
   if (typeof id !== "number" || typeof method !== "string") return;
   try {
-    const result = await handle(id, method, Array.isArray(args) ? args : []);
+    let a = Array.isArray(args) ? args : [];
+    if (typeof argsJSON === "string" && handled.has(method)) a = JSON.parse(argsJSON);
+    const result = await handle(id, method, Array.isArray(a) ? a : [], argsJSON);
     // Answer only once the state this call produced is stored, so that a
     // page navigating away right after (to an app, on a reload) finds the
     // session when it comes back.
     await queue;
-    postMessage({ id, result: result === undefined ? null : result });
+    if (result instanceof Raw) postMessage({ id, json: result.text });
+    else postMessage({ id, result: result === undefined ? null : result });
   } catch (err) {
     const error = { code: (err && err.code) || "internal", message: (err && err.message) || String(err) };
     if (err && err.retryAfter) error.retryAfter = err.retryAfter;

@@ -12,6 +12,10 @@
 //   if (!(await h.resume())) await h.login(user, password, "");
 
 /** @typedef {{ id: string, rev: number, value: any }} Doc */
+
+// The worker's methods whose arguments hold Files, Blobs or bytes, which go
+// by postMessage's structured clone rather than as JSON text.
+const cloned = new Set(["init", "upload", "appOfferFiles"]);
 /** @typedef {{ doctype: string, id: string, rev: number, deleted: boolean, value: any }} Change */
 
 function meta(name) {
@@ -331,7 +335,7 @@ export class Hearth {
       }
       const s = this._subs.get(m.sub);
       if (!s) return;
-      if (m.event === "change") s.cb(m.change);
+      if (m.event === "change") s.cb(m.json !== undefined ? JSON.parse(m.json).change : m.change);
       else if (m.event === "error" && s.onError) s.onError(toError(m.error));
       return;
     }
@@ -345,15 +349,26 @@ export class Hearth {
     if (m.error) {
       if (m.error.code === "session_ended") this.user = null;
       c.reject(toError(m.error));
-    } else c.resolve(m.result);
+    } else c.resolve(m.json !== undefined ? JSON.parse(m.json) : m.result);
   }
 
   /** @private */
   _rpc(method, args, progress, transfer = []) {
     return new Promise((resolve, reject) => {
       const id = ++this._n;
+      // Arguments go as JSON text (values may nest deeper than postMessage
+      // clones: see hearth-worker.js), but Files, Blobs and bytes.
+      let msg = { id, method, args };
+      if (!cloned.has(method)) {
+        try {
+          msg = { id, method, argsJSON: JSON.stringify(args) };
+        } catch (err) {
+          reject(toError({ code: "bad_input", message: "this value cannot be sent: " + ((err && err.message) || String(err)) }));
+          return;
+        }
+      }
       this._calls.set(id, { resolve, reject, progress });
-      this._w.postMessage({ id, method, args }, transfer);
+      this._w.postMessage(msg, transfer);
     });
   }
 

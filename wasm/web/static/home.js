@@ -356,13 +356,42 @@ const el = (tag, props = {}, ...kids) => {
   return e;
 };
 
+// originOf is an app's origin as people read it (notes.alice.localhost:8080):
+// Home builds it, and it tells apart two apps of one name (spec/apps.md §3).
+function originOf(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
+}
+
+// originLine shows an app's origin, with places to break the line after
+// its dots (a narrow column breaks it there, not inside a word).
+function originLine(url) {
+  const parts = originOf(url).split(".");
+  const e = el("div", { className: "muted small origin" });
+  parts.forEach((p, i) => e.append(i < parts.length - 1 ? p + "." : p, ...(i < parts.length - 1 ? [el("wbr")] : [])));
+  return e;
+}
+
+// features lists the browser features an app asks for, in words with its
+// reasons (spec/apps.md §1, "features"); every other one is denied to it.
+function showFeatures(list, features) {
+  list.replaceChildren(...(features || []).map((f) => el("li", {}, el("strong", { textContent: f.what }),
+    el("span", { className: "muted", textContent: " — " + f.reason }))));
+  list.hidden = !list.children.length;
+  list.previousElementSibling.hidden = list.hidden;
+}
+
 async function renderApps() {
   const list = $("#apps"), store = $("#store");
   try {
     const apps = await h.apps();
     const row = (a, ...actions) => el("li", {},
-      el("span", { className: "app-icon", textContent: a.name.slice(0, 1) }),
-      el("div", { className: "grow" }, el("strong", { textContent: a.name }),
+      el("span", { className: "app-icon", textContent: Array.from(a.name)[0] || "?" }),
+      el("div", { className: "grow app-about" }, el("strong", { textContent: a.name }),
+        originLine(a.url),
         el("div", { className: "muted small", textContent: a.description || "" })),
       ...actions);
     list.replaceChildren(...apps.filter((a) => a.installed).map((a) => {
@@ -407,6 +436,7 @@ async function offerInstall(source) {
     offer = await h.appOffer(source);
   } catch (err) {
     show(msg, say(err));
+    msg.scrollIntoView({ block: "center" });
     return;
   }
   const imsg = $("#install-msg");
@@ -419,13 +449,15 @@ async function offerInstall(source) {
     : "Install " + offer.name + "?";
   $("#install-about").textContent = [
     offer.update && offer.from ? "Version " + offer.from + " → " + offer.version : "Version " + offer.version,
-    offer.description, "Opens at " + offer.url].filter(Boolean).join(" · ");
+    offer.description].filter(Boolean).join(" · ");
+  $("#install-origin").textContent = originOf(offer.url);
   const changes = offer.update && (offer.added.length || offer.removed.length);
   $("#install-changes").hidden = !changes;
   $("#install-added").replaceChildren(...offer.added.map((p) => el("li", {}, "Asks for the first time: ", el("strong", { textContent: p.what }))));
   $("#install-removed").replaceChildren(...offer.removed.map((p) => el("li", { className: "muted" }, "No longer asks: ", p.what)));
   $("#install-lead").textContent = offer.update ? "After the update it will be able to:" : "It will be able to:";
   $("#install-scopes").replaceChildren(...offer.permissions.map(what));
+  showFeatures($("#install-features"), offer.features);
   $("#install-allow").textContent = offer.update ? "Update" : "Install";
   view("install");
   $("#install-allow").onclick = () => busy($("#install-allow"), async () => {
@@ -540,6 +572,8 @@ async function connect() {
   const msg = $("#connect-msg");
   // The buttons show once the offer is known, so that a click always acts.
   $("#connect-allow").hidden = $("#connect-deny").hidden = true;
+  $("#connect-origin").textContent = "";
+  showFeatures($("#connect-features"), []);
   view("connect");
   try {
     const offer = await h.connectOffer(req); // { name, url, scopes: [{ doctype, what }], remembered }
@@ -556,8 +590,10 @@ async function connect() {
       return;
     }
     $("#connect-name").textContent = offer.name;
+    $("#connect-origin").textContent = originOf(offer.url);
     $("#connect-scopes").replaceChildren(...offer.scopes.map((s) =>
       Object.assign(document.createElement("li"), { textContent: s.what })));
+    showFeatures($("#connect-features"), offer.features);
     $("#connect-allow").hidden = $("#connect-deny").hidden = false;
     $("#connect-allow").onclick = () => busy($("#connect-allow"), async () => {
       try {
@@ -607,8 +643,10 @@ async function intent() {
     return;
   }
   const back = (q) => location.replace(offer.fromUrl + "#intent-result?state=" + encodeURIComponent(state) + q);
-  // Only the app's own page is named as the one asking (its referrer).
-  const asker = fromApp(offer.fromUrl) ? offer.from : "A page claiming to be " + offer.from;
+  // Only the app's own page is named as the one asking (its referrer);
+  // every app is named with its origin.
+  const fromOrigin = offer.from + " (" + originOf(offer.fromUrl) + ")";
+  const asker = fromApp(offer.fromUrl) ? fromOrigin : "A page claiming to be " + fromOrigin;
   let shown = "";
   try {
     const bin = atob(value.replace(/-/g, "+").replace(/_/g, "/"));
@@ -627,10 +665,11 @@ async function intent() {
   const first = offer.handlers[0];
   $("#intent-title").textContent = first.title + "?";
   const todo = offer.handlers.length === 1 ? first.title.charAt(0).toLowerCase() + first.title.slice(1) : offer.what;
-  $("#intent-lead").textContent = asker + " asks " + (offer.handlers.length === 1 ? first.name : "one of your apps") + " to " + todo + ":";
+  $("#intent-lead").textContent = asker + " asks " + (offer.handlers.length === 1 ? first.name + " (" + originOf(first.url) + ")" : "one of your apps") + " to " + todo + ":";
   if (offer.handlers.length > 1) {
     $("#intent-handlers").replaceChildren(el("legend", { className: "small", textContent: "With" }), ...offer.handlers.map((hd, i) =>
-      el("label", { className: "row" }, el("input", { type: "radio", name: "handler", value: String(i), checked: i === 0 }), hd.name)));
+      el("label", { className: "row" }, el("input", { type: "radio", name: "handler", value: String(i), checked: i === 0 }), hd.name,
+        el("span", { className: "muted small origin", textContent: originOf(hd.url) }))));
     $("#intent-handlers").hidden = false;
   }
   $("#intent-allow").hidden = false;

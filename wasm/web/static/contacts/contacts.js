@@ -3,10 +3,12 @@
 // changes only the members shown, so what an imported card held beyond
 // them (its extra properties) is kept and exported again.
 import { Hearth } from "./hearth.js";
+import { isObject, text, notText, clip, flaggedRow } from "./values.js";
 
 const DOCTYPE = "io.hearth.contacts";
 const $ = (sel) => document.querySelector(sel);
 const contacts = new Map(); // id → contact (the document's value)
+const flagged = new Map();  // id → why the document cannot be shown as a contact
 let app;
 let current = null; // id of the contact in the editor; "" for a new one
 let filter = "";
@@ -32,42 +34,104 @@ function el(tag, props = {}, ...kids) {
   return e;
 }
 
-// norm makes any stored value a contact: other apps may write what they like.
-function norm(v) {
-  const c = v && typeof v === "object" && !Array.isArray(v) ? v : {};
-  if (!c.name || typeof c.name !== "object") c.name = {};
-  for (const k of ["emails", "phones", "addresses", "urls", "fields"]) if (!Array.isArray(c[k])) delete c[k];
-  return c;
+// Other apps may write what they like: a document is shown when its members
+// have the shapes of spec/contacts.md §2 (absent and null mean none; a
+// number where text belongs is shown as text), and flagged otherwise.
+const ENTRIES = ["emails", "phones", "urls", "fields", "impp", "related"];
+const ADDR_PARTS = ["pobox", "extended", "street", "locality", "region", "postcode", "country"];
+
+// problem says why a stored value cannot be shown as a contact ("" when it
+// can).
+function problem(c) {
+  if (!isObject(c)) return Array.isArray(c) ? "a list, not a contact" : c === null ? "null, not a contact" : "a " + typeof c + ", not a contact";
+  if (Array.isArray(c.name)) return "its name is a list";
+  if (isObject(c.name)) {
+    for (const k of ["full", "given", "family", "additional", "prefix", "suffix"]) if (notText(c.name[k])) return "a part of its name is not text";
+  }
+  if (c.org != null && !isObject(c.org)) return "its organization is not one";
+  if (isObject(c.org) && notText(c.org.name)) return "its organization's name is not text";
+  for (const k of ["title", "role", "notes", "birthday", "anniversary", "kind"]) if (notText(c[k])) return "its " + k + " is not text";
+  for (const k of [...ENTRIES, "addresses"]) {
+    if (c[k] == null) continue;
+    if (!Array.isArray(c[k])) return "its " + k + " are not a list";
+    for (const e of c[k]) {
+      if (!isObject(e)) return "one of its " + k + " is " + (e === null ? "null" : "not an entry");
+      for (const f of k === "addresses" ? [...ADDR_PARTS, "label"] : ["value", "label"]) if (notText(e[f])) return "one of its " + k + " holds a " + f + " that is not text";
+      if (e.types != null && (!Array.isArray(e.types) || e.types.some(notText))) return "one of its " + k + " has kinds that are not text";
+    }
+  }
+  if (c.photo != null && (!isObject(c.photo) || notText(c.photo.type) || notText(c.photo.data))) return "its photo is not one";
+  return "";
 }
 
+// keep files a stored value as a contact, or flags it.
+function keep(id, v) {
+  let why;
+  try {
+    why = problem(v);
+  } catch {
+    why = "it cannot be read";
+  }
+  if (why) {
+    contacts.delete(id);
+    flagged.set(id, why);
+  } else {
+    flagged.delete(id);
+    contacts.set(id, v);
+  }
+}
+
+const nameOf = (c) => (isObject(c.name) ? c.name : { full: c.name });
+const orgName = (c) => (isObject(c.org) ? text(c.org.name) : "");
+const firstEmail = (c) => (Array.isArray(c.emails) && isObject(c.emails[0]) ? text(c.emails[0].value) : "");
+
 function displayName(c) {
-  const n = c.name || {};
-  return String(n.full || [n.given, n.family].filter(Boolean).join(" ") || (c.org && c.org.name) ||
-    (c.emails && c.emails[0] && c.emails[0].value) || "No name");
+  const n = nameOf(c);
+  return clip(text(n.full) || [text(n.given), text(n.family)].filter(Boolean).join(" ") || orgName(c) || firstEmail(c) || "No name", 300);
 }
 
 function haystack(c) {
-  const parts = [displayName(c), c.name.given, c.name.family, c.org && c.org.name, c.title, c.notes];
-  for (const k of ["emails", "phones", "urls", "fields"]) for (const e of c[k] || []) parts.push(e.value, e.label);
-  for (const a of c.addresses || []) parts.push(a.street, a.locality, a.region, a.postcode, a.country);
+  const n = nameOf(c);
+  const parts = [displayName(c), text(n.given), text(n.family), orgName(c), text(c.title), text(c.notes)];
+  for (const k of ["emails", "phones", "urls", "fields"]) for (const e of c[k] || []) parts.push(text(e.value), text(e.label));
+  for (const a of c.addresses || []) parts.push(text(a.street), text(a.locality), text(a.region), text(a.postcode), text(a.country));
   return parts.filter(Boolean).join(" ").toLowerCase();
+}
+
+// deleteFlagged deletes a document Contacts cannot show, once the person
+// confirms.
+async function deleteFlagged(id) {
+  if (!confirm("Delete this malformed contact? What it holds cannot be shown, and will be gone.")) return;
+  try {
+    await app.delete(DOCTYPE, id);
+    flagged.delete(id);
+    renderList();
+  } catch (err) {
+    message(say(err));
+  }
 }
 
 function renderList() {
   const items = [...contacts.entries()]
     .filter(([, c]) => !filter || haystack(c).includes(filter))
     .sort((a, b) => displayName(a[1]).localeCompare(displayName(b[1])));
-  $("#list").replaceChildren(...items.map(([id, c]) => {
+  const bad = filter ? [] : [...flagged.entries()].map(([id, why]) => {
+    const li = flaggedRow("This contact could not be shown", why, () => deleteFlagged(id));
+    li.dataset.id = id;
+    return li;
+  });
+  $("#list").replaceChildren(...bad, ...items.map(([id, c]) => {
     const b = el("button", { type: "button" }, el("strong", { textContent: displayName(c) }),
-      el("span", { className: "muted small", textContent: (c.org && c.org.name) || (c.emails && c.emails[0] && c.emails[0].value) || "" }));
+      el("span", { className: "muted small", textContent: clip(orgName(c) || firstEmail(c), 200) }));
     b.addEventListener("click", () => open(id));
     if (id === current) b.setAttribute("aria-current", "true");
     const li = el("li", {}, b);
     li.dataset.id = id;
     return li;
   }));
-  $("#count").textContent = contacts.size === 1 ? "1 contact" : contacts.size + " contacts";
-  $("#empty").hidden = contacts.size > 0 || current !== null;
+  $("#count").textContent = (contacts.size === 1 ? "1 contact" : contacts.size + " contacts") +
+    (flagged.size ? ", " + flagged.size + " could not be shown" : "");
+  $("#empty").hidden = contacts.size + flagged.size > 0 || current !== null;
 }
 
 // ---- the editor ----
@@ -77,15 +141,15 @@ const TYPES = { emails: ["home", "work", "other"], phones: ["cell", "home", "wor
 function entryRow(kind, e = {}) {
   const row = el("div", { className: "row entry" });
   if (kind === "fields") {
-    row.append(el("input", { className: "label", placeholder: "Label", value: e.label || "", ariaLabel: "Label" }));
+    row.append(el("input", { className: "label", placeholder: "Label", value: text(e.label), ariaLabel: "Label" }));
   } else {
     const sel = el("select", { className: "type", ariaLabel: "Kind" });
     const types = TYPES[kind];
-    const have = (e.types || []).map((t) => String(t).toLowerCase()).find((t) => types.includes(t)) || "";
+    const have = (e.types || []).map((t) => text(t).toLowerCase()).find((t) => types.includes(t)) || "";
     sel.append(el("option", { value: "", textContent: "—" }), ...types.map((t) => el("option", { value: t, textContent: t, selected: t === have })));
     row.append(sel);
   }
-  row.append(el("input", { className: "value", value: e.value || "", ariaLabel: "Value",
+  row.append(el("input", { className: "value", value: text(e.value), ariaLabel: "Value",
     type: kind === "emails" ? "email" : kind === "phones" ? "tel" : kind === "urls" ? "url" : "text" }));
   const rm = el("button", { type: "button", className: "secondary", textContent: "×", ariaLabel: "Remove" });
   rm.addEventListener("click", () => row.remove());
@@ -99,7 +163,7 @@ const ADDR_WORDS = { street: "Street", locality: "City", postcode: "Postcode", r
 
 function addressRow(a = {}) {
   const row = el("div", { className: "row entry address" });
-  for (const k of ADDR) row.append(el("input", { className: k, placeholder: ADDR_WORDS[k], value: a[k] || "", ariaLabel: ADDR_WORDS[k] }));
+  for (const k of ADDR) row.append(el("input", { className: k, placeholder: ADDR_WORDS[k], value: text(a[k]), ariaLabel: ADDR_WORDS[k] }));
   const rm = el("button", { type: "button", className: "secondary", textContent: "×", ariaLabel: "Remove" });
   rm.addEventListener("click", () => row.remove());
   row.append(rm);
@@ -108,18 +172,18 @@ function addressRow(a = {}) {
 }
 
 function fillEditor(c) {
-  const n = c.name || {};
-  $("#full").value = n.full || "";
-  $("#given").value = n.given || "";
-  $("#family").value = n.family || "";
-  $("#org").value = (c.org && c.org.name) || "";
-  $("#title").value = c.title || "";
-  $("#birthday").value = c.birthday || "";
-  $("#notes").value = c.notes || "";
+  const n = nameOf(c);
+  $("#full").value = text(n.full);
+  $("#given").value = text(n.given);
+  $("#family").value = text(n.family);
+  $("#org").value = orgName(c);
+  $("#title").value = text(c.title);
+  $("#birthday").value = text(c.birthday);
+  $("#notes").value = text(c.notes);
   for (const k of ["emails", "phones", "urls", "fields"]) $("#" + k).replaceChildren(...(c[k] || []).map((e) => entryRow(k, e)));
   $("#addresses").replaceChildren(...(c.addresses || []).map((a) => addressRow(a)));
-  showPhoto(c.photo);
-  const kept = (c.extra || []).length;
+  showPhoto(isObject(c.photo) ? c.photo : null);
+  const kept = Array.isArray(c.extra) ? c.extra.length : 0;
   $("#kept").textContent = kept ? kept + " more field" + (kept > 1 ? "s" : "") + " from the imported card, kept for export." : "";
   $("#kept").hidden = !kept;
 }
@@ -128,7 +192,7 @@ let photo = null; // the photo in the editor: { type, data } or { uri } or null
 function showPhoto(p) {
   photo = p || null;
   const img = $("#photo");
-  if (p && p.data && /^image\/(jpeg|png|gif|webp)$/.test(p.type || "")) {
+  if (p && typeof p.data === "string" && p.data && /^image\/(jpeg|png|gif|webp)$/.test(text(p.type)) && /^[A-Za-z0-9+/=\s]*$/.test(p.data)) {
     img.src = "data:" + p.type + ";base64," + p.data;
     img.hidden = false;
   } else {
@@ -143,7 +207,7 @@ function showPhoto(p) {
 function fromEditor(old) {
   const c = structuredClone(old || { v: 1 });
   c.v = 1;
-  c.name = { ...(c.name || {}), full: $("#full").value.trim(), given: $("#given").value.trim(), family: $("#family").value.trim() };
+  c.name = { ...(isObject(c.name) ? c.name : {}), full: $("#full").value.trim(), given: $("#given").value.trim(), family: $("#family").value.trim() };
   if (!c.name.full) c.name.full = [c.name.given, c.name.family].filter(Boolean).join(" ");
   const org = $("#org").value.trim();
   if (org) c.org = { ...(c.org || {}), name: org }; else delete c.org;
@@ -157,7 +221,7 @@ function fromEditor(old) {
       if (k === "fields") e.label = row.querySelector(".label").value.trim();
       else {
         const t = row.querySelector(".type").value;
-        const others = (e.types || []).filter((x) => !TYPES[k].includes(String(x).toLowerCase()));
+        const others = (e.types || []).filter((x) => !TYPES[k].includes(text(x).toLowerCase()));
         e.types = t ? [t, ...others] : others;
         if (!e.types.length) delete e.types;
       }
@@ -252,12 +316,30 @@ async function importFile(file) {
 async function exportAll() {
   try {
     const values = [...contacts.values()];
-    const text = await app.vcardExport(values, "4.0");
+    let text, skipped = 0;
+    try {
+      text = await app.vcardExport(values, "4.0");
+    } catch (err) {
+      if (err.code !== "bad_input") throw err;
+      // A contact another app wrote with members of other types (a number
+      // for a name) cannot be written as vCard: the others are, one by one.
+      const cards = [];
+      for (const v of values) {
+        try {
+          cards.push(await app.vcardExport([v], "4.0"));
+        } catch {
+          skipped++;
+        }
+      }
+      text = cards.join("");
+    }
     const a = el("a", { href: URL.createObjectURL(new Blob([text], { type: "text/vcard" })), download: "contacts.vcf" });
     document.body.append(a);
     a.click();
     a.remove();
-    message("Exported " + values.length + (values.length === 1 ? " contact." : " contacts."), "ok");
+    const done = values.length - skipped;
+    message("Exported " + done + (done === 1 ? " contact" : " contacts") +
+      (skipped ? "; " + skipped + " could not be written as vCard." : "."), "ok");
     $("#export").dataset.exported = text.length; // for the tests
   } catch (err) {
     message("Export failed: " + say(err));
@@ -310,6 +392,7 @@ function openFromHash() {
   try { id = decodeURIComponent(location.hash.slice("#open=".length)); } catch { /* a malformed link */ }
   history.replaceState(null, "", location.pathname + location.search);
   if (contacts.has(id)) open(id);
+  else if (flagged.has(id)) message("That contact could not be shown: it is malformed.");
 }
 
 async function main() {
@@ -317,21 +400,27 @@ async function main() {
   app.onsessionended = () => app.reconnect();
   $("#who").textContent = app.user;
   $("#home-link").href = app.home;
-  for (const d of await app.list(DOCTYPE)) contacts.set(d.id, norm(d.value));
+  for (const d of await app.list(DOCTYPE)) keep(d.id, d.value);
   renderList();
   app.subscribe([DOCTYPE], (ch) => {
-    if (ch.deleted) contacts.delete(ch.id);
-    else contacts.set(ch.id, norm(ch.value));
+    if (ch.deleted) {
+      contacts.delete(ch.id);
+      flagged.delete(ch.id);
+    } else keep(ch.id, ch.value);
+    if (ch.id === current && !contacts.has(ch.id)) {
+      closeEditor();
+      message(ch.deleted ? "This contact was deleted on another device." : "This contact was changed on another device into something Contacts cannot show.");
+    }
     renderList();
   }, (err) => message(say(err)));
   bind();
   $("#new-contact").disabled = false;
   if (app.intent && app.intent.action === "create" && app.intent.doctype === DOCTYPE) {
     // Another app asks for a contact: start one from what it gave.
-    const v = app.intent.value && typeof app.intent.value === "object" ? app.intent.value : {};
+    const v = isObject(app.intent.value) ? { v: 1, ...app.intent.value } : {};
     const intent = app.intent;
     await open("");
-    fillEditor(norm({ v: 1, ...v }));
+    fillEditor(problem(v) ? { v: 1, name: {} } : v);
     message("Another app asks to add this contact. Save it, or go back.", "ok");
     $("#editor").addEventListener("submit", async () => {
       const id = await save();

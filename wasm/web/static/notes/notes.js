@@ -3,11 +3,12 @@
 // io.hearth.notes keys its grant gives it (spec/web.md §5).
 import { Hearth } from "./hearth.js";
 import { renderMarkdown } from "./markdown.js";
+import { isObject, text, time, notText, clip, flaggedRow } from "./values.js";
 
 const DOCTYPE = "io.hearth.notes";
 const $ = (sel) => document.querySelector(sel);
 
-const notes = new Map(); // id → { id, rev, value }
+const notes = new Map(); // id → { id, rev, value, bad? }: bad says why it cannot be shown
 let app;
 let current = null;      // id of the open note
 let dirty = false;       // the editor holds unsaved changes
@@ -20,11 +21,28 @@ const words = {
   session_ended: "This app's access ended. Open it again from Home.",
   not_found: "This note no longer exists.",
 };
-// norm makes any stored value a note: other clients or apps granted this
-// doctype may write what they like.
+// norm makes a stored value a note, or says why it cannot be one: other
+// clients or apps granted this doctype may write what they like. Text
+// (a document that is not JSON) is a note's text; an object's members are
+// converted only from primitive values (values.js).
 function norm(v) {
-  const o = v && typeof v === "object" && !Array.isArray(v) ? v : { body: typeof v === "string" ? v : JSON.stringify(v) };
-  return { ...o, title: String(o.title ?? ""), body: String(o.body ?? ""), updated: Number(o.updated) || 0, created: Number(o.created) || 0 };
+  if (typeof v === "string") return { value: { title: "", body: v, updated: 0, created: 0 } };
+  if (!isObject(v)) return { bad: Array.isArray(v) ? "a list, not a note" : v === null ? "null, not a note" : "a " + typeof v + ", not a note" };
+  if (notText(v.title)) return { bad: "its title is not text" };
+  if (notText(v.body)) return { bad: "its text is not text" };
+  return { value: { ...v, title: text(v.title), body: text(v.body), updated: time(v.updated), created: time(v.created) } };
+}
+
+// entry is the note of a stored document, flagged (bad) when it cannot be
+// shown: one malformed document never stops the list.
+function entry(id, rev, v) {
+  let n;
+  try {
+    n = norm(v);
+  } catch {
+    n = { bad: "it cannot be read" };
+  }
+  return n.bad ? { id, rev, bad: n.bad, value: { title: "", body: "", updated: 0, created: 0 } } : { id, rev, value: n.value };
 }
 
 const say = (err) => words[err && err.code] || (err && err.message) || String(err);
@@ -43,7 +61,7 @@ async function main() {
   performance.mark("hearth:app-open");
   $("#who").textContent = app.user;
   $("#home-link").href = app.home;
-  for (const n of await app.list(DOCTYPE)) notes.set(n.id, { ...n, value: norm(n.value) });
+  for (const n of await app.list(DOCTYPE)) notes.set(n.id, entry(n.id, n.rev, n.value));
   performance.mark("hearth:notes-listed");
   renderList();
   app.subscribe([DOCTYPE], onChange);
@@ -70,7 +88,8 @@ function openFromHash() {
   let id = "";
   try { id = decodeURIComponent(location.hash.slice("#open=".length)); } catch { /* a malformed link */ }
   history.replaceState(null, "", location.pathname + location.search);
-  if (notes.has(id)) open(id);
+  if (notes.has(id) && notes.get(id).bad) fail({ message: "That note could not be shown: it is malformed." });
+  else if (notes.has(id)) open(id);
   else fail({ message: "That note is not here (deleted, or not synced yet)." });
 }
 
@@ -91,8 +110,11 @@ function onChange(ch) {
   } else {
     const old = notes.get(ch.id);
     if (old && old.rev >= ch.rev) return; // our own write, already shown
-    notes.set(ch.id, { id: ch.id, rev: ch.rev, value: norm(ch.value) });
-    if (ch.id === current) {
+    const n = entry(ch.id, ch.rev, ch.value);
+    notes.set(ch.id, n);
+    if (ch.id === current && n.bad) {
+      closeEditor("This note was changed on another device into something Notes cannot show.");
+    } else if (ch.id === current) {
       if (dirty) status("Changed on another device; saving here will keep your version.");
       else fillEditor(notes.get(ch.id));
     }
@@ -101,10 +123,10 @@ function onChange(ch) {
 }
 
 function title(n) {
-  const t = (n.value.title || "").trim();
+  const t = clip(n.value.title, 300).trim();
   if (t) return t;
-  const first = (n.value.body || "").split("\n").find((l) => l.trim());
-  return first ? first.replace(/^#+\s*/, "").slice(0, 80) : "Untitled";
+  const first = n.value.body.slice(0, 2000).split("\n").find((l) => l.trim());
+  return first ? clip(first.replace(/^#+\s*/, ""), 80) : "Untitled";
 }
 
 // excerpt is the start of a note's text without its Markdown marks.
@@ -119,9 +141,10 @@ function excerpt(body) {
 function renderList() {
   const list = $("#note-list");
   const sorted = [...notes.values()]
-    .filter((n) => !filter || (title(n) + "\n" + (n.value.body || "")).toLowerCase().includes(filter))
-    .sort((a, b) => (b.value.updated || 0) - (a.value.updated || 0));
+    .filter((n) => !filter || !n.bad && (title(n) + "\n" + n.value.body).toLowerCase().includes(filter))
+    .sort((a, b) => (!!b.bad - !!a.bad) || (b.value.updated - a.value.updated));
   list.replaceChildren(...sorted.map((n) => {
+    if (n.bad) return flaggedRow("This note could not be shown", n.bad, () => deleteBad(n.id));
     const li = document.createElement("li");
     const b = document.createElement("button");
     b.setAttribute("aria-current", String(n.id === current));
@@ -134,8 +157,21 @@ function renderList() {
     li.append(b);
     return li;
   }));
-  $("#count").textContent = notes.size === 1 ? "1 note" : notes.size + " notes";
+  const bad = sorted.filter((n) => n.bad).length;
+  $("#count").textContent = (notes.size === 1 ? "1 note" : notes.size + " notes") + (bad ? ", " + bad + " could not be shown" : "");
   $("#empty").hidden = notes.size !== 0 || current !== null;
+}
+
+// deleteBad deletes a note Notes cannot show, once the person confirms.
+async function deleteBad(id) {
+  if (!confirm("Delete this malformed note? What it holds cannot be shown, and will be gone.")) return;
+  try {
+    await app.delete(DOCTYPE, id);
+    notes.delete(id);
+    renderList();
+  } catch (err) {
+    fail(err);
+  }
 }
 
 async function flush() {
@@ -176,8 +212,10 @@ function fillEditor(n) {
 // now in Contacts (Notes reads io.hearth.contacts, nothing more).
 const people = new Map(); // contact id → name
 function contactName(v) {
-  const n = (v && v.name) || {};
-  return String(n.full || [n.given, n.family].filter(Boolean).join(" ") || (v && v.org && v.org.name) || "");
+  if (!isObject(v)) return "";
+  const n = isObject(v.name) ? v.name : {};
+  return clip(text(n.full) || [text(n.given), text(n.family)].filter(Boolean).join(" ") ||
+    (isObject(v.org) ? text(v.org.name) : "") || text(v.name), 200);
 }
 
 function renderPreview() {
@@ -222,6 +260,7 @@ function fillMentions() {
 
 async function open(id) {
   await flush();
+  if (!notes.has(id) || notes.get(id).bad) return;
   current = id;
   dirty = false;
   fillEditor(notes.get(id));

@@ -2,10 +2,11 @@
 // the intent "create a task" (spec/apps.md §5): another app (Notes) asks
 // through Home, and the person finishes here.
 import { Hearth } from "./hearth.js";
+import { isObject, text, time, notText, clip, flaggedRow } from "./values.js";
 
 const DOCTYPE = "io.hearth.tasks";
 const $ = (sel) => document.querySelector(sel);
-const tasks = new Map(); // id → { title, done, created, note? }
+const tasks = new Map(); // id → { title, done, created, note? }, or { bad } when it cannot be shown
 let app;
 
 const words = {
@@ -18,23 +19,45 @@ function fail(err) {
   $("#msg").hidden = false;
 }
 
+// norm makes a stored value a task, or { bad: why } when it cannot be one:
+// other clients or apps granted this doctype may write what they like.
+// Text (a document that is not JSON) is a task's title; an object's
+// members are converted only from primitive values (values.js).
 function norm(v) {
-  const o = v && typeof v === "object" && !Array.isArray(v) ? v : { title: typeof v === "string" ? v : "" };
-  return { ...o, title: String(o.title ?? ""), done: o.done === true, created: Number(o.created) || 0 };
+  try {
+    if (typeof v === "string") return { title: v, done: false, created: 0 };
+    if (!isObject(v)) return { bad: Array.isArray(v) ? "a list, not a task" : v === null ? "null, not a task" : "a " + typeof v + ", not a task" };
+    if (notText(v.title)) return { bad: "its title is not text" };
+    return { ...v, title: text(v.title), done: v.done === true, created: time(v.created) };
+  } catch {
+    return { bad: "it cannot be read" };
+  }
+}
+
+// deleteTask deletes a task (one that cannot be shown once the person
+// confirms).
+function deleteTask(id) {
+  if (tasks.get(id)?.bad && !confirm("Delete this malformed task? What it holds cannot be shown, and will be gone.")) return;
+  app.delete(DOCTYPE, id).then(() => { tasks.delete(id); render(); }, fail);
 }
 
 function render() {
-  const items = [...tasks.entries()].sort((a, b) => (a[1].done - b[1].done) || (b[1].created - a[1].created));
+  const items = [...tasks.entries()].sort((a, b) => (!!b[1].bad - !!a[1].bad) || (a[1].done - b[1].done) || (b[1].created - a[1].created));
   $("#list").replaceChildren(...items.map(([id, t]) => {
+    if (t.bad) {
+      const li = flaggedRow("This task could not be shown", t.bad, () => deleteTask(id));
+      li.dataset.id = id;
+      return li;
+    }
     const li = document.createElement("li");
     li.dataset.id = id;
     const box = Object.assign(document.createElement("input"), { type: "checkbox", checked: t.done });
     box.setAttribute("aria-label", "Done");
     box.addEventListener("change", () => save(id, { ...t, done: box.checked }));
-    const title = Object.assign(document.createElement("span"), { className: "grow", textContent: t.title });
+    const title = Object.assign(document.createElement("span"), { className: "grow task-title", textContent: clip(t.title, 500) });
     if (t.done) title.classList.add("muted");
     const del = Object.assign(document.createElement("button"), { className: "secondary", textContent: "Delete" });
-    del.addEventListener("click", () => app.delete(DOCTYPE, id).then(() => { tasks.delete(id); render(); }, fail));
+    del.addEventListener("click", () => deleteTask(id));
     li.append(box, title, del);
     return li;
   }));
@@ -66,13 +89,13 @@ function serve(intent) {
     intent.cancel();
     return;
   }
-  const v = intent.value && typeof intent.value === "object" ? intent.value : { title: String(intent.value ?? "") };
+  const v = isObject(intent.value) ? intent.value : { title: text(intent.value) };
   $("#intent").hidden = false;
   // Home named the asking app and the person agreed there; the name in this
   // page's address could come from anyone's link, so it is not repeated.
   $("#intent-from").textContent = "Another app asks for this task. Change it if you like, then create it, or cancel.";
   const input = $("#intent-form").elements.namedItem("title");
-  input.value = String(v.title ?? "").slice(0, 500);
+  input.value = clip(text(v.title), 500);
   input.focus();
   $("#intent-form").addEventListener("submit", async (e) => {
     e.preventDefault();

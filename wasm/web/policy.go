@@ -1,0 +1,80 @@
+package web
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/hearthcloud/hearth/client/appmanifest"
+)
+
+// Permissions-Policy and app names (spec/web.md §2, spec/apps.md §1).
+//
+// Every origin Hearth serves denies the powerful browser features of
+// appmanifest.FeatureNames (camera, microphone, geolocation, …) but those
+// its app's manifest asks for under "features", which it allows to itself
+// only. Home, and an app whose manifest cannot be read, are denied all.
+
+// PermissionsPolicy is the Permissions-Policy header of an origin whose
+// app asks for the features allowed (none: Home).
+func PermissionsPolicy(allowed []string) string {
+	parts := make([]string, len(appmanifest.FeatureNames))
+	for i, f := range appmanifest.FeatureNames {
+		if slices.Contains(allowed, f) {
+			parts[i] = f + "=(self)"
+		} else {
+			parts[i] = f + "=()"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// appManifest reads an app's manifest from its folder, or nil when it has
+// none that reads (the bundled apps of a test's own files).
+func appManifest(files fs.FS) *appmanifest.Manifest {
+	b, err := fs.ReadFile(files, appmanifest.ManifestName)
+	if err != nil {
+		return nil
+	}
+	m, err := appmanifest.Parse(b)
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// appPolicy is the Permissions-Policy of the app of manifest m (nil: none
+// read, every feature denied).
+func appPolicy(m *appmanifest.Manifest) string {
+	var allowed []string
+	if m != nil {
+		for _, f := range m.Features {
+			allowed = append(allowed, f.Name)
+		}
+	}
+	return PermissionsPolicy(allowed)
+}
+
+// policy is the Permissions-Policy of the origin of app ("" for Home).
+func (b *Bundle) policy(app string) string {
+	if p, ok := b.policies[app]; ok {
+		return p
+	}
+	return PermissionsPolicy(nil)
+}
+
+// checkName refuses the manifest of an app installed from an archive whose
+// name is, or passes for, the name of a bundled app or of Hearth itself.
+// A manifest that does not read is appmanifest.ReadArchive's to refuse.
+func (b *Bundle) checkName(files fs.FS) error {
+	m := appManifest(files)
+	if m == nil {
+		return nil
+	}
+	if err := appmanifest.CheckName(m, b.names); err != nil {
+		e := err.(*appmanifest.Error)
+		return fmt.Errorf("%s: %s: %s", appmanifest.ManifestName, e.Field, e.Problem)
+	}
+	return nil
+}
