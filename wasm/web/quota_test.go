@@ -70,6 +70,9 @@ func TestWebQuota(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := dev.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []string{"one", "two", "three"} {
 		if _, err := dev.Put(ctx, "io.hearth.notes", id, bytes.Repeat([]byte("n"), 30000)); err != nil {
 			t.Fatal(err)
