@@ -91,6 +91,13 @@ func (c *Client) mayWrite(r request) error {
 		r.method == "DELETE" && (strings.HasPrefix(p, "/v1/sessions/") || strings.HasPrefix(p, "/v1/tokens/")):
 		return nil
 	}
+	return c.writable()
+}
+
+// writable reports whether this device may write to the account now: not
+// halted, and, unless it is an app, caught up. A write sent other than
+// through call (Upload's streamed body) checks it itself.
+func (c *Client) writable() error {
 	c.mu.Lock()
 	halted, caughtUp, app := c.st.Halted, c.st.CaughtUp, c.app != nil
 	c.mu.Unlock()
