@@ -189,7 +189,13 @@ func (c *Client) adoptKeyringLocked(kr *keyring.Keyring) {
 // sawGenLocked records that an item or a keyring of doctype showed key
 // generation g (the caller holds mu).
 func (c *Client) sawGenLocked(doctype string, g uint32) {
-	if g == 0 || c.app != nil {
+	if g == 0 {
+		return
+	}
+	if c.app != nil {
+		if g > c.app.seen[doctype] {
+			c.app.seen[doctype] = g
+		}
 		return
 	}
 	if c.st.Gens == nil {
