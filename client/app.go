@@ -49,8 +49,12 @@ type AppState struct {
 	Halted      string            `json:"halted,omitempty"` // as State.Halted
 	Scopes      []Scope           `json:"scopes"`           // doctypes and verbs of the grant last opened
 	Gens        map[string]uint32 `json:"gens"`             // newest key generation granted so far, per doctype
-	FeedSeq     uint64            `json:"feed_seq"`
-	Docs        DocStates         `json:"docs,omitempty"` // as State.Docs
+	// Seen is the newest key generation met in an item, per doctype, where
+	// it is above Gens: the app seals nothing of that doctype until a
+	// grant gives it that generation (§4.1).
+	Seen    map[string]uint32 `json:"seen,omitempty"`
+	FeedSeq uint64            `json:"feed_seq"`
+	Docs    DocStates         `json:"docs,omitempty"` // as State.Docs
 	// Manifests is as State.Manifests.
 	Manifests map[string]DocState `json:"manifests,omitempty"`
 }
@@ -68,6 +72,7 @@ type appMode struct {
 	digest [32]byte          // of that grant (zero: unknown)
 	scopes []Scope           // of the newest grant; replaced, never modified
 	gens   map[string]uint32 // newest generation granted, per doctype, ever
+	seen   map[string]uint32 // newest generation met in an item, per doctype
 }
 
 // readable returns the doctypes the grant lets the app read. The caller
@@ -111,7 +116,7 @@ func ConnectApp(ctx context.Context, server, user, token string, identity *age.X
 		return nil, err
 	}
 	c.st.User, c.st.Token = user, token
-	c.app = &appMode{identity: identity, signer: bytes.Clone(signer), gens: map[string]uint32{}}
+	c.app = &appMode{identity: identity, signer: bytes.Clone(signer), gens: map[string]uint32{}, seen: map[string]uint32{}}
 	c.adoptApp(prev)
 	c.kmu.Lock()
 	err = c.loadGrant(ctx)
@@ -135,6 +140,11 @@ func (c *Client) adoptApp(p *AppState) {
 	for d, g := range p.Gens {
 		if wire.CheckDoctype(d) == nil {
 			c.app.gens[d] = g
+		}
+	}
+	for d, g := range p.Seen {
+		if wire.CheckDoctype(d) == nil {
+			c.app.seen[d] = g
 		}
 	}
 	// A grant's revision counts the grants to one grantee.
@@ -177,12 +187,15 @@ func ResumeApp(st *AppState, o *Options) (*App, error) {
 	c.st.User, c.st.Token = st.User, st.Token
 	c.st.FeedSeq, c.st.Docs, c.st.Manifests, c.st.Halted = st.FeedSeq, cloneDocs(st.Docs), cloneDocs(st.Manifests), st.Halted
 	c.app = &appMode{identity: id, signer: bytes.Clone(st.Signer), rev: st.GrantRev,
-		scopes: cloneScopes(st.Scopes), gens: maps.Clone(st.Gens)}
+		scopes: cloneScopes(st.Scopes), gens: maps.Clone(st.Gens), seen: maps.Clone(st.Seen)}
 	if len(st.GrantDigest) == len(c.app.digest) {
 		copy(c.app.digest[:], st.GrantDigest)
 	}
 	if c.app.gens == nil {
 		c.app.gens = map[string]uint32{}
+	}
+	if c.app.seen == nil {
+		c.app.seen = map[string]uint32{}
 	}
 	return &App{c: c}, nil
 }
@@ -203,7 +216,7 @@ func (a *App) State() *AppState {
 	st := &AppState{
 		Server: c.st.Server, User: c.st.User, Token: c.st.Token,
 		Identity: c.app.identity.String(), Signer: bytes.Clone(c.app.signer),
-		GrantRev: c.app.rev, Scopes: cloneScopes(c.app.scopes), Gens: maps.Clone(c.app.gens),
+		GrantRev: c.app.rev, Scopes: cloneScopes(c.app.scopes), Gens: maps.Clone(c.app.gens), Seen: maps.Clone(c.app.seen),
 		FeedSeq: c.st.FeedSeq, Docs: cloneDocs(c.st.Docs), Manifests: cloneDocs(c.st.Manifests),
 		Halted: c.st.Halted,
 	}
@@ -301,17 +314,25 @@ func (c *Client) grantKeys(ctx context.Context, doctype string, gen uint32, crea
 	// older than grantMaxAge is fetched again first, so that an app that
 	// only writes does not go on sealing with a key a revoked app holds,
 	// for longer than that, after a rotation (spec/protocol.md §4.6).
+	// Nor with a generation older than one met in an item of the
+	// doctype (§4.1): the grant is fetched again, and without that
+	// generation nothing is sealed.
+	behind := func(ks *seal.KeySet) bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return gen == 0 && ks != nil && ks.Current().Gen() < c.app.seen[doctype]
+	}
 	stale := func() bool { // sealing (gen 0: the newest) with an old grant
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		return gen == 0 && time.Since(c.app.at) > grantMaxAge
 	}
-	if ks != nil && stale() {
+	if ks != nil && (stale() || behind(ks)) {
 		ks = nil
 	}
 	if ks == nil {
 		c.kmu.Lock()
-		if ks = have(); ks == nil || stale() {
+		if ks = have(); ks == nil || stale() || behind(ks) {
 			// Not loaded yet (ResumeApp), or the document or blob names a
 			// generation the grant lacks: the user may have rotated the key
 			// and granted the new one since.
@@ -325,6 +346,12 @@ func (c *Client) grantKeys(ctx context.Context, doctype string, gen uint32, crea
 	}
 	if ks == nil && create {
 		return nil, fmt.Errorf("%w: %s is not among the doctypes granted to this app", ErrNotGranted, doctype)
+	}
+	if behind(ks) {
+		c.mu.Lock()
+		seen := c.app.seen[doctype]
+		c.mu.Unlock()
+		return nil, integrity("the app's grant holds key generation %d of %s, older than generation %d met in an item (the new grant was withheld, or the item injected); nothing was sealed", ks.Current().Gen(), doctype, seen)
 	}
 	return ks, nil
 }

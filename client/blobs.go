@@ -67,6 +67,11 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	if size < 0 || size > seal.MaxBlobSize {
 		return "", fmt.Errorf("client: bad file size %d", size)
 	}
+	// The body streams past call's guard: nothing is sealed or sent by a
+	// device that halted or has not read the feed yet.
+	if err := c.writable(); err != nil {
+		return "", err
+	}
 	ks, err := c.keys(ctx, FilesDoctype, 0, true)
 	if err != nil {
 		return "", err

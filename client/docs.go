@@ -97,7 +97,11 @@ func (c *Client) openRecord(ctx context.Context, doctype, where string, rev uint
 	}
 	if ks == nil && c.app != nil {
 		// An app meets items sealed with a generation the user rotated to
-		// before its new grant arrives: refused, not a rollback.
+		// before its new grant arrives: refused, not a rollback; but it
+		// seals nothing older from now on (grantKeys).
+		c.mu.Lock()
+		c.sawGenLocked(doctype, gen)
+		c.mu.Unlock()
 		return nil, DocState{}, integrity("%s is sealed with a key the grant lacks (rotated since, or the item injected)", where)
 	}
 	if ks == nil {

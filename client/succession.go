@@ -91,6 +91,13 @@ func (c *Client) mayWrite(r request) error {
 		r.method == "DELETE" && (strings.HasPrefix(p, "/v1/sessions/") || strings.HasPrefix(p, "/v1/tokens/")):
 		return nil
 	}
+	return c.writable()
+}
+
+// writable reports whether this device may write to the account now: not
+// halted, and, unless it is an app, caught up. A write sent other than
+// through call (Upload's streamed body) checks it itself.
+func (c *Client) writable() error {
 	c.mu.Lock()
 	halted, caughtUp, app := c.st.Halted, c.st.CaughtUp, c.app != nil
 	c.mu.Unlock()
@@ -182,7 +189,13 @@ func (c *Client) adoptKeyringLocked(kr *keyring.Keyring) {
 // sawGenLocked records that an item or a keyring of doctype showed key
 // generation g (the caller holds mu).
 func (c *Client) sawGenLocked(doctype string, g uint32) {
-	if g == 0 || c.app != nil {
+	if g == 0 {
+		return
+	}
+	if c.app != nil {
+		if g > c.app.seen[doctype] {
+			c.app.seen[doctype] = g
+		}
 		return
 	}
 	if c.st.Gens == nil {

@@ -16,7 +16,10 @@ import (
 // per client address (§8.1.11). An attempt is counted (reserved) before
 // anything is checked, so that however many arrive at once, only as many
 // are checked as the limiters allow; the others are answered rate_limited
-// without any work.
+// without any work. The limiters count failures (a success clears them),
+// so every check also counts against a rate per address, whatever its
+// outcome: correct credentials sent in a loop (an account holder's own)
+// cannot keep the Argon2id gate full either.
 
 // An attempt is one reserved credential check.
 type attempt struct {
@@ -36,13 +39,18 @@ func (s *Server) reserve(r *http.Request, user string) (*attempt, error) {
 		s.byUser.Release(a.user)
 		return nil, &Error{Code: CodeRateLimited, Message: "too many attempts from this address; wait and try again", Retry: retrySeconds(wait)}
 	}
+	if wait := s.checks.Take(a.addr, now); wait > 0 {
+		s.byUser.Release(a.user)
+		s.byAddr.Release(a.addr)
+		return nil, &Error{Code: CodeRateLimited, Message: "too many attempts from this address; wait and try again", Retry: retrySeconds(wait)}
+	}
 	return a, nil
 }
 
 // end settles the attempt with the outcome of its checks and returns err: a
 // credential failure keeps the counts; a success clears the name's count
-// and takes back the address's; any other outcome (totp_required, an
-// overloaded or failing server) takes both back.
+// and takes back the address's failure (its rate keeps it); any other
+// outcome (totp_required, an overloaded or failing server) takes all back.
 func (a *attempt) end(err error) error {
 	switch {
 	case credentialFailure(err):
@@ -52,6 +60,7 @@ func (a *attempt) end(err error) error {
 	default:
 		a.s.byUser.Release(a.user)
 		a.s.byAddr.Release(a.addr)
+		a.s.checks.Give(a.addr)
 	}
 	return err
 }

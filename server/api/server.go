@@ -56,6 +56,7 @@ type Server struct {
 	byAddr    *auth.Limiter
 	signups   *auth.Limiter // every sign-up attempt counts: 30 a minute per address
 	prelogins *auth.Rate    // per address
+	checks    *auth.Rate    // credential checks, per address, whatever their outcome
 	hashes    *hashGate     // Argon2id runs in flight
 	feedWait  *notifier
 	closing   chan struct{} // closed by Close: long-polls answer at once
@@ -101,7 +102,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, byUser: auth.NewLimiter(), byAddr: &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute},
 		signups:   &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute, Forget: time.Minute},
-		prelogins: &auth.Rate{Burst: 60, Every: time.Second}, hashes: defaultHashGate(),
+		prelogins: &auth.Rate{Burst: 60, Every: time.Second}, checks: &auth.Rate{Burst: 60, Every: time.Second},
+		hashes:   defaultHashGate(),
 		feedWait: feedWait, closing: make(chan struct{}), bulkSlots: newSlots(4, 2), appSlot: newSlots(2, 1)}
 	s.router = s.routes()
 	return s

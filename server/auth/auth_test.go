@@ -177,3 +177,20 @@ func TestRate(t *testing.T) {
 		t.Fatalf("%d keys kept after a sweep", n)
 	}
 }
+
+// TestRateGive: a request given back frees its place in the burst.
+func TestRateGive(t *testing.T) {
+	r := &Rate{Burst: 2, Every: time.Second}
+	now := time.Unix(1e9, 0)
+	if r.Take("a", now) != 0 || r.Take("a", now) != 0 || r.Take("a", now) == 0 {
+		t.Fatal("a burst of 2")
+	}
+	r.Give("a")
+	if r.Take("a", now) != 0 || r.Take("a", now) == 0 {
+		t.Fatal("a request given back did not free a place")
+	}
+	r.Give("b") // unknown: nothing
+	if r.Take("b", now) != 0 {
+		t.Fatal("b")
+	}
+}

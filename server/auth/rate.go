@@ -46,3 +46,13 @@ func (l *Rate) Take(key string, now time.Time) time.Duration {
 	l.tat[key] = next
 	return 0
 }
+
+// Give takes back one request Take counted for key (one that did nothing
+// after all, such as a check the server was too busy to run).
+func (l *Rate) Give(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t, ok := l.tat[key]; ok {
+		l.tat[key] = t.Add(-l.Every)
+	}
+}

@@ -170,7 +170,10 @@ type TOTP interface {
 type Grants interface {
 	// PutGrant stores a grant for tokenID: ifRev 0 creates (ErrExists if
 	// present), otherwise it must match (ErrConflict). It returns the new
-	// revision. An unknown token is ErrNotFound.
+	// revision. An unknown token is ErrNotFound. A grant's bytes count in
+	// the account's usage (Quotas) until it is deleted, with its token or
+	// alone: one that would take the account past its byte limit is
+	// ErrQuota and nothing is stored.
 	PutGrant(ctx context.Context, user, tokenID string, ifRev uint64, sealed []byte) (uint64, error)
 	// Grant returns a grant's revision and bytes, or ErrNotFound.
 	Grant(ctx context.Context, user, tokenID string) (uint64, []byte, error)
@@ -423,7 +426,7 @@ func (q *Quota) Allows(dBytes, dDocs int64) bool {
 // Quotas keeps each account's usage and enforces its limits. Usage is
 // kept with the rows it counts, in the same transactions, so it is right
 // after any crash; every write that adds bytes or documents (PutDocs,
-// PutBlobRow, PutManifest, PutApp) checks the limits that apply at that
+// PutBlobRow, PutManifest, PutApp, PutGrant) checks the limits that apply at that
 // moment, in its own transaction, and fails with ErrQuota, storing
 // nothing, if it would leave the account over a limit it grows. A write
 // that grows neither (a deletion, a smaller revision) always passes.

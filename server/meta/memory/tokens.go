@@ -106,10 +106,12 @@ func (s *Store) DeleteToken(ctx context.Context, user, id string) error {
 // deleteToken removes r and its grant, and the tokens bound to r (whose
 // Session is r's id) with theirs. The caller holds s.mu.
 func (s *Store) deleteToken(r *tokenRec) {
+	s.dropGrant(r)
 	delete(s.tokens, r.t.ID)
 	delete(s.byHash, r.t.Hash)
 	for _, b := range s.tokens {
 		if b.t.Session == r.t.ID && b.t.User == r.t.User {
+			s.dropGrant(b)
 			delete(s.tokens, b.t.ID)
 			delete(s.byHash, b.t.Hash)
 		}
@@ -158,6 +160,13 @@ func (s *Store) PutGrant(ctx context.Context, user, tokenID string, ifRev uint64
 	case ifRev != r.grantRev:
 		return 0, fmt.Errorf("%s: grant at %d: %w", op, r.grantRev, meta.ErrConflict)
 	}
+	a, err := s.account(op, user)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.grow(op, a, int64(len(sealed))-int64(len(r.grant)), 0); err != nil {
+		return 0, err
+	}
 	r.grantRev++
 	r.grant = clone(sealed)
 	return r.grantRev, nil
@@ -183,6 +192,15 @@ func (s *Store) DeleteGrant(ctx context.Context, user, tokenID string) error {
 	if !ok || r.t.User != user || r.grantRev == 0 {
 		return fmt.Errorf("memory.DeleteGrant: %w", meta.ErrNotFound)
 	}
-	r.grantRev, r.grant = 0, nil
+	s.dropGrant(r)
 	return nil
+}
+
+// dropGrant removes r's grant, if any, and gives its bytes back to the
+// account's usage. The caller holds s.mu.
+func (s *Store) dropGrant(r *tokenRec) {
+	if a, ok := s.accounts[r.t.User]; ok {
+		a.used.Bytes -= int64(len(r.grant))
+	}
+	r.grantRev, r.grant = 0, nil
 }

@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"QuotaUsage", testQuotaUsage},
 		{"QuotaLimits", testQuotaLimits},
 		{"QuotaConcurrent", testQuotaConcurrent},
+		{"QuotaGrants", testQuotaGrants},
 		{"Invites", testInvites},
 		{"InvitesConcurrent", testInvitesConcurrent},
 	}

@@ -366,3 +366,54 @@ func testInvitesConcurrent(t *testing.T, s meta.Store) {
 		t.Fatalf("%d accounts made with one invitation, want 1", ok.Load())
 	}
 }
+
+// testQuotaGrants checks that grants count in the usage (§8.1.10): their
+// bytes from PutGrant to DeleteGrant, to the deletion of their token, or
+// of the session their token was bound to; and that a grant growing the
+// account past its limit is ErrQuota and stores nothing, while one of the
+// same size passes at the limit.
+func testQuotaGrants(t *testing.T, s meta.Store) {
+	mustCreateAccount(t, s, "alice")
+	mustCreateTokens(t, s, token("alice", "sess", meta.KindSession, 0), token("alice", "dev1", meta.KindDevice, 1),
+		token("alice", "dev2", meta.KindDevice, 2), bound("alice", "app1", "sess", 3))
+	put := func(id string, ifRev uint64, n int) error {
+		_, err := s.PutGrant(ctx, "alice", id, ifRev, bytes.Repeat([]byte{'g'}, n))
+		return err
+	}
+	for id, n := range map[string]int{"dev1": 300, "app1": 200} {
+		if err := put(id, 0, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 500})
+	if err := put("dev1", 1, 100); err != nil { // replaced by a smaller one
+		t.Fatal(err)
+	}
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 300})
+	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: 400, Docs: meta.DefaultLimit}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "PutGrant over the quota", put("dev2", 0, 101), meta.ErrQuota)
+	if _, _, err := s.Grant(ctx, "alice", "dev2"); !isErr(err, meta.ErrNotFound) {
+		t.Fatalf("a grant refused for the quota: %v, want ErrNotFound", err)
+	}
+	if err := put("dev2", 0, 100); err != nil { // exactly full
+		t.Fatal(err)
+	}
+	if err := put("dev1", 2, 100); err != nil { // the same size, at the limit
+		t.Fatal(err)
+	}
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 400})
+	if err := s.DeleteGrant(ctx, "alice", "dev2"); err != nil {
+		t.Fatal(err)
+	}
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 300})
+	if err := s.DeleteToken(ctx, "alice", "dev1"); err != nil {
+		t.Fatal(err)
+	}
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 200})
+	if err := s.DeleteToken(ctx, "alice", "sess"); err != nil { // app1 ends with it
+		t.Fatal(err)
+	}
+	wantUsage(t, s, "alice", meta.Usage{})
+}

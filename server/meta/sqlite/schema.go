@@ -226,6 +226,24 @@ var migrations = []migration{
 			expires INTEGER NOT NULL
 		) WITHOUT ROWID`,
 	),
+	// 6: grants count in the quota (§8.1.10), like every other stored
+	// item: up to 1 MiB each, under tokens an account makes at will. The
+	// delete trigger also fires for the tokens tokens_end_with_session
+	// deletes (a different trigger, so not a recursive one).
+	statements(
+		`UPDATE quotas SET bytes = bytes +
+			(SELECT COALESCE(SUM(length(t.grant_sealed)), 0) FROM tokens t WHERE t.account = quotas.account)`,
+		`CREATE TRIGGER quotas_grants_insert AFTER INSERT ON tokens BEGIN
+			UPDATE quotas SET bytes = bytes + COALESCE(length(NEW.grant_sealed), 0) WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_grants_update AFTER UPDATE OF grant_sealed ON tokens BEGIN
+			UPDATE quotas SET bytes = bytes + COALESCE(length(NEW.grant_sealed), 0) - COALESCE(length(OLD.grant_sealed), 0)
+			WHERE account = NEW.account;
+		END`,
+		`CREATE TRIGGER quotas_grants_delete AFTER DELETE ON tokens BEGIN
+			UPDATE quotas SET bytes = bytes - COALESCE(length(OLD.grant_sealed), 0) WHERE account = OLD.account;
+		END`,
+	),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing

@@ -155,8 +155,9 @@ func (s *Store) PutGrant(ctx context.Context, user, tokenID string, ifRev uint64
 	var rev uint64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var cur uint64
-		err := tx.QueryRowContext(ctx, `SELECT t.grant_rev FROM tokens t JOIN accounts a ON a.id = t.account
-			WHERE t.id = ? AND a.user = ?`, tokenID, user).Scan(&cur)
+		var acct, size int64
+		err := tx.QueryRowContext(ctx, `SELECT t.grant_rev, t.account, COALESCE(length(t.grant_sealed), 0) FROM tokens t
+			JOIN accounts a ON a.id = t.account WHERE t.id = ? AND a.user = ?`, tokenID, user).Scan(&cur, &acct, &size)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("%s: token: %w", op, meta.ErrNotFound)
@@ -166,6 +167,10 @@ func (s *Store) PutGrant(ctx context.Context, user, tokenID string, ifRev uint64
 			return fmt.Errorf("%s: %w", op, meta.ErrExists)
 		case ifRev != cur:
 			return fmt.Errorf("%s: grant at %d: %w", op, cur, meta.ErrConflict)
+		}
+		// Grants count in the quota (schema migration 6 keeps the usage).
+		if err := s.checkQuota(ctx, tx, op, acct, int64(len(sealed))-size, 0); err != nil {
+			return err
 		}
 		rev = cur + 1
 		_, err = tx.ExecContext(ctx, `UPDATE tokens SET grant_rev = ?, grant_sealed = ? WHERE id = ?`, rev, sealed, tokenID)

@@ -1,0 +1,69 @@
+//go:build hearthtest
+
+package wasm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+)
+
+// TestHomeRemembersAfterSessionEnds: spec §1.4 and §4.7 count Home in the
+// same browser as a known device, which keeps the account's seed and KDF
+// parameters, its keyring digest and feed position across sign-ins. But
+// the host decides when a session ends: one 401 answer, and Home drops
+// its state (and the page wipes what it stored), so the next sign-in is a
+// fresh device's. Here the host ends the session, then serves another
+// seed at prelogin: Home must refuse it as an integrity failure, before
+// it sends a login secret derived from it, as the CLI does; it derives and
+// sends, and reports a wrong password.
+func TestHomeRemembersAfterSessionEnds(t *testing.T) {
+	s := newServer(t)
+	a, ev := newAPI(t, s)
+	user, _ := signup(t, a)
+	if _, err := a.Create(ctx, "io.hearth.notes", json.RawMessage(`"a note"`)); err != nil {
+		t.Fatal(err)
+	}
+	from := ev.n()
+	var logins atomic.Int64
+	s.mu.Lock()
+	s.tamper = func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		switch r.URL.Path {
+		case "/v1/changes", "/v1/docs/io.hearth.notes":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":{"code":"unauthenticated","message":"the token is unknown, expired or revoked"}}`))
+			return true
+		case "/v1/prelogin":
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var p map[string]any
+			json.Unmarshal(rec.Body.Bytes(), &p)
+			p["seed"] = bytes.Repeat([]byte{7}, 32)
+			b, _ := json.Marshal(p)
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+			w.WriteHeader(rec.Code)
+			w.Write(b)
+			return true
+		case "/v1/login":
+			logins.Add(1)
+		}
+		return false
+	}
+	s.mu.Unlock()
+	_, err := a.List(ctx, "io.hearth.notes")
+	wantCode(t, "list, the host ending the session", err, "session_ended")
+	ev.wait(t, from, func(e Event) bool { return e.Type == "wipe" })
+
+	_, err = a.Login(ctx, user, "correct horse", "")
+	var e *Error
+	if !errors.As(err, &e) || e.Code != "integrity" || logins.Load() != 0 {
+		t.Fatalf("signing in again, served another seed: %v, %d login requests; want an integrity failure and none", err, logins.Load())
+	}
+}
