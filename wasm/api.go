@@ -65,13 +65,17 @@ type Cache interface {
 //     form, to be stored only sealed, spec/web.md §4; it holds the master
 //     key and the session token and must never leave the worker);
 //   - "wipe": the session ended (logout, or revoked): delete the saved
-//     state and its key.
+//     state and its key;
+//   - "memory": after a "wipe" of Home's session, what the device verified
+//     of the account's history (State: the saved form of a State without
+//     token, session or master key), to keep, sealed, across the wipe and
+//     give back with remember when the page starts (protocol §4.7).
 type Event struct {
 	Type   string  `json:"type"`
 	Sub    int     `json:"sub,omitempty"`
 	Change *Change `json:"change,omitempty"`
 	Error  *Error  `json:"error,omitempty"`
-	State  []byte  `json:"-"` // "state": the saved form (saved.go), given to the host apart
+	State  []byte  `json:"-"` // "state", "memory": the saved form (saved.go), given to the host apart
 }
 
 // Change is one document change delivered to a subscription.
@@ -167,6 +171,11 @@ type API struct {
 	loop       *loop
 	lastSaved  []byte
 	fetchMu    sync.Mutex // one load of older documents at a time
+	// memory is what this browser verified of the last account signed in
+	// here (its State without token, session or master key), kept when the
+	// session ends so that the next sign-in is a known device's (spec
+	// protocol.md §4.7, web.md §4): Login gives it as Options.Previous.
+	memory *client.State
 }
 
 // loop is the running subscription loop of one session.
@@ -193,7 +202,35 @@ func New(cfg Config) (*API, error) {
 }
 
 func (a *API) opts() *client.Options {
-	return &client.Options{Device: a.cfg.Device, KDF: a.cfg.KDF}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return &client.Options{Device: a.cfg.Device, KDF: a.cfg.KDF, Previous: a.memory}
+}
+
+// memoryOf is st as a device remembers it once its session ended: what it
+// verified of the account's history, without the token, the session or
+// the master key.
+func memoryOf(st *client.State) *client.State {
+	m := *st
+	m.Token, m.SessionID, m.MasterKey = "", "", nil
+	return &m
+}
+
+// Remember takes what a "memory" event carried (the saved form of a
+// State without secrets), when the page starts: the next sign-in of that
+// account on this server starts from it. Anything else is ignored.
+func (a *API) Remember(b []byte) {
+	sv, err := decodeSaved(b)
+	if err != nil || sv.Version != 1 || sv.State == nil {
+		return
+	}
+	u, err := url.Parse(strings.TrimRight(sv.State.Server, "/"))
+	if err != nil || u.String() != a.server {
+		return
+	}
+	a.mu.Lock()
+	a.memory = memoryOf(sv.State)
+	a.mu.Unlock()
 }
 
 func (a *API) emit(ev Event) {
@@ -270,12 +307,23 @@ func (a *API) drop(gen uint64) {
 	}
 	a.stopLocked()
 	a.gen++
+	var memory []byte
+	if a.acct != nil {
+		// What this device verified outlives the session: a host ends a
+		// session at will, and must not make the next sign-in a fresh
+		// device's (§4.7).
+		a.memory = memoryOf(a.acct.State())
+		memory, _ = encodeSaved(saved{Version: 1, State: a.memory})
+	}
 	a.c, a.acct, a.app, a.appTokens, a.appSlugs = nil, nil, nil, nil, nil
 	a.live = map[string]map[string]*entry{}
 	a.loaded = map[string]bool{}
 	a.lastSaved = nil
 	a.mu.Unlock()
 	a.emit(Event{Type: "wipe"})
+	if memory != nil {
+		a.emit(Event{Type: "memory", State: memory})
+	}
 }
 
 // persist sends a "state" event if what to keep changed since the last.

@@ -27,8 +27,14 @@
 //             saved form, wasm/saved.go) sealed with that key (additional
 //             data "hearth-state-v1")
 //   "seg:…" → sealed search-index segments, as downloaded (a cache)
+//   "memkey", "memory" → like "key" and "state", for what the device
+//             verified of the account's history (a State without token,
+//             session or master key: the "memory" event), additional data
+//             "hearth-memory-v1"
 // Nothing goes to localStorage. Logout, or a session the server ended,
-// deletes them all.
+// deletes them all but the memory, which the next sign-in starts from
+// (spec/protocol.md §4.7: a host must not make this browser a fresh device
+// by ending its session).
 "use strict";
 
 // The build puts Go's wasm_exec.js here, in place of this line, so that the
@@ -36,6 +42,7 @@
 importScripts("/wasm_exec.js");
 
 const DB = "hearth", STORE = "vault", AAD = new TextEncoder().encode("hearth-state-v1");
+const MEM_AAD = new TextEncoder().encode("hearth-memory-v1");
 
 let api = null;       // hearthGo.open(...) result
 let loggingOut = false;
@@ -92,17 +99,17 @@ async function tx(mode, fn) {
 
 const idbGet = (k) => tx("readonly", (s) => s.get(k));
 
-async function stateKey() {
-  let key = await idbGet("key");
+async function stateKey(name = "key") {
+  let key = await idbGet(name);
   if (key) return key;
   key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
   // add, not put: of two tabs starting at once, the first key stays and the
   // second tab uses it.
   try {
-    await tx("readwrite", (s) => { s.add(key, "key"); });
+    await tx("readwrite", (s) => { s.add(key, name); });
   } catch (err) {
     if (!err || err.name !== "ConstraintError") throw err;
-    return idbGet("key");
+    return idbGet(name);
   }
   return key;
 }
@@ -125,9 +132,36 @@ async function loadState() {
   }
 }
 
-// Everything in the vault goes: the session, its key, and the cached
-// index segments.
-const wipeStore = () => tx("readwrite", (s) => { s.clear(); });
+async function storeMemory(bytes) {
+  const key = await stateKey("memkey");
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: MEM_AAD }, key, bytes);
+  await tx("readwrite", (s) => { s.put({ iv, data }, "memory"); });
+}
+
+async function loadMemory() {
+  const key = await idbGet("memkey");
+  const rec = await idbGet("memory");
+  if (!key || !rec) return null;
+  try {
+    return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: MEM_AAD }, key, rec.data));
+  } catch {
+    return null;
+  }
+}
+
+// Everything in the vault goes but the memory: the session, its key, and
+// the cached index segments.
+const KEEP = new Set(["memkey", "memory"]);
+const wipeStore = () => tx("readwrite", (s) => {
+  const r = s.openCursor();
+  r.onsuccess = () => {
+    const c = r.result;
+    if (!c) return;
+    if (!KEEP.has(c.key)) c.delete();
+    c.continue();
+  };
+});
 
 // ---- the cache of sealed index segments (search: wasm/search.go) ----
 //
@@ -256,6 +290,9 @@ function onEvent(json, bytes) {
       if (!readonly) wipe().then(() => others && others.postMessage({ wiped: true }));
       if (!loggingOut) postMessage({ event: "session_ended" });
       break;
+    case "memory": // after the wipe (queued after it): kept across sessions
+      if (!readonly) queue = queue.then(() => storeMemory(bytes)).catch((err) => console.error("hearth: keeping what this device verified failed", err));
+      break;
     case "change":
       postMessage({ event: "change", sub: ev.sub, json }); // the page takes ev.change from it
       break;
@@ -293,6 +330,8 @@ async function handle(id, method, args, argsJSON) {
       return init(args[0] || {});
     case "resume": {
       need();
+      const memory = await loadMemory();
+      if (memory !== null) await call("remember", [b64(memory)]);
       const saved = await loadState();
       if (saved === null) return { restored: false, user: null };
       // Not restored may still hold an app's connection under way (§5).
