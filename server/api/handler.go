@@ -121,7 +121,7 @@ func routeOf(r *http.Request) string {
 }
 
 func writeError(w http.ResponseWriter, e *Error) {
-	if e.Code == CodeRateLimited && e.Retry > 0 {
+	if (e.Code == CodeRateLimited || e.Code == CodeUnavailable) && e.Retry > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.Retry))
 	}
 	if e.Code.Status() == http.StatusUnauthorized {

@@ -27,6 +27,9 @@ var (
 	ErrConflict       = errors.New("meta: revision does not match")
 	ErrUnknownDoctype = errors.New("meta: unknown doctype")
 	ErrReplay         = errors.New("meta: already used")
+	// ErrNoSpace: the storage is full; the write did not happen, and may
+	// succeed once space is freed.
+	ErrNoSpace = errors.New("meta: no space left on the storage")
 )
 
 // KDF holds an account's key-derivation parameters (§3) as the server keeps
