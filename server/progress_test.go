@@ -116,8 +116,8 @@ func TestUnreadAnswerIsCut(t *testing.T) {
 			if el := time.Since(start); el < idle {
 				t.Fatalf("%s: cut after %v, before the idle limit", path, el)
 			}
-		case <-time.After(10 * idle):
-			t.Fatalf("%s: an answer never read still holds its handler after %v", path, 10*idle)
+		case <-time.After(time.Minute): // generous: building the answer takes seconds under -race on a busy machine
+			t.Fatalf("%s: an answer never read still holds its handler after a minute", path)
 		}
 		c.Close()
 
