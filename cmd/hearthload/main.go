@@ -36,6 +36,7 @@ func main() {
 	flag.IntVar(&c.KDFWorkers, "kdf-workers", 0, "key derivations at once (default 2)")
 	flag.DurationVar(&c.SigninEvery, "signin-every", 0, "one device signs in again this often (0: never)")
 	flag.IntVar(&c.Kills, "kills", 0, "kill -9 and restarts (default 1)")
+	flag.DurationVar(&c.KillDown, "kill-down", 0, "how long the server stays down after each kill (default 2s)")
 	flag.DurationVar(&c.DiskFullFor, "diskfull-for", 0, "how long the disk stays full (default 20s)")
 	flag.IntVar(&c.SlowConns, "slow-conns", 0, "slow connections of each kind (default 50)")
 	flag.DurationVar(&c.SlowFor, "slow-for", 0, "how long the slow clients hold on (default 70s)")
