@@ -214,6 +214,13 @@ func (h *Hearthd) Down() (down bool, sinceUp time.Duration) {
 	return h.down, time.Since(h.upAt)
 }
 
+// Restarts counts the restarts after a kill.
+func (h *Hearthd) Restarts() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.restarts
+}
+
 // Peaks returns the highest resident memory (bytes) and open file
 // descriptors seen over every run of the process.
 func (h *Hearthd) Peaks() (rss int64, fds int) {

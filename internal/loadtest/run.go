@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hearthcloud/hearth/client"
@@ -203,6 +204,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		go func() { defer running.Done(); d.feed(runCtx) }()
 	}
 	signinStart := time.Now()
+	var signedIn atomic.Int64
+	progress := time.NewTicker(30 * time.Second)
+	defer progress.Stop()
+	go func() {
+		for range progress.C {
+			if h.phase() == "sign-in" {
+				h.logf("%d of %d devices signed in", signedIn.Load(), cfg.Devices)
+			} else {
+				h.logf("%d operations, %d errors so far", h.stats.count(), h.stats.errorCount())
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	var signinErr sync.Once
 	var firstErr error
@@ -220,6 +233,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				signinErr.Do(func() { firstErr = fmt.Errorf("device %d could not sign in: %w", i, err) })
 				return
 			}
+			signedIn.Add(1)
 			startDevice(d)
 		}()
 		if i == cfg.Accounts-1 {

@@ -16,7 +16,7 @@ const (
 	opSignin   = "sign-in"
 	opWrite    = "doc write"
 	opRead     = "doc read"
-	opFeed     = "feed sync"
+	opFeed     = "feed sync (long-poll)"
 	opUpload   = "blob upload"
 	opDownload = "blob download"
 )
@@ -97,6 +97,16 @@ func (s *stats) errorCount() int {
 	return n
 }
 
+func (s *stats) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, ds := range s.lat {
+		n += len(ds)
+	}
+	return n
+}
+
 // errText is an error's message with ids and ports blurred, so that the
 // same failure groups under one line.
 func errText(err error) string {
@@ -134,13 +144,22 @@ func latencyRow(ds []time.Duration, window time.Duration) (n int, rate, p50, p99
 }
 
 // report writes the operations table (milliseconds), then retries and
-// errors.
-func (s *stats) report(w io.Writer, window time.Duration) {
+// errors. Counts, rates and latencies are those of the load window (the
+// phases in load), except for sign-up and sign-in, whose rows count every
+// one; retries and errors count the whole run.
+func (s *stats) report(w io.Writer, window time.Duration, load []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fmt.Fprintf(w, "\n| Operation | Count | Per second | p50 ms | p99 ms | max ms | Retried (%s) | Retried (%s) | Errors |\n|---|---|---|---|---|---|---|---|---|\n", retryBusy, retryDown)
 	for _, op := range opOrder {
-		n, rate, p50, p99, mx := latencyRow(s.lat[op], window)
+		var ds []time.Duration
+		for _, ph := range load {
+			ds = append(ds, s.phase[ph][op]...)
+		}
+		if op == opSignup || op == opSignin {
+			ds = s.lat[op]
+		}
+		n, rate, p50, p99, mx := latencyRow(ds, window)
 		if op == opSignup || op == opSignin {
 			rate = "-"
 		}

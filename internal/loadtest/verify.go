@@ -165,9 +165,16 @@ func (h *harness) report(window time.Duration, v *verifyResult, rss int64, fds i
 	w := h.cfg.Out
 	fmt.Fprintf(w, "\n## Results\n\nLoad: %d devices over %d accounts for %s (mean pause %s between a device's operations; each device also keeps a feed long-poll of up to %s open).\n",
 		h.cfg.Devices, h.cfg.Accounts, window.Round(time.Second), h.cfg.Think, h.cfg.Wait)
-	h.stats.report(w, window)
+	var load []string
+	for _, ph := range h.phases {
+		if ph != "sign-in" && ph != "stopping" && ph != "verify" {
+			load = append(load, ph)
+		}
+	}
+	fmt.Fprintf(w, "Operations of the load window (sign-ups and sign-ins: all of them); latencies of the successful attempts; the feed's long-polls return when a change arrives or after the wait.\n")
+	h.stats.report(w, window, load)
 	h.stats.phaseReport(w, h.phases)
-	fmt.Fprintf(w, "\nhearthd peak resident memory (VmHWM): %.0f MiB; peak open file descriptors: %d; restarts: %d.\n", float64(rss)/(1<<20), fds, h.srv.restarts)
+	fmt.Fprintf(w, "\nhearthd peak resident memory (VmHWM): %.0f MiB; peak open file descriptors: %d; restarts: %d.\n", float64(rss)/(1<<20), fds, h.srv.Restarts())
 	if h.slowTable != "" {
 		io.WriteString(w, h.slowTable)
 	}
