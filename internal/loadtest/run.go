@@ -185,7 +185,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	h.describe()
 
 	// Sign up the accounts, then sign in the other devices, through the
-	// pool of key derivations; each device starts working once in.
+	// pool of key derivations, before any load: the derivations have the
+	// cores to themselves.
 	h.setPhase("sign-in")
 	accounts := make([]*account, cfg.Accounts)
 	devices := make([]*device, cfg.Devices)
@@ -234,7 +235,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return
 			}
 			signedIn.Add(1)
-			startDevice(d)
 		}()
 		if i == cfg.Accounts-1 {
 			wg.Wait() // the accounts exist before their other devices sign in
@@ -245,6 +245,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, firstErr
 	}
 	h.logf("%d accounts signed up and %d devices signed in in %s", cfg.Accounts, cfg.Devices, time.Since(signinStart).Round(time.Second))
+	// Every device starts at once: the load window has them all.
+	for _, d := range devices {
+		startDevice(d)
+	}
 	h.note("sign-up and sign-in of every device, %d derivations at once: %s", cfg.KDFWorkers, time.Since(signinStart).Round(time.Second))
 
 	// The load, with its faults.
