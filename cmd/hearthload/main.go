@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hearthcloud/hearth/internal/loadtest"
 )
@@ -34,7 +35,7 @@ func main() {
 	flag.DurationVar(&c.Think, "think", 0, "mean pause between a device's operations (default 1s)")
 	flag.DurationVar(&c.Wait, "wait", 0, "long-poll wait of the feed requests (default 25s)")
 	flag.IntVar(&c.KDFWorkers, "kdf-workers", 0, "key derivations at once (default 2)")
-	flag.DurationVar(&c.SigninEvery, "signin-every", 0, "one device signs in again this often (0: never)")
+	flag.DurationVar(&c.SigninEvery, "signin-every", 2*time.Second, "one device signs in again (a new session, real key derivation) this often during the load (0: never)")
 	flag.IntVar(&c.Kills, "kills", 0, "kill -9 and restarts (default 1)")
 	flag.DurationVar(&c.KillDown, "kill-down", 0, "how long the server stays down after each kill (default 2s)")
 	flag.DurationVar(&c.DiskFullFor, "diskfull-for", 0, "how long the disk stays full (default 20s)")

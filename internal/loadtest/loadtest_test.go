@@ -28,7 +28,7 @@ func TestLoadSmoke(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(dir, "hearthload"), "--hearthd", filepath.Join(dir, "hearthd"), "--work", dir,
-		"--accounts", "2", "--devices", "20", "--duration", "5s", "--think", "200ms", "--faults", "kill", "--kills", "1", "--kill-down", "500ms")
+		"--accounts", "2", "--devices", "20", "--duration", "5s", "--think", "200ms", "--faults", "kill", "--kills", "1", "--kill-down", "500ms", "--signin-every", "1s")
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	t.Logf("hearthload ran %s:\n%s", time.Since(start).Round(time.Millisecond), out)

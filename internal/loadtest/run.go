@@ -380,9 +380,10 @@ server's own login hash as shipped.
 Reduced: %d accounts with %d devices in all (not one account per device);
 devices sign in through a pool of %d derivations at once; documents of about
 1 KiB, %d per device; blobs of %d to %d KiB; one harness process on the same
-%d cores as the server; %s of load.
+%d cores as the server; %s of load, during which one device signs in
+again every %s (0s: none).
 `, dataFS(h), kdf.Default.Memory>>10, kdf.Default.Time, c.Accounts, c.Devices, c.KDFWorkers, c.DocsPerDevice,
-		c.BlobMin>>10, c.BlobMax>>10, runtime.NumCPU(), c.Duration)
+		c.BlobMin>>10, c.BlobMax>>10, runtime.NumCPU(), c.Duration, c.SigninEvery)
 }
 
 func dataFS(h *harness) string {
