@@ -1,12 +1,14 @@
 package loadtest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -175,8 +177,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			h.fs = fs
 		}
 	}
-	var logBuf strings.Builder
-	h.srv = &Hearthd{Bin: cfg.Hearthd, Data: data, Log: &lockedWriter{w: &logBuf}}
+	logw := &logScanner{}
+	h.srv = &Hearthd{Bin: cfg.Hearthd, Data: data, Log: logw}
 	if err := h.srv.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -282,10 +284,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	h.logf("verified in %s", time.Since(vstart).Round(time.Second))
 	rss, fds := h.srv.Peaks()
 
-	h.report(window, vr, rss, fds)
-	if cfg.Out != nil && strings.Contains(logBuf.String(), "panic") {
-		h.failf("hearthd logged a panic")
+	// The server's log (§8.1.12): no panic, no user name.
+	h.srv.Stop()
+	lines, panics, names := logw.result()
+	if panics > 0 {
+		h.failf("hearthd logged %d panics", panics)
 	}
+	if names > 0 {
+		h.failf("hearthd's log names a user %d times", names)
+	}
+	h.note("hearthd's log: %d lines, %d naming a user, %d panics", lines, names, panics)
+	h.report(window, vr, rss, fds)
 	return &Result{Errors: h.stats.errorCount(), Failures: h.failed}, nil
 }
 
@@ -356,16 +365,44 @@ func (h *harness) killRestart(ctx context.Context) {
 	})
 }
 
-// lockedWriter serializes writes to w.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// logScanner reads the server's log as it is written: it counts the lines,
+// the panics and the lines naming a user (the harness's user names are
+// load0000 upwards), without keeping them.
+type logScanner struct {
+	mu                    sync.Mutex
+	part                  []byte
+	lines, panics, naming int
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+var userRE = regexp.MustCompile(`load\d{4}`)
+
+func (l *logScanner) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	l.part = append(l.part, p...)
+	for {
+		i := bytes.IndexByte(l.part, '\n')
+		if i < 0 {
+			break
+		}
+		line := l.part[:i]
+		l.lines++
+		if bytes.Contains(line, []byte("panic")) {
+			l.panics++
+		}
+		if userRE.Match(line) {
+			l.naming++
+		}
+		l.part = l.part[i+1:]
+	}
+	l.part = append([]byte(nil), l.part...)
+	return len(p), nil
+}
+
+func (l *logScanner) result() (lines, panics, naming int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lines, l.panics, l.naming
 }
 
 // describe says what is real and what is reduced.
