@@ -114,7 +114,7 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	pr.CloseWithError(errUploadAborted) // unblocks the sealer if the request ended early
 	werr := <-done
 	if err != nil {
-		if werr != nil && werr != errUploadAborted && !errors.Is(werr, io.ErrClosedPipe) {
+		if werr != nil && !errors.Is(werr, errUploadAborted) && !errors.Is(werr, io.ErrClosedPipe) {
 			return "", werr
 		}
 		return "", fmt.Errorf("client: upload: %w", err)
@@ -125,7 +125,7 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 		return "", fmt.Errorf("client: upload: reading the answer: %w", err)
 	}
 	if res.status < 200 || res.status > 299 {
-		if werr != nil && werr != errUploadAborted {
+		if werr != nil && !errors.Is(werr, errUploadAborted) {
 			return "", werr
 		}
 		return "", apiError(res, b)
@@ -146,7 +146,14 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	content, _ := json.Marshal(filesDoc{Blob: ref.ID, Digest: digest, Size: sealedSize})
 	fileID, _, err = c.Create(ctx, FilesDoctype, content)
 	if err != nil {
-		c.deleteBlob(ref.ID)
+		// Only a refusal (4xx) says the document was not stored; after a
+		// cut connection, a timeout or a 5xx it may have been, and then
+		// deleting the blob would leave a file that names nothing. An
+		// unnamed blob costs only space.
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 {
+			c.deleteBlob(ref.ID)
+		}
 		return "", err
 	}
 	return fileID, nil
