@@ -148,6 +148,9 @@ type Client struct {
 	// request to the revision remembered before: the page may predate
 	// what the device learned since.
 	raised map[string]uint64
+	// registered holds the doctypes this Client registered with the
+	// server before uploading blobs of them (Upload).
+	registered map[string]bool
 
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -162,5 +163,50 @@ func TestUploadReportsRefusal(t *testing.T) {
 	var ae *client.APIError
 	if !errors.As(err, &ae) || ae.Code != "unavailable" || ae.RetryAfter != 7*time.Second {
 		t.Fatalf("an upload refused 503 before its body: %v", err)
+	}
+}
+
+// TestUploadRegistersDoctype: a device that finds the files doctype in the
+// keyring, added by another device that has not registered it with the
+// server yet, can upload all the same. (The blob was refused 404
+// unknown_doctype when ten devices of an account uploaded their first
+// files at once.)
+func TestUploadRegistersDoctype(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c1, user, _ := e.signup("pw")
+	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// c1's registration of the files doctype waits until c2 has uploaded.
+	hold := make(chan struct{})
+	var held atomic.Bool
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.Method == "PUT" && r.URL.Path == "/v1/doctypes/"+client.FilesDoctype && held.CompareAndSwap(false, true) {
+			<-hold
+		}
+		return false
+	})
+	body := []byte("a file")
+	first := make(chan error, 1)
+	go func() {
+		_, err := c1.Upload(ctx, bytes.NewReader(body), int64(len(body)), "a", "", time.Now(), nil)
+		first <- err
+	}()
+	// Wait until c1 has written the keyring with the files doctype and
+	// is held registering it.
+	for deadline := time.Now().Add(10 * time.Second); !held.Load(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("c1 never registered the files doctype")
+		}
+	}
+	_, err = c2.Upload(ctx, bytes.NewReader(body), int64(len(body)), "b", "", time.Now(), nil)
+	close(hold)
+	if err != nil {
+		t.Fatalf("an upload while another device had not yet registered the doctype: %v", err)
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
 	}
 }
