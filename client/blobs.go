@@ -128,7 +128,7 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 		return "", fmt.Errorf("client: upload: reading the answer: %w", err)
 	}
 	if res.status < 200 || res.status > 299 {
-		if werr != nil && !errors.Is(werr, errUploadAborted) {
+		if werr != nil && !errors.Is(werr, errUploadAborted) && !errors.Is(werr, io.ErrClosedPipe) {
 			return "", werr
 		}
 		return "", apiError(res, b)
