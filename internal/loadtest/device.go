@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -301,7 +302,7 @@ func (d *device) attempt(ctx context.Context, op string, fn func(*client.Client)
 		}
 		cause, wait := d.h.classify(err)
 		if cause == "" || time.Since(begin) > 5*time.Minute {
-			d.h.stats.fail(op, ph, err)
+			d.h.stats.fail(op, d.h.phase(), err) // the phase it failed in
 			return err
 		}
 		d.h.stats.retry(op, cause)
@@ -333,7 +334,7 @@ func (h *harness) classify(err error) (cause string, wait time.Duration) {
 // connError reports a connection refused, reset or cut.
 func connError(err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 		return true
 	}
 	s := err.Error()

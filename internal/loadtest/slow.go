@@ -108,14 +108,16 @@ type slowConn struct {
 	local  string // the client's address, as the server's side names it
 	opened time.Time
 	cut    time.Duration // 0: not cut (yet)
+	answer string        // the status the server answered, or "nothing"
 }
 
 // slowResult is what happened to the connections of one kind.
 type slowResult struct {
-	kind   slowKind
-	n      int
-	cut    []time.Duration
-	failed int // could not even be opened
+	kind    slowKind
+	n       int
+	cut     []time.Duration
+	failed  int            // could not even be opened
+	answers map[string]int // status (or "nothing") -> connections
 }
 
 // runSlow opens n connections of each kind from addresses of their own,
@@ -186,7 +188,18 @@ func runSlow(ctx context.Context, server string, n int, setup *slowSetup, length
 		}
 		mu.Unlock()
 	}
+	// What the server answered, if anything: the first line of what the
+	// connection holds.
 	for _, sc := range conns {
+		sc.conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		b := make([]byte, 64)
+		n, _ := io.ReadAtLeast(sc.conn, b, 12)
+		line, _, _ := strings.Cut(string(b[:n]), "\r\n")
+		if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[0], "HTTP/") {
+			sc.answer = f[1]
+		} else {
+			sc.answer = "nothing"
+		}
 		sc.conn.Close()
 	}
 	wg.Wait()
@@ -194,6 +207,10 @@ func runSlow(ctx context.Context, server string, n int, setup *slowSetup, length
 		if sc.cut > 0 {
 			res[sc.kind].cut = append(res[sc.kind].cut, sc.cut)
 		}
+		if res[sc.kind].answers == nil {
+			res[sc.kind].answers = map[string]int{}
+		}
+		res[sc.kind].answers[sc.answer]++
 	}
 	return res
 }
@@ -248,7 +265,7 @@ func hexAddr(s string) string {
 // report writes one row per kind: connections, how many the server cut,
 // and after how long.
 func reportSlow(w io.Writer, res []slowResult, length time.Duration) {
-	fmt.Fprintf(w, "\n| Slow client (%s each, held up to %s) | Expected cut (§8.1.10) | Cut | Cut after: min / median / max s |\n|---|---|---|---|\n", "n", length.Round(time.Second))
+	fmt.Fprintf(w, "\n| Slow client (held up to %s) | Expected cut (§8.1.10) | Cut | Cut after: min / median / max s | Answered |\n|---|---|---|---|---|\n", length.Round(time.Second))
 	for _, r := range res {
 		slices.Sort(r.cut)
 		span := "-"
@@ -259,6 +276,11 @@ func reportSlow(w io.Writer, res []slowResult, length time.Duration) {
 		if r.failed > 0 {
 			note = fmt.Sprintf(" (%d could not connect)", r.failed)
 		}
-		fmt.Fprintf(w, "| %s | %s | %d of %d%s | %s |\n", r.kind.name, r.kind.expect, len(r.cut), r.n, note, span)
+		var ans []string
+		for a, n := range r.answers {
+			ans = append(ans, fmt.Sprintf("%s × %d", a, n))
+		}
+		slices.Sort(ans)
+		fmt.Fprintf(w, "| %s | %s | %d of %d%s | %s | %s |\n", r.kind.name, r.kind.expect, len(r.cut), r.n, note, span, strings.Join(ans, ", "))
 	}
 }
