@@ -10,7 +10,7 @@ export PATH := $(PATH):$(GOROOT)/lib/wasm
 # Packages that must build and pass under GOOS=js GOARCH=wasm.
 WASM_PKGS := ./spec/... ./crypto/... ./client/search/ ./client/appmanifest/ ./client/vcard/
 
-.PHONY: all build test test-native test-wasm fuzz bench run deps node vet cc bin web chromium
+.PHONY: all build test test-native test-wasm fuzz bench load run deps node vet cc bin web chromium
 
 all: build
 
@@ -83,6 +83,17 @@ fuzz: deps
 # Benchmarks, native and WebAssembly; figures go to BENCHMARKS.md by hand.
 bench: web node cc
 	scripts/bench.sh
+
+# The load and fault harness (cmd/hearthload, internal/loadtest; not part of
+# make test): the shipped hearthd driven by 1,000 simulated devices over 100
+# accounts for 4 minutes, with a kill -9 and restart, a full disk and slow
+# clients, then every acknowledged write checked from new devices; about 12
+# minutes. Needs root for the disk-full phase (a loop-mounted file system).
+# LOADFLAGS adds flags, e.g. LOADFLAGS="--duration 10m --faults kill".
+# Figures in BENCHMARKS.md (issue 13).
+load: bin
+	$(GO) build -o bin/ ./cmd/hearthload
+	bin/hearthload --hearthd bin/hearthd $(LOADFLAGS)
 
 # bin/hearthd (server) and bin/hearth (command line client).
 bin: web cc

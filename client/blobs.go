@@ -76,6 +76,9 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	if err != nil {
 		return "", err
 	}
+	if err := c.registerOnce(ctx, FilesDoctype); err != nil {
+		return "", err
+	}
 	k := ks.Current()
 	ref := seal.BlobRef{Doctype: FilesDoctype, ID: wire.NewID()}
 	meta := seal.Meta{Name: name, Type: mediaType, Size: size}
@@ -154,10 +157,41 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	content, _ := json.Marshal(filesDoc{Blob: ref.ID, Digest: digest, Size: sealedSize})
 	fileID, _, err = c.Create(ctx, FilesDoctype, content)
 	if err != nil {
-		c.deleteBlob(ref.ID)
+		// Only a refusal (4xx) says the document was not stored; after a
+		// cut connection, a timeout or a 5xx it may have been, and then
+		// deleting the blob would leave a file that names nothing. An
+		// unnamed blob costs only space.
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 {
+			c.deleteBlob(ref.ID)
+		}
 		return "", err
 	}
 	return fileID, nil
+}
+
+// registerOnce registers doctype with the server (§8.4, idempotent) the
+// first time this Client uploads a blob of it: another device may have
+// added the doctype to the keyring and not registered it yet, and a blob
+// upload, unlike a document write, cannot be sent again once refused
+// (its body is a stream).
+func (c *Client) registerOnce(ctx context.Context, doctype string) error {
+	c.mu.Lock()
+	done := c.registered[doctype]
+	c.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := c.registerDoctype(ctx, doctype); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.registered == nil {
+		c.registered = map[string]bool{}
+	}
+	c.registered[doctype] = true
+	c.mu.Unlock()
+	return nil
 }
 
 // deleteBlob removes a blob no document names, best effort.

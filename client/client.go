@@ -181,6 +181,15 @@ type Client struct {
 	// place of the keyring; nil for a user session.
 	app *appMode
 
+	// raised maps the documents whose remembered revision this device
+	// raised (by its own reads and writes) since Sync sent its latest page
+	// request to the revision remembered before: the page may predate
+	// what the device learned since.
+	raised map[string]uint64
+	// registered holds the doctypes this Client registered with the
+	// server before uploading blobs of them (Upload).
+	registered map[string]bool
+
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time
 }

@@ -36,7 +36,11 @@ func (c *Client) known(doctype, id string) DocState {
 func (c *Client) record(doctype, id string, ds DocState) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	recordIn(c.st.Docs, docKey(doctype, id), ds)
+	k := docKey(doctype, id)
+	if _, seen := c.raised[k]; c.raised != nil && !seen && ds.Rev > c.st.Docs[k].Rev {
+		c.raised[k] = c.st.Docs[k].Rev
+	}
+	recordIn(c.st.Docs, k, ds)
 	c.sawGenLocked(doctype, ds.Gen)
 }
 

@@ -213,6 +213,9 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 		if app {
 			q["doctype"] = slices.Sorted(maps.Keys(readable))
 		}
+		c.mu.Lock()
+		c.raised = map[string]uint64{} // what this device learns from now on may postdate the page
+		c.mu.Unlock()
 		res, err := c.call(ctx, request{method: "GET", path: "/v1/changes?" + q.Encode(),
 			timeout: time.Duration(waitSec)*time.Second + pollSlack + callTimeout})
 		if since > 0 && isCode(err, "bad_request") {
@@ -325,8 +328,12 @@ func (c *Client) openPage(ctx context.Context, page *feedPage, local map[string]
 	for _, ch := range page.Changes {
 		key := docKey(ch.Doctype, ch.ID)
 		k, ok := local[key]
+		raisedFrom, raised := uint64(0), false
 		if !ok {
-			k = c.known(ch.Doctype, ch.ID)
+			c.mu.Lock()
+			k = c.st.Docs[key]
+			raisedFrom, raised = c.raised[key]
+			c.mu.Unlock()
 			local[key] = k
 		}
 		where := ch.Doctype + "/" + ch.ID
@@ -341,6 +348,11 @@ func (c *Client) openPage(ctx context.Context, page *feedPage, local map[string]
 		change := Change{Seq: ch.Seq, Doctype: ch.Doctype, ID: ch.ID, Rev: ch.Rev}
 		ds := DocState{Rev: ch.Rev, Digest: bytes.Clone(ch.Digest), FeedRev: ch.Rev}
 		switch {
+		case ch.Rev < k.Rev && ch.Sealed != nil && raised && ch.Rev >= raisedFrom:
+			// Current when the server made the page, but this device
+			// itself wrote or read a later revision while the page was on
+			// its way: history, as an entry without a body. The later
+			// revision is committed; the next Sync must show it.
 		case ch.Rev < k.Rev && ch.Sealed != nil:
 			// A body is sent only for a current revision, and this device
 			// saw a later one.

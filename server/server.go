@@ -158,12 +158,14 @@ func (i installedApps) InstalledApp(ctx context.Context, user, slug string) ([32
 func (s *Server) Close() error { return s.meta.Close() }
 
 // HTTPServer returns an http.Server for h with the timeouts of §8.1.10:
-// headers within 10 s and idle connections closed after 120 s. Bodies have
-// no overall limit, since blobs stream for as long as they take (the API
-// bounds small bodies and stalled streams itself). net/http's own messages
-// go to log with client addresses removed (§8.1.12).
+// headers within 10 s, idle connections closed after 120 s, and every
+// response cut after 60 s without progress (a client that stops reading).
+// Bodies and responses have no overall limit, since blobs stream for as
+// long as they take (the API bounds small bodies and stalled streams
+// itself). net/http's own messages go to log with client addresses removed
+// (§8.1.12).
 func HTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	return &http.Server{Handler: progressDeadlines(h), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: stdlog.New(addrScrubber{log}, "", 0)}
 }
 

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/hearthcloud/hearth/server/blob"
 )
 
 // Timeouts of §8.1.10 that the http.Server cannot express alone: small
@@ -18,9 +21,15 @@ type idleReader struct {
 	idle time.Duration
 }
 
+// A body that stops arriving (the deadline passes, or the connection
+// fails) is the client's doing: truncated, not an internal failure.
 func (ir *idleReader) Read(p []byte) (int, error) {
 	ir.rc.SetReadDeadline(time.Now().Add(ir.idle)) // unsupported in tests' recorders: ignored
-	return ir.r.Read(p)
+	n, err := ir.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %v", blob.ErrTruncated, err)
+	}
+	return n, err
 }
 
 // idleWriter moves the connection's write deadline forward before each

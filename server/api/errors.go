@@ -104,23 +104,30 @@ const quotaMessage = "the account's storage quota is full: delete something, or 
 // sentinels maps the storage and name errors to codes, so handlers can
 // return them as they come.
 var sentinels = []struct {
-	err  error
-	code Code
-	msg  string
+	err   error
+	code  Code
+	msg   string
+	retry int // Retry-After seconds
 }{
-	{meta.ErrNotFound, CodeNotFound, "not found"},
-	{meta.ErrUnknownDoctype, CodeUnknownDoctype, "the doctype is not registered"},
-	{meta.ErrConflict, CodeConflict, "the revision does not match"},
-	{meta.ErrExists, CodeExists, "already exists"},
-	{meta.ErrReplay, CodeTOTPReplayed, "this code was already used"},
-	{blob.ErrNotFound, CodeNotFound, "not found"},
-	{blob.ErrTooLarge, CodeTooLarge, "the body is larger than allowed"},
-	{blob.ErrTruncated, CodeTruncated, "the body ended before Content-Length bytes; nothing was stored"},
-	{blob.ErrDigestMismatch, CodeDigestMismatch, "the body does not match Hearth-Digest; nothing was stored"},
-	{wire.ErrInvalidUser, CodeInvalidName, wire.ErrInvalidUser.Error()},
-	{wire.ErrInvalidDoctype, CodeInvalidName, wire.ErrInvalidDoctype.Error()},
-	{wire.ErrInvalidID, CodeInvalidName, wire.ErrInvalidID.Error()},
+	{meta.ErrNotFound, CodeNotFound, "not found", 0},
+	{meta.ErrUnknownDoctype, CodeUnknownDoctype, "the doctype is not registered", 0},
+	{meta.ErrConflict, CodeConflict, "the revision does not match", 0},
+	{meta.ErrExists, CodeExists, "already exists", 0},
+	{meta.ErrReplay, CodeTOTPReplayed, "this code was already used", 0},
+	{blob.ErrNotFound, CodeNotFound, "not found", 0},
+	{blob.ErrTooLarge, CodeTooLarge, "the body is larger than allowed", 0},
+	{blob.ErrTruncated, CodeTruncated, "the body ended before Content-Length bytes; nothing was stored", 0},
+	{blob.ErrDigestMismatch, CodeDigestMismatch, "the body does not match Hearth-Digest; nothing was stored", 0},
+	{blob.ErrNoSpace, CodeUnavailable, "the server's storage is full; nothing was stored", noSpaceRetry},
+	{meta.ErrNoSpace, CodeUnavailable, "the server's storage is full; nothing was stored", noSpaceRetry},
+	{wire.ErrInvalidUser, CodeInvalidName, wire.ErrInvalidUser.Error(), 0},
+	{wire.ErrInvalidDoctype, CodeInvalidName, wire.ErrInvalidDoctype.Error(), 0},
+	{wire.ErrInvalidID, CodeInvalidName, wire.ErrInvalidID.Error(), 0},
 }
+
+// noSpaceRetry is the Retry-After of a write refused for a full storage:
+// the operator has to free space, which takes a while.
+const noSpaceRetry = 10
 
 // AsError turns any error a handler returns into an *Error: itself, a known
 // sentinel's code, or internal (whose cause is logged, never sent).
@@ -134,7 +141,7 @@ func AsError(err error) *Error {
 	}
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {
-			return &Error{Code: s.code, Message: s.msg, Err: err}
+			return &Error{Code: s.code, Message: s.msg, Retry: s.retry, Err: err}
 		}
 	}
 	return &Error{Code: CodeInternal, Message: "the server failed; a write may or may not have happened, so read again before retrying", Err: err}

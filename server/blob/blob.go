@@ -27,6 +27,10 @@ var (
 	ErrTooLarge       = errors.New("blob: body larger than allowed")
 	ErrTruncated      = errors.New("blob: body shorter than announced")
 	ErrDigestMismatch = errors.New("blob: body does not match the announced digest")
+	// ErrNoSpace: the storage is full (or the operator's quota on it is
+	// reached); nothing was stored, and the same Put may succeed once
+	// space is freed.
+	ErrNoSpace = errors.New("blob: no space left on the storage")
 )
 
 // Putter stores bodies.
@@ -40,7 +44,8 @@ type Putter interface {
 	// size bytes, the extra is not read. A size over the store's limit is
 	// ErrTooLarge before anything is read. Storing a body that is already
 	// present succeeds and keeps one copy. Put never holds the whole body in
-	// memory. A failed or cancelled Put leaves nothing behind.
+	// memory. A failed or cancelled Put leaves nothing behind. A full
+	// storage is ErrNoSpace.
 	Put(ctx context.Context, r io.Reader, size int64, want *Digest) (Digest, error)
 }
 

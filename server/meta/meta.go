@@ -34,6 +34,9 @@ var (
 	// ErrInvite: no invitation with that code can be used (unknown,
 	// used or expired); nothing was created.
 	ErrInvite = errors.New("meta: no usable invitation")
+	// ErrNoSpace: the storage is full; the write did not happen, and may
+	// succeed once space is freed.
+	ErrNoSpace = errors.New("meta: no space left on the storage")
 )
 
 // KDF holds an account's key-derivation parameters (§3) as the server keeps

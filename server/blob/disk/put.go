@@ -2,10 +2,12 @@ package disk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/hearthcloud/hearth/server/blob"
 	"github.com/hearthcloud/hearth/server/blob/internal/body"
@@ -39,6 +41,9 @@ func (s *Store) Put(ctx context.Context, r io.Reader, size int64, want *blob.Dig
 		return blob.Digest{}, fmt.Errorf("%s: %w", op, err)
 	}
 	f, err := os.CreateTemp(s.tmp, "put-*") // mode 0600
+	if noSpace(err) {
+		return blob.Digest{}, fmt.Errorf("%s: %w: %w", op, blob.ErrNoSpace, err)
+	}
 	if err != nil {
 		return blob.Digest{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -46,9 +51,17 @@ func (s *Store) Put(ctx context.Context, r io.Reader, size int64, want *blob.Dig
 	if err != nil {
 		f.Close() // may be closed already
 		os.Remove(f.Name())
+		if noSpace(err) {
+			return blob.Digest{}, fmt.Errorf("%s: %w: %w", op, blob.ErrNoSpace, err)
+		}
 		return blob.Digest{}, fmt.Errorf("%s: %w", op, err)
 	}
 	return d, nil
+}
+
+// noSpace reports a full file system or an exhausted quota.
+func noSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // put fills the temporary file f and moves it into place. On error the

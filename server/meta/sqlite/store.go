@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -223,7 +224,18 @@ func wrap(op string, err error) error {
 			return err
 		}
 	}
+	if isFull(err) {
+		return fmt.Errorf("%s: %w: %w", op, meta.ErrNoSpace, err)
+	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// isFull reports a write refused for want of space: SQLite's SQLITE_FULL
+// (which it answers when the file system does), or the file system's own
+// error where one comes through.
+func isFull(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) && e.Code == sqlite3.ErrFull || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // affected returns ErrNotFound if res changed no row.

@@ -1,0 +1,51 @@
+package api_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearthcloud/hearth/server/api"
+	"github.com/hearthcloud/hearth/server/auth"
+	blobmem "github.com/hearthcloud/hearth/server/blob/memory"
+	metamem "github.com/hearthcloud/hearth/server/meta/memory"
+)
+
+// TestStalledUploadIsTruncated (issue 13, found by the load harness's slow
+// clients): a blob upload whose body stops arriving is answered 400
+// truncated (nothing was stored), the client's doing, not 500 internal
+// logged as a server failure.
+func TestStalledUploadIsTruncated(t *testing.T) {
+	log := &syncBuffer{}
+	srv := api.New(api.Config{Meta: metamem.New(), Blobs: blobmem.New(1 << 30), Secret: rnd32(),
+		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}, BodyTimeout: 300 * time.Millisecond, StreamIdle: 300 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(log, nil))})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	e := &env{t: t, url: ts.URL, log: log}
+	_, tok := e.signup("alice")
+	e.want(e.do("PUT", "/v1/doctypes/io.hearth.files", tok, nil), 201, "")
+	pr, pw := io.Pipe()
+	go func() { pw.Write([]byte("first bytes")); time.Sleep(2 * time.Second); pw.Close() }()
+	req, _ := http.NewRequest("PUT", ts.URL+"/v1/blobs/io.hearth.files/stalled", pr)
+	req.ContentLength = 1000
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	r := resp{res.StatusCode, res.Header, b}
+	if r.status != 400 || r.code() != "truncated" {
+		t.Fatalf("a stalled upload: %d %s", r.status, b)
+	}
+	if strings.Contains(log.String(), "request failed") {
+		t.Fatalf("a stalled upload was logged as a server failure:\n%s", log.String())
+	}
+}
