@@ -426,6 +426,10 @@ func (a *API) currentGen() uint64 {
 // LoginResult is what Login and Resume return.
 type LoginResult struct {
 	User string `json:"user"`
+	// Halted: signing in, this browser found the account's history rolled
+	// back or forked and writes nothing until the person decides (Account,
+	// AcceptServerState).
+	Halted string `json:"halted,omitempty"`
 }
 
 // Login signs in; totp is "" or an authenticator code or a recovery code.
@@ -451,6 +455,10 @@ func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginRes
 		return nil, err
 	}
 	a.persist(gen)
+	if h := c.Halted(); h != "" {
+		// Signed in, and halted: Home says so and lets the person decide.
+		return &LoginResult{User: user, Halted: h}, nil
+	}
 	if l.err != nil {
 		return nil, a.fail(gen, l.err)
 	}
@@ -563,6 +571,9 @@ type Account struct {
 	// the server states them (protocol §8.2.8): for the storage bar.
 	Usage client.Usage `json:"usage"`
 	Quota Limits       `json:"quota"`
+	// Halted says why this browser stopped writing to the account (a
+	// rollback or fork it reported, protocol §4.7); "" when it writes.
+	Halted string `json:"halted,omitempty"`
 }
 
 // Limits are an account's limits; nil: none.
@@ -592,12 +603,53 @@ func (a *API) Account(ctx context.Context) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Whether this browser halted is known once it has read the account's
+	// history from where it left it: the feed loop's first pass.
+	a.mu.Lock()
+	l := a.startLocked()
+	a.mu.Unlock()
+	if err := waitReady(ctx, l); err != nil {
+		return nil, err
+	}
+	if e := toError(l.err); e != nil && e.Code != "integrity" {
+		return nil, a.fail(gen, l.err)
+	}
 	acct, err := c.Account(ctx)
 	if err != nil {
 		return nil, a.fail(gen, err)
 	}
 	return &Account{User: acct.User, Created: acct.Created, TOTP: acct.TOTP, Usage: acct.Usage,
-		Quota: Limits{Bytes: acct.Quota.Bytes, Docs: acct.Quota.Docs}}, nil
+		Quota: Limits{Bytes: acct.Quota.Bytes, Docs: acct.Quota.Docs}, Halted: c.Halted()}, nil
+}
+
+// AcceptServerState is the person's decision, after this browser halted,
+// to go on with what the server holds now (client.AcceptServerState): it
+// reads the account's history again as a new device, and writes again
+// once that verifies.
+func (a *API) AcceptServerState(ctx context.Context) error {
+	c, gen, err := a.account()
+	if err != nil {
+		return err
+	}
+	if c.Halted() == "" {
+		return badInput("this browser has not stopped writing: there is nothing to accept")
+	}
+	err = c.AcceptServerState(ctx)
+	a.persist(gen)
+	if err != nil {
+		return a.fail(gen, err)
+	}
+	// What memory held came from the history forgotten: read it anew.
+	a.setSession(c, nil)
+	gen = a.currentGen()
+	a.mu.Lock()
+	l := a.startLocked()
+	a.mu.Unlock()
+	if err := waitReady(ctx, l); err != nil {
+		return err
+	}
+	a.persist(gen)
+	return a.fail(gen, l.err)
 }
 
 // TOTPEnrollResult is what TOTPEnroll returns.
@@ -1156,7 +1208,9 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 			backoff = min(2*backoff, 30*time.Second)
 			continue
 		}
-		// Integrity, or the session ended: stop, and say so.
+		// Integrity, or the session ended: stop, and say so. A halt
+		// (protocol §4.7) is kept with the saved state.
+		a.persist(gen)
 		if first {
 			l.err = err
 			close(l.ready)

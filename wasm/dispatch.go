@@ -15,7 +15,7 @@ var Methods = []string{
 	"create", "put", "get", "list", "delete", "subscribe", "unsubscribe",
 	"apps", "connectOffer", "connectApp", "appConnectStart", "appConnectFinish",
 	"connections", "disconnect", "appOffer", "installApp", "uninstallApp", "intentOffer",
-	"vcardImport", "vcardExport", "remember",
+	"vcardImport", "vcardExport", "remember", "acceptServerState",
 }
 
 // Call runs method with args, a JSON array of its arguments in the order of
@@ -54,6 +54,7 @@ var Methods = []string{
 //	appConnectStart(slug, user, home)   → {url}   (an app: Home's #connect?… URL to go to)
 //	appConnectFinish(box, state) → {user}   (an app: what #connected?… carried)
 //	remember(base64)                    → null   (the worker, at start: what the last "memory" event carried)
+//	acceptServerState()                 → null   (Home, after account().halted: go on with what the server holds now)
 func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (any, error) {
 	var av []json.RawMessage
 	if len(args) > 0 && string(args) != "null" {
@@ -105,6 +106,8 @@ func (a *API) Call(ctx context.Context, method string, args json.RawMessage) (an
 		return a.Login(ctx, strings.TrimSpace(s1), s2, s3)
 	case "logout":
 		return a.Logout(ctx)
+	case "acceptServerState":
+		return nil, a.AcceptServerState(ctx)
 	case "remember":
 		var b []byte
 		if len(av) != 1 || json.Unmarshal(av[0], &b) != nil {

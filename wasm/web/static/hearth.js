@@ -462,6 +462,14 @@ export class Hearth {
    */
   account() { return this._rpc("account", []); }
 
+  /**
+   * After account().halted (this browser found the account's history rolled
+   * back or forked, and writes nothing): the person's decision to go on with
+   * what the server holds now. It reads the account again as a new device.
+   * @returns {Promise<void>}
+   */
+  acceptServerState() { return this._rpc("acceptServerState", []); }
+
   /** Starts turning on two-factor authentication.
    * @returns {Promise<{ uri: string, qr: string }>} qr: a PNG data: URL */
   totpEnroll() { return this._rpc("totpEnroll", []); }

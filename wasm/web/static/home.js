@@ -288,11 +288,39 @@ function runReseal() {
 async function renderAccount() {
   try {
     const acct = await h.account();
+    renderHalted(acct.halted || "");
     totpState(acct.totp);
     renderStorage(acct.usage, acct.quota);
   } catch (err) {
     show($("#totp-msg"), say(err));
   }
+}
+
+// renderHalted shows, when this browser stopped writing to the account
+// (protocol §4.7), why, and lets the person go on with what the server
+// holds now, asked twice.
+function renderHalted(why) {
+  const box = $("#halted");
+  box.hidden = !why;
+  if (!why) return;
+  $("#halted-why").textContent = why;
+  const accept = $("#halted-accept"), confirm = $("#halted-confirm"), msg = $("#halted-msg");
+  confirm.hidden = true;
+  accept.onclick = () => { confirm.hidden = false; confirm.focus(); };
+  confirm.onclick = async () => {
+    confirm.disabled = accept.disabled = true;
+    show(msg, "Reading your account again…");
+    try {
+      await h.acceptServerState();
+      box.hidden = true;
+      msg.hidden = true;
+      await renderAccount();
+    } catch (err) {
+      show(msg, say(err));
+    } finally {
+      confirm.disabled = accept.disabled = false;
+    }
+  };
 }
 
 // signupMode shows the invitation field when the server's sign-up needs
