@@ -179,6 +179,9 @@ func TestUploadRegistersDoctype(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c2.CatchUp(ctx); err != nil { // a device reads the history before it writes
+		t.Fatal(err)
+	}
 	// c1's registration of the files doctype waits until c2 has uploaded.
 	hold := make(chan struct{})
 	var held atomic.Bool

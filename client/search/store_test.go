@@ -102,6 +102,9 @@ func (e *env) login(user string) *client.Client {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if err := c.CatchUp(context.Background()); err != nil { // a device reads the history before it writes
+		e.t.Fatal(err)
+	}
 	return c
 }
 

@@ -46,6 +46,9 @@ func TestWasmOpenSecondDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c.CatchUp(ctx); err != nil { // a device reads the history before it writes
+		t.Fatal(err)
+	}
 	runtime.GC()
 
 	// The time of each Progress call: download i is announced before

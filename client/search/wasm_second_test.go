@@ -50,6 +50,9 @@ func TestWasmSecondDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := c.CatchUp(ctx); err != nil { // a device reads the history before it writes
+		t.Fatal(err)
+	}
 	var stages []string
 	s, err := search.Open(ctx, c, want.Doctype, &search.Options{Progress: func(stage string, done, total int) {
 		stages = append(stages, stage)
