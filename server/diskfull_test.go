@@ -48,14 +48,7 @@ func TestDiskFullIsUnavailable(t *testing.T) {
 	}
 	do := func(method, path, token string, body []byte, hdr ...string) answer {
 		t.Helper()
-		req, _ := http.NewRequest(method, ts.URL+path, bytes.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		res, err := http.DefaultClient.Do(req)
+		res, err := http.DefaultClient.Do(apiRequest(t, method, ts.URL+path, token, body, hdr...))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -51,28 +51,9 @@ func testServer(t *testing.T, cfg server.Config) (dir string, do func(method, ho
 	t.Cleanup(ts.Close)
 	return dir, func(method, host, path, tok string, body any, hdr ...string) (int, []byte) {
 		t.Helper()
-		var rd io.Reader
-		ct := ""
-		switch b := body.(type) {
-		case nil:
-		case []byte:
-			rd, ct = bytes.NewReader(b), "application/octet-stream"
-		default:
-			j, _ := json.Marshal(b)
-			rd, ct = bytes.NewReader(j), "application/json"
-		}
-		req, _ := http.NewRequest(method, ts.URL+path, rd)
+		req := apiRequest(t, method, ts.URL+path, tok, body, hdr...)
 		if host != "" {
 			req.Host = host + ":" + ts.URL[strings.LastIndex(ts.URL, ":")+1:]
-		}
-		if ct != "" {
-			req.Header.Set("Content-Type", ct)
-		}
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
 		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {

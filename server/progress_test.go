@@ -50,14 +50,7 @@ func TestUnreadAnswerIsCut(t *testing.T) {
 	base := "http://" + ln.Addr().String()
 	do := func(method, path, token string, body []byte, hdr ...string) *http.Response {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		res, err := http.DefaultClient.Do(req)
+		res, err := http.DefaultClient.Do(apiRequest(t, method, base+path, token, body, hdr...))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -81,27 +81,7 @@ func (a answer) is(t *testing.T, status int, code string, quota bool) {
 // do sends body: []byte as application/octet-stream, anything else as JSON.
 func (l *live) do(method, path, tok string, body any, hdr ...string) answer {
 	l.t.Helper()
-	var rd io.Reader
-	ct := ""
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd, ct = bytes.NewReader(b), "application/octet-stream"
-	default:
-		j, _ := json.Marshal(b)
-		rd, ct = bytes.NewReader(j), "application/json"
-	}
-	req, _ := http.NewRequest(method, l.url+path, rd)
-	if ct != "" {
-		req.Header.Set("Content-Type", ct)
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := http.DefaultClient.Do(apiRequest(l.t, method, l.url+path, tok, body, hdr...))
 	if err != nil {
 		l.t.Fatal(err)
 	}
