@@ -55,9 +55,10 @@ type Config struct {
 
 // Server is an open data folder and the API serving it.
 type Server struct {
-	API  *api.Server
-	Site *web.Site
-	meta *sqlite.Store
+	API    *api.Server
+	Site   *web.Site
+	meta   *sqlite.Store
+	unlock func() // the data folder's lock (lockFolder)
 }
 
 const secretName = "server-secret"
@@ -74,6 +75,16 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}
+	unlock, err := lockFolder(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			unlock()
+		}
+	}()
 	secret, err := loadSecret(filepath.Join(cfg.Dir, secretName))
 	if err != nil {
 		return nil, err
@@ -114,7 +125,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize,
 		SignupOff: cfg.SignupOff, SignupInvite: cfg.SignupInv, Log: cfg.Log, Hash: cfg.Hash, Bundled: site.Bundled, CheckApp: site.CheckApp,
 		TrustedProxies: cfg.TrustedProxies})
-	return &Server{API: a, Site: site, meta: m}, nil
+	ok = true
+	return &Server{API: a, Site: site, meta: m, unlock: unlock}, nil
 }
 
 // installedApps finds the apps installed from archives for the site
@@ -155,7 +167,11 @@ func (i installedApps) InstalledApp(ctx context.Context, user, slug string) ([32
 }
 
 // Close closes the metadata store.
-func (s *Server) Close() error { return s.meta.Close() }
+func (s *Server) Close() error {
+	err := s.meta.Close()
+	s.unlock()
+	return err
+}
 
 // HTTPServer returns an http.Server for h with the timeouts of §8.1.10:
 // headers within 10 s, idle connections closed after 120 s, and every

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -147,4 +148,29 @@ func TestBlobRangesFromDisk(t *testing.T) {
 	if got := read(res); res.StatusCode != 200 || len(got) != 0 || res.ContentLength != int64(len(body)) {
 		t.Fatalf("HEAD: %d %d", res.StatusCode, res.ContentLength)
 	}
+}
+
+// TestOneServerPerFolder: a second hearthd on a data folder another one
+// serves refuses to start (its start-up sweep would remove the first's
+// bodies still waiting for their rows); once the first closes, it starts.
+func TestOneServerPerFolder(t *testing.T) {
+	dir := t.TempDir()
+	first, err := server.Open(context.Background(), server.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := server.Open(context.Background(), server.Config{Dir: dir}); !errors.Is(err, server.ErrFolderInUse) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("a second server on the folder: %v", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second, err := server.Open(context.Background(), server.Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Close()
 }
