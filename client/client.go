@@ -231,7 +231,7 @@ var (
 	ErrSessionEnded = errors.New("the session expired or was revoked; log in again")
 	// ErrAccountFull: the server refused a write because the account's
 	// quota is full (§8.1.10); nothing was stored. Deleting frees room.
-	ErrAccountFull = errors.New("the account's storage quota is full: delete something, or ask the server's operator for more room")
+	ErrAccountFull = errors.New("the account is full (its storage or its number of documents, as 'hearth usage' shows): delete something, or ask the server's operator for more room")
 )
 
 // integrityError is an ErrIntegrity with a detail for people.

@@ -60,9 +60,12 @@ func init() {
 	}
 }
 
+// commandOrder is the order usage lists the commands in: every one.
+var commandOrder = []string{"signup", "login", "logout", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"}
+
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: hearth COMMAND [ARGS]\n\ncommands:")
-	for _, name := range []string{"signup", "login", "logout", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"} {
+	for _, name := range commandOrder {
 		fmt.Fprintln(os.Stderr, "  hearth "+commands[name].usage)
 	}
 }

@@ -48,5 +48,6 @@ func printUsage(w io.Writer, a *client.Account) {
 	fmt.Fprintf(w, "Stored:    %s\nDocuments: %s\n", stored, docs)
 }
 
-// percent is used*100/limit, rounded down, at most 100.
-func percent(used, limit int64) int64 { return min(100, used*100/limit) }
+// percent is used*100/limit, rounded down: above 100 when the operator
+// lowered a limit below what the account holds.
+func percent(used, limit int64) int64 { return used * 100 / limit }

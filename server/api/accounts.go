@@ -95,8 +95,12 @@ func (s *Server) serverInfo(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]string{"signup": s.signupMode()})
 }
 
-// errNoInvite answers a sign-up without a usable invitation.
-var errNoInvite = Errorf(CodeForbidden, "sign-up on this server needs an invitation: ask its operator for a code, and give it with the sign-up")
+// errNoInvite answers a sign-up without an invitation, errBadInvite one
+// whose code is not usable.
+var (
+	errNoInvite  = Errorf(CodeForbidden, "sign-up on this server needs an invitation: ask its operator for a code, and give it with the sign-up")
+	errBadInvite = Errorf(CodeForbidden, "sign-up on this server needs an invitation, and this code does not work: it is mistyped, used already or expired; ask the server's operator for a new one")
+)
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SignupOff {
@@ -139,8 +143,11 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	var invite [32]byte
 	if s.cfg.SignupInvite {
 		h, ok := auth.InviteHash(req.Invite)
-		if !ok {
+		if !ok && req.Invite == "" {
 			return errNoInvite
+		}
+		if !ok {
+			return errBadInvite
 		}
 		invite = h
 	}
@@ -158,7 +165,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		if errors.Is(err, meta.ErrInvite) {
-			return errNoInvite
+			return errBadInvite
 		}
 		if errors.Is(err, meta.ErrExists) {
 			return Errorf(CodeUserExists, "this user name is taken")
