@@ -99,7 +99,15 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 			bodyDeadline(w, s.cfg.BodyTimeout) // blob uploads then move it forward as bytes arrive
 		}
 		err := h(w, r)
-		if err != nil {
+		switch {
+		case err != nil && r.Context().Err() != nil && errors.Is(err, context.Canceled):
+			// The client went away (a dropped long-poll, a closed tab):
+			// nobody reads an answer, and the server did not fail. 499 is
+			// what the log calls it, as proxies do.
+			if w.status == 0 {
+				w.status = 499
+			}
+		case err != nil:
 			e := AsError(err)
 			if e.Code == CodeInternal {
 				s.cfg.Log.Error("request failed", "route", routeOf(r), "err", e.Err)
