@@ -3,7 +3,6 @@
 package client_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -32,15 +31,7 @@ func TestUploadBeforeCatchUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	var old []byte // the keyring with files generation 1
-	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if isGet(r, "/v1/keyring") && old == nil {
-			rec := capture(next, r)
-			old = bytes.Clone(rec.Body.Bytes())
-			replay(w, rec, rec.Body.Bytes())
-			return true
-		}
-		return false
-	})
+	e.tamper(keepFirst("/v1/keyring", &old))
 	if err := a.VerifyKeyring(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -103,15 +94,7 @@ func TestAppNeverSealsOlderGeneration(t *testing.T) {
 		t.Fatal(err)
 	}
 	var oldGrant []byte
-	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if isGet(r, "/v1/grants/self") && oldGrant == nil {
-			rec := capture(next, r)
-			oldGrant = bytes.Clone(rec.Body.Bytes())
-			replay(w, rec, rec.Body.Bytes())
-			return true
-		}
-		return false
-	})
+	e.tamper(keepFirst("/v1/grants/self", &oldGrant))
 	if err := k.app.RefreshGrant(ctx); err != nil {
 		t.Fatal(err)
 	}

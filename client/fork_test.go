@@ -80,15 +80,7 @@ func TestSecurity14KeyringFork(t *testing.T) {
 	}
 	// The host keeps revision 2 as the stale device reads it.
 	h := &forkHost{e: e, oldRev: "2", forkRev: "3"}
-	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if isGet(r, "/v1/keyring") && h.old == nil {
-			rec := capture(next, r)
-			h.old = bytes.Clone(rec.Body.Bytes())
-			replay(w, rec, rec.Body.Bytes())
-			return true
-		}
-		return false
-	})
+	e.tamper(keepFirst("/v1/keyring", &h.old))
 	stale, err := client.Login(ctx, e.url, user, "pw", "", opts)
 	if err != nil {
 		t.Fatal(err)
@@ -178,15 +170,7 @@ func TestSealNeverOlderGeneration(t *testing.T) {
 		t.Fatal(err)
 	}
 	var gen1 []byte // keyring revision 2, notes generation 1
-	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if isGet(r, "/v1/keyring") && gen1 == nil {
-			rec := capture(next, r)
-			gen1 = bytes.Clone(rec.Body.Bytes())
-			replay(w, rec, rec.Body.Bytes())
-			return true
-		}
-		return false
-	})
+	e.tamper(keepFirst("/v1/keyring", &gen1))
 	b, err := client.Login(ctx, e.url, user, "pw", "", opts)
 	if err != nil {
 		t.Fatal(err)
@@ -264,15 +248,7 @@ func TestFreshDeviceCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	var old []byte // revision 2: notes generation 1
-	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if isGet(r, "/v1/keyring") && old == nil {
-			rec := capture(next, r)
-			old = bytes.Clone(rec.Body.Bytes())
-			replay(w, rec, rec.Body.Bytes())
-			return true
-		}
-		return false
-	})
+	e.tamper(keepFirst("/v1/keyring", &old))
 	if err := a.VerifyKeyring(ctx); err != nil {
 		t.Fatal(err)
 	}

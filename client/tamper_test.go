@@ -30,6 +30,20 @@ func isGet(r *http.Request, path string) bool {
 	return r.Method == "GET" && r.URL.Path == path
 }
 
+// keepFirst is a hook that keeps in *into the body of the first GET of
+// path (while *into is nil), which a test later serves again as a replay.
+func keepFirst(path string, into *[]byte) hook {
+	return func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if !isGet(r, path) || *into != nil {
+			return false
+		}
+		rec := capture(next, r)
+		*into = bytes.Clone(rec.Body.Bytes())
+		replay(w, rec, rec.Body.Bytes())
+		return true
+	}
+}
+
 // TestTamperedDocuments: a document altered, swapped, flagged wrongly, rolled
 // back or hidden is refused with ErrIntegrity and changes nothing.
 func TestTamperedDocuments(t *testing.T) {
@@ -332,15 +346,7 @@ func TestTamperedKeyring(t *testing.T) {
 	e := newEnv(t)
 	c1, user, _ := e.signup("pw")
 	var old []byte
-	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if isGet(r, "/v1/keyring") && old == nil {
-			rec := capture(next, r)
-			old = bytes.Clone(rec.Body.Bytes())
-			replay(w, rec, rec.Body.Bytes())
-			return true
-		}
-		return false
-	})
+	e.tamper(keepFirst("/v1/keyring", &old))
 	c2, err := client.Login(ctx, e.url, user, "pw", "", opts) // opens revision 1
 	if err != nil {
 		t.Fatal(err)
@@ -415,15 +421,7 @@ func TestLoginKeepsMemory(t *testing.T) {
 	e := newEnv(t)
 	c1, user, _ := e.signup("pw")
 	var old []byte
-	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if isGet(r, "/v1/keyring") && old == nil {
-			rec := capture(next, r)
-			old = bytes.Clone(rec.Body.Bytes())
-			replay(w, rec, rec.Body.Bytes())
-			return true
-		}
-		return false
-	})
+	e.tamper(keepFirst("/v1/keyring", &old))
 	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
 	if err != nil {
 		t.Fatal(err)

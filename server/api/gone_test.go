@@ -2,29 +2,20 @@ package api_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hearthcloud/hearth/server/api"
-	"github.com/hearthcloud/hearth/server/auth"
-	blobmem "github.com/hearthcloud/hearth/server/blob/memory"
-	metamem "github.com/hearthcloud/hearth/server/meta/memory"
 )
 
 // TestClientGoneIsNotAnError (found by the new-user review): a client that
 // drops a long-poll of the changes feed is no server failure: nothing is
 // logged as an error, and the request line says the client went away.
 func TestClientGoneIsNotAnError(t *testing.T) {
-	log := &syncBuffer{}
-	srv := api.New(api.Config{Meta: metamem.New(), Blobs: blobmem.New(1 << 30), Secret: rnd32(),
-		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}, Log: slog.New(slog.NewTextHandler(log, nil))})
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	e := &env{t: t, url: ts.URL, log: log}
+	e, ts := loggedEnv(t, api.Config{})
+	log := e.log
 	_, tok := e.signup("alice")
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()

@@ -20,13 +20,8 @@ import (
 // truncated (nothing was stored), the client's doing, not 500 internal
 // logged as a server failure.
 func TestStalledUploadIsTruncated(t *testing.T) {
-	log := &syncBuffer{}
-	srv := api.New(api.Config{Meta: metamem.New(), Blobs: blobmem.New(1 << 30), Secret: rnd32(),
-		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}, BodyTimeout: 300 * time.Millisecond, StreamIdle: 300 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(log, nil))})
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	e := &env{t: t, url: ts.URL, log: log}
+	e, ts := loggedEnv(t, api.Config{BodyTimeout: 300 * time.Millisecond, StreamIdle: 300 * time.Millisecond})
+	log := e.log
 	_, tok := e.signup("alice")
 	e.want(e.do("PUT", "/v1/doctypes/io.hearth.files", tok, nil), 201, "")
 	pr, pw := io.Pipe()
@@ -48,4 +43,17 @@ func TestStalledUploadIsTruncated(t *testing.T) {
 	if strings.Contains(log.String(), "request failed") {
 		t.Fatalf("a stalled upload was logged as a server failure:\n%s", log.String())
 	}
+}
+
+// loggedEnv runs the API with cfg over memory stores (cheap hashing, a
+// fresh secret) on a loopback port, its log kept for the test to read.
+func loggedEnv(t *testing.T, cfg api.Config) (*env, *httptest.Server) {
+	t.Helper()
+	log := &syncBuffer{}
+	cfg.Meta, cfg.Blobs, cfg.Secret = metamem.New(), blobmem.New(1<<30), rnd32()
+	cfg.Hash = auth.HashParams{Memory: 64, Time: 1, Threads: 1}
+	cfg.Log = slog.New(slog.NewTextHandler(log, nil))
+	ts := httptest.NewServer(api.New(cfg))
+	t.Cleanup(ts.Close)
+	return &env{t: t, url: ts.URL, log: log}, ts
 }
