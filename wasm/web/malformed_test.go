@@ -247,7 +247,9 @@ func TestWebMalformedTasks(t *testing.T) {
 	tab.Screenshots("tasks-flagged")
 
 	// A good task still checks off.
-	tab.Do(chromedp.Click(chromedp.CSS(`#list li[data-id=good1] input[type=checkbox]`)))
+	// Clicked by a query at the moment of the click: a change arriving
+	// from the feed may draw the list again, replacing the node.
+	tab.WaitTrue(`(() => { const c = document.querySelector("#list li[data-id=good1] input[type=checkbox]"); if (!c) return false; c.click(); return true; })()`)
 	tab.WaitTrue(`document.querySelector("#list li[data-id=good1] input").checked`)
 	deleteOneFlagged(t, tab, dev, "io.hearth.tasks", "#list", docs)
 
