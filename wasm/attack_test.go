@@ -67,3 +67,62 @@ func TestHomeRemembersAfterSessionEnds(t *testing.T) {
 		t.Fatalf("signing in again, served another seed: %v, %d login requests; want an integrity failure and none", err, logins.Load())
 	}
 }
+
+// TestHaltFoundByReadSurvivesReload: a rollback Home finds in a read of its
+// own (Get here; a bulk read, a keyring read on a write the same) halts it,
+// and spec protocol.md §4.7 says the halt is remembered "so that a restart
+// does not forget it". Only the feed loop saved the state after a failure,
+// and the host decides when the loop's next pass ends (it can hold or cut
+// every long-poll): a reload then resumed the state from before the halt,
+// and Home wrote again as if nothing had happened.
+func TestHaltFoundByReadSurvivesReload(t *testing.T) {
+	s := newServer(t)
+	a, ev := newAPI(t, s)
+	signup(t, a)
+	const dt = "io.hearth.notes"
+	c, err := a.Create(ctx, dt, json.RawMessage(`"first"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Put(ctx, dt, c.ID, json.RawMessage(`"second"`)); err != nil {
+		t.Fatal(err)
+	}
+	// The host hides the note this browser saw at revision 2.
+	s.mu.Lock()
+	s.tamper = func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.Method != "GET" || r.URL.Path != "/v1/docs/"+dt+"/"+c.ID {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"error":{"code":"not_found","message":"no such document"}}`))
+		return true
+	}
+	s.mu.Unlock()
+	_, err = a.Get(ctx, dt, c.ID)
+	wantCode(t, "get of a hidden note", err, "integrity")
+	if h := a.acct.Halted(); h == "" {
+		t.Fatal("the rollback did not halt the client")
+	}
+
+	// The page reloads; the host is honest again.
+	state := ev.lastState()
+	a.Close()
+	s.mu.Lock()
+	s.tamper = nil
+	s.mu.Unlock()
+	b, _ := newAPI(t, s)
+	if r, err := b.Resume(state); err != nil || !r.Restored {
+		t.Fatal(r, err)
+	}
+	acct, err := b.Account(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acct.Halted == "" {
+		t.Error("after a reload, Home forgot the halt a read found")
+	}
+	if _, err := b.Create(ctx, dt, json.RawMessage(`"written after the rollback"`)); err == nil {
+		t.Error("after a reload, the halted browser wrote a note")
+	}
+}
