@@ -270,6 +270,12 @@ func (a *API) fail(gen uint64, err error) error {
 	if e != nil && e.Code == "session_ended" && gen != 0 {
 		a.drop(gen)
 	}
+	if e != nil && e.Code == "integrity" && gen != 0 {
+		// A rollback found by any call halts the client: the saved state
+		// keeps the halt now, not at the feed loop's next pass, which the
+		// host can put off for as long as it likes (protocol §4.7).
+		a.persist(gen)
+	}
 	if e == nil {
 		return nil
 	}
