@@ -68,3 +68,21 @@ func FuzzSkeleton(f *testing.F) {
 		}
 	})
 }
+
+// TestLookAlikeNamesOutsideTheList: names the skeleton let through that
+// read as a bundled app's or Hearth's name. A Hangul filler (U+1160,
+// U+3164: letters, and default-ignorable, so a browser draws nothing for
+// them) inside "Notes"; and letters of scripts the table left out that
+// look like Latin ones: Armenian օ, Lisu ꓠ, Cherokee Ꭲ and Ꮋ.
+func TestLookAlikeNamesOutsideTheList(t *testing.T) {
+	bundled := map[string]string{"notes": "Notes", "tasks": "Tasks", "contacts": "Contacts"}
+	for _, name := range []string{
+		"No\u1160tes", "Tasks\u3164", "\u115fContacts", "Home\uffa0",
+		"Nօtes" /* Armenian օ */, "ꓠotes" /* Lisu ꓠ */, "Ꭲasks" /* Cherokee Ꭲ */, "Ꮋome" /* Cherokee Ꮋ */,
+		"Cօntacts", "ꓔasks", "ꓧearth",
+	} {
+		if err := CheckName(&Manifest{Slug: "impostor", Name: name}, bundled); err == nil {
+			t.Errorf("%q (%+q) accepted", name, name)
+		}
+	}
+}
