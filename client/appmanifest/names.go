@@ -23,8 +23,11 @@ import (
 func Skeleton(name string) string {
 	var b strings.Builder
 	for _, r := range norm.NFKD.String(strings.ToValidUTF8(name, "")) {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			continue // marks (accents), format characters, spaces, punctuation, symbols
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
+			// Marks (accents), format characters, spaces, punctuation,
+			// symbols; and the letters a browser draws as nothing (the
+			// Hangul fillers, U+115F, U+1160, U+3164, U+FFA0).
+			continue
 		}
 		if c, ok := capitals[r]; ok {
 			r = c
@@ -57,6 +60,8 @@ var confusables = map[rune]rune{
 	'а': 'a', 'в': 'b', 'е': 'e', 'ё': 'e', 'һ': 'h', 'і': 'l', 'ї': 'l', 'ј': 'j', 'к': 'k', 'м': 'm', 'н': 'h',
 	'о': 'o', 'р': 'p', 'с': 'c', 'т': 't', 'у': 'y', 'х': 'x', 'ѕ': 's', 'ԁ': 'd', 'ԛ': 'q', 'ԝ': 'w', 'ɡ': 'g',
 	'ӏ': 'l', 'п': 'n',
+	// Armenian.
+	'օ': 'o', 'ո': 'n', 'ս': 'u', 'հ': 'h', 'ց': 'g', 'զ': 'q',
 	// Greek.
 	'α': 'a', 'β': 'b', 'ε': 'e', 'η': 'n', 'ι': 'l', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u',
 	'χ': 'x', 'γ': 'y', 'μ': 'u', 'ω': 'w', 'ς': 's',
@@ -69,6 +74,15 @@ var capitals = map[rune]rune{
 	'Τ': 't', 'Υ': 'y', 'Χ': 'x',
 	'А': 'a', 'В': 'b', 'Е': 'e', 'К': 'k', 'М': 'm', 'Н': 'h', 'О': 'o', 'Р': 'p', 'С': 'c', 'Т': 't', 'Х': 'x',
 	'І': 'l', 'Ј': 'j', 'Ѕ': 's', 'Ү': 'y',
+	// Armenian.
+	'Օ': 'o', 'Ս': 'u', 'Տ': 's',
+	// Cherokee (capitals; their small letters, U+AB70 on, look alike too).
+	'Ꭺ': 'a', 'Ᏼ': 'b', 'Ꮯ': 'c', 'Ꭰ': 'd', 'Ꭼ': 'e', 'Ꮐ': 'g', 'Ꮋ': 'h', 'Ꭻ': 'j', 'Ꮶ': 'k', 'Ꮮ': 'l',
+	'Ꮇ': 'm', 'Ꮲ': 'p', 'Ꭱ': 'r', 'Ꮪ': 's', 'Ꭲ': 't', 'Ꮩ': 'v', 'Ꮃ': 'w', 'Ꮓ': 'z',
+	// Lisu (all capitals).
+	'ꓐ': 'b', 'ꓚ': 'c', 'ꓓ': 'd', 'ꓰ': 'e', 'ꓝ': 'f', 'ꓖ': 'g', 'ꓧ': 'h', 'ꓲ': 'l', 'ꓙ': 'j', 'ꓗ': 'k',
+	'ꓡ': 'l', 'ꓟ': 'm', 'ꓠ': 'n', 'ꓑ': 'p', 'ꓣ': 'r', 'ꓢ': 's', 'ꓔ': 't', 'ꓴ': 'u', 'ꓦ': 'v', 'ꓪ': 'w',
+	'ꓫ': 'x', 'ꓬ': 'y', 'ꓜ': 'z', 'ꓮ': 'a', 'ꓳ': 'o',
 }
 
 // ReservedNames are names no app may take or imitate, besides those of
