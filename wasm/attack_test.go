@@ -126,3 +126,54 @@ func TestHaltFoundByReadSurvivesReload(t *testing.T) {
 		t.Error("after a reload, the halted browser wrote a note")
 	}
 }
+
+// TestHomeRemembersEachAccount: protocol §4.7 has a device keep its
+// memory "per account and server", and the CLI does (one state file per
+// account). Home keeps one memory: that of the last account signed out
+// in this browser. Two people sharing a browser (alice, then bob) make
+// alice's next sign-in a fresh device's, and the host may then change her
+// seed (or roll her account back) unseen. Here the host serves alice
+// another seed after bob signed in and out: Home must refuse it before it
+// sends a login secret.
+func TestHomeRemembersEachAccount(t *testing.T) {
+	s := newServer(t)
+	a, _ := newAPI(t, s)
+	alice, _ := signup(t, a)
+	if _, err := a.Create(ctx, "io.hearth.notes", json.RawMessage(`"alice's note"`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	signup(t, a) // bob, in the same browser
+	if _, err := a.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var logins atomic.Int64
+	s.mu.Lock()
+	s.tamper = func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		switch r.URL.Path {
+		case "/v1/prelogin":
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var p map[string]any
+			json.Unmarshal(rec.Body.Bytes(), &p)
+			p["seed"] = bytes.Repeat([]byte{7}, 32)
+			b, _ := json.Marshal(p)
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+			w.WriteHeader(rec.Code)
+			w.Write(b)
+			return true
+		case "/v1/login":
+			logins.Add(1)
+		}
+		return false
+	}
+	s.mu.Unlock()
+	_, err := a.Login(ctx, alice, "correct horse", "")
+	var e *Error
+	if !errors.As(err, &e) || e.Code != "integrity" || logins.Load() != 0 {
+		t.Fatalf("alice signing in again after bob, served another seed: %v, %d login requests; want an integrity failure and none", err, logins.Load())
+	}
+}
