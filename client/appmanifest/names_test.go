@@ -78,7 +78,7 @@ func TestLookAlikeNamesOutsideTheList(t *testing.T) {
 	bundled := map[string]string{"notes": "Notes", "tasks": "Tasks", "contacts": "Contacts"}
 	for _, name := range []string{
 		"No\u1160tes", "Tasks\u3164", "\u115fContacts", "Home\uffa0",
-		"Nօtes" /* Armenian օ */, "ꓠotes" /* Lisu ꓠ */, "Ꭲasks" /* Cherokee Ꭲ */, "Ꮋome" /* Cherokee Ꮋ */,
+		"Nօtes" /* Armenian օ */, "ꓠotes" /* Lisu ꓠ */, "Ꭲasks" /* Cherokee Ꭲ */, "Ꮋome", /* Cherokee Ꮋ */
 		"Cօntacts", "ꓔasks", "ꓧearth",
 	} {
 		if err := CheckName(&Manifest{Slug: "impostor", Name: name}, bundled); err == nil {
