@@ -64,11 +64,11 @@ func TestQuotaGrants(t *testing.T) {
 		"scopes": []map[string]any{{"doctype": "io.n", "verbs": []string{"read"}}}})
 	a.is(t, 201, "", false)
 	l.do("PUT", "/v1/grants/"+a.member(t, "id").(string), phone, rnd(50000), "If-None-Match", "*").is(t, 201, "", false)
-	if b, _, _ := l.usage(bob); b != 50000 {
+	if b, _, _ := l.usage(bob); b != 50000+meta.DoctypeBytes {
 		t.Fatalf("bob's usage %v with an app's grant of 50000 bytes", b)
 	}
 	l.do("POST", "/v1/logout", phone, nil).is(t, 204, "", false)
-	if b, _, _ := l.usage(bob); b != 0 {
+	if b, _, _ := l.usage(bob); b != meta.DoctypeBytes {
 		t.Fatalf("bob's usage %v after the session that made the app's token ended", b)
 	}
 }

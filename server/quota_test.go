@@ -137,13 +137,18 @@ func TestQuotaDocuments(t *testing.T) {
 	for _, id := range []string{"a", "b", "c"} {
 		l.putDoc(tok, id, 300).is(t, 201, "", false)
 	}
-	l.putDoc(tok, "d", 300).is(t, 413, "too_large", true)
+	refused := l.putDoc(tok, "d", 300)
+	refused.is(t, 413, "too_large", true)
+	if !strings.Contains(string(refused.body), "as many documents as its limit allows") {
+		t.Fatalf("a write past the document limit says %s", refused.body)
+	}
 	l.do("GET", "/v1/docs/io.n/d", tok, nil).is(t, 404, "not_found", false)
 	if last := l.do("GET", "/v1/changes", tok, nil).member(t, "last_seq"); last != float64(3) {
 		t.Fatalf("feed at %v after a refused write, want 3", last)
 	}
+	// Each document's feed entry and the doctype count too (§8.1.10).
 	b, d, q := l.usage(tok)
-	if b != 900 || d != 3 || q["docs"] != float64(3) || q["bytes"] != nil {
+	if b != 900+3*meta.EntryBytes+meta.DoctypeBytes || d != 3 || q["docs"] != float64(3) || q["bytes"] != nil {
 		t.Fatalf("account: %v bytes, %v docs, quota %v", b, d, q)
 	}
 
@@ -178,8 +183,8 @@ func TestQuotaBlobs(t *testing.T) {
 	l.do("PUT", "/v1/blobs/io.n/b1", alice, body).is(t, 201, "", false)
 	l.do("PUT", "/v1/blobs/io.n/b1", bob, body).is(t, 201, "", false) // the same bytes
 	for _, tok := range []string{alice, bob} {
-		if b, _, _ := l.usage(tok); b != 60000 {
-			t.Fatalf("usage %v after one 60000-byte blob, want 60000 for each account", b)
+		if b, _, _ := l.usage(tok); b != 60000+meta.DoctypeBytes {
+			t.Fatalf("usage %v after one 60000-byte blob (and a doctype), want %d for each account", b, 60000+meta.DoctypeBytes)
 		}
 	}
 	l.do("PUT", "/v1/blobs/io.n/b2", alice, rnd(50000)).is(t, 413, "too_large", true)
@@ -200,7 +205,7 @@ func TestQuotaBlobs(t *testing.T) {
 // room for a few: exactly that many are stored, whatever the timing, and
 // the refused ones leave no file.
 func TestQuotaConcurrentUploads(t *testing.T) {
-	l := startLive(t, t.TempDir(), server.Config{Quota: meta.Limits{Bytes: 5 * 20000, Docs: 8}})
+	l := startLive(t, t.TempDir(), server.Config{Quota: meta.Limits{Bytes: 5*20000 + meta.DoctypeBytes, Docs: 8}})
 	tok := l.signup("alice")
 	const tries = 16
 	var mu sync.Mutex
@@ -244,8 +249,9 @@ func TestQuotaConcurrentUploads(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if b, d, _ := l.usage(tok); stored != 8 || d != 8 || b != 80080 {
-		t.Fatalf("%d documents stored, usage %v bytes %v docs; want 8, 80080, 8", stored, b, d)
+	want := 4*20000 + meta.DoctypeBytes + 8*(10+meta.EntryBytes)
+	if b, d, _ := l.usage(tok); stored != 8 || d != 8 || b != float64(want) {
+		t.Fatalf("%d documents stored, usage %v bytes %v docs; want 8, %d, 8", stored, b, d, want)
 	}
 }
 
@@ -273,7 +279,8 @@ func TestQuotaSetWhileRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := adm.SetQuota(context.Background(), "alice", meta.Limits{Bytes: 1500, Docs: meta.DefaultLimit}); err != nil {
+	const limit = 1500 + 2*meta.EntryBytes + meta.DoctypeBytes // two documents' bytes, their entries, the doctype
+	if err := adm.SetQuota(context.Background(), "alice", meta.Limits{Bytes: limit, Docs: meta.DefaultLimit}); err != nil {
 		t.Fatal(err)
 	}
 	if err := adm.SetQuota(context.Background(), "nobody", meta.Limits{Bytes: 1}); err == nil {
@@ -281,8 +288,8 @@ func TestQuotaSetWhileRunning(t *testing.T) {
 	}
 	adm.Close()
 	l.putDoc(tok, "b", 600).is(t, 413, "too_large", true)
-	if _, _, q := l.usage(tok); q["bytes"] != float64(1500) {
-		t.Fatalf("quota %v, want 1500 bytes", q)
+	if _, _, q := l.usage(tok); q["bytes"] != float64(limit) {
+		t.Fatalf("quota %v, want %d bytes", q, limit)
 	}
 	l.putDoc(tok, "b", 500).is(t, 201, "", false)
 
@@ -290,7 +297,7 @@ func TestQuotaSetWhileRunning(t *testing.T) {
 	l.srv.Close()
 	l2 := startLive(t, dir, server.Config{Quota: meta.Limits{Docs: 100}})
 	b, d, q := l2.usage(tok)
-	if b != 1500 || d != 2 || q["bytes"] != float64(1500) || q["docs"] != float64(100) {
+	if b != limit || d != 2 || q["bytes"] != float64(limit) || q["docs"] != float64(100) {
 		t.Fatalf("after a restart: %v bytes, %v docs, quota %v", b, d, q)
 	}
 	l2.putDoc(tok, "c", 1).is(t, 413, "too_large", true)
@@ -448,7 +455,7 @@ func TestQuotaRefusedBeforeBody(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the first is past its check
 	l.do("PUT", "/v1/blobs/io.n/b2", tok, rnd(60000)).is(t, 413, "too_large", true)
 	first().is(t, 201, "", false)
-	l.do("PUT", "/v1/blobs/io.n/b3", tok, rnd(40000)).is(t, 201, "", false)
+	l.do("PUT", "/v1/blobs/io.n/b3", tok, rnd(40000-meta.DoctypeBytes)).is(t, 201, "", false)
 }
 
 // TestQuotaCheckedAtCommit: an upload that fitted when it started but not

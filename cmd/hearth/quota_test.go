@@ -52,7 +52,7 @@ func TestE2EQuotaAndInvitations(t *testing.T) {
 	rand.Read(b)
 	os.WriteFile(big, b, 0o600)
 	c.ok("", "upload", big)
-	c.fails("quota is full", "", "upload", big)
+	c.fails("does not fit in the room left in the account's quota", "", "upload", big)
 	if out := c.ok("", "usage"); !strings.Contains(out, "of 195.3 KiB (7") || !strings.Contains(out, "Documents: 1 (no limit)") {
 		t.Fatalf("hearth usage after one upload:\n%s", out)
 	}

@@ -101,6 +101,10 @@ func Errorf(c Code, format string, args ...any) *Error {
 // quotaMessage says that a write found the account full (§8.1.10).
 const quotaMessage = "the account's storage quota is full: delete something, or ask the server's operator for more room"
 
+// quotaDocsMessage says that a write would pass the account's document
+// limit (§8.1.10).
+const quotaDocsMessage = "the account holds as many documents as its limit allows: delete some, or ask the server's operator for a higher limit"
+
 // sentinels maps the storage and name errors to codes, so handlers can
 // return them as they come.
 var sentinels = []struct {
@@ -113,6 +117,7 @@ var sentinels = []struct {
 	{meta.ErrUnknownDoctype, CodeUnknownDoctype, "the doctype is not registered", 0},
 	{meta.ErrConflict, CodeConflict, "the revision does not match", 0},
 	{meta.ErrExists, CodeExists, "already exists", 0},
+	{meta.ErrTooMany, CodeTooLarge, fmt.Sprintf("an account registers at most %d doctypes", meta.MaxDoctypes), 0},
 	{meta.ErrReplay, CodeTOTPReplayed, "this code was already used", 0},
 	{blob.ErrNotFound, CodeNotFound, "not found", 0},
 	{blob.ErrTooLarge, CodeTooLarge, "the body is larger than allowed", 0},
@@ -135,6 +140,9 @@ func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if errors.Is(err, meta.ErrQuotaDocs) {
+		return &Error{Code: CodeTooLarge, Message: quotaDocsMessage, Quota: true, Err: err}
 	}
 	if errors.Is(err, meta.ErrQuota) {
 		return &Error{Code: CodeTooLarge, Message: quotaMessage, Quota: true, Err: err}

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 
+	"github.com/hearthcloud/hearth/internal/bytesize"
 	"github.com/hearthcloud/hearth/server/meta"
 )
 
@@ -33,7 +35,12 @@ func (s *Server) holdUpload(r *http.Request, user string, n, grown int64) (relea
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if q.Limit.Bytes > 0 && grown > 0 && q.Used.Bytes+h.n[user]+grown > q.Limit.Bytes {
-		return nil, AsError(meta.ErrQuota)
+		e := AsError(meta.ErrQuota)
+		if left := q.Limit.Bytes - q.Used.Bytes - h.n[user]; left > 0 {
+			e.Message = fmt.Sprintf("this upload (%s) does not fit in the room left in the account's quota (%s of %s): delete something, or ask the server's operator for more room",
+				bytesize.Format(grown), bytesize.Format(left), bytesize.Format(q.Limit.Bytes))
+		}
+		return nil, e
 	}
 	if h.n == nil {
 		h.n = map[string]int64{}

@@ -18,6 +18,7 @@ package meta
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -31,6 +32,12 @@ var (
 	// ErrQuota: the write would take the account past its limits
 	// (Quotas); nothing was stored.
 	ErrQuota = errors.New("meta: over the account's quota")
+	// ErrQuotaDocs: the write would take the account past its document
+	// limit. It wraps ErrQuota; a bare ErrQuota is the byte limit.
+	ErrQuotaDocs = fmt.Errorf("%w: documents", ErrQuota)
+	// ErrTooMany: the account already has as many of these items as one
+	// account may (MaxDoctypes); nothing was stored.
+	ErrTooMany = errors.New("meta: too many for one account")
 	// ErrInvite: no invitation with that code can be used (unknown,
 	// used or expired); nothing was created.
 	ErrInvite = errors.New("meta: no usable invitation")
@@ -378,7 +385,9 @@ type Limits struct {
 	// Bytes bounds the sum of: the sealed sizes of the current revisions
 	// of the account's documents (tombstones included), of its live blob
 	// and segment rows (each in full, whatever other rows name the same
-	// digest), of its index manifests and of its installed apps' archives.
+	// digest), of its index manifests, its installed apps' archives and
+	// its grants, plus EntryBytes for each entry of its changes feed and
+	// DoctypeBytes for each doctype it registered.
 	Bytes int64
 	// Docs bounds the number of its documents not deleted.
 	Docs int64
@@ -413,26 +422,44 @@ func (own Limits) Apply(def Limits) Limits {
 	return own
 }
 
-// Allows reports whether a write changing the account's usage by dBytes
-// and dDocs (either may be negative) is within its limits: a limit is
-// checked only when the write grows what it bounds.
-func (q *Quota) Allows(dBytes, dDocs int64) bool {
-	if dBytes > 0 && q.Limit.Bytes > 0 && q.Used.Bytes+dBytes > q.Limit.Bytes {
-		return false
-	}
+// Check reports whether a write changing the account's usage by dBytes
+// and dDocs (either may be negative) is within its limits: nil, or
+// ErrQuotaDocs or ErrQuota (bytes) for the limit it would pass. A limit
+// is checked only when the write grows what it bounds.
+func (q *Quota) Check(dBytes, dDocs int64) error {
 	if dDocs > 0 && q.Limit.Docs > 0 && q.Used.Docs+dDocs > q.Limit.Docs {
-		return false
+		return ErrQuotaDocs
 	}
-	return true
+	if dBytes > 0 && q.Limit.Bytes > 0 && q.Used.Bytes+dBytes > q.Limit.Bytes {
+		return ErrQuota
+	}
+	return nil
 }
+
+// What the byte quota counts beside the items' own sizes (§8.1.10), and
+// how many doctypes one account registers.
+const (
+	// EntryBytes is what each entry of an account's changes feed counts:
+	// the feed keeps one per write for ever (§8.6), so a rewrite of the
+	// same size still takes room on the server.
+	EntryBytes = 128
+	// DoctypeBytes is what each registered doctype counts.
+	DoctypeBytes = 128
+	// MaxDoctypes is the most doctypes one account registers; the next
+	// is ErrTooMany.
+	MaxDoctypes = 1000
+)
 
 // Quotas keeps each account's usage and enforces its limits. Usage is
 // kept with the rows it counts, in the same transactions, so it is right
 // after any crash; every write that adds bytes or documents (PutDocs,
-// PutBlobRow, PutManifest, PutApp, PutGrant) checks the limits that apply at that
-// moment, in its own transaction, and fails with ErrQuota, storing
-// nothing, if it would leave the account over a limit it grows. A write
-// that grows neither (a deletion, a smaller revision) always passes.
+// PutBlobRow, PutManifest, PutApp, PutGrant, PutDoctype) checks the limits
+// that apply at that moment, in its own transaction, and fails with
+// ErrQuota (or ErrQuotaDocs), storing nothing, if it would leave the
+// account over a limit it grows. A write that grows neither (a deletion,
+// a revision smaller by at least its feed entry's EntryBytes) always
+// passes, and so does deleting a live document, although its tombstone
+// adds an entry: a full account can always make room.
 // Concurrent writes are checked one after another, so together they never
 // pass a limit either.
 type Quotas interface {

@@ -22,6 +22,12 @@ func (s *Store) PutDoctype(ctx context.Context, user, doctype string) (bool, err
 	if a.doctypes[doctype] {
 		return false, nil
 	}
+	if len(a.doctypes) >= meta.MaxDoctypes {
+		return false, fmt.Errorf("memory.PutDoctype: %w", meta.ErrTooMany)
+	}
+	if err := s.grow("memory.PutDoctype", a, meta.DoctypeBytes, 0); err != nil {
+		return false, err
+	}
 	a.doctypes[doctype] = true
 	return true, nil
 }
@@ -89,7 +95,9 @@ func (s *Store) PutDocs(ctx context.Context, user string, writes []meta.DocWrite
 			}
 			continue
 		}
-		d := meta.Usage{Bytes: int64(len(w.Sealed))}
+		// The write adds its feed entry (§8.1.10); deleting a live
+		// document always passes, so a full account can make room.
+		d := meta.Usage{Bytes: int64(len(w.Sealed)) + meta.EntryBytes}
 		if !w.Deleted {
 			d.Docs++
 		}
@@ -99,7 +107,10 @@ func (s *Store) PutDocs(ctx context.Context, user string, writes []meta.DocWrite
 				d.Docs--
 			}
 		}
-		if err := s.grow(op, a, d.Bytes, d.Docs); err != nil {
+		if w.Deleted && cur != nil && !cur.Deleted {
+			a.used.Bytes += d.Bytes
+			a.used.Docs += d.Docs
+		} else if err := s.grow(op, a, d.Bytes, d.Docs); err != nil {
 			res[i].Err = err
 			continue
 		}

@@ -15,8 +15,8 @@ func (s *Store) quota(a *account) *meta.Quota {
 // grow checks that a may grow by dBytes and dDocs and, if so, counts it:
 // the caller then makes the write. The caller holds s.mu.
 func (s *Store) grow(op string, a *account, dBytes, dDocs int64) error {
-	if !s.quota(a).Allows(dBytes, dDocs) {
-		return fmt.Errorf("%s: %w", op, meta.ErrQuota)
+	if err := s.quota(a).Check(dBytes, dDocs); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	a.used.Bytes += dBytes
 	a.used.Docs += dDocs

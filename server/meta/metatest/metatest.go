@@ -80,6 +80,8 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"QuotaLimits", testQuotaLimits},
 		{"QuotaConcurrent", testQuotaConcurrent},
 		{"QuotaGrants", testQuotaGrants},
+		{"QuotaDocs", testQuotaDocs},
+		{"MaxDoctypes", testMaxDoctypes},
 		{"Invites", testInvites},
 		{"InvitesConcurrent", testInvitesConcurrent},
 	}

@@ -41,23 +41,26 @@ func testQuotaUsage(t *testing.T, s meta.Store) {
 	mustCreateAccount(t, s, "bob")
 	mustDoctype(t, s, "alice", notes, contacts)
 	mustDoctype(t, s, "bob", notes)
-	wantUsage(t, s, "alice", meta.Usage{})
+	// Each doctype and each feed entry counts too (EntryBytes,
+	// DoctypeBytes): alice's two doctypes, bob's one, and an entry a write.
+	const E, D = meta.EntryBytes, meta.DoctypeBytes
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 2 * D})
 
 	doc := func(id string, ifRev uint64, n int, deleted bool) meta.DocWrite {
 		return meta.DocWrite{Doctype: notes, ID: id, IfRev: ifRev, Sealed: bytes.Repeat([]byte{'x'}, n), Deleted: deleted}
 	}
 	mustPutDocs(t, s, "alice", []meta.DocWrite{doc("a", 0, 300, false), doc("b", 0, 500, false)}, nil)
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 800, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 800 + 2*E + 2*D, Docs: 2})
 	mustPutDocs(t, s, "alice", []meta.DocWrite{doc("a", 1, 1000, false)}, nil) // grows
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 1500, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 1500 + 3*E + 2*D, Docs: 2})
 	mustPutDocs(t, s, "alice", []meta.DocWrite{doc("a", 2, 256, true)}, nil) // a tombstone still counts its bytes
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 756, Docs: 1})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 756 + 4*E + 2*D, Docs: 1})
 	mustPutDocs(t, s, "alice", []meta.DocWrite{doc("a", 3, 400, false)}, nil) // brought back
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 900, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 900 + 5*E + 2*D, Docs: 2})
 	// Conflicts and unknown doctypes count nothing.
 	mustPutDocs(t, s, "alice", []meta.DocWrite{doc("a", 1, 5000, false), {Doctype: "x.unknown", ID: "c", Sealed: []byte("abc")}},
 		[]outcome{{err: meta.ErrConflict, curRev: 4}, {err: meta.ErrUnknownDoctype}})
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 900, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 900 + 5*E + 2*D, Docs: 2})
 
 	// Blobs and segments, at full size for each account holding them.
 	for _, u := range []string{"alice", "bob"} {
@@ -71,32 +74,32 @@ func testQuotaUsage(t *testing.T, s meta.Store) {
 	if err := s.PutBlobRow(ctx, "alice", blobRow(notes, "s1", true, 2000, 2)); err != nil {
 		t.Fatal(err)
 	}
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 12900, Docs: 2})
-	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 12900 + 5*E + 2*D, Docs: 2})
+	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000 + D})
 	if _, err := s.DeleteBlobRow(ctx, "alice", notes, "f1", false); err != nil {
 		t.Fatal(err)
 	}
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 2900, Docs: 2})
-	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 2900 + 5*E + 2*D, Docs: 2})
+	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000 + D})
 
 	// Manifests: the current one's size.
 	mustPutManifest(t, s, "alice", notes, 0, bytes.Repeat([]byte{'m'}, 700))
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 3600, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 3600 + 5*E + 2*D, Docs: 2})
 	mustPutManifest(t, s, "alice", notes, 1, bytes.Repeat([]byte{'m'}, 300))
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 3200, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 3200 + 5*E + 2*D, Docs: 2})
 
 	// Apps: the archive's size; a replacement counts only the new one.
 	a1 := app("tasks", "1.0.0", 1, t0) // 1001 bytes
 	mustPutApp(t, s, "alice", a1, false, nil)
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 4201, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 4201 + 5*E + 2*D, Docs: 2})
 	a2 := app("tasks", "1.1.0", 5, t0) // 1005 bytes
 	if _, err := s.PutApp(ctx, "alice", a2, false); err != nil {
 		t.Fatal(err)
 	}
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 4205, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 4205 + 5*E + 2*D, Docs: 2})
 	mustDeleteApp(t, s, "alice", "tasks", false)
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 3200, Docs: 2})
-	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 3200 + 5*E + 2*D, Docs: 2})
+	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000 + D})
 
 	// Doctypes' counts agree with the usage where they overlap.
 	list, err := s.Doctypes(ctx, "alice")
@@ -153,7 +156,8 @@ func testQuotaLimits(t *testing.T, s meta.Store) {
 	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: meta.DefaultLimit, Docs: 0}); err != nil {
 		t.Fatal(err)
 	}
-	mustPutDocs(t, s, "alice", []meta.DocWrite{write(notes, "b", 2, false), write(notes, "e", 0, false)}, nil)
+	mustPutDocs(t, s, "alice", []meta.DocWrite{write(notes, "b", 2, false), write(notes, "e", 0, false),
+		{Doctype: notes, ID: "big", Sealed: bytes.Repeat([]byte{'b'}, 1000)}}, nil)
 	q, _ = s.Quota(ctx, "alice")
 	if want := (meta.Limits{Bytes: meta.DefaultLimit, Docs: 0}); q.Own != want || q.Limit != (meta.Limits{}) {
 		t.Fatalf("limits: own %+v, applying %+v; want %+v and none", q.Own, q.Limit, want)
@@ -204,19 +208,31 @@ func testQuotaLimits(t *testing.T, s meta.Store) {
 	}
 	big.Size = 300
 	mustPutApp(t, s, "alice", big, false, nil)
-	// Full: one byte more is refused, a same-sized document update passes.
+	// Full: one byte more is refused, and so is a same-sized document
+	// update, whose feed entry counts (EntryBytes); one smaller by at
+	// least the entry's bytes passes.
 	mustPutDocs(t, s, "alice", []meta.DocWrite{{Doctype: notes, ID: "x", Sealed: []byte("y")}}, []outcome{{err: meta.ErrQuota}})
 	d, _ := s.Doc(ctx, "alice", notes, "a")
-	mustPutDocs(t, s, "alice", []meta.DocWrite{{Doctype: notes, ID: "a", IfRev: d.Rev, Sealed: bytes.Repeat([]byte{'z'}, len(d.Sealed))}}, nil)
+	mustPutDocs(t, s, "alice", []meta.DocWrite{{Doctype: notes, ID: "a", IfRev: d.Rev, Sealed: bytes.Repeat([]byte{'z'}, len(d.Sealed))}},
+		[]outcome{{err: meta.ErrQuota}})
+	mustPutDocs(t, s, "alice", []meta.DocWrite{{Doctype: notes, ID: "big", IfRev: 1, Sealed: bytes.Repeat([]byte{'b'}, 1000-meta.EntryBytes)}}, nil)
 
 	// Lowered below the usage: growing is refused, shrinking and deleting
-	// pass, and a deletion frees room.
+	// pass (deleting a live document even though its tombstone's entry
+	// counts), and a deletion frees room; a doctype is refused.
 	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: 10, Docs: 1}); err != nil {
 		t.Fatal(err)
 	}
-	d, _ = s.Doc(ctx, "alice", notes, "a")
-	mustPutDocs(t, s, "alice", []meta.DocWrite{{Doctype: notes, ID: "a", IfRev: d.Rev, Sealed: []byte("shorter")}}, nil)
+	mustPutDocs(t, s, "alice", []meta.DocWrite{{Doctype: notes, ID: "big", IfRev: 2, Sealed: []byte("shorter")}}, nil)
 	mustPutDocs(t, s, "alice", []meta.DocWrite{{Doctype: notes, ID: "e", IfRev: 1, Sealed: []byte("t"), Deleted: true}}, nil)
+	// A tombstone deleted again adds an entry and frees nothing.
+	mustPutDocs(t, s, "alice", []meta.DocWrite{{Doctype: notes, ID: "e", IfRev: 2, Sealed: []byte("t"), Deleted: true}}, []outcome{{err: meta.ErrQuota}})
+	_, err = s.PutDoctype(ctx, "alice", contacts)
+	wantErr(t, "PutDoctype over the quota", err, meta.ErrQuota)
+	_, err = s.PutDoctype(ctx, "alice", notes) // registered: nothing added
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.DeleteBlobRow(ctx, "alice", notes, "f2", false); err != nil {
 		t.Fatal(err)
 	}
@@ -233,14 +249,58 @@ func testQuotaLimits(t *testing.T, s meta.Store) {
 
 func isErr(err, target error) bool { return errors.Is(err, target) }
 
+// testQuotaDocs checks that a write past the document limit is told apart
+// from one past the byte limit (ErrQuotaDocs, which is also ErrQuota).
+func testQuotaDocs(t *testing.T, s meta.Store) {
+	mustCreateAccount(t, s, "alice")
+	mustDoctype(t, s, "alice", notes)
+	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: 100000, Docs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	mustPutDocs(t, s, "alice", []meta.DocWrite{write(notes, "a", 0, false), write(notes, "b", 0, false)},
+		[]outcome{{rev: 1, seq: 1}, {err: meta.ErrQuotaDocs}})
+	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: 10, Docs: 5}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.PutDocs(ctx, "alice", []meta.DocWrite{write(notes, "b", 0, false)})
+	if err != nil || !isErr(res[0].Err, meta.ErrQuota) || isErr(res[0].Err, meta.ErrQuotaDocs) {
+		t.Fatalf("a write past the byte limit: %v %+v, want ErrQuota alone", err, res)
+	}
+}
+
+// testMaxDoctypes checks that one account registers at most MaxDoctypes
+// doctypes (ErrTooMany after), while another account is not held back,
+// and that registering one again adds nothing.
+func testMaxDoctypes(t *testing.T, s meta.Store) {
+	mustCreateAccount(t, s, "alice")
+	mustCreateAccount(t, s, "bob")
+	for i := range meta.MaxDoctypes {
+		if created, err := s.PutDoctype(ctx, "alice", fmt.Sprintf("io.example.d%04d", i)); err != nil || !created {
+			t.Fatalf("doctype %d: %v %v", i, created, err)
+		}
+	}
+	_, err := s.PutDoctype(ctx, "alice", "io.example.more")
+	wantErr(t, "PutDoctype past MaxDoctypes", err, meta.ErrTooMany)
+	if created, err := s.PutDoctype(ctx, "alice", "io.example.d0000"); err != nil || created {
+		t.Fatalf("registering a doctype again: %v %v", created, err)
+	}
+	mustDoctype(t, s, "bob", notes)
+	list, err := s.Doctypes(ctx, "alice")
+	if err != nil || len(list) != meta.MaxDoctypes {
+		t.Fatalf("alice lists %d doctypes (%v), want %d", len(list), err, meta.MaxDoctypes)
+	}
+	wantUsage(t, s, "alice", meta.Usage{Bytes: meta.MaxDoctypes * meta.DoctypeBytes})
+}
+
 // testQuotaConcurrent sends many writes at once to an account with room
 // for a few: exactly that many pass, whatever the interleaving.
 func testQuotaConcurrent(t *testing.T, s meta.Store) {
 	mustCreateAccount(t, s, "alice")
 	mustDoctype(t, s, "alice", notes)
 	const room, tries = 7, 40
-	body := bytes.Repeat([]byte{'x'}, 1000)
-	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: room * 1000, Docs: meta.DefaultLimit}); err != nil {
+	const each = 1000 - meta.EntryBytes // with its feed entry, a document takes 1000
+	body := bytes.Repeat([]byte{'x'}, each)
+	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: room*1000 + meta.DoctypeBytes, Docs: meta.DefaultLimit}); err != nil {
 		t.Fatal(err)
 	}
 	var ok, refused atomic.Int64
@@ -264,10 +324,10 @@ func testQuotaConcurrent(t *testing.T, s meta.Store) {
 	if ok.Load() != room || refused.Load() != tries-room {
 		t.Fatalf("%d documents stored and %d refused, want %d and %d", ok.Load(), refused.Load(), room, tries-room)
 	}
-	wantUsage(t, s, "alice", meta.Usage{Bytes: room * 1000, Docs: room})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: room*1000 + meta.DoctypeBytes, Docs: room})
 
 	// Blob rows, from an account with room for a few more.
-	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: (room + room) * 1000, Docs: meta.DefaultLimit}); err != nil {
+	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: (room+room)*1000 + meta.DoctypeBytes, Docs: meta.DefaultLimit}); err != nil {
 		t.Fatal(err)
 	}
 	ok.Store(0)
@@ -286,7 +346,7 @@ func testQuotaConcurrent(t *testing.T, s meta.Store) {
 	if ok.Load() != room {
 		t.Fatalf("%d blob rows stored, want %d", ok.Load(), room)
 	}
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 2 * room * 1000, Docs: room})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 2*room*1000 + meta.DoctypeBytes, Docs: room})
 }
 
 // testInvites checks one-time invitations: unknown, used and expired ones

@@ -19,13 +19,27 @@ func (s *Store) PutDoctype(ctx context.Context, user, doctype string) (bool, err
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO doctypes (account, name) VALUES (?, ?)`, acct, doctype)
-		if err != nil {
+		var have, n int64
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(name = ?), 0) FROM doctypes WHERE account = ?`,
+			doctype, acct).Scan(&n, &have); err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		created = n == 1
-		return err
+		if have > 0 {
+			return nil
+		}
+		// One more doctype: within the number one account registers and
+		// its quota (§8.1.10; a trigger counts it).
+		if n >= meta.MaxDoctypes {
+			return fmt.Errorf("%s: %w", op, meta.ErrTooMany)
+		}
+		if err := s.checkQuota(ctx, tx, op, acct, meta.DoctypeBytes, 0); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO doctypes (account, name) VALUES (?, ?)`, acct, doctype); err != nil {
+			return err
+		}
+		created = true
+		return nil
 	})
 	if err != nil {
 		return false, wrap(op, err)

@@ -270,16 +270,19 @@ func (s *Store) apply(ctx context.Context, b *batch, r *putReq) ([]meta.DocResul
 			continue
 		}
 		// The quota (§8.1.10), against the usage the triggers keep in this
-		// transaction: earlier writes of the batch are counted.
-		dBytes := int64(len(w.Sealed)) - curSize
+		// transaction: earlier writes of the batch are counted, and so is
+		// the feed entry this write adds. Deleting a live document always
+		// passes, so a full account can make room.
+		dBytes := int64(len(w.Sealed)) - curSize + meta.EntryBytes
 		dDocs := int64(boolInt(!w.Deleted) - boolInt(exists && !curDeleted))
-		if dBytes > 0 || dDocs > 0 {
+		freeing := w.Deleted && exists && !curDeleted
+		if (dBytes > 0 || dDocs > 0) && !freeing {
 			qt, err := s.scanQuota(b.st.quota.QueryRowContext(ctx, acct))
 			if err != nil {
 				return nil, err
 			}
-			if !qt.Allows(dBytes, dDocs) {
-				res[i].Err = fmt.Errorf("%s: %w", op, meta.ErrQuota)
+			if err := qt.Check(dBytes, dDocs); err != nil {
+				res[i].Err = fmt.Errorf("%s: %w", op, err)
 				continue
 			}
 		}

@@ -87,7 +87,7 @@ func (s *Store) scanQuota(row *sql.Row) (*meta.Quota, error) {
 	return &qt, nil
 }
 
-// checkQuota returns ErrQuota if changing account acct's usage by dBytes
+// checkQuota returns ErrQuota (ErrQuotaDocs) if changing account acct's usage by dBytes
 // and dDocs would leave it over a limit the change grows. q is the
 // transaction the write is made in.
 func (s *Store) checkQuota(ctx context.Context, q querier, op string, acct, dBytes, dDocs int64) error {
@@ -98,8 +98,8 @@ func (s *Store) checkQuota(ctx context.Context, q querier, op string, acct, dByt
 	if err != nil {
 		return err
 	}
-	if !qt.Allows(dBytes, dDocs) {
-		return fmt.Errorf("%s: %w", op, meta.ErrQuota)
+	if err := qt.Check(dBytes, dDocs); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // TestQuotaMigration: a database written before quotas existed (schema
-// version 4) gets each account's usage counted from its rows.
+// version 4) gets each account's usage counted from its rows, its feed
+// entries and doctypes included (migration 7).
 func TestQuotaMigration(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "meta.db")
 	db := rawDB(t, path)
@@ -27,6 +28,9 @@ func TestQuotaMigration(t *testing.T) {
 			(1, 'n', 0, 'f', 10000, zeroblob(32), 0), (1, 'n', 1, 's', 2000, zeroblob(32), 0), (1, 'n', 0, 'g', 7000, zeroblob(32), 1),
 			(2, 'n', 0, 'f', 10000, zeroblob(32), 0)`,
 		`INSERT INTO manifests (account, doctype, rev, sealed) VALUES (1, 'n', 3, zeroblob(700))`,
+		`INSERT INTO feed (account, seq, doctype, id, rev, deleted, digest, chain) VALUES
+			(1, 1, 'n', 'a', 1, 0, zeroblob(32), zeroblob(32)), (1, 2, 'n', 'b', 1, 0, zeroblob(32), zeroblob(32)),
+			(1, 3, 'n', 'b', 2, 1, zeroblob(32), zeroblob(32)), (2, 1, 'n', 'a', 1, 0, zeroblob(32), zeroblob(32))`,
 		`INSERT INTO apps (account, slug, version, digest, size) VALUES (1, 'tasks', '1.0.0', zeroblob(32), 1234)`,
 	} {
 		if _, err := db.Exec(q); err != nil {
@@ -41,8 +45,8 @@ func TestQuotaMigration(t *testing.T) {
 	}
 	defer s.Close()
 	for user, want := range map[string]meta.Usage{
-		"alice": {Bytes: 300 + 256 + 10000 + 2000 + 700 + 1234, Docs: 1},
-		"bob":   {Bytes: 500 + 10000, Docs: 1},
+		"alice": {Bytes: 300 + 256 + 10000 + 2000 + 700 + 1234 + 3*meta.EntryBytes + meta.DoctypeBytes, Docs: 1},
+		"bob":   {Bytes: 500 + 10000 + meta.EntryBytes + meta.DoctypeBytes, Docs: 1},
 		"carol": {},
 	} {
 		q, err := s.Quota(ctx, user)
@@ -67,7 +71,7 @@ func TestQuotaSurvivesRestart(t *testing.T) {
 	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: 5000, Docs: meta.DefaultLimit}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.PutDocs(ctx, "alice", []meta.DocWrite{{Doctype: "n", ID: "a", Sealed: bytes.Repeat([]byte{1}, 4000)}})
+	res, err := s.PutDocs(ctx, "alice", []meta.DocWrite{{Doctype: "n", ID: "a", Sealed: bytes.Repeat([]byte{1}, 4000-meta.EntryBytes-meta.DoctypeBytes)}})
 	if err != nil || res[0].Err != nil {
 		t.Fatal(err, res)
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/hearthcloud/hearth/server/meta"
 )
 
 // ErrSchemaTooNew is returned by Open for a database whose schema version
@@ -244,6 +246,28 @@ var migrations = []migration{
 			UPDATE quotas SET bytes = bytes - COALESCE(length(OLD.grant_sealed), 0) WHERE account = OLD.account;
 		END`,
 	),
+	// 7: the changes feed and the registered doctypes count in the quota
+	// (§8.1.10): 128 bytes an entry (meta.EntryBytes), 128 a doctype
+	// (meta.DoctypeBytes). The feed is never compacted, so without this
+	// a same-size rewrite grows the database under a quota that never
+	// moves.
+	statements(
+		quotaSQL(`UPDATE quotas SET bytes = bytes +
+			%[1]d * (SELECT COUNT(*) FROM feed f WHERE f.account = quotas.account) +
+			%[2]d * (SELECT COUNT(*) FROM doctypes d WHERE d.account = quotas.account)`),
+		quotaSQL(`CREATE TRIGGER quotas_feed_insert AFTER INSERT ON feed BEGIN
+			UPDATE quotas SET bytes = bytes + %[1]d WHERE account = NEW.account;
+		END`),
+		quotaSQL(`CREATE TRIGGER quotas_feed_delete AFTER DELETE ON feed BEGIN
+			UPDATE quotas SET bytes = bytes - %[1]d WHERE account = OLD.account;
+		END`),
+		quotaSQL(`CREATE TRIGGER quotas_doctypes_insert AFTER INSERT ON doctypes BEGIN
+			UPDATE quotas SET bytes = bytes + %[2]d WHERE account = NEW.account;
+		END`),
+		quotaSQL(`CREATE TRIGGER quotas_doctypes_delete AFTER DELETE ON doctypes BEGIN
+			UPDATE quotas SET bytes = bytes - %[2]d WHERE account = OLD.account;
+		END`),
+	),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing
@@ -288,4 +312,10 @@ func migrate(db *sql.DB, steps []migration) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// quotaSQL fills in the sizes the quota counts for a feed entry (%[1]d)
+// and a doctype (%[2]d), so that the triggers and meta agree.
+func quotaSQL(q string) string {
+	return fmt.Sprintf(q, meta.EntryBytes, meta.DoctypeBytes)
 }
