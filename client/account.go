@@ -148,6 +148,20 @@ func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys
 	return keys, nil
 }
 
+// loginFailed ends the session Login opened, and returns err; except
+// when err reports a rollback or a fork of the keyring: then the device
+// halts (§4.7) and stays signed in, so that the person can decide
+// (AcceptServerState), and Login returns it with Halted saying why.
+func (c *Client) loginFailed(ctx context.Context, err error) (*Client, error) {
+	var ie *integrityError
+	if errors.As(err, &ie) && ie.rollback {
+		c.halt(err)
+		return c, nil
+	}
+	c.Logout(ctx)
+	return nil, err
+}
+
 // Login opens a session with the password, and totp when the account has
 // two-factor authentication on (a six-digit authenticator code, or one of
 // the recovery codes given when it was turned on). Without a needed code it
@@ -156,6 +170,11 @@ func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys
 // A device writes only once it has read the changes feed to its end (Sync
 // or CatchUp), which Login leaves to the caller, so that a caller that
 // builds what it shows from Sync sees every change.
+//
+// A keyring older than the one this device opened, or not descending from
+// it, does not fail the login: the device is signed in halted (Halted says
+// why), writes nothing, and reads only what the keyring it trusts opens,
+// until the person accepts what the server holds now (§4.7).
 func Login(ctx context.Context, server, user, password, totp string, o *Options) (*Client, error) {
 	c, err := newClient(server, o)
 	if err != nil {
@@ -182,14 +201,12 @@ func Login(ctx context.Context, server, user, password, totp string, o *Options)
 	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
 	c.st.MasterKey = keys.MasterKey[:]
 	if ans.Keyring.Rev < c.st.KeyringRev {
-		c.Logout(ctx)
-		return nil, rolledBack("the server announced keyring revision %d after this device saw revision %d (rolled back)", ans.Keyring.Rev, c.st.KeyringRev)
+		return c.loginFailed(ctx, rolledBack("the server announced keyring revision %d after this device saw revision %d (rolled back)", ans.Keyring.Rev, c.st.KeyringRev))
 	}
 	// Opening the keyring now checks the password end to end, and the
 	// revision the login answered against the keyring served.
 	if err := c.loadKeyring(ctx); err != nil {
-		c.Logout(ctx)
-		return nil, err
+		return c.loginFailed(ctx, err)
 	}
 	if c.State().KeyringRev < ans.Keyring.Rev {
 		c.Logout(ctx)

@@ -155,6 +155,11 @@ func cmdLogin(ctx context.Context, args []string) error {
 	if cerr != nil {
 		return fmt.Errorf("logged in as %s, but %w", *user, cerr)
 	}
+	if h := c.Halted(); h != "" {
+		// It stopped writing before, and still has: logging in again
+		// decides nothing.
+		return fmt.Errorf("logged in as %s, but %w", *user, haltedError(h))
+	}
 	fmt.Printf("Logged in as %s.\n", *user)
 	return nil
 }
@@ -185,7 +190,7 @@ func cmdVerify(ctx context.Context, args []string) error {
 			return err
 		}
 		if halted := c.Halted(); halted != "" {
-			return fmt.Errorf("%w (%s)", client.ErrHalted, halted)
+			return haltedError(halted)
 		}
 		if *accept {
 			fmt.Println("Accepted what the server holds now; this device writes again.")

@@ -257,9 +257,13 @@ func TestMaliciousHostRollback(t *testing.T) {
 	}
 	// The device logs in again: the keyring it is served is older than the
 	// one it opened.
-	_, err = client.Login(ctx, d.url, "alice", "pw for rollback", "", &client.Options{Previous: before})
-	if !errors.Is(err, client.ErrIntegrity) {
+	// Signed in, halted: it writes nothing until the person decides.
+	c2, err := client.Login(ctx, d.url, "alice", "pw for rollback", "", &client.Options{Previous: before})
+	if err != nil || c2.Halted() == "" {
 		t.Fatalf("keyring rollback at login: %v", err)
+	}
+	if _, err := c2.Put(ctx, "io.hearth.notes", id, []byte(`{"n":3}`)); !errors.Is(err, client.ErrHalted) {
+		t.Fatalf("a write after a keyring rollback at login: %v", err)
 	}
 	if after := dev.State(); after.FeedSeq != before.FeedSeq || after.KeyringRev != before.KeyringRev {
 		t.Fatalf("the rollback moved the remembered state: %+v -> %+v", before.FeedSeq, after.FeedSeq)
@@ -295,6 +299,22 @@ func TestMaliciousHostRollbackAcrossLogout(t *testing.T) {
 	d = startDaemon(t, d.dir, d.addr)
 	// The trailing slash must not make the device forget.
 	c.fails(integrityWords, "", "login", "--server", d.url+"/", "--user", "alice")
+
+	// Halted, every command says so and what to do, a read or verify
+	// too, and logging in again (which decides nothing) as well.
+	const halted = "this device stopped writing to it"
+	const what = "then run 'hearth verify --accept'"
+	for _, args := range [][]string{{"ls", "io.hearth.notes"}, {"verify"}, {"put", "io.hearth.notes"}} {
+		if out := c.fails(halted, `{"v":3}`, args...).stderr; !strings.Contains(out, what) {
+			t.Fatalf("hearth %s on a halted device: %q", args[0], out)
+		}
+	}
+	c.ok("", "logout")
+	if out := c.fails(halted, "", "login", "--server", d.url, "--user", "alice").stderr; !strings.Contains(out, what) {
+		t.Fatalf("login on a halted device: %q", out)
+	}
+	c.ok("", "verify", "--accept")
+	c.ok(`{"v":3}`, "put", "io.hearth.notes", "--id", id)
 }
 
 // TestMaliciousHostFreshDeviceCLI: the host puts back an old keyring (from

@@ -105,6 +105,8 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // describe words an error for a person.
 func describe(err error) string {
 	switch {
+	case errors.As(err, new(haltedError)):
+		return err.Error()
 	case errors.Is(err, client.ErrHalted):
 		return err.Error() + " ('hearth verify --accept' does)"
 	case errors.Is(err, client.ErrIntegrity):

@@ -204,7 +204,26 @@ func withSession(ctx context.Context, fn func(c *client.Client) error) error {
 	if err := saveState(c.State(), true); err != nil && ferr == nil {
 		return fmt.Errorf("saving state: %w", err)
 	}
+	if h := c.Halted(); h != "" && errors.Is(ferr, client.ErrIntegrity) {
+		// A write refused, or a read that found the history altered
+		// again, on a device that stopped writing: say so, and what to do.
+		return haltedError(h)
+	}
 	return ferr
+}
+
+// haltedError says what this device found, that it stopped writing to the
+// account, and how a person goes on (protocol §4.7). It is ErrHalted and
+// ErrIntegrity.
+type haltedError string
+
+func (e haltedError) Error() string {
+	return "integrity check failed: the server showed an older or altered history of the account (" + string(e) +
+		"); this device stopped writing to it: check with the server's operator, then run 'hearth verify --accept' to go on with what the server holds now"
+}
+
+func (e haltedError) Is(target error) bool {
+	return target == client.ErrHalted || target == client.ErrIntegrity
 }
 
 // lockState takes the state folder's lock.
