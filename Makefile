@@ -15,6 +15,7 @@ WASM_PKGS := ./spec/... ./crypto/... ./client/search/ ./client/appmanifest/ ./cl
 all: build
 
 deps:
+	@echo "Building Hearth: Go modules, the web client (WebAssembly) and the two programs; about a minute the first time."
 	$(GO) mod download
 
 # Node runs the WebAssembly tests; install it from Debian when missing.

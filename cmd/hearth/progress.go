@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/bytesize"
 	"golang.org/x/term"
 )
 
@@ -46,14 +47,5 @@ func (p *progress) done(ok bool) {
 	}
 }
 
-func size(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
+// size writes n as every other command does (bytesize.Format).
+func size(n int64) string { return bytesize.Format(n) }

@@ -44,7 +44,7 @@ func TestE2EQuotaAndInvitations(t *testing.T) {
 	c2 := newCLI(t, "another password")
 	c2.fails("needs an invitation", "", "signup", "--server", d.url, "--user", "bob", "--invite", code)
 
-	if out := c.ok("", "usage"); !regexp.MustCompile(`^Stored:    \d+ bytes of 195\.3 KiB \(0%\)\nDocuments: 0 \(no limit\)\n$`).MatchString(out) {
+	if out := c.ok("", "usage"); !regexp.MustCompile(`^Stored:    \d+ bytes of 200 kB \(0%\)\nDocuments: 0 \(no limit\)\n$`).MatchString(out) {
 		t.Fatalf("hearth usage:\n%s", out)
 	}
 	big := filepath.Join(t.TempDir(), "big.bin")
@@ -53,7 +53,7 @@ func TestE2EQuotaAndInvitations(t *testing.T) {
 	os.WriteFile(big, b, 0o600)
 	c.ok("", "upload", big)
 	c.fails("does not fit in the room left in the account's quota", "", "upload", big)
-	if out := c.ok("", "usage"); !strings.Contains(out, "of 195.3 KiB (7") || !strings.Contains(out, "Documents: 1 (no limit)") {
+	if out := c.ok("", "usage"); !strings.Contains(out, "of 200 kB (7") || !strings.Contains(out, "Documents: 1 (no limit)") {
 		t.Fatalf("hearth usage after one upload:\n%s", out)
 	}
 

@@ -42,6 +42,9 @@ func printUsage(w io.Writer, a *client.Account) {
 	docs := fmt.Sprint(a.Usage.Docs)
 	if l := a.Quota.Docs; l != nil && *l > 0 {
 		docs += fmt.Sprintf(" of %d (%d%%)", *l, percent(a.Usage.Docs, *l))
+		if a.Usage.Docs >= *l {
+			docs += ": full, delete some or ask the server's operator for a higher limit"
+		}
 	} else {
 		docs += " (no limit)"
 	}

@@ -118,7 +118,16 @@ func quotaCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	if len(pos) < 1 || len(pos) > 2 || wire.CheckUser(pos[0]) != nil {
+	switch {
+	case len(pos) > 2:
+		fmt.Fprintf(stderr, "hearthd quota: too many arguments (%d): give the size as one word, such as 5GiB or 500MB\n", len(pos))
+		return 2
+	case len(pos) == 1 || len(pos) == 2:
+		if err := wire.CheckUser(pos[0]); err != nil {
+			fmt.Fprintf(stderr, "hearthd quota: %q is no user name\n", pos[0])
+			return 2
+		}
+	default:
 		fs.Usage()
 		return 2
 	}
@@ -158,18 +167,18 @@ func quotaCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	limit := func(n int64, format func(int64) string) string {
+	limit := func(n int64, flag string, format func(int64) string) string {
 		switch n {
 		case meta.DefaultLimit:
-			return "the server's default"
+			return "the server's default, its " + flag + " flag"
 		case 0:
 			return "unlimited"
 		}
 		return format(n)
 	}
 	fmt.Fprintf(stdout, "%s: %s stored (limit: %s), %d documents (limit: %s)\n", user,
-		bytesize.Format(q.Used.Bytes), limit(q.Own.Bytes, bytesize.Format),
-		q.Used.Docs, limit(q.Own.Docs, func(n int64) string { return strconv.FormatInt(n, 10) }))
+		bytesize.Format(q.Used.Bytes), limit(q.Own.Bytes, "--quota", bytesize.Format),
+		q.Used.Docs, limit(q.Own.Docs, "--quota-docs", func(n int64) string { return strconv.FormatInt(n, 10) }))
 	return 0
 }
 

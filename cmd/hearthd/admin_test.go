@@ -40,12 +40,12 @@ func TestQuotaCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"alice"}, "alice: 0 bytes stored (limit: the server's default), 0 documents (limit: the server's default)\n"},
-		{[]string{"alice", "20GiB"}, "alice: 0 bytes stored (limit: 20 GiB), 0 documents (limit: the server's default)\n"},
+		{[]string{"alice"}, "alice: 0 bytes stored (limit: the server's default, its --quota flag), 0 documents (limit: the server's default, its --quota-docs flag)\n"},
+		{[]string{"alice", "20GiB"}, "alice: 0 bytes stored (limit: 20 GiB), 0 documents (limit: the server's default, its --quota-docs flag)\n"},
 		{[]string{"alice", "--docs", "5000"}, "alice: 0 bytes stored (limit: 20 GiB), 0 documents (limit: 5000)\n"},
-		{[]string{"--docs", "unlimited", "alice", "1.5 GB"}, "alice: 0 bytes stored (limit: 1.3 GiB), 0 documents (limit: unlimited)\n"},
-		{[]string{"alice", "default", "--docs", "default"}, "alice: 0 bytes stored (limit: the server's default), 0 documents (limit: the server's default)\n"},
-		{[]string{"alice", "unlimited"}, "alice: 0 bytes stored (limit: unlimited), 0 documents (limit: the server's default)\n"},
+		{[]string{"--docs", "unlimited", "alice", "1.5 GB"}, "alice: 0 bytes stored (limit: 1.5 GB), 0 documents (limit: unlimited)\n"},
+		{[]string{"alice", "default", "--docs", "default"}, "alice: 0 bytes stored (limit: the server's default, its --quota flag), 0 documents (limit: the server's default, its --quota-docs flag)\n"},
+		{[]string{"alice", "unlimited"}, "alice: 0 bytes stored (limit: unlimited), 0 documents (limit: the server's default, its --quota-docs flag)\n"},
 	} {
 		if out, e, code := run(c.args...); code != 0 || out != c.want {
 			t.Errorf("hearthd quota %v: %d %q %q, want %q", c.args, code, out, e, c.want)
@@ -55,6 +55,10 @@ func TestQuotaCommand(t *testing.T) {
 		if _, _, code := run(bad...); code != 2 {
 			t.Errorf("hearthd quota %v: exit %d, want 2", bad, code)
 		}
+	}
+	// What is wrong is said, not only the usage.
+	if _, e, _ := run("alice", "5", "gigs"); !strings.Contains(e, "give the size as one word") {
+		t.Errorf("hearthd quota alice 5 gigs: %q", e)
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/bytesize"
 	"github.com/hearthcloud/hearth/server"
 	"github.com/hearthcloud/hearth/server/meta"
 	"github.com/hearthcloud/hearth/wasm/web"
@@ -56,7 +57,9 @@ func main() {
 			return err
 		})
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: hearthd [flags]\n\nHearth server: stores only ciphertext.\n\n")
+		fmt.Fprintf(os.Stderr, "usage: hearthd [flags]\n       hearthd invite [--data DIR] [--expires 168h]   a one-time sign-up code (with --signup invite)\n"+
+			"       hearthd quota [--data DIR] USER [SIZE] [--docs N]   an account's usage, or its own limits\n\n"+
+			"Hearth server: stores only ciphertext. 'hearthd invite --help' and 'hearthd quota --help' say more.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -104,6 +107,7 @@ func run(data, listen string, signup signupMode, limits meta.Limits, maxBlob int
 		fmt.Fprintln(os.Stderr, "hearthd: serving plain HTTP on a non-loopback address; put a TLS-terminating proxy in front (the protocol requires HTTPS beyond loopback)")
 	}
 	fmt.Printf("Hearth is serving on http://%s (data in %s)\n", ln.Addr(), data)
+	fmt.Println(policyLine(signup, limits))
 	fmt.Println(openLine(ln.Addr().(*net.TCPAddr), wc.Domain))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -122,6 +126,21 @@ func run(data, listen string, signup signupMode, limits meta.Limits, maxBlob int
 }
 
 // openLine says where to point a browser: http://DOMAIN:PORT when serving
+// policyLine says who may sign up and what each account may store, so an
+// operator sees that --signup and --quota took effect.
+func policyLine(signup signupMode, l meta.Limits) string {
+	who := map[signupMode]string{signupOpen: "open to anyone who reaches the server", signupInvite: "by invitation ('hearthd invite')",
+		signupClosed: "closed"}[signup]
+	stored, docs := "any amount stored", "any number of documents"
+	if l.Bytes > 0 {
+		stored = "up to " + bytesize.Format(l.Bytes) + " stored"
+	}
+	if l.Docs > 0 {
+		docs = fmt.Sprintf("up to %d documents", l.Docs)
+	}
+	return fmt.Sprintf("Sign-up: %s. Each account: %s, %s, unless 'hearthd quota' set its own.", who, stored, docs)
+}
+
 // on loopback (or on every address), where this machine's browser reaches
 // Home.
 func openLine(addr *net.TCPAddr, domain string) string {

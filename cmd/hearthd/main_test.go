@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"net"
+	"strings"
 	"testing"
+
+	"github.com/hearthcloud/hearth/server/meta"
 )
 
 func TestOpenLine(t *testing.T) {
@@ -32,6 +35,24 @@ func TestParseProxies(t *testing.T) {
 	for _, bad := range []string{"", "proxy.example", "10.0.0.0/33", "10.0.0.1,", "::ffff:0:0/80"} {
 		if _, err := parseProxies(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// TestPolicyLine: the start-up line says who may sign up and the default
+// limits, so an operator sees --signup and --quota took effect.
+func TestPolicyLine(t *testing.T) {
+	for _, c := range []struct {
+		signup signupMode
+		l      meta.Limits
+		want   string
+	}{
+		{signupOpen, meta.Limits{}, "Sign-up: open to anyone who reaches the server. Each account: any amount stored, any number of documents"},
+		{signupInvite, meta.Limits{Bytes: 5e9, Docs: 100}, "Sign-up: by invitation ('hearthd invite'). Each account: up to 5 GB stored, up to 100 documents"},
+		{signupClosed, meta.Limits{Bytes: 10 << 30}, "Sign-up: closed. Each account: up to 10 GiB stored, any number of documents"},
+	} {
+		if got := policyLine(c.signup, c.l); !strings.HasPrefix(got, c.want) {
+			t.Errorf("policyLine(%s, %+v) = %q, want %q…", c.signup, c.l, got, c.want)
 		}
 	}
 }

@@ -58,13 +58,18 @@ func Parse(s string) (int64, error) {
 }
 
 // Format writes n for people in powers of 1024, with up to one decimal
-// ("1.5 GiB", "640 KiB", "12 bytes").
+// ("1.5 GiB", "640 KiB", "12 bytes"), rounded down; a size that is a
+// round number of kB, MB, GB or TB and not of KiB is written in that unit
+// ("5 GB", not "4.6 GiB"), as the person who gave it wrote it.
 func Format(n int64) string {
 	if n < 1024 {
 		if n == 1 {
 			return "1 byte"
 		}
 		return strconv.FormatInt(n, 10) + " bytes"
+	}
+	if d := decimal(n); d != "" && n%1024 != 0 {
+		return d
 	}
 	f, i := float64(n), 0
 	names := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}
@@ -74,4 +79,23 @@ func Format(n int64) string {
 	s := strconv.FormatFloat(math.Floor(f*10)/10, 'f', 1, 64)
 	s = strings.TrimSuffix(s, ".0")
 	return s + " " + names[i]
+}
+
+// decimal writes n in the largest power of 1000 not above it when it is a
+// whole number of tenths of that unit ("1.5 GB", "200 kB"), else "".
+func decimal(n int64) string {
+	units := []struct {
+		name string
+		mult int64
+	}{{"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}}
+	for _, u := range units {
+		if n < u.mult {
+			continue
+		}
+		if n%(u.mult/10) != 0 {
+			return ""
+		}
+		return strings.TrimSuffix(strconv.FormatFloat(float64(n/(u.mult/10))/10, 'f', 1, 64), ".0") + " " + u.name
+	}
+	return ""
 }

@@ -24,7 +24,8 @@ func TestParse(t *testing.T) {
 func TestFormat(t *testing.T) {
 	for n, want := range map[int64]string{
 		0: "0 bytes", 1: "1 byte", 1023: "1023 bytes", 1024: "1 KiB", 1536: "1.5 KiB", 10 << 30: "10 GiB",
-		10<<30 - 1: "9.9 GiB", 3 << 40: "3 TiB",
+		10<<30 - 1: "9.9 GiB", 3 << 40: "3 TiB", 1e6: "1 MB", 5e9: "5 GB", 200e3: "200 kB", 1500e3: "1.5 MB", 1.5e9: "1.5 GB", 3000100: "2.8 MiB",
+		3e6 + 1: "2.8 MiB", 1024e3: "1000 KiB", 4096000: "3.9 MiB",
 	} {
 		if got := Format(n); got != want {
 			t.Errorf("Format(%d) = %q, want %q", n, got, want)
