@@ -298,3 +298,19 @@ func TestCLITOTPEscaped(t *testing.T) {
 		t.Fatalf("totp confirm printed %q\nwant %q", out, want)
 	}
 }
+
+// TestCLIUnreachableServer: a server that cannot be reached is said so,
+// with its address, not as the transport's "Post ...: dial tcp ..." line.
+func TestCLIUnreachableServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c := newCLI(t, "a password for nowhere")
+	r := c.fails("cannot reach the server at http://"+addr+": ", "", "login", "--server", "http://"+addr, "--user", "alice")
+	if strings.Contains(r.stderr, "dial tcp") || strings.Contains(r.stderr, "/v1/") {
+		t.Fatalf("unreachable server: %q", r.stderr)
+	}
+}

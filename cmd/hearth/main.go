@@ -25,6 +25,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
 
@@ -120,5 +122,23 @@ func describe(err error) string {
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
 	}
+	var ue *url.Error
+	if errors.As(err, &ue) && !errors.Is(err, client.ErrIntegrity) {
+		var op *net.OpError
+		if errors.As(ue.Err, &op) {
+			// The server could not be reached: say so, with the address
+			// and the system's reason, not the transport's plumbing.
+			return fmt.Sprintf("cannot reach the server at %s: %v", serverOf(ue.URL), op.Err)
+		}
+	}
 	return err.Error()
+}
+
+// serverOf returns the scheme and host of a request's address.
+func serverOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
 }
