@@ -466,11 +466,11 @@ func TestLoginKeepsMemory(t *testing.T) {
 		return false
 	})
 	// Signed in, halted: it writes nothing until the person decides.
-	c4, err := client.Login(ctx, e.url, user, "pw", "", &client.Options{KDF: kdf.TestParams, Previous: c3.State()})
-	if err != nil || c4.Halted() == "" {
+	c5, err := client.Login(ctx, e.url, user, "pw", "", &client.Options{KDF: kdf.TestParams, Previous: c3.State()})
+	if err != nil || c5.Halted() == "" {
 		t.Fatalf("login served an old keyring: %v", err)
 	}
-	if _, _, err := c4.Create(ctx, "io.hearth.notes", []byte(`{}`)); !errors.Is(err, client.ErrHalted) {
+	if _, _, err := c5.Create(ctx, "io.hearth.notes", []byte(`{}`)); !errors.Is(err, client.ErrHalted) {
 		t.Fatalf("a write after a login served an old keyring: %v", err)
 	}
 	// Without memory, the same login succeeds: the limit of §1.4.

@@ -183,8 +183,8 @@ func TestQuotaBlobs(t *testing.T) {
 	l.do("PUT", "/v1/blobs/io.n/b1", alice, body).is(t, 201, "", false)
 	l.do("PUT", "/v1/blobs/io.n/b1", bob, body).is(t, 201, "", false) // the same bytes
 	for _, tok := range []string{alice, bob} {
-		if b, _, _ := l.usage(tok); b != 60000+meta.DoctypeBytes {
-			t.Fatalf("usage %v after one 60000-byte blob (and a doctype), want %d for each account", b, 60000+meta.DoctypeBytes)
+		if b, _, _ := l.usage(tok); b != 60000+meta.EntryBytes+meta.DoctypeBytes {
+			t.Fatalf("usage %v after one 60000-byte blob (its row, a doctype), want %d for each account", b, 60000+meta.EntryBytes+meta.DoctypeBytes)
 		}
 	}
 	l.do("PUT", "/v1/blobs/io.n/b2", alice, rnd(50000)).is(t, 413, "too_large", true)
@@ -205,7 +205,7 @@ func TestQuotaBlobs(t *testing.T) {
 // room for a few: exactly that many are stored, whatever the timing, and
 // the refused ones leave no file.
 func TestQuotaConcurrentUploads(t *testing.T) {
-	l := startLive(t, t.TempDir(), server.Config{Quota: meta.Limits{Bytes: 5*20000 + meta.DoctypeBytes, Docs: 8}})
+	l := startLive(t, t.TempDir(), server.Config{Quota: meta.Limits{Bytes: 5*(20000+meta.EntryBytes) + meta.DoctypeBytes, Docs: 8}})
 	tok := l.signup("alice")
 	const tries = 16
 	var mu sync.Mutex
@@ -249,7 +249,7 @@ func TestQuotaConcurrentUploads(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	want := 4*20000 + meta.DoctypeBytes + 8*(10+meta.EntryBytes)
+	want := 4*20000 + 5*meta.EntryBytes + meta.DoctypeBytes + 8*(10+meta.EntryBytes) // a deleted row still counts
 	if b, d, _ := l.usage(tok); stored != 8 || d != 8 || b != float64(want) {
 		t.Fatalf("%d documents stored, usage %v bytes %v docs; want 8, %d, 8", stored, b, d, want)
 	}
@@ -455,7 +455,7 @@ func TestQuotaRefusedBeforeBody(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the first is past its check
 	l.do("PUT", "/v1/blobs/io.n/b2", tok, rnd(60000)).is(t, 413, "too_large", true)
 	first().is(t, 201, "", false)
-	l.do("PUT", "/v1/blobs/io.n/b3", tok, rnd(40000-meta.DoctypeBytes)).is(t, 201, "", false)
+	l.do("PUT", "/v1/blobs/io.n/b3", tok, rnd(40000-meta.DoctypeBytes-2*meta.EntryBytes)).is(t, 201, "", false)
 }
 
 // TestQuotaCheckedAtCommit: an upload that fitted when it started but not

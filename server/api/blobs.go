@@ -107,7 +107,8 @@ func (s *Server) putBlob(segment bool) handlerFunc {
 		} else if err != nil && !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
-		release, err := s.holdUpload(r, user, r.ContentLength, r.ContentLength)
+		// A new row counts its bytes and, for good, meta.EntryBytes.
+		release, err := s.holdUpload(r, user, r.ContentLength, r.ContentLength+meta.EntryBytes)
 		if err != nil {
 			return err
 		}

@@ -387,7 +387,8 @@ type Limits struct {
 	// and segment rows (each in full, whatever other rows name the same
 	// digest), of its index manifests, its installed apps' archives and
 	// its grants, plus EntryBytes for each entry of its changes feed and
-	// DoctypeBytes for each doctype it registered.
+	// each blob or segment id it used, and DoctypeBytes for each doctype
+	// it registered.
 	Bytes int64
 	// Docs bounds the number of its documents not deleted.
 	Docs int64
@@ -439,9 +440,11 @@ func (q *Quota) Check(dBytes, dDocs int64) error {
 // What the byte quota counts beside the items' own sizes (§8.1.10), and
 // how many doctypes one account registers.
 const (
-	// EntryBytes is what each entry of an account's changes feed counts:
-	// the feed keeps one per write for ever (§8.6), so a rewrite of the
-	// same size still takes room on the server.
+	// EntryBytes is what each entry of an account's changes feed counts,
+	// and each blob or segment id it used: the feed keeps one per write
+	// for ever (§8.6), so a rewrite of the same size still takes room on
+	// the server, and a deleted blob's row stays so its id is never used
+	// again (§8.7).
 	EntryBytes = 128
 	// DoctypeBytes is what each registered doctype counts.
 	DoctypeBytes = 128

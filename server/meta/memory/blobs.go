@@ -25,7 +25,7 @@ func (s *Store) PutBlobRow(ctx context.Context, user string, r *meta.BlobRow) er
 		}
 		return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
 	}
-	if err := s.grow(op, a, r.Size, 0); err != nil {
+	if err := s.grow(op, a, r.Size+meta.EntryBytes, 0); err != nil { // the row stays, deleted or not
 		return err
 	}
 	a.blobs[k] = &blobRec{row: *r}

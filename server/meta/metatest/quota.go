@@ -62,7 +62,8 @@ func testQuotaUsage(t *testing.T, s meta.Store) {
 		[]outcome{{err: meta.ErrConflict, curRev: 4}, {err: meta.ErrUnknownDoctype}})
 	wantUsage(t, s, "alice", meta.Usage{Bytes: 900 + 5*E + 2*D, Docs: 2})
 
-	// Blobs and segments, at full size for each account holding them.
+	// Blobs and segments, at full size for each account holding them, and
+	// each row's EntryBytes for ever (a deleted row stays).
 	for _, u := range []string{"alice", "bob"} {
 		if err := s.PutBlobRow(ctx, u, blobRow(notes, "f1", false, 10000, 1)); err != nil {
 			t.Fatal(err)
@@ -74,32 +75,32 @@ func testQuotaUsage(t *testing.T, s meta.Store) {
 	if err := s.PutBlobRow(ctx, "alice", blobRow(notes, "s1", true, 2000, 2)); err != nil {
 		t.Fatal(err)
 	}
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 12900 + 5*E + 2*D, Docs: 2})
-	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000 + D})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 12900 + 7*E + 2*D, Docs: 2})
+	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000 + E + D})
 	if _, err := s.DeleteBlobRow(ctx, "alice", notes, "f1", false); err != nil {
 		t.Fatal(err)
 	}
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 2900 + 5*E + 2*D, Docs: 2})
-	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000 + D})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 2900 + 7*E + 2*D, Docs: 2})
+	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000 + E + D})
 
 	// Manifests: the current one's size.
 	mustPutManifest(t, s, "alice", notes, 0, bytes.Repeat([]byte{'m'}, 700))
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 3600 + 5*E + 2*D, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 3600 + 7*E + 2*D, Docs: 2})
 	mustPutManifest(t, s, "alice", notes, 1, bytes.Repeat([]byte{'m'}, 300))
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 3200 + 5*E + 2*D, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 3200 + 7*E + 2*D, Docs: 2})
 
 	// Apps: the archive's size; a replacement counts only the new one.
 	a1 := app("tasks", "1.0.0", 1, t0) // 1001 bytes
 	mustPutApp(t, s, "alice", a1, false, nil)
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 4201 + 5*E + 2*D, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 4201 + 7*E + 2*D, Docs: 2})
 	a2 := app("tasks", "1.1.0", 5, t0) // 1005 bytes
 	if _, err := s.PutApp(ctx, "alice", a2, false); err != nil {
 		t.Fatal(err)
 	}
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 4205 + 5*E + 2*D, Docs: 2})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 4205 + 7*E + 2*D, Docs: 2})
 	mustDeleteApp(t, s, "alice", "tasks", false)
-	wantUsage(t, s, "alice", meta.Usage{Bytes: 3200 + 5*E + 2*D, Docs: 2})
-	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000 + D})
+	wantUsage(t, s, "alice", meta.Usage{Bytes: 3200 + 7*E + 2*D, Docs: 2})
+	wantUsage(t, s, "bob", meta.Usage{Bytes: 10000 + E + D})
 
 	// Doctypes' counts agree with the usage where they overlap.
 	list, err := s.Doctypes(ctx, "alice")
@@ -189,7 +190,7 @@ func testQuotaLimits(t *testing.T, s meta.Store) {
 	if err := s.PutBlobRow(ctx, "alice", blobRow(notes, "f1", false, 1001, 1)); !isErr(err, meta.ErrQuota) {
 		t.Fatalf("a blob id refused for the quota, tried again: %v (want ErrQuota, not ErrExists)", err)
 	}
-	if err := s.PutBlobRow(ctx, "alice", blobRow(notes, "f2", false, 600, 2)); err != nil {
+	if err := s.PutBlobRow(ctx, "alice", blobRow(notes, "f2", false, 600-meta.EntryBytes, 2)); err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, "PutBlobRow (segment) over the quota", s.PutBlobRow(ctx, "alice", blobRow(notes, "s1", true, 401, 3)), meta.ErrQuota)
@@ -242,7 +243,7 @@ func testQuotaLimits(t *testing.T, s meta.Store) {
 	if err := s.SetLimits(ctx, "alice", meta.Limits{Bytes: used() + 600, Docs: meta.DefaultLimit}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutBlobRow(ctx, "alice", blobRow(notes, "f3", false, 600, 2)); err != nil {
+	if err := s.PutBlobRow(ctx, "alice", blobRow(notes, "f3", false, 600-meta.EntryBytes, 2)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -333,7 +334,7 @@ func testQuotaConcurrent(t *testing.T, s meta.Store) {
 	ok.Store(0)
 	for i := range tries {
 		wg.Go(func() {
-			err := s.PutBlobRow(ctx, "alice", blobRow(notes, fmt.Sprintf("b%d", i), i%2 == 0, 1000, byte(i)))
+			err := s.PutBlobRow(ctx, "alice", blobRow(notes, fmt.Sprintf("b%d", i), i%2 == 0, each, byte(i)))
 			switch {
 			case err == nil:
 				ok.Add(1)

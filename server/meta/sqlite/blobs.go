@@ -32,7 +32,7 @@ func (s *Store) PutBlobRow(ctx context.Context, user string, r *meta.BlobRow) er
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		if err := s.checkQuota(ctx, tx, op, acct, r.Size, 0); err != nil {
+		if err := s.checkQuota(ctx, tx, op, acct, r.Size+meta.EntryBytes, 0); err != nil { // the row stays, deleted or not
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO blobs (account, doctype, segment, id, size, digest, created)

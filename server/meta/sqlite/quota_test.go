@@ -11,7 +11,7 @@ import (
 
 // TestQuotaMigration: a database written before quotas existed (schema
 // version 4) gets each account's usage counted from its rows, its feed
-// entries and doctypes included (migration 7).
+// entries, blob rows (deleted ones too) and doctypes included (migration 7).
 func TestQuotaMigration(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "meta.db")
 	db := rawDB(t, path)
@@ -45,8 +45,8 @@ func TestQuotaMigration(t *testing.T) {
 	}
 	defer s.Close()
 	for user, want := range map[string]meta.Usage{
-		"alice": {Bytes: 300 + 256 + 10000 + 2000 + 700 + 1234 + 3*meta.EntryBytes + meta.DoctypeBytes, Docs: 1},
-		"bob":   {Bytes: 500 + 10000 + meta.EntryBytes + meta.DoctypeBytes, Docs: 1},
+		"alice": {Bytes: 300 + 256 + 10000 + 2000 + 700 + 1234 + (3+3)*meta.EntryBytes + meta.DoctypeBytes, Docs: 1},
+		"bob":   {Bytes: 500 + 10000 + 2*meta.EntryBytes + meta.DoctypeBytes, Docs: 1},
 		"carol": {},
 	} {
 		q, err := s.Quota(ctx, user)

@@ -246,15 +246,24 @@ var migrations = []migration{
 			UPDATE quotas SET bytes = bytes - COALESCE(length(OLD.grant_sealed), 0) WHERE account = OLD.account;
 		END`,
 	),
-	// 7: the changes feed and the registered doctypes count in the quota
-	// (§8.1.10): 128 bytes an entry (meta.EntryBytes), 128 a doctype
-	// (meta.DoctypeBytes). The feed is never compacted, so without this
-	// a same-size rewrite grows the database under a quota that never
-	// moves.
+	// 7: the changes feed, the blob and segment rows (kept, deleted, so
+	// that ids are never used again) and the registered doctypes count in
+	// the quota (§8.1.10): 128 bytes a feed entry or row
+	// (meta.EntryBytes), 128 a doctype (meta.DoctypeBytes). Neither the
+	// feed nor the rows are ever removed, so without this a same-size
+	// rewrite, or an upload deleted and made again, grows the database
+	// under a quota that never moves.
 	statements(
 		quotaSQL(`UPDATE quotas SET bytes = bytes +
 			%[1]d * (SELECT COUNT(*) FROM feed f WHERE f.account = quotas.account) +
+			%[1]d * (SELECT COUNT(*) FROM blobs b WHERE b.account = quotas.account) +
 			%[2]d * (SELECT COUNT(*) FROM doctypes d WHERE d.account = quotas.account)`),
+		quotaSQL(`CREATE TRIGGER quotas_blob_rows_insert AFTER INSERT ON blobs BEGIN
+			UPDATE quotas SET bytes = bytes + %[1]d WHERE account = NEW.account;
+		END`),
+		quotaSQL(`CREATE TRIGGER quotas_blob_rows_delete AFTER DELETE ON blobs BEGIN
+			UPDATE quotas SET bytes = bytes - %[1]d WHERE account = OLD.account;
+		END`),
 		quotaSQL(`CREATE TRIGGER quotas_feed_insert AFTER INSERT ON feed BEGIN
 			UPDATE quotas SET bytes = bytes + %[1]d WHERE account = NEW.account;
 		END`),
