@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -46,6 +47,9 @@ func (s *Server) putDoctype(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	created, err := s.cfg.Meta.PutDoctype(r.Context(), tokenOf(r).User, d)
+	if errors.Is(err, meta.ErrTooMany) {
+		return Errorf(CodeTooLarge, "an account registers at most %d doctypes", meta.MaxDoctypes)
+	}
 	if err != nil {
 		return err
 	}

@@ -117,7 +117,7 @@ var sentinels = []struct {
 	{meta.ErrUnknownDoctype, CodeUnknownDoctype, "the doctype is not registered", 0},
 	{meta.ErrConflict, CodeConflict, "the revision does not match", 0},
 	{meta.ErrExists, CodeExists, "already exists", 0},
-	{meta.ErrTooMany, CodeTooLarge, fmt.Sprintf("an account registers at most %d doctypes", meta.MaxDoctypes), 0},
+	{meta.ErrTooMany, CodeTooLarge, "the account has as many of these as one account may hold", 0},
 	{meta.ErrReplay, CodeTOTPReplayed, "this code was already used", 0},
 	{blob.ErrNotFound, CodeNotFound, "not found", 0},
 	{blob.ErrTooLarge, CodeTooLarge, "the body is larger than allowed", 0},

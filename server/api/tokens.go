@@ -114,6 +114,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 			// The session ended since this request was authenticated.
 			return Errorf(CodeUnauthenticated, "the token is unknown, expired or revoked")
 		}
+		if errors.Is(err, meta.ErrTooMany) {
+			return Errorf(CodeTooLarge, "an account holds at most %d %s tokens: revoke some first", meta.MaxTokens, t.Kind)
+		}
 		return err
 	}
 	out := tokenInfo(t)

@@ -132,7 +132,8 @@ type Token struct {
 
 // Tokens stores sessions and tokens.
 type Tokens interface {
-	// CreateToken stores t. A duplicate ID or hash is ErrExists.
+	// CreateToken stores t. A duplicate ID or hash is ErrExists; past
+	// MaxTokens of its kind, see MaxTokens.
 	CreateToken(ctx context.Context, t *Token) error
 	// TokenByHash returns the token with this hash, or ErrNotFound.
 	TokenByHash(ctx context.Context, hash [32]byte) (*Token, error)
@@ -451,6 +452,11 @@ const (
 	// MaxDoctypes is the most doctypes one account registers; the next
 	// is ErrTooMany.
 	MaxDoctypes = 1000
+	// MaxTokens is the most tokens of each kind one account holds. A new
+	// session past it ends the account's least recently used one (with the
+	// tokens bound to it); a new app or device token past it is
+	// ErrTooMany.
+	MaxTokens = 1000
 )
 
 // Quotas keeps each account's usage and enforces its limits. Usage is

@@ -40,6 +40,24 @@ func (s *Store) CreateToken(ctx context.Context, t *meta.Token) error {
 	if _, ok := s.byHash[t.Hash]; ok {
 		return fmt.Errorf("%s: hash: %w", op, meta.ErrExists)
 	}
+	// At most MaxTokens of a kind: the least recently used session ends,
+	// or the token is refused.
+	var n int
+	var lru *tokenRec
+	for _, r := range s.tokens {
+		if r.t.User == t.User && r.t.Kind == t.Kind {
+			n++
+			if lru == nil || r.t.LastSeen.Before(lru.t.LastSeen) || r.t.LastSeen.Equal(lru.t.LastSeen) && r.order < lru.order {
+				lru = r
+			}
+		}
+	}
+	if n >= meta.MaxTokens {
+		if t.Kind != meta.KindSession {
+			return fmt.Errorf("%s: %w", op, meta.ErrTooMany)
+		}
+		s.deleteToken(lru)
+	}
 	s.tokenSeq++
 	s.tokens[t.ID] = &tokenRec{t: *copyToken(t), order: s.tokenSeq}
 	s.byHash[t.Hash] = t.ID

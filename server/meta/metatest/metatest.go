@@ -82,6 +82,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"QuotaGrants", testQuotaGrants},
 		{"QuotaDocs", testQuotaDocs},
 		{"MaxDoctypes", testMaxDoctypes},
+		{"MaxTokens", testMaxTokens},
 		{"Invites", testInvites},
 		{"InvitesConcurrent", testInvitesConcurrent},
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -467,4 +468,37 @@ func testBoundTokensUpdateLogin(t *testing.T, s meta.Store) {
 	wantGone(t, s, "alice", "a3")
 	wantLive(t, s, "alice", "d0")
 	wantLive(t, s, "bob", "ba")
+}
+
+// testMaxTokens checks that an account holds at most MaxTokens tokens of a
+// kind: a new session past it ends the least recently used one and the
+// tokens bound to it; a new app token past it is ErrTooMany; another
+// account is not held back.
+func testMaxTokens(t *testing.T, s meta.Store) {
+	mustCreateAccount(t, s, "alice")
+	mustCreateAccount(t, s, "bob")
+	// Session i was last seen at minute MaxTokens-i: session MaxTokens-1
+	// is the least recently used.
+	for i := range meta.MaxTokens {
+		wantErr(t, "CreateToken", s.CreateToken(ctx, token("alice", fmt.Sprintf("s%04d", i), meta.KindSession, meta.MaxTokens-i)), nil)
+	}
+	lru := fmt.Sprintf("s%04d", meta.MaxTokens-1)
+	bound := token("alice", "bound", meta.KindApp, 0)
+	bound.Session = lru
+	wantErr(t, "CreateToken bound", s.CreateToken(ctx, bound), nil)
+	wantErr(t, "CreateToken past MaxTokens", s.CreateToken(ctx, token("alice", "snew", meta.KindSession, 2*meta.MaxTokens)), nil)
+	ts, err := s.Tokens(ctx, "alice", meta.KindSession)
+	if err != nil || len(ts) != meta.MaxTokens {
+		t.Fatalf("%d sessions (%v), want %d", len(ts), err, meta.MaxTokens)
+	}
+	for _, id := range []string{lru, "bound"} {
+		if _, err := s.TokenByID(ctx, id); !errors.Is(err, meta.ErrNotFound) {
+			t.Fatalf("%s after a session past MaxTokens: %v, want ErrNotFound", id, err)
+		}
+	}
+	for i := range meta.MaxTokens {
+		wantErr(t, "CreateToken app", s.CreateToken(ctx, token("alice", fmt.Sprintf("a%04d", i), meta.KindApp, i)), nil)
+	}
+	wantErr(t, "CreateToken app past MaxTokens", s.CreateToken(ctx, token("alice", "anew", meta.KindApp, 0)), meta.ErrTooMany)
+	wantErr(t, "CreateToken for bob", s.CreateToken(ctx, token("bob", "b1", meta.KindApp, 0)), nil)
 }

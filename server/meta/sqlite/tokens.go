@@ -34,6 +34,22 @@ func (s *Store) CreateToken(ctx context.Context, t *meta.Token) error {
 				return fmt.Errorf("%s: session: %w", op, meta.ErrNotFound)
 			}
 		}
+		// At most MaxTokens of a kind: the least recently used session
+		// ends (a trigger ends the tokens bound to it), or the token is
+		// refused.
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE account = ? AND kind = ?`, acct, t.Kind).Scan(&n); err != nil {
+			return err
+		}
+		if n >= meta.MaxTokens {
+			if t.Kind != meta.KindSession {
+				return fmt.Errorf("%s: %w", op, meta.ErrTooMany)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = (SELECT id FROM tokens
+				WHERE account = ? AND kind = ? ORDER BY last_seen, created, n LIMIT 1)`, acct, meta.KindSession); err != nil {
+				return err
+			}
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO tokens (id, account, kind, name, hash, scopes, created, last_seen, expires, session)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.ID, acct, t.Kind, t.Name, t.Hash[:], string(scopes), fromTime(t.Created), fromTime(t.LastSeen), fromTime(t.Expires), t.Session)
