@@ -366,7 +366,7 @@ func (a *API) AppConnectFinish(ctx context.Context, box, state string) (*LoginRe
 	if err != nil {
 		return nil, badInput("the identity from Home is malformed")
 	}
-	ap, err := client.ConnectApp(ctx, a.server, p.User, b.Token, id, ed25519.PublicKey(key), nil, a.opts())
+	ap, err := client.ConnectApp(ctx, a.server, p.User, b.Token, id, ed25519.PublicKey(key), nil, a.opts(""))
 	if err != nil {
 		return nil, a.fail(0, err)
 	}
