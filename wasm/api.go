@@ -66,10 +66,13 @@ type Cache interface {
 //     key and the session token and must never leave the worker);
 //   - "wipe": the session ended (logout, or revoked): delete the saved
 //     state and its key;
-//   - "memory": after a "wipe" of Home's session, what the device verified
-//     of the account's history (State: the saved form of a State without
-//     token, session or master key), to keep, sealed, across the wipe and
-//     give back with remember when the page starts (protocol §4.7).
+//   - "memory": after a "wipe", what the browser verified of the accounts'
+//     histories (State: the memory record of memory.go, States and an
+//     app's AppState without token, session, identity or master key), to
+//     keep, sealed, across the wipe and give back with remember when the
+//     page starts (protocol §4.7);
+//   - "halted": the session stopped saving (protocol §4.7): Error.Message
+//     says why.
 type Event struct {
 	Type   string  `json:"type"`
 	Sub    int     `json:"sub,omitempty"`
@@ -123,6 +126,17 @@ type session interface {
 	Sync(ctx context.Context, wait time.Duration, fn func(client.Change) error) error
 	Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error)
 	DownloadProgress(ctx context.Context, fileID string, w io.Writer, progress func(done, total int64)) (*client.FileInfo, error)
+}
+
+// haltedOf returns why session s stopped saving, or "".
+func haltedOf(s session) string {
+	switch s := s.(type) {
+	case *client.Client:
+		return s.Halted()
+	case *client.App:
+		return s.State().Halted
+	}
+	return ""
 }
 
 // docsOf returns what session s remembers of documents.
@@ -338,6 +352,7 @@ func (a *API) persist(gen uint64) {
 	if a.app != nil {
 		sv.App = a.app.State()
 	}
+	a.sayHaltLocked(sv)
 	sv.Cache = a.cacheLocked()
 	b, err := encodeSaved(sv)
 	if err != nil || bytes.Equal(b, a.lastSaved) {
@@ -347,6 +362,24 @@ func (a *API) persist(gen uint64) {
 	// Emitted under the lock so that states reach the host in order; the
 	// host only queues them.
 	a.emit(Event{Type: "state", State: b})
+}
+
+// sayHaltLocked sends a "halted" event when the session sv holds newly
+// halted (the caller holds mu): the page says so at once.
+func (a *API) sayHaltLocked(sv saved) {
+	why := ""
+	if sv.State != nil {
+		why = sv.State.Halted
+	} else if sv.App != nil {
+		why = sv.App.Halted
+	}
+	if why == a.haltSaid {
+		return
+	}
+	a.haltSaid = why
+	if why != "" {
+		a.emit(Event{Type: "halted", Error: &Error{Code: "halted", Message: why}})
+	}
 }
 
 // maxCache bounds the documents cache of a saved state (its values'
@@ -477,6 +510,9 @@ type ResumeResult struct {
 	Restored bool   `json:"restored"`
 	User     string `json:"user,omitempty"`
 	App      bool   `json:"app,omitempty"` // the session is an app's
+	// Halted: why this browser stopped saving (protocol §4.7), from the
+	// session's state or, with none restored, an app's memory; "" if not.
+	Halted string `json:"halted,omitempty"`
 }
 
 // Resume continues a session from what a "state" event carried (and an
@@ -499,7 +535,10 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 	a.pending = s.Pending
 	a.mu.Unlock()
 	if c == nil && ap == nil {
-		return &ResumeResult{}, nil
+		a.mu.Lock()
+		why, _ := a.appHaltLocked()
+		a.mu.Unlock()
+		return &ResumeResult{Halted: why}, nil
 	}
 	a.setSession(c, ap)
 	a.mu.Lock()
@@ -518,9 +557,9 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 	}
 	a.mu.Unlock()
 	if c != nil {
-		return &ResumeResult{Restored: true, User: c.User()}, nil
+		return &ResumeResult{Restored: true, User: c.User(), Halted: c.Halted()}, nil
 	}
-	return &ResumeResult{Restored: true, User: ap.User(), App: true}, nil
+	return &ResumeResult{Restored: true, User: ap.User(), App: true, Halted: ap.State().Halted}, nil
 }
 
 // LogoutResult is what Logout returns.
@@ -639,6 +678,13 @@ func (a *API) AcceptServerState(ctx context.Context) error {
 		return badInput("this browser has not stopped writing: there is nothing to accept")
 	}
 	err = c.AcceptServerState(ctx)
+	// The person decided: the apps of this browser take Home's position
+	// at their next connection (spec/web.md §5.1).
+	a.mu.Lock()
+	if a.gen == gen {
+		a.epoch++
+	}
+	a.mu.Unlock()
 	a.persist(gen)
 	if err != nil {
 		return a.fail(gen, err)
@@ -1032,10 +1078,22 @@ func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
 	if err := waitReady(ctx, l); err != nil {
 		return nil, err
 	}
-	if l.err != nil {
+	// An app that stopped saving still shows what it verified before
+	// (protocol §4.7: reading goes on); Home says so with account().halted.
+	halted := ""
+	if _, ok := c.(*client.App); ok {
+		halted = haltedOf(c)
+	}
+	if l.err != nil && halted == "" {
 		return nil, a.fail(gen, l.err)
 	}
 	if err := a.load(ctx, c, gen, doctype); err != nil {
+		if halted != "" {
+			// Stopped, and what this browser kept does not read either:
+			// nothing to show until the person decides (§4.7).
+			a.persist(gen)
+			return nil, &Error{Code: "halted", Message: client.ErrHalted.Error() + " (" + halted + "); what it kept of this cannot be read either until you decide, in Home", err: err}
+		}
 		return nil, a.fail(gen, err)
 	}
 	a.mu.Lock()
