@@ -152,6 +152,17 @@ func (a *API) ConnectOffer(ctx context.Context, r ConnectRequest) (*Offer, error
 	if err != nil {
 		return nil, err
 	}
+	if r.Halted {
+		// A halted app asks whether the person decided: Home first reads
+		// the account from where it left it, and may find the rollback
+		// too (then the decision is on its dashboard).
+		a.mu.Lock()
+		l := a.startLocked()
+		a.mu.Unlock()
+		if err := waitReady(ctx, l); err != nil {
+			return nil, err
+		}
+	}
 	o := &Offer{Name: app.Name, URL: a.appURL(r.App, r.User), Remembered: remembered(ctx, c, r.App, app.Scopes),
 		Features: featuresOf(app.Manifest), Halted: c.Halted()}
 	a.mu.Lock()

@@ -236,10 +236,10 @@ func TestAppGoesOnAfterHomeAccepts(t *testing.T) {
 	}
 }
 
-// TestAppHaltedHomeAsks: the host shows only the app the rolled-back
-// account, so that Home, which verified nothing wrong, has no halt to
-// decide on. Asked by the halted app, Home asks the person; "not now"
-// leaves the app halted, going on makes it adopt Home's position.
+// TestAppHaltedHomeAsks: the host restores an old backup that Home, which
+// had not read the account since, finds nothing wrong with. Asked by the
+// halted app, Home asks the person; "not now" leaves the app halted, going
+// on makes it adopt Home's position, and it writes again.
 func TestAppHaltedHomeAsks(t *testing.T) {
 	s := newServer(t)
 	home, _ := newAPI(t, s)
@@ -257,7 +257,7 @@ func TestAppHaltedHomeAsks(t *testing.T) {
 		t.Fatal(err)
 	}
 	from := appEv.n()
-	rollBack(s, cutoff, true)
+	rollBack(s, cutoff, false)
 	appEv.wait(t, from, func(e Event) bool { return e.Type == "halted" })
 	if _, offer := connectApp(t, s, home, app, user, false); !offer.AppHalted || offer.Halted != "" {
 		t.Fatalf("Home's offer to a halted app: %+v", offer)
