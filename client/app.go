@@ -54,7 +54,11 @@ type AppState struct {
 	// grant gives it that generation (§4.1).
 	Seen    map[string]uint32 `json:"seen,omitempty"`
 	FeedSeq uint64            `json:"feed_seq"`
-	Docs    DocStates         `json:"docs,omitempty"` // as State.Docs
+	// FeedFloor is a feed position the user's own client verified and
+	// handed to the app (Home's, spec/web.md §5): the app's changes feed
+	// must reach it, or it was rolled back (§4.7). 0 once reached.
+	FeedFloor uint64    `json:"feed_floor,omitempty"`
+	Docs      DocStates `json:"docs,omitempty"` // as State.Docs
 	// Manifests is as State.Manifests.
 	Manifests map[string]DocState `json:"manifests,omitempty"`
 }
@@ -73,6 +77,7 @@ type appMode struct {
 	scopes []Scope           // of the newest grant; replaced, never modified
 	gens   map[string]uint32 // newest generation granted, per doctype, ever
 	seen   map[string]uint32 // newest generation met in an item, per doctype
+	floor  uint64            // AppState.FeedFloor
 }
 
 // readable returns the doctypes the grant lets the app read. The caller
@@ -137,6 +142,9 @@ func (c *Client) adoptApp(p *AppState) {
 		return
 	}
 	c.st.FeedSeq, c.st.Docs, c.st.Manifests, c.st.Halted = p.FeedSeq, cloneDocs(p.Docs), cloneDocs(p.Manifests), p.Halted
+	if p.FeedFloor > p.FeedSeq {
+		c.app.floor = p.FeedFloor
+	}
 	for d, g := range p.Gens {
 		if wire.CheckDoctype(d) == nil {
 			c.app.gens[d] = g
@@ -188,6 +196,9 @@ func ResumeApp(st *AppState, o *Options) (*App, error) {
 	c.st.FeedSeq, c.st.Docs, c.st.Manifests, c.st.Halted = st.FeedSeq, cloneDocs(st.Docs), cloneDocs(st.Manifests), st.Halted
 	c.app = &appMode{identity: id, signer: bytes.Clone(st.Signer), rev: st.GrantRev,
 		scopes: cloneScopes(st.Scopes), gens: maps.Clone(st.Gens), seen: maps.Clone(st.Seen)}
+	if st.FeedFloor > st.FeedSeq {
+		c.app.floor = st.FeedFloor
+	}
 	if len(st.GrantDigest) == len(c.app.digest) {
 		copy(c.app.digest[:], st.GrantDigest)
 	}
@@ -217,7 +228,7 @@ func (a *App) State() *AppState {
 		Server: c.st.Server, User: c.st.User, Token: c.st.Token,
 		Identity: c.app.identity.String(), Signer: bytes.Clone(c.app.signer),
 		GrantRev: c.app.rev, Scopes: cloneScopes(c.app.scopes), Gens: maps.Clone(c.app.gens), Seen: maps.Clone(c.app.seen),
-		FeedSeq: c.st.FeedSeq, Docs: cloneDocs(c.st.Docs), Manifests: cloneDocs(c.st.Manifests),
+		FeedSeq: c.st.FeedSeq, FeedFloor: c.app.floor, Docs: cloneDocs(c.st.Docs), Manifests: cloneDocs(c.st.Manifests),
 		Halted: c.st.Halted,
 	}
 	if c.app.digest != [32]byte{} {

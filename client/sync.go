@@ -257,6 +257,9 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 			if err := c.checkUnsynced(unsynced, local); err != nil {
 				return err
 			}
+			if err := c.checkFloor(since); err != nil {
+				return err
+			}
 		}
 		if err := deliver(held); err != nil {
 			return err
@@ -289,6 +292,21 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 			return err
 		}
 	}
+}
+
+// checkFloor reports an app's feed that ended at seq last, before the
+// position it was handed (AppState.FeedFloor), and forgets a floor reached.
+func (c *Client) checkFloor(last uint64) error {
+	if c.app == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if last < c.app.floor {
+		return rolledBack("the changes feed ends at seq %d, before seq %d, which Home verified in this browser (rolled back)", last, c.app.floor)
+	}
+	c.app.floor = 0
+	return nil
 }
 
 // firstPending returns the pending entry with the lowest seq.

@@ -66,10 +66,13 @@ type Cache interface {
 //     key and the session token and must never leave the worker);
 //   - "wipe": the session ended (logout, or revoked): delete the saved
 //     state and its key;
-//   - "memory": after a "wipe" of Home's session, what the device verified
-//     of the account's history (State: the saved form of a State without
-//     token, session or master key), to keep, sealed, across the wipe and
-//     give back with remember when the page starts (protocol §4.7).
+//   - "memory": after a "wipe", what the browser verified of the accounts'
+//     histories (State: the memory record of memory.go, States and an
+//     app's AppState without token, session, identity or master key), to
+//     keep, sealed, across the wipe and give back with remember when the
+//     page starts (protocol §4.7);
+//   - "halted": the session stopped saving (protocol §4.7): Error.Message
+//     says why.
 type Event struct {
 	Type   string  `json:"type"`
 	Sub    int     `json:"sub,omitempty"`
@@ -106,6 +109,10 @@ type saved struct {
 	Pending   *pendingConnect  `json:"pending,omitempty"`   // an app's connection under way
 	AppTokens []string         `json:"appTokens,omitempty"` // app tokens Home created here
 	AppSlugs  []string         `json:"appSlugs,omitempty"`  // apps connected here (Home): wiped at logout
+	// Epoch counts the person's decisions, in Home, to go on with what the
+	// server holds after a halt (protocol §4.7): Home raises it at each;
+	// an app keeps the one it last adopted Home's position at (connect.go).
+	Epoch uint64 `json:"epoch,omitempty"`
 }
 
 // session is what Home's Client and an App have in common.
@@ -119,6 +126,17 @@ type session interface {
 	Sync(ctx context.Context, wait time.Duration, fn func(client.Change) error) error
 	Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error)
 	DownloadProgress(ctx context.Context, fileID string, w io.Writer, progress func(done, total int64)) (*client.FileInfo, error)
+}
+
+// haltedOf returns why session s stopped saving, or "".
+func haltedOf(s session) string {
+	switch s := s.(type) {
+	case *client.Client:
+		return s.Halted()
+	case *client.App:
+		return s.State().Halted
+	}
+	return ""
 }
 
 // docsOf returns what session s remembers of documents.
@@ -171,11 +189,17 @@ type API struct {
 	loop       *loop
 	lastSaved  []byte
 	fetchMu    sync.Mutex // one load of older documents at a time
-	// memory is what this browser verified of the last account signed in
-	// here (its State without token, session or master key), kept when the
-	// session ends so that the next sign-in is a known device's (spec
-	// protocol.md §4.7, web.md §4): Login gives it as Options.Previous.
-	memory *client.State
+	// memories is what this browser verified of each account signed in
+	// here (its State without token, session or master key), most recently
+	// used first, kept when a session ends so that the next sign-in is a
+	// known device's (spec protocol.md §4.7, web.md §4): Login gives the
+	// account's as Options.Previous. appMemory is an app's own (memory.go).
+	memories  []memEntry
+	appMemory *memEntry
+	// epoch is the session's saved.Epoch; haltSaid the halt last told
+	// with a "halted" event.
+	epoch    uint64
+	haltSaid string
 }
 
 // loop is the running subscription loop of one session.
@@ -201,36 +225,16 @@ func New(cfg Config) (*API, error) {
 		loaded: map[string]bool{}, subs: map[int]*subscription{}}, nil
 }
 
-func (a *API) opts() *client.Options {
+// opts returns the client's options, with Home's memory of user (if any)
+// as Options.Previous.
+func (a *API) opts(user string) *client.Options {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return &client.Options{Device: a.cfg.Device, KDF: a.cfg.KDF, Previous: a.memory}
-}
-
-// memoryOf is st as a device remembers it once its session ended: what it
-// verified of the account's history, without the token, the session or
-// the master key.
-func memoryOf(st *client.State) *client.State {
-	m := *st
-	m.Token, m.SessionID, m.MasterKey = "", "", nil
-	return &m
-}
-
-// Remember takes what a "memory" event carried (the saved form of a
-// State without secrets), when the page starts: the next sign-in of that
-// account on this server starts from it. Anything else is ignored.
-func (a *API) Remember(b []byte) {
-	sv, err := decodeSaved(b)
-	if err != nil || sv.Version != 1 || sv.State == nil {
-		return
+	o := &client.Options{Device: a.cfg.Device, KDF: a.cfg.KDF}
+	if m := a.memoryForLocked(user); m != nil {
+		o.Previous = m.State
 	}
-	u, err := url.Parse(strings.TrimRight(sv.State.Server, "/"))
-	if err != nil || u.String() != a.server {
-		return
-	}
-	a.mu.Lock()
-	a.memory = memoryOf(sv.State)
-	a.mu.Unlock()
+	return o
 }
 
 func (a *API) emit(ev Event) {
@@ -313,15 +317,17 @@ func (a *API) drop(gen uint64) {
 	}
 	a.stopLocked()
 	a.gen++
-	var memory []byte
+	// What this device verified outlives the session: a host ends a
+	// session at will, and must not make the next sign-in a fresh
+	// device's, nor an app's next connection a fresh app's (§4.7).
 	if a.acct != nil {
-		// What this device verified outlives the session: a host ends a
-		// session at will, and must not make the next sign-in a fresh
-		// device's (§4.7).
-		a.memory = memoryOf(a.acct.State())
-		memory, _ = encodeSaved(saved{Version: 1, State: a.memory})
+		a.rememberLocked(memEntry{State: memoryOf(a.acct.State()), Epoch: a.epoch})
+	} else if a.app != nil {
+		a.appMemory = &memEntry{App: appMemoryOf(a.app.State()), Epoch: a.epoch}
 	}
+	memory := a.memoryRecordLocked()
 	a.c, a.acct, a.app, a.appTokens, a.appSlugs = nil, nil, nil, nil, nil
+	a.epoch, a.haltSaid = 0, ""
 	a.live = map[string]map[string]*entry{}
 	a.loaded = map[string]bool{}
 	a.lastSaved = nil
@@ -339,13 +345,14 @@ func (a *API) persist(gen uint64) {
 	if a.gen != gen {
 		return
 	}
-	sv := saved{Version: 1, Pending: a.pending, AppTokens: a.appTokens, AppSlugs: a.appSlugs}
+	sv := saved{Version: 1, Pending: a.pending, AppTokens: a.appTokens, AppSlugs: a.appSlugs, Epoch: a.epoch}
 	if a.acct != nil {
 		sv.State = a.acct.State()
 	}
 	if a.app != nil {
 		sv.App = a.app.State()
 	}
+	a.sayHaltLocked(sv)
 	sv.Cache = a.cacheLocked()
 	b, err := encodeSaved(sv)
 	if err != nil || bytes.Equal(b, a.lastSaved) {
@@ -355,6 +362,24 @@ func (a *API) persist(gen uint64) {
 	// Emitted under the lock so that states reach the host in order; the
 	// host only queues them.
 	a.emit(Event{Type: "state", State: b})
+}
+
+// sayHaltLocked sends a "halted" event when the session sv holds newly
+// halted (the caller holds mu): the page says so at once.
+func (a *API) sayHaltLocked(sv saved) {
+	why := ""
+	if sv.State != nil {
+		why = sv.State.Halted
+	} else if sv.App != nil {
+		why = sv.App.Halted
+	}
+	if why == a.haltSaid {
+		return
+	}
+	a.haltSaid = why
+	if why != "" {
+		a.emit(Event{Type: "halted", Error: &Error{Code: "halted", Message: why}})
+	}
 }
 
 // maxCache bounds the documents cache of a saved state (its values'
@@ -412,13 +437,16 @@ func (a *API) Signup(ctx context.Context, user, password, invite string) (*Signu
 	if password == "" {
 		return nil, badInput("a password is needed")
 	}
-	o := a.opts()
+	o := a.opts(user)
 	o.Invite = strings.TrimSpace(invite)
 	c, rk, err := client.Signup(ctx, a.server, user, password, o)
 	if err != nil {
 		return nil, a.fail(0, err)
 	}
 	a.setSession(c, nil)
+	a.mu.Lock()
+	a.epoch = 0
+	a.mu.Unlock()
 	a.persist(a.currentGen())
 	return &SignupResult{User: user, RecoveryKey: rk}, nil
 }
@@ -444,12 +472,18 @@ func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginRes
 		// An impossible name cannot have an account.
 		return nil, &Error{Code: "bad_credentials", Message: client.ErrBadCredentials.Error()}
 	}
-	c, err := client.Login(ctx, a.server, user, password, totp, a.opts())
+	c, err := client.Login(ctx, a.server, user, password, totp, a.opts(user))
 	if err != nil {
 		return nil, a.fail(0, err)
 	}
 	a.setSession(c, nil)
-	gen := a.currentGen()
+	a.mu.Lock()
+	gen := a.gen
+	a.epoch = 0
+	if m := a.memoryForLocked(user); m != nil {
+		a.epoch = m.Epoch
+	}
+	a.mu.Unlock()
 	// A device writes only once it has read the account's history to its
 	// end (spec/protocol.md §1.4): the feed loop's first pass does, and
 	// fills memory on the way. A rollback it reports halts the device,
@@ -476,6 +510,9 @@ type ResumeResult struct {
 	Restored bool   `json:"restored"`
 	User     string `json:"user,omitempty"`
 	App      bool   `json:"app,omitempty"` // the session is an app's
+	// Halted: why this browser stopped saving (protocol §4.7), from the
+	// session's state or, with none restored, an app's memory; "" if not.
+	Halted string `json:"halted,omitempty"`
 }
 
 // Resume continues a session from what a "state" event carried (and an
@@ -486,23 +523,22 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 	if err != nil || s.Version != 1 {
 		return &ResumeResult{}, nil
 	}
-	sameServer := func(server string) bool {
-		u, err := url.Parse(strings.TrimRight(server, "/"))
-		return err == nil && u.String() == a.server
-	}
 	var c *client.Client
 	var ap *client.App
 	switch {
-	case s.State != nil && sameServer(s.State.Server):
-		c, _ = client.Resume(s.State, a.opts())
-	case s.App != nil && sameServer(s.App.Server):
-		ap, _ = client.ResumeApp(s.App, a.opts())
+	case s.State != nil && a.sameServer(s.State.Server):
+		c, _ = client.Resume(s.State, a.opts(""))
+	case s.App != nil && a.sameServer(s.App.Server):
+		ap, _ = client.ResumeApp(s.App, a.opts(""))
 	}
 	a.mu.Lock()
 	a.pending = s.Pending
 	a.mu.Unlock()
 	if c == nil && ap == nil {
-		return &ResumeResult{}, nil
+		a.mu.Lock()
+		why, _ := a.appHaltLocked()
+		a.mu.Unlock()
+		return &ResumeResult{Halted: why}, nil
 	}
 	a.setSession(c, ap)
 	a.mu.Lock()
@@ -515,14 +551,15 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 		a.loaded[cd.Doctype] = true
 	}
 	a.lastSaved = state
+	a.epoch = s.Epoch
 	if c != nil {
 		a.appTokens, a.appSlugs = s.AppTokens, s.AppSlugs
 	}
 	a.mu.Unlock()
 	if c != nil {
-		return &ResumeResult{Restored: true, User: c.User()}, nil
+		return &ResumeResult{Restored: true, User: c.User(), Halted: c.Halted()}, nil
 	}
-	return &ResumeResult{Restored: true, User: ap.User(), App: true}, nil
+	return &ResumeResult{Restored: true, User: ap.User(), App: true, Halted: ap.State().Halted}, nil
 }
 
 // LogoutResult is what Logout returns.
@@ -596,7 +633,7 @@ type ServerInfoResult struct {
 // ServerInfo says what the server tells before sign-in (protocol §8.2.9):
 // Home shows an invitation field when sign-up needs one.
 func (a *API) ServerInfo(ctx context.Context) (*ServerInfoResult, error) {
-	info, err := client.GetServerInfo(ctx, a.server, a.opts())
+	info, err := client.GetServerInfo(ctx, a.server, a.opts(""))
 	if err != nil {
 		return nil, a.fail(0, err)
 	}
@@ -641,6 +678,13 @@ func (a *API) AcceptServerState(ctx context.Context) error {
 		return badInput("this browser has not stopped writing: there is nothing to accept")
 	}
 	err = c.AcceptServerState(ctx)
+	// The person decided: the apps of this browser take Home's position
+	// at their next connection (spec/web.md §5.1).
+	a.mu.Lock()
+	if a.gen == gen {
+		a.epoch++
+	}
+	a.mu.Unlock()
 	a.persist(gen)
 	if err != nil {
 		return a.fail(gen, err)
@@ -1034,10 +1078,22 @@ func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
 	if err := waitReady(ctx, l); err != nil {
 		return nil, err
 	}
-	if l.err != nil {
+	// An app that stopped saving still shows what it verified before
+	// (protocol §4.7: reading goes on); Home says so with account().halted.
+	halted := ""
+	if _, ok := c.(*client.App); ok {
+		halted = haltedOf(c)
+	}
+	if l.err != nil && halted == "" {
 		return nil, a.fail(gen, l.err)
 	}
 	if err := a.load(ctx, c, gen, doctype); err != nil {
+		if halted != "" {
+			// Stopped, and what this browser kept does not read either:
+			// nothing to show until the person decides (§4.7).
+			a.persist(gen)
+			return nil, &Error{Code: "halted", Message: client.ErrHalted.Error() + " (" + halted + "); what it kept of this cannot be read either until you decide, in Home", err: err}
+		}
 		return nil, a.fail(gen, err)
 	}
 	a.mu.Lock()

@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"filippo.io/age"
@@ -47,6 +49,7 @@ type offered struct {
 	req        ConnectRequest
 	app        appInfo
 	remembered bool
+	appHalted  bool // Offer.AppHalted
 }
 
 // ConnectRequest is what Home reads from its #connect?… fragment.
@@ -55,6 +58,10 @@ type ConnectRequest struct {
 	User      string `json:"user"`
 	Recipient string `json:"recipient"`
 	State     string `json:"state"`
+	// Halted: the app stopped saving (protocol §4.7) and asks Home whether
+	// the person decided since; Epoch is the epoch it knows (saved.Epoch).
+	Halted bool   `json:"halted,omitempty"`
+	Epoch  uint64 `json:"epoch,omitempty"`
 }
 
 // OfferScope is one scope of a ConnectOffer, for people.
@@ -75,6 +82,13 @@ type Offer struct {
 	// Features: the browser features its manifest asks to use (the
 	// others are denied to its origin).
 	Features []FeatureView `json:"features"`
+	// Halted: Home itself stopped saving (protocol §4.7), so it connects
+	// nothing until the person decides; Home sends the app back with
+	// #connected?halted=1 (spec/web.md §5.1).
+	Halted string `json:"halted,omitempty"`
+	// AppHalted: the app stopped saving and the person has not decided
+	// since, in Home: Home asks, and connecting is that decision.
+	AppHalted bool `json:"appHalted,omitempty"`
 }
 
 // AppsDoctype holds Home's record of the apps the user agreed to connect,
@@ -138,16 +152,28 @@ func (a *API) ConnectOffer(ctx context.Context, r ConnectRequest) (*Offer, error
 	if err != nil {
 		return nil, err
 	}
+	if r.Halted {
+		// A halted app asks whether the person decided: Home first reads
+		// the account from where it left it, and may find the rollback
+		// too (then the decision is on its dashboard).
+		a.mu.Lock()
+		l := a.startLocked()
+		a.mu.Unlock()
+		if err := waitReady(ctx, l); err != nil {
+			return nil, err
+		}
+	}
 	o := &Offer{Name: app.Name, URL: a.appURL(r.App, r.User), Remembered: remembered(ctx, c, r.App, app.Scopes),
-		Features: featuresOf(app.Manifest)}
+		Features: featuresOf(app.Manifest), Halted: c.Halted()}
 	a.mu.Lock()
-	if a.acct == c {
+	o.AppHalted = r.Halted && o.Halted == "" && r.Epoch >= a.epoch
+	if a.acct == c && o.Halted == "" {
 		// ConnectApp grants exactly what was shown (or remembered) here,
 		// even if the host serves the app's manifest differently next time.
 		if a.offered == nil || len(a.offered) >= 8 {
 			a.offered = map[string]*offered{} // a few tabs at once at most
 		}
-		a.offered[r.State] = &offered{req: r, app: app, remembered: o.Remembered}
+		a.offered[r.State] = &offered{req: r, app: app, remembered: o.Remembered, appHalted: o.AppHalted}
 	}
 	a.mu.Unlock()
 	for i, s := range app.Scopes {
@@ -165,6 +191,12 @@ type connectBox struct {
 	Signer   string `json:"signer"`   // base64 Ed25519 public key to pin
 	Identity string `json:"identity"` // AGE-SECRET-KEY-1…: the grant is sealed to it
 	State    string `json:"state"`    // the app's nonce, again
+	// Home's verified position (spec/web.md §5.1): the epoch of its
+	// decisions, its changes feed's seq, and the newest key generation
+	// it saw of each doctype granted.
+	Epoch uint64            `json:"epoch,omitempty"`
+	Seq   uint64            `json:"seq,omitempty"`
+	Gens  map[string]uint32 `json:"gens,omitempty"`
 }
 
 // ConnectApp answers an app's connect request: it creates the app's token,
@@ -197,6 +229,17 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 		return "", badInput("this connection was not shown to you (or is stale): open the app again")
 	}
 	app, agreed := off.app, off.remembered
+	if off.appHalted {
+		// The person, shown that the app stopped saving, goes on with
+		// what the server holds: the app forgets what it saw and takes
+		// Home's position (spec/web.md §5.1).
+		a.mu.Lock()
+		if a.gen == gen {
+			a.epoch++
+		}
+		a.mu.Unlock()
+		a.persist(gen)
+	}
 	signer, err := c.SigningKey()
 	if err != nil {
 		return "", a.fail(gen, err)
@@ -223,8 +266,18 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 		return "", a.fail(gen, err)
 	}
 	a.persist(gen)
+	st := c.State()
+	gens := map[string]uint32{}
+	for _, s := range app.Scopes {
+		if g := st.Gens[s.Doctype]; g > 0 {
+			gens[s.Doctype] = g
+		}
+	}
+	a.mu.Lock()
+	epoch := a.epoch
+	a.mu.Unlock()
 	box, err := sealBox(r.Recipient, &connectBox{V: 1, Token: token, Signer: base64.StdEncoding.EncodeToString(signer),
-		Identity: grantee.String(), State: r.State})
+		Identity: grantee.String(), State: r.State, Epoch: epoch, Seq: st.FeedSeq, Gens: gens})
 	if err != nil {
 		c.RevokeToken(ctx, info.ID)
 		return "", &Error{Code: "internal", Message: err.Error()}
@@ -320,13 +373,34 @@ func (a *API) AppConnectStart(slug, user, home string) (*ConnectStart, error) {
 	a.mu.Lock()
 	a.pending = p
 	gen := a.gen
+	halted, epoch := a.appHaltLocked()
 	a.mu.Unlock()
 	a.persist(gen)
 	q := url.Values{"app": {slug}, "user": {user}, "recipient": {id.Recipient().String()}, "state": {p.State}}
 	// The order of spec/web.md §5.
-	return &ConnectStart{URL: hu.String() + "/#connect?app=" + q.Get("app") + "&user=" + q.Get("user") +
-		"&recipient=" + url.QueryEscape(q.Get("recipient")) + "&state=" + url.QueryEscape(p.State)}, nil
+	u := hu.String() + "/#connect?app=" + q.Get("app") + "&user=" + q.Get("user") +
+		"&recipient=" + url.QueryEscape(q.Get("recipient")) + "&state=" + url.QueryEscape(p.State)
+	if halted != "" {
+		u += "&halted=1&epoch=" + strconv.FormatUint(epoch, 10)
+	}
+	return &ConnectStart{URL: u}, nil
 }
+
+// appHaltLocked returns why the app stopped saving, its session's or, with
+// none, its memory's, and the epoch it knows (the caller holds mu).
+func (a *API) appHaltLocked() (string, uint64) {
+	switch {
+	case a.app != nil:
+		return a.app.State().Halted, a.epoch
+	case a.appMemory != nil:
+		return a.appMemory.App.Halted, a.appMemory.Epoch
+	}
+	return "", 0
+}
+
+// homeHalted is what an app says when Home sent it back without a
+// connection, having stopped saving itself.
+const homeHalted = "Home stopped saving in this browser too: the server showed it an older state of your account"
 
 func validLabel(s string) bool {
 	if s == "" || len(s) > 63 {
@@ -338,7 +412,10 @@ func validLabel(s string) bool {
 // AppConnectFinish ends an app's connection with what Home put in the
 // #connected?… fragment: it checks state against the pending connection,
 // opens the box with the identity it sent to Home, pins the signer, and
-// opens the grant with the identity from the box (client.ConnectApp).
+// opens the grant with the identity from the box (client.ConnectApp),
+// starting from what the app remembers, or from Home's position (spec/web.md
+// §5.1). An empty box is Home's answer that it stopped saving too: the app
+// goes on as it was (halted), with its session if it has one.
 func (a *API) AppConnectFinish(ctx context.Context, box, state string) (*LoginResult, error) {
 	a.mu.Lock()
 	p := a.pending
@@ -346,6 +423,22 @@ func (a *API) AppConnectFinish(ctx context.Context, box, state string) (*LoginRe
 	stale := &Error{Code: "bad_input", Message: "this connection was not started here, or is stale: connect again"}
 	if p == nil || state == "" || subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) != 1 {
 		return nil, stale
+	}
+	if box == "" {
+		a.mu.Lock()
+		a.pending = nil
+		gen := a.gen
+		why, _ := a.appHaltLocked()
+		user := ""
+		if a.app != nil {
+			user = a.app.User()
+		}
+		a.mu.Unlock()
+		a.persist(gen)
+		if why == "" {
+			why = homeHalted
+		}
+		return &LoginResult{User: user, Halted: why}, nil
 	}
 	mine, err := age.ParseX25519Identity(p.Identity)
 	if err != nil {
@@ -366,7 +459,8 @@ func (a *API) AppConnectFinish(ctx context.Context, box, state string) (*LoginRe
 	if err != nil {
 		return nil, badInput("the identity from Home is malformed")
 	}
-	ap, err := client.ConnectApp(ctx, a.server, p.User, b.Token, id, ed25519.PublicKey(key), nil, a.opts())
+	prev, epoch := a.startFrom(p.User, key, b)
+	ap, err := client.ConnectApp(ctx, a.server, p.User, b.Token, id, ed25519.PublicKey(key), prev, a.opts(""))
 	if err != nil {
 		return nil, a.fail(0, err)
 	}
@@ -374,6 +468,47 @@ func (a *API) AppConnectFinish(ctx context.Context, box, state string) (*LoginRe
 	a.pending = nil
 	a.mu.Unlock()
 	a.setSession(nil, ap)
-	a.persist(a.currentGen())
-	return &LoginResult{User: ap.User()}, nil
+	a.mu.Lock()
+	a.epoch = epoch
+	gen := a.gen
+	a.mu.Unlock()
+	a.persist(gen)
+	return &LoginResult{User: ap.User(), Halted: ap.State().Halted}, nil
+}
+
+// startFrom returns what an app connecting with box b starts from, and the
+// epoch it then knows (spec/web.md §5.1): what it remembers (its session's
+// state, or its memory of an ended one), unless it remembers nothing or
+// Home's epoch is above its own, the person having decided in Home since
+// to go on with what the server holds: then a fresh app's. Either way,
+// the feed must reach the position Home verified, and the app seals with
+// no key generation older than Home saw. A host that ends the app's
+// session cannot make it forget: only a box from Home raises the epoch.
+func (a *API) startFrom(user string, signer []byte, b *connectBox) (*client.AppState, uint64) {
+	a.mu.Lock()
+	var prev *client.AppState
+	var own uint64
+	switch {
+	case a.app != nil:
+		prev, own = a.app.State(), a.epoch
+	case a.appMemory != nil:
+		prev, own = a.appMemory.App, a.appMemory.Epoch
+	}
+	a.mu.Unlock()
+	if prev == nil || b.Epoch > own {
+		prev, own = &client.AppState{Server: a.server, User: user, Signer: signer}, b.Epoch
+	} else {
+		cp := *prev
+		prev = &cp
+	}
+	prev.FeedFloor = max(prev.FeedFloor, b.Seq)
+	seen := maps.Clone(prev.Seen)
+	if seen == nil {
+		seen = map[string]uint32{}
+	}
+	for d, g := range b.Gens {
+		seen[d] = max(seen[d], g)
+	}
+	prev.Seen = seen
+	return prev, own
 }

@@ -14,7 +14,7 @@ import (
 // Error is what every method of API returns on failure: a code from
 // spec/web.md §3 (integrity, bad_credentials, totp_required, totp_invalid,
 // totp_replayed, not_found, rate_limited, session_ended, network,
-// bad_input, not_implemented, forbidden, account_full) or a protocol error code (§9), and a message
+// bad_input, not_implemented, forbidden, account_full, halted) or a protocol error code (§9), and a message
 // for people. The JavaScript glue turns it into an Error with .code.
 type Error struct {
 	Code    string `json:"code"`
@@ -59,6 +59,8 @@ func toError(err error) *Error {
 	var ue *url.Error
 	var ne net.Error
 	switch {
+	case errors.Is(err, client.ErrHalted):
+		e.Code = "halted"
 	case errors.Is(err, client.ErrIntegrity):
 		e.Code = "integrity"
 	case errors.As(err, &ae):

@@ -13,6 +13,7 @@
 //                  {event: "error", sub, error}           (a subscription stopped)
 //                  {event: "session_ended", closed?}      (the session ended, keys wiped;
 //                                                          closed: this worker ended too)
+//                  {event: "halted", why}                 (this browser stopped saving, spec/web.md §5.1)
 //
 // The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device, bytes, readonly}]}
 // (origin: the page's, against which a relative wasm URL is resolved;
@@ -27,10 +28,11 @@
 //             saved form, wasm/saved.go) sealed with that key (additional
 //             data "hearth-state-v1")
 //   "seg:…" → sealed search-index segments, as downloaded (a cache)
-//   "memkey", "memory" → like "key" and "state", for what the device
-//             verified of the account's history (a State without token,
-//             session or master key: the "memory" event), additional data
-//             "hearth-memory-v1"
+//   "memkey", "memory" → like "key" and "state", for what the browser
+//             verified of the accounts' histories (Home: a State without
+//             token, session or master key per account; an app: its
+//             AppState without token or identity: the "memory" event),
+//             additional data "hearth-memory-v1"
 // Nothing goes to localStorage. Logout, or a session the server ended,
 // deletes them all but the memory, which the next sign-in starts from
 // (spec/protocol.md §4.7: a host must not make this browser a fresh device
@@ -296,6 +298,9 @@ function onEvent(json, bytes) {
     case "change":
       postMessage({ event: "change", sub: ev.sub, json }); // the page takes ev.change from it
       break;
+    case "halted":
+      postMessage({ event: "halted", why: (ev.error && ev.error.message) || "" });
+      break;
     case "error":
       postMessage({ event: "error", sub: ev.sub, error: ev.error });
       break;
@@ -385,6 +390,9 @@ self.onmessage = async (e) => {
     if (result instanceof Raw) postMessage({ id, json: result.text });
     else postMessage({ id, result: result === undefined ? null : result });
   } catch (err) {
+    // A failure too may have stored something (an ended session's wipe,
+    // and the memory kept across it): the page may reload right after.
+    await queue;
     const error = { code: (err && err.code) || "internal", message: (err && err.message) || String(err) };
     if (err && err.retryAfter) error.retryAfter = err.retryAfter;
     if (err && err.rev) error.rev = err.rev;

@@ -187,10 +187,13 @@ export class Hearth {
    * (and then never resolves). The handle has the document and file
    * methods, limited to the granted doctypes and verbs, plus `user` and
    * `home` (Home's URL).
-   * @param {{ slug: string, home?: string, wasm?: string, sri?: string, worker?: string, workerSri?: string }} opts
+   * While the app stopped saving (this.halted, spec/web.md §5.1), a notice
+   * at the top of the page says so and leads to Home, unless haltedNotice
+   * is false; a halted app asks Home at load whether the person decided.
+   * @param {{ slug: string, home?: string, wasm?: string, sri?: string, worker?: string, workerSri?: string, haltedNotice?: boolean }} opts
    * @returns {Promise<Hearth>}
    */
-  static async openApp({ slug, home, wasm, sri, worker, workerSri } = {}) {
+  static async openApp({ slug, home, wasm, sri, worker, workerSri, haltedNotice = true } = {}) {
     const labels = location.hostname.split(".");
     if (!slug || labels.length < 3 || labels[0] !== slug) {
       throw toError({ code: "bad_input", message: "openApp: this page is not at " + slug + ".<user>.<domain>" });
@@ -232,12 +235,23 @@ export class Hearth {
     const h = await Hearth.open({ server: home, wasm, sri, worker, workerSri });
     h.home = home;
     h._app = { slug, user };
+    h._haltedNotice = haltedNotice !== false;
     await h.resume(); // restores the grant, or the connection under way
     if (connected) {
+      // A box, or Home's answer that it stopped saving too (halted=1).
       const r = await h._rpc("appConnectFinish", [connected.get("box") || "", connected.get("state") || ""]);
-      h.user = r.user;
+      h.user = r.user || null;
+      h.halted = r.halted || "";
+    } else if (h.halted) {
+      // Stopped saving: ask Home whether the person decided since (§5.1).
+      return h.reconnect();
+    }
+    if (!h.user && h.halted) {
+      h._showHalted(); // nothing to read until the person decides, in Home
+      return new Promise(() => {});
     }
     if (!h.user) return h.reconnect();
+    if (h.halted) h._showHalted();
     h.intentResult = intentResult;
     const pending = sessionStorage.getItem(INTENT_KEY);
     if (pending !== null) {
@@ -317,6 +331,11 @@ export class Hearth {
     /** @private */ this._subs = new Map();
     /** Called (with no argument) when the server ended the session. */
     this.onsessionended = null;
+    /** "" or why this browser stopped saving to the account (spec/web.md §5.1). */
+    this.halted = "";
+    /** Called with this.halted when it stops while the page is open. */
+    this.onhalted = null;
+    /** @private */ this._haltedNotice = false;
     worker.onmessage = (e) => this._message(e.data);
     worker.onerror = (e) => {
       for (const c of this._calls.values()) c.reject(toError({ code: "internal", message: "the Hearth worker failed: " + (e.message || "") }));
@@ -331,6 +350,12 @@ export class Hearth {
         this.user = null;
         if (m.closed) this._closed = true;
         if (typeof this.onsessionended === "function") this.onsessionended();
+        return;
+      }
+      if (m.event === "halted") {
+        this.halted = m.why || "stopped";
+        this._showHalted();
+        if (typeof this.onhalted === "function") this.onhalted(this.halted);
         return;
       }
       const s = this._subs.get(m.sub);
@@ -372,6 +397,38 @@ export class Hearth {
     });
   }
 
+  /**
+   * @private An app: the notice that Hearth stopped saving in this browser
+   * (spec/web.md §5.1), at the top of the page, leading to Home. Styled
+   * here (through the CSSOM, which the pages' CSP allows), for any app.
+   */
+  _showHalted() {
+    if (!this._app || !this._haltedNotice || typeof document === "undefined" || !this.halted) return;
+    let box = document.getElementById("hearth-halted");
+    if (!box) {
+      box = Object.assign(document.createElement("div"), { id: "hearth-halted" });
+      box.setAttribute("role", "alert");
+      Object.assign(box.style, {
+        margin: "0.75rem", padding: "0.75rem 1rem", borderRadius: "8px", font: "15px/1.45 system-ui, sans-serif",
+        background: "#fff4e5", color: "#4a2a00", border: "1px solid #d9822b", borderLeft: "5px solid #d9822b",
+        display: "flex", flexWrap: "wrap", gap: "0.5rem 1rem", alignItems: "center",
+      });
+      document.body.prepend(box);
+    }
+    const text = document.createElement("div");
+    text.style.flex = "1 1 18rem";
+    text.append(
+      Object.assign(document.createElement("strong"), { textContent: "Hearth stopped saving in this browser." }),
+      document.createTextNode(" The server now holds an older state of your account than this browser saw. " +
+        "Nothing you do here is saved until you decide what to do, in Home. " +
+        (this.user ? "You can still read what this app showed before." : "This app cannot show anything until then.")),
+    );
+    const go = Object.assign(document.createElement("a"), { id: "hearth-halted-home", href: this.home + "/", textContent: "Decide in Home" });
+    Object.assign(go.style, { background: "#d9822b", color: "#fff", padding: "0.45rem 0.9rem", borderRadius: "6px",
+      textDecoration: "none", fontWeight: "600", whiteSpace: "nowrap" });
+    box.replaceChildren(text, go);
+  }
+
   /** Stops the worker. The object is not to be used after. */
   close() {
     this._w.terminate();
@@ -386,6 +443,7 @@ export class Hearth {
   async resume() {
     const r = await this._rpc("resume", []);
     this.user = r.restored ? r.user : null;
+    this.halted = r.halted || "";
     return r.restored;
   }
 

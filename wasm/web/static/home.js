@@ -303,7 +303,7 @@ function renderHalted(why) {
   const box = $("#halted");
   box.hidden = !why;
   if (!why) return;
-  $("#halted-why").textContent = why;
+  $("#halted-why").textContent = why; // the client's words, behind "Details"
   const accept = $("#halted-accept"), confirm = $("#halted-confirm"), msg = $("#halted-msg");
   confirm.hidden = true;
   accept.onclick = () => { confirm.hidden = false; confirm.focus(); };
@@ -597,14 +597,42 @@ function appName() {
 async function connect() {
   const params = new URLSearchParams(location.hash.slice("#connect?".length));
   const req = { app: params.get("app"), user: params.get("user"), recipient: params.get("recipient"), state: params.get("state") };
+  // An app that stopped saving asks whether the person decided since
+  // (spec/web.md §5.1).
+  if (params.get("halted") === "1") Object.assign(req, { halted: true, epoch: Number(params.get("epoch")) || 0 });
   const msg = $("#connect-msg");
   // The buttons show once the offer is known, so that a click always acts.
   $("#connect-allow").hidden = $("#connect-deny").hidden = true;
+  $("#connect-halted").hidden = true;
+  $("#connect-ask").hidden = false;
   $("#connect-origin").textContent = "";
   showFeatures($("#connect-features"), []);
   view("connect");
   try {
-    const offer = await h.connectOffer(req); // { name, url, scopes: [{ doctype, what }], remembered }
+    const offer = await h.connectOffer(req); // { name, url, scopes: [{ doctype, what }], remembered, halted?, appHalted? }
+    // Back to the app without a connection: it stays as it was, halted.
+    const backHalted = () => {
+      history.replaceState(null, "", location.pathname);
+      location.replace(offer.url + "#connected?halted=1&state=" + encodeURIComponent(req.state || ""));
+    };
+    if (offer.halted) return backHalted(); // Home stopped saving too: the decision is on its dashboard
+    if (offer.appHalted) {
+      // The server showed only the app an older account: the person decides.
+      $("#connect-ask").hidden = true;
+      $("#connect-halted").hidden = false;
+      for (const el of document.querySelectorAll(".connect-halted-name")) el.textContent = offer.name;
+      $("#connect-goon").onclick = () => busy($("#connect-goon"), async () => {
+        try {
+          const back = await h.connectApp(req);
+          history.replaceState(null, "", location.pathname);
+          location.replace(back);
+        } catch (err) {
+          show(msg, say(err));
+        }
+      });
+      $("#connect-back").onclick = backHalted;
+      return;
+    }
     if (offer.remembered && fromApp(offer.url)) {
       // The user agreed to this app with these permissions before (in any
       // browser), and the request comes from the app's own page: connect it

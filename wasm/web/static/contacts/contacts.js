@@ -18,6 +18,7 @@ const words = {
   network: "The server cannot be reached.",
   session_ended: "This app's access ended. Open it again from Home.",
   not_found: "This contact no longer exists.",
+  halted: "Hearth stopped saving in this browser: nothing is saved until you decide what to do, in Home.",
 };
 const say = (err) => words[err && err.code] || (err && err.message) || String(err);
 

@@ -20,6 +20,7 @@ const words = {
   network: "The server cannot be reached; your changes will be saved when it is back.",
   session_ended: "This app's access ended. Open it again from Home.",
   not_found: "This note no longer exists.",
+  halted: "Hearth stopped saving in this browser: nothing is saved until you decide what to do, in Home.",
 };
 // norm makes a stored value a note, or says why it cannot be one: other
 // clients or apps granted this doctype may write what they like. Text
@@ -58,6 +59,9 @@ async function main() {
   app = await Hearth.openApp({ slug: "notes" }); // may navigate to Home to connect
   if (!app) return;
   app.onsessionended = () => app.reconnect(); // through Home, which may ask again
+  // Stopped saving (spec/web.md §5.1): hearth.js says so above the page;
+  // Notes shows what it can read, and offers no writing.
+  app.onhalted = () => { $("#new-note").disabled = true; };
   performance.mark("hearth:app-open");
   $("#who").textContent = app.user;
   $("#home-link").href = app.home;
@@ -67,7 +71,7 @@ async function main() {
   app.subscribe([DOCTYPE], onChange);
   loadPeople();
   bind();
-  $("#new-note").disabled = false;
+  $("#new-note").disabled = !!app.halted;
   document.body.dataset.ready = "true";
   performance.mark("hearth:notes-ready"); // for the benchmarks
   if (notes.size === 0) $("#empty").hidden = false;

@@ -13,6 +13,7 @@ const words = {
   integrity: "Integrity check failed: the server returned data that was altered or replayed. Nothing of it was used.",
   network: "The server cannot be reached.",
   session_ended: "This app's access ended. Open it again from Home.",
+  halted: "Hearth stopped saving in this browser: nothing is saved until you decide what to do, in Home.",
 };
 function fail(err) {
   $("#msg").textContent = words[err && err.code] || (err && err.message) || String(err);
