@@ -1,13 +1,10 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"regexp"
 	"runtime/debug"
@@ -136,96 +133,6 @@ func writeError(w http.ResponseWriter, e *Error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
 	}
 	writeJSON(w, e.Code.Status(), map[string]any{"error": itemErr(e)})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-	return nil
-}
-
-// Body limits (§8.1.10).
-const (
-	maxJSON     = 1 << 20
-	maxBulkJSON = 32 << 20
-	maxDocument = 1 << 20
-	maxManifest = 1 << 20 // an index manifest, as a sealed document
-)
-
-// readJSON decodes one JSON object from the body into v, strictly: the
-// right content type, a Content-Length, at most max bytes, no unknown
-// members, nothing after the object.
-func readJSON(r *http.Request, max int64, v any) error {
-	if err := jsonHead(r, max); err != nil {
-		return err
-	}
-	b, err := readBody(r, max)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return &Error{Code: CodeMalformedJSON, Message: "the body is not the JSON object this endpoint takes: " + jsonProblem(err), Err: err}
-	}
-	if dec.More() {
-		return Errorf(CodeMalformedJSON, "the body has data after the JSON object")
-	}
-	return nil
-}
-
-// jsonHead checks what readJSON checks before reading: the content type
-// and the announced length.
-func jsonHead(r *http.Request, max int64) error {
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
-		return Errorf(CodeUnsupportedMediaType, "send Content-Type: application/json")
-	}
-	if r.ContentLength < 0 {
-		return Errorf(CodeLengthRequired, "send Content-Length")
-	}
-	if r.ContentLength > max {
-		return Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
-	}
-	return nil
-}
-
-// jsonProblem names what was wrong without echoing the body.
-func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
-	case errors.As(err, &te):
-		return "member " + strconv.Quote(te.Field) + " has the wrong type"
-	case errors.Is(err, io.EOF):
-		return "empty body"
-	}
-	if strings.HasPrefix(err.Error(), "json: unknown field") {
-		return "an unknown member" // its name is not echoed (§8.1.8)
-	}
-	return "malformed"
-}
-
-// readBody reads a whole small body, which must announce its length.
-func readBody(r *http.Request, max int64) ([]byte, error) {
-	if r.ContentLength < 0 {
-		return nil, Errorf(CodeLengthRequired, "send Content-Length")
-	}
-	if r.ContentLength > max {
-		return nil, Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
-	}
-	b := make([]byte, r.ContentLength)
-	if _, err := io.ReadFull(r.Body, b); err != nil {
-		return nil, &Error{Code: CodeTruncated, Message: "the body ended before Content-Length bytes", Err: err}
-	}
-	return b, nil
 }
 
 type ctxKey struct{}

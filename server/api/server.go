@@ -153,9 +153,9 @@ func (s *Server) routes() *mux.Router {
 	session("/totp/confirm", s.totpConfirm, http.MethodPost)
 	session("/totp/disable", s.totpDisable, http.MethodPost)
 
-	session("/keyring", s.getKeyring, http.MethodGet)
+	session("/keyring", s.getKeyring(false), http.MethodGet)
 	session("/keyring", s.putKeyring, http.MethodPut)
-	session("/keyring/recovery", s.getRecoveryKeyring, http.MethodGet)
+	session("/keyring/recovery", s.getKeyring(true), http.MethodGet)
 
 	token("/doctypes", s.listDoctypes, http.MethodGet)
 	token("/doctypes/{doctype}", s.putDoctype, http.MethodPut)

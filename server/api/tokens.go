@@ -189,15 +189,12 @@ func (s *Server) putGrant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/octet-stream" {
-		return Errorf(CodeUnsupportedMediaType, "send the sealed grant as application/octet-stream")
-	}
-	body, err := readBody(r, maxDocument)
-	if err != nil {
+	if err := mediaType(r, typeSealed, "the sealed grant"); err != nil {
 		return err
 	}
-	if len(body) == 0 {
-		return Errorf(CodeBadRequest, "the body is empty")
+	body, err := readSealed(r, maxDocument)
+	if err != nil {
+		return err
 	}
 	t, err := s.grantTarget(r)
 	if err != nil {
@@ -205,8 +202,9 @@ func (s *Server) putGrant(w http.ResponseWriter, r *http.Request) error {
 	}
 	rev, err := s.cfg.Meta.PutGrant(r.Context(), t.User, t.ID, ifRev, body)
 	conflicted := errors.Is(err, meta.ErrExists) || errors.Is(err, meta.ErrConflict)
-	return answerPut(w, ifRev, rev, err, conflicted, func() (uint64, []byte, error) {
-		return s.cfg.Meta.Grant(r.Context(), t.User, t.ID)
+	return answerPut(w, ifRev, rev, err, conflicted, func() (uint64, error) {
+		cur, _, err := s.cfg.Meta.Grant(r.Context(), t.User, t.ID)
+		return cur, err
 	}, "the grant changed; read it again")
 }
 

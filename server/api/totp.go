@@ -8,14 +8,6 @@ import (
 	"github.com/hearthcloud/hearth/server/totp"
 )
 
-// readEmptyBody refuses a body on endpoints that take none.
-func readEmptyBody(r *http.Request) error {
-	if r.ContentLength > 0 {
-		return Errorf(CodeBadRequest, "this endpoint takes no body")
-	}
-	return nil
-}
-
 func (s *Server) totpEnroll(w http.ResponseWriter, r *http.Request) error {
 	if err := readEmptyBody(r); err != nil {
 		return err
