@@ -200,15 +200,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Counted before the secret is checked (§8.1.11).
-	at, err := s.reserve(r, req.User)
-	if err != nil {
-		return err
-	}
-	err = s.checkSecret(r, req.User, req.LoginSecret, "wrong user name or password")
-	if err == nil {
-		err = s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode)
-	}
-	if err := at.end(err); err != nil {
+	if err := s.attempt(r, req.User, s.withSecondFactor(r, req.User, req.TOTP, req.RecoveryCode, func() error {
+		return s.checkSecret(r, req.User, req.LoginSecret, "wrong user name or password")
+	})); err != nil {
 		return err
 	}
 	sess, err := s.newSession(r, req.User, req.Device)
