@@ -80,11 +80,7 @@ func (s *Server) registered(r *http.Request, user, doctype string) error {
 
 func (s *Server) putBlob(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, err := doctypeVar(r, "write")
-		if err != nil {
-			return err
-		}
-		id, err := idVar(r)
+		d, id, err := itemVars(r)
 		if err != nil {
 			return err
 		}
@@ -183,11 +179,7 @@ func (s *Server) liveBlobRow(r *http.Request, user, doctype, id string, segment 
 
 func (s *Server) getBlob(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, err := doctypeVar(r, "read")
-		if err != nil {
-			return err
-		}
-		id, err := idVar(r)
+		d, id, err := itemVars(r)
 		if err != nil {
 			return err
 		}
@@ -262,11 +254,7 @@ func (s *sizedReader) Seek(off int64, whence int) (int64, error) {
 
 func (s *Server) deleteBlob(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, err := doctypeVar(r, "delete")
-		if err != nil {
-			return err
-		}
-		id, err := idVar(r)
+		d, id, err := itemVars(r)
 		if err != nil {
 			return err
 		}
@@ -301,7 +289,7 @@ func (s *Server) listBlobs(segment bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		d, err := doctypeVar(r, "read")
+		d, err := doctypeVar(r)
 		if err != nil {
 			return err
 		}

@@ -14,11 +14,7 @@ func (s *Server) getDoc(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r); err != nil {
 		return err
 	}
-	d, err := doctypeVar(r, "read")
-	if err != nil {
-		return err
-	}
-	id, err := idVar(r)
+	d, id, err := itemVars(r)
 	if err != nil {
 		return err
 	}
@@ -41,15 +37,7 @@ func (s *Server) getDoc(w http.ResponseWriter, r *http.Request) error {
 
 // putOne writes one document through the same path as a bulk write.
 func (s *Server) putOne(w http.ResponseWriter, r *http.Request, deleted bool) error {
-	verb := "write"
-	if deleted {
-		verb = "delete"
-	}
-	d, err := doctypeVar(r, verb)
-	if err != nil {
-		return err
-	}
-	id, err := idVar(r)
+	d, id, err := itemVars(r)
 	if err != nil {
 		return err
 	}
@@ -96,7 +84,7 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := doctypeVar(r, "read")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}
@@ -131,7 +119,7 @@ type itemError struct {
 func itemErr(e *Error) *itemError { return &itemError{e.Code, e.Message, e.Rev, e.Quota} }
 
 func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
-	d, err := doctypeVar(r, "write")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}
@@ -186,7 +174,7 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 			e = Errorf(CodeTooLarge, "the document is larger than %d bytes", maxDocument)
 		case it.Deleted && it.IfMatch == 0:
 			e = Errorf(CodeBadRequest, "a deletion needs if_match")
-		case it.Deleted && allow(r, d, "delete") != nil:
+		case it.Deleted && allow(r, d, verbDelete) != nil:
 			e = Errorf(CodeForbidden, "this token may not delete in this doctype")
 		}
 		if e != nil {
@@ -225,7 +213,7 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 // that does not fit, with room kept for the answers after it, is answered
 // too_large, as is every id after it (unread), to be asked for again.
 func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
-	d, err := doctypeVar(r, "read")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}

@@ -6,18 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"runtime/debug"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/hearthcloud/hearth/server/auth"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // A handlerFunc answers a request or returns an error for handle to answer.
@@ -137,12 +133,22 @@ func writeError(w http.ResponseWriter, e *Error) {
 
 type ctxKey struct{}
 
-// tokenOf returns the authenticated token of a request.
-func tokenOf(r *http.Request) *meta.Token { return r.Context().Value(ctxKey{}).(*meta.Token) }
+// authed is what an authenticated request carries: its token and the
+// access of the route it took.
+type authed struct {
+	token  *meta.Token
+	access access
+}
 
-// authenticated wraps h: a valid bearer token is required; sessionOnly
-// refuses app and device tokens with forbidden.
-func (s *Server) authenticated(sessionOnly bool, h handlerFunc) handlerFunc {
+// tokenOf returns the authenticated token of a request.
+func tokenOf(r *http.Request) *meta.Token { return r.Context().Value(ctxKey{}).(*authed).token }
+
+// authenticated wraps h, the handler of a route of access a: a valid
+// bearer token is required, and a session route refuses app and device
+// tokens with forbidden. What else the access asks is the handler's to
+// check (permit), after names and query parameters (§8.1.6).
+func (s *Server) authenticated(a access, h handlerFunc) handlerFunc {
+	sessionOnly := a == accessSession
 	return func(w http.ResponseWriter, r *http.Request) error {
 		tok, ok := auth.ParseBearer(r.Header.Get("Authorization"))
 		if !ok {
@@ -174,7 +180,7 @@ func (s *Server) authenticated(sessionOnly bool, h handlerFunc) handlerFunc {
 				s.cfg.Meta.TouchToken(r.Context(), sess.ID, now, now.Add(s.cfg.SessionTTL))
 			}
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, t)))
+		return h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &authed{t, a})))
 	}
 }
 
@@ -198,89 +204,4 @@ func (s *Server) checkToken(ctx context.Context, t *meta.Token, now time.Time) (
 		return nil, err
 	}
 	return sess, nil
-}
-
-// allow checks that the request's token may use verb on doctype: sessions
-// may do everything, other tokens what their scopes say.
-func allow(r *http.Request, doctype, verb string) error {
-	t := tokenOf(r)
-	if t.Kind == meta.KindSession {
-		return nil
-	}
-	for _, sc := range t.Scopes {
-		if sc.Doctype == doctype && slices.Contains(sc.Verbs, verb) {
-			return nil
-		}
-	}
-	return Errorf(CodeForbidden, "this token may not %s in this doctype", verb)
-}
-
-// doctypeVar returns the checked {doctype} of the route: names first (the
-// route's {id} too, if it has one), then the token's scope (§8.1.6).
-func doctypeVar(r *http.Request, verb string) (string, error) {
-	d := mux.Vars(r)["doctype"]
-	if err := wire.CheckDoctype(d); err != nil {
-		return "", err
-	}
-	if _, ok := mux.Vars(r)["id"]; ok {
-		if _, err := idVar(r); err != nil {
-			return "", err
-		}
-	}
-	return d, allow(r, d, verb)
-}
-
-// idVar returns the checked {id} of the route; ids starting with "_" are
-// reserved (§8.1.2).
-func idVar(r *http.Request) (string, error) {
-	id := mux.Vars(r)["id"]
-	if err := wire.CheckID(id); err != nil || id[0] == '_' {
-		return "", Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error())
-	}
-	return id, nil
-}
-
-// preflight answers a CORS preflight (§8.1.9); it needs no token.
-func preflight(w http.ResponseWriter, r *http.Request) error {
-	h := w.Header()
-	h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, DELETE")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Range, If-Range, Hearth-Digest")
-	h.Set("Access-Control-Max-Age", "600")
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// An allowedRoute is a route's path pattern with its methods, to list in
-// the Allow header of a 405 answer.
-type allowedRoute struct {
-	path    *regexp.Regexp
-	methods []string
-}
-
-func allowedRoutes(r *mux.Router) []allowedRoute {
-	var out []allowedRoute
-	r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		pat, err1 := rt.GetPathRegexp()
-		methods, err2 := rt.GetMethods()
-		if err1 == nil && err2 == nil && !slices.Equal(methods, []string{http.MethodOptions}) {
-			out = append(out, allowedRoute{regexp.MustCompile(pat), methods})
-		}
-		return nil
-	})
-	return out
-}
-
-// allowHeader lists the methods the request's path takes.
-func (s *Server) allowHeader(path string) string {
-	var ms []string
-	for _, a := range s.allowed {
-		if a.path.MatchString(path) {
-			for _, m := range a.methods {
-				if !slices.Contains(ms, m) {
-					ms = append(ms, m)
-				}
-			}
-		}
-	}
-	return strings.Join(ms, ", ")
 }

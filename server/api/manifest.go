@@ -17,7 +17,7 @@ func (s *Server) getManifest(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r); err != nil {
 		return err
 	}
-	d, err := doctypeVar(r, "read")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Server) putManifest(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r); err != nil {
 		return err
 	}
-	d, err := doctypeVar(r, "write")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}

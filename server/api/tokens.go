@@ -62,12 +62,12 @@ func checkScopes(in []scopeJSON) ([]meta.Scope, error) {
 		if len(sc.Verbs) == 0 {
 			return nil, Errorf(CodeBadRequest, "scopes: give at least one verb")
 		}
-		verbs := map[string]bool{}
+		held := map[string]bool{}
 		for _, v := range sc.Verbs {
-			if v != "read" && v != "write" && v != "delete" || verbs[v] {
+			if !access(v).isVerb() || held[v] {
 				return nil, Errorf(CodeBadRequest, "scopes: verbs are distinct, from read, write and delete")
 			}
-			verbs[v] = true
+			held[v] = true
 		}
 		out = append(out, meta.Scope{Doctype: sc.Doctype, Verbs: slices.Clone(sc.Verbs)})
 	}
@@ -252,9 +252,9 @@ func (s *Server) selfGrant(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r); err != nil {
 		return err
 	}
-	t := tokenOf(r)
-	if t.Kind == meta.KindSession {
-		return Errorf(CodeForbidden, "a session has no grant; this is for app and device tokens")
+	if err := permit(r, ""); err != nil {
+		return err
 	}
+	t := tokenOf(r)
 	return s.writeGrant(w, r, t.User, t.ID)
 }
