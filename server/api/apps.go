@@ -240,14 +240,12 @@ func (s *Server) getAppArchive(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rc, size, err := s.cfg.Blobs.Get(r.Context(), a.Digest)
+	rc, size, err := s.openAttachment(w, r, a.Digest, typeZip)
 	if err != nil {
-		return err // a missing body is an internal fault: the row promised it
+		return err
 	}
 	defer rc.Close()
-	h := w.Header()
-	setAttachment(h, typeZip, digestETag(a.Digest))
-	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	w.WriteHeader(http.StatusOK)
 	_, err = io.Copy(w, rc)
 	return nil

@@ -188,13 +188,12 @@ func (s *Server) getBlob(segment bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		rc, size, err := s.cfg.Blobs.Get(r.Context(), row.Digest)
+		rc, size, err := s.openAttachment(w, r, row.Digest, typeSealed)
 		if err != nil {
-			return err // a missing body is an internal fault: the row promised it
+			return err
 		}
 		defer rc.Close()
 		h := w.Header()
-		setAttachment(h, typeSealed, digestETag(row.Digest))
 		// ServeContent handles HEAD, Range, If-Range and 416; its error
 		// bodies are plain text, so single ranges it cannot satisfy are
 		// answered here first, in the protocol's form.
@@ -211,6 +210,17 @@ func (s *Server) getBlob(segment bool) handlerFunc {
 		http.ServeContent(&idleWriter{w, http.NewResponseController(w), s.cfg.StreamIdle}, r, "", time.Time{}, content)
 		return nil
 	}
+}
+
+// openAttachment opens the stored body of digest d, to send as an
+// attachment of media type ct tagged by its digest; the caller closes it.
+func (s *Server) openAttachment(w http.ResponseWriter, r *http.Request, d blob.Digest, ct string) (io.ReadSeekCloser, int64, error) {
+	rc, size, err := s.cfg.Blobs.Get(r.Context(), d)
+	if err != nil {
+		return nil, 0, err // a missing body is an internal fault: a row promised it
+	}
+	setAttachment(w.Header(), ct, digestETag(d))
+	return rc, size, nil
 }
 
 // ifRangeHolds reports whether a Range header applies (no If-Range, or one

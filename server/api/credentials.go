@@ -258,13 +258,7 @@ func (s *Server) recoveryReset(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
 	}
-	if err := wire.CheckUser(req.User); err != nil {
-		return err
-	}
-	if len(req.RecoveryAuth) != 32 || req.TOTP != "" && req.RecoveryCode != "" {
-		return Errorf(CodeBadRequest, "send a 32-byte recovery_auth and at most one of totp and recovery_code")
-	}
-	if err := checkDevice(req.Device); err != nil {
+	if err := checkSignIn(req.User, req.RecoveryAuth, "recovery_auth", req.TOTP, req.RecoveryCode, req.Device); err != nil {
 		return err
 	}
 	if err := req.New.check(); err != nil {
