@@ -76,6 +76,21 @@ func (s *Server) newSession(r *http.Request, user, device string) (*sessionJSON,
 
 func checkDevice(name string) error { return checkDisplayName("device", name) }
 
+// checkSignIn checks the shape of a request that signs user in on device
+// with a 32-byte credential (named field) and at most one second factor,
+// a login or a recovery reset (§8.2.3, §8.2.6), before anything is counted
+// or checked. (Their request structs stay apart: an embedded struct would
+// change the member names that malformed_json messages give.)
+func checkSignIn(user string, credential []byte, field, code, recoveryCode, device string) error {
+	if err := wire.CheckUser(user); err != nil {
+		return err
+	}
+	if len(credential) != 32 || code != "" && recoveryCode != "" {
+		return Errorf(CodeBadRequest, "send a 32-byte %s and at most one of totp and recovery_code", field)
+	}
+	return checkDevice(device)
+}
+
 // signupMode is the sign-up mode of §8.2.2.
 func (s *Server) signupMode() string {
 	switch {
@@ -190,25 +205,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
 	}
-	if err := wire.CheckUser(req.User); err != nil {
-		return err
-	}
-	if len(req.LoginSecret) != 32 || req.TOTP != "" && req.RecoveryCode != "" {
-		return Errorf(CodeBadRequest, "send a 32-byte login_secret and at most one of totp and recovery_code")
-	}
-	if err := checkDevice(req.Device); err != nil {
+	if err := checkSignIn(req.User, req.LoginSecret, "login_secret", req.TOTP, req.RecoveryCode, req.Device); err != nil {
 		return err
 	}
 	// Counted before the secret is checked (§8.1.11).
-	at, err := s.reserve(r, req.User)
-	if err != nil {
-		return err
-	}
-	err = s.checkSecret(r, req.User, req.LoginSecret, "wrong user name or password")
-	if err == nil {
-		err = s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode)
-	}
-	if err := at.end(err); err != nil {
+	if err := s.attempt(r, req.User, s.withSecondFactor(r, req.User, req.TOTP, req.RecoveryCode, func() error {
+		return s.checkSecret(r, req.User, req.LoginSecret, "wrong user name or password")
+	})); err != nil {
 		return err
 	}
 	sess, err := s.newSession(r, req.User, req.Device)

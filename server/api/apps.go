@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -80,23 +81,13 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.ContentLength < 0 {
-		return Errorf(CodeLengthRequired, "send Content-Length")
+	if err := uploadHead(r, typeZip, "the app's archive", appmanifest.MaxArchive,
+		fmt.Sprintf("the archive is larger than %d MiB", appmanifest.MaxArchive>>20)); err != nil {
+		return err
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/zip" {
-		return Errorf(CodeUnsupportedMediaType, "send the app's archive as application/zip")
-	}
-	if r.ContentLength > appmanifest.MaxArchive {
-		return Errorf(CodeTooLarge, "the archive is larger than %d MiB", appmanifest.MaxArchive>>20)
-	}
-	onlyNew := false
-	switch inm := r.Header.Get("If-None-Match"); {
-	case r.Header.Get("If-Match") != "":
-		return Errorf(CodeBadRequest, "If-Match: not supported here (send If-None-Match: * or nothing)")
-	case inm == "*":
-		onlyNew = true
-	case inm != "":
-		return Errorf(CodeBadRequest, "If-None-Match: only * is supported")
+	onlyNew, err := createOnly(r)
+	if err != nil {
+		return err
 	}
 	if s.cfg.Bundled != nil && s.cfg.Bundled(slug) {
 		return Errorf(CodeExists, "this is the slug of an app bundled with Hearth")
@@ -249,16 +240,12 @@ func (s *Server) getAppArchive(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rc, size, err := s.cfg.Blobs.Get(r.Context(), a.Digest)
+	rc, size, err := s.openAttachment(w, r, a.Digest, typeZip)
 	if err != nil {
-		return err // a missing body is an internal fault: the row promised it
+		return err
 	}
 	defer rc.Close()
-	h := w.Header()
-	h.Set("Content-Type", "application/zip")
-	h.Set("Content-Disposition", "attachment")
-	h.Set("ETag", etagOf(a.Digest))
-	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	w.WriteHeader(http.StatusOK)
 	_, err = io.Copy(w, rc)
 	return nil

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"net/http"
@@ -30,8 +31,6 @@ func (l *digestLocks) of(d blob.Digest) *sync.Mutex {
 	return &l[h.Sum32()%uint32(len(l))]
 }
 
-func etagOf(d [32]byte) string { return `"` + base64.StdEncoding.EncodeToString(d[:]) + `"` }
-
 // blobJSON is a blob or segment as uploads and listings answer it.
 type blobJSON struct {
 	ID      string     `json:"id"`
@@ -55,6 +54,16 @@ func parseDigestHeader(v string) (*blob.Digest, error) {
 	return &d, nil
 }
 
+// listed answers unknown_doctype for a listing of n items (documents,
+// blobs, segments) in a doctype that is not registered: only an empty
+// listing asks.
+func (s *Server) listed(r *http.Request, user, doctype string, n int) error {
+	if n > 0 {
+		return nil
+	}
+	return s.registered(r, user, doctype)
+}
+
 // registered answers unknown_doctype unless doctype is registered.
 func (s *Server) registered(r *http.Request, user, doctype string) error {
 	list, err := s.cfg.Meta.Doctypes(r.Context(), user)
@@ -71,25 +80,16 @@ func (s *Server) registered(r *http.Request, user, doctype string) error {
 
 func (s *Server) putBlob(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, err := doctypeVar(r, "write")
+		d, id, err := itemVars(r)
 		if err != nil {
 			return err
 		}
-		id, err := idVar(r)
-		if err != nil {
+		if err := uploadHead(r, typeSealed, "the sealed bytes", s.cfg.MaxBlobSize,
+			fmt.Sprintf("the body is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)); err != nil {
 			return err
-		}
-		if r.ContentLength < 0 {
-			return Errorf(CodeLengthRequired, "send Content-Length")
-		}
-		if ct := r.Header.Get("Content-Type"); ct != "application/octet-stream" {
-			return Errorf(CodeUnsupportedMediaType, "send the sealed bytes as application/octet-stream")
-		}
-		if r.ContentLength > s.cfg.MaxBlobSize {
-			return Errorf(CodeTooLarge, "the body is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)
 		}
 		if r.ContentLength == 0 {
-			return Errorf(CodeBadRequest, "the body is empty")
+			return errEmpty
 		}
 		want, err := parseDigestHeader(r.Header.Get("Hearth-Digest"))
 		if err != nil {
@@ -179,11 +179,7 @@ func (s *Server) liveBlobRow(r *http.Request, user, doctype, id string, segment 
 
 func (s *Server) getBlob(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, err := doctypeVar(r, "read")
-		if err != nil {
-			return err
-		}
-		id, err := idVar(r)
+		d, id, err := itemVars(r)
 		if err != nil {
 			return err
 		}
@@ -192,15 +188,12 @@ func (s *Server) getBlob(segment bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		rc, size, err := s.cfg.Blobs.Get(r.Context(), row.Digest)
+		rc, size, err := s.openAttachment(w, r, row.Digest, typeSealed)
 		if err != nil {
-			return err // a missing body is an internal fault: the row promised it
+			return err
 		}
 		defer rc.Close()
 		h := w.Header()
-		h.Set("Content-Type", "application/octet-stream")
-		h.Set("Content-Disposition", "attachment")
-		h.Set("ETag", etagOf(row.Digest))
 		// ServeContent handles HEAD, Range, If-Range and 416; its error
 		// bodies are plain text, so single ranges it cannot satisfy are
 		// answered here first, in the protocol's form.
@@ -219,11 +212,22 @@ func (s *Server) getBlob(segment bool) handlerFunc {
 	}
 }
 
+// openAttachment opens the stored body of digest d, to send as an
+// attachment of media type ct tagged by its digest; the caller closes it.
+func (s *Server) openAttachment(w http.ResponseWriter, r *http.Request, d blob.Digest, ct string) (io.ReadSeekCloser, int64, error) {
+	rc, size, err := s.cfg.Blobs.Get(r.Context(), d)
+	if err != nil {
+		return nil, 0, err // a missing body is an internal fault: a row promised it
+	}
+	setAttachment(w.Header(), ct, digestETag(d))
+	return rc, size, nil
+}
+
 // ifRangeHolds reports whether a Range header applies (no If-Range, or one
 // naming the current ETag).
 func ifRangeHolds(r *http.Request, d [32]byte) bool {
 	ir := r.Header.Get("If-Range")
-	return ir == "" || ir == etagOf(d)
+	return ir == "" || ir == digestETag(d)
 }
 
 // unsatisfiable reports whether a single "bytes=a-b" range starts at or
@@ -260,11 +264,7 @@ func (s *sizedReader) Seek(off int64, whence int) (int64, error) {
 
 func (s *Server) deleteBlob(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, err := doctypeVar(r, "delete")
-		if err != nil {
-			return err
-		}
-		id, err := idVar(r)
+		d, id, err := itemVars(r)
 		if err != nil {
 			return err
 		}
@@ -295,14 +295,11 @@ func (s *Server) deleteBlob(segment bool) handlerFunc {
 
 func (s *Server) listBlobs(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := onlyParams(r, "after", "limit"); err != nil {
-			return err
-		}
 		after, limit, err := pageParams(r)
 		if err != nil {
 			return err
 		}
-		d, err := doctypeVar(r, "read")
+		d, err := doctypeVar(r)
 		if err != nil {
 			return err
 		}
@@ -311,23 +308,19 @@ func (s *Server) listBlobs(segment bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		if len(rows) == 0 { // as for documents: only an empty listing asks
-			if err := s.registered(r, user, d); err != nil {
-				return err
-			}
+		if err := s.listed(r, user, d, len(rows)); err != nil {
+			return err
 		}
-		out, next := []blobJSON{}, ""
+		out := []blobJSON{}
 		for _, x := range rows {
 			c := x.Created.UTC()
 			out = append(out, blobJSON{ID: x.ID, Size: x.Size, Digest: x.Digest[:], Created: &c})
-		}
-		if len(rows) == limit {
-			next = rows[len(rows)-1].ID
 		}
 		key := "blobs"
 		if segment {
 			key = "segments"
 		}
+		next := nextAfter(out, limit, func(x blobJSON) string { return x.ID })
 		return writeJSON(w, http.StatusOK, map[string]any{key: out, "next": next})
 	}
 }

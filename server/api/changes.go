@@ -82,13 +82,13 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
 		if err := wire.CheckDoctype(d); err != nil {
 			return err
 		}
-		if err := allow(r, d, "read"); err != nil {
+		if err := permit(r, d); err != nil {
 			return err
 		}
 	}
 	if len(doctypes) == 0 && t.Kind != meta.KindSession {
 		for _, sc := range t.Scopes {
-			if slices.Contains(sc.Verbs, "read") {
+			if slices.Contains(sc.Verbs, string(accessOf(r))) { // the route's verb
 				doctypes = append(doctypes, sc.Doctype)
 			}
 		}

@@ -47,6 +47,27 @@ func (s *Server) reserve(r *http.Request, user string) (*attempt, error) {
 	return a, nil
 }
 
+// attempt reserves a credential check of user (§8.1.11), runs check and
+// settles the attempt with its outcome, which it returns.
+func (s *Server) attempt(r *http.Request, user string, check func() error) error {
+	at, err := s.reserve(r, user)
+	if err != nil {
+		return err
+	}
+	return at.end(check())
+}
+
+// withSecondFactor runs first, then, if it passed, the second factor of
+// user (§8.2.3): the check of a login or a recovery reset.
+func (s *Server) withSecondFactor(r *http.Request, user, code, recoveryCode string, first func() error) func() error {
+	return func() error {
+		if err := first(); err != nil {
+			return err
+		}
+		return s.secondFactor(r, user, code, recoveryCode)
+	}
+}
+
 // end settles the attempt with the outcome of its checks and returns err: a
 // credential failure keeps the counts; a success clears the name's count
 // and takes back the address's failure (its rate keeps it); any other
@@ -215,11 +236,7 @@ func (s *Server) recoveryKeyring(w http.ResponseWriter, r *http.Request) error {
 	if len(req.RecoveryAuth) != 32 {
 		return Errorf(CodeBadRequest, "recovery_auth must be 32 bytes")
 	}
-	at, err := s.reserve(r, req.User)
-	if err != nil {
-		return err
-	}
-	if err := at.end(s.checkRecoveryAuth(r, req.User, req.RecoveryAuth)); err != nil {
+	if err := s.attempt(r, req.User, func() error { return s.checkRecoveryAuth(r, req.User, req.RecoveryAuth) }); err != nil {
 		return err
 	}
 	rev, _, rk, err := s.cfg.Meta.Keyring(r.Context(), req.User)
@@ -241,28 +258,16 @@ func (s *Server) recoveryReset(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
 	}
-	if err := wire.CheckUser(req.User); err != nil {
-		return err
-	}
-	if len(req.RecoveryAuth) != 32 || req.TOTP != "" && req.RecoveryCode != "" {
-		return Errorf(CodeBadRequest, "send a 32-byte recovery_auth and at most one of totp and recovery_code")
-	}
-	if err := checkDevice(req.Device); err != nil {
+	if err := checkSignIn(req.User, req.RecoveryAuth, "recovery_auth", req.TOTP, req.RecoveryCode, req.Device); err != nil {
 		return err
 	}
 	if err := req.New.check(); err != nil {
 		return err
 	}
 	// Counted and checked before anything is hashed.
-	at, err := s.reserve(r, req.User)
-	if err != nil {
-		return err
-	}
-	err = s.checkRecoveryAuth(r, req.User, req.RecoveryAuth)
-	if err == nil {
-		err = s.secondFactor(r, req.User, req.TOTP, req.RecoveryCode)
-	}
-	if err := at.end(err); err != nil {
+	if err := s.attempt(r, req.User, s.withSecondFactor(r, req.User, req.TOTP, req.RecoveryCode, func() error {
+		return s.checkRecoveryAuth(r, req.User, req.RecoveryAuth)
+	})); err != nil {
 		return err
 	}
 	u, err := req.New.update(r, s)
@@ -295,11 +300,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t := tokenOf(r)
-	at, err := s.reserve(r, t.User)
-	if err != nil {
-		return err
-	}
-	if err := at.end(s.checkSecret(r, t.User, req.LoginSecret, "wrong password")); err != nil {
+	if err := s.attempt(r, t.User, func() error { return s.checkSecret(r, t.User, req.LoginSecret, "wrong password") }); err != nil {
 		return err
 	}
 	u, err := req.New.update(r, s)

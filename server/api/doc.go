@@ -1,5 +1,7 @@
 // Package api is the Hearth server's HTTP interface (spec/protocol.md §8):
-// the routes, registered in one place, handlers that return errors, and the
-// one table (errors.go) from error codes to HTTP statuses. It is the only
-// package that imports the router.
+// one route table (routes.go) that also says who may use each route, as
+// §8.1.5's table does, handlers that return errors, the request and
+// response helpers they share (http.go), and the one table (errors.go) from
+// error codes to HTTP statuses. It is the only package that imports the
+// router.
 package api

@@ -14,11 +14,7 @@ func (s *Server) getDoc(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r); err != nil {
 		return err
 	}
-	d, err := doctypeVar(r, "read")
-	if err != nil {
-		return err
-	}
-	id, err := idVar(r)
+	d, id, err := itemVars(r)
 	if err != nil {
 		return err
 	}
@@ -41,15 +37,7 @@ func (s *Server) getDoc(w http.ResponseWriter, r *http.Request) error {
 
 // putOne writes one document through the same path as a bulk write.
 func (s *Server) putOne(w http.ResponseWriter, r *http.Request, deleted bool) error {
-	verb := "write"
-	if deleted {
-		verb = "delete"
-	}
-	d, err := doctypeVar(r, verb)
-	if err != nil {
-		return err
-	}
-	id, err := idVar(r)
+	d, id, err := itemVars(r)
 	if err != nil {
 		return err
 	}
@@ -60,15 +48,12 @@ func (s *Server) putOne(w http.ResponseWriter, r *http.Request, deleted bool) er
 	if deleted && ifRev == 0 {
 		return Errorf(CodeBadRequest, "a deletion needs If-Match")
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/octet-stream" {
-		return Errorf(CodeUnsupportedMediaType, "send the sealed document as application/octet-stream")
-	}
-	body, err := readBody(r, maxDocument)
-	if err != nil {
+	if err := mediaType(r, typeSealed, "the sealed document"); err != nil {
 		return err
 	}
-	if len(body) == 0 {
-		return Errorf(CodeBadRequest, "the body is empty")
+	body, err := readSealed(r, maxDocument)
+	if err != nil {
+		return err
 	}
 	user := tokenOf(r).User
 	res, err := s.cfg.Meta.PutDocs(r.Context(), user, []meta.DocWrite{{Doctype: d, ID: id, IfRev: ifRev, Sealed: body, Deleted: deleted}})
@@ -82,75 +67,16 @@ func (s *Server) putOne(w http.ResponseWriter, r *http.Request, deleted bool) er
 		return res[0].Err
 	}
 	s.feedWait.notify(user)
-	status := http.StatusOK
-	if ifRev == 0 {
-		status = http.StatusCreated
-	}
-	w.Header().Set("ETag", `"`+strconv.FormatUint(res[0].Rev, 10)+`"`)
-	w.Header().Set("Hearth-Revision", strconv.FormatUint(res[0].Rev, 10))
+	setRevision(w.Header(), res[0].Rev)
 	w.Header().Set("Hearth-Seq", strconv.FormatUint(res[0].Seq, 10))
-	return writeJSON(w, status, map[string]uint64{"rev": res[0].Rev, "seq": res[0].Seq})
+	return writeJSON(w, createdOr(ifRev == 0), map[string]uint64{"rev": res[0].Rev, "seq": res[0].Seq})
 }
 
 func (s *Server) putDoc(w http.ResponseWriter, r *http.Request) error    { return s.putOne(w, r, false) }
 func (s *Server) deleteDoc(w http.ResponseWriter, r *http.Request) error { return s.putOne(w, r, true) }
 
-// intParam reads an optional integer query parameter within [lo, hi].
-func intParam(r *http.Request, name string, def, lo, hi uint64) (uint64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil || n < lo || n > hi {
-		return 0, Errorf(CodeBadRequest, "%s: give a whole number from %d to %d", name, lo, hi)
-	}
-	return n, nil
-}
-
-func boolParam(r *http.Request, name string) (bool, error) {
-	switch r.URL.Query().Get(name) {
-	case "", "false":
-		return false, nil
-	case "true":
-		return true, nil
-	}
-	return false, Errorf(CodeBadRequest, "%s: give true or false", name)
-}
-
-// pageParams reads the paging parameters of a listing (§8.5.2): after, an
-// id, and limit, 1 to 1000 (default 100).
-func pageParams(r *http.Request) (after string, limit int, err error) {
-	n, err := intParam(r, "limit", 100, 1, 1000)
-	if err != nil {
-		return "", 0, err
-	}
-	after = r.URL.Query().Get("after")
-	if after != "" && wire.CheckID(after) != nil {
-		return "", 0, Errorf(CodeInvalidName, "after: %s", wire.ErrInvalidID.Error())
-	}
-	return after, int(n), nil
-}
-
-// onlyParams refuses query parameters the endpoint does not know (§8.1.1).
-func onlyParams(r *http.Request, names ...string) error {
-	for k := range r.URL.Query() {
-		ok := false
-		for _, n := range names {
-			ok = ok || k == n
-		}
-		if !ok {
-			return Errorf(CodeBadRequest, "a query parameter this endpoint does not know was sent")
-		}
-	}
-	return nil
-}
-
 func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
-	if err := onlyParams(r, "after", "limit", "deleted"); err != nil {
-		return err
-	}
-	after, limit, err := pageParams(r)
+	after, limit, err := pageParams(r, "deleted")
 	if err != nil {
 		return err
 	}
@@ -158,7 +84,7 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := doctypeVar(r, "read")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}
@@ -166,10 +92,8 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if len(list) == 0 {
-		if err := s.registered(r, tokenOf(r).User, d); err != nil {
-			return err
-		}
+	if err := s.listed(r, tokenOf(r).User, d, len(list)); err != nil {
+		return err
 	}
 	type info struct {
 		ID      string `json:"id"`
@@ -177,13 +101,11 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 		Size    int64  `json:"size"`
 		Deleted bool   `json:"deleted"`
 	}
-	out, next := []info{}, ""
+	out := []info{}
 	for _, x := range list {
 		out = append(out, info{x.ID, x.Rev, x.Size, x.Deleted})
 	}
-	if len(list) == limit {
-		next = list[len(list)-1].ID
-	}
+	next := nextAfter(out, limit, func(x info) string { return x.ID })
 	return writeJSON(w, http.StatusOK, map[string]any{"docs": out, "next": next})
 }
 
@@ -197,7 +119,7 @@ type itemError struct {
 func itemErr(e *Error) *itemError { return &itemError{e.Code, e.Message, e.Rev, e.Quota} }
 
 func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
-	d, err := doctypeVar(r, "write")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}
@@ -252,7 +174,7 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 			e = Errorf(CodeTooLarge, "the document is larger than %d bytes", maxDocument)
 		case it.Deleted && it.IfMatch == 0:
 			e = Errorf(CodeBadRequest, "a deletion needs if_match")
-		case it.Deleted && allow(r, d, "delete") != nil:
+		case it.Deleted && allow(r, d, verbDelete) != nil:
 			e = Errorf(CodeForbidden, "this token may not delete in this doctype")
 		}
 		if e != nil {
@@ -291,7 +213,7 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 // that does not fit, with room kept for the answers after it, is answered
 // too_large, as is every id after it (unread), to be asked for again.
 func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
-	d, err := doctypeVar(r, "read")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}

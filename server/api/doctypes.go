@@ -5,10 +5,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/gorilla/mux"
-
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 func (s *Server) listDoctypes(w http.ResponseWriter, r *http.Request) error {
@@ -36,11 +33,8 @@ func (s *Server) listDoctypes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) putDoctype(w http.ResponseWriter, r *http.Request) error {
-	d := mux.Vars(r)["doctype"]
-	if err := wire.CheckDoctype(d); err != nil {
-		return err
-	}
-	if err := allow(r, d, "write"); err != nil {
+	d, err := doctypeVar(r)
+	if err != nil {
 		return err
 	}
 	if err := readEmptyBody(r); err != nil {

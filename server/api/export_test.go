@@ -27,3 +27,15 @@ func FillHashGate(s *Server) (release func()) {
 
 // SlotsInUse returns the bulk-write and app-install slots taken.
 func SlotsInUse(s *Server) (bulk, app int) { return s.bulkSlots.inUse(), s.appSlot.inUse() }
+
+// A Route is one row of s's route table: method, path (with /v1) and access.
+type Route struct{ Method, Path, Access string }
+
+// Routes returns s's route table, in order.
+func Routes(s *Server) []Route {
+	var out []Route
+	for _, rt := range s.routeTable() {
+		out = append(out, Route{rt.method, "/v1" + rt.path, string(rt.access)})
+	}
+	return out
+}

@@ -1,26 +1,19 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"regexp"
 	"runtime/debug"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/hearthcloud/hearth/server/auth"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // A handlerFunc answers a request or returns an error for handle to answer.
@@ -138,104 +131,24 @@ func writeError(w http.ResponseWriter, e *Error) {
 	writeJSON(w, e.Code.Status(), map[string]any{"error": itemErr(e)})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-	return nil
-}
-
-// Body limits (§8.1.10).
-const (
-	maxJSON     = 1 << 20
-	maxBulkJSON = 32 << 20
-	maxDocument = 1 << 20
-	maxManifest = 1 << 20 // an index manifest, as a sealed document
-)
-
-// readJSON decodes one JSON object from the body into v, strictly: the
-// right content type, a Content-Length, at most max bytes, no unknown
-// members, nothing after the object.
-func readJSON(r *http.Request, max int64, v any) error {
-	if err := jsonHead(r, max); err != nil {
-		return err
-	}
-	b, err := readBody(r, max)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return &Error{Code: CodeMalformedJSON, Message: "the body is not the JSON object this endpoint takes: " + jsonProblem(err), Err: err}
-	}
-	if dec.More() {
-		return Errorf(CodeMalformedJSON, "the body has data after the JSON object")
-	}
-	return nil
-}
-
-// jsonHead checks what readJSON checks before reading: the content type
-// and the announced length.
-func jsonHead(r *http.Request, max int64) error {
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
-		return Errorf(CodeUnsupportedMediaType, "send Content-Type: application/json")
-	}
-	if r.ContentLength < 0 {
-		return Errorf(CodeLengthRequired, "send Content-Length")
-	}
-	if r.ContentLength > max {
-		return Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
-	}
-	return nil
-}
-
-// jsonProblem names what was wrong without echoing the body.
-func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10)
-	case errors.As(err, &te):
-		return "member " + strconv.Quote(te.Field) + " has the wrong type"
-	case errors.Is(err, io.EOF):
-		return "empty body"
-	}
-	if strings.HasPrefix(err.Error(), "json: unknown field") {
-		return "an unknown member" // its name is not echoed (§8.1.8)
-	}
-	return "malformed"
-}
-
-// readBody reads a whole small body, which must announce its length.
-func readBody(r *http.Request, max int64) ([]byte, error) {
-	if r.ContentLength < 0 {
-		return nil, Errorf(CodeLengthRequired, "send Content-Length")
-	}
-	if r.ContentLength > max {
-		return nil, Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
-	}
-	b := make([]byte, r.ContentLength)
-	if _, err := io.ReadFull(r.Body, b); err != nil {
-		return nil, &Error{Code: CodeTruncated, Message: "the body ended before Content-Length bytes", Err: err}
-	}
-	return b, nil
-}
-
 type ctxKey struct{}
 
-// tokenOf returns the authenticated token of a request.
-func tokenOf(r *http.Request) *meta.Token { return r.Context().Value(ctxKey{}).(*meta.Token) }
+// authed is what an authenticated request carries: its token and the
+// access of the route it took.
+type authed struct {
+	token  *meta.Token
+	access access
+}
 
-// authenticated wraps h: a valid bearer token is required; sessionOnly
-// refuses app and device tokens with forbidden.
-func (s *Server) authenticated(sessionOnly bool, h handlerFunc) handlerFunc {
+// tokenOf returns the authenticated token of a request.
+func tokenOf(r *http.Request) *meta.Token { return r.Context().Value(ctxKey{}).(*authed).token }
+
+// authenticated wraps h, the handler of a route of access a: a valid
+// bearer token is required, and a session route refuses app and device
+// tokens with forbidden. What else the access asks is the handler's to
+// check (permit), after names and query parameters (§8.1.6).
+func (s *Server) authenticated(a access, h handlerFunc) handlerFunc {
+	sessionOnly := a == accessSession
 	return func(w http.ResponseWriter, r *http.Request) error {
 		tok, ok := auth.ParseBearer(r.Header.Get("Authorization"))
 		if !ok {
@@ -267,7 +180,7 @@ func (s *Server) authenticated(sessionOnly bool, h handlerFunc) handlerFunc {
 				s.cfg.Meta.TouchToken(r.Context(), sess.ID, now, now.Add(s.cfg.SessionTTL))
 			}
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, t)))
+		return h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &authed{t, a})))
 	}
 }
 
@@ -291,89 +204,4 @@ func (s *Server) checkToken(ctx context.Context, t *meta.Token, now time.Time) (
 		return nil, err
 	}
 	return sess, nil
-}
-
-// allow checks that the request's token may use verb on doctype: sessions
-// may do everything, other tokens what their scopes say.
-func allow(r *http.Request, doctype, verb string) error {
-	t := tokenOf(r)
-	if t.Kind == meta.KindSession {
-		return nil
-	}
-	for _, sc := range t.Scopes {
-		if sc.Doctype == doctype && slices.Contains(sc.Verbs, verb) {
-			return nil
-		}
-	}
-	return Errorf(CodeForbidden, "this token may not %s in this doctype", verb)
-}
-
-// doctypeVar returns the checked {doctype} of the route: names first (the
-// route's {id} too, if it has one), then the token's scope (§8.1.6).
-func doctypeVar(r *http.Request, verb string) (string, error) {
-	d := mux.Vars(r)["doctype"]
-	if err := wire.CheckDoctype(d); err != nil {
-		return "", err
-	}
-	if _, ok := mux.Vars(r)["id"]; ok {
-		if _, err := idVar(r); err != nil {
-			return "", err
-		}
-	}
-	return d, allow(r, d, verb)
-}
-
-// idVar returns the checked {id} of the route; ids starting with "_" are
-// reserved (§8.1.2).
-func idVar(r *http.Request) (string, error) {
-	id := mux.Vars(r)["id"]
-	if err := wire.CheckID(id); err != nil || id[0] == '_' {
-		return "", Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error())
-	}
-	return id, nil
-}
-
-// preflight answers a CORS preflight (§8.1.9); it needs no token.
-func preflight(w http.ResponseWriter, r *http.Request) error {
-	h := w.Header()
-	h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, DELETE")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Range, If-Range, Hearth-Digest")
-	h.Set("Access-Control-Max-Age", "600")
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// An allowedRoute is a route's path pattern with its methods, to list in
-// the Allow header of a 405 answer.
-type allowedRoute struct {
-	path    *regexp.Regexp
-	methods []string
-}
-
-func allowedRoutes(r *mux.Router) []allowedRoute {
-	var out []allowedRoute
-	r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		pat, err1 := rt.GetPathRegexp()
-		methods, err2 := rt.GetMethods()
-		if err1 == nil && err2 == nil && !slices.Equal(methods, []string{http.MethodOptions}) {
-			out = append(out, allowedRoute{regexp.MustCompile(pat), methods})
-		}
-		return nil
-	})
-	return out
-}
-
-// allowHeader lists the methods the request's path takes.
-func (s *Server) allowHeader(path string) string {
-	var ms []string
-	for _, a := range s.allowed {
-		if a.path.MatchString(path) {
-			for _, m := range a.methods {
-				if !slices.Contains(ms, m) {
-					ms = append(ms, m)
-				}
-			}
-		}
-	}
-	return strings.Join(ms, ", ")
 }

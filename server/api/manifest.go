@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/hearthcloud/hearth/server/meta"
@@ -16,7 +17,7 @@ func (s *Server) getManifest(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r); err != nil {
 		return err
 	}
-	d, err := doctypeVar(r, "read")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}
@@ -41,36 +42,29 @@ func (s *Server) putManifest(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r); err != nil {
 		return err
 	}
-	d, err := doctypeVar(r, "write")
+	d, err := doctypeVar(r)
 	if err != nil {
 		return err
 	}
-	if r.ContentLength < 0 {
-		return Errorf(CodeLengthRequired, "send Content-Length")
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/octet-stream" {
-		return Errorf(CodeUnsupportedMediaType, "send the sealed manifest as application/octet-stream")
-	}
-	if r.ContentLength > maxManifest {
-		return Errorf(CodeTooLarge, "the body is larger than %d bytes", maxManifest)
+	if err := uploadHead(r, typeSealed, "the sealed manifest", maxManifest,
+		fmt.Sprintf("the body is larger than %d bytes", maxManifest)); err != nil {
+		return err
 	}
 	ifRev, err := precondition(r)
 	if err != nil {
 		return err
 	}
-	body, err := readBody(r, maxManifest)
+	body, err := readSealed(r, maxManifest)
 	if err != nil {
 		return err
-	}
-	if len(body) == 0 {
-		return Errorf(CodeBadRequest, "the body is empty")
 	}
 	user := tokenOf(r).User
 	rev, err := s.cfg.Meta.PutManifest(r.Context(), user, d, ifRev, body)
 	// Exists (a create of one that exists), a stale revision, or an update
 	// of none: all are conflict, with the current revision (0: none).
 	conflicted := errors.Is(err, meta.ErrExists) || errors.Is(err, meta.ErrConflict) || ifRev != 0 && errors.Is(err, meta.ErrNotFound)
-	return answerPut(w, ifRev, rev, err, conflicted, func() (uint64, []byte, error) {
-		return s.cfg.Meta.Manifest(r.Context(), user, d)
+	return answerPut(w, ifRev, rev, err, conflicted, func() (uint64, error) {
+		cur, _, err := s.cfg.Meta.Manifest(r.Context(), user, d)
+		return cur, err
 	}, "the manifest changed; read it again")
 }

@@ -62,12 +62,12 @@ func checkScopes(in []scopeJSON) ([]meta.Scope, error) {
 		if len(sc.Verbs) == 0 {
 			return nil, Errorf(CodeBadRequest, "scopes: give at least one verb")
 		}
-		verbs := map[string]bool{}
+		held := map[string]bool{}
 		for _, v := range sc.Verbs {
-			if v != "read" && v != "write" && v != "delete" || verbs[v] {
+			if !access(v).isVerb() || held[v] {
 				return nil, Errorf(CodeBadRequest, "scopes: verbs are distinct, from read, write and delete")
 			}
-			verbs[v] = true
+			held[v] = true
 		}
 		out = append(out, meta.Scope{Doctype: sc.Doctype, Verbs: slices.Clone(sc.Verbs)})
 	}
@@ -189,15 +189,12 @@ func (s *Server) putGrant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/octet-stream" {
-		return Errorf(CodeUnsupportedMediaType, "send the sealed grant as application/octet-stream")
-	}
-	body, err := readBody(r, maxDocument)
-	if err != nil {
+	if err := mediaType(r, typeSealed, "the sealed grant"); err != nil {
 		return err
 	}
-	if len(body) == 0 {
-		return Errorf(CodeBadRequest, "the body is empty")
+	body, err := readSealed(r, maxDocument)
+	if err != nil {
+		return err
 	}
 	t, err := s.grantTarget(r)
 	if err != nil {
@@ -205,8 +202,9 @@ func (s *Server) putGrant(w http.ResponseWriter, r *http.Request) error {
 	}
 	rev, err := s.cfg.Meta.PutGrant(r.Context(), t.User, t.ID, ifRev, body)
 	conflicted := errors.Is(err, meta.ErrExists) || errors.Is(err, meta.ErrConflict)
-	return answerPut(w, ifRev, rev, err, conflicted, func() (uint64, []byte, error) {
-		return s.cfg.Meta.Grant(r.Context(), t.User, t.ID)
+	return answerPut(w, ifRev, rev, err, conflicted, func() (uint64, error) {
+		cur, _, err := s.cfg.Meta.Grant(r.Context(), t.User, t.ID)
+		return cur, err
 	}, "the grant changed; read it again")
 }
 
@@ -254,9 +252,9 @@ func (s *Server) selfGrant(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r); err != nil {
 		return err
 	}
-	t := tokenOf(r)
-	if t.Kind == meta.KindSession {
-		return Errorf(CodeForbidden, "a session has no grant; this is for app and device tokens")
+	if err := permit(r, ""); err != nil {
+		return err
 	}
+	t := tokenOf(r)
 	return s.writeGrant(w, r, t.User, t.ID)
 }

@@ -8,14 +8,6 @@ import (
 	"github.com/hearthcloud/hearth/server/totp"
 )
 
-// readEmptyBody refuses a body on endpoints that take none.
-func readEmptyBody(r *http.Request) error {
-	if r.ContentLength > 0 {
-		return Errorf(CodeBadRequest, "this endpoint takes no body")
-	}
-	return nil
-}
-
 func (s *Server) totpEnroll(w http.ResponseWriter, r *http.Request) error {
 	if err := readEmptyBody(r); err != nil {
 		return err
@@ -64,31 +56,40 @@ func (s *Server) checkCode(r *http.Request, user string, st *meta.TOTPState, cod
 	return Errorf(CodeTOTPInvalid, "wrong code")
 }
 
-func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) error {
+// totpCode reads a code request (§8.2.7) to confirm an enrolment (enabled
+// false) or to disable TOTP (enabled true), and checks the code as one
+// credential attempt; disabling also takes a recovery code. It answers
+// not_found unless TOTP is in the state the request needs, and returns the
+// state after the check.
+func (s *Server) totpCode(r *http.Request, enabled bool) (string, *meta.TOTPState, error) {
 	var req codeRequest
 	if err := readJSON(r, maxJSON, &req); err != nil {
-		return err
+		return "", nil, err
 	}
 	user := tokenOf(r).User
 	st, err := s.cfg.Meta.TOTP(r.Context(), user)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	if st.Enabled || st.Secret == nil {
-		return Errorf(CodeNotFound, "no TOTP enrolment is pending")
+	switch {
+	case !enabled && (st.Enabled || st.Secret == nil):
+		return "", nil, Errorf(CodeNotFound, "no TOTP enrolment is pending")
+	case enabled && !st.Enabled:
+		return "", nil, Errorf(CodeNotFound, "TOTP is not enabled")
 	}
-	at, err := s.reserve(r, user)
+	if err := s.attempt(r, user, func() error { return s.checkCode(r, user, st, req.Code, enabled) }); err != nil {
+		return "", nil, err
+	}
+	st, err = s.cfg.Meta.TOTP(r.Context(), user) // LastStep moved
+	return user, st, err
+}
+
+func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) error {
+	user, st, err := s.totpCode(r, false)
 	if err != nil {
-		return err
-	}
-	if err := at.end(s.checkCode(r, user, st, req.Code, false)); err != nil {
 		return err
 	}
 	codes, hashes := totp.NewRecoveryCodes(totp.RecoveryCodeCount)
-	st, err = s.cfg.Meta.TOTP(r.Context(), user) // LastStep moved
-	if err != nil {
-		return err
-	}
 	st.Enabled, st.RecoveryCodes = true, hashes
 	if err := s.cfg.Meta.PutTOTP(r.Context(), user, st); err != nil {
 		return err
@@ -97,26 +98,7 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) totpDisable(w http.ResponseWriter, r *http.Request) error {
-	var req codeRequest
-	if err := readJSON(r, maxJSON, &req); err != nil {
-		return err
-	}
-	user := tokenOf(r).User
-	st, err := s.cfg.Meta.TOTP(r.Context(), user)
-	if err != nil {
-		return err
-	}
-	if !st.Enabled {
-		return Errorf(CodeNotFound, "TOTP is not enabled")
-	}
-	at, err := s.reserve(r, user)
-	if err != nil {
-		return err
-	}
-	if err := at.end(s.checkCode(r, user, st, req.Code, true)); err != nil {
-		return err
-	}
-	st, err = s.cfg.Meta.TOTP(r.Context(), user)
+	user, st, err := s.totpCode(r, true)
 	if err != nil {
 		return err
 	}
