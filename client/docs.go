@@ -41,7 +41,7 @@ func (c *Client) record(doctype, id string, ds DocState) {
 		c.raised[k] = c.st.Docs[k].Rev
 	}
 	recordIn(c.st.Docs, k, ds)
-	c.sawGenLocked(doctype, ds.Gen)
+	c.src.sawGenLocked(doctype, ds.Gen)
 }
 
 func recordIn(m map[string]DocState, k string, ds DocState) {
@@ -99,17 +99,8 @@ func (c *Client) openRecord(ctx context.Context, doctype, where string, rev uint
 	if err != nil {
 		return nil, DocState{}, err
 	}
-	if ks == nil && c.app != nil {
-		// An app meets items sealed with a generation the user rotated to
-		// before its new grant arrives: refused, not a rollback; but it
-		// seals nothing older from now on (grantKeys).
-		c.mu.Lock()
-		c.sawGenLocked(doctype, gen)
-		c.mu.Unlock()
-		return nil, DocState{}, integrity("%s is sealed with a key the grant lacks (rotated since, or the item injected)", where)
-	}
 	if ks == nil {
-		return nil, DocState{}, rolledBack("%s is sealed with a key the keyring lacks (the keyring was rolled back, or the item injected)", where)
+		return nil, DocState{}, c.src.lacking(doctype, where, gen)
 	}
 	d, err := open(ks)
 	if err != nil {

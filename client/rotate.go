@@ -194,7 +194,7 @@ func (c *Client) RevokeApp(ctx context.Context, slug string, scopes []Scope) (*R
 // the doctypes they held and those of scopes. tokenID, when not "", is the
 // one token asked for: ErrNotFound if neither it nor its record exists.
 func (c *Client) revoke(ctx context.Context, match func(id, name, kind string) bool, scopes []Scope, tokenID string) (*Rotation, error) {
-	if c.app != nil {
+	if c.ring() == nil {
 		return nil, errors.New("client: an app cannot revoke tokens")
 	}
 	toks, err := c.Tokens(ctx)
@@ -378,17 +378,18 @@ const (
 // already (State.Resealed), so that a files doctype is not re-read at every
 // start. It reads the keyring again.
 func (c *Client) PendingReseal(ctx context.Context) ([]string, error) {
-	if c.app != nil {
-		return nil, errors.New("client: an app holds no keyring")
+	r := c.ring()
+	if r == nil {
+		return nil, errNoKeyring
 	}
 	c.kmu.Lock()
-	err := c.loadKeyring(ctx)
+	err := r.refresh(ctx)
 	c.kmu.Unlock()
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
-	kr := c.kr
+	kr := r.kr
 	c.mu.Unlock()
 	var out []string
 	c.mu.Lock()
@@ -435,14 +436,15 @@ func (c *Client) reseal(ctx context.Context, doctype string, progress func(done,
 	if err := wire.CheckDoctype(doctype); err != nil {
 		return err
 	}
-	if c.app != nil {
-		return errors.New("client: an app holds no keyring")
+	r := c.ring()
+	if r == nil {
+		return errNoKeyring
 	}
 	if progress == nil {
 		progress = func(int, int) {}
 	}
 	c.kmu.Lock()
-	err := c.loadKeyring(ctx)
+	err := r.refresh(ctx)
 	c.kmu.Unlock()
 	if err != nil {
 		return err
