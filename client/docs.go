@@ -428,6 +428,14 @@ func (c *Client) PutMany(ctx context.Context, doctype string, items []Item) ([]R
 	return results, nil
 }
 
+// bulkPutItem is one item of _bulk_put (§8.5.3).
+type bulkPutItem struct {
+	ID      string `json:"id"`
+	IfMatch uint64 `json:"if_match"`
+	Sealed  []byte `json:"sealed"`
+	Deleted bool   `json:"deleted,omitempty"`
+}
+
 func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, items []Item, results []Result) (err error) {
 	defer func() { err = c.halt(err) }()
 	ids := make([]string, len(items))
@@ -444,13 +452,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 	if err != nil {
 		return err
 	}
-	type put struct {
-		ID      string `json:"id"`
-		IfMatch uint64 `json:"if_match"`
-		Sealed  []byte `json:"sealed"`
-		Deleted bool   `json:"deleted,omitempty"`
-	}
-	var puts []put
+	var puts []bulkPutItem
 	var index []int
 	var states []DocState
 	for i, g := range docs {
@@ -490,7 +492,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 			return err
 		}
 		dg := seal.DigestOf(sealed)
-		puts = append(puts, put{ID: id, IfMatch: cur.Rev, Sealed: sealed, Deleted: del})
+		puts = append(puts, bulkPutItem{ID: id, IfMatch: cur.Rev, Sealed: sealed, Deleted: del})
 		index = append(index, i)
 		states = append(states, DocState{Rev: cur.Rev + 1, Digest: dg[:], Gen: k.Gen()})
 	}

@@ -37,6 +37,31 @@ func (c *Client) ring() *keyringSource {
 	return r
 }
 
+// loadedKeyring returns the account's keyring, read again first when
+// reread or when none is held yet (keyringSource.refresh); errNoKeyring
+// for an app. The caller must not hold kmu.
+func (c *Client) loadedKeyring(ctx context.Context, reread bool) (*keyring.Keyring, error) {
+	r := c.ring()
+	if r == nil {
+		return nil, errNoKeyring
+	}
+	c.mu.Lock()
+	kr := r.kr
+	c.mu.Unlock()
+	if kr != nil && !reread {
+		return kr, nil
+	}
+	c.kmu.Lock()
+	err := r.refresh(ctx)
+	c.kmu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return r.kr, nil
+}
+
 // errNoKeyring: an app's Client was asked for what only the account's
 // keyring holds.
 var errNoKeyring = errors.New("client: an app holds no keyring")

@@ -52,19 +52,10 @@ const (
 // already (State.Resealed), so that a files doctype is not re-read at every
 // start. It reads the keyring again.
 func (c *Client) PendingReseal(ctx context.Context) ([]string, error) {
-	r := c.ring()
-	if r == nil {
-		return nil, errNoKeyring
-	}
-	c.kmu.Lock()
-	err := r.refresh(ctx)
-	c.kmu.Unlock()
+	kr, err := c.loadedKeyring(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	kr := r.kr
-	c.mu.Unlock()
 	var out []string
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -110,17 +101,10 @@ func (c *Client) reseal(ctx context.Context, doctype string, progress func(done,
 	if err := wire.CheckDoctype(doctype); err != nil {
 		return err
 	}
-	r := c.ring()
-	if r == nil {
-		return errNoKeyring
-	}
 	if progress == nil {
 		progress = func(int, int) {}
 	}
-	c.kmu.Lock()
-	err := r.refresh(ctx)
-	c.kmu.Unlock()
-	if err != nil {
+	if _, err := c.loadedKeyring(ctx, true); err != nil {
 		return err
 	}
 	ks, err := c.keys(ctx, doctype, 0, false)
@@ -254,14 +238,6 @@ func (c *Client) reseal(ctx context.Context, doctype string, progress func(done,
 	c.st.Resealed[doctype] = max(c.st.Resealed[doctype], k.Gen())
 	c.mu.Unlock()
 	return nil
-}
-
-// bulkPutItem is one item of _bulk_put (§8.5.3).
-type bulkPutItem struct {
-	ID      string `json:"id"`
-	IfMatch uint64 `json:"if_match"`
-	Sealed  []byte `json:"sealed"`
-	Deleted bool   `json:"deleted,omitempty"`
 }
 
 // resealBatch reads batch with one bulk read, verifying each document as

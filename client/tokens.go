@@ -108,25 +108,11 @@ func (c *Client) deleteToken(ctx context.Context, id string) error {
 // the user's client, never from the server. It loads the keyring if this
 // Client has not yet.
 func (c *Client) SigningKey() (ed25519.PublicKey, error) {
-	r := c.ring()
-	if r == nil {
-		return nil, errNoKeyring
-	}
-	c.mu.Lock()
-	kr := r.kr
-	c.mu.Unlock()
-	if kr == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
-		c.kmu.Lock()
-		err := r.refresh(ctx)
-		c.kmu.Unlock()
-		if err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		kr = r.kr
-		c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	kr, err := c.loadedKeyring(ctx, false)
+	if err != nil {
+		return nil, err
 	}
 	return kr.SigningKey(), nil
 }
@@ -189,16 +175,10 @@ func (c *Client) grant(ctx context.Context, tokenID, recipient string, scopes []
 	}
 	// The grant must carry the newest generation of every doctype: read
 	// the keyring again, since another device may have rotated a key.
-	r := c.ring()
-	if r == nil {
-		return errNoKeyring
-	}
-	c.kmu.Lock()
-	err = r.refresh(ctx)
-	c.kmu.Unlock()
-	if err != nil {
+	if _, err := c.loadedKeyring(ctx, true); err != nil {
 		return err
 	}
+	r := c.ring()
 	for _, s := range scopes {
 		if _, err := c.keys(ctx, s.Doctype, 0, true); err != nil {
 			return err
