@@ -41,7 +41,7 @@ type loginAnswer struct {
 // key, to be shown to the user once: with it (and only with it) a forgotten
 // password can be replaced without losing data.
 func Signup(ctx context.Context, server, user, password string, o *Options) (c *Client, recoveryKey string, err error) {
-	c, err = newClient(server, o)
+	c, err = newClient(server, o, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -94,7 +94,7 @@ func Signup(ctx context.Context, server, user, password string, o *Options) (c *
 	c.st.MasterKey = keys.MasterKey[:]
 	c.rememberKDF(c.kdf, seed)
 	c.mu.Lock()
-	c.adoptKeyringLocked(opened)
+	c.ring().adoptLocked(opened)
 	// A new account's changes feed is empty: there is nothing to catch up.
 	c.st.CaughtUp = true
 	c.mu.Unlock()
@@ -176,7 +176,7 @@ func (c *Client) loginFailed(ctx context.Context, err error) (*Client, error) {
 // why), writes nothing, and reads only what the keyring it trusts opens,
 // until the person accepts what the server holds now (§4.7).
 func Login(ctx context.Context, server, user, password, totp string, o *Options) (*Client, error) {
-	c, err := newClient(server, o)
+	c, err := newClient(server, o, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +205,7 @@ func Login(ctx context.Context, server, user, password, totp string, o *Options)
 	}
 	// Opening the keyring now checks the password end to end, and the
 	// revision the login answered against the keyring served.
-	if err := c.loadKeyring(ctx); err != nil {
+	if err := c.src.refresh(ctx); err != nil {
 		return c.loginFailed(ctx, err)
 	}
 	if c.State().KeyringRev < ans.Keyring.Rev {
@@ -220,7 +220,7 @@ func Login(ctx context.Context, server, user, password, totp string, o *Options)
 // to the user once (the old one no longer opens anything written after).
 // totp is needed when two-factor authentication is on, as for Login.
 func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp string, o *Options) (c *Client, newRecoveryKey string, err error) {
-	c, err = newClient(server, o)
+	c, err = newClient(server, o, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -250,7 +250,7 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 		return nil, "", &integrityError{detail: "the recovery copy of the keyring does not open with this recovery key", err: err}
 	}
 	c.mu.Lock()
-	err = c.acceptKeyring(served, rev)
+	err = c.ring().acceptLocked(served, rev)
 	c.mu.Unlock()
 	if err != nil {
 		return nil, "", err
@@ -294,7 +294,7 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 	c.st.MasterKey = keys.MasterKey[:]
 	c.rememberKDF(c.kdf, seed)
 	c.mu.Lock()
-	c.adoptKeyringLocked(written)
+	c.ring().adoptLocked(written)
 	c.mu.Unlock()
 	return c, newRK.String(), nil
 }
@@ -353,7 +353,7 @@ type ServerInfo struct {
 // GetServerInfo asks server what it tells before sign-in. Its answer is a
 // hint for the interface; nothing relies on it.
 func GetServerInfo(ctx context.Context, server string, o *Options) (*ServerInfo, error) {
-	c, err := newClient(server, o)
+	c, err := newClient(server, o, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,6 @@ import (
 	"filippo.io/age"
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
-	"github.com/hearthcloud/hearth/crypto/seal"
 	"github.com/hearthcloud/hearth/spec/wire"
 )
 
@@ -31,6 +30,7 @@ var ErrNotGranted = errors.New("client: the app was not granted this")
 // (§8.6.4). Its methods may be called from several goroutines.
 type App struct {
 	c *Client
+	g *grantSource // c's key source
 }
 
 // AppState is everything an App keeps between runs (ResumeApp). It holds
@@ -63,35 +63,6 @@ type AppState struct {
 	Manifests map[string]DocState `json:"manifests,omitempty"`
 }
 
-// appMode is what a Client in app mode holds in place of the keyring. The
-// fields after signer are guarded by Client.mu; loads of the grant are
-// serialized by Client.kmu.
-type appMode struct {
-	identity *age.X25519Identity
-	signer   ed25519.PublicKey
-
-	grant  *keyring.Grant    // nil until fetched
-	at     time.Time         // when the grant was last fetched
-	rev    uint64            // revision of the newest grant opened
-	digest [32]byte          // of that grant (zero: unknown)
-	scopes []Scope           // of the newest grant; replaced, never modified
-	gens   map[string]uint32 // newest generation granted, per doctype, ever
-	seen   map[string]uint32 // newest generation met in an item, per doctype
-	floor  uint64            // AppState.FeedFloor
-}
-
-// readable returns the doctypes the grant lets the app read. The caller
-// holds Client.mu.
-func (a *appMode) readable() map[string]bool {
-	out := map[string]bool{}
-	for _, s := range a.scopes {
-		if slices.Contains(s.Verbs, VerbRead) {
-			out[s.Doctype] = true
-		}
-	}
-	return out
-}
-
 // ConnectApp starts an App for user's account on server with an app token,
 // identity (the app's age X25519 identity, whose recipient the user's
 // client granted keys to) and signer, the account's signing public key the
@@ -116,26 +87,28 @@ func ConnectApp(ctx context.Context, server, user, token string, identity *age.X
 	if !strings.HasPrefix(token, "hat_") {
 		return nil, errors.New("client: ConnectApp needs an app token (hat_…)")
 	}
-	c, err := newClient(server, o)
+	g := &grantSource{identity: identity, signer: bytes.Clone(signer), gens: map[string]uint32{}, seen: map[string]uint32{}}
+	c, err := newClient(server, o, g)
 	if err != nil {
 		return nil, err
 	}
 	c.st.User, c.st.Token = user, token
-	c.app = &appMode{identity: identity, signer: bytes.Clone(signer), gens: map[string]uint32{}, seen: map[string]uint32{}}
-	c.adoptApp(prev)
+	a := &App{c: c, g: g}
+	a.adopt(prev)
 	c.kmu.Lock()
-	err = c.loadGrant(ctx)
+	err = g.refresh(ctx)
 	c.kmu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	return &App{c: c}, nil
+	return a, nil
 }
 
-// adoptApp takes over what an earlier App of the same account on this
+// adopt takes over what an earlier App of the same account on this
 // server, pinned to the same signer, remembered.
-func (c *Client) adoptApp(p *AppState) {
-	if p == nil || p.User != c.st.User || !bytes.Equal(p.Signer, c.app.signer) {
+func (a *App) adopt(p *AppState) {
+	c, g := a.c, a.g
+	if p == nil || p.User != c.st.User || !bytes.Equal(p.Signer, g.signer) {
 		return
 	}
 	if base, err := checkServer(p.Server); err != nil || base != c.st.Server {
@@ -143,23 +116,23 @@ func (c *Client) adoptApp(p *AppState) {
 	}
 	c.st.FeedSeq, c.st.Docs, c.st.Manifests, c.st.Halted = p.FeedSeq, cloneDocs(p.Docs), cloneDocs(p.Manifests), p.Halted
 	if p.FeedFloor > p.FeedSeq {
-		c.app.floor = p.FeedFloor
+		g.floor = p.FeedFloor
 	}
-	for d, g := range p.Gens {
+	for d, gen := range p.Gens {
 		if wire.CheckDoctype(d) == nil {
-			c.app.gens[d] = g
+			g.gens[d] = gen
 		}
 	}
-	for d, g := range p.Seen {
+	for d, gen := range p.Seen {
 		if wire.CheckDoctype(d) == nil {
-			c.app.seen[d] = g
+			g.seen[d] = gen
 		}
 	}
 	// A grant's revision counts the grants to one grantee.
-	if p.Identity == c.app.identity.String() {
-		c.app.rev = p.GrantRev
-		if len(p.GrantDigest) == len(c.app.digest) {
-			copy(c.app.digest[:], p.GrantDigest)
+	if p.Identity == g.identity.String() {
+		g.rev = p.GrantRev
+		if len(p.GrantDigest) == len(g.digest) {
+			copy(g.digest[:], p.GrantDigest)
 		}
 	}
 }
@@ -170,7 +143,8 @@ func ResumeApp(st *AppState, o *Options) (*App, error) {
 	if st == nil {
 		return nil, errors.New("client: no app state to resume")
 	}
-	c, err := newClient(st.Server, o)
+	g := &grantSource{}
+	c, err := newClient(st.Server, o, g)
 	if err != nil {
 		return nil, err
 	}
@@ -194,21 +168,21 @@ func ResumeApp(st *AppState, o *Options) (*App, error) {
 	}
 	c.st.User, c.st.Token = st.User, st.Token
 	c.st.FeedSeq, c.st.Docs, c.st.Manifests, c.st.Halted = st.FeedSeq, cloneDocs(st.Docs), cloneDocs(st.Manifests), st.Halted
-	c.app = &appMode{identity: id, signer: bytes.Clone(st.Signer), rev: st.GrantRev,
-		scopes: cloneScopes(st.Scopes), gens: maps.Clone(st.Gens), seen: maps.Clone(st.Seen)}
+	g.identity, g.signer, g.rev = id, bytes.Clone(st.Signer), st.GrantRev
+	g.scopes, g.gens, g.seen = cloneScopes(st.Scopes), maps.Clone(st.Gens), maps.Clone(st.Seen)
 	if st.FeedFloor > st.FeedSeq {
-		c.app.floor = st.FeedFloor
+		g.floor = st.FeedFloor
 	}
-	if len(st.GrantDigest) == len(c.app.digest) {
-		copy(c.app.digest[:], st.GrantDigest)
+	if len(st.GrantDigest) == len(g.digest) {
+		copy(g.digest[:], st.GrantDigest)
 	}
-	if c.app.gens == nil {
-		c.app.gens = map[string]uint32{}
+	if g.gens == nil {
+		g.gens = map[string]uint32{}
 	}
-	if c.app.seen == nil {
-		c.app.seen = map[string]uint32{}
+	if g.seen == nil {
+		g.seen = map[string]uint32{}
 	}
-	return &App{c: c}, nil
+	return &App{c: c, g: g}, nil
 }
 
 func cloneScopes(in []Scope) []Scope {
@@ -221,18 +195,18 @@ func cloneScopes(in []Scope) []Scope {
 
 // State returns a snapshot of what the app should keep.
 func (a *App) State() *AppState {
-	c := a.c
+	c, g := a.c, a.g
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := &AppState{
 		Server: c.st.Server, User: c.st.User, Token: c.st.Token,
-		Identity: c.app.identity.String(), Signer: bytes.Clone(c.app.signer),
-		GrantRev: c.app.rev, Scopes: cloneScopes(c.app.scopes), Gens: maps.Clone(c.app.gens), Seen: maps.Clone(c.app.seen),
-		FeedSeq: c.st.FeedSeq, FeedFloor: c.app.floor, Docs: cloneDocs(c.st.Docs), Manifests: cloneDocs(c.st.Manifests),
+		Identity: g.identity.String(), Signer: bytes.Clone(g.signer),
+		GrantRev: g.rev, Scopes: cloneScopes(g.scopes), Gens: maps.Clone(g.gens), Seen: maps.Clone(g.seen),
+		FeedSeq: c.st.FeedSeq, FeedFloor: g.floor, Docs: cloneDocs(c.st.Docs), Manifests: cloneDocs(c.st.Manifests),
 		Halted: c.st.Halted,
 	}
-	if c.app.digest != [32]byte{} {
-		st.GrantDigest = bytes.Clone(c.app.digest[:])
+	if g.digest != [32]byte{} {
+		st.GrantDigest = bytes.Clone(g.digest[:])
 	}
 	return st
 }
@@ -244,7 +218,7 @@ func (a *App) User() string { return a.c.User() }
 func (a *App) Scopes() []Scope {
 	a.c.mu.Lock()
 	defer a.c.mu.Unlock()
-	return cloneScopes(a.c.app.scopes)
+	return cloneScopes(a.g.scopes)
 }
 
 // RefreshGrant fetches and opens the app's grant again, as the App does by
@@ -252,124 +226,8 @@ func (a *App) Scopes() []Scope {
 func (a *App) RefreshGrant(ctx context.Context) error {
 	a.c.kmu.Lock()
 	defer a.c.kmu.Unlock()
-	return a.c.loadGrant(ctx)
+	return a.g.refresh(ctx)
 }
-
-// loadGrant fetches the app's grant and opens it (§4.4), refusing one older
-// than the last opened. The caller holds kmu. On failure nothing changes.
-func (c *Client) loadGrant(ctx context.Context) error {
-	res, err := c.call(ctx, request{method: "GET", path: "/v1/grants/self"})
-	if isCode(err, "not_found") {
-		return fmt.Errorf("client: the app has no grant yet: %w", err)
-	}
-	if err != nil {
-		return err
-	}
-	a := c.app
-	c.mu.Lock()
-	user := c.st.User
-	// What the App remembers of the grants it opened, as OpenGrant's
-	// "last grant": only the revision and each doctype's newest
-	// generation matter to it.
-	last := &keyring.Grant{Rev: a.rev, Digest: a.digest, Doctypes: map[string]*keyring.GrantedDoctype{}}
-	for d, g := range a.gens {
-		if g == 0 {
-			continue
-		}
-		ks, err := seal.NewKeySet(seal.GenerateKey(g))
-		if err != nil {
-			c.mu.Unlock()
-			return err
-		}
-		last.Doctypes[d] = &keyring.GrantedDoctype{Keys: ks}
-	}
-	c.mu.Unlock()
-	g, err := keyring.OpenGrant(res.body, a.identity, a.signer, user, last)
-	if err != nil {
-		return &integrityError{detail: "the app's grant does not open: not signed with the pinned key, not for this user or this app, or older than one it opened (replayed)", err: err}
-	}
-	scopes := make([]Scope, 0, len(g.Doctypes))
-	for _, d := range slices.Sorted(maps.Keys(g.Doctypes)) {
-		scopes = append(scopes, Scope{Doctype: d, Verbs: slices.Clone(g.Doctypes[d].Verbs)})
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	a.grant, a.rev, a.digest, a.scopes, a.at = g, g.Rev, g.Digest, scopes, time.Now()
-	for d, gd := range g.Doctypes {
-		a.gens[d] = max(a.gens[d], gd.Keys.Current().Gen())
-	}
-	return nil
-}
-
-// grantKeys is keys in app mode: doctype's key set from the grant,
-// fetching the grant again when it is not loaded yet or lacks doctype or
-// generation gen (the user granted a rotated key since). A doctype the
-// grant lacks gives nil and no error, or ErrNotGranted with create.
-func (c *Client) grantKeys(ctx context.Context, doctype string, gen uint32, create bool) (*seal.KeySet, error) {
-	have := func() *seal.KeySet {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		g := c.app.grant
-		if g == nil {
-			return nil
-		}
-		gd := g.Doctypes[doctype]
-		if gd == nil || gen != 0 && gd.Keys.Gen(gen) == nil {
-			return nil
-		}
-		return gd.Keys
-	}
-	ks := have()
-	// A writer (documents, tombstones, index segments and manifests: gen
-	// 0, the newest) seals with the newest generation granted: a grant
-	// older than grantMaxAge is fetched again first, so that an app that
-	// only writes does not go on sealing with a key a revoked app holds,
-	// for longer than that, after a rotation (spec/protocol.md §4.6).
-	// Nor with a generation older than one met in an item of the
-	// doctype (§4.1): the grant is fetched again, and without that
-	// generation nothing is sealed.
-	behind := func(ks *seal.KeySet) bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return gen == 0 && ks != nil && ks.Current().Gen() < c.app.seen[doctype]
-	}
-	stale := func() bool { // sealing (gen 0: the newest) with an old grant
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return gen == 0 && time.Since(c.app.at) > grantMaxAge
-	}
-	if ks != nil && (stale() || behind(ks)) {
-		ks = nil
-	}
-	if ks == nil {
-		c.kmu.Lock()
-		if ks = have(); ks == nil || stale() || behind(ks) {
-			// Not loaded yet (ResumeApp), or the document or blob names a
-			// generation the grant lacks: the user may have rotated the key
-			// and granted the new one since.
-			if err := c.loadGrant(ctx); err != nil {
-				c.kmu.Unlock()
-				return nil, err
-			}
-			ks = have()
-		}
-		c.kmu.Unlock()
-	}
-	if ks == nil && create {
-		return nil, fmt.Errorf("%w: %s is not among the doctypes granted to this app", ErrNotGranted, doctype)
-	}
-	if behind(ks) {
-		c.mu.Lock()
-		seen := c.app.seen[doctype]
-		c.mu.Unlock()
-		return nil, integrity("the app's grant holds key generation %d of %s, older than generation %d met in an item (the new grant was withheld, or the item injected); nothing was sealed", ks.Current().Gen(), doctype, seen)
-	}
-	return ks, nil
-}
-
-// grantMaxAge bounds how long an app seals with a grant without fetching
-// it again (grantKeys).
-const grantMaxAge = time.Minute
 
 // allow checks locally that the grant holds verbs on doctype.
 func (a *App) allow(doctype string, verbs ...string) error {
@@ -377,7 +235,7 @@ func (a *App) allow(doctype string, verbs ...string) error {
 		return err
 	}
 	a.c.mu.Lock()
-	scopes := a.c.app.scopes
+	scopes := a.g.scopes
 	a.c.mu.Unlock()
 	for _, s := range scopes {
 		if s.Doctype != doctype {

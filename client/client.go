@@ -31,7 +31,6 @@ import (
 	"time"
 
 	"github.com/hearthcloud/hearth/crypto/kdf"
-	"github.com/hearthcloud/hearth/crypto/keyring"
 	"github.com/hearthcloud/hearth/crypto/seal"
 	"github.com/hearthcloud/hearth/spec/wire"
 )
@@ -172,14 +171,11 @@ type Client struct {
 	kdfChanged bool   // Options.KDFChanged
 	invite     string // Options.Invite
 
-	mu   sync.Mutex // guards st, kr and what app holds
-	st   State
-	kr   *keyring.Keyring // nil until first needed
-	krAt time.Time        // when kr was last read from the server
-
-	// app, in app mode (ConnectApp), holds the grant that gives the keys in
-	// place of the keyring; nil for a user session.
-	app *appMode
+	mu sync.Mutex // guards st and what src holds
+	st State
+	// src is where the doctype keys come from: the account's keyring
+	// (keyringSource) or, for an App, its grant (grantSource).
+	src keySource
 
 	// raised maps the documents whose remembered revision this device
 	// raised (by its own reads and writes) since Sync sent its latest page
@@ -303,7 +299,9 @@ const (
 	pollSlack   = 30 * time.Second // added to a long-poll's wait
 )
 
-func newClient(server string, o *Options) (*Client, error) {
+// newClient makes a Client for server whose keys come from grant, an
+// App's; nil: from the account's keyring.
+func newClient(server string, o *Options, grant *grantSource) (*Client, error) {
 	if o == nil {
 		o = &Options{}
 	}
@@ -324,6 +322,11 @@ func newClient(server string, o *Options) (*Client, error) {
 	}
 	c.st.Server = base
 	c.st.Docs = map[string]DocState{}
+	if grant != nil {
+		grant.c, c.src = c, grant
+	} else {
+		c.src = &keyringSource{c: c}
+	}
 	return c, nil
 }
 
@@ -382,7 +385,7 @@ func Resume(st *State, o *Options) (*Client, error) {
 	if st == nil {
 		return nil, errors.New("client: no state to resume")
 	}
-	c, err := newClient(st.Server, o)
+	c, err := newClient(st.Server, o, nil)
 	if err != nil {
 		return nil, err
 	}

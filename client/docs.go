@@ -41,7 +41,7 @@ func (c *Client) record(doctype, id string, ds DocState) {
 		c.raised[k] = c.st.Docs[k].Rev
 	}
 	recordIn(c.st.Docs, k, ds)
-	c.sawGenLocked(doctype, ds.Gen)
+	c.src.sawGenLocked(doctype, ds.Gen)
 }
 
 func recordIn(m map[string]DocState, k string, ds DocState) {
@@ -99,17 +99,8 @@ func (c *Client) openRecord(ctx context.Context, doctype, where string, rev uint
 	if err != nil {
 		return nil, DocState{}, err
 	}
-	if ks == nil && c.app != nil {
-		// An app meets items sealed with a generation the user rotated to
-		// before its new grant arrives: refused, not a rollback; but it
-		// seals nothing older from now on (grantKeys).
-		c.mu.Lock()
-		c.sawGenLocked(doctype, gen)
-		c.mu.Unlock()
-		return nil, DocState{}, integrity("%s is sealed with a key the grant lacks (rotated since, or the item injected)", where)
-	}
 	if ks == nil {
-		return nil, DocState{}, rolledBack("%s is sealed with a key the keyring lacks (the keyring was rolled back, or the item injected)", where)
+		return nil, DocState{}, c.src.lacking(doctype, where, gen)
 	}
 	d, err := open(ks)
 	if err != nil {
@@ -437,6 +428,14 @@ func (c *Client) PutMany(ctx context.Context, doctype string, items []Item) ([]R
 	return results, nil
 }
 
+// bulkPutItem is one item of _bulk_put (§8.5.3).
+type bulkPutItem struct {
+	ID      string `json:"id"`
+	IfMatch uint64 `json:"if_match"`
+	Sealed  []byte `json:"sealed"`
+	Deleted bool   `json:"deleted,omitempty"`
+}
+
 func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, items []Item, results []Result) (err error) {
 	defer func() { err = c.halt(err) }()
 	ids := make([]string, len(items))
@@ -453,13 +452,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 	if err != nil {
 		return err
 	}
-	type put struct {
-		ID      string `json:"id"`
-		IfMatch uint64 `json:"if_match"`
-		Sealed  []byte `json:"sealed"`
-		Deleted bool   `json:"deleted,omitempty"`
-	}
-	var puts []put
+	var puts []bulkPutItem
 	var index []int
 	var states []DocState
 	for i, g := range docs {
@@ -499,7 +492,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 			return err
 		}
 		dg := seal.DigestOf(sealed)
-		puts = append(puts, put{ID: id, IfMatch: cur.Rev, Sealed: sealed, Deleted: del})
+		puts = append(puts, bulkPutItem{ID: id, IfMatch: cur.Rev, Sealed: sealed, Deleted: del})
 		index = append(index, i)
 		states = append(states, DocState{Rev: cur.Rev + 1, Digest: dg[:], Gen: k.Gen()})
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -292,7 +291,10 @@ func (c *Client) Changes(ctx context.Context, doctype string, since uint64, fn f
 // no chain to verify (§8.6.4), and gets ErrNotGranted.
 func (c *Client) VerifiedChanges(ctx context.Context, doctype string, since uint64, chain []byte, fn func([]Change) error) (_ uint64, _ []byte, err error) {
 	defer func() { err = c.halt(err) }()
-	if c.app != nil {
+	c.mu.Lock()
+	scoped := c.src.scopeLocked() != nil
+	c.mu.Unlock()
+	if scoped {
 		return since, chain, fmt.Errorf("%w: an app cannot verify the changes feed", ErrNotGranted)
 	}
 	if err := wire.CheckDoctype(doctype); err != nil {
@@ -409,22 +411,5 @@ func (a *App) Changes(ctx context.Context, doctype string, since uint64, fn func
 // Doctypes returns the doctypes the keyring holds keys for: those this
 // account has written, sorted.
 func (c *Client) Doctypes(ctx context.Context) ([]string, error) {
-	if c.app != nil {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		var out []string
-		for dt := range c.app.readable() {
-			out = append(out, dt)
-		}
-		slices.Sort(out)
-		return out, nil
-	}
-	c.kmu.Lock()
-	defer c.kmu.Unlock()
-	if err := c.loadKeyring(ctx); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.kr.Doctypes(), nil
+	return c.src.doctypes(ctx)
 }

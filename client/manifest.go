@@ -30,7 +30,7 @@ func (c *Client) recordManifest(doctype string, ds DocState) {
 		c.st.Manifests = map[string]DocState{}
 	}
 	recordIn(c.st.Manifests, doctype, ds)
-	c.sawGenLocked(doctype, ds.Gen)
+	c.src.sawGenLocked(doctype, ds.Gen)
 }
 
 // Manifests returns what this device remembers of index manifests, by

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/hearthcloud/hearth/crypto/keyring"
 )
 
 // What a device does once the host has shown it an older or another
@@ -95,16 +93,16 @@ func (c *Client) mayWrite(r request) error {
 }
 
 // writable reports whether this device may write to the account now: not
-// halted, and, unless it is an app, caught up. A write sent other than
+// halted, and, unless it reads a scoped feed (an app), caught up. A write sent other than
 // through call (Upload's streamed body) checks it itself.
 func (c *Client) writable() error {
 	c.mu.Lock()
-	halted, caughtUp, app := c.st.Halted, c.st.CaughtUp, c.app != nil
+	halted, caughtUp, scoped := c.st.Halted, c.st.CaughtUp, c.src.scopeLocked() != nil
 	c.mu.Unlock()
 	if halted != "" {
 		return &haltedError{reason: halted}
 	}
-	if !caughtUp && !app {
+	if !caughtUp && !scoped {
 		return ErrNotCaughtUp
 	}
 	return nil
@@ -115,8 +113,9 @@ func (c *Client) writable() error {
 // it too, delivering the changes; CatchUp drops them).
 func (c *Client) CatchUp(ctx context.Context) error {
 	c.mu.Lock()
-	// A halted device writes nothing, so it has nothing to catch up for.
-	done := c.st.CaughtUp || c.app != nil || c.st.Halted != ""
+	// A halted device writes nothing, so it has nothing to catch up for;
+	// an app's scoped feed has no chain to verify (§8.6.4).
+	done := c.st.CaughtUp || c.src.scopeLocked() != nil || c.st.Halted != ""
 	c.mu.Unlock()
 	if done {
 		return nil
@@ -131,18 +130,18 @@ func (c *Client) CatchUp(ctx context.Context) error {
 // the start, verifying them as a new device would, and writes again. What
 // the server rolled back stays rolled back.
 func (c *Client) AcceptServerState(ctx context.Context) error {
-	if c.app != nil {
+	r := c.ring()
+	if r == nil {
 		return errors.New("client: an app accepts nothing: connect it again")
 	}
 	c.kmu.Lock()
 	c.mu.Lock()
-	c.st.KeyringRev, c.st.KeyringDigest = 0, nil
+	r.forgetLocked()
 	c.st.FeedSeq, c.st.FeedChain = 0, nil
-	c.st.Docs, c.st.Manifests, c.st.Gens = map[string]DocState{}, nil, nil
+	c.st.Docs, c.st.Manifests = map[string]DocState{}, nil
 	c.st.CaughtUp, c.st.Halted = false, ""
-	c.kr = nil
 	c.mu.Unlock()
-	err := c.loadKeyring(ctx)
+	err := r.refresh(ctx)
 	c.kmu.Unlock()
 	if err != nil {
 		return err
@@ -150,80 +149,15 @@ func (c *Client) AcceptServerState(ctx context.Context) error {
 	return c.CatchUp(ctx)
 }
 
-// acceptKeyring checks kr, opened as revision rev, against what this device
-// remembers (the caller holds mu): the revision and digest of the keyring it
-// last opened, which kr must be or descend from (§4.2), and the newest key
-// generation of each doctype it has seen, which kr must hold (§4.1).
-func (c *Client) acceptKeyring(kr *keyring.Keyring, rev uint64) error {
-	known := c.st.KeyringRev
-	if rev < known {
-		return rolledBack("the server served keyring revision %d after this device saw revision %d (rolled back)", rev, known)
-	}
-	if len(c.st.KeyringDigest) == keyring.DigestSize {
-		var d keyring.Digest
-		copy(d[:], c.st.KeyringDigest)
-		if err := kr.Descends(known, d); err != nil {
-			return rolledBack("the server served a keyring revision %d that does not descend from revision %d, which this device opened (forked)", rev, known)
-		}
-	}
-	for doctype, g := range c.st.Gens {
-		ks := kr.Keys(doctype)
-		if ks == nil || ks.Current().Gen() < g {
-			return rolledBack("the keyring served (revision %d) lacks key generation %d of %s, which this device saw (rolled back)", rev, g, doctype)
-		}
-	}
-	return nil
-}
-
-// adoptKeyring makes kr, opened as revision rev, the keyring this device
-// holds and remembers (the caller holds mu and checked it with
-// acceptKeyring).
-func (c *Client) adoptKeyringLocked(kr *keyring.Keyring) {
-	rev, d := kr.Revision()
-	c.kr, c.st.KeyringRev, c.st.KeyringDigest = kr, rev, d[:]
-	for _, doctype := range kr.Doctypes() {
-		c.sawGenLocked(doctype, kr.Keys(doctype).Current().Gen())
-	}
-}
-
-// sawGenLocked records that an item or a keyring of doctype showed key
-// generation g (the caller holds mu).
-func (c *Client) sawGenLocked(doctype string, g uint32) {
-	if g == 0 {
-		return
-	}
-	if c.app != nil {
-		if g > c.app.seen[doctype] {
-			c.app.seen[doctype] = g
-		}
-		return
-	}
-	if c.st.Gens == nil {
-		c.st.Gens = map[string]uint32{}
-	}
-	c.st.Gens[doctype] = max(c.st.Gens[doctype], g)
-}
-
-// checkSealingGen refuses to seal doctype's items with generation g when
-// this device saw a newer one (§4.1): the keyring it holds was rolled back.
-func (c *Client) checkSealingGen(doctype string, g uint32) error {
-	c.mu.Lock()
-	seen := c.st.Gens[doctype]
-	c.mu.Unlock()
-	if g < seen {
-		return c.halt(rolledBack("the keyring holds key generation %d of %s, older than generation %d this device saw (rolled back); nothing was sealed", g, doctype, seen))
-	}
-	return nil
-}
-
 // VerifyKeyring reads the keyring again and checks it against what this device
-// remembers (loadKeyring): the newest revision, descending from the one
+// remembers (keyringSource.refresh): the newest revision, descending from the one
 // last opened, holding every key generation seen.
 func (c *Client) VerifyKeyring(ctx context.Context) error {
-	if c.app != nil {
-		return errors.New("client: an app holds no keyring")
+	r := c.ring()
+	if r == nil {
+		return errNoKeyring
 	}
 	c.kmu.Lock()
 	defer c.kmu.Unlock()
-	return c.loadKeyring(ctx)
+	return r.refresh(ctx)
 }

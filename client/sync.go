@@ -167,12 +167,11 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 	// the server, so the feed, read to its end, must show them.
 	// An app reads a scoped feed (§8.6.4), filtered to the doctypes its
 	// grant lets it read; the feed shows nothing of the others.
-	app := c.app != nil
-	var readable map[string]bool
+	c.mu.Lock()
+	readable := c.src.scopeLocked()
+	c.mu.Unlock()
+	app := readable != nil
 	if app {
-		c.mu.Lock()
-		readable = c.app.readable()
-		c.mu.Unlock()
 		if len(readable) == 0 {
 			return fmt.Errorf("%w: the app may read no doctype, so it has no changes feed", ErrNotGranted)
 		}
@@ -272,7 +271,7 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 			c.mu.Lock()
 			for k, ds := range local {
 				recordIn(c.st.Docs, k, ds)
-				c.sawGenLocked(doctypeOf(k), ds.Gen)
+				c.src.sawGenLocked(doctypeOf(k), ds.Gen)
 			}
 			c.st.FeedSeq = since
 			if !page.More && !app {
@@ -297,15 +296,16 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 // checkFloor reports an app's feed that ended at seq last, before the
 // position it was handed (AppState.FeedFloor), and forgets a floor reached.
 func (c *Client) checkFloor(last uint64) error {
-	if c.app == nil {
+	g, ok := c.src.(*grantSource)
+	if !ok {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if last < c.app.floor {
-		return rolledBack("the changes feed ends at seq %d, before seq %d, which Home verified in this browser (rolled back)", last, c.app.floor)
+	if last < g.floor {
+		return rolledBack("the changes feed ends at seq %d, before seq %d, which Home verified in this browser (rolled back)", last, g.floor)
 	}
-	c.app.floor = 0
+	g.floor = 0
 	return nil
 }
 

@@ -86,7 +86,7 @@ func (c *Client) RevokeToken(ctx context.Context, id string) error {
 	// Its grantee record goes too, so that no rotation grants it again
 	// (§4.6). Failing here leaves a record of a token that no longer
 	// exists, which a rotation skips unless the host lists the token.
-	if c.app == nil {
+	if c.ring() != nil {
 		if e := c.Delete(ctx, GrantsDoctype, id); e != nil && !errors.Is(e, ErrNotFound) {
 			return e
 		}
@@ -108,21 +108,11 @@ func (c *Client) deleteToken(ctx context.Context, id string) error {
 // the user's client, never from the server. It loads the keyring if this
 // Client has not yet.
 func (c *Client) SigningKey() (ed25519.PublicKey, error) {
-	c.mu.Lock()
-	kr := c.kr
-	c.mu.Unlock()
-	if kr == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
-		c.kmu.Lock()
-		err := c.loadKeyring(ctx)
-		c.kmu.Unlock()
-		if err != nil {
-			return nil, err
-		}
-		c.mu.Lock()
-		kr = c.kr
-		c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	kr, err := c.loadedKeyring(ctx, false)
+	if err != nil {
+		return nil, err
 	}
 	return kr.SigningKey(), nil
 }
@@ -185,12 +175,10 @@ func (c *Client) grant(ctx context.Context, tokenID, recipient string, scopes []
 	}
 	// The grant must carry the newest generation of every doctype: read
 	// the keyring again, since another device may have rotated a key.
-	c.kmu.Lock()
-	err = c.loadKeyring(ctx)
-	c.kmu.Unlock()
-	if err != nil {
+	if _, err := c.loadedKeyring(ctx, true); err != nil {
 		return err
 	}
+	r := c.ring()
 	for _, s := range scopes {
 		if _, err := c.keys(ctx, s.Doctype, 0, true); err != nil {
 			return err
@@ -211,7 +199,7 @@ func (c *Client) grant(ctx context.Context, tokenID, recipient string, scopes []
 			}
 		}
 		c.mu.Lock()
-		kr, krev, issued := c.kr, c.st.KeyringRev, c.st.Grants[tokenID]
+		kr, krev, issued := r.kr, c.st.KeyringRev, c.st.Grants[tokenID]
 		c.mu.Unlock()
 		rev := max(krev+cur+1, issued+1)
 		sealed, err := kr.Grant(rcpt, scopes, rev)

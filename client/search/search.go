@@ -21,8 +21,9 @@
 // does, with MatchesPhrases).
 //
 // An index is exported as its segments and loaded back from them
-// (segments.go); Store (store.go) seals them under a manifest and keeps
-// them up to date from the changes feed.
+// (segments.go); Store (store.go) keeps them up to date from the changes
+// feed and stores them sealed under a manifest (manifest.go) with Save
+// (save.go).
 package search
 
 import (

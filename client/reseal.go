@@ -7,344 +7,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
-
-	"filippo.io/age"
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
 	"github.com/hearthcloud/hearth/crypto/seal"
 	"github.com/hearthcloud/hearth/spec/wire"
 )
 
-// Revocation and rotation (spec/protocol.md §4.6): revoking a token ends
-// its server access at once; the doctype keys its grant held get a new
-// generation, granted again to the other grantees only, so that what is
-// written afterwards is sealed with a key the revoked grantee never had;
-// the documents sealed with older generations are sealed again in the
-// background (Reseal), after which the old generations are dropped.
-
-// GrantsDoctype holds the grantee records (§4.6): one document per granted
-// token, under the token's id, naming the grantee's recipient and scopes,
-// so that any device of the account can grant it again after a rotation.
-// It is Hearth's own: no app is ever granted it.
-const GrantsDoctype = "io.hearth.grants"
-
-// granteeRecord is the content of a grantee record.
-type granteeRecord struct {
-	Token     string  `json:"token"`
-	Recipient string  `json:"recipient"`
-	Scopes    []Scope `json:"scopes"`
-	// Name and Kind are the token's (an app's slug, KindApp), so that
-	// revoking an app finds every grantee of it, listed or not.
-	Name string `json:"name,omitempty"`
-	Kind string `json:"kind,omitempty"`
-}
-
-func (r *granteeRecord) check(id string) error {
-	if r.Token != id {
-		return errors.New("the record names another token")
-	}
-	if _, err := age.ParseX25519Recipient(r.Recipient); err != nil {
-		return err
-	}
-	if len(r.Scopes) == 0 {
-		return errors.New("no scopes")
-	}
-	for _, s := range r.Scopes {
-		if wire.CheckDoctype(s.Doctype) != nil || len(s.Verbs) == 0 {
-			return errors.New("malformed scopes")
-		}
-	}
-	return nil
-}
-
-// putGrantee writes a grantee record, unless it holds that already.
-func (c *Client) putGrantee(ctx context.Context, rec *granteeRecord) error {
-	content := mustJSON(rec)
-	d, err := c.Get(ctx, GrantsDoctype, rec.Token)
-	switch {
-	case err == nil && bytes.Equal(d.Content, content):
-		return nil
-	case errors.Is(err, ErrIntegrity):
-		return err
-	}
-	_, err = c.Put(ctx, GrantsDoctype, rec.Token, content)
-	return err
-}
-
-// grantees reads the grantee records of the tokens ids; a token without a
-// record (or with a malformed one) is absent from the answer.
-func (c *Client) grantees(ctx context.Context, ids []string) (map[string]*granteeRecord, error) {
-	out := map[string]*granteeRecord{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	docs, err := c.GetMany(ctx, GrantsDoctype, ids)
-	if isCode(err, "unknown_doctype") {
-		return out, nil // no record was ever written
-	}
-	if errors.Is(err, ErrIntegrity) {
-		// One record the host altered must not stop a revocation: read
-		// them one by one, leaving out those that do not verify.
-		docs, err = make([]*Doc, len(ids)), nil
-		for i, id := range ids {
-			d, e := c.Get(ctx, GrantsDoctype, id)
-			switch {
-			case e == nil:
-				docs[i] = d
-			case errors.Is(e, ErrIntegrity) || errors.Is(e, ErrNotFound):
-			default:
-				return nil, e
-			}
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	for i, d := range docs {
-		if d == nil || d.Deleted {
-			continue
-		}
-		var r granteeRecord
-		if json.Unmarshal(d.Content, &r) != nil || r.check(ids[i]) != nil {
-			continue
-		}
-		out[ids[i]] = &r
-	}
-	return out, nil
-}
-
-// GranteeRecord returns the recipient and scopes the grantee record of
-// token tokenID names (§4.6); ErrNotFound if it has none.
-func (c *Client) GranteeRecord(ctx context.Context, tokenID string) (recipient string, scopes []Scope, err error) {
-	if err := wire.CheckID(tokenID); err != nil {
-		return "", nil, err
-	}
-	recs, err := c.grantees(ctx, []string{tokenID})
-	if err != nil {
-		return "", nil, err
-	}
-	r := recs[tokenID]
-	if r == nil {
-		return "", nil, fmt.Errorf("%w: token %s has no grantee record", ErrNotFound, tokenID)
-	}
-	return r.Recipient, r.Scopes, nil
-}
-
-// Rotation describes what Revoke did.
-type Rotation struct {
-	// Token is the revoked token's id.
-	Token string
-	// Doctypes maps each doctype whose key was rotated to its new
-	// generation. Their documents are still sealed with older ones:
-	// Reseal each of them.
-	Doctypes map[string]uint32
-	// Regranted lists the other tokens granted the new generations.
-	Regranted []string
-	// Missing lists tokens whose scopes hold a rotated doctype but that
-	// have no grantee record (granted before records existed, or withheld
-	// by the host): they were not granted the new generations, and cannot
-	// open what is sealed with them until granted again (Grant).
-	Missing []string
-}
-
-func holds(scopes []Scope, doctypes map[string]uint32) bool {
-	for _, s := range scopes {
-		if _, ok := doctypes[s.Doctype]; ok {
-			return true
-		}
-	}
-	return false
-}
-
-// Revoke revokes an app or device token as §4.6 says: it reads the
-// token's scopes, deletes the token (its server access ends at once,
-// ErrSessionEnded on its side), gives every doctype its grant held a new
-// key generation (one keyring write), grants the new generations to the
-// other grantees holding one of those doctypes (from their grantee
-// records), and deletes the token's grantee record last. It does not seal
-// the documents again: Reseal does, for each doctype of the Rotation.
-//
-// A revocation interrupted after the token was deleted can be resumed by
-// calling Revoke again: the grantee record, deleted last, still names the
-// doctypes (they may then be rotated once more, which is harmless).
-func (c *Client) Revoke(ctx context.Context, tokenID string) (*Rotation, error) {
-	if err := wire.CheckID(tokenID); err != nil {
-		return nil, err
-	}
-	return c.revoke(ctx, func(id, _, _ string) bool { return id == tokenID }, nil, tokenID)
-}
-
-// RevokeApp revokes every token of app slug as Revoke does one, and
-// rotates the keys of every doctype the app could hold: those of scopes
-// (what the person agreed to, and what its manifest asks for), of its
-// tokens the server lists, and of its grantee records, even when the
-// server lists no token (they ended with their session, or the host hides
-// them): keys the app held once may have left with it. Its grantee records
-// are deleted and never granted again.
-func (c *Client) RevokeApp(ctx context.Context, slug string, scopes []Scope) (*Rotation, error) {
-	return c.revoke(ctx, func(_, name, kind string) bool { return kind == KindApp && name == slug }, scopes, "")
-}
-
-// revoke revokes the tokens and grantee records match selects, rotating
-// the doctypes they held and those of scopes. tokenID, when not "", is the
-// one token asked for: ErrNotFound if neither it nor its record exists.
-func (c *Client) revoke(ctx context.Context, match func(id, name, kind string) bool, scopes []Scope, tokenID string) (*Rotation, error) {
-	if c.app != nil {
-		return nil, errors.New("client: an app cannot revoke tokens")
-	}
-	toks, err := c.Tokens(ctx)
-	if err != nil {
-		return nil, err
-	}
-	held := map[string]bool{}
-	for _, s := range scopes {
-		held[s.Doctype] = true
-	}
-	var revoke []string
-	for _, t := range toks {
-		if match(t.ID, t.Name, t.Kind) {
-			revoke = append(revoke, t.ID)
-			for _, s := range t.Scopes {
-				held[s.Doctype] = true
-			}
-		}
-	}
-	recs, err := c.allGrantees(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var records []string
-	for id, rec := range recs {
-		if match(id, rec.Name, rec.Kind) {
-			records = append(records, id)
-			for _, s := range rec.Scopes {
-				held[s.Doctype] = true
-			}
-		}
-	}
-	if tokenID != "" && len(revoke) == 0 && len(records) == 0 {
-		return nil, fmt.Errorf("%w: no token %s", ErrNotFound, tokenID)
-	}
-	// The tokens listed, and those the records name (the host may list
-	// them under another name, or not at all).
-	for _, id := range append(slices.Clone(revoke), records...) {
-		// The records are deleted last: an interrupted revocation
-		// resumes from them.
-		if err := c.deleteToken(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-	}
-	delete(held, GrantsDoctype)
-	rot := &Rotation{Token: tokenID, Doctypes: map[string]uint32{}}
-	err = c.updateKeyring(ctx, func(kr *keyring.Keyring) (bool, error) {
-		clear(rot.Doctypes)
-		for _, d := range slices.Sorted(maps.Keys(held)) {
-			ks := kr.Keys(d)
-			if ks == nil {
-				continue // never written: nothing to protect
-			}
-			k, err := ks.Rotate()
-			if err != nil {
-				return false, err
-			}
-			rot.Doctypes[d] = k.Gen()
-		}
-		return len(rot.Doctypes) > 0, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	// Never granted again: the tokens revoked here and those their
-	// records name, whatever name the host lists them under now.
-	gone := map[string]bool{}
-	for _, id := range append(records, revoke...) {
-		gone[id] = true
-	}
-	if tokenID != "" {
-		gone[tokenID] = true
-	}
-	rot.Regranted, rot.Missing, err = c.regrant(ctx, rot.Doctypes, func(id, name, kind string) bool {
-		return gone[id] || match(id, name, kind)
-	})
-	if err != nil {
-		return rot, err
-	}
-	for _, id := range append(records, revoke...) {
-		if err := c.Delete(ctx, GrantsDoctype, id); err != nil && !errors.Is(err, ErrNotFound) {
-			return rot, err
-		}
-	}
-	return rot, nil
-}
-
-// allGrantees reads every grantee record (a malformed one is left out).
-func (c *Client) allGrantees(ctx context.Context) (map[string]*granteeRecord, error) {
-	ids, err := c.List(ctx, GrantsDoctype)
-	if err != nil {
-		return nil, err
-	}
-	return c.grantees(ctx, ids)
-}
-
-// regrant grants again, from their grantee records, every token the
-// server lists whose record's scopes hold one of doctypes, so that its
-// grant carries the keyring's generations of them; never one that skip
-// matches (by the token's id, or the record's name and kind: a host
-// listing a token of the app being revoked gets it nothing). Tokens
-// holding one of doctypes without a record are returned as missing.
-func (c *Client) regrant(ctx context.Context, doctypes map[string]uint32, skip func(id, name, kind string) bool) (regranted, missing []string, err error) {
-	if len(doctypes) == 0 {
-		return nil, nil, nil
-	}
-	toks, err := c.Tokens(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	toks = slices.DeleteFunc(toks, func(t TokenInfo) bool {
-		return wire.CheckID(t.ID) != nil || skip != nil && skip(t.ID, t.Name, t.Kind)
-	})
-	ids := make([]string, len(toks))
-	for i, t := range toks {
-		ids[i] = t.ID
-	}
-	recs, err := c.grantees(ctx, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, t := range toks {
-		rec := recs[t.ID]
-		if rec == nil {
-			if holds(t.Scopes, doctypes) {
-				missing = append(missing, t.ID)
-			}
-			continue
-		}
-		if !holds(rec.Scopes, doctypes) || skip != nil && skip(t.ID, rec.Name, rec.Kind) {
-			continue
-		}
-		if rec.Name == "" || rec.Kind == "" {
-			// Granted without saying whose it is (Grant): a rotation
-			// cannot tell it from a revoked app's, so it asks for a grant
-			// made anew.
-			missing = append(missing, t.ID)
-			continue
-		}
-		err := c.grant(ctx, t.ID, rec.Recipient, rec.Scopes)
-		if errors.Is(err, ErrNotFound) {
-			continue // revoked meanwhile
-		}
-		if err != nil {
-			return regranted, missing, err
-		}
-		regranted = append(regranted, t.ID)
-	}
-	return regranted, missing, nil
-}
+// Re-sealing (spec/protocol.md §4.6): after a rotation, the documents,
+// the search index and the keyring's old generations of a doctype are
+// brought to its newest generation.
 
 // resealSettle is how long after a complete re-seal the old generations
 // may be dropped (Reseal): twice grantMaxAge. Tests set it to zero.
@@ -378,18 +52,10 @@ const (
 // already (State.Resealed), so that a files doctype is not re-read at every
 // start. It reads the keyring again.
 func (c *Client) PendingReseal(ctx context.Context) ([]string, error) {
-	if c.app != nil {
-		return nil, errors.New("client: an app holds no keyring")
-	}
-	c.kmu.Lock()
-	err := c.loadKeyring(ctx)
-	c.kmu.Unlock()
+	kr, err := c.loadedKeyring(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	kr := c.kr
-	c.mu.Unlock()
 	var out []string
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -435,16 +101,10 @@ func (c *Client) reseal(ctx context.Context, doctype string, progress func(done,
 	if err := wire.CheckDoctype(doctype); err != nil {
 		return err
 	}
-	if c.app != nil {
-		return errors.New("client: an app holds no keyring")
-	}
 	if progress == nil {
 		progress = func(int, int) {}
 	}
-	c.kmu.Lock()
-	err := c.loadKeyring(ctx)
-	c.kmu.Unlock()
-	if err != nil {
+	if _, err := c.loadedKeyring(ctx, true); err != nil {
 		return err
 	}
 	ks, err := c.keys(ctx, doctype, 0, false)
@@ -578,14 +238,6 @@ func (c *Client) reseal(ctx context.Context, doctype string, progress func(done,
 	c.st.Resealed[doctype] = max(c.st.Resealed[doctype], k.Gen())
 	c.mu.Unlock()
 	return nil
-}
-
-// bulkPutItem is one item of _bulk_put (§8.5.3).
-type bulkPutItem struct {
-	ID      string `json:"id"`
-	IfMatch uint64 `json:"if_match"`
-	Sealed  []byte `json:"sealed"`
-	Deleted bool   `json:"deleted,omitempty"`
 }
 
 // resealBatch reads batch with one bulk read, verifying each document as
