@@ -10,7 +10,7 @@ import (
 
 	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/crypto/keyring"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 type kdfJSON struct {

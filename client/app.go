@@ -15,7 +15,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // ErrNotGranted: the app's grant does not hold this doctype, or this verb

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // FilesDoctype is the doctype of the documents that name uploaded files

@@ -32,7 +32,7 @@ import (
 
 	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Options configure a Client. The zero value (or nil) is fine.

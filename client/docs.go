@@ -9,7 +9,7 @@ import (
 	"strconv"
 
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // maxAttempts bounds the retries of a write that keeps meeting conflicts.

@@ -10,7 +10,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // validFeed returns a well-formed page of n entries from seq 0.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // bulkGetMax is the most ids one _bulk_get takes (protocol §8.5.4).

@@ -10,7 +10,7 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // GrantsDoctype holds the grantee records (§4.6): one document per granted

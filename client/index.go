@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // A doctype's search index is stored as immutable segments, blobs of

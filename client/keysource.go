@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // keySource is where a Client's doctype keys come from. It is chosen once,

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // A doctype's search index is a set of immutable segments (blobs of

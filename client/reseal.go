@@ -13,7 +13,7 @@ import (
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Re-sealing (spec/protocol.md §4.6): after a rotation, the documents,

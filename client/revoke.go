@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Revocation and rotation (spec/protocol.md §4.6): revoking a token ends

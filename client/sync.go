@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Change is one verified entry of the changes feed.

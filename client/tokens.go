@@ -12,7 +12,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Scope is a doctype and the verbs a token or grant holds on it (§8.1.5):

@@ -25,7 +25,7 @@ import (
 	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Config configures an API.

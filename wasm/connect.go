@@ -20,7 +20,7 @@ import (
 
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/client/appmanifest"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Connecting an app (spec/web.md §5): the app's side (AppConnectStart,

@@ -8,7 +8,7 @@ import (
 	"net/url"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Error is what every method of API returns on failure: a code from

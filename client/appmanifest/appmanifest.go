@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hearthcloud/hearth/internal/jsonscan"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Manifest is an app's manifest.

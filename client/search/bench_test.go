@@ -28,7 +28,7 @@ import (
 
 	"github.com/hearthcloud/hearth/crypto/seal"
 	"github.com/hearthcloud/hearth/internal/searchbench"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 const (

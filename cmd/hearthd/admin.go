@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/hearthcloud/hearth/internal/bytesize"
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // The operator's commands on a data folder. They are safe while the server

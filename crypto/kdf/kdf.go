@@ -22,7 +22,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/hearthcloud/hearth/crypto/internal/format"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Alg is the only algorithm name of protocol version 1.

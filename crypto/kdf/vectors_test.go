@@ -7,7 +7,7 @@ import (
 	"github.com/hearthcloud/hearth/spec/vectors/vectorstest"
 	"testing"
 
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // The vectors of spec/vectors/kdf.json, made by spec/vectors/gen. The

@@ -16,7 +16,7 @@ import (
 	"filippo.io/edwards25519"
 
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // The verbs a grant or token may carry (§8).

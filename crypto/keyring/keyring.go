@@ -26,7 +26,7 @@ import (
 	"github.com/hearthcloud/hearth/crypto/internal/format"
 	"github.com/hearthcloud/hearth/crypto/pad"
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // ErrIntegrity is seal.ErrIntegrity: the one error for anything that fails to

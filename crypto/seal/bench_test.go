@@ -17,7 +17,7 @@ import (
 
 	"github.com/hearthcloud/hearth/crypto/pad"
 	"github.com/hearthcloud/hearth/crypto/seal"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 const (

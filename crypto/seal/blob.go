@@ -13,7 +13,7 @@ import (
 
 	"github.com/hearthcloud/hearth/crypto/internal/format"
 	"github.com/hearthcloud/hearth/crypto/pad"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // A Purpose says what a blob is for. Each purpose wraps file keys with its

@@ -8,7 +8,7 @@ import (
 
 	"github.com/hearthcloud/hearth/crypto/internal/format"
 	"github.com/hearthcloud/hearth/crypto/pad"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // DocumentVersion is the format version byte of a sealed document.

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 const notesDoctype = "io.hearth.notes"

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // diskFull fills the file system under the data folder while the load goes

@@ -16,12 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/api"
 	"github.com/hearthcloud/hearth/server/auth"
 	blobmem "github.com/hearthcloud/hearth/server/blob/memory"
 	metamem "github.com/hearthcloud/hearth/server/meta/memory"
 	"github.com/hearthcloud/hearth/server/totp"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // syncBuffer collects the server's log.

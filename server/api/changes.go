@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // notifier wakes long-polling feed requests when an account's feed grows.

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
 	"github.com/hearthcloud/hearth/server/totp"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // Endpoints that check credentials share one limiter per user name and one

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // The request and response helpers every handler uses: bodies (§8.1.3,

@@ -8,8 +8,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // An access says who may use a route: the last column of the route table

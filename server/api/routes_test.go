@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/api"
 	blobmem "github.com/hearthcloud/hearth/server/blob/memory"
 	metamem "github.com/hearthcloud/hearth/server/meta/memory"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // The route table is the permission table of spec/protocol.md §8.1.5:

@@ -9,9 +9,9 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/auth"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // App and device tokens (§8.9.1) and grants (§8.9.2).

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/hearthcloud/hearth/spec/wire"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 //go:embed static

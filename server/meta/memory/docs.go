@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // PutDoctype implements meta.Doctypes. A user without an account is

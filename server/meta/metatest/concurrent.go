@@ -5,8 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // testPutDocsConcurrent runs PutDocs from several goroutines and checks

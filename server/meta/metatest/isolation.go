@@ -3,8 +3,8 @@ package metatest
 import (
 	"testing"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // testIsolation checks that one account never sees another's data.

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // crashEnv names the database of TestCrashHelper; it is set only in the

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/spec/wire"
 )
 
 // Group commit. PutDocs queues its call and waits; one writer goroutine
