@@ -13,25 +13,8 @@ import (
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 
-type kdfJSON struct {
-	Alg string `json:"alg"`
-	M   uint32 `json:"m"`
-	T   uint32 `json:"t"`
-	P   uint8  `json:"p"`
-}
-
-func kdfOf(p kdf.Params) kdfJSON { return kdfJSON{p.Alg, p.Memory, p.Time, p.Threads} }
-func (k kdfJSON) params() kdf.Params {
-	return kdf.Params{Alg: k.Alg, Memory: k.M, Time: k.T, Threads: k.P}
-}
-
-type sessionJSON struct {
-	ID    string `json:"id"`
-	Token string `json:"token"`
-}
-
 type loginAnswer struct {
-	Session sessionJSON `json:"session"`
+	Session wire.Session `json:"session"`
 	Keyring struct {
 		Rev uint64 `json:"rev"`
 	} `json:"keyring"`
@@ -66,10 +49,10 @@ func Signup(ctx context.Context, server, user, password string, o *Options) (c *
 		return nil, "", err
 	}
 	var ans struct {
-		Session sessionJSON `json:"session"`
+		Session wire.Session `json:"session"`
 	}
 	in := map[string]any{
-		"user": user, "kdf": kdfOf(c.kdf), "seed": seed,
+		"user": user, "kdf": c.kdf, "seed": seed,
 		"login_secret":  keys.LoginSecret[:],
 		"recovery_auth": kr.RecoveryKey().Auth(user),
 		"keyring":       sealed, "recovery_keyring": recovery,
@@ -130,21 +113,21 @@ func normalizeCode(code string) string { return strings.Join(strings.Fields(code
 // be collecting them.
 func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys, error) {
 	var pre struct {
-		KDF  kdfJSON `json:"kdf"`
-		Seed []byte  `json:"seed"`
+		KDF  kdf.Params `json:"kdf"`
+		Seed []byte     `json:"seed"`
 	}
 	if _, err := c.callJSON(ctx, "POST", "/v1/prelogin", map[string]string{"user": user}, &pre, nil, true); err != nil {
 		return nil, err
 	}
 	if p := c.previous(user); p != nil && p.KDF != nil && !c.kdfChanged &&
-		(*p.KDF != pre.KDF.params() || !bytes.Equal(p.Seed, pre.Seed)) {
+		(*p.KDF != pre.KDF || !bytes.Equal(p.Seed, pre.Seed)) {
 		return nil, integrity("the server now gives this account other key-derivation parameters or another seed than when this device last signed in; nothing was sent. If you changed the password on another device, sign in again saying so; otherwise the server was changed")
 	}
-	keys, err := kdf.Derive(password, user, pre.Seed, pre.KDF.params())
+	keys, err := kdf.Derive(password, user, pre.Seed, pre.KDF)
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
-	c.rememberKDF(pre.KDF.params(), pre.Seed)
+	c.rememberKDF(pre.KDF, pre.Seed)
 	return keys, nil
 }
 
@@ -271,7 +254,7 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 		return nil, "", err
 	}
 	in := map[string]any{"user": user, "recovery_auth": auth, "device": c.device,
-		"new": map[string]any{"kdf": kdfOf(c.kdf), "seed": seed, "login_secret": keys.LoginSecret[:],
+		"new": map[string]any{"kdf": c.kdf, "seed": seed, "login_secret": keys.LoginSecret[:],
 			"keyring": sealed, "recovery_keyring": copy2, "keyring_if_match": rev,
 			"recovery_auth": newRK.Auth(user)}}
 	if totp != "" {

@@ -255,7 +255,7 @@ func integrity(format string, args ...any) error {
 // ErrBadCredentials and unauthenticated to ErrSessionEnded.
 type APIError struct {
 	Status     int
-	Code       string
+	Code       wire.Code
 	Message    string
 	Rev        uint64        // current revision, on conflict
 	RetryAfter time.Duration // on rate_limited or unavailable
@@ -263,7 +263,7 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	s := "server refused: " + e.Message + " (" + e.Code + ")"
+	s := "server refused: " + e.Message + " (" + string(e.Code) + ")"
 	if e.RetryAfter > 0 {
 		s += "; try again in " + e.RetryAfter.String()
 	}
@@ -272,15 +272,15 @@ func (e *APIError) Error() string {
 
 func (e *APIError) Unwrap() error {
 	switch e.Code {
-	case "not_found", "unknown_doctype":
+	case wire.CodeNotFound, wire.CodeUnknownDoctype:
 		return ErrNotFound
-	case "totp_required":
+	case wire.CodeTOTPRequired:
 		return ErrTOTPRequired
-	case "bad_credentials":
+	case wire.CodeBadCredentials:
 		return ErrBadCredentials
-	case "unauthenticated":
+	case wire.CodeUnauthenticated:
 		return ErrSessionEnded
-	case "too_large":
+	case wire.CodeTooLarge:
 		if e.Quota {
 			return ErrAccountFull
 		}
@@ -288,7 +288,17 @@ func (e *APIError) Unwrap() error {
 	return nil
 }
 
-func isCode(err error, code string) bool {
+// refusal is the APIError of an error member (§8.1.8), of an answer with
+// the given status or of a bulk item (status 200).
+func refusal(status int, b *wire.ErrorBody) *APIError {
+	e := &APIError{Status: status, Code: b.Code, Message: b.Message, Quota: b.Quota}
+	if b.Rev != nil {
+		e.Rev = *b.Rev
+	}
+	return e
+}
+
+func isCode(err error, code wire.Code) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.Code == code
 }
@@ -460,7 +470,7 @@ func (c *Client) call(ctx context.Context, r request) (*response, error) {
 	for try := 0; ; try++ {
 		res, err := c.call1(ctx, r)
 		var ae *APIError
-		if try == maxRetries || !errors.As(err, &ae) || ae.Code != "unavailable" || ae.RetryAfter <= 0 || ae.RetryAfter > maxRetryWait {
+		if try == maxRetries || !errors.As(err, &ae) || ae.Code != wire.CodeUnavailable || ae.RetryAfter <= 0 || ae.RetryAfter > maxRetryWait {
 			return res, err
 		}
 		t := time.NewTimer(ae.RetryAfter)
@@ -522,18 +532,13 @@ func (c *Client) call1(ctx context.Context, r request) (*response, error) {
 
 func apiError(res *httpResponse, b []byte) *APIError {
 	var m struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Rev     uint64 `json:"rev"`
-			Quota   bool   `json:"quota"`
-		} `json:"error"`
+		Error wire.ErrorBody `json:"error"`
 	}
 	e := &APIError{Status: res.status}
 	if json.Unmarshal(b, &m) == nil && m.Error.Code != "" {
-		e.Code, e.Message, e.Rev, e.Quota = m.Error.Code, m.Error.Message, m.Error.Rev, m.Error.Quota
+		e = refusal(res.status, &m.Error)
 	} else {
-		e.Code = "http_" + strconv.Itoa(res.status)
+		e.Code = wire.Code("http_" + strconv.Itoa(res.status))
 		e.Message = statusMessage(res.status)
 	}
 	if len(e.Message) > 300 {

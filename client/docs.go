@@ -215,7 +215,7 @@ func (c *Client) write(ctx context.Context, ks *seal.KeySet, doctype, id string,
 		r.hdr["If-Match"] = `"` + strconv.FormatUint(cur.Rev, 10) + `"`
 	}
 	res, err := c.call(ctx, r)
-	if isCode(err, "unknown_doctype") {
+	if isCode(err, wire.CodeUnknownDoctype) {
 		// The keyring has the doctype but the server lost the registration
 		// (an earlier registration failed): register it and try again.
 		if err := c.registerDoctype(ctx, doctype); err != nil {
@@ -249,7 +249,7 @@ func (c *Client) Create(ctx context.Context, doctype string, content []byte) (id
 	for attempt := 0; ; attempt++ {
 		id = wire.NewID()
 		rev, err = c.write(ctx, ks, doctype, id, DocState{}, content, false)
-		if !isCode(err, "conflict") || attempt >= 2 {
+		if !isCode(err, wire.CodeConflict) || attempt >= 2 {
 			return id, rev, err
 		}
 	}
@@ -275,7 +275,7 @@ func (c *Client) Put(ctx context.Context, doctype, id string, content []byte) (r
 			return 0, err
 		}
 		rev, err = c.write(ctx, ks, doctype, id, cur, content, false)
-		if !isCode(err, "conflict") || attempt >= maxAttempts {
+		if !isCode(err, wire.CodeConflict) || attempt >= maxAttempts {
 			return rev, err
 		}
 	}
@@ -306,7 +306,7 @@ func (c *Client) Delete(ctx context.Context, doctype, id string) error {
 			return integrity("%s/%s opened with a key the keyring no longer holds", doctype, id)
 		}
 		_, err = c.write(ctx, ks, doctype, id, cur, nil, true)
-		if !isCode(err, "conflict") || attempt >= maxAttempts {
+		if !isCode(err, wire.CodeConflict) || attempt >= maxAttempts {
 			return err
 		}
 	}
@@ -352,7 +352,7 @@ func (c *Client) listAll(ctx context.Context, doctype string, deleted bool) ([]l
 			Next string      `json:"next"`
 		}
 		_, err := c.callJSON(ctx, "GET", "/v1/docs/"+pathEscape(doctype)+"?"+q.Encode(), nil, &ans, nil, false)
-		if isCode(err, "unknown_doctype") {
+		if isCode(err, wire.CodeUnknownDoctype) {
 			return nil, nil
 		}
 		if err != nil {
@@ -428,14 +428,6 @@ func (c *Client) PutMany(ctx context.Context, doctype string, items []Item) ([]R
 	return results, nil
 }
 
-// bulkPutItem is one item of _bulk_put (§8.5.3).
-type bulkPutItem struct {
-	ID      string `json:"id"`
-	IfMatch uint64 `json:"if_match"`
-	Sealed  []byte `json:"sealed"`
-	Deleted bool   `json:"deleted,omitempty"`
-}
-
 func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, items []Item, results []Result) (err error) {
 	defer func() { err = c.halt(err) }()
 	ids := make([]string, len(items))
@@ -443,7 +435,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 		ids[i] = results[i].ID
 	}
 	docs, err := c.bulkGet(ctx, doctype, ids)
-	if isCode(err, "unknown_doctype") {
+	if isCode(err, wire.CodeUnknownDoctype) {
 		if err := c.registerDoctype(ctx, doctype); err != nil {
 			return err
 		}
@@ -452,7 +444,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 	if err != nil {
 		return err
 	}
-	var puts []bulkPutItem
+	var puts []wire.BulkPutItem
 	var index []int
 	var states []DocState
 	for i, g := range docs {
@@ -461,12 +453,12 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 		cur := DocState{}
 		live := false
 		switch {
-		case g.Error != nil && g.Error.Code == "not_found":
+		case g.Error != nil && g.Error.Code == wire.CodeNotFound:
 			if known.Rev > 0 {
 				return rolledBack("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
 			}
 		case g.Error != nil:
-			results[i].Err = &APIError{Status: 200, Code: g.Error.Code, Message: g.Error.Message}
+			results[i].Err = refusal(200, g.Error)
 			continue
 		default:
 			d, ds, err := c.openDoc(ctx, doctype, id, g.Rev, g.Sealed, g.Deleted, known, nil)
@@ -492,7 +484,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 			return err
 		}
 		dg := seal.DigestOf(sealed)
-		puts = append(puts, bulkPutItem{ID: id, IfMatch: cur.Rev, Sealed: sealed, Deleted: del})
+		puts = append(puts, wire.BulkPutItem{ID: id, IfMatch: cur.Rev, Sealed: sealed, Deleted: del})
 		index = append(index, i)
 		states = append(states, DocState{Rev: cur.Rev + 1, Digest: dg[:], Gen: k.Gen()})
 	}
@@ -500,16 +492,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 		return nil
 	}
 	var ans struct {
-		Results []struct {
-			ID    string `json:"id"`
-			Rev   uint64 `json:"rev"`
-			Error *struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-				Rev     uint64 `json:"rev"`
-				Quota   bool   `json:"quota"`
-			} `json:"error"`
-		} `json:"results"`
+		Results []wire.BulkResult `json:"results"`
 	}
 	if _, err := c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+"/_bulk_put", map[string]any{"docs": puts}, &ans, nil, false); err != nil {
 		return err
@@ -523,7 +506,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 		case r.ID != puts[j].ID:
 			return fmt.Errorf("client: the server's bulk results are out of order")
 		case r.Error != nil:
-			results[i].Err = &APIError{Status: 200, Code: r.Error.Code, Message: r.Error.Message, Rev: r.Error.Rev, Quota: r.Error.Quota}
+			results[i].Err = refusal(200, r.Error)
 		case r.Rev != states[j].Rev:
 			return fmt.Errorf("client: the server answered revision %d to a write sealed for revision %d", r.Rev, states[j].Rev)
 		default:

@@ -16,12 +16,12 @@ import (
 // validFeed returns a well-formed page of n entries from seq 0.
 func validFeed(n int) []byte {
 	var chain [32]byte
-	p := feedPage{SinceChain: make([]byte, 32), LastSeq: uint64(n)}
+	p := wire.FeedPage{SinceChain: make([]byte, 32), LastSeq: uint64(n)}
 	for i := 1; i <= n; i++ {
 		e := wire.ChainEntry{Seq: uint64(i), Doctype: "io.hearth.notes", ID: "k3vq4zqg2vbf3lqf5xhm2m7n2e", Rev: uint64(i), Deleted: i%2 == 0}
 		e.Digest[0] = byte(i)
 		chain = wire.NextChain(chain, e)
-		p.Changes = append(p.Changes, feedChange{Seq: e.Seq, Doctype: e.Doctype, ID: e.ID, Rev: e.Rev, Deleted: e.Deleted,
+		p.Changes = append(p.Changes, wire.FeedEntry{Seq: e.Seq, Doctype: e.Doctype, ID: e.ID, Rev: e.Rev, Deleted: e.Deleted,
 			Digest: e.Digest[:], Chain: append([]byte(nil), chain[:]...)})
 	}
 	b, _ := json.Marshal(p)

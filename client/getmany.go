@@ -12,16 +12,11 @@ const bulkGetMax = 1000
 
 // bulkDoc is one answer of _bulk_get.
 type bulkDoc struct {
-	ID      string     `json:"id"`
-	Rev     uint64     `json:"rev"`
-	Deleted bool       `json:"deleted"`
-	Sealed  []byte     `json:"sealed"`
-	Error   *bulkError `json:"error"`
-}
-
-type bulkError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	ID      string          `json:"id"`
+	Rev     uint64          `json:"rev"`
+	Deleted bool            `json:"deleted"`
+	Sealed  []byte          `json:"sealed"`
+	Error   *wire.ErrorBody `json:"error"`
 }
 
 // bulkGet reads ids of doctype (at most bulkGetMax) with _bulk_get and
@@ -47,7 +42,7 @@ func (c *Client) bulkGet(ctx context.Context, doctype string, ids []string) ([]b
 		}
 		var again []int
 		for j, d := range docs {
-			if d.Error != nil && d.Error.Code == "too_large" {
+			if d.Error != nil && d.Error.Code == wire.CodeTooLarge {
 				again = append(again, ask[j])
 				continue
 			}
@@ -110,13 +105,13 @@ func (c *Client) GetMany(ctx context.Context, doctype string, ids []string) (_ [
 			id := chunk[i]
 			known := c.known(doctype, id)
 			switch {
-			case g.Error != nil && g.Error.Code == "not_found":
+			case g.Error != nil && g.Error.Code == wire.CodeNotFound:
 				if known.Rev > 0 {
 					return nil, rolledBack("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
 				}
 				out = append(out, nil)
 			case g.Error != nil:
-				return nil, &APIError{Status: 200, Code: g.Error.Code, Message: g.Error.Message}
+				return nil, refusal(200, g.Error)
 			default:
 				d, ds, err := c.openDoc(ctx, doctype, id, g.Rev, g.Sealed, g.Deleted, known, nil)
 				if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
 	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // grantSource is the key source of an app (ConnectApp): the grant the
@@ -46,7 +47,7 @@ const grantMaxAge = time.Minute
 func (s *grantSource) refresh(ctx context.Context) error {
 	c := s.c
 	res, err := c.call(ctx, request{method: "GET", path: "/v1/grants/self"})
-	if isCode(err, "not_found") {
+	if isCode(err, wire.CodeNotFound) {
 		return fmt.Errorf("client: the app has no grant yet: %w", err)
 	}
 	if err != nil {

@@ -70,7 +70,7 @@ func (c *Client) grantees(ctx context.Context, ids []string) (map[string]*grante
 		return out, nil
 	}
 	docs, err := c.GetMany(ctx, GrantsDoctype, ids)
-	if isCode(err, "unknown_doctype") {
+	if isCode(err, wire.CodeUnknownDoctype) {
 		return out, nil // no record was ever written
 	}
 	if errors.Is(err, ErrIntegrity) {

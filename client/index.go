@@ -317,7 +317,7 @@ func (c *Client) VerifiedChanges(ctx context.Context, doctype string, since uint
 	for {
 		q := url.Values{"since": {strconv.FormatUint(end, 10)}, "limit": {"1000"}}
 		res, err := c.call(ctx, request{method: "GET", path: "/v1/changes?" + q.Encode()})
-		if end > 0 && isCode(err, "bad_request") {
+		if end > 0 && isCode(err, wire.CodeBadRequest) {
 			return since, chain, rolledBack("the server's changes feed ends before seq %d, which an index covers (rolled back)", end)
 		}
 		if err != nil {

@@ -1,6 +1,9 @@
 package client
 
-import "github.com/hearthcloud/hearth/internal/jsonscan"
+import (
+	"github.com/hearthcloud/hearth/internal/jsonscan"
+	"github.com/hearthcloud/hearth/internal/wire"
+)
 
 // The two answers a client reads in bulk, a page of the changes feed and a
 // _bulk_get answer, are decoded with package jsonscan: encoding/json, which
@@ -14,7 +17,7 @@ var feedPageNames = []string{"since", "since_chain", "changes", "last_seq", "mor
 var feedChangeNames = []string{"seq", "doctype", "id", "rev", "deleted", "digest", "chain", "sealed"}
 
 // decodeFeedPage decodes a page of the changes feed (§8.6) into p.
-func decodeFeedPage(body []byte, p *feedPage) error {
+func decodeFeedPage(body []byte, p *wire.FeedPage) error {
 	s := &jsonscan.Scanner{B: body}
 	err := s.Object(feedPageNames, func(name string) error {
 		switch name {
@@ -27,7 +30,7 @@ func decodeFeedPage(body []byte, p *feedPage) error {
 		case "more":
 			return s.Bool(&p.More)
 		default: // changes
-			return jsonscan.ArrayOf(s, &p.Changes, func(c *feedChange) error {
+			return jsonscan.ArrayOf(s, &p.Changes, func(c *wire.FeedEntry) error {
 				return s.Object(feedChangeNames, func(name string) error {
 					switch name {
 					case "seq":
@@ -82,10 +85,13 @@ func decodeBulkDocs(body []byte) ([]bulkDoc, error) {
 						d.Error = nil
 						return nil
 					}
-					d.Error = new(bulkError)
+					d.Error = new(wire.ErrorBody)
 					return s.Object(bulkErrorNames, func(name string) error {
 						if name == "code" {
-							return s.String(&d.Error.Code)
+							var code string
+							err := s.String(&code)
+							d.Error.Code = wire.Code(code)
+							return err
 						}
 						return s.String(&d.Error.Message)
 					})

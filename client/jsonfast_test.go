@@ -7,16 +7,18 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
-func samplePage(n int) feedPage {
-	p := feedPage{Since: 7, SinceChain: bytes.Repeat([]byte{1}, 32), LastSeq: uint64(7 + n), More: true, Changes: []feedChange{}}
+func samplePage(n int) wire.FeedPage {
+	p := wire.FeedPage{Since: 7, SinceChain: bytes.Repeat([]byte{1}, 32), LastSeq: uint64(7 + n), More: true, Changes: []wire.FeedEntry{}}
 	for i := range n {
 		d := make([]byte, 32)
 		rand.Read(d)
 		s := make([]byte, 250)
 		rand.Read(s)
-		p.Changes = append(p.Changes, feedChange{Seq: uint64(8 + i), Doctype: "io.hearth.notes", ID: fmt.Sprintf("%026d", i), Rev: uint64(i%3 + 1), Deleted: i%5 == 0, Digest: d, Chain: d, Sealed: s})
+		p.Changes = append(p.Changes, wire.FeedEntry{Seq: uint64(8 + i), Doctype: "io.hearth.notes", ID: fmt.Sprintf("%026d", i), Rev: uint64(i%3 + 1), Deleted: i%5 == 0, Digest: d, Chain: d, Sealed: s})
 	}
 	return p
 }
@@ -26,8 +28,8 @@ func sampleBulk() []byte {
 }
 
 // stdFeed and stdBulk decode as encoding/json does.
-func stdFeed(b []byte) (feedPage, error) {
-	var p feedPage
+func stdFeed(b []byte) (wire.FeedPage, error) {
+	var p wire.FeedPage
 	err := json.Unmarshal(b, &p)
 	return p, err
 }
@@ -43,7 +45,7 @@ func stdBulk(b []byte) ([]bulkDoc, error) {
 func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 	for _, n := range []int{0, 1, 50} {
 		body, _ := json.Marshal(samplePage(n))
-		var got feedPage
+		var got wire.FeedPage
 		if err := decodeFeedPage(body, &got); err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +61,7 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 	}
 	// Escapes, white space, null members, unknown members.
 	odd := []byte(" {\"since\" : 3 ,\"since_chain\":null,\"changes\":[{\"doctype\":\"io.hearth.n\\u006ftes\",\"id\":\"\\u00e9t\\u00e9\",\"seq\":4,\"rev\":null,\"sealed\":\"AA\\/A\",\"more\":{}}],\"last_seq\":4,\"more\":false,\"z\":\"\\\"\"}\n")
-	var got feedPage
+	var got wire.FeedPage
 	if err := decodeFeedPage(odd, &got); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func TestFastJSONRefuses(t *testing.T) {
 		`{"Since":1}`, `{"changes":[{"SEALED":"AA=="}]}`, `{"x":` + string(bytes.Repeat([]byte("["), 100)) + string(bytes.Repeat([]byte("]"), 100)) + `}`,
 		"{\"changes\":[{\"id\":\"a\nb\"}]}", `{"x":tru}`, `{"x":-}`, `{"x":1.}`, `{"x":1e}`, `[]`,
 	} {
-		var p feedPage
+		var p wire.FeedPage
 		if err := decodeFeedPage([]byte(b), &p); err == nil {
 			t.Errorf("%.60q: accepted", b)
 		}
@@ -97,7 +99,7 @@ func FuzzFastJSON(f *testing.F) {
 	f.Add([]byte(`{"since":0,"changes":[],"last_seq":0,"more":false}`))
 	f.Add([]byte(`{"docs":[{"id":"\u00e9","rev":1,"deleted":false,"sealed":"AA==","error":null}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var got feedPage
+		var got wire.FeedPage
 		if err := decodeFeedPage(b, &got); err == nil {
 			want, err := stdFeed(b)
 			if err != nil {
@@ -123,7 +125,7 @@ func BenchmarkFeedPageDecode(b *testing.B) {
 	body, _ := json.Marshal(samplePage(500))
 	b.Run("fast", func(b *testing.B) {
 		for range b.N {
-			var p feedPage
+			var p wire.FeedPage
 			if err := decodeFeedPage(body, &p); err != nil {
 				b.Fatal(err)
 			}

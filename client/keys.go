@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
 	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 func mustJSON(v any) []byte {
@@ -249,7 +250,7 @@ func (s *keyringSource) sealing(ctx context.Context, doctype string, create bool
 	for attempt := 0; ; attempt++ {
 		if err := c.addDoctype(ctx, doctype); err == nil {
 			break
-		} else if !isCode(err, "conflict") || attempt >= 4 {
+		} else if !isCode(err, wire.CodeConflict) || attempt >= 4 {
 			return nil, err
 		}
 		// Another device changed the keyring: read it again.
@@ -368,7 +369,7 @@ func (c *Client) updateKeyring(ctx context.Context, change func(kr *keyring.Keyr
 			return err
 		}
 		err := c.writeKeyring(ctx, change)
-		if !isCode(err, "conflict") || attempt >= maxAttempts {
+		if !isCode(err, wire.CodeConflict) || attempt >= maxAttempts {
 			return err
 		}
 	}

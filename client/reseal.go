@@ -256,19 +256,19 @@ func (c *Client) resealBatch(ctx context.Context, doctype string, k *seal.Key, b
 	if err != nil {
 		return 0, err
 	}
-	var puts []bulkPutItem
+	var puts []wire.BulkPutItem
 	var states []DocState
 	for i, g := range docs {
 		id := ids[i]
 		known := c.known(doctype, id)
 		switch {
-		case g.Error != nil && g.Error.Code == "not_found":
+		case g.Error != nil && g.Error.Code == wire.CodeNotFound:
 			if known.Rev > 0 {
 				return 0, rolledBack("%s/%s: the server says it does not exist, but this device saw revision %d (rolled back)", doctype, id, known.Rev)
 			}
 			continue
 		case g.Error != nil:
-			return 0, &APIError{Status: 200, Code: g.Error.Code, Message: g.Error.Message}
+			return 0, refusal(200, g.Error)
 		}
 		d, ds, err := c.openDoc(ctx, doctype, id, g.Rev, g.Sealed, g.Deleted, known, nil)
 		if err != nil {
@@ -286,17 +286,13 @@ func (c *Client) resealBatch(ctx context.Context, doctype string, k *seal.Key, b
 			return 0, err
 		}
 		dg := seal.DigestOf(sealed)
-		puts = append(puts, bulkPutItem{ID: id, IfMatch: g.Rev, Sealed: sealed, Deleted: d.Deleted()})
+		puts = append(puts, wire.BulkPutItem{ID: id, IfMatch: g.Rev, Sealed: sealed, Deleted: d.Deleted()})
 		states = append(states, DocState{Rev: g.Rev + 1, Digest: dg[:], Gen: k.Gen()})
 	}
 	n := len(puts)
 	if len(puts) > 0 {
 		var ans struct {
-			Results []struct {
-				ID    string     `json:"id"`
-				Rev   uint64     `json:"rev"`
-				Error *bulkError `json:"error"`
-			} `json:"results"`
+			Results []wire.BulkResult `json:"results"`
 		}
 		if _, err := c.callJSON(ctx, "POST", "/v1/docs/"+pathEscape(doctype)+"/_bulk_put", map[string]any{"docs": puts}, &ans, nil, false); err != nil {
 			return 0, err
@@ -308,10 +304,10 @@ func (c *Client) resealBatch(ctx context.Context, doctype string, k *seal.Key, b
 			switch {
 			case r.ID != puts[j].ID:
 				return 0, errors.New("client: the server's bulk results are out of order")
-			case r.Error != nil && r.Error.Code == "conflict":
+			case r.Error != nil && r.Error.Code == wire.CodeConflict:
 				// Changed meanwhile: left to its writer, read again next pass.
 			case r.Error != nil:
-				return 0, &APIError{Status: 200, Code: r.Error.Code, Message: r.Error.Message}
+				return 0, refusal(200, r.Error)
 			case r.Rev != states[j].Rev:
 				return 0, fmt.Errorf("client: the server answered revision %d to a write sealed for revision %d", r.Rev, states[j].Rev)
 			default:
@@ -343,7 +339,7 @@ func (c *Client) storedGens(ctx context.Context, listPath string, itemPath func(
 			Next     string `json:"next"`
 		}
 		_, err := c.callJSON(ctx, "GET", listPath+"?"+q.Encode(), nil, &ans, nil, false)
-		if isCode(err, "unknown_doctype") {
+		if isCode(err, wire.CodeUnknownDoctype) {
 			return out, nil
 		}
 		if err != nil {
@@ -413,7 +409,7 @@ func (c *Client) resealIndex(ctx context.Context, doctype string, k *seal.Key, k
 				content = emptyManifest(d.Content)
 			}
 			_, err := c.PutManifest(ctx, doctype, ds.Rev, content)
-			if isCode(err, "conflict") {
+			if isCode(err, wire.CodeConflict) {
 				for _, old := range ks.All() {
 					keep[old.Gen()] = true
 				}

@@ -34,30 +34,11 @@ type Change struct {
 	Digest []byte
 }
 
-type feedChange struct {
-	Seq     uint64 `json:"seq"`
-	Doctype string `json:"doctype"`
-	ID      string `json:"id"`
-	Rev     uint64 `json:"rev"`
-	Deleted bool   `json:"deleted"`
-	Digest  []byte `json:"digest"`
-	Chain   []byte `json:"chain"`
-	Sealed  []byte `json:"sealed"`
-}
-
-type feedPage struct {
-	Since      uint64       `json:"since"`
-	SinceChain []byte       `json:"since_chain"`
-	Changes    []feedChange `json:"changes"`
-	LastSeq    uint64       `json:"last_seq"`
-	More       bool         `json:"more"`
-}
-
 // checkFeed parses a page of the unfiltered feed asked for from since, where
 // this device remembers chain, and checks it per §8.6.3 steps 1 to 3 and
 // the feed half of step 4. It returns the page and the chain at last_seq.
-func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage, [wire.ChainSize]byte, error) {
-	var p feedPage
+func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*wire.FeedPage, [wire.ChainSize]byte, error) {
+	var p wire.FeedPage
 	if err := decodeFeedPage(body, &p); err != nil {
 		return nil, chain, integrity("the changes feed is malformed")
 	}
@@ -101,8 +82,8 @@ func checkFeed(body []byte, since uint64, chain [wire.ChainSize]byte) (*feedPage
 // is ignored; what is checked is that the page answers since, that last_seq
 // is not below it, that the seqs rise strictly within (since, last_seq], and
 // that every entry is well formed and of a doctype asked for.
-func checkScopedFeed(body []byte, since uint64, readable map[string]bool) (*feedPage, error) {
-	var p feedPage
+func checkScopedFeed(body []byte, since uint64, readable map[string]bool) (*wire.FeedPage, error) {
+	var p wire.FeedPage
 	if err := decodeFeedPage(body, &p); err != nil {
 		return nil, integrity("the changes feed is malformed")
 	}
@@ -217,14 +198,14 @@ func (c *Client) Sync(ctx context.Context, wait time.Duration, fn func(Change) e
 		c.mu.Unlock()
 		res, err := c.call(ctx, request{method: "GET", path: "/v1/changes?" + q.Encode(),
 			timeout: time.Duration(waitSec)*time.Second + pollSlack + callTimeout})
-		if since > 0 && isCode(err, "bad_request") {
+		if since > 0 && isCode(err, wire.CodeBadRequest) {
 			return rolledBack("the server's changes feed ends before seq %d, which this device verified (rolled back)", since)
 		}
 		if err != nil {
 			return err
 		}
 		waitSec = 0
-		var page *feedPage
+		var page *wire.FeedPage
 		var last [wire.ChainSize]byte
 		if app {
 			page, err = checkScopedFeed(res.body, since, readable)
@@ -341,7 +322,7 @@ func (c *Client) checkUnsynced(unsynced map[string]uint64, local map[string]DocS
 // document it lacks), and in pending the entries without a body that no
 // later entry has superseded yet. On error, local and pending are to be
 // dropped.
-func (c *Client) openPage(ctx context.Context, page *feedPage, local map[string]DocState, pending map[string]uint64) ([]Change, error) {
+func (c *Client) openPage(ctx context.Context, page *wire.FeedPage, local map[string]DocState, pending map[string]uint64) ([]Change, error) {
 	out := make([]Change, 0, len(page.Changes))
 	for _, ch := range page.Changes {
 		key := docKey(ch.Doctype, ch.ID)

@@ -189,7 +189,7 @@ func (c *Client) grant(ctx context.Context, tokenID, recipient string, scopes []
 		var cur uint64
 		res, err := c.call(ctx, request{method: "GET", path: path})
 		switch {
-		case isCode(err, "not_found"):
+		case isCode(err, wire.CodeNotFound):
 			// No grant yet (or no such token: the PUT says which).
 		case err != nil:
 			return err
@@ -213,7 +213,7 @@ func (c *Client) grant(ctx context.Context, tokenID, recipient string, scopes []
 			r.hdr["If-Match"] = `"` + strconv.FormatUint(cur, 10) + `"`
 		}
 		res, err = c.call(ctx, r)
-		if isCode(err, "conflict") && attempt < maxAttempts {
+		if isCode(err, wire.CodeConflict) && attempt < maxAttempts {
 			continue // another device replaced the grant meanwhile
 		}
 		if err != nil {

@@ -6,12 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hearthcloud/hearth/client/jspromise"
 	"io"
 	"net/url"
 	"strconv"
 	"strings"
 	"syscall/js"
+
+	"github.com/hearthcloud/hearth/client/jspromise"
 )
 
 // Under GOOS=js the client sends its requests with the JavaScript fetch API

@@ -64,7 +64,7 @@ func toError(err error) *Error {
 	case errors.Is(err, client.ErrIntegrity):
 		e.Code = "integrity"
 	case errors.As(err, &ae):
-		e.Code, e.Message, e.Rev = ae.Code, ae.Message, ae.Rev
+		e.Code, e.Message, e.Rev = string(ae.Code), ae.Message, ae.Rev
 		e.RetryAfter = int(ae.RetryAfter.Seconds())
 		switch ae.Code {
 		case "unauthenticated":

@@ -10,6 +10,7 @@ import (
 	zap "github.com/blevesearch/zapx/v17"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // ErrConflict is returned by Save when another device stored the index in
@@ -101,7 +102,7 @@ func (s *Store) Save(ctx context.Context) error {
 	if err != nil {
 		undo()
 		var ae *client.APIError
-		if errors.As(err, &ae) && ae.Code == "conflict" {
+		if errors.As(err, &ae) && ae.Code == wire.CodeConflict {
 			return fmt.Errorf("%w (it is at revision %d)", ErrConflict, ae.Rev)
 		}
 		return err

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // parse parses flags anywhere among args (Go's flag package stops at the
@@ -110,7 +111,7 @@ func cmdSignup(ctx context.Context, args []string) error {
 	defer unlock()
 	c, rk, err := client.Signup(ctx, *server, *user, pw, &client.Options{Device: device(), Invite: *invite})
 	var ae *client.APIError
-	if errors.As(err, &ae) && ae.Code == "forbidden" && *invite == "" {
+	if errors.As(err, &ae) && ae.Code == wire.CodeForbidden && *invite == "" {
 		if info, e2 := client.GetServerInfo(ctx, *server, nil); e2 == nil && info.Signup == "invite" {
 			return fmt.Errorf("%w; give the code with --invite CODE", err)
 		}

@@ -6,8 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hearthcloud/hearth/internal/bytesize"
 	"golang.org/x/term"
+
+	"github.com/hearthcloud/hearth/internal/bytesize"
 )
 
 // progress draws a bar on stderr when stderr is a terminal, at most ten

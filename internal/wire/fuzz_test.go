@@ -22,7 +22,7 @@ var (
 func vectorNames(f *testing.F) []string {
 	var names []string
 	for _, file := range []string{"document.json", "manifest.json", "blob.json", "keyring.json"} {
-		b, err := os.ReadFile("../vectors/" + file)
+		b, err := os.ReadFile("../../spec/vectors/" + file)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -1,6 +1,10 @@
-// Package wire holds the names and small encodings that every part of Hearth
-// shares with the protocol: what a valid user name, doctype or identifier
-// looks like (spec/protocol.md §2). It depends on the standard library only.
+// Package wire is the vocabulary the client and the server share with the
+// protocol, written once: what a valid user name, doctype or identifier
+// looks like (spec/protocol.md §2), the changes feed's chain (§8.6.2), the
+// JSON shapes that cross the wire (shapes.go: sessions, feed entries and
+// pages, bulk items and results, error members) and the error codes with
+// their statuses (codes.go, §9). Key-derivation parameters are
+// crypto/kdf's Params. It depends on the standard library only.
 package wire
 
 import (

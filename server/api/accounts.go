@@ -14,26 +14,12 @@ import (
 	"github.com/hearthcloud/hearth/server/meta"
 )
 
-// kdfJSON is the wire form of KDF parameters (§8.2.1).
-type kdfJSON struct {
-	Alg string `json:"alg"`
-	M   uint32 `json:"m"`
-	T   uint32 `json:"t"`
-	P   uint8  `json:"p"`
-}
-
-func (k kdfJSON) params() kdf.Params {
-	return kdf.Params{Alg: k.Alg, Memory: k.M, Time: k.T, Threads: k.P}
-}
-
-func kdfOf(p kdf.Params) kdfJSON { return kdfJSON{p.Alg, p.Memory, p.Time, p.Threads} }
-
 func (s *Server) prelogin(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		User string `json:"user"`
 	}
 	if wait := s.prelogins.Take("addr:"+s.clientAddr(r), s.cfg.Now()); wait > 0 {
-		return &Error{Code: CodeRateLimited, Message: "too many prelogins from this address; wait and try again", Retry: retrySeconds(wait)}
+		return &Error{Code: wire.CodeRateLimited, Message: "too many prelogins from this address; wait and try again", Retry: retrySeconds(wait)}
 	}
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
@@ -42,13 +28,13 @@ func (s *Server) prelogin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	resp := struct {
-		KDF  kdfJSON `json:"kdf"`
-		Seed []byte  `json:"seed"`
-	}{kdfOf(s.cfg.DefaultKDF), kdf.FakeSeed(s.cfg.Secret, req.User)}
+		KDF  kdf.Params `json:"kdf"`
+		Seed []byte     `json:"seed"`
+	}{s.cfg.DefaultKDF, kdf.FakeSeed(s.cfg.Secret, req.User)}
 	a, err := s.cfg.Meta.Account(r.Context(), req.User)
 	switch {
 	case err == nil:
-		resp.KDF = kdfJSON{a.KDF.Alg, a.KDF.Memory, a.KDF.Time, a.KDF.Threads}
+		resp.KDF = kdf.Params{Alg: a.KDF.Alg, Memory: a.KDF.Memory, Time: a.KDF.Time, Threads: a.KDF.Threads}
 		resp.Seed = a.Seed
 	case !errors.Is(err, meta.ErrNotFound):
 		return err
@@ -56,14 +42,7 @@ func (s *Server) prelogin(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, resp)
 }
 
-// sessionJSON is a new session as sign-up and login answer it.
-type sessionJSON struct {
-	ID      string    `json:"id"`
-	Token   string    `json:"token"`
-	Expires time.Time `json:"expires"`
-}
-
-func (s *Server) newSession(r *http.Request, user, device string) (*sessionJSON, error) {
+func (s *Server) newSession(r *http.Request, user, device string) (*wire.Session, error) {
 	tok, hash := auth.NewToken(auth.SessionPrefix)
 	now := s.cfg.Now().UTC().Truncate(time.Second)
 	t := &meta.Token{ID: wire.NewID(), User: user, Kind: meta.KindSession, Name: device, Hash: hash,
@@ -71,7 +50,7 @@ func (s *Server) newSession(r *http.Request, user, device string) (*sessionJSON,
 	if err := s.cfg.Meta.CreateToken(r.Context(), t); err != nil {
 		return nil, err
 	}
-	return &sessionJSON{ID: t.ID, Token: tok, Expires: t.Expires}, nil
+	return &wire.Session{ID: t.ID, Token: tok, Expires: t.Expires}, nil
 }
 
 func checkDevice(name string) error { return checkDisplayName("device", name) }
@@ -86,7 +65,7 @@ func checkSignIn(user string, credential []byte, field, code, recoveryCode, devi
 		return err
 	}
 	if len(credential) != 32 || code != "" && recoveryCode != "" {
-		return Errorf(CodeBadRequest, "send a 32-byte %s and at most one of totp and recovery_code", field)
+		return Errorf(wire.CodeBadRequest, "send a 32-byte %s and at most one of totp and recovery_code", field)
 	}
 	return checkDevice(device)
 }
@@ -113,27 +92,27 @@ func (s *Server) serverInfo(w http.ResponseWriter, r *http.Request) error {
 // errNoInvite answers a sign-up without an invitation, errBadInvite one
 // whose code is not usable.
 var (
-	errNoInvite  = Errorf(CodeForbidden, "sign-up on this server needs an invitation: ask its operator for a code, and give it with the sign-up")
-	errBadInvite = Errorf(CodeForbidden, "sign-up on this server needs an invitation, and this code does not work: it is mistyped, used already or expired; ask the server's operator for a new one")
+	errNoInvite  = Errorf(wire.CodeForbidden, "sign-up on this server needs an invitation: ask its operator for a code, and give it with the sign-up")
+	errBadInvite = Errorf(wire.CodeForbidden, "sign-up on this server needs an invitation, and this code does not work: it is mistyped, used already or expired; ask the server's operator for a new one")
 )
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.SignupOff {
-		return Errorf(CodeForbidden, "sign-up is closed on this server")
+		return Errorf(wire.CodeForbidden, "sign-up is closed on this server")
 	}
 	if wait := s.signups.Reserve(s.clientAddr(r), s.cfg.Now()); wait > 0 { // every attempt counts
-		return &Error{Code: CodeRateLimited, Message: "too many sign-ups from this address; wait and try again", Retry: retrySeconds(wait)}
+		return &Error{Code: wire.CodeRateLimited, Message: "too many sign-ups from this address; wait and try again", Retry: retrySeconds(wait)}
 	}
 	var req struct {
-		User            string  `json:"user"`
-		KDF             kdfJSON `json:"kdf"`
-		Seed            []byte  `json:"seed"`
-		LoginSecret     []byte  `json:"login_secret"`
-		RecoveryAuth    []byte  `json:"recovery_auth"`
-		Keyring         []byte  `json:"keyring"`
-		RecoveryKeyring []byte  `json:"recovery_keyring"`
-		Device          string  `json:"device"`
-		Invite          string  `json:"invite"`
+		User            string     `json:"user"`
+		KDF             kdf.Params `json:"kdf"`
+		Seed            []byte     `json:"seed"`
+		LoginSecret     []byte     `json:"login_secret"`
+		RecoveryAuth    []byte     `json:"recovery_auth"`
+		Keyring         []byte     `json:"keyring"`
+		RecoveryKeyring []byte     `json:"recovery_keyring"`
+		Device          string     `json:"device"`
+		Invite          string     `json:"invite"`
 	}
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
@@ -141,14 +120,14 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := wire.CheckUser(req.User); err != nil {
 		return err
 	}
-	if err := req.KDF.params().Check(); err != nil {
-		return Errorf(CodeBadRequest, "kdf: %v", err)
+	if err := req.KDF.Check(); err != nil {
+		return Errorf(wire.CodeBadRequest, "kdf: %v", err)
 	}
 	if len(req.Seed) != 32 || len(req.LoginSecret) != 32 || len(req.RecoveryAuth) != 32 {
-		return Errorf(CodeBadRequest, "seed, login_secret and recovery_auth must each be 32 bytes")
+		return Errorf(wire.CodeBadRequest, "seed, login_secret and recovery_auth must each be 32 bytes")
 	}
 	if len(req.Keyring) == 0 || len(req.RecoveryKeyring) == 0 || len(req.Keyring) > maxDocument || len(req.RecoveryKeyring) > maxDocument {
-		return Errorf(CodeBadRequest, "keyring and recovery_keyring: give the sealed copies")
+		return Errorf(wire.CodeBadRequest, "keyring and recovery_keyring: give the sealed copies")
 	}
 	if err := checkDevice(req.Device); err != nil {
 		return err
@@ -171,7 +150,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ra := sha256.Sum256(req.RecoveryAuth)
-	a := &meta.Account{User: req.User, KDF: meta.KDF{Alg: req.KDF.Alg, Memory: req.KDF.M, Time: req.KDF.T, Threads: req.KDF.P},
+	a := &meta.Account{User: req.User, KDF: meta.KDF{Alg: req.KDF.Alg, Memory: req.KDF.Memory, Time: req.KDF.Time, Threads: req.KDF.Threads},
 		Seed: req.Seed, LoginHash: hash, RecoveryAuthHash: ra[:], Created: s.cfg.Now().UTC()}
 	if s.cfg.SignupInvite {
 		err = s.cfg.Meta.CreateInvitedAccount(r.Context(), a, req.Keyring, req.RecoveryKeyring, invite)
@@ -183,7 +162,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 			return errBadInvite
 		}
 		if errors.Is(err, meta.ErrExists) {
-			return Errorf(CodeUserExists, "this user name is taken")
+			return Errorf(wire.CodeUserExists, "this user name is taken")
 		}
 		return err
 	}
@@ -296,5 +275,5 @@ func (s *Server) deleteSession(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 	}
-	return Errorf(CodeNotFound, "no such session")
+	return Errorf(wire.CodeNotFound, "no such session")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/blob"
 	"github.com/hearthcloud/hearth/server/meta"
 )
@@ -48,7 +49,7 @@ func appOut(a *meta.App) appJSON {
 func slugVar(r *http.Request) (string, error) {
 	slug := mux.Vars(r)["slug"]
 	if err := appmanifest.CheckSlug(slug); err != nil {
-		return "", Errorf(CodeInvalidName, "not an app slug (a-z, 0-9 and -, starting with a letter, at most 32)")
+		return "", Errorf(wire.CodeInvalidName, "not an app slug (a-z, 0-9 and -, starting with a letter, at most 32)")
 	}
 	return slug, nil
 }
@@ -65,7 +66,7 @@ func (s *Server) appVar(r *http.Request) (*meta.App, error) {
 	}
 	a, err := s.cfg.Meta.App(r.Context(), tokenOf(r).User, slug)
 	if errors.Is(err, meta.ErrNotFound) {
-		return nil, Errorf(CodeNotFound, "no such app is installed")
+		return nil, Errorf(wire.CodeNotFound, "no such app is installed")
 	}
 	return a, err
 }
@@ -90,7 +91,7 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if s.cfg.Bundled != nil && s.cfg.Bundled(slug) {
-		return Errorf(CodeExists, "this is the slug of an app bundled with Hearth")
+		return Errorf(wire.CodeExists, "this is the slug of an app bundled with Hearth")
 	}
 	user := tokenOf(r).User
 	// Checked first (before the body is read), and again, under the
@@ -124,22 +125,22 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 	}
 	a, err := appmanifest.ReadArchive(bytes.NewReader(body), int64(len(body)))
 	if err != nil {
-		return &Error{Code: CodeBadRequest, Message: err.Error(), Err: err}
+		return &Error{Code: wire.CodeBadRequest, Message: err.Error(), Err: err}
 	}
 	if len(a.Skipped) > 0 {
-		return Errorf(CodeBadRequest, "app archive: %s: hidden files (names starting with . or _) are never served, so they are not stored: leave them out", a.Skipped[0])
+		return Errorf(wire.CodeBadRequest, "app archive: %s: hidden files (names starting with . or _) are never served, so they are not stored: leave them out", a.Skipped[0])
 	}
 	if a.Manifest.Slug != slug {
-		return Errorf(CodeBadRequest, "app archive: hearth-app.json: slug: not the slug the archive was sent for")
+		return Errorf(wire.CodeBadRequest, "app archive: hearth-app.json: slug: not the slug the archive was sent for")
 	}
 	if s.cfg.CheckApp != nil {
 		if err := s.cfg.CheckApp(slug, a.Files); err != nil {
-			return &Error{Code: CodeBadRequest, Message: "app archive: " + err.Error(), Err: err}
+			return &Error{Code: wire.CodeBadRequest, Message: "app archive: " + err.Error(), Err: err}
 		}
 	}
 	if onlyNew {
 		if _, err := s.cfg.Meta.App(r.Context(), user, slug); err == nil {
-			return &Error{Code: CodeConflict, Message: "an app of this slug is installed"}
+			return &Error{Code: wire.CodeConflict, Message: "an app of this slug is installed"}
 		}
 	}
 	dg, err := s.cfg.Blobs.Put(r.Context(), bytes.NewReader(body), int64(len(body)), nil)
@@ -164,7 +165,7 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		mu.Unlock()
 		if errors.Is(err, blob.ErrNotFound) {
-			return &Error{Code: CodeUnavailable, Message: "the upload raced with a deletion; send it again", Retry: 1}
+			return &Error{Code: wire.CodeUnavailable, Message: "the upload raced with a deletion; send it again", Retry: 1}
 		}
 		return err
 	}
@@ -176,7 +177,7 @@ func (s *Server) putApp(w http.ResponseWriter, r *http.Request) error {
 			s.cfg.Blobs.Remove(r.Context(), dg)
 		}
 		if errors.Is(err, meta.ErrExists) {
-			return &Error{Code: CodeConflict, Message: "an app of this slug is installed"}
+			return &Error{Code: wire.CodeConflict, Message: "an app of this slug is installed"}
 		}
 		return err
 	}
@@ -197,7 +198,7 @@ func (s *Server) appRoom(r *http.Request, user, slug string) error {
 		return err
 	}
 	if len(apps) >= maxApps && !slices.ContainsFunc(apps, func(a *meta.App) bool { return a.Slug == slug }) {
-		return Errorf(CodeTooLarge, "an account holds at most %d apps installed from archives", maxApps)
+		return Errorf(wire.CodeTooLarge, "an account holds at most %d apps installed from archives", maxApps)
 	}
 	return nil
 }
@@ -264,7 +265,7 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
 	}
 	mu.Unlock()
 	if errors.Is(err, meta.ErrNotFound) {
-		return Errorf(CodeNotFound, "no such app is installed")
+		return Errorf(wire.CodeNotFound, "no such app is installed")
 	}
 	if err != nil {
 		return err

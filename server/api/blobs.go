@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/blob"
 	"github.com/hearthcloud/hearth/server/meta"
 )
@@ -47,7 +48,7 @@ func parseDigestHeader(v string) (*blob.Digest, error) {
 	b64, ok := strings.CutPrefix(v, "sha-256=")
 	b, err := base64.StdEncoding.Strict().DecodeString(b64)
 	if !ok || err != nil || len(b) != 32 {
-		return nil, Errorf(CodeBadRequest, "Hearth-Digest: give sha-256=<base64 of 32 bytes>")
+		return nil, Errorf(wire.CodeBadRequest, "Hearth-Digest: give sha-256=<base64 of 32 bytes>")
 	}
 	var d blob.Digest
 	copy(d[:], b)
@@ -101,7 +102,7 @@ func (s *Server) putBlob(segment bool) handlerFunc {
 		}
 		if old, err := s.cfg.Meta.BlobRow(r.Context(), user, d, id, segment); err == nil && want != nil {
 			if old.Digest != *want {
-				return Errorf(CodeExists, "this id holds other bytes")
+				return Errorf(wire.CodeExists, "this id holds other bytes")
 			}
 			return writeJSON(w, http.StatusOK, blobJSON{ID: id, Size: old.Size, Digest: old.Digest[:]})
 		} else if err != nil && !errors.Is(err, meta.ErrNotFound) {
@@ -139,7 +140,7 @@ func (s *Server) commitBlobRow(r *http.Request, user string, row *meta.BlobRow) 
 	// the body between Put and here; then nothing is committed.
 	if rc, _, err := s.cfg.Blobs.Get(ctx, row.Digest); err != nil {
 		if errors.Is(err, blob.ErrNotFound) {
-			return 0, &Error{Code: CodeUnavailable, Message: "the upload raced with a deletion; send it again", Retry: 1}
+			return 0, &Error{Code: wire.CodeUnavailable, Message: "the upload raced with a deletion; send it again", Retry: 1}
 		}
 		return 0, err
 	} else {
@@ -159,7 +160,7 @@ func (s *Server) commitBlobRow(r *http.Request, user string, row *meta.BlobRow) 
 		if errors.Is(err, meta.ErrQuota) {
 			return 0, err // nothing stored: the body went with the row
 		}
-		return 0, Errorf(CodeExists, "this id holds other bytes or was used before; blob ids are never reused")
+		return 0, Errorf(wire.CodeExists, "this id holds other bytes or was used before; blob ids are never reused")
 	}
 	return 0, err
 }
@@ -172,7 +173,7 @@ func (s *Server) liveBlobRow(r *http.Request, user, doctype, id string, segment 
 		if err := s.registered(r, user, doctype); err != nil {
 			return nil, err
 		}
-		return nil, Errorf(CodeNotFound, "no such blob")
+		return nil, Errorf(wire.CodeNotFound, "no such blob")
 	}
 	return row, err
 }
@@ -199,7 +200,7 @@ func (s *Server) getBlob(segment bool) handlerFunc {
 		// answered here first, in the protocol's form.
 		if rg := r.Header.Get("Range"); rg != "" && unsatisfiable(rg, size) && ifRangeHolds(r, row.Digest) {
 			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
-			return Errorf(CodeRangeNotSatisfiable, "the range lies outside the blob")
+			return Errorf(wire.CodeRangeNotSatisfiable, "the range lies outside the blob")
 		}
 		// A file goes as it is, so that the kernel can send it (sendfile);
 		// other stores' readers learn their size without a costly Seek.

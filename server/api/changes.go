@@ -45,17 +45,6 @@ func (n *notifier) notify(user string) {
 	delete(n.waiters, user)
 }
 
-type changeJSON struct {
-	Seq     uint64 `json:"seq"`
-	Doctype string `json:"doctype"`
-	ID      string `json:"id"`
-	Rev     uint64 `json:"rev"`
-	Deleted bool   `json:"deleted"`
-	DigestB []byte `json:"digest"`
-	ChainB  []byte `json:"chain"`
-	Sealed  []byte `json:"sealed,omitempty"`
-}
-
 func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r, "since", "limit", "include_docs", "wait", "doctype"); err != nil {
 		return err
@@ -93,7 +82,7 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if len(doctypes) == 0 {
-			return Errorf(CodeForbidden, "this token may read no doctype")
+			return Errorf(wire.CodeForbidden, "this token may read no doctype")
 		}
 	}
 	deadline := time.Now().Add(time.Duration(waitSec) * time.Second)
@@ -119,7 +108,7 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) error {
 		// or the session it is bound to may have ended.
 		cur, err := s.cfg.Meta.TokenByHash(r.Context(), t.Hash)
 		if errors.Is(err, meta.ErrNotFound) {
-			return Errorf(CodeUnauthenticated, "the token was revoked or expired")
+			return Errorf(wire.CodeUnauthenticated, "the token was revoked or expired")
 		}
 		if err != nil {
 			return err
@@ -145,7 +134,7 @@ func (s *Server) answerChanges(w http.ResponseWriter, r *http.Request, since uin
 		return true, err
 	}
 	if since > head {
-		return true, Errorf(CodeBadRequest, "since is past the end of the feed (%d)", head)
+		return true, Errorf(wire.CodeBadRequest, "since is past the end of the feed (%d)", head)
 	}
 	sinceChain, err := s.cfg.Meta.ChainAt(r.Context(), user, since)
 	if err != nil {
@@ -163,8 +152,8 @@ func (s *Server) answerChanges(w http.ResponseWriter, r *http.Request, since uin
 			more = true
 			return false
 		}
-		b, err := json.Marshal(changeJSON{Seq: c.Seq, Doctype: c.Doctype, ID: c.ID, Rev: c.Rev, Deleted: c.Deleted,
-			DigestB: c.Digest[:], ChainB: c.Chain[:], Sealed: c.Sealed})
+		b, err := json.Marshal(wire.FeedEntry{Seq: c.Seq, Doctype: c.Doctype, ID: c.ID, Rev: c.Rev, Deleted: c.Deleted,
+			Digest: c.Digest[:], Chain: c.Chain[:], Sealed: c.Sealed})
 		if err != nil {
 			encErr = err
 			return false

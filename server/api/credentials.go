@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
 	"github.com/hearthcloud/hearth/server/totp"
@@ -33,16 +34,16 @@ func (s *Server) reserve(r *http.Request, user string) (*attempt, error) {
 	now := s.cfg.Now()
 	a := &attempt{s: s, user: "user:" + user, addr: "addr:" + s.clientAddr(r)}
 	if wait := s.byUser.Reserve(a.user, now); wait > 0 {
-		return nil, &Error{Code: CodeRateLimited, Message: "too many failed attempts; wait and try again", Retry: retrySeconds(wait)}
+		return nil, &Error{Code: wire.CodeRateLimited, Message: "too many failed attempts; wait and try again", Retry: retrySeconds(wait)}
 	}
 	if wait := s.byAddr.Reserve(a.addr, now); wait > 0 {
 		s.byUser.Release(a.user)
-		return nil, &Error{Code: CodeRateLimited, Message: "too many attempts from this address; wait and try again", Retry: retrySeconds(wait)}
+		return nil, &Error{Code: wire.CodeRateLimited, Message: "too many attempts from this address; wait and try again", Retry: retrySeconds(wait)}
 	}
 	if wait := s.checks.Take(a.addr, now); wait > 0 {
 		s.byUser.Release(a.user)
 		s.byAddr.Release(a.addr)
-		return nil, &Error{Code: CodeRateLimited, Message: "too many attempts from this address; wait and try again", Retry: retrySeconds(wait)}
+		return nil, &Error{Code: wire.CodeRateLimited, Message: "too many attempts from this address; wait and try again", Retry: retrySeconds(wait)}
 	}
 	return a, nil
 }
@@ -97,7 +98,7 @@ func (s *Server) checkSecret(r *http.Request, user string, secret []byte, messag
 		if err := s.dummyVerify(r.Context(), secret); err != nil {
 			return err
 		}
-		return Errorf(CodeBadCredentials, "%s", message)
+		return Errorf(wire.CodeBadCredentials, "%s", message)
 	}
 	if err != nil {
 		return err
@@ -107,7 +108,7 @@ func (s *Server) checkSecret(r *http.Request, user string, secret []byte, messag
 		return err
 	}
 	if !ok {
-		return Errorf(CodeBadCredentials, "%s", message)
+		return Errorf(wire.CodeBadCredentials, "%s", message)
 	}
 	return nil
 }
@@ -118,7 +119,7 @@ func credentialFailure(err error) bool {
 	if !errors.As(err, &e) {
 		return false
 	}
-	return e.Code == CodeBadCredentials || e.Code == CodeTOTPInvalid || e.Code == CodeTOTPReplayed
+	return e.Code == wire.CodeBadCredentials || e.Code == wire.CodeTOTPInvalid || e.Code == wire.CodeTOTPReplayed
 }
 
 // secondFactor checks TOTP for an account that has it enabled: a TOTP code
@@ -137,38 +138,38 @@ func (s *Server) secondFactor(r *http.Request, user, code, recoveryCode string) 
 	case recoveryCode != "":
 		err := s.cfg.Meta.UseRecoveryCode(r.Context(), user, totp.HashRecoveryCode(recoveryCode))
 		if errors.Is(err, meta.ErrNotFound) {
-			return Errorf(CodeTOTPInvalid, "wrong or already used recovery code")
+			return Errorf(wire.CodeTOTPInvalid, "wrong or already used recovery code")
 		}
 		return err
 	}
-	return Errorf(CodeTOTPRequired, "this account needs an authenticator code")
+	return Errorf(wire.CodeTOTPRequired, "this account needs an authenticator code")
 }
 
 // newLogin is the "new" member of password change and recovery reset
 // (§8.2.5, §8.2.6).
 type newLogin struct {
-	KDF             kdfJSON `json:"kdf"`
-	Seed            []byte  `json:"seed"`
-	LoginSecret     []byte  `json:"login_secret"`
-	RecoveryAuth    []byte  `json:"recovery_auth"`
-	Keyring         []byte  `json:"keyring"`
-	RecoveryKeyring []byte  `json:"recovery_keyring"`
-	KeyringIfMatch  uint64  `json:"keyring_if_match"`
+	KDF             kdf.Params `json:"kdf"`
+	Seed            []byte     `json:"seed"`
+	LoginSecret     []byte     `json:"login_secret"`
+	RecoveryAuth    []byte     `json:"recovery_auth"`
+	Keyring         []byte     `json:"keyring"`
+	RecoveryKeyring []byte     `json:"recovery_keyring"`
+	KeyringIfMatch  uint64     `json:"keyring_if_match"`
 }
 
 // check checks the shape of n, before any credential is checked.
 func (n *newLogin) check() error {
-	if err := n.KDF.params().Check(); err != nil {
-		return Errorf(CodeBadRequest, "new.kdf: %v", err)
+	if err := n.KDF.Check(); err != nil {
+		return Errorf(wire.CodeBadRequest, "new.kdf: %v", err)
 	}
 	if len(n.Seed) != 32 || len(n.LoginSecret) != 32 || n.RecoveryAuth != nil && len(n.RecoveryAuth) != 32 {
-		return Errorf(CodeBadRequest, "new: seed, login_secret and recovery_auth must each be 32 bytes")
+		return Errorf(wire.CodeBadRequest, "new: seed, login_secret and recovery_auth must each be 32 bytes")
 	}
 	if len(n.Keyring) == 0 || len(n.RecoveryKeyring) == 0 || len(n.Keyring) > maxDocument || len(n.RecoveryKeyring) > maxDocument {
-		return Errorf(CodeBadRequest, "new: give both sealed keyring copies")
+		return Errorf(wire.CodeBadRequest, "new: give both sealed keyring copies")
 	}
 	if n.KeyringIfMatch == 0 {
-		return Errorf(CodeBadRequest, "new.keyring_if_match: give the current keyring revision")
+		return Errorf(wire.CodeBadRequest, "new.keyring_if_match: give the current keyring revision")
 	}
 	return nil
 }
@@ -180,7 +181,7 @@ func (n *newLogin) update(r *http.Request, s *Server) (*meta.LoginUpdate, error)
 	if err != nil {
 		return nil, err
 	}
-	u := &meta.LoginUpdate{KDF: meta.KDF{Alg: n.KDF.Alg, Memory: n.KDF.M, Time: n.KDF.T, Threads: n.KDF.P},
+	u := &meta.LoginUpdate{KDF: meta.KDF{Alg: n.KDF.Alg, Memory: n.KDF.Memory, Time: n.KDF.Time, Threads: n.KDF.Threads},
 		Seed: n.Seed, LoginHash: hash, Keyring: n.Keyring,
 		RecoveryKeyring: n.RecoveryKeyring, IfKeyringRev: n.KeyringIfMatch}
 	if n.RecoveryAuth != nil {
@@ -206,7 +207,7 @@ func (s *Server) applyLogin(r *http.Request, user string, u *meta.LoginUpdate) (
 // checkRecoveryAuth verifies user's recovery_auth with the same work for
 // unknown names. The caller has reserved the attempt.
 func (s *Server) checkRecoveryAuth(r *http.Request, user string, auth []byte) error {
-	bad := Errorf(CodeBadCredentials, "wrong user name or recovery key")
+	bad := Errorf(wire.CodeBadCredentials, "wrong user name or recovery key")
 	h := sha256.Sum256(auth)
 	a, err := s.cfg.Meta.Account(r.Context(), user)
 	if errors.Is(err, meta.ErrNotFound) {
@@ -234,7 +235,7 @@ func (s *Server) recoveryKeyring(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(req.RecoveryAuth) != 32 {
-		return Errorf(CodeBadRequest, "recovery_auth must be 32 bytes")
+		return Errorf(wire.CodeBadRequest, "recovery_auth must be 32 bytes")
 	}
 	if err := s.attempt(r, req.User, func() error { return s.checkRecoveryAuth(r, req.User, req.RecoveryAuth) }); err != nil {
 		return err
@@ -294,7 +295,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(req.LoginSecret) != 32 {
-		return Errorf(CodeBadRequest, "login_secret must be 32 bytes")
+		return Errorf(wire.CodeBadRequest, "login_secret must be 32 bytes")
 	}
 	if err := req.New.check(); err != nil {
 		return err

@@ -23,7 +23,7 @@ func (s *Server) getDoc(w http.ResponseWriter, r *http.Request) error {
 		if err := s.registered(r, tokenOf(r).User, d); err != nil {
 			return err
 		}
-		return Errorf(CodeNotFound, "no such document")
+		return Errorf(wire.CodeNotFound, "no such document")
 	}
 	if err != nil {
 		return err
@@ -46,7 +46,7 @@ func (s *Server) putOne(w http.ResponseWriter, r *http.Request, deleted bool) er
 		return err
 	}
 	if deleted && ifRev == 0 {
-		return Errorf(CodeBadRequest, "a deletion needs If-Match")
+		return Errorf(wire.CodeBadRequest, "a deletion needs If-Match")
 	}
 	if err := mediaType(r, typeSealed, "the sealed document"); err != nil {
 		return err
@@ -109,14 +109,9 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"docs": out, "next": next})
 }
 
-type itemError struct {
-	Code    Code    `json:"code"`
-	Message string  `json:"message"`
-	Rev     *uint64 `json:"rev,omitempty"`
-	Quota   bool    `json:"quota,omitempty"`
+func itemErr(e *Error) *wire.ErrorBody {
+	return &wire.ErrorBody{Code: e.Code, Message: e.Message, Rev: e.Rev, Quota: e.Quota}
 }
-
-func itemErr(e *Error) *itemError { return &itemError{e.Code, e.Message, e.Rev, e.Quota} }
 
 func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 	d, err := doctypeVar(r)
@@ -135,47 +130,36 @@ func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	var req struct {
-		Docs []struct {
-			ID      string `json:"id"`
-			IfMatch uint64 `json:"if_match"`
-			Sealed  []byte `json:"sealed"`
-			Deleted bool   `json:"deleted"`
-		} `json:"docs"`
+		Docs []wire.BulkPutItem `json:"docs"`
 	}
 	if err := readJSON(r, maxBulkJSON, &req); err != nil {
 		return err
 	}
 	if len(req.Docs) == 0 || len(req.Docs) > 1000 {
-		return Errorf(CodeBadRequest, "docs: give 1 to 1000 items")
+		return Errorf(wire.CodeBadRequest, "docs: give 1 to 1000 items")
 	}
-	type result struct {
-		ID    string     `json:"id"`
-		Rev   uint64     `json:"rev,omitempty"`
-		Seq   uint64     `json:"seq,omitempty"`
-		Error *itemError `json:"error,omitempty"`
-	}
-	results := make([]result, len(req.Docs))
+	results := make([]wire.BulkResult, len(req.Docs))
 	seen := map[string]bool{}
 	var writes []meta.DocWrite
 	var index []int
 	for i, it := range req.Docs {
 		results[i].ID = it.ID
 		if seen[it.ID] {
-			return Errorf(CodeBadRequest, "docs: an id appears twice")
+			return Errorf(wire.CodeBadRequest, "docs: an id appears twice")
 		}
 		seen[it.ID] = true
 		var e *Error
 		switch {
 		case wire.CheckID(it.ID) != nil || it.ID[0] == '_':
-			e = Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error())
+			e = Errorf(wire.CodeInvalidName, "%s", wire.ErrInvalidID.Error())
 		case len(it.Sealed) == 0:
-			e = Errorf(CodeBadRequest, "sealed is empty")
+			e = Errorf(wire.CodeBadRequest, "sealed is empty")
 		case len(it.Sealed) > maxDocument:
-			e = Errorf(CodeTooLarge, "the document is larger than %d bytes", maxDocument)
+			e = Errorf(wire.CodeTooLarge, "the document is larger than %d bytes", maxDocument)
 		case it.Deleted && it.IfMatch == 0:
-			e = Errorf(CodeBadRequest, "a deletion needs if_match")
+			e = Errorf(wire.CodeBadRequest, "a deletion needs if_match")
 		case it.Deleted && allow(r, d, verbDelete) != nil:
-			e = Errorf(CodeForbidden, "this token may not delete in this doctype")
+			e = Errorf(wire.CodeForbidden, "this token may not delete in this doctype")
 		}
 		if e != nil {
 			results[i].Error = itemErr(e)
@@ -224,22 +208,14 @@ func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(req.IDs) == 0 || len(req.IDs) > 1000 {
-		return Errorf(CodeBadRequest, "ids: give 1 to 1000 ids")
+		return Errorf(wire.CodeBadRequest, "ids: give 1 to 1000 ids")
 	}
 	seen := make(map[string]bool, len(req.IDs))
 	for _, id := range req.IDs {
 		if seen[id] {
-			return Errorf(CodeBadRequest, "ids: an id appears twice")
+			return Errorf(wire.CodeBadRequest, "ids: an id appears twice")
 		}
 		seen[id] = true
-	}
-	type item struct {
-		ID      string     `json:"id"`
-		Rev     uint64     `json:"rev,omitempty"`
-		Seq     uint64     `json:"seq,omitempty"`
-		Deleted bool       `json:"deleted,omitempty"`
-		Sealed  []byte     `json:"sealed,omitempty"`
-		Error   *itemError `json:"error,omitempty"`
 	}
 	// short[i] is the answer to id i once the page is full (too_large, or
 	// invalid_name), and after[i] the room the answers after id i take
@@ -247,11 +223,11 @@ func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 	short := make([][]byte, len(req.IDs))
 	after := make([]int, len(req.IDs)+1)
 	for i := len(req.IDs) - 1; i >= 0; i-- {
-		e := Errorf(CodeTooLarge, "the answer is full; ask for this one again")
+		e := Errorf(wire.CodeTooLarge, "the answer is full; ask for this one again")
 		if wire.CheckID(req.IDs[i]) != nil {
-			e = Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error())
+			e = Errorf(wire.CodeInvalidName, "%s", wire.ErrInvalidID.Error())
 		}
-		if short[i], err = json.Marshal(item{ID: req.IDs[i], Error: itemErr(e)}); err != nil {
+		if short[i], err = json.Marshal(wire.BulkDoc{ID: req.IDs[i], Error: itemErr(e)}); err != nil {
 			return err
 		}
 		after[i] = after[i+1] + len(short[i]) + 1
@@ -263,10 +239,10 @@ func (s *Server) bulkGet(w http.ResponseWriter, r *http.Request) error {
 			p.add(short[i])
 			continue
 		}
-		it := item{ID: id}
+		it := wire.BulkDoc{ID: id}
 		if doc, err := s.cfg.Meta.Doc(r.Context(), tokenOf(r).User, d, id); err != nil {
 			it.Error = itemErr(AsError(err))
-			if it.Error.Code == CodeInternal {
+			if it.Error.Code == wire.CodeInternal {
 				return err
 			}
 			missing = true

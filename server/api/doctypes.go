@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) putDoctype(w http.ResponseWriter, r *http.Request) error {
 	}
 	created, err := s.cfg.Meta.PutDoctype(r.Context(), tokenOf(r).User, d)
 	if errors.Is(err, meta.ErrTooMany) {
-		return Errorf(CodeTooLarge, "an account registers at most %d doctypes", meta.MaxDoctypes)
+		return Errorf(wire.CodeTooLarge, "an account registers at most %d doctypes", meta.MaxDoctypes)
 	}
 	if err != nil {
 		return err

@@ -4,50 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"regexp"
-	"strconv"
 	"testing"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/blob"
 	"github.com/hearthcloud/hearth/server/meta"
 )
 
-// TestCodesMatchSpec checks the table against §9 of spec/protocol.md: the
-// same codes with the same statuses, none missing on either side.
-func TestCodesMatchSpec(t *testing.T) {
-	b, err := os.ReadFile("../../spec/protocol.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := regexp.MustCompile("(?m)^\\| `([a-z_]+)` +\\| ([0-9]{3}) ").FindAllSubmatch(b, -1)
-	if len(rows) < 20 {
-		t.Fatalf("found %d codes in §9", len(rows))
-	}
-	spec := map[Code]int{}
-	for _, r := range rows {
-		s, _ := strconv.Atoi(string(r[2]))
-		spec[Code(r[1])] = s
-	}
-	for c, s := range spec {
-		if got, ok := statusOf[c]; !ok || got != s {
-			t.Errorf("%s: spec says %d, table says %d (present %v)", c, s, got, ok)
-		}
-	}
-	for c := range statusOf {
-		if _, ok := spec[c]; !ok {
-			t.Errorf("%s is not in the spec's table", c)
-		}
-	}
-}
-
 func TestAsError(t *testing.T) {
-	for err, want := range map[error]Code{
-		fmt.Errorf("sqlite.PutDocs: %w", meta.ErrConflict): CodeConflict,
-		meta.ErrUnknownDoctype:                             CodeUnknownDoctype,
-		fmt.Errorf("disk.Put: %w", blob.ErrTruncated):      CodeTruncated,
-		Errorf(CodeForbidden, "no"):                        CodeForbidden,
-		errors.New("disk full"):                            CodeInternal,
+	for err, want := range map[error]wire.Code{
+		fmt.Errorf("sqlite.PutDocs: %w", meta.ErrConflict): wire.CodeConflict,
+		meta.ErrUnknownDoctype:                             wire.CodeUnknownDoctype,
+		fmt.Errorf("disk.Put: %w", blob.ErrTruncated):      wire.CodeTruncated,
+		Errorf(wire.CodeForbidden, "no"):                   wire.CodeForbidden,
+		errors.New("disk full"):                            wire.CodeInternal,
 	} {
 		if got := AsError(err); got.Code != want {
 			t.Errorf("AsError(%v) = %s, want %s", err, got.Code, want)
@@ -56,7 +26,7 @@ func TestAsError(t *testing.T) {
 	if AsError(errors.New("secret detail")).Message == "secret detail" {
 		t.Error("internal error detail reaches the client")
 	}
-	if CodeConflict.Status() != http.StatusPreconditionFailed || Code("nope").Status() != 500 {
+	if wire.CodeConflict.Status() != http.StatusPreconditionFailed || wire.Code("nope").Status() != 500 {
 		t.Error("statuses")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/api"
 	"github.com/hearthcloud/hearth/server/auth"
 	blobmem "github.com/hearthcloud/hearth/server/blob/memory"
@@ -84,11 +85,11 @@ func FuzzHandlers(f *testing.F) {
 		f.Add(s.method, s.target, s.ct, s.hdr, []byte(s.body), true, int64(-2))
 	}
 	known := map[string]bool{}
-	for _, c := range []api.Code{api.CodeBadRequest, api.CodeMalformedJSON, api.CodeInvalidName, api.CodeTruncated,
-		api.CodeUnauthenticated, api.CodeBadCredentials, api.CodeTOTPRequired, api.CodeTOTPInvalid, api.CodeTOTPReplayed,
-		api.CodeForbidden, api.CodeNotFound, api.CodeUnknownDoctype, api.CodeUserExists, api.CodeExists,
-		api.CodeLengthRequired, api.CodeConflict, api.CodeTooLarge, api.CodeUnsupportedMediaType, api.CodeDigestMismatch,
-		api.CodePreconditionRequired, api.CodeRateLimited, api.CodeMethodNotAllowed, api.CodeRangeNotSatisfiable} {
+	for _, c := range []wire.Code{wire.CodeBadRequest, wire.CodeMalformedJSON, wire.CodeInvalidName, wire.CodeTruncated,
+		wire.CodeUnauthenticated, wire.CodeBadCredentials, wire.CodeTOTPRequired, wire.CodeTOTPInvalid, wire.CodeTOTPReplayed,
+		wire.CodeForbidden, wire.CodeNotFound, wire.CodeUnknownDoctype, wire.CodeUserExists, wire.CodeExists,
+		wire.CodeLengthRequired, wire.CodeConflict, wire.CodeTooLarge, wire.CodeUnsupportedMediaType, wire.CodeDigestMismatch,
+		wire.CodePreconditionRequired, wire.CodeRateLimited, wire.CodeMethodNotAllowed, wire.CodeRangeNotSatisfiable} {
 		known[string(c)] = true
 	}
 	f.Fuzz(func(t *testing.T, method, target, ct, hdr string, body []byte, authed bool, cl int64) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/auth"
 	"github.com/hearthcloud/hearth/server/meta"
 )
@@ -102,7 +103,7 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 			}
 		case err != nil:
 			e := AsError(err)
-			if e.Code == CodeInternal {
+			if e.Code == wire.CodeInternal {
 				s.cfg.Log.Error("request failed", "route", routeOf(r), "err", e.Err)
 			}
 			writeError(w, e)
@@ -121,7 +122,7 @@ func routeOf(r *http.Request) string {
 }
 
 func writeError(w http.ResponseWriter, e *Error) {
-	if (e.Code == CodeRateLimited || e.Code == CodeUnavailable) && e.Retry > 0 {
+	if (e.Code == wire.CodeRateLimited || e.Code == wire.CodeUnavailable) && e.Retry > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.Retry))
 	}
 	if e.Code.Status() == http.StatusUnauthorized {
@@ -152,11 +153,11 @@ func (s *Server) authenticated(a access, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		tok, ok := auth.ParseBearer(r.Header.Get("Authorization"))
 		if !ok {
-			return Errorf(CodeUnauthenticated, "send Authorization: Bearer with a valid token")
+			return Errorf(wire.CodeUnauthenticated, "send Authorization: Bearer with a valid token")
 		}
 		t, err := s.cfg.Meta.TokenByHash(r.Context(), auth.TokenHash(tok))
 		if errors.Is(err, meta.ErrNotFound) {
-			return Errorf(CodeUnauthenticated, "the token is unknown, expired or revoked")
+			return Errorf(wire.CodeUnauthenticated, "the token is unknown, expired or revoked")
 		}
 		if err != nil {
 			return err
@@ -167,7 +168,7 @@ func (s *Server) authenticated(a access, h handlerFunc) handlerFunc {
 			return err
 		}
 		if sessionOnly && t.Kind != meta.KindSession {
-			return Errorf(CodeForbidden, "only a session may do this")
+			return Errorf(wire.CodeForbidden, "only a session may do this")
 		}
 		if now.Sub(t.LastSeen) > time.Minute {
 			var expires time.Time
@@ -190,7 +191,7 @@ func (s *Server) authenticated(a access, h handlerFunc) handlerFunc {
 // returns that session, if any.
 func (s *Server) checkToken(ctx context.Context, t *meta.Token, now time.Time) (*meta.Token, error) {
 	if !t.Expires.IsZero() && !now.Before(t.Expires) {
-		return nil, Errorf(CodeUnauthenticated, "the session expired; log in again")
+		return nil, Errorf(wire.CodeUnauthenticated, "the session expired; log in again")
 	}
 	if t.Session == "" {
 		return nil, nil
@@ -198,7 +199,7 @@ func (s *Server) checkToken(ctx context.Context, t *meta.Token, now time.Time) (
 	sess, err := s.cfg.Meta.TokenByID(ctx, t.Session)
 	if errors.Is(err, meta.ErrNotFound) || err == nil &&
 		(sess.User != t.User || sess.Kind != meta.KindSession || !sess.Expires.IsZero() && !now.Before(sess.Expires)) {
-		return nil, Errorf(CodeUnauthenticated, "the session that connected this app ended; connect the app again")
+		return nil, Errorf(wire.CodeUnauthenticated, "the session that connected this app ended; connect the app again")
 	}
 	if err != nil {
 		return nil, err

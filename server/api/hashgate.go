@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync/atomic"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/auth"
 )
 
@@ -36,7 +37,7 @@ func (g *hashGate) do(ctx context.Context, f func()) error {
 	select {
 	case g.admit <- struct{}{}:
 	default:
-		return &Error{Code: CodeUnavailable, Retry: 1, Message: "the server is busy checking other credentials; wait and try again"}
+		return &Error{Code: wire.CodeUnavailable, Retry: 1, Message: "the server is busy checking other credentials; wait and try again"}
 	}
 	defer func() { <-g.admit }()
 	select {

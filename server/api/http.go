@@ -49,10 +49,10 @@ func readJSON(r *http.Request, max int64, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return &Error{Code: CodeMalformedJSON, Message: "the body is not the JSON object this endpoint takes: " + jsonProblem(err), Err: err}
+		return &Error{Code: wire.CodeMalformedJSON, Message: "the body is not the JSON object this endpoint takes: " + jsonProblem(err), Err: err}
 	}
 	if dec.More() {
-		return Errorf(CodeMalformedJSON, "the body has data after the JSON object")
+		return Errorf(wire.CodeMalformedJSON, "the body has data after the JSON object")
 	}
 	return nil
 }
@@ -61,13 +61,13 @@ func readJSON(r *http.Request, max int64, v any) error {
 // and the announced length.
 func jsonHead(r *http.Request, max int64) error {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != typeJSON {
-		return Errorf(CodeUnsupportedMediaType, "send Content-Type: application/json")
+		return Errorf(wire.CodeUnsupportedMediaType, "send Content-Type: application/json")
 	}
 	if r.ContentLength < 0 {
 		return errNoLength
 	}
 	if r.ContentLength > max {
-		return Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
+		return Errorf(wire.CodeTooLarge, "the body is larger than %d bytes", max)
 	}
 	return nil
 }
@@ -90,7 +90,7 @@ func jsonProblem(err error) string {
 	return "malformed"
 }
 
-var errNoLength = Errorf(CodeLengthRequired, "send Content-Length")
+var errNoLength = Errorf(wire.CodeLengthRequired, "send Content-Length")
 
 // readBody reads a whole small body, which must announce its length.
 func readBody(r *http.Request, max int64) ([]byte, error) {
@@ -98,11 +98,11 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, errNoLength
 	}
 	if r.ContentLength > max {
-		return nil, Errorf(CodeTooLarge, "the body is larger than %d bytes", max)
+		return nil, Errorf(wire.CodeTooLarge, "the body is larger than %d bytes", max)
 	}
 	b := make([]byte, r.ContentLength)
 	if _, err := io.ReadFull(r.Body, b); err != nil {
-		return nil, &Error{Code: CodeTruncated, Message: "the body ended before Content-Length bytes", Err: err}
+		return nil, &Error{Code: wire.CodeTruncated, Message: "the body ended before Content-Length bytes", Err: err}
 	}
 	return b, nil
 }
@@ -116,12 +116,12 @@ func readSealed(r *http.Request, max int64) ([]byte, error) {
 	return b, err
 }
 
-var errEmpty = Errorf(CodeBadRequest, "the body is empty")
+var errEmpty = Errorf(wire.CodeBadRequest, "the body is empty")
 
 // readEmptyBody refuses a body on endpoints that take none.
 func readEmptyBody(r *http.Request) error {
 	if r.ContentLength > 0 {
-		return Errorf(CodeBadRequest, "this endpoint takes no body")
+		return Errorf(wire.CodeBadRequest, "this endpoint takes no body")
 	}
 	return nil
 }
@@ -130,7 +130,7 @@ func readEmptyBody(r *http.Request) error {
 // body in the answer ("the sealed document").
 func mediaType(r *http.Request, ct, what string) error {
 	if r.Header.Get("Content-Type") != ct {
-		return Errorf(CodeUnsupportedMediaType, "send %s as %s", what, ct)
+		return Errorf(wire.CodeUnsupportedMediaType, "send %s as %s", what, ct)
 	}
 	return nil
 }
@@ -146,7 +146,7 @@ func uploadHead(r *http.Request, ct, what string, max int64, tooLarge string) er
 		return err
 	}
 	if r.ContentLength > max {
-		return Errorf(CodeTooLarge, "%s", tooLarge)
+		return Errorf(wire.CodeTooLarge, "%s", tooLarge)
 	}
 	return nil
 }
@@ -171,7 +171,7 @@ func onlyParams(r *http.Request, names ...string) error {
 			ok = ok || k == n
 		}
 		if !ok {
-			return Errorf(CodeBadRequest, "a query parameter this endpoint does not know was sent")
+			return Errorf(wire.CodeBadRequest, "a query parameter this endpoint does not know was sent")
 		}
 	}
 	return nil
@@ -185,7 +185,7 @@ func intParam(r *http.Request, name string, def, lo, hi uint64) (uint64, error) 
 	}
 	n, err := strconv.ParseUint(v, 10, 64)
 	if err != nil || n < lo || n > hi {
-		return 0, Errorf(CodeBadRequest, "%s: give a whole number from %d to %d", name, lo, hi)
+		return 0, Errorf(wire.CodeBadRequest, "%s: give a whole number from %d to %d", name, lo, hi)
 	}
 	return n, nil
 }
@@ -197,7 +197,7 @@ func boolParam(r *http.Request, name string) (bool, error) {
 	case "true":
 		return true, nil
 	}
-	return false, Errorf(CodeBadRequest, "%s: give true or false", name)
+	return false, Errorf(wire.CodeBadRequest, "%s: give true or false", name)
 }
 
 // pageParams reads the parameters of a listing (§8.5.2), which takes after
@@ -213,7 +213,7 @@ func pageParams(r *http.Request, extra ...string) (after string, limit int, err 
 	}
 	after = r.URL.Query().Get("after")
 	if after != "" && wire.CheckID(after) != nil {
-		return "", 0, Errorf(CodeInvalidName, "after: %s", wire.ErrInvalidID.Error())
+		return "", 0, Errorf(wire.CodeInvalidName, "after: %s", wire.ErrInvalidID.Error())
 	}
 	return after, int(n), nil
 }
@@ -233,7 +233,7 @@ func precondition(r *http.Request) (uint64, error) {
 	im, inm := r.Header.Get("If-Match"), r.Header.Get("If-None-Match")
 	switch {
 	case im != "" && inm != "":
-		return 0, Errorf(CodeBadRequest, "send either If-Match or If-None-Match, not both")
+		return 0, Errorf(wire.CodeBadRequest, "send either If-Match or If-None-Match, not both")
 	case inm != "":
 		return 0, ifNoneMatchAll(inm)
 	case im != "":
@@ -241,18 +241,18 @@ func precondition(r *http.Request) (uint64, error) {
 		v, ok2 := strings.CutSuffix(v, `"`)
 		n, err := strconv.ParseUint(v, 10, 64)
 		if !ok || !ok2 || err != nil || n == 0 || strconv.FormatUint(n, 10) != v {
-			return 0, Errorf(CodeBadRequest, `If-Match: give the revision as "N"`)
+			return 0, Errorf(wire.CodeBadRequest, `If-Match: give the revision as "N"`)
 		}
 		return n, nil
 	}
-	return 0, Errorf(CodePreconditionRequired, `send If-Match: "N" (update) or If-None-Match: * (create)`)
+	return 0, Errorf(wire.CodePreconditionRequired, `send If-Match: "N" (update) or If-None-Match: * (create)`)
 }
 
 // createOnly reads the optional precondition of a write that replaces a
 // whole item by name: If-None-Match: * (create it only) or nothing.
 func createOnly(r *http.Request) (bool, error) {
 	if r.Header.Get("If-Match") != "" {
-		return false, Errorf(CodeBadRequest, "If-Match: not supported here (send If-None-Match: * or nothing)")
+		return false, Errorf(wire.CodeBadRequest, "If-Match: not supported here (send If-None-Match: * or nothing)")
 	}
 	inm := r.Header.Get("If-None-Match")
 	return inm != "", ifNoneMatchAll(inm)
@@ -261,7 +261,7 @@ func createOnly(r *http.Request) (bool, error) {
 // ifNoneMatchAll refuses an If-None-Match other than * (or none).
 func ifNoneMatchAll(v string) error {
 	if v != "" && v != "*" {
-		return Errorf(CodeBadRequest, "If-None-Match: only * is supported")
+		return Errorf(wire.CodeBadRequest, "If-None-Match: only * is supported")
 	}
 	return nil
 }
@@ -300,10 +300,10 @@ func writeSealed(w http.ResponseWriter, rev uint64, b []byte) error {
 // conflict is the answer to a write whose precondition failed: the item's
 // current revision, 0 when there is none (§8.1.7).
 func conflict(current uint64, msg string) *Error {
-	return &Error{Code: CodeConflict, Message: msg, Rev: &current}
+	return &Error{Code: wire.CodeConflict, Message: msg, Rev: &current}
 }
 
-func isConflict(err error) bool { return AsError(err).Code == CodeConflict }
+func isConflict(err error) bool { return AsError(err).Code == wire.CodeConflict }
 
 // answerPut answers a write of a sealed item under a revision
 // precondition (ifRev; 0 for a create) that the store took (rev) or

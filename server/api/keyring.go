@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // The keyring and its recovery copy (§8.3): one mutable sealed item in two
@@ -40,7 +42,7 @@ func (s *Server) putKeyring(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(req.Keyring) == 0 || len(req.RecoveryKeyring) == 0 {
-		return Errorf(CodeBadRequest, "send both keyring and recovery_keyring")
+		return Errorf(wire.CodeBadRequest, "send both keyring and recovery_keyring")
 	}
 	user := tokenOf(r).User
 	rev, err := s.cfg.Meta.PutKeyring(r.Context(), user, ifRev, req.Keyring, req.RecoveryKeyring)

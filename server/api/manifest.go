@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
 )
 
@@ -27,7 +28,7 @@ func (s *Server) getManifest(w http.ResponseWriter, r *http.Request) error {
 		if err := s.registered(r, user, d); err != nil {
 			return err
 		}
-		return Errorf(CodeNotFound, "no manifest was written for this doctype")
+		return Errorf(wire.CodeNotFound, "no manifest was written for this doctype")
 	}
 	if err != nil {
 		return err

@@ -113,15 +113,15 @@ func (s *Server) routeTable() []route {
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
 	r.NotFoundHandler = s.handle(func(http.ResponseWriter, *http.Request) error {
-		return Errorf(CodeNotFound, "no such route")
+		return Errorf(wire.CodeNotFound, "no such route")
 	})
 	r.MethodNotAllowedHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		allow := s.allowHeader(r.URL.Path)
 		if allow == "" { // only the preflight route matched the path
-			return Errorf(CodeNotFound, "no such route")
+			return Errorf(wire.CodeNotFound, "no such route")
 		}
 		w.Header().Set("Allow", allow)
-		return Errorf(CodeMethodNotAllowed, "this path does not take this method")
+		return Errorf(wire.CodeMethodNotAllowed, "this path does not take this method")
 	})
 	// Full paths on the root router: gorilla/mux 1.8 answers 404 instead of
 	// 405 for a wrong method under a PathPrefix subrouter.
@@ -152,7 +152,7 @@ func permit(r *http.Request, doctype string) error {
 	case a.isVerb():
 		return allow(r, doctype, a)
 	case a == accessApp && tokenOf(r).Kind == meta.KindSession:
-		return Errorf(CodeForbidden, "a session has no grant; this is for app and device tokens")
+		return Errorf(wire.CodeForbidden, "a session has no grant; this is for app and device tokens")
 	}
 	return nil
 }
@@ -169,7 +169,7 @@ func allow(r *http.Request, doctype string, verb access) error {
 			return nil
 		}
 	}
-	return Errorf(CodeForbidden, "this token may not %s in this doctype", verb)
+	return Errorf(wire.CodeForbidden, "this token may not %s in this doctype", verb)
 }
 
 // doctypeVar returns the checked {doctype} of the route: names first (the
@@ -203,7 +203,7 @@ func itemVars(r *http.Request) (doctype, id string, err error) {
 func idVar(r *http.Request) (string, error) {
 	id := mux.Vars(r)["id"]
 	if err := wire.CheckID(id); err != nil || id[0] == '_' {
-		return "", Errorf(CodeInvalidName, "%s", wire.ErrInvalidID.Error())
+		return "", Errorf(wire.CodeInvalidName, "%s", wire.ErrInvalidID.Error())
 	}
 	return id, nil
 }

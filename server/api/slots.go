@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"sync"
+
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Requests whose bodies are read whole into memory (bulk writes, app
@@ -77,7 +79,7 @@ func bodyBegun(r *http.Request) error {
 	}
 	var b [1]byte
 	if _, err := io.ReadFull(r.Body, b[:]); err != nil {
-		return &Error{Code: CodeTruncated, Message: "the body ended before Content-Length bytes", Err: err}
+		return &Error{Code: wire.CodeTruncated, Message: "the body ended before Content-Length bytes", Err: err}
 	}
 	r.Body = struct {
 		io.Reader

@@ -35,11 +35,11 @@ type tokenJSON struct {
 func checkDisplayName(field, name string) error {
 	n := utf8.RuneCountInString(name)
 	if n < 1 || n > 64 || !utf8.ValidString(name) {
-		return Errorf(CodeBadRequest, "%s: give 1 to 64 characters", field)
+		return Errorf(wire.CodeBadRequest, "%s: give 1 to 64 characters", field)
 	}
 	for _, c := range name {
 		if c < 0x20 || c >= 0x7f && c <= 0x9f {
-			return Errorf(CodeBadRequest, "%s: control characters are not allowed", field)
+			return Errorf(wire.CodeBadRequest, "%s: control characters are not allowed", field)
 		}
 	}
 	return nil
@@ -47,7 +47,7 @@ func checkDisplayName(field, name string) error {
 
 func checkScopes(in []scopeJSON) ([]meta.Scope, error) {
 	if len(in) < 1 || len(in) > 100 {
-		return nil, Errorf(CodeBadRequest, "scopes: give 1 to 100")
+		return nil, Errorf(wire.CodeBadRequest, "scopes: give 1 to 100")
 	}
 	seen := map[string]bool{}
 	out := make([]meta.Scope, 0, len(in))
@@ -56,16 +56,16 @@ func checkScopes(in []scopeJSON) ([]meta.Scope, error) {
 			return nil, err
 		}
 		if seen[sc.Doctype] {
-			return nil, Errorf(CodeBadRequest, "scopes: each doctype at most once")
+			return nil, Errorf(wire.CodeBadRequest, "scopes: each doctype at most once")
 		}
 		seen[sc.Doctype] = true
 		if len(sc.Verbs) == 0 {
-			return nil, Errorf(CodeBadRequest, "scopes: give at least one verb")
+			return nil, Errorf(wire.CodeBadRequest, "scopes: give at least one verb")
 		}
 		held := map[string]bool{}
 		for _, v := range sc.Verbs {
 			if !access(v).isVerb() || held[v] {
-				return nil, Errorf(CodeBadRequest, "scopes: verbs are distinct, from read, write and delete")
+				return nil, Errorf(wire.CodeBadRequest, "scopes: verbs are distinct, from read, write and delete")
 			}
 			held[v] = true
 		}
@@ -92,7 +92,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.Kind != meta.KindApp && req.Kind != meta.KindDevice {
-		return Errorf(CodeBadRequest, "kind: give app or device")
+		return Errorf(wire.CodeBadRequest, "kind: give app or device")
 	}
 	if err := checkDisplayName("name", req.Name); err != nil {
 		return err
@@ -112,10 +112,10 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Meta.CreateToken(r.Context(), t); err != nil {
 		if t.Session != "" && errors.Is(err, meta.ErrNotFound) {
 			// The session ended since this request was authenticated.
-			return Errorf(CodeUnauthenticated, "the token is unknown, expired or revoked")
+			return Errorf(wire.CodeUnauthenticated, "the token is unknown, expired or revoked")
 		}
 		if errors.Is(err, meta.ErrTooMany) {
-			return Errorf(CodeTooLarge, "an account holds at most %d %s tokens: revoke some first", meta.MaxTokens, t.Kind)
+			return Errorf(wire.CodeTooLarge, "an account holds at most %d %s tokens: revoke some first", meta.MaxTokens, t.Kind)
 		}
 		return err
 	}
@@ -160,7 +160,7 @@ func (s *Server) ownToken(r *http.Request, id string) (*meta.Token, error) {
 			}
 		}
 	}
-	return nil, Errorf(CodeNotFound, "no such token")
+	return nil, Errorf(wire.CodeNotFound, "no such token")
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
@@ -211,7 +211,7 @@ func (s *Server) putGrant(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) writeGrant(w http.ResponseWriter, r *http.Request, user, tokenID string) error {
 	rev, b, err := s.cfg.Meta.Grant(r.Context(), user, tokenID)
 	if errors.Is(err, meta.ErrNotFound) {
-		return Errorf(CodeNotFound, "no grant for this token")
+		return Errorf(wire.CodeNotFound, "no grant for this token")
 	}
 	if err != nil {
 		return err
@@ -240,7 +240,7 @@ func (s *Server) deleteGrant(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := s.cfg.Meta.DeleteGrant(r.Context(), t.User, t.ID); err != nil {
 		if errors.Is(err, meta.ErrNotFound) {
-			return Errorf(CodeNotFound, "no grant for this token")
+			return Errorf(wire.CodeNotFound, "no grant for this token")
 		}
 		return err
 	}

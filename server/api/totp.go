@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/meta"
 	"github.com/hearthcloud/hearth/server/totp"
 )
@@ -18,7 +19,7 @@ func (s *Server) totpEnroll(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if st.Enabled {
-		return Errorf(CodeExists, "TOTP is already enabled; disable it first")
+		return Errorf(wire.CodeExists, "TOTP is already enabled; disable it first")
 	}
 	secret := totp.NewSecret()
 	uri, err := totp.URI(secret, user)
@@ -41,7 +42,7 @@ func (s *Server) checkCode(r *http.Request, user string, st *meta.TOTPState, cod
 	if step, ok := totp.Verify(st.Secret, code, s.cfg.Now()); ok {
 		if err := s.cfg.Meta.UseTOTPStep(r.Context(), user, step); err != nil {
 			if errors.Is(err, meta.ErrReplay) {
-				return Errorf(CodeTOTPReplayed, "this code was already used; wait for the next one")
+				return Errorf(wire.CodeTOTPReplayed, "this code was already used; wait for the next one")
 			}
 			return err
 		}
@@ -53,7 +54,7 @@ func (s *Server) checkCode(r *http.Request, user string, st *meta.TOTPState, cod
 			return err
 		}
 	}
-	return Errorf(CodeTOTPInvalid, "wrong code")
+	return Errorf(wire.CodeTOTPInvalid, "wrong code")
 }
 
 // totpCode reads a code request (§8.2.7) to confirm an enrolment (enabled
@@ -73,9 +74,9 @@ func (s *Server) totpCode(r *http.Request, enabled bool) (string, *meta.TOTPStat
 	}
 	switch {
 	case !enabled && (st.Enabled || st.Secret == nil):
-		return "", nil, Errorf(CodeNotFound, "no TOTP enrolment is pending")
+		return "", nil, Errorf(wire.CodeNotFound, "no TOTP enrolment is pending")
 	case enabled && !st.Enabled:
-		return "", nil, Errorf(CodeNotFound, "TOTP is not enabled")
+		return "", nil, Errorf(wire.CodeNotFound, "TOTP is not enabled")
 	}
 	if err := s.attempt(r, user, func() error { return s.checkCode(r, user, st, req.Code, enabled) }); err != nil {
 		return "", nil, err

@@ -1,0 +1,74 @@
+package wire
+
+import "time"
+
+// The JSON shapes that cross the wire, written once for the client and the
+// server (spec/protocol.md §8). Members a side leaves empty are left out
+// where the spec says they may be absent. (KDF parameters are crypto/kdf's
+// Params, whose JSON is §8.2.1's.)
+
+// Session is a new session as sign-up and login answer it (§8.2.3).
+type Session struct {
+	ID      string    `json:"id"`
+	Token   string    `json:"token"`
+	Expires time.Time `json:"expires"`
+}
+
+// ErrorBody is the "error" member of an error answer (§8.1.8) and of a
+// bulk item that failed (§8.5.3, §8.5.4).
+type ErrorBody struct {
+	Code    Code    `json:"code"`
+	Message string  `json:"message"`
+	Rev     *uint64 `json:"rev,omitempty"`   // the current revision, on conflict
+	Quota   bool    `json:"quota,omitempty"` // on too_large: the account's quota, not a size limit
+}
+
+// BulkPutItem is one item of a _bulk_put request (§8.5.3).
+type BulkPutItem struct {
+	ID      string `json:"id"`
+	IfMatch uint64 `json:"if_match"`
+	Sealed  []byte `json:"sealed"`
+	Deleted bool   `json:"deleted,omitempty"`
+}
+
+// BulkResult is one result of _bulk_put (§8.5.3): the revision and seq the
+// write made, or its error.
+type BulkResult struct {
+	ID    string     `json:"id"`
+	Rev   uint64     `json:"rev,omitempty"`
+	Seq   uint64     `json:"seq,omitempty"`
+	Error *ErrorBody `json:"error,omitempty"`
+}
+
+// BulkDoc is one answer of _bulk_get (§8.5.4): the document's current
+// revision, or its error.
+type BulkDoc struct {
+	ID      string     `json:"id"`
+	Rev     uint64     `json:"rev,omitempty"`
+	Seq     uint64     `json:"seq,omitempty"`
+	Deleted bool       `json:"deleted,omitempty"`
+	Sealed  []byte     `json:"sealed,omitempty"`
+	Error   *ErrorBody `json:"error,omitempty"`
+}
+
+// FeedEntry is one entry of the changes feed (§8.6.1); Sealed is present
+// with include_docs while that revision is current.
+type FeedEntry struct {
+	Seq     uint64 `json:"seq"`
+	Doctype string `json:"doctype"`
+	ID      string `json:"id"`
+	Rev     uint64 `json:"rev"`
+	Deleted bool   `json:"deleted"`
+	Digest  []byte `json:"digest"`
+	Chain   []byte `json:"chain"`
+	Sealed  []byte `json:"sealed,omitempty"`
+}
+
+// FeedPage is an answer of GET /v1/changes (§8.6.1).
+type FeedPage struct {
+	Since      uint64      `json:"since"`
+	SinceChain []byte      `json:"since_chain"`
+	Changes    []FeedEntry `json:"changes"`
+	LastSeq    uint64      `json:"last_seq"`
+	More       bool        `json:"more"`
+}
