@@ -8,7 +8,7 @@ GOROOT   := $(shell $(GO) env GOROOT)
 export PATH := $(PATH):$(GOROOT)/lib/wasm
 
 # Packages that must build and pass under GOOS=js GOARCH=wasm.
-WASM_PKGS := ./spec/... ./crypto/... ./client/search/ ./client/appmanifest/ ./client/vcard/
+WASM_PKGS := ./spec/... ./crypto/... ./internal/wire/ ./internal/appmanifest/ ./client/search/ ./client/vcard/
 
 .PHONY: all build test test-native test-wasm fuzz bench load run deps node vet cc bin web chromium
 

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 // Apps (spec/apps.md §3): an app is installed in an account when the

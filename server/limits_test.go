@@ -15,7 +15,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 	"github.com/hearthcloud/hearth/server"
 	"github.com/hearthcloud/hearth/server/auth"
 )

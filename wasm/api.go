@@ -22,9 +22,9 @@ import (
 	"github.com/pquerna/otp"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 

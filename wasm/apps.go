@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 // Installing, updating and uninstalling apps from Home (spec/apps.md §3).

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 const bookmarksManifest = `{"hearth":1,"slug":"bookmarks","name":"Bookmarks","version":"1.0.0",

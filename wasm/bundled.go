@@ -7,7 +7,7 @@ import (
 	"path"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 // The manifests of the bundled apps (spec/apps.md §1), one per app folder.

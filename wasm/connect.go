@@ -19,7 +19,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 

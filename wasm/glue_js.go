@@ -5,8 +5,8 @@ package wasm
 import (
 	"context"
 	"encoding/json"
-	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/client/jspromise"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 	"io"
 	"sync"
 	"time"

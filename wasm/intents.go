@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 

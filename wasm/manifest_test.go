@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 // TestBundledManifests: Home's bundled apps are those of the app folders,

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/crypto/kdf"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 // memCache is a Cache in memory: one browser's IndexedDB.

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 // hearth app install|list|remove (spec/apps.md §3).

@@ -15,7 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/blob"
 	"github.com/hearthcloud/hearth/server/meta"

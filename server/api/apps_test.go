@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 	"github.com/hearthcloud/hearth/server/api"
 	"github.com/hearthcloud/hearth/server/blob"
 	blobmem "github.com/hearthcloud/hearth/server/blob/memory"

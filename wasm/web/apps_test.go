@@ -17,8 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthcloud/hearth/client"
-	"github.com/hearthcloud/hearth/client/appmanifest"
 	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 	"github.com/hearthcloud/hearth/wasm/web/browsertest"
 )
 

@@ -18,7 +18,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 // Apps lists the bundled apps (spec/web.md §1): the app <slug> is served

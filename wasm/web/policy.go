@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hearthcloud/hearth/client/appmanifest"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 // Permissions-Policy and app names (spec/web.md §2, spec/apps.md §1).
