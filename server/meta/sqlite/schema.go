@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hearthcloud/hearth/server/meta"
 )
@@ -253,29 +254,13 @@ var migrations = []migration{
 	// feed nor the rows are ever removed, so without this a same-size
 	// rewrite, or an upload deleted and made again, grows the database
 	// under a quota that never moves.
-	statements(
+	statements(append([]string{
 		quotaSQL(`UPDATE quotas SET bytes = bytes +
 			%[1]d * (SELECT COUNT(*) FROM feed f WHERE f.account = quotas.account) +
 			%[1]d * (SELECT COUNT(*) FROM blobs b WHERE b.account = quotas.account) +
-			%[2]d * (SELECT COUNT(*) FROM doctypes d WHERE d.account = quotas.account)`),
-		quotaSQL(`CREATE TRIGGER quotas_blob_rows_insert AFTER INSERT ON blobs BEGIN
-			UPDATE quotas SET bytes = bytes + %[1]d WHERE account = NEW.account;
-		END`),
-		quotaSQL(`CREATE TRIGGER quotas_blob_rows_delete AFTER DELETE ON blobs BEGIN
-			UPDATE quotas SET bytes = bytes - %[1]d WHERE account = OLD.account;
-		END`),
-		quotaSQL(`CREATE TRIGGER quotas_feed_insert AFTER INSERT ON feed BEGIN
-			UPDATE quotas SET bytes = bytes + %[1]d WHERE account = NEW.account;
-		END`),
-		quotaSQL(`CREATE TRIGGER quotas_feed_delete AFTER DELETE ON feed BEGIN
-			UPDATE quotas SET bytes = bytes - %[1]d WHERE account = OLD.account;
-		END`),
-		quotaSQL(`CREATE TRIGGER quotas_doctypes_insert AFTER INSERT ON doctypes BEGIN
-			UPDATE quotas SET bytes = bytes + %[2]d WHERE account = NEW.account;
-		END`),
-		quotaSQL(`CREATE TRIGGER quotas_doctypes_delete AFTER DELETE ON doctypes BEGIN
-			UPDATE quotas SET bytes = bytes - %[2]d WHERE account = OLD.account;
-		END`),
+			%[2]d * (SELECT COUNT(*) FROM doctypes d WHERE d.account = quotas.account)`)},
+		slices.Concat(rowsCount("blobs", "blob_rows", meta.EntryBytes), rowsCount("feed", "feed", meta.EntryBytes),
+			rowsCount("doctypes", "doctypes", meta.DoctypeBytes))...)...,
 	),
 }
 
@@ -321,6 +306,20 @@ func migrate(db *sql.DB, steps []migration) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// rowsCount returns the triggers that count size bytes in an account's
+// quota for each of its rows of table, named quotas_NAME_insert and
+// quotas_NAME_delete.
+func rowsCount(table, name string, size int) []string {
+	return []string{
+		fmt.Sprintf(`CREATE TRIGGER quotas_%[1]s_insert AFTER INSERT ON %[2]s BEGIN
+			UPDATE quotas SET bytes = bytes + %[3]d WHERE account = NEW.account;
+		END`, name, table, size),
+		fmt.Sprintf(`CREATE TRIGGER quotas_%[1]s_delete AFTER DELETE ON %[2]s BEGIN
+			UPDATE quotas SET bytes = bytes - %[3]d WHERE account = OLD.account;
+		END`, name, table, size),
+	}
 }
 
 // quotaSQL fills in the sizes the quota counts for a feed entry (%[1]d)
