@@ -68,16 +68,10 @@ func Signup(ctx context.Context, server, user, password string, o *Options) (c *
 	if ans.Session.Token == "" {
 		return nil, "", errors.New("client: the server's sign-up answer holds no session")
 	}
-	opened, err := keyring.OpenWithMasterKey(sealed, &keys.MasterKey, user, 1)
-	if err != nil {
+	if err := c.signedIn(user, ans.Session, &keys.MasterKey, sealed, 1, seed); err != nil {
 		return nil, "", err
 	}
-	c.st.User = user
-	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
-	c.st.MasterKey = keys.MasterKey[:]
-	c.rememberKDF(c.kdf, seed)
 	c.mu.Lock()
-	c.ring().adoptLocked(opened)
 	// A new account's changes feed is empty: there is nothing to catch up.
 	c.st.CaughtUp = true
 	c.mu.Unlock()
@@ -268,18 +262,29 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 	if ans.Keyring.Rev != rev+1 {
 		return nil, "", integrity("the server answered keyring revision %d to a reset sealed for %d", ans.Keyring.Rev, rev+1)
 	}
-	written, err := keyring.OpenWithMasterKey(sealed, &keys.MasterKey, user, rev+1)
-	if err != nil {
+	if err := c.signedIn(user, ans.Session, &keys.MasterKey, sealed, rev+1, seed); err != nil {
 		return nil, "", err
 	}
+	return c, newRK.String(), nil
+}
+
+// signedIn takes the session that sign-up or a recovery reset opened with
+// a keyring this client sealed at revision rev: it opens the keyring (the
+// server's answer named the revision) and adopts it, with the master key,
+// the session and the KDF parameters and seed it derived with.
+func (c *Client) signedIn(user string, s wire.Session, master *[32]byte, sealed []byte, rev uint64, seed []byte) error {
+	opened, err := keyring.OpenWithMasterKey(sealed, master, user, rev)
+	if err != nil {
+		return err
+	}
 	c.st.User = user
-	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
-	c.st.MasterKey = keys.MasterKey[:]
+	c.st.SessionID, c.st.Token = s.ID, s.Token
+	c.st.MasterKey = master[:]
 	c.rememberKDF(c.kdf, seed)
 	c.mu.Lock()
-	c.ring().adoptLocked(written)
+	c.ring().adoptLocked(opened)
 	c.mu.Unlock()
-	return c, newRK.String(), nil
+	return nil
 }
 
 // Logout ends this device's session. The State keeps the other fields but

@@ -200,13 +200,7 @@ type Doc struct {
 }
 
 // Session is one session of the account (§8.2.4).
-type Session struct {
-	ID       string    `json:"id"`
-	Device   string    `json:"device"`
-	Created  time.Time `json:"created"`
-	LastSeen time.Time `json:"last_seen"`
-	Current  bool      `json:"current"`
-}
+type Session = wire.SessionInfo
 
 // Errors. Use errors.Is: the errors returned carry details.
 var (

@@ -206,15 +206,11 @@ func cmdLogout(ctx context.Context, args []string) error {
 	if _, err := parse(flag.NewFlagSet("logout", flag.ContinueOnError), args, 0, 0); err != nil {
 		return err
 	}
-	unlock, err := lockState()
+	c, unlock, err := lockedSession()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	c, err := session()
-	if err != nil {
-		return err
-	}
 	lerr := c.Logout(ctx)
 	if err := forgetSession(c.State()); err != nil {
 		return err

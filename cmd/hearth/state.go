@@ -188,15 +188,11 @@ func session() (*client.Client, error) {
 // has looked. The state lock is held throughout, so concurrent commands
 // cannot lose each other's memory.
 func withSession(ctx context.Context, fn func(c *client.Client) error) error {
-	unlock, err := lockState()
+	c, unlock, err := lockedSession()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	c, err := session()
-	if err != nil {
-		return err
-	}
 	ferr := c.CatchUp(ctx)
 	if ferr == nil {
 		ferr = fn(c)
@@ -224,6 +220,19 @@ func (e haltedError) Error() string {
 
 func (e haltedError) Is(target error) bool {
 	return target == client.ErrHalted || target == client.ErrIntegrity
+}
+
+// lockedSession takes the state folder's lock and resumes the saved
+// session; unlock gives the lock back.
+func lockedSession() (c *client.Client, unlock func(), err error) {
+	if unlock, err = lockState(); err != nil {
+		return nil, nil, err
+	}
+	if c, err = session(); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return c, unlock, nil
 }
 
 // lockState takes the state folder's lock.

@@ -14,6 +14,16 @@ type Session struct {
 	Expires time.Time `json:"expires"`
 }
 
+// SessionInfo is one session of the account as GET /v1/sessions lists it
+// (§8.2.4); Current marks the session that asked.
+type SessionInfo struct {
+	ID       string    `json:"id"`
+	Device   string    `json:"device"`
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"last_seen"`
+	Current  bool      `json:"current"`
+}
+
 // ErrorBody is the "error" member of an error answer (§8.1.8) and of a
 // bulk item that failed (§8.5.3, §8.5.4).
 type ErrorBody struct {

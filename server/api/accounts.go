@@ -245,16 +245,9 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	type sessionInfo struct {
-		ID       string    `json:"id"`
-		Device   string    `json:"device"`
-		Created  time.Time `json:"created"`
-		LastSeen time.Time `json:"last_seen"`
-		Current  bool      `json:"current"`
-	}
-	out := []sessionInfo{}
+	out := []wire.SessionInfo{}
 	for _, x := range list {
-		out = append(out, sessionInfo{x.ID, x.Name, x.Created.UTC(), x.LastSeen.UTC(), x.ID == t.ID})
+		out = append(out, wire.SessionInfo{ID: x.ID, Device: x.Name, Created: x.Created.UTC(), LastSeen: x.LastSeen.UTC(), Current: x.ID == t.ID})
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
 }
