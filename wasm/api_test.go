@@ -11,7 +11,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"filippo.io/age"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"

@@ -5,11 +5,12 @@ package wasm
 import (
 	"context"
 	"encoding/json"
-	"github.com/hearthcloud/hearth/client/jspromise"
-	"github.com/hearthcloud/hearth/internal/appmanifest"
 	"io"
 	"sync"
 	"time"
+
+	"github.com/hearthcloud/hearth/client/jspromise"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 
 	"syscall/js"
 )
@@ -19,6 +20,7 @@ import (
 // with each Event as a JSON string and, for "state", the saved form as a
 // Uint8Array second argument) and returns an object with:
 //
+//	methods                          the JSON of the page's methods: [{name, noResult?}] (methods.go)
 //	call(method, argsJSON)           → Promise<resultJSON>   (see API.Call)
 //	resume(savedBytes)               → Promise<resultJSON>   (API.Resume of a Uint8Array)
 //	upload(blob, name, onProgress)   → Promise<resultJSON>   ({id})
@@ -68,6 +70,8 @@ func open(_ js.Value, args []js.Value) any {
 		return promiseReject(toError(err))
 	}
 	o := js.Global().Get("Object").New()
+	names, _ := json.Marshal(pageMethods())
+	o.Set("methods", string(names))
 	o.Set("call", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		method := str(arg(args, 0))
 		argsJSON := str(arg(args, 1))

@@ -9,6 +9,24 @@ import (
 	"github.com/hearthcloud/hearth/client"
 )
 
+// saved is what a "state" event carries, and Resume takes back.
+type saved struct {
+	// Cache: the documents of the doctypes listed this session, so that the
+	// next start lists them without reading them again (the feed, read from
+	// the saved position before any List answers, brings what changed since).
+	Cache     []cachedDoctype  `json:"-"`
+	Version   int              `json:"v"`
+	State     *client.State    `json:"state,omitempty"`     // Home's session
+	App       *client.AppState `json:"app,omitempty"`       // an app's session
+	Pending   *pendingConnect  `json:"pending,omitempty"`   // an app's connection under way
+	AppTokens []string         `json:"appTokens,omitempty"` // app tokens Home created here
+	AppSlugs  []string         `json:"appSlugs,omitempty"`  // apps connected here (Home): wiped at logout
+	// Epoch counts the person's decisions, in Home, to go on with what the
+	// server holds after a halt (protocol §4.7): Home raises it at each;
+	// an app keeps the one it last adopted Home's position at (connect.go).
+	Epoch uint64 `json:"epoch,omitempty"`
+}
+
 // The saved form of a session (what a "state" event carries, spec/web.md
 // §4) is
 //

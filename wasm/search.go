@@ -16,29 +16,32 @@ import (
 	"github.com/hearthcloud/hearth/client/search"
 )
 
-// Search across the account's doctypes, for Home (spec/web.md §3.4): only
-// in hearth-search.wasm (build tag search), which carries bleve.
-//
-//	search(query, {limit})  → {groups: [{doctype, app: {slug, name, url}?, total, hits: [{id, title, url?,
-//	                             snippet: {field, parts: [{text, mark}], cutStart, cutEnd}}]}], rebuilt: [{doctype, reason}]}
+// searchMethods are the rows of the method table (methods.go) only
+// hearth-search.wasm has (build tag search, which carries bleve): Home's
+// search across the account's doctypes (spec/web.md §3.4).
 //
 // The first search opens every doctype's index (stored ones are loaded,
 // others built); later ones bring the indexes up to date first, at most
 // once a second, and store what changed in the background.
-func init() {
-	Methods = append(Methods, "search")
-	extraMethods["search"] = func(a *API, ctx context.Context, arg func(int, any) error) (any, error) {
-		var q string
-		if err := arg(0, &q); err != nil {
-			return nil, err
-		}
-		var o struct {
-			Limit int `json:"limit"`
-		}
-		arg(1, &o)
-		return a.Search(ctx, q, o.Limit)
-	}
+var searchMethods = []method{
+	// search(query, {limit})  → {groups: [{doctype, app: {slug, name, url}?, total, hits: [{id, title, url?,
+	//                              snippet: {field, parts: [{text, mark}], cutStart, cutEnd}}]}], rebuilt: [{doctype, reason}]}
+	{name: "search", need: needHome, call: callSearch},
 }
+
+// callSearch: the options ({limit}) are optional, and ignored when they
+// do not decode.
+var callSearch = caller{fn: func(a *API, ctx context.Context, in args) (any, error) {
+	q, err := argOf[string](in, 0)
+	if err != nil {
+		return nil, err
+	}
+	var o struct {
+		Limit int `json:"limit"`
+	}
+	in.decode(1, &o)
+	return a.Search(ctx, q, o.Limit)
+}}
 
 // SearchResult is what search answers.
 type SearchResult struct {

@@ -15,7 +15,9 @@
 //                                                          closed: this worker ended too)
 //                  {event: "halted", why}                 (this browser stopped saving, spec/web.md §5.1)
 //
-// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device, bytes, readonly}]}
+// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device, bytes, readonly}]},
+// answered with {methods: [{name, noResult?}]}, the client's methods the page's handle has
+// (wasm/methods.go; noResult: it resolves to nothing)
 // (origin: the page's, against which a relative wasm URL is resolved;
 // bytes: hearth.wasm as the page fetched it, an ArrayBuffer, checked here
 // like a download of the worker's own, which is made when bytes is null;
@@ -270,7 +272,7 @@ async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", devi
   await ready;
   api = self.hearthGo.open({ server, device: device || deviceName(), onEvent,
     cache: { get: cacheGet, put: cachePut, prune: cachePrune } });
-  return null;
+  return { methods: JSON.parse(api.methods) };
 }
 
 function deviceName() {
@@ -325,55 +327,56 @@ class Raw {
 }
 const call = async (method, args) => new Raw(await need().call(method, typeof args === "string" ? args : JSON.stringify(args)));
 
-// handled are the methods handle answers itself, with parsed arguments;
-// it passes the others' argsJSON to the client unparsed.
-const handled = new Set(["init", "resume", "logout", "upload", "appOfferFiles", "reseal", "download"]);
+// own are the methods the worker answers itself, with parsed arguments
+// (they start the client, keep what it gives in the vault, carry bytes or
+// report progress); the others' argsJSON goes to the client unparsed.
+const own = {
+  init: (id, args) => init(args[0] || {}),
+  async resume() {
+    need();
+    const memory = await loadMemory();
+    if (memory !== null) await call("remember", [b64(memory)]);
+    const saved = await loadState();
+    if (saved === null) return { restored: false, user: null };
+    // Not restored may still hold an app's connection under way (§5).
+    return JSON.parse(await need().resume(saved));
+  },
+  async logout() {
+    if (readonly) throw Object.assign(new Error("sign out from the page's main Hearth"), { code: "bad_input" });
+    loggingOut = true;
+    try {
+      return await call("logout", []);
+    } finally {
+      loggingOut = false;
+      await wipe();
+      if (others) others.postMessage({ wiped: true });
+    }
+  },
+  async upload(id, args) {
+    const [blob, name] = args;
+    const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }));
+    return JSON.parse(r);
+  },
+  async appOfferFiles(id, args) {
+    // An archive or a folder's files, read here and handed over whole.
+    const files = await Promise.all((args[0] || []).map(async (f) =>
+      [f.webkitRelativePath || f.name || "", new Uint8Array(await f.arrayBuffer())]));
+    return JSON.parse(await need().appOffer(files));
+  },
+  async reseal(id) {
+    return JSON.parse(await need().reseal((doctype, what, done, total) => postMessage({ id, progress: [done, total, doctype, what] })));
+  },
+  async download(id, args) {
+    const r = await need().download(String(args[0] ?? ""), (done, total) => postMessage({ id, progress: [done, total] }));
+    const info = JSON.parse(r.info);
+    info.blob = new Blob([r.bytes], { type: info.type || "application/octet-stream" });
+    return info;
+  },
+};
 
 async function handle(id, method, args, argsJSON) {
-  switch (method) {
-    case "init":
-      return init(args[0] || {});
-    case "resume": {
-      need();
-      const memory = await loadMemory();
-      if (memory !== null) await call("remember", [b64(memory)]);
-      const saved = await loadState();
-      if (saved === null) return { restored: false, user: null };
-      // Not restored may still hold an app's connection under way (§5).
-      return JSON.parse(await need().resume(saved));
-    }
-    case "logout":
-      if (readonly) throw Object.assign(new Error("sign out from the page's main Hearth"), { code: "bad_input" });
-      loggingOut = true;
-      try {
-        return await call("logout", []);
-      } finally {
-        loggingOut = false;
-        await wipe();
-        if (others) others.postMessage({ wiped: true });
-      }
-    case "upload": {
-      const [blob, name] = args;
-      const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }));
-      return JSON.parse(r);
-    }
-    case "appOfferFiles": {
-      // An archive or a folder's files, read here and handed over whole.
-      const files = await Promise.all((args[0] || []).map(async (f) =>
-        [f.webkitRelativePath || f.name || "", new Uint8Array(await f.arrayBuffer())]));
-      return JSON.parse(await need().appOffer(files));
-    }
-    case "reseal":
-      return JSON.parse(await need().reseal((doctype, what, done, total) => postMessage({ id, progress: [done, total, doctype, what] })));
-    case "download": {
-      const r = await need().download(String(args[0] ?? ""), (done, total) => postMessage({ id, progress: [done, total] }));
-      const info = JSON.parse(r.info);
-      info.blob = new Blob([r.bytes], { type: info.type || "application/octet-stream" });
-      return info;
-    }
-    default:
-      return call(method, typeof argsJSON === "string" ? argsJSON : args);
-  }
+  if (Object.hasOwn(own, method)) return own[method](id, args);
+  return call(method, typeof argsJSON === "string" ? argsJSON : args);
 }
 
 self.onmessage = async (e) => {
@@ -381,7 +384,7 @@ self.onmessage = async (e) => {
   if (typeof id !== "number" || typeof method !== "string") return;
   try {
     let a = Array.isArray(args) ? args : [];
-    if (typeof argsJSON === "string" && handled.has(method)) a = JSON.parse(argsJSON);
+    if (typeof argsJSON === "string" && Object.hasOwn(own, method)) a = JSON.parse(argsJSON);
     const result = await handle(id, method, Array.isArray(a) ? a : [], argsJSON);
     // Answer only once the state this call produced is stored, so that a
     // page navigating away right after (to an app, on a reload) finds the

@@ -1,8 +1,14 @@
 // hearth.js — the Hearth client for web pages (spec/web.md §3).
 //
 // An ES module. Hearth.open() starts a dedicated worker (hearth-worker.js,
-// checked against its SHA-384 and started from a blob: URL) that runs the client library compiled to WebAssembly; every method here
-// posts a message to it and returns a promise. Failures reject with an Error
+// checked against its SHA-384 and started from a blob: URL) that runs the
+// client library compiled to WebAssembly; every method posts a message to
+// it and returns a promise. The handle's methods are the client's method
+// table (wasm/methods.go; spec/web.md §3 documents them), whose names the
+// worker gives when it starts: each passes its arguments as they are, but
+// those this class defines itself because they do more (signup, login,
+// logout, subscribe, appOffer, vcardImport, search; and upload, download,
+// resume and reseal, which the worker answers). Failures reject with an Error
 // whose `code` is one of: integrity, bad_credentials, totp_required,
 // totp_invalid, totp_replayed, not_found, rate_limited, session_ended,
 // network, bad_input, forbidden, or another protocol error code (§9).
@@ -11,7 +17,7 @@
 //   const h = await Hearth.open({ server: location.origin });
 //   if (!(await h.resume())) await h.login(user, password, "");
 
-/** @typedef {{ id: string, rev: number, value: any }} Doc */
+import { showHaltedNotice } from "./hearth-halted.js";
 
 // The worker's methods whose arguments hold Files, Blobs or bytes, which go
 // by postMessage's structured clone rather than as JSON text.
@@ -131,7 +137,7 @@ export class Hearth {
     const h = new Hearth(await startWorker(new URL(url, location.href).href,
       workerSri || (worker ? "" : meta("hearth-worker-sri") || WORKER_SRI)));
     const buf = await bytes;
-    await h._rpc("init", [{
+    const started = await h._rpc("init", [{
       server,
       origin: location.origin,
       wasm: wasmURL,
@@ -140,6 +146,7 @@ export class Hearth {
       bytes: buf,
       readonly,
     }], undefined, buf ? [buf] : []).catch((err) => { h.close(); throw err; });
+    h._define(started.methods);
     return h;
   }
 
@@ -398,35 +405,26 @@ export class Hearth {
   }
 
   /**
+   * @private Gives this handle the client's methods (the worker's list:
+   * [{name, noResult}]) that it has no method or member of the name of:
+   * each passes its arguments as they are, and resolves to the result, or
+   * to nothing when the method has none.
+   */
+  _define(methods) {
+    for (const { name, noResult } of methods) {
+      if (name in this) continue;
+      this[name] = noResult ? async (...args) => { await this._rpc(name, args); } : (...args) => this._rpc(name, args);
+    }
+  }
+
+  /**
    * @private An app: the notice that Hearth stopped saving in this browser
-   * (spec/web.md §5.1), at the top of the page, leading to Home. Styled
-   * here (through the CSSOM, which the pages' CSP allows), for any app.
+   * (spec/web.md §5.1, hearth-halted.js), unless openApp's haltedNotice is
+   * false.
    */
   _showHalted() {
     if (!this._app || !this._haltedNotice || typeof document === "undefined" || !this.halted) return;
-    let box = document.getElementById("hearth-halted");
-    if (!box) {
-      box = Object.assign(document.createElement("div"), { id: "hearth-halted" });
-      box.setAttribute("role", "alert");
-      Object.assign(box.style, {
-        margin: "0.75rem", padding: "0.75rem 1rem", borderRadius: "8px", font: "15px/1.45 system-ui, sans-serif",
-        background: "#fff4e5", color: "#4a2a00", border: "1px solid #d9822b", borderLeft: "5px solid #d9822b",
-        display: "flex", flexWrap: "wrap", gap: "0.5rem 1rem", alignItems: "center",
-      });
-      document.body.prepend(box);
-    }
-    const text = document.createElement("div");
-    text.style.flex = "1 1 18rem";
-    text.append(
-      Object.assign(document.createElement("strong"), { textContent: "Hearth stopped saving in this browser." }),
-      document.createTextNode(" The server now holds an older state of your account than this browser saw. " +
-        "Nothing you do here is saved until you decide what to do, in Home. " +
-        (this.user ? "You can still read what this app showed before." : "This app cannot show anything until then.")),
-    );
-    const go = Object.assign(document.createElement("a"), { id: "hearth-halted-home", href: this.home + "/", textContent: "Decide in Home" });
-    Object.assign(go.style, { background: "#d9822b", color: "#fff", padding: "0.45rem 0.9rem", borderRadius: "6px",
-      textDecoration: "none", fontWeight: "600", whiteSpace: "nowrap" });
-    box.replaceChildren(text, go);
+    showHaltedNotice(this.home, !!this.user);
   }
 
   /** Stops the worker. The object is not to be used after. */
@@ -446,13 +444,6 @@ export class Hearth {
     this.halted = r.halted || "";
     return r.restored;
   }
-
-  /**
-   * What the server tells before sign-in: its sign-up mode, "open",
-   * "invite" (sign-up needs an invitation code) or "closed".
-   * @returns {Promise<{ signup: string }>}
-   */
-  serverInfo() { return this._rpc("serverInfo", []); }
 
   /**
    * Creates an account and signs in. invite is "" or the invitation code a
@@ -513,55 +504,6 @@ export class Hearth {
   }
 
   /**
-   * The account's record, with what it stores and its limits (a quota
-   * member is null where there is no limit).
-   * @returns {Promise<{ user: string, created: string, totp: boolean,
-   *   usage: { bytes: number, docs: number }, quota: { bytes: ?number, docs: ?number } }>}
-   */
-  account() { return this._rpc("account", []); }
-
-  /**
-   * After account().halted (this browser found the account's history rolled
-   * back or forked, and writes nothing): the person's decision to go on with
-   * what the server holds now. It reads the account again as a new device.
-   * @returns {Promise<void>}
-   */
-  acceptServerState() { return this._rpc("acceptServerState", []); }
-
-  /** Starts turning on two-factor authentication.
-   * @returns {Promise<{ uri: string, qr: string }>} qr: a PNG data: URL */
-  totpEnroll() { return this._rpc("totpEnroll", []); }
-
-  /** @returns {Promise<{ recoveryCodes: string[] }>} */
-  totpConfirm(code) { return this._rpc("totpConfirm", [code]); }
-
-  /** @returns {Promise<void>} */
-  async totpDisable(code) { await this._rpc("totpDisable", [code]); }
-
-  /** @returns {Promise<{ id: string, device: string, created: string, lastSeen: string, current: boolean }[]>} */
-  sessions() { return this._rpc("sessions", []); }
-
-  /** @returns {Promise<void>} */
-  async revokeSession(id) { await this._rpc("revokeSession", [id]); }
-
-  /**
-   * Home: the account's app and device tokens (apps connected in any
-   * browser), with their scopes in words.
-   * @returns {Promise<Array<{id: string, name: string, kind: string, what: string[], created: string, lastSeen: string, here: boolean}>>}
-   */
-  async connections() { return this._rpc("connections", []); }
-
-  /** Home: revokes an app or device token; it stops working at once. */
-  async disconnect(id) { await this._rpc("disconnect", [id]); }
-
-  /**
-   * Home: the apps installed, and the bundled ones its store offers.
-   * @returns {Promise<{ slug: string, name: string, description: string, version: string, url: string,
-   *   installed: boolean, bundled: boolean, removable: boolean }[]>}
-   */
-  apps() { return this._rpc("apps", []); }
-
-  /**
    * Home: what installing an app would give it (spec/apps.md §3), from its
    * archive (a .zip File), its folder (the Files of an <input webkitdirectory>)
    * or its slug (a bundled app). Nothing is stored; installApp installs it.
@@ -578,23 +520,6 @@ export class Hearth {
   }
 
   /**
-   * Home: checks an intent (read from #intent?…) and finds the installed
-   * apps that can serve it (spec/apps.md §5).
-   * @param {{ from: string, user: string, action: string, doctype: string }} request
-   * @returns {Promise<{ from: string, fromUrl: string, what: string, handlers: { slug: string, name: string, title: string, url: string }[] }>}
-   */
-  intentOffer(request) { return this._rpc("intentOffer", [request]); }
-
-  /** Home: installs the app appOffer described → { url } to open it. */
-  installApp(slug) { return this._rpc("installApp", [slug]); }
-
-  /**
-   * Home: uninstalls an app: its tokens revoked on every device (the keys
-   * they held rotated), its agreement and archive deleted. Then reseal().
-   */
-  async uninstallApp(slug) { await this._rpc("uninstallApp", [slug]); }
-
-  /**
    * Home: seals again with their new keys the documents of the doctypes
    * whose keys were rotated (spec/protocol.md §4.6), in the worker, while
    * the apps stay usable.
@@ -604,39 +529,7 @@ export class Hearth {
    */
   reseal(onProgress) { return this._rpc("reseal", [], onProgress); }
 
-  /**
-   * Home: checks an app's connect request (read from #connect?…) and says
-   * what the app would get.
-   * @param {{ app: string, user: string, recipient: string, state: string }} request
-   * @returns {Promise<{ name: string, url: string, scopes: { doctype: string, verbs: string[], what: string }[] }>}
-   */
-  connectOffer(request) { return this._rpc("connectOffer", [request]); }
-
-  /**
-   * Home: on the user's consent, creates the app's token and grant and
-   * returns the app URL to go back to (token, signer and state in its
-   * fragment). Logout revokes the tokens given this way.
-   * @returns {Promise<string>}
-   */
-  connectApp(request) { return this._rpc("connectApp", [request]); }
-
   // ---- documents ----
-
-  /** @returns {Promise<{ id: string, rev: number }>} */
-  create(doctype, value) { return this._rpc("create", [doctype, value]); }
-
-  /** @returns {Promise<{ rev: number }>} */
-  put(doctype, id, value) { return this._rpc("put", [doctype, id, value]); }
-
-  /** @returns {Promise<Doc>} rejects with code "not_found" */
-  get(doctype, id) { return this._rpc("get", [doctype, id]); }
-
-  /** All live documents of doctype, ordered by id.
-   * @returns {Promise<Doc[]>} */
-  list(doctype) { return this._rpc("list", [doctype]); }
-
-  /** @returns {Promise<void>} */
-  async delete(doctype, id) { await this._rpc("delete", [doctype, id]); }
 
   /**
    * Calls cb with every change of the given doctypes (a string, an array,
@@ -677,14 +570,6 @@ export class Hearth {
       : file instanceof Uint8Array ? file : new Uint8Array(await file.arrayBuffer());
     return this._rpc("vcardImport", [b64(bytes)]);
   }
-
-  /**
-   * Writes contacts (values of io.hearth.contacts documents) as one vCard file.
-   * @param {object[]} values
-   * @param {"4.0"|"3.0"} [version]
-   * @returns {Promise<string>}
-   */
-  vcardExport(values, version = "4.0") { return this._rpc("vcardExport", [values, version]); }
 
   // ---- files ----
 

@@ -1,0 +1,331 @@
+package wasm
+
+import (
+	"bytes"
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/internal/wire"
+)
+
+// setSession installs Home's c or app's ap as the session, dropping any
+// earlier one.
+func (a *API) setSession(c *client.Client, ap *client.App) {
+	a.mu.Lock()
+	a.stopLocked()
+	a.gen++
+	a.acct, a.app = c, ap
+	if c != nil {
+		a.c = c
+	} else {
+		a.c = ap
+	}
+	a.live = map[string]map[string]*entry{}
+	a.loaded = map[string]bool{}
+	a.offered, a.offer, a.appsSeen = nil, nil, nil
+	a.lastSaved = nil
+	if len(a.subs) > 0 {
+		a.startLocked()
+	}
+	a.mu.Unlock()
+}
+
+// drop forgets session gen (if still current) and tells the host to wipe.
+func (a *API) drop(gen uint64) {
+	a.mu.Lock()
+	if a.c == nil || a.gen != gen {
+		a.mu.Unlock()
+		return
+	}
+	a.stopLocked()
+	a.gen++
+	// What this device verified outlives the session: a host ends a
+	// session at will, and must not make the next sign-in a fresh
+	// device's, nor an app's next connection a fresh app's (§4.7).
+	if a.acct != nil {
+		a.rememberLocked(memEntry{State: memoryOf(a.acct.State()), Epoch: a.epoch})
+	} else if a.app != nil {
+		a.appMemory = &memEntry{App: appMemoryOf(a.app.State()), Epoch: a.epoch}
+	}
+	memory := a.memoryRecordLocked()
+	a.c, a.acct, a.app, a.appTokens, a.appSlugs = nil, nil, nil, nil, nil
+	a.epoch, a.haltSaid = 0, ""
+	a.live = map[string]map[string]*entry{}
+	a.loaded = map[string]bool{}
+	a.lastSaved = nil
+	a.mu.Unlock()
+	a.emit(Event{Type: "wipe"})
+	if memory != nil {
+		a.emit(Event{Type: "memory", State: memory})
+	}
+}
+
+// persist sends a "state" event if what to keep changed since the last.
+func (a *API) persist(gen uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gen != gen {
+		return
+	}
+	sv := saved{Version: 1, Pending: a.pending, AppTokens: a.appTokens, AppSlugs: a.appSlugs, Epoch: a.epoch}
+	if a.acct != nil {
+		sv.State = a.acct.State()
+	}
+	if a.app != nil {
+		sv.App = a.app.State()
+	}
+	a.sayHaltLocked(sv)
+	sv.Cache = a.cacheLocked()
+	b, err := encodeSaved(sv)
+	if err != nil || bytes.Equal(b, a.lastSaved) {
+		return
+	}
+	a.lastSaved = b
+	// Emitted under the lock so that states reach the host in order; the
+	// host only queues them.
+	a.emit(Event{Type: "state", State: b})
+}
+
+// sayHaltLocked sends a "halted" event when the session sv holds newly
+// halted (the caller holds mu): the page says so at once.
+func (a *API) sayHaltLocked(sv saved) {
+	why := ""
+	if sv.State != nil {
+		why = sv.State.Halted
+	} else if sv.App != nil {
+		why = sv.App.Halted
+	}
+	if why == a.haltSaid {
+		return
+	}
+	a.haltSaid = why
+	if why != "" {
+		a.emit(Event{Type: "halted", Error: &Error{Code: "halted", Message: why}})
+	}
+}
+
+// maxCache bounds the documents cache of a saved state (its values'
+// bytes): the state is written whole at every change.
+const maxCache = 2 << 20
+
+// cacheLocked returns the documents cache to save: the live documents of
+// every doctype loaded, or none past maxCache.
+func (a *API) cacheLocked() []cachedDoctype {
+	var out []cachedDoctype
+	size := 0
+	for _, dt := range slices.Sorted(maps.Keys(a.loaded)) {
+		if !a.loaded[dt] {
+			continue
+		}
+		m := a.live[dt]
+		cd := cachedDoctype{Doctype: dt, Docs: make([]cachedDoc, 0, len(m))}
+		for _, id := range slices.Sorted(maps.Keys(m)) {
+			e := m[id]
+			if e.deleted {
+				continue
+			}
+			size += len(id) + len(e.value)
+			if size > maxCache {
+				return nil
+			}
+			cd.Docs = append(cd.Docs, cachedDoc{ID: id, Rev: e.rev, Value: e.value})
+		}
+		out = append(out, cd)
+	}
+	return out
+}
+
+// User returns the signed-in account's name, or "".
+func (a *API) User() string {
+	c, _, err := a.session()
+	if err != nil {
+		return ""
+	}
+	return c.User()
+}
+
+// SignupResult is what Signup returns.
+type SignupResult struct {
+	User        string `json:"user"`
+	RecoveryKey string `json:"recoveryKey"`
+}
+
+// Signup creates an account and signs in; invite is "" or the invitation
+// code a server whose sign-up needs one asks for.
+func (a *API) Signup(ctx context.Context, user, password, invite string) (*SignupResult, error) {
+	if err := wire.CheckUser(user); err != nil {
+		return nil, badInput("%v", err)
+	}
+	if password == "" {
+		return nil, badInput("a password is needed")
+	}
+	o := a.opts(user)
+	o.Invite = strings.TrimSpace(invite)
+	c, rk, err := client.Signup(ctx, a.server, user, password, o)
+	if err != nil {
+		return nil, a.fail(0, err)
+	}
+	a.setSession(c, nil)
+	a.mu.Lock()
+	a.epoch = 0
+	a.mu.Unlock()
+	a.persist(a.currentGen())
+	return &SignupResult{User: user, RecoveryKey: rk}, nil
+}
+
+func (a *API) currentGen() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.gen
+}
+
+// LoginResult is what Login and Resume return.
+type LoginResult struct {
+	User string `json:"user"`
+	// Halted: signing in, this browser found the account's history rolled
+	// back or forked and writes nothing until the person decides (Account,
+	// AcceptServerState).
+	Halted string `json:"halted,omitempty"`
+}
+
+// Login signs in; totp is "" or an authenticator code or a recovery code.
+func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginResult, error) {
+	if err := wire.CheckUser(user); err != nil {
+		// An impossible name cannot have an account.
+		return nil, &Error{Code: "bad_credentials", Message: client.ErrBadCredentials.Error()}
+	}
+	c, err := client.Login(ctx, a.server, user, password, totp, a.opts(user))
+	if err != nil {
+		return nil, a.fail(0, err)
+	}
+	a.setSession(c, nil)
+	a.mu.Lock()
+	gen := a.gen
+	a.epoch = 0
+	if m := a.memoryForLocked(user); m != nil {
+		a.epoch = m.Epoch
+	}
+	a.mu.Unlock()
+	// A device writes only once it has read the account's history to its
+	// end (spec/protocol.md §1.4): the feed loop's first pass does, and
+	// fills memory on the way. A rollback it reports halts the device,
+	// which the saved state remembers.
+	a.mu.Lock()
+	l := a.startLocked()
+	a.mu.Unlock()
+	if err := waitReady(ctx, l); err != nil {
+		return nil, err
+	}
+	a.persist(gen)
+	if h := c.Halted(); h != "" {
+		// Signed in, and halted: Home says so and lets the person decide.
+		return &LoginResult{User: user, Halted: h}, nil
+	}
+	if l.err != nil {
+		return nil, a.fail(gen, l.err)
+	}
+	return &LoginResult{User: user}, nil
+}
+
+// ResumeResult is what Resume returns.
+type ResumeResult struct {
+	Restored bool   `json:"restored"`
+	User     string `json:"user,omitempty"`
+	App      bool   `json:"app,omitempty"` // the session is an app's
+	// Halted: why this browser stopped saving (protocol §4.7), from the
+	// session's state or, with none restored, an app's memory; "" if not.
+	Halted string `json:"halted,omitempty"`
+}
+
+// Resume continues a session from what a "state" event carried (and an
+// app's connection under way). A state of another server, or one that
+// does not resume, gives Restored false.
+func (a *API) Resume(state []byte) (*ResumeResult, error) {
+	s, err := decodeSaved(state)
+	if err != nil || s.Version != 1 {
+		return &ResumeResult{}, nil
+	}
+	var c *client.Client
+	var ap *client.App
+	switch {
+	case s.State != nil && a.sameServer(s.State.Server):
+		c, _ = client.Resume(s.State, a.opts(""))
+	case s.App != nil && a.sameServer(s.App.Server):
+		ap, _ = client.ResumeApp(s.App, a.opts(""))
+	}
+	a.mu.Lock()
+	a.pending = s.Pending
+	a.mu.Unlock()
+	if c == nil && ap == nil {
+		a.mu.Lock()
+		why, _ := a.appHaltLocked()
+		a.mu.Unlock()
+		return &ResumeResult{Halted: why}, nil
+	}
+	a.setSession(c, ap)
+	a.mu.Lock()
+	for _, cd := range s.Cache {
+		m := make(map[string]*entry, len(cd.Docs))
+		for _, d := range cd.Docs {
+			m[d.ID] = &entry{rev: d.Rev, value: d.Value}
+		}
+		a.live[cd.Doctype] = m
+		a.loaded[cd.Doctype] = true
+	}
+	a.lastSaved = state
+	a.epoch = s.Epoch
+	if c != nil {
+		a.appTokens, a.appSlugs = s.AppTokens, s.AppSlugs
+	}
+	a.mu.Unlock()
+	if c != nil {
+		return &ResumeResult{Restored: true, User: c.User(), Halted: c.Halted()}, nil
+	}
+	return &ResumeResult{Restored: true, User: ap.User(), App: true, Halted: ap.State().Halted}, nil
+}
+
+// LogoutResult is what Logout returns.
+type LogoutResult struct {
+	// Wipe: the origins of the apps connected in this browser (Home), whose
+	// storage the page wipes next (spec/web.md §4) by visiting each with
+	// #signout.
+	Wipe []string `json:"wipe"`
+}
+
+// Logout ends the session on the server (if it can) and forgets it here;
+// the host gets a "wipe" event. Signed out already is not an error.
+func (a *API) Logout(ctx context.Context) (*LogoutResult, error) {
+	a.mu.Lock()
+	ap, c, gen, tokens := a.app, a.acct, a.gen, a.appTokens
+	res := &LogoutResult{Wipe: []string{}}
+	if c != nil {
+		for _, slug := range a.appSlugs {
+			res.Wipe = append(res.Wipe, a.appURL(slug, c.User()))
+		}
+	}
+	a.mu.Unlock()
+	if ap != nil {
+		// An app forgets its token and keys; Home revokes the token.
+		a.drop(gen)
+		return res, nil
+	}
+	if c == nil {
+		a.emit(Event{Type: "wipe"})
+		return res, nil
+	}
+	// The app tokens this browser gave stop working (spec/web.md §4).
+	for _, id := range tokens {
+		c.RevokeToken(ctx, id)
+	}
+	lerr := c.Logout(ctx)
+	a.drop(gen)
+	if e := toError(lerr); e != nil && e.Code != "network" {
+		return res, e
+	}
+	// Offline, the keys are gone from here all the same; the session
+	// expires on the server.
+	return res, nil
+}
