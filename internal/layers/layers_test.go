@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -82,4 +83,22 @@ func allowed(imp string, may []string) bool {
 		}
 	}
 	return false
+}
+
+// TestBrowserLinksNoNetHTTP: the browser's client (hearth.wasm) talks to
+// the server through fetch, and links no net/http, which would add about
+// 600 KB to what every page loads; a shared package that imports it (for
+// http.StatusOK, say) brings it back.
+func TestBrowserLinksNoNetHTTP(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", module+"wasm/cmd/hearthwasm")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "net/http" {
+			t.Fatal("hearth.wasm links net/http")
+		}
+	}
 }
