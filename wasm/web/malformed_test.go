@@ -139,7 +139,9 @@ func deleteOneFlagged(t *testing.T, tab *browsertest.Tab, dev *client.Client, do
 	t.Helper()
 	before := browsertest.Eval[int](tab, `document.querySelectorAll(`+jsString(sel+" [data-flagged]")+`).length`)
 	browsertest.Eval[bool](tab, `(window.confirm = () => true, true)`)
-	tab.Do(chromedp.Click(chromedp.CSS(sel + " [data-delete-flagged]")))
+	// Clicked by a query at the moment of the click: a change arriving from
+	// the feed may draw the list again, replacing the node.
+	tab.WaitTrue(`(() => { const b = document.querySelector(` + jsString(sel+" [data-delete-flagged]") + `); if (!b) return false; b.click(); return true; })()`)
 	tab.WaitTrue(fmt.Sprintf(`document.querySelectorAll(%s).length === %d`, jsString(sel+" [data-flagged]"), before-1))
 	ids, err := dev.List(context.Background(), doctype)
 	if err != nil {
