@@ -5,12 +5,19 @@
 // receives is opened with the names and revision it asked for, and it
 // remembers the highest keyring revision, the highest revision of every
 // document and the verified position of the changes feed (State), refusing
-// any step backwards with ErrIntegrity.
+// any step backwards with ErrIntegrity; after one, the device halts
+// (ErrHalted, succession.go) until the user accepts what the server holds.
 //
 // A user's Client also makes app and device tokens and grants them doctype
-// keys (CreateToken, Grant); an App (ConnectApp) works with such a token and
+// keys (CreateToken, Grant, with a grantee record each: grantees.go);
+// installs, updates and uninstalls apps (apps.go); revokes a token by
+// rotating the keys it held (revoke.go) and seals the documents again with
+// the new keys (reseal.go). An App (ConnectApp) works with such a token and
 // only the keys its grant gives, for a browser app on its own origin
-// (spec/web.md §5) or a third-party app.
+// (spec/web.md §5) or a third-party app. Where a Client's doctype keys come
+// from, the keyring or a grant, is its keySource (keysource.go). Both store
+// and fetch the sealed segments and manifests of search indexes (index.go,
+// manifest.go) for client/search.
 //
 // It never imports server/ and builds for GOOS=js GOARCH=wasm.
 package client

@@ -1,11 +1,17 @@
 // Package server assembles the Hearth server: the HTTP API of
 // spec/protocol.md §8 (package api) over its embedded default storage,
 // metadata in SQLite (package meta/sqlite) and blob bodies in a folder
-// (package blob/disk), all inside one data folder:
+// (package blob/disk), all inside one data folder, beside the web client
+// (wasm/web's Site, spec/web.md), with requests routed by host name
+// (Handler):
 //
 //	DIR/meta.db        SQLite database (with meta.db-wal, meta.db-shm)
 //	DIR/blobs/         sealed blob and index-segment bodies by digest
 //	DIR/server-secret  32 random bytes made once (fake prelogin seeds)
+//	DIR/lock           held by the one server serving DIR
+//
+// Admin (admin.go) works on the same folder for the operator's commands
+// (hearthd quota, hearthd invite), also while a server runs on it.
 //
 // Everything in DIR is ciphertext or metadata the threat model lists as
 // visible to the host.

@@ -1,9 +1,10 @@
 // Package plainbleve is the baseline of the search benchmarks
-// (BENCHMARKS.md, issue 5): a plain bleve index on disk, unencrypted, with
-// bleve's default mapping, against Hearth's in-memory index of the same
-// notes, in one process. It is a module of its own because bleve on disk
-// needs the real go.etcd.io/bbolt, which Hearth's module replaces with a
-// stand-in that opens no file (internal/bbolt-standin).
+// (BENCHMARKS.md, "Issue 5: encrypted search"): a plain bleve index on
+// disk, unencrypted, with bleve's default mapping, against Hearth's
+// in-memory index of the same notes, in one process. It is a module of its
+// own because bleve on disk needs the real go.etcd.io/bbolt, which
+// Hearth's module replaces with a stand-in that opens no file
+// (internal/bbolt-standin).
 //
 //	cd bench/plainbleve && go test -run '^$' -bench . -benchtime 1x -timeout 60m
 //

@@ -1,6 +1,6 @@
 // Package search is full-text search over the documents of one doctype,
-// built in the client (issue 5; spec/protocol.md §7): a bleve index kept in
-// memory (scorch, whose on-disk root file is never used: go.mod replaces
+// built in the client (spec/protocol.md §7): a bleve index kept in memory
+// (scorch, whose on-disk root file is never used: go.mod replaces
 // go.etcd.io/bbolt with internal/bbolt-standin), natively and under
 // GOOS=js GOARCH=wasm alike. One index per doctype, so that an app searches
 // only what it may read.

@@ -2,7 +2,7 @@
 // cryptography locally (package client): the server sees only ciphertext.
 //
 //	hearth signup --server URL --user NAME [--invite CODE]   prints the recovery key once
-//	hearth login  --server URL --user NAME [--totp CODE]
+//	hearth login  --server URL --user NAME [--totp CODE] [--password-changed]
 //	hearth logout
 //	hearth verify [--accept]                    checks the keyring and the changes feed
 //	hearth usage                                what the account stores, and its limits
@@ -13,12 +13,14 @@
 //	hearth rm DOCTYPE ID
 //	hearth upload PATH                          prints the file id
 //	hearth download ID [-o PATH]                writes nothing unless verified
-//	hearth search QUERY [--doctype D]           prints doctype, id and a snippet
+//	hearth search QUERY [--doctype D] [--limit N]   prints doctype, id and a snippet
 //	hearth reindex [--doctype D]                rebuilds the search index
+//	hearth app install PATH [--yes] | list | remove SLUG   apps from archives (apps.go)
+//	hearth reseal                               goes on sealing with new keys after a removal
 //
 // State lives in $HEARTH_HOME (default: the user's config folder, then
-// "hearth"), in files of mode 0600. The password comes from $HEARTH_PASSWORD
-// when set, else from a terminal prompt.
+// "hearth"), in files of mode 0600 (state.go says which). The password
+// comes from $HEARTH_PASSWORD when set, else from a terminal prompt.
 package main
 
 import (

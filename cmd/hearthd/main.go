@@ -2,7 +2,8 @@
 // over a data folder (SQLite metadata and sealed blob files). It stores only
 // ciphertext; see spec/protocol.md.
 //
-//	hearthd [--data DIR] [--listen ADDR] [--domain localhost] [--signup open|invite|closed] [--quota SIZE] [--quota-docs N] [--trusted-proxy CIDR]...
+//	hearthd [--data DIR] [--listen ADDR] [--domain localhost] [--scheme https] [--signup open|invite|closed]
+//	        [--quota SIZE] [--quota-docs N] [--max-blob-size BYTES] [--trusted-proxy CIDR]...
 //	hearthd quota [--data DIR] USER [SIZE|default|unlimited] [--docs N|default|unlimited]
 //	hearthd invite [--data DIR] [--expires 168h]
 //

@@ -5,9 +5,12 @@
 // One Argon2id call over the password, salted with the user name and a
 // random seed the server keeps for the account, yields 64 bytes: the first
 // 32 are the login secret, the last 32 the master key. The server hands the
-// client the seed and the parameters at login; the client refuses parameters
-// under its floor, so a malicious server cannot make the password cheaper to
-// guess.
+// client the seed and the parameters at login (Params, as they travel in
+// JSON); the client refuses parameters under its floor, so that a
+// malicious server cannot make the password cheaper to guess, or over its
+// ceiling, so that it cannot exhaust the device. For a user name with no
+// account, the server reports a FakeSeed, so that prelogin does not tell
+// which accounts exist.
 package kdf
 
 import (

@@ -6,7 +6,9 @@
 // key derived from the password, once under a recovery key printed at sign-up.
 // Each sealed copy binds the user name and the keyring's revision, so the host
 // can neither hand one user's keyring to another nor replay an old revision
-// under a new number.
+// under a new number. Each revision also names the digests of those before
+// it (succession.go, §4.2), so a device can tell a keyring that descends
+// from the one it last opened from a fork or a rollback (§4.7).
 //
 // Every failure to open a sealed keyring or grant returns seal.ErrIntegrity
 // (also available as ErrIntegrity), whatever its cause.

@@ -1,5 +1,6 @@
 // Package seal implements Hearth's sealed formats for items: documents
-// (spec/protocol.md §5) and blobs and index segments (§6, §7).
+// (spec/protocol.md §5), blobs and index segments (§6, §7.1), and the
+// manifests of search indexes (§7.2).
 //
 // Everything is sealed with a doctype key: a 32-byte secret known only to
 // the user's clients and to the apps granted that doctype. Each format binds

@@ -3,6 +3,11 @@
 // and why, its entry page and the intents it serves. It is strict: any
 // member the format does not define, a member given twice or a value that
 // breaks a rule is an error that names the member.
+//
+// It also reads and writes an app's archive, a .zip within the limits of
+// spec/apps.md §2 (archive.go), and refuses a name that passes for that of
+// an app that comes with Hearth (names.go: Skeleton, CheckName). The
+// server, the CLI and the browser all check apps with it.
 package appmanifest
 
 import (

@@ -1,6 +1,7 @@
 // Package jsonscan is a small JSON scanner for the documents Hearth reads
 // in bulk (pages of the changes feed, _bulk_get answers, documents being
-// indexed for search), several times faster than encoding/json under
+// indexed for search) and for app manifests (internal/appmanifest, which
+// reads them strictly), several times faster than encoding/json under
 // WebAssembly. It reads what encoding/json reads and fails where it fails
 // (client.FuzzFastJSON checks it against encoding/json), with stricter
 // member names in Object (see there).

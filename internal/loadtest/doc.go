@@ -1,6 +1,6 @@
-// Package loadtest is Hearth's load and fault harness (issue 13): it starts
-// the shipped hearthd on loopback with its SQLite data folder, drives it
-// with many simulated devices through the client library (sign-up and
+// Package loadtest is Hearth's load and fault harness: it starts the
+// shipped hearthd on loopback with its SQLite data folder, drives it with
+// many simulated devices through the client library (sign-up and
 // sign-in with the real key derivation, document writes and reads, feed
 // long-polls, blob uploads and downloads), injects faults (kill -9 and
 // restart, a full disk, slow clients on every route), and then holds the

@@ -1,6 +1,9 @@
 // Package auth holds the server's authentication primitives
 // (spec/protocol.md §8.1.4, §8.2): the slow hash of login secrets, session
-// and app tokens (of which only a hash is stored), and login rate limits.
+// and app tokens and sign-up invitations (of each only a hash is stored),
+// and the rate limits of §8.1.11: a Limiter that slows down guessing per
+// user name or address, and a Rate that bounds cheap unauthenticated
+// requests per address.
 //
 // Nothing here sees a password or a key: the login secret is one half of
 // the client's Argon2id output (§3), 256 random-looking bits, which the

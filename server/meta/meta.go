@@ -7,7 +7,8 @@
 //
 // Everything user-authored that reaches this package is already sealed by
 // the client: document bodies, keyrings, grants and index manifests are
-// opaque bytes (an app's archive and manifest are code, in the clear). The package never logs or interprets them.
+// opaque bytes (an app's archive and manifest are code, in the clear). The
+// package never logs or interprets them.
 //
 // The interfaces are narrow so each handler takes only what it needs; Store
 // combines them. Implementations: memory (tests) and sqlite (the embedded

@@ -1,7 +1,8 @@
-// Package memory is an in-memory meta.Store for tests and for a server that
-// need not remember anything across restarts.
+// Package memory is an in-memory meta.Store, which the tests of the API,
+// the client library and the browser client run the server on; it remembers
+// nothing across restarts.
 //
-// It keeps the same promises as the durable implementations (it passes the
+// It keeps the same promises as the durable implementation (it passes the
 // conformance suite in metatest): every method is atomic under one mutex,
 // feed sequences start at 1 with no gaps, and values handed in or out are
 // copied, so callers never share memory with the store.

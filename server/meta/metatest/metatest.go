@@ -1,6 +1,6 @@
 // Package metatest is the conformance suite for meta.Store implementations.
 // Every implementation runs the same scenarios through Run, so the memory
-// store used in tests and the durable stores behave alike.
+// store used in tests and the durable one (sqlite) behave alike.
 //
 // Besides what meta.go documents, the suite pins down choices the interface
 // leaves open, so that all implementations make them the same way:
