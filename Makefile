@@ -36,18 +36,14 @@ chromium:
 	  echo "installing chromium (for the browser tests)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# The web client, embedded in hearthd (wasm/web/doc.go): hearth.wasm (when
-# its main package exists) and hearth-search.wasm (the same with search, which
-# Home loads when it is first used), Go's wasm_exec.js, then precompressed copies and
-# the manifest of SHA-384 hashes (go run ./wasm/web/gen).
+# The web client, embedded in hearthd (wasm/web/doc.go): hearth.wasm and
+# hearth-search.wasm (the same with search, which Home loads when it is
+# first used), Go's wasm_exec.js, then precompressed copies and the manifest
+# of SHA-384 hashes (go run ./wasm/web/gen).
 WEBDIST := wasm/web/dist
 web: deps
-	@if [ -d wasm/cmd/hearthwasm ]; then \
-	  echo "GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth.wasm ./wasm/cmd/hearthwasm"; \
-	  GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth.wasm ./wasm/cmd/hearthwasm; \
-	  echo "GOOS=js GOARCH=wasm $(GO) build -tags search -trimpath -ldflags=-s -o $(WEBDIST)/hearth-search.wasm ./wasm/cmd/hearthwasm"; \
-	  GOOS=js GOARCH=wasm $(GO) build -tags search -trimpath -ldflags=-s -o $(WEBDIST)/hearth-search.wasm ./wasm/cmd/hearthwasm; \
-	else echo "web: no wasm/cmd/hearthwasm yet, building without hearth.wasm"; rm -f $(WEBDIST)/hearth.wasm $(WEBDIST)/hearth-search.wasm; fi
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth.wasm ./wasm/cmd/hearthwasm
+	GOOS=js GOARCH=wasm $(GO) build -tags search -trimpath -ldflags=-s -o $(WEBDIST)/hearth-search.wasm ./wasm/cmd/hearthwasm
 	cmp -s $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/wasm_exec.js || cp $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/
 	$(GO) run ./wasm/web/gen
 

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-300000x}
-for pkg in $(go list ./crypto/... ./spec/... ./internal/wire ./internal/appmanifest ./server/... ./client/... ./wasm ./cmd/hearth); do
+for pkg in $(go list ./crypto/... ./spec/... ./internal/wire ./internal/appmanifest ./internal/bytesize ./server/... ./client/... ./wasm ./cmd/hearth); do
   for f in $(go test -tags hearthtest -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
     echo "== $pkg $f ($t)"
     go test -tags hearthtest -run "^$" -fuzz "^$f\$" -fuzztime "$t" -fuzzminimizetime 5s "$pkg"
