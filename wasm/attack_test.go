@@ -40,16 +40,7 @@ func TestHomeRemembersAfterSessionEnds(t *testing.T) {
 			w.Write([]byte(`{"error":{"code":"unauthenticated","message":"the token is unknown, expired or revoked"}}`))
 			return true
 		case "/v1/prelogin":
-			rec := httptest.NewRecorder()
-			next.ServeHTTP(rec, r)
-			var p map[string]any
-			json.Unmarshal(rec.Body.Bytes(), &p)
-			p["seed"] = bytes.Repeat([]byte{7}, 32)
-			b, _ := json.Marshal(p)
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-			w.WriteHeader(rec.Code)
-			w.Write(b)
+			serveOtherSeed(w, r, next)
 			return true
 		case "/v1/login":
 			logins.Add(1)
@@ -154,16 +145,7 @@ func TestHomeRemembersEachAccount(t *testing.T) {
 	s.tamper = func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		switch r.URL.Path {
 		case "/v1/prelogin":
-			rec := httptest.NewRecorder()
-			next.ServeHTTP(rec, r)
-			var p map[string]any
-			json.Unmarshal(rec.Body.Bytes(), &p)
-			p["seed"] = bytes.Repeat([]byte{7}, 32)
-			b, _ := json.Marshal(p)
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-			w.WriteHeader(rec.Code)
-			w.Write(b)
+			serveOtherSeed(w, r, next)
 			return true
 		case "/v1/login":
 			logins.Add(1)
@@ -176,4 +158,19 @@ func TestHomeRemembersEachAccount(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != "integrity" || logins.Load() != 0 {
 		t.Fatalf("alice signing in again after bob, served another seed: %v, %d login requests; want an integrity failure and none", err, logins.Load())
 	}
+}
+
+// serveOtherSeed answers a prelogin as the server would, with another seed:
+// a host that changed the account's seed.
+func serveOtherSeed(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	var p map[string]any
+	json.Unmarshal(rec.Body.Bytes(), &p)
+	p["seed"] = bytes.Repeat([]byte{7}, 32)
+	b, _ := json.Marshal(p)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(rec.Code)
+	w.Write(b)
 }
