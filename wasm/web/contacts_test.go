@@ -155,7 +155,9 @@ func TestWebContacts(t *testing.T) {
 	if got := browsertest.Eval[string](tab, `[...document.querySelectorAll("#fields .entry")].map(r => r.querySelector(".label").value + "=" + r.querySelector(".value").value).join(";")`); !strings.Contains(got, "Shoe size=43") {
 		t.Fatalf("fields after a reload: %q", got)
 	}
-	if !browsertest.Eval[bool](tab, `!document.querySelector("#photo").hidden && document.querySelector("#photo").naturalWidth === 256`) {
+	// Once the image has decoded (naturalWidth is 0 until then).
+	tab.WaitTrue(`(() => { const p = document.querySelector("#photo"); return !p.hidden && p.complete && p.naturalWidth > 0; })()`)
+	if !browsertest.Eval[bool](tab, `document.querySelector("#photo").naturalWidth === 256`) {
 		t.Fatal("the photo was not kept at 256 pixels")
 	}
 	var edited vcard.Contact
