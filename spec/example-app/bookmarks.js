@@ -1,16 +1,14 @@
 // Bookmarks: the example app of the developer guide (spec/apps.md §4).
 // It runs on its own origin, bookmarks.<user>.<domain>, with the keys of
 // the one doctype its grant gives it.
-import { Hearth } from "/hearth.js";
+// Hearth's app kit (/hearth-kit.js, beside /hearth.js) opens the app and
+// keeps the list live.
+import { $, el, live, show, startApp } from "/hearth-kit.js";
 
 const DOCTYPE = "org.example.bookmarks";
-const $ = (sel) => document.querySelector(sel);
 const marks = new Map(); // id → { title, url }
 
-function fail(err) {
-  $("#msg").textContent = (err && err.message) || String(err);
-  $("#msg").hidden = false;
-}
+const fail = (err) => show($("#msg"), (err && err.message) || String(err));
 
 // Only web addresses become links: a stored value is data, never script.
 function safeURL(s) {
@@ -25,19 +23,13 @@ function safeURL(s) {
 function render() {
   const items = [...marks.entries()].sort((a, b) => a[1].title.localeCompare(b[1].title));
   $("#list").replaceChildren(...items.map(([id, m]) => {
-    const li = document.createElement("li");
-    li.className = "bookmark";
-    const text = document.createElement("div");
-    text.className = "grow";
     const href = safeURL(m.url);
-    const title = document.createElement(href ? "a" : "span");
-    title.textContent = m.title || m.url;
+    const title = el(href ? "a" : "span", { textContent: m.title || m.url });
     if (href) Object.assign(title, { href, rel: "noopener noreferrer", target: "_blank" });
-    text.append(title, Object.assign(document.createElement("div"), { className: "muted small", textContent: m.url }));
-    const del = Object.assign(document.createElement("button"), { className: "secondary", textContent: "Remove" });
+    const del = el("button", { className: "secondary", textContent: "Remove" });
     del.addEventListener("click", () => app.delete(DOCTYPE, id).catch(fail));
-    li.append(text, del);
-    return li;
+    return el("li", { className: "bookmark" },
+      el("div", { className: "grow" }, title, el("div", { className: "muted small", textContent: m.url })), del);
   }));
   $("#empty").hidden = marks.size > 0;
 }
@@ -47,25 +39,22 @@ function keep(id, value) {
   marks.set(id, { title: String(v.title ?? ""), url: String(v.url ?? "") });
 }
 
-// openApp resumes this app's grant, or connects it through Home (which asks
-// the person the first time) and comes back here.
-const app = await Hearth.openApp({ slug: "bookmarks" });
-app.onsessionended = () => app.reconnect(); // uninstalled, updated, or signed out: connect again
+// startApp resumes this app's grant, or connects it through Home (which
+// asks the person the first time) and comes back here; it fills in the
+// header, and connects again when the access ends (uninstalled, updated,
+// or signed out).
+const app = await startApp("bookmarks");
 window.bookmarks = app; // the handle, to try the API from the console
-$("#who").textContent = app.user;
-$("#home-link").href = app.home;
 
-try {
-  for (const d of await app.list(DOCTYPE)) keep(d.id, d.value);
-} catch (err) {
-  fail(err);
-}
-render();
-app.subscribe([DOCTYPE], (ch) => {
-  if (ch.deleted) marks.delete(ch.id);
-  else keep(ch.id, ch.value);
-  render();
-}, fail);
+// live lists the bookmarks, then keeps them in step with this tab's writes,
+// other tabs' and other devices'.
+await live(app, DOCTYPE, {
+  keep: (d) => keep(d.id, d.value),
+  drop: (id) => marks.delete(id),
+  draw: render,
+  onError: fail,
+  failed: fail, // a list that fails: say so, and go on
+});
 
 $("#add").addEventListener("submit", async (e) => {
   e.preventDefault();

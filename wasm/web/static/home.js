@@ -1,15 +1,20 @@
 // Home: sign-up and sign-in, two-factor authentication, installed apps,
 // sessions, sign-out, and the consent step of connecting an app
 // (spec/web.md §5). All cryptography happens in the worker behind hearth.js.
+// The app store, installing and connecting apps are in home-apps.js,
+// intents in home-intents.js, search in home-search.js.
 import { Hearth } from "./hearth.js";
+import { $, busy, el, sayer, show, words as common } from "./hearth-kit.js";
+import { appName, bindInstall, connect, renderApps } from "./home-apps.js";
+import { intent, intentDone } from "./home-intents.js";
+import { bindSearch } from "./home-search.js";
 
-const $ = (sel, root = document) => root.querySelector(sel);
 const view = (id) => {
   for (const v of document.querySelectorAll("[data-view]")) v.hidden = v.dataset.view !== id;
 };
 
 // Messages for error codes, in words a person understands.
-const words = {
+const inWords = sayer(common, {
   bad_credentials: "Wrong user name or password.",
   totp_required: "This account uses two-factor authentication: enter the code from your authenticator app.",
   totp_invalid: "That code is not right. Check your authenticator app and try again.",
@@ -17,28 +22,17 @@ const words = {
   rate_limited: "Too many attempts. Wait a little and try again.",
   user_exists: "That user name is taken.",
   invalid_name: "User names use lower-case letters, digits and dashes.",
-  integrity: "Integrity check failed: the server returned data that was altered or replayed. Nothing of it was used.",
-  network: "The server cannot be reached.",
   session_ended: "Your session ended. Sign in again.",
-};
+});
 const say = (err) => {
   // A write refused because the account is full: the storage card says so too.
   if (err && err.code === "account_full" && h && h.user) renderAccount();
-  return words[err && err.code] || (err && err.message) || String(err);
+  return inWords(err);
 };
 
-function show(el, text, kind = "error") {
-  el.textContent = text;
-  el.className = "message " + kind;
-  el.hidden = !text;
-}
-
-async function busy(button, fn) {
-  button.disabled = true;
-  try { return await fn(); } finally { button.disabled = false; }
-}
-
 let h;
+// What home-apps.js and home-intents.js use of this page.
+const home = { h: null, say, view, signedIn, renderConnections, runReseal };
 let signedOutNote = false; // arrived at the end of a sign-out
 
 async function main() {
@@ -48,7 +42,7 @@ async function main() {
     location.replace(location.href.replace(location.hostname, "localhost"));
     return;
   }
-  h = await Hearth.open({ server: location.origin });
+  h = home.h = await Hearth.open({ server: location.origin });
   // Signed out in another tab, or the session was revoked or expired: start
   // again from the sign-in form.
   h.onsessionended = () => location.reload();
@@ -167,7 +161,7 @@ function bindForms() {
         const { recoveryCodes } = await h.totpConfirm(f.code.value.trim());
         f.reset();
         const list = $("#totp-codes");
-        list.replaceChildren(...recoveryCodes.map((c) => Object.assign(document.createElement("span"), { textContent: c })));
+        list.replaceChildren(...recoveryCodes.map((c) => el("span", { textContent: c })));
         $("#totp-enroll").hidden = true;
         $("#totp-recovery").hidden = false;
         show(msg, "Two-factor authentication is on.", "ok");
@@ -245,13 +239,13 @@ function totpState(on, keepCodes = false) {
 async function signedIn() {
   $("#who").textContent = h.user;
   $("#signout").hidden = false;
-  if (location.hash.startsWith("#connect?")) return connect();
-  if (location.hash.startsWith("#intent?")) return intent();
-  bindSearch();
-  bindInstall();
+  if (location.hash.startsWith("#connect?")) return connect(home);
+  if (location.hash.startsWith("#intent?")) return intent(home);
+  bindSearch(say);
+  bindInstall(home);
   view("dashboard");
   performance.mark("hearth:dashboard");
-  await Promise.all([renderApps(), renderSessions(), renderAccount(), renderConnections()]);
+  await Promise.all([renderApps(home), renderSessions(), renderAccount(), renderConnections()]);
   runReseal(); // a rotation another device (or an earlier visit) left unfinished
 }
 
@@ -378,169 +372,39 @@ function renderStorage(usage, quota) {
   }
 }
 
-const el = (tag, props = {}, ...kids) => {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...kids);
-  return e;
-};
-
-// originOf is an app's origin as people read it (notes.alice.localhost:8080):
-// Home builds it, and it tells apart two apps of one name (spec/apps.md §3).
-function originOf(url) {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "";
+// deviceRow is the row of a connected app or a session: its name ("this
+// browser" beside it when it is this one), lines of detail, and a button
+// that acts on it (label, act), if any.
+function deviceRow(name, here, lines, label, act) {
+  const strong = el("strong", { textContent: name });
+  if (here) strong.append(" ", el("span", { className: "badge", textContent: "this browser" }));
+  const li = el("li", {}, el("div", { className: "grow" }, strong,
+    ...lines.map((line) => el("div", { className: "muted small", textContent: line }))));
+  if (label) {
+    const b = el("button", { className: "danger", textContent: label });
+    b.addEventListener("click", () => busy(b, act));
+    li.append(b);
   }
+  return li;
 }
 
-// originLine shows an app's origin, with places to break the line after
-// its dots (a narrow column breaks it there, not inside a word).
-function originLine(url) {
-  const parts = originOf(url).split(".");
-  const e = el("div", { className: "muted small origin" });
-  parts.forEach((p, i) => e.append(i < parts.length - 1 ? p + "." : p, ...(i < parts.length - 1 ? [el("wbr")] : [])));
-  return e;
-}
-
-// features lists the browser features an app asks for, in words with its
-// reasons (spec/apps.md §1, "features"); every other one is denied to it.
-function showFeatures(list, features) {
-  list.replaceChildren(...(features || []).map((f) => el("li", {}, el("strong", { textContent: f.what }),
-    el("span", { className: "muted", textContent: " — " + f.reason }))));
-  list.hidden = !list.children.length;
-  list.previousElementSibling.hidden = list.hidden;
-}
-
-async function renderApps() {
-  const list = $("#apps"), store = $("#store");
-  try {
-    const apps = await h.apps();
-    const row = (a, ...actions) => el("li", {},
-      el("span", { className: "app-icon", textContent: Array.from(a.name)[0] || "?" }),
-      el("div", { className: "grow app-about" }, el("strong", { textContent: a.name }),
-        originLine(a.url),
-        el("div", { className: "muted small", textContent: a.description || "" })),
-      ...actions);
-    list.replaceChildren(...apps.filter((a) => a.installed).map((a) => {
-      const actions = [el("a", { className: "button", href: a.url, textContent: "Open" })];
-      if (a.removable) {
-        const rm = el("button", { className: "secondary", textContent: "Uninstall" });
-        rm.dataset.uninstall = a.slug;
-        rm.addEventListener("click", () => busy(rm, async () => {
-          if (!confirm("Uninstall " + a.name + "? It stops working at once, on every device.")) return;
-          try {
-            await h.uninstallApp(a.slug);
-            await Promise.all([renderApps(), renderConnections()]);
-            runReseal();
-          } catch (err) {
-            show($("#store-msg"), say(err));
-          }
-        }));
-        actions.push(rm);
-      }
-      return row(a, ...actions);
-    }));
-    const offered = apps.filter((a) => !a.installed);
-    store.replaceChildren(...(offered.length ? offered.map((a) => {
-      const b = el("button", { textContent: "Install" });
-      b.dataset.install = a.slug;
-      b.addEventListener("click", () => busy(b, () => offerInstall(a.slug)));
-      return row(a, b);
-    }) : [el("li", { className: "muted small", textContent: "You have every app that comes with Hearth." })]));
-  } catch (err) {
-    list.replaceChildren(el("li", { textContent: say(err) }));
-  }
-}
-
-// offerInstall shows what an app asks for (spec/apps.md §3) and installs
-// it only on the person's click. source: a slug, an archive File, or a
-// folder's Files.
-async function offerInstall(source) {
-  const msg = $("#store-msg");
-  show(msg, "");
-  let offer;
-  try {
-    offer = await h.appOffer(source);
-  } catch (err) {
-    show(msg, say(err));
-    msg.scrollIntoView({ block: "center" });
-    return;
-  }
-  const imsg = $("#install-msg");
-  show(imsg, "");
-  const what = (p) => el("li", {}, el("strong", { textContent: p.what }),
-    p.reason ? el("span", { className: "muted", textContent: " — " + p.reason }) : "",
-    p.new ? el("span", {}, " ", el("span", { className: "badge", textContent: "new" })) : "");
-  $("#install-title").textContent = offer.update
-    ? (offer.older ? "Go back to an older " : "Update ") + offer.name + "?"
-    : "Install " + offer.name + "?";
-  $("#install-about").textContent = [
-    offer.update && offer.from ? "Version " + offer.from + " → " + offer.version : "Version " + offer.version,
-    offer.description].filter(Boolean).join(" · ");
-  $("#install-origin").textContent = originOf(offer.url);
-  const changes = offer.update && (offer.added.length || offer.removed.length);
-  $("#install-changes").hidden = !changes;
-  $("#install-added").replaceChildren(...offer.added.map((p) => el("li", {}, "Asks for the first time: ", el("strong", { textContent: p.what }))));
-  $("#install-removed").replaceChildren(...offer.removed.map((p) => el("li", { className: "muted" }, "No longer asks: ", p.what)));
-  $("#install-lead").textContent = offer.update ? "After the update it will be able to:" : "It will be able to:";
-  $("#install-scopes").replaceChildren(...offer.permissions.map(what));
-  showFeatures($("#install-features"), offer.features);
-  $("#install-allow").textContent = offer.update ? "Update" : "Install";
-  view("install");
-  $("#install-allow").onclick = () => busy($("#install-allow"), async () => {
-    try {
-      const r = await h.installApp(offer.slug);
-      location.assign(r.url); // the app connects without asking: the agreement is recorded
-    } catch (err) {
-      show(imsg, say(err));
-    }
-  });
-  $("#install-deny").onclick = () => {
-    view("dashboard");
-    renderApps();
-  };
-}
-
-function bindInstall() {
-  for (const id of ["#install-file", "#install-folder"]) {
-    const input = $(id);
-    input.addEventListener("change", () => {
-      const files = Array.from(input.files || []);
-      input.value = "";
-      if (files.length) offerInstall(id === "#install-file" ? files[0] : files);
-    });
-  }
-}
+const lastUsed = (t) => "Last used " + new Date(t).toLocaleString();
 
 async function renderConnections() {
   const list = $("#connections");
   try {
     const conns = await h.connections();
     if (conns.length === 0) {
-      list.replaceChildren(Object.assign(document.createElement("li"), { className: "muted small", textContent: "None yet. Apps connect when you first open them." }));
+      list.replaceChildren(el("li", { className: "muted small", textContent: "None yet. Apps connect when you first open them." }));
       return;
     }
-    list.replaceChildren(...conns.map((c) => {
-      const li = document.createElement("li");
-      const text = document.createElement("div");
-      text.className = "grow";
-      const name = Object.assign(document.createElement("strong"), { textContent: c.name });
-      if (c.here) name.append(" ", Object.assign(document.createElement("span"), { className: "badge", textContent: "this browser" }));
-      text.append(name,
-        Object.assign(document.createElement("div"), { className: "muted small", textContent: c.what.join("; ") }),
-        Object.assign(document.createElement("div"), { className: "muted small", textContent: "Last used " + new Date(c.lastSeen).toLocaleString() }));
-      const off = Object.assign(document.createElement("button"), { className: "danger", textContent: "Disconnect" });
-      off.addEventListener("click", () => busy(off, async () => {
-        await h.disconnect(c.id);
-        await renderConnections();
-        runReseal();
-      }));
-      li.append(text, off);
-      return li;
-    }));
+    list.replaceChildren(...conns.map((c) => deviceRow(c.name, c.here, [c.what.join("; "), lastUsed(c.lastSeen)], "Disconnect", async () => {
+      await h.disconnect(c.id);
+      await renderConnections();
+      runReseal();
+    })));
   } catch (err) {
-    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: say(err) }));
+    list.replaceChildren(el("li", { textContent: say(err) }));
   }
 }
 
@@ -548,309 +412,15 @@ async function renderSessions() {
   const list = $("#sessions");
   try {
     const sessions = await h.sessions();
-    list.replaceChildren(...sessions.map((s) => {
-      const li = document.createElement("li");
-      const text = document.createElement("div");
-      text.className = "grow";
-      const name = Object.assign(document.createElement("strong"), { textContent: s.device });
-      if (s.current) name.append(" ", Object.assign(document.createElement("span"), { className: "badge", textContent: "this browser" }));
-      text.append(name, Object.assign(document.createElement("div"), {
-        className: "muted small",
-        textContent: "Last used " + new Date(s.lastSeen).toLocaleString(),
-      }));
-      li.append(text);
-      if (!s.current) {
-        const revoke = Object.assign(document.createElement("button"), { className: "danger", textContent: "Revoke" });
-        revoke.addEventListener("click", () => busy(revoke, async () => {
-          await h.revokeSession(s.id);
-          await renderSessions();
-        }));
-        li.append(revoke);
-      }
-      return li;
-    }));
+    list.replaceChildren(...sessions.map((s) => deviceRow(s.device, s.current, [lastUsed(s.lastSeen)], !s.current && "Revoke", async () => {
+      await h.revokeSession(s.id);
+      await renderSessions();
+    })));
   } catch (err) {
-    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: say(err) }));
+    list.replaceChildren(el("li", { textContent: say(err) }));
   }
-}
-
-// fromApp reports whether this page was opened from the app at url (the
-// app's request navigation sends its origin as the referrer; a link
-// anyone made, elsewhere, does not).
-function fromApp(url) {
-  try {
-    return document.referrer !== "" && new URL(document.referrer).origin === new URL(url).origin;
-  } catch {
-    return false;
-  }
-}
-
-// connect answers an app's request (spec/web.md §5): show what it gets,
-// and on consent create its token and grant and send it back.
-// appName names the app of a pending #connect request, for people (a
-// bundled app's name; anything else is shown as "an app").
-function appName() {
-  const app = new URLSearchParams(location.hash.slice("#connect?".length)).get("app");
-  return app === "notes" ? "Notes" : "an app";
-}
-
-async function connect() {
-  const params = new URLSearchParams(location.hash.slice("#connect?".length));
-  const req = { app: params.get("app"), user: params.get("user"), recipient: params.get("recipient"), state: params.get("state") };
-  // An app that stopped saving asks whether the person decided since
-  // (spec/web.md §5.1).
-  if (params.get("halted") === "1") Object.assign(req, { halted: true, epoch: Number(params.get("epoch")) || 0 });
-  const msg = $("#connect-msg");
-  // The buttons show once the offer is known, so that a click always acts.
-  $("#connect-allow").hidden = $("#connect-deny").hidden = true;
-  $("#connect-halted").hidden = true;
-  $("#connect-ask").hidden = false;
-  $("#connect-origin").textContent = "";
-  showFeatures($("#connect-features"), []);
-  view("connect");
-  try {
-    const offer = await h.connectOffer(req); // { name, url, scopes: [{ doctype, what }], remembered, halted?, appHalted? }
-    // Back to the app without a connection: it stays as it was, halted.
-    const backHalted = () => {
-      history.replaceState(null, "", location.pathname);
-      location.replace(offer.url + "#connected?halted=1&state=" + encodeURIComponent(req.state || ""));
-    };
-    if (offer.halted) return backHalted(); // Home stopped saving too: the decision is on its dashboard
-    if (offer.appHalted) {
-      // The server showed only the app an older account: the person decides.
-      $("#connect-ask").hidden = true;
-      $("#connect-halted").hidden = false;
-      for (const el of document.querySelectorAll(".connect-halted-name")) el.textContent = offer.name;
-      $("#connect-goon").onclick = () => busy($("#connect-goon"), async () => {
-        try {
-          const back = await h.connectApp(req);
-          history.replaceState(null, "", location.pathname);
-          location.replace(back);
-        } catch (err) {
-          show(msg, say(err));
-        }
-      });
-      $("#connect-back").onclick = backHalted;
-      return;
-    }
-    if (offer.remembered && fromApp(offer.url)) {
-      // The user agreed to this app with these permissions before (in any
-      // browser), and the request comes from the app's own page: connect it
-      // without asking again (spec/web.md §5).
-      $("#connect-name").textContent = offer.name;
-      $("#connect-scopes").replaceChildren();
-      show(msg, "Opening " + offer.name + "…", "ok");
-      const back = await h.connectApp(req);
-      history.replaceState(null, "", location.pathname);
-      location.replace(back);
-      return;
-    }
-    $("#connect-name").textContent = offer.name;
-    $("#connect-origin").textContent = originOf(offer.url);
-    $("#connect-scopes").replaceChildren(...offer.scopes.map((s) =>
-      Object.assign(document.createElement("li"), { textContent: s.what })));
-    showFeatures($("#connect-features"), offer.features);
-    $("#connect-allow").hidden = $("#connect-deny").hidden = false;
-    $("#connect-allow").onclick = () => busy($("#connect-allow"), async () => {
-      try {
-        const back = await h.connectApp(req); // → URL of the app with the token in its fragment
-        history.replaceState(null, "", location.pathname);
-        location.replace(back);
-      } catch (err) {
-        show(msg, say(err));
-      }
-    });
-    $("#connect-deny").onclick = () => {
-      history.replaceState(null, "", location.pathname);
-      signedIn();
-    };
-  } catch (err) {
-    show(msg, say(err));
-  }
-}
-
-// ---- intents (spec/apps.md §5) ----
-
-const INTENT_TICKET = "hearth:intent-ticket";
-
-// intent shows what an app asks another to do, and passes it on only on the
-// person's click.
-async function intent() {
-  const p = new URLSearchParams(location.hash.slice("#intent?".length));
-  history.replaceState(null, "", location.pathname);
-  const req = { from: p.get("from") || "", user: p.get("user") || "", action: p.get("action") || "", doctype: p.get("doctype") || "" };
-  const value = p.get("value") || "";
-  const state = p.get("state") || "";
-  const msg = $("#intent-msg");
-  show(msg, "");
-  $("#intent-allow").hidden = true;
-  $("#intent-handlers").hidden = true;
-  view("intent");
-  let offer;
-  try {
-    // spec/apps.md §5: a value of at most 4 KiB, a nonce for state.
-    if (value.length > 5462 || state.length > 100 || !/^[A-Za-z0-9_-]*$/.test(value)) {
-      throw Object.assign(new Error("This request is malformed; it was not passed on."), { code: "bad_input" });
-    }
-    offer = await h.intentOffer(req);
-  } catch (err) {
-    show(msg, say(err));
-    $("#intent-deny").onclick = () => { view("dashboard"); signedIn(); };
-    return;
-  }
-  const back = (q) => location.replace(offer.fromUrl + "#intent-result?state=" + encodeURIComponent(state) + q);
-  // Only the app's own page is named as the one asking (its referrer);
-  // every app is named with its origin.
-  const fromOrigin = offer.from + " (" + originOf(offer.fromUrl) + ")";
-  const asker = fromApp(offer.fromUrl) ? fromOrigin : "A page claiming to be " + fromOrigin;
-  let shown = "";
-  try {
-    const bin = atob(value.replace(/-/g, "+").replace(/_/g, "/"));
-    const v = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
-    shown = typeof v === "string" ? v : v && typeof v === "object" && typeof v.title === "string" ? v.title : JSON.stringify(v);
-  } catch { /* no value, or not JSON */ }
-  if (shown.length > 200) shown = shown.slice(0, 199) + "…";
-  $("#intent-value").textContent = shown;
-  $("#intent-value").hidden = !shown;
-  $("#intent-deny").onclick = () => back("&cancelled=1");
-  if (offer.handlers.length === 0) {
-    $("#intent-title").textContent = "No app can do this yet";
-    $("#intent-lead").textContent = asker + " asks to " + offer.what + ", but none of your apps does that. The app store may have one.";
-    return;
-  }
-  const first = offer.handlers[0];
-  $("#intent-title").textContent = first.title + "?";
-  const todo = offer.handlers.length === 1 ? first.title.charAt(0).toLowerCase() + first.title.slice(1) : offer.what;
-  $("#intent-lead").textContent = asker + " asks " + (offer.handlers.length === 1 ? first.name + " (" + originOf(first.url) + ")" : "one of your apps") + " to " + todo + ":";
-  if (offer.handlers.length > 1) {
-    $("#intent-handlers").replaceChildren(el("legend", { className: "small", textContent: "With" }), ...offer.handlers.map((hd, i) =>
-      el("label", { className: "row" }, el("input", { type: "radio", name: "handler", value: String(i), checked: i === 0 }), hd.name,
-        el("span", { className: "muted small origin", textContent: originOf(hd.url) }))));
-    $("#intent-handlers").hidden = false;
-  }
-  $("#intent-allow").hidden = false;
-  $("#intent-allow").onclick = () => {
-    const picked = document.querySelector("#intent-handlers input:checked");
-    const hd = offer.handlers[picked ? Number(picked.value) : 0];
-    const ticket = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-    sessionStorage.setItem(INTENT_TICKET, JSON.stringify({ ticket, fromUrl: offer.fromUrl, state, doctype: req.doctype }));
-    const q = new URLSearchParams({ action: req.action, doctype: req.doctype, value, from: offer.from, ticket });
-    location.assign(hd.url + "#intent?" + q.toString());
-  };
-}
-
-// intentDone: the serving app is done; back to the app that asked, if this
-// tab passed the intent on (its ticket).
-function intentDone() {
-  const p = new URLSearchParams(location.hash.slice("#intent-done?".length));
-  history.replaceState(null, "", location.pathname);
-  let t = null;
-  try { t = JSON.parse(sessionStorage.getItem(INTENT_TICKET) || "null"); } catch { /* none */ }
-  if (!t || !p.get("ticket") || p.get("ticket") !== t.ticket) {
-    location.replace(location.pathname); // a link anyone made: nothing to answer
-    return;
-  }
-  sessionStorage.removeItem(INTENT_TICKET);
-  const q = p.get("cancelled") ? "&cancelled=1" : "&doctype=" + encodeURIComponent(t.doctype) + "&id=" + encodeURIComponent(p.get("id") || "");
-  location.replace(t.fromUrl + "#intent-result?state=" + encodeURIComponent(t.state) + q);
 }
 
 main().catch((err) => {
-  document.body.prepend(Object.assign(document.createElement("div"), { className: "message error", textContent: "Hearth could not start: " + say(err) }));
+  document.body.prepend(el("div", { className: "message error", textContent: "Hearth could not start: " + say(err) }));
 });
-
-// ---- search (spec/web.md §3.4) ----
-//
-// The search worker (hearth-search.wasm: the client with bleve, several
-// times larger than hearth.wasm) starts when the box is first used. It
-// resumes the session this page's worker saved, opens every doctype's
-// index (loading the stored ones, building the others) and answers as the
-// person types: one query at a time, the latest one waiting.
-
-let searcher = null;  // Promise<Hearth|null>
-let searchBound = false;
-
-function bindSearch() {
-  if (searchBound) return;
-  searchBound = true;
-  const box = $("#search");
-  let timer = 0, running = false, next = null;
-  const status = (text) => { $("#search-status").textContent = text; $("#search-status").hidden = !text; };
-  const start = () => {
-    if (!searcher) {
-      status("Preparing search…");
-      searcher = Hearth.openSearch({ server: location.origin }).catch((err) => { status(say(err)); searcher = null; return null; });
-    }
-    return searcher;
-  };
-  const run = async (q) => {
-    if (running) { next = q; return; }
-    running = true;
-    try {
-      const s = await start();
-      if (!s) return;
-      const t0 = performance.now();
-      const r = await s.search(asTyped(q), { limit: 5 });
-      renderResults(q, r, performance.now() - t0, status);
-    } catch (err) {
-      if (err.code === "bad_input") status("Keep typing: the query is not finished.");
-      else status(say(err));
-    } finally {
-      running = false;
-      if (next !== null) { const q2 = next; next = null; run(q2); }
-    }
-  };
-  box.addEventListener("focus", start);
-  box.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => run(box.value), 120);
-  });
-}
-
-// asTyped makes the word being typed a prefix: "lisb" finds Lisbon. Only a
-// last word of three letters or more, outside quotes, with no operator.
-function asTyped(q) {
-  if ((q.match(/"/g) || []).length % 2 === 1) return q;
-  const m = /(^|\s)([\p{L}\p{N}]{3,})$/u.exec(q);
-  return m ? q + "*" : q;
-}
-
-function renderResults(q, r, ms, status) {
-  const out = $("#search-results");
-  out.dataset.query = q; // what the results shown answer (for the tests)
-  out.dataset.ms = String(Math.round(ms));
-  if (r.rebuilt && r.rebuilt.length) {
-    status("The stored index of " + r.rebuilt.map((x) => x.doctype).join(", ") +
-      " could not be used (it may have been altered) and was rebuilt from your data.");
-  } else status("");
-  if (!q.trim()) { out.replaceChildren(); return; }
-  if (r.groups.length === 0) {
-    out.replaceChildren(Object.assign(document.createElement("p"), { className: "muted", textContent: "Nothing matches." }));
-    return;
-  }
-  out.replaceChildren(...r.groups.map((g) => {
-    const sec = Object.assign(document.createElement("section"), { className: "results-group" });
-    sec.dataset.doctype = g.doctype;
-    const h3 = Object.assign(document.createElement("h3"), { textContent: g.app ? g.app.name : g.doctype });
-    h3.append(" ", Object.assign(document.createElement("span"), { className: "muted", textContent: "(" + g.total + ")" }));
-    const ul = document.createElement("ul");
-    for (const hit of g.hits) {
-      const li = document.createElement("li");
-      const a = document.createElement(hit.url ? "a" : "div");
-      if (hit.url) a.href = hit.url;
-      a.dataset.id = hit.id;
-      a.append(Object.assign(document.createElement("strong"), { textContent: hit.title || "Untitled" }));
-      if (hit.snippet) {
-        const sn = Object.assign(document.createElement("div"), { className: "snippet muted" });
-        if (hit.snippet.cutStart) sn.append("…");
-        for (const p of hit.snippet.parts) sn.append(p.mark ? Object.assign(document.createElement("mark"), { textContent: p.text }) : p.text);
-        if (hit.snippet.cutEnd) sn.append("…");
-        a.append(sn);
-      }
-      li.append(a);
-      ul.append(li);
-    }
-    sec.append(h3, ul);
-    return sec;
-  }));
-}

@@ -38,6 +38,14 @@ export const time = (v) => (typeof v === "number" && Math.abs(v) <= 8.64e15 ? v 
  */
 export const notText = (v) => v !== null && typeof v === "object";
 
+/**
+ * notA says what a value that should be an object is instead, for a
+ * flagged row: notA([], "a task") is "a list, not a task".
+ * @param {any} v
+ * @param {string} what
+ */
+export const notA = (v, what) => (Array.isArray(v) ? "a list" : v === null ? "null" : "a " + typeof v) + ", not " + what;
+
 /** clip shortens text for a list: at most n characters (code points kept whole). */
 export function clip(s, n) {
   if (s.length <= n) return s;

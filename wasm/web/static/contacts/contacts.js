@@ -2,38 +2,18 @@
 // vCard 2.1, 3.0 and 4.0 import, 4.0 export (spec/contacts.md). Editing
 // changes only the members shown, so what an imported card held beyond
 // them (its extra properties) is kept and exported again.
-import { Hearth } from "./hearth.js";
-import { isObject, text, notText, clip, flaggedRow } from "./values.js";
+import { $, appWords, deleteMalformed, el, live, openLinks, sayer, show, startApp } from "./hearth-kit.js";
+import { isObject, text, notText, clip, flaggedRow, notA } from "./values.js";
 
 const DOCTYPE = "io.hearth.contacts";
-const $ = (sel) => document.querySelector(sel);
 const contacts = new Map(); // id → contact (the document's value)
 const flagged = new Map();  // id → why the document cannot be shown as a contact
 let app;
 let current = null; // id of the contact in the editor; "" for a new one
 let filter = "";
 
-const words = {
-  integrity: "Integrity check failed: the server returned data that was altered or replayed. Nothing of it was used.",
-  network: "The server cannot be reached.",
-  session_ended: "This app's access ended. Open it again from Home.",
-  not_found: "This contact no longer exists.",
-  halted: "Hearth stopped saving in this browser: nothing is saved until you decide what to do, in Home.",
-};
-const say = (err) => words[err && err.code] || (err && err.message) || String(err);
-
-function message(text, kind = "error") {
-  const m = $("#msg");
-  m.textContent = text;
-  m.className = "message " + kind;
-  m.hidden = !text;
-}
-
-function el(tag, props = {}, ...kids) {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...kids);
-  return e;
-}
+const say = sayer(appWords, { not_found: "This contact no longer exists." });
+const message = (text, kind) => show($("#msg"), text, kind);
 
 // Other apps may write what they like: a document is shown when its members
 // have the shapes of spec/contacts.md §2 (absent and null mean none; a
@@ -44,7 +24,7 @@ const ADDR_PARTS = ["pobox", "extended", "street", "locality", "region", "postco
 // problem says why a stored value cannot be shown as a contact ("" when it
 // can).
 function problem(c) {
-  if (!isObject(c)) return Array.isArray(c) ? "a list, not a contact" : c === null ? "null, not a contact" : "a " + typeof c + ", not a contact";
+  if (!isObject(c)) return notA(c, "a contact");
   if (Array.isArray(c.name)) return "its name is a list";
   if (isObject(c.name)) {
     for (const k of ["full", "given", "family", "additional", "prefix", "suffix"]) if (notText(c.name[k])) return "a part of its name is not text";
@@ -101,15 +81,11 @@ function haystack(c) {
 
 // deleteFlagged deletes a document Contacts cannot show, once the person
 // confirms.
-async function deleteFlagged(id) {
-  if (!confirm("Delete this malformed contact? What it holds cannot be shown, and will be gone.")) return;
-  try {
-    await app.delete(DOCTYPE, id);
+function deleteFlagged(id) {
+  deleteMalformed(app, DOCTYPE, id, "contact", () => {
     flagged.delete(id);
     renderList();
-  } catch (err) {
-    message(say(err));
-  }
+  }, (err) => message(say(err)));
 }
 
 function renderList() {
@@ -386,34 +362,24 @@ function bind() {
   $("#export").addEventListener("click", exportAll);
 }
 
-// #open=<id> (Home's search links to a contact so) opens that contact.
-function openFromHash() {
-  if (!location.hash.startsWith("#open=")) return;
-  let id = "";
-  try { id = decodeURIComponent(location.hash.slice("#open=".length)); } catch { /* a malformed link */ }
-  history.replaceState(null, "", location.pathname + location.search);
-  if (contacts.has(id)) open(id);
-  else if (flagged.has(id)) message("That contact could not be shown: it is malformed.");
-}
-
 async function main() {
-  app = await Hearth.openApp({ slug: "contacts" });
-  app.onsessionended = () => app.reconnect();
-  $("#who").textContent = app.user;
-  $("#home-link").href = app.home;
-  for (const d of await app.list(DOCTYPE)) keep(d.id, d.value);
-  renderList();
-  app.subscribe([DOCTYPE], (ch) => {
-    if (ch.deleted) {
-      contacts.delete(ch.id);
-      flagged.delete(ch.id);
-    } else keep(ch.id, ch.value);
-    if (ch.id === current && !contacts.has(ch.id)) {
-      closeEditor();
-      message(ch.deleted ? "This contact was deleted on another device." : "This contact was changed on another device into something Contacts cannot show.");
-    }
-    renderList();
-  }, (err) => message(say(err)));
+  app = await startApp("contacts");
+  await live(app, DOCTYPE, {
+    keep: (d) => keep(d.id, d.value),
+    drop: (id) => {
+      contacts.delete(id);
+      flagged.delete(id);
+    },
+    draw: renderList,
+    redraw: (ch) => {
+      if (ch.id === current && !contacts.has(ch.id)) {
+        closeEditor();
+        message(ch.deleted ? "This contact was deleted on another device." : "This contact was changed on another device into something Contacts cannot show.");
+      }
+      renderList();
+    },
+    onError: (err) => message(say(err)),
+  });
   bind();
   $("#new-contact").disabled = false;
   if (app.intent && app.intent.action === "create" && app.intent.doctype === DOCTYPE) {
@@ -429,8 +395,11 @@ async function main() {
     }, { once: true });
     $("#back").addEventListener("click", () => intent.cancel(), { once: true });
   }
-  openFromHash();
-  addEventListener("hashchange", openFromHash);
+  // #open=<id> (Home's search links to a contact so) opens that contact.
+  openLinks((id) => {
+    if (contacts.has(id)) open(id);
+    else if (flagged.has(id)) message("That contact could not be shown: it is malformed.");
+  });
   document.body.dataset.ready = "true";
 }
 

@@ -1,12 +1,11 @@
 // Notes: Markdown notes, listed by date, edited with a preview, kept in
 // step with other tabs and devices. It runs on its own origin with only the
 // io.hearth.notes keys its grant gives it (spec/web.md §5).
-import { Hearth } from "./hearth.js";
+import { $, appWords, deleteMalformed, live, openLinks, sayer, show, startApp } from "./hearth-kit.js";
 import { renderMarkdown } from "./markdown.js";
-import { isObject, text, time, notText, clip, flaggedRow } from "./values.js";
+import { isObject, text, time, notText, clip, flaggedRow, notA } from "./values.js";
 
 const DOCTYPE = "io.hearth.notes";
-const $ = (sel) => document.querySelector(sel);
 
 const notes = new Map(); // id → { id, rev, value, bad? }: bad says why it cannot be shown
 let app;
@@ -15,20 +14,17 @@ let dirty = false;       // the editor holds unsaved changes
 let saveTimer = null;
 let filter = "";
 
-const words = {
-  integrity: "Integrity check failed: the server returned data that was altered or replayed. Nothing of it was used.",
+const say = sayer(appWords, {
   network: "The server cannot be reached; your changes will be saved when it is back.",
-  session_ended: "This app's access ended. Open it again from Home.",
   not_found: "This note no longer exists.",
-  halted: "Hearth stopped saving in this browser: nothing is saved until you decide what to do, in Home.",
-};
+});
 // norm makes a stored value a note, or says why it cannot be one: other
 // clients or apps granted this doctype may write what they like. Text
 // (a document that is not JSON) is a note's text; an object's members are
 // converted only from primitive values (values.js).
 function norm(v) {
   if (typeof v === "string") return { value: { title: "", body: v, updated: 0, created: 0 } };
-  if (!isObject(v)) return { bad: Array.isArray(v) ? "a list, not a note" : v === null ? "null, not a note" : "a " + typeof v + ", not a note" };
+  if (!isObject(v)) return { bad: notA(v, "a note") };
   if (notText(v.title)) return { bad: "its title is not text" };
   if (notText(v.body)) return { bad: "its text is not text" };
   return { value: { ...v, title: text(v.title), body: text(v.body), updated: time(v.updated), created: time(v.created) } };
@@ -46,37 +42,37 @@ function entry(id, rev, v) {
   return n.bad ? { id, rev, bad: n.bad, value: { title: "", body: "", updated: 0, created: 0 } } : { id, rev, value: n.value };
 }
 
-const say = (err) => words[err && err.code] || (err && err.message) || String(err);
-
 function status(text) { $("#status").textContent = text; }
-function fail(err) {
-  const msg = $("#notes-msg");
-  msg.textContent = say(err);
-  msg.hidden = false;
-}
+const fail = (err) => show($("#notes-msg"), say(err));
 
 async function main() {
-  app = await Hearth.openApp({ slug: "notes" }); // may navigate to Home to connect
+  app = await startApp("notes"); // may navigate to Home to connect
   if (!app) return;
-  app.onsessionended = () => app.reconnect(); // through Home, which may ask again
   // Stopped saving (spec/web.md §5.1): hearth.js says so above the page;
   // Notes shows what it can read, and offers no writing.
   app.onhalted = () => { $("#new-note").disabled = true; };
   performance.mark("hearth:app-open");
-  $("#who").textContent = app.user;
-  $("#home-link").href = app.home;
-  for (const n of await app.list(DOCTYPE)) notes.set(n.id, entry(n.id, n.rev, n.value));
-  performance.mark("hearth:notes-listed");
-  renderList();
-  app.subscribe([DOCTYPE], onChange);
+  await live(app, DOCTYPE, {
+    keep,
+    drop,
+    draw: () => {
+      performance.mark("hearth:notes-listed");
+      renderList();
+    },
+    redraw: scheduleList,
+  });
   loadPeople();
   bind();
   $("#new-note").disabled = !!app.halted;
   document.body.dataset.ready = "true";
   performance.mark("hearth:notes-ready"); // for the benchmarks
   if (notes.size === 0) $("#empty").hidden = false;
-  openFromHash();
-  addEventListener("hashchange", openFromHash);
+  // #open=<id> (Home's search links to a note so) opens that note.
+  openLinks((id) => {
+    if (notes.has(id) && notes.get(id).bad) fail({ message: "That note could not be shown: it is malformed." });
+    else if (notes.has(id)) open(id);
+    else fail({ message: "That note is not here (deleted, or not synced yet)." });
+  });
   // Back from asking Tasks for a task: reopen the note and say how it went.
   const back = sessionStorage.getItem("notes:return");
   if (app.intentResult && back !== null) {
@@ -84,17 +80,6 @@ async function main() {
     if (notes.has(back)) await open(back);
     status(app.intentResult.cancelled ? "No task was created." : "Task created in Tasks.");
   }
-}
-
-// #open=<id> (Home's search links to a note so) opens that note.
-function openFromHash() {
-  if (!location.hash.startsWith("#open=")) return;
-  let id = "";
-  try { id = decodeURIComponent(location.hash.slice("#open=".length)); } catch { /* a malformed link */ }
-  history.replaceState(null, "", location.pathname + location.search);
-  if (notes.has(id) && notes.get(id).bad) fail({ message: "That note could not be shown: it is malformed." });
-  else if (notes.has(id)) open(id);
-  else fail({ message: "That note is not here (deleted, or not synced yet)." });
 }
 
 // scheduleList renders the list once however many changes come together (a
@@ -107,23 +92,25 @@ function scheduleList() {
   setTimeout(() => { listScheduled = false; renderList(); }, 30);
 }
 
-function onChange(ch) {
-  if (ch.deleted) {
-    notes.delete(ch.id);
-    if (ch.id === current) closeEditor("This note was deleted on another device.");
-  } else {
-    const old = notes.get(ch.id);
-    if (old && old.rev >= ch.rev) return; // our own write, already shown
-    const n = entry(ch.id, ch.rev, ch.value);
-    notes.set(ch.id, n);
-    if (ch.id === current && n.bad) {
-      closeEditor("This note was changed on another device into something Notes cannot show.");
-    } else if (ch.id === current) {
-      if (dirty) status("Changed on another device; saving here will keep your version.");
-      else fillEditor(notes.get(ch.id));
-    }
+// drop forgets a deleted note, and closes it if it is open.
+function drop(id) {
+  notes.delete(id);
+  if (id === current) closeEditor("This note was deleted on another device.");
+}
+
+// keep keeps a listed or changed note, and shows it if it is open; false
+// when it is no news (a write of this tab, already shown).
+function keep(ch) {
+  const old = notes.get(ch.id);
+  if (old && old.rev >= ch.rev) return false; // our own write, already shown
+  const n = entry(ch.id, ch.rev, ch.value);
+  notes.set(ch.id, n);
+  if (ch.id === current && n.bad) {
+    closeEditor("This note was changed on another device into something Notes cannot show.");
+  } else if (ch.id === current) {
+    if (dirty) status("Changed on another device; saving here will keep your version.");
+    else fillEditor(notes.get(ch.id));
   }
-  scheduleList();
 }
 
 function title(n) {
@@ -167,15 +154,11 @@ function renderList() {
 }
 
 // deleteBad deletes a note Notes cannot show, once the person confirms.
-async function deleteBad(id) {
-  if (!confirm("Delete this malformed note? What it holds cannot be shown, and will be gone.")) return;
-  try {
-    await app.delete(DOCTYPE, id);
+function deleteBad(id) {
+  deleteMalformed(app, DOCTYPE, id, "note", () => {
     notes.delete(id);
     renderList();
-  } catch (err) {
-    fail(err);
-  }
+  }, fail);
 }
 
 async function flush() {
@@ -241,12 +224,13 @@ function renderPreview() {
 // connection made before Notes asked for them has not).
 async function loadPeople() {
   try {
-    for (const d of await app.list("io.hearth.contacts")) people.set(d.id, contactName(d.value));
-    app.subscribe(["io.hearth.contacts"], (ch) => {
-      if (ch.deleted) people.delete(ch.id);
-      else people.set(ch.id, contactName(ch.value));
-      fillMentions();
-      if (!$("#preview").hidden) renderPreview();
+    await live(app, "io.hearth.contacts", {
+      keep: (d) => { people.set(d.id, contactName(d.value)); },
+      drop: (id) => people.delete(id),
+      redraw: () => {
+        fillMentions();
+        if (!$("#preview").hidden) renderPreview();
+      },
     });
   } catch {
     return;

@@ -1,24 +1,15 @@
 // Tasks: to-do lists, kept in step with other tabs and devices. It serves
 // the intent "create a task" (spec/apps.md §5): another app (Notes) asks
 // through Home, and the person finishes here.
-import { Hearth } from "./hearth.js";
-import { isObject, text, time, notText, clip, flaggedRow } from "./values.js";
+import { $, appWords, deleteMalformed, live, sayer, show, startApp } from "./hearth-kit.js";
+import { isObject, text, time, notText, clip, flaggedRow, notA } from "./values.js";
 
 const DOCTYPE = "io.hearth.tasks";
-const $ = (sel) => document.querySelector(sel);
 const tasks = new Map(); // id → { title, done, created, note? }, or { bad } when it cannot be shown
 let app;
 
-const words = {
-  integrity: "Integrity check failed: the server returned data that was altered or replayed. Nothing of it was used.",
-  network: "The server cannot be reached.",
-  session_ended: "This app's access ended. Open it again from Home.",
-  halted: "Hearth stopped saving in this browser: nothing is saved until you decide what to do, in Home.",
-};
-function fail(err) {
-  $("#msg").textContent = words[err && err.code] || (err && err.message) || String(err);
-  $("#msg").hidden = false;
-}
+const say = sayer(appWords);
+const fail = (err) => show($("#msg"), say(err));
 
 // norm makes a stored value a task, or { bad: why } when it cannot be one:
 // other clients or apps granted this doctype may write what they like.
@@ -27,7 +18,7 @@ function fail(err) {
 function norm(v) {
   try {
     if (typeof v === "string") return { title: v, done: false, created: 0 };
-    if (!isObject(v)) return { bad: Array.isArray(v) ? "a list, not a task" : v === null ? "null, not a task" : "a " + typeof v + ", not a task" };
+    if (!isObject(v)) return { bad: notA(v, "a task") };
     if (notText(v.title)) return { bad: "its title is not text" };
     return { ...v, title: text(v.title), done: v.done === true, created: time(v.created) };
   } catch {
@@ -38,8 +29,9 @@ function norm(v) {
 // deleteTask deletes a task (one that cannot be shown once the person
 // confirms).
 function deleteTask(id) {
-  if (tasks.get(id)?.bad && !confirm("Delete this malformed task? What it holds cannot be shown, and will be gone.")) return;
-  app.delete(DOCTYPE, id).then(() => { tasks.delete(id); render(); }, fail);
+  const gone = () => { tasks.delete(id); render(); };
+  if (tasks.get(id)?.bad) return deleteMalformed(app, DOCTYPE, id, "task", gone, fail);
+  app.delete(DOCTYPE, id).then(gone, fail);
 }
 
 function render() {
@@ -111,17 +103,13 @@ function serve(intent) {
 }
 
 async function main() {
-  app = await Hearth.openApp({ slug: "tasks" });
-  app.onsessionended = () => app.reconnect();
-  $("#who").textContent = app.user;
-  $("#home-link").href = app.home;
-  for (const d of await app.list(DOCTYPE)) tasks.set(d.id, norm(d.value));
-  render();
-  app.subscribe([DOCTYPE], (ch) => {
-    if (ch.deleted) tasks.delete(ch.id);
-    else tasks.set(ch.id, norm(ch.value));
-    render();
-  }, fail);
+  app = await startApp("tasks");
+  await live(app, DOCTYPE, {
+    keep: (d) => tasks.set(d.id, norm(d.value)),
+    drop: (id) => tasks.delete(id),
+    draw: render,
+    onError: fail,
+  });
   $("#add").addEventListener("submit", async (e) => {
     e.preventDefault();
     const input = e.target.elements.namedItem("title");
