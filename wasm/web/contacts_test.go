@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -156,7 +158,19 @@ func TestWebContacts(t *testing.T) {
 		t.Fatalf("fields after a reload: %q", got)
 	}
 	// Once the image has decoded (naturalWidth is 0 until then).
-	tab.WaitTrue(`(() => { const p = document.querySelector("#photo"); return !p.hidden && p.complete && p.naturalWidth > 0; })()`)
+	for i := 0; !browsertest.Eval[bool](tab, `(() => { const p = document.querySelector("#photo"); return !p.hidden && p.complete && p.naturalWidth > 0; })()`); i++ {
+		if i == 100 {
+			stored := ""
+			for _, id := range ids {
+				if d, err := dev.Get(ctx, vcard.Doctype, id); err == nil && strings.Contains(string(d.Content), "Shoe size") {
+					stored = fmt.Sprintf("rev %d, photo stored: %v", d.Rev, strings.Contains(string(d.Content), `"photo"`))
+				}
+			}
+			t.Fatalf("the photo is not shown after a reload: %s; the page: %s", stored,
+				browsertest.Eval[string](tab, `(() => { const p = document.querySelector("#photo"); return JSON.stringify({hidden: p.hidden, src: (p.getAttribute("src") || "").slice(0, 30), complete: p.complete, w: p.naturalWidth}); })()`))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if !browsertest.Eval[bool](tab, `document.querySelector("#photo").naturalWidth === 256`) {
 		t.Fatal("the photo was not kept at 256 pixels")
 	}
