@@ -267,15 +267,7 @@ func commonHeaders(h http.Header) {
 // NotFound answers 404 in plain text with the common headers and a CSP
 // that allows nothing.
 func NotFound(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	commonHeaders(h)
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	if r.Method != http.MethodHead {
-		fmt.Fprintln(w, "404 not found")
-	}
+	plainError(w, r, http.StatusNotFound, "404 not found")
 }
 
 // serverError answers 500 in plain text with the common headers, and
@@ -285,14 +277,20 @@ func (s *Site) serverError(w http.ResponseWriter, r *http.Request, o Origin, err
 	if s.cfg.Log != nil {
 		s.cfg.Log.Error("web: serving an installed app", "app", o.App, "err", err)
 	}
+	plainError(w, r, http.StatusInternalServerError, "500 internal server error")
+}
+
+// plainError answers status with text, in plain text with the common
+// headers and a CSP that allows nothing, never cached.
+func plainError(w http.ResponseWriter, r *http.Request, status int, text string) {
 	h := w.Header()
 	commonHeaders(h)
 	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(http.StatusInternalServerError)
+	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		fmt.Fprintln(w, "500 internal server error")
+		fmt.Fprintln(w, text)
 	}
 }
 
