@@ -17,6 +17,9 @@ import (
 
 	"github.com/hearthcloud/hearth/server"
 	"github.com/hearthcloud/hearth/server/auth"
+
+	// The web client (site.Register), whose hearth.wasm a test fetches.
+	_ "github.com/hearthcloud/hearth/wasm/web"
 )
 
 // TestUnreadAnswerIsCut (issue 13, found by the load harness's slow

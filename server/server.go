@@ -1,9 +1,9 @@
 // Package server assembles the Hearth server: the HTTP API of
 // spec/protocol.md §8 (package api) over its embedded default storage,
 // metadata in SQLite (package meta/sqlite) and blob bodies in a folder
-// (package blob/disk), all inside one data folder, beside the web client
-// (wasm/web's Site, spec/web.md), with requests routed by host name
-// (Handler):
+// (package blob/disk), all inside one data folder, beside the web site
+// (package site, spec/web.md: it serves the web client that wasm/web
+// registers), with requests routed by host name (Handler):
 //
 //	DIR/meta.db        SQLite database (with meta.db-wal, meta.db-shm)
 //	DIR/blobs/         sealed blob and index-segment bodies by digest
@@ -42,7 +42,7 @@ import (
 	"github.com/hearthcloud/hearth/server/blob/disk"
 	"github.com/hearthcloud/hearth/server/meta"
 	"github.com/hearthcloud/hearth/server/meta/sqlite"
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
 )
 
 // Config configures a server.
@@ -54,7 +54,7 @@ type Config struct {
 	Quota       meta.Limits     // every account's limits unless it has its own (Admin.SetQuota); zero: none
 	Log         *slog.Logger    // nil: discard
 	Hash        auth.HashParams // zero: auth.DefaultHashParams (tests lower it)
-	Web         web.Config      // the web client: base domain (default localhost), scheme; tests may swap its files
+	Web         site.Config     // the web client: base domain (default localhost), scheme; tests may swap its files
 
 	TrustedProxies []netip.Prefix // reverse proxies whose forwarded client address the rate limits use
 }
@@ -62,7 +62,7 @@ type Config struct {
 // Server is an open data folder and the API serving it.
 type Server struct {
 	API    *api.Server
-	Site   *web.Site
+	Site   *site.Site
 	meta   *sqlite.Store
 	unlock func() // the data folder's lock (lockFolder)
 }
@@ -122,17 +122,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if wcfg.Log == nil {
 		wcfg.Log = cfg.Log
 	}
-	site, err := web.New(wcfg)
+	ws, err := site.New(wcfg)
 	if err != nil {
 		m.Close()
 		return nil, err
 	}
 	m.SetDefaultLimits(cfg.Quota)
 	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize,
-		SignupOff: cfg.SignupOff, SignupInvite: cfg.SignupInv, Log: cfg.Log, Hash: cfg.Hash, Bundled: site.Bundled, CheckApp: site.CheckApp,
+		SignupOff: cfg.SignupOff, SignupInvite: cfg.SignupInv, Log: cfg.Log, Hash: cfg.Hash, Bundled: ws.Bundled, CheckApp: ws.CheckApp,
 		TrustedProxies: cfg.TrustedProxies})
 	ok = true
-	return &Server{API: a, Site: site, meta: m, unlock: unlock}, nil
+	return &Server{API: a, Site: ws, meta: m, unlock: unlock}, nil
 }
 
 // installedApps finds the apps installed from archives for the site
@@ -281,7 +281,7 @@ func collectOrphans(ctx context.Context, m *sqlite.Store, blobs blob.Store) (int
 func (s *Server) Handler() http.Handler {
 	home := http.NewServeMux()
 	home.Handle("/v1/", s.API)
-	home.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Site.Serve(w, r, web.Origin{}) })
+	home.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Site.Serve(w, r, site.Origin{}) })
 	if _, ok := s.Site.Bytes("index.html"); !ok {
 		// A build without Home's page: say how to use the command line.
 		home.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -297,7 +297,7 @@ func (s *Server) Handler() http.Handler {
 		o, ok := s.Site.Origin(r.Host)
 		switch {
 		case !ok:
-			web.NotFound(w, r)
+			site.NotFound(w, r)
 		case o.App == "":
 			home.ServeHTTP(w, r)
 		default:

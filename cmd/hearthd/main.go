@@ -32,7 +32,10 @@ import (
 	"github.com/hearthcloud/hearth/internal/bytesize"
 	"github.com/hearthcloud/hearth/server"
 	"github.com/hearthcloud/hearth/server/meta"
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
+
+	// The web client, registered with the site (site.Register).
+	_ "github.com/hearthcloud/hearth/wasm/web"
 )
 
 func main() {
@@ -81,14 +84,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hearthd:", err)
 		os.Exit(2)
 	}
-	wc := web.Config{Domain: strings.ToLower(*domain), Scheme: *scheme}
+	wc := site.Config{Domain: strings.ToLower(*domain), Scheme: *scheme}
 	if err := run(*data, *listen, signup, limits, *maxBlob, wc, proxies); err != nil {
 		fmt.Fprintln(os.Stderr, "hearthd:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, listen string, signup signupMode, limits meta.Limits, maxBlob int64, wc web.Config, proxies []netip.Prefix) error {
+func run(data, listen string, signup signupMode, limits meta.Limits, maxBlob int64, wc site.Config, proxies []netip.Prefix) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))

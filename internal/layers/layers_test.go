@@ -22,11 +22,10 @@ var below = []struct {
 	{"crypto/", []string{"crypto/", "internal/wire"}},
 	{"internal/appmanifest", []string{"crypto/", "internal/wire", "internal/jsonscan"}},
 	{"client/", []string{"client/", "crypto/", "internal/wire", "internal/appmanifest", "internal/jsonscan", "internal/bytesize"}},
-	{"server/", []string{"server/", "crypto/", "internal/wire", "internal/appmanifest", "internal/bytesize",
-		// The site the server embeds: to move under server/ (issue 14).
-		"wasm/web"}},
+	{"server/", []string{"server/", "crypto/", "internal/wire", "internal/appmanifest", "internal/bytesize"}},
+	// The web client's files, registered with the server's site.
+	{"wasm/web", []string{"server/site"}},
 	{"wasm/web/", []string{"wasm/web", "server/", "client", "crypto/", "internal/"}},
-	{"wasm/web", []string{"wasm/web/", "server/", "crypto/", "internal/"}},
 	{"wasm", []string{"wasm", "client", "crypto/", "internal/wire", "internal/appmanifest", "internal/jsonscan", "internal/bytesize"}},
 }
 

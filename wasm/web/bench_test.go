@@ -13,7 +13,7 @@ import (
 
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/crypto/kdf"
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
 	"github.com/hearthcloud/hearth/wasm/web/browsertest"
 )
 
@@ -53,7 +53,7 @@ func BenchmarkWeb(b *testing.B) {
 func benchWebOnce(b *testing.B) {
 	env := browsertest.Start(b, browsertest.Options{})
 	const user, password = "bench", "a benchmark password"
-	for _, f := range []struct{ name, unit string }{{web.WasmName, "wasm-MiB"}, {web.WasmName + ".br", "wasm-br-MiB"}, {web.WasmName + ".gz", "wasm-gzip-MiB"}} {
+	for _, f := range []struct{ name, unit string }{{site.WasmName, "wasm-MiB"}, {site.WasmName + ".br", "wasm-br-MiB"}, {site.WasmName + ".gz", "wasm-gzip-MiB"}} {
 		if fi, err := os.Stat("dist/" + f.name); err == nil {
 			b.ReportMetric(float64(fi.Size())/(1<<20), f.unit)
 		}

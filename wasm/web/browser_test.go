@@ -12,14 +12,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
 	"github.com/hearthcloud/hearth/wasm/web/browsertest"
 )
 
 // smokeSite is the harness test's own placeholder site (testdata/smoke)
 // with the smallest WebAssembly module as hearth.wasm.
-func smokeSite() web.Config {
-	return web.Config{Static: os.DirFS("testdata/smoke"),
+func smokeSite() site.Config {
+	return site.Config{Static: os.DirFS("testdata/smoke"),
 		Dist: fstest.MapFS{"hearth.wasm": &fstest.MapFile{Data: emptyWasm}}}
 }
 
@@ -127,7 +127,7 @@ func TestBrowserModuleIntegrity(t *testing.T) {
 		"index.html": f(page("dep")), "dep-main.js": f(main("dep")), "dep.js": f(dep),
 		"ok.html": f(page("ok")), "ok-main.js": f(main("ok")), "ok.js": f(dep),
 	}
-	env := browsertest.Start(t, browsertest.Options{Web: web.Config{Static: st, Dist: fstest.MapFS{}},
+	env := browsertest.Start(t, browsertest.Options{Web: site.Config{Static: st, Dist: fstest.MapFS{}},
 		Wrap: tamper("/dep.js", func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("genuine"), []byte("tampered")) })})
 
 	tab := env.NewTab(t)
@@ -159,7 +159,7 @@ func TestBrowserModuleIntegrity(t *testing.T) {
 // "integrity", and Home says so.
 func TestBrowserWorkerTampered(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{
-		Wrap: tamper("/"+web.WorkerName, func(b []byte) []byte { return append(b, "\nconsole.log('tampered');\n"...) })})
+		Wrap: tamper("/"+site.WorkerName, func(b []byte) []byte { return append(b, "\nconsole.log('tampered');\n"...) })})
 	tab := env.NewTab(t)
 	tab.Open(env.HomeURL() + "/")
 	tab.Do(chromedp.WaitVisible(chromedp.CSS(".message.error")))

@@ -16,7 +16,7 @@ import (
 
 	"github.com/hearthcloud/hearth/server"
 	"github.com/hearthcloud/hearth/server/auth"
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
 	"github.com/hearthcloud/hearth/wasm/web/browsertest"
 )
 
@@ -73,7 +73,7 @@ func backup(t *testing.T, dir string) string {
 // restore makes h serve the backup in dir from now on.
 func (h *rollbackHost) restore(t *testing.T, dir string) {
 	t.Helper()
-	srv, err := server.Open(context.Background(), server.Config{Dir: dir, Web: web.Config{Domain: "localhost"},
+	srv, err := server.Open(context.Background(), server.Config{Dir: dir, Web: site.Config{Domain: "localhost"},
 		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)

@@ -19,10 +19,10 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
 )
 
-// fakeInstalled is an in-memory web.Installed: archives by user and slug.
+// fakeInstalled is an in-memory site.Installed: archives by user and slug.
 type fakeInstalled struct {
 	mu    sync.Mutex
 	apps  map[string]fstest.MapFS // by "user/slug"
@@ -92,7 +92,7 @@ func installedStatic() fstest.MapFS {
 	st := testStatic()
 	st["hearth.js"] = f(`import "./shared.js";` + "\n" + `const WORKER_URL = /*@hearth-worker-url*/"/hearth-worker.js";` + "\n" +
 		`const WORKER_SRI = /*@hearth-worker-sri*/"";` + "\n" + `export const Hearth = {};` + "\n")
-	st[web.WorkerName] = f("\"use strict\";\nimportScripts(\"/wasm_exec.js\");\nonmessage = () => {};\n")
+	st[site.WorkerName] = f("\"use strict\";\nimportScripts(\"/wasm_exec.js\");\nonmessage = () => {};\n")
 	return st
 }
 
@@ -118,11 +118,11 @@ func todoApp() fstest.MapFS {
 	}
 }
 
-func newInstalledSite(t *testing.T, inst web.Installed) *web.Site {
+func newInstalledSite(t *testing.T, inst site.Installed) *site.Site {
 	t.Helper()
 	dist := testDist(t)
-	dist[web.ExecName] = &fstest.MapFile{Data: []byte("\"use strict\";\n(() => { globalThis.Go = class {}; })();\n")}
-	s, err := web.New(web.Config{Static: installedStatic(), Dist: dist, Installed: inst})
+	dist[site.ExecName] = &fstest.MapFile{Data: []byte("\"use strict\";\n(() => { globalThis.Go = class {}; })();\n")}
+	s, err := site.New(site.Config{Static: installedStatic(), Dist: dist, Installed: inst})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
 )
 
 const allDenied = "camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=(), payment=(), clipboard-read=()"
@@ -33,8 +33,8 @@ func TestPermissionsPolicy(t *testing.T) {
 	inst.install("ann", "plain", plain)
 	inst.install("ann", "todo", todoApp()) // a manifest that does not read
 	dist := testDist(t)
-	dist[web.ExecName] = f("\"use strict\";\n(() => { globalThis.Go = class {}; })();\n")
-	s, err := web.New(web.Config{Static: st, Dist: dist, Installed: inst})
+	dist[site.ExecName] = f("\"use strict\";\n(() => { globalThis.Go = class {}; })();\n")
+	s, err := site.New(site.Config{Static: st, Dist: dist, Installed: inst})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestPermissionsPolicy(t *testing.T) {
 // TestEmbeddedPermissionsPolicy: the site as built denies every feature to
 // Home and to each bundled app (none of which asks for one).
 func TestEmbeddedPermissionsPolicy(t *testing.T) {
-	s, err := web.New(web.Config{})
+	s, err := site.New(site.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestEmbeddedPermissionsPolicy(t *testing.T) {
 // is, or passes for, a bundled app's name or Hearth's, naming the manifest
 // member; other names pass.
 func TestCheckAppReservedNames(t *testing.T) {
-	s, err := web.New(web.Config{})
+	s, err := site.New(site.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,10 @@ import (
 
 	"github.com/hearthcloud/hearth/server"
 	"github.com/hearthcloud/hearth/server/auth"
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
+
+	// The web client these tests serve (site.Register).
+	_ "github.com/hearthcloud/hearth/wasm/web"
 )
 
 // emptyWasm is the smallest valid WebAssembly module.
@@ -60,9 +63,9 @@ func testDist(t testing.TB) fstest.MapFS {
 	return fstest.MapFS{"hearth.wasm": &fstest.MapFile{Data: emptyWasm}, "README": &fstest.MapFile{Data: []byte("x")}}
 }
 
-func newSite(t testing.TB, static, dist fstest.MapFS) *web.Site {
+func newSite(t testing.TB, static, dist fstest.MapFS) *site.Site {
 	t.Helper()
-	s, err := web.New(web.Config{Static: static, Dist: dist})
+	s, err := site.New(site.Config{Static: static, Dist: dist})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +73,7 @@ func newSite(t testing.TB, static, dist fstest.MapFS) *web.Site {
 }
 
 // get serves one request for host and path through s.
-func get(s *web.Site, host, path string, hdr ...string) *httptest.ResponseRecorder {
+func get(s *site.Site, host, path string, hdr ...string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest("GET", "http://"+host+path, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		r.Header.Set(hdr[i], hdr[i+1])
@@ -78,7 +81,7 @@ func get(s *web.Site, host, path string, hdr ...string) *httptest.ResponseRecord
 	w := httptest.NewRecorder()
 	o, ok := s.Origin(host)
 	if !ok {
-		web.NotFound(w, r)
+		site.NotFound(w, r)
 	} else {
 		s.Serve(w, r, o)
 	}
@@ -99,7 +102,7 @@ var (
 // checkPageSRI fetches the page at host and path, and checks that each
 // script and stylesheet carries an integrity attribute matching the bytes
 // the same origin serves at its URL, and that the hearth-wasm metas match.
-func checkPageSRI(t *testing.T, s *web.Site, host, path string) {
+func checkPageSRI(t *testing.T, s *site.Site, host, path string) {
 	t.Helper()
 	res := get(s, host, path)
 	if res.Code != 200 {
@@ -140,7 +143,7 @@ func checkPageSRI(t *testing.T, s *web.Site, host, path string) {
 	for _, m := range metaRE.FindAllStringSubmatch(page, -1) {
 		w := get(s, host, "/hearth.wasm")
 		if strings.HasPrefix(m[1], "hearth-worker-") {
-			w = get(s, host, "/"+web.WorkerName)
+			w = get(s, host, "/"+site.WorkerName)
 			m[1] = strings.Replace(m[1], "worker", "wasm", 1)
 			if w.Code != 200 || m[2] == "" {
 				t.Errorf("%s: %s %q, worker script: %d", path, m[0], m[2], w.Code)
@@ -186,7 +189,7 @@ func TestPagesCarryIntegrity(t *testing.T) {
 // TestEmbeddedSite: the real pages (whatever static/ holds) build, and
 // their integrity attributes match what is served.
 func TestEmbeddedSite(t *testing.T) {
-	s, err := web.New(web.Config{})
+	s, err := site.New(site.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +198,7 @@ func TestEmbeddedSite(t *testing.T) {
 			continue
 		}
 		host, url := "localhost", "/"+p
-		if first, rest, ok := strings.Cut(p, "/"); ok && slices.Contains(web.Apps, first) {
+		if first, rest, ok := strings.Cut(p, "/"); ok && slices.Contains(site.Apps, first) {
 			host, url = first+".alice.localhost", "/"+rest
 		}
 		url = strings.TrimSuffix(url, "index.html")
@@ -203,7 +206,7 @@ func TestEmbeddedSite(t *testing.T) {
 	}
 	checkWorker(t, s, "localhost")
 	checkWorker(t, s, "notes.alice.localhost")
-	if e := s.Manifest().Files[web.WasmName]; e != nil {
+	if e := s.Manifest().Files[site.WasmName]; e != nil {
 		if e.Type != "application/wasm" {
 			t.Errorf("hearth.wasm: %s", e.Type)
 		}
@@ -220,7 +223,7 @@ var importMapRE = regexp.MustCompile(`<script type="importmap">([^<]*)</script>`
 // lists, the SHA-384 of the bytes served at that URL, comes before the
 // first module, and the page's CSP allows it (and no other inline script)
 // by its hash.
-func checkImportMap(t *testing.T, s *web.Site, host, path string, res *httptest.ResponseRecorder) map[string]string {
+func checkImportMap(t *testing.T, s *site.Site, host, path string, res *httptest.ResponseRecorder) map[string]string {
 	t.Helper()
 	page := res.Body.String()
 	csp := res.Header().Get("Content-Security-Policy")
@@ -294,14 +297,14 @@ var workerMarkRE = regexp.MustCompile(`/\*@hearth-worker-(sri|url)\*/"([^"]*)"`)
 // checkWorker: hearth.js at host names the worker script by the SHA-384
 // and immutable URL of the bytes the host serves, which hold wasm_exec.js
 // and no importScripts; wasm_exec.js is not served on its own.
-func checkWorker(t *testing.T, s *web.Site, host string) {
+func checkWorker(t *testing.T, s *site.Site, host string) {
 	t.Helper()
 	js := get(s, host, "/hearth.js").Body.String()
 	marks := map[string]string{}
 	for _, m := range workerMarkRE.FindAllStringSubmatch(js, -1) {
 		marks[m[1]] = m[2]
 	}
-	w := get(s, host, "/"+web.WorkerName)
+	w := get(s, host, "/"+site.WorkerName)
 	if w.Code != 200 || marks["sri"] != sri(w.Body.Bytes()) || len(marks) != 2 {
 		t.Fatalf("%s: hearth.js names the worker %q, served %d %s", host, marks, w.Code, sri(w.Body.Bytes()))
 	}
@@ -312,10 +315,10 @@ func checkWorker(t *testing.T, s *web.Site, host string) {
 	if strings.Contains(w.Body.String(), "importScripts(") {
 		t.Errorf("%s: the worker script still calls importScripts", host)
 	}
-	if _, built := s.Manifest().Files[web.WasmName]; built && !strings.Contains(w.Body.String(), "globalThis.Go = class") {
+	if _, built := s.Manifest().Files[site.WasmName]; built && !strings.Contains(w.Body.String(), "globalThis.Go = class") {
 		t.Errorf("%s: the worker script lacks wasm_exec.js", host)
 	}
-	if c := get(s, host, "/"+web.ExecName).Code; c != 404 {
+	if c := get(s, host, "/"+site.ExecName).Code; c != 404 {
 		t.Errorf("%s: wasm_exec.js served on its own: %d", host, c)
 	}
 }
@@ -331,12 +334,12 @@ func TestWorkerIntegrity(t *testing.T) {
 <meta name="hearth-wasm-sri" content=""><script type="module" src="/hearth.js"></script>`)
 	st["hearth.js"] = f(`const WORKER_URL = /*@hearth-worker-url*/"/hearth-worker.js";` + "\n" +
 		`const WORKER_SRI = /*@hearth-worker-sri*/"";` + "\n")
-	st[web.WorkerName] = f("// the worker\n\"use strict\";\nimportScripts(\"/wasm_exec.js\"); // replaced\nonmessage = () => {};\n")
+	st[site.WorkerName] = f("// the worker\n\"use strict\";\nimportScripts(\"/wasm_exec.js\"); // replaced\nonmessage = () => {};\n")
 	dist := testDist(t)
 	exec := "\"use strict\";\n(() => { globalThis.Go = class {}; })();" // no final newline
-	dist[web.ExecName] = f(exec)
+	dist[site.ExecName] = f(exec)
 	s := newSite(t, st, dist)
-	w := get(s, "localhost", "/"+web.WorkerName).Body.String()
+	w := get(s, "localhost", "/"+site.WorkerName).Body.String()
 	if want := exec + "\n// the worker\n\"use strict\";\nonmessage = () => {};\n"; w != want {
 		t.Errorf("worker script:\n%s\nwant:\n%s", w, want)
 	}
@@ -347,12 +350,12 @@ func TestWorkerIntegrity(t *testing.T) {
 	if want := `<meta name="hearth-worker-sri" content="` + sri([]byte(w)) + `">`; !strings.Contains(page, want) {
 		t.Errorf("page lacks %s:\n%s", want, page)
 	}
-	if e := s.Manifest().Files[web.WorkerName]; e == nil || e.SRI != sri([]byte(w)) {
+	if e := s.Manifest().Files[site.WorkerName]; e == nil || e.SRI != sri([]byte(w)) {
 		t.Errorf("manifest: %+v", e)
 	}
 
 	// No worker script: marks and metas stay empty, wasm_exec.js is served.
-	delete(st, web.WorkerName)
+	delete(st, site.WorkerName)
 	s = newSite(t, st, dist)
 	if js := get(s, "localhost", "/hearth.js").Body.String(); !strings.Contains(js, `/*@hearth-worker-sri*/"";`) {
 		t.Errorf("hearth.js without a worker: %s", js)
@@ -360,7 +363,7 @@ func TestWorkerIntegrity(t *testing.T) {
 	if !strings.Contains(get(s, "localhost", "/").Body.String(), `<meta name="hearth-worker-sri" content="">`) {
 		t.Error("hearth-worker-sri filled without a worker")
 	}
-	if c := get(s, "localhost", "/"+web.ExecName).Code; c != 200 {
+	if c := get(s, "localhost", "/"+site.ExecName).Code; c != 200 {
 		t.Errorf("wasm_exec.js without a worker: %d", c)
 	}
 }
@@ -395,7 +398,7 @@ func TestBuildRefuses(t *testing.T) {
 			st[name] = &fstest.MapFile{Data: []byte(js)}
 		}
 		st["bad.html"] = &fstest.MapFile{Data: []byte(page)}
-		_, err := web.New(web.Config{Static: st, Dist: testDist(t)})
+		_, err := site.New(site.Config{Static: st, Dist: testDist(t)})
 		if err == nil || !strings.Contains(err.Error(), "bad.html") {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -454,7 +457,7 @@ func TestHeaders(t *testing.T) {
 		}
 	}
 	// https behind a proxy: the configured scheme names Home's origin.
-	ps, _ := web.New(web.Config{Static: testStatic(), Dist: testDist(t), Scheme: "https", Domain: "hearth.example"})
+	ps, _ := site.New(site.Config{Static: testStatic(), Dist: testDist(t), Scheme: "https", Domain: "hearth.example"})
 	if got := get(ps, "notes.alice.hearth.example", "/").Header().Get("Content-Security-Policy"); !strings.Contains(got, "connect-src 'self' https://hearth.example;") {
 		t.Errorf("proxied app CSP: %s", got)
 	}
@@ -472,20 +475,20 @@ func TestHeaders(t *testing.T) {
 	// Other methods.
 	r := httptest.NewRequest("POST", "http://localhost/", nil)
 	w := httptest.NewRecorder()
-	s.Serve(w, r, web.Origin{})
+	s.Serve(w, r, site.Origin{})
 	if w.Code != 405 {
 		t.Errorf("POST: %d", w.Code)
 	}
 	r = httptest.NewRequest("HEAD", "http://localhost/home.js", nil)
 	w = httptest.NewRecorder()
-	s.Serve(w, r, web.Origin{})
+	s.Serve(w, r, site.Origin{})
 	if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Length") != "0" && w.Header().Get("Content-Length") == "" {
 		t.Errorf("HEAD: %d, %d bytes", w.Code, w.Body.Len())
 	}
 }
 
-func brotliEncoder() web.Encoder {
-	return web.Encoder{Name: "br", Ext: ".br", Compress: func(b []byte) ([]byte, error) {
+func brotliEncoder() site.Encoder {
+	return site.Encoder{Name: "br", Ext: ".br", Compress: func(b []byte) ([]byte, error) {
 		var buf bytes.Buffer
 		w := brotli.NewWriterLevel(&buf, 5)
 		w.Write(b)
@@ -497,7 +500,7 @@ func brotliEncoder() web.Encoder {
 // builtDist is what make web writes: the generator's output over testDist.
 func builtDist(t *testing.T, static fstest.MapFS) fstest.MapFS {
 	dist := testDist(t)
-	b, err := web.Build(static, dist, web.BuildOptions{Encoders: []web.Encoder{brotliEncoder(), web.Gzip}})
+	b, err := site.Build(static, dist, site.BuildOptions{Encoders: []site.Encoder{brotliEncoder(), site.Gzip}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -566,7 +569,7 @@ func TestCompression(t *testing.T) {
 	if len(bigRaw) != 20000*18 {
 		t.Errorf("big.js: %d bytes", len(bigRaw))
 	}
-	for _, s := range []*web.Site{s, ns} {
+	for _, s := range []*site.Site{s, ns} {
 		res := get(s, "localhost", "/big.js", "Accept-Encoding", "gzip")
 		n := res.Body.Len()
 		zr, err := gzip.NewReader(res.Body)
@@ -640,7 +643,7 @@ func TestPaths(t *testing.T) {
 
 func TestOrigins(t *testing.T) {
 	s := newSite(t, testStatic(), testDist(t))
-	for host, want := range map[string]web.Origin{
+	for host, want := range map[string]site.Origin{
 		"localhost":                  {},
 		"localhost:8080":             {Port: "8080"},
 		"LocalHost:8080":             {Port: "8080"},
@@ -671,7 +674,7 @@ func TestOrigins(t *testing.T) {
 		}
 	}
 	// Another domain.
-	ds, _ := web.New(web.Config{Static: testStatic(), Dist: testDist(t), Domain: "Hearth.Example"})
+	ds, _ := site.New(site.Config{Static: testStatic(), Dist: testDist(t), Domain: "Hearth.Example"})
 	if _, ok := ds.Origin("hearth.example"); !ok {
 		t.Error("domain refused")
 	}
@@ -688,7 +691,7 @@ func TestOrigins(t *testing.T) {
 func TestServerRoutesByHost(t *testing.T) {
 	srv, err := server.Open(context.Background(), server.Config{Dir: t.TempDir(),
 		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1},
-		Web:  web.Config{Static: testStatic(), Dist: testDist(t)}})
+		Web:  site.Config{Static: testStatic(), Dist: testDist(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -746,7 +749,7 @@ func TestServerWithoutHomePage(t *testing.T) {
 	st := testStatic()
 	delete(st, "index.html")
 	srv, err := server.Open(context.Background(), server.Config{Dir: t.TempDir(),
-		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}, Web: web.Config{Static: st, Dist: testDist(t)}})
+		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}, Web: site.Config{Static: st, Dist: testDist(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,10 @@ import (
 
 	"github.com/hearthcloud/hearth/server"
 	"github.com/hearthcloud/hearth/server/auth"
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
+
+	// The web client the server serves (site.Register).
+	_ "github.com/hearthcloud/hearth/wasm/web"
 )
 
 // Chromium is the browser the tests run.
@@ -63,8 +66,8 @@ const Chromium = "/usr/bin/chromium"
 // Options configure Start.
 type Options struct {
 	// Web configures the site; its Domain is always "localhost". Static and
-	// Dist replace the embedded files (a test's own pages).
-	Web web.Config
+	// Dist replace the registered files (a test's own pages).
+	Web site.Config
 	// Dir is the data folder; "" for a temporary one.
 	Dir string
 	// Log receives the server's log; nil discards it.

@@ -1,5 +1,5 @@
 // Command gen writes the build output of the web client into dist/ (run by
-// make web after hearth.wasm and wasm_exec.js are in place; web.Build puts
+// make web after hearth.wasm and wasm_exec.js are in place; site.Build puts
 // wasm_exec.js into hearth-worker.js and writes the import maps and
 // integrity attributes of the pages, as hearthd does again at start): a gzip and a
 // brotli copy of every file where it saves space, and manifest.json with
@@ -20,10 +20,10 @@ import (
 
 	"github.com/andybalholm/brotli"
 
-	"github.com/hearthcloud/hearth/wasm/web"
+	"github.com/hearthcloud/hearth/server/site"
 )
 
-var brEncoder = web.Encoder{Name: "br", Ext: ".br", Compress: func(b []byte) ([]byte, error) {
+var brEncoder = site.Encoder{Name: "br", Ext: ".br", Compress: func(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	// Quality 11 is several times slower for about 5% less on large files.
 	q := brotli.BestCompression
@@ -49,7 +49,7 @@ func main() {
 }
 
 func run(static, dist string) error {
-	b, err := web.Build(os.DirFS(static), os.DirFS(dist), web.BuildOptions{Encoders: []web.Encoder{brEncoder, web.Gzip}})
+	b, err := site.Build(os.DirFS(static), os.DirFS(dist), site.BuildOptions{Encoders: []site.Encoder{brEncoder, site.Gzip}})
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func run(static, dist string) error {
 	}
 	m := b.Manifest
 	wasm := "none (no wasm/cmd/hearthwasm yet)"
-	if e := m.Files[web.WasmName]; e != nil {
+	if e := m.Files[site.WasmName]; e != nil {
 		wasm = fmt.Sprintf("%d bytes, %s", e.Size, e.SRI)
 	}
 	fmt.Printf("web: %d files served, %d outputs rewritten; hearth.wasm: %s\n", len(m.Files), n, wasm)

@@ -1,9 +1,8 @@
-package web
+package site
 
 import (
 	"container/list"
 	"context"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,12 +17,6 @@ import (
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 
-//go:embed static
-var embeddedStatic embed.FS
-
-//go:embed dist
-var embeddedDist embed.FS
-
 // Config configures a Site.
 type Config struct {
 	// Domain is the base domain: Home at <domain>, apps at
@@ -33,7 +26,7 @@ type Config struct {
 	// behind a TLS-terminating proxy. Empty: "https" for a request that came
 	// over TLS, "http" otherwise.
 	Scheme string
-	// Static and Dist replace the embedded static/ and dist/ (tests).
+	// Static and Dist replace the registered static/ and dist/ (tests).
 	Static, Dist fs.FS
 	// Installed finds the apps users installed from archives; nil: the
 	// bundled apps only.
@@ -124,41 +117,31 @@ func (c *appCache) get(ctx context.Context, key appKey, render func() (*Bundle, 
 	return e.b, e.err
 }
 
-// initCompress bounds what New compresses itself when dist/ holds no copy
-// (a build that skipped make web): small files only.
-const initCompress = 1 << 20
-
-var embedded = sync.OnceValues(func() (*Bundle, error) {
-	st, _ := fs.Sub(embeddedStatic, "static")
-	di, _ := fs.Sub(embeddedDist, "dist")
-	return Build(st, di, BuildOptions{Encoders: []Encoder{brotliCopies, Gzip}, MaxCompress: initCompress})
-})
-
-// brotliCopies stands for the brotli copies make web writes; the server reads
-// them from dist/ and never compresses with brotli itself.
-var brotliCopies = Encoder{Name: "br", Ext: ".br", Compress: func([]byte) ([]byte, error) { return nil, nil }}
-
-// New builds the site from the embedded files (or those of cfg), rendering
-// the pages (see the package documentation). The embedded site is built once
-// per process.
+// New builds the site from the registered files (Register), or those of
+// cfg, rendering the pages (see the package documentation). The
+// registered site is built once per process. With nothing registered and
+// no cfg.Static, it logs so and answers 404 for every file.
 func New(cfg Config) (*Site, error) {
 	if cfg.Domain == "" {
 		cfg.Domain = "localhost"
 	}
 	cfg.Domain = strings.ToLower(cfg.Domain)
+	st, di, ok := registered()
+	if !ok && cfg.Static == nil && cfg.Log != nil {
+		cfg.Log.Warn("web: no web client built into this binary (hearthd links it by importing wasm/web): the site's paths answer 404")
+	}
 	var b *Bundle
 	var err error
 	if cfg.Static == nil && cfg.Dist == nil {
-		b, err = embedded()
+		b, err = registeredBundle()
 	} else {
-		st, di := cfg.Static, cfg.Dist
-		if st == nil {
-			st, _ = fs.Sub(embeddedStatic, "static")
+		if cfg.Static != nil {
+			st = cfg.Static
 		}
-		if di == nil {
-			di, _ = fs.Sub(embeddedDist, "dist")
+		if cfg.Dist != nil {
+			di = cfg.Dist
 		}
-		b, err = Build(st, di, BuildOptions{Encoders: []Encoder{brotliCopies, Gzip}, MaxCompress: initCompress})
+		b, err = Build(st, di, serveOptions)
 	}
 	if err != nil {
 		return nil, err
@@ -284,15 +267,7 @@ func commonHeaders(h http.Header) {
 // NotFound answers 404 in plain text with the common headers and a CSP
 // that allows nothing.
 func NotFound(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	commonHeaders(h)
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	if r.Method != http.MethodHead {
-		fmt.Fprintln(w, "404 not found")
-	}
+	plainError(w, r, http.StatusNotFound, "404 not found")
 }
 
 // serverError answers 500 in plain text with the common headers, and
@@ -302,14 +277,20 @@ func (s *Site) serverError(w http.ResponseWriter, r *http.Request, o Origin, err
 	if s.cfg.Log != nil {
 		s.cfg.Log.Error("web: serving an installed app", "app", o.App, "err", err)
 	}
+	plainError(w, r, http.StatusInternalServerError, "500 internal server error")
+}
+
+// plainError answers status with text, in plain text with the common
+// headers and a CSP that allows nothing, never cached.
+func plainError(w http.ResponseWriter, r *http.Request, status int, text string) {
 	h := w.Header()
 	commonHeaders(h)
 	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(http.StatusInternalServerError)
+	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		fmt.Fprintln(w, "500 internal server error")
+		fmt.Fprintln(w, text)
 	}
 }
 
