@@ -8,5 +8,5 @@
 // the pages call, from which Call dispatches and the worker learns their
 // names; the _js.go files are glue only (syscall/js), so everything else
 // builds and is tested natively. Package web (wasm/web) holds the pages
-// and scripts and serves them.
+// and scripts, which server/site serves.
 package wasm

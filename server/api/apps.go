@@ -22,7 +22,7 @@ import (
 )
 
 // Apps installed from archives (§8.10, spec/apps.md §2): code, not user
-// data, stored in the clear and served on the app's origin by package web.
+// data, stored in the clear and served on the app's origin by package site.
 
 // Limits of installed apps.
 const (
