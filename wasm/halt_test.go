@@ -204,10 +204,17 @@ func TestAppGoesOnAfterHomeAccepts(t *testing.T) {
 	_, err := app.Create(ctx, notesDT, json.RawMessage(`"y"`))
 	wantCode(t, "a halted app writing", err, "halted")
 
-	// Home halts too: asked, it sends the app back without a
-	// connection, and the app stays as it was.
-	if acct, err := home.Account(ctx); err != nil || acct.Halted == "" {
-		t.Fatalf("Home: %+v %v", acct, err)
+	// Home halts too, once its own feed loop reads the rolled-back feed
+	// (it may be waiting in a long-poll): asked, it sends the app back
+	// without a connection, and the app stays as it was.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		acct, err := home.Account(ctx)
+		if err == nil && acct.Halted != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Home: %+v %v", acct, err)
+		}
 	}
 	if _, offer := connectApp(t, s, home, app, user, false); offer.Halted == "" {
 		t.Fatal("a halted Home offered to connect an app")
