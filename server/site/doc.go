@@ -55,6 +55,9 @@
 // hash other than that of the bytes the same binary serves, even after a
 // plain go build that skipped make web. Rendering:
 //
+//   - a page that begins with <meta name="hearth-page" content="NAME"> is
+//     written out whole first (page.go, spec/apps.md §4.1): Hearth's
+//     standard head, the page's own head lines, Hearth's bar, the rest.
 //   - every <script src=...> and every <link rel=stylesheet href=...> (also
 //     rel=modulepreload) naming a local file gets integrity="sha384-..."
 //     (an existing integrity attribute is replaced). A remote URL, an inline

@@ -87,6 +87,10 @@ type attr struct{ name, value string }
 // render fills in the integrity attributes and hearth-wasm metas of a page
 // (see the package documentation).
 func (b *Bundle) render(p string, src []byte) ([]byte, string, error) {
+	src, err := expandPage(src)
+	if err != nil {
+		return nil, "", err
+	}
 	app, base := b.appOf(p)
 	var failed error
 	var roots []string // URLs of the page's scripts and preloaded modules

@@ -30,6 +30,10 @@ const say = (err) => {
   return inWords(err);
 };
 
+// Home's bar (the standard page's, spec/apps.md §4.1) holds its sign-out
+// button, shown once signed in.
+$("header.bar").append(el("button", { className: "secondary", id: "signout", hidden: true }, "Sign out"));
+
 let h;
 // What home-apps.js and home-intents.js use of this page.
 const home = { h: null, say, view, signedIn, renderConnections, runReseal };
@@ -83,7 +87,17 @@ async function main() {
 }
 
 function bindForms() {
-  // Tabs between sign-in and sign-up.
+  // Tabs between sign-in and sign-up, atop each of the two views.
+  for (const list of document.querySelectorAll("[data-view=signin] .tabs, [data-view=signup] .tabs")) {
+    const on = list.closest("[data-view]").dataset.view;
+    for (const [tab, text] of [["signin", "Sign in"], ["signup", "Create account"]]) {
+      const b = el("button", { type: "button" }, text);
+      b.setAttribute("role", "tab");
+      b.dataset.tab = tab;
+      b.setAttribute("aria-selected", String(tab === on));
+      list.append(b);
+    }
+  }
   for (const tab of document.querySelectorAll("[data-tab]")) {
     tab.addEventListener("click", () => {
       for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t.dataset.tab === tab.dataset.tab));
