@@ -2,18 +2,30 @@
 // It runs on its own origin, bookmarks.<user>.<domain>, with the keys of
 // the one doctype its grant gives it.
 // Hearth's app kit (/hearth-kit.js, beside /hearth.js) opens the app and
-// keeps the list live.
-import { $, el, live, show, startApp } from "/hearth-kit.js";
+// keeps the list live; /values.js reads what another app may have written
+// as data of any shape (spec/apps.md §4.2).
+import { $, el, live, show, startApp, sayer, appWords, deleteMalformed } from "/hearth-kit.js";
+import { isObject, notText, text, notA, clip, flaggedRow } from "/values.js";
 
 const DOCTYPE = "org.example.bookmarks";
-const marks = new Map(); // id → { title, url }
+const marks = new Map(); // id → { title, url }, or { bad: why it cannot be shown }
 
-const fail = (err) => show($("#msg"), (err && err.message) || String(err));
+const say = sayer(appWords, { not_found: "This bookmark no longer exists." });
+const fail = (err) => show($("#msg"), say(err));
+
+// read takes a stored value as data: an object whose title and address
+// are text, else a row flagged as malformed (with a Delete).
+function read(v) {
+  if (!isObject(v)) return { bad: notA(v, "a bookmark") };
+  if (notText(v.title)) return { bad: "its title is not text" };
+  if (notText(v.url)) return { bad: "its address is not text" };
+  return { title: text(v.title), url: text(v.url) };
+}
 
 // Only web addresses become links: a stored value is data, never script.
 function safeURL(s) {
   try {
-    const u = new URL(String(s));
+    const u = new URL(s);
     return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
   } catch {
     return null;
@@ -21,10 +33,14 @@ function safeURL(s) {
 }
 
 function render() {
-  const items = [...marks.entries()].sort((a, b) => a[1].title.localeCompare(b[1].title));
+  const items = [...marks.entries()].sort((a, b) => (a[1].title ?? "").localeCompare(b[1].title ?? ""));
   $("#list").replaceChildren(...items.map(([id, m]) => {
+    if (m.bad) {
+      return flaggedRow("This bookmark could not be shown", m.bad,
+        () => deleteMalformed(app, DOCTYPE, id, "bookmark", () => { marks.delete(id); render(); }, fail));
+    }
     const href = safeURL(m.url);
-    const title = el(href ? "a" : "span", { textContent: m.title || m.url });
+    const title = el(href ? "a" : "span", { textContent: clip(m.title || m.url, 300) });
     if (href) Object.assign(title, { href, rel: "noopener noreferrer", target: "_blank" });
     const del = el("button", { className: "secondary", textContent: "Remove" });
     del.addEventListener("click", () => app.delete(DOCTYPE, id).catch(fail));
@@ -35,8 +51,7 @@ function render() {
 }
 
 function keep(id, value) {
-  const v = value && typeof value === "object" ? value : {};
-  marks.set(id, { title: String(v.title ?? ""), url: String(v.url ?? "") });
+  marks.set(id, read(value));
 }
 
 // startApp resumes this app's grant, or connects it through Home (which
