@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/wire"
+
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/crypto/kdf"
 )
@@ -174,7 +176,7 @@ func (a *API) session() (session, uint64, error) {
 	return a.c, a.gen, nil
 }
 
-var errNotForApps = &Error{Code: "forbidden", Message: "only Home can do this, not an app"}
+var errNotForApps = &Error{Code: string(wire.CodeForbidden), Message: "only Home can do this, not an app"}
 
 // account returns Home's session, or an error in an app or signed out.
 func (a *API) account() (*client.Client, uint64, error) {
@@ -192,10 +194,10 @@ func (a *API) account() (*client.Client, uint64, error) {
 // fail maps err, and ends the session if the server says it ended.
 func (a *API) fail(gen uint64, err error) error {
 	e := toError(err)
-	if e != nil && e.Code == "session_ended" && gen != 0 {
+	if e != nil && e.Code == CodeSessionEnded && gen != 0 {
 		a.drop(gen)
 	}
-	if e != nil && e.Code == "integrity" && gen != 0 {
+	if e != nil && e.Code == CodeIntegrity && gen != 0 {
 		// A rollback found by any call halts the client: the saved state
 		// keeps the halt now, not at the feed loop's next pass, which the
 		// host can put off for as long as it likes (protocol §4.7).

@@ -259,7 +259,7 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 	a.persist(gen)
 	grantee, err := age.GenerateX25519Identity()
 	if err != nil {
-		return "", &Error{Code: "internal", Message: err.Error()}
+		return "", &Error{Code: string(wire.CodeInternal), Message: err.Error()}
 	}
 	if err := c.GrantNamed(ctx, info.ID, r.App, client.KindApp, grantee.Recipient().String(), app.Scopes); err != nil {
 		c.RevokeToken(ctx, info.ID)
@@ -280,7 +280,7 @@ func (a *API) ConnectApp(ctx context.Context, r ConnectRequest) (string, error) 
 		Identity: grantee.String(), State: r.State, Epoch: epoch, Seq: st.FeedSeq, Gens: gens})
 	if err != nil {
 		c.RevokeToken(ctx, info.ID)
-		return "", &Error{Code: "internal", Message: err.Error()}
+		return "", &Error{Code: string(wire.CodeInternal), Message: err.Error()}
 	}
 	// ConnectOffer read the record just before: no second read.
 	if !agreed {
@@ -328,11 +328,11 @@ func openBox(id *age.X25519Identity, box string) (*connectBox, error) {
 	}
 	r, err := age.Decrypt(bytes.NewReader(raw), id)
 	if err != nil {
-		return nil, &Error{Code: "integrity", Message: "the connection from Home does not open with this app's key: connect again"}
+		return nil, &Error{Code: CodeIntegrity, Message: "the connection from Home does not open with this app's key: connect again"}
 	}
 	plain, err := io.ReadAll(io.LimitReader(r, 16<<10))
 	if err != nil {
-		return nil, &Error{Code: "integrity", Message: "the connection from Home is damaged: connect again"}
+		return nil, &Error{Code: CodeIntegrity, Message: "the connection from Home is damaged: connect again"}
 	}
 	var b connectBox
 	dec := json.NewDecoder(bytes.NewReader(plain))
@@ -364,7 +364,7 @@ func (a *API) AppConnectStart(slug, user, home string) (*ConnectStart, error) {
 	}
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
-		return nil, &Error{Code: "internal", Message: err.Error()}
+		return nil, &Error{Code: string(wire.CodeInternal), Message: err.Error()}
 	}
 	nonce := make([]byte, 18)
 	rand.Read(nonce)
@@ -420,7 +420,7 @@ func (a *API) AppConnectFinish(ctx context.Context, box, state string) (*LoginRe
 	a.mu.Lock()
 	p := a.pending
 	a.mu.Unlock()
-	stale := &Error{Code: "bad_input", Message: "this connection was not started here, or is stale: connect again"}
+	stale := &Error{Code: CodeBadInput, Message: "this connection was not started here, or is stale: connect again"}
 	if p == nil || state == "" || subtle.ConstantTimeCompare([]byte(p.State), []byte(state)) != 1 {
 		return nil, stale
 	}
@@ -442,7 +442,7 @@ func (a *API) AppConnectFinish(ctx context.Context, box, state string) (*LoginRe
 	}
 	mine, err := age.ParseX25519Identity(p.Identity)
 	if err != nil {
-		return nil, &Error{Code: "internal", Message: "the app's saved identity is malformed"}
+		return nil, &Error{Code: string(wire.CodeInternal), Message: "the app's saved identity is malformed"}
 	}
 	b, err := openBox(mine, box)
 	if err != nil {

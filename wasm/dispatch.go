@@ -3,6 +3,8 @@ package wasm
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // A method is one row of the method table (methods.go).
@@ -69,6 +71,16 @@ func argOf[T any](in args, i int) (T, error) {
 	return v, in.decode(i, &v)
 }
 
+// decodeAll decodes the arguments in order into vs (see decode).
+func (in args) decodeAll(vs ...any) error {
+	for i, v := range vs {
+		if err := in.decode(i, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // The adapters of the table's rows: rN calls a method of N arguments with
 // a result, eN one that returns only an error (noResult).
 
@@ -80,8 +92,8 @@ func r0[R any](f func(*API, context.Context) (R, error)) caller {
 
 func r1[A, R any](f func(*API, context.Context, A) (R, error)) caller {
 	return caller{fn: func(a *API, ctx context.Context, in args) (any, error) {
-		x, err := argOf[A](in, 0)
-		if err != nil {
+		var x A
+		if err := in.decodeAll(&x); err != nil {
 			return nil, err
 		}
 		return f(a, ctx, x)
@@ -90,12 +102,9 @@ func r1[A, R any](f func(*API, context.Context, A) (R, error)) caller {
 
 func r2[A, B, R any](f func(*API, context.Context, A, B) (R, error)) caller {
 	return caller{fn: func(a *API, ctx context.Context, in args) (any, error) {
-		x, err := argOf[A](in, 0)
-		if err != nil {
-			return nil, err
-		}
-		y, err := argOf[B](in, 1)
-		if err != nil {
+		var x A
+		var y B
+		if err := in.decodeAll(&x, &y); err != nil {
 			return nil, err
 		}
 		return f(a, ctx, x, y)
@@ -104,16 +113,10 @@ func r2[A, B, R any](f func(*API, context.Context, A, B) (R, error)) caller {
 
 func r3[A, B, C, R any](f func(*API, context.Context, A, B, C) (R, error)) caller {
 	return caller{fn: func(a *API, ctx context.Context, in args) (any, error) {
-		x, err := argOf[A](in, 0)
-		if err != nil {
-			return nil, err
-		}
-		y, err := argOf[B](in, 1)
-		if err != nil {
-			return nil, err
-		}
-		z, err := argOf[C](in, 2)
-		if err != nil {
+		var x A
+		var y B
+		var z C
+		if err := in.decodeAll(&x, &y, &z); err != nil {
 			return nil, err
 		}
 		return f(a, ctx, x, y, z)
@@ -174,7 +177,7 @@ func (a *API) CallJSON(ctx context.Context, method string, args []byte) ([]byte,
 	}
 	b, err := json.Marshal(res)
 	if err != nil {
-		return nil, &Error{Code: "internal", Message: err.Error()}
+		return nil, &Error{Code: string(wire.CodeInternal), Message: err.Error()}
 	}
 	return b, nil
 }

@@ -31,17 +31,29 @@ type Error struct {
 func (e *Error) Error() string { return e.Message }
 func (e *Error) Unwrap() error { return e.err }
 
+// The codes of the browser API's own errors (spec/web.md §3). The others
+// are the protocol's, internal/wire's Code constants, passed on as they are.
+const (
+	CodeIntegrity      = "integrity"       // the server's answer failed verification
+	CodeSessionEnded   = "session_ended"   // signed out, revoked or expired
+	CodeNetwork        = "network"         // the server cannot be reached
+	CodeBadInput       = "bad_input"       // the caller's arguments are wrong
+	CodeNotImplemented = "not_implemented" // not in this build
+	CodeAccountFull    = "account_full"    // too_large because of the quota
+	CodeHalted         = "halted"          // the session stopped saving (protocol §4.7)
+)
+
 // badInput is an Error for an argument the caller got wrong.
 func badInput(format string, args ...any) *Error {
-	return &Error{Code: "bad_input", Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: CodeBadInput, Message: fmt.Sprintf(format, args...)}
 }
 
 // accountFull is the message of account_full, for people.
 const accountFull = "Your Hearth is full: it holds all that its storage quota allows, so this was not saved. Delete something you no longer need, or ask the server's operator for more room."
 
 var (
-	errNotLoggedIn    = &Error{Code: "session_ended", Message: "not signed in"}
-	errNotImplemented = &Error{Code: "not_implemented", Message: "not implemented yet in this version"}
+	errNotLoggedIn    = &Error{Code: CodeSessionEnded, Message: "not signed in"}
+	errNotImplemented = &Error{Code: CodeNotImplemented, Message: "not implemented yet in this version"}
 )
 
 // toError maps an error of package client (or of this package) to an
@@ -60,48 +72,48 @@ func toError(err error) *Error {
 	var ne net.Error
 	switch {
 	case errors.Is(err, client.ErrHalted):
-		e.Code = "halted"
+		e.Code = CodeHalted
 	case errors.Is(err, client.ErrIntegrity):
-		e.Code = "integrity"
+		e.Code = CodeIntegrity
 	case errors.As(err, &ae):
 		e.Code, e.Message, e.Rev = string(ae.Code), ae.Message, ae.Rev
 		e.RetryAfter = int(ae.RetryAfter.Seconds())
 		switch ae.Code {
-		case "unauthenticated":
-			e.Code, e.Message = "session_ended", client.ErrSessionEnded.Error()
-		case "unknown_doctype":
-			e.Code = "not_found"
-		case "bad_credentials":
+		case wire.CodeUnauthenticated:
+			e.Code, e.Message = CodeSessionEnded, client.ErrSessionEnded.Error()
+		case wire.CodeUnknownDoctype:
+			e.Code = string(wire.CodeNotFound)
+		case wire.CodeBadCredentials:
 			e.Message = client.ErrBadCredentials.Error()
-		case "totp_required":
+		case wire.CodeTOTPRequired:
 			e.Message = client.ErrTOTPRequired.Error()
-		case "too_large":
+		case wire.CodeTooLarge:
 			if ae.Quota {
-				e.Code, e.Message = "account_full", accountFull
+				e.Code, e.Message = CodeAccountFull, accountFull
 			}
 		}
 	case errors.Is(err, client.ErrNotCaughtUp):
 		// The feed loop's first pass is still verifying the account's
 		// history: try again in a moment.
-		e.Code, e.RetryAfter = "unavailable", 1
+		e.Code, e.RetryAfter = string(wire.CodeUnavailable), 1
 	case errors.Is(err, client.ErrNotGranted):
-		e.Code = "forbidden"
+		e.Code = string(wire.CodeForbidden)
 	case errors.Is(err, client.ErrNotFound):
-		e.Code = "not_found"
+		e.Code = string(wire.CodeNotFound)
 	case errors.Is(err, client.ErrSessionEnded):
-		e.Code = "session_ended"
+		e.Code = CodeSessionEnded
 	case errors.Is(err, client.ErrBadCredentials):
-		e.Code = "bad_credentials"
+		e.Code = string(wire.CodeBadCredentials)
 	case errors.Is(err, client.ErrTOTPRequired):
-		e.Code = "totp_required"
+		e.Code = string(wire.CodeTOTPRequired)
 	case errors.Is(err, wire.ErrInvalidUser), errors.Is(err, wire.ErrInvalidDoctype), errors.Is(err, wire.ErrInvalidID):
-		e.Code = "bad_input"
+		e.Code = CodeBadInput
 	case errors.As(err, &ue), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		e.Code = "network"
+		e.Code = CodeNetwork
 	default:
 		// Arguments are checked before package client sees them, so what is
 		// left is the server answering something the client refuses.
-		e.Code = "internal"
+		e.Code = string(wire.CodeInternal)
 	}
 	return e
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/wire"
+
 	"github.com/hearthcloud/hearth/client"
 )
 
@@ -96,7 +98,7 @@ func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
 			// Stopped, and what this browser kept does not read either:
 			// nothing to show until the person decides (§4.7).
 			a.persist(gen)
-			return nil, &Error{Code: "halted", Message: client.ErrHalted.Error() + " (" + halted + "); what it kept of this cannot be read either until you decide, in Home", err: err}
+			return nil, &Error{Code: CodeHalted, Message: client.ErrHalted.Error() + " (" + halted + "); what it kept of this cannot be read either until you decide, in Home", err: err}
 		}
 		return nil, a.fail(gen, err)
 	}
@@ -212,6 +214,19 @@ func waitReady(ctx context.Context, l *loop) error {
 	}
 }
 
+// forget drops l as the session's feed loop, if it still is.
+func (a *API) forget(l *loop) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.forgetLocked(l)
+}
+
+func (a *API) forgetLocked(l *loop) {
+	if a.loop == l {
+		a.loop = nil
+	}
+}
+
 func (a *API) stopLocked() {
 	if a.loop != nil {
 		a.loop.cancel()
@@ -255,16 +270,12 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 			}
 			continue
 		}
-		if e.Code == "network" || e.Code == "internal" || e.Code == "unavailable" || e.Code == "rate_limited" {
+		if e.Code == CodeNetwork || e.Code == string(wire.CodeInternal) || e.Code == string(wire.CodeUnavailable) || e.Code == string(wire.CodeRateLimited) {
 			if first {
 				// The first pass answers List: fail it now, keep trying.
 				l.err = err
 				close(l.ready)
-				a.mu.Lock()
-				if a.loop == l {
-					a.loop = nil
-				}
-				a.mu.Unlock()
+				a.forget(l)
 				return
 			}
 			select {
@@ -282,9 +293,7 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 			close(l.ready)
 		}
 		a.mu.Lock()
-		if a.loop == l {
-			a.loop = nil
-		}
+		a.forgetLocked(l)
 		subs := make([]int, 0, len(a.subs))
 		for k := range a.subs {
 			subs = append(subs, k)
@@ -293,7 +302,7 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 		for _, k := range subs {
 			a.emit(Event{Type: "error", Sub: k, Error: e})
 		}
-		if e.Code == "session_ended" {
+		if e.Code == CodeSessionEnded {
 			a.drop(gen)
 		}
 		return

@@ -10,6 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hearthcloud/hearth/internal/wire"
+
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/crypto/seal"
 )
@@ -31,7 +33,7 @@ func (a *API) Upload(ctx context.Context, r io.Reader, size int64, name, mediaTy
 		return nil, err
 	}
 	if size < 0 || size > MaxBrowserFile {
-		return nil, &Error{Code: "too_large", Message: fmt.Sprintf("the browser takes files of up to %d MiB for now (this one has %d MiB); the command line client takes any size", MaxBrowserFile>>20, size>>20)}
+		return nil, &Error{Code: string(wire.CodeTooLarge), Message: fmt.Sprintf("the browser takes files of up to %d MiB for now (this one has %d MiB); the command line client takes any size", MaxBrowserFile>>20, size>>20)}
 	}
 	id, err := c.Upload(ctx, r, size, cleanName(name), cleanType(mediaType), mtime, progress)
 	if err != nil {
@@ -111,7 +113,7 @@ type limitWriter struct {
 
 func (l *limitWriter) Write(p []byte) (int, error) {
 	if int64(len(p)) > l.left {
-		return 0, &Error{Code: "too_large", Message: fmt.Sprintf("the browser takes files of up to %d MiB for now; the command line client takes any size", MaxBrowserFile>>20)}
+		return 0, &Error{Code: string(wire.CodeTooLarge), Message: fmt.Sprintf("the browser takes files of up to %d MiB for now; the command line client takes any size", MaxBrowserFile>>20)}
 	}
 	l.left -= int64(len(p))
 	return l.w.Write(p)

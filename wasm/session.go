@@ -103,7 +103,7 @@ func (a *API) sayHaltLocked(sv saved) {
 	}
 	a.haltSaid = why
 	if why != "" {
-		a.emit(Event{Type: "halted", Error: &Error{Code: "halted", Message: why}})
+		a.emit(Event{Type: "halted", Error: &Error{Code: CodeHalted, Message: why}})
 	}
 }
 
@@ -195,7 +195,7 @@ type LoginResult struct {
 func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginResult, error) {
 	if err := wire.CheckUser(user); err != nil {
 		// An impossible name cannot have an account.
-		return nil, &Error{Code: "bad_credentials", Message: client.ErrBadCredentials.Error()}
+		return nil, &Error{Code: string(wire.CodeBadCredentials), Message: client.ErrBadCredentials.Error()}
 	}
 	c, err := client.Login(ctx, a.server, user, password, totp, a.opts(user))
 	if err != nil {
@@ -322,7 +322,7 @@ func (a *API) Logout(ctx context.Context) (*LogoutResult, error) {
 	}
 	lerr := c.Logout(ctx)
 	a.drop(gen)
-	if e := toError(lerr); e != nil && e.Code != "network" {
+	if e := toError(lerr); e != nil && e.Code != CodeNetwork {
 		return res, e
 	}
 	// Offline, the keys are gone from here all the same; the session
