@@ -248,9 +248,9 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 		return nil, "", err
 	}
 	in := map[string]any{"user": user, "recovery_auth": auth, "device": c.device,
-		"new": map[string]any{"kdf": c.kdf, "seed": seed, "login_secret": keys.LoginSecret[:],
-			"keyring": sealed, "recovery_keyring": copy2, "keyring_if_match": rev,
-			"recovery_auth": newRK.Auth(user)}}
+		"new": wire.NewLogin[kdf.Params]{KDF: c.kdf, Seed: seed, LoginSecret: keys.LoginSecret[:],
+			Keyring: sealed, RecoveryKeyring: copy2, KeyringIfMatch: rev,
+			RecoveryAuth: newRK.Auth(user)}}
 	if totp != "" {
 		code := normalizeCode(totp)
 		in[codeMember(code)] = code

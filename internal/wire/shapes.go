@@ -14,6 +14,23 @@ type Session struct {
 	Expires time.Time `json:"expires"`
 }
 
+// NewLogin is the "new" member of a password change and of a recovery
+// reset (§8.2.5, §8.2.6): the login the account moves to, with the
+// keyring sealed under it (Keyring) and the recovery copy
+// (RecoveryKeyring), both at revision KeyringIfMatch+1. RecoveryAuth is
+// left out when the recovery key stays the same. K is crypto/kdf's Params,
+// the KDF parameters of §8.2.1: a type parameter, as crypto/ imports this
+// package for its names (NewLogin[kdf.Params] on both sides).
+type NewLogin[K any] struct {
+	KDF             K      `json:"kdf"`
+	Seed            []byte `json:"seed"`
+	LoginSecret     []byte `json:"login_secret"`
+	RecoveryAuth    []byte `json:"recovery_auth,omitempty"`
+	Keyring         []byte `json:"keyring"`
+	RecoveryKeyring []byte `json:"recovery_keyring"`
+	KeyringIfMatch  uint64 `json:"keyring_if_match"`
+}
+
 // SessionInfo is one session of the account as GET /v1/sessions lists it
 // (§8.2.4); Current marks the session that asked.
 type SessionInfo struct {

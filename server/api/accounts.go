@@ -188,16 +188,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Counted before the secret is checked (§8.1.11).
-	if err := s.attempt(r, req.User, s.withSecondFactor(r, req.User, req.TOTP, req.RecoveryCode, func() error {
+	if err := s.signInAttempt(r, req.User, req.TOTP, req.RecoveryCode, func() error {
 		return s.checkSecret(r, req.User, req.LoginSecret, "wrong user name or password")
-	})); err != nil {
-		return err
-	}
-	sess, err := s.newSession(r, req.User, req.Device)
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	rev, _, _, err := s.cfg.Meta.Keyring(r.Context(), req.User)
+	if err != nil {
+		return err
+	}
+	return s.writeSignedIn(w, r, req.User, req.Device, rev)
+}
+
+// writeSignedIn starts a session of user on device and answers a sign-in
+// with it and the keyring's revision rev (§8.2.3, §8.2.6).
+func (s *Server) writeSignedIn(w http.ResponseWriter, r *http.Request, user, device string, rev uint64) error {
+	sess, err := s.newSession(r, user, device)
 	if err != nil {
 		return err
 	}

@@ -58,15 +58,16 @@ func (s *Server) attempt(r *http.Request, user string, check func() error) error
 	return at.end(check())
 }
 
-// withSecondFactor runs first, then, if it passed, the second factor of
-// user (§8.2.3): the check of a login or a recovery reset.
-func (s *Server) withSecondFactor(r *http.Request, user, code, recoveryCode string, first func() error) func() error {
-	return func() error {
+// signInAttempt counts an attempt to sign user in (§8.1.11) and runs
+// first, then, if it passed, the second factor of user (§8.2.3): the
+// checks of a login or a recovery reset.
+func (s *Server) signInAttempt(r *http.Request, user, code, recoveryCode string, first func() error) error {
+	return s.attempt(r, user, func() error {
 		if err := first(); err != nil {
 			return err
 		}
 		return s.secondFactor(r, user, code, recoveryCode)
-	}
+	})
 }
 
 // end settles the attempt with the outcome of its checks and returns err: a
@@ -145,20 +146,10 @@ func (s *Server) secondFactor(r *http.Request, user, code, recoveryCode string) 
 	return Errorf(wire.CodeTOTPRequired, "this account needs an authenticator code")
 }
 
-// newLogin is the "new" member of password change and recovery reset
-// (§8.2.5, §8.2.6).
-type newLogin struct {
-	KDF             kdf.Params `json:"kdf"`
-	Seed            []byte     `json:"seed"`
-	LoginSecret     []byte     `json:"login_secret"`
-	RecoveryAuth    []byte     `json:"recovery_auth"`
-	Keyring         []byte     `json:"keyring"`
-	RecoveryKeyring []byte     `json:"recovery_keyring"`
-	KeyringIfMatch  uint64     `json:"keyring_if_match"`
-}
-
-// check checks the shape of n, before any credential is checked.
-func (n *newLogin) check() error {
+// checkNewLogin checks the shape of the "new" member of a password
+// change or a recovery reset (§8.2.5, §8.2.6), before any credential is
+// checked.
+func checkNewLogin(n *wire.NewLogin[kdf.Params]) error {
 	if err := n.KDF.Check(); err != nil {
 		return Errorf(wire.CodeBadRequest, "new.kdf: %v", err)
 	}
@@ -174,9 +165,9 @@ func (n *newLogin) check() error {
 	return nil
 }
 
-// update hashes the new login secret (only once the caller's credentials
-// passed) and returns the update to store.
-func (n *newLogin) update(r *http.Request, s *Server) (*meta.LoginUpdate, error) {
+// loginUpdate hashes the new login secret of n (only once the caller's
+// credentials passed) and returns the update to store.
+func (s *Server) loginUpdate(r *http.Request, n *wire.NewLogin[kdf.Params]) (*meta.LoginUpdate, error) {
 	hash, err := s.hashSecret(r.Context(), n.LoginSecret)
 	if err != nil {
 		return nil, err
@@ -249,12 +240,12 @@ func (s *Server) recoveryKeyring(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) recoveryReset(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
-		User         string   `json:"user"`
-		RecoveryAuth []byte   `json:"recovery_auth"`
-		Device       string   `json:"device"`
-		TOTP         string   `json:"totp"`
-		RecoveryCode string   `json:"recovery_code"`
-		New          newLogin `json:"new"`
+		User         string                    `json:"user"`
+		RecoveryAuth []byte                    `json:"recovery_auth"`
+		Device       string                    `json:"device"`
+		TOTP         string                    `json:"totp"`
+		RecoveryCode string                    `json:"recovery_code"`
+		New          wire.NewLogin[kdf.Params] `json:"new"`
 	}
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
@@ -262,16 +253,16 @@ func (s *Server) recoveryReset(w http.ResponseWriter, r *http.Request) error {
 	if err := checkSignIn(req.User, req.RecoveryAuth, "recovery_auth", req.TOTP, req.RecoveryCode, req.Device); err != nil {
 		return err
 	}
-	if err := req.New.check(); err != nil {
+	if err := checkNewLogin(&req.New); err != nil {
 		return err
 	}
 	// Counted and checked before anything is hashed.
-	if err := s.attempt(r, req.User, s.withSecondFactor(r, req.User, req.TOTP, req.RecoveryCode, func() error {
+	if err := s.signInAttempt(r, req.User, req.TOTP, req.RecoveryCode, func() error {
 		return s.checkRecoveryAuth(r, req.User, req.RecoveryAuth)
-	})); err != nil {
+	}); err != nil {
 		return err
 	}
-	u, err := req.New.update(r, s)
+	u, err := s.loginUpdate(r, &req.New)
 	if err != nil {
 		return err
 	}
@@ -279,17 +270,13 @@ func (s *Server) recoveryReset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sess, err := s.newSession(r, req.User, req.Device)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"session": sess, "keyring": map[string]uint64{"rev": rev}})
+	return s.writeSignedIn(w, r, req.User, req.Device, rev)
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
-		LoginSecret []byte   `json:"login_secret"`
-		New         newLogin `json:"new"`
+		LoginSecret []byte                    `json:"login_secret"`
+		New         wire.NewLogin[kdf.Params] `json:"new"`
 	}
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
@@ -297,14 +284,14 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if len(req.LoginSecret) != 32 {
 		return Errorf(wire.CodeBadRequest, "login_secret must be 32 bytes")
 	}
-	if err := req.New.check(); err != nil {
+	if err := checkNewLogin(&req.New); err != nil {
 		return err
 	}
 	t := tokenOf(r)
 	if err := s.attempt(r, t.User, func() error { return s.checkSecret(r, t.User, req.LoginSecret, "wrong password") }); err != nil {
 		return err
 	}
-	u, err := req.New.update(r, s)
+	u, err := s.loginUpdate(r, &req.New)
 	if err != nil {
 		return err
 	}
