@@ -100,12 +100,16 @@ func Encode(c Contact, version string) ([]byte, error) {
 		g, ps := meta(name)
 		w.prop(g, name, ps, value)
 	}
+	// text writes one of textFields, when set.
+	text := func(name string) {
+		if v := *textFields[name](&c); v != "" {
+			single(name, escapeText(v))
+		}
+	}
 
 	w.raw("BEGIN:VCARD")
 	w.raw("VERSION:" + version)
-	if c.Kind != "" {
-		single("KIND", escapeText(c.Kind))
-	}
+	text("KIND")
 	// An FN kept in Extra (empty, or in an encoding the model cannot hold)
 	// is written where FN goes, so that exporting what an export imports
 	// gives the same file.
@@ -168,12 +172,8 @@ func Encode(c Contact, version string) ([]byte, error) {
 		}
 		single("ORG", strings.Join(parts, ";"))
 	}
-	if c.Title != "" {
-		single("TITLE", escapeText(c.Title))
-	}
-	if c.Role != "" {
-		single("ROLE", escapeText(c.Role))
-	}
+	text("TITLE")
+	text("ROLE")
 	for _, e := range c.URLs {
 		w.entry("URL", e, escapeText(e.Value))
 	}
@@ -183,18 +183,12 @@ func Encode(c Contact, version string) ([]byte, error) {
 	for _, e := range c.Related {
 		w.entry("RELATED", e, escapeText(e.Value))
 	}
-	if c.Notes != "" {
-		single("NOTE", escapeText(c.Notes))
-	}
+	text("NOTE")
 	if len(c.Categories) > 0 {
 		single("CATEGORIES", escapeList(c.Categories))
 	}
-	if c.UID != "" {
-		single("UID", escapeText(c.UID))
-	}
-	if c.Rev != "" {
-		single("REV", escapeText(c.Rev))
-	}
+	text("UID")
+	text("REV")
 	for _, e := range c.Fields {
 		w.entry("X-HEARTH-FIELD", e, escapeText(e.Value))
 	}

@@ -252,6 +252,19 @@ func Decode(card Card) (Contact, []Warning) {
 
 // decodeSingle sets the member for p if p has a value the model can hold,
 // and returns the parameters left for Meta. A non-empty warning with ok
+
+// textFields are the single text properties of the model and the field
+// of Contact each fills: one table for reading and writing them.
+var textFields = map[string]func(*Contact) *string{
+	"FN":    func(c *Contact) *string { return &c.Name.Full },
+	"TITLE": func(c *Contact) *string { return &c.Title },
+	"ROLE":  func(c *Contact) *string { return &c.Role },
+	"NOTE":  func(c *Contact) *string { return &c.Notes },
+	"UID":   func(c *Contact) *string { return &c.UID },
+	"REV":   func(c *Contact) *string { return &c.Rev },
+	"KIND":  func(c *Contact) *string { return &c.Kind },
+}
+
 // false means p is dropped.
 func (c *Contact) decodeSingle(name string, p Property) (params []Param, warning string, ok bool) {
 	params = p.Params
@@ -295,25 +308,15 @@ func (c *Contact) decodeSingle(name string, p Property) (params []Param, warning
 	if v == "" {
 		return nil, "", false
 	}
+	if f, ok := textFields[name]; ok {
+		*f(c) = v
+		return params, "", true
+	}
 	switch name {
-	case "FN":
-		c.Name.Full = v
 	case "BDAY":
 		c.Birthday = normDate(v)
 	case "ANNIVERSARY":
 		c.Anniversary = normDate(v)
-	case "TITLE":
-		c.Title = v
-	case "ROLE":
-		c.Role = v
-	case "NOTE":
-		c.Notes = v
-	case "UID":
-		c.UID = v
-	case "REV":
-		c.Rev = v
-	case "KIND":
-		c.Kind = v
 	case "GENDER":
 		comps := splitUnescaped(p.Value, ';')
 		if len(comps) > 2 {

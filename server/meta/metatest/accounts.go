@@ -80,8 +80,10 @@ func checkKeyring(t *testing.T, s meta.Store, user string, wantRev uint64, wantK
 	}
 }
 
-func testUpdateLogin(t *testing.T, s meta.Store) {
-	u := &meta.LoginUpdate{
+// newLogin is a password change of an account whose keyring is at
+// revision 1.
+func newLogin() *meta.LoginUpdate {
+	return &meta.LoginUpdate{
 		KDF:             meta.KDF{Alg: "argon2id", Memory: 131072, Time: 4, Threads: 2},
 		Seed:            bytes.Repeat([]byte{9}, 32),
 		LoginHash:       "new-hash",
@@ -89,6 +91,10 @@ func testUpdateLogin(t *testing.T, s meta.Store) {
 		RecoveryKeyring: []byte("rk2"),
 		IfKeyringRev:    1,
 	}
+}
+
+func testUpdateLogin(t *testing.T, s meta.Store) {
+	u := newLogin()
 	_, err := s.UpdateLogin(ctx, "alice", u)
 	wantErr(t, "UpdateLogin without account", err, meta.ErrNotFound)
 

@@ -1,7 +1,6 @@
 package metatest
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -426,15 +425,8 @@ func testBoundTokensDeleteTokens(t *testing.T, s meta.Store) {
 
 func testBoundTokensUpdateLogin(t *testing.T, s meta.Store) {
 	sessionSetup(t, s)
-	u := &meta.LoginUpdate{
-		KDF:             meta.KDF{Alg: "argon2id", Memory: 131072, Time: 4, Threads: 2},
-		Seed:            bytes.Repeat([]byte{9}, 32),
-		LoginHash:       "new-hash",
-		Keyring:         []byte("kr2"),
-		RecoveryKeyring: []byte("rk2"),
-		IfKeyringRev:    1,
-		KeepSession:     "s1",
-	}
+	u := newLogin()
+	u.KeepSession = "s1"
 	// A failed update ends nothing.
 	u.IfKeyringRev = 7
 	_, err := s.UpdateLogin(ctx, "alice", u)
