@@ -66,7 +66,7 @@ func (a *API) Account(ctx context.Context) (*Account, error) {
 	if err := waitReady(ctx, l); err != nil {
 		return nil, err
 	}
-	if e := toError(l.err); e != nil && e.Code != "integrity" {
+	if e := toError(l.err); e != nil && e.Code != CodeIntegrity {
 		return nil, a.fail(gen, l.err)
 	}
 	acct, err := c.Account(ctx)
@@ -120,6 +120,24 @@ type TOTPEnrollResult struct {
 	QR  string `json:"qr"`  // the URI as a QR code: a PNG data: URL
 }
 
+// ChangePassword replaces the account's password (client.ChangePassword):
+// the keyring is sealed anew, every other session ends, this one goes on
+// with the new master key, saved for the next resume.
+func (a *API) ChangePassword(ctx context.Context, current, newPassword string) error {
+	c, gen, err := a.account()
+	if err != nil {
+		return err
+	}
+	if newPassword == "" {
+		return badInput("a new password is needed")
+	}
+	if err := c.ChangePassword(ctx, current, newPassword); err != nil {
+		return a.fail(gen, err)
+	}
+	a.persist(gen)
+	return nil
+}
+
 // TOTPEnroll starts turning on two-factor authentication.
 func (a *API) TOTPEnroll(ctx context.Context) (*TOTPEnrollResult, error) {
 	c, gen, err := a.account()
@@ -132,7 +150,7 @@ func (a *API) TOTPEnroll(ctx context.Context) (*TOTPEnrollResult, error) {
 	}
 	qr, err := qrDataURL(uri)
 	if err != nil {
-		return nil, &Error{Code: "internal", Message: "the server's otpauth URI does not make a QR code: " + err.Error()}
+		return nil, &Error{Code: string(wire.CodeInternal), Message: "the server's otpauth URI does not make a QR code: " + err.Error()}
 	}
 	return &TOTPEnrollResult{URI: uri, QR: qr}, nil
 }

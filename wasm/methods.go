@@ -35,6 +35,7 @@ var methods = append([]method{
 	// The account (account.go).
 	{name: "account", need: needHome, call: r0((*API).Account)},                     // () → {user, created, totp, usage: {bytes, docs}, quota: {bytes, docs}, halted?}   (a quota member null: none)
 	{name: "acceptServerState", need: needHome, call: e0((*API).AcceptServerState)}, // ()   after account().halted: go on with what the server holds now
+	{name: "changePassword", need: needHome, call: e2((*API).ChangePassword)},       // (current, new)   ends the account's other sessions
 	{name: "totpEnroll", need: needHome, call: r0((*API).TOTPEnroll)},               // () → {uri, qr}   qr: a PNG data: URL
 	{name: "totpConfirm", need: needHome, call: r1((*API).TOTPConfirm)},             // (code) → {recoveryCodes}
 	{name: "totpDisable", need: needHome, call: e1((*API).TOTPDisable)},             // (code)

@@ -21,6 +21,7 @@ var sampleArgs = map[string]string{
 	"remember":          `["AAAA"]`,
 	"account":           `[]`,
 	"acceptServerState": `[]`,
+	"changePassword":    `["wrong password","new password"]`,
 	"totpEnroll":        `[]`,
 	"totpConfirm":       `["123456"]`,
 	"totpDisable":       `["123456"]`,

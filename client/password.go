@@ -1,0 +1,81 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hearthcloud/hearth/crypto/kdf"
+	"github.com/hearthcloud/hearth/crypto/keyring"
+	"github.com/hearthcloud/hearth/internal/wire"
+)
+
+// ChangePassword replaces the account's password (protocol §8.2.5): it
+// derives a new login secret and master key from newPassword and a fresh
+// seed, seals the keyring under the new master key for its next revision
+// (the recovery copy too, under the same recovery key), and sends both
+// with the current password's login secret. The server ends every other
+// session; this one, the data, the apps' grants and the recovery key stay.
+// A wrong current password is ErrBadCredentials. Only a client signed in
+// with the password can (not an app); a halted device cannot (§4.7).
+func (c *Client) ChangePassword(ctx context.Context, current, newPassword string) error {
+	r := c.ring()
+	if r == nil {
+		return errNoKeyring
+	}
+	if newPassword == "" {
+		return fmt.Errorf("client: %w", kdf.ErrEmptyPassword)
+	}
+	c.kmu.Lock()
+	defer c.kmu.Unlock()
+	if err := r.refresh(ctx); err != nil {
+		return err
+	}
+	if err := c.haltedErr(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	user, rev, held := c.st.User, c.st.KeyringRev, r.kr
+	c.mu.Unlock()
+	if held == nil {
+		return errors.New("client: the keyring is not loaded")
+	}
+	old, err := c.prelogin(ctx, user, current)
+	if err != nil {
+		return err
+	}
+	seed := kdf.NewSeed()
+	keys, err := kdf.Derive(newPassword, user, seed, c.kdf)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	kr := held.Clone()
+	sealed, err := kr.SealWithMasterKey(&keys.MasterKey, rev+1)
+	if err != nil {
+		return err
+	}
+	recovery, err := kr.SealRecoveryCopy(rev + 1)
+	if err != nil {
+		return err
+	}
+	in := map[string]any{"login_secret": old.LoginSecret[:], "new": wire.NewLogin[kdf.Params]{
+		KDF: c.kdf, Seed: seed, LoginSecret: keys.LoginSecret[:],
+		Keyring: sealed, RecoveryKeyring: recovery, KeyringIfMatch: rev}}
+	var ans loginAnswer
+	if _, err := c.callJSON(ctx, "POST", "/v1/account/password", in, &ans, nil, false); err != nil {
+		return err
+	}
+	if ans.Keyring.Rev != rev+1 {
+		return integrity("the server answered keyring revision %d to a password change sealed for %d", ans.Keyring.Rev, rev+1)
+	}
+	written, err := keyring.OpenWithMasterKey(sealed, &keys.MasterKey, user, rev+1)
+	if err != nil {
+		return err
+	}
+	c.rememberKDF(c.kdf, seed)
+	c.mu.Lock()
+	c.st.MasterKey = keys.MasterKey[:]
+	r.adoptLocked(written)
+	c.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,48 @@
+package wasm
+
+import (
+	"testing"
+)
+
+// TestChangePassword: Home changes the password through the browser API;
+// the other session ends, this one goes on and resumes from what it saved
+// with the new keys, and the new password signs in.
+func TestChangePassword(t *testing.T) {
+	s := newServer(t)
+	a, ev := newAPI(t, s)
+	user, _ := signup(t, a)
+	made, err := a.Create(ctx, "io.hearth.notes", []byte(`{"title":"kept"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := newAPI(t, s)
+	if _, err := b.Login(ctx, user, "correct horse", ""); err != nil {
+		t.Fatal(err)
+	}
+
+	wantCode(t, "wrong current password", a.ChangePassword(ctx, "wrong", "a new password"), "bad_credentials")
+	wantCode(t, "empty new password", a.ChangePassword(ctx, "correct horse", ""), "bad_input")
+	if err := a.ChangePassword(ctx, "correct horse", "a new password"); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := a.Get(ctx, "io.hearth.notes", made.ID); err != nil || string(d.Value) != `{"title":"kept"}` {
+		t.Fatalf("after the change: %+v %v", d, err)
+	}
+	_, err = b.Get(ctx, "io.hearth.notes", made.ID)
+	wantCode(t, "the other session", err, "session_ended")
+
+	// What Home saved resumes with the new keys.
+	a2, _ := newAPI(t, s)
+	if r, err := a2.Resume(ev.lastState()); err != nil || !r.Restored {
+		t.Fatalf("resume: %+v %v", r, err)
+	}
+	if d, err := a2.Get(ctx, "io.hearth.notes", made.ID); err != nil || string(d.Value) != `{"title":"kept"}` {
+		t.Fatalf("resumed: %+v %v", d, err)
+	}
+	c, _ := newAPI(t, s)
+	_, err = c.Login(ctx, user, "correct horse", "")
+	wantCode(t, "the old password", err, "bad_credentials")
+	if _, err := c.Login(ctx, user, "a new password", ""); err != nil {
+		t.Fatal(err)
+	}
+}
