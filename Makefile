@@ -8,7 +8,7 @@ GOROOT   := $(shell $(GO) env GOROOT)
 export PATH := $(PATH):$(GOROOT)/lib/wasm
 
 # Packages that must build and pass under GOOS=js GOARCH=wasm.
-WASM_PKGS := ./spec/... ./crypto/... ./internal/wire/ ./internal/appmanifest/ ./client/search/ ./client/vcard/
+WASM_PKGS := ./spec/... ./crypto/... ./internal/wire/ ./internal/appmanifest/ ./client/search/ ./client/vcard/ ./client/pwrule/...
 
 .PHONY: all build test test-native test-wasm fuzz bench load run deps node vet cc bin web chromium
 
@@ -38,12 +38,14 @@ chromium:
 
 # The web client, embedded in hearthd (wasm/web/doc.go): hearth.wasm and
 # hearth-search.wasm (the same with search, which Home loads when it is
-# first used), Go's wasm_exec.js, then precompressed copies and the manifest
+# first used), hearth-password.wasm (the password strength estimator, which
+# Home loads when a password is chosen), Go's wasm_exec.js, then precompressed copies and the manifest
 # of SHA-384 hashes (go run ./wasm/web/gen).
 WEBDIST := wasm/web/dist
 web: deps
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth.wasm ./wasm/cmd/hearthwasm
 	GOOS=js GOARCH=wasm $(GO) build -tags search -trimpath -ldflags=-s -o $(WEBDIST)/hearth-search.wasm ./wasm/cmd/hearthwasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth-password.wasm ./wasm/cmd/hearthpassword
 	cmp -s $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/wasm_exec.js || cp $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/
 	$(GO) run ./wasm/web/gen
 

@@ -31,6 +31,9 @@ func Signup(ctx context.Context, server, user, password string, o *Options) (c *
 	if err := wire.CheckUser(user); err != nil {
 		return nil, "", err
 	}
+	if err := CheckPassword(user, password); err != nil {
+		return nil, "", err
+	}
 	seed := kdf.NewSeed()
 	keys, err := kdf.Derive(password, user, seed, c.kdf)
 	if err != nil {
@@ -202,6 +205,9 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 		return nil, "", err
 	}
 	if err := wire.CheckUser(user); err != nil {
+		return nil, "", err
+	}
+	if err := CheckPassword(user, newPassword); err != nil {
 		return nil, "", err
 	}
 	rk, err := keyring.ParseRecoveryKey(recoveryKey)

@@ -37,7 +37,7 @@ type connected struct {
 
 func connect(t *testing.T, e *env, scopes []client.Scope) *connected {
 	t.Helper()
-	c, user, _ := e.signup("pw")
+	c, user, _ := e.signup("a long test passphrase")
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func TestApp(t *testing.T) {
 	}
 	// So does one issued by another device of the user, which never
 	// issued one.
-	c2, err := client.Login(ctx, e.url, k.user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, k.user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestAppForgedGrant(t *testing.T) {
 	// the app saw granted (the host replays after a rotation).
 	krOld, _ := openKeyring(t, e, k.c)
 	rotate(t, e, k.c, notes)
-	c2, err := client.Login(ctx, e.url, k.user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, k.user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestAppRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	rotate(t, e, k.c, notes)
-	c2, err := client.Login(ctx, e.url, k.user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, k.user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ import (
 // check it itself.
 func TestUploadBeforeCatchUp(t *testing.T) {
 	e := newEnv(t)
-	a, user, _ := e.signup("pw")
+	a, user, _ := e.signup("a long test passphrase")
 	if _, err := a.Upload(ctx, strings.NewReader("first file"), 10, "a.txt", "", time.Time{}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestUploadBeforeCatchUp(t *testing.T) {
 		}
 		return false
 	})
-	f, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	f, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestAppNeverSealsOlderGeneration(t *testing.T) {
 	// The user revokes another app: notes generation 2, granted to this
 	// app again, and a note sealed with it.
 	rotate(t, e, k.c, notes)
-	c2, err := client.Login(ctx, e.url, k.user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, k.user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}

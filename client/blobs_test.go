@@ -22,7 +22,7 @@ import (
 
 func TestUploadDownload(t *testing.T) {
 	e := newEnv(t)
-	c, user, _ := e.signup("pw")
+	c, user, _ := e.signup("a long test passphrase")
 	data := make([]byte, 300<<10+17) // several 64 KiB chunks
 	rand.Read(data)
 	mtime := time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)
@@ -40,7 +40,7 @@ func TestUploadDownload(t *testing.T) {
 		t.Errorf("upload progress %v", up)
 	}
 	// Another device downloads it.
-	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestPlaintextNeverSent(t *testing.T) {
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		return false
 	})
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	id, _, err := c.Create(ctx, notes, []byte(`{"title":"`+marker+`"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -248,17 +248,17 @@ func TestPlaintextNeverSent(t *testing.T) {
 // report a spurious integrity error.
 func TestDownloadAfterRotation(t *testing.T) {
 	e := newEnv(t)
-	c1, user, _ := e.signup("pw")
+	c1, user, _ := e.signup("a long test passphrase")
 	if _, err := c1.Upload(ctx, strings.NewReader("first"), 5, "first.txt", "", time.Time{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	c2, err := client.Login(ctx, e.url, user, "pw", "", opts) // holds generation 1
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts) // holds generation 1
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustCatchUp(t, c2)
 	rotate(t, e, c1, client.FilesDoctype)
-	c3, err := client.Login(ctx, e.url, user, "pw", "", opts) // holds generation 2
+	c3, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts) // holds generation 2
 	if err != nil {
 		t.Fatal(err)
 	}

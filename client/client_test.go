@@ -180,7 +180,7 @@ func TestNoServerImports(t *testing.T) {
 
 func TestServerURL(t *testing.T) {
 	for _, u := range []string{"http://example.com", "ftp://127.0.0.1", "127.0.0.1:80", "http://10.0.0.1:8080"} {
-		if _, _, err := client.Signup(ctx, u, "alice", "pw", opts); err == nil || errors.Is(err, client.ErrIntegrity) {
+		if _, _, err := client.Signup(ctx, u, "alice", "a long test passphrase", opts); err == nil || errors.Is(err, client.ErrIntegrity) {
 			t.Errorf("%s: got %v", u, err)
 		}
 	}
@@ -262,7 +262,7 @@ func TestSignupLoginSessions(t *testing.T) {
 
 func TestTOTP(t *testing.T) {
 	e := newEnv(t)
-	c, user, rk := e.signup("pw")
+	c, user, rk := e.signup("a long test passphrase")
 	uri, err := c.TOTPEnroll(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +283,7 @@ func TestTOTP(t *testing.T) {
 	if err != nil || len(codes) != 10 {
 		t.Fatal(codes, err)
 	}
-	if _, err := client.Login(ctx, e.url, user, "pw", "", opts); !errors.Is(err, client.ErrTOTPRequired) {
+	if _, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts); !errors.Is(err, client.ErrTOTPRequired) {
 		t.Fatalf("no code: %v", err)
 	}
 	wrong := "000000"
@@ -293,48 +293,48 @@ func TestTOTP(t *testing.T) {
 		}
 	}
 	var ae *client.APIError
-	if _, err := client.Login(ctx, e.url, user, "pw", wrong, opts); !errors.As(err, &ae) || ae.Code != "totp_invalid" {
+	if _, err := client.Login(ctx, e.url, user, "a long test passphrase", wrong, opts); !errors.As(err, &ae) || ae.Code != "totp_invalid" {
 		t.Fatalf("wrong code: %v", err)
 	}
-	if _, err := client.Login(ctx, e.url, user, "pw", code(now), opts); !errors.As(err, &ae) || ae.Code != "totp_replayed" {
+	if _, err := client.Login(ctx, e.url, user, "a long test passphrase", code(now), opts); !errors.As(err, &ae) || ae.Code != "totp_replayed" {
 		t.Fatalf("replayed code: %v", err)
 	}
 	next := code(now.Add(30 * time.Second))
-	if _, err := client.Login(ctx, e.url, user, "pw", next[:3]+" "+next[3:], opts); err != nil {
+	if _, err := client.Login(ctx, e.url, user, "a long test passphrase", next[:3]+" "+next[3:], opts); err != nil {
 		t.Fatalf("next code: %v", err)
 	}
-	if _, err := client.Login(ctx, e.url, user, "pw", next, opts); !errors.As(err, &ae) || ae.Code != "totp_replayed" {
+	if _, err := client.Login(ctx, e.url, user, "a long test passphrase", next, opts); !errors.As(err, &ae) || ae.Code != "totp_replayed" {
 		t.Fatalf("replayed code: %v", err)
 	}
-	c2, err := client.Login(ctx, e.url, user, "pw", strings.ToUpper(codes[0]), opts)
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", strings.ToUpper(codes[0]), opts)
 	if err != nil {
 		t.Fatalf("recovery code: %v", err)
 	}
-	if _, err := client.Login(ctx, e.url, user, "pw", codes[0], opts); !errors.As(err, &ae) || ae.Code != "totp_invalid" {
+	if _, err := client.Login(ctx, e.url, user, "a long test passphrase", codes[0], opts); !errors.As(err, &ae) || ae.Code != "totp_invalid" {
 		t.Fatalf("reused recovery code: %v", err)
 	}
 	// Recovery asks for the second factor too.
-	if _, _, err := client.Recover(ctx, e.url, user, rk, "pw2", "", opts); !errors.Is(err, client.ErrTOTPRequired) {
+	if _, _, err := client.Recover(ctx, e.url, user, rk, "a second test passphrase", "", opts); !errors.Is(err, client.ErrTOTPRequired) {
 		t.Fatalf("recover without a code: %v", err)
 	}
-	if _, _, err := client.Recover(ctx, e.url, user, rk, "pw2", codes[2], opts); err != nil {
+	if _, _, err := client.Recover(ctx, e.url, user, rk, "a second test passphrase", codes[2], opts); err != nil {
 		t.Fatalf("recover with a recovery code: %v", err)
 	}
-	c2, err = client.Login(ctx, e.url, user, "pw2", codes[3], opts)
+	c2, err = client.Login(ctx, e.url, user, "a second test passphrase", codes[3], opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := c2.TOTPDisable(ctx, codes[1]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Login(ctx, e.url, user, "pw2", "", opts); err != nil {
+	if _, err := client.Login(ctx, e.url, user, "a second test passphrase", "", opts); err != nil {
 		t.Fatalf("after disable: %v", err)
 	}
 }
 
 func TestDocuments(t *testing.T) {
 	e := newEnv(t)
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	const dt = "io.hearth.notes"
 	if _, err := c.Get(ctx, dt, "nope"); !errors.Is(err, client.ErrNotFound) {
 		t.Fatalf("unregistered doctype: %v", err)
@@ -427,13 +427,13 @@ func TestDocuments(t *testing.T) {
 
 func TestSecondDeviceSync(t *testing.T) {
 	e := newEnv(t)
-	c1, user, _ := e.signup("pw")
+	c1, user, _ := e.signup("a long test passphrase")
 	a, _, _ := c1.Create(ctx, "io.hearth.notes", []byte("note a"))
 	b, _, _ := c1.Create(ctx, "io.hearth.contacts", []byte("contact b"))
 	c1.Put(ctx, "io.hearth.notes", a, []byte("note a v2"))
 	c1.Delete(ctx, "io.hearth.contacts", b)
 
-	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,12 +509,12 @@ func TestSecondDeviceSync(t *testing.T) {
 
 func TestRecover(t *testing.T) {
 	e := newEnv(t)
-	c, user, rk := e.signup("old password")
+	c, user, rk := e.signup("an old test passphrase")
 	id, _, _ := c.Create(ctx, "io.hearth.notes", []byte("kept"))
-	if _, _, err := client.Recover(ctx, e.url, user, "HEARTH-AAAAA", "new", "", opts); err == nil {
+	if _, _, err := client.Recover(ctx, e.url, user, "HEARTH-AAAAA", "a new test passphrase", "", opts); err == nil {
 		t.Fatal("bad recovery key accepted")
 	}
-	c2, rk2, err := client.Recover(ctx, e.url, user, strings.ToLower(rk), "new password", "", opts)
+	c2, rk2, err := client.Recover(ctx, e.url, user, strings.ToLower(rk), "a new test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -524,20 +524,20 @@ func TestRecover(t *testing.T) {
 	if d, err := c2.Get(ctx, "io.hearth.notes", id); err != nil || string(d.Content) != "kept" {
 		t.Fatal(d, err)
 	}
-	if _, err := client.Login(ctx, e.url, user, "old password", "", opts); !errors.Is(err, client.ErrBadCredentials) {
+	if _, err := client.Login(ctx, e.url, user, "an old test passphrase", "", opts); !errors.Is(err, client.ErrBadCredentials) {
 		t.Fatal(err)
 	}
-	c3, err := client.Login(ctx, e.url, user, "new password", "", opts)
+	c3, err := client.Login(ctx, e.url, user, "a new test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d, err := c3.Get(ctx, "io.hearth.notes", id); err != nil || string(d.Content) != "kept" {
 		t.Fatal(d, err)
 	}
-	if _, _, err := client.Recover(ctx, e.url, user, rk, "again", "", opts); !errors.Is(err, client.ErrBadCredentials) {
+	if _, _, err := client.Recover(ctx, e.url, user, rk, "yet another passphrase", "", opts); !errors.Is(err, client.ErrBadCredentials) {
 		t.Fatalf("old recovery key: %v", err)
 	}
-	if _, _, err := client.Recover(ctx, e.url, user, rk2, "again", "", opts); err != nil {
+	if _, _, err := client.Recover(ctx, e.url, user, rk2, "yet another passphrase", "", opts); err != nil {
 		t.Fatalf("new recovery key: %v", err)
 	}
 }

@@ -73,7 +73,7 @@ func (h *forkHost) hook(w http.ResponseWriter, r *http.Request, next http.Handle
 // that revision included, halts, and seals nothing with the revoked key.
 func TestSecurity14KeyringFork(t *testing.T) {
 	e := newEnv(t)
-	a, user, _ := e.signup("pw")
+	a, user, _ := e.signup("a long test passphrase")
 	id, _, err := a.Create(ctx, notes, []byte("before")) // keyring revision 2: notes
 	if err != nil {
 		t.Fatal(err)
@@ -81,13 +81,13 @@ func TestSecurity14KeyringFork(t *testing.T) {
 	// The host keeps revision 2 as the stale device reads it.
 	h := &forkHost{e: e, oldRev: "2", forkRev: "3"}
 	e.tamper(keepFirst("/v1/keyring", &h.old))
-	stale, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	stale, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.tamper(nil)
 	mustCatchUp(t, stale)
-	other, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	other, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,14 +164,14 @@ func TestSecurity14KeyringFork(t *testing.T) {
 // refuses the keyring, halts, and seals nothing with generation 1 (§4.1).
 func TestSealNeverOlderGeneration(t *testing.T) {
 	e := newEnv(t)
-	a, user, _ := e.signup("pw")
+	a, user, _ := e.signup("a long test passphrase")
 	id, _, err := a.Create(ctx, notes, []byte("gen 1"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var gen1 []byte // keyring revision 2, notes generation 1
 	e.tamper(keepFirst("/v1/keyring", &gen1))
-	b, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	b, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestSealNeverOlderGeneration(t *testing.T) {
 // with a generation that keyring lacks, reports the rollback and halts.
 func TestFreshDeviceCatchesUp(t *testing.T) {
 	e := newEnv(t)
-	a, user, _ := e.signup("pw")
+	a, user, _ := e.signup("a long test passphrase")
 	id, _, err := a.Create(ctx, notes, []byte("gen 1"))
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +283,7 @@ func TestFreshDeviceCatchesUp(t *testing.T) {
 		}
 		return false
 	})
-	f, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	f, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestFreshDeviceCatchesUp(t *testing.T) {
 // State), until the user accepts what the server holds now.
 func TestRollbackHaltsUntilAccepted(t *testing.T) {
 	e := newEnv(t)
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	id, _, err := c.Create(ctx, notes, []byte("one"))
 	if err != nil {
 		t.Fatal(err)
@@ -356,8 +356,8 @@ func TestRollbackHaltsUntilAccepted(t *testing.T) {
 // the password changed elsewhere, it goes on.
 func TestKDFChangeRefused(t *testing.T) {
 	e := newEnv(t)
-	_, user, _ := e.signup("pw")
-	b, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	_, user, _ := e.signup("a long test passphrase")
+	b, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,13 +387,13 @@ func TestKDFChangeRefused(t *testing.T) {
 		})
 		o := *opts
 		o.Previous = st
-		_, err := client.Login(ctx, e.url, user, "pw", "", &o)
+		_, err := client.Login(ctx, e.url, user, "a long test passphrase", "", &o)
 		if !errors.Is(err, client.ErrIntegrity) || errors.Is(err, client.ErrBadCredentials) || logins.Load() != 0 {
 			t.Fatalf("%s changed: %v, %d login requests", name, err, logins.Load())
 		}
 		t.Logf("%s: %v", name, err)
 		o.KDFChanged = true
-		if _, err := client.Login(ctx, e.url, user, "pw", "", &o); !errors.Is(err, client.ErrBadCredentials) && err != nil {
+		if _, err := client.Login(ctx, e.url, user, "a long test passphrase", "", &o); !errors.Is(err, client.ErrBadCredentials) && err != nil {
 			t.Fatalf("%s changed, KDFChanged: %v", name, err)
 		}
 		if logins.Load() != 1 {

@@ -20,7 +20,7 @@ import (
 func TestGetMany(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	const notes = "io.hearth.notes"
 	items := make([]client.Item, 1200)
 	for i := range items {

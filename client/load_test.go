@@ -28,7 +28,7 @@ import (
 func TestSyncDuringOwnWrite(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	if _, err := c.Put(ctx, "io.hearth.notes", "note", []byte("v1")); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestSyncDuringOwnWrite(t *testing.T) {
 func TestSyncRollbackStillCaught(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	c.Put(ctx, "io.hearth.notes", "note", []byte("v1"))
 	var page []byte
 	var once sync.Once
@@ -115,7 +115,7 @@ func TestSyncRollbackStillCaught(t *testing.T) {
 func TestUploadKeepsBlobWhenCreateUncertain(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		if r.Method == "PUT" && strings.HasPrefix(r.URL.Path, "/v1/docs/io.hearth.files/") {
 			capture(next, r)            // stored...
@@ -146,7 +146,7 @@ func TestUploadKeepsBlobWhenCreateUncertain(t *testing.T) {
 func TestUploadReportsRefusal(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		if r.Method == "PUT" && strings.HasPrefix(r.URL.Path, "/v1/blobs/") {
 			w.Header().Set("Content-Type", "application/json")
@@ -174,8 +174,8 @@ func TestUploadReportsRefusal(t *testing.T) {
 func TestUploadRegistersDoctype(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	c1, user, _ := e.signup("pw")
-	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	c1, user, _ := e.signup("a long test passphrase")
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 func TestManifest(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	c, user, _ := e.signup("pw")
+	c, user, _ := e.signup("a long test passphrase")
 	const dt = "io.hearth.notes"
 	if _, _, err := c.GetManifest(ctx, dt); !errors.Is(err, client.ErrNotFound) {
 		t.Fatalf("before any write: %v", err)
@@ -41,7 +41,7 @@ func TestManifest(t *testing.T) {
 
 	// A second device reads it, writes the next revision; the first,
 	// behind, gets a conflict with the current revision.
-	d, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	d, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestManifest(t *testing.T) {
 		t.Fatalf("%q %d %v", got, rev, err)
 	}
 	// A device that never saw the manifest writes after a given revision.
-	f, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	f, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestManifest(t *testing.T) {
 func TestManifestTampered(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	const dt, other = "io.hearth.notes", "io.hearth.contacts"
 	for _, d := range []string{dt, other} {
 		if _, _, err := c.Create(ctx, d, []byte("x")); err != nil {

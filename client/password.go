@@ -16,15 +16,19 @@ import (
 // (the recovery copy too, under the same recovery key), and sends both
 // with the current password's login secret. The server ends every other
 // session; this one, the data, the apps' grants and the recovery key stay.
-// A wrong current password is ErrBadCredentials. Only a client signed in
+// A new password the rule refuses (CheckPassword) is a *pwrule.WeakError
+// and sends nothing; a wrong current password is ErrBadCredentials. Only a client signed in
 // with the password can (not an app); a halted device cannot (§4.7).
 func (c *Client) ChangePassword(ctx context.Context, current, newPassword string) error {
 	r := c.ring()
 	if r == nil {
 		return errNoKeyring
 	}
-	if newPassword == "" {
-		return fmt.Errorf("client: %w", kdf.ErrEmptyPassword)
+	c.mu.Lock()
+	user := c.st.User
+	c.mu.Unlock()
+	if err := CheckPassword(user, newPassword); err != nil {
+		return err
 	}
 	c.kmu.Lock()
 	defer c.kmu.Unlock()
@@ -35,7 +39,7 @@ func (c *Client) ChangePassword(ctx context.Context, current, newPassword string
 		return err
 	}
 	c.mu.Lock()
-	user, rev, held := c.st.User, c.st.KeyringRev, r.kr
+	rev, held := c.st.KeyringRev, r.kr
 	c.mu.Unlock()
 	if held == nil {
 		return errors.New("client: the keyring is not loaded")

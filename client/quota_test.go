@@ -31,7 +31,7 @@ func TestAccountFull(t *testing.T) {
 		Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}}))
 	defer ts.Close()
 	ctx := context.Background()
-	c, _, err := client.Signup(ctx, ts.URL, "alice", "pw", opts)
+	c, _, err := client.Signup(ctx, ts.URL, "alice", "a long test passphrase", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,12 +99,12 @@ func TestSignupInvitation(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ae *client.APIError
-	if _, _, err := client.Signup(ctx, ts.URL, "alice", "pw", opts); !errors.As(err, &ae) || ae.Code != "forbidden" {
+	if _, _, err := client.Signup(ctx, ts.URL, "alice", "a long test passphrase", opts); !errors.As(err, &ae) || ae.Code != "forbidden" {
 		t.Fatalf("sign-up without an invitation: %v", err)
 	}
 	o := *opts
 	o.Invite = code
-	if _, _, err := client.Signup(ctx, ts.URL, "alice", "pw", &o); err != nil {
+	if _, _, err := client.Signup(ctx, ts.URL, "alice", "a long test passphrase", &o); err != nil {
 		t.Fatalf("sign-up with an invitation: %v", err)
 	}
 }

@@ -28,7 +28,7 @@ func refuse(w http.ResponseWriter, status int, code, retryAfter string) {
 func TestClientRetriesUnavailable(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	_, user, _ := e.signup("pw")
+	_, user, _ := e.signup("a long test passphrase")
 	var logins atomic.Int32
 	var busyFor atomic.Int32
 	busyFor.Store(2)
@@ -43,7 +43,7 @@ func TestClientRetriesUnavailable(t *testing.T) {
 		return false
 	})
 	start := time.Now()
-	if _, err := client.Login(ctx, e.url, user, "pw", "", opts); err != nil {
+	if _, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts); err != nil {
 		t.Fatalf("login after two 503s: %v", err)
 	}
 	if n, d := logins.Load(), time.Since(start); n != 3 || d < 2*time.Second {
@@ -53,7 +53,7 @@ func TestClientRetriesUnavailable(t *testing.T) {
 	// Busy for longer than the client retries: a clear error.
 	logins.Store(0)
 	busyFor.Store(100)
-	_, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	_, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	var ae *client.APIError
 	if !errors.As(err, &ae) || ae.Code != "unavailable" || ae.RetryAfter != time.Second || logins.Load() != 3 {
 		t.Fatalf("still busy: %v after %d requests", err, logins.Load())
@@ -69,7 +69,7 @@ func TestClientRetriesUnavailable(t *testing.T) {
 		refuse(w, 429, "rate_limited", "7")
 		return true
 	})
-	_, err = client.Login(ctx, e.url, user, "pw", "", opts)
+	_, err = client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if !errors.As(err, &ae) || ae.Code != "rate_limited" || ae.RetryAfter != 7*time.Second || logins.Load() != 1 ||
 		!strings.Contains(err.Error(), "try again in 7s") {
 		t.Fatalf("rate limited: %v after %d requests", err, logins.Load())

@@ -148,7 +148,7 @@ func (p *progressLog) check(t *testing.T, minTotal int) {
 // written or re-sealed afterwards.
 func TestRevokeRotates(t *testing.T) {
 	e := newEnv(t)
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	notesRW := []client.Scope{{Doctype: notes, Verbs: []string{"read", "write"}}}
 	contactsR := []client.Scope{{Doctype: contacts, Verbs: []string{"read"}}}
 	// The user writes the notes and a contact before granting.
@@ -389,7 +389,7 @@ func TestRevokeRotates(t *testing.T) {
 // generation, which is then kept in the keyring, and still download.
 func TestResealIndexAndBlobs(t *testing.T) {
 	e := newEnv(t)
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	files := []client.Scope{{Doctype: client.FilesDoctype, Verbs: []string{"read", "write"}}}
 	notesR := []client.Scope{{Doctype: notes, Verbs: []string{"read"}}}
 	if _, _, err := c.Create(ctx, notes, []byte("indexed")); err != nil {
@@ -475,7 +475,7 @@ func TestResealIndexAndBlobs(t *testing.T) {
 // token of the app that the host lists later (SECURITY.md #17).
 func TestSecurity17UninstallRotates(t *testing.T) {
 	e := newEnv(t)
-	c, _, _ := e.signup("uninstall pw")
+	c, _, _ := e.signup("uninstall test passphrase")
 	rw := []client.Scope{{Doctype: notes, Verbs: []string{client.VerbRead, client.VerbWrite}}}
 	if _, _, err := c.Create(ctx, notes, []byte(`{"t":"before"}`)); err != nil {
 		t.Fatal(err)
@@ -556,7 +556,7 @@ func TestSecurity17UninstallRotates(t *testing.T) {
 func TestResealSettles(t *testing.T) {
 	defer client.SetResealSettleForTesting(300 * time.Millisecond)()
 	e := newEnv(t)
-	c, _, _ := e.signup("settle pw")
+	c, _, _ := e.signup("settle test passphrase")
 	rw := []client.Scope{{Doctype: notes, Verbs: []string{client.VerbRead, client.VerbWrite}}}
 	for i := range 5 {
 		if _, _, err := c.Create(ctx, notes, fmt.Appendf(nil, `{"n":%d}`, i)); err != nil {

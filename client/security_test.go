@@ -37,7 +37,7 @@ func TestNoRedirects(t *testing.T) {
 		w.WriteHeader(200)
 	}))
 	defer elsewhere.Close()
-	c, user, _ := e.signup("pw")
+	c, user, _ := e.signup("a long test passphrase")
 	id, _, err := c.Create(ctx, notes, []byte("x"))
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func TestNoRedirects(t *testing.T) {
 				})
 				defer e.tamper(nil)
 				o := &client.Options{KDF: kdf.TestParams, Transport: client.HTTPTransport(hc)}
-				if _, err := client.Login(ctx, e.url, user, "pw", "", o); err == nil {
+				if _, err := client.Login(ctx, e.url, user, "a long test passphrase", "", o); err == nil {
 					t.Error("Login followed a redirect")
 				}
 				st := c.State()
@@ -99,7 +99,7 @@ func TestNoRedirects(t *testing.T) {
 // malformed seed, before deriving anything or sending a login request.
 func TestKDFDowngrade(t *testing.T) {
 	e := newEnv(t)
-	_, user, _ := e.signup("pw")
+	_, user, _ := e.signup("a long test passphrase")
 	floor := kdf.TestParams // what the tests lowered the floor to
 	seed := make([]byte, 32)
 	seed[0] = 1
@@ -137,7 +137,7 @@ func TestKDFDowngrade(t *testing.T) {
 				return false
 			})
 			defer e.tamper(nil)
-			_, err := client.Login(ctx, e.url, user, "pw", "", opts)
+			_, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -257,7 +257,7 @@ func TestSecretsNeverSent(t *testing.T) {
 // a revision this device wrote itself is an integrity error.
 func TestHiddenOwnWrite(t *testing.T) {
 	e := newEnv(t)
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	a, _, _ := c.Create(ctx, notes, []byte("a1"))
 	b, _, _ := c.Create(ctx, notes, []byte("b1"))
 	if err := c.Sync(ctx, 0, nil); err != nil {

@@ -48,7 +48,7 @@ func keepFirst(path string, into *[]byte) hook {
 // back or hidden is refused with ErrIntegrity and changes nothing.
 func TestTamperedDocuments(t *testing.T) {
 	e := newEnv(t)
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	a, _, _ := c.Create(ctx, notes, []byte("document a"))
 	b, _, _ := c.Create(ctx, notes, []byte("document b"))
 	pathA, pathB := "/v1/docs/"+notes+"/"+a, "/v1/docs/"+notes+"/"+b
@@ -218,10 +218,10 @@ func rechain(p map[string]any) {
 // leaves the State as it was.
 func TestTamperedFeed(t *testing.T) {
 	e := newEnv(t)
-	c1, user, _ := e.signup("pw")
+	c1, user, _ := e.signup("a long test passphrase")
 	a, _, _ := c1.Create(ctx, notes, []byte("a1"))
 	b, _, _ := c1.Create(ctx, notes, []byte("b1"))
-	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,10 +344,10 @@ func TestTamperedFeed(t *testing.T) {
 // newer one, under its own revision number or under the current one.
 func TestTamperedKeyring(t *testing.T) {
 	e := newEnv(t)
-	c1, user, _ := e.signup("pw")
+	c1, user, _ := e.signup("a long test passphrase")
 	var old []byte
 	e.tamper(keepFirst("/v1/keyring", &old))
-	c2, err := client.Login(ctx, e.url, user, "pw", "", opts) // opens revision 1
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts) // opens revision 1
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func TestTamperedKeyring(t *testing.T) {
 		replay(w, rec, body)
 		return true
 	})
-	if _, err := client.Login(ctx, e.url, user, "pw", "", opts); !strings.HasPrefix(errString(err), "integrity check failed") {
+	if _, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts); !strings.HasPrefix(errString(err), "integrity check failed") {
 		t.Fatalf("login with a damaged keyring: %v", err)
 	}
 	e.tamper(nil)
@@ -419,10 +419,10 @@ func bytesOf(v any) []byte {
 // the device remembered, so an older keyring or feed is still refused.
 func TestLoginKeepsMemory(t *testing.T) {
 	e := newEnv(t)
-	c1, user, _ := e.signup("pw")
+	c1, user, _ := e.signup("a long test passphrase")
 	var old []byte
 	e.tamper(keepFirst("/v1/keyring", &old))
-	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +436,7 @@ func TestLoginKeepsMemory(t *testing.T) {
 		t.Fatalf("%+v", prev)
 	}
 	o := &client.Options{KDF: kdf.TestParams, Previous: prev}
-	c3, err := client.Login(ctx, e.url, user, "pw", "", o)
+	c3, err := client.Login(ctx, e.url, user, "a long test passphrase", "", o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +446,7 @@ func TestLoginKeepsMemory(t *testing.T) {
 	// Another account's state is ignored.
 	other := *prev
 	other.User = "someone-else"
-	c4, err := client.Login(ctx, e.url, user, "pw", "", &client.Options{KDF: kdf.TestParams, Previous: &other})
+	c4, err := client.Login(ctx, e.url, user, "a long test passphrase", "", &client.Options{KDF: kdf.TestParams, Previous: &other})
 	if err != nil || c4.State().FeedSeq != 0 {
 		t.Fatal(err)
 	}
@@ -466,7 +466,7 @@ func TestLoginKeepsMemory(t *testing.T) {
 		return false
 	})
 	// Signed in, halted: it writes nothing until the person decides.
-	c5, err := client.Login(ctx, e.url, user, "pw", "", &client.Options{KDF: kdf.TestParams, Previous: c3.State()})
+	c5, err := client.Login(ctx, e.url, user, "a long test passphrase", "", &client.Options{KDF: kdf.TestParams, Previous: c3.State()})
 	if err != nil || c5.Halted() == "" {
 		t.Fatalf("login served an old keyring: %v", err)
 	}
@@ -474,7 +474,7 @@ func TestLoginKeepsMemory(t *testing.T) {
 		t.Fatalf("a write after a login served an old keyring: %v", err)
 	}
 	// Without memory, the same login succeeds: the limit of §1.4.
-	if _, err := client.Login(ctx, e.url, user, "pw", "", opts); err != nil {
+	if _, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts); err != nil {
 		t.Fatal(err)
 	}
 	e.tamper(nil)
@@ -561,7 +561,7 @@ func rotate(t *testing.T, e *env, c *client.Client, doctype string) *seal.Key {
 // body (which must not make the device forget the generation).
 func TestRetiredKeyGeneration(t *testing.T) {
 	e := newEnv(t)
-	c1, user, _ := e.signup("pw")
+	c1, user, _ := e.signup("a long test passphrase")
 	id, _, err := c1.Create(ctx, notes, []byte("v1")) // generation 1
 	if err != nil {
 		t.Fatal(err)
@@ -570,7 +570,7 @@ func TestRetiredKeyGeneration(t *testing.T) {
 	if old.Gen() != 1 {
 		t.Fatal(old.Gen())
 	}
-	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,7 +633,7 @@ func TestRetiredKeyGeneration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c3, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	c3, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -710,10 +710,10 @@ func seqOf(m map[string]any) string { return string(m["seq"].(json.Number)) }
 // a body is never reported.
 func TestFeedWithoutBodies(t *testing.T) {
 	e := newEnv(t)
-	c1, user, _ := e.signup("pw")
+	c1, user, _ := e.signup("a long test passphrase")
 	a, _, _ := c1.Create(ctx, notes, []byte("a1"))
 	b, _, _ := c1.Create(ctx, notes, []byte("b1"))
-	c2, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	c2, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -826,7 +826,7 @@ func TestFeedWithoutBodies(t *testing.T) {
 	if err := c1.Delete(ctx, notes, b); err != nil {
 		t.Fatal(err)
 	}
-	c3, err := client.Login(ctx, e.url, user, "pw", "", opts)
+	c3, err := client.Login(ctx, e.url, user, "a long test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -847,7 +847,7 @@ func TestFeedWithoutBodies(t *testing.T) {
 // is refused with ErrIntegrity, and nothing is written.
 func TestTamperedBulkGet(t *testing.T) {
 	e := newEnv(t)
-	c, _, _ := e.signup("pw")
+	c, _, _ := e.signup("a long test passphrase")
 	x, _, _ := c.Create(ctx, notes, []byte("x1"))
 	y, _, _ := c.Create(ctx, notes, []byte("y1"))
 	var x1 []byte
@@ -939,7 +939,7 @@ func TestTamperedBulkGet(t *testing.T) {
 // keyring revision, and resets nothing.
 func TestTamperedRecovery(t *testing.T) {
 	e := newEnv(t)
-	c, user, rk := e.signup("old password")
+	c, user, rk := e.signup("an old test passphrase")
 	parsed, err := keyring.ParseRecoveryKey(rk)
 	if err != nil {
 		t.Fatal(err)
@@ -1005,7 +1005,7 @@ func TestTamperedRecovery(t *testing.T) {
 				return tc.h(w, r, next)
 			})
 			defer e.tamper(nil)
-			_, _, err := client.Recover(ctx, e.url, user, rk, "new password", "", tc.o)
+			_, _, err := client.Recover(ctx, e.url, user, rk, "a new test passphrase", "", tc.o)
 			if !errors.Is(err, client.ErrIntegrity) || !errors.Is(err, seal.ErrIntegrity) {
 				t.Fatalf("got %v, want an integrity error", err)
 			}
@@ -1017,10 +1017,10 @@ func TestTamperedRecovery(t *testing.T) {
 	}
 	// Nothing was reset: the old password still logs in, and the recovery
 	// key still recovers.
-	if _, err := client.Login(ctx, e.url, user, "old password", "", opts); err != nil {
+	if _, err := client.Login(ctx, e.url, user, "an old test passphrase", "", opts); err != nil {
 		t.Fatal(err)
 	}
-	c2, _, err := client.Recover(ctx, e.url, user, rk, "new password", "", withPrev)
+	c2, _, err := client.Recover(ctx, e.url, user, rk, "a new test passphrase", "", withPrev)
 	if err != nil {
 		t.Fatal(err)
 	}

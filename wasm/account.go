@@ -128,9 +128,6 @@ func (a *API) ChangePassword(ctx context.Context, current, newPassword string) e
 	if err != nil {
 		return err
 	}
-	if newPassword == "" {
-		return badInput("a new password is needed")
-	}
 	if err := c.ChangePassword(ctx, current, newPassword); err != nil {
 		return a.fail(gen, err)
 	}

@@ -543,7 +543,7 @@ func TestCall(t *testing.T) {
 	if r, e := call("user", `[]`); e != nil || r != "null" {
 		t.Fatal(r, e)
 	}
-	r, e := call("signup", `["calluser","pw"]`)
+	r, e := call("signup", `["calluser","a long test passphrase"]`)
 	if e != nil || !strings.Contains(r, `"recoveryKey":"HEARTH-`) || !strings.Contains(r, `"user":"calluser"`) {
 		t.Fatal(r, e)
 	}

@@ -8,13 +8,15 @@ import (
 	"net/url"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/client/pwrule"
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Error is what every method of API returns on failure: a code from
 // spec/web.md §3 (integrity, bad_credentials, totp_required, totp_invalid,
 // totp_replayed, not_found, rate_limited, session_ended, network,
-// bad_input, not_implemented, forbidden, account_full, halted) or a protocol error code (§9), and a message
+// bad_input, not_implemented, forbidden, account_full, halted,
+// weak_password) or a protocol error code (§9), and a message
 // for people. The JavaScript glue turns it into an Error with .code.
 type Error struct {
 	Code    string `json:"code"`
@@ -41,6 +43,7 @@ const (
 	CodeNotImplemented = "not_implemented" // not in this build
 	CodeAccountFull    = "account_full"    // too_large because of the quota
 	CodeHalted         = "halted"          // the session stopped saving (protocol §4.7)
+	CodeWeakPassword   = "weak_password"   // the password rule refused it (protocol §3.5); the message says why
 )
 
 // badInput is an Error for an argument the caller got wrong.
@@ -68,9 +71,12 @@ func toError(err error) *Error {
 	}
 	e = &Error{Message: err.Error(), err: err}
 	var ae *client.APIError
+	var we *pwrule.WeakError
 	var ue *url.Error
 	var ne net.Error
 	switch {
+	case errors.As(err, &we):
+		e.Code = CodeWeakPassword
 	case errors.Is(err, client.ErrHalted):
 		e.Code = CodeHalted
 	case errors.Is(err, client.ErrIntegrity):

@@ -1,3 +1,5 @@
+//go:build hearthtest
+
 package wasm
 
 import (
@@ -21,7 +23,8 @@ func TestChangePassword(t *testing.T) {
 	}
 
 	wantCode(t, "wrong current password", a.ChangePassword(ctx, "wrong", "a new password"), "bad_credentials")
-	wantCode(t, "empty new password", a.ChangePassword(ctx, "correct horse", ""), "bad_input")
+	wantCode(t, "empty new password", a.ChangePassword(ctx, "correct horse", ""), "weak_password")
+	wantCode(t, "weak new password", a.ChangePassword(ctx, "correct horse", "password123"), "weak_password")
 	if err := a.ChangePassword(ctx, "correct horse", "a new password"); err != nil {
 		t.Fatal(err)
 	}

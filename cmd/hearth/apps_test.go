@@ -47,7 +47,7 @@ func appPage(t *testing.T, d *daemon, slug, user string) (int, string) {
 // lists it, updates it to a version asking for more, and removes it.
 func TestCLIApps(t *testing.T) {
 	d := startDaemon(t, t.TempDir(), "")
-	a := newCLI(t, "apps password")
+	a := newCLI(t, "apps test passphrase")
 	a.ok("", "signup", "--server", d.url, "--user", "ann")
 	dir := filepath.Join("..", "..", "spec", "example-app")
 

@@ -18,7 +18,7 @@ import (
 // benchAccount starts hearthd on a fresh folder and signs up.
 func benchAccount(b *testing.B) (*daemon, *client.Client) {
 	d := startDaemon(b, b.TempDir(), "")
-	c, _, err := client.Signup(context.Background(), d.url, "bench", "bench password", nil)
+	c, _, err := client.Signup(context.Background(), d.url, "bench", "bench test passphrase", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func BenchmarkFeedPull(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		dev, err := client.Login(ctx, d.url, "bench", "bench password", "", nil)
+		dev, err := client.Login(ctx, d.url, "bench", "bench test passphrase", "", nil)
 		if err != nil {
 			b.Fatal(err)
 		}

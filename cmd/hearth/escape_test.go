@@ -116,11 +116,11 @@ var viaJSON = strings.Replace(hostileShown, `\xff\xfe`, "\uFFFD\uFFFD", 1)
 func TestCLIGetPrintsOnlyJSON(t *testing.T) {
 	ctx := context.Background()
 	d := startDaemon(t, t.TempDir(), "")
-	a := newCLI(t, "get password")
+	a := newCLI(t, "get test passphrase")
 	a.ok("", "signup", "--server", d.url, "--user", "gina")
 	// Another writer of the account (an app, another client) writes what
 	// hearth put would refuse.
-	w, err := client.Login(ctx, d.url, "gina", "get password", "", nil)
+	w, err := client.Login(ctx, d.url, "gina", "get test passphrase", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestCLIGetPrintsOnlyJSON(t *testing.T) {
 func TestCLILsEscapes(t *testing.T) {
 	d := startDaemon(t, t.TempDir(), "")
 	p := newHostileProxy(t, d.url)
-	a := newCLI(t, "ls password")
+	a := newCLI(t, "ls test passphrase")
 	a.ok("", "signup", "--server", p.url, "--user", "lee")
 	id := strings.Fields(a.ok(`{"a":1}`, "put", "io.hearth.notes"))[0]
 	p.set(editJSON("GET", "/v1/docs/io.hearth.notes", func(m map[string]any) {
@@ -210,7 +210,7 @@ func TestCLIErrorsEscaped(t *testing.T) {
 func TestCLIAppListEscapes(t *testing.T) {
 	d := startDaemon(t, t.TempDir(), "")
 	p := newHostileProxy(t, d.url)
-	a := newCLI(t, "apps password")
+	a := newCLI(t, "apps test passphrase")
 	a.ok("", "signup", "--server", p.url, "--user", "ann")
 	a.ok("", "app", "install", filepath.Join("..", "..", "spec", "example-app"), "--yes")
 	p.set(editJSON("GET", "/v1/apps", func(m map[string]any) {
@@ -277,7 +277,7 @@ func TestCLIDownloadNameEscaped(t *testing.T) {
 func TestCLITOTPEscaped(t *testing.T) {
 	d := startDaemon(t, t.TempDir(), "")
 	p := newHostileProxy(t, d.url)
-	a := newCLI(t, "totp password")
+	a := newCLI(t, "totp test passphrase")
 	a.ok("", "signup", "--server", p.url, "--user", "tom")
 	var uri string
 	p.set(editJSON("POST", "/v1/totp/enroll", func(m map[string]any) {

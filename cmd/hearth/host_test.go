@@ -213,7 +213,7 @@ func TestMaliciousHostBlobs(t *testing.T) {
 func TestMaliciousHostRollback(t *testing.T) {
 	ctx := context.Background()
 	d := startDaemon(t, t.TempDir(), "")
-	dev, _, err := client.Signup(ctx, d.url, "alice", "pw for rollback", nil)
+	dev, _, err := client.Signup(ctx, d.url, "alice", "rollback test passphrase", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestMaliciousHostRollback(t *testing.T) {
 	// The device logs in again: the keyring it is served is older than the
 	// one it opened.
 	// Signed in, halted: it writes nothing until the person decides.
-	c2, err := client.Login(ctx, d.url, "alice", "pw for rollback", "", &client.Options{Previous: before})
+	c2, err := client.Login(ctx, d.url, "alice", "rollback test passphrase", "", &client.Options{Previous: before})
 	if err != nil || c2.Halted() == "" {
 		t.Fatalf("keyring rollback at login: %v", err)
 	}

@@ -32,6 +32,11 @@ const WasmName = "hearth.wasm"
 // which Home loads when search is first used.
 const SearchWasmName = "hearth-search.wasm"
 
+// PasswordWasmName is the password strength estimator in dist/
+// (wasm/cmd/hearthpassword), which Home's worker loads when a password
+// is chosen.
+const PasswordWasmName = "hearth-password.wasm"
+
 // WorkerName is the worker script's file name in static/; ExecName is Go's
 // loader in dist/, which the build puts at the head of the worker script
 // (in place of the worker's importScripts line) rather than serving it on

@@ -22,9 +22,10 @@ import (
 // metaFiles maps the <meta> names a page leaves empty for the build to
 // fill in (name-sri, name-url) to the file they describe.
 var metaFiles = map[string]string{
-	"hearth-wasm":        WasmName,
-	"hearth-worker":      WorkerName,
-	"hearth-search-wasm": SearchWasmName,
+	"hearth-wasm":          WasmName,
+	"hearth-worker":        WorkerName,
+	"hearth-search-wasm":   SearchWasmName,
+	"hearth-password-wasm": PasswordWasmName,
 }
 
 // execLine is the line of the worker script that the build replaces with
@@ -148,7 +149,8 @@ func (b *Bundle) render(p string, src []byte) ([]byte, string, error) {
 			n, _ := get("name")
 			switch strings.ToLower(n) {
 			case "hearth-wasm-sri", "hearth-wasm-url", "hearth-worker-sri", "hearth-worker-url",
-				"hearth-search-wasm-sri", "hearth-search-wasm-url":
+				"hearth-search-wasm-sri", "hearth-search-wasm-url",
+				"hearth-password-wasm-sri", "hearth-password-wasm-url":
 				// <meta name="<prefix>-sri"> and "<prefix>-url": the file's
 				// SHA-384, and its immutable URL.
 				file := metaFiles[strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(n), "-sri"), "-url")]

@@ -1,9 +1,9 @@
 // Loads hearth.wasm in Node and drives globalThis.hearthGo against a server
 // (run by TestNode in node_test.go):
-//   node node_test.cjs <wasm_exec.js> <hearth.wasm> <server URL>
+//   node node_test.cjs <wasm_exec.js> <hearth.wasm> <server URL> <hearth-password.wasm>
 "use strict";
 const fs = require("fs");
-const [wasmExec, wasmPath, server] = process.argv.slice(2);
+const [wasmExec, wasmPath, server, pwPath] = process.argv.slice(2);
 
 // The client calls fetch directly (client/transport_js.go), as it does in
 // a browser.
@@ -15,6 +15,21 @@ require(wasmExec);
 function check(cond, what) {
   if (!cond) throw new Error("FAIL: " + what);
 }
+
+// The password estimator, loaded on first use as hearth-worker.js loads
+// it: a second Go program that registers hearthZxcvbn.
+let estimator = null;
+globalThis.hearthPasswordEstimate = async (password, user) => {
+  if (!estimator) {
+    estimator = (async () => {
+      const go = new globalThis.Go();
+      const { instance } = await WebAssembly.instantiate(fs.readFileSync(pwPath), go.importObject);
+      go.run(instance);
+      return globalThis.hearthZxcvbn;
+    })();
+  }
+  return (await estimator)(password, user);
+};
 
 async function main() {
   const go = new globalThis.Go();
@@ -36,6 +51,10 @@ async function main() {
   const code = async (p) => { try { await p; return "none"; } catch (e) { check(e instanceof Error, "rejects with an Error"); return e.code; } };
 
   const user = "node" + Date.now() % 1e6;
+  check(await code(call("signup", user, "password123")) === "weak_password", "a weak password refused at sign-up");
+  const weak = await call("checkPassword", user, "qwertyuiop");
+  check(!weak.ok && weak.kind === "top100" && weak.reason.includes("100 most common"), "checkPassword says why");
+  check((await call("checkPassword", user, "correct horse battery")).ok, "checkPassword passes a strong one");
   const su = await call("signup", user, "correct horse battery");
   check(su.user === user && su.recoveryKey.startsWith("HEARTH-"), "signup");
   check(events.some((e) => e.type === "state" && e.bytes instanceof Uint8Array && e.bytes.length > 100), "state event after signup");

@@ -12,6 +12,8 @@
 //	wasm/web/dist/            build output of make web (git ignores it):
 //	    hearth.wasm           the client, GOOS=js GOARCH=wasm ./wasm/cmd/hearthwasm
 //	    hearth-search.wasm    the same with search (bleve): -tags search
+//	    hearth-password.wasm  the password strength estimator (zxcvbn):
+//	                          ./wasm/cmd/hearthpassword
 //	    wasm_exec.js          Go's loader, copied from $(go env GOROOT)/lib/wasm
 //	                          (served within hearth-worker.js)
 //	    <path>.gz, <path>.br  precompressed copies (kept only when smaller)

@@ -15,7 +15,7 @@
 //                                                          closed: this worker ended too)
 //                  {event: "halted", why}                 (this browser stopped saving, spec/web.md §5.1)
 //
-// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, device, bytes, readonly}]},
+// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, passwordWasm, passwordSri, device, bytes, readonly}]},
 // answered with {methods: [{name, noResult?}]}, the client's methods the page's handle has
 // (wasm/methods.go; noResult: it resolves to nothing)
 // (origin: the page's, against which a relative wasm URL is resolved;
@@ -237,34 +237,14 @@ function b64(buf) {
   return btoa(s);
 }
 
-async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", device = "", bytes = null, readonly: ro = false }) {
+async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", passwordWasm = "", passwordSri = "", device = "", bytes = null, readonly: ro = false }) {
   if (api) throw Object.assign(new Error("already started"), { code: "bad_input" });
   readonly = ro === true;
-  const want = String(sri).split(/\s+/).filter((t) => t.startsWith("sha384-")).map((t) => t.slice(7));
-  if (want.length === 0) {
-    throw Object.assign(new Error("no SHA-384 for hearth.wasm was given (<meta name=\"hearth-wasm-sri\">)"), { code: "integrity" });
-  }
   if (typeof self.Go !== "function") {
     throw Object.assign(new Error("the worker script lacks wasm_exec.js (built in by make web)"), { code: "internal" });
   }
-  // Started from a blob: URL, this worker has no base URL for relative
-  // ones: the page gives its origin.
-  try {
-    wasm = new URL(wasm, origin || undefined).href;
-  } catch {
-    throw Object.assign(new Error("bad hearth.wasm URL: " + wasm), { code: "bad_input" });
-  }
-  if (!(bytes instanceof ArrayBuffer)) { // the page did not fetch it
-    const res = await fetch(wasm, { credentials: "omit" }).catch((err) => {
-      throw Object.assign(new Error("could not load hearth.wasm: " + err.message), { code: "network" });
-    });
-    if (!res.ok) throw Object.assign(new Error("could not load hearth.wasm: HTTP " + res.status), { code: "network" });
-    bytes = await res.arrayBuffer();
-  }
-  const got = b64(await crypto.subtle.digest("SHA-384", bytes));
-  if (!want.includes(got)) {
-    throw Object.assign(new Error("hearth.wasm does not match its SHA-384: not loaded"), { code: "integrity" });
-  }
+  estimatorFrom = { url: passwordWasm, sri: passwordSri, origin };
+  bytes = await fetchChecked("hearth.wasm", wasm, sri, origin, bytes);
   const go = new self.Go();
   const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
   const ready = new Promise((resolve) => { self.hearthReady = resolve; });
@@ -274,6 +254,62 @@ async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", devi
     cache: { get: cacheGet, put: cachePut, prune: cachePrune } });
   return { methods: JSON.parse(api.methods) };
 }
+
+// fetchChecked fetches url (relative to origin: started from a blob: URL,
+// this worker has no base URL), unless the page handed over its bytes, and
+// checks them against sri (<meta name="…-sri">) before they are used.
+async function fetchChecked(name, url, sri, origin, bytes = null) {
+  const want = String(sri).split(/\s+/).filter((t) => t.startsWith("sha384-")).map((t) => t.slice(7));
+  if (want.length === 0) {
+    throw Object.assign(new Error(`no SHA-384 for ${name} was given (<meta name="${name.replace(".", "-")}-sri">)`), { code: "integrity" });
+  }
+  try {
+    url = new URL(url, origin || undefined).href;
+  } catch {
+    throw Object.assign(new Error(`bad ${name} URL: ` + url), { code: "bad_input" });
+  }
+  if (!(bytes instanceof ArrayBuffer)) { // the page did not fetch it
+    const res = await fetch(url, { credentials: "omit" }).catch((err) => {
+      throw Object.assign(new Error(`could not load ${name}: ` + err.message), { code: "network" });
+    });
+    if (!res.ok) throw Object.assign(new Error(`could not load ${name}: HTTP ` + res.status), { code: "network" });
+    bytes = await res.arrayBuffer();
+  }
+  const got = b64(await crypto.subtle.digest("SHA-384", bytes));
+  if (!want.includes(got)) {
+    throw Object.assign(new Error(`${name} does not match its SHA-384: not loaded`), { code: "integrity" });
+  }
+  return bytes;
+}
+
+// ---- the password estimator (protocol §3.5) ----
+
+// The client asks hearthPasswordEstimate(password, user) whenever a
+// password is chosen (client/pwcheck_js.go); the first call loads
+// hearth-password.wasm, a second Go program in this worker that registers
+// hearthZxcvbn. zxcvbn's word lists are too large for hearth.wasm, which
+// every app loads.
+let estimatorFrom = { url: "", sri: "", origin: "" };
+let estimator = null; // a promise of hearthZxcvbn
+
+function loadEstimator() {
+  if (!estimator) {
+    estimator = (async () => {
+      const bytes = await fetchChecked("hearth-password.wasm", estimatorFrom.url || "/hearth-password.wasm", estimatorFrom.sri, estimatorFrom.origin);
+      const go = new self.Go();
+      const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
+      go.run(instance).catch((err) => console.error("hearth: the password estimator stopped", err));
+      if (typeof self.hearthZxcvbn !== "function") {
+        throw Object.assign(new Error("hearth-password.wasm did not start"), { code: "internal" });
+      }
+      return self.hearthZxcvbn;
+    })();
+    estimator.catch(() => { estimator = null; }); // the next password tries again
+  }
+  return estimator;
+}
+
+self.hearthPasswordEstimate = async (password, user) => (await loadEstimator())(password, user);
 
 function deviceName() {
   const ua = self.navigator ? navigator.userAgent : "";

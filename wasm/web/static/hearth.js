@@ -142,6 +142,10 @@ export class Hearth {
       origin: location.origin,
       wasm: wasmURL,
       sri: sri || meta("hearth-wasm-sri"),
+      // The password estimator (Home's pages have its metas): loaded by
+      // the worker only when a password is chosen.
+      passwordWasm: new URL(meta("hearth-password-wasm-url") || "/hearth-password.wasm", location.href).href,
+      passwordSri: meta("hearth-password-wasm-sri"),
       device: device || "",
       bytes: buf,
       readonly,
