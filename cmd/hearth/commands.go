@@ -41,50 +41,81 @@ func parse(fs *flag.FlagSet, args []string, min, max int) ([]string, error) {
 	return pos, nil
 }
 
-// password reads $HEARTH_PASSWORD or prompts on the terminal; confirm asks
-// twice (for a new password).
-func password(confirm bool) (string, error) {
-	if p, ok := os.LookupEnv("HEARTH_PASSWORD"); ok {
+// secret reads a secret from the environment variable env when it is set
+// (empty is an error), else from the terminal after prompt, without echo.
+func secret(env, prompt string) (string, error) {
+	if p, ok := os.LookupEnv(env); ok {
 		if p == "" {
-			return "", errors.New("HEARTH_PASSWORD is set but empty")
+			return "", fmt.Errorf("%s is set but empty", env)
 		}
 		return p, nil
 	}
 	fd := int(os.Stdin.Fd())
 	if !term.IsTerminal(fd) {
-		return "", errors.New("no password: set HEARTH_PASSWORD or run on a terminal")
+		return "", fmt.Errorf("no %s: set %s or run on a terminal", strings.ToLower(strings.TrimSuffix(prompt, ": ")), env)
 	}
-	fmt.Fprint(os.Stderr, "Password: ")
+	fmt.Fprint(os.Stderr, prompt)
 	p, err := term.ReadPassword(fd)
 	fmt.Fprintln(os.Stderr)
 	if err != nil {
 		return "", err
 	}
 	if len(p) == 0 {
-		return "", errors.New("empty password")
+		return "", fmt.Errorf("empty %s", strings.ToLower(strings.TrimSuffix(prompt, ": ")))
 	}
-	if confirm {
-		fmt.Fprint(os.Stderr, "Password again: ")
-		q, err := term.ReadPassword(fd)
-		fmt.Fprintln(os.Stderr)
+	return string(p), nil
+}
+
+// password reads the account's password: $HEARTH_PASSWORD, or a prompt.
+func password() (string, error) { return secret("HEARTH_PASSWORD", "Password: ") }
+
+// newPassword reads a password chosen for the account user, from $env or
+// from the terminal (twice), and applies the password rule
+// (client.CheckPassword, protocol §3.5): a refused one is an error that
+// says why, or on a terminal is asked for again.
+func newPassword(env, prompt, user string) (string, error) {
+	_, fromEnv := os.LookupEnv(env)
+	for tries := 0; ; tries++ {
+		p, err := secret(env, prompt)
 		if err != nil {
 			return "", err
 		}
-		if string(p) != string(q) {
-			return "", errors.New("the passwords differ")
+		if err := client.CheckPassword(user, p); err != nil {
+			if fromEnv || tries == 2 {
+				return "", err
+			}
+			fmt.Fprintf(os.Stderr, "%s. Try another.\n", upperFirst(err.Error()))
+			continue
 		}
+		if !fromEnv {
+			q, err := secret(env, strings.TrimSuffix(prompt, ": ")+" again: ")
+			if err != nil {
+				return "", err
+			}
+			if p != q {
+				return "", errors.New("the passwords differ")
+			}
+		}
+		return p, nil
 	}
-	return string(p), nil
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // device names the session in the account's session list. The host sees
 // it, so it says what kind of client this is and nothing about the machine.
 func device() string { return "hearth cli (" + runtime.GOOS + ")" }
 
-// accountArgs parses the flags of signup and login (--server, --user and
-// those fs has already), reads the password (twice for a new one) and takes
-// the state lock, which the caller releases.
-func accountArgs(fs *flag.FlagSet, args []string, newPassword bool) (server, user *string, pw string, unlock func(), err error) {
+// accountArgs parses the flags of signup, login and recover (--server,
+// --user and those fs has already), reads the password (a chosen one,
+// twice and by the password rule, at sign-up and recovery) and takes the
+// state lock, which the caller releases.
+func accountArgs(fs *flag.FlagSet, args []string, chosen bool) (server, user *string, pw string, unlock func(), err error) {
 	server = fs.String("server", "", "server URL, e.g. http://127.0.0.1:8080")
 	user = fs.String("user", "", "user name")
 	if _, err = parse(fs, args, 0, 0); err != nil {
@@ -94,7 +125,12 @@ func accountArgs(fs *flag.FlagSet, args []string, newPassword bool) (server, use
 		err = usagef("give --server and --user")
 		return
 	}
-	if pw, err = password(newPassword); err != nil {
+	if chosen {
+		pw, err = newPassword("HEARTH_PASSWORD", "Password: ", *user)
+	} else {
+		pw, err = password()
+	}
+	if err != nil {
 		return
 	}
 	unlock, err = lockState()

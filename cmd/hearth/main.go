@@ -4,6 +4,8 @@
 //	hearth signup --server URL --user NAME [--invite CODE]   prints the recovery key once
 //	hearth login  --server URL --user NAME [--totp CODE] [--password-changed]
 //	hearth logout
+//	hearth passwd                               a new password; the other sessions end
+//	hearth recover --server URL --user NAME [--totp CODE]   a forgotten password, with the recovery key
 //	hearth verify [--accept]                    checks the keyring and the changes feed
 //	hearth usage                                what the account stores, and its limits
 //	hearth totp enable | confirm CODE | disable CODE
@@ -50,6 +52,8 @@ func init() {
 		"login":    {"login --server URL --user NAME [--totp CODE] [--password-changed]", cmdLogin},
 		"verify":   {"verify [--accept]   (checks the account's history; --accept goes on after a rollback)", cmdVerify},
 		"logout":   {"logout", cmdLogout},
+		"passwd":   {"passwd   (a new password; $HEARTH_PASSWORD the current one, $HEARTH_NEW_PASSWORD the new one, else prompts)", cmdPasswd},
+		"recover":  {"recover --server URL --user NAME [--totp CODE]   (a forgotten password: $HEARTH_RECOVERY_KEY, $HEARTH_PASSWORD the new one, else prompts)", cmdRecover},
 		"totp":     {"totp enable | totp confirm CODE | totp disable CODE", cmdTOTP},
 		"put":      {"put DOCTYPE [--id ID]   (JSON on stdin)", cmdPut},
 		"get":      {"get DOCTYPE ID", cmdGet},
@@ -65,7 +69,7 @@ func init() {
 }
 
 // commandOrder is the order usage lists the commands in: every one.
-var commandOrder = []string{"signup", "login", "logout", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"}
+var commandOrder = []string{"signup", "login", "logout", "passwd", "recover", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"}
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: hearth COMMAND [ARGS]\n\ncommands:")
