@@ -1,3 +1,5 @@
+//go:build hearthtest
+
 package client_test
 
 import (
