@@ -89,6 +89,25 @@ func (c *Client) rememberKDF(p kdf.Params, seed []byte) {
 	c.st.KDF, c.st.Seed = &p, bytes.Clone(seed)
 }
 
+// knownKDF is what this device remembers of user's KDF parameters and
+// seed (nil: nothing): this session's once it is signed in (a password
+// change checks the seed it signed in with, or the one its last change
+// made), else the earlier session's (Options.Previous), unless
+// Options.KDFChanged says the password was changed on another device.
+func (c *Client) knownKDF(user string) (*kdf.Params, []byte) {
+	c.mu.Lock()
+	if c.st.User == user && c.st.KDF != nil {
+		p, seed := *c.st.KDF, bytes.Clone(c.st.Seed)
+		c.mu.Unlock()
+		return &p, seed
+	}
+	c.mu.Unlock()
+	if p := c.previous(user); p != nil && p.KDF != nil && !c.kdfChanged {
+		return p.KDF, p.Seed
+	}
+	return nil, nil
+}
+
 // codeMember says whether code is a TOTP code (six digits) or a recovery code.
 func codeMember(code string) string {
 	if len(code) == 6 && strings.Trim(code, "0123456789") == "" {
@@ -102,12 +121,11 @@ func normalizeCode(code string) string { return strings.Join(strings.Fields(code
 
 // prelogin fetches the account's KDF parameters and seed, and derives keys
 // from password; kdf.Derive refuses parameters under the floor (§3.2). A
-// seed or parameters other than those this device remembers (State.KDF,
-// State.Seed) are refused as ErrIntegrity before anything is derived or
-// sent, unless Options.KDFChanged: only the host could change them,
-// unless the password was changed on another device, and a wrong-password
-// answer would lead the user to try other passwords on a host that may
-// be collecting them.
+// seed or parameters other than those this device remembers (knownKDF)
+// are refused as ErrIntegrity before anything is derived or sent: only
+// the host could change them, unless the password was changed on another
+// device, and a wrong-password answer would lead the user to try other
+// passwords on a host that may be collecting them.
 func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys, error) {
 	var pre struct {
 		KDF  kdf.Params `json:"kdf"`
@@ -116,8 +134,7 @@ func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys
 	if _, err := c.callJSON(ctx, "POST", "/v1/prelogin", map[string]string{"user": user}, &pre, nil, true); err != nil {
 		return nil, err
 	}
-	if p := c.previous(user); p != nil && p.KDF != nil && !c.kdfChanged &&
-		(*p.KDF != pre.KDF || !bytes.Equal(p.Seed, pre.Seed)) {
+	if p, seed := c.knownKDF(user); p != nil && (*p != pre.KDF || !bytes.Equal(seed, pre.Seed)) {
 		return nil, integrity("the server now gives this account other key-derivation parameters or another seed than when this device last signed in; nothing was sent. If you changed the password on another device, sign in again saying so; otherwise the server was changed")
 	}
 	keys, err := kdf.Derive(password, user, pre.Seed, pre.KDF)

@@ -371,7 +371,12 @@ func (c *Client) adopt(user string) {
 	}
 	p = p.clone()
 	c.st.KeyringRev, c.st.FeedSeq, c.st.FeedChain, c.st.Docs, c.st.Grants, c.st.Manifests, c.st.Resealed, c.st.ResealSeen = p.KeyringRev, p.FeedSeq, p.FeedChain, p.Docs, p.Grants, p.Manifests, p.Resealed, p.ResealSeen
-	c.st.KeyringDigest, c.st.Gens, c.st.Halted, c.st.KDF, c.st.Seed = p.KeyringDigest, p.Gens, p.Halted, p.KDF, p.Seed
+	c.st.KeyringDigest, c.st.Gens, c.st.Halted = p.KeyringDigest, p.Gens, p.Halted
+	// The seed and parameters a login derived its keys with (prelogin)
+	// stay: with Options.KDFChanged they are not the earlier session's.
+	if c.st.KDF == nil {
+		c.st.KDF, c.st.Seed = p.KDF, p.Seed
+	}
 }
 
 // previous returns Options.Previous when it is a well-formed State of user

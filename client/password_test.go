@@ -3,10 +3,14 @@
 package client_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/crypto/kdf"
 )
 
 func TestChangePassword(t *testing.T) {
@@ -67,5 +71,102 @@ func TestChangePassword(t *testing.T) {
 	// The recovery key stays the same.
 	if _, _, err := client.Recover(ctx, e.url, user, rk, "a third test passphrase", "", opts); err != nil {
 		t.Fatalf("the recovery key after a password change: %v", err)
+	}
+}
+
+// TestChangePasswordPreloginSwapped: the host answers the prelogin of a
+// password change with another seed than the one this session signed in
+// with. The client refuses it as an integrity error before it derives or
+// sends anything (protocol §4.7: the device remembers the account's seed
+// and KDF parameters), as a login that remembers the account does; it
+// does not send the current password's login secret under a seed the host
+// chose.
+func TestChangePasswordPreloginSwapped(t *testing.T) {
+	e := newEnv(t)
+	c, _, _ := e.signup("old password")
+	sent := false
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		switch {
+		case r.Method == "POST" && r.URL.Path == "/v1/account/password":
+			sent = true
+		case r.Method == "POST" && r.URL.Path == "/v1/prelogin":
+			rec := capture(next, r)
+			var p map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+				t.Fatal(err)
+			}
+			p["seed"] = bytes.Repeat([]byte{7}, 32)
+			b, _ := json.Marshal(p)
+			replay(w, rec, b)
+			return true
+		}
+		return false
+	})
+	err := c.ChangePassword(ctx, "old password", "new password")
+	e.tamper(nil)
+	if !errors.Is(err, client.ErrIntegrity) {
+		t.Errorf("a password change given another seed: %v, want ErrIntegrity", err)
+	}
+	if sent {
+		t.Error("the client sent a login secret derived under the host's seed")
+	}
+	// Nothing changed: the password still is the old one.
+	if err := c.ChangePassword(ctx, "old password", "new password"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChangePasswordTwice: a device that signed in remembering the account
+// (Options.Previous) changes the password, then changes it again in the
+// same session. The second change is checked against the seed the first
+// one made, not the one the device remembered at sign-in, and succeeds.
+func TestChangePasswordTwice(t *testing.T) {
+	e := newEnv(t)
+	c0, user, _ := e.signup("first")
+	o := &client.Options{KDF: kdf.TestParams, Device: "test", Previous: c0.State()}
+	c, err := client.Login(ctx, e.url, user, "first", "", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCatchUp(t, c)
+	if err := c.ChangePassword(ctx, "first", "second"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ChangePassword(ctx, "second", "third"); err != nil {
+		t.Fatalf("a second password change in the same session: %v", err)
+	}
+	if _, err := client.Login(ctx, e.url, user, "third", "", &client.Options{KDF: kdf.TestParams, Previous: c.State()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestKDFChangedRemembersNewSeed: a device told that the password changed
+// on another device (Options.KDFChanged) signs in with the new seed, and
+// remembers that seed, not the one its earlier session knew: its next
+// sign-in, told nothing, goes on (it is not refused as an integrity
+// failure again and again).
+func TestKDFChangedRemembersNewSeed(t *testing.T) {
+	e := newEnv(t)
+	other, user, _ := e.signup("first")
+	b, err := client.Login(ctx, e.url, user, "first", "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCatchUp(t, b)
+	before := b.State()
+	if err := other.ChangePassword(ctx, "first", "second"); err != nil {
+		t.Fatal(err)
+	}
+	o := &client.Options{KDF: kdf.TestParams, Device: "test", Previous: before, KDFChanged: true}
+	c, err := client.Login(ctx, e.url, user, "second", "", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(c.State().Seed, before.Seed) {
+		t.Error("signed in with the new seed, the device remembers the old one")
+	}
+	o = &client.Options{KDF: kdf.TestParams, Device: "test", Previous: c.State()}
+	if _, err := client.Login(ctx, e.url, user, "second", "", o); err != nil {
+		t.Fatalf("the sign-in after one told of the change: %v", err)
 	}
 }

@@ -49,3 +49,33 @@ func TestChangePassword(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestChangePasswordOtherBrowser: Home in one browser changes the
+// password; Home in another browser, whose session this ended, signs in
+// with the new password. Today it cannot: its memory of the account
+// (protocol §4.7) holds the old seed, so the sign-in is refused as an
+// integrity failure whose message says to "sign in again saying so",
+// and neither the browser API's login nor Home has a way to say so
+// (client.Options.KDFChanged). Not fixed: see the report of issue 14's
+// attack pass.
+func TestChangePasswordOtherBrowser(t *testing.T) {
+	t.Skip("finding, not fixed: a browser that remembers the account cannot sign in after the password changed elsewhere (remove this line to see it fail)")
+	s := newServer(t)
+	a, _ := newAPI(t, s)
+	user, _ := signup(t, a)
+	b, _ := newAPI(t, s)
+	if _, err := b.Login(ctx, user, "correct horse", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Account(ctx); err != nil { // the feed's first pass: b knows the account
+		t.Fatal(err)
+	}
+	if err := a.ChangePassword(ctx, "correct horse", "a new password"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.Account(ctx)
+	wantCode(t, "the other browser's session", err, "session_ended")
+	if _, err := b.Login(ctx, user, "a new password", ""); err != nil {
+		t.Fatalf("the other browser signs in with the new password: %v", err)
+	}
+}

@@ -38,6 +38,16 @@ var standardHead = []string{
 	`<link rel="modulepreload" href="/hearth.js">`,
 }
 
+// pageName is the name a standard page gives itself (false: the page is
+// not one).
+func pageName(src []byte) (string, bool) {
+	m := pageRE.FindSubmatch(src)
+	if m == nil {
+		return "", false
+	}
+	return html.UnescapeString(string(m[1])), true
+}
+
 // expandPage writes a standard page out whole; any other page is returned
 // as it is.
 func expandPage(src []byte) ([]byte, error) {
@@ -48,7 +58,7 @@ func expandPage(src []byte) ([]byte, error) {
 		}
 		return src, nil
 	}
-	name := html.UnescapeString(string(src[m[2]:m[3]]))
+	name, _ := pageName(src)
 	rest := string(src[m[1]:])
 	var own []string
 	for rest != "" {

@@ -3,6 +3,7 @@ package site
 import (
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
@@ -76,5 +77,25 @@ func (b *Bundle) checkName(files fs.FS) error {
 		e := err.(*appmanifest.Error)
 		return fmt.Errorf("%s: %s: %s", appmanifest.ManifestName, e.Field, e.Problem)
 	}
-	return nil
+	// A standard page's name is shown in Hearth's bar and as its title
+	// (spec/apps.md §4.1): it may pass for no more than the manifest's.
+	return fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".html" {
+			return nil // what does not read is WithApp's to refuse
+		}
+		src, err := fs.ReadFile(files, p)
+		if err != nil {
+			return nil
+		}
+		name, ok := pageName(src)
+		if !ok {
+			return nil
+		}
+		named := *m
+		named.Name = name
+		if err := appmanifest.CheckName(&named, b.names); err != nil {
+			return fmt.Errorf("%s: <meta name=\"hearth-page\"> content: %s", p, err.(*appmanifest.Error).Problem)
+		}
+		return nil
+	})
 }

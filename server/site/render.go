@@ -79,7 +79,9 @@ func fillWorkerMarks(js []byte, w *file) []byte {
 }
 
 var (
-	tagRE  = regexp.MustCompile(`(?is)<(script|link|meta)(\s[^>]*)?>`)
+	// A tag's name ends at white space, "/" (<script/src=…>, as browsers
+	// read it) or ">".
+	tagRE  = regexp.MustCompile(`(?is)<(script|link|meta)([\s/][^>]*)?>`)
 	attrRE = regexp.MustCompile(`([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>` + "`" + `]+)))?`)
 )
 

@@ -101,3 +101,72 @@ func TestCheckAppReservedNames(t *testing.T) {
 		t.Errorf("another name: %v", err)
 	}
 }
+
+// TestStandardPageNamePassesFor: an archive whose manifest's name passes
+// the check, but whose standard page names itself, in Hearth's bar and
+// title (spec/apps.md §4.1), with a name that passes for a bundled app's
+// or Hearth's, is refused as its manifest would be, naming the page; the
+// app's own name, or another, passes.
+func TestStandardPageNamePassesFor(t *testing.T) {
+	s, err := site.New(site.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	app := func(name string) fstest.MapFS {
+		return fstest.MapFS{
+			"hearth-app.json": f(`{"hearth":1,"slug":"bookmarks","name":"Bookmarks","version":"1.0.0",
+			 "permissions":[{"doctype":"org.example.bookmarks","verbs":["read"],"reason":"Bookmarks."}]}`),
+			"index.html":    f(`<p>x`),
+			"settings.html": f("<meta name=\"hearth-page\" content=\"" + name + "\">\n<p>x\n"),
+		}
+	}
+	for _, name := range []string{"Home", "Hearth", "Notes", "N&#1086;tes", "Ｔａｓｋｓ", "Contacts "} {
+		err := s.CheckApp("bookmarks", app(name))
+		if err == nil || !strings.Contains(err.Error(), "settings.html") || !strings.Contains(err.Error(), "passes for") {
+			t.Errorf("page name %q: %v", name, err)
+		} else {
+			t.Logf("%q: %v", name, err)
+		}
+	}
+	for _, name := range []string{"Bookmarks", "Bookmarks: settings"} {
+		if err := s.CheckApp("bookmarks", app(name)); err != nil {
+			t.Errorf("page name %q: %v", name, err)
+		}
+	}
+}
+
+// TestCheckAppTagSlash: a tag whose name a browser ends at a "/" (<script/>,
+// <link/rel=…>) is checked as one that ends at a space: an inline script
+// or a remote script or style sheet so written fails the install check,
+// as spec/apps.md §4.1 says, rather than being left to the CSP.
+func TestCheckAppTagSlash(t *testing.T) {
+	s, err := site.New(site.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	app := func(page string) fstest.MapFS {
+		return fstest.MapFS{
+			"hearth-app.json": f(`{"hearth":1,"slug":"bookmarks","name":"Bookmarks","version":"1.0.0",
+			 "permissions":[{"doctype":"org.example.bookmarks","verbs":["read"],"reason":"Bookmarks."}]}`),
+			"index.html": f(page),
+			"app.js":     f(`export const x = 1;`),
+		}
+	}
+	for _, page := range []string{
+		"<!doctype html><script/>alert(1)</script>",
+		"<meta name=\"hearth-page\" content=\"Bookmarks\">\n<p>x</p><script/>alert(1)</script>\n",
+		`<!doctype html><script/src="https://evil.example/x.js"></script>`,
+		`<!doctype html><link/rel="stylesheet"/href="https://evil.example/x.css">`,
+	} {
+		if err := s.CheckApp("bookmarks", app(page)); err == nil {
+			t.Errorf("%s: accepted", page)
+		} else {
+			t.Logf("%s: %v", page, err)
+		}
+	}
+	if err := s.CheckApp("bookmarks", app(`<!doctype html><script/type="module"/src="/app.js"></script>`)); err != nil {
+		t.Errorf("a local module so written: %v", err)
+	}
+}
