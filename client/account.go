@@ -135,7 +135,7 @@ func (c *Client) prelogin(ctx context.Context, user, password string) (*kdf.Keys
 		return nil, err
 	}
 	if p, seed := c.knownKDF(user); p != nil && (*p != pre.KDF || !bytes.Equal(seed, pre.Seed)) {
-		return nil, integrity("the server now gives this account other key-derivation parameters or another seed than when this device last signed in; nothing was sent. If you changed the password on another device, sign in again saying so; otherwise the server was changed")
+		return nil, &integrityError{err: ErrKDFChanged, detail: "the server now gives this account other key-derivation parameters or another seed than when this device last signed in; nothing was sent. If you changed the password on another device, sign in again saying so; otherwise the server was changed"}
 	}
 	keys, err := kdf.Derive(password, user, pre.Seed, pre.KDF)
 	if err != nil {

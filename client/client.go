@@ -222,6 +222,12 @@ var (
 	// ErrTOTPRequired: the account has two-factor authentication on; give
 	// an authenticator code (or a recovery code).
 	ErrTOTPRequired = errors.New("this account needs an authenticator code")
+	// ErrKDFChanged: at a login or a password change, the server gave the
+	// account other key-derivation parameters or another seed than this
+	// device remembers, and nothing was sent. A password changed on
+	// another device does that (Options.KDFChanged says so); otherwise the
+	// server was changed. It is also ErrIntegrity.
+	ErrKDFChanged = errors.New("the server gives this account other key-derivation parameters or another seed than this device knew")
 	// ErrBadCredentials: wrong user name, password or recovery key.
 	ErrBadCredentials = errors.New("wrong user name or password")
 	// ErrSessionEnded: the session expired or was revoked; log in again.

@@ -83,7 +83,7 @@ func TestChangePassword(t *testing.T) {
 // chose.
 func TestChangePasswordPreloginSwapped(t *testing.T) {
 	e := newEnv(t)
-	c, _, _ := e.signup("old password")
+	c, _, _ := e.signup("an old test passphrase")
 	sent := false
 	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		switch {
@@ -102,7 +102,7 @@ func TestChangePasswordPreloginSwapped(t *testing.T) {
 		}
 		return false
 	})
-	err := c.ChangePassword(ctx, "old password", "new password")
+	err := c.ChangePassword(ctx, "an old test passphrase", "a new test passphrase")
 	e.tamper(nil)
 	if !errors.Is(err, client.ErrIntegrity) {
 		t.Errorf("a password change given another seed: %v, want ErrIntegrity", err)
@@ -111,7 +111,7 @@ func TestChangePasswordPreloginSwapped(t *testing.T) {
 		t.Error("the client sent a login secret derived under the host's seed")
 	}
 	// Nothing changed: the password still is the old one.
-	if err := c.ChangePassword(ctx, "old password", "new password"); err != nil {
+	if err := c.ChangePassword(ctx, "an old test passphrase", "a new test passphrase"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -122,20 +122,20 @@ func TestChangePasswordPreloginSwapped(t *testing.T) {
 // one made, not the one the device remembered at sign-in, and succeeds.
 func TestChangePasswordTwice(t *testing.T) {
 	e := newEnv(t)
-	c0, user, _ := e.signup("first")
+	c0, user, _ := e.signup("a first test passphrase")
 	o := &client.Options{KDF: kdf.TestParams, Device: "test", Previous: c0.State()}
-	c, err := client.Login(ctx, e.url, user, "first", "", o)
+	c, err := client.Login(ctx, e.url, user, "a first test passphrase", "", o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustCatchUp(t, c)
-	if err := c.ChangePassword(ctx, "first", "second"); err != nil {
+	if err := c.ChangePassword(ctx, "a first test passphrase", "a second test passphrase"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ChangePassword(ctx, "second", "third"); err != nil {
+	if err := c.ChangePassword(ctx, "a second test passphrase", "a third test passphrase"); err != nil {
 		t.Fatalf("a second password change in the same session: %v", err)
 	}
-	if _, err := client.Login(ctx, e.url, user, "third", "", &client.Options{KDF: kdf.TestParams, Previous: c.State()}); err != nil {
+	if _, err := client.Login(ctx, e.url, user, "a third test passphrase", "", &client.Options{KDF: kdf.TestParams, Previous: c.State()}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -147,18 +147,18 @@ func TestChangePasswordTwice(t *testing.T) {
 // failure again and again).
 func TestKDFChangedRemembersNewSeed(t *testing.T) {
 	e := newEnv(t)
-	other, user, _ := e.signup("first")
-	b, err := client.Login(ctx, e.url, user, "first", "", opts)
+	other, user, _ := e.signup("a first test passphrase")
+	b, err := client.Login(ctx, e.url, user, "a first test passphrase", "", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustCatchUp(t, b)
 	before := b.State()
-	if err := other.ChangePassword(ctx, "first", "second"); err != nil {
+	if err := other.ChangePassword(ctx, "a first test passphrase", "a second test passphrase"); err != nil {
 		t.Fatal(err)
 	}
 	o := &client.Options{KDF: kdf.TestParams, Device: "test", Previous: before, KDFChanged: true}
-	c, err := client.Login(ctx, e.url, user, "second", "", o)
+	c, err := client.Login(ctx, e.url, user, "a second test passphrase", "", o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestKDFChangedRemembersNewSeed(t *testing.T) {
 		t.Error("signed in with the new seed, the device remembers the old one")
 	}
 	o = &client.Options{KDF: kdf.TestParams, Device: "test", Previous: c.State()}
-	if _, err := client.Login(ctx, e.url, user, "second", "", o); err != nil {
+	if _, err := client.Login(ctx, e.url, user, "a second test passphrase", "", o); err != nil {
 		t.Fatalf("the sign-in after one told of the change: %v", err)
 	}
 }

@@ -54,8 +54,8 @@ func TestHomeRemembersAfterSessionEnds(t *testing.T) {
 
 	_, err = a.Login(ctx, user, "correct horse", "")
 	var e *Error
-	if !errors.As(err, &e) || e.Code != "integrity" || logins.Load() != 0 {
-		t.Fatalf("signing in again, served another seed: %v, %d login requests; want an integrity failure and none", err, logins.Load())
+	if !errors.As(err, &e) || e.Code != CodeKDFChanged || logins.Load() != 0 {
+		t.Fatalf("signing in again, served another seed: %v, %d login requests; want kdf_changed (an integrity failure, told apart) and none", err, logins.Load())
 	}
 }
 
@@ -155,8 +155,8 @@ func TestHomeRemembersEachAccount(t *testing.T) {
 	s.mu.Unlock()
 	_, err := a.Login(ctx, alice, "correct horse", "")
 	var e *Error
-	if !errors.As(err, &e) || e.Code != "integrity" || logins.Load() != 0 {
-		t.Fatalf("alice signing in again after bob, served another seed: %v, %d login requests; want an integrity failure and none", err, logins.Load())
+	if !errors.As(err, &e) || e.Code != CodeKDFChanged || logins.Load() != 0 {
+		t.Fatalf("alice signing in again after bob, served another seed: %v, %d login requests; want kdf_changed (an integrity failure, told apart) and none", err, logins.Load())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/client/pwrule"
+	"github.com/hearthcloud/hearth/crypto/keyring"
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 
@@ -16,7 +17,7 @@ import (
 // spec/web.md §3 (integrity, bad_credentials, totp_required, totp_invalid,
 // totp_replayed, not_found, rate_limited, session_ended, network,
 // bad_input, not_implemented, forbidden, account_full, halted,
-// weak_password) or a protocol error code (§9), and a message
+// weak_password, kdf_changed) or a protocol error code (§9), and a message
 // for people. The JavaScript glue turns it into an Error with .code.
 type Error struct {
 	Code    string `json:"code"`
@@ -44,6 +45,7 @@ const (
 	CodeAccountFull    = "account_full"    // too_large because of the quota
 	CodeHalted         = "halted"          // the session stopped saving (protocol §4.7)
 	CodeWeakPassword   = "weak_password"   // the password rule refused it (protocol §3.5); the message says why
+	CodeKDFChanged     = "kdf_changed"     // login: the account's seed changed since this browser knew it (a password changed elsewhere, or the server)
 )
 
 // badInput is an Error for an argument the caller got wrong.
@@ -76,7 +78,9 @@ func toError(err error) *Error {
 	var ne net.Error
 	switch {
 	case errors.As(err, &we):
-		e.Code = CodeWeakPassword
+		e.Code, e.Message = CodeWeakPassword, "This password is too weak: "+we.Reason+"."
+	case errors.Is(err, client.ErrKDFChanged):
+		e.Code = CodeKDFChanged
 	case errors.Is(err, client.ErrHalted):
 		e.Code = CodeHalted
 	case errors.Is(err, client.ErrIntegrity):
@@ -112,7 +116,8 @@ func toError(err error) *Error {
 		e.Code = string(wire.CodeBadCredentials)
 	case errors.Is(err, client.ErrTOTPRequired):
 		e.Code = string(wire.CodeTOTPRequired)
-	case errors.Is(err, wire.ErrInvalidUser), errors.Is(err, wire.ErrInvalidDoctype), errors.Is(err, wire.ErrInvalidID):
+	case errors.Is(err, wire.ErrInvalidUser), errors.Is(err, wire.ErrInvalidDoctype), errors.Is(err, wire.ErrInvalidID),
+		errors.Is(err, keyring.ErrBadRecoveryKey):
 		e.Code = CodeBadInput
 	case errors.As(err, &ue), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		e.Code = CodeNetwork

@@ -10,7 +10,8 @@ import (
 // Call dispatches, and what the worker tells hearth.js at start
 // (pageMethods), whose handle then has a method of each name that passes
 // its arguments as they are, unless hearth.js defines it itself (signup,
-// login, logout, subscribe, appOffer, vcardImport, search: they do more).
+// login, recover, logout, subscribe, appOffer, vcardImport, search: they
+// do more).
 //
 // A row names the method, what it needs (need, as its Go method checks
 // it), whether the page's handle leaves it out (internal: hearth.js or
@@ -25,12 +26,14 @@ import (
 // worker call them themselves.
 var methods = append([]method{
 	// Signing up and in, and what this browser remembers (session.go, memory.go).
-	{name: "serverInfo", call: r0((*API).ServerInfo)},      // () → {signup}   "open", "invite" or "closed"
-	{name: "signup", call: r3((*API).Signup)},              // (user, password, invite) → {user, recoveryKey}   invite: "" or an invitation code
-	{name: "login", call: r3(callLogin)},                   // (user, password, totp) → {user, halted?}
-	{name: "logout", call: r0((*API).Logout)},              // () → {wipe: [app URL]}   (Home: the apps whose storage to wipe, spec/web.md §4)
-	{name: "user", internal: true, call: r0(callUser)},     // () → "name" | null
-	{name: "remember", internal: true, call: callRemember}, // (base64) → null   (the worker, at start: what the last "memory" event carried)
+	{name: "serverInfo", call: r0((*API).ServerInfo)},       // () → {signup}   "open", "invite" or "closed"
+	{name: "signup", call: r3((*API).Signup)},               // (user, password, invite) → {user, recoveryKey}   invite: "" or an invitation code
+	{name: "login", call: r3(callLogin)},                    // (user, password, totp) → {user, halted?}
+	{name: "recover", call: r1((*API).Recover)},             // ({user, recoveryKey, password, totp}) → {user, recoveryKey, halted?}   a forgotten password; the new recovery key, to show once
+	{name: "checkPassword", call: r2((*API).CheckPassword)}, // (user, password) → {ok, reason?}   the password rule (protocol §3.5), as sign-up, a change and a recovery apply it
+	{name: "logout", call: r0((*API).Logout)},               // () → {wipe: [app URL]}   (Home: the apps whose storage to wipe, spec/web.md §4)
+	{name: "user", internal: true, call: r0(callUser)},      // () → "name" | null
+	{name: "remember", internal: true, call: callRemember},  // (base64) → null   (the worker, at start: what the last "memory" event carried)
 
 	// The account (account.go).
 	{name: "account", need: needHome, call: r0((*API).Account)},                     // () → {user, created, totp, usage: {bytes, docs}, quota: {bytes, docs}, halted?}   (a quota member null: none)
@@ -71,8 +74,16 @@ var methods = append([]method{
 
 // The rows whose Go method does not take the arguments as they come.
 
-func callLogin(a *API, ctx context.Context, user, password, totp string) (*LoginResult, error) {
-	return a.Login(ctx, strings.TrimSpace(user), password, totp)
+// callLogin: login's third argument is the TOTP code (a string), or its
+// options ({totp, passwordChanged}).
+func callLogin(a *API, ctx context.Context, user, password string, opts json.RawMessage) (*LoginResult, error) {
+	var lo LoginOptions
+	if err := json.Unmarshal(opts, &lo.TOTP); err != nil && string(opts) != "null" {
+		if json.Unmarshal(opts, &lo) != nil {
+			return nil, badInput("login: argument 3 is a code or {totp, passwordChanged}")
+		}
+	}
+	return a.LoginWith(ctx, strings.TrimSpace(user), password, lo)
 }
 
 func callUser(a *API, _ context.Context) (any, error) {

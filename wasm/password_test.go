@@ -22,10 +22,10 @@ func TestChangePassword(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	wantCode(t, "wrong current password", a.ChangePassword(ctx, "wrong", "a new password"), "bad_credentials")
+	wantCode(t, "wrong current password", a.ChangePassword(ctx, "wrong", "a new test passphrase"), "bad_credentials")
 	wantCode(t, "empty new password", a.ChangePassword(ctx, "correct horse", ""), "weak_password")
 	wantCode(t, "weak new password", a.ChangePassword(ctx, "correct horse", "password123"), "weak_password")
-	if err := a.ChangePassword(ctx, "correct horse", "a new password"); err != nil {
+	if err := a.ChangePassword(ctx, "correct horse", "a new test passphrase"); err != nil {
 		t.Fatal(err)
 	}
 	if d, err := a.Get(ctx, "io.hearth.notes", made.ID); err != nil || string(d.Value) != `{"title":"kept"}` {
@@ -45,21 +45,19 @@ func TestChangePassword(t *testing.T) {
 	c, _ := newAPI(t, s)
 	_, err = c.Login(ctx, user, "correct horse", "")
 	wantCode(t, "the old password", err, "bad_credentials")
-	if _, err := c.Login(ctx, user, "a new password", ""); err != nil {
+	if _, err := c.Login(ctx, user, "a new test passphrase", ""); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // TestChangePasswordOtherBrowser: Home in one browser changes the
 // password; Home in another browser, whose session this ended, signs in
-// with the new password. Today it cannot: its memory of the account
-// (protocol §4.7) holds the old seed, so the sign-in is refused as an
-// integrity failure whose message says to "sign in again saying so",
-// and neither the browser API's login nor Home has a way to say so
-// (client.Options.KDFChanged). Not fixed: see the report of issue 14's
-// attack pass.
+// with the new password: its memory of the account (protocol §4.7) holds
+// the old seed, so a plain sign-in fails as kdf_changed, with nothing
+// sent, and one saying the password changed (LoginOptions.PasswordChanged,
+// which Home asks the person about) goes through. (Found by issue 14's
+// attack pass.)
 func TestChangePasswordOtherBrowser(t *testing.T) {
-	t.Skip("finding, not fixed: a browser that remembers the account cannot sign in after the password changed elsewhere (remove this line to see it fail)")
 	s := newServer(t)
 	a, _ := newAPI(t, s)
 	user, _ := signup(t, a)
@@ -70,12 +68,14 @@ func TestChangePasswordOtherBrowser(t *testing.T) {
 	if _, err := b.Account(ctx); err != nil { // the feed's first pass: b knows the account
 		t.Fatal(err)
 	}
-	if err := a.ChangePassword(ctx, "correct horse", "a new password"); err != nil {
+	if err := a.ChangePassword(ctx, "correct horse", "a new test passphrase"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := b.Account(ctx)
 	wantCode(t, "the other browser's session", err, "session_ended")
-	if _, err := b.Login(ctx, user, "a new password", ""); err != nil {
-		t.Fatalf("the other browser signs in with the new password: %v", err)
+	_, err = b.Login(ctx, user, "a new test passphrase", "")
+	wantCode(t, "the other browser, not told the password changed", err, "kdf_changed")
+	if _, err := b.LoginWith(ctx, user, "a new test passphrase", LoginOptions{PasswordChanged: true}); err != nil {
+		t.Fatalf("the other browser signs in with the new password, told it changed: %v", err)
 	}
 }

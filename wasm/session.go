@@ -3,11 +3,13 @@ package wasm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/client/pwrule"
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 
@@ -176,6 +178,28 @@ func (a *API) Signup(ctx context.Context, user, password, invite string) (*Signu
 	return &SignupResult{User: user, RecoveryKey: rk}, nil
 }
 
+// PasswordCheck is what CheckPassword answers.
+type PasswordCheck struct {
+	OK     bool   `json:"ok"`
+	Kind   string `json:"kind,omitempty"`   // the reason's name (pwrule.WeakError.Kind)
+	Reason string `json:"reason,omitempty"` // why not, for people
+}
+
+// CheckPassword applies the password rule (client.CheckPassword) to a
+// password chosen for the account user, so that a page can say at once
+// what sign-up, a password change or a recovery would refuse.
+func (a *API) CheckPassword(ctx context.Context, user, password string) (*PasswordCheck, error) {
+	err := client.CheckPassword(user, password)
+	var we *pwrule.WeakError
+	switch {
+	case err == nil:
+		return &PasswordCheck{OK: true}, nil
+	case errors.As(err, &we):
+		return &PasswordCheck{Kind: we.Kind, Reason: we.Reason}, nil
+	}
+	return nil, toError(err)
+}
+
 func (a *API) currentGen() uint64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -193,14 +217,38 @@ type LoginResult struct {
 
 // Login signs in; totp is "" or an authenticator code or a recovery code.
 func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginResult, error) {
+	return a.LoginWith(ctx, user, password, LoginOptions{TOTP: totp})
+}
+
+// LoginOptions are a login's options besides the user name and password.
+type LoginOptions struct {
+	TOTP string `json:"totp"` // "" or an authenticator code or a recovery code
+	// PasswordChanged: the person says the password was changed on
+	// another device, so a new seed is expected (client.Options.KDFChanged).
+	// Without it, a seed other than the one this browser remembers fails
+	// as kdf_changed, and nothing is sent.
+	PasswordChanged bool `json:"passwordChanged"`
+}
+
+// LoginWith is Login with its options.
+func (a *API) LoginWith(ctx context.Context, user, password string, lo LoginOptions) (*LoginResult, error) {
+	totp := lo.TOTP
 	if err := wire.CheckUser(user); err != nil {
 		// An impossible name cannot have an account.
 		return nil, &Error{Code: string(wire.CodeBadCredentials), Message: client.ErrBadCredentials.Error()}
 	}
-	c, err := client.Login(ctx, a.server, user, password, totp, a.opts(user))
+	o := a.opts(user)
+	o.KDFChanged = lo.PasswordChanged
+	c, err := client.Login(ctx, a.server, user, password, totp, o)
 	if err != nil {
 		return nil, a.fail(0, err)
 	}
+	return a.signedIn(ctx, c, user)
+}
+
+// signedIn takes the session a login or a recovery opened for user, reads
+// the account's history to its end and saves the state.
+func (a *API) signedIn(ctx context.Context, c *client.Client, user string) (*LoginResult, error) {
 	a.setSession(c, nil)
 	a.mu.Lock()
 	gen := a.gen
@@ -228,6 +276,40 @@ func (a *API) Login(ctx context.Context, user, password, totp string) (*LoginRes
 		return nil, a.fail(gen, l.err)
 	}
 	return &LoginResult{User: user}, nil
+}
+
+// RecoverArgs are the arguments of Recover, one object.
+type RecoverArgs struct {
+	User        string `json:"user"`
+	RecoveryKey string `json:"recoveryKey"`
+	Password    string `json:"password"` // the new password
+	TOTP        string `json:"totp"`     // "" or an authenticator code or a TOTP recovery code, when two-factor is on
+}
+
+// RecoverResult is what Recover returns: the session's user (and halt, as
+// Login's), and the new recovery key, to be shown once.
+type RecoverResult struct {
+	LoginResult
+	RecoveryKey string `json:"recoveryKey"`
+}
+
+// Recover replaces a forgotten password with the recovery key and signs
+// in (client.Recover): every other session ends, and the recovery key is
+// replaced by the one returned.
+func (a *API) Recover(ctx context.Context, in RecoverArgs) (*RecoverResult, error) {
+	user := strings.TrimSpace(in.User)
+	if err := wire.CheckUser(user); err != nil {
+		return nil, &Error{Code: string(wire.CodeBadCredentials), Message: client.ErrBadCredentials.Error()}
+	}
+	c, rk, err := client.Recover(ctx, a.server, user, strings.TrimSpace(in.RecoveryKey), in.Password, in.TOTP, a.opts(user))
+	if err != nil {
+		return nil, a.fail(0, err)
+	}
+	r, err := a.signedIn(ctx, c, user)
+	if err != nil {
+		return nil, err
+	}
+	return &RecoverResult{LoginResult: *r, RecoveryKey: rk}, nil
 }
 
 // ResumeResult is what Resume returns.

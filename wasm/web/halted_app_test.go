@@ -101,8 +101,7 @@ func TestWebHaltedApp(t *testing.T) {
 	typeInto(tab, "#signup-form [name=password]", password)
 	typeInto(tab, "#signup-form [name=password2]", password)
 	tab.Do(chromedp.Click(chromedp.CSS("#signup-form button[type=submit]")))
-	tab.Do(chromedp.WaitVisible(chromedp.CSS("#recovery-key")))
-	tab.Do(chromedp.Click(chromedp.CSS("#recovery-done")))
+	saveRecoveryKey(t, tab)
 	waitView(t, tab, "dashboard", "#signup-msg")
 
 	notesURL := env.AppURL("notes", user) + "/"

@@ -105,8 +105,7 @@ func haltHome(t *testing.T) (*browsertest.Tab, *atomic.Bool) {
 	typeInto(home, "#signup-form [name=password]", password)
 	typeInto(home, "#signup-form [name=password2]", password)
 	home.Do(chromedp.Click(chromedp.CSS("#signup-form button[type=submit]")))
-	home.Do(chromedp.WaitVisible(chromedp.CSS("#recovery-key")))
-	home.Do(chromedp.Click(chromedp.CSS("#recovery-done")))
+	saveRecoveryKey(t, home)
 	waitView(t, home, "dashboard", "#signup-msg")
 
 	// Another device writes; Home's feed takes it in.

@@ -7,7 +7,7 @@
 // table (wasm/methods.go; spec/web.md §3 documents them), whose names the
 // worker gives when it starts: each passes its arguments as they are, but
 // those this class defines itself because they do more (signup, login,
-// logout, subscribe, appOffer, vcardImport, search; and upload, download,
+// recover, logout, subscribe, appOffer, vcardImport, search; and upload, download,
 // resume and reseal, which the worker answers). Failures reject with an Error
 // whose `code` is one of: integrity, bad_credentials, totp_required,
 // totp_invalid, totp_replayed, not_found, rate_limited, session_ended,
@@ -462,11 +462,26 @@ export class Hearth {
 
   /**
    * Signs in. totp is "" or an authenticator code or a recovery code.
-   * @returns {Promise<void>}
+   * passwordChanged: the person says the password was changed on another
+   * device (after a kdf_changed failure, spec/web.md §3).
+   * @returns {Promise<{ halted?: string }>}
    */
-  async login(user, password, totp = "") {
-    const r = await this._rpc("login", [user, password, totp || ""]);
+  async login(user, password, totp = "", { passwordChanged = false } = {}) {
+    const r = await this._rpc("login", [user, password, passwordChanged ? { totp: totp || "", passwordChanged: true } : totp || ""]);
     this.user = r.user;
+    return { halted: r.halted };
+  }
+
+  /**
+   * Replaces a forgotten password with the recovery key and signs in
+   * (spec/web.md §3): every other session ends. totp is "" or, with
+   * two-factor authentication on, a code or a TOTP recovery code.
+   * @returns {Promise<{ recoveryKey: string, halted?: string }>} the NEW recovery key, to show once
+   */
+  async recover(user, recoveryKey, password, totp = "") {
+    const r = await this._rpc("recover", [{ user, recoveryKey, password, totp: totp || "" }]);
+    this.user = r.user;
+    return { recoveryKey: r.recoveryKey, halted: r.halted };
   }
 
   /**

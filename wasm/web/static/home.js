@@ -1,10 +1,12 @@
 // Home: sign-up and sign-in, two-factor authentication, installed apps,
 // sessions, sign-out, and the consent step of connecting an app
 // (spec/web.md §5). All cryptography happens in the worker behind hearth.js.
-// The app store, installing and connecting apps are in home-apps.js,
+// The account pages (password, recovery) are in home-account.js; the app
+// store, installing and connecting apps in home-apps.js,
 // intents in home-intents.js, search in home-search.js.
 import { Hearth } from "./hearth.js";
 import { $, busy, el, sayer, show, words as common } from "./hearth-kit.js";
+import { bindAccount, showRecoveryKey } from "./home-account.js";
 import { appName, bindInstall, connect, renderApps } from "./home-apps.js";
 import { intent, intentDone } from "./home-intents.js";
 import { bindSearch } from "./home-search.js";
@@ -23,6 +25,7 @@ const inWords = sayer(common, {
   user_exists: "That user name is taken.",
   invalid_name: "User names use lower-case letters, digits and dashes.",
   session_ended: "Your session ended. Sign in again.",
+  kdf_changed: "The server gives this account other sign-in settings than this browser knew. If you changed your password on another device, tick the box below and sign in with the new one. If you did not, the server was changed: do not sign in here, and ask its operator.",
 });
 const say = (err) => {
   // A write refused because the account is full: the storage card says so too.
@@ -36,7 +39,7 @@ $("header.bar").append(el("button", { className: "secondary", id: "signout", hid
 
 let h;
 // What home-apps.js and home-intents.js use of this page.
-const home = { h: null, say, view, signedIn, renderConnections, runReseal };
+const home = { h: null, say, view, signedIn, renderConnections, renderSessions, runReseal };
 let signedOutNote = false; // arrived at the end of a sign-out
 
 async function main() {
@@ -105,17 +108,21 @@ function bindForms() {
     });
   }
 
+  bindAccount(home);
+
   $("#signin-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target, msg = $("#signin-msg");
     show(msg, "");
     await busy(f.querySelector("button[type=submit]"), async () => {
       try {
-        await h.login(f.user.value.trim(), f.password.value, f.totp.value.trim());
+        await h.login(f.user.value.trim(), f.password.value, f.totp.value.trim(), { passwordChanged: f.changed.checked });
         f.reset();
+        $("#signin-changed").hidden = true;
         await signedIn();
       } catch (err) {
         show(msg, say(err));
+        if (err.code === "kdf_changed") $("#signin-changed").hidden = false;
         if (err.code === "totp_required" || err.code === "totp_invalid" || err.code === "totp_replayed") f.totp.focus();
       }
     });
@@ -125,14 +132,12 @@ function bindForms() {
     e.preventDefault();
     const f = e.target, msg = $("#signup-msg");
     show(msg, "");
-    if (f.password.value.length < 10) return show(msg, "Choose a password of at least 10 characters.");
     if (f.password.value !== f.password2.value) return show(msg, "The passwords differ.");
     await busy(f.querySelector("button[type=submit]"), async () => {
       try {
         const { recoveryKey } = await h.signup(f.user.value.trim(), f.password.value, f.invite.value.trim());
         f.reset();
-        $("#recovery-key").textContent = recoveryKey;
-        view("recovery");
+        showRecoveryKey(recoveryKey, "Save your recovery key", () => signedIn());
       } catch (err) {
         if (err.code === "forbidden" && signupKind === "invite") {
           show(msg, "This invitation code does not work: it may be mistyped, used already or expired. Ask the server's operator for a new one.");
@@ -143,7 +148,6 @@ function bindForms() {
       }
     });
   });
-  $("#recovery-done").addEventListener("click", () => signedIn());
 
   $("#signout").addEventListener("click", async () => {
     const user = h.user;
