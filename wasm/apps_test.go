@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -134,5 +135,13 @@ func TestAppOfferRefusesImitatingName(t *testing.T) {
 	}
 	if len(o.Features) != 1 || o.Features[0].What != "Use your camera" || o.Features[0].Reason != "To photograph a page." {
 		t.Fatalf("features %+v", o.Features)
+	}
+}
+
+// TestBundledNamesMatch: the command line's list of the bundled apps'
+// names (appmanifest.BundledNames) is the bundled manifests'.
+func TestBundledNamesMatch(t *testing.T) {
+	if got := bundledNames(); !maps.Equal(got, appmanifest.BundledNames) {
+		t.Fatalf("the bundled manifests name %v; appmanifest.BundledNames says %v", got, appmanifest.BundledNames)
 	}
 }

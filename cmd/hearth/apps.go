@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,6 +121,14 @@ func installApp(ctx context.Context, c *client.Client, archive []byte, yes bool)
 		return err
 	}
 	m := o.Manifest
+	// Before anything of it is shown: an app may not pass for one that
+	// comes with Hearth (spec/apps.md §1), whatever the server says.
+	if _, ok := appmanifest.BundledNames[m.Slug]; ok {
+		return fmt.Errorf("not installed: %q is the slug of an app that comes with Hearth", m.Slug)
+	}
+	if err := appmanifest.CheckName(m, appmanifest.BundledNames); err != nil {
+		return fmt.Errorf("not installed: %w", err)
+	}
 	verb := "Install"
 	if o.Update() {
 		verb = "Update"
@@ -160,7 +170,7 @@ func installApp(ctx context.Context, c *client.Client, archive []byte, yes bool)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Installed %s %s. Open it from Home; it connects without asking again.\n", printable(m.Name), m.Version)
+	fmt.Printf("Installed %s %s. Open it at %s (or from Home); it connects without asking again.\n", printable(m.Name), m.Version, appURL(c.State().Server, m.Slug, c.User()))
 	return reseal(ctx, c, rotated)
 }
 
@@ -208,4 +218,24 @@ func reseal(ctx context.Context, c *client.Client, doctypes []string) error {
 		}
 	}
 	return nil
+}
+
+// appURL is the address of the app slug of user on server (spec/web.md §1):
+// <slug>.<user>.<host>, where a loopback address is localhost (apps need a
+// name, as Home does).
+func appURL(server, slug, user string) string {
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host, port := u.Hostname(), u.Port()
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		host = "localhost"
+	}
+	u.Host = slug + "." + user + "." + host
+	if port != "" {
+		u.Host += ":" + port
+	}
+	u.Path, u.RawQuery, u.Fragment = "/", "", ""
+	return u.String()
 }

@@ -65,7 +65,7 @@ func TestCLIApps(t *testing.T) {
 	}
 
 	out := a.ok("", "app", "install", "--yes", dir)
-	if !strings.Contains(out, "Installed Bookmarks 1.0.0") {
+	if !strings.Contains(out, "Installed Bookmarks 1.0.0") || !strings.Contains(out, "http://bookmarks.ann.localhost:") {
 		t.Fatalf("install: %q", out)
 	}
 	if out := a.ok("", "app", "list"); out != "bookmarks\t1.0.0\tBookmarks\n" {
@@ -103,6 +103,14 @@ func TestCLIApps(t *testing.T) {
 	os.Remove(filepath.Join(older, "index.html"))
 	a.fails("app archive: index.html: named by hearth-app.json but not in the archive", "", "app", "install", "--yes", older)
 	a.fails("no such file", "", "app", "install", "--yes", filepath.Join(dir, "missing.zip"))
+	// A look-alike of a bundled app's name is refused before anything of
+	// it is shown, whatever the server would say.
+	impostor := copyApp(t, func(m string) string {
+		return strings.Replace(m, `"name": "Bookmarks"`, `"name": "N\u043etes"`, 1)
+	})
+	if r := a.fails(`passes for "Notes"`, "", "app", "install", impostor); strings.Contains(r.stdout, "Install") {
+		t.Fatalf("the impostor's offer was shown:\n%s", r.stdout)
+	}
 
 	out = a.ok("", "app", "remove", "bookmarks")
 	if !strings.Contains(out, "Uninstalled bookmarks") {

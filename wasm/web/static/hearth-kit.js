@@ -78,6 +78,8 @@ export const appWords = Object.freeze({
   ...words,
   session_ended: "This app's access ended. Open it again from Home.",
   halted: "Hearth stopped saving in this browser: nothing is saved until you decide what to do, in Home.",
+  forbidden: "This app was not given access to that. What it may do is what you agreed to when you connected it (see Home).",
+  bad_input: "This app asked Hearth for something it cannot do: the app has a bug.",
 });
 
 /**
@@ -106,7 +108,16 @@ export function sayer(...tables) {
  * @returns {Promise<Hearth>}
  */
 export async function startApp(slug) {
-  const app = await Hearth.openApp({ slug });
+  let app;
+  try {
+    app = await Hearth.openApp({ slug });
+  } catch (err) {
+    // Say it in the page, not only in the console: a person sees a page.
+    const box = el("div", { className: "message error", role: "alert" },
+      "This app could not start: " + ((err && err.message) || String(err)));
+    document.body.prepend(box);
+    throw err;
+  }
   if (!app) return app;
   app.onsessionended = () => app.reconnect(); // uninstalled, updated, or signed out: connect again
   $("#who").textContent = app.user;
