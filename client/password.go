@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -67,9 +68,12 @@ func (c *Client) ChangePassword(ctx context.Context, current, newPassword string
 		Keyring: sealed, RecoveryKeyring: recovery, KeyringIfMatch: rev}}
 	var ans loginAnswer
 	if _, err := c.callJSON(ctx, "POST", "/v1/account/password", in, &ans, nil, false); err != nil {
-		return err
-	}
-	if ans.Keyring.Rev != rev+1 {
+		var ae *APIError
+		if errors.As(err, &ae) || !c.landed(ctx, sealed, rev+1) {
+			return err
+		}
+		// The answer was lost, but the change was made: go on with it.
+	} else if ans.Keyring.Rev != rev+1 {
 		return integrity("the server answered keyring revision %d to a password change sealed for %d", ans.Keyring.Rev, rev+1)
 	}
 	written, err := keyring.OpenWithMasterKey(sealed, &keys.MasterKey, user, rev+1)
@@ -82,4 +86,18 @@ func (c *Client) ChangePassword(ctx context.Context, current, newPassword string
 	r.adoptLocked(written)
 	c.mu.Unlock()
 	return nil
+}
+
+// landed reports whether the server now serves, as revision rev, exactly
+// the keyring sealed: a password change whose answer was lost (a dropped
+// connection) was made, and this device must go on with its new key, or
+// it could no longer open the keyring. Any doubt is false: the caller
+// reports the first error, and the person tries again.
+func (c *Client) landed(ctx context.Context, sealed []byte, rev uint64) bool {
+	res, err := c.call(ctx, request{method: "GET", path: "/v1/keyring"})
+	if err != nil {
+		return false
+	}
+	got, err := revHeader(res.header)
+	return err == nil && got == rev && bytes.Equal(res.body, sealed)
 }

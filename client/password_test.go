@@ -170,3 +170,49 @@ func TestKDFChangedRemembersNewSeed(t *testing.T) {
 		t.Fatalf("the sign-in after one told of the change: %v", err)
 	}
 }
+
+// TestChangePasswordAnswerLost: the server makes the change but the answer
+// never arrives (the connection drops). The client finds its keyring
+// served as the revision it sealed and goes on with the new key, rather
+// than keep a master key that opens nothing any more; a change that was
+// not made is reported as the failure it is.
+func TestChangePasswordAnswerLost(t *testing.T) {
+	e := newEnv(t)
+	c, user, _ := e.signup("an old test passphrase")
+	id, _, err := c.Create(ctx, "io.hearth.notes", []byte("kept"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop, made := true, false
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.Method == "POST" && r.URL.Path == "/v1/account/password" && drop {
+			if made {
+				capture(next, r) // made on the server, answer lost
+			}
+			panic(http.ErrAbortHandler) // the connection drops
+		}
+		return false
+	})
+	// Not made: the failure is reported, and the old password goes on.
+	if err := c.ChangePassword(ctx, "an old test passphrase", "a new test passphrase"); err == nil {
+		t.Fatal("a change whose request never reached the server succeeded")
+	}
+	if _, err := c.Get(ctx, "io.hearth.notes", id); err != nil {
+		t.Fatalf("after a change that was not made: %v", err)
+	}
+	// Made, answer lost: the client goes on with the new key.
+	made = true
+	if err := c.ChangePassword(ctx, "an old test passphrase", "a new test passphrase"); err != nil {
+		t.Fatalf("a change made whose answer was lost: %v", err)
+	}
+	drop = false
+	if err := c.VerifyKeyring(ctx); err != nil {
+		t.Fatalf("the keyring after the change: %v", err)
+	}
+	if d, err := c.Get(ctx, "io.hearth.notes", id); err != nil || string(d.Content) != "kept" {
+		t.Fatalf("after the change: %v %v", d, err)
+	}
+	if _, err := client.Login(ctx, e.url, user, "a new test passphrase", "", &client.Options{KDF: opts.KDF, KDFChanged: true}); err != nil {
+		t.Fatalf("the new password: %v", err)
+	}
+}

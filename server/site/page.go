@@ -36,6 +36,7 @@ var standardHead = []string{
 	`<meta name="hearth-wasm-url" content="">`,
 	`<link rel="stylesheet" href="/style.css">`,
 	`<link rel="modulepreload" href="/hearth.js">`,
+	`<link rel="modulepreload" href="/hearth-start.js">`,
 }
 
 // pageName is the name a standard page gives itself (false: the page is

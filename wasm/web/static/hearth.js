@@ -18,60 +18,18 @@
 //   if (!(await h.resume())) await h.login(user, password, "");
 
 import { showHaltedNotice } from "./hearth-halted.js";
+import { b64, meta, startWorker, toError } from "./hearth-start.js";
 
 // The worker's methods whose arguments hold Files, Blobs or bytes, which go
 // by postMessage's structured clone rather than as JSON text.
 const cloned = new Set(["init", "upload", "appOfferFiles"]);
 /** @typedef {{ doctype: string, id: string, rev: number, deleted: boolean, value: any }} Change */
 
-function meta(name) {
-  const m = typeof document !== "undefined" && document.querySelector(`meta[name="${name}"]`);
-  return m ? m.getAttribute("content") : "";
-}
-
 // The worker script (with Go's wasm_exec.js built in) and its SHA-384: the
 // build fills both in, and this module's own integrity, given by the page,
 // covers them (spec/web.md §2).
 const WORKER_URL = /*@hearth-worker-url*/"/hearth-worker.js";
 const WORKER_SRI = /*@hearth-worker-sri*/"";
-
-function b64(buf) {
-  let s = "";
-  for (const b of new Uint8Array(buf)) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-// startWorker fetches the worker script, checks it against its SHA-384 and
-// starts it from a blob: URL of the checked bytes, so that the browser runs
-// no other.
-async function startWorker(url, sri) {
-  const want = String(sri || "").split(/\s+/).filter((t) => t.startsWith("sha384-")).map((t) => t.slice(7));
-  if (want.length === 0) {
-    throw toError({ code: "integrity", message: "no SHA-384 for the Hearth worker script (make web fills it in)" });
-  }
-  const res = await fetch(url, { credentials: "same-origin" }).catch((err) => {
-    throw toError({ code: "network", message: "could not load the Hearth worker: " + err.message });
-  });
-  if (!res.ok) throw toError({ code: "network", message: "could not load the Hearth worker: HTTP " + res.status });
-  const bytes = await res.arrayBuffer();
-  if (!want.includes(b64(await crypto.subtle.digest("SHA-384", bytes)))) {
-    throw toError({ code: "integrity", message: "the Hearth worker script does not match its SHA-384: not started" });
-  }
-  const blob = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
-  try {
-    return new Worker(blob);
-  } finally {
-    URL.revokeObjectURL(blob); // the worker has taken the bytes
-  }
-}
-
-function toError(e) {
-  const err = new Error(e && e.message ? e.message : "Hearth failed");
-  err.code = (e && e.code) || "internal";
-  if (e && e.retryAfter) err.retryAfter = e.retryAfter;
-  if (e && e.rev) err.rev = e.rev;
-  return err;
-}
 
 // Intents (spec/apps.md §5): values travel in URL fragments as unpadded
 // base64url of their JSON.

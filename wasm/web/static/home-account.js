@@ -9,6 +9,7 @@ let home; // home.js's: { h, say, view, signedIn }
 /** bindAccount wires the account pages; home gives home.js's handle and views. */
 export function bindAccount(h0) {
   home = h0;
+  for (const at of document.querySelectorAll("[data-new-password]")) newPasswordFields(at);
   strength($("#signup-form"), $("#signup-strength"), () => $("#signup-form").user.value.trim());
   strength($("#forgot-form"), $("#forgot-strength"), () => $("#forgot-form").user.value.trim());
   strength($("#password-form"), $("#password-strength"), () => home.h.user || "");
@@ -124,6 +125,26 @@ export function showRecoveryKey(key, title, then) {
     then();
   };
   home.view("recovery");
+}
+
+// newPasswordFields puts the fields of a new password where a form has
+// <div data-new-password="PREFIX" data-label="LABEL">: the password (name
+// password), what the rule thinks of it (#PREFIX-strength), and the
+// password again (name password2).
+function newPasswordFields(at) {
+  const id = at.dataset.newPassword + "-strength", label = at.dataset.label;
+  const input = (name, describedBy) => {
+    const i = el("input", { name, type: "password", autocomplete: "new-password", required: true });
+    if (describedBy) {
+      i.minLength = 10;
+      i.setAttribute("aria-describedby", describedBy);
+    }
+    return i;
+  };
+  const hint = el("p", { className: "strength muted small", id },
+    "At least 10 characters, not easy to guess: a few uncommon words together make a good one.");
+  hint.setAttribute("aria-live", "polite");
+  at.replaceWith(el("label", {}, label + " ", input("password", id)), hint, el("label", {}, label + " again ", input("password2")));
 }
 
 // strength says, as a new password is typed into form's password field,
