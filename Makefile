@@ -15,7 +15,7 @@ WASM_PKGS := ./spec/... ./crypto/... ./internal/wire/ ./internal/appmanifest/ ./
 all: build
 
 deps:
-	@echo "Building Hearth: Go modules, the web client (WebAssembly) and the two programs; about a minute the first time."
+	@echo "Building Hearth: Go modules, the web client (WebAssembly) and the two programs; a few minutes the first time."
 	$(GO) mod download
 
 # Node runs the WebAssembly tests; install it from Debian when missing.
@@ -43,9 +43,13 @@ chromium:
 # of SHA-384 hashes (go run ./wasm/web/gen).
 WEBDIST := wasm/web/dist
 web: deps
+	@echo "[1/5] the browser client (hearth.wasm)"
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth.wasm ./wasm/cmd/hearthwasm
+	@echo "[2/5] the browser client with search (hearth-search.wasm; the longest step)"
 	GOOS=js GOARCH=wasm $(GO) build -tags search -trimpath -ldflags=-s -o $(WEBDIST)/hearth-search.wasm ./wasm/cmd/hearthwasm
+	@echo "[3/5] the password estimator (hearth-password.wasm)"
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth-password.wasm ./wasm/cmd/hearthpassword
+	@echo "[4/5] the pages: hashes and compressed copies"
 	cmp -s $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/wasm_exec.js || cp $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/
 	$(GO) run ./wasm/web/gen
 
@@ -98,6 +102,7 @@ load: bin
 
 # bin/hearthd (server) and bin/hearth (command line client).
 bin: web cc
+	@echo "[5/5] the server and the command line client (bin/hearthd, bin/hearth)"
 	$(GO) build -o bin/ ./cmd/hearthd ./cmd/hearth
 
 # Start the server on the embedded default: SQLite and blobs in ./hearth-data,

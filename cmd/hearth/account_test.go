@@ -73,3 +73,42 @@ func TestCLIPasswdAndRecover(t *testing.T) {
 	again.env = []string{"HEARTH_RECOVERY_KEY=" + m[1]}
 	again.ok("", "recover", "--server", d.url, "--user", "rose")
 }
+
+// TestCLIHelpAndMessages: help on standard output, for each command too;
+// ls of an unknown doctype says so; ls --long gives dates and titles;
+// get of a missing document says which, once.
+func TestCLIHelpAndMessages(t *testing.T) {
+	d := startDaemon(t, t.TempDir(), "")
+	c := newCLI(t, "correct horse battery staple")
+	for _, args := range [][]string{{"help"}, {"--help"}} {
+		r := c.run("", args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "hearth recover --server URL") || !strings.Contains(r.stdout, "HEARTH_RECOVERY_KEY") || r.stderr != "" {
+			t.Fatalf("hearth %s: %d\nstdout: %s\nstderr: %s", args[0], r.code, r.stdout, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"help", "passwd"}, {"passwd", "--help"}} {
+		r := c.run("", args...)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: hearth passwd") || !strings.Contains(r.stdout, "HEARTH_NEW_PASSWORD") {
+			t.Fatalf("hearth %v: %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := c.run("", "help", "nosuch"); r.code != 2 || !strings.Contains(r.stderr, "unknown command") {
+		t.Fatalf("help of an unknown command: %+v", r)
+	}
+
+	c.ok("", "signup", "--server", d.url, "--user", "lena")
+	if r := c.run("", "ls", "org.example.nothing"); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "This account has no documents of type org.example.nothing") {
+		t.Fatalf("ls of an unknown doctype: %+v", r)
+	}
+	c.fails("this account has no documents of type io.hearth.notes", "", "get", "io.hearth.notes", "nosuchid")
+	id := strings.Fields(c.ok(`{"title":"Groceries","updated":1765000000000}`, "put", "io.hearth.notes"))[0]
+	c.fails("no document nosuchid of type io.hearth.notes", "", "get", "io.hearth.notes", "nosuchid")
+	c.fails("no document nosuchid of type io.hearth.notes", "", "rm", "io.hearth.notes", "nosuchid")
+	c.ok(`{"name":{"full":"Zoë Martin"}}`, "put", "io.hearth.contacts")
+	if out := c.ok("", "ls", "io.hearth.notes", "--long"); out != id+"\t2025-12-06 05:46\tGroceries\n" {
+		t.Fatalf("ls --long: %q", out)
+	}
+	if out := c.ok("", "ls", "--long", "io.hearth.contacts"); !strings.HasSuffix(out, "\t-\tZoë Martin\n") {
+		t.Fatalf("ls --long of contacts: %q", out)
+	}
+}

@@ -59,7 +59,17 @@ func cmdApp(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		if name, ok := appmanifest.BundledNames[pos[0]]; ok {
+			return fmt.Errorf("%s comes with Hearth: remove it in Home, not here", name)
+		}
 		return withSession(ctx, func(c *client.Client) error {
+			// Nothing to remove: neither an archive nor an agreement.
+			_, ierr := c.Installed(ctx, pos[0])
+			if errors.Is(ierr, client.ErrNotFound) {
+				if k, err := c.Consent(ctx, pos[0]); err == nil && k == nil {
+					return fmt.Errorf("no app %s is installed (hearth app list shows those that are)", printable(pos[0]))
+				}
+			}
 			rotated, err := c.UninstallApp(ctx, pos[0], nil)
 			if err != nil {
 				return err
@@ -212,9 +222,9 @@ func reseal(ctx context.Context, c *client.Client, doctypes []string) error {
 			return fmt.Errorf("re-sealing %s with its new key (run the command again to go on): %w", d, err)
 		}
 		if n > 0 {
-			fmt.Printf("%s: a new key; %d documents sealed again with it (the old key is retired at a later run, after a few minutes).\n", printable(d), n)
+			fmt.Printf("%s: a new key; %s sealed again with it (the old key is retired at a later run, after a few minutes).\n", printable(d), count(n, "document"))
 		} else {
-			fmt.Printf("%s: all %d documents are sealed with the new key.\n", printable(d), last)
+			fmt.Printf("%s: all %s sealed with the new key.\n", printable(d), count(last, "document")+map[bool]string{true: " is", false: " are"}[last == 1])
 		}
 	}
 	return nil

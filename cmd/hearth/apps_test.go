@@ -125,4 +125,7 @@ func TestCLIApps(t *testing.T) {
 	if out := a.ok("", "reseal"); !strings.Contains(out, "Nothing to seal again") {
 		t.Fatalf("reseal: %q", out)
 	}
+	// Removing it again, or a bundled app, says so and fails.
+	a.fails("no app bookmarks is installed", "", "app", "remove", "bookmarks")
+	a.fails("Notes comes with Hearth: remove it in Home", "", "app", "remove", "notes")
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -300,6 +301,9 @@ func cmdPut(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		fmt.Fprintln(os.Stderr, "Reading the document's JSON from standard input: type or paste it, then Ctrl-D.")
+	}
 	body, err := io.ReadAll(io.LimitReader(os.Stdin, 1<<20+1))
 	if err != nil {
 		return err
@@ -338,7 +342,7 @@ func cmdGet(ctx context.Context, args []string) error {
 		}
 		d, err := c.Get(ctx, pos[0], pos[1])
 		if err != nil {
-			return err
+			return missing(err, pos[0], pos[1])
 		}
 		out, err := terminalJSON(d.Content)
 		if err != nil {
@@ -350,7 +354,9 @@ func cmdGet(ctx context.Context, args []string) error {
 }
 
 func cmdLs(ctx context.Context, args []string) error {
-	pos, err := parse(flag.NewFlagSet("ls", flag.ContinueOnError), args, 1, 1)
+	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
+	long := fs.Bool("long", false, "with each document's date and title or name")
+	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -360,13 +366,88 @@ func cmdLs(ctx context.Context, args []string) error {
 		}
 		ids, err := c.List(ctx, pos[0])
 		if err != nil {
+			return missing(err, pos[0], "")
+		}
+		if len(ids) == 0 {
+			// None: say whether the account has the doctype at all (a
+			// doctype with a key in the keyring).
+			if known, err := c.Doctypes(ctx); err == nil && !slices.Contains(known, pos[0]) {
+				fmt.Fprintf(os.Stderr, "This account has no documents of type %s (no app or command has stored any).\n", printable(pos[0]))
+			} else {
+				fmt.Fprintf(os.Stderr, "No documents of type %s.\n", printable(pos[0]))
+			}
+		}
+		if !*long {
+			for _, id := range ids {
+				fmt.Println(printable(id))
+			}
+			return nil
+		}
+		docs, err := c.GetMany(ctx, pos[0], ids)
+		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			fmt.Println(printable(id))
+		for i, id := range ids {
+			when, what := "-", "(deleted)"
+			if i < len(docs) && docs[i] != nil {
+				when, what = describeDoc(docs[i].Content)
+			}
+			fmt.Printf("%s\t%s\t%s\n", printable(id), when, printable(what))
 		}
 		return nil
 	})
+}
+
+// missing words a not-found error of doctype (and id): an unknown doctype
+// or no such document, not the server's code.
+func missing(err error, doctype, id string) error {
+	var ae *client.APIError
+	switch {
+	case err == nil || !errors.Is(err, client.ErrNotFound):
+		return err
+	case errors.As(err, &ae) && ae.Code == wire.CodeUnknownDoctype:
+		return fmt.Errorf("this account has no documents of type %s", printable(doctype))
+	case id != "":
+		return fmt.Errorf("no document %s of type %s", printable(id), printable(doctype))
+	}
+	return err
+}
+
+// describeDoc reads, from a document's JSON, its date (updated, else
+// created: milliseconds, or an RFC 3339 string) and what names it (title,
+// name, or name.full as Contacts keeps it), for ls --long; "-" for none.
+func describeDoc(content []byte) (when, what string) {
+	var v map[string]any
+	when, what = "-", "-"
+	if json.Unmarshal(content, &v) != nil {
+		return
+	}
+	for _, k := range []string{"updated", "created", "modified"} {
+		switch t := v[k].(type) {
+		case float64:
+			when = time.UnixMilli(int64(t)).UTC().Format("2006-01-02 15:04")
+		case string:
+			if p, err := time.Parse(time.RFC3339, t); err == nil {
+				when = p.UTC().Format("2006-01-02 15:04")
+			}
+		}
+		if when != "-" {
+			break
+		}
+	}
+	for _, k := range []string{"title", "name"} {
+		switch t := v[k].(type) {
+		case string:
+			if t != "" {
+				return when, oneLine(t)
+			}
+		case map[string]any:
+			if f, ok := t["full"].(string); ok && f != "" {
+				return when, oneLine(f)
+			}
+		}
+	}
+	return
 }
 
 // catchUp reads the changes feed from where this device left it, verifying
@@ -383,9 +464,9 @@ func cmdRm(ctx context.Context, args []string) error {
 	}
 	return withSession(ctx, func(c *client.Client) error {
 		if pos[0] == client.FilesDoctype {
-			return c.DeleteFile(ctx, pos[1]) // the file's blob goes too
+			return missing(c.DeleteFile(ctx, pos[1]), pos[0], pos[1]) // the file's blob goes too
 		}
-		return c.Delete(ctx, pos[0], pos[1])
+		return missing(c.Delete(ctx, pos[0], pos[1]), pos[0], pos[1])
 	})
 }
 
@@ -443,6 +524,9 @@ func cmdDownload(ctx context.Context, args []string) error {
 		bar.done(err == nil)
 		if err != nil {
 			tmp.Close()
+			if errors.Is(err, client.ErrNotFound) {
+				return fmt.Errorf("no file %s (hearth ls %s lists the files)", printable(pos[0]), client.FilesDoctype)
+			}
 			return err
 		}
 		// Not fsynced: like other download tools, the file is left to the

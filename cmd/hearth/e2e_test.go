@@ -68,9 +68,9 @@ func TestCLI(t *testing.T) {
 	if ls := strings.Fields(c.ok("", "ls", "io.hearth.notes")); len(ls) != 1 || ls[0] != id {
 		t.Fatalf("ls after rm: %q", ls)
 	}
-	c.fails("not found", "", "get", "io.hearth.notes", "mynoteid")
+	c.fails("no document mynoteid of type io.hearth.notes", "", "get", "io.hearth.notes", "mynoteid")
 	c.fails("not valid JSON", "{not json", "put", "io.hearth.notes")
-	c.fails("not found", "", "get", "io.hearth.notes", "nosuchid")
+	c.fails("no document nosuchid of type io.hearth.notes", "", "get", "io.hearth.notes", "nosuchid")
 	c.fails("", "", "get", "Not A Doctype", "x")
 
 	// Files.
@@ -95,7 +95,7 @@ func TestCLI(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(wd, "holiday photo.jpg")); !bytes.Equal(got, content) {
 		t.Fatal("download by name differs")
 	}
-	c.fails("not found", "", "download", "nosuchfile")
+	c.fails("no file nosuchfile", "", "download", "nosuchfile")
 
 	// TOTP.
 	uri := strings.TrimSpace(c.ok("", "totp", "enable"))

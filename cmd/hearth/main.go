@@ -29,17 +29,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
+	"time"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // A command runs with its arguments (flags and positionals mixed).
 type command struct {
-	usage string
+	usage string // the command line, and a word on it
+	about string // what it does, for hearth help COMMAND
 	run   func(ctx context.Context, args []string) error
 }
 
@@ -47,49 +52,81 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"signup":   {"signup --server URL --user NAME [--invite CODE]", cmdSignup},
-		"usage":    {"usage   (what the account stores, and its limits)", cmdUsage},
-		"login":    {"login --server URL --user NAME [--totp CODE] [--password-changed]", cmdLogin},
-		"verify":   {"verify [--accept]   (checks the account's history; --accept goes on after a rollback)", cmdVerify},
-		"logout":   {"logout", cmdLogout},
-		"passwd":   {"passwd   (a new password; $HEARTH_PASSWORD the current one, $HEARTH_NEW_PASSWORD the new one, else prompts)", cmdPasswd},
-		"recover":  {"recover --server URL --user NAME [--totp CODE]   (a forgotten password: $HEARTH_RECOVERY_KEY, $HEARTH_PASSWORD the new one, else prompts)", cmdRecover},
-		"totp":     {"totp enable | totp confirm CODE | totp disable CODE", cmdTOTP},
-		"put":      {"put DOCTYPE [--id ID]   (JSON on stdin)", cmdPut},
-		"get":      {"get DOCTYPE ID", cmdGet},
-		"ls":       {"ls DOCTYPE", cmdLs},
-		"rm":       {"rm DOCTYPE ID", cmdRm},
-		"upload":   {"upload PATH", cmdUpload},
-		"download": {"download ID [-o PATH]", cmdDownload},
-		"search":   {"search QUERY [--doctype D] [--limit N]", cmdSearch},
-		"reindex":  {"reindex [--doctype D]", cmdReindex},
-		"app":      {"app install PATH [--yes] | app list | app remove SLUG", cmdApp},
-		"reseal":   {"reseal   (goes on sealing with new keys after an app was removed)", cmdReseal},
+		"signup":   {"signup --server URL --user NAME [--invite CODE]", "Creates an account and signs in. Asks for a password (twice), which must have at least 10 characters and not be easy to guess, and prints the recovery key once: keep it safe.", cmdSignup},
+		"login":    {"login --server URL --user NAME [--totp CODE] [--password-changed]", "Signs in, then reads the account's history to its end before anything is written. --password-changed: the password was changed on another device since this one last signed in.", cmdLogin},
+		"logout":   {"logout", "Ends the session; what this device verified is kept, so a rollback is caught at the next login.", cmdLogout},
+		"passwd":   {"passwd", "A new password: the current one from $HEARTH_PASSWORD, the new one from $HEARTH_NEW_PASSWORD, else prompts. Your data, apps and recovery key stay; your other sessions are signed out.", cmdPasswd},
+		"recover":  {"recover --server URL --user NAME [--totp CODE]", "A forgotten password: the recovery key from $HEARTH_RECOVERY_KEY and a new password from $HEARTH_PASSWORD, else prompts. Every other session is signed out, and a new recovery key is printed once (the old one stops working).", cmdRecover},
+		"verify":   {"verify [--accept]", "Checks the account's keyring and history from where this device left them. --accept: after a reported rollback, go on with what the server holds now.", cmdVerify},
+		"usage":    {"usage", "What the account stores, and its limits.", cmdUsage},
+		"totp":     {"totp enable | totp confirm CODE | totp disable CODE", "Two-factor authentication: enable prints an otpauth:// URI for your authenticator app; confirm turns it on and prints ten recovery codes once; disable takes a code or a recovery code.", cmdTOTP},
+		"put":      {"put DOCTYPE [--id ID]", "Stores the JSON document read from standard input; prints its id and revision.", cmdPut},
+		"get":      {"get DOCTYPE ID", "Prints a document's JSON.", cmdGet},
+		"ls":       {"ls DOCTYPE [--long]", "Lists a doctype's documents: one id a line; --long adds the date and the title or name.", cmdLs},
+		"rm":       {"rm DOCTYPE ID", "Deletes a document (a file's bytes too).", cmdRm},
+		"upload":   {"upload PATH", "Stores a file, sealed on this device; prints its id.", cmdUpload},
+		"download": {"download ID [-o PATH]", "Writes a file back, only once all of it verifies.", cmdDownload},
+		"search":   {"search QUERY [--doctype D] [--limit N]", "Searches the account's documents on this device; prints doctype, id and a snippet for each match.", cmdSearch},
+		"reindex":  {"reindex [--doctype D]", "Rebuilds the search indexes from the documents.", cmdReindex},
+		"app":      {"app install PATH [--yes] | app list | app remove SLUG", "Apps from archives: install shows what an app asks for and asks before installing; remove revokes it on every device and replaces its keys.", cmdApp},
+		"reseal":   {"reseal", "Goes on sealing with new keys where an app's removal left work.", cmdReseal},
 	}
 }
 
 // commandOrder is the order usage lists the commands in: every one.
 var commandOrder = []string{"signup", "login", "logout", "passwd", "recover", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"}
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "usage: hearth COMMAND [ARGS]\n\ncommands:")
+// envVars are the environment variables the commands read.
+var envVars = [][2]string{
+	{"HEARTH_HOME", "where this client keeps its state (default: ~/.config/hearth)"},
+	{"HEARTH_PASSWORD", "the password, else a prompt (signup and recover: the new one)"},
+	{"HEARTH_NEW_PASSWORD", "passwd: the new password, else a prompt"},
+	{"HEARTH_RECOVERY_KEY", "recover: the recovery key, else a prompt"},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: hearth COMMAND [ARGS]   (hearth help COMMAND, or hearth COMMAND --help, says more)\n\ncommands:")
 	for _, name := range commandOrder {
-		fmt.Fprintln(os.Stderr, "  hearth "+commands[name].usage)
+		fmt.Fprintln(w, "  hearth "+commands[name].usage)
+	}
+	fmt.Fprintln(w, "\nenvironment:")
+	for _, e := range envVars {
+		fmt.Fprintf(w, "  %-20s %s\n", e[0], e[1])
 	}
 }
 
+// commandHelp says what one command does, and how to call it.
+func commandHelp(w io.Writer, name string) {
+	c := commands[name]
+	fmt.Fprintf(w, "usage: hearth %s\n\n%s\n", c.usage, c.about)
+}
+
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" }
+
 func main() {
-	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
-		usage()
-		if len(os.Args) < 2 {
+	switch {
+	case len(os.Args) < 2:
+		usage(os.Stderr)
+		os.Exit(2)
+	case isHelp(os.Args[1]) || os.Args[1] == "help" && len(os.Args) == 2:
+		usage(os.Stdout)
+		return
+	case os.Args[1] == "help":
+		if _, ok := commands[os.Args[2]]; !ok {
+			fmt.Fprintf(os.Stderr, "hearth: unknown command %q; run hearth help\n", os.Args[2])
 			os.Exit(2)
 		}
+		commandHelp(os.Stdout, os.Args[2])
 		return
 	}
 	cmd, ok := commands[os.Args[1]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "hearth: unknown command %q; run hearth help\n", os.Args[1])
 		os.Exit(2)
+	}
+	if slices.ContainsFunc(os.Args[2:], isHelp) {
+		commandHelp(os.Stdout, os.Args[1])
+		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -124,9 +161,21 @@ func describe(err error) string {
 	case errors.Is(err, client.ErrBadCredentials):
 		return "wrong user name or password"
 	case errors.Is(err, client.ErrNotFound):
-		return "not found: " + err.Error()
+		var ae *client.APIError
+		if errors.As(err, &ae) {
+			return ae.Message // the server's words: "no such document"
+		}
+		return err.Error()
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
+	}
+	var ae *client.APIError
+	if errors.As(err, &ae) && ae.Code == wire.CodeRateLimited {
+		wait := "a little"
+		if ae.RetryAfter > 0 {
+			wait = ae.RetryAfter.Round(time.Second).String()
+		}
+		return fmt.Sprintf("too many attempts: wait %s and try again (%s)", wait, ae.Message)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) && !errors.Is(err, client.ErrIntegrity) {

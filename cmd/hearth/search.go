@@ -62,7 +62,7 @@ func openIndex(ctx context.Context, c *client.Client, cache *fileCache, doctype 
 		last = time.Now()
 		switch stage {
 		case "index", "compact":
-			fmt.Fprintf(os.Stderr, "\r%s: %s %d documents ", doctype, map[string]string{"index": "indexing", "compact": "compacting"}[stage], done)
+			fmt.Fprintf(os.Stderr, "\r%s: %s %s ", doctype, map[string]string{"index": "indexing", "compact": "compacting"}[stage], count(done, "document"))
 		default:
 			fmt.Fprintf(os.Stderr, "\r%s: loading the index, %d of %d segments ", doctype, done, total)
 		}
@@ -178,7 +178,7 @@ func cmdReindex(ctx context.Context, args []string) error {
 			if err != nil {
 				return fmt.Errorf("storing the search index of %s: %w", dt, err)
 			}
-			fmt.Printf("%s: %d documents indexed in %.1f s\n", printable(dt), n, time.Since(start).Seconds())
+			fmt.Printf("%s: %s indexed in %.1f s\n", printable(dt), count(n, "document"), time.Since(start).Seconds())
 		}
 		return nil
 	})

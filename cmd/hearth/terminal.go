@@ -106,3 +106,11 @@ func printable(text string) string {
 func oneLine(s string) string {
 	return printable(strings.Join(strings.Fields(s), " "))
 }
+
+// count says n things: "1 document", "2 documents".
+func count[N int | int64 | uint64](n N, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
