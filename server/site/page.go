@@ -14,7 +14,7 @@ import (
 //
 // is written as what is its own, and served as a whole document: Hearth's
 // head (character set, viewport, colour schemes, the WebAssembly client's
-// metas, the shared style sheet, hearth.js preloaded), the page's own head
+// metas, the icon, the shared style sheet, hearth.js preloaded), the page's own head
 // lines (the <title>, <link>, <meta> and <script> lines that follow the
 // first), then a body that opens with Hearth's bar (NAME, a link back to
 // Home, the account's name) and goes on with the rest of the page. Home,
@@ -27,6 +27,9 @@ var pageRE = regexp.MustCompile(`^\s*<meta\s+name="hearth-page"\s+content="([^"<
 // headLineRE is a line of a standard page's own head.
 var headLineRE = regexp.MustCompile(`(?i)^\s*<(title|link|meta|script)[\s>]`)
 
+// iconRE finds a page's icon line.
+var iconRE = regexp.MustCompile(`(?i)^\s*<link\s[^>]*rel=["']?icon["'\s>]`)
+
 // standardHead is the head every standard page has, before its own lines.
 var standardHead = []string{
 	`<meta charset="utf-8">`,
@@ -34,6 +37,7 @@ var standardHead = []string{
 	`<meta name="color-scheme" content="light dark">`,
 	`<meta name="hearth-wasm-sri" content="">`,
 	`<meta name="hearth-wasm-url" content="">`,
+	`<link rel="icon" href="/favicon.svg" type="image/svg+xml">`,
 	`<link rel="stylesheet" href="/style.css">`,
 	`<link rel="modulepreload" href="/hearth.js">`,
 	`<link rel="modulepreload" href="/hearth-start.js">`,
@@ -72,12 +76,16 @@ func expandPage(src []byte) ([]byte, error) {
 	}
 	var b strings.Builder
 	b.WriteString("<!doctype html>\n<html lang=\"en\">\n<head>\n")
-	for _, l := range standardHead {
-		b.WriteString("  " + l + "\n")
-	}
-	title := false
+	title, icon := false, false
 	for _, l := range own {
 		title = title || strings.HasPrefix(strings.ToLower(l), "<title")
+		icon = icon || iconRE.MatchString(l)
+	}
+	for _, l := range standardHead {
+		if icon && iconRE.MatchString(l) {
+			continue // the page's own icon instead
+		}
+		b.WriteString("  " + l + "\n")
 	}
 	if !title {
 		b.WriteString("  <title>" + html.EscapeString(name) + "</title>\n")

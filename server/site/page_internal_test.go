@@ -34,6 +34,14 @@ func TestExpandPage(t *testing.T) {
 		t.Errorf("the page's own title is not the one kept:\n%s", own)
 	}
 
+	mine, _ := expandPage([]byte("<meta name=\"hearth-page\" content=\"X\">\n<link rel=\"icon\" href=\"/mine.png\">\n<p>x\n"))
+	if strings.Count(string(mine), `rel="icon"`) != 1 || !strings.Contains(string(mine), "/mine.png") {
+		t.Errorf("the page's own icon is not the one kept:\n%s", mine)
+	}
+	if std, _ := expandPage([]byte("<meta name=\"hearth-page\" content=\"X\">\n<p>x\n")); !strings.Contains(string(std), `<link rel="icon" href="/favicon.svg"`) {
+		t.Errorf("no icon in the standard head:\n%s", std)
+	}
+
 	plain := "<!doctype html>\n<title>as written</title>\n"
 	if out, err := expandPage([]byte(plain)); err != nil || string(out) != plain {
 		t.Errorf("a page not in the standard form changed: %q, %v", out, err)

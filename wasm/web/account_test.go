@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -69,6 +70,14 @@ func TestWebAccount(t *testing.T) {
 	waitView(t, home, "dashboard", "#recovery-msg")
 	if got := browsertest.Eval[string](home, `document.querySelector("#recovery-key").textContent`); got != "" {
 		t.Fatalf("the recovery key stays in the page: %q", got)
+	}
+	// A sign-out made before this sign-up, told late (another tab's, or the
+	// one this page reloaded for), does not end the new session: the page
+	// is not reloaded to the sign-in form.
+	browsertest.Eval[bool](home, `(window.stillHere = true, new BroadcastChannel("hearth-session").postMessage({ wiped: true, at: Date.now() - 60000 }), true)`)
+	time.Sleep(1500 * time.Millisecond)
+	if !browsertest.Eval[bool](home, `window.stillHere === true && !document.querySelector("[data-view=dashboard]").hidden`) {
+		t.Fatal("a sign-out older than the sign-up ended the new session")
 	}
 
 	// A note from another device, to be found after the recovery.

@@ -289,8 +289,10 @@ func TestWebApps(t *testing.T) {
 	// progress shown in Home.
 	home.Open(env.HomeURL() + "/")
 	waitView(t, home, "dashboard", "#signin-msg")
-	browsertest.Eval[bool](home, `(window.confirm = () => true, true)`)
 	home.Do(chromedp.WaitVisible(chromedp.CSS(`[data-uninstall=bookmarks]`)), chromedp.Click(chromedp.CSS(`[data-uninstall=bookmarks]`)))
+	home.Do(chromedp.WaitVisible(chromedp.CSS(`dialog[open] [data-ask-yes]`)))
+	home.Screenshots("uninstall-ask")
+	answerYes(t, home)
 	home.WaitTrue(`!document.querySelector("[data-uninstall=bookmarks]")`)
 	if got := status(t, env, "GET", "/v1/docs/org.example.bookmarks", tok2, nil); got != 401 {
 		t.Fatalf("the token after uninstalling: %d, want 401", got)

@@ -137,6 +137,13 @@ func saveRecoveryKey(t testing.TB, tab *browsertest.Tab) string {
 	return rk
 }
 
+// answerYes answers yes to the question the page asks in its dialog
+// (hearth-kit.js ask).
+func answerYes(t testing.TB, tab *browsertest.Tab) {
+	t.Helper()
+	tab.WaitTrue(`(() => { const b = document.querySelector("dialog[open] [data-ask-yes]"); if (!b) return false; b.click(); return true; })()`)
+}
+
 // typeInto sets an input's value as a person would (input events fire).
 func typeInto(tab *browsertest.Tab, sel, text string) {
 	tab.Do(chromedp.WaitVisible(chromedp.CSS(sel)))
@@ -318,8 +325,8 @@ func TestWebFlow(t *testing.T) {
 	// Deleting on the second device removes the note on the first.
 	dev.Do(chromedp.Click(chromedp.CSS("#note-list li:first-child button")))
 	waitText(t, dev, "#status", "Saved")
-	browsertest.Eval[bool](dev, `(window.confirm = () => true, true)`)
 	dev.Do(chromedp.Click(chromedp.CSS("#delete")))
+	answerYes(t, dev)
 	deadline := time.Now().Add(browsertest.Timeout)
 	for strings.Contains(browsertest.Eval[string](home, `document.querySelector("#note-list").textContent`), "Arrives live") {
 		if time.Now().After(deadline) {

@@ -138,10 +138,10 @@ func checkList(t *testing.T, tab *browsertest.Tab, sel string, docs []corpusDoc,
 func deleteOneFlagged(t *testing.T, tab *browsertest.Tab, dev *client.Client, doctype, sel string, docs []corpusDoc) {
 	t.Helper()
 	before := browsertest.Eval[int](tab, `document.querySelectorAll(`+jsString(sel+" [data-flagged]")+`).length`)
-	browsertest.Eval[bool](tab, `(window.confirm = () => true, true)`)
 	// Clicked by a query at the moment of the click: a change arriving from
 	// the feed may draw the list again, replacing the node.
 	tab.WaitTrue(`(() => { const b = document.querySelector(` + jsString(sel+" [data-delete-flagged]") + `); if (!b) return false; b.click(); return true; })()`)
+	answerYes(t, tab)
 	tab.WaitTrue(fmt.Sprintf(`document.querySelectorAll(%s).length === %d`, jsString(sel+" [data-flagged]"), before-1))
 	ids, err := dev.List(context.Background(), doctype)
 	if err != nil {

@@ -54,15 +54,59 @@ export function show(box, text, kind = "error") {
 
 /**
  * busy runs fn with button disabled, so that a second click does not run
- * it again, and resolves to what fn resolves to.
+ * it again, saying what it does meanwhile (working, or the button's
+ * data-working: "Signing in…") when given, and resolves to what fn
+ * resolves to.
  * @template T
  * @param {HTMLButtonElement} button
  * @param {() => Promise<T>} fn
+ * @param {string} [working]
  * @returns {Promise<T>}
  */
-export async function busy(button, fn) {
+export async function busy(button, fn, working = button.dataset.working || "") {
+  const was = button.textContent;
   button.disabled = true;
-  try { return await fn(); } finally { button.disabled = false; }
+  button.setAttribute("aria-busy", "true");
+  if (working) button.textContent = working;
+  try { return await fn(); } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    if (working) button.textContent = was;
+  }
+}
+
+/**
+ * ask asks the person a yes-or-no question in the page, in a modal
+ * <dialog> (not window.confirm, which stops the page and which a browser
+ * may suppress), and resolves to true when they answer yes. Escape and
+ * Cancel answer no; the focus goes back where it was.
+ * @param {string} question  "Delete this note?"
+ * @param {string} [yes]     the word of the yes button: "Delete"
+ * @param {string} [detail]  a sentence under the question
+ * @returns {Promise<boolean>}
+ */
+export function ask(question, yes = "Yes", detail = "") {
+  const back = document.activeElement;
+  return new Promise((resolve) => {
+    const y = el("button", { type: "button", className: "danger", textContent: yes });
+    y.dataset.askYes = "true";
+    const n = el("button", { type: "button", className: "secondary", textContent: "Cancel" });
+    const d = el("dialog", { className: "ask" }, el("p", { className: "question", textContent: question }),
+      ...(detail ? [el("p", { className: "muted small", textContent: detail })] : []),
+      el("div", { className: "row" }, y, n));
+    d.setAttribute("aria-label", question);
+    let answer = false;
+    y.addEventListener("click", () => { answer = true; d.close(); });
+    n.addEventListener("click", () => d.close());
+    d.addEventListener("close", () => {
+      d.remove();
+      if (back && back.isConnected) back.focus();
+      resolve(answer);
+    });
+    document.body.append(d);
+    d.showModal();
+    n.focus(); // the safe answer has the focus
+  });
 }
 
 // ---- errors in words ----
@@ -172,7 +216,7 @@ export async function live(app, doctype, { keep, drop, draw = () => {}, redraw =
  * @param {(err: Error) => void} fail
  */
 export async function deleteMalformed(app, doctype, id, what, gone, fail) {
-  if (!confirm("Delete this malformed " + what + "? What it holds cannot be shown, and will be gone.")) return;
+  if (!(await ask("Delete this malformed " + what + "?", "Delete", "What it holds cannot be shown, and will be gone."))) return;
   try {
     await app.delete(doctype, id);
     gone();

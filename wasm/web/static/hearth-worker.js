@@ -54,11 +54,17 @@ let readonly = false; // init's readonly: the session is the main worker's
 
 // The workers of one origin (one per tab) hear of a sign-out in any of them:
 // each drops its keys (by ending, once its page knows) and stores nothing.
+// A sign-out is dated when its wipe starts (at): a worker that signed in
+// after it, such as the one of the page that reloaded because of it, keeps
+// its new session (the wipe finishes, and is told, after the reload).
 let wiped = false;
+let signedInAt = 0; // when this worker last signed in, up or back (resume)
 const others = typeof BroadcastChannel === "function" ? new BroadcastChannel("hearth-session") : null;
+const tellWiped = (at) => others && others.postMessage({ wiped: true, at });
 if (others) {
   others.onmessage = (e) => {
     if (!e.data || e.data.wiped !== true || !api) return;
+    if (typeof e.data.at === "number" && e.data.at < signedInAt) return; // an older sign-out
     wiped = true;
     pending = null;
     postMessage({ event: "session_ended", closed: true });
@@ -327,7 +333,10 @@ function onEvent(json, bytes) {
       saveState(bytes);
       break;
     case "wipe":
-      if (!readonly) wipe().then(() => others && others.postMessage({ wiped: true }));
+      if (!readonly) {
+        const at = Date.now();
+        wipe().then(() => tellWiped(at));
+      }
       if (!loggingOut) postMessage({ event: "session_ended" });
       break;
     case "memory": // after the wipe (queued after it): kept across sessions
@@ -380,12 +389,13 @@ const own = {
   async logout() {
     if (readonly) throw Object.assign(new Error("sign out from the page's main Hearth"), { code: "bad_input" });
     loggingOut = true;
+    const at = Date.now();
     try {
       return await call("logout", []);
     } finally {
       loggingOut = false;
       await wipe();
-      if (others) others.postMessage({ wiped: true });
+      tellWiped(at);
     }
   },
   async upload(id, args) {
@@ -410,6 +420,10 @@ const own = {
   },
 };
 
+// The methods after which this worker holds a session it did not hold
+// before (signedInAt).
+const signsIn = new Set(["signup", "login", "recover", "resume", "appConnectFinish"]);
+
 async function handle(id, method, args, argsJSON) {
   if (Object.hasOwn(own, method)) return own[method](id, args);
   return call(method, typeof argsJSON === "string" ? argsJSON : args);
@@ -421,7 +435,9 @@ self.onmessage = async (e) => {
   try {
     let a = Array.isArray(args) ? args : [];
     if (typeof argsJSON === "string" && Object.hasOwn(own, method)) a = JSON.parse(argsJSON);
+    const started = Date.now();
     const result = await handle(id, method, Array.isArray(a) ? a : [], argsJSON);
+    if (signsIn.has(method)) signedInAt = started;
     // Answer only once the state this call produced is stored, so that a
     // page navigating away right after (to an app, on a reload) finds the
     // session when it comes back.

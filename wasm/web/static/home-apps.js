@@ -3,7 +3,7 @@
 // (spec/apps.md §3), and the consent step of connecting an app (spec/web.md
 // §5). home is what these use of home.js: { h, say, view, signedIn,
 // renderConnections, runReseal }.
-import { $, busy, el, show } from "./hearth-kit.js";
+import { $, ask, busy, el, show } from "./hearth-kit.js";
 
 // originOf is an app's origin as people read it (notes.alice.localhost:8080):
 // Home builds it, and it tells apart two apps of one name (spec/apps.md §3).
@@ -15,13 +15,17 @@ export function originOf(url) {
   }
 }
 
-// originLine shows an app's origin, with places to break the line after
-// its dots (a narrow column breaks it there, not inside a word).
-function originLine(url) {
+// showOrigin writes an app's origin into e, with places to break the line
+// after its dots (a narrow column breaks it there, not inside a name).
+export function showOrigin(e, url) {
   const parts = originOf(url).split(".");
-  const e = el("div", { className: "muted small origin" });
+  e.replaceChildren();
   parts.forEach((p, i) => e.append(i < parts.length - 1 ? p + "." : p, ...(i < parts.length - 1 ? [el("wbr")] : [])));
   return e;
+}
+
+function originLine(url) {
+  return showOrigin(el("div", { className: "muted small origin" }), url);
 }
 
 // features lists the browser features an app asks for, in words with its
@@ -50,7 +54,7 @@ export async function renderApps(home) {
         const rm = el("button", { className: "secondary", textContent: "Uninstall" });
         rm.dataset.uninstall = a.slug;
         rm.addEventListener("click", () => busy(rm, async () => {
-          if (!confirm("Uninstall " + a.name + "? It stops working at once, on every device.")) return;
+          if (!(await ask("Uninstall " + a.name + "?", "Uninstall", "It stops working at once, on every device, and the keys it held are replaced."))) return;
           try {
             await h.uninstallApp(a.slug);
             await Promise.all([renderApps(home), home.renderConnections()]);
@@ -101,7 +105,7 @@ async function offerInstall(home, source) {
   $("#install-about").textContent = [
     offer.update && offer.from ? "Version " + offer.from + " → " + offer.version : "Version " + offer.version,
     offer.description].filter(Boolean).join(" · ");
-  $("#install-origin").textContent = originOf(offer.url);
+  showOrigin($("#install-origin"), offer.url);
   const changes = offer.update && (offer.added.length || offer.removed.length);
   $("#install-changes").hidden = !changes;
   $("#install-added").replaceChildren(...offer.added.map((p) => el("li", {}, "Asks for the first time: ", el("strong", { textContent: p.what }))));
@@ -153,7 +157,7 @@ export function fromApp(url) {
 // bundled app's name; anything else is shown as "an app").
 export function appName() {
   const app = new URLSearchParams(location.hash.slice("#connect?".length)).get("app");
-  return app === "notes" ? "Notes" : "an app";
+  return { notes: "Notes", tasks: "Tasks", contacts: "Contacts" }[app] || "an app";
 }
 
 export async function connect(home) {
@@ -209,7 +213,7 @@ export async function connect(home) {
       return;
     }
     $("#connect-name").textContent = offer.name;
-    $("#connect-origin").textContent = originOf(offer.url);
+    showOrigin($("#connect-origin"), offer.url);
     $("#connect-scopes").replaceChildren(...offer.scopes.map((s) =>
       el("li", { textContent: s.what })));
     showFeatures($("#connect-features"), offer.features);

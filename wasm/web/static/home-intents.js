@@ -3,7 +3,7 @@
 // the answer back to the app that asked. home is what intent uses of
 // home.js: { h, say, view, signedIn }.
 import { $, el, show } from "./hearth-kit.js";
-import { fromApp, originOf } from "./home-apps.js";
+import { fromApp, originOf, showOrigin } from "./home-apps.js";
 
 const INTENT_TICKET = "hearth:intent-ticket";
 
@@ -60,7 +60,7 @@ export async function intent(home) {
   if (offer.handlers.length > 1) {
     $("#intent-handlers").replaceChildren(el("legend", { className: "small", textContent: "With" }), ...offer.handlers.map((hd, i) =>
       el("label", { className: "row" }, el("input", { type: "radio", name: "handler", value: String(i), checked: i === 0 }), hd.name,
-        el("span", { className: "muted small origin", textContent: originOf(hd.url) }))));
+        showOrigin(el("span", { className: "muted small origin" }), hd.url))));
     $("#intent-handlers").hidden = false;
   }
   $("#intent-allow").hidden = false;

@@ -80,6 +80,12 @@ async function main() {
     signupMode();
     if (location.hash.startsWith("#connect?")) {
       show($("#signin-msg"), "Sign in to connect " + appName() + ".", "ok");
+      // The app's origin names the account it belongs to: fill it in.
+      const user = new URLSearchParams(location.hash.slice("#connect?".length)).get("user") || "";
+      if (/^[a-z0-9-]{1,32}$/.test(user)) {
+        $("#signin-form").user.value = user;
+        $("#signin-form").password.focus();
+      }
     } else if (location.hash.startsWith("#intent?")) {
       show($("#signin-msg"), "Sign in to continue.", "ok");
     } else if (signedOutNote) {
@@ -248,6 +254,7 @@ function appOrigin(u, user) {
 // totpState shows the TOTP card for an account with TOTP on or off.
 function totpState(on, keepCodes = false) {
   $("#totp-status").textContent = on ? "On" : "Off";
+  $("#totp-status").className = "badge " + (on ? "on" : "off");
   $("#totp-enable").hidden = on;
   $("#totp-enroll").hidden = true;
   $("#totp-disable-form").hidden = !on;
@@ -370,7 +377,9 @@ function renderStorage(usage, quota) {
   const limit = quota && quota.bytes, dlimit = quota && quota.docs;
   const share = Math.max(limit ? usage.bytes / limit : 0, dlimit ? usage.docs / dlimit : 0);
   if (limit) {
-    text.textContent = bytes(usage.bytes) + " of " + bytes(limit) + " used (" + Math.min(100, Math.floor(usage.bytes * 100 / limit)) + "%)";
+    // Above 100% when the operator lowered the limit below what is stored.
+    const pct = Math.floor(usage.bytes * 100 / limit);
+    text.textContent = bytes(usage.bytes) + " of " + bytes(limit) + " used (" + pct + "%" + (pct > 100 ? ", over the limit" : "") + ")";
   } else {
     text.textContent = usage.bytes ? bytes(usage.bytes) + " used. This server sets no limit." : "Nothing stored yet. This server sets no limit.";
   }

@@ -2,7 +2,7 @@
 // vCard 2.1, 3.0 and 4.0 import, 4.0 export (spec/contacts.md). Editing
 // changes only the members shown, so what an imported card held beyond
 // them (its extra properties) is kept and exported again.
-import { $, appWords, deleteMalformed, el, live, openLinks, sayer, show, startApp } from "./hearth-kit.js";
+import { $, appWords, deleteMalformed, el, live, openLinks, sayer, show, startApp, ask } from "./hearth-kit.js";
 import { isObject, text, notText, clip, flaggedRow, notA } from "./values.js";
 
 const DOCTYPE = "io.hearth.contacts";
@@ -98,8 +98,9 @@ function renderList() {
     return li;
   });
   $("#list").replaceChildren(...bad, ...items.map(([id, c]) => {
-    const b = el("button", { type: "button" }, el("strong", { textContent: displayName(c) }),
-      el("span", { className: "muted small", textContent: clip(orgName(c) || firstEmail(c), 200) }));
+    const b = el("button", { type: "button" }, avatar(c),
+      el("span", { className: "who" }, el("strong", { textContent: displayName(c) }),
+        el("span", { className: "muted small", textContent: clip(orgName(c) || firstEmail(c), 200) })));
     b.addEventListener("click", () => open(id));
     if (id === current) b.setAttribute("aria-current", "true");
     const li = el("li", {}, b);
@@ -109,6 +110,34 @@ function renderList() {
   $("#count").textContent = (contacts.size === 1 ? "1 contact" : contacts.size + " contacts") +
     (flagged.size ? ", " + flagged.size + " could not be shown" : "");
   $("#empty").hidden = contacts.size + flagged.size > 0 || current !== null;
+  $("#export").disabled = contacts.size === 0; // nothing to export
+  $("#export").title = contacts.size === 0 ? "No contacts to export yet" : "";
+}
+
+// avatar is a contact's photo, small, or the initials of its name on a
+// colour of its own (the same name, the same colour), for the list.
+function avatar(c) {
+  const p = isObject(c.photo) ? c.photo : null;
+  if (p && typeof p.data === "string" && p.data && /^image\/(jpeg|png|gif|webp)$/.test(text(p.type)) && /^[A-Za-z0-9+/=\s]*$/.test(p.data)) {
+    const img = el("img", { className: "avatar", alt: "", src: "data:" + p.type + ";base64," + p.data.replace(/\s+/g, "") });
+    img.addEventListener("error", () => img.replaceWith(initials(c))); // a photo that does not decode
+    return img;
+  }
+  return initials(c);
+}
+
+// initials are the first letters of a contact's first and last names, on
+// a colour of its own.
+function initials(c) {
+  const name = displayName(c);
+  const words = name.split(/\s+/).filter((w) => /\p{L}|\p{N}/u.test(w));
+  const letters = (words.length > 1 ? [words[0], words[words.length - 1]] : words.slice(0, 1))
+    .map((w) => [...w.match(/[\p{L}\p{N}]/u)?.[0] ?? ""][0] || "").join("").toUpperCase();
+  let hue = 0;
+  for (const ch of name) hue = (hue * 31 + ch.codePointAt(0)) % 360;
+  const a = el("span", { className: "avatar initials hue-" + Math.floor(hue / 45), textContent: letters || "?" });
+  a.setAttribute("aria-hidden", "true");
+  return a;
 }
 
 // ---- the editor ----
@@ -339,7 +368,7 @@ function bind() {
     });
   }
   $("#delete").addEventListener("click", async () => {
-    if (!current || !confirm("Delete " + displayName(contacts.get(current)) + "?")) return;
+    if (!current || !(await ask("Delete " + displayName(contacts.get(current)) + "?", "Delete"))) return;
     try {
       await app.delete(DOCTYPE, current);
       contacts.delete(current);

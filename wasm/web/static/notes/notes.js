@@ -1,7 +1,7 @@
 // Notes: Markdown notes, listed by date, edited with a preview, kept in
 // step with other tabs and devices. It runs on its own origin with only the
 // io.hearth.notes keys its grant gives it (spec/web.md §5).
-import { $, appWords, deleteMalformed, live, openLinks, sayer, show, startApp } from "./hearth-kit.js";
+import { $, appWords, deleteMalformed, live, openLinks, sayer, show, startApp, ask } from "./hearth-kit.js";
 import { renderMarkdown } from "./markdown.js";
 import { isObject, text, time, notText, clip, flaggedRow, notA } from "./values.js";
 
@@ -314,7 +314,7 @@ function bind() {
     app.startIntent({ action: "create", doctype: "io.hearth.tasks", value: { title: n.value.title || "A task from a note", note: current } });
   });
   $("#delete").addEventListener("click", async () => {
-    if (current === null || !confirm("Delete this note?")) return;
+    if (current === null || !(await ask("Delete this note?", "Delete"))) return;
     const id = current;
     try {
       await app.delete(DOCTYPE, id);
