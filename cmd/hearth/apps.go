@@ -146,6 +146,8 @@ func installApp(ctx context.Context, c *client.Client, archive []byte, yes bool)
 			fmt.Printf("%s is installed (version %s).\n", printable(m.Name), printable(o.Consent.Version))
 			if v, err := appmanifest.ParseVersion(o.Consent.Version); err == nil && m.Version.Less(v) {
 				verb = "Go back to an older version of"
+			} else if err == nil && !v.Less(m.Version) {
+				verb = "Reinstall" // the same version: its files may differ, its version does not
 			}
 		}
 	}

@@ -79,6 +79,11 @@ func TestCLIApps(t *testing.T) {
 		t.Fatalf("another user's origin of the app answers %d", code)
 	}
 
+	// The same version again is a reinstall, not an update.
+	if out := a.ok("", "app", "install", "--yes", dir); !strings.Contains(out, "Reinstall Bookmarks 1.0.0 (bookmarks)?") {
+		t.Fatalf("the same version again: %q", out)
+	}
+
 	// An update that asks for more says so.
 	more := copyApp(t, func(m string) string {
 		m = strings.Replace(m, `"version": "1.0.0"`, `"version": "1.1.0"`, 1)

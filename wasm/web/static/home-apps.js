@@ -99,21 +99,23 @@ async function offerInstall(home, source) {
   const what = (p) => el("li", {}, el("strong", { textContent: p.what }),
     p.reason ? el("span", { className: "muted", textContent: " — " + p.reason }) : "",
     p.new ? el("span", {}, " ", el("span", { className: "badge", textContent: "new" })) : "");
+  // The same version again: a reinstall (the archive may differ), not an update.
+  const same = offer.update && offer.from === offer.version;
   $("#install-title").textContent = offer.update
-    ? (offer.older ? "Go back to an older " : "Update ") + offer.name + "?"
+    ? (same ? "Reinstall " : offer.older ? "Go back to an older " : "Update ") + offer.name + "?"
     : "Install " + offer.name + "?";
   $("#install-about").textContent = [
-    offer.update && offer.from ? "Version " + offer.from + " → " + offer.version : "Version " + offer.version,
+    offer.update && offer.from && !same ? "Version " + offer.from + " → " + offer.version : "Version " + offer.version + (same ? ", installed already" : ""),
     offer.description].filter(Boolean).join(" · ");
   showOrigin($("#install-origin"), offer.url);
   const changes = offer.update && (offer.added.length || offer.removed.length);
   $("#install-changes").hidden = !changes;
   $("#install-added").replaceChildren(...offer.added.map((p) => el("li", {}, "Asks for the first time: ", el("strong", { textContent: p.what }))));
   $("#install-removed").replaceChildren(...offer.removed.map((p) => el("li", { className: "muted" }, "No longer asks: ", p.what)));
-  $("#install-lead").textContent = offer.update ? "After the update it will be able to:" : "It will be able to:";
+  $("#install-lead").textContent = offer.update && !same ? "After the update it will be able to:" : "It will be able to:";
   $("#install-scopes").replaceChildren(...offer.permissions.map(what));
   showFeatures($("#install-features"), offer.features);
-  $("#install-allow").textContent = offer.update ? "Update" : "Install";
+  $("#install-allow").textContent = same ? "Reinstall" : offer.update ? "Update" : "Install";
   view("install");
   $("#install-allow").onclick = () => busy($("#install-allow"), async () => {
     try {
