@@ -76,6 +76,12 @@ type LoginUpdate struct {
 	Keyring          []byte
 	RecoveryKeyring  []byte
 	IfKeyringRev     uint64
+	// PasskeyUnlocks are the new Unlock of the account's passkeys, by
+	// credential id (string of its bytes): the master key changes, so
+	// every passkey's Unlock is replaced, by its entry here or by nil (a
+	// passkey without one no longer unlocks until it is given one,
+	// SetPasskeyUnlock). Ids of no passkey of the account are ignored.
+	PasskeyUnlocks map[string][]byte
 	// Every session of the account except KeepSession ("": none) is
 	// deleted in the same transaction, and with each session the tokens
 	// bound to it (Token.Session) and their grants, so that no session,
@@ -507,8 +513,52 @@ type Invites interface {
 	CreateInvitedAccount(ctx context.Context, a *Account, keyring, recoveryKeyring []byte, invite [32]byte) error
 }
 
+// MaxPasskeys is the most passkeys one account holds (protocol §4.8).
+const MaxPasskeys = 10
+
+// A Passkey is a WebAuthn credential of an account (protocol §4.8): what
+// the server needs to check its assertions, and the account's sealed
+// unlock through it (Wrap and Unlock, nil for a passkey without PRF). Its
+// name and secret are in a sealed document, not here.
+type Passkey struct {
+	ID         []byte // the credential id, 1 to 1023 bytes, unique over all accounts
+	UserHandle []byte // the account's WebAuthn user handle, the same for all its passkeys
+	PublicKey  []byte // COSE_Key
+	SignCount  uint32 // the authenticator's signature counter, last seen
+	Flags      byte   // the authenticator data flags at registration (backup eligibility)
+	AAGUID     []byte
+	Wrap       []byte
+	Unlock     []byte
+	Created    time.Time
+	LastUsed   time.Time // zero: never
+}
+
+// Passkeys stores accounts' passkeys.
+type Passkeys interface {
+	// AddPasskey stores p for user: ErrExists when its ID is stored (for
+	// any account), ErrTooMany when user holds MaxPasskeys, ErrNotFound
+	// when there is no such account.
+	AddPasskey(ctx context.Context, user string, p *Passkey) error
+	// Passkeys lists user's passkeys, oldest first (none: empty).
+	Passkeys(ctx context.Context, user string) ([]Passkey, error)
+	// PasskeyByID returns the passkey with id and its account, or
+	// ErrNotFound.
+	PasskeyByID(ctx context.Context, id []byte) (user string, p *Passkey, err error)
+	// UsePasskey records a sign-in with user's passkey id: its signature
+	// counter and the time. A counter that does not grow, when it or the
+	// stored one is not zero, is ErrConflict (a cloned authenticator) and
+	// changes nothing; no such passkey is ErrNotFound.
+	UsePasskey(ctx context.Context, user string, id []byte, count uint32, at time.Time) error
+	// SetPasskeyUnlock replaces the Unlock of user's passkey id (after a
+	// recovery, whose reset cannot write it), or ErrNotFound.
+	SetPasskeyUnlock(ctx context.Context, user string, id []byte, unlock []byte) error
+	// DeletePasskey deletes user's passkey id, or ErrNotFound.
+	DeletePasskey(ctx context.Context, user string, id []byte) error
+}
+
 // Store is everything the server needs from metadata storage.
 type Store interface {
+	Passkeys
 	Accounts
 	Quotas
 	Invites

@@ -74,6 +74,9 @@ func (s *Store) UpdateLogin(ctx context.Context, user string, u *meta.LoginUpdat
 	a.keyring = clone(u.Keyring)
 	a.recoveryRing = clone(u.RecoveryKeyring)
 	a.keyringRev++
+	for i := range a.passkeys {
+		a.passkeys[i].Unlock = clone(u.PasskeyUnlocks[string(a.passkeys[i].ID)])
+	}
 	// deleteToken takes the tokens bound to each session with it.
 	for id, r := range s.tokens {
 		if r.t.User == user && r.t.Kind == meta.KindSession && id != u.KeepSession {

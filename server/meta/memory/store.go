@@ -27,6 +27,7 @@ type Store struct {
 	digests  map[[32]byte]int     // live blob rows and installed apps naming each digest
 	defaults meta.Limits          // SetDefaultLimits
 	invites  map[[32]byte]meta.Invite
+	passkeys map[string]string // credential id to its account
 }
 
 // account holds everything stored for one user.
@@ -42,6 +43,7 @@ type account struct {
 	blobs        map[blobKey]*blobRec
 	manifests    map[string]*manifestRec // by doctype
 	apps         map[string]*meta.App    // installed apps by slug
+	passkeys     []meta.Passkey          // oldest first
 	used         meta.Usage              // kept by every write, as the quota counts (meta.Limits)
 	own          meta.Limits             // SetLimits; DefaultLimit: none of its own
 }
@@ -78,6 +80,7 @@ func New() *Store {
 		byHash:   make(map[[32]byte]string),
 		digests:  make(map[[32]byte]int),
 		invites:  make(map[[32]byte]meta.Invite),
+		passkeys: make(map[string]string),
 	}
 }
 

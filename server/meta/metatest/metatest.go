@@ -74,6 +74,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"ManifestIsolation", testManifestIsolation},
 		{"ManifestLarge", testManifestLarge},
 		{"ManifestConcurrent", testManifestConcurrent},
+		{"Passkeys", testPasskeys},
 		{"Apps", testApps},
 		{"AppIsolation", testAppIsolation},
 		{"QuotaUsage", testQuotaUsage},

@@ -85,6 +85,9 @@ func (s *Store) UpdateLogin(ctx context.Context, user string, u *meta.LoginUpdat
 		if err != nil {
 			return err
 		}
+		if err := replaceUnlocks(ctx, tx, user, u.PasskeyUnlocks); err != nil {
+			return err
+		}
 		// The trigger tokens_end_with_session deletes the tokens bound to
 		// these sessions, in this transaction.
 		_, err = tx.ExecContext(ctx, `DELETE FROM tokens

@@ -262,6 +262,27 @@ var migrations = []migration{
 		slices.Concat(rowsCount("blobs", "blob_rows", meta.EntryBytes), rowsCount("feed", "feed", meta.EntryBytes),
 			rowsCount("doctypes", "doctypes", meta.DoctypeBytes))...)...,
 	),
+	// 8: passkeys (protocol §4.8). At most meta.MaxPasskeys an account, of
+	// a few hundred bytes each: not counted in the quota. A credential id
+	// is unique over all accounts (discoverable sign-in finds the account
+	// by it); seq keeps the order they were added in.
+	statements(
+		`CREATE TABLE passkeys (
+			id          BLOB PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 1023),
+			account     INTEGER NOT NULL REFERENCES accounts(id),
+			seq         INTEGER NOT NULL,
+			user_handle BLOB NOT NULL,
+			public_key  BLOB NOT NULL,
+			sign_count  INTEGER NOT NULL,
+			flags       INTEGER NOT NULL,
+			aaguid      BLOB,
+			wrap        BLOB,
+			unlock      BLOB,
+			created     INTEGER,
+			last_used   INTEGER
+		) WITHOUT ROWID`,
+		`CREATE INDEX passkeys_account ON passkeys (account, seq)`,
+	),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing
