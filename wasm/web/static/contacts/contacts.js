@@ -109,7 +109,9 @@ function renderList() {
   }));
   $("#count").textContent = (contacts.size === 1 ? "1 contact" : contacts.size + " contacts") +
     (flagged.size ? ", " + flagged.size + " could not be shown" : "");
-  $("#empty").hidden = contacts.size + flagged.size > 0 || current !== null;
+  // The right pane is never blank: what to do when nothing is open.
+  $("#empty").hidden = current !== null;
+  $("#empty").textContent = contacts.size + flagged.size ? "Choose a contact on the left, or add one." : "No contacts yet. Add one, or import a vCard file.";
   $("#export").disabled = contacts.size === 0; // nothing to export
   $("#export").title = contacts.size === 0 ? "No contacts to export yet" : "";
 }

@@ -66,7 +66,7 @@ async function main() {
   $("#new-note").disabled = !!app.halted;
   document.body.dataset.ready = "true";
   performance.mark("hearth:notes-ready"); // for the benchmarks
-  if (notes.size === 0) $("#empty").hidden = false;
+  if (current === null) $("#empty").hidden = false;
   // #open=<id> (Home's search links to a note so) opens that note.
   openLinks((id) => {
     if (notes.has(id) && notes.get(id).bad) fail({ message: "That note could not be shown: it is malformed." });
@@ -150,7 +150,9 @@ function renderList() {
   }));
   const bad = sorted.filter((n) => n.bad).length;
   $("#count").textContent = (notes.size === 1 ? "1 note" : notes.size + " notes") + (bad ? ", " + bad + " could not be shown" : "");
-  $("#empty").hidden = notes.size !== 0 || current !== null;
+  // The right pane is never blank: what to do when nothing is open.
+  $("#empty").hidden = current !== null;
+  $("#empty").textContent = notes.size ? "Choose a note on the left, or write a new one." : "No notes yet. Write your first one.";
 }
 
 // deleteBad deletes a note Notes cannot show, once the person confirms.
