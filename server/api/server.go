@@ -46,6 +46,10 @@ type Config struct {
 	// SignupInvite makes sign-up need a one-time invitation (§8.2.2);
 	// SignupOff wins over it.
 	SignupInvite bool
+
+	// Domain and Scheme are Home's (site.Config's): the passkeys' relying
+	// party is Domain ("": localhost), at Home's origin (§8.2.10).
+	Domain, Scheme string
 }
 
 // Server serves the API.
@@ -67,6 +71,8 @@ type Server struct {
 	allowed   []allowedRoute // for the Allow header of 405 answers
 	appSlot   *slots         // archives being read and checked at once
 	uploads   holds          // bytes of uploads under way, by account (quota.go)
+
+	passkeyCeremonies ceremonies // passkey registrations and sign-ins under way
 }
 
 // New returns the API as an http.Handler.

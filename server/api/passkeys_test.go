@@ -1,0 +1,221 @@
+package api_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"net/url"
+	"testing"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// authenticator is a software passkey authenticator (ES256, "none"
+// attestation), enough to drive the server's WebAuthn checks in Go: the
+// browser tests use Chromium's virtual authenticator instead.
+type authenticator struct {
+	key    *ecdsa.PrivateKey
+	id     []byte
+	handle []byte
+	count  uint32
+	origin string // the origin the "browser" reports
+	rpID   string
+}
+
+func newAuthenticator(t *testing.T, origin string) *authenticator {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := make([]byte, 16)
+	rand.Read(id)
+	u, _ := url.Parse(origin)
+	return &authenticator{key: k, id: id, origin: origin, rpID: u.Hostname()}
+}
+
+var b64u = base64.RawURLEncoding
+
+// options reads the challenge (and, at registration, the user handle) of
+// a begin answer.
+func options(t *testing.T, body map[string]any) (challenge []byte, handle []byte) {
+	t.Helper()
+	pk := body["options"].(map[string]any)["publicKey"].(map[string]any)
+	c, err := b64u.DecodeString(pk["challenge"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, ok := pk["user"].(map[string]any); ok {
+		handle, _ = b64u.DecodeString(u["id"].(string))
+	}
+	return c, handle
+}
+
+func (a *authenticator) clientData(typ string, challenge []byte) []byte {
+	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": b64u.EncodeToString(challenge), "origin": a.origin, "crossOrigin": false})
+	return b
+}
+
+func (a *authenticator) authData(flags byte, extra []byte) []byte {
+	h := sha256.Sum256([]byte(a.rpID))
+	out := append(h[:], flags)
+	out = binary.BigEndian.AppendUint32(out, a.count)
+	return append(out, extra...)
+}
+
+// create answers navigator.credentials.create.
+func (a *authenticator) create(t *testing.T, challenge, handle []byte) json.RawMessage {
+	t.Helper()
+	a.handle = handle
+	x, y := a.key.PublicKey.X.FillBytes(make([]byte, 32)), a.key.PublicKey.Y.FillBytes(make([]byte, 32))
+	cose, err := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	att := make([]byte, 16) // AAGUID
+	att = binary.BigEndian.AppendUint16(att, uint16(len(a.id)))
+	att = append(append(att, a.id...), cose...)
+	ao, err := cbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": a.authData(0x45, att)}) // UP, UV, AT
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(map[string]any{"id": b64u.EncodeToString(a.id), "rawId": b64u.EncodeToString(a.id), "type": "public-key",
+		"response": map[string]any{"clientDataJSON": b64u.EncodeToString(a.clientData("webauthn.create", challenge)),
+			"attestationObject": b64u.EncodeToString(ao)}})
+	return b
+}
+
+// get answers navigator.credentials.get.
+func (a *authenticator) get(t *testing.T, challenge []byte) json.RawMessage {
+	t.Helper()
+	a.count++
+	ad := a.authData(0x05, nil) // UP, UV
+	cd := a.clientData("webauthn.get", challenge)
+	h := sha256.Sum256(cd)
+	digest := sha256.Sum256(append(append([]byte{}, ad...), h[:]...))
+	sig, err := ecdsa.SignASN1(rand.Reader, a.key, digest[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(map[string]any{"id": b64u.EncodeToString(a.id), "rawId": b64u.EncodeToString(a.id), "type": "public-key",
+		"response": map[string]any{"clientDataJSON": b64u.EncodeToString(cd), "authenticatorData": b64u.EncodeToString(ad),
+			"signature": b64u.EncodeToString(sig), "userHandle": b64u.EncodeToString(a.handle)}})
+	return b
+}
+
+// homeOrigin is Home's origin as the server sees it: localhost, on the
+// test server's port.
+func (e *env) homeOrigin() string {
+	u, _ := url.Parse(e.url)
+	return "http://localhost:" + u.Port()
+}
+
+// register adds a passkey made by a to the session tok's account.
+func (e *env) register(a *authenticator, tok string, wrap, unlock []byte) resp {
+	e.t.Helper()
+	r := e.do("POST", "/v1/passkeys/register/begin", tok, map[string]any{})
+	e.want(r, 200, "")
+	begin := r.json(e.t)
+	c, h := options(e.t, begin)
+	body := map[string]any{"ticket": begin["ticket"], "credential": a.create(e.t, c, h)}
+	if wrap != nil {
+		body["wrap"], body["unlock"] = wrap, unlock
+	}
+	return e.do("POST", "/v1/passkeys/register/finish", tok, body)
+}
+
+// signInWith signs in with a's passkey.
+func (e *env) signInWith(a *authenticator) resp {
+	e.t.Helper()
+	r := e.do("POST", "/v1/passkeys/login/begin", "", map[string]any{})
+	e.want(r, 200, "")
+	begin := r.json(e.t)
+	c, _ := options(e.t, begin)
+	return e.do("POST", "/v1/passkeys/login/finish", "", map[string]any{"ticket": begin["ticket"], "credential": a.get(e.t, c), "device": "phone"})
+}
+
+func TestPasskeys(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.signup("alice")
+	a := newAuthenticator(t, e.homeOrigin())
+	e.want(e.register(a, tok, []byte("wrap"), []byte("unlock")), 201, "")
+
+	// Signing in with it: a session, the keyring's revision, and what
+	// unlocks the account.
+	r := e.signInWith(a)
+	e.want(r, 200, "")
+	got := r.json(t)
+	if got["user"] != "alice" || got["wrap"] != b64("wrap") || got["unlock"] != b64("unlock") {
+		t.Fatalf("sign-in answer: %s", r.body)
+	}
+	sess := got["session"].(map[string]any)["token"].(string)
+	e.want(e.do("GET", "/v1/account", sess, nil), 200, "")
+
+	// Listed, with its last use.
+	r = e.do("GET", "/v1/passkeys", tok, nil)
+	e.want(r, 200, "")
+	var list []map[string]any
+	json.Unmarshal(r.body, &list)
+	if len(list) != 1 || list[0]["id"] != b64u.EncodeToString(a.id) || list[0]["unlock"] != true || list[0]["last_used"] == nil {
+		t.Fatalf("list: %s", r.body)
+	}
+
+	// A replayed assertion, another origin, an unknown credential: refused alike.
+	begin := e.do("POST", "/v1/passkeys/login/begin", "", map[string]any{}).json(t)
+	c, _ := options(t, begin)
+	cred := a.get(t, c)
+	e.want(e.do("POST", "/v1/passkeys/login/finish", "", map[string]any{"ticket": begin["ticket"], "credential": cred, "device": "x"}), 200, "")
+	e.want(e.do("POST", "/v1/passkeys/login/finish", "", map[string]any{"ticket": begin["ticket"], "credential": cred, "device": "x"}), 400, "bad_request")
+	phish := *a
+	phish.origin = "http://localhost.evil.example:1"
+	e.want(e.signInWith(&phish), 401, "bad_credentials")
+	stranger := newAuthenticator(t, e.homeOrigin())
+	stranger.handle = []byte("nobody")
+	e.want(e.signInWith(stranger), 401, "bad_credentials")
+
+	// A signature by another key is refused.
+	forged := *a
+	forged.key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	e.want(e.signInWith(&forged), 401, "bad_credentials")
+
+	// A cloned authenticator (its counter goes back) is refused.
+	clone := *a
+	clone.count = 0
+	e.want(e.signInWith(&clone), 401, "bad_credentials")
+
+	// Another account cannot list, unlock or delete it.
+	_, bob := e.signup("bob")
+	id := b64u.EncodeToString(a.id)
+	e.want(e.do("DELETE", "/v1/passkeys/"+id, bob, nil), 404, "not_found")
+	e.want(e.do("PUT", "/v1/passkeys/"+id+"/unlock", bob, map[string]any{"unlock": []byte("x")}), 404, "not_found")
+	// The same credential for another account is refused.
+	e.want(e.register(a, bob, nil, nil), 409, "exists")
+
+	// Deleted, it signs in to nothing.
+	e.want(e.do("PUT", "/v1/passkeys/"+id+"/unlock", tok, map[string]any{"unlock": []byte("unlock 2")}), 204, "")
+	e.want(e.do("DELETE", "/v1/passkeys/"+id, tok, nil), 204, "")
+	e.want(e.signInWith(a), 401, "bad_credentials")
+}
+
+// TestPasskeyRegisterRefusals: a registration whose answer does not verify,
+// a ticket of another account, half a slot.
+func TestPasskeyRegisterRefusals(t *testing.T) {
+	e := newEnv(t)
+	_, tok := e.signup("carol")
+	_, dave := e.signup("dave")
+	a := newAuthenticator(t, e.homeOrigin())
+	begin := e.do("POST", "/v1/passkeys/register/begin", tok, map[string]any{}).json(t)
+	c, h := options(t, begin)
+	cred := a.create(t, c, h)
+	e.want(e.do("POST", "/v1/passkeys/register/finish", dave, map[string]any{"ticket": begin["ticket"], "credential": cred}), 400, "bad_request")
+	e.want(e.do("POST", "/v1/passkeys/register/finish", tok, map[string]any{"ticket": "nope", "credential": cred}), 400, "bad_request")
+	e.want(e.do("POST", "/v1/passkeys/register/finish", tok, map[string]any{"ticket": begin["ticket"], "credential": cred, "wrap": []byte("w")}), 400, "bad_request")
+	wrong := newAuthenticator(t, "http://elsewhere.example")
+	e.want(e.register(wrong, tok, nil, nil), 400, "bad_request")
+	e.want(e.do("POST", "/v1/passkeys/register/begin", "", map[string]any{}), 401, "unauthenticated")
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
