@@ -29,6 +29,10 @@ type NewLogin[K any] struct {
 	Keyring         []byte `json:"keyring"`
 	RecoveryKeyring []byte `json:"recovery_keyring"`
 	KeyringIfMatch  uint64 `json:"keyring_if_match"`
+	// PasskeyUnlocks are the passkeys' unlocks under the new master key
+	// (§4.8), by base64url credential id; a passkey left out no longer
+	// unlocks until it is given one.
+	PasskeyUnlocks map[string][]byte `json:"passkey_unlocks,omitempty"`
 }
 
 // SessionInfo is one session of the account as GET /v1/sessions lists it

@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"time"
@@ -162,6 +163,14 @@ func checkNewLogin(n *wire.NewLogin[kdf.Params]) error {
 	if n.KeyringIfMatch == 0 {
 		return Errorf(wire.CodeBadRequest, "new.keyring_if_match: give the current keyring revision")
 	}
+	if len(n.PasskeyUnlocks) > meta.MaxPasskeys {
+		return Errorf(wire.CodeBadRequest, "new.passkey_unlocks: at most %d", meta.MaxPasskeys)
+	}
+	for id, u := range n.PasskeyUnlocks {
+		if b, err := base64.RawURLEncoding.DecodeString(id); err != nil || len(b) == 0 || len(u) == 0 || len(u) > maxSlot {
+			return Errorf(wire.CodeBadRequest, "new.passkey_unlocks: base64url credential ids, each with an unlock of at most %d bytes", maxSlot)
+		}
+	}
 	return nil
 }
 
@@ -178,6 +187,11 @@ func (s *Server) loginUpdate(r *http.Request, n *wire.NewLogin[kdf.Params]) (*me
 	if n.RecoveryAuth != nil {
 		h := sha256.Sum256(n.RecoveryAuth)
 		u.RecoveryAuthHash = h[:]
+	}
+	u.PasskeyUnlocks = map[string][]byte{}
+	for id, unlock := range n.PasskeyUnlocks {
+		b, _ := base64.RawURLEncoding.DecodeString(id) // checked by checkNewLogin
+		u.PasskeyUnlocks[string(b)] = unlock
 	}
 	return u, nil
 }

@@ -219,3 +219,32 @@ func TestPasskeyRegisterRefusals(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestPasskeyUnlocksFollowThePassword: a password change gives each passkey
+// the unlock it brings, and takes it from those it leaves out (their old
+// one would open the old master key, which opens nothing now).
+func TestPasskeyUnlocksFollowThePassword(t *testing.T) {
+	e := newEnv(t)
+	secret, tok := e.signup("erin")
+	a, b := newAuthenticator(t, e.homeOrigin()), newAuthenticator(t, e.homeOrigin())
+	e.want(e.register(a, tok, []byte("wrap a"), []byte("unlock a")), 201, "")
+	e.want(e.register(b, tok, []byte("wrap b"), []byte("unlock b")), 201, "")
+	newLogin := map[string]any{"kdf": defaultKDF, "seed": rnd32(), "login_secret": rnd32(),
+		"keyring": []byte("sealed keyring 2"), "recovery_keyring": []byte("sealed recovery 2"), "keyring_if_match": 1,
+		"passkey_unlocks": map[string][]byte{b64u.EncodeToString(a.id): []byte("unlock a, 2")}}
+	e.want(e.do("POST", "/v1/account/password", tok, map[string]any{"login_secret": secret, "new": newLogin}), 200, "")
+	r := e.signInWith(a)
+	e.want(r, 200, "")
+	if got := r.json(t); got["unlock"] != b64("unlock a, 2") || got["wrap"] != b64("wrap a") {
+		t.Fatalf("a passkey given a new unlock: %s", r.body)
+	}
+	r = e.signInWith(b)
+	e.want(r, 200, "")
+	if got := r.json(t); got["unlock"] != nil || got["wrap"] != b64("wrap b") {
+		t.Fatalf("a passkey left out keeps an unlock: %s", r.body)
+	}
+	// Malformed unlocks are refused before anything changes.
+	newLogin["keyring_if_match"] = 2
+	newLogin["passkey_unlocks"] = map[string]any{"not base64url!": []byte("x")}
+	e.want(e.do("POST", "/v1/account/password", tok, map[string]any{"login_secret": rnd32(), "new": newLogin}), 400, "bad_request")
+}
