@@ -361,6 +361,11 @@ func (s *Server) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) erro
 	}); err != nil {
 		return err
 	}
+	// A passkey that does not unlock is a second factor only: alone, it
+	// opens no session (which could delete what it cannot read).
+	if p.Unlock == nil {
+		return Errorf(wire.CodeForbidden, "this passkey does not unlock your account here: sign in with your password (the passkey serves as its second factor)")
+	}
 	sess, err := s.newSession(r, user, req.Device)
 	if err != nil {
 		return err

@@ -193,6 +193,10 @@ func TestPasskeys(t *testing.T) {
 	e.want(e.do("PUT", "/v1/passkeys/"+id+"/unlock", bob, map[string]any{"unlock": []byte("x")}), 404, "not_found")
 	// The same credential for another account is refused.
 	e.want(e.register(a, bob, nil, nil), 409, "exists")
+	// A passkey without PRF is a second factor only: alone, no session.
+	plain := newAuthenticator(t, e.homeOrigin())
+	e.want(e.register(plain, bob, nil, nil), 201, "")
+	e.want(e.signInWith(plain), 403, "forbidden")
 
 	// Deleted, it signs in to nothing.
 	e.want(e.do("PUT", "/v1/passkeys/"+id+"/unlock", tok, map[string]any{"unlock": []byte("unlock 2")}), 204, "")
@@ -238,11 +242,8 @@ func TestPasskeyUnlocksFollowThePassword(t *testing.T) {
 	if got := r.json(t); got["unlock"] != b64("unlock a, 2") || got["wrap"] != b64("wrap a") {
 		t.Fatalf("a passkey given a new unlock: %s", r.body)
 	}
-	r = e.signInWith(b)
-	e.want(r, 200, "")
-	if got := r.json(t); got["unlock"] != nil || got["wrap"] != b64("wrap b") {
-		t.Fatalf("a passkey left out keeps an unlock: %s", r.body)
-	}
+	// Left out, it no longer unlocks, and alone opens no session.
+	e.want(e.signInWith(b), 403, "forbidden")
 	// Malformed unlocks are refused before anything changes.
 	newLogin["keyring_if_match"] = 2
 	newLogin["passkey_unlocks"] = map[string]any{"not base64url!": []byte("x")}
