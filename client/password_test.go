@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hearthcloud/hearth/client"
@@ -183,10 +184,11 @@ func TestChangePasswordAnswerLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	drop, made := true, false
+	var drop, made atomic.Bool // read by the server's goroutines
+	drop.Store(true)
 	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if r.Method == "POST" && r.URL.Path == "/v1/account/password" && drop {
-			if made {
+		if r.Method == "POST" && r.URL.Path == "/v1/account/password" && drop.Load() {
+			if made.Load() {
 				capture(next, r) // made on the server, answer lost
 			}
 			panic(http.ErrAbortHandler) // the connection drops
@@ -201,11 +203,11 @@ func TestChangePasswordAnswerLost(t *testing.T) {
 		t.Fatalf("after a change that was not made: %v", err)
 	}
 	// Made, answer lost: the client goes on with the new key.
-	made = true
+	made.Store(true)
 	if err := c.ChangePassword(ctx, "an old test passphrase", "a new test passphrase"); err != nil {
 		t.Fatalf("a change made whose answer was lost: %v", err)
 	}
-	drop = false
+	drop.Store(false)
 	if err := c.VerifyKeyring(ctx); err != nil {
 		t.Fatalf("the keyring after the change: %v", err)
 	}
