@@ -175,11 +175,12 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
-		User         string `json:"user"`
-		LoginSecret  []byte `json:"login_secret"`
-		TOTP         string `json:"totp"`
-		RecoveryCode string `json:"recovery_code"`
-		Device       string `json:"device"`
+		User         string         `json:"user"`
+		LoginSecret  []byte         `json:"login_secret"`
+		TOTP         string         `json:"totp"`
+		RecoveryCode string         `json:"recovery_code"`
+		Passkey      *passkeyAnswer `json:"passkey"`
+		Device       string         `json:"device"`
 	}
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
@@ -187,8 +188,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := checkSignIn(req.User, req.LoginSecret, "login_secret", req.TOTP, req.RecoveryCode, req.Device); err != nil {
 		return err
 	}
+	if req.Passkey != nil && (req.TOTP != "" || req.RecoveryCode != "") {
+		return Errorf(wire.CodeBadRequest, "send at most one of totp, recovery_code and passkey")
+	}
 	// Counted before the secret is checked (§8.1.11).
-	if err := s.signInAttempt(r, req.User, req.TOTP, req.RecoveryCode, func() error {
+	if err := s.signInAttempt(r, req.User, factor{Code: req.TOTP, RecoveryCode: req.RecoveryCode, Passkey: req.Passkey}, func() error {
 		return s.checkSecret(r, req.User, req.LoginSecret, "wrong user name or password")
 	}); err != nil {
 		return err

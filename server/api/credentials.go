@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -62,13 +63,26 @@ func (s *Server) attempt(r *http.Request, user string, check func() error) error
 // signInAttempt counts an attempt to sign user in (§8.1.11) and runs
 // first, then, if it passed, the second factor of user (§8.2.3): the
 // checks of a login or a recovery reset.
-func (s *Server) signInAttempt(r *http.Request, user, code, recoveryCode string, first func() error) error {
+func (s *Server) signInAttempt(r *http.Request, user string, f factor, first func() error) error {
 	return s.attempt(r, user, func() error {
 		if err := first(); err != nil {
 			return err
 		}
-		return s.secondFactor(r, user, code, recoveryCode)
+		return s.secondFactor(r, user, f)
 	})
+}
+
+// A factor is the second factor a sign-in gives (§8.2.3): an
+// authenticator code, a recovery code, or a passkey's assertion (§8.2.10).
+type factor struct {
+	Code, RecoveryCode string
+	Passkey            *passkeyAnswer
+}
+
+// passkeyAnswer is a passkey ceremony's answer: its ticket and credential.
+type passkeyAnswer struct {
+	Ticket     string          `json:"ticket"`
+	Credential json.RawMessage `json:"credential"`
 }
 
 // end settles the attempt with the outcome of its checks and returns err: a
@@ -126,7 +140,7 @@ func credentialFailure(err error) bool {
 
 // secondFactor checks TOTP for an account that has it enabled: a TOTP code
 // or a recovery code, each accepted once. Accounts without TOTP pass.
-func (s *Server) secondFactor(r *http.Request, user, code, recoveryCode string) error {
+func (s *Server) secondFactor(r *http.Request, user string, f factor) error {
 	st, err := s.cfg.Meta.TOTP(r.Context(), user)
 	if err != nil {
 		return err
@@ -135,10 +149,12 @@ func (s *Server) secondFactor(r *http.Request, user, code, recoveryCode string) 
 		return nil
 	}
 	switch {
-	case code != "":
-		return s.checkCode(r, user, st, code, false)
-	case recoveryCode != "":
-		err := s.cfg.Meta.UseRecoveryCode(r.Context(), user, totp.HashRecoveryCode(recoveryCode))
+	case f.Code != "":
+		return s.checkCode(r, user, st, f.Code, false)
+	case f.Passkey != nil:
+		return s.checkPasskey(r, user, f.Passkey)
+	case f.RecoveryCode != "":
+		err := s.cfg.Meta.UseRecoveryCode(r.Context(), user, totp.HashRecoveryCode(f.RecoveryCode))
 		if errors.Is(err, meta.ErrNotFound) {
 			return Errorf(wire.CodeTOTPInvalid, "wrong or already used recovery code")
 		}
@@ -271,7 +287,7 @@ func (s *Server) recoveryReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Counted and checked before anything is hashed.
-	if err := s.signInAttempt(r, req.User, req.TOTP, req.RecoveryCode, func() error {
+	if err := s.signInAttempt(r, req.User, factor{Code: req.TOTP, RecoveryCode: req.RecoveryCode}, func() error {
 		return s.checkRecoveryAuth(r, req.User, req.RecoveryAuth)
 	}); err != nil {
 		return err

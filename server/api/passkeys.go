@@ -336,29 +336,7 @@ func (s *Server) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) erro
 	} else if err != nil {
 		return err
 	}
-	if err := s.attempt(r, user, func() error {
-		rp, err := s.relyingParty(r)
-		if err != nil {
-			return err
-		}
-		u := &passkeyUser{name: user, handle: p.UserHandle, creds: []webauthn.Credential{credentialOf(p)}}
-		_, cred, err := rp.ValidatePasskeyLogin(func(rawID, handle []byte) (webauthn.User, error) {
-			if !bytes.Equal(rawID, p.ID) || !bytes.Equal(handle, p.UserHandle) {
-				return nil, errPasskey
-			}
-			return u, nil
-		}, c.data, parsed)
-		if err != nil {
-			return errPasskey
-		}
-		// A counter that does not grow: a cloned authenticator.
-		if err := s.cfg.Meta.UsePasskey(r.Context(), user, p.ID, cred.Authenticator.SignCount, s.cfg.Now().UTC()); errors.Is(err, meta.ErrConflict) {
-			return errPasskey
-		} else if err != nil {
-			return err
-		}
-		return nil
-	}); err != nil {
+	if err := s.attempt(r, user, func() error { return s.verifyPasskey(r, c, parsed, user, p) }); err != nil {
 		return err
 	}
 	// A passkey that does not unlock is a second factor only: alone, it
@@ -381,4 +359,58 @@ func (s *Server) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) erro
 		Wrap    []byte            `json:"wrap,omitempty"`
 		Unlock  []byte            `json:"unlock,omitempty"`
 	}{user, sess, map[string]uint64{"rev": rev}, p.Wrap, p.Unlock})
+}
+
+// verifyPasskey checks parsed, the answer to the sign-in ceremony c,
+// against user's passkey p, and records its use. Any failure, a counter
+// that does not grow included, is errPasskey.
+func (s *Server) verifyPasskey(r *http.Request, c ceremony, parsed *protocol.ParsedCredentialAssertionData, user string, p *meta.Passkey) error {
+	rp, err := s.relyingParty(r)
+	if err != nil {
+		return err
+	}
+	u := &passkeyUser{name: user, handle: p.UserHandle, creds: []webauthn.Credential{credentialOf(p)}}
+	_, cred, err := rp.ValidatePasskeyLogin(func(rawID, handle []byte) (webauthn.User, error) {
+		if !bytes.Equal(rawID, p.ID) || !bytes.Equal(handle, p.UserHandle) {
+			return nil, errPasskey
+		}
+		return u, nil
+	}, c.data, parsed)
+	if err != nil {
+		return errPasskey
+	}
+	// A counter that does not grow: a cloned authenticator.
+	if err := s.cfg.Meta.UsePasskey(r.Context(), user, p.ID, cred.Authenticator.SignCount, s.cfg.Now().UTC()); errors.Is(err, meta.ErrConflict) {
+		return errPasskey
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkPasskey checks a passkey's assertion as user's second factor
+// (§8.2.3): the answer to a sign-in this server began, by a passkey of
+// user's. Its failures are totp_invalid, as a wrong code's.
+func (s *Server) checkPasskey(r *http.Request, user string, a *passkeyAnswer) error {
+	invalid := Errorf(wire.CodeTOTPInvalid, "this passkey did not verify as this account's; begin again")
+	c, ok := s.passkeyCeremonies.take(a.Ticket, s.cfg.Now())
+	if !ok || c.user != "" {
+		return invalid
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(a.Credential)
+	if err != nil {
+		return invalid
+	}
+	owner, p, err := s.cfg.Meta.PasskeyByID(r.Context(), parsed.RawID)
+	if errors.Is(err, meta.ErrNotFound) || err == nil && owner != user {
+		return invalid
+	} else if err != nil {
+		return err
+	}
+	if err := s.verifyPasskey(r, c, parsed, user, p); err == errPasskey {
+		return invalid
+	} else if err != nil {
+		return err
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
+	"github.com/hearthcloud/hearth/server/totp"
 )
 
 // authenticator is a software passkey authenticator (ES256, "none"
@@ -248,4 +249,37 @@ func TestPasskeyUnlocksFollowThePassword(t *testing.T) {
 	newLogin["keyring_if_match"] = 2
 	newLogin["passkey_unlocks"] = map[string]any{"not base64url!": []byte("x")}
 	e.want(e.do("POST", "/v1/account/password", tok, map[string]any{"login_secret": rnd32(), "new": newLogin}), 400, "bad_request")
+}
+
+// TestPasskeySecondFactor: with two-factor authentication on, a passkey of
+// the account serves in place of an authenticator code at a password
+// login; another account's passkey, a replayed answer or a forged one do
+// not.
+func TestPasskeySecondFactor(t *testing.T) {
+	e := newEnv(t)
+	secret, tok := e.signup("fred")
+	uri := e.do("POST", "/v1/totp/enroll", tok, nil).json(t)["uri"].(string)
+	e.want(e.do("POST", "/v1/totp/confirm", tok, map[string]string{"code": totp.Code(totpSecret(t, uri), *e.now)}), 200, "")
+	a := newAuthenticator(t, e.homeOrigin())
+	e.want(e.register(a, tok, nil, nil), 201, "") // no PRF: a second factor only
+	_, gail := e.signup("gail")
+	other := newAuthenticator(t, e.homeOrigin())
+	e.want(e.register(other, gail, nil, nil), 201, "")
+
+	answer := func(by *authenticator) map[string]any {
+		begin := e.do("POST", "/v1/passkeys/login/begin", "", map[string]any{}).json(t)
+		c, _ := options(t, begin)
+		return map[string]any{"ticket": begin["ticket"], "credential": by.get(t, c)}
+	}
+	e.want(e.login("fred", secret, nil), 401, "totp_required")
+	ok := answer(a)
+	e.want(e.login("fred", secret, map[string]any{"passkey": ok}), 200, "")
+	e.want(e.login("fred", secret, map[string]any{"passkey": ok}), 401, "totp_invalid") // the ticket is used
+	e.want(e.login("fred", secret, map[string]any{"passkey": answer(other)}), 401, "totp_invalid")
+	forged := *a
+	forged.key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	e.want(e.login("fred", secret, map[string]any{"passkey": answer(&forged)}), 401, "totp_invalid")
+	e.want(e.login("fred", secret, map[string]any{"passkey": answer(a), "totp": "123456"}), 400, "bad_request")
+	// The password is still checked first.
+	e.want(e.login("fred", rnd32(), map[string]any{"passkey": answer(a)}), 401, "bad_credentials")
 }
