@@ -130,7 +130,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	m.SetDefaultLimits(cfg.Quota)
 	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize,
 		SignupOff: cfg.SignupOff, SignupInvite: cfg.SignupInv, Log: cfg.Log, Hash: cfg.Hash, Bundled: ws.Bundled, CheckApp: ws.CheckApp,
-		TrustedProxies: cfg.TrustedProxies, Domain: cfg.Web.Domain, Scheme: cfg.Web.Scheme})
+		TrustedProxies: cfg.TrustedProxies, HomeOrigin: func(r *http.Request) string {
+			o, _ := ws.Origin(r.Host)
+			return ws.HomeOrigin(r, o)
+		}})
 	ok = true
 	return &Server{API: a, Site: ws, meta: m, unlock: unlock}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -112,25 +113,20 @@ func (s *Server) passkeyUserOf(r *http.Request, user string) (*passkeyUser, []me
 	return u, ps, nil
 }
 
-// relyingParty is the relying party of a request: the server's domain, and
-// Home's origin on the port the request came to.
+// relyingParty is the relying party of a request: Home's origin, and its
+// host as the relying party id.
 func (s *Server) relyingParty(r *http.Request) (*webauthn.WebAuthn, error) {
-	domain := s.cfg.Domain
-	if domain == "" {
-		domain = "localhost"
-	}
-	scheme := s.cfg.Scheme
-	if scheme == "" {
-		scheme = "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-	}
-	origin := scheme + "://" + domain
-	if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" {
+	origin := "http://localhost"
+	if s.cfg.HomeOrigin != nil {
+		origin = s.cfg.HomeOrigin(r)
+	} else if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" {
 		origin += ":" + port
 	}
-	return webauthn.New(&webauthn.Config{RPID: domain, RPDisplayName: "Hearth", RPOrigins: []string{origin}})
+	u, err := url.Parse(origin)
+	if err != nil {
+		return nil, err
+	}
+	return webauthn.New(&webauthn.Config{RPID: u.Hostname(), RPDisplayName: "Hearth", RPOrigins: []string{origin}})
 }
 
 func (s *Server) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) error {

@@ -47,9 +47,11 @@ type Config struct {
 	// SignupOff wins over it.
 	SignupInvite bool
 
-	// Domain and Scheme are Home's (site.Config's): the passkeys' relying
-	// party is Domain ("": localhost), at Home's origin (§8.2.10).
-	Domain, Scheme string
+	// HomeOrigin is Home's origin as the browser that sent r sees it (the
+	// site's, site.Site.HomeOrigin): the passkeys' relying party is its
+	// host, at that origin (§8.2.10). Nil: http://localhost on r's port
+	// (tests).
+	HomeOrigin func(r *http.Request) string
 }
 
 // Server serves the API.

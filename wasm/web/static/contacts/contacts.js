@@ -119,9 +119,9 @@ function renderList() {
 // avatar is a contact's photo, small, or the initials of its name on a
 // colour of its own (the same name, the same colour), for the list.
 function avatar(c) {
-  const p = isObject(c.photo) ? c.photo : null;
-  if (p && typeof p.data === "string" && p.data && /^image\/(jpeg|png|gif|webp)$/.test(text(p.type)) && /^[A-Za-z0-9+/=\s]*$/.test(p.data)) {
-    const img = el("img", { className: "avatar", alt: "", src: "data:" + p.type + ";base64," + p.data.replace(/\s+/g, "") });
+  const src = photoURL(isObject(c.photo) ? c.photo : null);
+  if (src) {
+    const img = el("img", { className: "avatar", alt: "", src });
     img.addEventListener("error", () => img.replaceWith(initials(c))); // a photo that does not decode
     return img;
   }
@@ -196,12 +196,20 @@ function fillEditor(c) {
   $("#kept").hidden = !kept;
 }
 
+// photoURL is a kept photo as a data: URL, or "" when it is not one of
+// the image types shown or its data is not base64.
+function photoURL(p) {
+  if (!p || typeof p.data !== "string" || !p.data || !/^image\/(jpeg|png|gif|webp)$/.test(text(p.type)) || !/^[A-Za-z0-9+/=\s]*$/.test(p.data)) return "";
+  return "data:" + p.type + ";base64," + p.data.replace(/\s+/g, "");
+}
+
 let photo = null; // the photo in the editor: { type, data } or { uri } or null
 function showPhoto(p) {
   photo = p || null;
   const img = $("#photo");
-  if (p && typeof p.data === "string" && p.data && /^image\/(jpeg|png|gif|webp)$/.test(text(p.type)) && /^[A-Za-z0-9+/=\s]*$/.test(p.data)) {
-    img.src = "data:" + p.type + ";base64," + p.data;
+  const src = photoURL(p);
+  if (src) {
+    img.src = src;
     img.hidden = false;
   } else {
     img.removeAttribute("src");
