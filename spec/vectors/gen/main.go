@@ -41,6 +41,7 @@ var generators = []generator{
 	{"keyring.json", genKeyring},
 	{"blob.json", genBlob},
 	{"grant.json", genGrant},
+	{"passkey.json", genPasskey},
 }
 
 func main() {
