@@ -103,7 +103,7 @@ func bad(field, format string, a ...any) error {
 var reservedSlugs = map[string]bool{"www": true, "home": true, "api": true, "admin": true, "hearth": true, "static": true, "assets": true}
 
 // internalDoctypes are Hearth's own: no app may ask for them.
-var internalDoctypes = map[string]bool{"io.hearth.apps": true, "io.hearth.grants": true}
+var internalDoctypes = map[string]bool{"io.hearth.apps": true, "io.hearth.grants": true, "io.hearth.passkeys": true}
 
 var verbs = map[string]bool{"read": true, "write": true, "delete": true}
 

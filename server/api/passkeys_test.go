@@ -1,41 +1,21 @@
 package api_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"net/url"
 	"testing"
 
-	"github.com/fxamacker/cbor/v2"
+	"github.com/hearthcloud/hearth/internal/webauthntest"
 	"github.com/hearthcloud/hearth/server/totp"
 )
 
-// authenticator is a software passkey authenticator (ES256, "none"
-// attestation), enough to drive the server's WebAuthn checks in Go: the
-// browser tests use Chromium's virtual authenticator instead.
-type authenticator struct {
-	key    *ecdsa.PrivateKey
-	id     []byte
-	handle []byte
-	count  uint32
-	origin string // the origin the "browser" reports
-	rpID   string
-}
+// authenticator is the software passkey of internal/webauthntest, with
+// t for the helpers below.
+type authenticator struct{ *webauthntest.Authenticator }
 
 func newAuthenticator(t *testing.T, origin string) *authenticator {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := make([]byte, 16)
-	rand.Read(id)
-	u, _ := url.Parse(origin)
-	return &authenticator{key: k, id: id, origin: origin, rpID: u.Hostname()}
+	return &authenticator{webauthntest.New(origin, false)}
 }
 
 var b64u = base64.RawURLEncoding
@@ -44,67 +24,26 @@ var b64u = base64.RawURLEncoding
 // a begin answer.
 func options(t *testing.T, body map[string]any) (challenge []byte, handle []byte) {
 	t.Helper()
-	pk := body["options"].(map[string]any)["publicKey"].(map[string]any)
-	c, err := b64u.DecodeString(pk["challenge"].(string))
+	o, _ := json.Marshal(body["options"])
+	c, h, err := webauthntest.Options(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u, ok := pk["user"].(map[string]any); ok {
-		handle, _ = b64u.DecodeString(u["id"].(string))
-	}
-	return c, handle
+	return c, h
 }
 
-func (a *authenticator) clientData(typ string, challenge []byte) []byte {
-	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": b64u.EncodeToString(challenge), "origin": a.origin, "crossOrigin": false})
-	return b
+// clone is a copy of a's passkey: a cloned authenticator.
+func (a *authenticator) clone() *authenticator {
+	c := *a.Authenticator
+	return &authenticator{&c}
 }
 
-func (a *authenticator) authData(flags byte, extra []byte) []byte {
-	h := sha256.Sum256([]byte(a.rpID))
-	out := append(h[:], flags)
-	out = binary.BigEndian.AppendUint32(out, a.count)
-	return append(out, extra...)
-}
-
-// create answers navigator.credentials.create.
 func (a *authenticator) create(t *testing.T, challenge, handle []byte) json.RawMessage {
-	t.Helper()
-	a.handle = handle
-	x, y := a.key.PublicKey.X.FillBytes(make([]byte, 32)), a.key.PublicKey.Y.FillBytes(make([]byte, 32))
-	cose, err := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
-	if err != nil {
-		t.Fatal(err)
-	}
-	att := make([]byte, 16) // AAGUID
-	att = binary.BigEndian.AppendUint16(att, uint16(len(a.id)))
-	att = append(append(att, a.id...), cose...)
-	ao, err := cbor.Marshal(map[string]any{"fmt": "none", "attStmt": map[string]any{}, "authData": a.authData(0x45, att)}) // UP, UV, AT
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(map[string]any{"id": b64u.EncodeToString(a.id), "rawId": b64u.EncodeToString(a.id), "type": "public-key",
-		"response": map[string]any{"clientDataJSON": b64u.EncodeToString(a.clientData("webauthn.create", challenge)),
-			"attestationObject": b64u.EncodeToString(ao)}})
-	return b
+	return a.CreateFor(challenge, handle)
 }
 
-// get answers navigator.credentials.get.
 func (a *authenticator) get(t *testing.T, challenge []byte) json.RawMessage {
-	t.Helper()
-	a.count++
-	ad := a.authData(0x05, nil) // UP, UV
-	cd := a.clientData("webauthn.get", challenge)
-	h := sha256.Sum256(cd)
-	digest := sha256.Sum256(append(append([]byte{}, ad...), h[:]...))
-	sig, err := ecdsa.SignASN1(rand.Reader, a.key, digest[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(map[string]any{"id": b64u.EncodeToString(a.id), "rawId": b64u.EncodeToString(a.id), "type": "public-key",
-		"response": map[string]any{"clientDataJSON": b64u.EncodeToString(cd), "authenticatorData": b64u.EncodeToString(ad),
-			"signature": b64u.EncodeToString(sig), "userHandle": b64u.EncodeToString(a.handle)}})
-	return b
+	return a.GetFor(challenge)
 }
 
 // homeOrigin is Home's origin as the server sees it: localhost, on the
@@ -160,7 +99,7 @@ func TestPasskeys(t *testing.T) {
 	e.want(r, 200, "")
 	var list []map[string]any
 	json.Unmarshal(r.body, &list)
-	if len(list) != 1 || list[0]["id"] != b64u.EncodeToString(a.id) || list[0]["unlock"] != true || list[0]["last_used"] == nil {
+	if len(list) != 1 || list[0]["id"] != b64u.EncodeToString(a.ID) || list[0]["unlock"] != true || list[0]["last_used"] == nil {
 		t.Fatalf("list: %s", r.body)
 	}
 
@@ -170,26 +109,26 @@ func TestPasskeys(t *testing.T) {
 	cred := a.get(t, c)
 	e.want(e.do("POST", "/v1/passkeys/login/finish", "", map[string]any{"ticket": begin["ticket"], "credential": cred, "device": "x"}), 200, "")
 	e.want(e.do("POST", "/v1/passkeys/login/finish", "", map[string]any{"ticket": begin["ticket"], "credential": cred, "device": "x"}), 400, "bad_request")
-	phish := *a
-	phish.origin = "http://localhost.evil.example:1"
-	e.want(e.signInWith(&phish), 401, "bad_credentials")
+	phish := a.clone()
+	phish.Origin = "http://localhost.evil.example:1"
+	e.want(e.signInWith(phish), 401, "bad_credentials")
 	stranger := newAuthenticator(t, e.homeOrigin())
-	stranger.handle = []byte("nobody")
+	stranger.Handle = []byte("nobody")
 	e.want(e.signInWith(stranger), 401, "bad_credentials")
 
 	// A signature by another key is refused.
-	forged := *a
-	forged.key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	e.want(e.signInWith(&forged), 401, "bad_credentials")
+	forged := newAuthenticator(t, e.homeOrigin())
+	forged.ID, forged.Handle, forged.Count = a.ID, a.Handle, a.Count+5
+	e.want(e.signInWith(forged), 401, "bad_credentials")
 
 	// A cloned authenticator (its counter goes back) is refused.
-	clone := *a
-	clone.count = 0
-	e.want(e.signInWith(&clone), 401, "bad_credentials")
+	clone := a.clone()
+	clone.Count = 0
+	e.want(e.signInWith(clone), 401, "bad_credentials")
 
 	// Another account cannot list, unlock or delete it.
 	_, bob := e.signup("bob")
-	id := b64u.EncodeToString(a.id)
+	id := b64u.EncodeToString(a.ID)
 	e.want(e.do("DELETE", "/v1/passkeys/"+id, bob, nil), 404, "not_found")
 	e.want(e.do("PUT", "/v1/passkeys/"+id+"/unlock", bob, map[string]any{"unlock": []byte("x")}), 404, "not_found")
 	// The same credential for another account is refused.
@@ -236,7 +175,7 @@ func TestPasskeyUnlocksFollowThePassword(t *testing.T) {
 	e.want(e.register(b, tok, []byte("wrap b"), []byte("unlock b")), 201, "")
 	newLogin := map[string]any{"kdf": defaultKDF, "seed": rnd32(), "login_secret": rnd32(),
 		"keyring": []byte("sealed keyring 2"), "recovery_keyring": []byte("sealed recovery 2"), "keyring_if_match": 1,
-		"passkey_unlocks": map[string][]byte{b64u.EncodeToString(a.id): []byte("unlock a, 2")}}
+		"passkey_unlocks": map[string][]byte{b64u.EncodeToString(a.ID): []byte("unlock a, 2")}}
 	e.want(e.do("POST", "/v1/account/password", tok, map[string]any{"login_secret": secret, "new": newLogin}), 200, "")
 	r := e.signInWith(a)
 	e.want(r, 200, "")
@@ -276,9 +215,9 @@ func TestPasskeySecondFactor(t *testing.T) {
 	e.want(e.login("fred", secret, map[string]any{"passkey": ok}), 200, "")
 	e.want(e.login("fred", secret, map[string]any{"passkey": ok}), 401, "totp_invalid") // the ticket is used
 	e.want(e.login("fred", secret, map[string]any{"passkey": answer(other)}), 401, "totp_invalid")
-	forged := *a
-	forged.key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	e.want(e.login("fred", secret, map[string]any{"passkey": answer(&forged)}), 401, "totp_invalid")
+	forged := newAuthenticator(t, e.homeOrigin())
+	forged.ID, forged.Handle, forged.Count = a.ID, a.Handle, a.Count+5
+	e.want(e.login("fred", secret, map[string]any{"passkey": answer(forged)}), 401, "totp_invalid")
 	e.want(e.login("fred", secret, map[string]any{"passkey": answer(a), "totp": "123456"}), 400, "bad_request")
 	// The password is still checked first.
 	e.want(e.login("fred", rnd32(), map[string]any{"passkey": answer(a)}), 401, "bad_credentials")
