@@ -173,6 +173,20 @@ func (c *Client) loginFailed(ctx context.Context, err error) (*Client, error) {
 // why), writes nothing, and reads only what the keyring it trusts opens,
 // until the person accepts what the server holds now (§4.7).
 func Login(ctx context.Context, server, user, password, totp string, o *Options) (*Client, error) {
+	return LoginWith(ctx, server, user, password, SecondFactor{Code: totp}, o)
+}
+
+// A SecondFactor is what a login gives besides the password when the
+// account has two-factor authentication on: an authenticator code or a
+// recovery code, or the answer of one of the account's passkeys to a
+// ceremony begun with BeginPasskeySignIn (§8.2.3). At most one is set.
+type SecondFactor struct {
+	Code    string
+	Passkey *PasskeyAnswer
+}
+
+// LoginWith is Login with any second factor.
+func LoginWith(ctx context.Context, server, user, password string, f SecondFactor, o *Options) (*Client, error) {
 	c, err := newClient(server, o, nil)
 	if err != nil {
 		return nil, err
@@ -180,23 +194,37 @@ func Login(ctx context.Context, server, user, password, totp string, o *Options)
 	if err := wire.CheckUser(user); err != nil {
 		return nil, err
 	}
+	if f.Code != "" && f.Passkey != nil {
+		return nil, errors.New("client: a login takes a code or a passkey, not both")
+	}
 	keys, err := c.prelogin(ctx, user, password)
 	if err != nil {
 		return nil, err
 	}
 	in := map[string]any{"user": user, "login_secret": keys.LoginSecret[:], "device": c.device}
-	if totp != "" {
-		code := normalizeCode(totp)
+	if f.Code != "" {
+		code := normalizeCode(f.Code)
 		in[codeMember(code)] = code
+	}
+	if f.Passkey != nil {
+		in["passkey"] = map[string]any{"ticket": f.Passkey.Ticket, "credential": f.Passkey.Credential}
 	}
 	var ans loginAnswer
 	if _, err := c.callJSON(ctx, "POST", "/v1/login", in, &ans, nil, true); err != nil {
 		return nil, err
 	}
+	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
+	return c.loggedIn(ctx, user, ans, &keys.MasterKey)
+}
+
+// loggedIn takes the session a login opened (st.SessionID and st.Token
+// set) for user, with the master key the device derived or unwrapped: it
+// adopts what the device remembers of the account, and opens and checks
+// the keyring the login announced.
+func (c *Client) loggedIn(ctx context.Context, user string, ans loginAnswer, master *[32]byte) (*Client, error) {
 	c.st.User = user
 	c.adopt(user)
-	c.st.SessionID, c.st.Token = ans.Session.ID, ans.Session.Token
-	c.st.MasterKey = keys.MasterKey[:]
+	c.st.MasterKey = master[:]
 	if ans.Keyring.Rev < c.st.KeyringRev {
 		return c.loginFailed(ctx, rolledBack("the server announced keyring revision %d after this device saw revision %d (rolled back)", ans.Keyring.Rev, c.st.KeyringRev))
 	}
@@ -288,6 +316,10 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 	if err := c.signedIn(user, ans.Session, &keys.MasterKey, sealed, rev+1, seed); err != nil {
 		return nil, "", err
 	}
+	// The reset left every passkey without an unlock (it could not read
+	// their records): give them one under the new master key. A failure
+	// leaves them second factors until the next password change.
+	c.rewrapPasskeys(ctx)
 	return c, newRK.String(), nil
 }
 

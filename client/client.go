@@ -42,33 +42,6 @@ import (
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 
-// Options configure a Client. The zero value (or nil) is fine.
-type Options struct {
-	// Transport carries every request; nil: a default with sane timeouts
-	// (natively net/http, under GOOS=js the fetch API). Natively,
-	// HTTPTransport makes one of an *http.Client. Redirects are never
-	// followed (a 3xx answer is an error), so a host cannot bounce a
-	// request, its body or its token to another address.
-	Transport Transport
-	Device    string     // session device name; "" -> "hearth"
-	KDF       kdf.Params // sign-up and new-password parameters; zero: kdf.Default
-	// Invite is the invitation code Signup sends, for a server whose
-	// sign-up needs one (ServerInfo); other calls ignore it.
-	Invite string
-	// Previous, when it is the State of an earlier session of the same user
-	// on the same server, is what Login and Recover start from: the highest
-	// keyring revision, the feed position and the document revisions stay
-	// remembered, so a host cannot roll the device back by making it log in
-	// again. A State of another account or server is ignored.
-	Previous *State
-	// KDFChanged lets Login derive keys with another seed or other KDF
-	// parameters than Previous remembers: the user changed the password on
-	// another device. Without it, such a change is ErrIntegrity and
-	// nothing is sent. The keyring must still descend from the one
-	// Previous remembers.
-	KDFChanged bool
-}
-
 // State is everything a device keeps between runs. It holds the master key
 // and the session token: store it only where the user's other secrets live
 // (the CLI writes it as JSON with mode 0600).
@@ -175,6 +148,7 @@ type Client struct {
 	device     string
 	kdf        kdf.Params
 	prev       *State // Options.Previous
+	prevFor    func(user string) *State
 	kdfChanged bool   // Options.KDFChanged
 	invite     string // Options.Invite
 
@@ -326,7 +300,7 @@ func newClient(server string, o *Options, grant *grantSource) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous, kdfChanged: o.KDFChanged, invite: o.Invite}
+	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous, prevFor: o.PreviousFor, kdfChanged: o.KDFChanged, invite: o.Invite}
 	c.tr = o.Transport
 	if c.tr == nil {
 		c.tr = defaultTransport()
@@ -389,6 +363,9 @@ func (c *Client) adopt(user string) {
 // on this server, or nil.
 func (c *Client) previous(user string) *State {
 	p := c.prev
+	if p == nil && c.prevFor != nil {
+		p = c.prevFor(user)
+	}
 	if p == nil || p.User != user {
 		return nil
 	}

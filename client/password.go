@@ -31,6 +31,10 @@ func (c *Client) ChangePassword(ctx context.Context, current, newPassword string
 	if err := CheckPassword(user, newPassword); err != nil {
 		return err
 	}
+	secrets, err := c.passkeySecrets(ctx)
+	if err != nil {
+		return err
+	}
 	c.kmu.Lock()
 	defer c.kmu.Unlock()
 	if err := r.refresh(ctx); err != nil {
@@ -63,9 +67,15 @@ func (c *Client) ChangePassword(ctx context.Context, current, newPassword string
 	if err != nil {
 		return err
 	}
+	// Every passkey that unlocks the account gets its unlock under the
+	// new master key in the same request (§4.8).
+	unlocks, err := passkeyUnlocks(secrets, user, &keys.MasterKey)
+	if err != nil {
+		return err
+	}
 	in := map[string]any{"login_secret": old.LoginSecret[:], "new": wire.NewLogin[kdf.Params]{
 		KDF: c.kdf, Seed: seed, LoginSecret: keys.LoginSecret[:],
-		Keyring: sealed, RecoveryKeyring: recovery, KeyringIfMatch: rev}}
+		Keyring: sealed, RecoveryKeyring: recovery, KeyringIfMatch: rev, PasskeyUnlocks: unlocks}}
 	var ans loginAnswer
 	if _, err := c.callJSON(ctx, "POST", "/v1/account/password", in, &ans, nil, false); err != nil {
 		var ae *APIError
