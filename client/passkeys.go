@@ -59,6 +59,9 @@ type PasskeyAnswer struct {
 // has no PRF, or a password change left it out); sign in with the password.
 var ErrPasskeyCannotUnlock = errors.New("this passkey cannot unlock your account: sign in with your password (the passkey can then be your second step)")
 
+// ErrPasskeyName: a passkey's name is too long or holds control characters.
+var ErrPasskeyName = fmt.Errorf("a passkey's name is at most %d characters, without control characters", MaxPasskeyName)
+
 type passkeyRecord struct {
 	Credential string    `json:"credential"` // base64url
 	Name       string    `json:"name"`
@@ -95,7 +98,7 @@ func passkeyName(name string) (string, error) {
 		return "Passkey", nil
 	}
 	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > MaxPasskeyName || strings.ContainsFunc(name, isControl) {
-		return "", fmt.Errorf("a passkey's name is at most %d characters, without control characters", MaxPasskeyName)
+		return "", ErrPasskeyName
 	}
 	return name, nil
 }

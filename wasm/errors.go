@@ -17,7 +17,7 @@ import (
 // spec/web.md §3 (integrity, bad_credentials, totp_required, totp_invalid,
 // totp_replayed, not_found, rate_limited, session_ended, network,
 // bad_input, not_implemented, forbidden, account_full, halted,
-// weak_password, kdf_changed) or a protocol error code (§9), and a message
+// weak_password, kdf_changed, passkey_no_unlock) or a protocol error code (§9), and a message
 // for people. The JavaScript glue turns it into an Error with .code.
 type Error struct {
 	Code    string `json:"code"`
@@ -46,6 +46,7 @@ const (
 	CodeHalted         = "halted"          // the session stopped saving (protocol §4.7)
 	CodeWeakPassword   = "weak_password"   // the password rule refused it (protocol §3.5); the message says why
 	CodeKDFChanged     = "kdf_changed"     // login: the account's seed changed since this browser knew it (a password changed elsewhere, or the server)
+	CodePasskeyNoPRF   = "passkey_no_unlock" // passkeySignIn: this passkey is a second factor only; sign in with the password
 )
 
 // badInput is an Error for an argument the caller got wrong.
@@ -81,6 +82,8 @@ func toError(err error) *Error {
 		e.Code, e.Message = CodeWeakPassword, "This password is too weak: "+we.Reason+"."
 	case errors.Is(err, client.ErrKDFChanged):
 		e.Code = CodeKDFChanged
+	case errors.Is(err, client.ErrPasskeyCannotUnlock):
+		e.Code = CodePasskeyNoPRF
 	case errors.Is(err, client.ErrHalted):
 		e.Code = CodeHalted
 	case errors.Is(err, client.ErrIntegrity):
@@ -117,7 +120,7 @@ func toError(err error) *Error {
 	case errors.Is(err, client.ErrTOTPRequired):
 		e.Code = string(wire.CodeTOTPRequired)
 	case errors.Is(err, wire.ErrInvalidUser), errors.Is(err, wire.ErrInvalidDoctype), errors.Is(err, wire.ErrInvalidID),
-		errors.Is(err, keyring.ErrBadRecoveryKey):
+		errors.Is(err, keyring.ErrBadRecoveryKey), errors.Is(err, client.ErrPasskeyName):
 		e.Code = CodeBadInput
 	case errors.As(err, &ue), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		e.Code = CodeNetwork

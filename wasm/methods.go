@@ -10,7 +10,7 @@ import (
 // Call dispatches, and what the worker tells hearth.js at start
 // (pageMethods), whose handle then has a method of each name that passes
 // its arguments as they are, unless hearth.js defines it itself (signup,
-// login, recover, logout, subscribe, appOffer, vcardImport, search: they
+// login, recover, passkeySignIn, logout, subscribe, appOffer, vcardImport, search: they
 // do more).
 //
 // A row names the method, what it needs (need, as its Go method checks
@@ -28,7 +28,7 @@ var methods = append([]method{
 	// Signing up and in, and what this browser remembers (session.go, memory.go).
 	{name: "serverInfo", call: r0((*API).ServerInfo)},       // () → {signup}   "open", "invite" or "closed"
 	{name: "signup", call: r3((*API).Signup)},               // (user, password, invite) → {user, recoveryKey}   invite: "" or an invitation code
-	{name: "login", call: r3(callLogin)},                    // (user, password, totp) → {user, halted?}
+	{name: "login", call: r3(callLogin)},                    // (user, password, totp) → {user, halted?}   totp: a code, or {totp, passwordChanged, passkey: {ticket, credential}}
 	{name: "recover", call: r1((*API).Recover)},             // ({user, recoveryKey, password, totp}) → {user, recoveryKey, halted?}   a forgotten password; the new recovery key, to show once
 	{name: "checkPassword", call: r2((*API).CheckPassword)}, // (user, password) → {ok, reason?}   the password rule (protocol §3.5), as sign-up, a change and a recovery apply it
 	{name: "logout", call: r0((*API).Logout)},               // () → {wipe: [app URL]}   (Home: the apps whose storage to wipe, spec/web.md §4)
@@ -46,6 +46,15 @@ var methods = append([]method{
 	{name: "revokeSession", need: needHome, call: e1((*API).RevokeSession)},         // (id)
 	{name: "connections", need: needHome, call: r0((*API).Connections)},             // () → [{id, name, kind, what, created, lastSeen, here}]
 	{name: "disconnect", need: needHome, call: e1((*API).Disconnect)},               // (id)
+
+	// Passkeys (passkeys.go): navigator.credentials runs in Home's page (home-passkeys.js).
+	{name: "passkeyBegin", need: needHome, call: r0((*API).PasskeyBegin)},   // () → {ticket, options, prfSalt}   options for navigator.credentials.create; prfSalt (base64) the PRF input
+	{name: "passkeyAdd", need: needHome, call: r1((*API).PasskeyAdd)},       // ({ticket, credential, prf, name}) → {id, name, unlocks, created}   credential: the PublicKeyCredential's toJSON(); prf: base64, or absent
+	{name: "passkeys", need: needHome, call: r0((*API).Passkeys)},           // () → [{id, name, unlocks, created, lastUsed?}]
+	{name: "renamePasskey", need: needHome, call: e2((*API).RenamePasskey)}, // (id, name)
+	{name: "removePasskey", need: needHome, call: e1((*API).RemovePasskey)}, // (id)
+	{name: "passkeySignInBegin", call: r0((*API).PasskeySignInBegin)},       // () → {ticket, options, prfSalt}   for navigator.credentials.get: a sign-in, or login's options.passkey
+	{name: "passkeySignIn", call: r1((*API).PasskeySignIn)},                 // ({ticket, credential, prf}) → {user, halted?}   a passkey that unlocks the account
 
 	// Documents and the changes feed (documents.go, feed.go).
 	{name: "create", need: needSession, call: r2((*API).Create)},     // (doctype, value) → {id, rev}
@@ -80,7 +89,7 @@ func callLogin(a *API, ctx context.Context, user, password string, opts json.Raw
 	var lo LoginOptions
 	if err := json.Unmarshal(opts, &lo.TOTP); err != nil && string(opts) != "null" {
 		if json.Unmarshal(opts, &lo) != nil {
-			return nil, badInput("login: argument 3 is a code or {totp, passwordChanged}")
+			return nil, badInput("login: argument 3 is a code or {totp, passwordChanged, passkey}")
 		}
 	}
 	return a.LoginWith(ctx, strings.TrimSpace(user), password, lo)

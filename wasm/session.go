@@ -228,6 +228,10 @@ type LoginOptions struct {
 	// Without it, a seed other than the one this browser remembers fails
 	// as kdf_changed, and nothing is sent.
 	PasswordChanged bool `json:"passwordChanged"`
+	// Passkey: a passkey's answer in place of a code (passkeySignInBegin,
+	// then navigator.credentials.get), for an account with two-factor
+	// authentication on.
+	Passkey *client.PasskeyAnswer `json:"passkey"`
 }
 
 // LoginWith is Login with its options.
@@ -239,7 +243,10 @@ func (a *API) LoginWith(ctx context.Context, user, password string, lo LoginOpti
 	}
 	o := a.opts(user)
 	o.KDFChanged = lo.PasswordChanged
-	c, err := client.Login(ctx, a.server, user, password, totp, o)
+	if totp != "" && lo.Passkey != nil {
+		return nil, badInput("login: a code or a passkey, not both")
+	}
+	c, err := client.LoginWith(ctx, a.server, user, password, client.SecondFactor{Code: totp, Passkey: lo.Passkey}, o)
 	if err != nil {
 		return nil, a.fail(0, err)
 	}

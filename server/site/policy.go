@@ -17,9 +17,28 @@ import (
 // its app's manifest asks for under "features", which it allows to itself
 // only. Home, and an app whose manifest cannot be read, are denied all.
 
-// PermissionsPolicy is the Permissions-Policy header of an origin whose
-// app asks for the features allowed (none: Home).
+// PermissionsPolicy is the Permissions-Policy header of an app's origin
+// whose manifest asks for the features allowed. Passkeys (WebAuthn) are
+// denied to every app, which no manifest can ask for: an app's origin is
+// a subdomain of Home's host, the passkeys' relying party, so it could
+// otherwise ask the person's passkey to sign in to Home, and read its PRF
+// output (protocol §4.8), which only Home may.
 func PermissionsPolicy(allowed []string) string {
+	return features(allowed) + ", " + passkeys("()")
+}
+
+// HomePermissionsPolicy is Home's: every feature denied but passkeys,
+// allowed to Home itself.
+func HomePermissionsPolicy() string {
+	return features(nil) + ", " + passkeys("(self)")
+}
+
+// passkeys is the WebAuthn features' part of a policy, each given to.
+func passkeys(to string) string {
+	return "publickey-credentials-get=" + to + ", publickey-credentials-create=" + to
+}
+
+func features(allowed []string) string {
 	parts := make([]string, len(appmanifest.FeatureNames))
 	for i, f := range appmanifest.FeatureNames {
 		if slices.Contains(allowed, f) {
@@ -59,6 +78,9 @@ func appPolicy(m *appmanifest.Manifest) string {
 
 // policy is the Permissions-Policy of the origin of app ("" for Home).
 func (b *Bundle) policy(app string) string {
+	if app == "" {
+		return HomePermissionsPolicy()
+	}
 	if p, ok := b.policies[app]; ok {
 		return p
 	}

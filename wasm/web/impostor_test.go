@@ -96,9 +96,9 @@ func TestWebImpostorApps(t *testing.T) {
 
 	// Permissions-Policy: the camera for the app that asked, nothing for
 	// the others.
-	const denied = "camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=(), payment=(), clipboard-read=()"
+	const denied = allDenied
 	for u, want := range map[string]string{
-		env.HomeURL() + "/":                             denied,
+		env.HomeURL() + "/":                             homePolicy,
 		env.AppURL("notes", user) + "/":                 denied,
 		env.AppURL("tasks", user) + "/":                 denied,
 		env.AppURL("bookmarks", user) + "/":             strings.Replace(denied, "camera=()", "camera=(self)", 1),

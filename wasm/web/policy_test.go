@@ -8,11 +8,16 @@ import (
 	"github.com/hearthcloud/hearth/server/site"
 )
 
-const allDenied = "camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=(), payment=(), clipboard-read=()"
+// allDenied is an app's policy when it asks for nothing; homePolicy is
+// Home's: passkeys are Home's alone.
+const (
+	allDenied  = "camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=(), payment=(), clipboard-read=(), publickey-credentials-get=(), publickey-credentials-create=()"
+	homePolicy = "camera=(), microphone=(), geolocation=(), usb=(), serial=(), hid=(), payment=(), clipboard-read=(), publickey-credentials-get=(self), publickey-credentials-create=(self)"
+)
 
 // TestPermissionsPolicy: every origin denies the powerful browser
 // features but those its app's manifest asks for ("features"), which it
-// allows to itself only: Home asks for none; a bundled app and an app
+// allows to itself only, and passkeys to Home alone: Home asks for none; a bundled app and an app
 // installed from an archive get what their manifests ask; an app whose
 // manifest asks for none, or does not read, gets none.
 func TestPermissionsPolicy(t *testing.T) {
@@ -39,8 +44,8 @@ func TestPermissionsPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ what, host, path, want string }{
-		{"Home", "localhost:8080", "/", allDenied},
-		{"Home's script", "localhost:8080", "/home.js", allDenied},
+		{"Home", "localhost:8080", "/", homePolicy},
+		{"Home's script", "localhost:8080", "/home.js", homePolicy},
 		{"a bundled app", "notes.ann.localhost:8080", "/", strings.Replace(allDenied, "microphone=()", "microphone=(self)", 1)},
 		{"an installed app", "snap.ann.localhost:8080", "/", strings.NewReplacer("camera=()", "camera=(self)", "clipboard-read=()", "clipboard-read=(self)").Replace(allDenied)},
 		{"an installed app's file", "snap.ann.localhost:8080", "/app.css", strings.NewReplacer("camera=()", "camera=(self)", "clipboard-read=()", "clipboard-read=(self)").Replace(allDenied)},
@@ -59,7 +64,7 @@ func TestPermissionsPolicy(t *testing.T) {
 }
 
 // TestEmbeddedPermissionsPolicy: the site as built denies every feature to
-// Home and to each bundled app (none of which asks for one).
+// Home (but passkeys) and to each bundled app (none of which asks for one).
 func TestEmbeddedPermissionsPolicy(t *testing.T) {
 	s, err := site.New(site.Config{})
 	if err != nil {
@@ -67,7 +72,11 @@ func TestEmbeddedPermissionsPolicy(t *testing.T) {
 	}
 	for _, host := range []string{"localhost", "notes.ann.localhost", "tasks.ann.localhost", "contacts.ann.localhost"} {
 		res := get(s, host, "/")
-		if got := res.Header().Get("Permissions-Policy"); res.Code != 200 || got != allDenied {
+		want := allDenied
+		if host == "localhost" {
+			want = homePolicy
+		}
+		if got := res.Header().Get("Permissions-Policy"); res.Code != 200 || got != want {
 			t.Errorf("%s: %d, Permissions-Policy: %s", host, res.Code, got)
 		}
 	}

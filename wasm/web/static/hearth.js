@@ -7,7 +7,7 @@
 // table (wasm/methods.go; spec/web.md §3 documents them), whose names the
 // worker gives when it starts: each passes its arguments as they are, but
 // those this class defines itself because they do more (signup, login,
-// recover, logout, subscribe, appOffer, vcardImport, search; and upload, download,
+// recover, passkeySignIn, logout, subscribe, appOffer, vcardImport, search; and upload, download,
 // resume and reseal, which the worker answers). Failures reject with an Error
 // whose `code` is one of: integrity, bad_credentials, totp_required,
 // totp_invalid, totp_replayed, not_found, rate_limited, session_ended,
@@ -421,13 +421,27 @@ export class Hearth {
   /**
    * Signs in. totp is "" or an authenticator code or a recovery code.
    * passwordChanged: the person says the password was changed on another
-   * device (after a kdf_changed failure, spec/web.md §3).
+   * device (after a kdf_changed failure, spec/web.md §3). passkey: in place
+   * of a code, a passkey's { ticket, credential } (Home only).
    * @returns {Promise<{ halted?: string }>}
    */
-  async login(user, password, totp = "", { passwordChanged = false } = {}) {
-    const r = await this._rpc("login", [user, password, passwordChanged ? { totp: totp || "", passwordChanged: true } : totp || ""]);
+  async login(user, password, totp = "", { passwordChanged = false, passkey = null } = {}) {
+    const opts = passwordChanged || passkey ? { totp: totp || "", passwordChanged, passkey } : totp || "";
+    const r = await this._rpc("login", [user, password, opts]);
     this.user = r.user;
     return { halted: r.halted };
+  }
+
+  /**
+   * Signs in with a passkey that unlocks the account (Home only): answer
+   * is { ticket, credential, prf } from passkeySignInBegin and
+   * navigator.credentials.get, prf the PRF output in base64.
+   * @returns {Promise<{ user: string, halted?: string }>}
+   */
+  async passkeySignIn(answer) {
+    const r = await this._rpc("passkeySignIn", [answer]);
+    this.user = r.user;
+    return { user: r.user, halted: r.halted };
   }
 
   /**

@@ -1,12 +1,14 @@
 // Home: sign-up and sign-in, two-factor authentication, installed apps,
 // sessions, sign-out, and the consent step of connecting an app
 // (spec/web.md §5). All cryptography happens in the worker behind hearth.js.
-// The account pages (password, recovery) are in home-account.js; the app
+// The account pages (password, recovery) are in home-account.js, passkeys
+// in home-passkeys.js; the app
 // store, installing and connecting apps in home-apps.js,
 // intents in home-intents.js, search in home-search.js.
 import { Hearth } from "./hearth.js";
 import { $, busy, el, sayer, show, words as common } from "./hearth-kit.js";
 import { bindAccount, showRecoveryKey } from "./home-account.js";
+import { bindPasskeys, offerPasskeyStep, renderPasskeys } from "./home-passkeys.js";
 import { appName, bindInstall, connect, renderApps } from "./home-apps.js";
 import { intent, intentDone } from "./home-intents.js";
 import { bindSearch } from "./home-search.js";
@@ -115,6 +117,7 @@ function bindForms() {
   }
 
   bindAccount(home);
+  bindPasskeys(home);
 
   $("#signin-form").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -129,7 +132,10 @@ function bindForms() {
       } catch (err) {
         show(msg, say(err));
         if (err.code === "kdf_changed") $("#signin-changed").hidden = false;
-        if (err.code === "totp_required" || err.code === "totp_invalid" || err.code === "totp_replayed") f.totp.focus();
+        if (err.code === "totp_required" || err.code === "totp_invalid" || err.code === "totp_replayed") {
+          offerPasskeyStep();
+          f.totp.focus();
+        }
       }
     });
   });
@@ -270,7 +276,7 @@ async function signedIn() {
   bindInstall(home);
   view("dashboard");
   performance.mark("hearth:dashboard");
-  await Promise.all([renderApps(home), renderSessions(), renderAccount(), renderConnections()]);
+  await Promise.all([renderApps(home), renderSessions(), renderAccount(), renderConnections(), renderPasskeys()]);
   runReseal(); // a rotation another device (or an earlier visit) left unfinished
 }
 
