@@ -10,7 +10,7 @@ export PATH := $(PATH):$(GOROOT)/lib/wasm
 # Packages that must build and pass under GOOS=js GOARCH=wasm.
 WASM_PKGS := ./spec/... ./crypto/... ./internal/wire/ ./internal/appmanifest/ ./client/search/ ./client/vcard/ ./client/pwrule/...
 
-.PHONY: all build test test-native test-wasm fuzz bench load run deps node vet cc bin web chromium
+.PHONY: all build test test-native test-wasm fuzz bench load run deps node vet cc bin web chromium axe
 
 all: build
 
@@ -35,6 +35,16 @@ chromium:
 	@test -x /usr/bin/chromium || { \
 	  echo "installing chromium (for the browser tests)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# axe-core (npm, pinned by its package-lock.json) checks every page the
+# browser tests show (wasm/web/browsertest/axe.go).
+AXE := wasm/web/browsertest/axe/node_modules/axe-core/axe.min.js
+axe: node
+	@test -f $(AXE) || { \
+	  command -v npm >/dev/null 2>&1 || { echo "installing npm (for axe-core)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }; \
+	  echo "installing axe-core (the accessibility checker of the browser tests)"; \
+	  cd wasm/web/browsertest/axe && npm ci --no-audit --no-fund --silent; }
 
 # The web client, embedded in hearthd (wasm/web/doc.go): hearth.wasm and
 # hearth-search.wasm (the same with search, which Home loads when it is
@@ -70,7 +80,7 @@ TESTTAGS := -tags hearthtest
 
 # The browser tests take about 8 minutes on a quiet machine, more on a
 # busy one: past go test's default limit of 10 minutes a package.
-test-native: vet chromium
+test-native: vet chromium axe
 	$(GO) test $(TESTTAGS) -race -count=1 -timeout 40m ./...
 	$(GO) test -tags 'hearthtest search' -race -count=1 ./wasm/
 	cd internal/bbolt-standin && $(GO) vet ./... && $(GO) test -count=1 ./...

@@ -513,6 +513,7 @@ func (tab *Tab) Screenshots(name string, scrollTo ...string) {
 		}
 	}
 	tab.t.Logf("screenshots: %s/%s-{phone,desktop}.png", tab.env.Shots, name)
+	tab.Axe(name)
 }
 
 // ScreenshotsOf is Screenshots with the element sel (a CSS selector; ""

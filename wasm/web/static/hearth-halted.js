@@ -32,7 +32,7 @@ export function showHaltedNotice(home, signedIn) {
       (signedIn ? "You can still read what this app showed before." : "This app cannot show anything until then.")),
   );
   const go = Object.assign(document.createElement("a"), { id: "hearth-halted-home", href: home + "/", textContent: "Decide in Home" });
-  Object.assign(go.style, { background: "#d9822b", color: "#fff", padding: "0.45rem 0.9rem", borderRadius: "6px",
+  Object.assign(go.style, { background: "#9a4a0b", color: "#fff", padding: "0.45rem 0.9rem", borderRadius: "6px",
     textDecoration: "none", fontWeight: "600", whiteSpace: "nowrap" });
   box.replaceChildren(text, go);
 }
