@@ -255,17 +255,24 @@ func (c *Client) serverPasskeys(ctx context.Context) ([]serverPasskey, error) {
 	return list, err
 }
 
-// Passkeys lists the account's passkeys, oldest first.
-func (c *Client) Passkeys(ctx context.Context) ([]Passkey, error) {
+// passkeysWithRecords lists the account's passkeys as the server holds
+// them, and their records by id.
+func (c *Client) passkeysWithRecords(ctx context.Context) ([]serverPasskey, map[string]*passkeyRecord, error) {
 	list, err := c.serverPasskeys(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ids := make([]string, len(list))
 	for i, p := range list {
 		ids[i] = p.ID
 	}
 	recs, err := c.passkeyRecords(ctx, ids)
+	return list, recs, err
+}
+
+// Passkeys lists the account's passkeys, oldest first.
+func (c *Client) Passkeys(ctx context.Context) ([]Passkey, error) {
+	list, recs, err := c.passkeysWithRecords(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -333,15 +340,7 @@ func (c *Client) RemovePasskey(ctx context.Context, id string) error {
 // passkeySecrets reads the secrets of the account's passkeys that unlock
 // it, by id, from their records. The caller must not hold kmu.
 func (c *Client) passkeySecrets(ctx context.Context) (map[string]*keyring.PasskeySecret, error) {
-	list, err := c.serverPasskeys(ctx)
-	if err != nil || len(list) == 0 {
-		return nil, err
-	}
-	ids := make([]string, len(list))
-	for i, p := range list {
-		ids[i] = p.ID
-	}
-	recs, err := c.passkeyRecords(ctx, ids)
+	_, recs, err := c.passkeysWithRecords(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -203,23 +203,28 @@ func TestPasskeyUnlockForgedByHost(t *testing.T) {
 	a, b := webauthntest.New(e.homeOrigin(), true), webauthntest.New(e.homeOrigin(), true)
 	addPasskey(t, c, a, "A")
 	addPasskey(t, c, b, "B")
+	// alter changes the answers to passkey sign-ins.
+	alter := func(change func(ans map[string]any)) {
+		e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+			if r.URL.Path != "/v1/passkeys/login/finish" {
+				return false
+			}
+			rec := capture(next, r)
+			var ans map[string]any
+			json.Unmarshal(rec.Body.Bytes(), &ans)
+			change(ans)
+			body, _ := json.Marshal(ans)
+			replay(w, rec, body)
+			return true
+		})
+	}
 	var bWrap any
-	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if r.URL.Path != "/v1/passkeys/login/finish" {
-			return false
-		}
-		rec := capture(next, r)
-		var ans map[string]any
-		json.Unmarshal(rec.Body.Bytes(), &ans)
+	alter(func(ans map[string]any) {
 		if bWrap == nil {
 			bWrap = ans["wrap"] // the first sign-in is b's
-			replay(w, rec, rec.Body.Bytes())
-			return true
+		} else {
+			ans["wrap"] = bWrap
 		}
-		ans["wrap"] = bWrap
-		body, _ := json.Marshal(ans)
-		replay(w, rec, body)
-		return true
 	})
 	if _, err := e.passkeyLogin(t, b, nil); err != nil {
 		t.Fatal(err)
@@ -228,18 +233,7 @@ func TestPasskeyUnlockForgedByHost(t *testing.T) {
 		t.Fatalf("another passkey's wrap: %v", err)
 	}
 	forged := bytes.Repeat([]byte{1}, 72)
-	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		if r.URL.Path != "/v1/passkeys/login/finish" {
-			return false
-		}
-		rec := capture(next, r)
-		var ans map[string]any
-		json.Unmarshal(rec.Body.Bytes(), &ans)
-		ans["unlock"] = forged
-		body, _ := json.Marshal(ans)
-		replay(w, rec, body)
-		return true
-	})
+	alter(func(ans map[string]any) { ans["unlock"] = forged })
 	if _, err := e.passkeyLogin(t, a, nil); !errors.Is(err, client.ErrIntegrity) {
 		t.Fatalf("a forged unlock: %v", err)
 	}
