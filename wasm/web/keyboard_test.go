@@ -65,13 +65,7 @@ func TestWebKeyboard(t *testing.T) {
 	keys(tab, password)
 	keys(tab, kb.Enter)
 
-	tab.Do(chromedp.WaitVisible(chromedp.CSS("#recovery-key")))
-	rk := browsertest.Eval[string](tab, `document.querySelector("#recovery-key").textContent`)
-	tabTo(t, tab, "#recovery-copy")
-	tabTo(t, tab, "#recovery-confirm [name=last]")
-	keys(tab, rk[strings.LastIndexByte(rk, '-')+1:])
-	keys(tab, kb.Enter)
-	waitView(t, tab, "dashboard", "#recovery-msg")
+	rk := keepRecoveryKeyByKeys(t, tab)
 
 	// Connecting Notes: the consent page, by keyboard.
 	tab.Open(env.AppURL("notes", user) + "/")
@@ -100,10 +94,20 @@ func TestWebKeyboard(t *testing.T) {
 	tabTo(t, tab, "#forgot-form [name=password2]")
 	keys(tab, "a brand new lantern meadow")
 	keys(tab, kb.Enter)
+	keepRecoveryKeyByKeys(t, tab)
+}
+
+// keepRecoveryKeyByKeys reads the recovery key Home shows, reaches its
+// Copy button and then the confirmation with Tab, types the key's last
+// group and Enter, and waits for the dashboard; it returns the key.
+func keepRecoveryKeyByKeys(t *testing.T, tab *browsertest.Tab) string {
+	t.Helper()
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("#recovery-key")))
-	rk = browsertest.Eval[string](tab, `document.querySelector("#recovery-key").textContent`)
+	rk := browsertest.Eval[string](tab, `document.querySelector("#recovery-key").textContent`)
+	tabTo(t, tab, "#recovery-copy")
 	tabTo(t, tab, "#recovery-confirm [name=last]")
 	keys(tab, rk[strings.LastIndexByte(rk, '-')+1:])
 	keys(tab, kb.Enter)
 	waitView(t, tab, "dashboard", "#recovery-msg")
+	return rk
 }
