@@ -42,7 +42,7 @@ func TestWebIntents(t *testing.T) {
 	waitText(t, tab, "#store", "Tasks")
 	tab.Do(chromedp.Click(chromedp.CSS(`[data-install=tasks]`)))
 	waitView(t, tab, "install", "#store-msg")
-	waitText(t, tab, "#install-scopes", "Read, write and delete your tasks — Your tasks: to list them, add them and check them off.")
+	waitText(t, tab, "#install-scopes", "Read, write and delete your tasks — Your tasks and your lists of tasks: to show them, add, change, check off, reorder and delete them.")
 	tab.Do(chromedp.Click(chromedp.CSS("#install-allow")))
 	tab.WaitOrigin(env.AppURL("tasks", user))
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
