@@ -59,10 +59,14 @@ function renderLists() {
   const shown = shownList();
   $("#lists").replaceChildren(...lists().map(([id, name]) => {
     const n = tasksIn(id).filter(([, t]) => !t.done).length;
+    // The name and count people see are the button's name, with words for
+    // screen readers ("Groceries 3 open tasks").
     const b = attrs(el("button", { type: "button" },
       el("span", { className: "list-name", textContent: clip(name, 200) || "Untitled list" }),
-      el("span", { className: "count", textContent: n ? String(n) : "" })),
-    { "aria-current": String(id === shown), "data-key": "list:" + id, "aria-label": (clip(name, 200) || "Untitled list") + ", " + n + (n === 1 ? " task" : " tasks") });
+      el("span", { className: "sr-only", textContent: " " }),
+      el("span", { className: "count", textContent: n ? String(n) : "" }),
+      el("span", { className: "sr-only", textContent: n ? (n === 1 ? " open task" : " open tasks") : " no open tasks" })),
+    { "aria-current": String(id === shown), "data-key": "list:" + id });
     b.dataset.list = id;
     b.addEventListener("click", () => choose(id, true));
     return el("li", {}, b);
