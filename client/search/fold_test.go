@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -175,4 +176,23 @@ func TestFoldLatinFastPath(t *testing.T) {
 	if n < 600 {
 		t.Fatalf("only %d letters checked", n)
 	}
+}
+
+// FuzzFold: a word folds the same in any normalization form, without a
+// panic.
+func FuzzFold(f *testing.F) {
+	for _, s := range []string{"Zoë", "École", "Straße", "हिंदी", "한국어", "Ελλάδα", "ǅemal"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := string(foldWord([]byte(s)))
+		if !utf8.ValidString(s) {
+			return
+		}
+		for _, form := range []norm.Form{norm.NFC, norm.NFD} {
+			if other := string(foldWord([]byte(form.String(s)))); other != got {
+				t.Fatalf("%q folds to %q, and in another form (%q) to %q", s, got, form.String(s), other)
+			}
+		}
+	})
 }

@@ -10,9 +10,10 @@ import (
 // without the marks of headings, quotes, lists, task boxes, tables, code
 // fences and thematic breaks, emphasis (*a*, **a**, _a_, __a__, ~~a~~) and
 // code spans (`a`); a link or an image is its text ([a](url) and ![a](url)
-// are "a"; <url> is "url"); backslash escapes are undone; runs of white
-// space are one space. Snippets are cut from it (spec/web.md §3.4), so
-// that a result shows the words of a note, not its marks.
+// are "a"; <url> is "url"); backslash escapes are undone; runs of
+// spaces, tabs and line feeds are one space. Snippets are cut from it
+// (spec/web.md §3.4), so that a result shows the words of a note, not its
+// marks.
 //
 // It is meant for any text, Markdown or not: a mark is removed only where
 // Markdown would read it as one (snake_case, 2*3, a lone * or an unclosed
@@ -47,7 +48,29 @@ func PlainText(text string) string {
 		b.WriteString(inline(blockText(lead)))
 		b.WriteByte(' ')
 	}
-	return strings.Join(strings.Fields(b.String()), " ")
+	return collapse(b.String())
+}
+
+// collapse makes each run of spaces, tabs and line feeds one space, and
+// trims them at both ends; other characters (a carriage return inside a
+// line, U+2028) are the caller's to show or escape.
+func collapse(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n':
+			space = b.Len() > 0
+		default:
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // fenceOf returns the fence a line opens or closes (``` or ~~~, or longer),
@@ -127,10 +150,12 @@ func digits(s string) int {
 }
 
 // char is a character of a line being read: lit when it cannot be an
-// emphasis mark (it was escaped, or is code or a link's address).
+// emphasis mark (it was escaped, or is code or a link's address). A byte
+// that is not UTF-8 is kept as it is, in raw.
 type char struct {
 	r   rune
 	lit bool
+	raw byte
 }
 
 // inline strips a line's inline marks.
@@ -139,7 +164,11 @@ func inline(l string) string {
 	keep := emphasis(cs)
 	var b strings.Builder
 	for i, c := range cs {
-		if keep[i] {
+		switch {
+		case !keep[i]:
+		case c.raw != 0:
+			b.WriteByte(c.raw)
+		default:
 			b.WriteRune(c.r)
 		}
 	}
@@ -151,15 +180,21 @@ func inline(l string) string {
 func spans(l string) []char {
 	var out []char
 	lit := func(s string) {
-		for _, r := range s {
-			out = append(out, char{r, true})
+		for i := 0; i < len(s); {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			c := char{r: r, lit: true}
+			if r == utf8.RuneError && n == 1 {
+				c.raw = s[i]
+			}
+			out = append(out, c)
+			i += n
 		}
 	}
 	for i := 0; i < len(l); {
 		c := l[i]
 		switch {
 		case c == '\\' && i+1 < len(l) && isASCIIPunct(l[i+1]):
-			out = append(out, char{rune(l[i+1]), true})
+			out = append(out, char{r: rune(l[i+1]), lit: true})
 			i += 2
 			continue
 		case c == '`':
@@ -202,14 +237,28 @@ func spans(l string) []char {
 			}
 		}
 		r, n := utf8.DecodeRuneInString(l[i:])
-		out = append(out, char{r, false})
+		ch := char{r: r}
+		if r == utf8.RuneError && n == 1 {
+			ch.raw = l[i]
+		}
+		out = append(out, ch)
 		i += n
 	}
 	return out
 }
 
+// Bounds that keep PlainText linear on text made to be slow (a document
+// is anyone's): a code span, a link's text or address longer than these
+// is taken as text, and a closing emphasis mark looks back at so many
+// openers at most.
+const (
+	maxSpan    = 1024
+	maxOpeners = 64
+)
+
 // closingTicks returns where a run of exactly n backticks starts in s, or -1.
 func closingTicks(s string, n int) int {
+	s = s[:min(len(s), maxSpan)]
 	for i := 0; i < len(s); {
 		if s[i] != '`' {
 			i++
@@ -231,9 +280,10 @@ func closingTicks(s string, n int) int {
 // of s and returns text and the length read, or 0 when s does not start
 // with one.
 func link(s string) (string, int) {
+	s = s[:min(len(s), 2*maxSpan)]
 	depth := 0
 	end := -1
-	for i := 0; i < len(s) && end < 0; i++ {
+	for i := 0; i < min(len(s), maxSpan) && end < 0; i++ {
 		switch s[i] {
 		case '\\':
 			i++
@@ -320,7 +370,7 @@ func emphasis(cs []char) []bool {
 			r.open, r.shut = false, false
 		}
 		if r.shut {
-			for k := len(openers) - 1; k >= 0 && r.n > 0; k-- {
+			for k := len(openers) - 1; k >= max(0, len(openers)-maxOpeners) && r.n > 0; k-- {
 				o := &openers[k]
 				if o.c != r.c {
 					continue

@@ -1,6 +1,11 @@
 package search
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
 
 // TestPlainText: snippets show a note's words without its Markdown marks,
 // and text that is not Markdown is left as it is.
@@ -49,4 +54,38 @@ func TestSnippetWithoutMarks(t *testing.T) {
 	if got := sn.Text[sn.Marks[0][0]:sn.Marks[0][1]] + "," + sn.Text[sn.Marks[1][0]:sn.Marks[1][1]]; got != "Lisbon,coast" {
 		t.Fatalf("marks %q", got)
 	}
+}
+
+// TestPlainTextSlowInput: text made to make a Markdown reader slow (many
+// unclosed brackets, backticks, emphasis marks) is read in linear time.
+func TestPlainTextSlowInput(t *testing.T) {
+	for name, text := range map[string]string{
+		"brackets":  strings.Repeat("[", 200_000),
+		"links":     strings.Repeat("[a](", 50_000),
+		"ticks":     strings.Repeat("`a``b", 40_000),
+		"emphasis":  strings.Repeat("*a _", 50_000) + strings.Repeat("b_ ", 50_000),
+		"nested":    strings.Repeat("[", 5_000) + "a" + strings.Repeat("](u)", 5_000),
+		"autolinks": strings.Repeat("<a", 100_000),
+		"quotes":    strings.Repeat("> ", 100_000) + "x",
+	} {
+		start := time.Now()
+		out := PlainText(text)
+		if d := time.Since(start); d > 2*time.Second || len(out) > len(text) {
+			t.Errorf("%s: %v, %d bytes from %d", name, d, len(out), len(text))
+		}
+	}
+}
+
+// FuzzPlainText: any text gives text no longer, valid UTF-8 when it was,
+// without a panic.
+func FuzzPlainText(f *testing.F) {
+	for _, s := range []string{"**Lisbon** _coast_", "# h\n> q\n- [ ] t", "[a](b) ![c](d) <e://f>", "`x` ``y``", "a\\*b", "```\ncode\n```", "| a | b |\n|---|---|"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := PlainText(s)
+		if len(out) > len(s) || utf8.ValidString(s) && !utf8.ValidString(out) {
+			t.Fatalf("%q: %q", s, out)
+		}
+	})
 }
