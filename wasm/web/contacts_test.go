@@ -73,6 +73,10 @@ func TestWebContacts(t *testing.T) {
 	contactsURL := env.AppURL("contacts", user)
 	tab.WaitOrigin(contactsURL)
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+	// Nothing to export yet; contacts are shown with their initials.
+	if !browsertest.Eval[bool](tab, `document.querySelector("#export").disabled`) {
+		t.Fatal("Export is offered with no contact to export")
+	}
 
 	// Import several vendors' files, in the browser.
 	samples := []string{"apple-icloud-3.0.vcf", "google-contacts-3.0.vcf", "outlook-2.1.vcf", "android-2.1.vcf",
@@ -96,6 +100,9 @@ func TestWebContacts(t *testing.T) {
 		waitText(t, tab, "#count", "")
 	}
 	waitText(t, tab, "#count", itoa(len(native))+" contacts")
+	if !browsertest.Eval[bool](tab, `!document.querySelector("#export").disabled && !!document.querySelector('#list li[data-id] .avatar.initials')`) {
+		t.Fatal("Export is not offered, or no contact shows its initials")
+	}
 	tab.Screenshots("contacts-imported")
 
 	// What the browser stored exports to what the files import to natively.
