@@ -268,7 +268,9 @@ func TestWebContacts(t *testing.T) {
 	tab.Screenshots("contact-intent")
 	tab.Do(chromedp.Click(chromedp.CSS("#save")))
 	tab.WaitOrigin(notesURL)
-	waitStored(t, dev, func(c string) bool { return strings.Contains(c, "Inês Intent") && strings.Contains(c, "Asked for by Notes") })
+	waitStored(t, dev, func(c string) bool {
+		return strings.Contains(c, "Inês Intent") && strings.Contains(c, "Asked for by Notes")
+	})
 }
 
 func itoa(n int) string {
