@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/client/search"
@@ -309,11 +310,14 @@ func (a *API) searchApps(ctx context.Context, c *client.Client) map[string]appIn
 }
 
 // titleOf returns what names a document: its title, or its name (a
-// string, or a contact's name object, spec/contacts.md).
+// string, or a contact's name object, spec/contacts.md), or else the
+// first line of its body without Markdown marks (as Notes names a note
+// without a title).
 func titleOf(content []byte) string {
 	var v struct {
 		Title string          `json:"title"`
 		Name  json.RawMessage `json:"name"`
+		Body  string          `json:"body"`
 	}
 	if json.Unmarshal(content, &v) != nil {
 		return ""
@@ -330,10 +334,27 @@ func titleOf(content []byte) string {
 			t = full.Full
 		}
 	}
-	if len(t) > 200 {
-		t = t[:200]
+	if strings.TrimSpace(t) == "" {
+		body := v.Body[:min(len(v.Body), 2000)]
+		for line := range strings.SplitSeq(body, "\n") {
+			if t = search.PlainText(line); t != "" {
+				break
+			}
+		}
+		t = clip(t, 80)
 	}
-	return t
+	return clip(t, 200)
+}
+
+// clip cuts s to at most n bytes, at a character's start, with … when cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.TrimRight(s[:n], " ") + "…"
 }
 
 // prefixCache keeps one account's segments apart in the page's Cache

@@ -241,3 +241,24 @@ func TestSearchOpensInBundledApp(t *testing.T) {
 		t.Fatalf("hits open in %v, want notes in Notes and clips in zeta", got)
 	}
 }
+
+// TestSearchTitles: a hit is named by its title, its name, or else the
+// first line of its body without Markdown marks; a long one is cut at a
+// character.
+func TestSearchTitles(t *testing.T) {
+	long := strings.Repeat("é", 150)
+	for content, want := range map[string]string{
+		`{"title":"Trip","body":"# Lisbon"}`:                   "Trip",
+		`{"name":"Lou"}`:                                       "Lou",
+		`{"name":{"full":"Zoë Ångström"}}`:                     "Zoë Ångström",
+		`{"title":"","body":"\n\n## **Lisbon** trip\nmore"}`:   "Lisbon trip",
+		`{"body":"` + "```" + `\ncode line\n` + "```" + `"}`:   "code line",
+		`{"title":"` + long + `"}`:                             strings.Repeat("é", 100) + "…",
+		`{"body":"- [ ] ` + strings.Repeat("word ", 30) + `"}`: strings.TrimSpace(strings.Repeat("word ", 16)) + "…",
+		`[1,2]`: "",
+	} {
+		if got := titleOf([]byte(content)); got != want {
+			t.Errorf("%s: %q, want %q", content, got, want)
+		}
+	}
+}

@@ -61,3 +61,14 @@ func BenchmarkAnalyzerOnly(b *testing.B) {
 		an.Analyze(texts[(i+1)%len(texts)])
 	}
 }
+
+// BenchmarkAnalyzeAccented: text where one word in three has an accent
+// (French, German, Portuguese), the words that are folded.
+func BenchmarkAnalyzeAccented(b *testing.B) {
+	text := []byte("Le café près de l'École où Zoë déjeune; Straße über München, ação e coração em Lisboa. " +
+		"Plans for the coast road south, then the train back to the city centre.")
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		an.Analyze(text)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hearthcloud/hearth/internal/wire"
 )
@@ -33,6 +34,11 @@ type ManifestSegment struct {
 // rebuilt.
 var ErrManifest = errors.New("search: the index manifest cannot be loaded")
 
+// ErrOldMapping is the ErrManifest of an index of a mapping this client
+// replaced (OldMappings): it is rebuilt as a matter of course, which
+// Store.Rebuilt does not report.
+var ErrOldMapping = fmt.Errorf("%w: the index is of an older mapping", ErrManifest)
+
 const (
 	maxManifestDocs = 1_000_000_000
 	maxSeq          = 1 << 53
@@ -54,6 +60,8 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		return bad("no segments member")
 	case m.Format != SegmentFormat:
 		return bad("segment format %q", m.Format)
+	case slices.Contains(OldMappings, m.Mapping):
+		return nil, fmt.Errorf("%w (%q, now %q)", ErrOldMapping, m.Mapping, Mapping)
 	case m.Mapping != Mapping:
 		return bad("mapping %q", m.Mapping)
 	case m.Seq > maxSeq:

@@ -17,7 +17,7 @@ type Phrase struct {
 	Text  string
 }
 
-// rewrite adapts a parsed query to mapping hearth-text-1: a clause that
+// rewrite adapts a parsed query to mapping hearth-text-2: a clause that
 // names no field is asked of every text field, and a phrase becomes all of
 // its words in one field, remembered in phrases when every hit must contain
 // it (required: it is a +clause, or the only clause), to be checked in the
@@ -60,6 +60,13 @@ func rewrite(q query.Query, fields []string, phrases *[]Phrase, required bool) q
 		m.SetOperator(query.MatchQueryOperatorAnd)
 		m.BoostVal = q.BoostVal
 		return expand(m, fields)
+	case *query.WildcardQuery:
+		// Patterns are not analysed: their words are folded as terms are.
+		q.Wildcard = foldText(q.Wildcard)
+		return expand(q, fields)
+	case *query.PrefixQuery:
+		q.Prefix = foldText(q.Prefix)
+		return expand(q, fields)
 	case query.FieldableQuery:
 		return expand(q, fields)
 	}
@@ -129,7 +136,7 @@ type value struct {
 	b    bool
 }
 
-// members calls fn with every member of content as mapping hearth-text-1
+// members calls fn with every member of content as mapping hearth-text-2
 // indexes it (§7.3): name (dotted for nested objects) and value, in the
 // order of the document. Content that is not a JSON object is one text
 // member "text": the string, if it is a JSON string, or else the content.

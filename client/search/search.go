@@ -5,17 +5,21 @@
 // GOOS=js GOARCH=wasm alike. One index per doctype, so that an app searches
 // only what it may read.
 //
-// Documents become fields as mapping hearth-text-1 says (§7.3, Mapping):
+// Documents become fields as mapping hearth-text-2 says (§7.3, Mapping):
 // every string member of a JSON object is text under its name (nested
 // objects give dotted names), numbers are numeric fields that can be
 // filtered by range and sorted on; content that is not a JSON object is the
-// text field "text". Terms are indexed without positions and no value is
-// stored, which keeps the sealed index smaller than the text it indexes.
+// text field "text". Words are folded (lower case, no accents: "Zoë" and
+// "ZOE" are the term "zoe"). Terms are indexed without positions and no
+// value is stored, which keeps the sealed index smaller than the text it
+// indexes.
 //
 // Queries use bleve's query-string syntax: words, "phrases", prefixes
 // (plan*), fuzzy words (plna~1), field filters (title:plans,
-// updated:>1700000000000), +required and -excluded. A word that names no
-// field is looked for in every text field. Without positions, a phrase
+// updated:>1700000000000), +required and -excluded; but every clause is
+// required, as if marked +, except where OR joins alternatives (syntax.go).
+// A word that names no field is looked for in every text field, folded as
+// the documents' words are. Without positions, a phrase
 // matches as all of its words; Result.Phrases lists the phrases a hit must
 // contain, which the caller checks in the opened document (Store.Search
 // does, with MatchesPhrases).
@@ -35,9 +39,9 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -111,9 +115,9 @@ const (
 	maxName   = 200
 )
 
-var an = analyzer{}
+var an analysis.Analyzer = analyzer{} // a variable for the tests (export_test.go)
 
-// makeDocument turns content into fields as mapping hearth-text-1 says.
+// makeDocument turns content into fields as mapping hearth-text-2 says.
 func makeDocument(id string, content []byte) *document.Document {
 	doc := document.NewDocument(id)
 	members(content, func(name string, v value) {
@@ -138,7 +142,7 @@ func (x *Index) Count() (uint64, error) { return x.idx.DocCount() }
 
 // Query is a search.
 type Query struct {
-	Text string // bleve query-string syntax (see the package comment)
+	Text string // the query syntax of the package comment
 	// Limit is the most hits returned (default 20, at most 1000).
 	Limit int
 	// SortBy lists numeric or text fields to order hits by, "-" first for
@@ -172,7 +176,7 @@ func (x *Index) Search(q Query) (*Result, error) {
 		limit = 20
 	}
 	limit = min(limit, 1000)
-	parsed, err := query.NewQueryStringQuery(q.Text).Parse()
+	parsed, err := parse(q.Text)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
 	}

@@ -168,8 +168,8 @@ func TestTerms(t *testing.T) {
 		want []string
 	}{
 		{"The Coast-Road, to LISBON!", []string{"coast", "road", "lisbon"}},
-		{"Ärger über Öl", []string{"ärger", "über", "öl"}},
-		{"naïve café 2024", []string{"naïve", "café", "2024"}},
+		{"Ärger über Öl", []string{"arger", "uber", "ol"}},
+		{"naïve café 2024", []string{"naive", "cafe", "2024"}},
 		{"東京タワー", []string{"東", "京", "タ", "ワ", "ー"}},
 		{"", nil},
 	} {
@@ -195,8 +195,9 @@ func TestPhrases(t *testing.T) {
 	if MatchesPhrases(doc, []Phrase{{Field: "body", Text: "holiday plans"}}) {
 		t.Fatal("a phrase matched in another field")
 	}
-	// Optional or excluded phrases are not checked in the documents.
-	for _, q := range []string{`"coast train" lisbon`, `lisbon -"coast train"`} {
+	// Optional (one of two) or excluded phrases are not checked in the
+	// documents.
+	for _, q := range []string{`"coast train" OR lisbon`, `lisbon -"coast train"`} {
 		if r, err := x.Search(Query{Text: q}); err != nil || len(r.Phrases) != 0 {
 			t.Fatalf("%s: %+v %v", q, r, err)
 		}

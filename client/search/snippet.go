@@ -100,7 +100,7 @@ type fuzzyTerm struct {
 // fuzzy word of q that is not excluded.
 func highlighter(text string) *highlight {
 	h := &highlight{exact: map[string]bool{}}
-	q, err := query.NewQueryStringQuery(text).Parse()
+	q, err := parse(text)
 	if err != nil {
 		return h
 	}
@@ -135,12 +135,13 @@ func highlighter(text string) *highlight {
 			}
 		case *query.WildcardQuery:
 			if p, ok := strings.CutSuffix(q.Wildcard, "*"); ok && !strings.ContainsAny(p, "*?") {
-				for _, t := range Terms(p) {
-					h.prefixes = append(h.prefixes, t)
-				}
+				b := []byte(p)
+				words(b, func(start, end int) {
+					h.prefixes = append(h.prefixes, string(foldWord(b[start:end])))
+				})
 			}
 		case *query.PrefixQuery:
-			h.prefixes = append(h.prefixes, strings.ToLower(q.Prefix))
+			h.prefixes = append(h.prefixes, foldText(q.Prefix))
 		}
 	}
 	walk(q)
@@ -168,7 +169,8 @@ func (h *highlight) match(term string) bool {
 const snippetLen = 180
 
 // snippet picks the text member with the most matching words and the
-// stretch of it around the first match.
+// stretch of it around the first match, in the member's text without its
+// Markdown marks (PlainText).
 func (h *highlight) snippet(content []byte) *Snippet {
 	var best *Snippet
 	bestN := 0
@@ -176,7 +178,7 @@ func (h *highlight) snippet(content []byte) *Snippet {
 		if v.kind != 's' {
 			return
 		}
-		text := string(v.text)
+		text := PlainText(string(v.text))
 		marks := h.marks(text)
 		if len(marks) > bestN {
 			best, bestN = cut(name, text, marks), len(marks)
@@ -190,7 +192,7 @@ func (h *highlight) marks(text string) [][2]int {
 	var out [][2]int
 	b := []byte(text)
 	words(b, func(start, end int) {
-		if h.match(string(lower(b[start:end]))) {
+		if h.match(string(foldWord(b[start:end]))) {
 			out = append(out, [2]int{start, end})
 		}
 	})

@@ -128,7 +128,7 @@ func Open(ctx context.Context, b Backend, doctype string, opt *Options) (*Store,
 		if ctx.Err() != nil || !rebuildable(err) {
 			return nil, err
 		}
-		if !errors.Is(err, client.ErrNotFound) {
+		if !errors.Is(err, client.ErrNotFound) && !errors.Is(err, ErrOldMapping) {
 			s.rebuilt = err
 		}
 		if err := s.rebuild(ctx); err != nil {
@@ -148,7 +148,9 @@ func rebuildable(err error) bool {
 
 // Rebuilt returns why the stored index was not used and the index was
 // rebuilt from the documents instead, or nil. An integrity error here
-// means the host altered or swapped what was stored.
+// means the host altered or swapped what was stored. An index of an older
+// mapping (ErrOldMapping), which is rebuilt once after an upgrade of the
+// client, is not reported.
 func (s *Store) Rebuilt() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

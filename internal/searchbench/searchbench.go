@@ -23,7 +23,7 @@ import (
 const Vocabulary = 150_000
 
 // stop are the 33 most frequent words, in order: the stop words of
-// mapping hearth-text-1 (spec/protocol.md §7.3).
+// mappings hearth-text-1 and hearth-text-2 (spec/protocol.md §7.3).
 var stop = []string{"the", "of", "and", "to", "a", "in", "is", "that", "it", "was", "for", "on", "as",
 	"with", "be", "by", "at", "this", "are", "but", "not", "or", "they", "their", "an", "there", "if",
 	"will", "no", "such", "into", "then", "these"}

@@ -3,15 +3,18 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,10 +49,14 @@ func canonicalExport(t *testing.T, cs []vcard.Contact) map[string][]string {
 // of several vendors in the browser; what it stores exports to the same
 // properties as the files imported natively (nothing lost through the
 // browser, the sealing and the sync). A contact is found, edited (a field
-// of the person's own, a phone, a photo), kept across a reload, exported.
-// Notes mentions a contact and shows its name as Contacts has it now.
+// of the person's own, a phone, a photo) and saved by itself, with no Save
+// button (contactsAutosave: switching contacts and leaving the page
+// lose no edit; the filter folds accents), kept across a reload,
+// exported. Notes mentions a contact and shows its name as Contacts has
+// it now.
 func TestWebContacts(t *testing.T) {
-	env := browsertest.Start(t, browsertest.Options{})
+	g := &putGate{}
+	env := browsertest.Start(t, browsertest.Options{Wrap: g.wrap})
 	const user, password = "erin", "a contacts password"
 	ctx := context.Background()
 	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
@@ -66,6 +73,10 @@ func TestWebContacts(t *testing.T) {
 	contactsURL := env.AppURL("contacts", user)
 	tab.WaitOrigin(contactsURL)
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+	// Nothing to export yet; contacts are shown with their initials.
+	if !browsertest.Eval[bool](tab, `document.querySelector("#export").disabled`) {
+		t.Fatal("Export is offered with no contact to export")
+	}
 
 	// Import several vendors' files, in the browser.
 	samples := []string{"apple-icloud-3.0.vcf", "google-contacts-3.0.vcf", "outlook-2.1.vcf", "android-2.1.vcf",
@@ -89,6 +100,9 @@ func TestWebContacts(t *testing.T) {
 		waitText(t, tab, "#count", "")
 	}
 	waitText(t, tab, "#count", itoa(len(native))+" contacts")
+	if !browsertest.Eval[bool](tab, `!document.querySelector("#export").disabled && !!document.querySelector('#list li[data-id] .avatar.initials')`) {
+		t.Fatal("Export is not offered, or no contact shows its initials")
+	}
 	tab.Screenshots("contacts-imported")
 
 	// What the browser stored exports to what the files import to natively.
@@ -126,12 +140,17 @@ func TestWebContacts(t *testing.T) {
 	if v := browsertest.Eval[string](tab, `document.querySelector("#full").value`); v != "Dr. Johnny Q. Appleseed Jr." {
 		t.Fatalf("opened %q", v)
 	}
+	if !browsertest.Eval[bool](tab, `document.querySelector("#save").hidden`) {
+		t.Fatal("the editor shows a Save button: it saves by itself")
+	}
 	tab.Do(chromedp.Click(chromedp.CSS(`[data-add=fields]`)))
 	browsertest.Eval[bool](tab, `(() => { const row = [...document.querySelectorAll("#fields .entry")].pop();
-		row.querySelector(".label").value = "Shoe size"; row.querySelector(".value").value = "43"; return true; })()`)
+		row.querySelector(".label").value = "Shoe size"; row.querySelector(".value").value = "43";
+		row.querySelector(".value").dispatchEvent(new Event("input", { bubbles: true })); return true; })()`)
 	tab.Do(chromedp.Click(chromedp.CSS(`[data-add=phones]`)))
 	browsertest.Eval[bool](tab, `(() => { const row = [...document.querySelectorAll("#phones .entry")].pop();
-		row.querySelector(".value").value = "+351 21 000 0000"; row.querySelector(".type").value = "cell"; return true; })()`)
+		row.querySelector(".value").value = "+351 21 000 0000"; row.querySelector(".type").value = "cell";
+		row.querySelector(".type").dispatchEvent(new Event("input", { bubbles: true })); return true; })()`)
 	img := image.NewRGBA(image.Rect(0, 0, 400, 300))
 	for x := 0; x < 400; x++ {
 		for y := 0; y < 300; y++ {
@@ -144,9 +163,11 @@ func TestWebContacts(t *testing.T) {
 	os.WriteFile(photoPath, pngBuf.Bytes(), 0o644)
 	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#photo-file"), []string{photoPath}))
 	tab.WaitTrue(`!document.querySelector("#photo").hidden && document.querySelector("#photo").src.startsWith("data:image/jpeg")`)
-	tab.Do(chromedp.Click(chromedp.CSS("#save")))
-	waitText(t, tab, "#status", "Saved")
+	waitText(t, tab, "#status", "Saved") // nothing pressed
+	appleseed := waitStored(t, dev, func(c string) bool { return strings.Contains(c, "Shoe size") && strings.Contains(c, `"photo"`) })
 	tab.Screenshots("contact-edited")
+
+	contactsAutosave(t, tab, dev, g, appleseed)
 
 	tab.Open(contactsURL + "/")
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
@@ -226,9 +247,171 @@ func TestWebContacts(t *testing.T) {
 	}
 	waitText(t, tab, "#preview .mention", "@Johnny Appleseed")
 	tab.Screenshots("notes-mention")
+
+	// Another app asks Contacts for a contact (spec/apps.md §5): it is not
+	// saved by itself, but when the person adds it.
+	value := base64.RawURLEncoding.EncodeToString([]byte(`{"name":{"full":"Inês Intent"},"emails":[{"value":"ines@example.org"}]}`))
+	tab.Open(env.HomeURL() + "/#intent?from=notes&user=" + user + "&action=create&doctype=" + vcard.Doctype + "&value=" + value + "&state=x")
+	waitView(t, tab, "intent", "#intent-msg")
+	tab.Do(chromedp.Click(chromedp.CSS("#intent-allow")))
+	tab.WaitOrigin(contactsURL)
+	tab.WaitTrue(`document.body.dataset.ready === "true" && document.querySelector("#full").value === "Inês Intent" && !document.querySelector("#save").hidden`)
+	browsertest.Eval[string](tab, `(() => { const e = document.querySelector("#title"); e.value = "Asked for by Notes";
+		e.dispatchEvent(new Event("input", { bubbles: true })); return ""; })()`)
+	time.Sleep(1200 * time.Millisecond) // past the pause after which an edit is saved
+	if ids, _ := dev.List(ctx, vcard.Doctype); slices.ContainsFunc(ids, func(id string) bool {
+		d, err := dev.Get(ctx, vcard.Doctype, id)
+		return err == nil && strings.Contains(string(d.Content), "Inês Intent")
+	}) {
+		t.Fatal("the contact another app asked for was saved before the person added it")
+	}
+	tab.Screenshots("contact-intent")
+	tab.Do(chromedp.Click(chromedp.CSS("#save")))
+	tab.WaitOrigin(notesURL)
+	waitStored(t, dev, func(c string) bool {
+		return strings.Contains(c, "Inês Intent") && strings.Contains(c, "Asked for by Notes")
+	})
 }
 
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// putGate holds the server's answers to writes of contacts while held.
+type putGate struct {
+	mu   sync.Mutex
+	hold chan struct{}
+}
+
+func (g *putGate) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/v1/docs/"+vcard.Doctype+"/") {
+			g.mu.Lock()
+			hold := g.hold
+			g.mu.Unlock()
+			if hold != nil {
+				select {
+				case <-hold:
+				case <-r.Context().Done():
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// close holds the writes until the function it returns is called.
+func (g *putGate) close() (open func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.hold = make(chan struct{})
+	hold := g.hold
+	return func() {
+		g.mu.Lock()
+		g.hold = nil
+		g.mu.Unlock()
+		close(hold)
+	}
+}
+
+// waitStored waits until the server holds a contact whose content
+// satisfies ok, as another device reads it, and returns its id.
+func waitStored(t *testing.T, dev *client.Client, ok func(content string) bool) string {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(browsertest.Timeout)
+	for {
+		ids, err := dev.List(ctx, vcard.Doctype)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			if d, err := dev.Get(ctx, vcard.Doctype, id); err == nil && ok(string(d.Content)) {
+				return id
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server never held the contact the page edited")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// contactsAutosave: Contacts saves edits by itself, as Notes does: the
+// status says "Editing…", "Saving…" (the editor screenshot while the
+// server holds the write), then "Saved", and the server has the edit
+// without anything pressed. Opening another contact mid-edit, or a new
+// one, saves the edit at once (a new contact too); the page being left
+// saves at once. The list's filter finds Zoë from "zoe", and "angstrom".
+func contactsAutosave(t *testing.T, tab *browsertest.Tab, dev *client.Client, g *putGate, appleseed string) {
+	t.Helper()
+	input := func(sel, value string) string {
+		return `(() => { const e = document.querySelector(` + jsString(sel) + `); e.value = ` + jsString(value) + `;
+			e.dispatchEvent(new Event("input", { bubbles: true })); return document.querySelector("#status").textContent; })()`
+	}
+	// While the server holds the write: "Saving…".
+	open := g.close()
+	if got := browsertest.Eval[string](tab, input("#title", "Chief shoemaker of the Lisbon workshop")); got != "Editing…" {
+		open()
+		t.Fatalf("status while typing: %q", got)
+	}
+	tab.WaitTrue(`document.querySelector("#status").textContent === "Saving…"`)
+	tab.Screenshots("contact-saving", "#title")
+	open()
+	waitText(t, tab, "#status", "Saved")
+	waitStored(t, dev, func(c string) bool { return strings.Contains(c, "Chief shoemaker") })
+
+	// Another contact opened mid-edit (long before the pause): the edit
+	// is saved, and the editor shows the other one.
+	typeInto(tab, "#search", "")
+	other := browsertest.Eval[string](tab, `[...document.querySelectorAll("#list li[data-id]")].map(li => li.dataset.id).find(id => id !== `+jsString(appleseed)+`)`)
+	shown := browsertest.Eval[string](tab, `(() => { const n = document.querySelector("#notes"); n.value = "Met at the café in Alfama";
+		n.dispatchEvent(new Event("input", { bubbles: true }));
+		document.querySelector('#list li[data-id="`+other+`"] button').click(); return document.querySelector("#notes").value; })()`)
+	if shown == "Met at the café in Alfama" {
+		t.Fatal("the editor still shows the first contact")
+	}
+	waitStored(t, dev, func(c string) bool {
+		return strings.Contains(c, "Met at the café in Alfama") && strings.Contains(c, "Chief shoemaker")
+	})
+
+	// A new contact, another opened at once: it is created.
+	tab.Do(chromedp.Click(chromedp.CSS("#new-contact")))
+	browsertest.Eval[bool](tab, `(() => { const f = document.querySelector("#full"); f.value = "Zoë Ångström";
+		f.dispatchEvent(new Event("input", { bubbles: true }));
+		document.querySelector('#list li[data-id="`+appleseed+`"] button').click(); return true; })()`)
+	zoe := waitStored(t, dev, func(c string) bool { return strings.Contains(c, "Zoë Ångström") })
+	tab.WaitTrue(`!!document.querySelector('#list li[data-id="` + zoe + `"]')`)
+	if n := browsertest.Eval[int](tab, `[...document.querySelectorAll("#list li strong")].filter(s => s.textContent === "Zoë Ångström").length`); n != 1 {
+		t.Fatalf("%d contacts named Zoë Ångström in the list", n)
+	}
+
+	// The page left (pagehide) mid-edit: saved at once, not after the pause.
+	tab.Do(chromedp.Click(chromedp.CSS(`#list li[data-id="` + zoe + `"] button`)))
+	tab.WaitTrue(`document.querySelector("#full").value === "Zoë Ångström"`)
+	browsertest.Eval[string](tab, input("#org", "Hearth & Sons, Lisbon"))
+	if got := browsertest.Eval[string](tab, `(window.dispatchEvent(new PageTransitionEvent("pagehide")), document.querySelector("#status").textContent)`); got != "Saving…" {
+		t.Fatalf("status once the page is left: %q", got)
+	}
+	waitStored(t, dev, func(c string) bool {
+		return strings.Contains(c, "Zoë Ångström") && strings.Contains(c, "Hearth & Sons")
+	})
+	waitText(t, tab, "#status", "Saved")
+
+	// The filter folds case and accents.
+	if _, err := dev.Put(context.Background(), vcard.Doctype, "chloe", []byte(`{"v":1,"name":{"full":"Chloé Zoé Marchand-Villeneuve de la Tour d'Auvergne-Saint-Rémy"},"emails":[{"value":"chloe.marchand-villeneuve@example.org"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	tab.WaitTrue(`!!document.querySelector('#list li[data-id="chloe"]')`)
+	for q, want := range map[string]string{"zoe": "Chloé Zoé Marchand-Villeneuve de la Tour d'Auvergne-Saint-Rémy,Zoë Ångström", "ANGSTROM": "Zoë Ångström", "ZOË ång": "Zoë Ångström", "remy": "Chloé Zoé Marchand-Villeneuve de la Tour d'Auvergne-Saint-Rémy"} {
+		typeInto(tab, "#search", q)
+		if got := browsertest.Eval[string](tab, `[...document.querySelectorAll("#list li strong")].map(s => s.textContent).join(",")`); got != want {
+			t.Errorf("filter %q: %q, want %q", q, got, want)
+		}
+	}
+	browsertest.Eval[bool](tab, `(document.querySelector("#back").click(), true)`) // the list, on a phone too
+	typeInto(tab, "#search", "zoe")
+	tab.Screenshots("contacts-filter")
+	typeInto(tab, "#search", "")
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +21,13 @@ import (
 
 // TestWebSearch: Home's search box, in headless Chromium. Signed in, a
 // person types; results come grouped by app (Notes) or doctype, with the
-// words marked; a result opens the note in Notes. A note another device
-// writes is found at the next query. A second browser loads the index the
-// first stored instead of indexing again. Neither the words searched for
-// nor the indexed text reach the host.
+// words marked; every word is required ("lisbon coast"), accents and case
+// do not matter ("zoe" finds Zoë), snippets show a note's text without its
+// Markdown marks, and the results of a query go as soon as the next is
+// typed, never shown under it. A result opens the note in Notes. A note
+// another device writes is found at the next query. A second browser loads
+// the index the first stored instead of indexing again. Neither the words
+// searched for nor the indexed text reach the host.
 func TestWebSearch(t *testing.T) {
 	rec := &requestRecorder{}
 	env := browsertest.Start(t, browsertest.Options{Wrap: rec.wrap})
@@ -43,11 +47,14 @@ func TestWebSearch(t *testing.T) {
 		items = append(items, client.Item{Content: fmt.Appendf(nil, `{"title":"Note %d","body":"Groceries and errands for day %d.","updated":%d}`, i, i, 1_700_000_000_000+i)})
 	}
 	items[23] = client.Item{ID: "tripnote", Content: []byte(`{"title":"Trip to Lisbon","body":"Train to Lisbon, then the coast road south; ask about ` + marker + ` at the station.","updated":1700000009999}`)}
+	items = append(items, client.Item{ID: "walk", Content: []byte("{\"title\":\"\",\"body\":\"## Sintra day\\n\\n**Pena** palace, then _Cascais_: see [the map](https://example.org/cascais) and `tram 28`.\",\"updated\":1700000008888}")})
 	if _, err := dev.PutMany(ctx, "io.hearth.notes", items); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dev.Put(ctx, "io.hearth.contacts", "lou", []byte(`{"name":"Lou","city":"Lisbon"}`)); err != nil {
-		t.Fatal(err)
+	for id, c := range map[string]string{"lou": `{"name":"Lou","city":"Lisbon"}`, "zoe": `{"name":{"full":"Zoë Ångström"},"city":"Porto"}`} {
+		if _, err := dev.Put(ctx, "io.hearth.contacts", id, []byte(c)); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	home := env.NewTab(t)
@@ -80,6 +87,67 @@ func TestWebSearch(t *testing.T) {
 		t.Fatalf("results:\n%s\nwant:\n%s", got, want)
 	}
 	home.Screenshots("search")
+
+	// Every word is required: Lou lives in Lisbon, without a coast.
+	hits := func(tab *browsertest.Tab) string {
+		return browsertest.Eval[string](tab, `[...document.querySelectorAll("#search-results [data-id]")].map(a => a.dataset.id).join(",")`)
+	}
+	query(home, "lisbon coast")
+	if ids := hits(home); ids != "tripnote" {
+		t.Fatalf("lisbon coast: %q", ids)
+	}
+	query(home, "lisbon OR porto")
+	if ids := strings.Split(hits(home), ","); !sameElements(ids, []string{"lou", "zoe", "tripnote"}) {
+		t.Fatalf("lisbon OR porto: %q", ids)
+	}
+	// Accents and case do not matter; the word is marked as written.
+	for _, q := range []string{"zoe", "ZOE ANGSTROM", "Zoë"} {
+		query(home, q)
+		got := browsertest.Eval[string](home, `[...document.querySelectorAll("#search-results [data-id]")].map(a => a.dataset.id + ":" + a.querySelector("strong").textContent + ":" +
+			[...a.querySelectorAll("mark")].map(m => m.textContent).join(",")).join(";")`)
+		if !strings.HasPrefix(got, "zoe:Zoë Ångström:Zoë") || strings.Contains(got, ";") {
+			t.Fatalf("%s: %q", q, got)
+		}
+	}
+	home.Screenshots("search-folded")
+	// A note's snippet shows its text, not its Markdown; a note without a
+	// title is named by its first line.
+	query(home, "cascais")
+	got = browsertest.Eval[string](home, `(() => { const a = document.querySelector("#search-results [data-id=walk]");
+		return a ? a.querySelector("strong").textContent + "|" + a.querySelector(".snippet").textContent + "|" + [...a.querySelectorAll("mark")].map(m => m.textContent).join(",") : ""; })()`)
+	if got != "Sintra day|Sintra day Pena palace, then Cascais: see the map and tram 28.|Cascais" {
+		t.Fatalf("snippet: %q", got)
+	}
+	home.Screenshots("search-snippet")
+
+	// The results of a query go as soon as another is typed, and results
+	// are never shown under a query they do not answer, however the
+	// answers arrive.
+	query(home, "lisbon")
+	if !browsertest.Eval[bool](home, `(() => {
+		const out = document.querySelector("#search-results"), box = document.querySelector("#search");
+		window.mixed = [];
+		new MutationObserver(() => {
+			if (out.querySelector("[data-id]") && out.dataset.query !== box.value) window.mixed.push(out.dataset.query + " under " + box.value);
+		}).observe(out, { childList: true, subtree: true, attributes: true });
+		box.value = "zoe"; box.dispatchEvent(new Event("input", { bubbles: true }));
+		return !out.querySelector("[data-id]") && out.dataset.query === undefined && out.getAttribute("aria-busy") === "true" && out.textContent === "Searching…";
+	})()`) {
+		t.Fatalf("the previous results stay while the next query runs: %q", browsertest.Eval[string](home, `document.querySelector("#search-results").textContent`))
+	}
+	home.WaitTrue(`document.querySelector("#search-results").dataset.query === "zoe"`)
+	// Queries typed faster than they are answered.
+	browsertest.Eval[bool](home, `(() => { const box = document.querySelector("#search");
+		["lisbon", "lisbon co", "zoe", "cascais", "lisbon coast", "porto", "lisbon"].forEach((q, i) => setTimeout(() => {
+			box.value = q; box.dispatchEvent(new Event("input", { bubbles: true })); }, i * 90 + (i % 2) * 40)); return true; })()`)
+	time.Sleep(1500 * time.Millisecond)
+	home.WaitTrue(`document.querySelector("#search-results").dataset.query === "lisbon"`)
+	if mixed := browsertest.Eval[string](home, `window.mixed.join("; ")`); mixed != "" {
+		t.Fatalf("results shown under another query: %s", mixed)
+	}
+	if ids := hits(home); ids != "lou,tripnote" {
+		t.Fatalf("lisbon, at the end: %q", ids)
+	}
 	query(home, marker[:6]) // the word being typed is a prefix
 	if ids := browsertest.Eval[string](home, `[...document.querySelectorAll("#search-results [data-id]")].map(a => a.dataset.id).join(",")`); ids != "tripnote" {
 		t.Fatalf("prefix: %q", ids)
@@ -177,4 +245,11 @@ func TestWebSearch(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func sameElements(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

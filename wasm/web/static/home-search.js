@@ -15,6 +15,7 @@ export function bindSearch(say) {
   if (searchBound) return;
   searchBound = true;
   const box = $("#search");
+  const out = $("#search-results");
   let timer = 0, running = false, next = null;
   const status = (text) => { $("#search-status").textContent = text; $("#search-status").hidden = !text; };
   const start = () => {
@@ -32,8 +33,12 @@ export function bindSearch(say) {
       if (!s) return;
       const t0 = performance.now();
       const r = await s.search(asTyped(q), { limit: 5 });
-      renderResults(q, r, performance.now() - t0, status);
+      // Results answer the query in the box, or are not shown: a newer
+      // query is waiting (next) or on its timer.
+      if (q === box.value && next === null) renderResults(q, r, performance.now() - t0, status);
     } catch (err) {
+      if (q !== box.value) return;
+      searching(out, "");
       if (err.code === "bad_input") status("Keep typing: the query is not finished.");
       else status(say(err));
     } finally {
@@ -43,9 +48,20 @@ export function bindSearch(say) {
   };
   box.addEventListener("focus", start);
   box.addEventListener("input", () => {
+    // The results of the previous query go at once: none is shown under
+    // a query it does not answer.
+    searching(out, box.value);
     clearTimeout(timer);
     timer = setTimeout(() => run(box.value), 120);
   });
+}
+
+// searching empties the results while query runs ("Searching…" when
+// there is one).
+function searching(out, query) {
+  delete out.dataset.query;
+  out.setAttribute("aria-busy", String(!!query.trim()));
+  out.replaceChildren(...(query.trim() ? [Object.assign(document.createElement("p"), { className: "muted searching", textContent: "Searching…" })] : []));
 }
 
 // asTyped makes the word being typed a prefix: "lisb" finds Lisbon. Only a
@@ -59,6 +75,7 @@ function asTyped(q) {
 function renderResults(q, r, ms, status) {
   const out = $("#search-results");
   out.dataset.query = q; // what the results shown answer (for the tests)
+  out.setAttribute("aria-busy", "false");
   out.dataset.ms = String(Math.round(ms));
   if (r.rebuilt && r.rebuilt.length) {
     status("The stored index of " + r.rebuilt.map((x) => x.doctype).join(", ") +

@@ -1,19 +1,45 @@
 // Contacts: the people you know, with any number of fields and a photo;
 // vCard 2.1, 3.0 and 4.0 import, 4.0 export (spec/contacts.md). Editing
 // changes only the members shown, so what an imported card held beyond
-// them (its extra properties) is kept and exported again.
+// them (its extra properties) is kept and exported again. Edits are saved
+// by themselves, as in Notes: a short pause after the last one, or at once
+// when another contact is opened, the editor is closed or the page is
+// hidden or left.
 import { $, appWords, deleteMalformed, el, live, openLinks, sayer, show, startApp, ask } from "./hearth-kit.js";
 import { isObject, text, notText, clip, flaggedRow, notA } from "./values.js";
 
 const DOCTYPE = "io.hearth.contacts";
 const contacts = new Map(); // id → contact (the document's value)
+const revs = new Map();     // id → the revision of it shown
 const flagged = new Map();  // id → why the document cannot be shown as a contact
 let app;
-let current = null; // id of the contact in the editor; "" for a new one
+let current = null; // id of the contact in the editor; "" for a new one not saved yet
+let editing = null; // the editor's contact: { id } ("" until a new one is created)
+let dirty = false;  // the editor holds edits not handed to a save yet
+let saveTimer = 0;
+let saving = Promise.resolve(); // the saves, one after the other
+let pending = 0;                // saves handed over and not finished
+let confirming = null;          // another app's request: its contact is saved when the person says so
 let filter = "";
 
-const say = sayer(appWords, { not_found: "This contact no longer exists." });
+const say = sayer(appWords, {
+  network: "The server cannot be reached; your changes will be saved when it is back.",
+  not_found: "This contact no longer exists.",
+});
 const message = (text, kind) => show($("#msg"), text, kind);
+const status = (text) => { $("#status").textContent = text; };
+
+// fold makes text comparable whatever its case and accents ("Zoë" and
+// "ZOE" are "zoe"), as Home's search does (protocol §7.3): the filter
+// finds Zoë when "zoe" is typed.
+const LETTERS = { ø: "o", ß: "ss", æ: "ae", œ: "oe", ł: "l", đ: "d", ð: "d", þ: "th", ı: "i", ħ: "h", ŧ: "t", ŀ: "l" };
+function fold(s) {
+  return s.normalize("NFKD")
+    .replace(/([\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{Mn}+/gu, "$1")
+    .toLowerCase()
+    .replace(/[øßæœłđðþıħŧŀ]/g, (c) => LETTERS[c])
+    .normalize("NFC");
+}
 
 // Other apps may write what they like: a document is shown when its members
 // have the shapes of spec/contacts.md §2 (absent and null mean none; a
@@ -76,7 +102,7 @@ function haystack(c) {
   const parts = [displayName(c), text(n.given), text(n.family), orgName(c), text(c.title), text(c.notes)];
   for (const k of ["emails", "phones", "urls", "fields"]) for (const e of c[k] || []) parts.push(text(e.value), text(e.label));
   for (const a of c.addresses || []) parts.push(text(a.street), text(a.locality), text(a.region), text(a.postcode), text(a.country));
-  return parts.filter(Boolean).join(" ").toLowerCase();
+  return fold(parts.filter(Boolean).join(" "));
 }
 
 // deleteFlagged deletes a document Contacts cannot show, once the person
@@ -160,7 +186,7 @@ function entryRow(kind, e = {}) {
   row.append(el("input", { className: "value", value: text(e.value), ariaLabel: "Value",
     type: kind === "emails" ? "email" : kind === "phones" ? "tel" : kind === "urls" ? "url" : "text" }));
   const rm = el("button", { type: "button", className: "secondary", textContent: "×", ariaLabel: "Remove" });
-  rm.addEventListener("click", () => row.remove());
+  rm.addEventListener("click", () => { row.remove(); edited(); });
   row.append(rm);
   row._entry = e; // what the editor does not show (label, params, group) is kept
   return row;
@@ -173,7 +199,7 @@ function addressRow(a = {}) {
   const row = el("div", { className: "row entry address" });
   for (const k of ADDR) row.append(el("input", { className: k, placeholder: ADDR_WORDS[k], value: text(a[k]), ariaLabel: ADDR_WORDS[k] }));
   const rm = el("button", { type: "button", className: "secondary", textContent: "×", ariaLabel: "Remove" });
-  rm.addEventListener("click", () => row.remove());
+  rm.addEventListener("click", () => { row.remove(); edited(); });
   row.append(rm);
   row._entry = a;
   return row;
@@ -258,44 +284,95 @@ function fromEditor(old) {
   return c;
 }
 
-async function open(id) {
+// open shows contact id in the editor ("" for a new one); the edits of
+// the one shown before are saved first.
+function open(id) {
+  flush();
   current = id;
+  editing = { id };
+  dirty = false;
   fillEditor(id === "" ? { v: 1, name: {} } : contacts.get(id));
   $("#editor").hidden = false;
   $("#empty").hidden = true;
   document.querySelector(".notes").classList.add("editing");
   $("#delete").hidden = id === "";
-  $("#status").textContent = "";
+  status("");
   renderList();
 }
 
 function closeEditor() {
+  flush();
   current = null;
+  editing = null;
+  dirty = false;
   $("#editor").hidden = true;
   document.querySelector(".notes").classList.remove("editing");
   renderList();
 }
 
-async function save() {
-  const c = fromEditor(current ? contacts.get(current) : null);
-  if (!displayName(c) || displayName(c) === "No name") {
-    $("#status").textContent = "Give a name, an organization or an email.";
-    return null;
+// edited: the editor changed; it is saved after a short pause (at once
+// if another contact is opened meanwhile).
+function edited() {
+  if (current === null || confirming) return; // another app's contact waits for Add contact
+  dirty = true;
+  status("Editing…");
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(flush, 800);
+}
+
+// blank reports whether a new contact holds nothing yet: it is not saved.
+function blank(c) {
+  const { v, name, ...rest } = c;
+  return !Object.values(isObject(name) ? name : {}).some(Boolean) && Object.keys(rest).length === 0;
+}
+
+// flush hands the editor's edits to a save, if there are any: the
+// contact is read from the editor now, so that the editor may show
+// another one at once; the saves run one after the other (a new contact
+// is created by the first, and put by the next). It returns when they are
+// done.
+function flush() {
+  clearTimeout(saveTimer);
+  if (!dirty || !editing) return saving;
+  dirty = false;
+  const ed = editing;
+  const c = fromEditor(ed.id ? contacts.get(ed.id) : null);
+  if (!ed.id && blank(c)) {
+    status("");
+    return saving;
   }
-  try {
-    let id = current;
-    if (id) await app.put(DOCTYPE, id, c);
-    else ({ id } = await app.create(DOCTYPE, c));
-    contacts.set(id, c);
-    current = id;
-    $("#delete").hidden = false;
-    $("#status").textContent = "Saved";
-    renderList();
-    return id;
-  } catch (err) {
-    $("#status").textContent = say(err);
-    return null;
-  }
+  status("Saving…");
+  pending++;
+  saving = saving.then(async () => {
+    try {
+      let rev;
+      if (ed.id) ({ rev } = await app.put(DOCTYPE, ed.id, c));
+      else {
+        ({ id: ed.id, rev } = await app.create(DOCTYPE, c));
+        if (ed === editing) {
+          current = ed.id;
+          $("#delete").hidden = false;
+        }
+      }
+      if (!(revs.get(ed.id) >= rev)) {
+        contacts.set(ed.id, c);
+        revs.set(ed.id, rev);
+      }
+      if (ed === editing && !dirty) status("Saved");
+      renderList();
+    } catch (err) {
+      if (ed === editing) {
+        dirty = true; // saved with the next edit, when the editor is left, or (offline) in a while
+        status("Not saved");
+        clearTimeout(saveTimer);
+        if (err.code === "network") saveTimer = setTimeout(flush, 5000);
+      }
+      message(say(err));
+    } finally {
+      pending--;
+    }
+  });
+  return saving;
 }
 
 // A photo is made small (at most 256 pixels a side, JPEG) before it is kept:
@@ -307,6 +384,7 @@ async function loadPhoto(file) {
   canvas.getContext("2d").drawImage(bmp, 0, 0, canvas.width, canvas.height);
   const url = canvas.toDataURL("image/jpeg", 0.85);
   showPhoto({ type: "image/jpeg", data: url.slice(url.indexOf(",") + 1) });
+  edited();
 }
 
 // ---- vCard ----
@@ -366,9 +444,11 @@ async function exportAll() {
 
 function bind() {
   $("#new-contact").addEventListener("click", () => open(""));
-  $("#search").addEventListener("input", (e) => { filter = e.target.value.toLowerCase().trim(); renderList(); });
+  $("#search").addEventListener("input", (e) => { filter = fold(e.target.value.trim()); renderList(); });
   $("#back").addEventListener("click", closeEditor);
-  $("#editor").addEventListener("submit", (e) => { e.preventDefault(); save(); });
+  $("#editor").addEventListener("submit", (e) => e.preventDefault());
+  // Any change in the editor (typing, a kind chosen) is saved by itself.
+  $("#editor").addEventListener("input", edited);
   for (const b of document.querySelectorAll("[data-add]")) {
     b.addEventListener("click", () => {
       const k = b.dataset.add;
@@ -379,12 +459,17 @@ function bind() {
   }
   $("#delete").addEventListener("click", async () => {
     if (!current || !(await ask("Delete " + displayName(contacts.get(current)) + "?", "Delete"))) return;
+    const id = current;
+    clearTimeout(saveTimer);
+    dirty = false;
     try {
-      await app.delete(DOCTYPE, current);
-      contacts.delete(current);
-      closeEditor();
+      await saving; // no save of it after its deletion
+      await app.delete(DOCTYPE, id);
+      contacts.delete(id);
+      if (current === id) closeEditor();
+      else renderList();
     } catch (err) {
-      $("#status").textContent = say(err);
+      status(say(err));
     }
   });
   $("#photo-file").addEventListener("change", (e) => {
@@ -392,26 +477,41 @@ function bind() {
     e.target.value = "";
     if (f) loadPhoto(f).catch(() => { $("#status").textContent = "That file is not an image this browser can read."; });
   });
-  $("#photo-remove").addEventListener("click", () => showPhoto(null));
+  $("#photo-remove").addEventListener("click", () => { showPhoto(null); edited(); });
   $("#import-file").addEventListener("change", (e) => {
     const f = e.target.files[0];
     e.target.value = "";
     if (f) importFile(f);
   });
   $("#export").addEventListener("click", exportAll);
+  // Nothing is lost by leaving: the edits are saved when the page is
+  // hidden (another tab, the phone's home screen) or left; while a save is
+  // still to finish, the browser asks before the page goes.
+  document.addEventListener("visibilitychange", () => { if (document.hidden) flush(); });
+  window.addEventListener("pagehide", () => flush());
+  window.addEventListener("beforeunload", (e) => {
+    flush();
+    if (pending > 0) e.preventDefault();
+  });
 }
 
 async function main() {
   app = await startApp("contacts");
   await live(app, DOCTYPE, {
-    keep: (d) => keep(d.id, d.value),
+    keep: (d) => {
+      if (revs.get(d.id) >= d.rev) return false; // this tab's own write, already shown
+      revs.set(d.id, d.rev);
+      keep(d.id, d.value);
+    },
     drop: (id) => {
       contacts.delete(id);
       flagged.delete(id);
+      revs.delete(id);
     },
     draw: renderList,
     redraw: (ch) => {
       if (ch.id === current && !contacts.has(ch.id)) {
+        dirty = false; // not saved over what another device did
         closeEditor();
         message(ch.deleted ? "This contact was deleted on another device." : "This contact was changed on another device into something Contacts cannot show.");
       }
@@ -423,16 +523,24 @@ async function main() {
   $("#new-contact").disabled = false;
   if (app.intent && app.intent.action === "create" && app.intent.doctype === DOCTYPE) {
     // Another app asks for a contact: start one from what it gave.
+    // It is saved when the person says so (Add contact), not by itself.
     const v = isObject(app.intent.value) ? { v: 1, ...app.intent.value } : {};
     const intent = app.intent;
-    await open("");
+    confirming = intent;
+    open("");
     fillEditor(problem(v) ? { v: 1, name: {} } : v);
-    message("Another app asks to add this contact. Save it, or go back.", "ok");
+    $("#save").hidden = false;
+    $("#intent-cancel").hidden = false;
+    status("Not saved until you choose Add contact.");
+    message("Another app asks to add this contact. Add it, or cancel.", "ok");
     $("#editor").addEventListener("submit", async () => {
-      const id = await save();
-      if (id) intent.done(id);
-    }, { once: true });
+      dirty = true;
+      await flush();
+      if (editing && editing.id) intent.done(editing.id);
+      else status("Give a name, an organization or an email.");
+    });
     $("#back").addEventListener("click", () => intent.cancel(), { once: true });
+    $("#intent-cancel").addEventListener("click", () => intent.cancel(), { once: true });
   }
   // #open=<id> (Home's search links to a contact so) opens that contact.
   openLinks((id) => {

@@ -1,0 +1,91 @@
+package search
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// TestPlainText: snippets show a note's words without its Markdown marks,
+// and text that is not Markdown is left as it is.
+func TestPlainText(t *testing.T) {
+	for in, want := range map[string]string{
+		"**Lisbon** trip": "Lisbon trip",
+		"__bold__ and _it_ and *it* and ***both***":  "bold and it and it and both",
+		"# Trip to Lisbon\n\nThe *coast* road.":      "Trip to Lisbon The coast road.",
+		"## Learn C# ##":                             "Learn C#",
+		"#hashtag and issue #5":                      "#hashtag and issue #5",
+		"See [the map](https://x.example/a_(b)) now": "See the map now",
+		"![a photo](p.png) of [@Lou](contact:abc)":   "a photo of @Lou",
+		"[ref link][r] and [empty][]":                "ref link and empty",
+		"`go test` and ``a ` b``":                    "go test and a ` b",
+		"`*not emphasis*`":                           "*not emphasis*",
+		"> quoted\n> > twice":                        "quoted twice",
+		"- one\n* two\n+ three\n12. four\n3) five":   "one two three four five",
+		"- [ ] to do\n- [x] done":                    "to do done",
+		"~~struck~~ out":                             "struck out",
+		"Title\n=====\nbody\n---\nmore":              "Title body more",
+		"```go\nfunc *main_x*() {}\n```\nafter":      "func *main_x*() {} after",
+		"| a | b |\n|---|:-:|\n| c | d |":            "a b c d",
+		"a \\*literal\\* star":                       "a *literal* star",
+		"<https://example.org/x_y_z> mail":           "https://example.org/x_y_z mail",
+		"snake_case_name and 2*3*4 = 24":             "snake_case_name and 234 = 24",
+		"a * b and a _ b and [unclosed":              "a * b and a _ b and [unclosed",
+		"jo_doe@example.org":                         "jo_doe@example.org",
+		"**unclosed bold":                            "**unclosed bold",
+		"Zoë   Ångström\n\tcafé":                     "Zoë Ångström café",
+		"plain":                                      "plain",
+	} {
+		if got := PlainText(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestSnippetWithoutMarks: a snippet is cut from the text without its
+// Markdown marks, and marks the words there.
+func TestSnippetWithoutMarks(t *testing.T) {
+	doc := []byte(`{"title":"Trip","body":"## Plans\n\n**Lisbon**, then the _coast_: see [the map](https://lisbon.example/coast)."}`)
+	sn := highlighter("lisbon coast").snippet(doc)
+	if sn == nil || sn.Text != "Plans Lisbon, then the coast: see the map." || len(sn.Marks) != 2 {
+		t.Fatalf("%+v", sn)
+	}
+	if got := sn.Text[sn.Marks[0][0]:sn.Marks[0][1]] + "," + sn.Text[sn.Marks[1][0]:sn.Marks[1][1]]; got != "Lisbon,coast" {
+		t.Fatalf("marks %q", got)
+	}
+}
+
+// TestPlainTextSlowInput: text made to make a Markdown reader slow (many
+// unclosed brackets, backticks, emphasis marks) is read in linear time.
+func TestPlainTextSlowInput(t *testing.T) {
+	for name, text := range map[string]string{
+		"brackets":  strings.Repeat("[", 200_000),
+		"links":     strings.Repeat("[a](", 50_000),
+		"ticks":     strings.Repeat("`a``b", 40_000),
+		"emphasis":  strings.Repeat("*a _", 50_000) + strings.Repeat("b_ ", 50_000),
+		"nested":    strings.Repeat("[", 5_000) + "a" + strings.Repeat("](u)", 5_000),
+		"autolinks": strings.Repeat("<a", 100_000),
+		"quotes":    strings.Repeat("> ", 100_000) + "x",
+	} {
+		start := time.Now()
+		out := PlainText(text)
+		if d := time.Since(start); d > 2*time.Second || len(out) > len(text) {
+			t.Errorf("%s: %v, %d bytes from %d", name, d, len(out), len(text))
+		}
+	}
+}
+
+// FuzzPlainText: any text gives text no longer, valid UTF-8 when it was,
+// without a panic.
+func FuzzPlainText(f *testing.F) {
+	for _, s := range []string{"**Lisbon** _coast_", "# h\n> q\n- [ ] t", "[a](b) ![c](d) <e://f>", "`x` ``y``", "a\\*b", "```\ncode\n```", "| a | b |\n|---|---|"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := PlainText(s)
+		if len(out) > len(s) || utf8.ValidString(s) && !utf8.ValidString(out) {
+			t.Fatalf("%q: %q", s, out)
+		}
+	})
+}
