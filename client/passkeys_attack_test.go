@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"testing"
 
+	"filippo.io/age"
+
+	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/crypto/keyring"
 	"github.com/hearthcloud/hearth/crypto/seal"
 	"github.com/hearthcloud/hearth/internal/webauthntest"
@@ -117,5 +120,37 @@ func TestRemovedPasskeyCutOffByPasswordChange(t *testing.T) {
 	cur, curRev := e.hostGet(t, c.State().Token, "/v1/keyring/recovery")
 	if _, err := keyring.OpenWithRecoveryKey(cur, then.RecoveryKey(), user, curRev); err == nil {
 		t.Errorf("the recovery key in the keyring a removed passkey opens opens the current keyring (revision %d)", curRev)
+	}
+}
+
+// TestPasskeyRecordsNeverGranted: no app or device is ever granted
+// Hearth's own doctypes, the passkeys' records above all (they hold the
+// passkey secrets, §4.8): a manifest may not ask for them
+// (spec/vectors/app-manifest.json), the client seals no grant of their
+// keys whatever a caller asks, and the server makes no token for them.
+func TestPasskeyRecordsNeverGranted(t *testing.T) {
+	e := newEnv(t)
+	c, _, _ := e.signup("a long test passphrase")
+	addPasskey(t, c, webauthntest.New(e.homeOrigin(), true), "Laptop")
+	notes := client.Scope{Doctype: "io.hearth.notes", Verbs: []string{"read", "write"}}
+	if _, _, err := c.Create(ctx, notes.Doctype, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dt := range []string{client.PasskeysDoctype, client.GrantsDoctype, client.AppsDoctype} {
+		own := client.Scope{Doctype: dt, Verbs: []string{"read"}}
+		if _, _, err := c.CreateToken(ctx, "evil", client.KindApp, []client.Scope{notes, own}); !isAPICode(err, "bad_request") {
+			t.Errorf("a token for %s: %v", dt, err)
+		}
+		info, _, err := c.CreateToken(ctx, "notes", client.KindApp, []client.Scope{notes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Grant(ctx, info.ID, id.Recipient().String(), []client.Scope{notes, own}); err == nil {
+			t.Errorf("a grant of %s was sealed", dt)
+		}
 	}
 }
