@@ -3,11 +3,16 @@
 package web_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/crypto/keyring"
 	"github.com/hearthcloud/hearth/wasm/web/browsertest"
 )
@@ -96,5 +101,47 @@ func TestAppOriginCannotReadPasskeyPRF(t *testing.T) {
 		t.Errorf("a blob: document of the app's origin read the PRF output Home reads (%s…)", got[:12])
 	case !strings.HasPrefix(got, denied):
 		t.Errorf("a blob: document of the app's origin is not denied WebAuthn: %s", got)
+	}
+}
+
+// TestWebPasskeyPRFNeverSent: the PRF output of a passkey opens its wrap,
+// which the host keeps (§4.8), so it must never reach the host. Every
+// request Home's page and its worker make while a passkey is added and
+// then signs in is recorded; the PRF output that passkey gives Home's
+// origin appears in none of them, in any encoding, nor do the
+// credentials sent carry extension results.
+func TestWebPasskeyPRFNeverSent(t *testing.T) {
+	rec := &requestRecorder{}
+	env := browsertest.Start(t, browsertest.Options{Wrap: rec.wrap})
+	const user, password = "quill", "granite orchard lantern"
+	if _, _, err := client.Signup(context.Background(), env.HomeURL(), user, password, nil); err != nil {
+		t.Fatal(err)
+	}
+	home := env.NewTab(t)
+	home.VirtualAuthenticator(true)
+	signInHome(t, env, home, user, password)
+	typeInto(home, "#passkey-form [name=name]", "Laptop")
+	home.Do(chromedp.Click(chromedp.CSS("#passkey-form button[type=submit]")))
+	waitText(t, home, "#passkeys-msg", "opens your data without the password")
+	signOut(env, home)
+	home.Do(chromedp.Click(chromedp.CSS("#signin-passkey")))
+	waitView(t, home, "dashboard", "#signin-msg")
+
+	got := browsertest.Eval[string](home, `(`+prfGet("localhost")+`)(window)`)
+	prf, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(got, "prf:"))
+	if !strings.HasPrefix(got, "prf:") || err != nil || len(prf) != 32 {
+		t.Fatalf("the passkey's PRF output in Home: %s", got)
+	}
+	sent := rec.bytes()
+	for _, path := range []string{"/v1/passkeys/register/finish", "/v1/passkeys/login/finish"} {
+		if !bytes.Contains(sent, []byte("POST "+path)) {
+			t.Fatalf("no %s was recorded", path)
+		}
+	}
+	if holdsMarker(sent, string(prf)) {
+		t.Error("the PRF output reached the server")
+	}
+	if n := bytes.Count(sent, []byte(`"clientExtensionResults":{}`)); n != 2 {
+		t.Errorf("%d credentials sent without extension results, want 2", n)
 	}
 }
