@@ -5,6 +5,7 @@ package client_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -153,4 +154,98 @@ func TestPasskeyRecordsNeverGranted(t *testing.T) {
 			t.Errorf("a grant of %s was sealed", dt)
 		}
 	}
+}
+
+// TestPasskeySignInRollbackHalts: the host kept a passkey's unlock of
+// before a password change, and the keyring of then (which that master
+// key opens). A device that remembers the account signs in with the
+// passkey: it is served both, as if nothing had changed since. It reports
+// the rollback and halts (§4.7), writing nothing, rather than going on
+// with the old keyring.
+func TestPasskeySignInRollbackHalts(t *testing.T) {
+	e := newEnv(t)
+	c, user, _ := e.signup("an old test passphrase")
+	a := webauthntest.New(e.homeOrigin(), true)
+	addPasskey(t, c, a, "Laptop")
+	// What the host keeps: the unlock under the old master key (the
+	// sign-in answers it), and the keyring of then.
+	first, err := e.passkeyLogin(t, a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keptKeyring, keptRev := e.hostGet(t, c.State().Token, "/v1/keyring")
+	var keptUnlock any
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.URL.Path == "/v1/passkeys/login/finish" && keptUnlock == nil {
+			rec := capture(next, r)
+			var ans map[string]any
+			json.Unmarshal(rec.Body.Bytes(), &ans)
+			keptUnlock = ans["unlock"]
+			replay(w, rec, rec.Body.Bytes())
+			return true
+		}
+		return false
+	})
+	if _, err := e.passkeyLogin(t, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	first.Logout(ctx)
+
+	if err := c.ChangePassword(ctx, "an old test passphrase", "a new test passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Create(ctx, "io.hearth.notes", []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	known := c.State()
+
+	// The host answers with what it kept, announcing the keyring's
+	// revision of then, or today's.
+	for _, announceKept := range []bool{true, false} {
+		e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+			switch {
+			case r.URL.Path == "/v1/passkeys/login/finish":
+				rec := capture(next, r)
+				var ans map[string]any
+				json.Unmarshal(rec.Body.Bytes(), &ans)
+				ans["unlock"] = keptUnlock
+				if announceKept {
+					ans["keyring"] = map[string]any{"rev": keptRev}
+				}
+				body, _ := json.Marshal(ans)
+				replay(w, rec, body)
+				return true
+			case r.Method == "GET" && r.URL.Path == "/v1/keyring":
+				w.Header().Set("Hearth-Revision", strconv.FormatUint(keptRev, 10))
+				w.Header().Set("ETag", `"`+strconv.FormatUint(keptRev, 10)+`"`)
+				w.Header().Set("Content-Type", "application/octet-stream")
+				w.Write(keptKeyring)
+				return true
+			}
+			return false
+		})
+		o := *opts
+		o.PreviousFor = func(u string) *client.State {
+			if u == user {
+				return known
+			}
+			return nil
+		}
+		d, err := client.PasskeyLogin(ctx, e.url, e.passkeyAnswer(t, a, nil), &o)
+		switch {
+		case err != nil && !errors.Is(err, client.ErrIntegrity):
+			t.Fatalf("a rolled-back passkey sign-in: %v", err)
+		case err == nil && d.Halted() == "":
+			t.Fatalf("a rolled-back passkey sign-in went on, at keyring revision %d", d.State().KeyringRev)
+		case err == nil:
+			t.Logf("halted: %s", d.Halted())
+			if _, _, err := d.Create(ctx, "io.hearth.notes", []byte("x")); !errors.Is(err, client.ErrHalted) {
+				t.Fatalf("a write after the halt: %v", err)
+			}
+		default:
+			t.Logf("refused: %v", err)
+		}
+	}
+	// A device with no memory of the account cannot tell (§1.4).
+	e.tamper(nil)
 }
