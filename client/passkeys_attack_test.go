@@ -249,3 +249,63 @@ func TestPasskeySignInRollbackHalts(t *testing.T) {
 	// A device with no memory of the account cannot tell (§1.4).
 	e.tamper(nil)
 }
+
+// TestPasskeyAddAnswerLostFollowsPassword: the server stores a new
+// passkey, but its answer is lost (a dropped connection). The passkey
+// signs in, as the server keeps it with its wrap and unlock; its record,
+// which keeps its secret, must be kept too, or the next password change
+// silently leaves the passkey without an unlock. Likewise a passkey added
+// twice keeps its first record.
+func TestPasskeyAddAnswerLostFollowsPassword(t *testing.T) {
+	e := newEnv(t)
+	c, _, _ := e.signup("an old test passphrase")
+	a := webauthntest.New(e.homeOrigin(), true)
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.URL.Path != "/v1/passkeys/register/finish" {
+			return false
+		}
+		if rec := capture(next, r); rec.Code != http.StatusCreated {
+			t.Errorf("register/finish: %d %s", rec.Code, rec.Body)
+		}
+		panic(http.ErrAbortHandler) // the answer is lost
+	})
+	cer, err := c.BeginAddPasskey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := a.Create(cer.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FinishAddPasskey(ctx, client.PasskeyAnswer{Ticket: cer.Ticket, Credential: cred, PRF: a.PRF(cer.PRFSalt)}, "Laptop"); err == nil {
+		t.Fatal("a lost answer was taken for a success")
+	}
+	e.tamper(nil)
+	if _, err := e.passkeyLogin(t, a, nil); err != nil {
+		t.Fatalf("the passkey the server stored: %v", err)
+	}
+	if err := c.ChangePassword(ctx, "an old test passphrase", "a new test passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.passkeyLogin(t, a, nil); err != nil {
+		t.Fatalf("after a password change: %v", err)
+	}
+
+	// Added again (an authenticator that ignores the exclusion list): its
+	// record, and so its secret, is not replaced; it still follows.
+	if cer, err = c.BeginAddPasskey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if cred, err = a.Create(cer.Options); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.FinishAddPasskey(ctx, client.PasskeyAnswer{Ticket: cer.Ticket, Credential: cred, PRF: a.PRF(cer.PRFSalt)}, "Again"); err == nil {
+		t.Fatal("the same passkey was added twice")
+	}
+	if err := c.ChangePassword(ctx, "a new test passphrase", "a third test passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.passkeyLogin(t, a, nil); err != nil {
+		t.Fatalf("after adding it again and a password change: %v", err)
+	}
+}
