@@ -309,3 +309,52 @@ func TestPasskeyAddAnswerLostFollowsPassword(t *testing.T) {
 		t.Fatalf("after adding it again and a password change: %v", err)
 	}
 }
+
+// TestPasskeyUnlockFromAnotherAccountRefused: the person has two accounts
+// on the server, each with a passkey. The host answers a sign-in with one
+// passkey as the other account: its name, its passkey's wrap and unlock.
+// Nothing opens (the wrap binds the account and the credential, §4.8):
+// the device is not signed in to the account the host chose.
+func TestPasskeyUnlockFromAnotherAccountRefused(t *testing.T) {
+	e := newEnv(t)
+	c1, _, _ := e.signup("a long test passphrase")
+	c2, user2, _ := e.signup("another test passphrase")
+	a1, a2 := webauthntest.New(e.homeOrigin(), true), webauthntest.New(e.homeOrigin(), true)
+	addPasskey(t, c1, a1, "One")
+	addPasskey(t, c2, a2, "Two")
+	var other map[string]any
+	withSession := false
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.URL.Path != "/v1/passkeys/login/finish" {
+			return false
+		}
+		rec := capture(next, r)
+		if other == nil { // the second account's own sign-in, kept
+			json.Unmarshal(rec.Body.Bytes(), &other)
+			replay(w, rec, rec.Body.Bytes())
+			return true
+		}
+		var ans map[string]any
+		json.Unmarshal(rec.Body.Bytes(), &ans)
+		ans["user"], ans["wrap"], ans["unlock"], ans["keyring"] = other["user"], other["wrap"], other["unlock"], other["keyring"]
+		if withSession {
+			ans["session"] = other["session"]
+		}
+		body, _ := json.Marshal(ans)
+		replay(w, rec, body)
+		return true
+	})
+	if _, err := e.passkeyLogin(t, a2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if other["user"] != user2 {
+		t.Fatalf("kept %v", other["user"])
+	}
+	// The first account's passkey, answered as the second account (with
+	// the second's session too, or the first's).
+	for _, withSession = range []bool{false, true} {
+		if c, err := e.passkeyLogin(t, a1, nil); !errors.Is(err, client.ErrIntegrity) {
+			t.Fatalf("another account's unlock (its session too: %v): %v %v", withSession, c, err)
+		}
+	}
+}
