@@ -145,3 +145,34 @@ func TestWebPasskeyPRFNeverSent(t *testing.T) {
 		t.Errorf("%d credentials sent without extension results, want 2", n)
 	}
 }
+
+// TestAppDocumentDeniedWebAuthn: in Chromium (not only in the header), an
+// app's page, and a frame in it, are denied WebAuthn: neither can ask for
+// an assertion nor make a passkey, for any relying party.
+func TestAppDocumentDeniedWebAuthn(t *testing.T) {
+	env := browsertest.Start(t, browsertest.Options{})
+	tab := env.NewTab(t)
+	tab.VirtualAuthenticator(true)
+	tab.Open(env.AppURL("notes", "petra") + "/hearth-kit.js")
+	create := `(w) => w.navigator.credentials.create({ publicKey: {
+		challenge: new Uint8Array(32), rp: { id: "localhost", name: "Hearth" },
+		user: { id: new Uint8Array(32), name: "petra", displayName: "petra" },
+		pubKeyCredParams: [{ type: "public-key", alg: -7 }], extensions: { prf: {} } } }).then(() => "made", (e) => e.name + ": " + e.message)`
+	frame := `(async () => { const f = document.createElement("iframe"); document.documentElement.append(f);
+		await new Promise((r) => setTimeout(r, 100)); return f.contentWindow; })()`
+	for what, expr := range map[string]string{
+		"get":             `(` + prfGet("localhost") + `)(window)`,
+		"create":          `(` + create + `)(window)`,
+		"get in a frame":  `(async () => (` + prfGet("localhost") + `)(await ` + frame + `))()`,
+		"make in a frame": `(async () => (` + create + `)(await ` + frame + `))()`,
+	} {
+		feature := "get"
+		if strings.Contains(what, "make") || what == "create" {
+			feature = "create"
+		}
+		want := "NotAllowedError: The 'publickey-credentials-" + feature + "' feature is not enabled in this document"
+		if got := browsertest.Eval[string](tab, expr); !strings.HasPrefix(got, want) {
+			t.Errorf("%s: %s", what, got)
+		}
+	}
+}
