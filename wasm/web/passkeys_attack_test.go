@@ -6,11 +6,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/fxamacker/cbor/v2"
 
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/crypto/keyring"
@@ -174,5 +181,78 @@ func TestAppDocumentDeniedWebAuthn(t *testing.T) {
 		if got := browsertest.Eval[string](tab, expr); !strings.HasPrefix(got, want) {
 			t.Errorf("%s: %s", what, got)
 		}
+	}
+}
+
+// TestWebPasskeyModelNotSentToHost: the host does not learn a passkey's
+// authenticator model (§1.2). It answers the registration's options
+// asking for direct attestation, which would hand it the authenticator's
+// attestation certificate; Home's page asks for none all the same, and
+// zeroes the AAGUID (which Chromium passes on even without attestation):
+// what reaches the server names no model.
+func TestWebPasskeyModelNotSentToHost(t *testing.T) {
+	var mu sync.Mutex
+	var finish []byte
+	env := browsertest.Start(t, browsertest.Options{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/v1/passkeys/register/begin":
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				var ans map[string]any
+				json.Unmarshal(rec.Body.Bytes(), &ans)
+				ans["options"].(map[string]any)["publicKey"].(map[string]any)["attestation"] = "direct"
+				b, _ := json.Marshal(ans)
+				maps.Copy(w.Header(), rec.Header())
+				w.Header().Del("Content-Length")
+				w.WriteHeader(rec.Code)
+				w.Write(b)
+				return
+			case "/v1/passkeys/register/finish":
+				b, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(b))
+				mu.Lock()
+				finish = b
+				mu.Unlock()
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+	const user, password = "quill", "granite orchard lantern"
+	if _, _, err := client.Signup(context.Background(), env.HomeURL(), user, password, nil); err != nil {
+		t.Fatal(err)
+	}
+	home := env.NewTab(t)
+	home.VirtualAuthenticator(true)
+	signInHome(t, env, home, user, password)
+	typeInto(home, "#passkey-form [name=name]", "Laptop")
+	home.Do(chromedp.Click(chromedp.CSS("#passkey-form button[type=submit]")))
+	waitText(t, home, "#passkeys-msg", "added")
+
+	mu.Lock()
+	defer mu.Unlock()
+	var req struct {
+		Credential struct {
+			Response struct {
+				AttestationObject string `json:"attestationObject"`
+			} `json:"response"`
+		} `json:"credential"`
+	}
+	json.Unmarshal(finish, &req)
+	raw, err := base64.RawURLEncoding.DecodeString(req.Credential.Response.AttestationObject)
+	if err != nil {
+		t.Fatalf("register/finish: %s", finish)
+	}
+	var att struct {
+		Fmt      string         `cbor:"fmt"`
+		AttStmt  map[string]any `cbor:"attStmt"`
+		AuthData []byte         `cbor:"authData"`
+	}
+	if err := cbor.Unmarshal(raw, &att); err != nil || len(att.AuthData) < 37+16 {
+		t.Fatalf("attestation object: %v", err)
+	}
+	aaguid := att.AuthData[37 : 37+16]
+	if att.Fmt != "none" || len(att.AttStmt) != 0 || !bytes.Equal(aaguid, make([]byte, 16)) {
+		t.Errorf("the host learns the authenticator's model: format %q, statement %d members, AAGUID %x", att.Fmt, len(att.AttStmt), aaguid)
 	}
 }
