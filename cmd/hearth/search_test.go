@@ -12,9 +12,9 @@ import (
 )
 
 // TestCLISearch: hearth search prints doctype, id and a snippet for each
-// match across doctypes but Hearth's own (a passkey's record); a second device finds a note written on the
-// first, also one written after its index was stored; reindex rebuilds;
-// a malformed query is a usage error.
+// match across doctypes but Hearth's own (a passkey's record); a second
+// device finds a note written on the first, also one written after its
+// index was stored; reindex rebuilds; a malformed query is a usage error.
 func TestCLISearch(t *testing.T) {
 	d := startDaemon(t, t.TempDir(), "")
 	a := newCLI(t, "search password")
