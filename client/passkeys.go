@@ -181,6 +181,18 @@ func (c *Client) FinishAddPasskey(ctx context.Context, a PasskeyAnswer, name str
 		rec.Secret = ps[:]
 		body["wrap"], body["unlock"] = wrap, unlock
 	}
+	// A passkey of the account already: its record keeps the secret its
+	// stored wrap and unlock were sealed with, which a new record would
+	// replace.
+	list, err := c.serverPasskeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range list {
+		if p.ID == rec.Credential {
+			return nil, errors.New("this passkey is one of your account's already")
+		}
+	}
 	// The record first: a passkey the server holds with an unlock but
 	// whose secret no record keeps could not follow a password change.
 	id := passkeyRecordID(cred)
@@ -191,7 +203,14 @@ func (c *Client) FinishAddPasskey(ctx context.Context, a PasskeyAnswer, name str
 		ID string `json:"id"`
 	}
 	if _, err := c.callJSON(ctx, "POST", "/v1/passkeys/register/finish", body, &ans, nil, false); err != nil {
-		c.Delete(ctx, PasskeysDoctype, id)
+		// The record goes only when the server answered that it stored
+		// nothing: an answer lost on the way may follow a passkey it did
+		// store, which signs in, and which the record lets follow the
+		// next password change.
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Code != wire.CodeExists {
+			c.Delete(ctx, PasskeysDoctype, id)
+		}
 		return nil, err
 	}
 	if ans.ID != rec.Credential {

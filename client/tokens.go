@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hearthcloud/hearth/internal/appmanifest"
+
 	"filippo.io/age"
 
 	"github.com/hearthcloud/hearth/crypto/keyring"
@@ -171,6 +173,9 @@ func (c *Client) grant(ctx context.Context, tokenID, recipient string, scopes []
 	for _, s := range scopes {
 		if err := wire.CheckDoctype(s.Doctype); err != nil {
 			return err
+		}
+		if appmanifest.Internal(s.Doctype) {
+			return fmt.Errorf("client: %s is Hearth's own: no app or device is granted it", s.Doctype)
 		}
 	}
 	// The grant must carry the newest generation of every doctype: read

@@ -115,8 +115,10 @@ type SearchRebuilt struct {
 	Reason  string `json:"reason"`
 }
 
-// internalDoctypes hold Hearth's own records, not what a person searches.
-var internalDoctypes = map[string]bool{AppsDoctype: true, client.FilesDoctype: true}
+// internalDoctypes hold Hearth's own records, not what a person searches
+// (a passkey's record holds its secret: it is never indexed).
+var internalDoctypes = map[string]bool{AppsDoctype: true, client.FilesDoctype: true,
+	client.PasskeysDoctype: true, client.GrantsDoctype: true}
 
 type searchState struct {
 	mu      sync.Mutex

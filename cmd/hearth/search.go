@@ -16,8 +16,11 @@ import (
 )
 
 // internalDoctypes hold Hearth's own records, not what a person searches:
-// which apps they connected, and the documents naming uploaded files.
-var internalDoctypes = map[string]bool{"io.hearth.apps": true, client.FilesDoctype: true}
+// which apps they connected, the documents naming uploaded files, the
+// passkeys' records (which hold their secrets: never indexed) and the
+// grantee records.
+var internalDoctypes = map[string]bool{"io.hearth.apps": true, client.FilesDoctype: true,
+	client.PasskeysDoctype: true, client.GrantsDoctype: true}
 
 // withDoctypes runs fn in the current session, once the changes feed is
 // verified up to now, with the doctypes to search: only, or every

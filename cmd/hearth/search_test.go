@@ -12,9 +12,9 @@ import (
 )
 
 // TestCLISearch: hearth search prints doctype, id and a snippet for each
-// match across doctypes; a second device finds a note written on the
-// first, also one written after its index was stored; reindex rebuilds;
-// a malformed query is a usage error.
+// match across doctypes but Hearth's own (a passkey's record); a second
+// device finds a note written on the first, also one written after its
+// index was stored; reindex rebuilds; a malformed query is a usage error.
 func TestCLISearch(t *testing.T) {
 	d := startDaemon(t, t.TempDir(), "")
 	a := newCLI(t, "search password")
@@ -31,6 +31,8 @@ func TestCLISearch(t *testing.T) {
 		}
 	}
 	contact := strings.Fields(a.ok(`{"name":"Lou","city":"Lisbon"}`, "put", "io.hearth.contacts"))[0]
+	// Hearth's own records are not searched: a passkey's holds its secret.
+	a.ok(`{"credential":"AQID","name":"Lisbon laptop","secret":"c2VjcmV0","prf":true}`, "put", "io.hearth.passkeys")
 
 	out := a.ok("", "search", "lisbon")
 	lines := strings.Split(strings.TrimSpace(out), "\n")

@@ -105,6 +105,11 @@ var reservedSlugs = map[string]bool{"www": true, "home": true, "api": true, "adm
 // internalDoctypes are Hearth's own: no app may ask for them.
 var internalDoctypes = map[string]bool{"io.hearth.apps": true, "io.hearth.grants": true, "io.hearth.passkeys": true}
 
+// Internal reports whether doctype is Hearth's own (the apps a person
+// agreed to, the grantee records, the passkeys' records): no app or
+// device is ever granted it, whatever asks.
+func Internal(doctype string) bool { return internalDoctypes[doctype] }
+
 var verbs = map[string]bool{"read": true, "write": true, "delete": true}
 
 // needs gives the verb an intent's action needs on its doctype.

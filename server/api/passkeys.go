@@ -25,9 +25,13 @@ import (
 // device and only kept here.
 
 const (
-	ceremonyTTL   = 5 * time.Minute
-	maxCeremonies = 4096 // begun and not finished, over all accounts
-	maxSlot       = 1024 // bytes of a wrap or an unlock
+	ceremonyTTL = 5 * time.Minute
+	// maxCeremonies bounds the ceremonies begun and not finished, of each
+	// kind (registrations, sign-ins); maxOwnCeremonies those of one
+	// account (registrations) or one client address (sign-ins).
+	maxCeremonies    = 4096
+	maxOwnCeremonies = 8
+	maxSlot          = 1024 // bytes of a wrap or an unlock
 )
 
 // A ceremony is a registration or a sign-in begun: the challenge and what
@@ -35,6 +39,7 @@ const (
 // sees the ticket, never the session data).
 type ceremony struct {
 	user    string // registration: the account; sign-in: ""
+	owner   string // who began it: "user:<name>" or "addr:<address>"
 	data    webauthn.SessionData
 	expires time.Time
 }
@@ -44,27 +49,45 @@ type ceremonies struct {
 	m  map[string]ceremony
 }
 
-// put keeps c and returns its ticket, forgetting the expired ones; too
-// many under way is rate_limited.
-func (cs *ceremonies) put(c ceremony, now time.Time) (string, error) {
+// put keeps c and returns its ticket. It forgets the expired ceremonies;
+// then, when c's owner already holds maxOwnCeremonies, the owner's oldest,
+// or else, when maxCeremonies are under way, the oldest of all: one
+// account or address holds only its last few, so that neither can keep
+// the others from beginning (a flood from many addresses pushes others'
+// ceremonies out only as fast as it begins new ones).
+func (cs *ceremonies) put(c ceremony, now time.Time) string {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if cs.m == nil {
 		cs.m = map[string]ceremony{}
 	}
+	own := 0
+	var ownOldest, oldest string
+	var ownAt, at time.Time
 	for k, v := range cs.m {
 		if now.After(v.expires) {
 			delete(cs.m, k)
+			continue
+		}
+		if v.owner == c.owner {
+			if own++; ownOldest == "" || v.expires.Before(ownAt) {
+				ownOldest, ownAt = k, v.expires
+			}
+		}
+		if oldest == "" || v.expires.Before(at) {
+			oldest, at = k, v.expires
 		}
 	}
-	if len(cs.m) >= maxCeremonies {
-		return "", &Error{Code: wire.CodeRateLimited, Message: "too many passkey ceremonies under way; try again in a minute", Retry: 60}
+	if own >= maxOwnCeremonies {
+		delete(cs.m, ownOldest)
+	} else if len(cs.m) >= maxCeremonies {
+		delete(cs.m, oldest)
 	}
 	b := make([]byte, 18)
 	rand.Read(b)
 	t := base64.RawURLEncoding.EncodeToString(b)
 	cs.m[t] = c
-	return t, nil
+	return t
 }
 
 // take returns the ceremony of ticket once (a second use is refused).
@@ -153,10 +176,7 @@ func (s *Server) passkeyRegisterBegin(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	ticket, err := s.passkeyCeremonies.put(ceremony{user: user, data: *data, expires: s.cfg.Now().Add(ceremonyTTL)}, s.cfg.Now())
-	if err != nil {
-		return err
-	}
+	ticket := s.passkeyRegistrations.put(ceremony{user: user, owner: "user:" + user, data: *data, expires: s.cfg.Now().Add(ceremonyTTL)}, s.cfg.Now())
 	return writeJSON(w, http.StatusOK, map[string]any{"ticket": ticket, "options": creation})
 }
 
@@ -174,7 +194,7 @@ func (s *Server) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) e
 		return Errorf(wire.CodeBadRequest, "give both wrap and unlock, or neither, each of at most %d bytes", maxSlot)
 	}
 	user := tokenOf(r).User
-	c, ok := s.passkeyCeremonies.take(req.Ticket, s.cfg.Now())
+	c, ok := s.passkeyRegistrations.take(req.Ticket, s.cfg.Now())
 	if !ok || c.user != user {
 		return Errorf(wire.CodeBadRequest, "no such passkey registration under way, or it expired: begin again")
 	}
@@ -283,9 +303,10 @@ func (s *Server) passkeyLoginBegin(w http.ResponseWriter, r *http.Request) error
 	if err := readJSON(r, maxJSON, &struct{}{}); err != nil {
 		return err
 	}
-	// As prelogin: a few a second per address, so that no one fills the
-	// ceremonies under way for everyone.
-	if wait := s.prelogins.Take("addr:"+s.clientAddr(r), s.cfg.Now()); wait > 0 {
+	// As prelogin: a few a second per address; and each address holds its
+	// last few sign-ins begun (ceremonies.put).
+	addr := "addr:" + s.clientAddr(r)
+	if wait := s.prelogins.Take(addr, s.cfg.Now()); wait > 0 {
 		return &Error{Code: wire.CodeRateLimited, Message: "too many sign-ins begun from this address; wait and try again", Retry: retrySeconds(wait)}
 	}
 	rp, err := s.relyingParty(r)
@@ -296,10 +317,7 @@ func (s *Server) passkeyLoginBegin(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	ticket, err := s.passkeyCeremonies.put(ceremony{data: *data, expires: s.cfg.Now().Add(ceremonyTTL)}, s.cfg.Now())
-	if err != nil {
-		return err
-	}
+	ticket := s.passkeyCeremonies.put(ceremony{owner: addr, data: *data, expires: s.cfg.Now().Add(ceremonyTTL)}, s.cfg.Now())
 	return writeJSON(w, http.StatusOK, map[string]any{"ticket": ticket, "options": assertion})
 }
 

@@ -74,7 +74,8 @@ type Server struct {
 	appSlot   *slots         // archives being read and checked at once
 	uploads   holds          // bytes of uploads under way, by account (quota.go)
 
-	passkeyCeremonies ceremonies // passkey registrations and sign-ins under way
+	passkeyCeremonies    ceremonies // passkey sign-ins under way
+	passkeyRegistrations ceremonies // passkey registrations under way
 }
 
 // New returns the API as an http.Handler.

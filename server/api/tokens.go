@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hearthcloud/hearth/internal/appmanifest"
+
 	"github.com/gorilla/mux"
 
 	"github.com/hearthcloud/hearth/internal/wire"
@@ -54,6 +56,9 @@ func checkScopes(in []scopeJSON) ([]meta.Scope, error) {
 	for _, sc := range in {
 		if err := wire.CheckDoctype(sc.Doctype); err != nil {
 			return nil, err
+		}
+		if appmanifest.Internal(sc.Doctype) {
+			return nil, Errorf(wire.CodeBadRequest, "scopes: %s is Hearth's own: no token is given it", sc.Doctype)
 		}
 		if seen[sc.Doctype] {
 			return nil, Errorf(wire.CodeBadRequest, "scopes: each doctype at most once")

@@ -65,7 +65,11 @@ const Chromium = "/usr/bin/chromium"
 
 // Options configure Start.
 type Options struct {
-	// Web configures the site; its Domain is always "localhost". Static and
+	// Domain is Home's host name: "" for localhost. A subdomain of
+	// localhost (hearth.localhost) is a registrable domain to the browser,
+	// as a deployment's would be (its apps' origins are its subdomains).
+	Domain string
+	// Web configures the site; its Domain is Options.Domain. Static and
 	// Dist replace the registered files (a test's own pages).
 	Web site.Config
 	// Dir is the data folder; "" for a temporary one.
@@ -83,6 +87,7 @@ type Options struct {
 type Env struct {
 	Server  *server.Server
 	Port    int
+	Domain  string // Home's host name (Options.Domain)
 	Dir     string // data folder
 	Shots   string // screenshot folder of this test
 	t       testing.TB
@@ -142,7 +147,11 @@ func Start(t testing.TB, opt Options) *Env {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opt.Web.Domain = "localhost"
+	e.Domain = opt.Domain
+	if e.Domain == "" {
+		e.Domain = "localhost"
+	}
+	opt.Web.Domain = e.Domain
 	cfg := server.Config{Dir: e.Dir, Log: log, Web: opt.Web, Hash: auth.HashParams{Memory: 64, Time: 1, Threads: 1}}
 	if opt.Server != nil {
 		opt.Server(&cfg)
@@ -197,12 +206,12 @@ func Start(t testing.TB, opt Options) *Env {
 	return e
 }
 
-// HomeURL is Home's origin: http://localhost:PORT.
-func (e *Env) HomeURL() string { return fmt.Sprintf("http://localhost:%d", e.Port) }
+// HomeURL is Home's origin: http://localhost:PORT (or Options.Domain).
+func (e *Env) HomeURL() string { return fmt.Sprintf("http://%s:%d", e.Domain, e.Port) }
 
 // AppURL is the origin of a user's app: http://APP.USER.localhost:PORT.
 func (e *Env) AppURL(app, user string) string {
-	return fmt.Sprintf("http://%s.%s.localhost:%d", app, user, e.Port)
+	return fmt.Sprintf("http://%s.%s.%s:%d", app, user, e.Domain, e.Port)
 }
 
 // Client is an HTTP client for Go-side requests to the server under any of

@@ -20,10 +20,19 @@ const toB64url = (buf) => toB64(buf).replace(/\+/g, "-").replace(/\//g, "_").rep
 
 // The JSON options of a ceremony (base64url byte strings, as the server
 // gives them) as navigator.credentials takes them, asking for the PRF.
+// What the server could word to its advantage is Home's to say: the
+// relying party is Home's host, never a wider domain (whose every site
+// could ask the passkey for its PRF output), and no attestation is asked
+// for (it would name the authenticator's model to the host).
 function publicKey(options, salt) {
   const pk = structuredClone(options.publicKey);
   pk.challenge = fromB64(pk.challenge);
-  if (pk.user) pk.user = { ...pk.user, id: fromB64(pk.user.id) };
+  if (pk.user) {
+    pk.user = { ...pk.user, id: fromB64(pk.user.id) };
+    pk.rp = { ...pk.rp, id: location.hostname };
+    pk.attestation = "none";
+    delete pk.attestationFormats;
+  } else pk.rpId = location.hostname;
   for (const list of ["excludeCredentials", "allowCredentials"]) {
     if (pk[list]) pk[list] = pk[list].map((c) => ({ ...c, id: fromB64(c.id) }));
   }
@@ -31,13 +40,32 @@ function publicKey(options, salt) {
   return pk;
 }
 
+// withoutModel is a new passkey's attestation object (attestation "none":
+// no statement, nothing signed) with the AAGUID of its authenticator data
+// zeroed, as the WebAuthn spec lets a browser do: the AAGUID names the
+// authenticator's model, which is not the host's to know (protocol §1.2).
+function withoutModel(r) {
+  const ao = new Uint8Array(r.attestationObject);
+  const ad = r.getAuthenticatorData ? new Uint8Array(r.getAuthenticatorData()) : null;
+  if (!ad || ad.length < 53) return ao;
+  // authData: rpIdHash (32) flags (1) signCount (4) AAGUID (16) …, held
+  // whole in the object's CBOR.
+  outer: for (let i = 0; i + ad.length <= ao.length; i++) {
+    for (let j = 0; j < ad.length; j++) if (ao[i + j] !== ad[j]) continue outer;
+    ao.fill(0, i + 37, i + 53);
+    return ao;
+  }
+  return ao;
+}
+
 // credentialJSON is a PublicKeyCredential as the server reads it, without
-// its extension results (the PRF output never leaves this browser).
+// its extension results (the PRF output never leaves this browser) nor its
+// authenticator's model.
 function credentialJSON(c) {
   const r = c.response;
   const response = { clientDataJSON: toB64url(r.clientDataJSON) };
   if (r.attestationObject) {
-    response.attestationObject = toB64url(r.attestationObject);
+    response.attestationObject = toB64url(withoutModel(r));
     if (r.getTransports) response.transports = r.getTransports();
   } else {
     response.authenticatorData = toB64url(r.authenticatorData);
@@ -62,7 +90,7 @@ async function addPasskey(name) {
     // The authenticator has the PRF but gives its output only when signing
     // in: ask it once more, for this passkey alone (nothing goes to the server).
     const again = await navigator.credentials.get({ publicKey: {
-      challenge: crypto.getRandomValues(new Uint8Array(32)), rpId: cer.options.publicKey.rp.id,
+      challenge: crypto.getRandomValues(new Uint8Array(32)), rpId: location.hostname,
       allowCredentials: [{ type: "public-key", id: cred.rawId }], userVerification: "preferred",
       extensions: { prf: { eval: { first: salt } } } } });
     prf = prfOf(again);
