@@ -139,12 +139,22 @@ func (s *Server) passkeyUserOf(r *http.Request, user string) (*passkeyUser, []me
 // relyingParty is the relying party of a request: Home's origin, and its
 // host as the relying party id.
 func (s *Server) relyingParty(r *http.Request) (*webauthn.WebAuthn, error) {
+	return relyingPartyAt(s.homeOrigin(r))
+}
+
+// homeOrigin is Home's origin as r names it.
+func (s *Server) homeOrigin(r *http.Request) string {
 	origin := "http://localhost"
 	if s.cfg.HomeOrigin != nil {
 		origin = s.cfg.HomeOrigin(r)
 	} else if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" {
 		origin += ":" + port
 	}
+	return origin
+}
+
+// relyingPartyAt is the relying party of a page at origin.
+func relyingPartyAt(origin string) (*webauthn.WebAuthn, error) {
 	u, err := url.Parse(origin)
 	if err != nil {
 		return nil, err
@@ -207,7 +217,8 @@ func (s *Server) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	u.handle = c.data.UserID
-	rp, err := s.relyingParty(r)
+	origin := s.homeOrigin(r)
+	rp, err := relyingPartyAt(origin)
 	if err != nil {
 		return err
 	}
@@ -215,9 +226,11 @@ func (s *Server) passkeyRegisterFinish(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return Errorf(wire.CodeBadRequest, "the passkey did not verify")
 	}
+	// The passkey signs in only at the origin it was made at: not at
+	// another port of Home's host a request could name (§8.2.10).
 	p := &meta.Passkey{ID: cred.ID, UserHandle: c.data.UserID, PublicKey: cred.PublicKey, SignCount: cred.Authenticator.SignCount,
 		Flags: byte(cred.Flags.ProtocolValue()), Wrap: req.Wrap, Unlock: req.Unlock, // no AAGUID: the model of a person's authenticator is not the host's to know
-		Created: s.cfg.Now().UTC()}
+		Origin: origin, Created: s.cfg.Now().UTC()}
 	switch err := s.cfg.Meta.AddPasskey(r.Context(), user, p); {
 	case errors.Is(err, meta.ErrExists):
 		return Errorf(wire.CodeExists, "this passkey is stored already")
@@ -379,7 +392,11 @@ func (s *Server) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) erro
 // against user's passkey p, and records its use. Any failure, a counter
 // that does not grow included, is errPasskey.
 func (s *Server) verifyPasskey(r *http.Request, c ceremony, parsed *protocol.ParsedCredentialAssertionData, user string, p *meta.Passkey) error {
-	rp, err := s.relyingParty(r)
+	origin := p.Origin
+	if origin == "" {
+		origin = s.homeOrigin(r)
+	}
+	rp, err := relyingPartyAt(origin)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
-	"os"
 	"testing"
 
 	"github.com/hearthcloud/hearth/server/api"
@@ -82,7 +81,6 @@ func TestPasskeySignInsNotExhaustedByStrangers(t *testing.T) {
 // key): the origin it checks is Home's, not one named by the request's
 // Host header.
 func TestPasskeyFromAnotherPortRefused(t *testing.T) {
-	openFindings(t, "the passkeys' relying party origin takes its port from the request's Host header")
 	e := newEnv(t)
 	_, alice := e.signup("alice")
 	a := newAuthenticator(t, e.homeOrigin())
@@ -106,15 +104,5 @@ func TestPasskeyFromAnotherPortRefused(t *testing.T) {
 	got, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 401 {
 		t.Errorf("an assertion made at http://localhost:3000: %d %s", res.StatusCode, got)
-	}
-}
-
-// openFindings gates the tests of attacks that still succeed (the report
-// of branch attack15 describes each): they fail until fixed, so they run
-// only with HEARTH_OPEN_FINDINGS=1.
-func openFindings(t *testing.T, finding string) {
-	t.Helper()
-	if os.Getenv("HEARTH_OPEN_FINDINGS") == "" {
-		t.Skip("open finding (run with HEARTH_OPEN_FINDINGS=1): " + finding)
 	}
 }

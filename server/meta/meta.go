@@ -529,8 +529,11 @@ type Passkey struct {
 	AAGUID     []byte
 	Wrap       []byte
 	Unlock     []byte
-	Created    time.Time
-	LastUsed   time.Time // zero: never
+	// Origin is the origin the passkey was made at (Home's, as the
+	// registration verified it); "" for one stored before it was kept.
+	Origin   string
+	Created  time.Time
+	LastUsed time.Time // zero: never
 }
 
 // Passkeys stores accounts' passkeys.

@@ -12,7 +12,7 @@ import (
 
 func passkey(id string) *meta.Passkey {
 	return &meta.Passkey{ID: []byte(id), UserHandle: []byte("handle"), PublicKey: []byte("cose-" + id),
-		Flags: 0x45, AAGUID: bytes.Repeat([]byte{1}, 16), Wrap: []byte("wrap-" + id), Unlock: []byte("unlock-" + id),
+		Flags: 0x45, AAGUID: bytes.Repeat([]byte{1}, 16), Wrap: []byte("wrap-" + id), Unlock: []byte("unlock-" + id), Origin: "https://hearth.example",
 		Created: time.Unix(1700000000, 0).UTC()}
 }
 
@@ -45,7 +45,7 @@ func testPasskeys(t *testing.T, s meta.Store) {
 	}
 	ps[0].Unlock[0] = 'X'
 	user, got, err := s.PasskeyByID(ctx, []byte("k1"))
-	if err != nil || user != "alice" || string(got.Unlock) != "unlock-k1" || string(got.PublicKey) != "cose-k1" {
+	if err != nil || user != "alice" || string(got.Unlock) != "unlock-k1" || string(got.PublicKey) != "cose-k1" || got.Origin != "https://hearth.example" {
 		t.Fatalf("PasskeyByID: %q %+v %v", user, got, err)
 	}
 	if _, _, err := s.PasskeyByID(ctx, []byte("none")); !errors.Is(err, meta.ErrNotFound) {

@@ -11,7 +11,7 @@ import (
 	"github.com/hearthcloud/hearth/server/meta"
 )
 
-const passkeyColumns = `id, user_handle, public_key, sign_count, flags, aaguid, wrap, unlock, created, last_used`
+const passkeyColumns = `id, user_handle, public_key, sign_count, flags, aaguid, wrap, unlock, created, last_used, origin`
 
 // AddPasskey implements meta.Passkeys.
 func (s *Store) AddPasskey(ctx context.Context, user string, p *meta.Passkey) error {
@@ -29,9 +29,9 @@ func (s *Store) AddPasskey(ctx context.Context, user string, p *meta.Passkey) er
 			return fmt.Errorf("%s: %w", op, meta.ErrTooMany)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO passkeys (account, seq, `+passkeyColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			acct, seq+1, p.ID, p.UserHandle, p.PublicKey, p.SignCount, p.Flags, p.AAGUID, p.Wrap, p.Unlock,
-			fromTime(p.Created), fromTime(p.LastUsed))
+			fromTime(p.Created), fromTime(p.LastUsed), p.Origin)
 		if isUnique(err) {
 			return fmt.Errorf("%s: %w", op, meta.ErrExists)
 		}
@@ -167,11 +167,12 @@ func onePasskey(op string) func(sql.Result, error) error {
 func scanPasskey(row interface{ Scan(...any) error }, first ...any) (*meta.Passkey, error) {
 	var p meta.Passkey
 	var created, used sql.NullInt64
-	err := row.Scan(append(first, &p.ID, &p.UserHandle, &p.PublicKey, &p.SignCount, &p.Flags, &p.AAGUID, &p.Wrap, &p.Unlock, &created, &used)...)
+	var origin sql.NullString
+	err := row.Scan(append(first, &p.ID, &p.UserHandle, &p.PublicKey, &p.SignCount, &p.Flags, &p.AAGUID, &p.Wrap, &p.Unlock, &created, &used, &origin)...)
 	if err != nil {
 		return nil, err
 	}
-	p.Created, p.LastUsed = toTime(created), toTime(used)
+	p.Created, p.LastUsed, p.Origin = toTime(created), toTime(used), origin.String
 	return &p, nil
 }
 

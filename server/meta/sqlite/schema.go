@@ -283,6 +283,9 @@ var migrations = []migration{
 		) WITHOUT ROWID`,
 		`CREATE INDEX passkeys_account ON passkeys (account, seq)`,
 	),
+	// 9: the origin each passkey was made at, which alone it signs in at
+	// (NULL: made before; Home's origin as the request names it).
+	statements(`ALTER TABLE passkeys ADD COLUMN origin TEXT`),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing
