@@ -114,7 +114,7 @@ func TestWebPasskeys(t *testing.T) {
 	other.WaitTrue(`document.querySelectorAll("#passkeys li.passkey").length === 2`)
 	other.Do(chromedp.Click(chromedp.CSS("#passkeys li.passkey button.danger")))
 	other.Do(chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
-	waitText(t, other, "dialog[open]", "change your password")
+	waitText(t, other, "dialog[open]", "removing it is not enough")
 	other.Screenshots("passkeys-remove")
 	answerYes(t, other)
 	waitText(t, other, "#passkeys-msg", "removed")
