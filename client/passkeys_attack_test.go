@@ -49,20 +49,19 @@ func (e *env) hostGet(t *testing.T, token, path string) ([]byte, uint64) {
 	return b, rev
 }
 
-// TestRemovedPasskeyCutOffByPasswordChange: a person loses the device
-// holding a passkey that unlocks, and the host gets it. As Home advises,
-// the person removes the passkey and changes the password. The host kept
+// TestRemovedPasskeyCutOffBySecureAfterLoss: a person loses the device
+// holding a passkey that unlocks, and the host gets it. The host kept
 // what it stored at the time: the passkey's wrap and unlock, and the
-// keyring of then. Nothing the person writes after the password change
-// may open with them (§1.4, §4.8: "until the password changes").
-//
-// It does: the authenticator's PRF output opens the wrap, the passkey
-// secret the unlock, the master key of then the keyring of then; that
-// keyring holds the recovery key, which a password change keeps, and
-// which opens today's recovery copy (the current keyring), and the
-// doctype keys, which a password change does not rotate.
-func TestRemovedPasskeyCutOffByPasswordChange(t *testing.T) {
-	openFindings(t, "a password change keeps the recovery key and the doctype keys: the keyring a removed passkey opens still opens everything")
+// keyring of then. The authenticator's PRF output opens the wrap, the
+// passkey secret the unlock, the master key of then the keyring of then;
+// that keyring holds the recovery key and the doctype keys, which a
+// password change alone keeps (attack15's finding). As Home offers, the
+// person removes the passkey and secures the account (SecureAfterLoss):
+// nothing written after it opens with what the host holds, nor does the
+// current keyring; the other passkey no longer unlocks, and a later
+// password change does not give it back an unlock the keyring of then
+// could open (its secret is gone from its record).
+func TestRemovedPasskeyCutOffBySecureAfterLoss(t *testing.T) {
 	e := newEnv(t)
 	const old, newPassword = "an old test passphrase", "a new test passphrase"
 	c, user, _ := e.signup(old)
@@ -83,19 +82,44 @@ func TestRemovedPasskeyCutOffByPasswordChange(t *testing.T) {
 	})
 	pk := addPasskey(t, c, lost, "Phone")
 	e.tamper(nil)
+	kept := webauthntest.New(e.homeOrigin(), true)
+	addPasskey(t, c, kept, "Laptop")
 	if _, _, err := c.Create(ctx, "io.hearth.notes", []byte("before")); err != nil {
 		t.Fatal(err)
 	}
 	keptKeyring, keptRev := e.hostGet(t, c.State().Token, "/v1/keyring")
 
-	// The person removes the passkey and changes the password, then writes.
+	// The person removes the passkey and secures the account, then writes.
 	if err := c.RemovePasskey(ctx, pk.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ChangePassword(ctx, old, newPassword); err != nil {
+	rk, rot, err := c.SecureAfterLoss(ctx, old, newPassword)
+	if err != nil || rk == "" || rot.Doctypes["io.hearth.notes"] == 0 {
+		t.Fatalf("SecureAfterLoss: %q %+v %v", rk, rot, err)
+	}
+	for d := range rot.Doctypes {
+		if err := c.Reseal(ctx, d, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.passkeyLogin(t, kept, nil); !errors.Is(err, client.ErrPasskeyCannotUnlock) {
+		t.Fatalf("the other passkey after securing: %v", err)
+	}
+	if err := c.ChangePassword(ctx, newPassword, "a third test passphrase"); err != nil {
 		t.Fatal(err)
 	}
-	id, rev, err := c.Create(ctx, "io.hearth.notes", []byte("written after the password change"))
+	if _, err := e.passkeyLogin(t, kept, nil); !errors.Is(err, client.ErrPasskeyCannotUnlock) {
+		t.Fatalf("the other passkey after a later password change: %v", err)
+	}
+	// The new recovery key works; the data is all there.
+	again, _, err := client.Recover(ctx, e.url, user, rk, "a fourth test passphrase", "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id, rev, err := again.Create(ctx, "io.hearth.notes", []byte("written after securing the account"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +138,11 @@ func TestRemovedPasskeyCutOffByPasswordChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed, _ := e.hostGet(t, c.State().Token, "/v1/docs/io.hearth.notes/"+id)
+	sealed, _ := e.hostGet(t, again.State().Token, "/v1/docs/io.hearth.notes/"+id)
 	if d, err := seal.OpenDocument(then.Keys("io.hearth.notes"), seal.Ref{Doctype: "io.hearth.notes", ID: id, Rev: rev}, sealed); err == nil {
-		t.Errorf("the keyring a removed passkey opens, of before the password change, opens a note written after it: %q", d.Content)
+		t.Errorf("the keyring a removed passkey opens, of before securing the account, opens a note written after it: %q", d.Content)
 	}
-	cur, curRev := e.hostGet(t, c.State().Token, "/v1/keyring/recovery")
+	cur, curRev := e.hostGet(t, again.State().Token, "/v1/keyring/recovery")
 	if _, err := keyring.OpenWithRecoveryKey(cur, then.RecoveryKey(), user, curRev); err == nil {
 		t.Errorf("the recovery key in the keyring a removed passkey opens opens the current keyring (revision %d)", curRev)
 	}

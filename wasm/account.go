@@ -135,6 +135,34 @@ func (a *API) ChangePassword(ctx context.Context, current, newPassword string) e
 	return nil
 }
 
+// SecureResult is what SecureAfterLoss answers.
+type SecureResult struct {
+	RecoveryKey string `json:"recoveryKey"` // the new one, to show once
+}
+
+// SecureAfterLoss changes the password, replaces the recovery key and
+// every key of the account's data, after a device holding a passkey was
+// lost (client.SecureAfterLoss); the documents are sealed again in the
+// background (reseal), as after disconnecting an app.
+func (a *API) SecureAfterLoss(ctx context.Context, current, newPassword string) (*SecureResult, error) {
+	c, gen, err := a.account()
+	if err != nil {
+		return nil, err
+	}
+	rk, _, err := c.SecureAfterLoss(ctx, current, newPassword)
+	if rk != "" {
+		a.persist(gen) // the password and the recovery key changed, whatever followed
+	}
+	if err != nil {
+		if rk != "" {
+			// Say the new key even so: the old one no longer works.
+			return &SecureResult{RecoveryKey: rk}, nil
+		}
+		return nil, a.fail(gen, err)
+	}
+	return &SecureResult{RecoveryKey: rk}, nil
+}
+
 // TOTPEnroll starts turning on two-factor authentication.
 func (a *API) TOTPEnroll(ctx context.Context) (*TOTPEnrollResult, error) {
 	c, gen, err := a.account()

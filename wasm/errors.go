@@ -37,15 +37,15 @@ func (e *Error) Unwrap() error { return e.err }
 // The codes of the browser API's own errors (spec/web.md §3). The others
 // are the protocol's, internal/wire's Code constants, passed on as they are.
 const (
-	CodeIntegrity      = "integrity"       // the server's answer failed verification
-	CodeSessionEnded   = "session_ended"   // signed out, revoked or expired
-	CodeNetwork        = "network"         // the server cannot be reached
-	CodeBadInput       = "bad_input"       // the caller's arguments are wrong
-	CodeNotImplemented = "not_implemented" // not in this build
-	CodeAccountFull    = "account_full"    // too_large because of the quota
-	CodeHalted         = "halted"          // the session stopped saving (protocol §4.7)
-	CodeWeakPassword   = "weak_password"   // the password rule refused it (protocol §3.5); the message says why
-	CodeKDFChanged     = "kdf_changed"     // login: the account's seed changed since this browser knew it (a password changed elsewhere, or the server)
+	CodeIntegrity      = "integrity"         // the server's answer failed verification
+	CodeSessionEnded   = "session_ended"     // signed out, revoked or expired
+	CodeNetwork        = "network"           // the server cannot be reached
+	CodeBadInput       = "bad_input"         // the caller's arguments are wrong
+	CodeNotImplemented = "not_implemented"   // not in this build
+	CodeAccountFull    = "account_full"      // too_large because of the quota
+	CodeHalted         = "halted"            // the session stopped saving (protocol §4.7)
+	CodeWeakPassword   = "weak_password"     // the password rule refused it (protocol §3.5); the message says why
+	CodeKDFChanged     = "kdf_changed"       // login: the account's seed changed since this browser knew it (a password changed elsewhere, or the server)
 	CodePasskeyNoPRF   = "passkey_no_unlock" // passkeySignIn: this passkey is a second factor only; sign in with the password
 )
 

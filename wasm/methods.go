@@ -39,6 +39,7 @@ var methods = append([]method{
 	{name: "account", need: needHome, call: r0((*API).Account)},                     // () → {user, created, totp, usage: {bytes, docs}, quota: {bytes, docs}, halted?}   (a quota member null: none)
 	{name: "acceptServerState", need: needHome, call: e0((*API).AcceptServerState)}, // ()   after account().halted: go on with what the server holds now
 	{name: "changePassword", need: needHome, call: e2((*API).ChangePassword)},       // (current, new)   ends the account's other sessions
+	{name: "secureAfterLoss", need: needHome, call: r2((*API).SecureAfterLoss)},     // (current, new) → {recoveryKey}   a device was lost: a new password, recovery key and data keys; passkeys stop unlocking
 	{name: "totpEnroll", need: needHome, call: r0((*API).TOTPEnroll)},               // () → {uri, qr}   qr: a PNG data: URL
 	{name: "totpConfirm", need: needHome, call: r1((*API).TOTPConfirm)},             // (code) → {recoveryCodes}
 	{name: "totpDisable", need: needHome, call: e1((*API).TOTPDisable)},             // (code)

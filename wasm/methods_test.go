@@ -24,6 +24,7 @@ var sampleArgs = map[string]string{
 	"account":            `[]`,
 	"acceptServerState":  `[]`,
 	"changePassword":     `["wrong password","a new test passphrase"]`,
+	"secureAfterLoss":    `["wrong password","a new test passphrase"]`,
 	"totpEnroll":         `[]`,
 	"totpConfirm":        `["123456"]`,
 	"totpDisable":        `["123456"]`,

@@ -123,5 +123,24 @@ func TestWebPasskeys(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Name != "Old key" {
 		t.Fatalf("passkeys left: %+v %v", list, err)
 	}
+
+	// The device was lost: a new password, recovery key and data keys.
+	other.Do(chromedp.Click(chromedp.CSS("#password-open")))
+	typeInto(other, "#password-form [name=current]", password)
+	typeInto(other, "#password-form [name=password]", "copper thistle harbour")
+	typeInto(other, "#password-form [name=password2]", "copper thistle harbour")
+	other.Do(chromedp.Click(chromedp.CSS("#password-form [name=lost]")))
+	waitText(t, other, "#password-form button[type=submit]", "Replace password and keys")
+	other.Screenshots("password-lost-device", "#password-card")
+	other.Do(chromedp.Click(chromedp.CSS("#password-form button[type=submit]")))
+	waitView(t, other, "recovery", "#password-msg")
+	rk := saveRecoveryKey(t, other)
+	waitView(t, other, "dashboard", "#recovery-msg")
+	waitText(t, other, "#password-done", "recovery key and the keys of your data replaced")
+	// The new recovery key is the account's (a code of the next step: the
+	// sign-in above used this one).
+	if _, _, err := client.Recover(ctx, env.HomeURL(), user, rk, "granite orchard lantern two", code(t, uri, time.Now().Add(30*time.Second)), nil); err != nil {
+		t.Fatalf("the new recovery key: %v", err)
+	}
 	t.Logf("screenshots in %s", env.Shots)
 }

@@ -81,7 +81,7 @@ func (tab *Tab) Axe(name string) {
 			if !loaded {
 				// Evaluated by the DevTools protocol, which the page's
 				// CSP does not govern.
-				if _, err := chromedp.Evaluate[bool](src + "\n;true")(ctx, tg); err != nil {
+				if _, err := chromedp.Evaluate[bool](src+"\n;true")(ctx, tg); err != nil {
 					return err
 				}
 			}

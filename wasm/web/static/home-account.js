@@ -50,6 +50,7 @@ export function bindAccount(h0) {
     const f = $("#password-form");
     f.reset();
     f.password.dispatchEvent(new Event("input"));
+    f.lost.dispatchEvent(new Event("change"));
     show($("#password-msg"), "");
     f.hidden = !open;
     $("#password-open").hidden = open;
@@ -60,6 +61,10 @@ export function bindAccount(h0) {
     } else $("#password-open").focus();
   };
   $("#password-open").addEventListener("click", () => passwordForm(true));
+  $("#password-form").lost.addEventListener("change", (e) => {
+    $("#password-lost-note").hidden = !e.target.checked;
+    $("#password-form button[type=submit]").textContent = e.target.checked ? "Replace password and keys" : "Change password";
+  });
   $("#password-cancel").addEventListener("click", () => passwordForm(false));
   $("#password-form").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -68,6 +73,19 @@ export function bindAccount(h0) {
     if (f.password.value !== f.password2.value) return show(msg, "The new passwords differ.");
     await busy(f.querySelector("button[type=submit]"), async () => {
       try {
+        if (f.lost.checked) {
+          // A lost device: a new recovery key, and every key replaced.
+          const { recoveryKey } = await home.h.secureAfterLoss(f.current.value, f.password.value);
+          passwordForm(false);
+          showRecoveryKey(recoveryKey, "Your new recovery key", () => {
+            home.view("dashboard");
+            show($("#password-done"), "Password, recovery key and the keys of your data replaced. Your other sessions were signed out; your data is being sealed again with the new keys.", "ok");
+            home.renderSessions();
+            home.renderPasskeys();
+            home.runReseal();
+          });
+          return;
+        }
         await home.h.changePassword(f.current.value, f.password.value);
         passwordForm(false);
         show($("#password-done"), "Password changed. Your other sessions were signed out; your recovery key is the same.", "ok");

@@ -220,7 +220,7 @@ function passkeyRow(p) {
   });
   remove.addEventListener("click", async () => {
     const yes = await ask(`Remove the passkey “${p.name}”?`, "Remove", p.unlocks
-      ? "It will no longer sign you in. But if you lost the device it is on, removing it is not enough: someone holding both that device and a copy of this server's data could still open your data, including what you write later. Hearth cannot yet replace all your keys for you."
+      ? "It will no longer sign you in. But if you lost the device it is on, removing it is not enough: someone holding both that device and a copy of this server's data could still open your data. Then also choose “Change password…” and tick “I lost a device”, which replaces all your keys."
       : "It will no longer serve as your second step.");
     if (!yes) return;
     await busy(remove, async () => {

@@ -41,7 +41,7 @@ $("header.bar").append(el("button", { className: "secondary", id: "signout", hid
 
 let h;
 // What home-apps.js and home-intents.js use of this page.
-const home = { h: null, say, view, signedIn, renderConnections, renderSessions, runReseal };
+const home = { h: null, say, view, signedIn, renderConnections, renderSessions, renderPasskeys, runReseal };
 let signedOutNote = false; // arrived at the end of a sign-out
 
 async function main() {
