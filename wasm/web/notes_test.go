@@ -27,13 +27,15 @@ const notesDoctype = "io.hearth.notes"
 const notSent = "Not saved yet: the server cannot be reached; kept in this browser and sent when it is back"
 
 // unreachable stands between the browser and hearthd: while down, every
-// request to the API is dropped unanswered (the connection closed), as
-// when the server cannot be reached; the pages already loaded stay.
+// request of the browser to the API (an app's requests cross origins, and
+// carry an Origin) is dropped unanswered, the connection closed, as when
+// the server cannot be reached; the pages already loaded stay, and the
+// test's own client (another device) still reaches it.
 type unreachable struct{ down atomic.Bool }
 
 func (u *unreachable) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u.down.Load() && strings.HasPrefix(r.URL.Path, "/v1/") {
+		if u.down.Load() && strings.HasPrefix(r.URL.Path, "/v1/") && r.Header.Get("Origin") != "" {
 			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
 				conn.Close()
 			}
@@ -338,4 +340,26 @@ func TestWebNotes(t *testing.T) {
 	}
 	again.Do(chromedp.Click(chromedp.CSS(`#note-list li:first-child button`)))
 	again.WaitTrue(`document.querySelector("#body").value.includes(` + jsString(marker) + `)`)
+
+	// Kept again, while another device changes the same note: both stay,
+	// the kept edit as a conflict copy, which Notes opens and says so.
+	const mine = "MINE2c9e"
+	again.Allow(`net::ERR_`)
+	net.down.Store(true)
+	typeInto(again, "#body", "My version, written away: "+mine)
+	waitText(t, again, "#status", notSent)
+	if _, err := dev.Put(ctx, notesDoctype, id, []byte(`{"title":"First dated, edited","body":"Their version, from another device"}`)); err != nil {
+		t.Fatal(err)
+	}
+	net.down.Store(false)
+	waitText(t, again, "#status", "Saved as a separate note")
+	again.WaitTrue(`document.querySelector("#body").value.includes("` + mine + `") && !document.querySelector("#conflict").hidden`)
+	waitText(t, again, "#conflict", "Conflict copy: your version, written while “First dated, edited” changed on another device.")
+	waitText(t, again, "#note-list", "Conflict copy")
+	again.Screenshots("conflict")
+	if d, err := dev.Get(ctx, notesDoctype, id); err != nil || !strings.Contains(string(d.Content), "Their version") {
+		t.Fatalf("the note changed elsewhere: %s, %v", d.Content, err)
+	}
+	again.Do(chromedp.Click(chromedp.CSS("#conflict button")))
+	again.WaitTrue(`document.querySelector("#body").value === "Their version, from another device"`)
 }
