@@ -338,7 +338,7 @@ func TestWebNotes(t *testing.T) {
 			t.Fatalf("after sending, the vault holds %+v", vault)
 		}
 	}
-	again.Do(chromedp.Click(chromedp.CSS(`#note-list li:first-child button`)))
+	openNote(again, "First dated, edited")
 	again.WaitTrue(`document.querySelector("#body").value.includes(` + jsString(marker) + `)`)
 
 	// Kept again, while another device changes the same note: both stay,

@@ -84,6 +84,7 @@ async function main() {
   document.body.dataset.ready = "true";
   performance.mark("hearth:notes-ready"); // for the benchmarks
   renderList();
+  catchUp();
   // #open=<id> (Home's search links to a note so) opens that note.
   openLinks((id) => {
     if (notes.has(id) && notes.get(id).bad) fail({ message: "That note could not be shown: it is malformed." });
@@ -120,6 +121,32 @@ async function showKept() {
     n.seq = Infinity;
     notes.set(p.id, n);
   }
+}
+
+// catchUp lists the notes again once the page follows their changes: one
+// that came between the first list and the subscription (the worker
+// sending an edit it kept, as the page starts) is not missed.
+async function catchUp() {
+  const before = new Set(notes.keys()); // a note made meanwhile is not in the list
+  let docs;
+  try {
+    docs = await app.list(DOCTYPE);
+  } catch {
+    return;
+  }
+  const ids = new Set();
+  let news = false;
+  for (const d of docs) {
+    ids.add(d.id);
+    if (keep(d) !== false) news = true;
+  }
+  for (const [id, n] of notes) {
+    if (before.has(id) && !ids.has(id) && !n.kept) {
+      drop(id);
+      news = true;
+    }
+  }
+  if (news) renderList();
 }
 
 // outboxNews follows a kept edit: being sent, sent, or kept again. A
