@@ -29,6 +29,10 @@ type Config struct {
 	// Cache, if not nil, keeps what search downloads (sealed index
 	// segments) across page loads: IndexedDB, in the browser.
 	Cache Cache
+	// Outbox, if not nil, keeps the writes that wait for the server
+	// (put's keep option, outbox.go) across page loads: IndexedDB, sealed,
+	// in the browser. Without it, put never keeps a write.
+	Outbox OutboxStore
 }
 
 // Cache is a store of bytes by key that survives the page (hearth-worker.js
@@ -58,13 +62,15 @@ type Cache interface {
 //     keep, sealed, across the wipe and give back with remember when the
 //     page starts (protocol §4.7);
 //   - "halted": the session stopped saving (protocol §4.7): Error.Message
-//     says why.
+//     says why;
+//   - "outbox": what became of a write kept for later (Outbox, outbox.go).
 type Event struct {
-	Type   string  `json:"type"`
-	Sub    int     `json:"sub,omitempty"`
-	Change *Change `json:"change,omitempty"`
-	Error  *Error  `json:"error,omitempty"`
-	State  []byte  `json:"-"` // "state", "memory": the saved form (saved.go), given to the host apart
+	Type   string      `json:"type"`
+	Sub    int         `json:"sub,omitempty"`
+	Change *Change     `json:"change,omitempty"`
+	Error  *Error      `json:"error,omitempty"`
+	Outbox *OutboxNews `json:"outbox,omitempty"`
+	State  []byte      `json:"-"` // "state", "memory": the saved form (saved.go), given to the host apart
 }
 
 // session is what Home's Client and an App have in common.
@@ -114,7 +120,9 @@ type API struct {
 	appsSeenAt time.Time
 	gen        uint64 // bumped at every change of session
 	live       map[string]map[string]*entry
-	loaded     map[string]bool // doctypes whose documents known before this session are in live
+	seqs       map[string]map[string]uint64 // doctype → id → seq (seqs.go)
+	ob         *outbox                      // the writes waiting for the server (outbox.go)
+	loaded     map[string]bool              // doctypes whose documents known before this session are in live
 	subs       map[int]*subscription
 	loop       *loop
 	lastSaved  []byte
@@ -213,6 +221,7 @@ func (a *API) fail(gen uint64, err error) error {
 func (a *API) Close() {
 	a.mu.Lock()
 	a.stopLocked()
+	a.stopOutboxLocked()
 	a.subs = map[int]*subscription{}
 	a.mu.Unlock()
 }

@@ -14,6 +14,7 @@ type Change struct {
 	Doctype string          `json:"doctype"`
 	ID      string          `json:"id"`
 	Rev     uint64          `json:"rev"`
+	Seq     uint64          `json:"seq,omitempty"` // the revision's position in the changes feed, when known (seqs.go)
 	Deleted bool            `json:"deleted"`
 	Value   json.RawMessage `json:"value"` // null when Deleted
 }
@@ -22,6 +23,7 @@ type Change struct {
 type Doc struct {
 	ID    string          `json:"id"`
 	Rev   uint64          `json:"rev"`
+	Seq   uint64          `json:"seq,omitempty"` // as Change.Seq
 	Value json.RawMessage `json:"value"`
 }
 
@@ -93,7 +95,14 @@ func (a *API) Create(ctx context.Context, doctype string, value json.RawMessage)
 
 // PutResult is what Put returns.
 type PutResult struct {
-	Rev uint64 `json:"rev"`
+	Rev uint64 `json:"rev,omitempty"`
+	// Kept: not sent yet; kept in this browser, and sent when the server
+	// answers (PutWith's keep, outbox.go).
+	Kept bool `json:"kept,omitempty"`
+	// Copy: the document changed on the server while the write waited
+	// here: it was written as this new document, a conflict copy (Rev
+	// its revision).
+	Copy string `json:"copy,omitempty"`
 }
 
 // Put creates or replaces document doctype/id (the last write wins).

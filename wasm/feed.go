@@ -33,6 +33,14 @@ type loop struct {
 // apply records a document revision in memory if it is newer than what is
 // there, and tells the subscriptions of its doctype.
 func (a *API) apply(gen uint64, doctype, id string, rev uint64, deleted bool, value json.RawMessage) {
+	a.applySeq(gen, doctype, id, rev, 0, deleted, value)
+}
+
+// applySeq is apply of a revision at position seq of the changes feed (0:
+// not known, a revision this browser wrote or read). The feed's echo of a
+// revision already applied records its seq, and tells the subscriptions
+// again (the same rev, with its seq: seqs.go).
+func (a *API) applySeq(gen uint64, doctype, id string, rev, seq uint64, deleted bool, value json.RawMessage) {
 	a.mu.Lock()
 	if a.gen != gen || a.c == nil {
 		a.mu.Unlock()
@@ -43,15 +51,18 @@ func (a *API) apply(gen uint64, doctype, id string, rev uint64, deleted bool, va
 		m = map[string]*entry{}
 		a.live[doctype] = m
 	}
-	if e := m[id]; e != nil && e.rev >= rev {
+	if e := m[id]; e != nil && (e.rev > rev || e.rev == rev && (seq == 0 || e.deleted || a.seqOfLocked(doctype, id) >= seq)) {
 		a.mu.Unlock()
 		return
+	} else if e != nil && e.rev == rev {
+		value, deleted = e.value, e.deleted // the echo: the value this browser holds
 	}
 	if deleted {
 		value = nil
 	}
 	m[id] = &entry{rev: rev, deleted: deleted, value: value}
-	ch := &Change{Doctype: doctype, ID: id, Rev: rev, Deleted: deleted, Value: value}
+	a.setSeqLocked(doctype, id, seq, deleted)
+	ch := &Change{Doctype: doctype, ID: id, Rev: rev, Seq: a.seqOfLocked(doctype, id), Deleted: deleted, Value: value}
 	if deleted {
 		ch.Value = json.RawMessage("null")
 	}
@@ -110,7 +121,7 @@ func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
 	out := []Doc{}
 	for id, e := range a.live[doctype] {
 		if !e.deleted {
-			out = append(out, Doc{ID: id, Rev: e.rev, Value: e.value})
+			out = append(out, Doc{ID: id, Rev: e.rev, Seq: a.seqOfLocked(doctype, id), Value: e.value})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -245,9 +256,9 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 			return nil // superseded later in the feed
 		}
 		if ch.Deleted {
-			a.apply(gen, ch.Doctype, ch.ID, ch.Rev, true, nil)
+			a.applySeq(gen, ch.Doctype, ch.ID, ch.Rev, ch.Seq, true, nil)
 		} else {
-			a.apply(gen, ch.Doctype, ch.ID, ch.Rev, false, valueOf(ch.Doc.Content))
+			a.applySeq(gen, ch.Doctype, ch.ID, ch.Rev, ch.Seq, false, valueOf(ch.Doc.Content))
 		}
 		return nil
 	}
@@ -263,6 +274,7 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 		e := toError(err)
 		if e == nil {
 			a.persist(gen)
+			a.kickOutbox(gen) // the server answers: send what waits (outbox.go)
 			backoff = time.Second
 			if first {
 				first = false

@@ -16,9 +16,10 @@ import (
 )
 
 // Install registers globalThis.hearthGo = { open(config) } on the worker's
-// global scope. open takes { server, device, onEvent } (onEvent is called
-// with each Event as a JSON string and, for "state", the saved form as a
-// Uint8Array second argument) and returns an object with:
+// global scope. open takes { server, device, onEvent, cache, outbox }
+// (onEvent is called with each Event as a JSON string and, for "state",
+// the saved form as a Uint8Array second argument; cache and outbox: see
+// jsCache and jsOutbox) and returns an object with:
 //
 //	methods                          the JSON of the page's methods: [{name, noResult?}] (methods.go)
 //	call(method, argsJSON)           → Promise<resultJSON>   (see API.Call)
@@ -64,6 +65,9 @@ func open(_ js.Value, args []js.Value) any {
 	}
 	if jc := cfg.Get("cache"); jc.Type() == js.TypeObject {
 		c.Cache = jsCache{jc}
+	}
+	if jo := cfg.Get("outbox"); jo.Type() == js.TypeObject {
+		c.Outbox = jsOutbox{jo}
 	}
 	a, err := New(c)
 	if err != nil {

@@ -59,12 +59,13 @@ var methods = append([]method{
 
 	// Documents and the changes feed (documents.go, feed.go).
 	{name: "create", need: needSession, call: r2((*API).Create)},     // (doctype, value) → {id, rev}
-	{name: "put", need: needSession, call: r3((*API).Put)},           // (doctype, id, value) → {rev}
+	{name: "put", need: needSession, call: callPut},                  // (doctype, id, value, {keep}?) → {rev} | {kept: true} | {rev, copy}   keep: kept here while the server cannot be reached (outbox.go)
 	{name: "get", need: needSession, call: r2((*API).Get)},           // (doctype, id) → {id, rev, value}
-	{name: "list", need: needSession, call: r1((*API).List)},         // (doctype) → [{id, rev, value}]
+	{name: "list", need: needSession, call: r1((*API).List)},         // (doctype) → [{id, rev, seq?, value}]   seq: the feed position (seqs.go)
 	{name: "delete", need: needSession, call: e2((*API).Delete)},     // (doctype, id)
 	{name: "subscribe", need: needSession, call: callSubscribe},      // (sub, doctypes) → null   sub: a number; changes come as events
 	{name: "unsubscribe", internal: true, call: e1(callUnsubscribe)}, // (sub)
+	{name: "outbox", need: needSession, call: r0((*API).Outbox)},     // () → [{doctype, id, base, at, value}]   the writes kept here for the server
 
 	// Apps: the store, connecting, intents (apps.go, connect.go, intents.go).
 	{name: "apps", need: needHome, call: r0((*API).Apps)},                         // () → [{slug, name, description, version, url, installed, bundled, removable}]
@@ -110,6 +111,22 @@ var callRemember = caller{noResult: true, fn: func(a *API, _ context.Context, in
 	}
 	a.Remember(b)
 	return nil, nil
+}}
+
+// callPut: put's fourth argument, its options, may be left out.
+var callPut = caller{fn: func(a *API, ctx context.Context, in args) (any, error) {
+	var doctype, id string
+	var value json.RawMessage
+	if err := in.decodeAll(&doctype, &id, &value); err != nil {
+		return nil, err
+	}
+	var o PutOptions
+	if len(in.av) > 3 && string(in.av[3]) != "null" {
+		if err := in.decode(3, &o); err != nil {
+			return nil, err
+		}
+	}
+	return a.PutWith(ctx, doctype, id, value, o)
 }}
 
 // callSubscribe: subscribe takes its doctypes as an array, or one as a string, or none

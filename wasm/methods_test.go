@@ -46,6 +46,7 @@ var sampleArgs = map[string]string{
 	"delete":             `["io.hearth.notes","AAAAAAAAAAAAAAAAAAAAAA"]`,
 	"subscribe":          `[7,["io.hearth.notes"]]`,
 	"unsubscribe":        `[7]`,
+	"outbox":             `[]`,
 	"apps":               `[]`,
 	"appOffer":           `["notes"]`,
 	"installApp":         `["notes"]`,

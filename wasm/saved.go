@@ -14,7 +14,10 @@ type saved struct {
 	// Cache: the documents of the doctypes listed this session, so that the
 	// next start lists them without reading them again (the feed, read from
 	// the saved position before any List answers, brings what changed since).
-	Cache     []cachedDoctype  `json:"-"`
+	Cache []cachedDoctype `json:"-"`
+	// Seqs: where each document's current revision sits in the changes
+	// feed (seqs.go), kept whole even when the cache is not.
+	Seqs      []seqTable       `json:"-"`
 	Version   int              `json:"v"`
 	State     *client.State    `json:"state,omitempty"`     // Home's session
 	App       *client.AppState `json:"app,omitempty"`       // an app's session
@@ -30,19 +33,25 @@ type saved struct {
 // The saved form of a session (what a "state" event carries, spec/web.md
 // §4) is
 //
-//	"hearth-state-2\n" | part H | part S | part A | part C
+//	"hearth-state-3\n" | part H | part S | part A | part C | part Q
 //
 // each part a uvarint length and its bytes: H is the JSON of saved without
 // the document tables, S and A are the tables of State.Docs and App.Docs in
-// client.DocStates' binary form, and C the documents cache (saved.Cache):
-// for each doctype
+// client.DocStates' binary form, C the documents cache (saved.Cache): for
+// each doctype
 //
 //	uvarint len(doctype) | doctype | uvarint n | n × (uvarint len(id) | id | uvarint rev | uvarint len(value) | value)
+//
+// and Q the documents' feed positions (saved.Seqs, seqs.go). The form of
+// version 2 ("hearth-state-2\n") is the same without part Q.
 //
 // A page decodes it at every start, and JSON took the WebAssembly client
 // 50–130 ms for a thousand documents where this takes a few. Resume also
 // takes the JSON form of earlier versions (without a cache).
-const savedMagic = "hearth-state-2\n"
+const (
+	savedMagic  = "hearth-state-3\n"
+	savedMagic2 = "hearth-state-2\n"
+)
 
 var errSaved = errors.New("wasm: the saved state is malformed")
 
@@ -82,7 +91,7 @@ func encodeSaved(sv saved) ([]byte, error) {
 			c = appendBytes(c, d.Value)
 		}
 	}
-	return appendBytes(out, c), nil
+	return appendSeqs(appendBytes(out, c), sv.Seqs), nil
 }
 
 func appendBytes(b, p []byte) []byte {
@@ -112,6 +121,11 @@ func cutUvarint(b *[]byte) (uint64, bool) {
 func decodeSaved(b []byte) (saved, error) {
 	var sv saved
 	rest, ok := bytes.CutPrefix(b, []byte(savedMagic))
+	v2 := false
+	if !ok {
+		rest, ok = bytes.CutPrefix(b, []byte(savedMagic2))
+		v2 = ok
+	}
 	if !ok {
 		// An earlier version's JSON.
 		err := json.Unmarshal(b, &sv)
@@ -167,6 +181,11 @@ func decodeSaved(b []byte) (saved, error) {
 			cd.Docs = append(cd.Docs, cachedDoc{ID: string(id), Rev: rev, Value: v})
 		}
 		sv.Cache = append(sv.Cache, cd)
+	}
+	if !v2 {
+		if sv.Seqs, err = cutSeqs(&rest); err != nil {
+			return sv, err
+		}
 	}
 	if len(rest) != 0 {
 		return sv, errSaved

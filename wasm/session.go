@@ -26,12 +26,15 @@ func (a *API) setSession(c *client.Client, ap *client.App) {
 		a.c = ap
 	}
 	a.live = map[string]map[string]*entry{}
+	a.seqs = nil
 	a.loaded = map[string]bool{}
 	a.offered, a.offer, a.appsSeen = nil, nil, nil
 	a.lastSaved = nil
 	if len(a.subs) > 0 {
 		a.startLocked()
 	}
+	a.stopOutboxLocked()
+	a.startOutboxLocked()
 	a.mu.Unlock()
 }
 
@@ -56,8 +59,10 @@ func (a *API) drop(gen uint64) {
 	a.c, a.acct, a.app, a.appTokens, a.appSlugs = nil, nil, nil, nil, nil
 	a.epoch, a.haltSaid = 0, ""
 	a.live = map[string]map[string]*entry{}
+	a.seqs = nil
 	a.loaded = map[string]bool{}
 	a.lastSaved = nil
+	a.stopOutboxLocked()
 	a.mu.Unlock()
 	a.emit(Event{Type: "wipe"})
 	if memory != nil {
@@ -81,6 +86,7 @@ func (a *API) persist(gen uint64) {
 	}
 	a.sayHaltLocked(sv)
 	sv.Cache = a.cacheLocked()
+	sv.Seqs = a.seqTablesLocked()
 	b, err := encodeSaved(sv)
 	if err != nil || bytes.Equal(b, a.lastSaved) {
 		return
@@ -364,6 +370,7 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 		a.live[cd.Doctype] = m
 		a.loaded[cd.Doctype] = true
 	}
+	a.seqs = seqMap(s.Seqs)
 	a.lastSaved = state
 	a.epoch = s.Epoch
 	if c != nil {

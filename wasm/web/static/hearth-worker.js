@@ -14,6 +14,7 @@
 //                  {event: "session_ended", closed?}      (the session ended, keys wiped;
 //                                                          closed: this worker ended too)
 //                  {event: "halted", why}                 (this browser stopped saving, spec/web.md §5.1)
+//                  {event: "outbox", json}                (a kept write: json, the event; its outbox member)
 //
 // The first message must be {id, method: "init", args: [{server, origin, wasm, sri, passwordWasm, passwordSri, device, bytes, readonly}]},
 // answered with {methods: [{name, noResult?}]}, the client's methods the page's handle has
@@ -30,6 +31,9 @@
 //             saved form, wasm/saved.go) sealed with that key (additional
 //             data "hearth-state-v1")
 //   "seg:…" → sealed search-index segments, as downloaded (a cache)
+//   "outkey", "outbox:…" → like "key" and "state", the writes kept until
+//             the server answers (wasm/outbox.go), one record each,
+//             additional data "hearth-outbox-v1\n" and the record's name
 //   "memkey", "memory" → like "key" and "state", for what the browser
 //             verified of the accounts' histories (Home: a State without
 //             token, session or master key per account; an app: its
@@ -38,7 +42,8 @@
 // Nothing goes to localStorage. Logout, or a session the server ended,
 // deletes them all but the memory, which the next sign-in starts from
 // (spec/protocol.md §4.7: a host must not make this browser a fresh device
-// by ending its session).
+// by ending its session), and, but at a logout, the kept writes, which the
+// account's next session here sends.
 "use strict";
 
 // The build puts Go's wasm_exec.js here, in place of this line, so that the
@@ -161,17 +166,56 @@ async function loadMemory() {
 }
 
 // Everything in the vault goes but the memory: the session, its key, and
-// the cached index segments.
+// the cached index segments; and the kept writes too at a logout (all).
 const KEEP = new Set(["memkey", "memory"]);
-const wipeStore = () => tx("readwrite", (s) => {
+const kept = (k, all) => KEEP.has(k) || !all && (k === "outkey" || String(k).startsWith(OUTBOX));
+const wipeStore = (all) => tx("readwrite", (s) => {
   const r = s.openCursor();
   r.onsuccess = () => {
     const c = r.result;
     if (!c) return;
-    if (!KEEP.has(c.key)) c.delete();
+    if (!kept(c.key, all)) c.delete();
     c.continue();
   };
 });
+
+// ---- the outbox: writes kept until the server answers (wasm/outbox.go) ----
+//
+// "outbox:<name>" → {iv, data}: one kept write (its record: a note's text,
+// say), sealed like the state but with a key of its own ("outkey"), which
+// a session the server ended leaves in place: the account's next session
+// here sends them. The client gives and takes the records' bytes; they
+// never leave this worker but sealed.
+
+const OUTBOX = "outbox:";
+const outAAD = (k) => new TextEncoder().encode("hearth-outbox-v1\n" + k);
+const outbox = {
+  async load() {
+    const key = await idbGet("outkey");
+    if (!key) return [];
+    const range = IDBKeyRange.bound(OUTBOX, OUTBOX + "\uffff");
+    const [keys, recs] = await tx("readonly", (s) => {
+      const ks = s.getAllKeys(range), vs = s.getAll(range);
+      return { get result() { return [ks.result, vs.result]; } };
+    });
+    const out = [];
+    for (let i = 0; i < keys.length; i++) {
+      try {
+        const rec = recs[i];
+        out.push([String(keys[i]), new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: outAAD(keys[i]) }, key, rec.data))]);
+      } catch { /* does not open: left as it is */ }
+    }
+    return out;
+  },
+  async store(k, bytes) {
+    if (wiped || readonly) throw new Error("this browser signed out");
+    const key = await stateKey("outkey");
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: outAAD(k) }, key, bytes);
+    await tx("readwrite", (s) => { s.put({ iv, data }, k); });
+  },
+  remove: (k) => tx("readwrite", (s) => { s.delete(k); }),
+};
 
 // ---- the cache of sealed index segments (search: wasm/search.go) ----
 //
@@ -229,9 +273,9 @@ function saveState(bytes) {
   }).catch((err) => console.error("hearth: saving the session failed", err));
 }
 
-function wipe() {
+function wipe(all) {
   pending = null;
-  queue = queue.then(wipeStore).catch((err) => console.error("hearth: wiping the session failed", err));
+  queue = queue.then(() => wipeStore(all)).catch((err) => console.error("hearth: wiping the session failed", err));
   return queue;
 }
 
@@ -257,7 +301,8 @@ async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", pass
   go.run(instance).then(() => { api = null; }, (err) => { console.error("hearth: the client stopped", err); api = null; });
   await ready;
   api = self.hearthGo.open({ server, device: device || deviceName(), onEvent,
-    cache: { get: cacheGet, put: cachePut, prune: cachePrune } });
+    cache: { get: cacheGet, put: cachePut, prune: cachePrune },
+    outbox: readonly ? undefined : outbox });
   return { methods: JSON.parse(api.methods) };
 }
 
@@ -335,7 +380,7 @@ function onEvent(json, bytes) {
     case "wipe":
       if (!readonly) {
         const at = Date.now();
-        wipe().then(() => tellWiped(at));
+        wipe(loggingOut).then(() => tellWiped(at));
       }
       if (!loggingOut) postMessage({ event: "session_ended" });
       break;
@@ -350,6 +395,9 @@ function onEvent(json, bytes) {
       break;
     case "error":
       postMessage({ event: "error", sub: ev.sub, error: ev.error });
+      break;
+    case "outbox":
+      postMessage({ event: "outbox", json }); // the page takes ev.outbox from it
       break;
   }
 }
@@ -394,7 +442,7 @@ const own = {
       return await call("logout", []);
     } finally {
       loggingOut = false;
-      await wipe();
+      await wipe(true);
       tellWiped(at);
     }
   },

@@ -23,7 +23,7 @@ import { b64, meta, startWorker, toError } from "./hearth-start.js";
 // The worker's methods whose arguments hold Files, Blobs or bytes, which go
 // by postMessage's structured clone rather than as JSON text.
 const cloned = new Set(["init", "upload", "appOfferFiles"]);
-/** @typedef {{ doctype: string, id: string, rev: number, deleted: boolean, value: any }} Change */
+/** @typedef {{ doctype: string, id: string, rev: number, seq?: number, deleted: boolean, value: any }} Change */
 
 // The worker script (with Go's wasm_exec.js built in) and its SHA-384: the
 // build fills both in, and this module's own integrity, given by the page,
@@ -304,6 +304,8 @@ export class Hearth {
     this.halted = "";
     /** Called with this.halted when it stops while the page is open. */
     this.onhalted = null;
+    /** Called with { doctype, id, state, rev?, copy?, error? } as a write kept by put's keep goes (spec/web.md §3). */
+    this.onoutbox = null;
     /** @private */ this._haltedNotice = false;
     worker.onmessage = (e) => this._message(e.data);
     worker.onerror = (e) => {
@@ -319,6 +321,10 @@ export class Hearth {
         this.user = null;
         if (m.closed) this._closed = true;
         if (typeof this.onsessionended === "function") this.onsessionended();
+        return;
+      }
+      if (m.event === "outbox") { // a kept write (spec/web.md §3: put's keep)
+        if (typeof this.onoutbox === "function") this.onoutbox(JSON.parse(m.json).outbox);
         return;
       }
       if (m.event === "halted") {
