@@ -189,18 +189,37 @@ export async function startApp(slug) {
  * @returns {Promise<() => void>} stop following
  */
 export async function live(app, doctype, { keep, drop, draw = () => {}, redraw = draw, onError, failed }) {
-  try {
-    for (const d of await app.list(doctype)) keep(d);
-  } catch (err) {
-    if (!failed) throw err;
-    failed(err);
-  }
-  draw();
-  return app.subscribe([doctype], (ch) => {
+  // Following starts before the listing, so that no change made in
+  // between is missed; a change older than what was listed (a lower
+  // revision of the same document) is left out.
+  const revs = new Map();
+  const fresh = (d) => {
+    if (d.rev < (revs.get(d.id) ?? 0)) return false;
+    revs.set(d.id, d.rev);
+    return true;
+  };
+  const apply = (ch) => {
+    if (!fresh(ch)) return;
     if (ch.deleted) drop(ch.id);
     else if (keep(ch) === false) return;
     redraw(ch);
-  }, onError);
+  };
+  let early = []; // changes that came while listing
+  const stop = app.subscribe([doctype], (ch) => (early ? early.push(ch) : apply(ch)), onError);
+  try {
+    for (const d of await app.list(doctype)) if (fresh(d)) keep(d);
+  } catch (err) {
+    if (!failed) {
+      stop();
+      throw err;
+    }
+    failed(err);
+  }
+  draw();
+  const came = early;
+  early = null;
+  for (const ch of came) apply(ch);
+  return stop;
 }
 
 /**
