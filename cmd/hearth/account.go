@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -70,6 +71,10 @@ func cmdRecover(ctx context.Context, args []string) error {
 		return err
 	}
 	c, rk, err := client.Recover(ctx, *server, *user, key, pw, *code, o)
+	if errors.Is(err, client.ErrBadCredentials) {
+		// What the server refused is the recovery key, not a password.
+		return errors.New("this recovery key does not open this account: check the user name and the key (a used key is replaced by a new one)")
+	}
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func TestCLIPasswdAndRecover(t *testing.T) {
 	c.fails("", "", "get", "io.hearth.notes", id)
 	again := newCLI(t, "yet another passphrase")
 	again.env = []string{"HEARTH_RECOVERY_KEY=" + rk}
-	again.fails("wrong user name or password", "", "recover", "--server", d.url, "--user", "rose")
+	again.fails("this recovery key does not open this account", "", "recover", "--server", d.url, "--user", "rose")
 	again.env = []string{"HEARTH_RECOVERY_KEY=" + m[1]}
 	again.ok("", "recover", "--server", d.url, "--user", "rose")
 }

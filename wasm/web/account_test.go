@@ -30,6 +30,12 @@ func TestWebAccount(t *testing.T) {
 	home.Open(env.HomeURL() + "/")
 	home.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
 	home.Do(chromedp.Click(chromedp.CSS(`[data-view=signin] [data-tab=signup]`)))
+	// A user name the rule refuses (capitals, accents) is refused with the
+	// rule, which the browser shows under its "match the requested format".
+	typeInto(home, "#signup-form [name=user]", "Zoë")
+	if !browsertest.Eval[bool](home, `(u => u.validity.patternMismatch && u.title.includes("lowercase letters"))(document.querySelector("#signup-form [name=user]"))`) {
+		t.Fatal("a refused user name does not come with the rule it breaks")
+	}
 	typeInto(home, "#signup-form [name=user]", user)
 	typeInto(home, "#signup-form [name=password]", "password123")
 	waitText(t, home, "#signup-strength", "Too weak: it is a very common password")
