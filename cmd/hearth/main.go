@@ -168,6 +168,8 @@ func describe(err error) string {
 		return err.Error()
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
+	case errors.Is(err, client.ErrSessionEnded):
+		return "your session ended (it was signed out or revoked, or it expired): run 'hearth login' again"
 	}
 	var ae *client.APIError
 	if errors.As(err, &ae) && ae.Code == wire.CodeRateLimited {

@@ -415,6 +415,12 @@ func contactsAutosave(t *testing.T, tab *browsertest.Tab, dev *client.Client, g 
 	}
 	browsertest.Eval[bool](tab, `(document.querySelector("#back").click(), true)`) // the list, on a phone too
 	typeInto(tab, "#search", "zoe")
+	waitText(t, tab, "#count", "2 of ")
 	tab.Screenshots("contacts-filter")
+	// A filter that matches nothing says so.
+	typeInto(tab, "#search", "nobody by this name")
+	waitText(t, tab, "#list", "No contact matches “nobody by this name”.")
+	waitText(t, tab, "#count", "0 of ")
+	tab.Screenshots("contacts-filter-none")
 	typeInto(tab, "#search", "")
 }

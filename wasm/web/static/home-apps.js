@@ -54,7 +54,7 @@ export async function renderApps(home) {
         const rm = el("button", { className: "secondary", textContent: "Uninstall" });
         rm.dataset.uninstall = a.slug;
         rm.addEventListener("click", () => busy(rm, async () => {
-          if (!(await ask("Uninstall " + a.name + "?", "Uninstall", "It stops working at once, on every device, and the keys it held are replaced."))) return;
+          if (!(await ask("Uninstall " + a.name + "?", "Uninstall", "It stops working at once, on every device, and the keys it held are replaced. Your data stays in your Hearth: install it again, or another app, to use it."))) return;
           try {
             await h.uninstallApp(a.slug);
             await Promise.all([renderApps(home), home.renderConnections()]);

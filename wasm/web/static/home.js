@@ -140,6 +140,10 @@ function bindForms() {
     });
   });
 
+  // A refusal said at the last submit goes once the person changes what
+  // was refused, rather than staying under a password now good enough.
+  $("#signup-form").addEventListener("input", () => { if ($("#signup-msg").classList.contains("error")) show($("#signup-msg"), ""); });
+
   $("#signup-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = e.target, msg = $("#signup-msg");

@@ -123,7 +123,8 @@ function renderList() {
     li.dataset.id = id;
     return li;
   });
-  $("#list").replaceChildren(...bad, ...items.map(([id, c]) => {
+  const none = filter && items.length === 0 ? [el("li", { className: "muted small none", textContent: "No contact matches “" + clip($("#search").value.trim(), 60) + "”." })] : [];
+  $("#list").replaceChildren(...bad, ...none, ...items.map(([id, c]) => {
     const b = el("button", { type: "button" }, avatar(c),
       el("span", { className: "who" }, el("strong", { textContent: displayName(c) }),
         el("span", { className: "muted small", textContent: clip(orgName(c) || firstEmail(c), 200) })));
@@ -133,7 +134,7 @@ function renderList() {
     li.dataset.id = id;
     return li;
   }));
-  $("#count").textContent = (contacts.size === 1 ? "1 contact" : contacts.size + " contacts") +
+  $("#count").textContent = (filter ? items.length + " of " : "") + (contacts.size === 1 ? "1 contact" : contacts.size + " contacts") +
     (flagged.size ? ", " + flagged.size + " could not be shown" : "");
   // The right pane is never blank: what to do when nothing is open.
   $("#empty").hidden = current !== null;
