@@ -105,16 +105,26 @@ type PutResult struct {
 	Copy string `json:"copy,omitempty"`
 }
 
-// Put creates or replaces document doctype/id (the last write wins).
-func (a *API) Put(ctx context.Context, doctype, id string, value json.RawMessage) (*PutResult, error) {
+// putSession is the session a write of value as doctype/id goes through,
+// once both are checked.
+func (a *API) putSession(doctype, id string, value json.RawMessage) (session, uint64, error) {
 	c, gen, err := a.session()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := checkDoc(doctype, id, true); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := checkValue(value); err != nil {
+		return nil, 0, err
+	}
+	return c, gen, nil
+}
+
+// Put creates or replaces document doctype/id (the last write wins).
+func (a *API) Put(ctx context.Context, doctype, id string, value json.RawMessage) (*PutResult, error) {
+	c, gen, err := a.putSession(doctype, id, value)
+	if err != nil {
 		return nil, err
 	}
 	rev, err := c.Put(ctx, doctype, id, value)

@@ -223,14 +223,8 @@ func (a *API) PutWith(ctx context.Context, doctype, id string, value json.RawMes
 	if !o.Keep {
 		return a.Put(ctx, doctype, id, value)
 	}
-	c, gen, err := a.session()
+	c, gen, err := a.putSession(doctype, id, value)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkDoc(doctype, id, true); err != nil {
-		return nil, err
-	}
-	if err := checkValue(value); err != nil {
 		return nil, err
 	}
 	ob, err := a.outboxOf(ctx, gen)

@@ -120,16 +120,7 @@ func TestAppOriginCannotReadPasskeyPRF(t *testing.T) {
 func TestWebPasskeyPRFNeverSent(t *testing.T) {
 	rec := &requestRecorder{}
 	env := browsertest.Start(t, browsertest.Options{Wrap: rec.wrap})
-	const user, password = "quill", "granite orchard lantern"
-	if _, _, err := client.Signup(context.Background(), env.HomeURL(), user, password, nil); err != nil {
-		t.Fatal(err)
-	}
-	home := env.NewTab(t)
-	home.VirtualAuthenticator(true)
-	signInHome(t, env, home, user, password)
-	typeInto(home, "#passkey-form [name=name]", "Laptop")
-	home.Do(chromedp.Click(chromedp.CSS("#passkey-form button[type=submit]")))
-	waitText(t, home, "#passkeys-msg", "opens your data without the password")
+	home := signUpWithPasskey(t, env, "opens your data without the password")
 	signOut(env, home)
 	home.Do(chromedp.Click(chromedp.CSS("#signin-passkey")))
 	waitView(t, home, "dashboard", "#signin-msg")
@@ -218,16 +209,7 @@ func TestWebPasskeyModelNotSentToHost(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}})
-	const user, password = "quill", "granite orchard lantern"
-	if _, _, err := client.Signup(context.Background(), env.HomeURL(), user, password, nil); err != nil {
-		t.Fatal(err)
-	}
-	home := env.NewTab(t)
-	home.VirtualAuthenticator(true)
-	signInHome(t, env, home, user, password)
-	typeInto(home, "#passkey-form [name=name]", "Laptop")
-	home.Do(chromedp.Click(chromedp.CSS("#passkey-form button[type=submit]")))
-	waitText(t, home, "#passkeys-msg", "added")
+	signUpWithPasskey(t, env, "added")
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -255,4 +237,22 @@ func TestWebPasskeyModelNotSentToHost(t *testing.T) {
 	if att.Fmt != "none" || len(att.AttStmt) != 0 || !bytes.Equal(aaguid, make([]byte, 16)) {
 		t.Errorf("the host learns the authenticator's model: format %q, statement %d members, AAGUID %x", att.Fmt, len(att.AttStmt), aaguid)
 	}
+}
+
+// signUpWithPasskey makes the account quill, signs in at Home in a tab
+// with a virtual authenticator with PRF, adds a passkey "Laptop" and waits
+// for Home to say what it says when added (added).
+func signUpWithPasskey(t *testing.T, env *browsertest.Env, added string) *browsertest.Tab {
+	t.Helper()
+	const user, password = "quill", "granite orchard lantern"
+	if _, _, err := client.Signup(context.Background(), env.HomeURL(), user, password, nil); err != nil {
+		t.Fatal(err)
+	}
+	home := env.NewTab(t)
+	home.VirtualAuthenticator(true)
+	signInHome(t, env, home, user, password)
+	typeInto(home, "#passkey-form [name=name]", "Laptop")
+	home.Do(chromedp.Click(chromedp.CSS("#passkey-form button[type=submit]")))
+	waitText(t, home, "#passkeys-msg", added)
+	return home
 }
