@@ -227,9 +227,12 @@ func spans(l string) []char {
 				continue
 			}
 		case c == '<':
-			if end := strings.IndexByte(l[i:], '>'); end > 1 {
+			// An autolink holds no space and no '<': the search for its
+			// '>' stops at either, so "<a<a<a…" stays linear.
+			end := strings.IndexAny(l[i+1:], " \t<>") + 1
+			if end > 1 && l[i+end] == '>' {
 				inner := l[i+1 : i+end]
-				if !strings.ContainsAny(inner, " \t<") && (strings.Contains(inner, "://") || strings.Contains(inner, "@") || strings.HasPrefix(inner, "mailto:")) {
+				if strings.Contains(inner, "://") || strings.Contains(inner, "@") || strings.HasPrefix(inner, "mailto:") {
 					lit(inner)
 					i += end + 1
 					continue
