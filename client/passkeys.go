@@ -57,7 +57,7 @@ type PasskeyAnswer struct {
 
 // ErrPasskeyCannotUnlock: the passkey signs in only as a second factor (it
 // has no PRF, or a password change left it out); sign in with the password.
-var ErrPasskeyCannotUnlock = errors.New("this passkey cannot unlock your account: sign in with your password (the passkey can then be your second step)")
+var ErrPasskeyCannotUnlock = errors.New("this passkey cannot unlock your account by itself (it lacks the PRF extension, or did not verify you with a PIN, fingerprint or face): sign in with your password (the passkey can then be your second step)")
 
 // ErrPasskeyName: a passkey's name is too long or holds control characters.
 var ErrPasskeyName = fmt.Errorf("a passkey's name is at most %d characters, without control characters", MaxPasskeyName)

@@ -501,16 +501,22 @@ func cmdUpload(ctx context.Context, args []string) error {
 
 func cmdDownload(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("download", flag.ContinueOnError)
-	out := fs.String("o", "", "output path (default: the file's name, in this folder)")
+	out := fs.String("o", "", "output path, or a folder to write the file into under its name (default: its name, in this folder)")
+	force := fs.Bool("force", false, "replace a file that exists at the output path")
 	pos, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
+	}
+	// -o naming a folder: the file goes into it, under its own name.
+	into := "."
+	if st, err := os.Stat(*out); *out != "" && err == nil && st.IsDir() {
+		into, *out = *out, ""
 	}
 	return withSession(ctx, func(c *client.Client) error {
 		// Write to a temporary file next to the target and move it into
 		// place only after the whole file verified: a failure leaves
 		// nothing behind.
-		dir := "."
+		dir := into
 		if *out != "" {
 			dir = filepath.Dir(*out)
 		}
@@ -537,13 +543,13 @@ func cmdDownload(ctx context.Context, args []string) error {
 		}
 		target := *out
 		if target == "" {
-			target = info.Name
-			if target == "" || strings.ContainsAny(target, `/\`) || target == "." || target == ".." {
+			if info.Name == "" || strings.ContainsAny(info.Name, `/\`) || info.Name == "." || info.Name == ".." {
 				return errors.New("the file has no usable name; give -o PATH")
 			}
-			if _, err := os.Lstat(target); err == nil {
-				return fmt.Errorf("%s already exists; give -o PATH to choose where to write", target)
-			}
+			target = filepath.Join(into, info.Name)
+		}
+		if _, err := os.Lstat(target); err == nil && !*force {
+			return fmt.Errorf("%s already exists: give -o PATH to write elsewhere, or --force to replace it", printable(target))
 		}
 		if !info.ModTime.IsZero() {
 			os.Chtimes(tmp.Name(), time.Now(), info.ModTime)

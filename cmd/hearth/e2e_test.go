@@ -95,6 +95,15 @@ func TestCLI(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(wd, "holiday photo.jpg")); !bytes.Equal(got, content) {
 		t.Fatal("download by name differs")
 	}
+	// -o a folder: the file's name, in it; never over a file, unless --force.
+	into := t.TempDir()
+	c.ok("", "download", fileID, "-o", into)
+	if got, _ := os.ReadFile(filepath.Join(into, "holiday photo.jpg")); !bytes.Equal(got, content) {
+		t.Fatal("download into a folder differs")
+	}
+	c.fails("already exists", "", "download", fileID, "-o", into)
+	c.fails("already exists", "", "download", fileID, "-o", dst)
+	c.ok("", "download", fileID, "-o", dst, "--force")
 	c.fails("no file nosuchfile", "", "download", "nosuchfile")
 
 	// TOTP.

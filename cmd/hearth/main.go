@@ -14,7 +14,7 @@
 //	hearth ls DOCTYPE                           one id a line
 //	hearth rm DOCTYPE ID
 //	hearth upload PATH                          prints the file id
-//	hearth download ID [-o PATH]                writes nothing unless verified
+//	hearth download ID [-o PATH|FOLDER]         writes nothing unless verified
 //	hearth search QUERY [--doctype D] [--limit N]   prints doctype, id and a snippet
 //	hearth reindex [--doctype D]                rebuilds the search index
 //	hearth app install PATH [--yes] | list | remove SLUG   apps from archives (apps.go)
@@ -65,7 +65,7 @@ func init() {
 		"ls":       {"ls DOCTYPE [--long]", "Lists a doctype's documents: one id a line; --long adds the date and the title or name.", cmdLs},
 		"rm":       {"rm DOCTYPE ID", "Deletes a document (a file's bytes too).", cmdRm},
 		"upload":   {"upload PATH", "Stores a file, sealed on this device; prints its id.", cmdUpload},
-		"download": {"download ID [-o PATH]", "Writes a file back, only once all of it verifies.", cmdDownload},
+		"download": {"download ID [-o PATH|FOLDER] [--force]", "Writes a file back, only once all of it verifies; into FOLDER under its name; never over a file that exists unless --force.", cmdDownload},
 		"search":   {"search QUERY [--doctype D] [--limit N]", "Searches the account's documents on this device; prints doctype, id and a snippet for each match.", cmdSearch},
 		"reindex":  {"reindex [--doctype D]", "Rebuilds the search indexes from the documents.", cmdReindex},
 		"app":      {"app install PATH [--yes] | app list | app remove SLUG", "Apps from archives: install shows what an app asks for and asks before installing; remove revokes it on every device and replaces its keys.", cmdApp},

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,12 +35,16 @@ func withDoctypes(ctx context.Context, only string, fn func(c *client.Client, ca
 		if err != nil {
 			return err
 		}
-		if only != "" {
-			return fn(c, cache, []string{only})
-		}
 		all, err := c.Doctypes(ctx)
 		if err != nil {
 			return err
+		}
+		if only != "" {
+			if !slices.Contains(all, only) {
+				// Nothing of it was ever written: nothing to find.
+				return fn(c, cache, nil)
+			}
+			return fn(c, cache, []string{only})
 		}
 		var dts []string
 		for _, dt := range all {

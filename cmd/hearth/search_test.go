@@ -49,6 +49,10 @@ func TestCLISearch(t *testing.T) {
 			t.Errorf("line %q", l)
 		}
 	}
+	// A doctype nothing was ever written in: no match, not an error.
+	if out := a.ok("", "search", "--doctype", "org.example.nothing", "coast"); out != "" {
+		t.Fatalf("search of an empty doctype printed %q", out)
+	}
 	if out := a.ok("", "search", "--doctype", "io.hearth.notes", `"coast road"`); !strings.HasPrefix(out, "io.hearth.notes\t"+lisbon+"\t") {
 		t.Fatalf("phrase: %q", out)
 	}

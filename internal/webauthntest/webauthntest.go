@@ -28,6 +28,7 @@ type Authenticator struct {
 	Handle []byte // the user handle the relying party gave at creation
 	Count  uint32 // the signature counter, raised by each Get
 	Origin string // the origin the "browser" reports
+	NoUV   bool   // its assertions say the user was present, not verified (a key without a PIN)
 	rpID   string
 	prf    []byte // nil: no PRF extension
 }
@@ -143,7 +144,11 @@ func (a *Authenticator) Get(options json.RawMessage) (json.RawMessage, error) {
 // GetFor is Get for a challenge already read.
 func (a *Authenticator) GetFor(challenge []byte) json.RawMessage {
 	a.Count++
-	ad := a.authData(0x05, nil) // UP, UV
+	flags := byte(0x05) // UP, UV
+	if a.NoUV {
+		flags = 0x01 // UP
+	}
+	ad := a.authData(flags, nil)
 	cd := a.clientData("webauthn.get", challenge)
 	h := sha256.Sum256(cd)
 	digest := sha256.Sum256(append(append([]byte{}, ad...), h[:]...))

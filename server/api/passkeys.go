@@ -371,6 +371,12 @@ func (s *Server) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) erro
 	if p.Unlock == nil {
 		return Errorf(wire.CodeForbidden, "this passkey does not unlock your account here: sign in with your password (the passkey serves as its second factor)")
 	}
+	// In place of the password and the second factor, a passkey must have
+	// verified the person (a PIN, a fingerprint, a face), not only seen a
+	// touch: a security key without a PIN is a second factor only.
+	if !parsed.Response.AuthenticatorData.Flags.HasUserVerified() {
+		return Errorf(wire.CodeForbidden, "this passkey did not verify you (with a PIN, fingerprint or face), so it does not unlock your account: sign in with your password")
+	}
 	sess, err := s.newSession(r, user, req.Device)
 	if err != nil {
 		return err

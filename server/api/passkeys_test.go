@@ -222,3 +222,25 @@ func TestPasskeySecondFactor(t *testing.T) {
 	// The password is still checked first.
 	e.want(e.login("fred", rnd32(), map[string]any{"passkey": answer(a)}), 401, "bad_credentials")
 }
+
+// TestPasskeyUnlockNeedsUserVerification: a passkey whose assertion says
+// only that someone touched it (a security key without a PIN) opens no
+// session in place of the password, though it unlocks otherwise; it still
+// serves as the second factor of a password login.
+func TestPasskeyUnlockNeedsUserVerification(t *testing.T) {
+	e := newEnv(t)
+	secret, tok := e.signup("hana")
+	a := newAuthenticator(t, e.homeOrigin())
+	e.want(e.register(a, tok, []byte("wrap"), []byte("unlock")), 201, "")
+	a.NoUV = true
+	e.want(e.signInWith(a), 403, "forbidden")
+	a.NoUV = false
+	e.want(e.signInWith(a), 200, "")
+
+	uri := e.do("POST", "/v1/totp/enroll", tok, nil).json(t)["uri"].(string)
+	e.want(e.do("POST", "/v1/totp/confirm", tok, map[string]string{"code": totp.Code(totpSecret(t, uri), *e.now)}), 200, "")
+	a.NoUV = true
+	begin := e.do("POST", "/v1/passkeys/login/begin", "", map[string]any{}).json(t)
+	c, _ := options(t, begin)
+	e.want(e.login("hana", secret, map[string]any{"passkey": map[string]any{"ticket": begin["ticket"], "credential": a.get(t, c)}}), 200, "")
+}

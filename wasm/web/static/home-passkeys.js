@@ -98,10 +98,14 @@ async function addPasskey(name) {
   return home.h.passkeyAdd({ ticket: cer.ticket, credential: credentialJSON(cred), prf, name });
 }
 
-// passkeyAnswer asks a passkey of this site to sign in.
-async function passkeyAnswer() {
+// passkeyAnswer asks a passkey of this site to sign in: in place of the
+// password (unlock), it must verify the person (PIN, fingerprint, face),
+// which the server checks; as a second step, a touch is enough.
+async function passkeyAnswer(unlock) {
   const cer = await home.h.passkeySignInBegin();
-  const a = await navigator.credentials.get({ publicKey: publicKey(cer.options, fromB64(cer.prfSalt)) });
+  const pk = publicKey(cer.options, fromB64(cer.prfSalt));
+  if (unlock) pk.userVerification = "required";
+  const a = await navigator.credentials.get({ publicKey: pk });
   return { ticket: cer.ticket, credential: credentialJSON(a), prf: prfOf(a) };
 }
 
@@ -110,7 +114,7 @@ function sayPasskey(err) {
   if (err && (err.name === "NotAllowedError" || err.name === "AbortError")) return "No passkey was used: it was cancelled, or took too long.";
   if (err && err.name === "InvalidStateError") return "This passkey is already one of your account's.";
   if (err && err.name === "SecurityError") return "This browser will not use passkeys on this address (passkeys need https, or localhost).";
-  if (err && err.code === "passkey_no_unlock") return "This passkey cannot open your data by itself: your browser or the passkey cannot give the secret that needs. Sign in with your password; the passkey can then be your second step.";
+  if (err && err.code === "passkey_no_unlock") return "This passkey cannot open your data by itself: your browser or the passkey cannot give the secret that needs, or it did not check that it is you (a PIN, fingerprint or face). Sign in with your password; the passkey can then be your second step.";
   if (err && err.code === "bad_credentials") return "This passkey is not one of an account on this Hearth.";
   return home.say(err);
 }
@@ -124,7 +128,7 @@ export function bindPasskeys(h0) {
     const msg = $("#signin-msg");
     show(msg, "");
     try {
-      await home.h.passkeySignIn(await passkeyAnswer());
+      await home.h.passkeySignIn(await passkeyAnswer(true));
       await home.signedIn();
     } catch (err) {
       show(msg, sayPasskey(err));
@@ -134,7 +138,7 @@ export function bindPasskeys(h0) {
     const f = $("#signin-form"), msg = $("#signin-msg");
     show(msg, "");
     try {
-      const { ticket, credential } = await passkeyAnswer();
+      const { ticket, credential } = await passkeyAnswer(false);
       await home.h.login(f.user.value.trim(), f.password.value, "", { passwordChanged: f.changed.checked, passkey: { ticket, credential } });
       f.reset();
       $("#signin-passkey-2fa").hidden = true;
