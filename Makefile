@@ -116,8 +116,10 @@ bin: web cc
 	$(GO) build -o bin/ ./cmd/hearthd ./cmd/hearth
 
 # Start the server on the embedded default: SQLite and blobs in ./hearth-data,
-# on 127.0.0.1:8080 (override with DATA= and LISTEN=).
+# on 127.0.0.1:8080 (override with DATA= and LISTEN=; LOG=warn logs no
+# line per request).
 DATA   ?= ./hearth-data
 LISTEN ?= 127.0.0.1:8080
+LOG    ?= info
 run: bin
-	bin/hearthd --data $(DATA) --listen $(LISTEN)
+	bin/hearthd --data $(DATA) --listen $(LISTEN) --log $(LOG)

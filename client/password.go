@@ -39,6 +39,9 @@ func (c *Client) changePassword(ctx context.Context, current, newPassword string
 	if err := CheckPassword(user, newPassword); err != nil {
 		return "", err
 	}
+	if newPassword == current && !afterLoss {
+		return "", ErrSamePassword
+	}
 	var secrets map[string]*keyring.PasskeySecret
 	if !afterLoss {
 		var err error
@@ -118,6 +121,10 @@ func (c *Client) changePassword(ctx context.Context, current, newPassword string
 	}
 	return "", nil
 }
+
+// ErrSamePassword: a password change was given the current password as
+// the new one; nothing was sent.
+var ErrSamePassword = errors.New("the new password is the one you have now: choose another")
 
 // landed reports whether the server now serves, as revision rev, exactly
 // the keyring sealed: a password change whose answer was lost (a dropped

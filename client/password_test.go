@@ -32,6 +32,9 @@ func TestChangePassword(t *testing.T) {
 	if err := c.ChangePassword(ctx, "an old test passphrase", ""); err == nil {
 		t.Fatal("an empty new password was accepted")
 	}
+	if err := c.ChangePassword(ctx, "an old test passphrase", "an old test passphrase"); !errors.Is(err, client.ErrSamePassword) {
+		t.Fatalf("the same password again: %v, want ErrSamePassword", err)
+	}
 	if _, err := c.Get(ctx, "io.hearth.notes", id); err != nil {
 		t.Fatalf("a refused change ended the session: %v", err)
 	}

@@ -52,6 +52,7 @@ func main() {
 	quotaDocs := flag.String("quota-docs", "unlimited", "documents each account may keep unless 'hearthd quota' gave it its own limit")
 	maxBlob := flag.Int64("max-blob-size", 4<<30, "largest blob in bytes")
 	domain := flag.String("domain", "localhost", "base domain of the web client: Home at DOMAIN, apps at APP.USER.DOMAIN")
+	logLevel := flag.String("log", "info", `what to log: "info" (a line per request, no user names), "warn" (problems only) or "debug"`)
 	scheme := flag.String("scheme", "", `scheme browsers use to reach the server ("https" behind a TLS-terminating proxy; default: that of each request)`)
 	var proxies []netip.Prefix
 	flag.Func("trusted-proxy", "a reverse proxy's address or CIDR range (repeatable, or comma-separated): from it, rate limits use the client address it forwards (X-Forwarded-For or Forwarded)",
@@ -79,22 +80,27 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hearthd: --domain is a host name such as localhost or hearth.example")
 		os.Exit(2)
 	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil || *logLevel == "" {
+		fmt.Fprintf(os.Stderr, "hearthd: --log %q: give info, warn or debug\n", *logLevel)
+		os.Exit(2)
+	}
 	limits, err := parseLimits(*quota, *quotaDocs, false)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hearthd:", err)
 		os.Exit(2)
 	}
 	wc := site.Config{Domain: strings.ToLower(*domain), Scheme: *scheme}
-	if err := run(*data, *listen, signup, limits, *maxBlob, wc, proxies); err != nil {
+	if err := run(*data, *listen, signup, limits, *maxBlob, wc, proxies, level); err != nil {
 		fmt.Fprintln(os.Stderr, "hearthd:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, listen string, signup signupMode, limits meta.Limits, maxBlob int64, wc site.Config, proxies []netip.Prefix) error {
+func run(data, listen string, signup signupMode, limits meta.Limits, maxBlob int64, wc site.Config, proxies []netip.Prefix, level slog.Level) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := server.Open(ctx, server.Config{Dir: data, MaxBlobSize: maxBlob, SignupOff: signup == signupClosed,
 		SignupInv: signup == signupInvite, Quota: limits, Log: log, Web: wc, TrustedProxies: proxies})
 	if err != nil {
