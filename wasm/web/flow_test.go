@@ -198,7 +198,22 @@ func TestWebFlow(t *testing.T) {
 		t.Fatalf("recovery codes: %q", codes)
 	}
 	waitText(t, home, "#totp-status", "On")
-	home.Screenshots("totp-codes")
+	// Download gives a file with every code in it, as the recovery key's does.
+	dl := browsertest.Eval[string](home, `new Promise(r => {
+		let name = "";
+		const click = HTMLAnchorElement.prototype.click, make = URL.createObjectURL;
+		HTMLAnchorElement.prototype.click = function () { HTMLAnchorElement.prototype.click = click; name = this.download; };
+		URL.createObjectURL = (b) => { URL.createObjectURL = make; b.text().then(text => r(name + "\n" + text)); return make(b); };
+		document.querySelector("#totp-download").click(); })`)
+	if !strings.HasPrefix(dl, "hearth-2fa-recovery-codes.txt\n") {
+		t.Fatalf("download of the codes: %q", dl)
+	}
+	for _, c := range codes {
+		if !strings.Contains(dl, "\n"+c+"\n") {
+			t.Fatalf("the downloaded codes lack %s: %q", c, dl)
+		}
+	}
+	home.Screenshots("totp-codes", "#totp-codes")
 
 	// Keys at rest: a non-extractable key, and a sealed state that holds
 	// neither the session token nor anything readable.

@@ -97,22 +97,30 @@ export function bindAccount(h0) {
     });
   });
 
-  $("#recovery-copy").addEventListener("click", async () => {
-    const key = $("#recovery-key").textContent;
+  keepable($("#recovery-key"), () => $("#recovery-key").textContent, $("#recovery-copy"), $("#recovery-download"), $("#recovery-copied"), "hearth-recovery-key.txt",
+    (key) => `Hearth recovery key for ${home.h.user || "your account"} at ${location.origin}\n\n${key}\n\n` +
+      "It lets whoever holds it choose a new password for this account: keep it somewhere safe, offline.\n");
+  keepable($("#totp-codes"), () => [...$("#totp-codes").children].map((c) => c.textContent).join(" "), $("#totp-copy"), $("#totp-download"), $("#totp-copied"), "hearth-2fa-recovery-codes.txt",
+    (codes) => `Hearth two-factor recovery codes for ${home.h.user || "your account"} at ${location.origin}\n\n` +
+      codes.split(/\s+/).filter(Boolean).join("\n") + "\n\nEach works once, in place of an authenticator code.\n");
+}
+
+// keepable wires Copy and Download for a secret shown once in box (text
+// reads it): Copy puts it on the clipboard, or selects it where there is
+// none; Download saves what file(text) gives, as name. said tells which.
+function keepable(box, text, copy, download, said, name, file) {
+  copy.addEventListener("click", async () => {
     try {
-      await navigator.clipboard.writeText(key);
-      $("#recovery-copied").textContent = "Copied.";
+      await navigator.clipboard.writeText(text());
+      said.textContent = "Copied.";
     } catch {
       // No clipboard here (an insecure origin, or refused): select it.
-      getSelection().selectAllChildren($("#recovery-key"));
-      $("#recovery-copied").textContent = "Selected: copy it with your keyboard.";
+      getSelection().selectAllChildren(box);
+      said.textContent = "Selected: copy it with your keyboard.";
     }
   });
-  $("#recovery-download").addEventListener("click", () => {
-    const key = $("#recovery-key").textContent;
-    const text = `Hearth recovery key for ${home.h.user || "your account"} at ${location.origin}\n\n${key}\n\n` +
-      "It lets whoever holds it choose a new password for this account: keep it somewhere safe, offline.\n";
-    const a = el("a", { href: URL.createObjectURL(new Blob([text], { type: "text/plain" })), download: "hearth-recovery-key.txt" });
+  download.addEventListener("click", () => {
+    const a = el("a", { href: URL.createObjectURL(new Blob([file(text())], { type: "text/plain" })), download: name });
     document.body.append(a);
     a.click();
     a.remove();
