@@ -247,6 +247,14 @@ func TestWebTasks(t *testing.T) {
 	click(tab, "#new-list button")
 	waitText(t, tab, "#list-name", workName)
 	work := browsertest.Eval[string](tab, `document.querySelector("#lists [aria-current=true]").dataset.list`)
+	// A second list of a name one has (case and accents aside) is refused.
+	typeInto(tab, "#new-list [name=name]", "GROCERIES")
+	click(tab, "#new-list button")
+	waitText(t, tab, "#msg", "You have a list called “GROCERIES” already.")
+	if n := browsertest.Eval[int](tab, `document.querySelectorAll("#lists li").length`); n != 3 {
+		t.Fatalf("%d lists after a second Groceries", n)
+	}
+	typeInto(tab, "#new-list [name=name]", "")
 
 	// Tasks with due dates, in words: one overdue (said, not only coloured).
 	chooseList(t, tab, "Groceries")

@@ -35,6 +35,10 @@ function lists() {
   return [[DEFAULT_LIST, DEFAULT_NAME], ...out];
 }
 
+/** taken is the list other than except already called name (case and accents aside), or undefined. */
+const fold = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+const taken = (name, except) => lists().find(([id, n]) => id !== except && fold(n) === fold(name));
+
 /** listOf is the list a task shows in: its own, or the default when that is not here. */
 const listOf = (t) => (t.list && docs.get(t.list)?.kind === "list" ? t.list : DEFAULT_LIST);
 /** shownList is the list shown: the one chosen, or the default when it is gone. */
@@ -465,6 +469,7 @@ function bind() {
     const input = e.target.elements.namedItem("name");
     const name = input.value.trim();
     if (!name) { fail({ message: "A list needs a name." }); return; }
+    if (taken(name)) { fail({ message: "You have a list called “" + clip(name, 60) + "” already." }); return; }
     const now = Date.now();
     const value = { kind: "list", name, order: now, created: now, updated: now };
     try {
@@ -489,6 +494,7 @@ function bind() {
     e.preventDefault();
     const name = e.target.elements.namedItem("name").value.trim();
     if (!name) { fail({ message: "A list needs a name." }); return; }
+    if (taken(name, shownList())) { fail({ message: "You have a list called “" + clip(name, 60) + "” already." }); return; }
     e.target.hidden = true;
     show($("#msg"), "");
     patch(shownList(), { name });
