@@ -293,15 +293,7 @@ func TestPasskeyAddAnswerLostFollowsPassword(t *testing.T) {
 		}
 		panic(http.ErrAbortHandler) // the answer is lost
 	})
-	cer, err := c.BeginAddPasskey(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, err := a.Create(cer.Options)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.FinishAddPasskey(ctx, client.PasskeyAnswer{Ticket: cer.Ticket, Credential: cred, PRF: a.PRF(cer.PRFSalt)}, "Laptop"); err == nil {
+	if _, err := c.FinishAddPasskey(ctx, newPasskey(t, c, a), "Laptop"); err == nil {
 		t.Fatal("a lost answer was taken for a success")
 	}
 	e.tamper(nil)
@@ -317,13 +309,7 @@ func TestPasskeyAddAnswerLostFollowsPassword(t *testing.T) {
 
 	// Added again (an authenticator that ignores the exclusion list): its
 	// record, and so its secret, is not replaced; it still follows.
-	if cer, err = c.BeginAddPasskey(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if cred, err = a.Create(cer.Options); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.FinishAddPasskey(ctx, client.PasskeyAnswer{Ticket: cer.Ticket, Credential: cred, PRF: a.PRF(cer.PRFSalt)}, "Again"); err == nil {
+	if _, err := c.FinishAddPasskey(ctx, newPasskey(t, c, a), "Again"); err == nil {
 		t.Fatal("the same passkey was added twice")
 	}
 	if err := c.ChangePassword(ctx, "a new test passphrase", "a third test passphrase"); err != nil {

@@ -25,8 +25,8 @@ func (e *env) homeOrigin() string {
 	return "http://localhost:" + u.Port()
 }
 
-// addPasskey adds a's passkey to c's account.
-func addPasskey(t *testing.T, c *client.Client, a *webauthntest.Authenticator, name string) *client.Passkey {
+// newPasskey begins adding a passkey to c's account and answers with a's.
+func newPasskey(t *testing.T, c *client.Client, a *webauthntest.Authenticator) client.PasskeyAnswer {
 	t.Helper()
 	cer, err := c.BeginAddPasskey(ctx)
 	if err != nil {
@@ -36,7 +36,13 @@ func addPasskey(t *testing.T, c *client.Client, a *webauthntest.Authenticator, n
 	if err != nil {
 		t.Fatal(err)
 	}
-	pk, err := c.FinishAddPasskey(ctx, client.PasskeyAnswer{Ticket: cer.Ticket, Credential: cred, PRF: a.PRF(cer.PRFSalt)}, name)
+	return client.PasskeyAnswer{Ticket: cer.Ticket, Credential: cred, PRF: a.PRF(cer.PRFSalt)}
+}
+
+// addPasskey adds a's passkey to c's account.
+func addPasskey(t *testing.T, c *client.Client, a *webauthntest.Authenticator, name string) *client.Passkey {
+	t.Helper()
+	pk, err := c.FinishAddPasskey(ctx, newPasskey(t, c, a), name)
 	if err != nil {
 		t.Fatal(err)
 	}

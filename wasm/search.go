@@ -115,11 +115,6 @@ type SearchRebuilt struct {
 	Reason  string `json:"reason"`
 }
 
-// internalDoctypes hold Hearth's own records, not what a person searches
-// (a passkey's record holds its secret: it is never indexed).
-var internalDoctypes = map[string]bool{AppsDoctype: true, client.FilesDoctype: true,
-	client.PasskeysDoctype: true, client.GrantsDoctype: true}
-
 type searchState struct {
 	mu      sync.Mutex
 	gen     uint64 // the session the stores belong to
@@ -170,7 +165,7 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 	apps := a.searchApps(ctx, c)
 	var changed []*search.Store
 	for _, dt := range dts {
-		if internalDoctypes[dt] {
+		if !search.Searched(dt) {
 			continue
 		}
 		s := st.stores[dt]

@@ -10,6 +10,7 @@ import (
 	zap "github.com/blevesearch/zapx/v17"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/internal/appmanifest"
 )
 
 // Backend is what a Store needs of the server: *client.Client and
@@ -105,6 +106,9 @@ func (o *Options) batch() int {
 // verification), one rebuilt from the documents (Rebuilt says why). A
 // doctype with no documents gives an empty index.
 func Open(ctx context.Context, b Backend, doctype string, opt *Options) (*Store, error) {
+	if appmanifest.Internal(doctype) {
+		return nil, fmt.Errorf("search: %s holds Hearth's own records, which are never indexed", doctype)
+	}
 	s := &Store{b: b, doctype: doctype, saved: map[*zap.SegmentBase]client.SegmentRef{}}
 	if opt != nil {
 		s.opt = *opt

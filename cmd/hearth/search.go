@@ -16,13 +16,6 @@ import (
 	"github.com/hearthcloud/hearth/client/search"
 )
 
-// internalDoctypes hold Hearth's own records, not what a person searches:
-// which apps they connected, the documents naming uploaded files, the
-// passkeys' records (which hold their secrets: never indexed) and the
-// grantee records.
-var internalDoctypes = map[string]bool{"io.hearth.apps": true, client.FilesDoctype: true,
-	client.PasskeysDoctype: true, client.GrantsDoctype: true}
-
 // withDoctypes runs fn in the current session, once the changes feed is
 // verified up to now, with the doctypes to search: only, or every
 // doctype of the account but Hearth's own.
@@ -48,7 +41,7 @@ func withDoctypes(ctx context.Context, only string, fn func(c *client.Client, ca
 		}
 		var dts []string
 		for _, dt := range all {
-			if !internalDoctypes[dt] {
+			if search.Searched(dt) {
 				dts = append(dts, dt)
 			}
 		}

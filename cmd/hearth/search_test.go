@@ -34,6 +34,9 @@ func TestCLISearch(t *testing.T) {
 	// Hearth's own records are not searched: a passkey's holds its secret.
 	a.ok(`{"credential":"AQID","name":"Lisbon laptop","secret":"c2VjcmV0","prf":true}`, "put", "io.hearth.passkeys")
 
+	// Not even when asked for by name.
+	a.fails("never indexed", "", "search", "--doctype", "io.hearth.passkeys", "lisbon")
+
 	out := a.ok("", "search", "lisbon")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 {
