@@ -64,30 +64,64 @@ var errUploadAborted = errors.New("client: upload aborted")
 // the blob. It returns that document's id, the file id to show to users.
 // progress, if not nil, is called with plaintext bytes sent so far.
 func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (fileID string, err error) {
-	if size < 0 || size > seal.MaxBlobSize {
-		return "", fmt.Errorf("client: bad file size %d", size)
-	}
-	// The body streams past call's guard: nothing is sealed or sent by a
-	// device that halted or has not read the feed yet.
-	if err := c.writable(); err != nil {
-		return "", err
-	}
-	ks, err := c.keys(ctx, FilesDoctype, 0, true)
-	if err != nil {
-		return "", err
-	}
-	if err := c.registerOnce(ctx, FilesDoctype); err != nil {
-		return "", err
-	}
-	k := ks.Current()
-	ref := seal.BlobRef{Doctype: FilesDoctype, ID: wire.NewID()}
 	meta := seal.Meta{Name: name, Type: mediaType, Size: size}
 	if !mtime.IsZero() {
 		meta.Modified = mtime.Unix()
 	}
-	sealedSize, err := seal.SealedBlobSize(k, seal.PurposeFile, ref, meta)
+	b, err := c.uploadBlob(ctx, FilesDoctype, r, meta, progress)
 	if err != nil {
 		return "", err
+	}
+	content, _ := json.Marshal(filesDoc{Blob: b.ID, Digest: b.Digest, Size: b.Size})
+	fileID, _, err = c.Create(ctx, FilesDoctype, content)
+	if err != nil {
+		// Only a refusal (4xx) says the document was not stored; after a
+		// cut connection, a timeout or a 5xx it may have been, and then
+		// deleting the blob would leave a file that names nothing. An
+		// unnamed blob costs only space.
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 {
+			c.deleteBlob(FilesDoctype, b.ID)
+		}
+		return "", err
+	}
+	return fileID, nil
+}
+
+// SealedBlob names a stored blob as a document refers to it (§6.3): its
+// id, the SHA-256 of its sealed bytes, and their length.
+type SealedBlob struct {
+	ID     string
+	Digest []byte
+	Size   int64
+}
+
+// uploadBlob seals meta.Size bytes read from r as a new blob of doctype
+// (purpose file) under a fresh id and uploads it, streaming; it returns
+// the blob once the server's answer gave the digest and size that were
+// sent. progress, if not nil, is called with plaintext bytes sent so far.
+func (c *Client) uploadBlob(ctx context.Context, doctype string, r io.Reader, meta seal.Meta, progress func(done, total int64)) (SealedBlob, error) {
+	size := meta.Size
+	if size < 0 || size > seal.MaxBlobSize {
+		return SealedBlob{}, fmt.Errorf("client: bad file size %d", size)
+	}
+	// The body streams past call's guard: nothing is sealed or sent by a
+	// device that halted or has not read the feed yet.
+	if err := c.writable(); err != nil {
+		return SealedBlob{}, err
+	}
+	ks, err := c.keys(ctx, doctype, 0, true)
+	if err != nil {
+		return SealedBlob{}, err
+	}
+	if err := c.registerOnce(ctx, doctype); err != nil {
+		return SealedBlob{}, err
+	}
+	k := ks.Current()
+	ref := seal.BlobRef{Doctype: doctype, ID: wire.NewID()}
+	sealedSize, err := seal.SealedBlobSize(k, seal.PurposeFile, ref, meta)
+	if err != nil {
+		return SealedBlob{}, err
 	}
 	h := sha256.New()
 	pr, pw := io.Pipe()
@@ -111,7 +145,7 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 		pw.CloseWithError(err) // nil: the body ends here
 		done <- err
 	}()
-	req := &httpRequest{method: "PUT", url: c.st.Server + "/v1/blobs/" + FilesDoctype + "/" + ref.ID,
+	req := &httpRequest{method: "PUT", url: c.st.Server + "/v1/blobs/" + doctype + "/" + ref.ID,
 		header: map[string]string{
 			"Content-Type":  "application/octet-stream",
 			"Authorization": "Bearer " + c.token(),
@@ -123,26 +157,26 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	werr := <-done
 	if err != nil {
 		if werr != nil && !errors.Is(werr, errUploadAborted) && !errors.Is(werr, io.ErrClosedPipe) {
-			return "", werr
+			return SealedBlob{}, werr
 		}
-		return "", fmt.Errorf("client: upload: %w", err)
+		return SealedBlob{}, fmt.Errorf("client: upload: %w", err)
 	}
 	defer res.body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.body, 1<<20))
 	if err != nil {
-		return "", fmt.Errorf("client: upload: reading the answer: %w", err)
+		return SealedBlob{}, fmt.Errorf("client: upload: reading the answer: %w", err)
 	}
 	if res.status < 200 || res.status > 299 {
 		// The sealer stopped because the body was cut short (the server
 		// answered before reading it all, and the request's body was
 		// closed, by net/http or here): the answer says why.
 		if werr != nil && !errors.Is(werr, errUploadAborted) && !errors.Is(werr, io.ErrClosedPipe) {
-			return "", werr
+			return SealedBlob{}, werr
 		}
-		return "", apiError(res, b)
+		return SealedBlob{}, apiError(res, b)
 	}
 	if werr != nil {
-		return "", werr
+		return SealedBlob{}, werr
 	}
 	var ans struct {
 		ID     string `json:"id"`
@@ -151,23 +185,10 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	}
 	digest := h.Sum(nil)
 	if err := json.Unmarshal(b, &ans); err != nil || ans.ID != ref.ID || ans.Size != sealedSize || string(ans.Digest) != string(digest) {
-		c.deleteBlob(ref.ID)
-		return "", integrity("the server stored other bytes than were uploaded (blob %s)", ref.ID)
+		c.deleteBlob(doctype, ref.ID)
+		return SealedBlob{}, integrity("the server stored other bytes than were uploaded (blob %s)", ref.ID)
 	}
-	content, _ := json.Marshal(filesDoc{Blob: ref.ID, Digest: digest, Size: sealedSize})
-	fileID, _, err = c.Create(ctx, FilesDoctype, content)
-	if err != nil {
-		// Only a refusal (4xx) says the document was not stored; after a
-		// cut connection, a timeout or a 5xx it may have been, and then
-		// deleting the blob would leave a file that names nothing. An
-		// unnamed blob costs only space.
-		var ae *APIError
-		if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 {
-			c.deleteBlob(ref.ID)
-		}
-		return "", err
-	}
-	return fileID, nil
+	return SealedBlob{ID: ref.ID, Digest: digest, Size: sealedSize}, nil
 }
 
 // registerOnce registers doctype with the server (§8.4, idempotent) the
@@ -194,11 +215,11 @@ func (c *Client) registerOnce(ctx context.Context, doctype string) error {
 	return nil
 }
 
-// deleteBlob removes a blob no document names, best effort.
-func (c *Client) deleteBlob(id string) {
+// deleteBlob removes a blob of doctype no document names, best effort.
+func (c *Client) deleteBlob(doctype, id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c.call(ctx, request{method: "DELETE", path: "/v1/blobs/" + FilesDoctype + "/" + pathEscape(id)})
+	c.call(ctx, request{method: "DELETE", path: "/v1/blobs/" + doctype + "/" + pathEscape(id)})
 }
 
 // countingReader counts and hashes what it reads, and keeps the first
@@ -322,34 +343,53 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 	if err := json.Unmarshal(doc.Content, &fd); err != nil || checkDocID(fd.Blob) != nil || len(fd.Digest) != sha256.Size || fd.Size <= 0 {
 		return nil, fmt.Errorf("client: %s is not a file document", fileID)
 	}
-	req := &httpRequest{method: "GET", url: c.st.Server + "/v1/blobs/" + FilesDoctype + "/" + fd.Blob,
+	meta, err := c.downloadBlob(ctx, FilesDoctype, SealedBlob{ID: fd.Blob, Digest: fd.Digest, Size: fd.Size}, w, progress)
+	if err != nil {
+		var ie *integrityError
+		if errors.As(err, &ie) {
+			ie.detail = "file " + fileID + ": " + ie.detail
+		}
+		return nil, err
+	}
+	info := &FileInfo{ID: fileID, Blob: fd.Blob, Name: meta.Name, Type: meta.Type, Size: meta.Size, SealedSize: fd.Size}
+	if meta.Modified != 0 {
+		info.ModTime = time.Unix(meta.Modified, 0).UTC()
+	}
+	return info, nil
+}
+
+// downloadBlob streams the content of blob b of doctype (purpose file) to
+// w and returns its sealed metadata, checking b's size and digest. As for
+// Download, on error everything written to w must be discarded.
+func (c *Client) downloadBlob(ctx context.Context, doctype string, sb SealedBlob, w io.Writer, progress func(done, total int64)) (seal.Meta, error) {
+	req := &httpRequest{method: "GET", url: c.st.Server + "/v1/blobs/" + doctype + "/" + sb.ID,
 		header: map[string]string{"Authorization": "Bearer " + c.token()}}
 	res, err := c.tr.roundTrip(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("client: download: %w", err)
+		return seal.Meta{}, fmt.Errorf("client: download: %w", err)
 	}
 	defer res.body.Close()
 	if res.status != statusOK {
 		b, _ := io.ReadAll(io.LimitReader(res.body, 1<<20))
 		e := apiError(res, b)
 		if errors.Is(e, ErrNotFound) {
-			return nil, integrity("file %s names blob %s, which the server says does not exist", fileID, fd.Blob)
+			return seal.Meta{}, integrity("it names blob %s, which the server says does not exist", sb.ID)
 		}
-		return nil, e
+		return seal.Meta{}, e
 	}
-	if res.contentLength >= 0 && res.contentLength != fd.Size {
-		return nil, integrity("the server's blob for file %s has the wrong size", fileID)
+	if res.contentLength >= 0 && res.contentLength != sb.Size {
+		return seal.Meta{}, integrity("the server's blob %s has the wrong size", sb.ID)
 	}
-	cr := &countingReader{r: io.LimitReader(res.body, fd.Size+1), h: sha256.New()}
+	cr := &countingReader{r: io.LimitReader(res.body, sb.Size+1), h: sha256.New()}
 	var ra *readAhead
-	fail := func(what string, err error) (*FileInfo, error) {
+	fail := func(what string, err error) (seal.Meta, error) {
 		if ra != nil {
 			ra.Close() // cr is ours again
 		}
 		if cr.err != nil {
-			return nil, fmt.Errorf("client: download: %w", cr.err)
+			return seal.Meta{}, fmt.Errorf("client: download: %w", cr.err)
 		}
-		return nil, &integrityError{detail: fmt.Sprintf("file %s: %s", fileID, what), err: err}
+		return seal.Meta{}, &integrityError{detail: what, err: err}
 	}
 	// The blob names the key generation that sealed it: reload the keyring
 	// if it lacks that generation (another device rotated the key), as for
@@ -359,14 +399,14 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 	ra = newReadAhead(cr)
 	defer ra.Close()
 	src := bufio.NewReaderSize(ra, blobHeaderPeek)
-	ks, err := c.keys(ctx, FilesDoctype, blobGen(src), false)
+	ks, err := c.keys(ctx, doctype, blobGen(src), false)
 	if err != nil {
-		return nil, err
+		return seal.Meta{}, err
 	}
 	if ks == nil {
 		return fail("sealed with a key the keyring lacks", nil)
 	}
-	br, err := seal.OpenBlob(src, ks, seal.PurposeFile, seal.BlobRef{Doctype: FilesDoctype, ID: fd.Blob})
+	br, err := seal.OpenBlob(src, ks, seal.PurposeFile, seal.BlobRef{Doctype: doctype, ID: sb.ID})
 	if err != nil {
 		return fail("the blob's header does not open (altered, swapped or not this file's)", err)
 	}
@@ -381,7 +421,7 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 		n, rerr := br.Read(buf)
 		if n > 0 {
 			if _, err := w.Write(buf[:n]); err != nil {
-				return nil, err
+				return seal.Meta{}, err
 			}
 			done += int64(n)
 			if fn != nil {
@@ -396,19 +436,15 @@ func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Write
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return nil, err
+		return seal.Meta{}, err
 	}
 	// Draining the read-ahead to its end also waits for its goroutine, so
 	// cr's count and hash are final.
 	if extra, _ := io.Copy(io.Discard, src); extra > 0 || cr.err != nil {
 		return fail("trailing data after the end of the blob", nil)
 	}
-	if cr.n != fd.Size || string(cr.h.Sum(nil)) != string(fd.Digest) {
+	if cr.n != sb.Size || string(cr.h.Sum(nil)) != string(sb.Digest) {
 		return fail("the blob differs from the one the file document names", nil)
 	}
-	info := &FileInfo{ID: fileID, Blob: fd.Blob, Name: meta.Name, Type: meta.Type, Size: meta.Size, SealedSize: fd.Size}
-	if meta.Modified != 0 {
-		info.ModTime = time.Unix(meta.Modified, 0).UTC()
-	}
-	return info, nil
+	return meta, nil
 }
