@@ -25,6 +25,9 @@ const (
 	GoneExhausted = "exhausted"
 )
 
+// FilesDoctype is the doctype of the files links give (§6.3).
+const FilesDoctype = "io.hearth.files"
+
 // DropsDoctype is the reserved doctype a link owner's drops are stored in.
 const DropsDoctype = "io.hearth.drops"
 
