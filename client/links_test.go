@@ -74,7 +74,11 @@ type lockedWriter struct {
 	b  *bytes.Buffer
 }
 
-func (l lockedWriter) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
 
 func (le *linkEnv) advance(d time.Duration) { le.mu.Lock(); le.now = le.now.Add(d); le.mu.Unlock() }
 
