@@ -66,6 +66,13 @@ func init() {
 		"rm":       {"rm DOCTYPE ID", "Deletes a document (a file's bytes too).", cmdRm},
 		"upload":   {"upload PATH", "Stores a file, sealed on this device; prints its id.", cmdUpload},
 		"download": {"download ID [-o PATH|FOLDER] [--force]", "Writes a file back, only once all of it verifies; into FOLDER under its name; never over a file that exists unless --force.", cmdDownload},
+		"share":    {"share ID|PATH [--expires 7d] [--max-opens N] [--password] [--label TEXT]", "Prints a link to a file or folder that opens without an account; its key is in the part after #, which never reaches the server. --password asks for one ($HEARTH_LINK_PASSWORD).", cmdShare},
+		"shares":   {"shares", "Lists your share and drop links: expiry, opens and last use, and each link again.", cmdShares},
+		"unshare":  {"unshare LINK-ID|URL", "Revokes a link at once.", cmdUnshare},
+		"fetch":    {"fetch URL [-o PATH] [--force]", "Downloads what a share link gives (no account needed), each file verified before it is kept; a folder becomes a folder. Asks for the link's password if it has one ($HEARTH_LINK_PASSWORD).", cmdFetch},
+		"request":  {"request FOLDER [--max-files N] [--max-size SIZE] [--expires 7d]", "Prints a drop link: whoever has it can put files into FOLDER, sealed so only you can read them (hearth drops files them).", cmdRequest},
+		"drops":    {"drops", "Files what was dropped through your drop links into their folders, and lists them.", cmdDrops},
+		"drop":     {"drop URL FILE...", "Drops files through someone's drop link (no account needed).", cmdDrop},
 		"search":   {"search QUERY [--doctype D] [--limit N]", "Searches the account's documents on this device; prints doctype, id and a snippet for each match.", cmdSearch},
 		"reindex":  {"reindex [--doctype D]", "Rebuilds the search indexes from the documents.", cmdReindex},
 		"app":      {"app install PATH [--yes] | app list | app remove SLUG", "Apps from archives: install shows what an app asks for and asks before installing; remove revokes it on every device and replaces its keys.", cmdApp},
@@ -74,7 +81,7 @@ func init() {
 }
 
 // commandOrder is the order usage lists the commands in: every one.
-var commandOrder = []string{"signup", "login", "logout", "passwd", "recover", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"}
+var commandOrder = []string{"signup", "login", "logout", "passwd", "recover", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "share", "shares", "unshare", "fetch", "request", "drops", "drop", "search", "reindex", "app", "reseal"}
 
 // envVars are the environment variables the commands read.
 var envVars = [][2]string{
@@ -82,6 +89,7 @@ var envVars = [][2]string{
 	{"HEARTH_PASSWORD", "the password, else a prompt (signup and recover: the new one)"},
 	{"HEARTH_NEW_PASSWORD", "passwd: the new password, else a prompt"},
 	{"HEARTH_RECOVERY_KEY", "recover: the recovery key, else a prompt"},
+	{"HEARTH_LINK_PASSWORD", "share --password, fetch: a link's password, else a prompt"},
 }
 
 func usage(w io.Writer) {
