@@ -71,25 +71,44 @@ func (c *Client) UploadTo(ctx context.Context, parent string, r io.Reader, size 
 	if err := folderFor(t, parent); err != nil {
 		return "", err
 	}
-	var target *FileItem
+	target, err := fileNamed(t, parent, name)
+	if err != nil {
+		return "", err
+	}
+	return c.uploadInto(ctx, t, parent, target, r, size, name, mediaType, mtime, progress)
+}
+
+// fileNamed returns the file of name in folder parent of t, or nil if
+// there is none; a folder of that name is ErrNameTaken.
+func fileNamed(t *Tree, parent, name string) (string, error) {
+	target := ""
 	for _, it := range t.named(parent, name) {
 		if it.Folder {
 			return "", fmt.Errorf("%w: %s is a folder", ErrNameTaken, name)
 		}
-		if target == nil {
-			target = it
+		if target == "" {
+			target = it.ID
 		}
 	}
+	return target, nil
+}
+
+// uploadInto uploads a file into folder parent: a new file, or, when
+// target is not "", a new version of file target. t is the tree the
+// caller read (for the versions kept, and the blobs other documents
+// name).
+func (c *Client) uploadInto(ctx context.Context, t *Tree, parent, target string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error) {
 	b, err := c.uploadBlob(ctx, FilesDoctype, r, blobMeta(size, name, mediaType, mtime), progress)
 	if err != nil {
 		return "", err
 	}
-	if target == nil {
+	if target == "" {
 		return c.createFile(ctx, parent, name, mediaType, size, mtime, b)
 	}
 	var dropped []string
-	_, err = c.editFilesDoc(ctx, target.ID, false, func(d *filesDoc, m docEdit) error {
-		if d.Kind != KindFile {
+	notFile := false
+	_, err = c.editFilesDoc(ctx, target, false, func(d *filesDoc, m docEdit) error {
+		if notFile = d.Kind != KindFile; notFile {
 			return fmt.Errorf("%w: %s is not a file", ErrNameTaken, name)
 		}
 		vs := append([]fileVersion{d.current(now().Unix())}, d.versions...)
@@ -101,17 +120,12 @@ func (c *Client) UploadTo(ctx context.Context, parent string, r io.Reader, size 
 		return nil
 	})
 	if err != nil {
-		if refused(err) || !isAPI(err) {
-			c.deleteBlob(FilesDoctype, b.ID)
+		if refused(err) || notFile || errors.Is(err, ErrNotFound) {
+			c.deleteBlob(FilesDoctype, b.ID) // nothing names it
 		}
 		return "", err
 	}
-	return target.ID, c.deleteBlobs(ctx, t, dropped, map[string]bool{target.ID: true})
-}
-
-func isAPI(err error) bool {
-	var ae *APIError
-	return errors.As(err, &ae)
+	return target, c.deleteBlobs(ctx, t, dropped, map[string]bool{target: true})
 }
 
 // current returns a file's current content as a version replaced at

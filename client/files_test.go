@@ -441,3 +441,39 @@ func TestWriteZip(t *testing.T) {
 		t.Fatal("the failed zip reads as an archive")
 	}
 }
+
+func TestUploadAll(t *testing.T) {
+	e := newEnv(t)
+	c, _, _ := e.signup("a long test passphrase")
+	dst := mkdir(t, c, "", "dst")
+	mkdir(t, c, dst, "A") // exists: used
+	old := upTo(t, c, "", "x", []byte("old"))
+	if err := c.Move(ctx, []string{old}, dst); err != nil {
+		t.Fatal(err)
+	}
+	src := func(p, content string) client.UploadSource {
+		return client.UploadSource{Path: p, Size: int64(len(content)), Open: func() (io.ReadCloser, error) {
+			return io.NopCloser(strings.NewReader(content)), nil
+		}}
+	}
+	var last, total int64
+	ids, err := c.UploadAll(ctx, dst, []client.UploadSource{
+		{Path: "A", Folder: true}, src("A/a", "1"), src("A/B/b", "22"), {Path: "A/E", Folder: true}, src("x", "new"),
+	}, func(d, tt int64) { last, total = d, tt })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last != 6 || total != 6 || ids[4] != old {
+		t.Fatalf("progress %d/%d, ids %v", last, total, ids)
+	}
+	tr := files(t, c)
+	if got := names(tr.Children(dst)); got != "A,x" {
+		t.Fatalf("dst: %s", got)
+	}
+	if got := names(tr.Children(ids[0])); got != "B,E,a" || tr.Path(ids[2]) != "dst/A/B/b" || len(tr.Item(old).Versions) != 1 {
+		t.Fatalf("A: %s, %s", got, tr.Path(ids[2]))
+	}
+	if _, err := c.UploadAll(ctx, "", []client.UploadSource{src("a/../b", "")}, nil); !errors.Is(err, client.ErrBadName) {
+		t.Fatal(err)
+	}
+}
