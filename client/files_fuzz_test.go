@@ -73,11 +73,11 @@ func TestTreeHostile(t *testing.T) {
 	}
 	docs := map[string]*filesDoc{
 		id(1): folder("a", id(2)), id(2): folder("b", id(3)), id(3): folder("c", id(1)), // a cycle of three
-		id(4): folder("self", id(4)),                       // its own parent
-		id(5): folder("under-a", id(1)),                    // below the cycle
-		id(6): folder("missing", id(99)),                   // a parent that does not exist
+		id(4): folder("self", id(4)),     // its own parent
+		id(5): folder("under-a", id(1)),  // below the cycle
+		id(6): folder("missing", id(99)), // a parent that does not exist
 		id(7): {Kind: KindFile, Name: "f", Blob: id(50), Digest: make([]byte, 32), Size: 1, Length: 5},
-		id(8): folder("in-file", id(7)),                    // a file as parent
+		id(8): folder("in-file", id(7)), // a file as parent
 		id(9): {Kind: KindFile, Name: "g", Parent: id(5), Blob: id(51), Digest: make([]byte, 32), Size: 1, Length: 7},
 	}
 	tr := buildTree(docs, nil)
