@@ -1,4 +1,4 @@
-//go:build hearthtest
+//go:build hearthtest && !js
 
 package search_test
 
