@@ -168,6 +168,8 @@ type Client struct {
 	registered map[string]bool
 	// passkeysLocked: why a Recover left the passkeys without an unlock.
 	passkeysLocked error
+	// fc is the files documents as last listed or written (files.go).
+	fc filesCache
 
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time

@@ -106,15 +106,6 @@ func putFile(t *testing.T, c *client.Client, name, parent string, content []byte
 	return id
 }
 
-func mkdir(t *testing.T, c *client.Client, name, parent string) string {
-	t.Helper()
-	id, _, err := c.Create(ctx, client.FilesDoctype, []byte(`{"kind":"folder","name":"`+name+`","parent":"`+parent+`"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
 // fetchAll opens a link and downloads every file it gives, by path.
 func fetchAll(t *testing.T, url, password string, o *client.LinkOptions) (map[string][]byte, error) {
 	t.Helper()
@@ -158,9 +149,9 @@ func TestShareFileAndFolder(t *testing.T) {
 		t.Fatalf("file link: %v (%d entries)", err, len(got))
 	}
 	// A folder with a subfolder and an empty one, shared by path with a password.
-	trips := mkdir(t, c, marker+"-Trips", "")
-	y := mkdir(t, c, "2024", trips)
-	mkdir(t, c, "empty", trips)
+	trips := mkdir(t, c, "", marker+"-Trips")
+	y := mkdir(t, c, trips, "2024")
+	mkdir(t, c, trips, "empty")
 	putFile(t, c, "a.txt", y, []byte("alpha"))
 	putFile(t, c, "b.txt", trips, []byte("bravo "+marker))
 	const pw = marker + " link password"
@@ -252,7 +243,7 @@ func TestLinkRefusals(t *testing.T) {
 func TestSecurity15LinkHostAttacks(t *testing.T) {
 	le := newLinkEnv(t)
 	c, _, _ := le.signup("a long test passphrase")
-	folder := mkdir(t, c, "F", "")
+	folder := mkdir(t, c, "", "F")
 	putFile(t, c, "a.txt", folder, []byte("the real a"))
 	other := putFile(t, c, "b.txt", folder, []byte("the real b"))
 	url, err := c.Share(ctx, folder, client.ShareOptions{})
@@ -346,7 +337,7 @@ func keepFirstSuffix(path string, into *[]byte) hook {
 func TestDropAdopt(t *testing.T) {
 	le := newLinkEnv(t)
 	c, _, _ := le.signup("a long test passphrase")
-	inbox := mkdir(t, c, "Inbox", "")
+	inbox := mkdir(t, c, "", "Inbox")
 	url, err := c.Request(ctx, "/Inbox", client.RequestOptions{MaxFiles: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -383,7 +374,7 @@ func TestDropAdopt(t *testing.T) {
 func TestSecurity15ForgedDropRefused(t *testing.T) {
 	le := newLinkEnv(t)
 	c, _, _ := le.signup("a long test passphrase")
-	mkdir(t, c, "Inbox", "")
+	mkdir(t, c, "", "Inbox")
 	url, err := c.Request(ctx, "/Inbox", client.RequestOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -12,9 +12,11 @@
 //	hearth put DOCTYPE [--id ID]                JSON on stdin; prints "ID REV"
 //	hearth get DOCTYPE ID                       prints the JSON
 //	hearth ls DOCTYPE                           one id a line
-//	hearth rm DOCTYPE ID
-//	hearth upload PATH                          prints the file id
-//	hearth download ID [-o PATH|FOLDER]         writes nothing unless verified
+//	hearth rm PATH... | rm DOCTYPE ID           to the trash | a document, for good
+//	hearth upload PATH... [--to FOLDER]         files and folders; prints the ids
+//	hearth download ID|PATH [-o PATH|FOLDER]    writes nothing unless verified; a folder, or a zip
+//	hearth files [FOLDER]                       sizes, dates, ids and names
+//	hearth mkdir PATH | mv SRC... DST | trash [--empty] [--restore X] | versions PATH [--restore N]
 //	hearth search QUERY [--doctype D] [--limit N]   prints doctype, id and a snippet
 //	hearth reindex [--doctype D]                rebuilds the search index
 //	hearth app install PATH [--yes] | list | remove SLUG   apps from archives (apps.go)
@@ -63,9 +65,14 @@ func init() {
 		"put":      {"put DOCTYPE [--id ID]", "Stores the JSON document read from standard input; prints its id and revision.", cmdPut},
 		"get":      {"get DOCTYPE ID", "Prints a document's JSON.", cmdGet},
 		"ls":       {"ls DOCTYPE [--long]", "Lists a doctype's documents: one id a line; --long adds the date and the title or name.", cmdLs},
-		"rm":       {"rm DOCTYPE ID", "Deletes a document (a file's bytes too).", cmdRm},
-		"upload":   {"upload PATH", "Stores a file, sealed on this device; prints its id.", cmdUpload},
-		"download": {"download ID [-o PATH|FOLDER] [--force]", "Writes a file back, only once all of it verifies; into FOLDER under its name; never over a file that exists unless --force.", cmdDownload},
+		"rm":       {"rm PATH... | rm DOCTYPE ID", "Puts files and folders (paths or ids) in the trash; with one of the account's doctypes and an id, deletes that document for good (a file's bytes too).", cmdRm},
+		"upload":   {"upload PATH... [--to FOLDER]", "Stores files and folders (with all they hold), sealed on this device, into FOLDER (a path or an id; default: the root); a file whose name is there already gets a new version. Prints the id of each PATH.", cmdUpload},
+		"download": {"download ID|PATH [-o PATH|FOLDER] [--force]", "Writes a file back, only once all of it verifies; into FOLDER under its name; never over a file that exists unless --force. A folder comes as a local folder, or as a zip with -o NAME.zip.", cmdDownload},
+		"files":    {"files [FOLDER]", "Lists a folder (default: the root): size, date, id and name of each file and folder; a folder's size is what it holds.", cmdFiles},
+		"mkdir":    {"mkdir PATH", "Makes a folder, and those along PATH that are missing; prints its id.", cmdMkdir},
+		"mv":       {"mv SRC... DST", "Moves files and folders into folder DST; with one SRC and a DST that does not exist, moves and renames it to DST.", cmdMv},
+		"trash":    {"trash [--empty] [--restore PATH|ID]", "Lists the trash; --empty deletes what it holds for good; --restore takes an item out, back into its folder (or the root if that is gone).", cmdTrash},
+		"versions": {"versions PATH [--restore N]", "Lists a file's earlier versions (the newest is 1); --restore N makes version N the current one.", cmdVersions},
 		"share":    {"share ID|PATH [--expires 7d] [--max-opens N] [--password] [--label TEXT]", "Prints a link to a file or folder that opens without an account; its key is in the part after #, which never reaches the server. --password asks for one ($HEARTH_LINK_PASSWORD).", cmdShare},
 		"shares":   {"shares", "Lists your share and drop links: expiry, opens and last use, and each link again.", cmdShares},
 		"unshare":  {"unshare LINK-ID|URL", "Revokes a link at once.", cmdUnshare},
@@ -81,7 +88,7 @@ func init() {
 }
 
 // commandOrder is the order usage lists the commands in: every one.
-var commandOrder = []string{"signup", "login", "logout", "passwd", "recover", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "share", "shares", "unshare", "fetch", "request", "drops", "drop", "search", "reindex", "app", "reseal"}
+var commandOrder = []string{"signup", "login", "logout", "passwd", "recover", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "files", "mkdir", "mv", "trash", "versions", "share", "shares", "unshare", "fetch", "request", "drops", "drop", "search", "reindex", "app", "reseal"}
 
 // envVars are the environment variables the commands read.
 var envVars = [][2]string{
