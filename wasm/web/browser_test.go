@@ -73,7 +73,7 @@ func TestBrowserHarnessCatches(t *testing.T) {
 	}
 	// The second device, and a page of an unknown app: a 404 is a problem.
 	dev := env.NewDevice(t).NewTab(t)
-	dev.Open("http://todo.alice.localhost:" + strings.TrimPrefix(env.HomeURL(), "http://localhost:") + "/")
+	dev.Open(env.AppURL("todo", "alice") + "/")
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && len(dev.Problems()) == 0; time.Sleep(100 * time.Millisecond) {
 	}
 	if p := dev.Problems(); len(p) == 0 || !strings.Contains(strings.Join(p, "\n"), "404") {
