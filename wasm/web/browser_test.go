@@ -52,6 +52,24 @@ func TestBrowserSmoke(t *testing.T) {
 	}
 }
 
+// TestBrowserBaseDomainGoesHome: in Chromium, the base domain and the
+// loopback address lead to Home's host with the path, the query and the
+// fragment (a #connect?… link made for the old address keeps working),
+// and the page that loads there is Home's (spec/web.md §1).
+func TestBrowserBaseDomainGoesHome(t *testing.T) {
+	env := browsertest.Start(t, browsertest.Options{Web: smokeSite()})
+	port := strings.TrimPrefix(env.ServerURL(), "http://127.0.0.1:")
+	for _, base := range []string{"http://localhost:" + port, env.ServerURL()} {
+		tab := env.NewTab(t)
+		tab.Open(base + "/?q=a%20b#connect?app=notes&user=alice")
+		tab.WaitTrue(`location.href === ` + jsString(env.HomeURL()+"/?q=a%20b#connect?app=notes&user=alice") + ` && !!document.body.dataset.result`)
+		if got := browsertest.Eval[string](tab, `document.body.dataset.result`); got != "wasm 0 exports; api 200" {
+			t.Errorf("%s: %s", base, got)
+		}
+		tab.Check()
+	}
+}
+
 // TestBrowserHarnessCatches: a CSP violation in a page and a console error
 // in a worker are reported.
 func TestBrowserHarnessCatches(t *testing.T) {
