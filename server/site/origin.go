@@ -44,11 +44,16 @@ func (s *Site) Origin(host string) (Origin, bool) {
 	}
 	base := Origin{Port: port, Base: true}
 	if strings.HasPrefix(name, "[") && strings.HasSuffix(name, "]") {
-		ip := net.ParseIP(name[1 : len(name)-1])
-		return base, ip != nil && ip.To4() == nil && ip.IsLoopback()
+		if ip := net.ParseIP(name[1 : len(name)-1]); ip != nil && ip.To4() == nil && ip.IsLoopback() {
+			return base, true
+		}
+		return Origin{}, false
 	}
 	if ip := net.ParseIP(name); ip != nil {
-		return base, ip.To4() != nil && ip.IsLoopback() && !strings.Contains(name, ":")
+		if ip.To4() != nil && ip.IsLoopback() && !strings.Contains(name, ":") {
+			return base, true
+		}
+		return Origin{}, false
 	}
 	name = strings.ToLower(name)
 	if name == s.cfg.Domain {
