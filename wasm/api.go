@@ -16,7 +16,7 @@ import (
 
 // Config configures an API.
 type Config struct {
-	Server string     // Home's origin, e.g. http://localhost:8080
+	Server string     // Home's origin, e.g. http://home.localhost:8080
 	Device string     // session device name; "" -> "browser"
 	KDF    kdf.Params // sign-up parameters; zero: kdf.Default
 	// PollWait is how long each request of the subscription loop long-polls

@@ -19,7 +19,15 @@ var (
 	ErrInvalidUser    = errors.New("invalid user name: use 1 to 32 lowercase letters, digits or '-', not starting or ending with '-'")
 	ErrInvalidDoctype = errors.New("invalid doctype: use lowercase reverse-DNS labels such as io.hearth.notes (at most 100 characters)")
 	ErrInvalidID      = errors.New("invalid identifier: use 1 to 64 letters, digits, '-' or '_'")
+	// ErrReservedUser is a valid user name that no new account may take
+	// (CheckNewUser).
+	ErrReservedUser = errors.New("the user name \"home\" is reserved (Home is served at home.<domain>): choose another")
 )
+
+// ReservedUser is the user name sign-up refuses: Home is served at
+// home.<domain>, and the apps of a user "home" would sit under Home's host,
+// the passkeys' relying party (spec/protocol.md §8.1.2, spec/web.md §1).
+const ReservedUser = "home"
 
 // MaxUserLen, MaxDoctypeLen and MaxIDLen bound the three kinds of name.
 const (
@@ -50,6 +58,19 @@ func validLabel(s string) bool {
 func CheckUser(name string) error {
 	if len(name) > MaxUserLen || !validLabel(name) {
 		return ErrInvalidUser
+	}
+	return nil
+}
+
+// CheckNewUser returns ErrInvalidUser unless name is a valid user name
+// (CheckUser), and ErrReservedUser for the reserved name: the check of a
+// name an account is made with.
+func CheckNewUser(name string) error {
+	if err := CheckUser(name); err != nil {
+		return err
+	}
+	if name == ReservedUser {
+		return ErrReservedUser
 	}
 	return nil
 }

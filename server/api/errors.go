@@ -58,6 +58,7 @@ var sentinels = []struct {
 	{blob.ErrNoSpace, wire.CodeUnavailable, "the server's storage is full; nothing was stored", noSpaceRetry},
 	{meta.ErrNoSpace, wire.CodeUnavailable, "the server's storage is full; nothing was stored", noSpaceRetry},
 	{wire.ErrInvalidUser, wire.CodeInvalidName, wire.ErrInvalidUser.Error(), 0},
+	{wire.ErrReservedUser, wire.CodeInvalidName, wire.ErrReservedUser.Error(), 0},
 	{wire.ErrInvalidDoctype, wire.CodeInvalidName, wire.ErrInvalidDoctype.Error(), 0},
 	{wire.ErrInvalidID, wire.CodeInvalidName, wire.ErrInvalidID.Error(), 0},
 }

@@ -49,8 +49,8 @@ type Config struct {
 
 	// HomeOrigin is Home's origin as the browser that sent r sees it (the
 	// site's, site.Site.HomeOrigin): the passkeys' relying party is its
-	// host, at that origin (§8.2.10). Nil: http://localhost on r's port
-	// (tests).
+	// host, at that origin (§8.2.10). Nil: http://home.localhost on r's
+	// port (tests).
 	HomeOrigin func(r *http.Request) string
 }
 

@@ -168,7 +168,8 @@ export class Hearth {
       throw toError({ code: "bad_input", message: "openApp: this page is not at " + slug + ".<user>.<domain>" });
     }
     const user = labels[1];
-    home = home || location.protocol + "//" + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
+    // Home is at home.<domain>, this app at <slug>.<user>.<domain> (spec/web.md §1).
+    home = home || location.protocol + "//home." + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
     // Home signing out (spec/web.md §4): wipe this origin's storage, then
     // back to Home, which goes on with the next app. No worker is started.
     if (location.hash.startsWith("#signout")) {
