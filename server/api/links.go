@@ -121,11 +121,12 @@ func subIDVar(r *http.Request, name string) (string, error) {
 	return id, nil
 }
 
-// checkBlobs refuses a blob set that is empty, too large, repeats an id or
-// names what is not a live blob of user's in io.hearth.files.
+// checkBlobs refuses a blob set that is too large, repeats an id or names
+// what is not a live blob of user's in io.hearth.files. An empty set is
+// an empty folder's.
 func (s *Server) checkBlobs(r *http.Request, user string, blobs []string) error {
-	if len(blobs) == 0 || len(blobs) > maxLinkBlobs {
-		return Errorf(wire.CodeBadRequest, "blobs: give 1 to 100000 blob ids")
+	if len(blobs) > maxLinkBlobs {
+		return Errorf(wire.CodeBadRequest, "blobs: give at most 100000 blob ids")
 	}
 	seen := make(map[string]bool, len(blobs))
 	for _, b := range blobs {
