@@ -137,11 +137,13 @@ func (s *Server) checkBlobs(r *http.Request, user string, blobs []string) error 
 			return Errorf(wire.CodeBadRequest, "blobs: an id is listed twice")
 		}
 		seen[b] = true
-		if _, err := s.cfg.Meta.BlobRow(r.Context(), user, meta.FilesDoctype, b, false); errors.Is(err, meta.ErrNotFound) {
-			return Errorf(wire.CodeNotFound, "a listed blob does not exist")
-		} else if err != nil {
-			return err
-		}
+	}
+	rows, err := s.cfg.Meta.BlobRowsOf(r.Context(), user, meta.FilesDoctype, blobs)
+	if err != nil {
+		return err
+	}
+	if len(rows) != len(blobs) {
+		return Errorf(wire.CodeNotFound, "a listed blob does not exist")
 	}
 	return nil
 }
