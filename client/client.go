@@ -241,6 +241,7 @@ type APIError struct {
 	Rev        uint64        // current revision, on conflict
 	RetryAfter time.Duration // on rate_limited or unavailable
 	Quota      bool          // on too_large: the account's quota was full (ErrAccountFull)
+	Offset     int64         // on offset_mismatch: where the upload session stands (§8.7.3)
 }
 
 func (e *APIError) Error() string {
@@ -275,6 +276,9 @@ func refusal(status int, b *wire.ErrorBody) *APIError {
 	e := &APIError{Status: status, Code: b.Code, Message: b.Message, Quota: b.Quota}
 	if b.Rev != nil {
 		e.Rev = *b.Rev
+	}
+	if b.Offset != nil {
+		e.Offset = *b.Offset
 	}
 	return e
 }

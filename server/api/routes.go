@@ -45,7 +45,7 @@ type route struct {
 // also the permission table: §8.1.5 lists the same rows, and a test holds
 // the two in step.
 func (s *Server) routeTable() []route {
-	const get, head, put, post, del = http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodDelete
+	const get, head, put, post, patch, del = http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodPatch, http.MethodDelete
 	return []route{
 		{post, "/prelogin", accessNone, s.prelogin},
 		{post, "/accounts", accessNone, s.signup},
@@ -90,6 +90,10 @@ func (s *Server) routeTable() []route {
 		{head, "/blobs/{doctype}/{id}", verbRead, s.getBlob(false)},
 		{put, "/blobs/{doctype}/{id}", verbWrite, s.putBlob(false)},
 		{del, "/blobs/{doctype}/{id}", verbDelete, s.deleteBlob(false)},
+		{post, "/uploads/{doctype}/{id}", verbWrite, s.createUpload},
+		{get, "/uploads/{doctype}/{id}", verbWrite, s.getUpload},
+		{patch, "/uploads/{doctype}/{id}", verbWrite, s.patchUpload},
+		{del, "/uploads/{doctype}/{id}", verbWrite, s.deleteUpload},
 		{get, "/index/{doctype}/segments", verbRead, s.listBlobs(true)},
 		{get, "/index/{doctype}/segments/{id}", verbRead, s.getBlob(true)},
 		{head, "/index/{doctype}/segments/{id}", verbRead, s.getBlob(true)},
@@ -218,8 +222,8 @@ func idVar(r *http.Request) (string, error) {
 // preflight answers a CORS preflight (§8.1.9); it needs no token.
 func preflight(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
-	h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, DELETE")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Range, If-Range, Hearth-Digest")
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, PATCH, DELETE")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Range, If-Range, Hearth-Digest, Hearth-Upload-Offset")
 	h.Set("Access-Control-Max-Age", "600")
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -90,7 +90,7 @@ func sameRoutes(t *testing.T, what string, spec, code map[string]string) {
 	}
 }
 
-var methodAlt = "GET|HEAD|PUT|POST|DELETE|OPTIONS"
+var methodAlt = "GET|HEAD|PUT|POST|PATCH|DELETE|OPTIONS"
 
 // TestRouteTableMatchesSpec reads the table of §8.1.5 (method, path,
 // access) and checks that the server's route table has the same rows.

@@ -73,6 +73,7 @@ type Server struct {
 	allowed   []allowedRoute // for the Allow header of 405 answers
 	appSlot   *slots         // archives being read and checked at once
 	uploads   holds          // bytes of uploads under way, by account (quota.go)
+	sessions  sessionLocks   // upload sessions' requests, one at a time (uploads.go)
 
 	passkeyCeremonies    ceremonies // passkey sign-ins under way
 	passkeyRegistrations ceremonies // passkey registrations under way
