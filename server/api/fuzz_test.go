@@ -88,6 +88,11 @@ func FuzzHandlers(f *testing.F) {
 		{"PUT", "/v1/passkeys/AAAA/unlock", "application/json", "", `{"unlock":"AA=="}`},
 		{"POST", "/v1/recovery/reset", "application/json", "", `{"user":"alice","recovery_auth":"AA==","device":"d","new":{}}`},
 		{"OPTIONS", "/v1/x", "", "Access-Control-Request-Method:PUT", ""},
+		{"POST", "/v1/uploads/io.hearth.notes/u1", "application/json", "", `{"size":10}`},
+		{"PATCH", "/v1/uploads/io.hearth.notes/u1", "application/octet-stream", "Hearth-Upload-Offset:0", "12345"},
+		{"PATCH", "/v1/uploads/io.hearth.notes/u1", "application/octet-stream", "Hearth-Upload-Offset:5\nHearth-Digest:sha-256=xB0pFIgzFKLrT40ZmG6t3e6dYtFo31wajITHA2GP4No=", "67890"},
+		{"GET", "/v1/uploads/io.hearth.notes/u1", "", "", ""},
+		{"DELETE", "/v1/uploads/io.hearth.notes/u1", "", "", ""},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.target, s.ct, s.hdr, []byte(s.body), true, int64(-2))
@@ -97,7 +102,8 @@ func FuzzHandlers(f *testing.F) {
 		wire.CodeUnauthenticated, wire.CodeBadCredentials, wire.CodeTOTPRequired, wire.CodeTOTPInvalid, wire.CodeTOTPReplayed,
 		wire.CodeForbidden, wire.CodeNotFound, wire.CodeUnknownDoctype, wire.CodeUserExists, wire.CodeExists,
 		wire.CodeLengthRequired, wire.CodeConflict, wire.CodeTooLarge, wire.CodeUnsupportedMediaType, wire.CodeDigestMismatch,
-		wire.CodePreconditionRequired, wire.CodeRateLimited, wire.CodeMethodNotAllowed, wire.CodeRangeNotSatisfiable} {
+		wire.CodePreconditionRequired, wire.CodeRateLimited, wire.CodeMethodNotAllowed, wire.CodeRangeNotSatisfiable,
+		wire.CodeOffsetMismatch} {
 		known[string(c)] = true
 	}
 	f.Fuzz(func(t *testing.T, method, target, ct, hdr string, body []byte, authed bool, cl int64) {
