@@ -151,6 +151,8 @@ type Client struct {
 	prevFor    func(user string) *State
 	kdfChanged bool   // Options.KDFChanged
 	invite     string // Options.Invite
+	// uploadRetry is Options.UploadRetry, defaulted (upload.go).
+	uploadRetry time.Duration
 
 	mu sync.Mutex // guards st and what src holds
 	st State
@@ -305,6 +307,10 @@ func newClient(server string, o *Options, grant *grantSource) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous, prevFor: o.PreviousFor, kdfChanged: o.KDFChanged, invite: o.Invite}
+	c.uploadRetry = o.UploadRetry
+	if c.uploadRetry <= 0 {
+		c.uploadRetry = defaultUploadRetry
+	}
 	c.tr = o.Transport
 	if c.tr == nil {
 		c.tr = defaultTransport()

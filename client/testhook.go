@@ -27,3 +27,12 @@ func (c *Client) ClearHaltForTesting() {
 
 // ClearHaltForTesting is Client.ClearHaltForTesting for an App.
 func (a *App) ClearHaltForTesting() { a.c.ClearHaltForTesting() }
+
+// SetUploadBackoffForTesting sets the backoff of a resumable upload's
+// retries (from first, doubling, at most max), and returns a function
+// that restores it. It exists only in builds with the hearthtest tag.
+func SetUploadBackoffForTesting(first, max time.Duration) (restore func()) {
+	oldFirst, oldMax := retryFirst, retryMax
+	retryFirst, retryMax = first, max
+	return func() { retryFirst, retryMax = oldFirst, oldMax }
+}
