@@ -61,8 +61,8 @@ type Config struct {
 
 // Server is an open data folder and the API serving it.
 type Server struct {
-	API    *api.Server
-	Site   *site.Site
+	API       *api.Server
+	Site      *site.Site
 	meta      *sqlite.Store
 	unlock    func() // the data folder's lock (lockFolder)
 	stopSweep func() // ends the sweeper of upload sessions and waits for it
