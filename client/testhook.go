@@ -36,3 +36,12 @@ func SetUploadBackoffForTesting(first, max time.Duration) (restore func()) {
 	retryFirst, retryMax = first, max
 	return func() { retryFirst, retryMax = oldFirst, oldMax }
 }
+
+// SetSessionThresholdForTesting sets the sealed size above which uploads
+// go through a session (8 MiB), and returns a function that restores it.
+// It exists only in builds with the hearthtest tag.
+func SetSessionThresholdForTesting(n int64) (restore func()) {
+	old := sessionThreshold
+	sessionThreshold = n
+	return func() { sessionThreshold = old }
+}

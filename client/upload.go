@@ -22,12 +22,12 @@ import (
 // without progress. So a dropped connection, or a server killed and
 // restarted, costs at most one piece.
 
-const (
-	// sessionThreshold: sealed sizes above go through a session.
-	sessionThreshold = 8 << 20
-	// defaultUploadRetry is Options.UploadRetry's default.
-	defaultUploadRetry = 2 * time.Minute
-)
+// defaultUploadRetry is Options.UploadRetry's default.
+const defaultUploadRetry = 2 * time.Minute
+
+// sessionThreshold: sealed sizes above go through a session. A variable,
+// so that a benchmark may compare with one PUT (testhook.go).
+var sessionThreshold int64 = 8 << 20
 
 // Backoff between attempts of a piece: from retryFirst, doubling, at most
 // retryMax (or the server's Retry-After). Variables, so tests may shorten
