@@ -168,6 +168,10 @@ type Client struct {
 	// registered holds the doctypes this Client registered with the
 	// server before uploading blobs of them (Upload).
 	registered map[string]bool
+	// passkeysLocked: why a Recover left the passkeys without an unlock.
+	passkeysLocked error
+	// fc is the files documents as last listed or written (files.go).
+	fc filesCache
 
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time

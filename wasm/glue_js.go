@@ -24,7 +24,7 @@ import (
 //	methods                          the JSON of the page's methods: [{name, noResult?}] (methods.go)
 //	call(method, argsJSON)           → Promise<resultJSON>   (see API.Call)
 //	resume(savedBytes)               → Promise<resultJSON>   (API.Resume of a Uint8Array)
-//	upload(blob, name, onProgress)   → Promise<resultJSON>   ({id})
+//	upload(blob, name, onProgress, folder) → Promise<resultJSON>   ({id}; folder: a folder id, "" the root, for API.UploadTo; undefined: API.Upload)
 //	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
 //	appOffer(files)                  → Promise<offerJSON>    (API.AppOffer; files: [[path, Uint8Array], …])
 //	reseal(onProgress)               → Promise<resultJSON>   (API.Reseal; onProgress(doctype, what, done, total))
@@ -104,7 +104,7 @@ func open(_ js.Value, args []js.Value) any {
 		})
 	}))
 	o.Set("upload", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		blob, name, progress := arg(args, 0), str(arg(args, 1)), arg(args, 2)
+		blob, name, progress, folder := arg(args, 0), str(arg(args, 1)), arg(args, 2), arg(args, 3)
 		return promise(func() (any, *Error) {
 			if blob.Type() != js.TypeObject || blob.Get("size").Type() != js.TypeNumber {
 				return nil, badInput("upload: give a File or Blob")
@@ -118,7 +118,13 @@ func open(_ js.Value, args []js.Value) any {
 			}
 			size := int64(blob.Get("size").Float())
 			r := &blobReader{blob: blob, size: size}
-			res, err := a.Upload(context.Background(), r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+			var res *UploadResult
+			var err error
+			if folder.Type() == js.TypeString {
+				res, err = a.UploadTo(context.Background(), folder.String(), r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+			} else {
+				res, err = a.Upload(context.Background(), r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+			}
 			if err != nil {
 				return nil, toError(err)
 			}

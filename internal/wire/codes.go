@@ -32,6 +32,7 @@ const (
 	CodeUnavailable          Code = "unavailable"
 	CodeMethodNotAllowed     Code = "method_not_allowed"
 	CodeRangeNotSatisfiable  Code = "range_not_satisfiable"
+	CodeGone                 Code = "gone"
 	CodeOffsetMismatch       Code = "offset_mismatch"
 )
 
@@ -63,6 +64,7 @@ var statusOf = map[Code]int{
 	CodeUnavailable:          503,
 	CodeMethodNotAllowed:     405,
 	CodeRangeNotSatisfiable:  416,
+	CodeGone:                 410,
 	CodeOffsetMismatch:       409,
 }
 

@@ -101,3 +101,20 @@ func NewID() string {
 	rand.Read(b[:])
 	return idEncoding.EncodeToString(b[:])
 }
+
+// ErrInvalidLinkID: a link id is not a server-id of §8.1.2 (26 characters
+// of lower-case base32), as every link id is (§4.5).
+var ErrInvalidLinkID = errors.New("invalid link id: 26 characters a-z and 2-7")
+
+// CheckLinkID checks a share or drop link's id (spec/protocol.md §4.5).
+func CheckLinkID(id string) error {
+	if len(id) != 26 {
+		return ErrInvalidLinkID
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return ErrInvalidLinkID
+		}
+	}
+	return nil
+}

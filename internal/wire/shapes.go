@@ -52,6 +52,7 @@ type ErrorBody struct {
 	Message string  `json:"message"`
 	Rev     *uint64 `json:"rev,omitempty"`    // the current revision, on conflict
 	Quota   bool    `json:"quota,omitempty"`  // on too_large: the account's quota, not a size limit
+	Reason  string  `json:"reason,omitempty"` // on gone: revoked, expired or exhausted (§8.12)
 	Offset  *int64  `json:"offset,omitempty"` // on offset_mismatch: where the upload session stands
 }
 

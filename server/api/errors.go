@@ -18,6 +18,7 @@ type Error struct {
 	Quota   bool    // on too_large: the account's quota, not a size limit (§8.1.10)
 	Offset  *int64  // on offset_mismatch: the upload session's offset (§8.7.3)
 	Retry   int     // Retry-After seconds, on rate_limited or unavailable
+	Reason  string  // on gone: why the link is gone (§8.12)
 	Err     error   // the cause, for the server's log only
 }
 
@@ -50,6 +51,7 @@ var sentinels = []struct {
 	{meta.ErrExists, wire.CodeExists, "already exists", 0},
 	{meta.ErrTooMany, wire.CodeTooLarge, "the account has as many of these as one account may hold", 0},
 	{meta.ErrReplay, wire.CodeTOTPReplayed, "this code was already used", 0},
+	{meta.ErrLinkLimit, wire.CodeTooLarge, "this file does not fit in what the link still takes", 0},
 	{blob.ErrNotFound, wire.CodeNotFound, "not found", 0},
 	{blob.ErrTooLarge, wire.CodeTooLarge, "the body is larger than allowed", 0},
 	{blob.ErrTruncated, wire.CodeTruncated, "the body ended before Content-Length bytes; nothing was stored", 0},
@@ -74,6 +76,10 @@ func AsError(err error) *Error {
 	}
 	if errors.Is(err, meta.ErrQuotaDocs) {
 		return &Error{Code: wire.CodeTooLarge, Message: quotaDocsMessage, Quota: true, Err: err}
+	}
+	var g *meta.GoneError
+	if errors.As(err, &g) {
+		return &Error{Code: wire.CodeGone, Message: goneMessage[g.Reason], Reason: g.Reason, Err: err}
 	}
 	if errors.Is(err, meta.ErrQuota) {
 		return &Error{Code: wire.CodeTooLarge, Message: quotaMessage, Quota: true, Err: err}

@@ -75,6 +75,10 @@ type Server struct {
 	uploads   holds          // bytes of uploads under way, by account (quota.go)
 	sessions  sessionLocks   // upload sessions' requests, one at a time (uploads.go)
 
+	linkInfos   *auth.Rate    // link public information, per address (§8.12.2)
+	proofByLink *auth.Limiter // wrong link proofs, per link (§8.12.3)
+	proofByAddr *auth.Limiter // and per address
+
 	passkeyCeremonies    ceremonies // passkey sign-ins under way
 	passkeyRegistrations ceremonies // passkey registrations under way
 }
@@ -115,6 +119,9 @@ func New(cfg Config) *Server {
 		prelogins: &auth.Rate{Burst: 60, Every: time.Second}, checks: &auth.Rate{Burst: 60, Every: time.Second},
 		hashes:   defaultHashGate(),
 		feedWait: feedWait, closing: make(chan struct{}), bulkSlots: newSlots(4, 2), appSlot: newSlots(2, 1)}
+	s.linkInfos = &auth.Rate{Burst: 60, Every: time.Second}
+	s.proofByLink = &auth.Limiter{Free: 10, First: time.Second, Max: 15 * time.Minute}
+	s.proofByAddr = &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute}
 	s.router = s.routes()
 	return s
 }

@@ -575,5 +575,6 @@ type Store interface {
 	Uploads
 	Manifests
 	Apps
+	Links
 	Close() error
 }

@@ -447,8 +447,9 @@ const own = {
     }
   },
   async upload(id, args) {
-    const [blob, name] = args;
-    const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }));
+    const [blob, name, folder] = args;
+    const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }),
+      typeof folder === "string" ? folder : undefined);
     return JSON.parse(r);
   },
   async appOfferFiles(id, args) {

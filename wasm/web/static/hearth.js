@@ -571,13 +571,18 @@ export class Hearth {
   // ---- files ----
 
   /**
-   * Seals and uploads a File or Blob, streamed from disk in pieces.
+   * Seals and uploads a File or Blob, streamed from disk in pieces: a new
+   * file at the root; with options.folder (a folder's id, "" the root),
+   * into that folder, as a new version of a file of that name there.
    * @param {Blob} file
    * @param {(done: number, total: number) => void} [onProgress]
+   * @param {{ folder?: string }} [options]
    * @returns {Promise<{ id: string }>}
    */
-  upload(file, onProgress) {
-    return this._rpc("upload", [file, file && file.name ? file.name : ""], onProgress);
+  upload(file, onProgress, options) {
+    const args = [file, file && file.name ? file.name : ""];
+    if (options && typeof options.folder === "string") args.push(options.folder);
+    return this._rpc("upload", args, onProgress);
   }
 
   /**
