@@ -81,34 +81,62 @@ func (c *Client) uploadSession(ctx context.Context, doctype, id string, sealed i
 	return b, nil
 }
 
-// run sends the pieces and checks the completion's answer.
+// run sends the pieces and checks the completion's answer. The next
+// piece is sealed and hashed while the current one is on its way.
 func (u *upload) run(ctx context.Context, sealed io.Reader) (SealedBlob, error) {
 	h := sha256.New()
-	buf := make([]byte, min(int64(uploadPiece), u.size))
-	for off := int64(0); off < u.size; {
-		n := min(int64(len(buf)), u.size-off)
-		if _, err := io.ReadFull(sealed, buf[:n]); err != nil {
-			return SealedBlob{}, fmt.Errorf("client: upload: sealing: %w", err)
+	n0 := min(int64(uploadPiece), u.size)
+	bufs := [2][]byte{make([]byte, n0), make([]byte, n0)}
+	type piece struct {
+		b      []byte
+		digest []byte // on the last piece
+		err    error
+	}
+	// read fills buf with the piece at off, in the background.
+	read := func(buf []byte, off int64) <-chan piece {
+		ch := make(chan piece, 1)
+		go func() {
+			n := min(int64(len(buf)), u.size-off)
+			if _, err := io.ReadFull(sealed, buf[:n]); err != nil {
+				ch <- piece{err: fmt.Errorf("client: upload: sealing: %w", err)}
+				return
+			}
+			h.Write(buf[:n])
+			p := piece{b: buf[:n]}
+			if off+n == u.size {
+				p.digest = h.Sum(nil)
+			}
+			ch <- p
+		}()
+		return ch
+	}
+	next := read(bufs[0], 0)
+	for off, i := int64(0), 0; off < u.size; i ^= 1 {
+		p := <-next
+		if p.err != nil {
+			return SealedBlob{}, p.err
 		}
-		h.Write(buf[:n])
-		var digest []byte
-		if off+n == u.size {
-			digest = h.Sum(nil)
+		n := int64(len(p.b))
+		if off+n < u.size {
+			next = read(bufs[i^1], off+n)
 		}
-		ans, err := u.send(ctx, off, buf[:n], digest)
+		ans, err := u.send(ctx, off, p.b, p.digest)
 		if err != nil {
+			if off+n < u.size {
+				<-next // the reader is done with the other buffer and the hash
+			}
 			return SealedBlob{}, err
 		}
 		off += n
-		if digest != nil {
-			if ans.ID != u.id || ans.Size != u.size || string(ans.Digest) != string(digest) {
+		if p.digest != nil {
+			if ans.ID != u.id || ans.Size != u.size || string(ans.Digest) != string(p.digest) {
 				u.c.deleteBlob(u.doctype, u.id)
 				return SealedBlob{}, integrity("the server stored other bytes than were uploaded (blob %s)", u.id)
 			}
 			if u.report != nil {
 				u.report(u.plain, u.plain)
 			}
-			return SealedBlob{ID: u.id, Digest: digest, Size: u.size}, nil
+			return SealedBlob{ID: u.id, Digest: p.digest, Size: u.size}, nil
 		}
 	}
 	return SealedBlob{}, errors.New("client: upload: ended without completing") // unreachable: size > 0
