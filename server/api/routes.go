@@ -131,6 +131,10 @@ func (s *Server) routeTable() []route {
 		{get, "/links/{id}/drops/{drop}", accessFiles, s.getDrop},
 		{head, "/links/{id}/drops/{drop}", accessFiles, s.getDrop},
 		{del, "/links/{id}/drops/{drop}", accessFiles, s.deleteDrop},
+		{post, "/links/{id}/uploads/{drop}", accessNone, s.createDropUpload},
+		{get, "/links/{id}/uploads/{drop}", accessNone, s.getDropUpload},
+		{patch, "/links/{id}/uploads/{drop}", accessNone, s.patchDropUpload},
+		{del, "/links/{id}/uploads/{drop}", accessNone, s.deleteDropUpload},
 
 		{http.MethodOptions, "/*", accessNone, preflight}, // CORS preflight (§8.1.9)
 	}
