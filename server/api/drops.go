@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -26,10 +25,11 @@ import (
 // session is opened, with the size it declares, and again (PutDrop,
 // atomically) when it completes.
 
-// dropRequest checks a dropper's request: not held back by wrong proofs,
-// link {id} a drop link that is not gone, Hearth-Link-Proof right. It
-// returns the link and the drop id {drop}.
-func (s *Server) dropRequest(r *http.Request) (*meta.Link, string, error) {
+// dropRequest checks a dropper's request (§8.12.5, in its order): not
+// held back by wrong proofs, the ids, then (between, the caller's own
+// checks of its headers) Hearth-Link-Proof, link {id} a drop link that is
+// not gone, the proof right. It returns the link and the drop id {drop}.
+func (s *Server) dropRequest(r *http.Request, headers func() error) (*meta.Link, string, error) {
 	id, err := linkIDVar(r)
 	if err != nil {
 		return nil, "", err
@@ -40,6 +40,11 @@ func (s *Server) dropRequest(r *http.Request) (*meta.Link, string, error) {
 	dropID, err := subIDVar(r, "drop")
 	if err != nil {
 		return nil, "", err
+	}
+	if headers != nil {
+		if err := headers(); err != nil {
+			return nil, "", err
+		}
 	}
 	proof, err := proofHeader(r)
 	if err != nil {
@@ -72,18 +77,11 @@ func (s *Server) dropFits(r *http.Request, l *meta.Link, dropID string, n int64)
 }
 
 func (s *Server) putDrop(w http.ResponseWriter, r *http.Request) error {
-	if err := uploadHead(r, typeSealed, "the sealed drop", s.cfg.MaxBlobSize,
-		fmt.Sprintf("the body is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)); err != nil {
+	var want *blob.Digest
+	l, dropID, err := s.dropRequest(r, func() (err error) {
+		want, err = s.sealedBody(r)
 		return err
-	}
-	if r.ContentLength == 0 {
-		return errEmpty
-	}
-	want, err := parseDigestHeader(r.Header.Get("Hearth-Digest"))
-	if err != nil {
-		return err
-	}
-	l, dropID, err := s.dropRequest(r)
+	})
 	if err != nil {
 		return err
 	}
@@ -108,7 +106,7 @@ func (s *Server) putDrop(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createDropUpload(w http.ResponseWriter, r *http.Request) error {
-	l, dropID, err := s.dropRequest(r)
+	l, dropID, err := s.dropRequest(r, nil)
 	if err != nil {
 		return err
 	}
@@ -123,7 +121,7 @@ func (s *Server) createDropUpload(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) getDropUpload(w http.ResponseWriter, r *http.Request) error {
-	l, dropID, err := s.dropRequest(r)
+	l, dropID, err := s.dropRequest(r, nil)
 	if err != nil {
 		return err
 	}
@@ -131,7 +129,7 @@ func (s *Server) getDropUpload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) patchDropUpload(w http.ResponseWriter, r *http.Request) error {
-	l, dropID, err := s.dropRequest(r)
+	l, dropID, err := s.dropRequest(r, nil)
 	if err != nil {
 		return err
 	}
@@ -149,7 +147,7 @@ func (s *Server) patchDropUpload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteDropUpload(w http.ResponseWriter, r *http.Request) error {
-	l, dropID, err := s.dropRequest(r)
+	l, dropID, err := s.dropRequest(r, nil)
 	if err != nil {
 		return err
 	}
