@@ -2,8 +2,8 @@ package site
 
 import (
 	"net"
-	"path"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 
