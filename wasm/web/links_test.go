@@ -413,3 +413,81 @@ func mustID(t *testing.T, u string) string {
 	}
 	return lu.ID
 }
+
+// TestWebLinkDrop: a stranger's fresh browser profile opens a drop link,
+// sees its limits, queues two files by the picker, and sends them; the
+// owner adopts them (client.AdoptDrops) and reads them back byte for
+// byte; nothing the server received carries the link's key or a name.
+func TestWebLinkDrop(t *testing.T) {
+	env, host := startLinkEnv(t)
+	ctx := context.Background()
+	owner, _, err := client.Signup(ctx, env.ServerURL(), "alice", "a links test password", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, err := owner.Mkdir(ctx, "", "Inbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropURL, err := owner.Request(ctx, inbox, client.RequestOptions{MaxFiles: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"zq9dropmarker-invoice March.txt": []byte("zq9dropmarker invoice: 42 euros\n"),
+		"zq9dropmarker-scan.png":          testPNG(300, 200),
+	}
+	var paths []string
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	tab, _ := linkTab(t, env)
+	openLink(tab, dropURL)
+	waitState(tab, "drop")
+	waitText(t, tab, "#limits", "You can send 5 more files")
+	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick"), paths))
+	tab.WaitTrue(`document.querySelectorAll("#queue li").length === 2`)
+	waitText(t, tab, "#limits", "You can send 3 more files")
+	tab.Screenshots("drop-queue")
+	tab.Do(chromedp.Click(chromedp.CSS("#send")))
+	waitState(tab, "sent")
+	waitText(t, tab, "#drop-msg", "2 files were sent")
+	if n := browsertest.Eval[int](tab, `document.querySelectorAll("#queue li.sent").length`); n != 2 {
+		t.Fatalf("%d files show as sent", n)
+	}
+	tab.Screenshots("drop-sent")
+
+	adopted, err := owner.AdoptDrops(ctx)
+	if err != nil || len(adopted) != 2 {
+		t.Fatalf("AdoptDrops = %v, %v", adopted, err)
+	}
+	for _, a := range adopted {
+		if a.Err != nil || a.FileID == "" {
+			t.Fatalf("drop %s: %v", a.Name, a.Err)
+		}
+		var b bytes.Buffer
+		info, err := owner.DownloadProgress(ctx, a.FileID, &b, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, ok := files[info.Name]; !ok || !bytes.Equal(b.Bytes(), want) {
+			t.Errorf("adopted %q differs from what was dropped", info.Name)
+		}
+	}
+	lu, _ := link.ParseURL(dropURL)
+	seen := host.bytes()
+	for _, form := range []string{link.EncodeKey(lu.Key), base64.StdEncoding.EncodeToString(lu.Key)} {
+		if bytes.Contains(seen, []byte(form)) {
+			t.Error("a request carried the drop link's key")
+		}
+	}
+	if holdsMarker(seen, "zq9dropmarker") {
+		i := bytes.Index(seen, []byte("zq9dropmarker"))
+		t.Errorf("a request carried a dropped file's name or content (at %d: %q)", i, seen[max(0, i-300):max(0, i)+40])
+	}
+}

@@ -139,7 +139,17 @@ function showFolder() {
   $("#folder-zip").onclick = () => save([], true, zipName, $("#folder-msg"), $("#folder-zip"));
   const tree = $("#tree");
   tree.replaceChildren();
-  const entries = [...manifest.entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // A folder that holds files is implied by their paths: list it too.
+  const paths = new Set(manifest.entries.map((e) => e.path));
+  const entries = [...manifest.entries];
+  for (const e of manifest.entries) {
+    const parts = e.path.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const p = parts.slice(0, i).join("/");
+      if (!paths.has(p)) { paths.add(p); entries.push({ path: p, folder: true }); }
+    }
+  }
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const e of entries) {
     const depth = e.path.split("/").length - 1;
     const li = document.createElement("li");
@@ -147,7 +157,7 @@ function showFolder() {
     li.className = e.folder ? "folder" : "file";
     const label = document.createElement("span");
     label.className = "name";
-    label.textContent = (e.folder ? "📁 " : "") + baseName(e.path);
+    label.textContent = baseName(e.path) + (e.folder ? "/" : "");
     label.title = e.path;
     li.append(label);
     if (!e.folder) {
