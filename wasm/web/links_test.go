@@ -62,7 +62,7 @@ func (h *linkHost) wrap(next http.Handler) http.Handler {
 	})
 }
 
-func startLinkEnv(t *testing.T) (*browsertest.Env, *linkHost) {
+func startLinkEnv(t testing.TB) (*browsertest.Env, *linkHost) {
 	h := &linkHost{now: time.Now()}
 	env := browsertest.Start(t, browsertest.Options{Wrap: h.wrap, Server: func(c *server.Config) { c.Now = h.clock }})
 	return env, h
@@ -70,7 +70,7 @@ func startLinkEnv(t *testing.T) (*browsertest.Env, *linkHost) {
 
 // linkTab is a tab in a fresh browser profile (a browser context of its
 // own: no storage of the owner's) whose downloads go to a folder.
-func linkTab(t *testing.T, env *browsertest.Env) (*browsertest.Tab, string) {
+func linkTab(t testing.TB, env *browsertest.Env) (*browsertest.Tab, string) {
 	tab := env.NewDevice(t).NewTab(t)
 	// What the tests provoke on purpose: refused proofs, gone and unknown
 	// links, held-back attempts.
