@@ -58,7 +58,7 @@ type Config struct {
 
 	TrustedProxies []netip.Prefix // reverse proxies whose forwarded client address the rate limits use
 
-	Now func() time.Time // the API's clock; nil: time.Now (tests move it, e.g. past a link's expiry)
+	Now func() time.Time // the API's clock; nil: the package's (time.Now, or SetClockForTesting's)
 }
 
 // Server is an open data folder and the API serving it.
@@ -139,9 +139,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	m.SetDefaultLimits(cfg.Quota)
-	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize, Now: now,
+	clock := cfg.Now
+	if clock == nil {
+		clock = now
+	}
+	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize, Now: clock,
 		SignupOff: cfg.SignupOff, SignupInvite: cfg.SignupInv, Log: cfg.Log, Hash: cfg.Hash, Bundled: ws.Bundled, CheckApp: ws.CheckApp,
-		TrustedProxies: cfg.TrustedProxies, Now: cfg.Now, HomeOrigin: func(r *http.Request) string {
+		TrustedProxies: cfg.TrustedProxies, HomeOrigin: func(r *http.Request) string {
 			o, _ := ws.Origin(r.Host)
 			return ws.HomeOrigin(r, o)
 		}})
