@@ -21,9 +21,11 @@ type UploadResult struct {
 	ID string `json:"id"`
 }
 
-// MaxBrowserFile is the largest file the browser uploads or downloads: Go's
-// WebAssembly HTTP transport holds a request body whole, and a download is
-// held whole until it verified (spec/web.md §3), in a 32-bit address space.
+// MaxBrowserFile is the largest file the browser uploads, or downloads into
+// memory (download, for a preview): Go's WebAssembly HTTP transport holds a
+// request body whole, and such a download is held whole until it verified
+// (spec/web.md §3), in a 32-bit address space. A download streamed to a
+// file (DownloadTo, Zip) has no such limit.
 const MaxBrowserFile = 512 << 20
 
 // Upload seals and uploads size bytes read from r as a file named name.
@@ -117,4 +119,60 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	}
 	l.left -= int64(len(p))
 	return l.w.Write(p)
+}
+
+// DownloadTo streams file id to w, of any size. As for the client's
+// Download, plaintext reaches w before the whole file verified: the
+// caller releases nothing of what w got unless DownloadTo returns nil
+// (the worker writes to a temporary file, spec/web.md §3).
+func (a *API) DownloadTo(ctx context.Context, id string, w io.Writer, progress func(done, total int64)) (*FileInfo, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDoc(client.FilesDoctype, id, true); err != nil {
+		return nil, err
+	}
+	info, err := c.DownloadProgress(ctx, id, w, progress)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	a.persist(gen)
+	return &FileInfo{ID: id, Name: info.Name, Type: info.Type, Size: info.Size, Modified: info.ModTime}, nil
+}
+
+// Zip writes the files and folders of entries to w as one ZIP archive
+// (writeZip), each file verified whole before its entry closes; on any
+// failure it stops without the central directory. progress, if not nil,
+// is called with the plaintext bytes written so far and total (what the
+// page says the files add up to).
+func (a *API) Zip(ctx context.Context, entries []ZipEntry, total int64, w io.Writer, progress func(done, total int64)) error {
+	c, gen, err := a.session()
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.ID != "" {
+			if err := checkDoc(client.FilesDoctype, e.ID, true); err != nil {
+				return err
+			}
+		}
+	}
+	var before int64
+	err = writeZip(ctx, w, entries, func(ctx context.Context, id string, w io.Writer) error {
+		var n int64
+		_, err := c.DownloadProgress(ctx, id, w, func(done, _ int64) {
+			n = done
+			if progress != nil {
+				progress(before+done, max(total, before+done))
+			}
+		})
+		before += n
+		return err
+	})
+	if err != nil {
+		return a.fail(gen, err)
+	}
+	a.persist(gen)
+	return nil
 }

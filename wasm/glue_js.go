@@ -24,8 +24,11 @@ import (
 //	methods                          the JSON of the page's methods: [{name, noResult?}] (methods.go)
 //	call(method, argsJSON)           → Promise<resultJSON>   (see API.Call)
 //	resume(savedBytes)               → Promise<resultJSON>   (API.Resume of a Uint8Array)
-//	upload(blob, name, onProgress)   → Promise<resultJSON>   ({id})
+//	upload(blob, name, onProgress, job)   → Promise<resultJSON>   ({id})
 //	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
+//	downloadTo(id, sink, onProgress, job) → Promise<infoJSON>   (streamed into sink, see sinkWriter)
+//	zipTo(entriesJSON, total, sink, onProgress, job) → Promise<null>   (API.Zip into sink)
+//	cancel(job)                      stops the upload, downloadTo or zipTo given that job number
 //	appOffer(files)                  → Promise<offerJSON>    (API.AppOffer; files: [[path, Uint8Array], …])
 //	reseal(onProgress)               → Promise<resultJSON>   (API.Reseal; onProgress(doctype, what, done, total))
 //	close()
@@ -105,7 +108,9 @@ func open(_ js.Value, args []js.Value) any {
 	}))
 	o.Set("upload", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		blob, name, progress := arg(args, 0), str(arg(args, 1)), arg(args, 2)
+		ctx, done := jobs.start(arg(args, 3))
 		return promise(func() (any, *Error) {
+			defer done()
 			if blob.Type() != js.TypeObject || blob.Get("size").Type() != js.TypeNumber {
 				return nil, badInput("upload: give a File or Blob")
 			}
@@ -118,7 +123,7 @@ func open(_ js.Value, args []js.Value) any {
 			}
 			size := int64(blob.Get("size").Float())
 			r := &blobReader{blob: blob, size: size}
-			res, err := a.Upload(context.Background(), r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+			res, err := a.Upload(ctx, r, size, name, str(blob.Get("type")), mtime, throttle(progress))
 			if err != nil {
 				return nil, toError(err)
 			}
@@ -141,6 +146,42 @@ func open(_ js.Value, args []js.Value) any {
 			out.Set("bytes", u8)
 			return out, nil
 		})
+	}))
+	o.Set("downloadTo", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		id, sink, progress := str(arg(args, 0)), arg(args, 1), arg(args, 2)
+		ctx, done := jobs.start(arg(args, 3))
+		return promise(func() (any, *Error) {
+			defer done()
+			info, err := a.DownloadTo(ctx, id, &sinkWriter{sink: sink}, throttle(progress))
+			if err != nil {
+				return nil, toError(err)
+			}
+			b, _ := json.Marshal(info)
+			return string(b), nil
+		})
+	}))
+	o.Set("zipTo", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		var entries []ZipEntry
+		if err := json.Unmarshal([]byte(str(arg(args, 0))), &entries); err != nil {
+			return promiseReject(badInput("zipTo: the entries are not [{path, id?, mtime?}]"))
+		}
+		var total int64
+		if t := arg(args, 1); t.Type() == js.TypeNumber {
+			total = int64(t.Float())
+		}
+		sink, progress := arg(args, 2), arg(args, 3)
+		ctx, done := jobs.start(arg(args, 4))
+		return promise(func() (any, *Error) {
+			defer done()
+			if err := a.Zip(ctx, entries, total, &sinkWriter{sink: sink}, throttle(progress)); err != nil {
+				return nil, toError(err)
+			}
+			return nil, nil
+		})
+	}))
+	o.Set("cancel", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		jobs.cancel(arg(args, 0))
+		return nil
 	}))
 	o.Set("appOffer", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		list := arg(args, 0)

@@ -22,7 +22,7 @@ import { b64, meta, startWorker, toError } from "./hearth-start.js";
 
 // The worker's methods whose arguments hold Files, Blobs or bytes, which go
 // by postMessage's structured clone rather than as JSON text.
-const cloned = new Set(["init", "upload", "appOfferFiles"]);
+const cloned = new Set(["init", "upload", "appOfferFiles", "saveFile"]);
 /** @typedef {{ doctype: string, id: string, rev: number, seq?: number, deleted: boolean, value: any }} Change */
 
 // The worker script (with Go's wasm_exec.js built in) and its SHA-384: the
@@ -353,9 +353,14 @@ export class Hearth {
   }
 
   /** @private */
-  _rpc(method, args, progress, transfer = []) {
+  _rpc(method, args, progress, transfer = [], signal = null) {
     return new Promise((resolve, reject) => {
       const id = ++this._n;
+      if (signal) {
+        // Cancelling asks the worker to stop the call; it rejects then.
+        if (signal.aborted) return reject(toError({ code: "cancelled", message: "cancelled" }));
+        signal.addEventListener("abort", () => { if (this._calls.has(id)) this._rpc("cancel", [id]).catch(() => {}); }, { once: true });
+      }
       // Arguments go as JSON text (values may nest deeper than postMessage
       // clones: see hearth-worker.js), but Files, Blobs and bytes.
       let msg = { id, method, args };
@@ -576,8 +581,8 @@ export class Hearth {
    * @param {(done: number, total: number) => void} [onProgress]
    * @returns {Promise<{ id: string }>}
    */
-  upload(file, onProgress) {
-    return this._rpc("upload", [file, file && file.name ? file.name : ""], onProgress);
+  upload(file, onProgress, { signal } = {}) {
+    return this._rpc("upload", [file, file && file.name ? file.name : ""], onProgress, [], signal);
   }
 
   /**
@@ -587,4 +592,21 @@ export class Hearth {
    * @returns {Promise<{ id: string, name: string, type: string, size: number, modified?: string, blob: Blob }>}
    */
   download(id, onProgress) { return this._rpc("download", [id], onProgress); }
+
+  /**
+   * Streams a file ({ id }) or a zip of files and folders ({ entries:
+   * [{ path, id?, mtime? }], total }) to disk, never whole in memory, and
+   * resolves once all of it verified: into handle when given (a
+   * FileSystemFileHandle from showSaveFilePicker), else into a temporary
+   * file of this origin's private file system, resolved as a disk-backed
+   * File to download, whose temp name goes to saveDone afterwards.
+   * @param {{ id?: string, entries?: object[], total?: number, handle?: FileSystemFileHandle }} what
+   * @param {(done: number, total: number) => void} [onProgress]
+   * @param {{ signal?: AbortSignal }} [opts]
+   * @returns {Promise<{ file?: File, temp?: string, info: object | null }>}
+   */
+  saveFile(what, onProgress, { signal } = {}) { return this._rpc("saveFile", [what], onProgress, [], signal); }
+
+  /** Deletes the temporary file of a saveFile once its File was downloaded. */
+  saveDone(temp) { return this._rpc("saveDone", [temp]); }
 }
