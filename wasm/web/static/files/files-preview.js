@@ -114,11 +114,14 @@ export class Preview {
       case "video": return el("video", { src: url(blob.type.startsWith("video/") ? blob.type : ""), controls: true, className: "preview-media" });
       case "audio": return el("audio", { src: url(blob.type.startsWith("audio/") ? blob.type : ""), controls: true, className: "preview-audio" });
       case "pdf": {
-        // The PDF viewer in a frame of its own, sandboxed: no script of
-        // the document runs with this page's origin.
-        const f = el("iframe", { src: url("application/pdf"), className: "preview-frame", title: name });
-        f.setAttribute("sandbox", "");
-        return f;
+        // The browser's PDF viewer, in a frame of a blob: typed
+        // application/pdf by this page (never the file's own claim), so
+        // it opens as a PDF whatever the bytes hold. Chromium refuses to
+        // run its viewer in a sandboxed frame: the frame is not sandboxed,
+        // and what it shows is the viewer's (its own origin), not a
+        // document of this one; the page's CSP, which a blob: document
+        // inherits, lets no script of the file run here either way.
+        return el("iframe", { src: url("application/pdf"), className: "preview-frame", title: name });
       }
       case "markdown":
       case "text": {
