@@ -3,6 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -153,7 +155,136 @@ func TestWebFiles(t *testing.T) {
 	if b := waitDownload(t, tab, dl, "readme.txt"); !bytes.Equal(b, trips["Trips/readme.txt"]) {
 		t.Errorf("readme.txt downloaded as %q", b)
 	}
-	_ = strings.TrimSpace
+
+	// Rename.
+	selectRows(t, tab, "readme.txt")
+	click(tab, `#selbar [data-act=rename]`)
+	typeInto(tab, "dialog.files-dialog [name=name]", "plan.md")
+	click(tab, `dialog.files-dialog button[type=submit]`)
+	waitText(t, tab, "dialog.files-dialog .message", "There is an item called “plan.md” here already.")
+	typeInto(tab, "dialog.files-dialog [name=name]", "packing.txt")
+	click(tab, `dialog.files-dialog button[type=submit]`)
+	readme := named(docs, "readme.txt", tripsDoc.ID).ID
+	waitFiles(t, dev, "renamed", func(d []fileDoc) bool { f := named(d, "packing.txt", tripsDoc.ID); return f != nil && f.ID == readme })
+	waitListed(t, tab, "2024", "packing.txt", "plan.md")
+
+	// Move by dragging: a file onto a folder's row, then back up onto a
+	// breadcrumb.
+	dragOnto(tab, readme, `#items li[data-id="`+y2024.ID+`"]`)
+	waitListed(t, tab, "2024", "plan.md")
+	waitFiles(t, dev, "moved into 2024", func(d []fileDoc) bool { f := named(d, "packing.txt", y2024.ID); return f != nil })
+	openFolder(t, tab, "2024")
+	dragOnto(tab, readme, `#crumbs [data-folder=""]`)
+	waitFiles(t, dev, "moved to the root", func(d []fileDoc) bool { f := named(d, "packing.txt", ""); return f != nil })
+
+	// Several at once: a checkbox, a shift-click, then Move to…; a folder
+	// cannot go into itself.
+	click(tab, `#crumbs [data-folder=""]`)
+	waitListed(t, tab, "Recipes", "Trips", "packing.txt", "shopping.txt")
+	selectRows(t, tab, "Recipes")
+	tab.WaitTrue(`(() => { const c = document.querySelector('#items li[data-id="` + rowID(t, tab, "shopping.txt") + `"] .check'); c.dispatchEvent(new MouseEvent("click", { bubbles: true, shiftKey: true })); return true; })()`)
+	waitText(t, tab, "#sel-count", "4 selected")
+	click(tab, `#items li[data-id="`+rowID(t, tab, "Trips")+`"] .check`)
+	waitText(t, tab, "#sel-count", "3 selected")
+	click(tab, `#selbar [data-act=move]`)
+	tab.WaitTrue(`document.querySelector('dialog.files-dialog [data-folder="` + recipes.ID + `"]').disabled`)
+	click(tab, `dialog.files-dialog [data-folder="`+tripsDoc.ID+`"]`)
+	click(tab, `dialog.files-dialog [data-move-here]`)
+	waitListed(t, tab, "Trips")
+	waitFiles(t, dev, "moved into Trips", func(d []fileDoc) bool {
+		return named(d, "Recipes", tripsDoc.ID) != nil && named(d, "packing.txt", tripsDoc.ID) != nil && named(d, "shopping.txt", tripsDoc.ID) != nil
+	})
+
+	// Versions: a file uploaded twice under one name is one file with an
+	// earlier version, which can be restored.
+	openFolder(t, tab, "Trips")
+	v1, v2 := t.TempDir(), t.TempDir()
+	writeTree(t, v1, map[string][]byte{"budget.txt": []byte("first: 100")})
+	writeTree(t, v2, map[string][]byte{"budget.txt": []byte("second: 250, with the train")})
+	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick-files"), []string{filepath.Join(v1, "budget.txt")}))
+	waitQueueDone(t, tab, 1)
+	click(tab, "#queue-clear")
+	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick-files"), []string{filepath.Join(v2, "budget.txt")}))
+	waitQueueDone(t, tab, 1)
+	click(tab, "#queue-clear")
+	docs = waitFiles(t, dev, "a second version", func(d []fileDoc) bool { f := named(d, "budget.txt", tripsDoc.ID); return f != nil && len(f.Versions) == 1 })
+	budget := named(docs, "budget.txt", tripsDoc.ID)
+	if n := strings.Count(fileRows(tab), "budget.txt"); n != 1 {
+		t.Fatalf("budget.txt listed %d times: %s", n, fileRows(tab))
+	}
+	var got2 bytes.Buffer
+	if _, err := dev.Download(ctx, budget.ID, &got2); err != nil || got2.String() != "second: 250, with the train" {
+		t.Fatalf("the current version: %q, %v", got2.String(), err)
+	}
+	selectRows(t, tab, "budget.txt")
+	click(tab, `#selbar [data-act=versions]`)
+	waitText(t, tab, "dialog.versions-dialog", "Replaced")
+	tab.Screenshots("versions")
+	click(tab, `dialog.versions-dialog [data-restore-version="0"]`)
+	waitFiles(t, dev, "the first version restored", func(d []fileDoc) bool {
+		f := named(d, "budget.txt", tripsDoc.ID)
+		if f == nil || len(f.Versions) != 1 {
+			return false
+		}
+		var b bytes.Buffer
+		_, err := dev.Download(ctx, f.ID, &b)
+		return err == nil && b.String() == "first: 100"
+	})
+
+	// The trash: a folder and a file go in; what is in the folder goes
+	// with it; a restore; emptying deletes for good.
+	selectRows(t, tab, "Recipes", "budget.txt")
+	click(tab, `#selbar [data-act=trash]`)
+	waitListed(t, tab, "2024", "packing.txt", "plan.md", "shopping.txt")
+	click(tab, "#trash-view")
+	waitListed(t, tab, "Recipes", "budget.txt")
+	tab.Screenshots("trash")
+	selectRows(t, tab, "budget.txt")
+	click(tab, `#selbar [data-act=restore]`)
+	waitListed(t, tab, "Recipes")
+	waitFiles(t, dev, "restored", func(d []fileDoc) bool { f := named(d, "budget.txt", tripsDoc.ID); return f != nil && f.Trashed == 0 })
+	click(tab, "#empty-trash")
+	click(tab, "dialog.ask [data-ask-yes]")
+	waitText(t, tab, "#empty-line", "The trash is empty.")
+	waitFiles(t, dev, "the trash emptied", func(d []fileDoc) bool {
+		return named(d, "Recipes", "*") == nil && named(d, "Cakes", "*") == nil && named(d, "bread.txt", "*") == nil && named(d, "lemon.md", "*") == nil &&
+			named(d, "budget.txt", "*") != nil
+	})
+	tab.Screenshots("trash-empty")
+
+	// A folder of many items, some with long names, written by another
+	// device: it arrives live.
+	raw, err := dev.Get(ctx, filesDoctype, budget.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var content map[string]any
+	if err := json.Unmarshal(raw.Content, &content); err != nil {
+		t.Fatal(err)
+	}
+	archive, _, err := dev.Create(ctx, filesDoctype, []byte(`{"kind":"folder","name":"Archive of the scanned letters, receipts and statements from the years before the move","parent":"","mtime":1790000000}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		c := map[string]any{"kind": "file", "parent": archive, "blob": content["blob"], "digest": content["digest"], "size": content["size"],
+			"type": "application/pdf", "length": 1000 * (i + 1) * (i + 1), "mtime": 1790000000 + i*86400,
+			"name": fmt.Sprintf("Statement %02d.pdf", i+1)}
+		if i%5 == 0 {
+			c["name"] = fmt.Sprintf("Letter from the insurance company about the claim for the flooded cellar, part %d of many, scanned at 600 dpi.pdf", i/5+1)
+		}
+		b, _ := json.Marshal(c)
+		if _, _, err := dev.Create(ctx, filesDoctype, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	click(tab, "#trash-view")
+	tab.WaitTrue(`document.querySelectorAll("#items li[data-id]").length === 2`)
+	openFolder(t, tab, "Archive of the scanned letters, receipts and statements from the years before the move")
+	tab.WaitTrue(`document.querySelectorAll("#items li[data-id]").length === 40`)
+	tab.Screenshots("many")
+	click(tab, `[data-view=grid]`)
+	tab.Screenshots("many-grid")
 }
 
 // typeIntoSelect chooses value in the <select> sel.

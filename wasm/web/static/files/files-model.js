@@ -101,9 +101,14 @@ export class Tree {
       this.kids.get(p).push(id);
     }
     for (const id of items.keys()) this.inTrash(id);
+    this.trashSizes = new Map(); // folder id → bytes below it, in the trash or not (a folder in the trash shows that)
     for (const [id, it] of items) {
-      if (it.kind !== "file" || this.trash.get(id)) continue;
-      for (let p = this.parent.get(id); p; p = this.parent.get(p)) this.sizes.set(p, (this.sizes.get(p) || 0) + it.length);
+      if (it.kind !== "file") continue;
+      const out = !this.trash.get(id);
+      for (let p = this.parent.get(id); p; p = this.parent.get(p)) {
+        this.trashSizes.set(p, (this.trashSizes.get(p) || 0) + it.length);
+        if (out) this.sizes.set(p, (this.sizes.get(p) || 0) + it.length);
+      }
     }
   }
 
@@ -149,7 +154,8 @@ export class Tree {
   /** size is a file's length or a folder's size. */
   size(id) {
     const it = this.items.get(id);
-    return it.kind === "folder" ? this.sizes.get(id) || 0 : it.length;
+    if (it.kind !== "folder") return it.length;
+    return (this.inTrash(id) ? this.trashSizes.get(id) : this.sizes.get(id)) || 0;
   }
 }
 

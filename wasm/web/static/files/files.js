@@ -75,6 +75,7 @@ function draw() {
   drawItems();
   drawSelbar();
   $("#trash-view").setAttribute("aria-pressed", String(trashView));
+  for (const b of ["#upload-files", "#upload-folder", "#new-folder"]) $(b).hidden = trashView;
   $("#trash-head").hidden = !trashView;
   for (const b of document.querySelectorAll("[data-view]")) b.setAttribute("aria-pressed", String(b.dataset.view === prefs.view));
   $("#sort").value = prefs.sort;
@@ -98,7 +99,9 @@ function drawCrumbs() {
     return el("li", {}, b);
   };
   if (trashView) {
-    $("#crumbs").replaceChildren(crumb("", "All files", false), el("li", {}, el("span", { className: "crumb here", textContent: "Trash" })));
+    const here = el("span", { className: "crumb here", textContent: "Trash", tabIndex: -1 });
+    here.setAttribute("aria-current", "page");
+    $("#crumbs").replaceChildren(crumb("", "All files", false), el("li", {}, here));
     return;
   }
   const path = tree.path(folder);
@@ -146,7 +149,7 @@ function row(id) {
     openItem(id);
   });
   open.addEventListener("focus", () => { focusId = id; });
-  const size = it.kind === "folder" ? bytes(tree.size(id)) : bytes(it.length);
+  const size = bytes(tree.size(id));
   const date = when(trashView ? it.trashed : it.mtime);
   const li = el("li", { className: "item " + it.kind + (sel.has(id) ? " selected" : "") },
     check, el("span", { className: "kind " + kind }, icon(kind)), open,
@@ -267,7 +270,7 @@ function go(id, trash = false) {
   const hash = trash ? "#trash" : id ? "#folder=" + encodeURIComponent(id) : "";
   if (location.hash !== hash) history.pushState(null, "", location.pathname + location.search + hash);
   draw();
-  if (changed) $("h1.sr-only, #crumbs [aria-current]")?.focus?.();
+  if (changed) $("#crumbs [aria-current]")?.focus({ focusVisible: false });
 }
 
 function fromHash() {
