@@ -318,8 +318,13 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 	}
 	// The reset left every passkey without an unlock (it could not read
 	// their records): give them one under the new master key. A failure
-	// leaves them second factors until the next password change.
-	c.rewrapPasskeys(ctx)
+	// leaves them second factors until the next password change, and
+	// PasskeysLeftLocked says so.
+	if err := c.rewrapPasskeys(ctx); err != nil {
+		c.mu.Lock()
+		c.passkeysLocked = fmt.Errorf("your passkeys sign in only as a second factor until your next password change: giving them the new key failed (%w)", err)
+		c.mu.Unlock()
+	}
 	return c, newRK.String(), nil
 }
 
@@ -454,4 +459,14 @@ func (c *Client) TOTPConfirm(ctx context.Context, code string) (recoveryCodes []
 func (c *Client) TOTPDisable(ctx context.Context, code string) error {
 	_, err := c.callJSON(ctx, "POST", "/v1/totp/disable", map[string]string{"code": normalizeCode(code)}, nil, nil, false)
 	return err
+}
+
+// PasskeysLeftLocked says, after a Recover, why the account's passkeys
+// could not be given an unlock under the new master key (they then serve
+// only as second factors until the next password change); nil when they
+// were, or when there was nothing to do.
+func (c *Client) PasskeysLeftLocked() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.passkeysLocked
 }

@@ -166,6 +166,8 @@ type Client struct {
 	// registered holds the doctypes this Client registered with the
 	// server before uploading blobs of them (Upload).
 	registered map[string]bool
+	// passkeysLocked: why a Recover left the passkeys without an unlock.
+	passkeysLocked error
 
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time

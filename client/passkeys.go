@@ -193,6 +193,10 @@ func (c *Client) FinishAddPasskey(ctx context.Context, a PasskeyAnswer, name str
 			return nil, errors.New("this passkey is one of your account's already")
 		}
 	}
+	// Added again after it was removed: the keyring forgets the removal.
+	if err := c.updateKeyring(ctx, func(kr *keyring.Keyring) (bool, error) { return kr.ReaddPasskey(rec.Credential), nil }); err != nil {
+		return nil, err
+	}
 	// The record first: a passkey the server holds with an unlock but
 	// whose secret no record keeps could not follow a password change.
 	id := passkeyRecordID(cred)
@@ -347,6 +351,11 @@ func (c *Client) RemovePasskey(ctx context.Context, id string) error {
 	if err != nil || len(raw) == 0 {
 		return fmt.Errorf("%w: no passkey %s", ErrNotFound, id)
 	}
+	// The keyring first: whatever the server does with the DELETE, no
+	// client of the account gives this passkey an unlock again.
+	if err := c.updateKeyring(ctx, func(kr *keyring.Keyring) (bool, error) { return kr.RemovePasskey(id) }); err != nil {
+		return err
+	}
 	if _, err := c.callJSON(ctx, "DELETE", "/v1/passkeys/"+pathEscape(id), nil, nil, nil, false); err != nil {
 		return err
 	}
@@ -363,9 +372,15 @@ func (c *Client) passkeySecrets(ctx context.Context) (map[string]*keyring.Passke
 	if err != nil {
 		return nil, err
 	}
+	kr, err := c.loadedKeyring(ctx, false)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]*keyring.PasskeySecret{}
 	for id, r := range recs {
-		if r.Secret != nil {
+		// A passkey removed from the account gets no unlock, even when
+		// the host lists it and serves an old record of it (§4.8).
+		if r.Secret != nil && !kr.PasskeyRemoved(id) {
 			out[id] = (*keyring.PasskeySecret)(r.Secret)
 		}
 	}

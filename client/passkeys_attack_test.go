@@ -6,10 +6,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -366,5 +370,71 @@ func TestPasskeyUnlockFromAnotherAccountRefused(t *testing.T) {
 		if c, err := e.passkeyLogin(t, a1, nil); !errors.Is(err, client.ErrIntegrity) {
 			t.Fatalf("another account's unlock (its session too: %v): %v %v", withSession, c, err)
 		}
+	}
+}
+
+// TestRemovedPasskeyNotRewrappedAfterRecovery: the person removes a
+// passkey; the host pretends to (it keeps the passkey and its record),
+// and lists it again to the device of a later recovery, which cannot tell
+// a current record from a kept one. That device gives no unlock to the
+// removed passkey (the keyring lists it as removed, §4.2): the host,
+// holding the authenticator, gets nothing that opens the new master key.
+// The passkey that was not removed gets its unlock.
+func TestRemovedPasskeyNotRewrappedAfterRecovery(t *testing.T) {
+	e := newEnv(t)
+	c, user, rk := e.signup("an old test passphrase")
+	lost := webauthntest.New(e.homeOrigin(), true)
+	pk := addPasskey(t, c, lost, "Phone")
+	kept := webauthntest.New(e.homeOrigin(), true)
+	keptPK := addPasskey(t, c, kept, "Laptop")
+
+	// The host answers the removal as done, and does nothing.
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		switch {
+		case r.Method == "DELETE" && r.URL.Path == "/v1/passkeys/"+pk.ID:
+			w.WriteHeader(http.StatusNoContent)
+			return true
+		case r.Method == "DELETE" && strings.HasPrefix(r.URL.Path, "/v1/docs/io.hearth.passkeys/"):
+			n, _ := strconv.ParseUint(strings.Trim(r.Header.Get("If-Match"), `"`), 10, 64)
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"rev":%d,"seq":1}`, n+1)
+			return true
+		}
+		return false
+	})
+	if err := c.RemovePasskey(ctx, pk.ID); err != nil {
+		t.Fatal(err)
+	}
+	// It records the unlocks the recovery's device writes.
+	unlocks := map[string][]byte{}
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if id, ok := strings.CutPrefix(r.URL.Path, "/v1/passkeys/"); ok && r.Method == "PUT" && strings.HasSuffix(id, "/unlock") {
+			body, _ := io.ReadAll(r.Body)
+			var req struct{ Unlock []byte }
+			json.Unmarshal(body, &req)
+			unlocks[strings.TrimSuffix(id, "/unlock")] = req.Unlock
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		return false
+	})
+	again, _, err := client.Recover(ctx, e.url, user, rk, "a new test passphrase", "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.PasskeysLeftLocked(); err != nil {
+		t.Fatalf("the recovery says the passkeys were left locked: %v", err)
+	}
+	if _, ok := unlocks[pk.ID]; ok {
+		t.Fatal("the recovery gave the removed passkey an unlock under the new master key")
+	}
+	if _, ok := unlocks[keptPK.ID]; !ok {
+		t.Fatalf("the passkey that was kept got no unlock (unlocks for %v)", slices.Collect(maps.Keys(unlocks)))
+	}
+	e.tamper(nil)
+	if _, err := e.passkeyLogin(t, lost, nil); !errors.Is(err, client.ErrPasskeyCannotUnlock) {
+		t.Fatalf("the removed passkey the host kept, after the recovery: %v", err)
+	}
+	if s, err := e.passkeyLogin(t, kept, nil); err != nil || s == nil {
+		t.Fatalf("the kept passkey after the recovery: %v", err)
 	}
 }

@@ -304,6 +304,9 @@ type RecoverArgs struct {
 type RecoverResult struct {
 	LoginResult
 	RecoveryKey string `json:"recoveryKey"`
+	// Warning: the passkeys could not be given the new key (they sign in
+	// only as a second factor until the next password change); "" if not.
+	Warning string `json:"warning,omitempty"`
 }
 
 // Recover replaces a forgotten password with the recovery key and signs
@@ -322,7 +325,11 @@ func (a *API) Recover(ctx context.Context, in RecoverArgs) (*RecoverResult, erro
 	if err != nil {
 		return nil, err
 	}
-	return &RecoverResult{LoginResult: *r, RecoveryKey: rk}, nil
+	res := &RecoverResult{LoginResult: *r, RecoveryKey: rk}
+	if err := c.PasskeysLeftLocked(); err != nil {
+		res.Warning = err.Error()
+	}
+	return res, nil
 }
 
 // ResumeResult is what Resume returns.

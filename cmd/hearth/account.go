@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/hearthcloud/hearth/client"
 )
@@ -82,5 +83,8 @@ func cmdRecover(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("Password replaced; signed in as %s. Every other session was signed out.\n\nYour NEW recovery key (the old one no longer works; shown only now, write it down\nand keep it safe):\n\n  %s\n", *user, rk)
+	if err := c.PasskeysLeftLocked(); err != nil {
+		fmt.Fprintf(os.Stderr, "\nhearth: warning: %v\n", err)
+	}
 	return nil
 }

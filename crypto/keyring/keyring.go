@@ -49,6 +49,10 @@ type Keyring struct {
 	box      *age.X25519Identity
 	recovery *RecoveryKey
 	doctypes map[string]*seal.KeySet
+	// removed lists the passkeys removed from the account (base64url
+	// credential ids, oldest first, at most MaxRemovedPasskeys): a host
+	// that lists one again never gets it an unlock (§4.8).
+	removed []string
 
 	// Where this keyring stands in its succession (succession.go): the
 	// revision it was opened at (0 for New), the digest of that revision,
@@ -167,6 +171,8 @@ type plaintext struct {
 	// History holds the digests of revisions 1 to rev-1 (§4.2). Absent in
 	// keyrings written before histories.
 	History []byte `json:"history,omitempty"`
+	// RemovedPasskeys: the credential ids of removed passkeys (§4.2).
+	RemovedPasskeys []string `json:"removed_passkeys,omitempty"`
 }
 
 // marshal gives the plaintext of this keyring as sealed for revision rev.
@@ -175,7 +181,7 @@ func (kr *Keyring) marshal(rev uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := plaintext{V: Version, User: kr.user, Sign: kr.sign.Seed(), Box: kr.box.String(), Recovery: kr.recovery[:], Doctypes: map[string][]keyJSON{}, History: history}
+	p := plaintext{V: Version, User: kr.user, Sign: kr.sign.Seed(), Box: kr.box.String(), Recovery: kr.recovery[:], Doctypes: map[string][]keyJSON{}, History: history, RemovedPasskeys: kr.removed}
 	for d, s := range kr.doctypes {
 		p.Doctypes[d] = encodeKeys(s)
 	}
@@ -195,12 +201,15 @@ func unmarshal(b []byte, user string, rev uint64) (*Keyring, error) {
 	if err := checkHistory(p.History, rev); err != nil {
 		return nil, err
 	}
+	if err := checkRemoved(p.RemovedPasskeys); err != nil {
+		return nil, err
+	}
 	box, err := age.ParseX25519Identity(p.Box)
 	if err != nil {
 		return nil, err
 	}
 	kr := &Keyring{user: p.User, sign: ed25519.NewKeyFromSeed(p.Sign), box: box, recovery: (*RecoveryKey)(p.Recovery), doctypes: map[string]*seal.KeySet{},
-		rev: rev, digest: digestOf(user, rev, b), history: p.History}
+		rev: rev, digest: digestOf(user, rev, b), history: p.History, removed: p.RemovedPasskeys}
 	for d, keys := range p.Doctypes {
 		if wire.CheckDoctype(d) != nil {
 			return nil, errors.New("bad doctype")

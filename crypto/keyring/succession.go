@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hearthcloud/hearth/crypto/internal/format"
 	"github.com/hearthcloud/hearth/crypto/seal"
@@ -126,6 +127,7 @@ func (kr *Keyring) Clone() *Keyring {
 	rk := *kr.recovery
 	n.recovery = &rk
 	n.history = bytes.Clone(kr.history)
+	n.removed = slices.Clone(kr.removed)
 	n.doctypes = make(map[string]*seal.KeySet, len(kr.doctypes))
 	for d, ks := range kr.doctypes {
 		n.doctypes[d] = ks.Clone()

@@ -32,9 +32,11 @@ export function bindAccount(h0) {
     if (f.password.value !== f.password2.value) return show(msg, "The new passwords differ.");
     await busy(f.querySelector("button[type=submit]"), async () => {
       try {
-        const { recoveryKey } = await home.h.recover(f.user.value.trim(), f.key.value.trim(), f.password.value, f.totp.value.trim());
+        const { recoveryKey, warning } = await home.h.recover(f.user.value.trim(), f.key.value.trim(), f.password.value, f.totp.value.trim());
         f.reset();
         showRecoveryKey(recoveryKey, "Your new recovery key", () => home.signedIn());
+        // The passkeys could not be given the new key: say so, once.
+        if (warning) show($("#recovery-msg"), "Note: " + warning + ".");
       } catch (err) {
         show(msg, err.code === "bad_credentials"
           ? "This recovery key does not open this account: check the user name and the key (a used key is replaced by a new one)."
