@@ -232,7 +232,7 @@ func dragOnto(tab *browsertest.Tab, rowID, sel string) {
 
 // waitQueueDone waits for the upload queue to have finished, n of its
 // uploads (files and folders) done.
-func waitQueueDone(t *testing.T, tab *browsertest.Tab, n int) {
+func waitQueueDone(t testing.TB, tab *browsertest.Tab, n int) {
 	t.Helper()
 	deadline := time.Now().Add(2 * browsertest.Timeout)
 	for {
@@ -251,7 +251,7 @@ func waitQueueDone(t *testing.T, tab *browsertest.Tab, n int) {
 }
 
 // installFiles signs in at Home and installs Files; the tab is left on it.
-func installFiles(t *testing.T, env *browsertest.Env, tab *browsertest.Tab, user, password string) {
+func installFiles(t testing.TB, env *browsertest.Env, tab *browsertest.Tab, user, password string) {
 	t.Helper()
 	signInHome(t, env, tab, user, password)
 	waitText(t, tab, "#store", "Files")
@@ -289,7 +289,7 @@ func unzip(t *testing.T, b []byte) map[string]string {
 }
 
 // waitDownload waits for a finished download called name in dir.
-func waitDownload(t *testing.T, tab *browsertest.Tab, dir, name string) []byte {
+func waitDownload(t testing.TB, tab *browsertest.Tab, dir, name string) []byte {
 	t.Helper()
 	deadline := time.Now().Add(2 * browsertest.Timeout)
 	for {
@@ -312,7 +312,7 @@ func waitDownload(t *testing.T, tab *browsertest.Tab, dir, name string) []byte {
 }
 
 // allowDownloads saves the browser's downloads into dir.
-func allowDownloads(t *testing.T, tab *browsertest.Tab, dir string) {
+func allowDownloads(t testing.TB, tab *browsertest.Tab, dir string) {
 	tab.Do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
 		return err

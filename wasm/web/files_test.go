@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/wasm/web/browsertest"
@@ -283,6 +284,19 @@ func TestWebFiles(t *testing.T) {
 	openFolder(t, tab, "Archive of the scanned letters, receipts and statements from the years before the move")
 	tab.WaitTrue(`document.querySelectorAll("#items li[data-id]").length === 40`)
 	tab.Screenshots("many")
+
+	// The keyboard: arrows move, Shift+arrows select, Escape clears,
+	// Delete puts the selection in the trash.
+	first := browsertest.Eval[string](tab, `document.querySelector("#items li[data-id]").dataset.id`)
+	focusOn(tab, `#items li[data-id="`+first+`"] .name`)
+	tab.Do(chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(chromedp.ModifierShift)), chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	waitText(t, tab, "#sel-count", "3 selected")
+	tab.Do(chromedp.KeyEvent(kb.Escape))
+	tab.WaitTrue(`document.querySelector("#selbar").hidden`)
+	tab.Do(chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(" "))
+	waitText(t, tab, "#sel-count", "1 selected")
+	tab.Do(chromedp.KeyEvent(kb.Delete))
+	tab.WaitTrue(`document.querySelectorAll("#items li[data-id]").length === 39`)
 	click(tab, `[data-view=grid]`)
 	tab.Screenshots("many-grid")
 }
