@@ -13,9 +13,11 @@ export class Ops {
    * @param {any} h       the app's Hearth handle
    * @param {Map<string, {rev: number, value: any}>} raw  the documents as listed
    */
-  constructor(h, raw) {
+  constructor(h, raw, wrote = () => {}) {
     this.h = h;
     this.raw = raw;
+    /** wrote(doc) is told of each document written here, before the feed brings it back */
+    this.wrote = wrote;
     /** ids of documents an upload made that are being turned into their final form (not shown) */
     this.adopting = new Set();
   }
@@ -29,6 +31,7 @@ export class Ops {
   async put(id, value) {
     const r = await this.h.put(DOCTYPE, id, value);
     this.raw.set(id, { rev: r.rev, value });
+    this.wrote({ id, rev: r.rev, value });
     return r;
   }
 
@@ -37,6 +40,7 @@ export class Ops {
     const value = { kind: "folder", name, parent, mtime: now() };
     const r = await this.h.create(DOCTYPE, value);
     this.raw.set(r.id, { rev: r.rev, value });
+    this.wrote({ id: r.id, rev: r.rev, value });
     return r.id;
   }
 
@@ -62,6 +66,7 @@ export class Ops {
     for (const id of ids) {
       await this.h.delete(DOCTYPE, id);
       this.raw.delete(id);
+      this.wrote({ id, deleted: true });
     }
   }
 
@@ -93,6 +98,7 @@ export class Ops {
       await this.put(existing, { ...cur, ...content, versions });
       await this.h.delete(DOCTYPE, id); // its blob is the file's now
       this.raw.delete(id);
+      this.wrote({ id, deleted: true });
       return existing;
     } finally {
       this.adopting.delete(id);

@@ -16,6 +16,18 @@ const KEEP_MS = 120e3;
  * gives ([{path, id?, mtime?, length?}]), as name. say(words) announces.
  */
 export async function save(app, what, name, say, entriesOf) {
+  // Where the browser lets the person choose (the File System Access API)
+  // and they asked to: the file goes straight there. The picker must open
+  // first, while the click still counts as the person's.
+  let handle = null;
+  if (askWhere()) {
+    try {
+      handle = await showSaveFilePicker({ suggestedName: name });
+    } catch (err) {
+      if (err && err.name === "AbortError") return; // they closed the picker
+      throw err;
+    }
+  }
   const job = new AbortController();
   const bar = el("progress", { max: 1, value: 0 });
   bar.setAttribute("aria-label", "Download of " + name);
@@ -38,6 +50,11 @@ export async function save(app, what, name, say, entriesOf) {
       const entries = entriesOf(what);
       spec = { entries: entries.map(({ path, id, mtime }) => ({ path, id, mtime })), total: entries.reduce((n, e) => n + (e.length || 0), 0) };
     }
+    if (handle) {
+      await app.saveFile({ ...spec, handle }, progress, { signal: job.signal });
+      say("Saved " + name);
+      return;
+    }
     const r = await app.saveFile(spec, progress, { signal: job.signal });
     const url = URL.createObjectURL(r.file);
     const a = el("a", { href: url, download: name });
@@ -54,3 +71,9 @@ export async function save(app, what, name, say, entriesOf) {
     $("#saving").hidden = !$("#saving").children.length;
   }
 }
+
+/** canAsk reports whether this browser lets a page write a file the person chooses. */
+export const canAsk = () => typeof globalThis.showSaveFilePicker === "function";
+
+/** askWhere reports whether downloads ask where to go (the person's choice, where the browser can). */
+export const askWhere = () => canAsk() && localStorage.getItem("files:ask-where") === "1";

@@ -11,7 +11,7 @@ import { Ops } from "./files-ops.js";
 import { askFolder, askName, showVersions } from "./files-dialogs.js";
 import { Queue, dropped, picked } from "./files-upload.js";
 import { Preview } from "./files-preview.js";
-import { save } from "./files-save.js";
+import { askWhere, canAsk, save } from "./files-save.js";
 
 const raw = new Map();   // id → { rev, value }: the documents as listed
 const items = new Map(); // id → read(value) of the files and folders
@@ -41,6 +41,9 @@ const live_ = (id) => items.has(id) && !tree.inTrash(id);
 // ---- what is stored ----
 
 function keep(d) {
+  // A change older than what this page wrote since (the feed's echo of an
+  // earlier write) is no news.
+  if ((raw.get(d.id)?.rev ?? 0) > d.rev) return false;
   raw.set(d.id, { rev: d.rev, value: d.value });
   let it;
   try { it = read(d.value); } catch { it = { bad: "it cannot be read", what: "item" }; }
@@ -66,9 +69,13 @@ function redraw() {
   drawing = requestAnimationFrame(() => { drawing = 0; draw(); });
 }
 
+/** freshTree builds the tree again from the items as they are now. */
+function freshTree() {
+  tree = new Tree(new Map([...items].filter(([id]) => !ops.adopting.has(id))));
+}
+
 function draw() {
-  const shown = new Map([...items].filter(([id]) => !ops.adopting.has(id)));
-  tree = new Tree(shown);
+  freshTree();
   if (folder && (!isFolder(folder) || tree.inTrash(folder))) folder = "";
   for (const id of sel) if (!items.has(id) || tree.inTrash(id) !== trashView) sel.delete(id);
   drawCrumbs();
@@ -459,7 +466,14 @@ function zipEntries(ids) {
 async function main() {
   app = await startApp("files");
   if (!app) return;
-  ops = new Ops(app, raw);
+  // What this page writes shows at once (and the next upload sees it),
+  // before the feed brings it back; an older revision never replaces a newer.
+  ops = new Ops(app, raw, (d) => {
+    if (d.deleted) drop(d.id);
+    else if ((raw.get(d.id)?.rev ?? 0) <= d.rev) keep(d);
+    freshTree();
+    redraw();
+  });
   preview = new Preview({
     download: (id, p) => app.download(id, p),
     nameOf, itemOf: (id) => items.get(id), say,
@@ -470,6 +484,7 @@ async function main() {
     changed: redraw,
     folder: ensureFolder,
     put: (file, name, parent, onProgress, signal) => {
+      freshTree();
       const same = tree.children(parent).find((k) => !tree.inTrash(k) && items.get(k).kind === "file" && items.get(k).name === name);
       return ops.upload(file, name, parent, same, onProgress, signal);
     },
@@ -498,13 +513,10 @@ function ensureFolder(base, dirs) {
     const prev = p;
     if (!making.has(key)) {
       making.set(key, prev.then(async (parent) => {
-        tree = new Tree(new Map([...items].filter(([id]) => !ops.adopting.has(id))));
+        freshTree();
         const there = tree.children(parent).find((k) => isFolder(k) && !tree.inTrash(k) && items.get(k).name === name);
         if (there) return there;
-        const id = await ops.mkdir(name, parent);
-        keep({ id, rev: raw.get(id).rev, value: raw.get(id).value });
-        redraw();
-        return id;
+        return ops.mkdir(name, parent);
       }).catch((err) => { making.delete(key); throw err; }));
     }
     p = making.get(key);
@@ -527,7 +539,6 @@ function wire() {
     if (name === null) return;
     try {
       const id = await ops.mkdir(cleanName(name), folder);
-      keep({ id, rev: raw.get(id).rev, value: raw.get(id).value });
       draw();
       focusRow(id);
     } catch (err) { fail(err); }
@@ -538,6 +549,9 @@ function wire() {
     b.addEventListener("click", () => { prefs.view = b.dataset.view; localStorage.setItem("files:view", prefs.view); draw(); });
   }
   $("#trash-view").addEventListener("click", () => go("", !trashView));
+  $("#ask-where-row").hidden = !canAsk();
+  $("#ask-where").checked = askWhere();
+  $("#ask-where").addEventListener("change", () => localStorage.setItem("files:ask-where", $("#ask-where").checked ? "1" : ""));
   $("#empty-trash").addEventListener("click", async () => {
     const top = shownIds();
     if (!top.length || !(await ask("Empty the trash?", "Empty trash", "Everything in it is deleted for good. This cannot be undone."))) return;
