@@ -117,7 +117,7 @@ bin: web cc
 
 # Start the server on the embedded default: SQLite and blobs in ./hearth-data,
 # on 127.0.0.1:8080 (override with DATA= and LISTEN=; LOG=warn logs no
-# line per request).
+# line per request). Home is then at http://home.localhost:8080/.
 DATA   ?= ./hearth-data
 LISTEN ?= 127.0.0.1:8080
 LOG    ?= info

@@ -28,7 +28,7 @@ func Signup(ctx context.Context, server, user, password string, o *Options) (c *
 	if err != nil {
 		return nil, "", err
 	}
-	if err := wire.CheckUser(user); err != nil {
+	if err := wire.CheckNewUser(user); err != nil {
 		return nil, "", err
 	}
 	if err := CheckPassword(user, password); err != nil {
@@ -249,7 +249,7 @@ func Recover(ctx context.Context, server, user, recoveryKey, newPassword, totp s
 	if err != nil {
 		return nil, "", err
 	}
-	if err := wire.CheckUser(user); err != nil {
+	if err := wire.CheckNewUser(user); err != nil {
 		return nil, "", err
 	}
 	if err := CheckPassword(user, newPassword); err != nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,13 +20,6 @@ import (
 // FilesDoctype is the doctype of the documents that name uploaded files
 // (spec/protocol.md §6.3); their blobs live in the same doctype.
 const FilesDoctype = "io.hearth.files"
-
-// filesDoc is the content of a document of FilesDoctype (§6.3).
-type filesDoc struct {
-	Blob   string `json:"blob"`   // blob id
-	Digest []byte `json:"digest"` // SHA-256 of the sealed blob
-	Size   int64  `json:"size"`   // sealed size
-}
 
 // FileInfo describes a downloaded file, from its authenticated metadata.
 type FileInfo struct {
@@ -58,35 +50,6 @@ func (p *progressReader) Read(b []byte) (int, error) {
 }
 
 var errUploadAborted = errors.New("client: upload aborted")
-
-// Upload seals and uploads a file of exactly size bytes read from r,
-// streaming (never holding it whole), then writes the files document naming
-// the blob. It returns that document's id, the file id to show to users.
-// progress, if not nil, is called with plaintext bytes sent so far.
-func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (fileID string, err error) {
-	meta := seal.Meta{Name: name, Type: mediaType, Size: size}
-	if !mtime.IsZero() {
-		meta.Modified = mtime.Unix()
-	}
-	b, err := c.uploadBlob(ctx, FilesDoctype, r, meta, progress)
-	if err != nil {
-		return "", err
-	}
-	content, _ := json.Marshal(filesDoc{Blob: b.ID, Digest: b.Digest, Size: b.Size})
-	fileID, _, err = c.Create(ctx, FilesDoctype, content)
-	if err != nil {
-		// Only a refusal (4xx) says the document was not stored; after a
-		// cut connection, a timeout or a 5xx it may have been, and then
-		// deleting the blob would leave a file that names nothing. An
-		// unnamed blob costs only space.
-		var ae *APIError
-		if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 {
-			c.deleteBlob(FilesDoctype, b.ID)
-		}
-		return "", err
-	}
-	return fileID, nil
-}
 
 // SealedBlob names a stored blob as a document refers to it (§6.3): its
 // id, the SHA-256 of its sealed bytes, and their length.
@@ -279,83 +242,6 @@ func blobGen(r *bufio.Reader) uint32 {
 // that.
 func (c *Client) Download(ctx context.Context, fileID string, w io.Writer) (*FileInfo, error) {
 	return c.DownloadProgress(ctx, fileID, w, nil)
-}
-
-// DeleteFile deletes a file (§6.3): its blob, unless another live file
-// document names it too (one an app with write access made), then the
-// document's tombstone; interrupted, it can be run again. A blob already
-// gone is not an error.
-func (c *Client) DeleteFile(ctx context.Context, fileID string) error {
-	doc, err := c.Get(ctx, FilesDoctype, fileID)
-	if err != nil {
-		return err
-	}
-	if doc.Deleted {
-		return fmt.Errorf("%w: file %s was deleted", ErrNotFound, fileID)
-	}
-	var fd filesDoc
-	if err := json.Unmarshal(doc.Content, &fd); err != nil || checkDocID(fd.Blob) != nil {
-		return fmt.Errorf("client: %s is not a file document", fileID)
-	}
-	shared, err := c.blobNamedElsewhere(ctx, fd.Blob, fileID)
-	if err != nil {
-		return err
-	}
-	if !shared {
-		_, err = c.call(ctx, request{method: "DELETE", path: "/v1/blobs/" + FilesDoctype + "/" + pathEscape(fd.Blob)})
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-	}
-	return c.Delete(ctx, FilesDoctype, fileID)
-}
-
-// blobNamedElsewhere reports whether a live file document other than
-// fileID names blob.
-func (c *Client) blobNamedElsewhere(ctx context.Context, blob, fileID string) (bool, error) {
-	ids, err := c.List(ctx, FilesDoctype)
-	if err != nil {
-		return false, err
-	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return id == fileID })
-	docs, err := c.GetMany(ctx, FilesDoctype, ids)
-	if err != nil {
-		return false, err
-	}
-	for _, d := range docs {
-		var fd filesDoc
-		if d != nil && !d.Deleted && json.Unmarshal(d.Content, &fd) == nil && fd.Blob == blob {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// DownloadProgress is Download with progress, if not nil, called with the
-// plaintext bytes written so far and the file's size. As for Download, on
-// error everything written to w must be discarded.
-func (c *Client) DownloadProgress(ctx context.Context, fileID string, w io.Writer, progress func(done, total int64)) (*FileInfo, error) {
-	doc, err := c.Get(ctx, FilesDoctype, fileID)
-	if err != nil {
-		return nil, err
-	}
-	var fd filesDoc
-	if err := json.Unmarshal(doc.Content, &fd); err != nil || checkDocID(fd.Blob) != nil || len(fd.Digest) != sha256.Size || fd.Size <= 0 {
-		return nil, fmt.Errorf("client: %s is not a file document", fileID)
-	}
-	meta, err := c.downloadBlob(ctx, FilesDoctype, SealedBlob{ID: fd.Blob, Digest: fd.Digest, Size: fd.Size}, w, progress)
-	if err != nil {
-		var ie *integrityError
-		if errors.As(err, &ie) {
-			ie.detail = "file " + fileID + ": " + ie.detail
-		}
-		return nil, err
-	}
-	info := &FileInfo{ID: fileID, Blob: fd.Blob, Name: meta.Name, Type: meta.Type, Size: meta.Size, SealedSize: fd.Size}
-	if meta.Modified != 0 {
-		info.ModTime = time.Unix(meta.Modified, 0).UTC()
-	}
-	return info, nil
 }
 
 // downloadBlob streams the content of blob b of doctype (purpose file) to

@@ -168,6 +168,8 @@ type Client struct {
 	registered map[string]bool
 	// passkeysLocked: why a Recover left the passkeys without an unlock.
 	passkeysLocked error
+	// fc is the files documents as last listed or written (files.go).
+	fc filesCache
 
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time
@@ -324,7 +326,7 @@ func newClient(server string, o *Options, grant *grantSource) (*Client, error) {
 }
 
 // checkServer normalizes the server URL and refuses plain HTTP except on a
-// loopback address (§8.1.1).
+// loopback address or name (§8.1.1, loopbackName).
 func checkServer(server string) (string, error) {
 	u, err := url.Parse(strings.TrimRight(server, "/"))
 	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
@@ -335,7 +337,7 @@ func checkServer(server string) (string, error) {
 	case "http":
 		h := u.Hostname()
 		ip := net.ParseIP(h)
-		if h != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		if !loopbackName(strings.ToLower(h)) && (ip == nil || !ip.IsLoopback()) {
 			return "", fmt.Errorf("client: refusing plain http:// to %s: use https:// (only loopback addresses may use http)", h)
 		}
 	default:

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/hearthcloud/hearth/client"
 	"github.com/hearthcloud/hearth/crypto/kdf"
 	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/internal/wire"
 	"github.com/hearthcloud/hearth/server/api"
 	"github.com/hearthcloud/hearth/server/auth"
 	blobmem "github.com/hearthcloud/hearth/server/blob/memory"
@@ -179,10 +181,26 @@ func TestNoServerImports(t *testing.T) {
 }
 
 func TestServerURL(t *testing.T) {
-	for _, u := range []string{"http://example.com", "ftp://127.0.0.1", "127.0.0.1:80", "http://10.0.0.1:8080"} {
+	// A native client asks the DNS for home.localhost, which could answer
+	// another machine: not a loopback name here (a browser's is).
+	for _, u := range []string{"http://example.com", "ftp://127.0.0.1", "127.0.0.1:80", "http://10.0.0.1:8080", "http://home.localhost:8080"} {
 		if _, _, err := client.Signup(ctx, u, "alice", "a long test passphrase", opts); err == nil || errors.Is(err, client.ErrIntegrity) {
 			t.Errorf("%s: got %v", u, err)
 		}
+	}
+}
+
+// TestSignupReservedName: the client refuses to sign up as home (Home's
+// host is home.<domain>, protocol §8.1.2) before it sends anything.
+func TestSignupReservedName(t *testing.T) {
+	e := newEnv(t)
+	var sent atomic.Int32
+	e.tamper(func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool { sent.Add(1); return false })
+	if _, _, err := client.Signup(ctx, e.url, "home", "a long test passphrase", opts); !errors.Is(err, wire.ErrReservedUser) {
+		t.Fatalf("sign-up as home: %v", err)
+	}
+	if n := sent.Load(); n != 0 {
+		t.Errorf("%d requests sent", n)
 	}
 }
 

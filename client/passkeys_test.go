@@ -18,11 +18,11 @@ import (
 	"github.com/hearthcloud/hearth/internal/webauthntest"
 )
 
-// homeOrigin is the origin the test server takes for Home's: localhost on
+// homeOrigin is the origin the test server takes for Home's: home.localhost on
 // its port.
 func (e *env) homeOrigin() string {
 	u, _ := url.Parse(e.url)
-	return "http://localhost:" + u.Port()
+	return "http://home.localhost:" + u.Port()
 }
 
 // newPasskey begins adding a passkey to c's account and answers with a's.

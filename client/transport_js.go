@@ -22,6 +22,12 @@ import (
 
 func defaultTransport() Transport { return fetchTransport{} }
 
+// loopbackName reports whether the host name h reaches this machine
+// whatever the DNS says: localhost and the names under .localhost, which
+// browsers resolve to the loopback address themselves (Home is at
+// home.localhost, spec/web.md §1).
+func loopbackName(h string) bool { return h == "localhost" || strings.HasSuffix(h, ".localhost") }
+
 // fetchTransport is a Transport over fetch. The request body is read whole
 // first (browsers cannot stream a request body over HTTP/1.1); the response
 // body streams. Redirects are errors; no cookies or HTTP authentication go

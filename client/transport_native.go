@@ -20,6 +20,11 @@ func HTTPTransport(hc *http.Client) Transport {
 	return &httpTransport{hc: &c}
 }
 
+// loopbackName reports whether the host name h reaches this machine
+// whatever the DNS says: only localhost here (Go asks the DNS for the
+// names under .localhost, which could answer another address).
+func loopbackName(h string) bool { return h == "localhost" }
+
 func defaultTransport() Transport {
 	// Whole-request timeouts are set per call with contexts, since blob
 	// streams have none.

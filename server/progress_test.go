@@ -95,7 +95,9 @@ func TestUnreadAnswerIsCut(t *testing.T) {
 			"\r\nAuthorization: Bearer " + tok + "\r\nContent-Type: application/json\r\nContent-Length: " + fmt.Sprint(len(bulk)) + "\r\n\r\n" + string(bulk),
 	}
 	if b, ok := s.Site.Bytes("hearth.wasm"); ok && len(b) > 4<<20 {
-		requests["/hearth.wasm"] = "GET /hearth.wasm HTTP/1.1\r\nHost: " + ln.Addr().String() + "\r\n\r\n"
+		// Home's host (the loopback address sends a browser on to it).
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		requests["/hearth.wasm"] = "GET /hearth.wasm HTTP/1.1\r\nHost: home.localhost:" + port + "\r\n\r\n"
 	}
 	for path, raw := range requests {
 		// Never read: cut after the idle limit.

@@ -277,23 +277,35 @@ func collectOrphans(ctx context.Context, m *sqlite.Store, blobs blob.Store) (int
 	return len(orphans), nil
 }
 
-// Handler routes by Host (spec/web.md §1): Home's host (the domain, with
-// any port, or a loopback IP literal) serves the API under /v1/ and Home's
-// pages and assets; <app>.<user>.<domain> serves that bundled app's pages
-// and the shared assets; any other host is answered 404.
+// Handler routes by Host (spec/web.md §1): Home's host (home.<domain>,
+// with any port) serves the API under /v1/ and Home's pages and assets;
+// the base domain (<domain>, or a loopback IP literal) serves the API
+// under /v1/ and sends the browser on to Home for any other path
+// (site.Site.Serve); <app>.<user>.<domain> serves that app's pages and the
+// shared assets; any other host is answered 404.
 func (s *Server) Handler() http.Handler {
-	home := http.NewServeMux()
-	home.Handle("/v1/", s.API)
-	home.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.Site.Serve(w, r, site.Origin{}) })
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", s.API)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		o, _ := s.Site.Origin(r.Host)
+		s.Site.Serve(w, r, o)
+	})
 	if _, ok := s.Site.Bytes("index.html"); !ok {
-		// A build without Home's page: say how to use the command line.
-		home.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		// A build without Home's page: say how to use the command line,
+		// against the base domain (a program does not resolve Home's
+		// *.localhost host).
+		mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
 			h.Set("Content-Type", "text/plain; charset=utf-8")
 			h.Set("Content-Security-Policy", "default-src 'none'")
 			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Cache-Control", "no-store")
+			host := r.Host
+			if o, _ := s.Site.Origin(host); o.Home() {
+				host = strings.TrimPrefix(strings.ToLower(host), site.HomeLabel+".")
+			}
 			fmt.Fprint(w, "Hearth is running (this build has no Home page).\n\nUse the command line client against this address:\n\n"+
-				"  hearth signup --server http://"+r.Host+" --user NAME\n\nSee the README for more.\n")
+				"  hearth signup --server http://"+host+" --user NAME\n\nSee the README for more.\n")
 		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -301,8 +313,8 @@ func (s *Server) Handler() http.Handler {
 		switch {
 		case !ok:
 			site.NotFound(w, r)
-		case o.App == "":
-			home.ServeHTTP(w, r)
+		case o.App == "": // Home, or the base domain
+			mux.ServeHTTP(w, r)
 		default:
 			s.Site.Serve(w, r, o)
 		}

@@ -16,7 +16,7 @@ import (
 
 // Config configures an API.
 type Config struct {
-	Server string     // Home's origin, e.g. http://localhost:8080
+	Server string     // Home's origin, e.g. http://home.localhost:8080
 	Device string     // session device name; "" -> "browser"
 	KDF    kdf.Params // sign-up parameters; zero: kdf.Default
 	// PollWait is how long each request of the subscription loop long-polls
@@ -84,6 +84,19 @@ type session interface {
 	Sync(ctx context.Context, wait time.Duration, fn func(client.Change) error) error
 	Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error)
 	DownloadProgress(ctx context.Context, fileID string, w io.Writer, progress func(done, total int64)) (*client.FileInfo, error)
+	// Files and folders (files_tree.go).
+	Files(ctx context.Context) (*client.Tree, error)
+	Mkdir(ctx context.Context, parent, name string) (string, error)
+	Rename(ctx context.Context, id, name string) error
+	Move(ctx context.Context, ids []string, parent string) error
+	Trash(ctx context.Context, ids []string) error
+	Restore(ctx context.Context, ids []string) error
+	EmptyTrash(ctx context.Context) error
+	Versions(ctx context.Context, id string) ([]client.FileVersion, error)
+	RestoreVersion(ctx context.Context, id string, i int) error
+	SetVersionsKept(ctx context.Context, n int) error
+	UploadTo(ctx context.Context, parent string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error)
+	WriteZip(ctx context.Context, ids []string, w io.Writer, progress func(done, total int64)) error
 }
 
 // haltedOf returns why session s stopped saving, or "".

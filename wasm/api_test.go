@@ -178,6 +178,9 @@ func TestDocumentsAndState(t *testing.T) {
 	} else {
 		wantCode(t, "signed out", err, "session_ended")
 	}
+	// The reserved user name (Home is at home.<domain>) is refused here.
+	_, err := a.Signup(ctx, "home", "correct horse", "")
+	wantCode(t, "sign-up as home", err, "bad_input")
 	user, _ := signup(t, a)
 	if a.User() != user {
 		t.Fatalf("user %q", a.User())

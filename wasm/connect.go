@@ -36,10 +36,11 @@ type pendingConnect struct {
 	State    string `json:"state"`    // the nonce sent to Home
 }
 
-// appURL is the origin of app slug of user, next to Home's.
+// appURL is the origin of app slug of user, next to Home's: Home at
+// home.<domain>, the app at <slug>.<user>.<domain> (spec/web.md §1).
 func (a *API) appURL(slug, user string) string {
 	u, _ := url.Parse(a.server)
-	u.Host = slug + "." + user + "." + u.Host
+	u.Host = slug + "." + user + "." + strings.TrimPrefix(u.Host, "home.")
 	return u.String() + "/"
 }
 

@@ -119,7 +119,7 @@ func toError(err error) *Error {
 		e.Code = string(wire.CodeBadCredentials)
 	case errors.Is(err, client.ErrTOTPRequired):
 		e.Code = string(wire.CodeTOTPRequired)
-	case errors.Is(err, wire.ErrInvalidUser), errors.Is(err, wire.ErrInvalidDoctype), errors.Is(err, wire.ErrInvalidID),
+	case errors.Is(err, wire.ErrInvalidUser), errors.Is(err, wire.ErrReservedUser), errors.Is(err, wire.ErrInvalidDoctype), errors.Is(err, wire.ErrInvalidID),
 		errors.Is(err, keyring.ErrBadRecoveryKey), errors.Is(err, client.ErrPasskeyName), errors.Is(err, client.ErrSamePassword):
 		e.Code = CodeBadInput
 	case errors.As(err, &ue), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):

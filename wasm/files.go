@@ -141,38 +141,20 @@ func (a *API) DownloadTo(ctx context.Context, id string, w io.Writer, progress f
 	return &FileInfo{ID: id, Name: info.Name, Type: info.Type, Size: info.Size, Modified: info.ModTime}, nil
 }
 
-// Zip writes the files and folders of entries to w as one ZIP archive
-// (writeZip), each file verified whole before its entry closes; on any
-// failure it stops without the central directory. progress, if not nil,
-// is called with the plaintext bytes written so far and total (what the
-// page says the files add up to).
-func (a *API) Zip(ctx context.Context, entries []ZipEntry, total int64, w io.Writer, progress func(done, total int64)) error {
-	c, gen, err := a.session()
-	if err != nil {
-		return err
+// Zip writes the files and folders ids (folders with all they hold that
+// is not in the trash) to w as one ZIP archive (client.WriteZip, protocol
+// §6.3), each file verified whole before its entry closes; on any failure
+// it stops without the central directory, and the caller releases
+// nothing of what w got. progress, if not nil, is called with the
+// plaintext bytes written so far and their total.
+func (a *API) Zip(ctx context.Context, ids []string, w io.Writer, progress func(done, total int64)) error {
+	if len(ids) == 0 {
+		return badInput("a zip of nothing")
 	}
-	for _, e := range entries {
-		if e.ID != "" {
-			if err := checkDoc(client.FilesDoctype, e.ID, true); err != nil {
-				return err
-			}
+	for _, id := range ids {
+		if err := checkDoc(client.FilesDoctype, id, true); err != nil {
+			return err
 		}
 	}
-	var before int64
-	err = writeZip(ctx, w, entries, func(ctx context.Context, id string, w io.Writer) error {
-		var n int64
-		_, err := c.DownloadProgress(ctx, id, w, func(done, _ int64) {
-			n = done
-			if progress != nil {
-				progress(before+done, max(total, before+done))
-			}
-		})
-		before += n
-		return err
-	})
-	if err != nil {
-		return a.fail(gen, err)
-	}
-	a.persist(gen)
-	return nil
+	return a.filesCall(func(s session) error { return s.WriteZip(ctx, ids, w, progress) })
 }

@@ -24,10 +24,10 @@ import (
 //	methods                          the JSON of the page's methods: [{name, noResult?}] (methods.go)
 //	call(method, argsJSON)           → Promise<resultJSON>   (see API.Call)
 //	resume(savedBytes)               → Promise<resultJSON>   (API.Resume of a Uint8Array)
-//	upload(blob, name, onProgress, job)   → Promise<resultJSON>   ({id})
+//	upload(blob, name, onProgress, folder, job) → Promise<resultJSON>   ({id}; folder: a folder id, "" the root, for API.UploadTo; undefined: API.Upload)
 //	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
 //	downloadTo(id, sink, onProgress, job) → Promise<infoJSON>   (streamed into sink, see sinkWriter)
-//	zipTo(entriesJSON, total, sink, onProgress, job) → Promise<null>   (API.Zip into sink)
+//	zipTo(idsJSON, sink, onProgress, job) → Promise<null>   (API.Zip into sink)
 //	cancel(job)                      stops the upload, downloadTo or zipTo given that job number
 //	appOffer(files)                  → Promise<offerJSON>    (API.AppOffer; files: [[path, Uint8Array], …])
 //	reseal(onProgress)               → Promise<resultJSON>   (API.Reseal; onProgress(doctype, what, done, total))
@@ -107,8 +107,8 @@ func open(_ js.Value, args []js.Value) any {
 		})
 	}))
 	o.Set("upload", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		blob, name, progress := arg(args, 0), str(arg(args, 1)), arg(args, 2)
-		ctx, done := jobs.start(arg(args, 3))
+		blob, name, progress, folder := arg(args, 0), str(arg(args, 1)), arg(args, 2), arg(args, 3)
+		ctx, done := jobs.start(arg(args, 4))
 		return promise(func() (any, *Error) {
 			defer done()
 			if blob.Type() != js.TypeObject || blob.Get("size").Type() != js.TypeNumber {
@@ -123,7 +123,13 @@ func open(_ js.Value, args []js.Value) any {
 			}
 			size := int64(blob.Get("size").Float())
 			r := &blobReader{blob: blob, size: size}
-			res, err := a.Upload(ctx, r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+			var res *UploadResult
+			var err error
+			if folder.Type() == js.TypeString {
+				res, err = a.UploadTo(ctx, folder.String(), r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+			} else {
+				res, err = a.Upload(ctx, r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+			}
 			if err != nil {
 				return nil, toError(err)
 			}
@@ -161,19 +167,15 @@ func open(_ js.Value, args []js.Value) any {
 		})
 	}))
 	o.Set("zipTo", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		var entries []ZipEntry
-		if err := json.Unmarshal([]byte(str(arg(args, 0))), &entries); err != nil {
-			return promiseReject(badInput("zipTo: the entries are not [{path, id?, mtime?}]"))
+		var ids []string
+		if err := json.Unmarshal([]byte(str(arg(args, 0))), &ids); err != nil {
+			return promiseReject(badInput("zipTo: the ids are not [string]"))
 		}
-		var total int64
-		if t := arg(args, 1); t.Type() == js.TypeNumber {
-			total = int64(t.Float())
-		}
-		sink, progress := arg(args, 2), arg(args, 3)
-		ctx, done := jobs.start(arg(args, 4))
+		sink, progress := arg(args, 1), arg(args, 2)
+		ctx, done := jobs.start(arg(args, 3))
 		return promise(func() (any, *Error) {
 			defer done()
-			if err := a.Zip(ctx, entries, total, &sinkWriter{sink: sink}, throttle(progress)); err != nil {
+			if err := a.Zip(ctx, ids, &sinkWriter{sink: sink}, throttle(progress)); err != nil {
 				return nil, toError(err)
 			}
 			return nil, nil

@@ -17,7 +17,7 @@ import (
 func TestAPIPasskeys(t *testing.T) {
 	s := newServer(t)
 	u, _ := url.Parse(s.url)
-	origin := "http://localhost:" + u.Port()
+	origin := "http://home.localhost:" + u.Port()
 	home, _ := newAPI(t, s)
 	user, _ := signup(t, home)
 	call := func(a *API, method string, args ...any) json.RawMessage {

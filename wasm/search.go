@@ -25,7 +25,7 @@ import (
 // others built); later ones bring the indexes up to date first, at most
 // once a second, and store what changed in the background.
 var searchMethods = []method{
-	// search(query, {limit})  → {groups: [{doctype, app: {slug, name, url}?, total, hits: [{id, title, url?,
+	// search(query, {limit})  → {groups: [{doctype, app: {slug, name, url}?, total, hits: [{id, title, url?, folder?,
 	//                              snippet: {field, parts: [{text, mark}], cutStart, cutEnd}}]}], rebuilt: [{doctype, reason}]}
 	{name: "search", need: needHome, call: callSearch},
 }
@@ -71,6 +71,9 @@ type SearchHit struct {
 	Title   string         `json:"title,omitempty"`
 	Snippet *SearchSnippet `json:"snippet,omitempty"`
 	URL     string         `json:"url,omitempty"` // opens it in its app
+	// Folder is, for a file or folder of client.FilesDoctype, the path of
+	// the folder it is in ('/'-separated names; "" at the root).
+	Folder string `json:"folder,omitempty"`
 }
 
 // SearchSnippet is where a document matched: a short piece of one of its
@@ -236,12 +239,30 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 		if slug := appFor(dt, apps); slug != "" {
 			g.App = &SearchApp{Slug: slug, Name: apps[slug].Name, URL: a.appURL(slug, c.User())}
 		}
+		var tree *client.Tree
+		if dt == client.FilesDoctype {
+			// A file or folder found shows the folder it is in; one in
+			// the trash is left out.
+			if tree, err = c.Files(ctx); err != nil {
+				return nil, a.fail(gen, err)
+			}
+		}
 		for _, f := range r.Found {
 			h := SearchHit{ID: f.ID, Title: titleOf(f.Content), Snippet: snippetOf(f.Snippet)}
+			if tree != nil {
+				it := tree.Item(f.ID)
+				if it == nil || it.InTrash {
+					continue
+				}
+				h.Folder = tree.Path(it.Parent)
+			}
 			if g.App != nil {
 				h.URL = g.App.URL + "#open=" + f.ID
 			}
 			g.Hits = append(g.Hits, h)
+		}
+		if len(g.Hits) == 0 {
+			continue
 		}
 		res.Groups = append(res.Groups, g)
 	}

@@ -26,7 +26,7 @@ func TestSearchLeavesPasskeysOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := webauthntest.New("http://localhost:"+u.Port(), true)
+	key := webauthntest.New("http://home.localhost:"+u.Port(), true)
 	cer, err := c.BeginAddPasskey(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -164,7 +164,7 @@ type SignupResult struct {
 // Signup creates an account and signs in; invite is "" or the invitation
 // code a server whose sign-up needs one asks for.
 func (a *API) Signup(ctx context.Context, user, password, invite string) (*SignupResult, error) {
-	if err := wire.CheckUser(user); err != nil {
+	if err := wire.CheckNewUser(user); err != nil {
 		return nil, badInput("%v", err)
 	}
 	if password == "" {

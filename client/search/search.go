@@ -94,11 +94,12 @@ func (x *Index) PutMany(docs []Doc) error {
 		if d.ID == "" {
 			return errors.New("search: a document needs an id")
 		}
-		if d.Deleted {
+		content := Indexed(x.doctype, d.Content)
+		if d.Deleted || content == nil {
 			b.Delete(d.ID)
 			continue
 		}
-		if err := b.IndexAdvanced(makeDocument(d.ID, d.Content)); err != nil {
+		if err := b.IndexAdvanced(makeDocument(d.ID, content)); err != nil {
 			return fmt.Errorf("search: %w", err)
 		}
 	}

@@ -67,10 +67,11 @@ func (s *Store) Search(ctx context.Context, q Query) (*Results, error) {
 		}
 		hl := highlighter(q.Text)
 		for i, c := range contents {
-			if c == nil || !MatchesPhrases(c, r.Phrases) {
+			seen := Indexed(s.doctype, c)
+			if c == nil || seen == nil || !MatchesPhrases(seen, r.Phrases) {
 				continue // deleted since the index caught up, or not the phrase
 			}
-			out.Found = append(out.Found, Found{ID: ids[i], Score: r.Hits[i].Score, Content: c, Snippet: hl.snippet(c)})
+			out.Found = append(out.Found, Found{ID: ids[i], Score: r.Hits[i].Score, Content: c, Snippet: hl.snippet(seen)})
 			if len(out.Found) == limit {
 				break
 			}

@@ -233,8 +233,8 @@ func reseal(ctx context.Context, c *client.Client, doctypes []string) error {
 }
 
 // appURL is the address of the app slug of user on server (spec/web.md §1):
-// <slug>.<user>.<host>, where a loopback address is localhost (apps need a
-// name, as Home does).
+// <slug>.<user>.<domain>, where server is the base domain (a loopback
+// address is localhost: apps need a name) or Home's host, home.<domain>.
 func appURL(server, slug, user string) string {
 	u, err := url.Parse(server)
 	if err != nil || u.Host == "" {
@@ -244,6 +244,7 @@ func appURL(server, slug, user string) string {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		host = "localhost"
 	}
+	host = strings.TrimPrefix(strings.ToLower(host), "home.")
 	u.Host = slug + "." + user + "." + host
 	if port != "" {
 		u.Host += ":" + port

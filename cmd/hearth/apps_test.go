@@ -134,3 +134,21 @@ func TestCLIApps(t *testing.T) {
 	a.fails("no app bookmarks is installed", "", "app", "remove", "bookmarks")
 	a.fails("Notes comes with Hearth: remove it in Home", "", "app", "remove", "notes")
 }
+
+// TestAppURL: an app's address is built from the base domain, whether the
+// server was given as it, as a loopback address or as Home's host.
+func TestAppURL(t *testing.T) {
+	for server, want := range map[string]string{
+		"http://localhost:8080":           "http://notes.ann.localhost:8080/",
+		"http://127.0.0.1:8080":           "http://notes.ann.localhost:8080/",
+		"http://[::1]:8080/":              "http://notes.ann.localhost:8080/",
+		"http://home.localhost:8080":      "http://notes.ann.localhost:8080/",
+		"https://Home.cloud.example.org/": "https://notes.ann.cloud.example.org/",
+		"https://cloud.example.org":       "https://notes.ann.cloud.example.org/",
+		"https://homes.example.org":       "https://notes.ann.homes.example.org/",
+	} {
+		if got := appURL(server, "notes", "ann"); got != want {
+			t.Errorf("%s: %s, want %s", server, got, want)
+		}
+	}
+}

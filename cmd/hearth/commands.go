@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -414,7 +413,7 @@ func missing(err error, doctype, id string) error {
 }
 
 // describeDoc reads, from a document's JSON, its date (updated, else
-// created: milliseconds, or an RFC 3339 string) and what names it (title,
+// created: milliseconds, or an RFC 3339 string; else mtime, in seconds) and what names it (title,
 // name, or name.full as Contacts keeps it), for ls --long; "-" for none.
 func describeDoc(content []byte) (when, what string) {
 	var v map[string]any
@@ -434,6 +433,9 @@ func describeDoc(content []byte) (when, what string) {
 		if when != "-" {
 			break
 		}
+	}
+	if t, ok := v["mtime"].(float64); ok && when == "-" && t > 0 {
+		when = time.Unix(int64(t), 0).UTC().Format("2006-01-02 15:04") // io.hearth.files: seconds (§6.3)
 	}
 	for _, k := range []string{"title", "name"} {
 		switch t := v[k].(type) {
@@ -455,109 +457,4 @@ func describeDoc(content []byte) (when, what string) {
 // detects a host that rolls back or hides what another device wrote.
 func catchUp(ctx context.Context, c *client.Client) error {
 	return c.Sync(ctx, 0, func(client.Change) error { return nil })
-}
-
-func cmdRm(ctx context.Context, args []string) error {
-	pos, err := parse(flag.NewFlagSet("rm", flag.ContinueOnError), args, 2, 2)
-	if err != nil {
-		return err
-	}
-	return withSession(ctx, func(c *client.Client) error {
-		if pos[0] == client.FilesDoctype {
-			return missing(c.DeleteFile(ctx, pos[1]), pos[0], pos[1]) // the file's blob goes too
-		}
-		return missing(c.Delete(ctx, pos[0], pos[1]), pos[0], pos[1])
-	})
-}
-
-func cmdUpload(ctx context.Context, args []string) error {
-	pos, err := parse(flag.NewFlagSet("upload", flag.ContinueOnError), args, 1, 1)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(pos[0])
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", pos[0])
-	}
-	return withSession(ctx, func(c *client.Client) error {
-		bar := newProgress("uploading", fi.Size())
-		id, err := c.Upload(ctx, f, fi.Size(), filepath.Base(pos[0]), "", fi.ModTime(), bar.update)
-		bar.done(err == nil)
-		if err != nil {
-			return err
-		}
-		fmt.Println(id)
-		return nil
-	})
-}
-
-func cmdDownload(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("download", flag.ContinueOnError)
-	out := fs.String("o", "", "output path, or a folder to write the file into under its name (default: its name, in this folder)")
-	force := fs.Bool("force", false, "replace a file that exists at the output path")
-	pos, err := parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	// -o naming a folder: the file goes into it, under its own name.
-	into := "."
-	if st, err := os.Stat(*out); *out != "" && err == nil && st.IsDir() {
-		into, *out = *out, ""
-	}
-	return withSession(ctx, func(c *client.Client) error {
-		// Write to a temporary file next to the target and move it into
-		// place only after the whole file verified: a failure leaves
-		// nothing behind.
-		dir := into
-		if *out != "" {
-			dir = filepath.Dir(*out)
-		}
-		tmp, err := os.CreateTemp(dir, ".hearth-download-*")
-		if err != nil {
-			return err
-		}
-		defer os.Remove(tmp.Name())
-		bar := newProgress("downloading", 0)
-		info, err := c.DownloadProgress(ctx, pos[0], tmp, bar.update)
-		bar.done(err == nil)
-		if err != nil {
-			tmp.Close()
-			if errors.Is(err, client.ErrNotFound) {
-				return fmt.Errorf("no file %s (hearth ls %s lists the files)", printable(pos[0]), client.FilesDoctype)
-			}
-			return err
-		}
-		// Not fsynced: like other download tools, the file is left to the
-		// operating system's writeback; what matters here is that nothing
-		// unverified is ever put in place.
-		if err := tmp.Close(); err != nil {
-			return err
-		}
-		target := *out
-		if target == "" {
-			if info.Name == "" || strings.ContainsAny(info.Name, `/\`) || info.Name == "." || info.Name == ".." {
-				return errors.New("the file has no usable name; give -o PATH")
-			}
-			target = filepath.Join(into, info.Name)
-		}
-		if _, err := os.Lstat(target); err == nil && !*force {
-			return fmt.Errorf("%s already exists: give -o PATH to write elsewhere, or --force to replace it", printable(target))
-		}
-		if !info.ModTime.IsZero() {
-			os.Chtimes(tmp.Name(), time.Now(), info.ModTime)
-		}
-		if err := os.Rename(tmp.Name(), target); err != nil {
-			return err
-		}
-		fmt.Fprintf(os.Stderr, "wrote %s (%d bytes)\n", printable(target), info.Size)
-		return nil
-	})
 }

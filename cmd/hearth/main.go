@@ -12,9 +12,11 @@
 //	hearth put DOCTYPE [--id ID]                JSON on stdin; prints "ID REV"
 //	hearth get DOCTYPE ID                       prints the JSON
 //	hearth ls DOCTYPE                           one id a line
-//	hearth rm DOCTYPE ID
-//	hearth upload PATH                          prints the file id
-//	hearth download ID [-o PATH|FOLDER]         writes nothing unless verified
+//	hearth rm PATH... | rm DOCTYPE ID           to the trash | a document, for good
+//	hearth upload PATH... [--to FOLDER]         files and folders; prints the ids
+//	hearth download ID|PATH [-o PATH|FOLDER]    writes nothing unless verified; a folder, or a zip
+//	hearth files [FOLDER]                       sizes, dates, ids and names
+//	hearth mkdir PATH | mv SRC... DST | trash [--empty] [--restore X] | versions PATH [--restore N]
 //	hearth search QUERY [--doctype D] [--limit N]   prints doctype, id and a snippet
 //	hearth reindex [--doctype D]                rebuilds the search index
 //	hearth app install PATH [--yes] | list | remove SLUG   apps from archives (apps.go)
@@ -63,9 +65,21 @@ func init() {
 		"put":      {"put DOCTYPE [--id ID]", "Stores the JSON document read from standard input; prints its id and revision.", cmdPut},
 		"get":      {"get DOCTYPE ID", "Prints a document's JSON.", cmdGet},
 		"ls":       {"ls DOCTYPE [--long]", "Lists a doctype's documents: one id a line; --long adds the date and the title or name.", cmdLs},
-		"rm":       {"rm DOCTYPE ID", "Deletes a document (a file's bytes too).", cmdRm},
-		"upload":   {"upload PATH", "Stores a file, sealed on this device; prints its id.", cmdUpload},
-		"download": {"download ID [-o PATH|FOLDER] [--force]", "Writes a file back, only once all of it verifies; into FOLDER under its name; never over a file that exists unless --force.", cmdDownload},
+		"rm":       {"rm PATH... | rm DOCTYPE ID", "Puts files and folders (paths or ids) in the trash; with one of the account's doctypes and an id, deletes that document for good (a file's bytes too).", cmdRm},
+		"upload":   {"upload PATH... [--to FOLDER]", "Stores files and folders (with all they hold), sealed on this device, into FOLDER (a path or an id; default: the root); a file whose name is there already gets a new version. Prints the id of each PATH.", cmdUpload},
+		"download": {"download ID|PATH [-o PATH|FOLDER] [--force]", "Writes a file back, only once all of it verifies; into FOLDER under its name; never over a file that exists unless --force. A folder comes as a local folder, or as a zip with -o NAME.zip.", cmdDownload},
+		"files":    {"files [FOLDER]", "Lists a folder (default: the root): size, date, id and name of each file and folder; a folder's size is what it holds.", cmdFiles},
+		"mkdir":    {"mkdir PATH", "Makes a folder, and those along PATH that are missing; prints its id.", cmdMkdir},
+		"mv":       {"mv SRC... DST", "Moves files and folders into folder DST; with one SRC and a DST that does not exist, moves and renames it to DST.", cmdMv},
+		"trash":    {"trash [--empty] [--restore PATH|ID]", "Lists the trash; --empty deletes what it holds for good; --restore takes an item out, back into its folder (or the root if that is gone).", cmdTrash},
+		"versions": {"versions PATH [--restore N]", "Lists a file's earlier versions (the newest is 1); --restore N makes version N the current one.", cmdVersions},
+		"share":    {"share ID|PATH [--expires 7d] [--max-opens N] [--password] [--label TEXT]", "Prints a link to a file or folder that opens without an account; its key is in the part after #, which never reaches the server. --password asks for one ($HEARTH_LINK_PASSWORD).", cmdShare},
+		"shares":   {"shares", "Lists your share and drop links: expiry, opens and last use, and each link again.", cmdShares},
+		"unshare":  {"unshare LINK-ID|URL", "Revokes a link at once.", cmdUnshare},
+		"fetch":    {"fetch URL [-o PATH] [--force]", "Downloads what a share link gives (no account needed), each file verified before it is kept; a folder becomes a folder. Asks for the link's password if it has one ($HEARTH_LINK_PASSWORD).", cmdFetch},
+		"request":  {"request FOLDER [--max-files N] [--max-size SIZE] [--expires 7d]", "Prints a drop link: whoever has it can put files into FOLDER, sealed so only you can read them (hearth drops files them).", cmdRequest},
+		"drops":    {"drops", "Files what was dropped through your drop links into their folders, and lists them.", cmdDrops},
+		"drop":     {"drop URL FILE...", "Drops files through someone's drop link (no account needed).", cmdDrop},
 		"search":   {"search QUERY [--doctype D] [--limit N]", "Searches the account's documents on this device; prints doctype, id and a snippet for each match.", cmdSearch},
 		"reindex":  {"reindex [--doctype D]", "Rebuilds the search indexes from the documents.", cmdReindex},
 		"app":      {"app install PATH [--yes] | app list | app remove SLUG", "Apps from archives: install shows what an app asks for and asks before installing; remove revokes it on every device and replaces its keys.", cmdApp},
@@ -74,7 +88,7 @@ func init() {
 }
 
 // commandOrder is the order usage lists the commands in: every one.
-var commandOrder = []string{"signup", "login", "logout", "passwd", "recover", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "search", "reindex", "app", "reseal"}
+var commandOrder = []string{"signup", "login", "logout", "passwd", "recover", "verify", "usage", "totp", "put", "get", "ls", "rm", "upload", "download", "files", "mkdir", "mv", "trash", "versions", "share", "shares", "unshare", "fetch", "request", "drops", "drop", "search", "reindex", "app", "reseal"}
 
 // envVars are the environment variables the commands read.
 var envVars = [][2]string{
@@ -82,6 +96,7 @@ var envVars = [][2]string{
 	{"HEARTH_PASSWORD", "the password, else a prompt (signup and recover: the new one)"},
 	{"HEARTH_NEW_PASSWORD", "passwd: the new password, else a prompt"},
 	{"HEARTH_RECOVERY_KEY", "recover: the recovery key, else a prompt"},
+	{"HEARTH_LINK_PASSWORD", "share --password, fetch: a link's password, else a prompt"},
 }
 
 func usage(w io.Writer) {

@@ -61,8 +61,8 @@ func TestE2EQuotaAndInvitations(t *testing.T) {
 	if out := admin(t, "quota", "--data", dir, "alice", "1MiB", "--docs", "10"); !strings.Contains(out, "alice: 1") || !strings.Contains(out, "(limit: 1 MiB), 1 documents (limit: 10)") {
 		t.Fatalf("hearthd quota: %q", out)
 	}
-	c.ok("", "upload", big)
-	if out := c.ok("", "usage"); !strings.Contains(out, "of 1 MiB (") || !strings.Contains(out, "Documents: 2 of 10 (20%)") {
+	c.ok("", "upload", big) // the same name: a new version of the file, the first kept as its earlier version
+	if out := c.ok("", "usage"); !strings.Contains(out, "of 1 MiB (29%)") || !strings.Contains(out, "Documents: 1 of 10 (10%)") {
 		t.Fatalf("hearth usage after more room:\n%s", out)
 	}
 }

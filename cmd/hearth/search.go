@@ -116,8 +116,27 @@ func cmdSearch(ctx context.Context, args []string) error {
 				}
 				return err
 			}
+			var tree *client.Tree
+			if dt == client.FilesDoctype {
+				// A file or folder found shows the folder it is in; one
+				// in the trash is left out.
+				if tree, err = c.Files(ctx); err != nil {
+					s.Close()
+					return err
+				}
+			}
 			for _, f := range r.Found {
-				fmt.Printf("%s\t%s\t%s\n", printable(dt), printable(f.ID), snippetLine(f.Snippet, bold))
+				where := ""
+				if tree != nil {
+					it := tree.Item(f.ID)
+					if it == nil || it.InTrash {
+						continue
+					}
+					if it.Parent != "" {
+						where = printable(tree.Path(it.Parent)) + "/"
+					}
+				}
+				fmt.Printf("%s\t%s\t%s%s\n", printable(dt), printable(f.ID), where, snippetLine(f.Snippet, bold))
 				found++
 			}
 			err = saveIndex(ctx, s)

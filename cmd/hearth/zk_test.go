@@ -36,8 +36,8 @@ func findMarker(b []byte, marker string) bool {
 	return false
 }
 
-// TestSecurity18ZeroKnowledge (SECURITY.md 18): documents, file contents
-// and file names holding a unique marker go through the CLI; afterwards the
+// TestSecurity18ZeroKnowledge (SECURITY.md 18): documents, file contents,
+// file and folder names holding a unique marker go through the CLI; afterwards the
 // marker appears nowhere in the data folder (SQLite file, WAL, blobs), the
 // server's log, or any request the server received.
 func TestSecurity18ZeroKnowledge(t *testing.T) {
@@ -75,6 +75,26 @@ func TestSecurity18ZeroKnowledge(t *testing.T) {
 		t.Fatalf("search contacts: %q", got)
 	}
 	c.ok("", "reindex")
+	// Files and folders (issue 16): folder and file names hold the marker,
+	// through mkdir, a recursive upload, mv (a rename), versions, the
+	// trash, a search of the names and a zip download.
+	tree := filepath.Join(t.TempDir(), "dir "+marker)
+	os.MkdirAll(filepath.Join(tree, "sub "+marker), 0o700)
+	os.WriteFile(filepath.Join(tree, "sub "+marker, "in "+marker+".txt"), []byte("inner "+marker), 0o600)
+	c.ok("", "mkdir", "Folder "+marker+"/deeper "+marker)
+	c.ok("", "upload", tree, "--to", "Folder "+marker)
+	c.ok("", "upload", src, "--to", "Folder "+marker) // twice: a version
+	c.ok("", "upload", src, "--to", "Folder "+marker)
+	c.ok("", "mv", "Folder "+marker+"/deeper "+marker, "Folder "+marker+"/renamed "+marker)
+	if got := c.ok("", "files", "Folder "+marker); !strings.Contains(got, "renamed "+marker) || !strings.Contains(got, "dir "+marker) {
+		t.Fatalf("files: %q", got)
+	}
+	if got := c.ok("", "search", "in", strings.ToLower(marker)); !strings.Contains(got, "sub "+marker+"/") {
+		t.Fatalf("search of a file name: %q", got)
+	}
+	c.ok("", "download", "Folder "+marker, "-o", filepath.Join(t.TempDir(), "all.zip"))
+	c.ok("", "rm", "Folder "+marker+"/renamed "+marker)
+	c.ok("", "trash", "--restore", "Folder "+marker+"/renamed "+marker)
 
 	check := func(when string) {
 		t.Helper()

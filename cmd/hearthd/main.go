@@ -10,8 +10,9 @@
 // The quota and invite commands work on the data folder, also while a
 // server runs on it (admin.go).
 //
-// The web client is served from the same address: Home at the domain, each
-// user's apps at <app>.<user>.<domain> (spec/web.md §1).
+// The web client is served from the same address: Home at home.<domain>,
+// each user's apps at <app>.<user>.<domain>, the API at both and at the
+// domain itself, which sends browsers on to Home (spec/web.md §1).
 package main
 
 import (
@@ -51,7 +52,7 @@ func main() {
 	quota := flag.String("quota", "unlimited", "bytes each account may store unless 'hearthd quota' gave it its own limit, such as 10GiB or 500MB")
 	quotaDocs := flag.String("quota-docs", "unlimited", "documents each account may keep unless 'hearthd quota' gave it its own limit")
 	maxBlob := flag.Int64("max-blob-size", 4<<30, "largest blob in bytes")
-	domain := flag.String("domain", "localhost", "base domain of the web client: Home at DOMAIN, apps at APP.USER.DOMAIN")
+	domain := flag.String("domain", "localhost", "base domain of the web client: Home at home.DOMAIN, apps at APP.USER.DOMAIN, the API also at DOMAIN")
 	logLevel := flag.String("log", "info", `what to log: "info" (a line per request, no user names), "warn" (problems only) or "debug"`)
 	scheme := flag.String("scheme", "", `scheme browsers use to reach the server ("https" behind a TLS-terminating proxy; default: that of each request)`)
 	var proxies []netip.Prefix
@@ -135,7 +136,6 @@ func run(data, listen string, signup signupMode, limits meta.Limits, maxBlob int
 	return nil
 }
 
-// openLine says where to point a browser: http://DOMAIN:PORT when serving
 // policyLine says who may sign up and what each account may store, so an
 // operator sees that --signup and --quota took effect.
 func policyLine(signup signupMode, l meta.Limits) string {
@@ -151,13 +151,17 @@ func policyLine(signup signupMode, l meta.Limits) string {
 	return fmt.Sprintf("Sign-up: %s. Each account: %s, %s, unless 'hearthd quota' set its own.", who, stored, docs)
 }
 
-// on loopback (or on every address), where this machine's browser reaches
-// Home.
+// openLine says where to point a browser: http://home.DOMAIN:PORT/ when
+// serving on loopback (or on every address), where this machine's browser
+// reaches Home (spec/web.md §1), and where to point the command line
+// client: the base domain, which a program resolves when it is localhost.
 func openLine(addr *net.TCPAddr, domain string) string {
 	if addr.IP.IsLoopback() || addr.IP.IsUnspecified() {
-		return fmt.Sprintf("Open http://%s:%d in a browser (apps at http://APP.USER.%s:%d)", domain, addr.Port, domain, addr.Port)
+		return fmt.Sprintf("Open http://%s.%s:%d/ in a browser (apps at http://APP.USER.%s:%d; the command line client: --server http://%s:%d)",
+			site.HomeLabel, domain, addr.Port, domain, addr.Port, domain, addr.Port)
 	}
-	return fmt.Sprintf("Home is at %s:%d, apps at APP.USER.%s:%d", domain, addr.Port, domain, addr.Port)
+	return fmt.Sprintf("Home is at %s.%s:%d, apps at APP.USER.%s:%d, the API also at %s:%d",
+		site.HomeLabel, domain, addr.Port, domain, addr.Port, domain, addr.Port)
 }
 
 // parseProxies reads a --trusted-proxy value: addresses or CIDR ranges,

@@ -210,3 +210,16 @@ func encodeMeta(m Meta) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// CheckName reports whether name is a plain file name by §6.1's rule (what
+// a blob's metadata may name): at most 255 bytes of valid UTF-8, no '/',
+// '\\' or control character, not "." or "..", not empty.
+func CheckName(name string) error {
+	if name == "" {
+		return fmt.Errorf("seal: an empty file name")
+	}
+	return checkMeta(Meta{Name: name})
+}
+
+// CheckType reports whether t is a media type §6.1 allows.
+func CheckType(t string) error { return checkMeta(Meta{Name: "x", Type: t}) }

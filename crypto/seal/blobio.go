@@ -123,6 +123,7 @@ const chunkSize = 64 << 10 // age STREAM chunk size
 type BlobReader struct {
 	r         io.Reader
 	meta      Meta
+	tag       []byte // the metadata's "tag", if any (drops)
 	remaining int64
 	padding   int64
 	err       error
@@ -139,28 +140,7 @@ func OpenBlob(src io.Reader, keys *KeySet, p Purpose, ref BlobRef) (*BlobReader,
 	if err != nil {
 		return nil, ErrIntegrity
 	}
-	var lenBuf [4]byte
-	if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
-		return nil, ErrIntegrity
-	}
-	n := binary.BigEndian.Uint32(lenBuf[:])
-	if n > MaxMetaLen {
-		return nil, ErrIntegrity
-	}
-	mb := make([]byte, n)
-	if _, err := io.ReadFull(r, mb); err != nil {
-		return nil, ErrIntegrity
-	}
-	meta, err := decodeMeta(mb)
-	if err != nil {
-		return nil, ErrIntegrity
-	}
-	return &BlobReader{
-		r:         r,
-		meta:      meta,
-		remaining: meta.Size,
-		padding:   paddedBlobLen(len(mb), meta.Size) - 4 - int64(n) - meta.Size,
-	}, nil
+	return openPayload(r)
 }
 
 // Meta returns the blob's authenticated metadata.

@@ -32,6 +32,7 @@ const (
 	CodeUnavailable          Code = "unavailable"
 	CodeMethodNotAllowed     Code = "method_not_allowed"
 	CodeRangeNotSatisfiable  Code = "range_not_satisfiable"
+	CodeGone                 Code = "gone"
 )
 
 // statusOf is §9's table. (Numbers, not net/http's names: the browser's
@@ -62,6 +63,7 @@ var statusOf = map[Code]int{
 	CodeUnavailable:          503,
 	CodeMethodNotAllowed:     405,
 	CodeRangeNotSatisfiable:  416,
+	CodeGone:                 410,
 }
 
 // Status returns the HTTP status of c (500 for a code not in the table).

@@ -49,7 +49,7 @@ func FuzzCheckNames(f *testing.F) {
 	for _, n := range vectorNames(f) {
 		f.Add(n)
 	}
-	for _, n := range []string{"", "a", "-", "a-", "a.b", "a..b", ".a.b", "a.b.", "A.b", "a_b", "é.b", "a.b\n", strings.Repeat("a", 33)} {
+	for _, n := range []string{"", "a", "-", "a-", "a.b", "a..b", ".a.b", "a.b.", "A.b", "a_b", "é.b", "a.b\n", strings.Repeat("a", 33), "home", "home."} {
 		f.Add(n)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -71,6 +71,9 @@ func FuzzCheckNames(f *testing.F) {
 		}
 		if doctype && CheckDoctype(strings.Clone(s)) != nil {
 			t.Errorf("doctype %q does not re-validate", s)
+		}
+		if newUser := CheckNewUser(s) == nil; newUser != (user && s != ReservedUser) {
+			t.Errorf("CheckNewUser(%q) ok = %v, CheckUser %v", s, newUser, user)
 		}
 		if user && !id {
 			t.Errorf("user %q is not a valid id", s)

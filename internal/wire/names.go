@@ -19,7 +19,15 @@ var (
 	ErrInvalidUser    = errors.New("invalid user name: use 1 to 32 lowercase letters, digits or '-', not starting or ending with '-'")
 	ErrInvalidDoctype = errors.New("invalid doctype: use lowercase reverse-DNS labels such as io.hearth.notes (at most 100 characters)")
 	ErrInvalidID      = errors.New("invalid identifier: use 1 to 64 letters, digits, '-' or '_'")
+	// ErrReservedUser is a valid user name that no new account may take
+	// (CheckNewUser).
+	ErrReservedUser = errors.New("the user name \"home\" is reserved (Home is served at home.<domain>): choose another")
 )
+
+// ReservedUser is the user name sign-up refuses: Home is served at
+// home.<domain>, and the apps of a user "home" would sit under Home's host,
+// the passkeys' relying party (spec/protocol.md §8.1.2, spec/web.md §1).
+const ReservedUser = "home"
 
 // MaxUserLen, MaxDoctypeLen and MaxIDLen bound the three kinds of name.
 const (
@@ -50,6 +58,19 @@ func validLabel(s string) bool {
 func CheckUser(name string) error {
 	if len(name) > MaxUserLen || !validLabel(name) {
 		return ErrInvalidUser
+	}
+	return nil
+}
+
+// CheckNewUser returns ErrInvalidUser unless name is a valid user name
+// (CheckUser), and ErrReservedUser for the reserved name: the check of a
+// name an account is made with.
+func CheckNewUser(name string) error {
+	if err := CheckUser(name); err != nil {
+		return err
+	}
+	if name == ReservedUser {
+		return ErrReservedUser
 	}
 	return nil
 }
@@ -100,4 +121,21 @@ func NewID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	return idEncoding.EncodeToString(b[:])
+}
+
+// ErrInvalidLinkID: a link id is not a server-id of §8.1.2 (26 characters
+// of lower-case base32), as every link id is (§4.5).
+var ErrInvalidLinkID = errors.New("invalid link id: 26 characters a-z and 2-7")
+
+// CheckLinkID checks a share or drop link's id (spec/protocol.md §4.5).
+func CheckLinkID(id string) error {
+	if len(id) != 26 {
+		return ErrInvalidLinkID
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return ErrInvalidLinkID
+		}
+	}
+	return nil
 }

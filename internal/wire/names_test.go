@@ -17,6 +17,12 @@ func TestNames(t *testing.T) {
 		{CheckUser, "bob-", false},
 		{CheckUser, "bob.smith", false},
 		{CheckUser, "abcdefghijklmnopqrstuvwxyz0123456", false},
+		{CheckUser, "home", true}, // an account that had it still signs in
+		{CheckNewUser, "alice", true},
+		{CheckNewUser, "homes", true},
+		{CheckNewUser, "home", false},
+		{CheckNewUser, "Home", false},
+		{CheckNewUser, "", false},
 		{CheckDoctype, "io.hearth.notes", true},
 		{CheckDoctype, "io.hearth.notes-2", true},
 		{CheckDoctype, "notes", false},
@@ -33,6 +39,12 @@ func TestNames(t *testing.T) {
 		if err := c.check(c.in); (err == nil) != c.ok {
 			t.Errorf("check(%q) = %v, want ok=%v", c.in, err, c.ok)
 		}
+	}
+	if err := CheckNewUser("home"); err != ErrReservedUser {
+		t.Errorf("CheckNewUser(home) = %v, want ErrReservedUser", err)
+	}
+	if err := CheckNewUser("Home"); err != ErrInvalidUser {
+		t.Errorf("CheckNewUser(Home) = %v, want ErrInvalidUser", err)
 	}
 	id := NewID()
 	if len(id) != 26 || CheckID(id) != nil || NewID() == id {

@@ -52,6 +52,7 @@ type ErrorBody struct {
 	Message string  `json:"message"`
 	Rev     *uint64 `json:"rev,omitempty"`   // the current revision, on conflict
 	Quota   bool    `json:"quota,omitempty"` // on too_large: the account's quota, not a size limit
+	Reason  string  `json:"reason,omitempty"` // on gone: revoked, expired or exhausted (§8.12)
 }
 
 // BulkPutItem is one item of a _bulk_put request (§8.5.3).

@@ -117,7 +117,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, maxJSON, &req); err != nil {
 		return err
 	}
-	if err := wire.CheckUser(req.User); err != nil {
+	if err := wire.CheckNewUser(req.User); err != nil {
 		return err
 	}
 	if err := req.KDF.Check(); err != nil {

@@ -189,28 +189,34 @@ func (s *Server) getBlob(segment bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		rc, size, err := s.openAttachment(w, r, row.Digest, typeSealed)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		h := w.Header()
-		// ServeContent handles HEAD, Range, If-Range and 416; its error
-		// bodies are plain text, so single ranges it cannot satisfy are
-		// answered here first, in the protocol's form.
-		if rg := r.Header.Get("Range"); rg != "" && unsatisfiable(rg, size) && ifRangeHolds(r, row.Digest) {
-			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
-			return Errorf(wire.CodeRangeNotSatisfiable, "the range lies outside the blob")
-		}
-		// A file goes as it is, so that the kernel can send it (sendfile);
-		// other stores' readers learn their size without a costly Seek.
-		var content io.ReadSeeker = &sizedReader{rc, size}
-		if f, ok := rc.(*os.File); ok {
-			content = f
-		}
-		http.ServeContent(&idleWriter{w, http.NewResponseController(w), s.cfg.StreamIdle}, r, "", time.Time{}, content)
-		return nil
+		return s.serveBlob(w, r, row)
 	}
+}
+
+// serveBlob sends a stored blob, segment or drop as §8.7.2 says: HEAD,
+// Range and If-Range, the digest as ETag.
+func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request, row *meta.BlobRow) error {
+	rc, size, err := s.openAttachment(w, r, row.Digest, typeSealed)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := w.Header()
+	// ServeContent handles HEAD, Range, If-Range and 416; its error
+	// bodies are plain text, so single ranges it cannot satisfy are
+	// answered here first, in the protocol's form.
+	if rg := r.Header.Get("Range"); rg != "" && unsatisfiable(rg, size) && ifRangeHolds(r, row.Digest) {
+		h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+		return Errorf(wire.CodeRangeNotSatisfiable, "the range lies outside the blob")
+	}
+	// A file goes as it is, so that the kernel can send it (sendfile);
+	// other stores' readers learn their size without a costly Seek.
+	var content io.ReadSeeker = &sizedReader{rc, size}
+	if f, ok := rc.(*os.File); ok {
+		content = f
+	}
+	http.ServeContent(&idleWriter{w, http.NewResponseController(w), s.cfg.StreamIdle}, r, "", time.Time{}, content)
+	return nil
 }
 
 // openAttachment opens the stored body of digest d, to send as an

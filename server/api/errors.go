@@ -17,6 +17,7 @@ type Error struct {
 	Rev     *uint64 // the current revision, on conflict (§8.1.7)
 	Quota   bool    // on too_large: the account's quota, not a size limit (§8.1.10)
 	Retry   int     // Retry-After seconds, on rate_limited or unavailable
+	Reason  string  // on gone: why the link is gone (§8.12)
 	Err     error   // the cause, for the server's log only
 }
 
@@ -49,6 +50,7 @@ var sentinels = []struct {
 	{meta.ErrExists, wire.CodeExists, "already exists", 0},
 	{meta.ErrTooMany, wire.CodeTooLarge, "the account has as many of these as one account may hold", 0},
 	{meta.ErrReplay, wire.CodeTOTPReplayed, "this code was already used", 0},
+	{meta.ErrLinkLimit, wire.CodeTooLarge, "this file does not fit in what the link still takes", 0},
 	{blob.ErrNotFound, wire.CodeNotFound, "not found", 0},
 	{blob.ErrTooLarge, wire.CodeTooLarge, "the body is larger than allowed", 0},
 	{blob.ErrTruncated, wire.CodeTruncated, "the body ended before Content-Length bytes; nothing was stored", 0},
@@ -56,6 +58,7 @@ var sentinels = []struct {
 	{blob.ErrNoSpace, wire.CodeUnavailable, "the server's storage is full; nothing was stored", noSpaceRetry},
 	{meta.ErrNoSpace, wire.CodeUnavailable, "the server's storage is full; nothing was stored", noSpaceRetry},
 	{wire.ErrInvalidUser, wire.CodeInvalidName, wire.ErrInvalidUser.Error(), 0},
+	{wire.ErrReservedUser, wire.CodeInvalidName, wire.ErrReservedUser.Error(), 0},
 	{wire.ErrInvalidDoctype, wire.CodeInvalidName, wire.ErrInvalidDoctype.Error(), 0},
 	{wire.ErrInvalidID, wire.CodeInvalidName, wire.ErrInvalidID.Error(), 0},
 }
@@ -73,6 +76,10 @@ func AsError(err error) *Error {
 	}
 	if errors.Is(err, meta.ErrQuotaDocs) {
 		return &Error{Code: wire.CodeTooLarge, Message: quotaDocsMessage, Quota: true, Err: err}
+	}
+	var g *meta.GoneError
+	if errors.As(err, &g) {
+		return &Error{Code: wire.CodeGone, Message: goneMessage[g.Reason], Reason: g.Reason, Err: err}
 	}
 	if errors.Is(err, meta.ErrQuota) {
 		return &Error{Code: wire.CodeTooLarge, Message: quotaMessage, Quota: true, Err: err}

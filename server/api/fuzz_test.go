@@ -88,6 +88,12 @@ func FuzzHandlers(f *testing.F) {
 		{"PUT", "/v1/passkeys/AAAA/unlock", "application/json", "", `{"unlock":"AA=="}`},
 		{"POST", "/v1/recovery/reset", "application/json", "", `{"user":"alice","recovery_auth":"AA==","device":"d","new":{}}`},
 		{"OPTIONS", "/v1/x", "", "Access-Control-Request-Method:PUT", ""},
+		{"POST", "/v1/links", "application/json", "", `{"id":"k3v7dq2xmwzr5a6b4nepfhyjua","kind":"drop","verifier":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","drop":{"recipient":"age1abc","tag":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","max_files":2}}`},
+		{"PATCH", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua", "application/json", "", `{"max_opens":3,"expires":"2030-01-01T00:00:00Z"}`},
+		{"GET", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua", "", "", ""},
+		{"POST", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/open", "", "Hearth-Link-Proof:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", ""},
+		{"PUT", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/drops/d1", "application/octet-stream", "Hearth-Link-Proof:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "drop"},
+		{"GET", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/drops", "", "", ""},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.target, s.ct, s.hdr, []byte(s.body), true, int64(-2))
@@ -97,7 +103,7 @@ func FuzzHandlers(f *testing.F) {
 		wire.CodeUnauthenticated, wire.CodeBadCredentials, wire.CodeTOTPRequired, wire.CodeTOTPInvalid, wire.CodeTOTPReplayed,
 		wire.CodeForbidden, wire.CodeNotFound, wire.CodeUnknownDoctype, wire.CodeUserExists, wire.CodeExists,
 		wire.CodeLengthRequired, wire.CodeConflict, wire.CodeTooLarge, wire.CodeUnsupportedMediaType, wire.CodeDigestMismatch,
-		wire.CodePreconditionRequired, wire.CodeRateLimited, wire.CodeMethodNotAllowed, wire.CodeRangeNotSatisfiable} {
+		wire.CodePreconditionRequired, wire.CodeRateLimited, wire.CodeMethodNotAllowed, wire.CodeRangeNotSatisfiable, wire.CodeGone} {
 		known[string(c)] = true
 	}
 	f.Fuzz(func(t *testing.T, method, target, ct, hdr string, body []byte, authed bool, cl int64) {

@@ -144,7 +144,7 @@ func (s *Server) relyingParty(r *http.Request) (*webauthn.WebAuthn, error) {
 
 // homeOrigin is Home's origin as r names it.
 func (s *Server) homeOrigin(r *http.Request) string {
-	origin := "http://localhost"
+	origin := "http://home.localhost"
 	if s.cfg.HomeOrigin != nil {
 		origin = s.cfg.HomeOrigin(r)
 	} else if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" {

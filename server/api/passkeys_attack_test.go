@@ -74,7 +74,7 @@ func TestPasskeySignInsNotExhaustedByStrangers(t *testing.T) {
 
 // TestPasskeyFromAnotherPortRefused: a passkey's relying party id is a
 // host name, without a port, so a page served on another port of Home's
-// host (any local web server when Home is at localhost) can ask the
+// host (any local web server when Home is at home.localhost) can ask the
 // person's passkey for an assertion, and for its PRF output. The server
 // must not take that assertion for a sign-in, which would answer the
 // passkey's wrap and unlock to the page (with the PRF output, the master
@@ -87,14 +87,14 @@ func TestPasskeyFromAnotherPortRefused(t *testing.T) {
 	e.want(e.register(a, alice, []byte("wrap"), []byte("unlock")), 201, "")
 
 	evil := a.clone() // the same authenticator, asked by a page at another port
-	evil.Origin = "http://localhost:3000"
+	evil.Origin = "http://home.localhost:3000"
 	r := e.do("POST", "/v1/passkeys/login/begin", "", map[string]any{})
 	e.want(r, 200, "")
 	begun := r.json(t)
 	c, _ := options(t, begun)
 	body, _ := json.Marshal(map[string]any{"ticket": begun["ticket"], "credential": evil.get(t, c), "device": "evil"})
 	req, _ := http.NewRequest("POST", e.url+"/v1/passkeys/login/finish", bytes.NewReader(body))
-	req.Host = "localhost:3000"
+	req.Host = "home.localhost:3000"
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -103,6 +103,6 @@ func TestPasskeyFromAnotherPortRefused(t *testing.T) {
 	defer res.Body.Close()
 	got, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 401 {
-		t.Errorf("an assertion made at http://localhost:3000: %d %s", res.StatusCode, got)
+		t.Errorf("an assertion made at http://home.localhost:3000: %d %s", res.StatusCode, got)
 	}
 }

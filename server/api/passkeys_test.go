@@ -46,11 +46,11 @@ func (a *authenticator) get(t *testing.T, challenge []byte) json.RawMessage {
 	return a.GetFor(challenge)
 }
 
-// homeOrigin is Home's origin as the server sees it: localhost, on the
+// homeOrigin is Home's origin as the server sees it: home.localhost, on the
 // test server's port.
 func (e *env) homeOrigin() string {
 	u, _ := url.Parse(e.url)
-	return "http://localhost:" + u.Port()
+	return "http://home.localhost:" + u.Port()
 }
 
 // register adds a passkey made by a to the session tok's account.

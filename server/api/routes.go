@@ -21,6 +21,8 @@ const (
 	accessSession access = "session" // a session token only
 	accessToken   access = "token"   // any token; what it lists is filtered by the token's scopes
 	accessApp     access = "app"     // an app or device token only
+	accessFiles   access = "files"   // a session, or a token holding read and write on io.hearth.files (links' owner side, §8.12)
+	accessLink    access = "link"    // a link token (hlt_) of the path's link (§8.12.4)
 	verbRead      access = "read"    // a session, or a token holding the verb on the doctype
 	verbWrite     access = "write"
 	verbDelete    access = "delete"
@@ -45,7 +47,7 @@ type route struct {
 // also the permission table: §8.1.5 lists the same rows, and a test holds
 // the two in step.
 func (s *Server) routeTable() []route {
-	const get, head, put, post, del = http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodDelete
+	const get, head, put, post, del, patch = http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodPatch
 	return []route{
 		{post, "/prelogin", accessNone, s.prelogin},
 		{post, "/accounts", accessNone, s.signup},
@@ -112,6 +114,20 @@ func (s *Server) routeTable() []route {
 		{del, "/apps/{slug}", accessSession, s.deleteApp},
 		{get, "/apps/{slug}/archive", accessSession, s.getAppArchive},
 
+		{post, "/links", accessFiles, s.createLink},
+		{get, "/links", accessFiles, s.listLinks},
+		{get, "/links/{id}", accessNone, s.linkInfo},
+		{patch, "/links/{id}", accessFiles, s.updateLink},
+		{del, "/links/{id}", accessFiles, s.revokeLink},
+		{post, "/links/{id}/open", accessNone, s.openLink},
+		{get, "/links/{id}/blobs/{blob}", accessLink, s.linkBlob},
+		{head, "/links/{id}/blobs/{blob}", accessLink, s.linkBlob},
+		{get, "/links/{id}/drops", accessFiles, s.listDrops},
+		{put, "/links/{id}/drops/{drop}", accessNone, s.putDrop},
+		{get, "/links/{id}/drops/{drop}", accessFiles, s.getDrop},
+		{head, "/links/{id}/drops/{drop}", accessFiles, s.getDrop},
+		{del, "/links/{id}/drops/{drop}", accessFiles, s.deleteDrop},
+
 		{http.MethodOptions, "/*", accessNone, preflight}, // CORS preflight (§8.1.9)
 	}
 }
@@ -134,7 +150,7 @@ func (s *Server) routes() *mux.Router {
 	// 405 for a wrong method under a PathPrefix subrouter.
 	for _, rt := range s.routeTable() {
 		hf := rt.h
-		if rt.access != accessNone {
+		if rt.access != accessNone && rt.access != accessLink { // link routes check their own tokens
 			hf = s.authenticated(rt.access, hf)
 		}
 		h := s.handle(hf)
@@ -160,6 +176,10 @@ func permit(r *http.Request, doctype string) error {
 		return allow(r, doctype, a)
 	case a == accessApp && tokenOf(r).Kind == meta.KindSession:
 		return Errorf(wire.CodeForbidden, "a session has no grant; this is for app and device tokens")
+	case a == accessFiles:
+		if allow(r, meta.FilesDoctype, verbRead) != nil || allow(r, meta.FilesDoctype, verbWrite) != nil {
+			return Errorf(wire.CodeForbidden, "links need read and write on io.hearth.files")
+		}
 	}
 	return nil
 }
@@ -218,8 +238,8 @@ func idVar(r *http.Request) (string, error) {
 // preflight answers a CORS preflight (§8.1.9); it needs no token.
 func preflight(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
-	h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, DELETE")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Range, If-Range, Hearth-Digest")
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, PATCH, DELETE")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Range, If-Range, Hearth-Digest, Hearth-Link-Proof")
 	h.Set("Access-Control-Max-Age", "600")
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -90,7 +90,7 @@ func sameRoutes(t *testing.T, what string, spec, code map[string]string) {
 	}
 }
 
-var methodAlt = "GET|HEAD|PUT|POST|DELETE|OPTIONS"
+var methodAlt = "GET|HEAD|PUT|POST|PATCH|DELETE|OPTIONS"
 
 // TestRouteTableMatchesSpec reads the table of §8.1.5 (method, path,
 // access) and checks that the server's route table has the same rows.
@@ -241,7 +241,11 @@ func TestRouteTablePermissions(t *testing.T) {
 	other := e.do("POST", "/v1/tokens", session, map[string]any{"name": "o", "kind": "device",
 		"scopes": []any{map[string]any{"doctype": "io.hearth.contacts", "verbs": []string{"read"}}}}).json(t)["token"].(string)
 
-	path := strings.NewReplacer("{doctype}", doctype, "{id}", wire.NewID(), "{slug}", "tasks", "*", "docs")
+	files := e.do("POST", "/v1/tokens", session, map[string]any{"name": "f", "kind": "app",
+		"scopes": []any{map[string]any{"doctype": "io.hearth.files", "verbs": []string{"read", "write"}}}}).json(t)["token"].(string)
+	filesReadOnly := e.do("POST", "/v1/tokens", session, map[string]any{"name": "fr", "kind": "app",
+		"scopes": []any{map[string]any{"doctype": "io.hearth.files", "verbs": []string{"read", "delete"}}}}).json(t)["token"].(string)
+	path := strings.NewReplacer("{doctype}", doctype, "{id}", wire.NewID(), "{slug}", "tasks", "*", "docs", "{blob}", wire.NewID(), "{drop}", wire.NewID())
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	routes := api.Routes(api.New(api.Config{Meta: metamem.New(), Blobs: blobmem.New(1 << 20), Secret: secret}))
@@ -272,6 +276,17 @@ func TestRouteTablePermissions(t *testing.T) {
 			admitted(app, "an app token")
 		case "token":
 			admitted(other, "a token for another doctype")
+		case "files":
+			refused(app, "an app token of another doctype")
+			refused(filesReadOnly, "a token without write on io.hearth.files")
+			admitted(files, "a token holding read and write on io.hearth.files")
+			admitted(session, "a session")
+		case "link":
+			for tok, why := range map[string]string{session: "a session", files: "an app token"} {
+				if r := e.do(rt.Method, p, tok, nil); r.status != 401 {
+					t.Errorf("%s %s (link) with %s: %d %s, want 401", rt.Method, rt.Path, why, r.status, r.body)
+				}
+			}
 		case "read", "write", "delete":
 			refused(lacking[rt.Access], "a token holding the other verbs")
 			admitted(only[rt.Access], "a token holding only "+rt.Access)

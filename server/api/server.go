@@ -49,8 +49,8 @@ type Config struct {
 
 	// HomeOrigin is Home's origin as the browser that sent r sees it (the
 	// site's, site.Site.HomeOrigin): the passkeys' relying party is its
-	// host, at that origin (§8.2.10). Nil: http://localhost on r's port
-	// (tests).
+	// host, at that origin (§8.2.10). Nil: http://home.localhost on r's
+	// port (tests).
 	HomeOrigin func(r *http.Request) string
 }
 
@@ -73,6 +73,10 @@ type Server struct {
 	allowed   []allowedRoute // for the Allow header of 405 answers
 	appSlot   *slots         // archives being read and checked at once
 	uploads   holds          // bytes of uploads under way, by account (quota.go)
+
+	linkInfos   *auth.Rate    // link public information, per address (§8.12.2)
+	proofByLink *auth.Limiter // wrong link proofs, per link (§8.12.3)
+	proofByAddr *auth.Limiter // and per address
 
 	passkeyCeremonies    ceremonies // passkey sign-ins under way
 	passkeyRegistrations ceremonies // passkey registrations under way
@@ -114,6 +118,9 @@ func New(cfg Config) *Server {
 		prelogins: &auth.Rate{Burst: 60, Every: time.Second}, checks: &auth.Rate{Burst: 60, Every: time.Second},
 		hashes:   defaultHashGate(),
 		feedWait: feedWait, closing: make(chan struct{}), bulkSlots: newSlots(4, 2), appSlot: newSlots(2, 1)}
+	s.linkInfos = &auth.Rate{Burst: 60, Every: time.Second}
+	s.proofByLink = &auth.Limiter{Free: 10, First: time.Second, Max: 15 * time.Minute}
+	s.proofByAddr = &auth.Limiter{Free: 30, First: time.Second, Max: time.Minute}
 	s.router = s.routes()
 	return s
 }

@@ -11,6 +11,7 @@ import (
 const (
 	SessionPrefix = "hst_"
 	AppPrefix     = "hat_"
+	LinkPrefix    = "hlt_" // a share link's token (§8.12.3)
 )
 
 // NewToken returns a fresh token with the given prefix (32 random bytes,
@@ -30,6 +31,19 @@ func TokenHash(token string) [32]byte { return sha256.Sum256([]byte(token)) }
 func ParseBearer(header string) (string, bool) {
 	tok, ok := strings.CutPrefix(header, "Bearer ")
 	if !ok || len(tok) != 4+43 || !(strings.HasPrefix(tok, SessionPrefix) || strings.HasPrefix(tok, AppPrefix)) {
+		return "", false
+	}
+	if _, err := base64.RawURLEncoding.Strict().DecodeString(tok[4:]); err != nil {
+		return "", false
+	}
+	return tok, true
+}
+
+// ParseLinkBearer extracts a link token (hlt_) from an Authorization
+// header value, checking its form as ParseBearer does.
+func ParseLinkBearer(header string) (string, bool) {
+	tok, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || len(tok) != 4+43 || !strings.HasPrefix(tok, LinkPrefix) {
 		return "", false
 	}
 	if _, err := base64.RawURLEncoding.Strict().DecodeString(tok[4:]); err != nil {

@@ -574,5 +574,6 @@ type Store interface {
 	BlobRows
 	Manifests
 	Apps
+	Links
 	Close() error
 }

@@ -27,12 +27,15 @@
 //
 // # Paths and origins
 //
-// Home (<domain>) serves static/ at its root, except the folders of the
+// Home (home.<domain>) serves static/ at its root, except the folders of the
 // bundled apps. A bundled app <app> of any user (<app>.<user>.<domain>)
 // serves static/<app>/ at its root and, under it, the shared files of
 // static/ that are not pages (scripts, styles, images, hearth.wasm), so an
 // app page loads /hearth.js and /style.css from its own origin. A path
-// ending in / serves its index.html. Any other path is 404.
+// ending in / serves its index.html. Any other path is 404. The base
+// domain (<domain>, and a loopback IP literal) serves no file: Serve
+// answers a page's path there with a redirect to Home (the server sends
+// /v1/ to the API first), but /s/ and /d/, reserved for share links, 404.
 //
 // Any other app slug is an app installed from an archive (spec/apps.md §2):
 // Config.Installed gives, for the user of the origin, the archive's digest

@@ -19,10 +19,10 @@ import (
 
 // PermissionsPolicy is the Permissions-Policy header of an app's origin
 // whose manifest asks for the features allowed. Passkeys (WebAuthn) are
-// denied to every app, which no manifest can ask for: an app's origin is
-// a subdomain of Home's host, the passkeys' relying party, so it could
-// otherwise ask the person's passkey to sign in to Home, and read its PRF
-// output (protocol §4.8), which only Home may.
+// denied to every app, which no manifest can ask for: no app needs them.
+// What keeps an app from the person's Hearth passkeys is Home's host,
+// home.<domain>, their relying party, which no app's origin sits under
+// (spec/web.md §1); this keeps apps also from the base domain's passkeys.
 func PermissionsPolicy(allowed []string) string {
 	return features(allowed) + ", " + passkeys("()")
 }

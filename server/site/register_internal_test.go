@@ -26,7 +26,7 @@ func TestNoClientRegistered(t *testing.T) {
 		t.Errorf("log: %q", log.String())
 	}
 	for _, c := range []struct{ host, path string }{
-		{"localhost", "/"}, {"localhost", "/index.html"}, {"localhost", "/hearth.js"}, {"localhost", "/hearth.wasm"},
+		{"home.localhost", "/"}, {"home.localhost", "/index.html"}, {"home.localhost", "/hearth.js"}, {"home.localhost", "/hearth.wasm"},
 		{"notes.alice.localhost", "/"}, {"notes.alice.localhost", "/hearth.js"},
 	} {
 		o, ok := s.Origin(c.host)

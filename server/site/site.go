@@ -7,20 +7,18 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // Config configures a Site.
 type Config struct {
-	// Domain is the base domain: Home at <domain>, apps at
-	// <app>.<user>.<domain> (spec/web.md §1). Empty: "localhost".
+	// Domain is the base domain: Home at home.<domain>, apps at
+	// <app>.<user>.<domain>, the API also at <domain> (spec/web.md §1).
+	// Empty: "localhost".
 	Domain string
 	// Scheme by which browsers reach Home, for apps' connect-src: "https"
 	// behind a TLS-terminating proxy. Empty: "https" for a request that came
@@ -172,78 +170,6 @@ func (s *Site) CheckApp(slug string, files fs.FS) error {
 	return err
 }
 
-// Origin is what a Host header names.
-type Origin struct {
-	App  string // "" for Home
-	User string // with App
-	Port string // "" when the host named none
-}
-
-// Origin parses a Host header: <domain>[:port] or a loopback IP literal
-// (127.0.0.1:8080, [::1]:8080) is Home; <app>.<user>.<domain>[:port] with a
-// valid user name (wire.CheckUser) and the app slug a lower-case DNS label
-// is that app, bundled or not (Serve answers 404 for an app the user has
-// not installed). Anything else reports false (404). Host names are
-// case-insensitive.
-func (s *Site) Origin(host string) (Origin, bool) {
-	name, port := host, ""
-	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
-		name, port = host[:i], host[i+1:]
-		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 || len(port) > 5 || port[0] == '+' {
-			return Origin{}, false
-		}
-	}
-	if strings.HasPrefix(name, "[") && strings.HasSuffix(name, "]") {
-		ip := net.ParseIP(name[1 : len(name)-1])
-		return Origin{Port: port}, ip != nil && ip.To4() == nil && ip.IsLoopback()
-	}
-	if ip := net.ParseIP(name); ip != nil {
-		return Origin{Port: port}, ip.To4() != nil && ip.IsLoopback() && !strings.Contains(name, ":")
-	}
-	name = strings.ToLower(name)
-	if name == s.cfg.Domain {
-		return Origin{Port: port}, true
-	}
-	rest, ok := strings.CutSuffix(name, "."+s.cfg.Domain)
-	if !ok {
-		return Origin{}, false
-	}
-	app, user, ok := strings.Cut(rest, ".")
-	if !ok || strings.Contains(user, ".") || len(app) > 63 || !validLabel(app) || wire.CheckUser(user) != nil {
-		return Origin{}, false
-	}
-	return Origin{App: app, User: user, Port: port}, true
-}
-
-func validLabel(s string) bool {
-	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// HomeOrigin is the origin of Home as a browser on o sees it.
-func (s *Site) HomeOrigin(r *http.Request, o Origin) string {
-	scheme := s.cfg.Scheme
-	if scheme == "" {
-		scheme = "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-	}
-	h := scheme + "://" + s.cfg.Domain
-	if o.Port != "" {
-		h += ":" + o.Port
-	}
-	return h
-}
-
 const cspFormat = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 	"img-src 'self' data: blob:; media-src blob:; frame-src blob:; connect-src %s; worker-src 'self' blob:; base-uri 'none'; " +
 	"form-action 'none'; frame-ancestors 'none'"
@@ -340,8 +266,13 @@ func (s *Site) appBundle(w http.ResponseWriter, r *http.Request, o Origin) *Bund
 }
 
 // Serve answers a request for a file of the origin o: Home, a bundled app,
-// or an app its user installed (Config.Installed).
+// or an app its user installed (Config.Installed). On the base domain it
+// answers as serveBase says.
 func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
+	if o.Base {
+		s.serveBase(w, r, o)
+		return
+	}
 	// Hearth registers no service worker; none may be registered from its
 	// files (one would outlive an app's uninstalling).
 	if r.Header.Get("Service-Worker") != "" {

@@ -90,6 +90,33 @@ async function main() {
   check(dl.bytes.length === data.length && Buffer.compare(Buffer.from(dl.bytes), Buffer.from(data)) === 0, "download bytes");
   check(lastDown && lastDown[0] === data.length, "download progress");
 
+  // Files and folders (spec/web.md §3.5): a folder, an upload into it
+  // (twice: a version), rename, move, the trash, versions.
+  const trips = await call("filesMkdir", "", "Trips");
+  check(trips.id, "filesMkdir");
+  check(await code(call("filesMkdir", "", "Trips")) === "exists", "a folder's name taken");
+  const inF = JSON.parse(await api.upload(new Blob(["one"]), "a.txt", null, trips.id));
+  const again = JSON.parse(await api.upload(new Blob(["two!"]), "a.txt", null, trips.id));
+  check(inF.id && again.id === inF.id, "upload into a folder, and a new version");
+  let tree = await call("filesTree");
+  const item = (id) => tree.items.find((x) => x.id === id);
+  check(item(trips.id).kind === "folder" && item(trips.id).length === 4 && item(inF.id).parent === trips.id &&
+    item(inF.id).versions === 1 && tree.versionsKept === 10, "filesTree");
+  check((await call("filesVersions", inF.id)).length === 1, "filesVersions");
+  await call("filesRestoreVersion", inF.id, 0);
+  await call("filesRename", inF.id, "b.txt");
+  const sub = await call("filesMkdir", trips.id, "sub");
+  check(await code(call("filesMove", [trips.id], sub.id)) === "bad_input", "a folder into itself");
+  await call("filesMove", [inF.id], sub.id);
+  await call("filesTrash", [trips.id]);
+  tree = await call("filesTree");
+  check(item(inF.id).inTrash && item(trips.id).trashed && item(inF.id).name === "b.txt" && item(inF.id).length === 3, "filesTrash");
+  await call("filesRestore", [trips.id]);
+  await call("filesTrash", [sub.id]);
+  await call("filesEmptyTrash");
+  tree = await call("filesTree");
+  check(tree.items.length === 2 && !item(inF.id), "filesEmptyTrash");
+
   const en = await call("totpEnroll");
   check(en.uri.startsWith("otpauth://") && en.qr.startsWith("data:image/png;base64,"), "totpEnroll");
   const ss = await call("sessions");

@@ -87,7 +87,7 @@ func TestWebAccount(t *testing.T) {
 	}
 
 	// A note from another device, to be found after the recovery.
-	dev, err := client.Login(ctx, env.HomeURL(), user, password, "", nil)
+	dev, err := client.Login(ctx, env.ServerURL(), user, password, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestWebAccount(t *testing.T) {
 	waitText(t, home, "#note-list", "Written before the recovery")
 	home.Screenshots("notes-after-recovery")
 	// The old key opens nothing now.
-	if _, _, err := client.Recover(ctx, env.HomeURL(), user, rk, "yet another passphrase", "", nil); err == nil {
+	if _, _, err := client.Recover(ctx, env.ServerURL(), user, rk, "yet another passphrase", "", nil); err == nil {
 		t.Fatal("the used recovery key still works")
 	}
 }

@@ -118,7 +118,7 @@ func TestWebApps(t *testing.T) {
 	marker := "APPMARKER" + hex.EncodeToString(mk)
 
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestWebApps(t *testing.T) {
 	if code := browsertest.Eval[string](home, `bookmarks.list("io.hearth.notes").then(() => "listed", (e) => e.code)`); code != "forbidden" {
 		t.Fatalf("the app's client listed notes: %q", code)
 	}
-	home.Allow(`403 \(Forbidden\) http://localhost:\d+/v1/docs/io.hearth.notes/secretnote`)
+	home.Allow(`403 \(Forbidden\) http://home.localhost:\d+/v1/docs/io.hearth.notes/secretnote`)
 	if s := browsertest.Eval[int](home, `fetch(bookmarks.home + "/v1/docs/io.hearth.notes/secretnote", { headers: { Authorization: "Bearer `+tok+`" } }).then(r => r.status)`); s != 403 {
 		t.Fatalf("the app's token read a note from its page: %d", s)
 	}

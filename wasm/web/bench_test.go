@@ -87,7 +87,7 @@ func benchWebOnce(b *testing.B) {
 
 	// Notes from another device: 10, then 990 more.
 	ctx := context.Background()
-	dev, err := client.Login(ctx, env.HomeURL(), user, password, "", nil)
+	dev, err := client.Login(ctx, env.ServerURL(), user, password, "", nil)
 	if err != nil {
 		b.Fatal(err)
 	}

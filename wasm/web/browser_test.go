@@ -52,6 +52,24 @@ func TestBrowserSmoke(t *testing.T) {
 	}
 }
 
+// TestBrowserBaseDomainGoesHome: in Chromium, the base domain and the
+// loopback address lead to Home's host with the path, the query and the
+// fragment (a #connect?… link made for the old address keeps working),
+// and the page that loads there is Home's (spec/web.md §1).
+func TestBrowserBaseDomainGoesHome(t *testing.T) {
+	env := browsertest.Start(t, browsertest.Options{Web: smokeSite()})
+	port := strings.TrimPrefix(env.ServerURL(), "http://127.0.0.1:")
+	for _, base := range []string{"http://localhost:" + port, env.ServerURL()} {
+		tab := env.NewTab(t)
+		tab.Open(base + "/?q=a%20b#connect?app=notes&user=alice")
+		tab.WaitTrue(`location.href === ` + jsString(env.HomeURL()+"/?q=a%20b#connect?app=notes&user=alice") + ` && !!document.body.dataset.result`)
+		if got := browsertest.Eval[string](tab, `document.body.dataset.result`); got != "wasm 0 exports; api 200" {
+			t.Errorf("%s: %s", base, got)
+		}
+		tab.Check()
+	}
+}
+
 // TestBrowserHarnessCatches: a CSP violation in a page and a console error
 // in a worker are reported.
 func TestBrowserHarnessCatches(t *testing.T) {
@@ -73,7 +91,7 @@ func TestBrowserHarnessCatches(t *testing.T) {
 	}
 	// The second device, and a page of an unknown app: a 404 is a problem.
 	dev := env.NewDevice(t).NewTab(t)
-	dev.Open("http://todo.alice.localhost:" + strings.TrimPrefix(env.HomeURL(), "http://localhost:") + "/")
+	dev.Open(env.AppURL("todo", "alice") + "/")
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && len(dev.Problems()) == 0; time.Sleep(100 * time.Millisecond) {
 	}
 	if p := dev.Problems(); len(p) == 0 || !strings.Contains(strings.Join(p, "\n"), "404") {

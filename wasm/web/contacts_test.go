@@ -59,7 +59,7 @@ func TestWebContacts(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{Wrap: g.wrap})
 	const user, password = "erin", "a contacts password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -208,7 +208,10 @@ func TestWebFiles(t *testing.T) {
 	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick-files"), []string{filepath.Join(v2, "budget.txt")}))
 	waitQueueDone(t, tab, 1)
 	click(tab, "#queue-clear")
-	docs = waitFiles(t, dev, "a second version", func(d []fileDoc) bool { f := named(d, "budget.txt", tripsDoc.ID); return f != nil && len(f.Versions) == 1 })
+	docs = waitFiles(t, dev, "a second version", func(d []fileDoc) bool {
+		f := named(d, "budget.txt", tripsDoc.ID)
+		return f != nil && len(f.Versions) == 1
+	})
 	budget := named(docs, "budget.txt", tripsDoc.ID)
 	if n := strings.Count(fileRows(tab), "budget.txt"); n != 1 {
 		t.Fatalf("budget.txt listed %d times: %s", n, fileRows(tab))

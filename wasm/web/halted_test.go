@@ -110,7 +110,7 @@ func haltHome(t *testing.T) (*browsertest.Tab, *atomic.Bool) {
 
 	// Another device writes; Home's feed takes it in.
 	ctx := context.Background()
-	dev, err := client.Login(ctx, env.HomeURL(), user, password, "", nil)
+	dev, err := client.Login(ctx, env.ServerURL(), user, password, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

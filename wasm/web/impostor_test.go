@@ -31,7 +31,7 @@ func TestWebImpostorApps(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{})
 	const user, password = "ivy", "an impostor password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -192,17 +192,17 @@ func TestInstalledApp(t *testing.T) {
 		{host, "/app.css", 200},
 		{host, "/js/util.js", 200},
 		{host, "/big.bin", 200},
-		{host, "/home.js", 200},          // shared
-		{host, "/about.html", 404},       // Home's pages stay Home's
-		{host, "/notes/", 404},           // nor a bundled app's
-		{host, "/notes/notes.js", 404},   //
-		{host, "/todo/index.html", 404},  // no nesting
-		{host, "/.hidden", 404},          // skipped
-		{host, "/_private/note.js", 404}, //
-		{host, "/v1/accounts", 404},      //
-		{host, "/wasm_exec.js", 404},     // within the worker
-		{"localhost", "/app.css", 404},   // the app's files stay the app's
-		{"localhost", "/todo/", 404},     //
+		{host, "/home.js", 200},             // shared
+		{host, "/about.html", 404},          // Home's pages stay Home's
+		{host, "/notes/", 404},              // nor a bundled app's
+		{host, "/notes/notes.js", 404},      //
+		{host, "/todo/index.html", 404},     // no nesting
+		{host, "/.hidden", 404},             // skipped
+		{host, "/_private/note.js", 404},    //
+		{host, "/v1/accounts", 404},         //
+		{host, "/wasm_exec.js", 404},        // within the worker
+		{"home.localhost", "/app.css", 404}, // the app's files stay the app's
+		{"home.localhost", "/todo/", 404},   //
 		{"notes.alice.localhost", "/app.css", 404},
 		{"todo.bob.localhost", "/", 404}, // bob has not installed it
 		{"todo.bob.localhost", "/hearth.js", 404},
@@ -292,7 +292,7 @@ func TestInstalledAppShadows(t *testing.T) {
 		t.Errorf("todo: style.css %q", got)
 	}
 	shared, _ := s.Bytes("style.css")
-	for _, host := range []string{"localhost", "notes.alice.localhost", "todo.bob.localhost"} {
+	for _, host := range []string{"home.localhost", "notes.alice.localhost", "todo.bob.localhost"} {
 		res := get(s, host, "/style.css")
 		if host == "todo.bob.localhost" {
 			if res.Code != 404 {

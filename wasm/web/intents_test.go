@@ -27,7 +27,7 @@ func TestWebIntents(t *testing.T) {
 	const user, password = "dana", "an intents password"
 	host.origin = env.AppURL("notes", user)
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

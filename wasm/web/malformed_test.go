@@ -175,7 +175,7 @@ func TestWebMalformedNotes(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{})
 	const user, password = "mal", "a malformed password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestWebMalformedTasks(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{})
 	const user, password = "malt", "a malformed password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestWebMalformedContacts(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{})
 	const user, password = "malc", "a malformed password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestWebMalformedHome(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{})
 	const user, password = "malh", "a malformed password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

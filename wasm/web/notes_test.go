@@ -147,7 +147,7 @@ func TestWebNotes(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{Wrap: net.wrap})
 	const user, password = "nora", "a notes password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestWebPasskeys(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{})
 	ctx := context.Background()
 	const user, password = "petra", "granite orchard lantern"
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestWebPasskeys(t *testing.T) {
 	waitText(t, other, "#password-done", "recovery key and the keys of your data replaced")
 	// The new recovery key is the account's (a code of the next step: the
 	// sign-in above used this one).
-	if _, _, err := client.Recover(ctx, env.HomeURL(), user, rk, "granite orchard lantern two", code(t, uri, time.Now().Add(30*time.Second)), nil); err != nil {
+	if _, _, err := client.Recover(ctx, env.ServerURL(), user, rk, "granite orchard lantern two", code(t, uri, time.Now().Add(30*time.Second)), nil); err != nil {
 		t.Fatalf("the new recovery key: %v", err)
 	}
 	t.Logf("screenshots in %s", env.Shots)

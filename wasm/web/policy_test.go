@@ -44,8 +44,8 @@ func TestPermissionsPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ what, host, path, want string }{
-		{"Home", "localhost:8080", "/", homePolicy},
-		{"Home's script", "localhost:8080", "/home.js", homePolicy},
+		{"Home", "home.localhost:8080", "/", homePolicy},
+		{"Home's script", "home.localhost:8080", "/home.js", homePolicy},
 		{"a bundled app", "notes.ann.localhost:8080", "/", strings.Replace(allDenied, "microphone=()", "microphone=(self)", 1)},
 		{"an installed app", "snap.ann.localhost:8080", "/", strings.NewReplacer("camera=()", "camera=(self)", "clipboard-read=()", "clipboard-read=(self)").Replace(allDenied)},
 		{"an installed app's file", "snap.ann.localhost:8080", "/app.css", strings.NewReplacer("camera=()", "camera=(self)", "clipboard-read=()", "clipboard-read=(self)").Replace(allDenied)},
@@ -70,10 +70,10 @@ func TestEmbeddedPermissionsPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, host := range []string{"localhost", "notes.ann.localhost", "tasks.ann.localhost", "contacts.ann.localhost"} {
+	for _, host := range []string{"home.localhost", "notes.ann.localhost", "tasks.ann.localhost", "contacts.ann.localhost"} {
 		res := get(s, host, "/")
 		want := allDenied
-		if host == "localhost" {
+		if host == "home.localhost" {
 			want = homePolicy
 		}
 		if got := res.Header().Get("Permissions-Policy"); res.Code != 200 || got != want {

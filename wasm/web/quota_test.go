@@ -35,7 +35,7 @@ func TestWebQuota(t *testing.T) {
 
 	home := env.NewTab(t)
 	// The refusals this test provokes, as the browser logs them.
-	home.Allow(`403 \(Forbidden\) http://localhost:\d+/v1/accounts`)
+	home.Allow(`403 \(Forbidden\) http://home.localhost:\d+/v1/accounts`)
 	home.Allow(`413 \(Payload Too Large\)|413 \(Content Too Large\)`)
 	home.Open(env.HomeURL() + "/")
 	home.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
@@ -65,7 +65,7 @@ func TestWebQuota(t *testing.T) {
 	home.ScreenshotsOf("storage-empty", "#storage")
 
 	// Another device stores some documents.
-	dev, err := client.Login(ctx, env.HomeURL(), user, password, "", nil)
+	dev, err := client.Login(ctx, env.ServerURL(), user, password, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestWebSearch(t *testing.T) {
 
 	// The account and its data, from another device.
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

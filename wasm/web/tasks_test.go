@@ -204,7 +204,7 @@ func TestWebTasks(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{})
 	const user, password = "tess", "a tasks password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestWebTasks(t *testing.T) {
 
 	// A second device writes to Work: it appears live, with many tasks and
 	// long titles.
-	dev2, err := client.Login(ctx, env.HomeURL(), user, password, "", nil)
+	dev2, err := client.Login(ctx, env.ServerURL(), user, password, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

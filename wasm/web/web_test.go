@@ -166,9 +166,9 @@ func checkPageSRI(t *testing.T, s *site.Site, host, path string) {
 
 func TestPagesCarryIntegrity(t *testing.T) {
 	s := newSite(t, testStatic(), testDist(t))
-	checkPageSRI(t, s, "localhost:8080", "/")
+	checkPageSRI(t, s, "home.localhost:8080", "/")
 	checkPageSRI(t, s, "notes.alice.localhost:8080", "/")
-	page := get(s, "localhost", "/").Body.String()
+	page := get(s, "home.localhost", "/").Body.String()
 	for _, want := range []string{
 		`<meta name="hearth-wasm-sri" content="` + sri(emptyWasm) + `">`,
 		`<link rel="icon" href="/icon.svg">`, // untouched
@@ -197,14 +197,14 @@ func TestEmbeddedSite(t *testing.T) {
 		if !strings.HasSuffix(p, ".html") {
 			continue
 		}
-		host, url := "localhost", "/"+p
+		host, url := "home.localhost", "/"+p
 		if first, rest, ok := strings.Cut(p, "/"); ok && slices.Contains(site.Apps, first) {
 			host, url = first+".alice.localhost", "/"+rest
 		}
 		url = strings.TrimSuffix(url, "index.html")
 		checkPageSRI(t, s, host, url)
 	}
-	checkWorker(t, s, "localhost")
+	checkWorker(t, s, "home.localhost")
 	checkWorker(t, s, "notes.alice.localhost")
 	if e := s.Manifest().Files[site.WasmName]; e != nil {
 		if e.Type != "application/wasm" {
@@ -270,8 +270,8 @@ func TestImportMap(t *testing.T) {
 	st["classic.js"] = f(`import("./dyn.js").then(() => {});`)
 	st["dyn.js"] = f(`export default 3;`)
 	s := newSite(t, st, testDist(t))
-	res := get(s, "localhost", "/mods.html")
-	got := checkImportMap(t, s, "localhost", "/mods.html", res)
+	res := get(s, "home.localhost", "/mods.html")
+	got := checkImportMap(t, s, "home.localhost", "/mods.html", res)
 	want := map[string]string{}
 	for _, u := range []string{"/a.js", "/b.js?x=1", "/shared.js", "/dyn.js"} {
 		want[u] = sri([]byte(st[strings.TrimPrefix(strings.TrimSuffix(u, "?x=1"), "/")].Data))
@@ -282,12 +282,12 @@ func TestImportMap(t *testing.T) {
 	if !strings.HasPrefix(res.Body.String(), `<!doctype html><meta charset="utf-8"><script type="importmap">`) {
 		t.Errorf("page: %s", res.Body.String())
 	}
-	checkPageSRI(t, s, "localhost", "/mods.html")
-	checkPageSRI(t, s, "localhost", "/")
-	if res := get(s, "localhost", "/about.html"); strings.Contains(res.Body.String(), "importmap") || strings.Contains(res.Header().Get("Content-Security-Policy"), "sha384") {
+	checkPageSRI(t, s, "home.localhost", "/mods.html")
+	checkPageSRI(t, s, "home.localhost", "/")
+	if res := get(s, "home.localhost", "/about.html"); strings.Contains(res.Body.String(), "importmap") || strings.Contains(res.Header().Get("Content-Security-Policy"), "sha384") {
 		t.Error("an import map on a page without modules")
 	}
-	if csp := get(s, "localhost", "/main.js").Header().Get("Content-Security-Policy"); strings.Contains(csp, "sha384") {
+	if csp := get(s, "home.localhost", "/main.js").Header().Get("Content-Security-Policy"); strings.Contains(csp, "sha384") {
 		t.Errorf("a script's CSP allows an inline script: %s", csp)
 	}
 }
@@ -339,14 +339,14 @@ func TestWorkerIntegrity(t *testing.T) {
 	exec := "\"use strict\";\n(() => { globalThis.Go = class {}; })();" // no final newline
 	dist[site.ExecName] = f(exec)
 	s := newSite(t, st, dist)
-	w := get(s, "localhost", "/"+site.WorkerName).Body.String()
+	w := get(s, "home.localhost", "/"+site.WorkerName).Body.String()
 	if want := exec + "\n// the worker\n\"use strict\";\nonmessage = () => {};\n"; w != want {
 		t.Errorf("worker script:\n%s\nwant:\n%s", w, want)
 	}
-	checkWorker(t, s, "localhost")
+	checkWorker(t, s, "home.localhost")
 	checkWorker(t, s, "notes.alice.localhost")
-	checkPageSRI(t, s, "localhost", "/")
-	page := get(s, "localhost", "/").Body.String()
+	checkPageSRI(t, s, "home.localhost", "/")
+	page := get(s, "home.localhost", "/").Body.String()
 	if want := `<meta name="hearth-worker-sri" content="` + sri([]byte(w)) + `">`; !strings.Contains(page, want) {
 		t.Errorf("page lacks %s:\n%s", want, page)
 	}
@@ -357,13 +357,13 @@ func TestWorkerIntegrity(t *testing.T) {
 	// No worker script: marks and metas stay empty, wasm_exec.js is served.
 	delete(st, site.WorkerName)
 	s = newSite(t, st, dist)
-	if js := get(s, "localhost", "/hearth.js").Body.String(); !strings.Contains(js, `/*@hearth-worker-sri*/"";`) {
+	if js := get(s, "home.localhost", "/hearth.js").Body.String(); !strings.Contains(js, `/*@hearth-worker-sri*/"";`) {
 		t.Errorf("hearth.js without a worker: %s", js)
 	}
-	if !strings.Contains(get(s, "localhost", "/").Body.String(), `<meta name="hearth-worker-sri" content="">`) {
+	if !strings.Contains(get(s, "home.localhost", "/").Body.String(), `<meta name="hearth-worker-sri" content="">`) {
 		t.Error("hearth-worker-sri filled without a worker")
 	}
-	if c := get(s, "localhost", "/"+site.ExecName).Code; c != 200 {
+	if c := get(s, "home.localhost", "/"+site.ExecName).Code; c != 200 {
 		t.Errorf("wasm_exec.js without a worker: %d", c)
 	}
 }
@@ -410,20 +410,20 @@ const (
 	homeCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
 		"media-src blob:; frame-src blob:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	appCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
-		"media-src blob:; frame-src blob:; connect-src 'self' http://localhost:8080; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"media-src blob:; frame-src blob:; connect-src 'self' http://home.localhost:8080; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
 func TestHeaders(t *testing.T) {
 	s := newSite(t, testStatic(), testDist(t))
 	for _, c := range []struct{ host, path, ctype, csp string }{
-		{"localhost:8080", "/", "text/html; charset=utf-8", homeCSP},
-		{"localhost:8080", "/about.html", "text/html; charset=utf-8", homeCSP},
-		{"localhost:8080", "/home.js", "text/javascript; charset=utf-8", homeCSP},
-		{"localhost:8080", "/style.css", "text/css; charset=utf-8", homeCSP},
-		{"localhost:8080", "/icon.svg", "image/svg+xml", homeCSP},
-		{"localhost:8080", "/logo.png", "image/png", homeCSP},
-		{"localhost:8080", "/hearth.wasm", "application/wasm", homeCSP},
-		{"127.0.0.1:8080", "/", "text/html; charset=utf-8", homeCSP},
+		{"home.localhost:8080", "/", "text/html; charset=utf-8", homeCSP},
+		{"home.localhost:8080", "/about.html", "text/html; charset=utf-8", homeCSP},
+		{"home.localhost:8080", "/home.js", "text/javascript; charset=utf-8", homeCSP},
+		{"home.localhost:8080", "/style.css", "text/css; charset=utf-8", homeCSP},
+		{"home.localhost:8080", "/icon.svg", "image/svg+xml", homeCSP},
+		{"home.localhost:8080", "/logo.png", "image/png", homeCSP},
+		{"home.localhost:8080", "/hearth.wasm", "application/wasm", homeCSP},
+		{"HOME.localhost:8080", "/", "text/html; charset=utf-8", homeCSP},
 		{"notes.alice.localhost:8080", "/", "text/html; charset=utf-8", appCSP},
 		{"notes.alice.localhost:8080", "/notes.js", "text/javascript; charset=utf-8", appCSP},
 		{"notes.alice.localhost:8080", "/home.js", "text/javascript; charset=utf-8", appCSP}, // shared
@@ -458,7 +458,7 @@ func TestHeaders(t *testing.T) {
 	}
 	// https behind a proxy: the configured scheme names Home's origin.
 	ps, _ := site.New(site.Config{Static: testStatic(), Dist: testDist(t), Scheme: "https", Domain: "hearth.example"})
-	if got := get(ps, "notes.alice.hearth.example", "/").Header().Get("Content-Security-Policy"); !strings.Contains(got, "connect-src 'self' https://hearth.example;") {
+	if got := get(ps, "notes.alice.hearth.example", "/").Header().Get("Content-Security-Policy"); !strings.Contains(got, "connect-src 'self' https://home.hearth.example;") {
 		t.Errorf("proxied app CSP: %s", got)
 	}
 	// Hashed URLs are immutable; a stale hash is not.
@@ -468,18 +468,18 @@ func TestHeaders(t *testing.T) {
 		{"/home.js?v=000000000000000000000000", "no-cache"},
 		{"/?v=" + m.Files["index.html"].Hash, "no-cache"},
 	} {
-		if got := get(s, "localhost", c.path).Header().Get("Cache-Control"); got != c.want {
+		if got := get(s, "home.localhost", c.path).Header().Get("Cache-Control"); got != c.want {
 			t.Errorf("%s: Cache-Control %q, want %q", c.path, got, c.want)
 		}
 	}
 	// Other methods.
-	r := httptest.NewRequest("POST", "http://localhost/", nil)
+	r := httptest.NewRequest("POST", "http://home.localhost/", nil)
 	w := httptest.NewRecorder()
 	s.Serve(w, r, site.Origin{})
 	if w.Code != 405 {
 		t.Errorf("POST: %d", w.Code)
 	}
-	r = httptest.NewRequest("HEAD", "http://localhost/home.js", nil)
+	r = httptest.NewRequest("HEAD", "http://home.localhost/home.js", nil)
 	w = httptest.NewRecorder()
 	s.Serve(w, r, site.Origin{})
 	if w.Code != 200 || w.Body.Len() != 0 || w.Header().Get("Content-Length") != "0" && w.Header().Get("Content-Length") == "" {
@@ -517,7 +517,7 @@ func builtDist(t *testing.T, static fstest.MapFS) fstest.MapFS {
 func TestCompression(t *testing.T) {
 	st := testStatic()
 	s := newSite(t, st, builtDist(t, st))
-	raw := get(s, "localhost", "/home.js").Body.Bytes()
+	raw := get(s, "home.localhost", "/home.js").Body.Bytes()
 	if !bytes.HasPrefix(raw, []byte("import")) {
 		t.Fatalf("identity: %q", raw)
 	}
@@ -531,7 +531,7 @@ func TestCompression(t *testing.T) {
 		{"*;q=0", ""},
 		{"", ""},
 	} {
-		res := get(s, "localhost", "/home.js", "Accept-Encoding", c.accept)
+		res := get(s, "home.localhost", "/home.js", "Accept-Encoding", c.accept)
 		h := res.Header()
 		if got := h.Get("Content-Encoding"); got != c.want {
 			t.Errorf("%q: Content-Encoding %q, want %q", c.accept, got, c.want)
@@ -561,16 +561,16 @@ func TestCompression(t *testing.T) {
 	}
 	// Pages are compressed at start-up (gzip) even without make web.
 	ns := newSite(t, st, testDist(t))
-	if got := get(ns, "localhost", "/home.js", "Accept-Encoding", "gzip, br").Header().Get("Content-Encoding"); got != "gzip" {
+	if got := get(ns, "home.localhost", "/home.js", "Accept-Encoding", "gzip, br").Header().Get("Content-Encoding"); got != "gzip" {
 		t.Errorf("without precompressed copies: %q", got)
 	}
 	// A large file: its bytes and its compressed copies.
-	bigRaw := get(s, "localhost", "/big.js").Body.Bytes()
+	bigRaw := get(s, "home.localhost", "/big.js").Body.Bytes()
 	if len(bigRaw) != 20000*18 {
 		t.Errorf("big.js: %d bytes", len(bigRaw))
 	}
 	for _, s := range []*site.Site{s, ns} {
-		res := get(s, "localhost", "/big.js", "Accept-Encoding", "gzip")
+		res := get(s, "home.localhost", "/big.js", "Accept-Encoding", "gzip")
 		n := res.Body.Len()
 		zr, err := gzip.NewReader(res.Body)
 		if err != nil {
@@ -581,7 +581,7 @@ func TestCompression(t *testing.T) {
 		}
 	}
 	// A PNG that would not shrink is served as it is.
-	if got := get(s, "localhost", "/logo.png", "Accept-Encoding", "gzip, br").Header().Get("Content-Encoding"); got != "" {
+	if got := get(s, "home.localhost", "/logo.png", "Accept-Encoding", "gzip, br").Header().Get("Content-Encoding"); got != "" {
 		t.Errorf("png: %q", got)
 	}
 }
@@ -590,10 +590,10 @@ func TestNotModified(t *testing.T) {
 	st := testStatic()
 	s := newSite(t, st, builtDist(t, st))
 	for _, path := range []string{"/", "/style.css", "/hearth.wasm"} {
-		first := get(s, "localhost", path, "Accept-Encoding", "gzip")
+		first := get(s, "home.localhost", path, "Accept-Encoding", "gzip")
 		tag := first.Header().Get("ETag")
 		for _, inm := range []string{tag, "W/" + tag, `"x", ` + tag, "*", `"` + s.Manifest().Files[strings.TrimPrefix(path, "/")+map[bool]string{true: "index.html"}[path == "/"]].Hash + `"`} {
-			res := get(s, "localhost", path, "If-None-Match", inm, "Accept-Encoding", "br")
+			res := get(s, "home.localhost", path, "If-None-Match", inm, "Accept-Encoding", "br")
 			if res.Code != 304 || res.Body.Len() != 0 {
 				t.Errorf("%s If-None-Match %s: %d, %d bytes", path, inm, res.Code, res.Body.Len())
 			}
@@ -601,7 +601,7 @@ func TestNotModified(t *testing.T) {
 				t.Errorf("%s: 304 without headers", path)
 			}
 		}
-		if res := get(s, "localhost", path, "If-None-Match", `"0123"`); res.Code != 200 {
+		if res := get(s, "home.localhost", path, "If-None-Match", `"0123"`); res.Code != 200 {
 			t.Errorf("%s: stale tag: %d", path, res.Code)
 		}
 	}
@@ -613,18 +613,18 @@ func TestPaths(t *testing.T) {
 		host, path string
 		code       int
 	}{
-		{"localhost", "/", 200},
-		{"localhost", "/index.html", 200},
-		{"localhost", "/about.html", 200},
-		{"localhost", "/notes/", 404},          // an app's pages are not Home's
-		{"localhost", "/notes/notes.js", 404},  // nor its files
-		{"localhost", "/.hidden", 404},         // not embedded
-		{"localhost", "/manifest.json", 404},   // the build's, not served
-		{"localhost", "/hearth.wasm.gz", 404},  // copies only by Accept-Encoding
-		{"localhost", "/README", 404},          // dist placeholder
-		{"localhost", "/x/../index.html", 404}, // unclean
-		{"localhost", "//index.html", 404},
-		{"localhost", "/nope.js", 404},
+		{"home.localhost", "/", 200},
+		{"home.localhost", "/index.html", 200},
+		{"home.localhost", "/about.html", 200},
+		{"home.localhost", "/notes/", 404},          // an app's pages are not Home's
+		{"home.localhost", "/notes/notes.js", 404},  // nor its files
+		{"home.localhost", "/.hidden", 404},         // not embedded
+		{"home.localhost", "/manifest.json", 404},   // the build's, not served
+		{"home.localhost", "/hearth.wasm.gz", 404},  // copies only by Accept-Encoding
+		{"home.localhost", "/README", 404},          // dist placeholder
+		{"home.localhost", "/x/../index.html", 404}, // unclean
+		{"home.localhost", "//index.html", 404},
+		{"home.localhost", "/nope.js", 404},
 		{"notes.alice.localhost", "/", 200},
 		{"notes.alice.localhost", "/index.html", 200},
 		{"notes.alice.localhost", "/notes.js", 200},
@@ -644,12 +644,14 @@ func TestPaths(t *testing.T) {
 func TestOrigins(t *testing.T) {
 	s := newSite(t, testStatic(), testDist(t))
 	for host, want := range map[string]site.Origin{
-		"localhost":                  {},
-		"localhost:8080":             {Port: "8080"},
-		"LocalHost:8080":             {Port: "8080"},
-		"127.0.0.1:8080":             {Port: "8080"},
-		"127.0.0.1":                  {},
-		"[::1]:8080":                 {Port: "8080"},
+		"home.localhost":             {},
+		"home.localhost:8080":        {Port: "8080"},
+		"Home.LocalHost:8080":        {Port: "8080"},
+		"localhost":                  {Base: true},
+		"LocalHost:8080":             {Port: "8080", Base: true},
+		"127.0.0.1:8080":             {Port: "8080", Base: true},
+		"127.0.0.1":                  {Base: true},
+		"[::1]:8080":                 {Port: "8080", Base: true},
 		"notes.alice.localhost:8080": {App: "notes", User: "alice", Port: "8080"},
 		"notes.a-1.localhost":        {App: "notes", User: "a-1"},
 		"NOTES.Alice.localhost":      {App: "notes", User: "alice"},
@@ -668,6 +670,7 @@ func TestOrigins(t *testing.T) {
 		"notes.alice.localhost.evil.example", "notes.alicelocalhost", "xlocalhost",
 		"notes." + strings.Repeat("a", 33) + ".localhost", "notes.alice.localhost:8080:80",
 		strings.Repeat("a", 64) + ".alice.localhost", "to_do.alice.localhost", "Todo-.alice.localhost",
+		"notes.home.localhost", "home.home.localhost", "homelocalhost", "home.localhost.", // the user name home is reserved
 	} {
 		if o, ok := s.Origin(host); ok {
 			t.Errorf("%q accepted as %+v", host, o)
@@ -675,14 +678,19 @@ func TestOrigins(t *testing.T) {
 	}
 	// Another domain.
 	ds, _ := site.New(site.Config{Static: testStatic(), Dist: testDist(t), Domain: "Hearth.Example"})
-	if _, ok := ds.Origin("hearth.example"); !ok {
+	if o, ok := ds.Origin("hearth.example"); !ok || !o.Base {
 		t.Error("domain refused")
+	}
+	if o, ok := ds.Origin("home.hearth.example"); !ok || !o.Home() {
+		t.Error("Home on domain refused")
 	}
 	if o, ok := ds.Origin("notes.alice.hearth.example:443"); !ok || o.App != "notes" {
 		t.Error("app on domain refused")
 	}
-	if _, ok := ds.Origin("localhost"); ok {
-		t.Error("localhost accepted with another domain")
+	for _, host := range []string{"localhost", "home.localhost", "notes.alice.localhost"} {
+		if _, ok := ds.Origin(host); ok {
+			t.Errorf("%s accepted with another domain", host)
+		}
 	}
 }
 
@@ -703,7 +711,8 @@ func TestServerRoutesByHost(t *testing.T) {
 		if host != "" {
 			req.Host = host
 		}
-		res, err := http.DefaultClient.Do(req)
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := noRedirect.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -714,27 +723,38 @@ func TestServerRoutesByHost(t *testing.T) {
 	isAPI := func(res *http.Response) bool {
 		return res.Header.Get("Cache-Control") == "no-store" && strings.HasPrefix(res.Header.Get("Content-Type"), "application/json")
 	}
-	// The loopback address the tests and the CLI use is Home.
-	if res := do("", "/"); res.StatusCode != 200 || importMapHashRE.ReplaceAllString(res.Header.Get("Content-Security-Policy"), "") != homeCSP {
-		t.Errorf("127.0.0.1 /: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	// Home's host serves Home and the API.
+	if res := do("home.localhost:1234", "/"); res.StatusCode != 200 || importMapHashRE.ReplaceAllString(res.Header.Get("Content-Security-Policy"), "") != homeCSP {
+		t.Errorf("home.localhost /: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
 	}
+	if res := do("home.localhost:1234", "/v1/accounts/nobody"); !isAPI(res) {
+		t.Errorf("home.localhost /v1: %d %v", res.StatusCode, res.Header)
+	}
+	// The loopback address the tests and the CLI use, and the base
+	// domain, serve the API and send pages on to Home.
 	if res := do("", "/v1/accounts/nobody"); !isAPI(res) {
 		t.Errorf("127.0.0.1 /v1: %d %v", res.StatusCode, res.Header)
 	}
 	if res := do("localhost:1234", "/v1/accounts/nobody"); !isAPI(res) {
 		t.Errorf("localhost /v1: %d %v", res.StatusCode, res.Header)
 	}
-	if res := do("localhost:1234", "/"); res.StatusCode != 200 {
-		t.Errorf("localhost /: %d", res.StatusCode)
+	for _, host := range []string{"", "localhost:1234"} {
+		port := "1234"
+		if host == "" {
+			port = ts.URL[strings.LastIndexByte(ts.URL, ':')+1:]
+		}
+		if res := do(host, "/about.html?x=1"); res.StatusCode != 302 || res.Header.Get("Location") != "http://home.localhost:"+port+"/about.html?x=1" {
+			t.Errorf("%q /about.html: %d %q", host, res.StatusCode, res.Header.Get("Location"))
+		}
 	}
 	if res := do("notes.alice.localhost:1234", "/"); res.StatusCode != 200 ||
-		!strings.Contains(res.Header.Get("Content-Security-Policy"), "connect-src 'self' http://localhost:1234;") {
+		!strings.Contains(res.Header.Get("Content-Security-Policy"), "connect-src 'self' http://home.localhost:1234;") {
 		t.Errorf("notes /: %d %s", res.StatusCode, res.Header.Get("Content-Security-Policy"))
 	}
 	if res := do("notes.alice.localhost:1234", "/v1/accounts/nobody"); res.StatusCode != 404 || isAPI(res) {
 		t.Errorf("notes /v1: %d", res.StatusCode)
 	}
-	for _, host := range []string{"evil.example", "todo.alice.localhost", "notes.Al_ce.localhost", "10.1.2.3"} {
+	for _, host := range []string{"evil.example", "todo.alice.localhost", "notes.Al_ce.localhost", "10.1.2.3", "notes.home.localhost"} {
 		for _, path := range []string{"/", "/v1/accounts/nobody", "/home.js"} {
 			if res := do(host, path); res.StatusCode != 404 || isAPI(res) || res.Header.Get("Content-Security-Policy") != "default-src 'none'; frame-ancestors 'none'" {
 				t.Errorf("%s%s: %d", host, path, res.StatusCode)
@@ -760,7 +780,7 @@ func TestServerWithoutHomePage(t *testing.T) {
 		t.Errorf("%d %s", w.Code, w.Body)
 	}
 	w = httptest.NewRecorder()
-	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "http://localhost:8080/home.js", nil))
+	srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "http://home.localhost:8080/home.js", nil))
 	if w.Code != 200 {
 		t.Errorf("home.js: %d", w.Code)
 	}

@@ -28,6 +28,10 @@ type Store struct {
 	defaults meta.Limits          // SetDefaultLimits
 	invites  map[[32]byte]meta.Invite
 	passkeys map[string]string // credential id to its account
+
+	links      map[string]*linkRec // by id, every account's (links.go)
+	linkSeq    uint64
+	linkTokens map[[32]byte]meta.LinkToken
 }
 
 // account holds everything stored for one user.
@@ -81,6 +85,9 @@ func New() *Store {
 		digests:  make(map[[32]byte]int),
 		invites:  make(map[[32]byte]meta.Invite),
 		passkeys: make(map[string]string),
+		links:    make(map[string]*linkRec),
+
+		linkTokens: make(map[[32]byte]meta.LinkToken),
 	}
 }
 

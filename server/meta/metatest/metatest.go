@@ -86,6 +86,8 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"MaxTokens", testMaxTokens},
 		{"Invites", testInvites},
 		{"InvitesConcurrent", testInvitesConcurrent},
+		{"Links", testLinks},
+		{"LinkDrops", testLinkDrops},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -286,6 +286,66 @@ var migrations = []migration{
 	// 9: the origin each passkey was made at, which alone it signs in at
 	// (NULL: made before; Home's origin as the request names it).
 	statements(`ALTER TABLE passkeys ADD COLUMN origin TEXT`),
+	// 10: reserved for the upload sessions (§8.7.3), which another branch
+	// adds; on merging, theirs replaces this empty step and links stay 11.
+	statements(),
+	// 11: share and drop links (protocol §4.5, §8.12). A link's row is
+	// never removed (its id is never used again); its manifest and one
+	// entry count in the quota. link_blobs names the blobs a share link
+	// reaches, link_tokens the hashes of the tokens its opens gave,
+	// link_drops the drops (blob rows of io.hearth.drops) it took.
+	statements(
+		`CREATE TABLE links (
+			n          INTEGER PRIMARY KEY AUTOINCREMENT,
+			id         TEXT NOT NULL UNIQUE,
+			account    INTEGER NOT NULL REFERENCES accounts(id),
+			kind       TEXT NOT NULL,
+			created    INTEGER,
+			expires    INTEGER NOT NULL,
+			max_opens  INTEGER NOT NULL,
+			opens      INTEGER NOT NULL,
+			last_open  INTEGER,
+			revoked    INTEGER,
+			failures   INTEGER NOT NULL,
+			verifier   BLOB NOT NULL CHECK (length(verifier) = 32),
+			salt       BLOB,
+			kdf        TEXT,
+			manifest   BLOB,
+			version    INTEGER NOT NULL,
+			recipient  TEXT,
+			tag        BLOB,
+			max_files  INTEGER,
+			max_file_size INTEGER,
+			max_total  INTEGER,
+			files      INTEGER NOT NULL,
+			bytes      INTEGER NOT NULL
+		)`,
+		`CREATE INDEX links_account ON links (account, n)`,
+		`CREATE TABLE link_blobs (
+			link TEXT NOT NULL,
+			blob TEXT NOT NULL,
+			PRIMARY KEY (link, blob)
+		) WITHOUT ROWID`,
+		`CREATE TABLE link_tokens (
+			hash    BLOB PRIMARY KEY CHECK (length(hash) = 32),
+			link    TEXT NOT NULL,
+			expires INTEGER NOT NULL
+		) WITHOUT ROWID`,
+		`CREATE INDEX link_tokens_link ON link_tokens (link)`,
+		`CREATE TABLE link_drops (
+			link TEXT NOT NULL,
+			n    INTEGER NOT NULL,
+			id   TEXT NOT NULL,
+			PRIMARY KEY (link, id)
+		) WITHOUT ROWID`,
+		quotaSQL(`CREATE TRIGGER quotas_links_insert AFTER INSERT ON links BEGIN
+			UPDATE quotas SET bytes = bytes + COALESCE(length(NEW.manifest), 0) + %[1]d WHERE account = NEW.account;
+		END`),
+		`CREATE TRIGGER quotas_links_update AFTER UPDATE OF manifest ON links BEGIN
+			UPDATE quotas SET bytes = bytes + COALESCE(length(NEW.manifest), 0) - COALESCE(length(OLD.manifest), 0)
+			WHERE account = NEW.account;
+		END`,
+	),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing

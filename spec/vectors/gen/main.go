@@ -42,6 +42,7 @@ var generators = []generator{
 	{"blob.json", genBlob},
 	{"grant.json", genGrant},
 	{"passkey.json", genPasskey},
+	{"link.json", genLink},
 }
 
 func main() {

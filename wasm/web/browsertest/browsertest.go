@@ -65,9 +65,10 @@ const Chromium = "/usr/bin/chromium"
 
 // Options configure Start.
 type Options struct {
-	// Domain is Home's host name: "" for localhost. A subdomain of
-	// localhost (hearth.localhost) is a registrable domain to the browser,
-	// as a deployment's would be (its apps' origins are its subdomains).
+	// Domain is the base domain: "" for localhost (Home at
+	// home.localhost). A subdomain of localhost (hearth.localhost) is a
+	// registrable domain to the browser, as a deployment's would be (its
+	// apps' origins are its subdomains, and Home's host too).
 	Domain string
 	// Web configures the site; its Domain is Options.Domain. Static and
 	// Dist replace the registered files (a test's own pages).
@@ -87,7 +88,7 @@ type Options struct {
 type Env struct {
 	Server  *server.Server
 	Port    int
-	Domain  string // Home's host name (Options.Domain)
+	Domain  string // the base domain (Options.Domain); Home is at home.<Domain>
 	Dir     string // data folder
 	Shots   string // screenshot folder of this test
 	t       testing.TB
@@ -206,8 +207,17 @@ func Start(t testing.TB, opt Options) *Env {
 	return e
 }
 
-// HomeURL is Home's origin: http://localhost:PORT (or Options.Domain).
-func (e *Env) HomeURL() string { return fmt.Sprintf("http://%s:%d", e.Domain, e.Port) }
+// HomeURL is Home's origin: http://home.localhost:PORT (or
+// home.<Options.Domain>), for the browser; Go does not resolve it
+// (ServerURL).
+func (e *Env) HomeURL() string {
+	return fmt.Sprintf("http://%s.%s:%d", site.HomeLabel, e.Domain, e.Port)
+}
+
+// ServerURL is the server's address for Go-side clients: the loopback
+// literal http://127.0.0.1:PORT, where the API answers as at Home's host
+// (spec/web.md §1), and which Go reaches without resolving a name.
+func (e *Env) ServerURL() string { return fmt.Sprintf("http://127.0.0.1:%d", e.Port) }
 
 // AppURL is the origin of a user's app: http://APP.USER.localhost:PORT.
 func (e *Env) AppURL(app, user string) string {

@@ -447,8 +447,9 @@ const own = {
     }
   },
   async upload(id, args) {
-    const [blob, name] = args;
-    const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }), id);
+    const [blob, name, folder] = args;
+    const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }),
+      typeof folder === "string" ? folder : undefined, id);
     return JSON.parse(r);
   },
   // cancel stops the upload or saveFile of the call numbered args[0].
@@ -456,7 +457,7 @@ const own = {
     if (api && typeof args[0] === "number") api.cancel(args[0]);
     return null;
   },
-  // saveFile streams a file ({id}) or a zip ({entries, total}) to disk,
+  // saveFile streams a file ({id}) or a zip of files and folders ({ids}) to disk,
   // never whole in memory (spec/web.md §3): into handle when given (a
   // file the person chose, whose writes stay in a swap file until close,
   // so a failure aborts and leaves nothing), else into a temporary file
@@ -467,8 +468,8 @@ const own = {
     const what = args[0] || {};
     const progress = (done, total) => postMessage({ id, progress: [done, total] });
     const run = async (sink) => {
-      if (Array.isArray(what.entries)) {
-        await need().zipTo(JSON.stringify(what.entries), Number(what.total) || 0, sink, progress, id);
+      if (Array.isArray(what.ids)) {
+        await need().zipTo(JSON.stringify(what.ids), sink, progress, id);
         return null;
       }
       return JSON.parse(await need().downloadTo(String(what.id ?? ""), sink, progress, id));

@@ -168,7 +168,8 @@ export class Hearth {
       throw toError({ code: "bad_input", message: "openApp: this page is not at " + slug + ".<user>.<domain>" });
     }
     const user = labels[1];
-    home = home || location.protocol + "//" + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
+    // Home is at home.<domain>, this app at <slug>.<user>.<domain> (spec/web.md §1).
+    home = home || location.protocol + "//home." + labels.slice(2).join(".") + (location.port ? ":" + location.port : "");
     // Home signing out (spec/web.md §4): wipe this origin's storage, then
     // back to Home, which goes on with the next app. No worker is started.
     if (location.hash.startsWith("#signout")) {
@@ -576,13 +577,18 @@ export class Hearth {
   // ---- files ----
 
   /**
-   * Seals and uploads a File or Blob, streamed from disk in pieces.
+   * Seals and uploads a File or Blob, streamed from disk in pieces: a new
+   * file at the root; with options.folder (a folder's id, "" the root),
+   * into that folder, as a new version of a file of that name there.
    * @param {Blob} file
    * @param {(done: number, total: number) => void} [onProgress]
+   * @param {{ folder?: string, signal?: AbortSignal }} [options]  signal: cancels the upload
    * @returns {Promise<{ id: string }>}
    */
-  upload(file, onProgress, { signal } = {}) {
-    return this._rpc("upload", [file, file && file.name ? file.name : ""], onProgress, [], signal);
+  upload(file, onProgress, options) {
+    const args = [file, file && file.name ? file.name : ""];
+    if (options && typeof options.folder === "string") args.push(options.folder);
+    return this._rpc("upload", args, onProgress, [], options && options.signal);
   }
 
   /**
@@ -594,13 +600,13 @@ export class Hearth {
   download(id, onProgress) { return this._rpc("download", [id], onProgress); }
 
   /**
-   * Streams a file ({ id }) or a zip of files and folders ({ entries:
-   * [{ path, id?, mtime? }], total }) to disk, never whole in memory, and
+   * Streams a file ({ id }) or a zip of files and folders ({ ids }) to
+   * disk, never whole in memory, and
    * resolves once all of it verified: into handle when given (a
    * FileSystemFileHandle from showSaveFilePicker), else into a temporary
    * file of this origin's private file system, resolved as a disk-backed
    * File to download, whose temp name goes to saveDone afterwards.
-   * @param {{ id?: string, entries?: object[], total?: number, handle?: FileSystemFileHandle }} what
+   * @param {{ id?: string, ids?: string[], handle?: FileSystemFileHandle }} what
    * @param {(done: number, total: number) => void} [onProgress]
    * @param {{ signal?: AbortSignal }} [opts]
    * @returns {Promise<{ file?: File, temp?: string, info: object | null }>}

@@ -45,12 +45,6 @@ const home = { h: null, say, view, signedIn, renderConnections, renderSessions, 
 let signedOutNote = false; // arrived at the end of a sign-out
 
 async function main() {
-  // Apps live at <app>.<user>.<host>, which needs a name, not an address:
-  // Home on a loopback address moves to localhost (same machine, same port).
-  if (location.hostname === "127.0.0.1" || location.hostname === "[::1]") {
-    location.replace(location.href.replace(location.hostname, "localhost"));
-    return;
-  }
   h = home.h = await Hearth.open({ server: location.origin });
   // Signed out in another tab, or the session was revoked or expired: start
   // again from the sign-in form.
@@ -248,14 +242,16 @@ function signoutState() {
   }
 }
 
-// appOrigin accepts only an app of user at Home's own domain and port
-// (http(s)://<app>.<user>.<this host>[:port]/).
+// appOrigin accepts only an app of user at Home's own domain and port:
+// Home at home.<domain>, the app at http(s)://<app>.<user>.<domain>[:port]/
+// (spec/web.md §1).
 function appOrigin(u, user) {
   try {
     const url = new URL(u);
     const labels = url.hostname.split(".");
     return url.protocol === location.protocol && url.port === location.port && labels.length >= 3 &&
-      labels.slice(2).join(".") === location.hostname && /^[a-z0-9-]+$/.test(labels[0]) && labels[1] === user;
+      location.hostname.startsWith("home.") && labels.slice(2).join(".") === location.hostname.slice("home.".length) &&
+      /^[a-z0-9-]+$/.test(labels[0]) && labels[1] === user;
   } catch {
     return false;
   }

@@ -5,8 +5,9 @@ const meta = (n) => document.querySelector(`meta[name="${n}"]`).content;
 const status = document.getElementById("status");
 
 async function main() {
-  const home = location.hostname === "localhost" ? location.origin
-    : `${location.protocol}//localhost${location.port ? ":" + location.port : ""}`;
+  // Home at home.localhost, an app at <app>.<user>.localhost.
+  const home = location.hostname === "home.localhost" ? location.origin
+    : `${location.protocol}//home.localhost${location.port ? ":" + location.port : ""}`;
   const worker = new Worker("/smoke-worker.js");
   const wasm = await new Promise((resolve, reject) => {
     worker.onmessage = (e) => (e.data.ok ? resolve(e.data) : reject(new Error(e.data.error)));

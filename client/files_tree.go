@@ -1,0 +1,300 @@
+package client
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// FileItem is a file or a folder of a person's files (§6.3), as the tree
+// resolved it.
+type FileItem struct {
+	ID     string
+	Rev    uint64
+	Folder bool
+	// Name is the item's name; "" for a file of the old format whose
+	// metadata could not be read (show it by ID).
+	Name string
+	// Parent is the folder the item is in as the tree resolved it: ""
+	// (the root) when its document names none, or a folder that is
+	// missing, deleted or not a folder, or when it closed a cycle.
+	Parent string
+	Type   string // a file's media type, may be empty
+	// Length is a file's length in bytes; a folder's is the sum of the
+	// lengths of the files below it that are not in the trash (of all
+	// below it, for a folder in the trash).
+	Length  int64
+	ModTime time.Time // zero if not recorded
+	// Trashed is when the person put this item in the trash; zero if they
+	// did not (it may still be in the trash with a folder above it).
+	Trashed time.Time
+	// InTrash says the item or a folder above it is in the trash.
+	InTrash bool
+	// Versions are a file's earlier contents, newest first.
+	Versions []FileVersion
+	// OldFormat marks a file whose document is of the format before kinds
+	// (§6.3), whose metadata this listing could not read or upgrade.
+	OldFormat bool
+	// SealedSize is what a file's current content takes on the server.
+	SealedSize int64
+}
+
+// FileVersion is an earlier content of a file.
+type FileVersion struct {
+	Length     int64
+	ModTime    time.Time
+	Replaced   time.Time // when it stopped being the current content
+	SealedSize int64
+}
+
+// Tree is a person's files and folders at one moment (Client.Files).
+type Tree struct {
+	items    map[string]*FileItem
+	docs     map[string]*filesDoc // the documents, parsed, by id (all kinds)
+	children map[string][]*FileItem
+	// Malformed lists the documents that break §6.3: none of the tree.
+	Malformed []string
+	// VersionsKept is how many earlier versions of a file are kept.
+	VersionsKept int
+}
+
+// Item returns the file or folder id, or nil.
+func (t *Tree) Item(id string) *FileItem { return t.items[id] }
+
+// Len returns how many files and folders the tree holds, trash included.
+func (t *Tree) Len() int { return len(t.items) }
+
+// Children returns what folder id ("" for the root) holds, sorted by
+// name, leaving out the items put in the trash themselves (inside a
+// folder in the trash, the rest are in the trash with it).
+func (t *Tree) Children(id string) []*FileItem {
+	var out []*FileItem
+	for _, it := range t.children[id] {
+		if it.Trashed.IsZero() {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Trash returns the items the person put in the trash, but those inside a
+// folder that is in the trash too, sorted by name.
+func (t *Tree) Trash() []*FileItem {
+	var out []*FileItem
+	for _, it := range t.items {
+		if !it.Trashed.IsZero() && (it.Parent == "" || !t.items[it.Parent].InTrash) {
+			out = append(out, it)
+		}
+	}
+	slices.SortFunc(out, byName)
+	return out
+}
+
+// Descendants returns every item below folder id, in the trash or not,
+// folders before what they hold.
+func (t *Tree) Descendants(id string) []*FileItem {
+	var out []*FileItem
+	stack := []string{id}
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range t.children[p] {
+			out = append(out, c)
+			if c.Folder {
+				stack = append(stack, c.ID)
+			}
+		}
+	}
+	return out
+}
+
+// Path returns the '/'-separated names from the root to item id ("" for
+// the root; an unnamed item is its id).
+func (t *Tree) Path(id string) string {
+	var names []string
+	for it := t.items[id]; it != nil; it = t.items[it.Parent] {
+		names = append(names, cmp.Or(it.Name, it.ID))
+		if it.Parent == "" {
+			break
+		}
+	}
+	slices.Reverse(names)
+	return strings.Join(names, "/")
+}
+
+// Lookup returns the items not in the trash at path, '/'-separated names
+// from the root (empty parts are skipped): none if nothing is there, more
+// than one if a folder holds two items of one name.
+func (t *Tree) Lookup(path string) []*FileItem {
+	cur := []string{""}
+	var found []*FileItem
+	parts := strings.FieldsFunc(path, func(r rune) bool { return r == '/' })
+	if len(parts) == 0 {
+		return nil
+	}
+	for i, name := range parts {
+		found = found[:0:0]
+		for _, p := range cur {
+			for _, c := range t.Children(p) {
+				if c.Name == name && (c.Folder || i == len(parts)-1) {
+					found = append(found, c)
+				}
+			}
+		}
+		cur = cur[:0]
+		for _, f := range found {
+			cur = append(cur, f.ID)
+		}
+	}
+	return found
+}
+
+// named returns the items not in the trash of name in folder parent.
+func (t *Tree) named(parent, name string) []*FileItem {
+	var out []*FileItem
+	for _, c := range t.Children(parent) {
+		if c.Name == name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// under reports whether item id is folder anc or below it.
+func (t *Tree) under(id, anc string) bool {
+	for it := t.items[id]; it != nil; it = t.items[it.Parent] {
+		if it.ID == anc {
+			return true
+		}
+		if it.Parent == "" {
+			break
+		}
+	}
+	return false
+}
+
+func byName(a, b *FileItem) int {
+	if a.Folder != b.Folder {
+		if a.Folder {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+}
+
+// buildTree makes the tree of the parsed documents docs (by id), whose
+// revisions are revs, as §6.3 says: a parent that is missing, not a
+// folder or closes a cycle puts the item at the root. It ends on any
+// input: each item is visited a bounded number of times.
+func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
+	t := &Tree{items: map[string]*FileItem{}, docs: docs, children: map[string][]*FileItem{}, VersionsKept: DefaultVersionsKept}
+	ids := make([]string, 0, len(docs))
+	for id, d := range docs {
+		switch d.Kind {
+		case KindFile, KindFolder:
+			ids = append(ids, id)
+		case KindSettings:
+			if id == settingsID {
+				t.VersionsKept = d.kept
+			}
+		}
+	}
+	slices.Sort(ids)
+	parent := make(map[string]string, len(ids))
+	for _, id := range ids {
+		if id == settingsID {
+			continue
+		}
+		d := docs[id]
+		it := &FileItem{ID: id, Rev: revs[id], Folder: d.Kind == KindFolder, Name: d.Name, Type: d.Type,
+			Length: d.Length, ModTime: fromUnix(d.MTime), Trashed: fromUnix(d.Trashed), OldFormat: d.old}
+		if !it.Folder {
+			it.SealedSize = d.Size
+			for _, v := range d.versions {
+				it.Versions = append(it.Versions, FileVersion{Length: v.Length, ModTime: fromUnix(v.MTime), Replaced: fromUnix(v.Replaced), SealedSize: v.Size})
+			}
+		}
+		t.items[id] = it
+		parent[id] = d.Parent
+	}
+	for id, p := range parent {
+		if pd := docs[p]; p != "" && (pd == nil || pd.Kind != KindFolder || t.items[p] == nil) {
+			parent[id] = ""
+		}
+	}
+	// Break cycles: walk up from each item, marking the path; meeting the
+	// path again is a cycle, broken at its smallest id.
+	const (
+		onPath = 1
+		done   = 2
+	)
+	state := make(map[string]uint8, len(ids))
+	var path []string
+	for _, id := range ids {
+		path = path[:0]
+		cur := id
+		for cur != "" && state[cur] == 0 {
+			state[cur] = onPath
+			path = append(path, cur)
+			cur = parent[cur]
+		}
+		if cur != "" && state[cur] == onPath {
+			cycle := path[slices.Index(path, cur):]
+			parent[slices.Min(cycle)] = ""
+		}
+		for _, p := range path {
+			state[p] = done
+		}
+	}
+	// Depths, in the trash or not: memoized walks up the (now acyclic)
+	// parents.
+	depth := make(map[string]int, len(ids))
+	for _, id := range ids {
+		it := t.items[id]
+		if it == nil {
+			continue
+		}
+		it.Parent = parent[id]
+		path = path[:0]
+		cur := id
+		for cur != "" {
+			if _, ok := depth[cur]; ok {
+				break
+			}
+			path = append(path, cur)
+			cur = parent[cur]
+		}
+		d, trash := 0, false
+		if cur != "" {
+			d, trash = depth[cur], t.items[cur].InTrash
+		}
+		for i := len(path) - 1; i >= 0; i-- {
+			d++
+			depth[path[i]] = d
+			x := t.items[path[i]]
+			trash = trash || !x.Trashed.IsZero()
+			x.InTrash = trash
+		}
+	}
+	// Folder sizes: deepest first, each item adds to its parent.
+	order := make([]*FileItem, 0, len(t.items))
+	for _, it := range t.items {
+		order = append(order, it)
+		if it.Folder {
+			it.Length = 0
+		}
+	}
+	slices.SortFunc(order, func(a, b *FileItem) int { return cmp.Compare(depth[b.ID], depth[a.ID]) })
+	for _, it := range order {
+		if it.Parent != "" && (!it.InTrash || t.items[it.Parent].InTrash) {
+			t.items[it.Parent].Length += it.Length
+		}
+		t.children[it.Parent] = append(t.children[it.Parent], it)
+	}
+	for _, c := range t.children {
+		slices.SortFunc(c, byName)
+	}
+	return t
+}

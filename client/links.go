@@ -1,0 +1,540 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/hearthcloud/hearth/crypto/link"
+	"github.com/hearthcloud/hearth/crypto/seal"
+	"github.com/hearthcloud/hearth/internal/wire"
+)
+
+// Share links and drop links, the owner's side (spec/protocol.md §4.5,
+// §8.12): Share makes a link to a file or folder, Shares lists them,
+// UpdateShare republishes a folder's manifest, Unshare revokes, Request
+// makes a drop link, AdoptDrops files what strangers dropped.
+
+// ShareOptions are a share link's options.
+type ShareOptions struct {
+	Expires  time.Duration // from now; 0: the server's default (7 days)
+	MaxOpens int64         // 0: no limit
+	Password string        // "": none
+	Label    string        // for the owner only (sealed in the link record)
+	Origin   string        // where the link points; "": the client's server
+}
+
+// linkRecord is the owner's record of a link, a document of FilesDoctype
+// (§4.5).
+type linkRecord struct {
+	Kind     string      `json:"kind"` // "link"
+	Link     string      `json:"link"`
+	URLKey   string      `json:"url_key"`
+	Origin   string      `json:"origin"`
+	Item     string      `json:"item,omitempty"`
+	Label    string      `json:"label,omitempty"`
+	Password bool        `json:"password"`
+	PW       []byte      `json:"pw,omitempty"` // the password's Argon2id output, so any device of the owner can republish
+	Share    string      `json:"share,omitempty"`
+	Created  int64       `json:"created"`
+	Drop     *dropRecord `json:"drop,omitempty"`
+}
+
+type dropRecord struct {
+	Identity string `json:"identity"`
+	Folder   string `json:"folder"`
+}
+
+func (r *linkRecord) url(kind link.Kind) string {
+	k, _ := link.DecodeKey(r.URLKey)
+	return (&link.URL{Origin: r.Origin, Kind: kind, ID: r.Link, Key: k}).String()
+}
+
+func (r *linkRecord) keys() (*link.Keys, error) {
+	k, err := link.DecodeKey(r.URLKey)
+	if err != nil {
+		return nil, integrity("link record %s has a malformed key", r.Link)
+	}
+	return link.Derive(r.Link, k, r.PW)
+}
+
+// blobPrefix reads the first bytes of a blob of FilesDoctype, enough for
+// its header (seal.BlobHeaderPrefix).
+func (c *Client) blobPrefix(ctx context.Context, id string) ([]byte, error) {
+	res, err := c.call(ctx, request{method: "GET", path: "/v1/blobs/" + FilesDoctype + "/" + pathEscape(id),
+		hdr: map[string]string{"Range": fmt.Sprintf("bytes=0-%d", seal.BlobHeaderPrefix-1)}})
+	if err != nil {
+		return nil, err
+	}
+	return res.body, nil
+}
+
+// fileEntry returns the manifest entry of file document d at path p: the
+// blob's file key from its header, and its name, type, length and time
+// from the document (or, for a document of the old format, from the
+// blob's sealed metadata).
+func (c *Client) fileEntry(ctx context.Context, d *treeDoc, p string) (link.Entry, error) {
+	pre, err := c.blobPrefix(ctx, d.Blob)
+	if err != nil {
+		return link.Entry{}, err
+	}
+	ks, err := c.keys(ctx, FilesDoctype, blobGen(bufio.NewReader(bytes.NewReader(pre))), false)
+	if err != nil {
+		return link.Entry{}, err
+	}
+	ref := seal.BlobRef{Doctype: FilesDoctype, ID: d.Blob}
+	fk, err := seal.BlobFileKey(pre, ks, seal.PurposeFile, ref)
+	if err != nil {
+		return link.Entry{}, integrity("the header of blob %s does not open", d.Blob)
+	}
+	e := link.Entry{Path: p, Type: d.Type, Length: d.Length, MTime: d.MTime, Blob: d.Blob, Digest: d.Digest, Size: d.Size, Key: fk}
+	if d.Kind == "" { // the old format: the rest is in the blob's metadata, in its first chunk
+		var buf bytes.Buffer
+		sb := SealedBlob{ID: d.Blob, Digest: d.Digest, Size: d.Size}
+		meta, err := c.downloadBlob(ctx, FilesDoctype, sb, &buf, nil)
+		if err != nil {
+			return link.Entry{}, err
+		}
+		e.Type, e.Length, e.MTime = meta.Type, meta.Size, meta.Modified
+		if p == "" {
+			e.Path = meta.Name
+		}
+	}
+	return e, nil
+}
+
+// buildManifest describes item (a file or a folder document) as a share
+// link gives it.
+func (c *Client) buildManifest(ctx context.Context, t *fileTree, item string) (*link.Manifest, error) {
+	d, ok := t.docs[item]
+	if !ok || !(d.isFile() || d.isFolder()) {
+		return nil, fmt.Errorf("%w: no file or folder %s", ErrNotFound, item)
+	}
+	m := &link.Manifest{Created: time.Now().Unix(), Name: d.Name}
+	if d.isFile() {
+		e, err := c.fileEntry(ctx, d, d.Name)
+		if err != nil {
+			return nil, err
+		}
+		m.Kind, m.Name = link.KindFile, e.Path
+		m.Entries = []link.Entry{e}
+		return m, m.Check()
+	}
+	m.Kind = link.KindFolder
+	var walk func(folder, prefix string, depth int) error
+	walk = func(folder, prefix string, depth int) error {
+		kids := t.children(folder)
+		sort.Strings(kids)
+		if len(kids) == 0 && prefix != "" {
+			m.Entries = append(m.Entries, link.Entry{Path: prefix, Folder: true})
+		}
+		for _, id := range kids {
+			k := t.docs[id]
+			p := k.Name
+			if prefix != "" {
+				p = prefix + "/" + k.Name
+			}
+			if k.isFolder() {
+				if depth >= link.MaxPathDepth-1 {
+					continue
+				}
+				if err := walk(id, p, depth+1); err != nil {
+					return err
+				}
+				continue
+			}
+			e, err := c.fileEntry(ctx, k, p)
+			if err != nil {
+				return err
+			}
+			m.Entries = append(m.Entries, e)
+		}
+		return nil
+	}
+	if err := walk(item, "", 0); err != nil {
+		return nil, err
+	}
+	// Two items of one name in one folder: the later ones are left out.
+	seen := map[string]bool{}
+	kept := m.Entries[:0]
+	for _, e := range m.Entries {
+		if !seen[e.Path] {
+			seen[e.Path] = true
+			kept = append(kept, e)
+		}
+	}
+	m.Entries = kept
+	return m, m.Check()
+}
+
+// Share makes a share link to the file or folder item (a document id or a
+// '/'-path of names) and returns its URL. The server learns the link id,
+// the options and the blob ids the link reaches; the URL's key and the
+// password never leave this device.
+func (c *Client) Share(ctx context.Context, item string, o ShareOptions) (string, error) {
+	t, err := c.loadTree(ctx)
+	if err != nil {
+		return "", err
+	}
+	if item, err = t.resolve(item); err != nil {
+		return "", err
+	}
+	m, err := c.buildManifest(ctx, t, item)
+	if err != nil {
+		return "", err
+	}
+	origin := o.Origin
+	if origin == "" {
+		origin = c.st.Server
+	}
+	u := link.New(origin, link.Share)
+	body := map[string]any{"id": u.ID, "kind": "share", "version": 1, "blobs": m.Blobs()}
+	rec := &linkRecord{Kind: "link", Link: u.ID, URLKey: link.EncodeKey(u.Key), Origin: u.Origin, Item: item, Label: o.Label,
+		Share: m.Kind, Created: time.Now().Unix()}
+	if o.Password != "" {
+		salt := link.NewSalt()
+		pw, err := link.PasswordKey(o.Password, salt, c.kdf)
+		if err != nil {
+			return "", err
+		}
+		rec.Password, rec.PW = true, pw
+		body["password"] = map[string]any{"salt": salt, "kdf": c.kdf}
+	}
+	keys, err := rec.keys()
+	if err != nil {
+		return "", err
+	}
+	sealed, err := link.SealManifest(keys, 1, m)
+	if err != nil {
+		return "", err
+	}
+	body["verifier"], body["manifest"] = keys.Verifier(), sealed
+	if o.Expires > 0 {
+		body["expires"] = time.Now().Add(o.Expires).UTC().Truncate(time.Second)
+	}
+	if o.MaxOpens > 0 {
+		body["max_opens"] = o.MaxOpens
+	}
+	// The record first: a link the owner cannot find again is worse than a
+	// record of a link the server refused (Shares shows it as unknown).
+	if _, _, err := c.Create(ctx, FilesDoctype, mustJSON(rec)); err != nil {
+		return "", err
+	}
+	if _, err := c.callJSON(ctx, "POST", "/v1/links", body, nil, nil, false); err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+// A ShareInfo is one of the account's links as the owner sees it.
+type ShareInfo struct {
+	ID       string
+	URL      string // "" if this device has no record of the link
+	Kind     string // share or drop
+	Item     string // the shared file or folder, or the drop link's folder
+	Label    string
+	Password bool
+	Created  time.Time
+	Expires  time.Time
+	MaxOpens int64
+	Opens    int64
+	LastOpen time.Time // zero: never
+	Revoked  time.Time // zero: not revoked
+	Failures int64
+	Version  uint64
+	Pending  int64 // drops waiting to be adopted
+}
+
+type linkJSON struct {
+	ID       string     `json:"id"`
+	Kind     string     `json:"kind"`
+	Created  time.Time  `json:"created"`
+	Expires  time.Time  `json:"expires"`
+	MaxOpens int64      `json:"max_opens"`
+	Opens    int64      `json:"opens"`
+	LastOpen *time.Time `json:"last_open"`
+	Failures int64      `json:"failures"`
+	Password bool       `json:"password"`
+	Version  uint64     `json:"version"`
+	Revoked  *time.Time `json:"revoked"`
+	Drop     *struct {
+		Pending int64 `json:"pending"`
+	} `json:"drop"`
+}
+
+// linkRecords returns the owner's link records by link id, with the
+// document id of each.
+func (t *fileTree) linkRecords() map[string]*linkRecord {
+	out := map[string]*linkRecord{}
+	for _, raw := range t.raw {
+		var r linkRecord
+		if json.Unmarshal(raw, &r) == nil && r.Kind == "link" && wire.CheckLinkID(r.Link) == nil {
+			out[r.Link] = &r
+		}
+	}
+	return out
+}
+
+// Shares lists the account's links, oldest first, with their opens and
+// last use from the server and their labels and items from the owner's
+// records.
+func (c *Client) Shares(ctx context.Context) ([]ShareInfo, error) {
+	var res struct {
+		Links []linkJSON `json:"links"`
+	}
+	if _, err := c.callJSON(ctx, "GET", "/v1/links", nil, &res, nil, false); err != nil {
+		return nil, err
+	}
+	t, err := c.loadTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recs := t.linkRecords()
+	var out []ShareInfo
+	for _, l := range res.Links {
+		s := ShareInfo{ID: l.ID, Kind: l.Kind, Password: l.Password, Created: l.Created, Expires: l.Expires, MaxOpens: l.MaxOpens,
+			Opens: l.Opens, Failures: l.Failures, Version: l.Version}
+		if l.LastOpen != nil {
+			s.LastOpen = *l.LastOpen
+		}
+		if l.Revoked != nil {
+			s.Revoked = *l.Revoked
+		}
+		if l.Drop != nil {
+			s.Pending = l.Drop.Pending
+		}
+		if r := recs[l.ID]; r != nil {
+			kind := link.Share
+			if l.Kind == "drop" {
+				kind = link.Drop
+			}
+			s.URL, s.Label, s.Item = r.url(kind), r.Label, r.Item
+			if r.Drop != nil {
+				s.Item = r.Drop.Folder
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Unshare revokes link id at once.
+func (c *Client) Unshare(ctx context.Context, id string) error {
+	if err := wire.CheckLinkID(id); err != nil {
+		return err
+	}
+	_, err := c.call(ctx, request{method: "DELETE", path: "/v1/links/" + id})
+	return err
+}
+
+// UpdateShare republishes the manifest of share link id from the shared
+// item's current state (a folder's files as they are now), as the next
+// version.
+func (c *Client) UpdateShare(ctx context.Context, id string) error {
+	t, err := c.loadTree(ctx)
+	if err != nil {
+		return err
+	}
+	rec := t.linkRecords()[id]
+	if rec == nil || rec.Drop != nil {
+		return fmt.Errorf("%w: no share link %s on record", ErrNotFound, id)
+	}
+	var cur []linkJSON
+	var res struct {
+		Links []linkJSON `json:"links"`
+	}
+	if _, err := c.callJSON(ctx, "GET", "/v1/links", nil, &res, nil, false); err != nil {
+		return err
+	}
+	for _, l := range res.Links {
+		if l.ID == id {
+			cur = append(cur, l)
+		}
+	}
+	if len(cur) != 1 {
+		return fmt.Errorf("%w: the server has no link %s", ErrNotFound, id)
+	}
+	m, err := c.buildManifest(ctx, t, rec.Item)
+	if err != nil {
+		return err
+	}
+	keys, err := rec.keys()
+	if err != nil {
+		return err
+	}
+	v := cur[0].Version + 1
+	sealed, err := link.SealManifest(keys, v, m)
+	if err != nil {
+		return err
+	}
+	_, err = c.callJSON(ctx, "PATCH", "/v1/links/"+id, map[string]any{"manifest": sealed, "version": v, "blobs": m.Blobs()}, nil, nil, false)
+	return err
+}
+
+// RequestOptions are a drop link's options.
+type RequestOptions struct {
+	Expires     time.Duration // 0: 7 days
+	MaxFiles    int64         // 0: the server's default (100)
+	MaxFileSize int64         // sealed bytes per file; 0: the server's limit
+	MaxTotal    int64         // 0: the server's default (10 GiB)
+	Label       string
+	Origin      string
+}
+
+// Request makes a drop link into folder (a document id or a '/'-path) and
+// returns its URL: whoever holds it can drop files, which only the owner
+// can read, into that folder (AdoptDrops files them).
+func (c *Client) Request(ctx context.Context, folder string, o RequestOptions) (string, error) {
+	t, err := c.loadTree(ctx)
+	if err != nil {
+		return "", err
+	}
+	if folder, err = t.resolve(folder); err != nil {
+		return "", err
+	}
+	if !t.docs[folder].isFolder() {
+		return "", fmt.Errorf("client: %s is not a folder", folder)
+	}
+	origin := o.Origin
+	if origin == "" {
+		origin = c.st.Server
+	}
+	u := link.New(origin, link.Drop)
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return "", err
+	}
+	rec := &linkRecord{Kind: "link", Link: u.ID, URLKey: link.EncodeKey(u.Key), Origin: u.Origin, Label: o.Label,
+		Created: time.Now().Unix(), Drop: &dropRecord{Identity: id.String(), Folder: folder}}
+	keys, err := rec.keys()
+	if err != nil {
+		return "", err
+	}
+	r := id.Recipient().String()
+	drop := map[string]any{"recipient": r, "tag": keys.RecipientTag(r)}
+	for k, v := range map[string]int64{"max_files": o.MaxFiles, "max_file_size": o.MaxFileSize, "max_total": o.MaxTotal} {
+		if v > 0 {
+			drop[k] = v
+		}
+	}
+	body := map[string]any{"id": u.ID, "kind": "drop", "verifier": keys.Verifier(), "drop": drop}
+	if o.Expires > 0 {
+		body["expires"] = time.Now().Add(o.Expires).UTC().Truncate(time.Second)
+	}
+	if _, _, err := c.Create(ctx, FilesDoctype, mustJSON(rec)); err != nil {
+		return "", err
+	}
+	if _, err := c.callJSON(ctx, "POST", "/v1/links", body, nil, nil, false); err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+// An Adopted drop: the file it became, or why it was refused.
+type Adopted struct {
+	Link   string
+	Drop   string
+	FileID string // "" if refused
+	Name   string
+	Err    error // the drop did not open (forged or damaged) and was deleted; or another failure, and it stays
+}
+
+// AdoptDrops files every pending drop of the account's drop links: it
+// opens each with its link's identity and checks its tag, seals it again
+// as a file of its own in the link's folder, and deletes the drop. A drop
+// that does not open (one the host made, or damaged) is deleted and
+// reported with ErrIntegrity.
+func (c *Client) AdoptDrops(ctx context.Context) ([]Adopted, error) {
+	t, err := c.loadTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Adopted
+	for _, rec := range t.linkRecords() {
+		if rec.Drop == nil {
+			continue
+		}
+		var res struct {
+			Drops []struct {
+				ID     string `json:"id"`
+				Size   int64  `json:"size"`
+				Digest []byte `json:"digest"`
+			} `json:"drops"`
+		}
+		if _, err := c.callJSON(ctx, "GET", "/v1/links/"+rec.Link+"/drops", nil, &res, nil, false); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			return out, err
+		}
+		for _, d := range res.Drops {
+			a := Adopted{Link: rec.Link, Drop: d.ID}
+			a.FileID, a.Name, a.Err = c.adoptDrop(ctx, rec, d.ID, d.Size)
+			out = append(out, a)
+			if a.Err == nil || errors.Is(a.Err, ErrIntegrity) {
+				c.call(ctx, request{method: "DELETE", path: "/v1/links/" + rec.Link + "/drops/" + pathEscape(d.ID)})
+			}
+		}
+	}
+	return out, nil
+}
+
+// adoptDrop streams one drop into a new file of the link's folder.
+func (c *Client) adoptDrop(ctx context.Context, rec *linkRecord, dropID string, size int64) (string, string, error) {
+	id, err := age.ParseX25519Identity(rec.Drop.Identity)
+	if err != nil {
+		return "", "", integrity("link record %s has a malformed identity", rec.Link)
+	}
+	keys, err := rec.keys()
+	if err != nil {
+		return "", "", err
+	}
+	req := &httpRequest{method: "GET", url: c.st.Server + "/v1/links/" + rec.Link + "/drops/" + pathEscape(dropID),
+		header: map[string]string{"Authorization": "Bearer " + c.token()}}
+	res, err := c.tr.roundTrip(ctx, req)
+	if err != nil {
+		return "", "", fmt.Errorf("client: %w", err)
+	}
+	defer res.body.Close()
+	if res.status != statusOK {
+		b, _ := io.ReadAll(io.LimitReader(res.body, 1<<20))
+		return "", "", apiError(res, b)
+	}
+	br, err := link.OpenDrop(io.LimitReader(res.body, size+1), keys, dropID, id)
+	if err != nil {
+		return "", "", integrity("drop %s does not open with its link's key (forged or damaged)", dropID)
+	}
+	meta := br.Meta()
+	sb, err := c.uploadBlob(ctx, FilesDoctype, &integrityReader{br}, seal.Meta{Name: meta.Name, Type: meta.Type, Size: meta.Size, Modified: meta.Modified}, nil)
+	if err != nil {
+		return "", meta.Name, err
+	}
+	doc := map[string]any{"kind": "file", "name": meta.Name, "parent": rec.Drop.Folder, "type": meta.Type, "length": meta.Size,
+		"mtime": meta.Modified, "blob": sb.ID, "digest": sb.Digest, "size": sb.Size}
+	fileID, _, err := c.Create(ctx, FilesDoctype, mustJSON(doc))
+	if err != nil {
+		c.deleteBlob(FilesDoctype, sb.ID)
+		return "", meta.Name, err
+	}
+	return fileID, meta.Name, nil
+}
+
+// integrityReader reports a read failure of an opened drop as the
+// integrity error it is.
+type integrityReader struct{ r io.Reader }
+
+func (i *integrityReader) Read(p []byte) (int, error) {
+	n, err := i.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &integrityError{detail: "a drop failed to authenticate", err: err}
+	}
+	return n, err
+}

@@ -1,0 +1,440 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/internal/wire"
+)
+
+// resolve finds the file or folder arg names: an item id, or a
+// '/'-separated path of names from the root (not into the trash). A path
+// that names two items is an error that lists their ids.
+func resolve(t *client.Tree, arg string) (*client.FileItem, error) {
+	if it := t.Item(arg); it != nil {
+		return it, nil
+	}
+	found := t.Lookup(arg)
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no file or folder %s (hearth files lists them)", printable(arg))
+	case 1:
+		return found[0], nil
+	}
+	ids := make([]string, len(found))
+	for i, f := range found {
+		ids[i] = f.ID
+	}
+	return nil, fmt.Errorf("%s names %d items: give one of their ids: %s", printable(arg), len(found), strings.Join(ids, ", "))
+}
+
+// resolveFolder is resolve for a folder; "" and "/" are the root ("").
+func resolveFolder(t *client.Tree, arg string) (string, error) {
+	if strings.Trim(arg, "/") == "" {
+		return "", nil
+	}
+	it, err := resolve(t, arg)
+	if err != nil {
+		return "", err
+	}
+	if !it.Folder {
+		return "", fmt.Errorf("%s is a file, not a folder", printable(arg))
+	}
+	return it.ID, nil
+}
+
+// itemName is an item's name for people: its name, or its id.
+func itemName(it *client.FileItem) string {
+	if it.Name == "" {
+		return it.ID
+	}
+	return printable(it.Name)
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// hearth files [FOLDER]: what a folder holds, with sizes and dates.
+func cmdFiles(ctx context.Context, args []string) error {
+	pos, err := parse(flag.NewFlagSet("files", flag.ContinueOnError), args, 0, 1)
+	if err != nil {
+		return err
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		dir := ""
+		if len(pos) == 1 {
+			if dir, err = resolveFolder(t, pos[0]); err != nil {
+				return err
+			}
+		}
+		items := t.Children(dir)
+		if len(items) == 0 {
+			fmt.Fprintln(os.Stderr, "(empty)")
+		}
+		printItems(os.Stdout, items)
+		if n := len(t.Malformed); n > 0 {
+			fmt.Fprintf(os.Stderr, "hearth: %s not shown: malformed (another client or an app wrote them)\n", count(n, "document"))
+		}
+		return nil
+	})
+}
+
+// printItems writes one line an item: size, date, id, name (a folder's
+// ends in '/') and its earlier versions.
+func printItems(w io.Writer, items []*client.FileItem) {
+	sw := 0
+	for _, it := range items {
+		sw = max(sw, len(size(it.Length)))
+	}
+	for _, it := range items {
+		name := itemName(it)
+		if it.Folder {
+			name += "/"
+		}
+		if n := len(it.Versions); n > 0 {
+			name += "  (" + count(n, "earlier version") + ")"
+		}
+		fmt.Fprintf(w, "%*s  %s  %s  %s\n", sw, size(it.Length), when(it.ModTime), it.ID, name)
+	}
+}
+
+// hearth mkdir PATH: makes the folders of PATH that are missing.
+func cmdMkdir(ctx context.Context, args []string) error {
+	pos, err := parse(flag.NewFlagSet("mkdir", flag.ContinueOnError), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	parts := strings.FieldsFunc(pos[0], func(r rune) bool { return r == '/' })
+	if len(parts) == 0 {
+		return usagef("give a folder's path")
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		parent, made := "", false
+		for i, name := range parts {
+			found := t.Lookup(strings.Join(parts[:i+1], "/"))
+			switch {
+			case len(found) > 1 && !made:
+				_, err := resolve(t, strings.Join(parts[:i+1], "/"))
+				return err
+			case len(found) == 1 && !made:
+				if !found[0].Folder {
+					return fmt.Errorf("%s is a file", printable(strings.Join(parts[:i+1], "/")))
+				}
+				parent = found[0].ID
+				continue
+			}
+			if parent, err = c.Mkdir(ctx, parent, name); err != nil {
+				return err
+			}
+			made = true
+		}
+		if !made {
+			return fmt.Errorf("%s exists already", printable(pos[0]))
+		}
+		fmt.Println(parent)
+		return nil
+	})
+}
+
+// hearth mv SRC... DST: into folder DST, or, for one SRC and a DST that
+// does not exist, to DST's folder under DST's last name.
+func cmdMv(ctx context.Context, args []string) error {
+	pos, err := parse(flag.NewFlagSet("mv", flag.ContinueOnError), args, 2, 1<<20)
+	if err != nil {
+		return err
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, s := range pos[:len(pos)-1] {
+			it, err := resolve(t, s)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, it.ID)
+		}
+		dst := pos[len(pos)-1]
+		if d, err := resolveFolder(t, dst); err == nil {
+			return c.Move(ctx, ids, d)
+		} else if len(ids) > 1 || len(t.Lookup(dst)) > 0 || t.Item(dst) != nil {
+			return err
+		}
+		// A rename, perhaps into another folder.
+		dir, name := "", strings.Trim(dst, "/")
+		if i := strings.LastIndexByte(name, '/'); i >= 0 {
+			dir, name = name[:i], name[i+1:]
+		}
+		to, err := resolveFolder(t, dir)
+		if err != nil {
+			return err
+		}
+		if err := client.CheckFileName(name); err != nil {
+			return err
+		}
+		if it := t.Item(ids[0]); it.Parent != to {
+			if err := c.Move(ctx, ids, to); err != nil {
+				return err
+			}
+		}
+		return c.Rename(ctx, ids[0], name)
+	})
+}
+
+// hearth trash [--empty] [--restore PATH|ID]
+func cmdTrash(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("trash", flag.ContinueOnError)
+	empty := fs.Bool("empty", false, "delete what the trash holds, for good")
+	restore := fs.String("restore", "", "take this item (its path as the trash lists it, or its id) out of the trash")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *empty && *restore != "" {
+		return usagef("give --empty or --restore, not both")
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		switch {
+		case *empty:
+			n := 0
+			for _, it := range t.Trash() {
+				n += 1 + len(t.Descendants(it.ID))
+			}
+			if err := c.EmptyTrash(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "Deleted %s for good.\n", count(n, "item"))
+		case *restore != "":
+			var ids []string
+			for _, it := range t.Trash() {
+				if it.ID == *restore || t.Path(it.ID) == strings.Trim(*restore, "/") {
+					ids = append(ids, it.ID)
+				}
+			}
+			if it := t.Item(*restore); len(ids) == 0 && it != nil && it.InTrash {
+				ids = append(ids, it.ID)
+			}
+			switch len(ids) {
+			case 0:
+				return fmt.Errorf("no %s in the trash (hearth trash lists it)", printable(*restore))
+			case 1:
+			default:
+				return fmt.Errorf("%s names %d items in the trash: give one of their ids: %s", printable(*restore), len(ids), strings.Join(ids, ", "))
+			}
+			if err := c.Restore(ctx, ids); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "Restored %s.\n", printable(t.Path(ids[0])))
+		default:
+			items := t.Trash()
+			if len(items) == 0 {
+				fmt.Fprintln(os.Stderr, "The trash is empty.")
+			}
+			for _, it := range items {
+				name := printable(t.Path(it.ID))
+				if it.Folder {
+					name += "/"
+				}
+				fmt.Printf("%s  %s  %s  %s\n", size(it.Length), when(it.Trashed), it.ID, name)
+			}
+		}
+		return nil
+	})
+}
+
+// hearth versions PATH [--restore N]
+func cmdVersions(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("versions", flag.ContinueOnError)
+	restore := fs.Int("restore", 0, "make earlier version N (1 the newest, as listed) the current one")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		it, err := resolve(t, pos[0])
+		if err != nil {
+			return err
+		}
+		if it.Folder {
+			return fmt.Errorf("%s is a folder: only files have versions", printable(pos[0]))
+		}
+		if *restore != 0 {
+			if err := c.RestoreVersion(ctx, it.ID, *restore-1); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "Version %d of %s is the current one again; what was current is version 1.\n", *restore, itemName(it))
+			return nil
+		}
+		fmt.Printf("current  %s  %s\n", size(it.Length), when(it.ModTime))
+		for i, v := range it.Versions {
+			fmt.Printf("%7d  %s  %s  (replaced %s)\n", i+1, size(v.Length), when(v.ModTime), when(v.Replaced))
+		}
+		if len(it.Versions) == 0 {
+			fmt.Fprintf(os.Stderr, "No earlier versions (up to %d are kept).\n", t.VersionsKept)
+		}
+		return nil
+	})
+}
+
+// hearth upload PATH... [--to FOLDER]
+func cmdUpload(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
+	to := fs.String("to", "", "the folder to upload into (a path or an id; default: the root)")
+	pos, err := parse(fs, args, 1, 1<<20)
+	if err != nil {
+		return err
+	}
+	var srcs []client.UploadSource
+	var tops []int // the index in srcs of each PATH
+	for _, p := range pos {
+		tops = append(tops, len(srcs))
+		if srcs, err = localSources(srcs, p); err != nil {
+			return err
+		}
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		dir, err := resolveFolder(t, *to)
+		if err != nil {
+			return err
+		}
+		var total int64
+		for _, s := range srcs {
+			total += s.Size
+		}
+		bar := newProgress("uploading", total)
+		ids, err := c.UploadAll(ctx, dir, srcs, bar.update)
+		bar.done(err == nil)
+		if err != nil {
+			return err
+		}
+		for _, i := range tops {
+			fmt.Println(ids[i])
+		}
+		return nil
+	})
+}
+
+// localSources appends to srcs the file or folder tree at p: a folder
+// before what it holds; what is neither a regular file nor a folder
+// (a symbolic link, a device) is left out, with a warning.
+func localSources(srcs []client.UploadSource, p string) ([]client.UploadSource, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	base := filepath.Base(filepath.Clean(p))
+	if !fi.IsDir() {
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file", p)
+		}
+		return append(srcs, fileSource(p, base, fi)), nil
+	}
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(p, path)
+		name := base
+		if rel != "." {
+			name = base + "/" + filepath.ToSlash(rel)
+		}
+		if d.IsDir() {
+			srcs = append(srcs, client.UploadSource{Path: name, Folder: true})
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			fmt.Fprintf(os.Stderr, "hearth: leaving out %s: not a regular file\n", printable(path))
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		srcs = append(srcs, fileSource(path, name, fi))
+		return nil
+	})
+	return srcs, err
+}
+
+func fileSource(path, name string, fi os.FileInfo) client.UploadSource {
+	return client.UploadSource{Path: name, Size: fi.Size(), ModTime: fi.ModTime(), Open: func() (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		// The size announced is the one the walk saw: a file that
+		// changed since fails its upload (the client counts).
+		return f, nil
+	}}
+}
+
+// rm: "hearth rm DOCTYPE ID", where DOCTYPE is one of the account's
+// doctypes, deletes a document, as before; any other "hearth rm PATH..."
+// puts files and folders in the trash.
+func cmdRm(ctx context.Context, args []string) error {
+	pos, err := parse(flag.NewFlagSet("rm", flag.ContinueOnError), args, 1, 1<<20)
+	if err != nil {
+		return err
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		if len(pos) == 2 && wire.CheckDoctype(pos[0]) == nil {
+			if dts, err := c.Doctypes(ctx); err == nil && slices.Contains(dts, pos[0]) {
+				if pos[0] == client.FilesDoctype {
+					return missing(c.DeleteFile(ctx, pos[1]), pos[0], pos[1]) // the file's blobs go too
+				}
+				return missing(c.Delete(ctx, pos[0], pos[1]), pos[0], pos[1])
+			}
+		}
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, p := range pos {
+			it, err := resolve(t, p)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, it.ID)
+		}
+		if err := c.Trash(ctx, ids); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "Moved %s to the trash (hearth trash lists it; hearth trash --restore brings it back).\n", count(len(ids), "item"))
+		return nil
+	})
+}

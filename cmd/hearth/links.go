@@ -1,0 +1,355 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/crypto/link"
+	"github.com/hearthcloud/hearth/internal/bytesize"
+)
+
+// Share links and drop links (spec/protocol.md §4.5, §8.12). A FOLDER or
+// an ITEM is a files document id or a '/'-path of names from the root
+// (the client's own reader of the files documents until the files
+// commands land: TODO(merge) use their path resolution).
+
+// parseDays reads a duration such as 7d, 36h or 90m.
+func parseDays(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 || n > 365 {
+			return 0, usagef("--expires: 1d to 365d, or hours such as 36h")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, usagef("--expires: a duration such as 7d, 36h or 90m")
+	}
+	return d, nil
+}
+
+func cmdShare(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("share", flag.ContinueOnError)
+	expires := fs.String("expires", "7d", "how long the link works")
+	maxOpens := fs.Int64("max-opens", 0, "how many times it opens (0: no limit)")
+	withPassword := fs.Bool("password", false, "ask for a password the link also needs ($HEARTH_LINK_PASSWORD)")
+	label := fs.String("label", "", "a note for you (sealed), such as who it is for")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	d, err := parseDays(*expires)
+	if err != nil {
+		return err
+	}
+	o := client.ShareOptions{Expires: d, MaxOpens: *maxOpens, Label: *label}
+	if *withPassword {
+		if o.Password, err = secret("HEARTH_LINK_PASSWORD", "Link password: "); err != nil {
+			return err
+		}
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		url, err := c.Share(ctx, pos[0], o)
+		if err != nil {
+			return err
+		}
+		fmt.Println(url)
+		return nil
+	})
+}
+
+func cmdShares(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("shares", flag.ContinueOnError)
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		shares, err := c.Shares(ctx)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		for _, s := range shares {
+			state := "until " + s.Expires.Local().Format("2006-01-02 15:04")
+			switch {
+			case !s.Revoked.IsZero():
+				state = "revoked"
+			case !now.Before(s.Expires):
+				state = "expired"
+			}
+			opens := strconv.FormatInt(s.Opens, 10)
+			if s.MaxOpens > 0 {
+				opens += "/" + strconv.FormatInt(s.MaxOpens, 10)
+			}
+			last := "never"
+			if !s.LastOpen.IsZero() {
+				last = s.LastOpen.Local().Format("2006-01-02 15:04")
+			}
+			extra := ""
+			if s.Kind == "drop" {
+				extra = fmt.Sprintf("  %d waiting", s.Pending)
+			}
+			if s.Password {
+				extra += "  password"
+			}
+			if s.Failures > 0 {
+				extra += fmt.Sprintf("  %d wrong", s.Failures)
+			}
+			fmt.Printf("%s  %-5s  %s  opens %s  last %s%s  %s\n", s.ID, s.Kind, state, opens, last, extra, printable(s.Label))
+			if s.URL != "" && state != "revoked" {
+				fmt.Printf("    %s\n", s.URL)
+			}
+		}
+		return nil
+	})
+}
+
+func cmdUnshare(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("unshare", flag.ContinueOnError)
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	id := pos[0]
+	if u, err := link.ParseURL(id); err == nil {
+		id = u.ID
+	}
+	return withSession(ctx, func(c *client.Client) error { return c.Unshare(ctx, id) })
+}
+
+func cmdRequest(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("request", flag.ContinueOnError)
+	expires := fs.String("expires", "7d", "how long the link takes files")
+	maxFiles := fs.Int64("max-files", 0, "how many files it takes (0: 100)")
+	maxSize := fs.String("max-size", "", "the largest file it takes, such as 200MB (default: the server's limit)")
+	label := fs.String("label", "", "a note for you (sealed)")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	d, err := parseDays(*expires)
+	if err != nil {
+		return err
+	}
+	o := client.RequestOptions{Expires: d, MaxFiles: *maxFiles, Label: *label}
+	if *maxSize != "" {
+		if o.MaxFileSize, err = bytesize.Parse(*maxSize); err != nil {
+			return usagef("--max-size: %v", err)
+		}
+		o.MaxFileSize += 64 << 10 // what sealing adds, at most, to a file's size
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		url, err := c.Request(ctx, pos[0], o)
+		if err != nil {
+			return err
+		}
+		fmt.Println(url)
+		return nil
+	})
+}
+
+func cmdDrops(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("drops", flag.ContinueOnError)
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	return withSession(ctx, func(c *client.Client) error {
+		adopted, err := c.AdoptDrops(ctx)
+		for _, a := range adopted {
+			switch {
+			case a.Err == nil:
+				fmt.Printf("%s  %s\n", a.FileID, printable(a.Name))
+			case errors.Is(a.Err, client.ErrIntegrity):
+				fmt.Fprintf(os.Stderr, "refused a drop of link %s that does not open (forged or damaged); deleted it\n", a.Link)
+			default:
+				fmt.Fprintf(os.Stderr, "drop %s of link %s: %s (kept, try again)\n", a.Drop, a.Link, printable(a.Err.Error()))
+			}
+		}
+		if len(adopted) == 0 && err == nil {
+			fmt.Fprintln(os.Stderr, "no drops waiting")
+		}
+		return err
+	})
+}
+
+// fileVersions keeps the highest manifest version opened per link in the
+// state folder (links.json), so a replayed older folder is refused.
+type fileVersions struct {
+	mu   sync.Mutex
+	path string
+}
+
+func (f *fileVersions) load() map[string]uint64 {
+	m := map[string]uint64{}
+	if b, err := os.ReadFile(f.path); err == nil {
+		json.Unmarshal(b, &m)
+	}
+	return m
+}
+
+func (f *fileVersions) LinkVersion(id string) uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.load()[id]
+}
+
+func (f *fileVersions) SetLinkVersion(id string, v uint64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := f.load()
+	m[id] = v
+	b, _ := json.Marshal(m)
+	tmp := f.path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, f.path)
+}
+
+func linkOptions() (*client.LinkOptions, error) {
+	h, err := home()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(h, 0o700); err != nil {
+		return nil, err
+	}
+	return &client.LinkOptions{Versions: &fileVersions{path: filepath.Join(h, "links.json")}}, nil
+}
+
+func cmdFetch(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
+	out := fs.String("o", "", "where to write: a file's path, or the folder to make (default: the shared name, here)")
+	force := fs.Bool("force", false, "replace files that exist")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	o, err := linkOptions()
+	if err != nil {
+		return err
+	}
+	pw := ""
+	has, err := client.LinkHasPassword(ctx, pos[0], o)
+	if err != nil {
+		return linkError(err)
+	}
+	if has {
+		if pw, err = secret("HEARTH_LINK_PASSWORD", "Link password: "); err != nil {
+			return err
+		}
+	}
+	s, err := client.OpenLink(ctx, pos[0], pw, o)
+	if err != nil {
+		return linkError(err)
+	}
+	m := s.Manifest
+	root := *out
+	if root == "" {
+		root = m.Name // checked by the manifest's rules: a plain name
+	}
+	if m.Kind == link.KindFolder {
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			return err
+		}
+	}
+	for _, e := range m.Entries {
+		target := root
+		if m.Kind == link.KindFolder {
+			target = filepath.Join(root, filepath.FromSlash(e.Path)) // each component a plain name (§4.5)
+		}
+		if e.Folder {
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fetchOne(ctx, s, e, target, *force); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetchOne writes one file through a temporary file, renamed into place
+// only once all of it verified.
+func fetchOne(ctx context.Context, s *client.Shared, e link.Entry, target string, force bool) error {
+	if _, err := os.Lstat(target); err == nil && !force {
+		return fmt.Errorf("%s already exists: give -o PATH to write elsewhere, or --force to replace it", printable(target))
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), ".hearth-fetch-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := s.Download(ctx, e, tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if e.MTime != 0 {
+		os.Chtimes(tmp.Name(), time.Now(), time.Unix(e.MTime, 0))
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s (%d bytes)\n", printable(target), e.Length)
+	return nil
+}
+
+func cmdDrop(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("drop", flag.ContinueOnError)
+	pos, err := parse(fs, args, 2, 1000)
+	if err != nil {
+		return err
+	}
+	var files []client.DropFile
+	for _, p := range pos[1:] {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a file", printable(p))
+		}
+		files = append(files, client.DropFile{Name: filepath.Base(p), Size: st.Size(), ModTime: st.ModTime(), Content: f})
+	}
+	n, err := client.Drop(ctx, pos[0], files, nil)
+	fmt.Fprintf(os.Stderr, "dropped %d of %d files\n", n, len(files))
+	return linkError(err)
+}
+
+// linkError words a link's refusals.
+func linkError(err error) error {
+	var g *client.GoneError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &g):
+		return errors.New(g.Error())
+	case errors.Is(err, link.ErrBadURL):
+		return usagef("%v", err)
+	}
+	return err
+}
