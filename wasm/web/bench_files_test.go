@@ -42,7 +42,7 @@ func benchFilesOnce(b *testing.B) {
 	env := browsertest.Start(b, browsertest.Options{})
 	const user, password = "bench", "a benchmark password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

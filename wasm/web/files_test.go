@@ -27,7 +27,7 @@ func TestWebFiles(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{})
 	const user, password = "fern", "a files password"
 	ctx := context.Background()
-	dev, _, err := client.Signup(ctx, env.HomeURL(), user, password, nil)
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

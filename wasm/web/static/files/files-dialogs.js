@@ -101,21 +101,21 @@ export function askFolder(title, tree, refused, nameOf, current) {
  * showVersions lists a file's earlier versions, newest first, each with
  * Restore; resolves to the index chosen, or null.
  */
-export function showVersions(name, it) {
+export function showVersions(name, it, versions) {
   return modal("Versions of " + name, (finish) => {
     const cur = el("li", { className: "version current" },
       el("div", { className: "grow" }, el("strong", { textContent: "Current" }),
         el("div", { className: "muted small", textContent: bytes(it.length) + (it.mtime ? " · " + when(it.mtime) : "") })));
-    const rows = it.versions.map((v, i) => {
+    const rows = versions.map((v, i) => {
       const b = el("button", { type: "button", className: "secondary", textContent: "Restore", onclick: () => finish(i) });
       b.dataset.restoreVersion = String(i);
       b.setAttribute("aria-label", "Restore the version replaced " + when(v.replaced));
       return el("li", { className: "version" },
-        el("div", { className: "grow" }, el("strong", { textContent: "Replaced " + when(Number(v.replaced) || 0) }),
-          el("div", { className: "muted small", textContent: bytes(Number(v.length) || 0) + (v.mtime ? " · modified " + when(Number(v.mtime)) : "") })),
+        el("div", { className: "grow" }, el("strong", { textContent: v.replaced ? "Replaced " + when(v.replaced) : "Earlier version" }),
+          el("div", { className: "muted small", textContent: bytes(v.length) + (v.mtime ? " · modified " + when(v.mtime) : "") })),
         b);
     });
-    const none = it.versions.length ? [] : [el("p", { className: "muted small", textContent: "No earlier versions. Uploading a file of the same name into its folder keeps the one it replaces here." })];
+    const none = versions.length ? [] : [el("p", { className: "muted small", textContent: "No earlier versions. Uploading a file of the same name into its folder keeps the one it replaces here." })];
     return [el("ul", { className: "list versions" }, cur, ...rows), ...none,
       el("div", { className: "row end" }, el("button", { type: "button", className: "secondary", textContent: "Close", onclick: () => finish(null) }))];
   }, "versions-dialog");

@@ -1,36 +1,22 @@
-// The files' document model (spec/protocol.md §6.3) as the page reads it:
-// each document of io.hearth.files read as data of any shape (values.js),
-// the tree built from the parents (never looping, whatever the host
-// serves), the trash, folder sizes, and the orders of a listing.
-import { isObject, num, text } from "./values.js";
-
+// The files and folders (spec/protocol.md §6.3) as the page holds them:
+// the items of filesTree, the tree built from their parents (which the
+// client resolved already; built again here without ever looping), the
+// trash, folder sizes, and the orders of a listing.
 export const DOCTYPE = "io.hearth.files";
 
 /**
- * read reads a document's value: a file, a folder, a file of the old
- * format (blob, digest, size only: named by its id until downloaded), a
- * kind this page does not show (settings, link, unknown: "other"), or
- * { bad, what } for what it cannot read.
- * @param {any} v
+ * fromTree reads an item of filesTree (spec/web.md §3.5) as the page keeps
+ * it: times in Unix seconds, old set for a file of the old format whose
+ * name is not known yet (shown by its id).
  */
-export function read(v) {
-  if (!isObject(v)) return { bad: "it is not an object", what: "item" };
-  const kind = v.kind;
-  if (kind === undefined) {
-    if (typeof v.blob !== "string") return { bad: "it has no kind", what: "item" };
-    return { kind: "file", old: true, name: "", parent: "", type: "", length: 0, mtime: 0, trashed: 0,
-      blob: v.blob, digest: text(v.digest), size: num(v.size), versions: [] };
-  }
-  if (kind !== "file" && kind !== "folder") return { kind: "other" };
-  const name = typeof v.name === "string" ? v.name : "";
-  if (!goodName(name)) return { bad: "its name is not a name", what: kind };
-  const it = { kind, name, parent: typeof v.parent === "string" ? v.parent : "", mtime: num(v.mtime), trashed: num(v.trashed) };
-  if (kind === "folder") return it;
-  if (typeof v.blob !== "string") return { bad: "it names no content", what: "file" };
-  return Object.assign(it, {
-    type: text(v.type), length: Math.max(0, num(v.length)), blob: v.blob, digest: text(v.digest), size: num(v.size),
-    versions: Array.isArray(v.versions) ? v.versions.filter((x) => isObject(x) && typeof x.blob === "string") : [],
-  });
+export function fromTree(it) {
+  const secs = (iso) => (typeof iso === "string" ? Math.floor(Date.parse(iso) / 1000) || 0 : 0);
+  return {
+    kind: it.kind === "folder" ? "folder" : "file", name: typeof it.name === "string" ? it.name : "",
+    parent: typeof it.parent === "string" ? it.parent : "", type: typeof it.type === "string" ? it.type : "",
+    length: Math.max(0, Number(it.length) || 0), mtime: secs(it.modified), trashed: secs(it.trashed),
+    versions: Number(it.versions) || 0, old: !it.name,
+  };
 }
 
 /** goodName is the name rule of §6.1: 1 to 255 bytes, no / \ or control character, not . or .. */

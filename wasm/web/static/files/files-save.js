@@ -12,10 +12,10 @@ import { bytes } from "./files-model.js";
 const KEEP_MS = 120e3;
 
 /**
- * save downloads what: a file id, or ids whose zip entries entriesOf(ids)
- * gives ([{path, id?, mtime?, length?}]), as name. say(words) announces.
+ * save downloads what: a file id, or { ids } of files and folders as one
+ * zip, as name. say(words) announces.
  */
-export async function save(app, what, name, say, entriesOf) {
+export async function save(app, what, name, say) {
   // Where the browser lets the person choose (the File System Access API)
   // and they asked to: the file goes straight there. The picker must open
   // first, while the click still counts as the person's.
@@ -44,12 +44,7 @@ export async function save(app, what, name, say, entriesOf) {
     line.textContent = bytes(done) + " of " + bytes(total) + (s > 0.3 ? " · " + bytes(Math.round(done / s)) + "/s" : "");
   };
   try {
-    let spec;
-    if (typeof what === "string") spec = { id: what };
-    else {
-      const entries = entriesOf(what);
-      spec = { entries: entries.map(({ path, id, mtime }) => ({ path, id, mtime })), total: entries.reduce((n, e) => n + (e.length || 0), 0) };
-    }
+    const spec = typeof what === "string" ? { id: what } : { ids: what.ids };
     if (handle) {
       await app.saveFile({ ...spec, handle }, progress, { signal: job.signal });
       say("Saved " + name);

@@ -1,23 +1,23 @@
 // Files: a person's files and folders (spec/protocol.md §6.3), every name,
-// folder and date sealed in this browser. A folder tree with breadcrumbs,
+// folder and date sealed in this browser, through the files methods of
+// the worker (spec/web.md §3.5): the tree as filesTree gives it, asked
+// again when a change comes. A folder tree with breadcrumbs,
 // list and grid views sorted by name, date or size, selection (checkboxes,
 // shift-click, the keyboard), rename, move (dragging onto a folder or a
 // breadcrumb, or "Move to…"), the trash, versions, uploads of files and
 // whole folders (files-upload.js), previews (files-preview.js) and
 // downloads.
-import { $, appWords, ask, el, live, openLinks, sayer, show, startApp } from "./hearth-kit.js";
-import { DOCTYPE, Tree, bytes, cleanName, goodName, icon, kindOf, read, sorter, when } from "./files-model.js";
-import { Ops } from "./files-ops.js";
+import { $, appWords, ask, el, openLinks, sayer, show, startApp } from "./hearth-kit.js";
+import { DOCTYPE, Tree, bytes, cleanName, goodName, icon, kindOf, fromTree, sorter, when } from "./files-model.js";
 import { askFolder, askName, showVersions } from "./files-dialogs.js";
 import { Queue, dropped, picked } from "./files-upload.js";
 import { Preview } from "./files-preview.js";
 import { askWhere, canAsk, save } from "./files-save.js";
 
-const raw = new Map();   // id → { rev, value }: the documents as listed
-const items = new Map(); // id → read(value) of the files and folders
-const flagged = new Map(); // id → { bad, what }
+const items = new Map(); // id → an item of filesTree, as fromTree reads it
+let malformed = [];      // ids of documents that break the format
 let tree = new Tree(new Map());
-let app, ops, queue, preview;
+let app, queue, preview;
 let folder = "";         // the folder shown ("" the root)
 let trashView = false;
 const sel = new Set();   // ids selected
@@ -27,6 +27,7 @@ const prefs = { view: localStorage.getItem("files:view") || "list", sort: localS
 
 const say = sayer(appWords, {
   not_found: "That item no longer exists.",
+  exists: "There is an item of that name there already.",
   too_large: "This file is too large for the browser. The command line client takes files of any size.",
   account_full: "Your account is full: delete files, or empty the trash, to make room.",
 });
@@ -40,42 +41,44 @@ const live_ = (id) => items.has(id) && !tree.inTrash(id);
 
 // ---- what is stored ----
 
-function keep(d) {
-  // A change older than what this page wrote since (the feed's echo of an
-  // earlier write) is no news.
-  if ((raw.get(d.id)?.rev ?? 0) > d.rev) return false;
-  raw.set(d.id, { rev: d.rev, value: d.value });
-  let it;
-  try { it = read(d.value); } catch { it = { bad: "it cannot be read", what: "item" }; }
-  items.delete(d.id);
-  flagged.delete(d.id);
-  if (it.bad) flagged.set(d.id, it);
-  else if (it.kind === "file" || it.kind === "folder") items.set(d.id, it);
+let loading = null, again = false;
+/**
+ * load asks the worker for the tree (it reads only what changed since)
+ * and draws it; asked while a load runs, it loads once more after.
+ */
+async function load() {
+  if (loading) { again = true; return loading; }
+  loading = (async () => {
+    try {
+      do {
+        again = false;
+        const r = await app.filesTree();
+        items.clear();
+        for (const it of r.items) items.set(it.id, fromTree(it));
+        malformed = r.malformed || [];
+        draw();
+      } while (again);
+    } finally {
+      loading = null;
+    }
+  })();
+  return loading;
 }
 
-function drop(id) {
-  raw.delete(id);
-  items.delete(id);
-  flagged.delete(id);
-  sel.delete(id);
+/** change runs a change and shows the tree after it; a failure is said. */
+async function change(fn) {
+  try {
+    await fn();
+  } catch (err) {
+    fail(err);
+  }
+  await load().catch(fail);
 }
 
 // ---- drawing ----
 
-let drawing = 0;
-/** redraw draws at the next frame, once however many changes came. */
-function redraw() {
-  if (drawing) return;
-  drawing = requestAnimationFrame(() => { drawing = 0; draw(); });
-}
-
-/** freshTree builds the tree again from the items as they are now. */
-function freshTree() {
-  tree = new Tree(new Map([...items].filter(([id]) => !ops.adopting.has(id))));
-}
-
 function draw() {
-  freshTree();
+  tree = new Tree(items);
   if (folder && (!isFolder(folder) || tree.inTrash(folder))) folder = "";
   for (const id of sel) if (!items.has(id) || tree.inTrash(id) !== trashView) sel.delete(id);
   drawCrumbs();
@@ -87,10 +90,10 @@ function draw() {
   for (const b of document.querySelectorAll("[data-view]")) b.setAttribute("aria-pressed", String(b.dataset.view === prefs.view));
   $("#sort").value = prefs.sort;
   $("#order").setAttribute("aria-pressed", String(prefs.desc));
-  $("#flagged").replaceChildren(...[...flagged].map(([id, f]) => {
+  $("#flagged").replaceChildren(...(trashView || folder ? [] : malformed).map((id) => {
     const li = el("li", { className: "flagged" }, el("div", { className: "grow" },
-      el("strong", { textContent: "This " + f.what + " could not be shown" }),
-      el("div", { className: "muted small", textContent: "Malformed: " + f.bad + "." })));
+      el("strong", { textContent: "An item could not be shown" }),
+      el("div", { className: "muted small", textContent: "Malformed: its document (" + id + ") does not follow the files format." })));
     li.dataset.id = id;
     return li;
   }));
@@ -128,6 +131,7 @@ function drawItems() {
   const list = $("#items");
   list.className = "items " + prefs.view + "-view";
   $("#cols").hidden = prefs.view !== "list" || ids.length === 0;
+  $("#cols span:last-child").textContent = trashView ? "Deleted" : "Modified";
   const had = document.activeElement && list.contains(document.activeElement);
   list.replaceChildren(...ids.map(row));
   $("#empty").hidden = ids.length > 0;
@@ -191,7 +195,7 @@ function drawSelbar() {
   const vis = {
     download: !trashView, rename: !trashView && !!one, move: !trashView,
     versions: !trashView && one?.kind === "file" && !one.old, trash: !trashView,
-    restore: trashView, forget: trashView, clear: true,
+    restore: trashView, clear: true,
   };
   for (const b of document.querySelectorAll("#selbar [data-act]")) b.hidden = !vis[b.dataset.act];
 }
@@ -252,8 +256,9 @@ function onKey(e) {
       anchor = id;
       break;
     case "Delete":
+      if (trashView) return;
       if (!sel.size) toggle(id, true);
-      act(trashView ? "forget" : "trash");
+      act("trash");
       break;
     case "F2": if (!trashView) { sel.clear(); toggle(id, true); act("rename"); } break;
     case "Escape": sel.clear(); draw(); break;
@@ -320,82 +325,62 @@ function nameProblem(name, parent, except) {
 async function act(what) {
   const ids = [...sel].filter((id) => items.has(id));
   show($("#msg"), "");
-  try {
-    switch (what) {
-      case "clear": sel.clear(); draw(); return;
-      case "download": return await download(ids);
-      case "rename": {
-        const id = ids[0];
-        const parent = tree.parent.get(id) || "";
-        const name = await askName("Rename", nameOf(id), "Rename", (n) => (n.trim() === nameOf(id) ? "" : nameProblem(n, parent, id)));
-        if (name === null || name.trim() === nameOf(id)) return;
-        await ops.rename(id, cleanName(name));
-        announce("Renamed to " + cleanName(name));
-        break;
-      }
-      case "move": {
-        const to = await askFolder(ids.length === 1 ? "Move “" + nameOf(ids[0]) + "” to…" : "Move " + ids.length + " items to…", tree,
-          (f) => ids.some((id) => isFolder(id) && tree.below(f, id)), nameOf, folder);
-        if (to === null) return;
-        await moveInto(ids, to);
-        return;
-      }
-      case "versions": {
-        const id = ids[0];
-        const i = await showVersions(nameOf(id), items.get(id));
-        if (i === null) return;
-        await ops.restoreVersion(id, i);
-        announce("Version restored");
-        break;
-      }
-      case "trash":
-        for (const id of ids) await ops.trash(id);
-        sel.clear();
-        announce(ids.length === 1 ? "Moved to the trash" : ids.length + " items moved to the trash");
-        break;
-      case "restore":
-        for (const id of ids) {
-          const p = items.get(id).parent;
-          await ops.restore(id, !!p && isFolder(p) && !tree.inTrash(p) && !items.get(p).trashed);
-        }
-        sel.clear();
-        announce("Restored");
-        break;
-      case "forget": {
-        if (!(await ask(ids.length === 1 ? "Delete “" + nameOf(ids[0]) + "” forever?" : "Delete " + ids.length + " items forever?", "Delete forever",
-          "What is in them goes too. This cannot be undone."))) return;
-        await forget(ids);
-        sel.clear();
-        break;
-      }
+  switch (what) {
+    case "clear": sel.clear(); draw(); return;
+    case "download": return download(ids).catch(fail);
+    case "rename": {
+      const id = ids[0];
+      const parent = tree.parent.get(id) || "";
+      const name = await askName("Rename", nameOf(id), "Rename", (n) => (n.trim() === nameOf(id) ? "" : nameProblem(n, parent, id)));
+      if (name === null || name.trim() === nameOf(id)) return;
+      await change(() => app.filesRename(id, cleanName(name)));
+      announce("Renamed to " + cleanName(name));
+      return;
     }
-  } catch (err) {
-    fail(err);
+    case "move": {
+      const to = await askFolder(ids.length === 1 ? "Move “" + nameOf(ids[0]) + "” to…" : "Move " + ids.length + " items to…", tree,
+        (f) => ids.some((id) => isFolder(id) && tree.below(f, id)), nameOf, folder);
+      if (to === null) return;
+      return moveInto(ids, to);
+    }
+    case "versions": {
+      const id = ids[0];
+      let vs;
+      try { vs = await app.filesVersions(id); } catch (err) { return fail(err); }
+      const i = await showVersions(nameOf(id), items.get(id), vs.map(fromVersion));
+      if (i === null) return;
+      await change(() => app.filesRestoreVersion(id, i));
+      announce("Version restored");
+      return;
+    }
+    case "trash":
+      sel.clear();
+      await change(() => app.filesTrash(ids));
+      announce(ids.length === 1 ? "Moved to the trash" : ids.length + " items moved to the trash");
+      return;
+    case "restore":
+      sel.clear();
+      await change(() => app.filesRestore(ids));
+      announce("Restored");
+      return;
   }
-  draw();
 }
 
-/** forget deletes ids and all below them for good: files first, then folders from the deepest. */
-async function forget(ids) {
-  const all = new Set();
-  for (const id of ids) { all.add(id); for (const d of tree.descendants(id)) all.add(d); }
-  const depth = (id) => tree.path(id).length;
-  const order = [...all].sort((a, b) => (isFolder(a) - isFolder(b)) || (depth(b) - depth(a)));
-  await ops.remove(order);
-  for (const id of order) drop(id);
-}
+/** fromVersion reads a version of filesVersions: {length, mtime, replaced} in Unix seconds. */
+const fromVersion = (v) => ({ length: Number(v.length) || 0, mtime: secs(v.modified), replaced: secs(v.replaced) });
+const secs = (iso) => (iso ? Math.floor(Date.parse(iso) / 1000) || 0 : 0);
 
 /** moveInto moves ids into folder to, refusing a folder into itself and a name taken there. */
 async function moveInto(ids, to) {
   ids = ids.filter((id) => (tree.parent.get(id) || "") !== to);
   for (const id of ids) {
-    if (isFolder(id) && tree.below(to, id)) throw Object.assign(new Error("A folder cannot go into itself or a folder inside it."), { code: "" });
-    if (siblingNamed(to, nameOf(id), id)) throw Object.assign(new Error("“" + nameOf(to) + "” has an item called “" + nameOf(id) + "” already."), { code: "" });
+    if (isFolder(id) && tree.below(to, id)) return fail({ message: "A folder cannot go into itself or a folder inside it." });
+    if (siblingNamed(to, nameOf(id), id)) return fail({ message: "“" + nameOf(to) + "” has an item called “" + nameOf(id) + "” already." });
   }
-  for (const id of ids) await ops.move(id, to);
-  if (ids.length) announce((ids.length === 1 ? "Moved to " : ids.length + " items moved to ") + nameOf(to));
+  if (!ids.length) return;
   sel.clear();
-  draw();
+  await change(() => app.filesMove(ids, to));
+  announce((ids.length === 1 ? "Moved to " : ids.length + " items moved to ") + nameOf(to));
 }
 
 /** dropTarget makes e take items dragged from the listing, into the folder target() names. */
@@ -415,65 +400,26 @@ function dropTarget(e, target) {
     ev.stopPropagation();
     let ids = [];
     try { ids = JSON.parse(ev.dataTransfer.getData("application/x-hearth-items")); } catch { return; }
-    moveInto(ids.filter((id) => items.has(id)), target()).catch(fail);
+    moveInto(ids.filter((id) => items.has(id)), target());
   });
 }
 
 // ---- downloads ----
 
 async function download(ids) {
-  if (ids.length === 1 && items.get(ids[0]).kind === "file") {
-    await save(app, ids[0], nameOf(ids[0]), announce);
-    return;
-  }
-  await save(app, ids, zipName(ids), announce, (id) => zipEntries(id));
-}
-
-function zipName(ids) {
-  if (ids.length === 1) return nameOf(ids[0]) + ".zip";
-  return (folder ? nameOf(folder) : "Files") + ".zip";
-}
-
-/** zipEntries is the entries of a zip of the items ids: [{path, id?}] (a folder's path ends in /). */
-function zipEntries(ids) {
-  const out = [];
-  const used = new Set();
-  // Two items of one name in a folder (two devices made them at once) get
-  // " (2)" and so on before the extension.
-  const unique = (prefix, name) => {
-    let p = prefix + name;
-    for (let n = 2; used.has(p.toLowerCase()); n++) {
-      const dot = name.lastIndexOf(".");
-      p = prefix + (dot > 0 ? name.slice(0, dot) + " (" + n + ")" + name.slice(dot) : name + " (" + n + ")");
-    }
-    used.add(p.toLowerCase());
-    return p;
-  };
-  const add = (id, prefix) => {
-    if (tree.inTrash(id) && !trashView) return;
-    const it = items.get(id);
-    const path = unique(prefix, cleanName(nameOf(id)) || "file");
-    if (it.kind === "file") { out.push({ path, id, mtime: it.mtime, length: it.length }); return; }
-    out.push({ path: path + "/", mtime: it.mtime });
-    for (const k of tree.children(id)) add(k, path + "/");
-  };
-  for (const id of ids) add(id, "");
-  return out;
+  if (ids.length === 1 && items.get(ids[0]).kind === "file") return save(app, ids[0], nameOf(ids[0]), announce);
+  return save(app, { ids }, ids.length === 1 ? nameOf(ids[0]) + ".zip" : (folder ? nameOf(folder) : "Files") + ".zip", announce);
 }
 
 // ---- starting ----
+
+let soon = 0; // a load after changes came
 
 async function main() {
   app = await startApp("files");
   if (!app) return;
   // What this page writes shows at once (and the next upload sees it),
   // before the feed brings it back; an older revision never replaces a newer.
-  ops = new Ops(app, raw, (d) => {
-    if (d.deleted) drop(d.id);
-    else if ((raw.get(d.id)?.rev ?? 0) <= d.rev) keep(d);
-    freshTree();
-    redraw();
-  });
   preview = new Preview({
     download: (id, p) => app.download(id, p),
     nameOf, itemOf: (id) => items.get(id), say,
@@ -481,19 +427,18 @@ async function main() {
   });
   queue = new Queue({
     say,
-    changed: redraw,
+    changed: () => load().catch(fail),
     folder: ensureFolder,
-    put: (file, name, parent, onProgress, signal) => {
-      freshTree();
-      const same = tree.children(parent).find((k) => !tree.inTrash(k) && items.get(k).kind === "file" && items.get(k).name === name);
-      return ops.upload(file, name, parent, same, onProgress, signal);
-    },
+    put: (file, name, parent, onProgress, signal) => app.upload(file, onProgress, { folder: parent, signal }),
   });
   fromHash();
   addEventListener("popstate", () => { fromHash(); draw(); });
   wire();
   performance.mark("hearth:app-open");
-  await live(app, DOCTYPE, { keep, drop, draw: () => { draw(); performance.mark("hearth:files-listed"); }, redraw, onError: fail });
+  // Following starts before the first listing, so that no change is missed.
+  app.subscribe([DOCTYPE], () => { clearTimeout(soon); soon = setTimeout(() => load().catch(fail), 50); }, fail);
+  await load();
+  performance.mark("hearth:files-listed");
   openLinks((id) => {
     if (!items.has(id)) return fail({ code: "not_found" });
     if (isFolder(id)) go(id);
@@ -513,10 +458,10 @@ function ensureFolder(base, dirs) {
     const prev = p;
     if (!making.has(key)) {
       making.set(key, prev.then(async (parent) => {
-        freshTree();
+        await load();
         const there = tree.children(parent).find((k) => isFolder(k) && !tree.inTrash(k) && items.get(k).name === name);
         if (there) return there;
-        return ops.mkdir(name, parent);
+        return (await app.filesMkdir(parent, name)).id;
       }).catch((err) => { making.delete(key); throw err; }));
     }
     p = making.get(key);
@@ -537,11 +482,9 @@ function wire() {
   $("#new-folder").addEventListener("click", async () => {
     const name = await askName("New folder", "", "Make", (n) => nameProblem(n, folder, ""));
     if (name === null) return;
-    try {
-      const id = await ops.mkdir(cleanName(name), folder);
-      draw();
-      focusRow(id);
-    } catch (err) { fail(err); }
+    let id = "";
+    await change(async () => { id = (await app.filesMkdir(folder, cleanName(name))).id; });
+    if (id) focusRow(id);
   });
   $("#sort").addEventListener("change", () => { prefs.sort = $("#sort").value; localStorage.setItem("files:sort", prefs.sort); draw(); });
   $("#order").addEventListener("click", () => { prefs.desc = !prefs.desc; localStorage.setItem("files:desc", prefs.desc ? "1" : ""); draw(); });
@@ -553,10 +496,9 @@ function wire() {
   $("#ask-where").checked = askWhere();
   $("#ask-where").addEventListener("change", () => localStorage.setItem("files:ask-where", $("#ask-where").checked ? "1" : ""));
   $("#empty-trash").addEventListener("click", async () => {
-    const top = shownIds();
-    if (!top.length || !(await ask("Empty the trash?", "Empty trash", "Everything in it is deleted for good. This cannot be undone."))) return;
-    try { await forget(top); announce("The trash is empty"); } catch (err) { fail(err); }
-    draw();
+    if (!shownIds().length || !(await ask("Empty the trash?", "Empty trash", "Everything in it is deleted for good, with its earlier versions. This cannot be undone."))) return;
+    await change(() => app.filesEmptyTrash());
+    announce("The trash is empty");
   });
   for (const b of document.querySelectorAll("#selbar [data-act]")) b.addEventListener("click", () => act(b.dataset.act));
   $("#items").addEventListener("keydown", onKey);
