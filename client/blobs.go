@@ -86,28 +86,26 @@ func (c *Client) uploadBlob(ctx context.Context, doctype string, r io.Reader, me
 	if err != nil {
 		return SealedBlob{}, err
 	}
+	if sealedSize > sessionThreshold {
+		// Large: in pieces through an upload session, which a dropped
+		// connection or a server restart does not undo (upload.go).
+		pr, done := sealStream(k, ref, meta, r, nil, nil)
+		b, err := c.uploadSession(ctx, doctype, ref.ID, pr, sealedSize, size, progress)
+		pr.CloseWithError(errUploadAborted) // unblocks the sealer if the upload ended early
+		werr := <-done
+		if err != nil {
+			if werr != nil && !errors.Is(werr, errUploadAborted) && !errors.Is(werr, io.ErrClosedPipe) {
+				return SealedBlob{}, werr
+			}
+			return SealedBlob{}, err
+		}
+		if werr != nil {
+			return SealedBlob{}, werr
+		}
+		return b, nil
+	}
 	h := sha256.New()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := func() error {
-			bw, err := seal.NewBlobWriter(io.MultiWriter(pw, h), k, seal.PurposeFile, ref, meta)
-			if err != nil {
-				return err
-			}
-			src := &progressReader{r: io.LimitReader(r, size), total: size, fn: progress}
-			n, err := io.Copy(bw, src)
-			if err != nil {
-				return err
-			}
-			if n != size {
-				return fmt.Errorf("client: the file ended after %d of %d bytes", n, size)
-			}
-			return bw.Close()
-		}()
-		pw.CloseWithError(err) // nil: the body ends here
-		done <- err
-	}()
+	pr, done := sealStream(k, ref, meta, r, h, progress)
 	req := &httpRequest{method: "PUT", url: c.st.Server + "/v1/blobs/" + doctype + "/" + ref.ID,
 		header: map[string]string{
 			"Content-Type":  "application/octet-stream",
@@ -152,6 +150,41 @@ func (c *Client) uploadBlob(ctx context.Context, doctype string, r io.Reader, me
 		return SealedBlob{}, integrity("the server stored other bytes than were uploaded (blob %s)", ref.ID)
 	}
 	return SealedBlob{ID: ref.ID, Digest: digest, Size: sealedSize}, nil
+}
+
+// sealStream seals meta.Size bytes read from r as blob ref (purpose file)
+// under k, in a goroutine, into the pipe it returns, hashing what it writes
+// into h if not nil; progress, if not nil, is called with the plaintext
+// bytes read so far. done gets the sealer's error (nil once the sealed
+// stream ended whole); closing the pipe with an error stops it.
+func sealStream(k *seal.Key, ref seal.BlobRef, meta seal.Meta, r io.Reader, h hash.Hash, progress func(done, total int64)) (pr *io.PipeReader, done <-chan error) {
+	size := meta.Size
+	pr, pw := io.Pipe()
+	ch := make(chan error, 1)
+	go func() {
+		err := func() error {
+			var dst io.Writer = pw
+			if h != nil {
+				dst = io.MultiWriter(pw, h)
+			}
+			bw, err := seal.NewBlobWriter(dst, k, seal.PurposeFile, ref, meta)
+			if err != nil {
+				return err
+			}
+			src := &progressReader{r: io.LimitReader(r, size), total: size, fn: progress}
+			n, err := io.Copy(bw, src)
+			if err != nil {
+				return err
+			}
+			if n != size {
+				return fmt.Errorf("client: the file ended after %d of %d bytes", n, size)
+			}
+			return bw.Close()
+		}()
+		pw.CloseWithError(err) // nil: the body ends here
+		ch <- err
+	}()
+	return pr, ch
 }
 
 // registerOnce registers doctype with the server (§8.4, idempotent) the

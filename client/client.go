@@ -151,6 +151,8 @@ type Client struct {
 	prevFor    func(user string) *State
 	kdfChanged bool   // Options.KDFChanged
 	invite     string // Options.Invite
+	// uploadRetry is Options.UploadRetry, defaulted (upload.go).
+	uploadRetry time.Duration
 
 	mu sync.Mutex // guards st and what src holds
 	st State
@@ -245,6 +247,7 @@ type APIError struct {
 	Rev        uint64        // current revision, on conflict
 	RetryAfter time.Duration // on rate_limited or unavailable
 	Quota      bool          // on too_large: the account's quota was full (ErrAccountFull)
+	Offset     int64         // on offset_mismatch: where the upload session stands (§8.7.3)
 }
 
 func (e *APIError) Error() string {
@@ -280,6 +283,9 @@ func refusal(status int, b *wire.ErrorBody) *APIError {
 	if b.Rev != nil {
 		e.Rev = *b.Rev
 	}
+	if b.Offset != nil {
+		e.Offset = *b.Offset
+	}
 	return e
 }
 
@@ -305,6 +311,10 @@ func newClient(server string, o *Options, grant *grantSource) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{device: o.Device, kdf: o.KDF, prev: o.Previous, prevFor: o.PreviousFor, kdfChanged: o.KDFChanged, invite: o.Invite}
+	c.uploadRetry = o.UploadRetry
+	if c.uploadRetry <= 0 {
+		c.uploadRetry = defaultUploadRetry
+	}
 	c.tr = o.Transport
 	if c.tr == nil {
 		c.tr = defaultTransport()

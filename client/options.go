@@ -1,6 +1,10 @@
 package client
 
-import "github.com/hearthcloud/hearth/crypto/kdf"
+import (
+	"time"
+
+	"github.com/hearthcloud/hearth/crypto/kdf"
+)
 
 // Options configure a Client. The zero value (or nil) is fine.
 type Options struct {
@@ -24,6 +28,11 @@ type Options struct {
 	// PreviousFor, when Previous is nil, gives it for an account known
 	// only once the server answers: a sign-in with a passkey.
 	PreviousFor func(user string) *State
+	// UploadRetry is how long an upload through a session (a blob whose
+	// sealed size exceeds 8 MiB, spec §8.7.3) keeps trying again after a
+	// network error or a 5xx without progress before it gives up; zero:
+	// 2 minutes.
+	UploadRetry time.Duration
 	// KDFChanged lets Login derive keys with another seed or other KDF
 	// parameters than Previous remembers: the user changed the password on
 	// another device. Without it, such a change is ErrIntegrity and

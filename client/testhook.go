@@ -27,3 +27,21 @@ func (c *Client) ClearHaltForTesting() {
 
 // ClearHaltForTesting is Client.ClearHaltForTesting for an App.
 func (a *App) ClearHaltForTesting() { a.c.ClearHaltForTesting() }
+
+// SetUploadBackoffForTesting sets the backoff of a resumable upload's
+// retries (from first, doubling, at most max), and returns a function
+// that restores it. It exists only in builds with the hearthtest tag.
+func SetUploadBackoffForTesting(first, max time.Duration) (restore func()) {
+	oldFirst, oldMax := retryFirst, retryMax
+	retryFirst, retryMax = first, max
+	return func() { retryFirst, retryMax = oldFirst, oldMax }
+}
+
+// SetSessionThresholdForTesting sets the sealed size above which uploads
+// go through a session (8 MiB), and returns a function that restores it.
+// It exists only in builds with the hearthtest tag.
+func SetSessionThresholdForTesting(n int64) (restore func()) {
+	old := sessionThreshold
+	sessionThreshold = n
+	return func() { sessionThreshold = old }
+}

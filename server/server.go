@@ -61,16 +61,19 @@ type Config struct {
 
 // Server is an open data folder and the API serving it.
 type Server struct {
-	API    *api.Server
-	Site   *site.Site
-	meta   *sqlite.Store
-	unlock func() // the data folder's lock (lockFolder)
+	API       *api.Server
+	Site      *site.Site
+	meta      *sqlite.Store
+	unlock    func() // the data folder's lock (lockFolder)
+	stopSweep func() // ends the sweeper of upload sessions and waits for it
 }
 
 const secretName = "server-secret"
 
 // Open opens (or creates) the data folder and removes debris a crash may
-// have left: temporary blob files, and bodies no row names.
+// have left: temporary blob files, bodies no row names, partial uploads no
+// session names, and upload sessions that expired; then it sweeps expired
+// sessions every few minutes until Close.
 func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxBlobSize == 0 {
 		cfg.MaxBlobSize = 4 << 30
@@ -117,6 +120,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	} else if n > 0 {
 		cfg.Log.Info("removed bodies no row names", "count", n)
 	}
+	if n, err := collectPartials(ctx, m, blobs); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("start-up clean-up: %w", err)
+	} else if n > 0 {
+		cfg.Log.Info("removed partial uploads no session names", "count", n)
+	}
 	wcfg := cfg.Web
 	wcfg.Installed = installedApps{m, blobs}
 	if wcfg.Log == nil {
@@ -128,15 +137,35 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	m.SetDefaultLimits(cfg.Quota)
-	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize,
+	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize, Now: now,
 		SignupOff: cfg.SignupOff, SignupInvite: cfg.SignupInv, Log: cfg.Log, Hash: cfg.Hash, Bundled: ws.Bundled, CheckApp: ws.CheckApp,
 		TrustedProxies: cfg.TrustedProxies, HomeOrigin: func(r *http.Request) string {
 			o, _ := ws.Origin(r.Host)
 			return ws.HomeOrigin(r, o)
 		}})
+	// Upload sessions that expired while the server was down go now, the
+	// others as they expire (spec §8.7.3).
+	if n, err := a.SweepUploads(ctx); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("start-up clean-up: %w", err)
+	} else if n > 0 {
+		cfg.Log.Info("removed expired upload sessions", "count", n)
+	}
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	swept := make(chan struct{})
+	every := sweepEvery
+	go func() { defer close(swept); a.RunSweeper(sweepCtx, every) }()
 	ok = true
-	return &Server{API: a, Site: ws, meta: m, unlock: unlock}, nil
+	return &Server{API: a, Site: ws, meta: m, unlock: unlock, stopSweep: func() { stopSweep(); <-swept }}, nil
 }
+
+// now is the server's clock; sweepEvery is how often expired upload
+// sessions are swept. Tests built with the hearthtest tag may change both
+// (testhook.go).
+var (
+	now        = time.Now
+	sweepEvery = 5 * time.Minute
+)
 
 // installedApps finds the apps installed from archives for the site
 // (spec/apps.md §2): the archive is read whole into memory (at most 32
@@ -175,8 +204,9 @@ func (i installedApps) InstalledApp(ctx context.Context, user, slug string) ([32
 	}, nil
 }
 
-// Close closes the metadata store.
+// Close stops the sweeper of upload sessions and closes the metadata store.
 func (s *Server) Close() error {
+	s.stopSweep()
 	err := s.meta.Close()
 	s.unlock()
 	return err
@@ -271,6 +301,34 @@ func collectOrphans(ctx context.Context, m *sqlite.Store, blobs blob.Store) (int
 	}
 	for _, d := range orphans {
 		if err := blobs.Remove(ctx, d); err != nil {
+			return 0, err
+		}
+	}
+	return len(orphans), nil
+}
+
+// collectPartials removes partial uploads (blob.Partials) that no upload
+// session names: a session made or ended around a crash.
+func collectPartials(ctx context.Context, m *sqlite.Store, blobs blob.Store) (int, error) {
+	names, err := m.UploadPartials(ctx)
+	if err != nil {
+		return 0, err
+	}
+	named := make(map[string]bool, len(names))
+	for _, n := range names {
+		named[n] = true
+	}
+	var orphans []string
+	if err := blobs.EnumeratePartials(ctx, func(name string) error {
+		if !named[name] {
+			orphans = append(orphans, name)
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	for _, n := range orphans {
+		if err := blobs.RemovePartial(ctx, n); err != nil {
 			return 0, err
 		}
 	}

@@ -21,11 +21,13 @@ type UploadResult struct {
 	ID string `json:"id"`
 }
 
-// MaxBrowserFile is the largest file the browser uploads, or downloads into
-// memory (download, for a preview): Go's WebAssembly HTTP transport holds a
-// request body whole, and such a download is held whole until it verified
-// (spec/web.md §3), in a 32-bit address space. A download streamed to a
-// file (DownloadTo, Zip) has no such limit.
+// MaxBrowserFile is the largest file the browser downloads into memory
+// (download, for a preview): such a download is held whole until it
+// verified (spec/web.md §3), in a 32-bit address space. A download
+// streamed to a file (DownloadTo, Zip) has no such limit, and neither
+// have uploads: a file sealed larger than 8 MiB goes through an upload
+// session, one piece of 16 MiB in memory at a time (protocol §8.7.3), and
+// a smaller one is one request, held whole by the fetch transport.
 const MaxBrowserFile = 512 << 20
 
 // Upload seals and uploads size bytes read from r as a file named name.
@@ -34,8 +36,8 @@ func (a *API) Upload(ctx context.Context, r io.Reader, size int64, name, mediaTy
 	if err != nil {
 		return nil, err
 	}
-	if size < 0 || size > MaxBrowserFile {
-		return nil, &Error{Code: string(wire.CodeTooLarge), Message: fmt.Sprintf("the browser takes files of up to %d MiB for now (this one has %d MiB); the command line client takes any size", MaxBrowserFile>>20, size>>20)}
+	if size < 0 || size > seal.MaxBlobSize {
+		return nil, &Error{Code: string(wire.CodeTooLarge), Message: "the file is larger than a file may be"}
 	}
 	id, err := c.Upload(ctx, r, size, cleanName(name), cleanType(mediaType), mtime, progress)
 	if err != nil {

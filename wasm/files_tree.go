@@ -3,11 +3,11 @@ package wasm
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/crypto/seal"
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 
@@ -190,8 +190,8 @@ func (a *API) FilesSetVersionsKept(ctx context.Context, n int) error {
 // into folder parent ("" the root), a new version of a file of that name
 // there (client.UploadTo).
 func (a *API) UploadTo(ctx context.Context, parent string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (*UploadResult, error) {
-	if size < 0 || size > MaxBrowserFile {
-		return nil, &Error{Code: string(wire.CodeTooLarge), Message: fmt.Sprintf("the browser takes files of up to %d MiB for now (this one has %d MiB); the command line client takes any size", MaxBrowserFile>>20, size>>20)}
+	if size < 0 || size > seal.MaxBlobSize { // any size: large files go through upload sessions (files.go)
+		return nil, &Error{Code: string(wire.CodeTooLarge), Message: "the file is larger than a file may be"}
 	}
 	var id string
 	err := a.filesCall(func(s session) (err error) {

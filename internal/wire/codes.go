@@ -33,6 +33,7 @@ const (
 	CodeMethodNotAllowed     Code = "method_not_allowed"
 	CodeRangeNotSatisfiable  Code = "range_not_satisfiable"
 	CodeGone                 Code = "gone"
+	CodeOffsetMismatch       Code = "offset_mismatch"
 )
 
 // statusOf is §9's table. (Numbers, not net/http's names: the browser's
@@ -64,6 +65,7 @@ var statusOf = map[Code]int{
 	CodeMethodNotAllowed:     405,
 	CodeRangeNotSatisfiable:  416,
 	CodeGone:                 410,
+	CodeOffsetMismatch:       409,
 }
 
 // Status returns the HTTP status of c (500 for a code not in the table).

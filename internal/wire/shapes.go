@@ -50,9 +50,10 @@ type SessionInfo struct {
 type ErrorBody struct {
 	Code    Code    `json:"code"`
 	Message string  `json:"message"`
-	Rev     *uint64 `json:"rev,omitempty"`   // the current revision, on conflict
-	Quota   bool    `json:"quota,omitempty"` // on too_large: the account's quota, not a size limit
+	Rev     *uint64 `json:"rev,omitempty"`    // the current revision, on conflict
+	Quota   bool    `json:"quota,omitempty"`  // on too_large: the account's quota, not a size limit
 	Reason  string  `json:"reason,omitempty"` // on gone: revoked, expired or exhausted (§8.12)
+	Offset  *int64  `json:"offset,omitempty"` // on offset_mismatch: where the upload session stands
 }
 
 // BulkPutItem is one item of a _bulk_put request (§8.5.3).

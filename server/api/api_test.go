@@ -42,6 +42,7 @@ type env struct {
 	url string
 	log *syncBuffer
 	now *time.Time
+	srv *api.Server
 
 	clock sync.Mutex // guards *now for advance and Config.Now
 }
@@ -71,6 +72,7 @@ func newEnv(t *testing.T, opts ...func(*api.Config)) *env {
 		o(&cfg)
 	}
 	srv := api.New(cfg)
+	e.srv = srv
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	e.url = ts.URL

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -132,7 +133,12 @@ func (s *Server) putBlob(segment bool) handlerFunc {
 // taken by other bytes (or was used before), the new body is removed again
 // unless some row names it.
 func (s *Server) commitBlobRow(r *http.Request, user string, row *meta.BlobRow) (int, error) {
-	ctx := r.Context()
+	return s.commitRow(r.Context(), user, row, func(ctx context.Context) error { return s.cfg.Meta.PutBlobRow(ctx, user, row) })
+}
+
+// commitRow is commitBlobRow with put recording the row (PutBlobRow, or
+// CompleteUpload for an upload session, uploads.go).
+func (s *Server) commitRow(ctx context.Context, user string, row *meta.BlobRow, put func(context.Context) error) (int, error) {
 	mu := s.blobLocks.of(row.Digest)
 	mu.Lock()
 	defer mu.Unlock()
@@ -147,7 +153,7 @@ func (s *Server) commitBlobRow(r *http.Request, user string, row *meta.BlobRow) 
 		rc.Close()
 	}
 	old, _ := s.cfg.Meta.BlobRow(ctx, user, row.Doctype, row.ID, row.Segment)
-	err := s.cfg.Meta.PutBlobRow(ctx, user, row)
+	err := put(ctx)
 	switch {
 	case err == nil && old != nil:
 		return http.StatusOK, nil // an idempotent repeat

@@ -16,6 +16,7 @@ type Error struct {
 	Message string
 	Rev     *uint64 // the current revision, on conflict (§8.1.7)
 	Quota   bool    // on too_large: the account's quota, not a size limit (§8.1.10)
+	Offset  *int64  // on offset_mismatch: the upload session's offset (§8.7.3)
 	Retry   int     // Retry-After seconds, on rate_limited or unavailable
 	Reason  string  // on gone: why the link is gone (§8.12)
 	Err     error   // the cause, for the server's log only

@@ -94,6 +94,11 @@ func FuzzHandlers(f *testing.F) {
 		{"POST", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/open", "", "Hearth-Link-Proof:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", ""},
 		{"PUT", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/drops/d1", "application/octet-stream", "Hearth-Link-Proof:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "drop"},
 		{"GET", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/drops", "", "", ""},
+		{"POST", "/v1/uploads/io.hearth.notes/u1", "application/json", "", `{"size":10}`},
+		{"PATCH", "/v1/uploads/io.hearth.notes/u1", "application/octet-stream", "Hearth-Upload-Offset:0", "12345"},
+		{"PATCH", "/v1/uploads/io.hearth.notes/u1", "application/octet-stream", "Hearth-Upload-Offset:5\nHearth-Digest:sha-256=xB0pFIgzFKLrT40ZmG6t3e6dYtFo31wajITHA2GP4No=", "67890"},
+		{"GET", "/v1/uploads/io.hearth.notes/u1", "", "", ""},
+		{"DELETE", "/v1/uploads/io.hearth.notes/u1", "", "", ""},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.target, s.ct, s.hdr, []byte(s.body), true, int64(-2))
@@ -103,7 +108,8 @@ func FuzzHandlers(f *testing.F) {
 		wire.CodeUnauthenticated, wire.CodeBadCredentials, wire.CodeTOTPRequired, wire.CodeTOTPInvalid, wire.CodeTOTPReplayed,
 		wire.CodeForbidden, wire.CodeNotFound, wire.CodeUnknownDoctype, wire.CodeUserExists, wire.CodeExists,
 		wire.CodeLengthRequired, wire.CodeConflict, wire.CodeTooLarge, wire.CodeUnsupportedMediaType, wire.CodeDigestMismatch,
-		wire.CodePreconditionRequired, wire.CodeRateLimited, wire.CodeMethodNotAllowed, wire.CodeRangeNotSatisfiable, wire.CodeGone} {
+		wire.CodePreconditionRequired, wire.CodeRateLimited, wire.CodeMethodNotAllowed, wire.CodeRangeNotSatisfiable, wire.CodeGone,
+		wire.CodeOffsetMismatch} {
 		known[string(c)] = true
 	}
 	f.Fuzz(func(t *testing.T, method, target, ct, hdr string, body []byte, authed bool, cl int64) {

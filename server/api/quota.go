@@ -14,7 +14,8 @@ import (
 // uploads whose bodies stream to disk before their row is written (blobs,
 // segments, app archives) are refused before their body is read when
 // their Content-Length does not fit in what remains, counting the
-// account's other uploads still under way, so that many uploads at once
+// account's other uploads still under way and the sizes of its open upload
+// sessions (uploads.go), so that many uploads at once
 // cannot fill the disk past the quota before their rows are refused.
 
 // holds counts, per account, the declared bytes of its uploads under way.
@@ -31,12 +32,18 @@ func (s *Server) holdUpload(r *http.Request, user string, n, grown int64) (relea
 	if err != nil {
 		return nil, err
 	}
+	var sessions int64 // the sizes of the open upload sessions (§8.7.3)
+	if q.Limit.Bytes > 0 && grown > 0 {
+		if _, sessions, err = s.cfg.Meta.UploadUsage(r.Context(), user, s.cfg.Now()); err != nil {
+			return nil, err
+		}
+	}
 	h := &s.uploads
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if q.Limit.Bytes > 0 && grown > 0 && q.Used.Bytes+h.n[user]+grown > q.Limit.Bytes {
+	if q.Limit.Bytes > 0 && grown > 0 && q.Used.Bytes+sessions+h.n[user]+grown > q.Limit.Bytes {
 		e := AsError(meta.ErrQuota)
-		if left := q.Limit.Bytes - q.Used.Bytes - h.n[user]; left > 0 {
+		if left := q.Limit.Bytes - q.Used.Bytes - sessions - h.n[user]; left > 0 {
 			e.Message = fmt.Sprintf("this upload (%s) does not fit in the room left in the account's quota (%s of %s): delete something, or ask the server's operator for more room",
 				bytesize.Format(grown), bytesize.Format(left), bytesize.Format(q.Limit.Bytes))
 		}

@@ -92,6 +92,10 @@ func (s *Server) routeTable() []route {
 		{head, "/blobs/{doctype}/{id}", verbRead, s.getBlob(false)},
 		{put, "/blobs/{doctype}/{id}", verbWrite, s.putBlob(false)},
 		{del, "/blobs/{doctype}/{id}", verbDelete, s.deleteBlob(false)},
+		{post, "/uploads/{doctype}/{id}", verbWrite, s.createUpload},
+		{get, "/uploads/{doctype}/{id}", verbWrite, s.getUpload},
+		{patch, "/uploads/{doctype}/{id}", verbWrite, s.patchUpload},
+		{del, "/uploads/{doctype}/{id}", verbWrite, s.deleteUpload},
 		{get, "/index/{doctype}/segments", verbRead, s.listBlobs(true)},
 		{get, "/index/{doctype}/segments/{id}", verbRead, s.getBlob(true)},
 		{head, "/index/{doctype}/segments/{id}", verbRead, s.getBlob(true)},
@@ -239,7 +243,7 @@ func idVar(r *http.Request) (string, error) {
 func preflight(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, PATCH, DELETE")
-	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Range, If-Range, Hearth-Digest, Hearth-Link-Proof")
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Range, If-Range, Hearth-Digest, Hearth-Link-Proof, Hearth-Upload-Offset")
 	h.Set("Access-Control-Max-Age", "600")
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -73,6 +73,7 @@ type Server struct {
 	allowed   []allowedRoute // for the Allow header of 405 answers
 	appSlot   *slots         // archives being read and checked at once
 	uploads   holds          // bytes of uploads under way, by account (quota.go)
+	sessions  sessionLocks   // upload sessions' requests, one at a time (uploads.go)
 
 	linkInfos   *auth.Rate    // link public information, per address (§8.12.2)
 	proofByLink *auth.Limiter // wrong link proofs, per link (§8.12.3)

@@ -8,6 +8,10 @@
 // handler commits that row only after Put has returned, so a crash never
 // leaves a row pointing at a half-written body.
 //
+// A body may also arrive in pieces, over several requests (an upload
+// session, §8.7.3): Partials (partial.go) keeps it aside, invisible, until
+// it is complete and committed under its digest as Put would store it.
+//
 // Implementations: memory (tests) and disk (the embedded default), each run
 // through the conformance suite in blobtest.
 package blob
@@ -77,4 +81,5 @@ type Store interface {
 	Getter
 	Remover
 	Enumerator
+	Partials
 }

@@ -1,9 +1,9 @@
 // Package meta stores the Hearth server's metadata (spec/protocol.md §8):
 // accounts, sessions and tokens, TOTP state, keyrings, grants, doctypes,
 // documents with their revisions, the per-account changes feed, the rows
-// that name blobs and index segments, the index manifests, the apps
-// installed from archives, each account's storage usage and limits, and
-// sign-up invitations.
+// that name blobs and index segments, upload sessions (uploads.go), the
+// index manifests, the apps installed from archives, each account's storage
+// usage and limits, and sign-up invitations.
 //
 // Everything user-authored that reaches this package is already sealed by
 // the client: document bodies, keyrings, grants and index manifests are
@@ -572,6 +572,7 @@ type Store interface {
 	Documents
 	Feed
 	BlobRows
+	Uploads
 	Manifests
 	Apps
 	Links

@@ -7,7 +7,8 @@
 //
 // Run checks the semantics documented in package blob: exact sizes, digest
 // checks, that a failed or cancelled Put stores nothing, deduplication,
-// seeking, removal, enumeration and concurrent use.
+// seeking, removal, enumeration and concurrent use; and partial bodies
+// (partial.go).
 package blobtest
 
 import (
@@ -48,7 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T, maxSize int64) blob.Store) {
 		{"EnumerateStops", testEnumerateStops},
 		{"Concurrent", testConcurrent},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, partialTests...) {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t, MaxSize)) })
 	}
 	t.Run("TooLarge", func(t *testing.T) { testTooLarge(t, newStore(t, 1000)) })

@@ -6,6 +6,8 @@
 //	sha256/ab/cd/abcd…   one file per body (mode 0600), named by the lower-case
 //	                     hex of its digest, fanned out by its first two bytes
 //	tmp/                 bodies being written; emptied by Open
+//	uploads/             partial bodies (blob.Partials), one file each,
+//	                     named by the partial's name; kept by Open
 //
 // Directories are created with mode 0700. A body becomes visible only by a
 // rename from tmp/ after its file has been fsynced, and Put returns only after
@@ -37,12 +39,14 @@ const (
 	dirMode    = 0o700
 	bodiesName = "sha256"
 	tmpName    = "tmp"
+	uploadName = "uploads"
 )
 
 // Store is a blob.Store on a local directory. It is safe for concurrent use.
 type Store struct {
 	bodies  string // dir/sha256
 	tmp     string // dir/tmp
+	uploads string // dir/uploads
 	maxSize int64
 
 	// mu guards durable, the fan-out directories this Store has created or
@@ -64,10 +68,11 @@ func Open(dir string, maxSize int64) (*Store, error) {
 	s := &Store{
 		bodies:  filepath.Join(dir, bodiesName),
 		tmp:     filepath.Join(dir, tmpName),
+		uploads: filepath.Join(dir, uploadName),
 		maxSize: maxSize,
 		durable: make(map[string]bool),
 	}
-	for _, d := range []string{dir, s.bodies, s.tmp} {
+	for _, d := range []string{dir, s.bodies, s.tmp, s.uploads} {
 		if err := os.MkdirAll(d, dirMode); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -81,7 +86,7 @@ func Open(dir string, maxSize int64) (*Store, error) {
 			return nil, fmt.Errorf("%s: removing debris: %w", op, err)
 		}
 	}
-	// Make the entries for sha256/ and tmp/ durable.
+	// Make the entries for sha256/, tmp/ and uploads/ durable.
 	if err := syncDir(dir); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

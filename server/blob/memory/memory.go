@@ -19,8 +19,9 @@ import (
 type Store struct {
 	maxSize int64
 
-	mu     sync.RWMutex
-	bodies map[blob.Digest][]byte // never modified once stored
+	mu       sync.RWMutex
+	bodies   map[blob.Digest][]byte // never modified once stored
+	partials map[string][]byte      // partial bodies by name (partial.go)
 }
 
 var _ blob.Store = (*Store)(nil)

@@ -18,6 +18,11 @@ func (s *Store) PutBlobRow(ctx context.Context, user string, r *meta.BlobRow) er
 	if err != nil {
 		return err
 	}
+	return s.putBlobRow(op, a, r)
+}
+
+// putBlobRow is PutBlobRow for account a. The caller holds s.mu.
+func (s *Store) putBlobRow(op string, a *account, r *meta.BlobRow) error {
 	k := blobKey{r.Doctype, r.ID, r.Segment}
 	if old, ok := a.blobs[k]; ok {
 		if !old.deleted && old.row.Digest == r.Digest {

@@ -45,6 +45,7 @@ type account struct {
 	docs         map[docKey]*meta.Doc
 	feed         []meta.Change // feed[i].Seq == i+1; Sealed never set
 	blobs        map[blobKey]*blobRec
+	uploads      map[docKey]*meta.Upload // upload sessions (uploads.go)
 	manifests    map[string]*manifestRec // by doctype
 	apps         map[string]*meta.App    // installed apps by slug
 	passkeys     []meta.Passkey          // oldest first

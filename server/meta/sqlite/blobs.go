@@ -19,26 +19,31 @@ func (s *Store) PutBlobRow(ctx context.Context, user string, r *meta.BlobRow) er
 		if err != nil {
 			return err
 		}
-		var digest []byte
-		var deleted bool
-		err = tx.QueryRowContext(ctx, `SELECT digest, deleted FROM blobs
-			WHERE account = ? AND doctype = ? AND segment = ? AND id = ?`, acct, r.Doctype, r.Segment, r.ID).
-			Scan(&digest, &deleted)
-		switch {
-		case err == nil && !deleted && bytes.Equal(digest, r.Digest[:]):
-			return nil // an idempotent retry
-		case err == nil:
-			return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
-		case !errors.Is(err, sql.ErrNoRows):
-			return err
-		}
-		if err := s.checkQuota(ctx, tx, op, acct, r.Size+meta.EntryBytes, 0); err != nil { // the row stays, deleted or not
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO blobs (account, doctype, segment, id, size, digest, created)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, acct, r.Doctype, r.Segment, r.ID, r.Size, r.Digest[:], fromTime(r.Created))
-		return err
+		return s.putBlobRow(ctx, tx, op, acct, r)
 	}))
+}
+
+// putBlobRow is PutBlobRow for account acct in transaction tx.
+func (s *Store) putBlobRow(ctx context.Context, tx *sql.Tx, op string, acct int64, r *meta.BlobRow) error {
+	var digest []byte
+	var deleted bool
+	err := tx.QueryRowContext(ctx, `SELECT digest, deleted FROM blobs
+		WHERE account = ? AND doctype = ? AND segment = ? AND id = ?`, acct, r.Doctype, r.Segment, r.ID).
+		Scan(&digest, &deleted)
+	switch {
+	case err == nil && !deleted && bytes.Equal(digest, r.Digest[:]):
+		return nil // an idempotent retry
+	case err == nil:
+		return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	if err := s.checkQuota(ctx, tx, op, acct, r.Size+meta.EntryBytes, 0); err != nil { // the row stays, deleted or not
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO blobs (account, doctype, segment, id, size, digest, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, acct, r.Doctype, r.Segment, r.ID, r.Size, r.Digest[:], fromTime(r.Created))
+	return err
 }
 
 // BlobRow implements meta.BlobRows.

@@ -286,9 +286,25 @@ var migrations = []migration{
 	// 9: the origin each passkey was made at, which alone it signs in at
 	// (NULL: made before; Home's origin as the request names it).
 	statements(`ALTER TABLE passkeys ADD COLUMN origin TEXT`),
-	// 10: reserved for the upload sessions (§8.7.3), which another branch
-	// adds; on merging, theirs replaces this empty step and links stay 11.
-	statements(),
+	// 10: upload sessions (§8.7.3), one per account, doctype and blob id:
+	// the bytes received (received, with the SHA-256 state of them in
+	// hash) and the blob store's name for them (partial). Not counted in
+	// the quota's usage: CreateUpload checks their sizes beside it.
+	statements(
+		`CREATE TABLE uploads (
+			account  INTEGER NOT NULL REFERENCES accounts(id),
+			doctype  TEXT NOT NULL,
+			id       TEXT NOT NULL,
+			size     INTEGER NOT NULL,
+			received INTEGER NOT NULL,
+			hash     BLOB NOT NULL,
+			partial  TEXT NOT NULL UNIQUE,
+			created  INTEGER,
+			expires  INTEGER NOT NULL,
+			PRIMARY KEY (account, doctype, id)
+		) WITHOUT ROWID`,
+		`CREATE INDEX uploads_expires ON uploads (expires)`,
+	),
 	// 11: share and drop links (protocol §4.5, §8.12). A link's row is
 	// never removed (its id is never used again); its manifest and one
 	// entry count in the quota. link_blobs names the blobs a share link

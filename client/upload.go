@@ -1,0 +1,303 @@
+package client
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/hearthcloud/hearth/internal/wire"
+)
+
+// Resumable uploads (spec §8.7.3): a blob whose sealed size exceeds
+// sessionThreshold goes to the server in pieces through an upload session.
+// The piece not yet acknowledged stays in memory; on a network error or a
+// 5xx the client waits, asks the server where the session stands and sends
+// the rest of the piece from there, for as long as uploadRetry allows
+// without progress. So a dropped connection, or a server killed and
+// restarted, costs at most one piece.
+
+// defaultUploadRetry is Options.UploadRetry's default.
+const defaultUploadRetry = 2 * time.Minute
+
+// sessionThreshold: sealed sizes above go through a session. A variable,
+// so that a benchmark may compare with one PUT (testhook.go).
+var sessionThreshold int64 = 8 << 20
+
+// Backoff between attempts of a piece: from retryFirst, doubling, at most
+// retryMax (or the server's Retry-After). Variables, so tests may shorten
+// them.
+var (
+	retryFirst = time.Second
+	retryMax   = 8 * time.Second
+)
+
+// pieceTimeout bounds one PATCH of n bytes: a minute, plus a second per
+// 64 KiB (a link slower than that fails the request, which is retried).
+func pieceTimeout(n int) time.Duration { return time.Minute + time.Duration(n>>16)*time.Second }
+
+// upload is one session under way.
+type upload struct {
+	c       *Client
+	doctype string
+	path    string // /v1/uploads/{doctype}/{id}
+	blob    string // /v1/blobs/{doctype}/{id}
+	id      string
+	size    int64 // sealed
+	plain   int64 // plaintext, for progress
+	report  func(done, total int64)
+}
+
+// uploadSession uploads the size sealed bytes read from sealed as blob id
+// of doctype through a session, in pieces of uploadPiece bytes, and
+// returns it once the server's answer gave the digest and size sent.
+// progress, if not nil, is called with the plaintext bytes the
+// acknowledged sealed bytes stand for (plain in all). A failure, ctx
+// cancelled included, cancels the session (best effort).
+func (c *Client) uploadSession(ctx context.Context, doctype, id string, sealed io.Reader, size, plain int64, progress func(done, total int64)) (SealedBlob, error) {
+	u := &upload{c: c, doctype: doctype, path: "/v1/uploads/" + doctype + "/" + pathEscape(id), blob: "/v1/blobs/" + doctype + "/" + pathEscape(id),
+		id: id, size: size, plain: plain, report: progress}
+	var created struct {
+		Size   int64 `json:"size"`
+		Offset int64 `json:"offset"`
+	}
+	if _, err := c.callJSON(ctx, "POST", u.path, map[string]int64{"size": size}, &created, nil, false); err != nil {
+		return SealedBlob{}, fmt.Errorf("client: upload: %w", err)
+	}
+	if created.Size != size || created.Offset != 0 {
+		u.cancel()
+		return SealedBlob{}, fmt.Errorf("client: upload: the server's new session stands at %d of %d bytes, not 0 of %d", created.Offset, created.Size, size)
+	}
+	b, err := u.run(ctx, sealed)
+	if err != nil {
+		u.cancel()
+		return SealedBlob{}, err
+	}
+	return b, nil
+}
+
+// run sends the pieces and checks the completion's answer. The next
+// piece is sealed and hashed while the current one is on its way.
+func (u *upload) run(ctx context.Context, sealed io.Reader) (SealedBlob, error) {
+	h := sha256.New()
+	n0 := min(int64(uploadPiece), u.size)
+	bufs := [2][]byte{make([]byte, n0), make([]byte, n0)}
+	type piece struct {
+		b      []byte
+		digest []byte // on the last piece
+		err    error
+	}
+	// read fills buf with the piece at off, in the background.
+	read := func(buf []byte, off int64) <-chan piece {
+		ch := make(chan piece, 1)
+		go func() {
+			n := min(int64(len(buf)), u.size-off)
+			if _, err := io.ReadFull(sealed, buf[:n]); err != nil {
+				ch <- piece{err: fmt.Errorf("client: upload: sealing: %w", err)}
+				return
+			}
+			h.Write(buf[:n])
+			p := piece{b: buf[:n]}
+			if off+n == u.size {
+				p.digest = h.Sum(nil)
+			}
+			ch <- p
+		}()
+		return ch
+	}
+	next := read(bufs[0], 0)
+	for off, i := int64(0), 0; off < u.size; i ^= 1 {
+		p := <-next
+		if p.err != nil {
+			return SealedBlob{}, p.err
+		}
+		n := int64(len(p.b))
+		if off+n < u.size {
+			next = read(bufs[i^1], off+n)
+		}
+		ans, err := u.send(ctx, off, p.b, p.digest)
+		if err != nil {
+			if off+n < u.size {
+				<-next // the reader is done with the other buffer and the hash
+			}
+			return SealedBlob{}, err
+		}
+		off += n
+		if p.digest != nil {
+			if ans.ID != u.id || ans.Size != u.size || string(ans.Digest) != string(p.digest) {
+				u.c.deleteBlob(u.doctype, u.id)
+				return SealedBlob{}, integrity("the server stored other bytes than were uploaded (blob %s)", u.id)
+			}
+			if u.report != nil {
+				u.report(u.plain, u.plain)
+			}
+			return SealedBlob{ID: u.id, Digest: p.digest, Size: u.size}, nil
+		}
+	}
+	return SealedBlob{}, errors.New("client: upload: ended without completing") // unreachable: size > 0
+}
+
+// blobAnswer is the answer to a completed upload (as to PUT, §8.7.1).
+type blobAnswer struct {
+	ID     string `json:"id"`
+	Size   int64  `json:"size"`
+	Digest []byte `json:"digest"`
+}
+
+// progress reports that the server holds at sealed bytes.
+func (u *upload) progress(at int64) {
+	if u.report != nil && at < u.size {
+		u.report(int64(float64(at)/float64(u.size)*float64(u.plain)), u.plain)
+	}
+}
+
+// send has the server hold piece, the bytes at start of the blob: from
+// where the server stands, again after each failure, until it acknowledged
+// them all. digest, on the last piece, completes the session: send then
+// returns the server's answer.
+func (u *upload) send(ctx context.Context, start int64, piece, digest []byte) (*blobAnswer, error) {
+	end := start + int64(len(piece))
+	at := start // where the server stands
+	var failing time.Time
+	wait := retryFirst
+	for {
+		if at == end && digest == nil {
+			return nil, nil
+		}
+		if err := u.c.writable(); err != nil {
+			return nil, err
+		}
+		res, err := u.patch(ctx, at, piece[at-start:], digest)
+		var ae *APIError
+		switch {
+		case err == nil && res.status == 204:
+			next, perr := strconv.ParseInt(res.header.Get("Hearth-Upload-Offset"), 10, 64)
+			if perr != nil || next < at || next > end {
+				return nil, fmt.Errorf("client: upload: the server acknowledged up to %q, sent %d to %d", res.header.Get("Hearth-Upload-Offset"), at, end)
+			}
+			if next > at {
+				failing, wait = time.Time{}, retryFirst
+				u.progress(next)
+			}
+			at = next
+			continue
+		case err == nil && digest != nil:
+			var ans blobAnswer
+			if err := json.Unmarshal(res.body, &ans); err != nil {
+				return nil, fmt.Errorf("client: upload: the server's answer is malformed: %v", err)
+			}
+			return &ans, nil
+		case err == nil:
+			return nil, fmt.Errorf("client: upload: the server answered %d to a piece", res.status)
+		case errors.As(err, &ae) && ae.Code == wire.CodeOffsetMismatch:
+			if ae.Offset < start || ae.Offset > end {
+				return nil, fmt.Errorf("client: upload: the server stands at %d, outside the piece %d to %d held here", ae.Offset, start, end)
+			}
+			at = ae.Offset
+			continue
+		case errors.As(err, &ae) && ae.Code == wire.CodeNotFound && digest != nil:
+			// The completion may have gone through, its answer lost.
+			return u.completed(ctx, digest, err)
+		case !retryable(ctx, err):
+			return nil, fmt.Errorf("client: upload: %w", err)
+		}
+		// A network error or a 5xx: wait, then ask where the session
+		// stands, for as long as the window allows without progress.
+		if failing.IsZero() {
+			failing = time.Now()
+		}
+		for {
+			if time.Since(failing) > u.c.uploadRetry {
+				return nil, fmt.Errorf("client: upload: no progress for %v: %w", u.c.uploadRetry, err)
+			}
+			d := wait
+			if errors.As(err, &ae) && ae.RetryAfter > d {
+				d = ae.RetryAfter
+			}
+			if serr := sleep(ctx, d); serr != nil {
+				return nil, serr
+			}
+			wait = min(2*wait, retryMax)
+			var st struct {
+				Offset int64 `json:"offset"`
+			}
+			_, err = u.c.callJSON(ctx, "GET", u.path, nil, &st, nil, false)
+			if err == nil {
+				if st.Offset < start || st.Offset > end {
+					return nil, fmt.Errorf("client: upload: the server stands at %d, outside the piece %d to %d held here", st.Offset, start, end)
+				}
+				if st.Offset > at {
+					failing, wait = time.Time{}, retryFirst
+					u.progress(st.Offset)
+				}
+				at = st.Offset
+				break
+			}
+			if errors.As(err, &ae) && ae.Code == wire.CodeNotFound && digest != nil && at == end {
+				return u.completed(ctx, digest, err)
+			}
+			if !retryable(ctx, err) {
+				return nil, fmt.Errorf("client: upload: %w", err)
+			}
+		}
+	}
+}
+
+// completed checks whether the session, gone (cause), completed: the blob
+// then exists with digest, and the answer is made from it.
+func (u *upload) completed(ctx context.Context, digest []byte, cause error) (*blobAnswer, error) {
+	res, err := u.c.call(ctx, request{method: "HEAD", path: u.blob})
+	if err == nil && res.header.Get("ETag") == `"`+base64.StdEncoding.EncodeToString(digest)+`"` {
+		return &blobAnswer{ID: u.id, Size: u.size, Digest: digest}, nil
+	}
+	return nil, fmt.Errorf("client: upload: the upload session is gone: %w", cause)
+}
+
+// patch sends one PATCH of b at offset at, with digest if not nil.
+func (u *upload) patch(ctx context.Context, at int64, b, digest []byte) (*response, error) {
+	hdr := map[string]string{"Hearth-Upload-Offset": strconv.FormatInt(at, 10)}
+	if digest != nil {
+		hdr["Hearth-Digest"] = "sha-256=" + base64.StdEncoding.EncodeToString(digest)
+	}
+	return u.c.call(ctx, request{method: "PATCH", path: u.path, ctype: "application/octet-stream", body: b, hdr: hdr,
+		timeout: pieceTimeout(len(b))})
+}
+
+// cancel deletes the session, best effort, even when ctx was cancelled.
+func (u *upload) cancel() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	u.c.call(ctx, request{method: "DELETE", path: u.path})
+}
+
+// retryable reports whether a failed request may go again: a network
+// failure (not ctx's own end), or a temporary failure of the server (5xx,
+// 429 after its Retry-After).
+func retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status >= 500 || ae.Status == 429
+	}
+	var ie *integrityError
+	return !errors.As(err, &ie) && !errors.Is(err, ErrNotCaughtUp) && !errors.Is(err, ErrHalted)
+}
+
+// sleep waits d, or until ctx ends (its error).
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
