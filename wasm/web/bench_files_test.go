@@ -85,6 +85,7 @@ func benchFilesOnce(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(rendererPeakMiB(b, tab), "before-listing-renderer-peak-MiB")
 	listMany := func() float64 {
 		tab.Open(env.AppURL("files", user) + "/#folder=" + folder)
 		tab.Do(chromedp.Reload()) // a new document, whatever the last one was
@@ -101,6 +102,8 @@ func benchFilesOnce(b *testing.B) {
 	b.ReportMetric(listMany(), "files-10000-first-ms")
 	b.ReportMetric(listMany(), "files-10000-reload-ms")
 	b.ReportMetric(mark(b, tab, "hearth:app-open"), "files-reload-app-open-ms")
+	b.ReportMetric(rendererPeakMiB(b, tab), "after-listing-renderer-peak-MiB")
+	b.ReportMetric(browsertest.Eval[float64](tab, `performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0`), "page-js-heap-MiB")
 
 	// The machine's speed in this run: SHA-256 natively.
 	mib := 256
