@@ -294,7 +294,7 @@ func waitDownload(t testing.TB, tab *browsertest.Tab, dir, name string) []byte {
 	deadline := time.Now().Add(2 * browsertest.Timeout)
 	for {
 		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err == nil {
+		if _, partial := os.Stat(filepath.Join(dir, name+".crdownload")); err == nil && os.IsNotExist(partial) {
 			return b
 		}
 		if time.Now().After(deadline) {
@@ -304,6 +304,9 @@ func waitDownload(t testing.TB, tab *browsertest.Tab, dir, name string) []byte {
 				names = append(names, e.Name())
 			}
 			sort.Strings(names)
+			if tab == nil {
+				t.Fatalf("no download %s in %v", name, names)
+			}
 			t.Fatalf("no download %s in %v (message %q, problems %q)", name, names,
 				browsertest.Eval[string](tab, `document.querySelector("#msg").textContent`), tab.Problems())
 		}
