@@ -49,7 +49,8 @@ axe: node
 # The web client, embedded in hearthd (wasm/web/doc.go): hearth.wasm and
 # hearth-search.wasm (the same with search, which Home loads when it is
 # first used), hearth-password.wasm (the password strength estimator, which
-# Home loads when a password is chosen), Go's wasm_exec.js, then precompressed copies and the manifest
+# Home loads when a password is chosen), s/assets/hearthlink.wasm (the small
+# client of the share and drop pages, spec/web.md §7), Go's wasm_exec.js, then precompressed copies and the manifest
 # of SHA-384 hashes (go run ./wasm/web/gen).
 WEBDIST := wasm/web/dist
 web: deps
@@ -59,6 +60,8 @@ web: deps
 	GOOS=js GOARCH=wasm $(GO) build -tags search -trimpath -ldflags=-s -o $(WEBDIST)/hearth-search.wasm ./wasm/cmd/hearthwasm
 	@echo "[3/5] the password estimator (hearth-password.wasm)"
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth-password.wasm ./wasm/cmd/hearthpassword
+	@echo "[3b/5] the link pages' client (s/assets/hearthlink.wasm)"
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/s/assets/hearthlink.wasm ./wasm/cmd/hearthlink
 	@echo "[4/5] the pages: hashes and compressed copies"
 	cmp -s $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/wasm_exec.js || cp $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/
 	$(GO) run ./wasm/web/gen

@@ -120,6 +120,13 @@ echo
 
 reseal
 
+# Files (issue 16): listing 10,000 files natively, and an upload of 256 MiB
+# through an upload session against one PUT in the same run (a ratio).
+echo "== files: go test -tags hearthtest ./client/ -bench 'Files10k|Tree10k' -benchtime 5x; ./cmd/hearth/ -bench UploadSessionVsPut -benchtime 3x"
+"$GO" test -tags hearthtest ./client/ -run '^$' -bench 'Files10k|Tree10k' -benchtime 5x -timeout 30m | tee "$OUT/files.txt"
+"$GO" test -tags hearthtest ./cmd/hearth/ -run '^$' -bench UploadSessionVsPut -benchtime 3x -timeout 30m | tee -a "$OUT/files.txt"
+echo
+
 echo "== whole-program runs (scripts/bench-e2e.sh)"
 scripts/bench-e2e.sh | tee "$OUT/e2e.txt"
 echo

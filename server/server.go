@@ -57,6 +57,8 @@ type Config struct {
 	Web         site.Config     // the web client: base domain (default localhost), scheme; tests may swap its files
 
 	TrustedProxies []netip.Prefix // reverse proxies whose forwarded client address the rate limits use
+
+	Now func() time.Time // the API's clock; nil: the package's (time.Now, or SetClockForTesting's)
 }
 
 // Server is an open data folder and the API serving it.
@@ -137,7 +139,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	m.SetDefaultLimits(cfg.Quota)
-	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize, Now: now,
+	clock := cfg.Now
+	if clock == nil {
+		clock = now
+	}
+	a := api.New(api.Config{Meta: m, Blobs: blobs, Secret: secret, MaxBlobSize: cfg.MaxBlobSize, Now: clock,
 		SignupOff: cfg.SignupOff, SignupInvite: cfg.SignupInv, Log: cfg.Log, Hash: cfg.Hash, Bundled: ws.Bundled, CheckApp: ws.CheckApp,
 		TrustedProxies: cfg.TrustedProxies, HomeOrigin: func(r *http.Request) string {
 			o, _ := ws.Origin(r.Host)

@@ -81,7 +81,7 @@ var methods = append([]method{
 	// Contacts (vcard.go, spec/contacts.md).
 	{name: "vcardImport", call: r1(callVCardImport)}, // (base64) → {contacts: [Contact], warnings: [string]}   (the file's bytes)
 	{name: "vcardExport", call: r2(callVCardExport)}, // (values, version) → "BEGIN:VCARD…"   version "4.0" (default) or "3.0"
-}, append(filesMethods, searchMethods...)...)
+}, append(append(filesMethods, linksMethods...), searchMethods...)...)
 
 // The rows whose Go method does not take the arguments as they come.
 

@@ -20,7 +20,7 @@ import (
 
 // Apps lists the bundled apps (spec/web.md §1): the app <slug> is served
 // from static/<slug>/ at <slug>.<user>.<domain>.
-var Apps = []string{"notes", "tasks", "contacts"}
+var Apps = []string{"notes", "tasks", "contacts", "files"}
 
 // ManifestName is the manifest's file name in dist/.
 const ManifestName = "manifest.json"
@@ -44,6 +44,20 @@ const PasswordWasmName = "hearth-password.wasm"
 const (
 	WorkerName = "hearth-worker.js"
 	ExecName   = "wasm_exec.js"
+)
+
+// The link pages (spec/web.md §7) and their assets, served on the base
+// domain only: LinkAssets is the folder of static/ and dist/ served at
+// /s/assets/ (a path no link id takes: ids are 26 characters), SharePage
+// and DropPage the pages of /s/<link-id> and /d/<link-id>, LinkWorkerName
+// their worker (with wasm_exec.js at its head, as WorkerName) and
+// LinkWasmName the small client it loads (wasm/cmd/hearthlink).
+const (
+	LinkAssets     = "s/assets/"
+	SharePage      = LinkAssets + "share.html"
+	DropPage       = LinkAssets + "drop.html"
+	LinkWorkerName = LinkAssets + "link-worker.js"
+	LinkWasmName   = LinkAssets + "hearthlink.wasm"
 )
 
 // Manifest describes every file served, by its path relative to static/
@@ -199,9 +213,11 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 	}
 	// The worker first: scripts name its hash. Then the other assets:
 	// pages name their hashes.
-	if _, ok := src[WorkerName]; ok {
-		if err := b.addWorker(src); err != nil {
-			return nil, fmt.Errorf("web: %s: %w", WorkerName, err)
+	for _, name := range []string{WorkerName, LinkWorkerName} {
+		if _, ok := src[name]; ok {
+			if err := b.addWorker(src, name); err != nil {
+				return nil, fmt.Errorf("web: %s: %w", name, err)
+			}
 		}
 	}
 	var pages []string
@@ -210,7 +226,7 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 			pages = append(pages, p)
 			continue
 		}
-		if _, done := b.files[p]; done || (p == ExecName && b.files[WorkerName] != nil) {
+		if _, done := b.files[p]; done || (p == ExecName && (b.files[WorkerName] != nil || b.files[LinkWorkerName] != nil)) {
 			continue // the worker, and wasm_exec.js within it
 		}
 		raw, err := load(fsys, p)

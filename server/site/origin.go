@@ -3,6 +3,7 @@ package site
 import (
 	"net"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 
@@ -105,19 +106,65 @@ func (s *Site) HomeOrigin(r *http.Request, o Origin) string {
 }
 
 // reservedBase reports whether path is one the base domain keeps for
-// share links (spec/web.md §1), which are not built yet: 404, not a
-// redirect to Home.
+// the link pages (spec/web.md §1, §7): never a redirect to Home.
 func reservedBase(path string) bool {
 	return strings.HasPrefix(path, "/s/") || strings.HasPrefix(path, "/d/")
 }
 
+// linkCSP is the Content-Security-Policy of the link pages and their
+// assets (spec/web.md §7.1): the scripts and styles of the build, the
+// worker from a blob: URL of checked bytes, the API of the same origin,
+// and previews (images, media, a PDF's frame) from blob: URLs of
+// verified plaintext.
+const linkCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
+	"img-src 'self' blob:; media-src blob:; frame-src blob:; connect-src 'self'; worker-src blob:; " +
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// linkPolicy is the link pages' Permissions-Policy: no powerful feature.
+const linkPolicy = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), " +
+	"publickey-credentials-get=(), publickey-credentials-create=(), clipboard-read=(), clipboard-write=(self)"
+
+// linkFile returns the file of the bundle that a link path names:
+// /s/<link-id> the share page, /d/<link-id> the drop page (any link id: the
+// page reads it from its URL), /s/assets/<file> an asset of the pages.
+func (b *Bundle) linkFile(p string) (string, bool) {
+	if rest, ok := strings.CutPrefix(p, "/"+LinkAssets); ok {
+		k := LinkAssets + rest
+		if _, ok := b.files[k]; ok && rest != "" && path.Clean(k) == k && path.Ext(k) != ".html" {
+			return k, true
+		}
+		return "", false
+	}
+	page := SharePage
+	id, ok := strings.CutPrefix(p, "/s/")
+	if !ok {
+		page = DropPage
+		id, _ = strings.CutPrefix(p, "/d/")
+	}
+	if wire.CheckLinkID(id) != nil {
+		return "", false
+	}
+	_, ok = b.files[page]
+	return page, ok
+}
+
 // serveBase answers a request to the base domain that is not for the API:
-// GET or HEAD of a page's path is sent on to the same path and query on
-// Home (302; the browser keeps the fragment), another method is 405, and
-// the paths reserved for share links are 404.
+// the link pages and their assets (linkFile), 404 for another path under
+// /s/ or /d/; for any other path, GET or HEAD is sent on to the same path
+// and query on Home (302; the browser keeps the fragment), another method
+// is 405.
 func (s *Site) serveBase(w http.ResponseWriter, r *http.Request, o Origin) {
 	p := r.URL.EscapedPath()
-	if !strings.HasPrefix(p, "/") || reservedBase(r.URL.Path) {
+	if strings.HasPrefix(p, "/") && reservedBase(r.URL.Path) {
+		k, ok := s.bundle.linkFile(p)
+		if !ok || r.Header.Get("Service-Worker") != "" {
+			NotFound(w, r)
+			return
+		}
+		s.serveFile(w, r, s.bundle, k, linkCSP, linkPolicy)
+		return
+	}
+	if !strings.HasPrefix(p, "/") {
 		NotFound(w, r)
 		return
 	}

@@ -26,6 +26,8 @@ var metaFiles = map[string]string{
 	"hearth-worker":        WorkerName,
 	"hearth-search-wasm":   SearchWasmName,
 	"hearth-password-wasm": PasswordWasmName,
+	"hearth-link-worker":   LinkWorkerName,
+	"hearth-link-wasm":     LinkWasmName,
 }
 
 // execLine is the line of the worker script that the build replaces with
@@ -40,8 +42,8 @@ var workerMarkRE = regexp.MustCompile(`/\*@hearth-worker-(sri|url)\*/\s*"[^"\n]*
 // addWorker adds the worker script: wasm_exec.js (when built) followed by
 // static/hearth-worker.js without its importScripts("/wasm_exec.js") line,
 // one script under one hash (spec/web.md §2).
-func (b *Bundle) addWorker(src map[string]fs.FS) error {
-	w, err := fs.ReadFile(src[WorkerName], WorkerName)
+func (b *Bundle) addWorker(src map[string]fs.FS, name string) error {
+	w, err := fs.ReadFile(src[name], name)
 	if err != nil {
 		return err
 	}
@@ -60,7 +62,7 @@ func (b *Bundle) addWorker(src map[string]fs.FS) error {
 		}
 	}
 	out = append(out, execLine.ReplaceAll(w, nil)...)
-	return b.add(WorkerName, body{data: out, size: len(out)})
+	return b.add(name, body{data: out, size: len(out)})
 }
 
 // fillWorkerMarks writes the hash and URL of the worker script w into a
@@ -152,7 +154,8 @@ func (b *Bundle) render(p string, src []byte) ([]byte, string, error) {
 			switch strings.ToLower(n) {
 			case "hearth-wasm-sri", "hearth-wasm-url", "hearth-worker-sri", "hearth-worker-url",
 				"hearth-search-wasm-sri", "hearth-search-wasm-url",
-				"hearth-password-wasm-sri", "hearth-password-wasm-url":
+				"hearth-password-wasm-sri", "hearth-password-wasm-url",
+				"hearth-link-worker-sri", "hearth-link-worker-url", "hearth-link-wasm-sri", "hearth-link-wasm-url":
 				// <meta name="<prefix>-sri"> and "<prefix>-url": the file's
 				// SHA-384, and its immutable URL.
 				file := metaFiles[strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(n), "-sri"), "-url")]

@@ -171,7 +171,7 @@ func (s *Site) CheckApp(slug string, files fs.FS) error {
 }
 
 const cspFormat = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-	"img-src 'self' data: blob:; connect-src %s; worker-src 'self' blob:; base-uri 'none'; " +
+	"img-src 'self' data: blob:; media-src blob:; frame-src blob:; connect-src %s; worker-src 'self' blob:; base-uri 'none'; " +
 	"form-action 'none'; frame-ancestors 'none'"
 
 // CSP is the Content-Security-Policy of every response on o (spec/web.md §2).
@@ -285,20 +285,26 @@ func (s *Site) Serve(w http.ResponseWriter, r *http.Request, o Origin) {
 			return
 		}
 	}
-	h := w.Header()
 	k, ok := b.lookup(o.App, r.URL.Path)
-	if !ok {
+	if !ok || strings.HasPrefix(k, "s/") {
+		// The link pages' files are the base domain's alone.
 		NotFound(w, r)
 		return
 	}
+	s.serveFile(w, r, b, k, s.CSP(r, o), b.policy(o.App))
+}
+
+// serveFile answers with the file k of b, under the policy csp (to which
+// the page's import map is added) and the Permissions-Policy policy.
+func (s *Site) serveFile(w http.ResponseWriter, r *http.Request, b *Bundle, k, csp, policy string) {
+	h := w.Header()
 	commonHeaders(h)
-	csp := s.CSP(r, o)
 	if src := b.importMaps[k]; src != "" {
 		// The one inline script allowed: the import map the build wrote.
 		csp = strings.Replace(csp, "script-src 'self'", "script-src 'self' "+src, 1)
 	}
 	h.Set("Content-Security-Policy", csp)
-	h.Set("Permissions-Policy", b.policy(o.App))
+	h.Set("Permissions-Policy", policy)
 	// Home and every user's apps are one site: ask for a process and a
 	// browsing-context group of their own per origin (Spectre-class
 	// leaks between origins of one site), and keep other origins from
