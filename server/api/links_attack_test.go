@@ -111,3 +111,30 @@ func TestDropsDoctypeReserved(t *testing.T) {
 		t.Errorf("the drop is gone from its link: %d drops", len(ds))
 	}
 }
+
+// TestLinkPatchBadInput: a drop link takes no manifest, blobs or open
+// limit by PATCH (as at creation), and a new manifest reaches only the
+// blobs it names, from every token at once.
+func TestLinkPatchBadInput(t *testing.T) {
+	e, alice, blob := linkEnv(t)
+	other := wire.NewID()
+	e.want(e.do("PUT", "/v1/blobs/io.hearth.files/"+other, alice, []byte("another sealed blob")), 201, "")
+	drop := newTestLink()
+	e.want(e.do("POST", "/v1/links", alice, map[string]any{"id": drop.id, "kind": "drop", "verifier": drop.verifier(),
+		"drop": map[string]any{"recipient": "age1qqqq", "tag": rnd32()}}), 201, "")
+	e.want(e.do("PATCH", "/v1/links/"+drop.id, alice, map[string]any{"manifest": []byte("m"), "version": 1, "blobs": []string{blob}}), 400, "bad_request")
+	e.want(e.do("PATCH", "/v1/links/"+drop.id, alice, map[string]any{"max_opens": 3}), 400, "bad_request")
+	for _, body := range []string{`{"max_opens":`, `{"expires":"yesterday"}`, `{"manifest":"!!"}`, `[]`, `{"max_opens":-1}`,
+		`{"manifest":"bQ==","version":2}`, `{"manifest":"","version":2,"blobs":["` + blob + `"]}`} {
+		r := e.do("PATCH", "/v1/links/"+drop.id, alice, []byte(body), "Content-Type", "application/json")
+		if r.status != 400 {
+			t.Errorf("PATCH %s: %d %s", body, r.status, r.body)
+		}
+	}
+	share := newTestLink()
+	e.want(e.share(alice, share, blob, nil), 201, "")
+	tok := e.open(share).json(t)["token"].(string)
+	e.want(e.do("PATCH", "/v1/links/"+share.id, alice, map[string]any{"manifest": []byte("m2"), "version": 2, "blobs": []string{other}}), 200, "")
+	e.want(e.do("GET", "/v1/links/"+share.id+"/blobs/"+blob, tok, nil), 404, "not_found")
+	e.want(e.do("GET", "/v1/links/"+share.id+"/blobs/"+other, tok, nil), 200, "")
+}
