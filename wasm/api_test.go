@@ -463,10 +463,11 @@ func TestLoginTOTPSessions(t *testing.T) {
 	}
 	wantCode(t, "empty code", b.TOTPDisable(ctx, " "), "bad_input")
 	apps, err := b.Apps(ctx)
-	// By name: Contacts and Tasks in the store, Notes installed from the start.
-	if err != nil || len(apps) != 3 || apps[0].Slug != "contacts" || apps[0].Installed || !apps[0].Removable ||
-		!strings.Contains(apps[1].URL, "://notes."+user+".127.0.0.1:") || !apps[1].Installed || apps[1].Removable ||
-		apps[2].Slug != "tasks" || apps[2].Installed || !apps[2].Removable {
+	// By name: Contacts, Files and Tasks in the store, Notes installed from the start.
+	if err != nil || len(apps) != 4 || apps[0].Slug != "contacts" || apps[0].Installed || !apps[0].Removable ||
+		apps[1].Slug != "files" || apps[1].Installed || !apps[1].Removable ||
+		!strings.Contains(apps[2].URL, "://notes."+user+".127.0.0.1:") || !apps[2].Installed || apps[2].Removable ||
+		apps[3].Slug != "tasks" || apps[3].Installed || !apps[3].Removable {
 		t.Fatal(apps, err)
 	}
 	// Logout wipes.

@@ -21,12 +21,13 @@ type UploadResult struct {
 	ID string `json:"id"`
 }
 
-// MaxBrowserFile is the largest file the browser downloads: a download is
-// held whole until it verified (spec/web.md §3), in a 32-bit address
-// space. Uploads have no such limit: a file sealed larger than 8 MiB goes
-// through an upload session, one piece of 16 MiB in memory at a time
-// (protocol §8.7.3), and a smaller one is one request, held whole by the
-// fetch transport.
+// MaxBrowserFile is the largest file the browser downloads into memory
+// (download, for a preview): such a download is held whole until it
+// verified (spec/web.md §3), in a 32-bit address space. A download
+// streamed to a file (DownloadTo, Zip) has no such limit, and neither
+// have uploads: a file sealed larger than 8 MiB goes through an upload
+// session, one piece of 16 MiB in memory at a time (protocol §8.7.3), and
+// a smaller one is one request, held whole by the fetch transport.
 const MaxBrowserFile = 512 << 20
 
 // Upload seals and uploads size bytes read from r as a file named name.
@@ -120,4 +121,42 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	}
 	l.left -= int64(len(p))
 	return l.w.Write(p)
+}
+
+// DownloadTo streams file id to w, of any size. As for the client's
+// Download, plaintext reaches w before the whole file verified: the
+// caller releases nothing of what w got unless DownloadTo returns nil
+// (the worker writes to a temporary file, spec/web.md §3).
+func (a *API) DownloadTo(ctx context.Context, id string, w io.Writer, progress func(done, total int64)) (*FileInfo, error) {
+	c, gen, err := a.session()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDoc(client.FilesDoctype, id, true); err != nil {
+		return nil, err
+	}
+	info, err := c.DownloadProgress(ctx, id, w, progress)
+	if err != nil {
+		return nil, a.fail(gen, err)
+	}
+	a.persist(gen)
+	return &FileInfo{ID: id, Name: info.Name, Type: info.Type, Size: info.Size, Modified: info.ModTime}, nil
+}
+
+// Zip writes the files and folders ids (folders with all they hold that
+// is not in the trash) to w as one ZIP archive (client.WriteZip, protocol
+// §6.3), each file verified whole before its entry closes; on any failure
+// it stops without the central directory, and the caller releases
+// nothing of what w got. progress, if not nil, is called with the
+// plaintext bytes written so far and their total.
+func (a *API) Zip(ctx context.Context, ids []string, w io.Writer, progress func(done, total int64)) error {
+	if len(ids) == 0 {
+		return badInput("a zip of nothing")
+	}
+	for _, id := range ids {
+		if err := checkDoc(client.FilesDoctype, id, true); err != nil {
+			return err
+		}
+	}
+	return a.filesCall(func(s session) error { return s.WriteZip(ctx, ids, w, progress) })
 }

@@ -24,8 +24,11 @@ import (
 //	methods                          the JSON of the page's methods: [{name, noResult?}] (methods.go)
 //	call(method, argsJSON)           → Promise<resultJSON>   (see API.Call)
 //	resume(savedBytes)               → Promise<resultJSON>   (API.Resume of a Uint8Array)
-//	upload(blob, name, onProgress, folder) → Promise<resultJSON>   ({id}; folder: a folder id, "" the root, for API.UploadTo; undefined: API.Upload)
+//	upload(blob, name, onProgress, folder, job) → Promise<resultJSON>   ({id}; folder: a folder id, "" the root, for API.UploadTo; undefined: API.Upload)
 //	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
+//	downloadTo(id, sink, onProgress, job) → Promise<infoJSON>   (streamed into sink, see sinkWriter)
+//	zipTo(idsJSON, sink, onProgress, job) → Promise<null>   (API.Zip into sink)
+//	cancel(job)                      stops the upload, downloadTo or zipTo given that job number
 //	appOffer(files)                  → Promise<offerJSON>    (API.AppOffer; files: [[path, Uint8Array], …])
 //	reseal(onProgress)               → Promise<resultJSON>   (API.Reseal; onProgress(doctype, what, done, total))
 //	close()
@@ -105,7 +108,9 @@ func open(_ js.Value, args []js.Value) any {
 	}))
 	o.Set("upload", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		blob, name, progress, folder := arg(args, 0), str(arg(args, 1)), arg(args, 2), arg(args, 3)
+		ctx, done := jobs.start(arg(args, 4))
 		return promise(func() (any, *Error) {
+			defer done()
 			if blob.Type() != js.TypeObject || blob.Get("size").Type() != js.TypeNumber {
 				return nil, badInput("upload: give a File or Blob")
 			}
@@ -121,9 +126,9 @@ func open(_ js.Value, args []js.Value) any {
 			var res *UploadResult
 			var err error
 			if folder.Type() == js.TypeString {
-				res, err = a.UploadTo(context.Background(), folder.String(), r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+				res, err = a.UploadTo(ctx, folder.String(), r, size, name, str(blob.Get("type")), mtime, throttle(progress))
 			} else {
-				res, err = a.Upload(context.Background(), r, size, name, str(blob.Get("type")), mtime, throttle(progress))
+				res, err = a.Upload(ctx, r, size, name, str(blob.Get("type")), mtime, throttle(progress))
 			}
 			if err != nil {
 				return nil, toError(err)
@@ -147,6 +152,38 @@ func open(_ js.Value, args []js.Value) any {
 			out.Set("bytes", u8)
 			return out, nil
 		})
+	}))
+	o.Set("downloadTo", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		id, sink, progress := str(arg(args, 0)), arg(args, 1), arg(args, 2)
+		ctx, done := jobs.start(arg(args, 3))
+		return promise(func() (any, *Error) {
+			defer done()
+			info, err := a.DownloadTo(ctx, id, &sinkWriter{sink: sink}, throttle(progress))
+			if err != nil {
+				return nil, toError(err)
+			}
+			b, _ := json.Marshal(info)
+			return string(b), nil
+		})
+	}))
+	o.Set("zipTo", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		var ids []string
+		if err := json.Unmarshal([]byte(str(arg(args, 0))), &ids); err != nil {
+			return promiseReject(badInput("zipTo: the ids are not [string]"))
+		}
+		sink, progress := arg(args, 1), arg(args, 2)
+		ctx, done := jobs.start(arg(args, 3))
+		return promise(func() (any, *Error) {
+			defer done()
+			if err := a.Zip(ctx, ids, &sinkWriter{sink: sink}, throttle(progress)); err != nil {
+				return nil, toError(err)
+			}
+			return nil, nil
+		})
+	}))
+	o.Set("cancel", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		jobs.cancel(arg(args, 0))
+		return nil
 	}))
 	o.Set("appOffer", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		list := arg(args, 0)

@@ -92,7 +92,7 @@ var ReservedNames = []string{"Hearth", "Home"}
 // BundledNames are the names of the apps that come with Hearth, by slug
 // (their manifests in wasm/web/static/<slug>/, which a test holds this to),
 // for clients that do not embed those manifests (the command line).
-var BundledNames = map[string]string{"notes": "Notes", "tasks": "Tasks", "contacts": "Contacts"}
+var BundledNames = map[string]string{"notes": "Notes", "tasks": "Tasks", "contacts": "Contacts", "files": "Files"}
 
 // CheckName refuses the manifest of an app that is not bundled (bundled:
 // the bundled apps' names by slug) when its name is, or passes for (see

@@ -20,7 +20,7 @@ import (
 
 // Apps lists the bundled apps (spec/web.md §1): the app <slug> is served
 // from static/<slug>/ at <slug>.<user>.<domain>.
-var Apps = []string{"notes", "tasks", "contacts"}
+var Apps = []string{"notes", "tasks", "contacts", "files"}
 
 // ManifestName is the manifest's file name in dist/.
 const ManifestName = "manifest.json"

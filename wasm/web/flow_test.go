@@ -80,7 +80,7 @@ func code(t *testing.T, uri string, at time.Time) string {
 	return c
 }
 
-func waitText(t *testing.T, tab *browsertest.Tab, sel, want string) {
+func waitText(t testing.TB, tab *browsertest.Tab, sel, want string) {
 	t.Helper()
 	deadline := time.Now().Add(browsertest.Timeout)
 	for {
@@ -101,7 +101,7 @@ func jsString(s string) string {
 
 // waitView waits for a view of Home to show, reporting the text of msg if
 // it does not.
-func waitView(t *testing.T, tab *browsertest.Tab, view, msg string) {
+func waitView(t testing.TB, tab *browsertest.Tab, view, msg string) {
 	t.Helper()
 	deadline := time.Now().Add(browsertest.Timeout)
 	for !browsertest.Eval[bool](tab, `!!document.querySelector("[data-view=`+view+`]") && !document.querySelector("[data-view=`+view+`]").hidden`) {
@@ -114,7 +114,7 @@ func waitView(t *testing.T, tab *browsertest.Tab, view, msg string) {
 }
 
 // signInHome signs in at Home in tab and waits for its dashboard.
-func signInHome(t *testing.T, env *browsertest.Env, tab *browsertest.Tab, user, password string) {
+func signInHome(t testing.TB, env *browsertest.Env, tab *browsertest.Tab, user, password string) {
 	t.Helper()
 	tab.Open(env.HomeURL() + "/")
 	typeInto(tab, "#signin-form [name=user]", user)

@@ -85,23 +85,6 @@ func linkTab(t testing.TB, env *browsertest.Env) (*browsertest.Tab, string) {
 	return tab, dir
 }
 
-// waitDownload waits for the file name in dir, whole, and returns it.
-func waitDownload(t *testing.T, dir, name string) []byte {
-	t.Helper()
-	deadline := time.Now().Add(browsertest.Timeout)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
-			if _, err := os.Stat(filepath.Join(dir, name+".crdownload")); os.IsNotExist(err) {
-				return b
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	entries, _ := os.ReadDir(dir)
-	t.Fatalf("%s was never downloaded (the folder holds %v)", name, entries)
-	return nil
-}
-
 // openLink opens a link's page anew (a navigation to the same URL with a
 // fragment would not load the page again).
 func openLink(tab *browsertest.Tab, url string) {
@@ -182,7 +165,7 @@ func TestWebLinks(t *testing.T) {
 	waitText(t, tab, "#file-name", "Harbour at dusk.png")
 	tab.Screenshots("file-image")
 	tab.Do(chromedp.Click(chromedp.CSS("#file-download")))
-	if got := waitDownload(t, dir, "Harbour at dusk.png"); !bytes.Equal(got, photo) {
+	if got := waitDownload(t, nil, dir, "Harbour at dusk.png"); !bytes.Equal(got, photo) {
 		t.Errorf("the downloaded image differs (%d bytes, want %d)", len(got), len(photo))
 	}
 	waitText(t, tab, "#file-msg", "checked end to end")
@@ -211,7 +194,7 @@ func TestWebLinks(t *testing.T) {
 	waitState(tab, "folder")
 	tab.Screenshots("folder-long-names")
 	tab.Do(chromedp.Click(chromedp.CSS("#folder-zip")))
-	zb := waitDownload(t, dir, strings.ReplaceAll(long, "/", "_")+".zip")
+	zb := waitDownload(t, nil, dir, strings.ReplaceAll(long, "/", "_")+".zip")
 	zr, err := zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
 	if err != nil {
 		t.Fatal(err)

@@ -93,6 +93,9 @@ type Env struct {
 	Shots   string // screenshot folder of this test
 	t       testing.TB
 	browser context.Context // the browser and its first (blank) tab
+	cfg     server.Config
+	wrap    func(http.Handler) http.Handler
+	hs      *http.Server
 }
 
 var install struct {
@@ -157,29 +160,20 @@ func Start(t testing.TB, opt Options) *Env {
 	if opt.Server != nil {
 		opt.Server(&cfg)
 	}
-	srv, err := server.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Server = srv
+	e.cfg, e.wrap = cfg, opt.Wrap
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		srv.Close()
 		t.Fatal(err)
 	}
 	e.Port = ln.Addr().(*net.TCPAddr).Port
-	h := srv.Handler()
-	if opt.Wrap != nil {
-		h = opt.Wrap(h)
+	if err := e.serve(ln); err != nil {
+		t.Fatal(err)
 	}
-	hs := server.HTTPServer(h, log)
-	hs.RegisterOnShutdown(srv.API.Close)
-	go hs.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		hs.Shutdown(ctx)
-		srv.Close()
+		e.hs.Shutdown(ctx)
+		e.Server.Close()
 	})
 
 	base := os.Getenv("HEARTH_SCREENSHOTS")
@@ -205,6 +199,48 @@ func Start(t testing.TB, opt Options) *Env {
 	}
 	e.browser = browser
 	return e
+}
+
+// serve opens the server on the data folder and serves it on ln.
+func (e *Env) serve(ln net.Listener) error {
+	srv, err := server.Open(context.Background(), e.cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	e.Server = srv
+	h := srv.Handler()
+	if e.wrap != nil {
+		h = e.wrap(h)
+	}
+	e.hs = server.HTTPServer(h, e.cfg.Log)
+	e.hs.RegisterOnShutdown(srv.API.Close)
+	go e.hs.Serve(ln)
+	return nil
+}
+
+// Kill stops the server at once, as a crash would to its clients: every
+// connection is cut, nothing more is answered. Restart brings it back.
+func (e *Env) Kill() {
+	e.t.Helper()
+	e.hs.Close()
+	e.Server.API.Close()
+	if err := e.Server.Close(); err != nil {
+		e.t.Logf("closing the server: %v", err)
+	}
+}
+
+// Restart opens the server again on the same data folder and port, after
+// Kill.
+func (e *Env) Restart() {
+	e.t.Helper()
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", e.Port))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.serve(ln); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // HomeURL is Home's origin: http://home.localhost:PORT (or

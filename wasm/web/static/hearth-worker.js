@@ -449,8 +449,70 @@ const own = {
   async upload(id, args) {
     const [blob, name, folder] = args;
     const r = await need().upload(blob, name || "", (done, total) => postMessage({ id, progress: [done, total] }),
-      typeof folder === "string" ? folder : undefined);
+      typeof folder === "string" ? folder : undefined, id);
     return JSON.parse(r);
+  },
+  // cancel stops the upload or saveFile of the call numbered args[0].
+  async cancel(id, args) {
+    if (api && typeof args[0] === "number") api.cancel(args[0]);
+    return null;
+  },
+  // saveFile streams a file ({id}) or a zip of files and folders ({ids}) to disk,
+  // never whole in memory (spec/web.md §3): into handle when given (a
+  // file the person chose, whose writes stay in a swap file until close,
+  // so a failure aborts and leaves nothing), else into a temporary file
+  // of this origin's private file system, whose File (disk-backed) the
+  // page downloads and then deletes with saveDone. Nothing is handed over
+  // before all of it verified.
+  async saveFile(id, args) {
+    const what = args[0] || {};
+    const progress = (done, total) => postMessage({ id, progress: [done, total] });
+    const run = async (sink) => {
+      if (Array.isArray(what.ids)) {
+        await need().zipTo(JSON.stringify(what.ids), sink, progress, id);
+        return null;
+      }
+      return JSON.parse(await need().downloadTo(String(what.id ?? ""), sink, progress, id));
+    };
+    if (what.handle) {
+      const w = await what.handle.createWritable();
+      try {
+        const info = await run({ write: (u8) => w.write(u8) });
+        await w.close();
+        return { info };
+      } catch (err) {
+        await w.abort().catch(() => {});
+        throw err;
+      }
+    }
+    const root = await navigator.storage.getDirectory();
+    await sweepDownloads(root);
+    const temp = DOWNLOAD_PREFIX + Date.now() + "-" + crypto.randomUUID();
+    const fh = await root.getFileHandle(temp, { create: true });
+    const h = await fh.createSyncAccessHandle();
+    let at = 0;
+    try {
+      const info = await run({ write(u8) {
+        const n = h.write(u8, { at });
+        if (n !== u8.length) throw new Error("the disk took " + n + " of " + u8.length + " bytes");
+        at += n;
+      } });
+      h.flush();
+      h.close();
+      return { file: await fh.getFile(), temp, info };
+    } catch (err) {
+      try { h.close(); } catch { /* closed */ }
+      await root.removeEntry(temp).catch(() => {});
+      throw err;
+    }
+  },
+  // saveDone deletes a temporary file of saveFile once the page downloaded it.
+  async saveDone(id, args) {
+    const name = String(args[0] ?? "");
+    if (!name.startsWith(DOWNLOAD_PREFIX)) return null;
+    const root = await navigator.storage.getDirectory();
+    await root.removeEntry(name).catch(() => {});
+    return null;
   },
   async appOfferFiles(id, args) {
     // An archive or a folder's files, read here and handed over whole.
@@ -468,6 +530,19 @@ const own = {
     return info;
   },
 };
+
+// Temporary files of downloads (saveFile) in the origin's private file
+// system: "hearth-download-<ms>-<uuid>". One left behind (a tab closed
+// before its download was handed over) is deleted at the next download
+// after an hour.
+const DOWNLOAD_PREFIX = "hearth-download-";
+async function sweepDownloads(root) {
+  for await (const name of root.keys()) {
+    if (!name.startsWith(DOWNLOAD_PREFIX)) continue;
+    const at = Number(name.slice(DOWNLOAD_PREFIX.length).split("-")[0]);
+    if (Date.now() - at > 3600e3) await root.removeEntry(name).catch(() => {});
+  }
+}
 
 // The methods after which this worker holds a session it did not hold
 // before (signedInAt).

@@ -22,7 +22,7 @@ import { b64, meta, startWorker, toError } from "./hearth-start.js";
 
 // The worker's methods whose arguments hold Files, Blobs or bytes, which go
 // by postMessage's structured clone rather than as JSON text.
-const cloned = new Set(["init", "upload", "appOfferFiles"]);
+const cloned = new Set(["init", "upload", "appOfferFiles", "saveFile"]);
 /** @typedef {{ doctype: string, id: string, rev: number, seq?: number, deleted: boolean, value: any }} Change */
 
 // The worker script (with Go's wasm_exec.js built in) and its SHA-384: the
@@ -354,9 +354,14 @@ export class Hearth {
   }
 
   /** @private */
-  _rpc(method, args, progress, transfer = []) {
+  _rpc(method, args, progress, transfer = [], signal = null) {
     return new Promise((resolve, reject) => {
       const id = ++this._n;
+      if (signal) {
+        // Cancelling asks the worker to stop the call; it rejects then.
+        if (signal.aborted) return reject(toError({ code: "cancelled", message: "cancelled" }));
+        signal.addEventListener("abort", () => { if (this._calls.has(id)) this._rpc("cancel", [id]).catch(() => {}); }, { once: true });
+      }
       // Arguments go as JSON text (values may nest deeper than postMessage
       // clones: see hearth-worker.js), but Files, Blobs and bytes.
       let msg = { id, method, args };
@@ -577,13 +582,13 @@ export class Hearth {
    * into that folder, as a new version of a file of that name there.
    * @param {Blob} file
    * @param {(done: number, total: number) => void} [onProgress]
-   * @param {{ folder?: string }} [options]
+   * @param {{ folder?: string, signal?: AbortSignal }} [options]  signal: cancels the upload
    * @returns {Promise<{ id: string }>}
    */
   upload(file, onProgress, options) {
     const args = [file, file && file.name ? file.name : ""];
     if (options && typeof options.folder === "string") args.push(options.folder);
-    return this._rpc("upload", args, onProgress);
+    return this._rpc("upload", args, onProgress, [], options && options.signal);
   }
 
   /**
@@ -593,4 +598,21 @@ export class Hearth {
    * @returns {Promise<{ id: string, name: string, type: string, size: number, modified?: string, blob: Blob }>}
    */
   download(id, onProgress) { return this._rpc("download", [id], onProgress); }
+
+  /**
+   * Streams a file ({ id }) or a zip of files and folders ({ ids }) to
+   * disk, never whole in memory, and
+   * resolves once all of it verified: into handle when given (a
+   * FileSystemFileHandle from showSaveFilePicker), else into a temporary
+   * file of this origin's private file system, resolved as a disk-backed
+   * File to download, whose temp name goes to saveDone afterwards.
+   * @param {{ id?: string, ids?: string[], handle?: FileSystemFileHandle }} what
+   * @param {(done: number, total: number) => void} [onProgress]
+   * @param {{ signal?: AbortSignal }} [opts]
+   * @returns {Promise<{ file?: File, temp?: string, info: object | null }>}
+   */
+  saveFile(what, onProgress, { signal } = {}) { return this._rpc("saveFile", [what], onProgress, [], signal); }
+
+  /** Deletes the temporary file of a saveFile once its File was downloaded. */
+  saveDone(temp) { return this._rpc("saveDone", [temp]); }
 }

@@ -159,7 +159,7 @@ export function fromApp(url) {
 // bundled app's name; anything else is shown as "an app").
 export function appName() {
   const app = new URLSearchParams(location.hash.slice("#connect?".length)).get("app");
-  return { notes: "Notes", tasks: "Tasks", contacts: "Contacts" }[app] || "an app";
+  return { notes: "Notes", tasks: "Tasks", contacts: "Contacts", files: "Files" }[app] || "an app";
 }
 
 export async function connect(home) {

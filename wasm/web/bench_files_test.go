@@ -1,0 +1,235 @@
+package web_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/systeminfo"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/wasm/web/browsertest"
+)
+
+// BenchmarkWebFiles measures the Files figures of issue 16 in headless
+// Chromium on loopback:
+//
+//   - a folder of 10,000 files listed: the first time (all of them synced)
+//     and on a reload, from the page's start to the rows drawn;
+//   - an upload of HEARTH_BENCH_FILE_MIB MiB (default 256) through the
+//     page, and its download streamed to disk (saveFile), each in MiB/s;
+//     with the peak resident memory of the browser's renderer processes
+//     (the page and its worker: /proc VmHWM of each renderer that
+//     SystemInfo.getProcessInfo lists), and the same machine's native
+//     SHA-256 speed as a baseline.
+func BenchmarkWebFiles(b *testing.B) {
+	for range b.N {
+		benchFilesOnce(b)
+	}
+}
+
+func benchFilesOnce(b *testing.B) {
+	env := browsertest.Start(b, browsertest.Options{})
+	const user, password = "bench", "a benchmark password"
+	ctx := context.Background()
+	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tab := env.NewTab(b)
+	installFiles(b, env, tab, user, password)
+
+	// One small real file, whose blob the 10,000 documents name.
+	small := filepath.Join(b.TempDir(), "small.txt")
+	if err := os.WriteFile(small, []byte("small"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick-files"), []string{small}))
+	waitQueueDone(b, tab, 1)
+	docs := fileDocsTB(b, dev)
+	raw, err := dev.Get(ctx, filesDoctype, docs[0].ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var content map[string]any
+	if err := json.Unmarshal(raw.Content, &content); err != nil {
+		b.Fatal(err)
+	}
+	if err := dev.CatchUp(ctx); err != nil {
+		b.Fatal(err)
+	}
+	folder, _, err := dev.Create(ctx, filesDoctype, []byte(`{"kind":"folder","name":"Many","parent":"","mtime":1790000000}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	const many = 10000
+	for from := 0; from < many; from += 1000 {
+		items := make([]client.Item, 1000)
+		for k := range items {
+			i := from + k
+			c := map[string]any{"kind": "file", "parent": folder, "blob": content["blob"], "digest": content["digest"], "size": content["size"],
+				"type": "text/plain", "length": i, "mtime": 1790000000 + i, "name": fmt.Sprintf("file %05d.txt", i)}
+			items[k].Content, _ = json.Marshal(c)
+		}
+		if _, err := dev.PutMany(ctx, filesDoctype, items); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(rendererPeakMiB(b, tab), "before-listing-renderer-peak-MiB")
+	listMany := func() float64 {
+		tab.Open(env.AppURL("files", user) + "/#folder=" + folder)
+		tab.Do(chromedp.Reload()) // a new document, whatever the last one was
+		deadline := time.Now().Add(5 * time.Minute)
+		for browsertest.Eval[int](tab, `document.querySelectorAll("#items li[data-id]").length`) < many {
+			if time.Now().After(deadline) {
+				b.Fatalf("10,000 files never listed (problems %q)", tab.Problems())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		// The first drawing after the listing (the page marks it).
+		return mark(b, tab, "hearth:files-listed")
+	}
+	b.ReportMetric(listMany(), "files-10000-first-ms")
+	b.ReportMetric(listMany(), "files-10000-reload-ms")
+	b.ReportMetric(mark(b, tab, "hearth:app-open"), "files-reload-app-open-ms")
+	b.ReportMetric(rendererPeakMiB(b, tab), "after-listing-renderer-peak-MiB")
+	b.ReportMetric(browsertest.Eval[float64](tab, `performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0`), "page-js-heap-MiB")
+
+	// The machine's speed in this run: SHA-256 natively.
+	mib := 256
+	if s := os.Getenv("HEARTH_BENCH_FILE_MIB"); s != "" {
+		if mib, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	big := filepath.Join(b.TempDir(), "big.bin")
+	f, err := os.Create(big)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.CopyN(f, rand.Reader, int64(mib)<<20); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+
+	// Upload, then the download streamed to disk.
+	tab.Open(env.AppURL("files", user) + "/")
+	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
+	click(tab, "#queue-clear")
+	start := time.Now()
+	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick-files"), []string{big}))
+	waitQueueDone(b, tab, 1)
+	secs := time.Since(start).Seconds()
+	b.ReportMetric(float64(mib)/secs, "upload-MiB/s")
+	b.ReportMetric(rendererPeakMiB(b, tab), "after-upload-renderer-peak-MiB")
+
+	dl := b.TempDir()
+	allowDownloads(b, tab, dl)
+	id := rowIDTB(b, tab, "big.bin")
+	click(tab, `#items li[data-id="`+id+`"] .check`)
+	start = time.Now()
+	click(tab, `#selbar [data-act=download]`)
+	got := waitDownloadSize(b, tab, dl, "big.bin", int64(mib)<<20)
+	secs = time.Since(start).Seconds()
+	if got != int64(mib)<<20 {
+		b.Fatalf("downloaded %d bytes", got)
+	}
+	b.ReportMetric(float64(mib)/secs, "download-to-disk-MiB/s")
+	b.ReportMetric(rendererPeakMiB(b, tab), "after-download-renderer-peak-MiB")
+	b.ReportMetric(float64(mib), "file-MiB")
+}
+
+// fileDocsTB is fileDocs for a benchmark.
+func fileDocsTB(tb testing.TB, dev *client.Client) []fileDoc {
+	ctx := context.Background()
+	ids, err := dev.List(ctx, filesDoctype)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	docs, err := dev.GetMany(ctx, filesDoctype, ids)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []fileDoc
+	for i, d := range docs {
+		var f fileDoc
+		if d != nil && !d.Deleted && json.Unmarshal(d.Content, &f) == nil {
+			f.ID = ids[i]
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// rowIDTB is the id of the listed item called name.
+func rowIDTB(tb testing.TB, tab *browsertest.Tab, name string) string {
+	deadline := time.Now().Add(browsertest.Timeout)
+	for {
+		id := browsertest.Eval[string](tab, `(() => { const b = [...document.querySelectorAll("#items li[data-id] .name")].find(b => b.title === `+jsString(name)+`); return b ? b.closest("li").dataset.id : ""; })()`)
+		if id != "" {
+			return id
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no row %q", name)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitDownloadSize waits for a finished download of size bytes called name in dir.
+func waitDownloadSize(tb testing.TB, tab *browsertest.Tab, dir, name string, size int64) int64 {
+	deadline := time.Now().Add(10 * browsertest.Timeout)
+	for {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Size() == size {
+			return fi.Size()
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no download %s (problems %q)", name, tab.Problems())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// rendererPeakMiB is the largest peak resident size (VmHWM) among the
+// browser's renderer processes, in MiB.
+func rendererPeakMiB(tb testing.TB, tab *browsertest.Tab) float64 {
+	var procs []*systeminfo.ProcessInfo
+	tab.Do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		r, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, systeminfo.GetProcessInfo, cdp.Empty{})
+		if err != nil {
+			return err
+		}
+		procs = r.ProcessInfo
+		return nil
+	}))
+	var peak float64
+	for _, p := range procs {
+		if p.Type != "renderer" {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.ID))
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+				kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+				peak = max(peak, kb/1024)
+			}
+		}
+	}
+	if peak == 0 {
+		tb.Logf("no renderer process found (%d processes)", len(procs))
+	}
+	return peak
+}
