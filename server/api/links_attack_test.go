@@ -138,3 +138,34 @@ func TestLinkPatchBadInput(t *testing.T) {
 	e.want(e.do("GET", "/v1/links/"+share.id+"/blobs/"+blob, tok, nil), 404, "not_found")
 	e.want(e.do("GET", "/v1/links/"+share.id+"/blobs/"+other, tok, nil), 200, "")
 }
+
+// TestLinksAppScope: the owner's link endpoints take a token holding read
+// and write on io.hearth.files (§8.12): an app with read only, or with
+// read and write on another doctype, neither makes, lists, changes nor
+// revokes a link, nor reads or deletes a drop.
+func TestLinksAppScope(t *testing.T) {
+	e, alice, blob := linkEnv(t)
+	e.want(e.do("PUT", "/v1/doctypes/io.hearth.notes", alice, nil), 201, "")
+	app := func(doctype string, verbs ...string) string {
+		r := e.do("POST", "/v1/tokens", alice, map[string]any{"name": "app", "kind": "app",
+			"scopes": []any{map[string]any{"doctype": doctype, "verbs": verbs}}})
+		e.want(r, 201, "")
+		return r.json(t)["token"].(string)
+	}
+	drop := newTestLink()
+	e.want(e.do("POST", "/v1/links", alice, map[string]any{"id": drop.id, "kind": "drop", "verifier": drop.verifier(),
+		"drop": map[string]any{"recipient": "age1qqqq", "tag": rnd32()}}), 201, "")
+	e.want(e.do("PUT", "/v1/links/"+drop.id+"/drops/d1", "", []byte("sealed drop"), "Hearth-Link-Proof", drop.proof), 201, "")
+	for _, tok := range []string{app("io.hearth.files", "read"), app("io.hearth.files", "read", "delete"), app("io.hearth.notes", "read", "write", "delete")} {
+		e.want(e.share(tok, newTestLink(), blob, nil), 403, "forbidden")
+		e.want(e.do("GET", "/v1/links", tok, nil), 403, "forbidden")
+		e.want(e.do("PATCH", "/v1/links/"+drop.id, tok, map[string]any{"expires": e.now.Add(3600e9).UTC().Format("2006-01-02T15:04:05Z")}), 403, "forbidden")
+		e.want(e.do("DELETE", "/v1/links/"+drop.id, tok, nil), 403, "forbidden")
+		e.want(e.do("GET", "/v1/links/"+drop.id+"/drops", tok, nil), 403, "forbidden")
+		e.want(e.do("GET", "/v1/links/"+drop.id+"/drops/d1", tok, nil), 403, "forbidden")
+		e.want(e.do("DELETE", "/v1/links/"+drop.id+"/drops/d1", tok, nil), 403, "forbidden")
+	}
+	rw := app("io.hearth.files", "read", "write")
+	e.want(e.share(rw, newTestLink(), blob, nil), 201, "")
+	e.want(e.do("GET", "/v1/links/"+drop.id+"/drops/d1", rw, nil), 200, "")
+}
