@@ -301,6 +301,12 @@ func (s *Server) updateLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	user := tokenOf(r).User
+	if req.Manifest != nil || req.MaxOpens != nil || req.Version != 0 || req.Blobs != nil {
+		// Share links only, as at creation (a link's kind never changes).
+		if cur, err := s.cfg.Meta.Link(r.Context(), id); err == nil && cur.User == user && cur.Kind != meta.LinkShare {
+			return Errorf(wire.CodeBadRequest, "a drop link takes no manifest, version, blobs or max_opens")
+		}
+	}
 	u := &meta.LinkUpdate{Expires: req.Expires, MaxOpens: req.MaxOpens}
 	if req.Expires != nil {
 		if err := s.checkExpiry(*req.Expires); err != nil {

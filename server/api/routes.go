@@ -215,6 +215,9 @@ func doctypeVar(r *http.Request) (string, error) {
 	if err := wire.CheckDoctype(d); err != nil {
 		return "", err
 	}
+	if d == meta.DropsDoctype { // the server's, reached through links only (§8.12.5)
+		return "", Errorf(wire.CodeInvalidName, "%s is reserved for drops; reach them through their link", meta.DropsDoctype)
+	}
 	if _, ok := mux.Vars(r)["id"]; ok {
 		if _, err := idVar(r); err != nil {
 			return "", err
