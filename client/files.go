@@ -105,6 +105,7 @@ func (c *Client) Files(ctx context.Context) (*Tree, error) {
 		}
 		if e.doc.Kind == kindLink {
 			if r := parseLinkRecord(e.content); r != nil {
+				r.docID = l.ID
 				links[r.Link] = r
 			}
 		}

@@ -39,9 +39,12 @@ func blobMeta(size int64, name, mediaType string, mtime time.Time) seal.Meta {
 // connection, a timeout or a 5xx it may have been stored, and then
 // deleting the blob would leave a file that names nothing: an unnamed
 // blob costs only space).
-func (c *Client) createFile(ctx context.Context, parent, name, mediaType string, size int64, mtime time.Time, b SealedBlob) (string, error) {
+func (c *Client) createFile(ctx context.Context, parent, name, mediaType string, size int64, mtime time.Time, b SealedBlob, drop ...string) (string, error) {
 	m := docEdit{}
 	m.set("kind", KindFile)
+	if len(drop) > 0 {
+		m.set("from_drop", drop[0]) // adopted from this drop (§4.5)
+	}
 	m.set("name", name)
 	m.set("parent", parent)
 	m.setContent(b, size, unix(mtime), mediaType)

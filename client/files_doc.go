@@ -44,6 +44,8 @@ type filesDoc struct {
 	Blob    string `json:"blob,omitempty"`   // blob id
 	Digest  []byte `json:"digest,omitempty"` // SHA-256 of the sealed blob
 	Size    int64  `json:"size,omitempty"`   // sealed size
+	// FromDrop is the drop a file was adopted from (§4.5), if it was.
+	FromDrop string `json:"from_drop,omitempty"`
 	// Versions is a file's earlier contents (an array) or, in the
 	// settings document, how many to keep (a number).
 	Versions json.RawMessage `json:"versions,omitempty"`
@@ -87,7 +89,8 @@ func parseFilesDoc(content []byte) (*filesDoc, error) {
 		}
 		return &d, nil
 	case KindFile:
-		if !goodContent(d.Blob, d.Digest, d.Size) || d.Length < 0 || d.Length > seal.MaxBlobSize || checkTypeName(d.Type) != nil {
+		if !goodContent(d.Blob, d.Digest, d.Size) || d.Length < 0 || d.Length > seal.MaxBlobSize || checkTypeName(d.Type) != nil ||
+			d.FromDrop != "" && checkDocID(d.FromDrop) != nil {
 			return nil, errMalformedFilesDoc
 		}
 		if len(d.Versions) > 0 && string(d.Versions) != "null" {

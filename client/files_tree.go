@@ -335,3 +335,13 @@ func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
 	}
 	return t
 }
+
+// fileOfDrop returns the live file adopted from drop, or "".
+func (t *Tree) fileOfDrop(drop string) string {
+	for id, d := range t.docs {
+		if d.Kind == KindFile && d.FromDrop == drop {
+			return id
+		}
+	}
+	return ""
+}

@@ -3,6 +3,7 @@ package client
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,12 @@ type linkRecord struct {
 	Share    string      `json:"share,omitempty"`
 	Created  int64       `json:"created"`
 	Drop     *dropRecord `json:"drop,omitempty"`
+	// Adopted maps each drop adopted from a drop link to the file made of
+	// it (§4.5): a drop the host lists again is not filed twice. A link
+	// takes at most its max_files drops, so the map stays that small.
+	Adopted map[string]string `json:"adopted,omitempty"`
+
+	docID string // the record's document id, as the tree read it
 }
 
 type dropRecord struct {
@@ -325,14 +332,33 @@ func (c *Client) AdoptDrops(ctx context.Context) (out []Adopted, err error) {
 			return out, err
 		}
 		for _, d := range res.Drops {
+			forget := func() {
+				c.call(ctx, request{method: "DELETE", path: "/v1/links/" + rec.Link + "/drops/" + pathEscape(d.ID)})
+			}
+			// Filed before (a host listing it again, or a device that
+			// stopped between filing it and deleting it): not again.
+			if rec.Adopted[d.ID] != "" {
+				forget()
+				continue
+			}
+			if f := t.fileOfDrop(d.ID); f != "" {
+				if err := c.recordAdopted(ctx, rec, d.ID, f); err != nil {
+					return out, err
+				}
+				forget()
+				continue
+			}
 			a := Adopted{Link: rec.Link, Drop: d.ID}
 			a.FileID, a.Name, a.Err = c.adoptDrop(ctx, rec, d.ID, d.Size)
+			if a.Err == nil {
+				a.Err = c.recordAdopted(ctx, rec, d.ID, a.FileID)
+			}
 			out = append(out, a)
 			if a.Err == nil {
 				folders = append(folders, rec.Drop.Folder)
 			}
 			if a.Err == nil || errors.Is(a.Err, ErrIntegrity) {
-				c.call(ctx, request{method: "DELETE", path: "/v1/links/" + rec.Link + "/drops/" + pathEscape(d.ID)})
+				forget()
 			}
 		}
 	}
@@ -369,9 +395,40 @@ func (c *Client) adoptDrop(ctx context.Context, rec *linkRecord, dropID string, 
 	if err != nil {
 		return "", meta.Name, err
 	}
-	fileID, err := c.createFile(ctx, rec.Drop.Folder, meta.Name, meta.Type, meta.Size, fromUnix(meta.Modified), sb)
+	fileID, err := c.createFile(ctx, rec.Drop.Folder, meta.Name, meta.Type, meta.Size, fromUnix(meta.Modified), sb, dropID)
 	return fileID, meta.Name, err
 }
+
+// recordAdopted writes into the link's record that drop became file. When
+// another device recorded the drop first, as another file, this one's copy
+// goes (a drop is filed once).
+func (c *Client) recordAdopted(ctx context.Context, rec *linkRecord, drop, file string) error {
+	if rec.docID == "" {
+		return fmt.Errorf("client: the record of link %s was not read from the files", rec.Link)
+	}
+	_, err := c.editFilesDoc(ctx, rec.docID, false, func(_ *filesDoc, m docEdit) error {
+		var adopted map[string]string
+		if raw, ok := m["adopted"]; ok && json.Unmarshal(raw, &adopted) != nil {
+			return integrity("the record of link %s has a malformed list of adopted drops", rec.Link)
+		}
+		if adopted == nil {
+			adopted = map[string]string{}
+		}
+		if f := adopted[drop]; f != "" && f != file {
+			return errAdoptedElsewhere
+		}
+		adopted[drop] = file
+		m.set("adopted", adopted)
+		rec.Adopted = adopted
+		return nil
+	})
+	if errors.Is(err, errAdoptedElsewhere) {
+		return c.DeleteFile(ctx, file)
+	}
+	return err
+}
+
+var errAdoptedElsewhere = errors.New("client: another device filed this drop")
 
 // integrityReader reports a read failure of an opened drop as the
 // integrity error it is.

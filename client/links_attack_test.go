@@ -107,11 +107,10 @@ func TestSecurity15DropRecipientSwapped(t *testing.T) {
 }
 
 // TestSecurity15DropReplayedAfterAdoption: the host keeps a drop the
-// owner adopted (and deleted) and lists it again; the owner must not file
-// the stranger's file a second time.
+// owner adopted (and deleted) and lists it again; the owner does not file
+// the stranger's file a second time (the link's record lists the drops
+// adopted, §4.5), not even once the file made of it is deleted for good.
 func TestSecurity15DropReplayedAfterAdoption(t *testing.T) {
-	openFindings(t, "the host can replay an adopted drop (same id, same bytes, its tag still verifies): AdoptDrops files it again, "+
-		"as often as the host likes, since the owner's clients remember no adopted drop ids (a sealed list in the link record would)")
 	le := newLinkEnv(t)
 	c, _, _ := le.signup("a long test passphrase")
 	mkdir(t, c, "", "Inbox")
@@ -157,5 +156,18 @@ func TestSecurity15DropReplayedAfterAdoption(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("the replayed drop was filed again: %d files", n)
+	}
+	// Deleted for good, then replayed again.
+	if err := c.Trash(ctx, []string{first[0].FileID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EmptyTrash(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := c.AdoptDrops(ctx); err != nil || len(again) != 0 {
+		t.Fatalf("AdoptDrops after the file was deleted = %+v, %v", again, err)
+	}
+	if tr, err := c.Files(ctx); err != nil || len(tr.Lookup("/Inbox/scan.pdf")) != 0 {
+		t.Fatalf("the replayed drop was filed again after its file was deleted (%v)", err)
 	}
 }
