@@ -8,9 +8,10 @@ import (
 )
 
 // Link management (spec/web.md §7.5), mapped on the client library's
-// share links and drop links (client/links.go). Home's session has them;
-// an app's session (client.App) does not yet: its calls are refused with
-// forbidden.
+// share links and drop links (client/links.go). Home's session has them,
+// and an app's session (client.App, the Files app's) whose grant holds read
+// and write on io.hearth.files; without them the client refuses with
+// forbidden, as the server would.
 
 // linksMethods are the rows of the method table (methods.go) of links.
 var linksMethods = []method{
@@ -22,7 +23,8 @@ var linksMethods = []method{
 	{name: "adoptDrops", need: needSession, call: r0((*API).AdoptDrops)},   // () → [{link, drop, fileId, name, error?}]
 }
 
-// linker is what a session needs for links: Home's (*client.Client).
+// linker is what a session needs for links: Home's (*client.Client) or an
+// app's (*client.App).
 type linker interface {
 	Share(ctx context.Context, item string, o client.ShareOptions) (string, error)
 	Shares(ctx context.Context) ([]client.ShareInfo, error)
@@ -32,13 +34,16 @@ type linker interface {
 	AdoptDrops(ctx context.Context) ([]client.Adopted, error)
 }
 
-var _ linker = (*client.Client)(nil)
+var (
+	_ linker = (*client.Client)(nil)
+	_ linker = (*client.App)(nil)
+)
 
 func (a *API) links(fn func(l linker) error) error {
 	return a.filesCall(func(s session) error {
 		l, ok := s.(linker)
 		if !ok {
-			return &Error{Code: "forbidden", Message: "links are made from Home for now"}
+			return &Error{Code: "forbidden", Message: "this session cannot make links"}
 		}
 		return fn(l)
 	})
