@@ -58,7 +58,7 @@ function field(label, input, hint = "") {
 }
 
 function expirySelect() {
-  const s = el("select", {});
+  const s = el("select", { name: "expires" });
   for (const [v, words] of EXPIRIES) s.append(el("option", { value: String(v), textContent: words, selected: v === 7 * DAY }));
   return s;
 }
@@ -191,9 +191,9 @@ export class Shares {
     const name = this.nameOf(id);
     await modal("Share “" + name + "”", (finish) => {
       const expiry = expirySelect();
-      const opens = el("input", { type: "number", min: "1", step: "1", inputMode: "numeric", placeholder: "No limit" });
-      const pw = el("input", { type: "password", autocomplete: "new-password", placeholder: "None" });
-      const label = el("input", { maxLength: 200, placeholder: "For Bob, say", autocomplete: "off" });
+      const opens = el("input", { name: "maxOpens", type: "number", min: "1", step: "1", inputMode: "numeric", placeholder: "No limit" });
+      const pw = el("input", { name: "password", type: "password", autocomplete: "new-password", placeholder: "None" });
+      const label = el("input", { name: "label", maxLength: 200, placeholder: "For Bob, say", autocomplete: "off" });
       const why = el("p", { className: "message error", role: "alert", hidden: true });
       const made = el("div", { className: "made" });
       const create = el("button", { type: "submit", textContent: "Create link" });
@@ -232,9 +232,9 @@ export class Shares {
     const name = this.nameOf(id);
     await modal("Request files into “" + name + "”", (finish) => {
       const expiry = expirySelect();
-      const files = el("input", { type: "number", min: "1", step: "1", value: "10", inputMode: "numeric" });
-      const size = el("input", { type: "number", min: "1", step: "1", placeholder: "No limit", inputMode: "numeric" });
-      const label = el("input", { maxLength: 200, placeholder: "Scans from Bob, say", autocomplete: "off" });
+      const files = el("input", { name: "maxFiles", type: "number", min: "1", step: "1", value: "10", inputMode: "numeric" });
+      const size = el("input", { name: "maxSize", type: "number", min: "1", step: "1", placeholder: "No limit", inputMode: "numeric" });
+      const label = el("input", { name: "label", maxLength: 200, placeholder: "Scans from Bob, say", autocomplete: "off" });
       const why = el("p", { className: "message error", role: "alert", hidden: true });
       const made = el("div", { className: "made" });
       const create = el("button", { type: "submit", textContent: "Create request" });
