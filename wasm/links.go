@@ -2,6 +2,8 @@ package wasm
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hearthcloud/hearth/client"
@@ -49,6 +51,19 @@ func (a *API) links(fn func(l linker) error) error {
 	})
 }
 
+// linkOrigin is where links point: the base domain, Home's origin without
+// its home. label (spec/web.md §1), which serves /s/ and /d/; Home's own
+// origin answers them 404.
+func (a *API) linkOrigin() string {
+	u, err := url.Parse(a.server)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	u.Host = strings.TrimPrefix(u.Host, "home.")
+	u.Path, u.RawQuery, u.Fragment = "", "", ""
+	return u.String()
+}
+
 // ShareOptions are share's options; Expires in seconds (0: 7 days).
 type ShareOptions struct {
 	Expires  int64  `json:"expires"`
@@ -61,7 +76,7 @@ type ShareOptions struct {
 func (a *API) Share(ctx context.Context, item string, o ShareOptions) (url string, err error) {
 	err = a.links(func(l linker) (err error) {
 		url, err = l.Share(ctx, item, client.ShareOptions{Expires: time.Duration(o.Expires) * time.Second,
-			MaxOpens: o.MaxOpens, Password: o.Password, Label: o.Label})
+			MaxOpens: o.MaxOpens, Password: o.Password, Label: o.Label, Origin: a.linkOrigin()})
 		return err
 	})
 	return url, err
@@ -126,7 +141,7 @@ type RequestOptions struct {
 func (a *API) Request(ctx context.Context, folder string, o RequestOptions) (url string, err error) {
 	err = a.links(func(l linker) (err error) {
 		url, err = l.Request(ctx, folder, client.RequestOptions{Expires: time.Duration(o.Expires) * time.Second,
-			MaxFiles: o.MaxFiles, MaxFileSize: o.MaxFileSize, MaxTotal: o.MaxTotal, Label: o.Label})
+			MaxFiles: o.MaxFiles, MaxFileSize: o.MaxFileSize, MaxTotal: o.MaxTotal, Label: o.Label, Origin: a.linkOrigin()})
 		return err
 	})
 	return url, err

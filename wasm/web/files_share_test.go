@@ -76,6 +76,7 @@ func TestWebFilesShare(t *testing.T) {
 	// A fresh profile opens Bob's link with the password and downloads.
 	stranger, dir := linkTab(t, env)
 	openLink(stranger, bobURL)
+	t.Logf("link %s; stranger at %s", bobURL, browsertest.Eval[string](stranger, `location.href + " " + document.body.dataset.state`))
 	waitState(stranger, "password")
 	typeInto(stranger, "#pw-form [name=password]", linkPassword)
 	stranger.Do(chromedp.Click(chromedp.CSS("#pw-form button")))
