@@ -105,6 +105,7 @@ export class Shares {
         if (!got.length) return;
         this.adopted.push(...got);
         await this.changed();
+        await this.refresh();
         this.drawDrops();
         const ok = got.filter((d) => !d.error).length;
         if (ok) this.announce(ok === 1 ? "A file was dropped for you" : ok + " files were dropped for you");
