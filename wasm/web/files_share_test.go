@@ -171,8 +171,27 @@ func TestWebFilesShare(t *testing.T) {
 			t.Errorf("%s adopted differs: %v", name, err)
 		}
 	}
+	tab.WaitTrue(`document.querySelector("#links-view").dataset.pending === "0"`)
 	click(tab, `#drops-list a`)
 	tab.WaitTrue(`(document.querySelector("#crumbs [aria-current]")||{}).title === "Inbox"`)
+	tab.WaitTrue(`!!document.querySelector("dialog.preview[open]")`)
+	tab.Do(chromedp.KeyEvent("\x1b"))
+	tab.WaitTrue(`!document.querySelector("dialog[open]")`)
+
+	// Delete forever, in the trash: the invoice goes, its blob too.
+	selectRows(t, tab, "zq9sharemarker invoice.txt")
+	click(tab, `#selbar [data-act=trash]`)
+	waitListed(t, tab, "zq9sharemarker scan.png")
+	click(tab, "#trash-view")
+	waitListed(t, tab, "zq9sharemarker invoice.txt")
+	selectRows(t, tab, "zq9sharemarker invoice.txt")
+	if browsertest.Eval[bool](tab, `document.querySelector("#selbar [data-act=forever]").hidden`) {
+		t.Fatal("no Delete forever in the trash")
+	}
+	click(tab, `#selbar [data-act=forever]`)
+	click(tab, `[data-ask-yes]`)
+	waitText(t, tab, "#empty-line", "The trash is empty.")
+	waitFiles(t, dev, "the invoice deleted", func(d []fileDoc) bool { return named(d, "zq9sharemarker invoice.txt", "*") == nil })
 
 	seen := host.bytes()
 	for _, u := range []string{bobURL, dropURL} {
