@@ -172,6 +172,9 @@ type Client struct {
 	passkeysLocked error
 	// fc is the files documents as last listed or written (files.go).
 	fc filesCache
+	// fk is the file keys of the blobs whose headers a share link's
+	// manifest read (links_publish.go).
+	fk fileKeys
 
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time

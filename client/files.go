@@ -90,6 +90,7 @@ func (c *Client) Files(ctx context.Context) (*Tree, error) {
 	docs := make(map[string]*filesDoc, len(listed))
 	revs := make(map[string]uint64, len(listed))
 	var malformed, old []string
+	links := map[string]*linkRecord{}
 	for _, l := range listed {
 		e, ok := c.fc.get(l.ID)
 		if !ok {
@@ -102,13 +103,18 @@ func (c *Client) Files(ctx context.Context) (*Tree, error) {
 		if e.doc.old {
 			old = append(old, l.ID)
 		}
+		if e.doc.Kind == kindLink {
+			if r := parseLinkRecord(e.content); r != nil {
+				links[r.Link] = r
+			}
+		}
 		docs[l.ID], revs[l.ID] = e.doc, e.rev
 	}
 	if len(old) > 0 {
 		c.upgradeOld(ctx, old, docs, revs)
 	}
 	t := buildTree(docs, revs)
-	t.Malformed = malformed
+	t.Malformed, t.links = malformed, links
 	return t, nil
 }
 

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -75,7 +76,11 @@ func (c *Client) UploadTo(ctx context.Context, parent string, r io.Reader, size 
 	if err != nil {
 		return "", err
 	}
-	return c.uploadInto(ctx, t, parent, target, r, size, name, mediaType, mtime, progress)
+	id, err := c.uploadInto(ctx, t, parent, target, r, size, name, mediaType, mtime, progress)
+	if err != nil {
+		return id, err
+	}
+	return id, c.reshare(ctx, t, parent, id)
 }
 
 // fileNamed returns the file of name in folder parent of t, or nil if
@@ -186,7 +191,11 @@ func (c *Client) RestoreVersion(ctx context.Context, id string, i int) error {
 	if err != nil {
 		return err
 	}
-	return c.deleteBlobs(ctx, t, dropped, map[string]bool{id: true})
+	reshared := c.reshare(ctx, t, id)
+	if err := c.deleteBlobs(ctx, t, dropped, map[string]bool{id: true}); err != nil {
+		return err
+	}
+	return reshared
 }
 
 // SetVersionsKept sets how many earlier versions of a file are kept (0 to
@@ -248,28 +257,41 @@ const oldMetaPrefix = blobHeaderPeek + 2*(64<<10+16)
 // blobMetaOf reads the sealed metadata of blob sb from its beginning (a
 // ranged GET), authenticated as §6.2 says up to the metadata's end.
 func (c *Client) blobMetaOf(ctx context.Context, sb SealedBlob) (seal.Meta, error) {
-	req := &httpRequest{method: "GET", url: c.st.Server + "/v1/blobs/" + FilesDoctype + "/" + sb.ID,
-		header: map[string]string{"Authorization": "Bearer " + c.token(), "Range": fmt.Sprintf("bytes=0-%d", oldMetaPrefix-1)}}
-	res, err := c.tr.roundTrip(ctx, req)
+	head, err := c.blobHead(ctx, sb.ID, oldMetaPrefix)
 	if err != nil {
 		return seal.Meta{}, err
 	}
-	defer res.body.Close()
-	if res.status != statusOK && res.status != 206 {
-		b, _ := io.ReadAll(io.LimitReader(res.body, 1<<20))
-		return seal.Meta{}, apiError(res, b)
+	return c.metaOfHead(ctx, sb.ID, head)
+}
+
+// blobHead reads the first n bytes of blob id of FilesDoctype (all of it
+// if it is shorter), with a ranged GET.
+func (c *Client) blobHead(ctx context.Context, id string, n int64) ([]byte, error) {
+	res, err := c.call(ctx, request{method: "GET", path: "/v1/blobs/" + FilesDoctype + "/" + pathEscape(id),
+		hdr: map[string]string{"Range": fmt.Sprintf("bytes=0-%d", n-1)}})
+	if err != nil {
+		return nil, err
 	}
-	src := bufio.NewReaderSize(io.LimitReader(res.body, oldMetaPrefix), blobHeaderPeek)
+	if int64(len(res.body)) > n {
+		return res.body[:n], nil
+	}
+	return res.body, nil
+}
+
+// metaOfHead opens the metadata of blob id from head, its first bytes
+// (oldMetaPrefix of them hold it at the largest).
+func (c *Client) metaOfHead(ctx context.Context, id string, head []byte) (seal.Meta, error) {
+	src := bufio.NewReaderSize(bytes.NewReader(head), blobHeaderPeek)
 	ks, err := c.keys(ctx, FilesDoctype, blobGen(src), false)
 	if err != nil {
 		return seal.Meta{}, err
 	}
 	if ks == nil {
-		return seal.Meta{}, integrity("blob %s is sealed with a key the keyring lacks", sb.ID)
+		return seal.Meta{}, integrity("blob %s is sealed with a key the keyring lacks", id)
 	}
-	br, err := seal.OpenBlob(src, ks, seal.PurposeFile, seal.BlobRef{Doctype: FilesDoctype, ID: sb.ID})
+	br, err := seal.OpenBlob(src, ks, seal.PurposeFile, seal.BlobRef{Doctype: FilesDoctype, ID: id})
 	if err != nil {
-		return seal.Meta{}, &integrityError{detail: "blob " + sb.ID + ": its header does not open", err: err}
+		return seal.Meta{}, &integrityError{detail: "blob " + id + ": its header does not open", err: err}
 	}
 	return br.Meta(), nil
 }

@@ -60,7 +60,11 @@ func (c *Client) Mkdir(ctx context.Context, parent, name string) (string, error)
 	m.set("name", name)
 	m.set("parent", parent)
 	m.set("mtime", now().Unix())
-	return c.createFilesDoc(ctx, m)
+	id, err := c.createFilesDoc(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	return id, c.reshare(ctx, t, parent)
 }
 
 // Rename gives item id the name name. Another item of that name in its
@@ -89,7 +93,10 @@ func (c *Client) Rename(ctx context.Context, id, name string) error {
 		m.set("name", name)
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return c.reshare(ctx, t, id)
 }
 
 // Move moves the items ids into folder parent ("" for the root). A folder
@@ -132,10 +139,11 @@ func (c *Client) Move(ctx context.Context, ids []string, parent string) error {
 			return nil
 		})
 		if err != nil {
+			c.reshare(ctx, t, append(slices.Clone(ids), parent)...) // what moved before the failure
 			return err
 		}
 	}
-	return nil
+	return c.reshare(ctx, t, append(slices.Clone(ids), parent)...)
 }
 
 // Trash puts the items ids in the trash (with what they hold).
@@ -161,10 +169,11 @@ func (c *Client) Trash(ctx context.Context, ids []string) error {
 			return nil
 		})
 		if err != nil {
+			c.reshare(ctx, t, ids...)
 			return err
 		}
 	}
-	return nil
+	return c.reshare(ctx, t, ids...)
 }
 
 // Restore takes the items ids out of the trash, each back into its folder,
@@ -213,10 +222,11 @@ func (c *Client) Restore(ctx context.Context, ids []string) error {
 			return nil
 		})
 		if err != nil {
+			c.reshare(ctx, t, ids...)
 			return err
 		}
 	}
-	return nil
+	return c.reshare(ctx, t, ids...)
 }
 
 // EmptyTrash deletes for good every item in the trash and what it holds:
@@ -233,7 +243,10 @@ func (c *Client) EmptyTrash(ctx context.Context) error {
 			gone = append(gone, id)
 		}
 	}
-	return c.deleteItems(ctx, t, gone)
+	if err := c.deleteItems(ctx, t, gone); err != nil {
+		return err
+	}
+	return c.reshare(ctx, t, gone...)
 }
 
 // DeleteFile deletes file or folder fileID for good (a folder with all it
@@ -252,7 +265,10 @@ func (c *Client) DeleteFile(ctx context.Context, fileID string) error {
 		for _, d := range t.Descendants(fileID) {
 			ids = append(ids, d.ID)
 		}
-		return c.deleteItems(ctx, t, ids)
+		if err := c.deleteItems(ctx, t, ids); err != nil {
+			return err
+		}
+		return c.reshare(ctx, t, ids...)
 	}
 	if _, err := c.Get(ctx, FilesDoctype, fileID); err != nil {
 		return err

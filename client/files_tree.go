@@ -2,6 +2,7 @@ package client
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -57,6 +58,9 @@ type Tree struct {
 	Malformed []string
 	// VersionsKept is how many earlier versions of a file are kept.
 	VersionsKept int
+	// links is the owner's records of share and drop links (§4.5), by
+	// link id.
+	links map[string]*linkRecord
 }
 
 // Item returns the file or folder id, or nil.
@@ -148,6 +152,39 @@ func (t *Tree) Lookup(path string) []*FileItem {
 		}
 	}
 	return found
+}
+
+// AmbiguousPathError is a path that names more than one item (a folder
+// may hold two items of one name, §6.3).
+type AmbiguousPathError struct {
+	Path string
+	IDs  []string
+}
+
+func (e *AmbiguousPathError) Error() string {
+	return fmt.Sprintf("%q names %d items: give one of their ids: %s", e.Path, len(e.IDs), strings.Join(e.IDs, ", "))
+}
+
+// Resolve finds the file or folder ref names: an item's id (in the trash
+// or not), or a '/'-separated path of names from the root (not into the
+// trash). Nothing there is ErrNotFound; a path naming two items is an
+// *AmbiguousPathError. The root itself is no item (ErrNotFound).
+func (t *Tree) Resolve(ref string) (*FileItem, error) {
+	if it := t.Item(ref); it != nil {
+		return it, nil
+	}
+	found := t.Lookup(ref)
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("%w: no file or folder %q", ErrNotFound, ref)
+	case 1:
+		return found[0], nil
+	}
+	e := &AmbiguousPathError{Path: ref}
+	for _, f := range found {
+		e.IDs = append(e.IDs, f.ID)
+	}
+	return nil, e
 }
 
 // named returns the items not in the trash of name in folder parent.

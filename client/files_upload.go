@@ -29,7 +29,7 @@ type UploadSource struct {
 // It returns the items' ids, parallel to srcs, and stops at the first
 // error (what was uploaded before it stays). progress, if not nil, is
 // called with the bytes sent of all the files and their total.
-func (c *Client) UploadAll(ctx context.Context, parent string, srcs []UploadSource, progress func(done, total int64)) ([]string, error) {
+func (c *Client) UploadAll(ctx context.Context, parent string, srcs []UploadSource, progress func(done, total int64)) (ids []string, err error) {
 	var total int64
 	for _, s := range srcs {
 		for _, n := range strings.Split(s.Path, "/") {
@@ -48,6 +48,19 @@ func (c *Client) UploadAll(ctx context.Context, parent string, srcs []UploadSour
 	if err := folderFor(t, parent); err != nil {
 		return nil, err
 	}
+	// The share links of what this changed are republished once, at the
+	// end, whether all of it was uploaded or not.
+	defer func() {
+		touched := []string{parent}
+		for _, id := range ids {
+			if id != "" {
+				touched = append(touched, id)
+			}
+		}
+		if rerr := c.reshare(ctx, t, touched...); err == nil {
+			err = rerr
+		}
+	}()
 	// folders maps the paths of the folders reached to their ids; made
 	// those that are new (not in t: nothing of them to look up there).
 	folders := map[string]string{"": parent}
@@ -84,7 +97,7 @@ func (c *Client) UploadAll(ctx context.Context, parent string, srcs []UploadSour
 		folders[p], made[id] = id, true
 		return id, nil
 	}
-	ids := make([]string, len(srcs))
+	ids = make([]string, len(srcs))
 	var before int64
 	for i, s := range srcs {
 		if s.Folder {

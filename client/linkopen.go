@@ -83,6 +83,9 @@ func (m *MemoryVersions) SetLinkVersion(id string, v uint64) error {
 type LinkOptions struct {
 	Transport Transport
 	Versions  VersionStore
+	// UploadRetry is how long Drop retries a large drop's upload without
+	// progress before it gives up; 0: 2 minutes.
+	UploadRetry time.Duration
 }
 
 // linkConn talks to a link's server without an account.
@@ -122,6 +125,38 @@ func (lc *linkConn) do(ctx context.Context, method, path string, hdr map[string]
 		return nil, &GoneError{Reason: m.Error.Reason}
 	}
 	return nil, apiError(res, b)
+}
+
+// call sends r (Client.call's request) through the link with hdr's
+// headers added, and reads a 2xx answer whole.
+func (lc *linkConn) call(ctx context.Context, r request, hdr map[string]string) (*response, error) {
+	to := r.timeout
+	if to == 0 {
+		to = callTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, to)
+	defer cancel()
+	h := map[string]string{}
+	for k, v := range hdr {
+		h[k] = v
+	}
+	for k, v := range r.hdr {
+		h[k] = v
+	}
+	var body io.Reader
+	if r.body != nil {
+		body, h["Content-Type"] = bytes.NewReader(r.body), r.ctype
+	}
+	res, err := lc.do(ctx, r.method, r.path, h, body, int64(len(r.body)))
+	if err != nil {
+		return nil, err
+	}
+	defer res.body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.body, maxResponse))
+	if err != nil {
+		return nil, fmt.Errorf("client: reading the answer: %w", err)
+	}
+	return &response{status: res.status, header: res.header, body: b}, nil
 }
 
 func (lc *linkConn) json(ctx context.Context, method, path string, hdr map[string]string, out any) error {
@@ -340,13 +375,35 @@ func Drop(ctx context.Context, rawURL string, files []DropFile, o *LinkOptions) 
 			}
 			pw.CloseWithError(err)
 		}()
-		res, err := lc.do(ctx, "PUT", "/v1/links/"+u.ID+"/drops/"+dropID,
-			map[string]string{"Hearth-Link-Proof": proof, "Content-Type": "application/octet-stream"}, pr, size)
+		err = lc.dropBlob(ctx, u.ID, dropID, proof, pr, size, o)
 		pr.CloseWithError(errors.New("client: upload ended"))
 		if err != nil {
 			return i, err
 		}
-		res.body.Close()
 	}
 	return len(files), nil
+}
+
+// dropBlob uploads one sealed drop of size bytes: in one PUT, or, above
+// the size at which the owner's uploads do, through an upload session of
+// the link (§8.12.5), which resumes after a cut connection.
+func (lc *linkConn) dropBlob(ctx context.Context, linkID, dropID, proof string, sealed io.Reader, size int64, o *LinkOptions) error {
+	hdr := map[string]string{"Hearth-Link-Proof": proof}
+	if size <= sessionThreshold {
+		hdr["Content-Type"] = "application/octet-stream"
+		res, err := lc.do(ctx, "PUT", "/v1/links/"+linkID+"/drops/"+dropID, hdr, sealed, size)
+		if err != nil {
+			return err
+		}
+		res.body.Close()
+		return nil
+	}
+	window := defaultUploadRetry
+	if o != nil && o.UploadRetry > 0 {
+		window = o.UploadRetry
+	}
+	up := &upload{call: func(ctx context.Context, r request) (*response, error) { return lc.call(ctx, r, hdr) }, window: window,
+		doctype: "io.hearth.drops", path: "/v1/links/" + linkID + "/uploads/" + dropID, id: dropID, size: size}
+	_, err := up.upload(ctx, sealed)
+	return err
 }

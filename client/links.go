@@ -1,14 +1,12 @@
 package client
 
 import (
-	"bufio"
-	"bytes"
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"strings"
 	"time"
 
 	"filippo.io/age"
@@ -66,127 +64,23 @@ func (r *linkRecord) keys() (*link.Keys, error) {
 	return link.Derive(r.Link, k, r.PW)
 }
 
-// blobPrefix reads the first bytes of a blob of FilesDoctype, enough for
-// its header (seal.BlobHeaderPrefix).
-func (c *Client) blobPrefix(ctx context.Context, id string) ([]byte, error) {
-	res, err := c.call(ctx, request{method: "GET", path: "/v1/blobs/" + FilesDoctype + "/" + pathEscape(id),
-		hdr: map[string]string{"Range": fmt.Sprintf("bytes=0-%d", seal.BlobHeaderPrefix-1)}})
-	if err != nil {
-		return nil, err
-	}
-	return res.body, nil
-}
-
-// fileEntry returns the manifest entry of file document d at path p: the
-// blob's file key from its header, and its name, type, length and time
-// from the document (or, for a document of the old format, from the
-// blob's sealed metadata).
-func (c *Client) fileEntry(ctx context.Context, d *treeDoc, p string) (link.Entry, error) {
-	pre, err := c.blobPrefix(ctx, d.Blob)
-	if err != nil {
-		return link.Entry{}, err
-	}
-	ks, err := c.keys(ctx, FilesDoctype, blobGen(bufio.NewReader(bytes.NewReader(pre))), false)
-	if err != nil {
-		return link.Entry{}, err
-	}
-	ref := seal.BlobRef{Doctype: FilesDoctype, ID: d.Blob}
-	fk, err := seal.BlobFileKey(pre, ks, seal.PurposeFile, ref)
-	if err != nil {
-		return link.Entry{}, integrity("the header of blob %s does not open", d.Blob)
-	}
-	e := link.Entry{Path: p, Type: d.Type, Length: d.Length, MTime: d.MTime, Blob: d.Blob, Digest: d.Digest, Size: d.Size, Key: fk}
-	if d.Kind == "" { // the old format: the rest is in the blob's metadata, in its first chunk
-		var buf bytes.Buffer
-		sb := SealedBlob{ID: d.Blob, Digest: d.Digest, Size: d.Size}
-		meta, err := c.downloadBlob(ctx, FilesDoctype, sb, &buf, nil)
-		if err != nil {
-			return link.Entry{}, err
-		}
-		e.Type, e.Length, e.MTime = meta.Type, meta.Size, meta.Modified
-		if p == "" {
-			e.Path = meta.Name
-		}
-	}
-	return e, nil
-}
-
-// buildManifest describes item (a file or a folder document) as a share
-// link gives it.
-func (c *Client) buildManifest(ctx context.Context, t *fileTree, item string) (*link.Manifest, error) {
-	d, ok := t.docs[item]
-	if !ok || !(d.isFile() || d.isFolder()) {
-		return nil, fmt.Errorf("%w: no file or folder %s", ErrNotFound, item)
-	}
-	m := &link.Manifest{Created: time.Now().Unix(), Name: d.Name}
-	if d.isFile() {
-		e, err := c.fileEntry(ctx, d, d.Name)
-		if err != nil {
-			return nil, err
-		}
-		m.Kind, m.Name = link.KindFile, e.Path
-		m.Entries = []link.Entry{e}
-		return m, m.Check()
-	}
-	m.Kind = link.KindFolder
-	var walk func(folder, prefix string, depth int) error
-	walk = func(folder, prefix string, depth int) error {
-		kids := t.children(folder)
-		sort.Strings(kids)
-		if len(kids) == 0 && prefix != "" {
-			m.Entries = append(m.Entries, link.Entry{Path: prefix, Folder: true})
-		}
-		for _, id := range kids {
-			k := t.docs[id]
-			p := k.Name
-			if prefix != "" {
-				p = prefix + "/" + k.Name
-			}
-			if k.isFolder() {
-				if depth >= link.MaxPathDepth-1 {
-					continue
-				}
-				if err := walk(id, p, depth+1); err != nil {
-					return err
-				}
-				continue
-			}
-			e, err := c.fileEntry(ctx, k, p)
-			if err != nil {
-				return err
-			}
-			m.Entries = append(m.Entries, e)
-		}
-		return nil
-	}
-	if err := walk(item, "", 0); err != nil {
-		return nil, err
-	}
-	// Two items of one name in one folder: the later ones are left out.
-	seen := map[string]bool{}
-	kept := m.Entries[:0]
-	for _, e := range m.Entries {
-		if !seen[e.Path] {
-			seen[e.Path] = true
-			kept = append(kept, e)
-		}
-	}
-	m.Entries = kept
-	return m, m.Check()
-}
-
 // Share makes a share link to the file or folder item (a document id or a
 // '/'-path of names) and returns its URL. The server learns the link id,
 // the options and the blob ids the link reaches; the URL's key and the
 // password never leave this device.
 func (c *Client) Share(ctx context.Context, item string, o ShareOptions) (string, error) {
-	t, err := c.loadTree(ctx)
+	t, err := c.Files(ctx)
 	if err != nil {
 		return "", err
 	}
-	if item, err = t.resolve(item); err != nil {
+	it, err := t.Resolve(item)
+	if err != nil {
 		return "", err
 	}
+	if it.InTrash {
+		return "", fmt.Errorf("%w: %s is in the trash", ErrNotFound, cmp.Or(it.Name, it.ID))
+	}
+	item = it.ID
 	m, err := c.buildManifest(ctx, t, item)
 	if err != nil {
 		return "", err
@@ -196,7 +90,7 @@ func (c *Client) Share(ctx context.Context, item string, o ShareOptions) (string
 		origin = c.st.Server
 	}
 	u := link.New(origin, link.Share)
-	body := map[string]any{"id": u.ID, "kind": "share", "version": 1, "blobs": m.Blobs()}
+	body := map[string]any{"id": u.ID, "kind": "share", "version": 1, "blobs": manifestBlobs(m)}
 	rec := &linkRecord{Kind: "link", Link: u.ID, URLKey: link.EncodeKey(u.Key), Origin: u.Origin, Item: item, Label: o.Label,
 		Share: m.Kind, Created: time.Now().Unix()}
 	if o.Password != "" {
@@ -270,19 +164,6 @@ type linkJSON struct {
 	} `json:"drop"`
 }
 
-// linkRecords returns the owner's link records by link id, with the
-// document id of each.
-func (t *fileTree) linkRecords() map[string]*linkRecord {
-	out := map[string]*linkRecord{}
-	for _, raw := range t.raw {
-		var r linkRecord
-		if json.Unmarshal(raw, &r) == nil && r.Kind == "link" && wire.CheckLinkID(r.Link) == nil {
-			out[r.Link] = &r
-		}
-	}
-	return out
-}
-
 // Shares lists the account's links, oldest first, with their opens and
 // last use from the server and their labels and items from the owner's
 // records.
@@ -293,11 +174,11 @@ func (c *Client) Shares(ctx context.Context) ([]ShareInfo, error) {
 	if _, err := c.callJSON(ctx, "GET", "/v1/links", nil, &res, nil, false); err != nil {
 		return nil, err
 	}
-	t, err := c.loadTree(ctx)
+	t, err := c.Files(ctx)
 	if err != nil {
 		return nil, err
 	}
-	recs := t.linkRecords()
+	recs := t.links
 	var out []ShareInfo
 	for _, l := range res.Links {
 		s := ShareInfo{ID: l.ID, Kind: l.Kind, Password: l.Password, Created: l.Created, Expires: l.Expires, MaxOpens: l.MaxOpens,
@@ -335,50 +216,6 @@ func (c *Client) Unshare(ctx context.Context, id string) error {
 	return err
 }
 
-// UpdateShare republishes the manifest of share link id from the shared
-// item's current state (a folder's files as they are now), as the next
-// version.
-func (c *Client) UpdateShare(ctx context.Context, id string) error {
-	t, err := c.loadTree(ctx)
-	if err != nil {
-		return err
-	}
-	rec := t.linkRecords()[id]
-	if rec == nil || rec.Drop != nil {
-		return fmt.Errorf("%w: no share link %s on record", ErrNotFound, id)
-	}
-	var cur []linkJSON
-	var res struct {
-		Links []linkJSON `json:"links"`
-	}
-	if _, err := c.callJSON(ctx, "GET", "/v1/links", nil, &res, nil, false); err != nil {
-		return err
-	}
-	for _, l := range res.Links {
-		if l.ID == id {
-			cur = append(cur, l)
-		}
-	}
-	if len(cur) != 1 {
-		return fmt.Errorf("%w: the server has no link %s", ErrNotFound, id)
-	}
-	m, err := c.buildManifest(ctx, t, rec.Item)
-	if err != nil {
-		return err
-	}
-	keys, err := rec.keys()
-	if err != nil {
-		return err
-	}
-	v := cur[0].Version + 1
-	sealed, err := link.SealManifest(keys, v, m)
-	if err != nil {
-		return err
-	}
-	_, err = c.callJSON(ctx, "PATCH", "/v1/links/"+id, map[string]any{"manifest": sealed, "version": v, "blobs": m.Blobs()}, nil, nil, false)
-	return err
-}
-
 // RequestOptions are a drop link's options.
 type RequestOptions struct {
 	Expires     time.Duration // 0: 7 days
@@ -389,19 +226,26 @@ type RequestOptions struct {
 	Origin      string
 }
 
-// Request makes a drop link into folder (a document id or a '/'-path) and
-// returns its URL: whoever holds it can drop files, which only the owner
-// can read, into that folder (AdoptDrops files them).
+// Request makes a drop link into folder (a document id, a '/'-path, or
+// "" or "/" for the root) and returns its URL: whoever holds it can drop
+// files, which only the owner can read, into that folder (AdoptDrops
+// files them).
 func (c *Client) Request(ctx context.Context, folder string, o RequestOptions) (string, error) {
-	t, err := c.loadTree(ctx)
+	t, err := c.Files(ctx)
 	if err != nil {
 		return "", err
 	}
-	if folder, err = t.resolve(folder); err != nil {
-		return "", err
+	if strings.Trim(folder, "/") == "" {
+		folder = "" // the root
+	} else {
+		it, err := t.Resolve(folder)
+		if err != nil {
+			return "", err
+		}
+		folder = it.ID
 	}
-	if !t.docs[folder].isFolder() {
-		return "", fmt.Errorf("client: %s is not a folder", folder)
+	if err := folderFor(t, folder); err != nil {
+		return "", err
 	}
 	origin := o.Origin
 	if origin == "" {
@@ -452,13 +296,18 @@ type Adopted struct {
 // as a file of its own in the link's folder, and deletes the drop. A drop
 // that does not open (one the host made, or damaged) is deleted and
 // reported with ErrIntegrity.
-func (c *Client) AdoptDrops(ctx context.Context) ([]Adopted, error) {
-	t, err := c.loadTree(ctx)
+func (c *Client) AdoptDrops(ctx context.Context) (out []Adopted, err error) {
+	t, err := c.Files(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []Adopted
-	for _, rec := range t.linkRecords() {
+	var folders []string // where files were adopted into, for their share links
+	defer func() {
+		if rerr := c.reshare(ctx, t, folders...); err == nil {
+			err = rerr
+		}
+	}()
+	for _, rec := range t.links {
 		if rec.Drop == nil {
 			continue
 		}
@@ -479,6 +328,9 @@ func (c *Client) AdoptDrops(ctx context.Context) ([]Adopted, error) {
 			a := Adopted{Link: rec.Link, Drop: d.ID}
 			a.FileID, a.Name, a.Err = c.adoptDrop(ctx, rec, d.ID, d.Size)
 			out = append(out, a)
+			if a.Err == nil {
+				folders = append(folders, rec.Drop.Folder)
+			}
 			if a.Err == nil || errors.Is(a.Err, ErrIntegrity) {
 				c.call(ctx, request{method: "DELETE", path: "/v1/links/" + rec.Link + "/drops/" + pathEscape(d.ID)})
 			}
@@ -517,14 +369,8 @@ func (c *Client) adoptDrop(ctx context.Context, rec *linkRecord, dropID string, 
 	if err != nil {
 		return "", meta.Name, err
 	}
-	doc := map[string]any{"kind": "file", "name": meta.Name, "parent": rec.Drop.Folder, "type": meta.Type, "length": meta.Size,
-		"mtime": meta.Modified, "blob": sb.ID, "digest": sb.Digest, "size": sb.Size}
-	fileID, _, err := c.Create(ctx, FilesDoctype, mustJSON(doc))
-	if err != nil {
-		c.deleteBlob(FilesDoctype, sb.ID)
-		return "", meta.Name, err
-	}
-	return fileID, meta.Name, nil
+	fileID, err := c.createFile(ctx, rec.Drop.Folder, meta.Name, meta.Type, meta.Size, fromUnix(meta.Modified), sb)
+	return fileID, meta.Name, err
 }
 
 // integrityReader reports a read failure of an opened drop as the

@@ -41,16 +41,68 @@ var (
 // 64 KiB (a link slower than that fails the request, which is retried).
 func pieceTimeout(n int) time.Duration { return time.Minute + time.Duration(n>>16)*time.Second }
 
-// upload is one session under way.
+// upload is one session under way: the owner's (§8.7.3) or a dropper's
+// (§8.12.5), which differ only in how a request is sent.
 type upload struct {
-	c       *Client
+	// call sends one request, authenticated as the session needs.
+	call func(ctx context.Context, r request) (*response, error)
+	// check, if not nil, says whether this client may still write.
+	check func() error
+	// window is how long failures may go on without progress.
+	window time.Duration
+	// forged, if not nil, removes a blob the server stored wrongly.
+	forged  func()
 	doctype string
-	path    string // /v1/uploads/{doctype}/{id}
-	blob    string // /v1/blobs/{doctype}/{id}
+	path    string // /v1/uploads/{doctype}/{id}, or /v1/links/{id}/uploads/{drop-id}
+	blob    string // /v1/blobs/{doctype}/{id}, to check a completion whose answer was lost; "" if none can be read
 	id      string
 	size    int64 // sealed
 	plain   int64 // plaintext, for progress
 	report  func(done, total int64)
+}
+
+// getJSON sends a GET of the session and reads its JSON answer into out.
+func (u *upload) getJSON(ctx context.Context, out any) error {
+	res, err := u.call(ctx, request{method: "GET", path: u.path})
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(res.body, out); err != nil {
+		return fmt.Errorf("client: upload: the server's answer is malformed: %v", err)
+	}
+	return nil
+}
+
+// begin opens the session and checks that it stands at 0.
+func (u *upload) begin(ctx context.Context) error {
+	body, _ := json.Marshal(map[string]int64{"size": u.size})
+	res, err := u.call(ctx, request{method: "POST", path: u.path, ctype: "application/json", body: body})
+	if err != nil {
+		return fmt.Errorf("client: upload: %w", err)
+	}
+	var created struct {
+		Size   int64 `json:"size"`
+		Offset int64 `json:"offset"`
+	}
+	if err := json.Unmarshal(res.body, &created); err != nil || created.Size != u.size || created.Offset != 0 {
+		u.cancel()
+		return fmt.Errorf("client: upload: the server's new session stands at %d of %d bytes, not 0 of %d", created.Offset, created.Size, u.size)
+	}
+	return nil
+}
+
+// upload sends the size sealed bytes of sealed through u's session, which
+// it opens, and cancels it on failure.
+func (u *upload) upload(ctx context.Context, sealed io.Reader) (SealedBlob, error) {
+	if err := u.begin(ctx); err != nil {
+		return SealedBlob{}, err
+	}
+	b, err := u.run(ctx, sealed)
+	if err != nil {
+		u.cancel()
+		return SealedBlob{}, err
+	}
+	return b, nil
 }
 
 // uploadSession uploads the size sealed bytes read from sealed as blob id
@@ -60,25 +112,10 @@ type upload struct {
 // acknowledged sealed bytes stand for (plain in all). A failure, ctx
 // cancelled included, cancels the session (best effort).
 func (c *Client) uploadSession(ctx context.Context, doctype, id string, sealed io.Reader, size, plain int64, progress func(done, total int64)) (SealedBlob, error) {
-	u := &upload{c: c, doctype: doctype, path: "/v1/uploads/" + doctype + "/" + pathEscape(id), blob: "/v1/blobs/" + doctype + "/" + pathEscape(id),
+	u := &upload{call: c.call, check: c.writable, window: c.uploadRetry, forged: func() { c.deleteBlob(doctype, id) },
+		doctype: doctype, path: "/v1/uploads/" + doctype + "/" + pathEscape(id), blob: "/v1/blobs/" + doctype + "/" + pathEscape(id),
 		id: id, size: size, plain: plain, report: progress}
-	var created struct {
-		Size   int64 `json:"size"`
-		Offset int64 `json:"offset"`
-	}
-	if _, err := c.callJSON(ctx, "POST", u.path, map[string]int64{"size": size}, &created, nil, false); err != nil {
-		return SealedBlob{}, fmt.Errorf("client: upload: %w", err)
-	}
-	if created.Size != size || created.Offset != 0 {
-		u.cancel()
-		return SealedBlob{}, fmt.Errorf("client: upload: the server's new session stands at %d of %d bytes, not 0 of %d", created.Offset, created.Size, size)
-	}
-	b, err := u.run(ctx, sealed)
-	if err != nil {
-		u.cancel()
-		return SealedBlob{}, err
-	}
-	return b, nil
+	return u.upload(ctx, sealed)
 }
 
 // run sends the pieces and checks the completion's answer. The next
@@ -130,7 +167,9 @@ func (u *upload) run(ctx context.Context, sealed io.Reader) (SealedBlob, error) 
 		off += n
 		if p.digest != nil {
 			if ans.ID != u.id || ans.Size != u.size || string(ans.Digest) != string(p.digest) {
-				u.c.deleteBlob(u.doctype, u.id)
+				if u.forged != nil {
+					u.forged()
+				}
 				return SealedBlob{}, integrity("the server stored other bytes than were uploaded (blob %s)", u.id)
 			}
 			if u.report != nil {
@@ -169,8 +208,10 @@ func (u *upload) send(ctx context.Context, start int64, piece, digest []byte) (*
 		if at == end && digest == nil {
 			return nil, nil
 		}
-		if err := u.c.writable(); err != nil {
-			return nil, err
+		if u.check != nil {
+			if err := u.check(); err != nil {
+				return nil, err
+			}
 		}
 		res, err := u.patch(ctx, at, piece[at-start:], digest)
 		var ae *APIError
@@ -212,8 +253,8 @@ func (u *upload) send(ctx context.Context, start int64, piece, digest []byte) (*
 			failing = time.Now()
 		}
 		for {
-			if time.Since(failing) > u.c.uploadRetry {
-				return nil, fmt.Errorf("client: upload: no progress for %v: %w", u.c.uploadRetry, err)
+			if time.Since(failing) > u.window {
+				return nil, fmt.Errorf("client: upload: no progress for %v: %w", u.window, err)
 			}
 			d := wait
 			if errors.As(err, &ae) && ae.RetryAfter > d {
@@ -226,7 +267,7 @@ func (u *upload) send(ctx context.Context, start int64, piece, digest []byte) (*
 			var st struct {
 				Offset int64 `json:"offset"`
 			}
-			_, err = u.c.callJSON(ctx, "GET", u.path, nil, &st, nil, false)
+			err = u.getJSON(ctx, &st)
 			if err == nil {
 				if st.Offset < start || st.Offset > end {
 					return nil, fmt.Errorf("client: upload: the server stands at %d, outside the piece %d to %d held here", st.Offset, start, end)
@@ -251,7 +292,10 @@ func (u *upload) send(ctx context.Context, start int64, piece, digest []byte) (*
 // completed checks whether the session, gone (cause), completed: the blob
 // then exists with digest, and the answer is made from it.
 func (u *upload) completed(ctx context.Context, digest []byte, cause error) (*blobAnswer, error) {
-	res, err := u.c.call(ctx, request{method: "HEAD", path: u.blob})
+	if u.blob == "" {
+		return nil, fmt.Errorf("client: upload: the upload session is gone, and whether it completed cannot be told: %w", cause)
+	}
+	res, err := u.call(ctx, request{method: "HEAD", path: u.blob})
 	if err == nil && res.header.Get("ETag") == `"`+base64.StdEncoding.EncodeToString(digest)+`"` {
 		return &blobAnswer{ID: u.id, Size: u.size, Digest: digest}, nil
 	}
@@ -264,7 +308,7 @@ func (u *upload) patch(ctx context.Context, at int64, b, digest []byte) (*respon
 	if digest != nil {
 		hdr["Hearth-Digest"] = "sha-256=" + base64.StdEncoding.EncodeToString(digest)
 	}
-	return u.c.call(ctx, request{method: "PATCH", path: u.path, ctype: "application/octet-stream", body: b, hdr: hdr,
+	return u.call(ctx, request{method: "PATCH", path: u.path, ctype: "application/octet-stream", body: b, hdr: hdr,
 		timeout: pieceTimeout(len(b))})
 }
 
@@ -272,7 +316,7 @@ func (u *upload) patch(ctx context.Context, at int64, b, digest []byte) (*respon
 func (u *upload) cancel() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	u.c.call(ctx, request{method: "DELETE", path: u.path})
+	u.call(ctx, request{method: "DELETE", path: u.path})
 }
 
 // retryable reports whether a failed request may go again: a network
@@ -287,7 +331,8 @@ func retryable(ctx context.Context, err error) bool {
 		return ae.Status >= 500 || ae.Status == 429
 	}
 	var ie *integrityError
-	return !errors.As(err, &ie) && !errors.Is(err, ErrNotCaughtUp) && !errors.Is(err, ErrHalted)
+	var g *GoneError
+	return !errors.As(err, &ie) && !errors.As(err, &g) && !errors.Is(err, ErrNotCaughtUp) && !errors.Is(err, ErrHalted)
 }
 
 // sleep waits d, or until ctx ends (its error).

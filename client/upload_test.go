@@ -70,7 +70,7 @@ func (c *cutter) forward(in, out net.Conn) {
 		n, err := in.Read(buf)
 		if n > 0 {
 			chunk := buf[:n]
-			if bytes.Contains(chunk, []byte("PATCH /v1/uploads/")) {
+			if bytes.Contains(chunk, []byte("PATCH /v1/uploads/")) || bytes.Contains(chunk, []byte("PATCH /v1/links/")) {
 				inPatch, sent = true, 0
 			} else if bytes.HasPrefix(chunk, []byte("GET ")) || bytes.HasPrefix(chunk, []byte("POST ")) ||
 				bytes.HasPrefix(chunk, []byte("HEAD ")) || bytes.HasPrefix(chunk, []byte("PUT ")) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,24 +18,21 @@ import (
 )
 
 // resolve finds the file or folder arg names: an item id, or a
-// '/'-separated path of names from the root (not into the trash). A path
-// that names two items is an error that lists their ids.
+// '/'-separated path of names from the root (not into the trash), as
+// client.Tree.Resolve does for every command. A path that names two
+// items is an error that lists their ids.
 func resolve(t *client.Tree, arg string) (*client.FileItem, error) {
-	if it := t.Item(arg); it != nil {
+	it, err := t.Resolve(arg)
+	var amb *client.AmbiguousPathError
+	switch {
+	case err == nil:
 		return it, nil
-	}
-	found := t.Lookup(arg)
-	switch len(found) {
-	case 0:
+	case errors.As(err, &amb):
+		return nil, fmt.Errorf("%s names %d items: give one of their ids: %s", printable(arg), len(amb.IDs), strings.Join(amb.IDs, ", "))
+	case errors.Is(err, client.ErrNotFound):
 		return nil, fmt.Errorf("no file or folder %s (hearth files lists them)", printable(arg))
-	case 1:
-		return found[0], nil
 	}
-	ids := make([]string, len(found))
-	for i, f := range found {
-		ids[i] = f.ID
-	}
-	return nil, fmt.Errorf("%s names %d items: give one of their ids: %s", printable(arg), len(found), strings.Join(ids, ", "))
+	return nil, err
 }
 
 // resolveFolder is resolve for a folder; "" and "/" are the root ("").

@@ -19,9 +19,7 @@ import (
 )
 
 // Share links and drop links (spec/protocol.md §4.5, §8.12). A FOLDER or
-// an ITEM is a files document id or a '/'-path of names from the root
-// (the client's own reader of the files documents until the files
-// commands land: TODO(merge) use their path resolution).
+// an ITEM is named as the files commands name them (resolve).
 
 // parseDays reads a duration such as 7d, 36h or 90m.
 func parseDays(s string) (time.Duration, error) {
@@ -60,7 +58,15 @@ func cmdShare(ctx context.Context, args []string) error {
 		}
 	}
 	return withSession(ctx, func(c *client.Client) error {
-		url, err := c.Share(ctx, pos[0], o)
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		it, err := resolve(t, pos[0])
+		if err != nil {
+			return err
+		}
+		url, err := c.Share(ctx, it.ID, o)
 		if err != nil {
 			return err
 		}
@@ -71,10 +77,14 @@ func cmdShare(ctx context.Context, args []string) error {
 
 func cmdShares(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("shares", flag.ContinueOnError)
+	update := fs.String("update", "", "republish share link `LINK-ID` from its file or folder as they are now")
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	return withSession(ctx, func(c *client.Client) error {
+		if *update != "" {
+			return c.UpdateShare(ctx, *update)
+		}
 		shares, err := c.Shares(ctx)
 		if err != nil {
 			return err
@@ -150,7 +160,15 @@ func cmdRequest(ctx context.Context, args []string) error {
 		o.MaxFileSize += 64 << 10 // what sealing adds, at most, to a file's size
 	}
 	return withSession(ctx, func(c *client.Client) error {
-		url, err := c.Request(ctx, pos[0], o)
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		folder, err := resolveFolder(t, pos[0])
+		if err != nil {
+			return err
+		}
+		url, err := c.Request(ctx, folder, o)
 		if err != nil {
 			return err
 		}

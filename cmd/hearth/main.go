@@ -74,7 +74,7 @@ func init() {
 		"trash":    {"trash [--empty] [--restore PATH|ID]", "Lists the trash; --empty deletes what it holds for good; --restore takes an item out, back into its folder (or the root if that is gone).", cmdTrash},
 		"versions": {"versions PATH [--restore N]", "Lists a file's earlier versions (the newest is 1); --restore N makes version N the current one.", cmdVersions},
 		"share":    {"share ID|PATH [--expires 7d] [--max-opens N] [--password] [--label TEXT]", "Prints a link to a file or folder that opens without an account; its key is in the part after #, which never reaches the server. --password asks for one ($HEARTH_LINK_PASSWORD).", cmdShare},
-		"shares":   {"shares", "Lists your share and drop links: expiry, opens and last use, and each link again.", cmdShares},
+		"shares":   {"shares", "Lists your share and drop links: expiry, opens and last use, and each link again; --update LINK-ID republishes one.", cmdShares},
 		"unshare":  {"unshare LINK-ID|URL", "Revokes a link at once.", cmdUnshare},
 		"fetch":    {"fetch URL [-o PATH] [--force]", "Downloads what a share link gives (no account needed), each file verified before it is kept; a folder becomes a folder. Asks for the link's password if it has one ($HEARTH_LINK_PASSWORD).", cmdFetch},
 		"request":  {"request FOLDER [--max-files N] [--max-size SIZE] [--expires 7d]", "Prints a drop link: whoever has it can put files into FOLDER, sealed so only you can read them (hearth drops files them).", cmdRequest},

@@ -197,6 +197,9 @@ func withSession(ctx context.Context, fn func(c *client.Client) error) error {
 	if ferr == nil {
 		ferr = fn(c)
 	}
+	if errors.Is(ferr, client.ErrShareStale) {
+		ferr = fmt.Errorf("%w (hearth shares --update LINK-ID tries again)", ferr)
+	}
 	if err := saveState(c.State(), true); err != nil && ferr == nil {
 		return fmt.Errorf("saving state: %w", err)
 	}

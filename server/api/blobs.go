@@ -80,20 +80,26 @@ func (s *Server) registered(r *http.Request, user, doctype string) error {
 	return meta.ErrUnknownDoctype
 }
 
+// sealedBody checks the headers of a PUT of a whole blob (§8.7.1): its
+// length, type and Hearth-Digest (nil if absent).
+func (s *Server) sealedBody(r *http.Request) (*blob.Digest, error) {
+	if err := uploadHead(r, typeSealed, "the sealed bytes", s.cfg.MaxBlobSize,
+		fmt.Sprintf("the body is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)); err != nil {
+		return nil, err
+	}
+	if r.ContentLength == 0 {
+		return nil, errEmpty
+	}
+	return parseDigestHeader(r.Header.Get("Hearth-Digest"))
+}
+
 func (s *Server) putBlob(segment bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		d, id, err := itemVars(r)
 		if err != nil {
 			return err
 		}
-		if err := uploadHead(r, typeSealed, "the sealed bytes", s.cfg.MaxBlobSize,
-			fmt.Sprintf("the body is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)); err != nil {
-			return err
-		}
-		if r.ContentLength == 0 {
-			return errEmpty
-		}
-		want, err := parseDigestHeader(r.Header.Get("Hearth-Digest"))
+		want, err := s.sealedBody(r)
 		if err != nil {
 			return err
 		}

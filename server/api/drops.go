@@ -1,8 +1,8 @@
 package api
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -18,54 +18,75 @@ import (
 // io.hearth.drops, counted against the link's limits and the owner's
 // quota. The owner lists, reads and deletes them.
 //
-// Version 1 takes a drop in one PUT. When the resumable upload sessions
-// (§8.7.3) land, drops move onto them at /v1/links/{id}/uploads/{drop-id}:
-// the checks below run when the session is opened (with its size), and
-// PutDrop when it completes.
+// A drop arrives in one PUT (small ones), or through an upload session
+// of the owner's io.hearth.drops at /v1/links/{id}/uploads/{drop-id}
+// (§8.7.3's semantics, each request with Hearth-Link-Proof), so that a
+// stranger's large drop resumes: the link's limits are checked when the
+// session is opened, with the size it declares, and again (PutDrop,
+// atomically) when it completes.
 
-func (s *Server) putDrop(w http.ResponseWriter, r *http.Request) error {
+// dropRequest checks a dropper's request (§8.12.5, in its order): not
+// held back by wrong proofs, the ids, then (between, the caller's own
+// checks of its headers) Hearth-Link-Proof, link {id} a drop link that is
+// not gone, the proof right. It returns the link and the drop id {drop}.
+func (s *Server) dropRequest(r *http.Request, headers func() error) (*meta.Link, string, error) {
 	id, err := linkIDVar(r)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	if err := s.proofWait(r, id); err != nil {
-		return err
+		return nil, "", err
 	}
 	dropID, err := subIDVar(r, "drop")
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	if err := uploadHead(r, typeSealed, "the sealed drop", s.cfg.MaxBlobSize,
-		fmt.Sprintf("the body is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)); err != nil {
-		return err
-	}
-	if r.ContentLength == 0 {
-		return errEmpty
+	if headers != nil {
+		if err := headers(); err != nil {
+			return nil, "", err
+		}
 	}
 	proof, err := proofHeader(r)
 	if err != nil {
-		return err
-	}
-	want, err := parseDigestHeader(r.Header.Get("Hearth-Digest"))
-	if err != nil {
-		return err
+		return nil, "", err
 	}
 	l, err := s.publicLink(r, id)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	if l.Drop == nil {
-		return Errorf(wire.CodeNotFound, "no such drop link")
+		return nil, "", Errorf(wire.CodeNotFound, "no such drop link")
 	}
 	if err := s.checkProof(r, l, proof); err != nil {
-		return err
+		return nil, "", err
 	}
+	return l, dropID, nil
+}
+
+// dropFits refuses a drop of n sealed bytes that the link's limits no
+// longer take, or a drop id used before.
+func (s *Server) dropFits(r *http.Request, l *meta.Link, dropID string, n int64) error {
 	d := l.Drop
-	if n := r.ContentLength; n > d.MaxFileSize || d.Bytes+n > d.MaxTotal {
+	if n > d.MaxFileSize || d.Bytes+n > d.MaxTotal || d.Files >= d.MaxFiles {
 		return Errorf(wire.CodeTooLarge, "this file does not fit in what the link still takes")
 	}
 	if _, err := s.cfg.Meta.BlobRow(r.Context(), l.User, meta.DropsDoctype, dropID, false); err == nil {
 		return Errorf(wire.CodeExists, "this drop id was used before")
+	}
+	return nil
+}
+
+func (s *Server) putDrop(w http.ResponseWriter, r *http.Request) error {
+	var want *blob.Digest
+	l, dropID, err := s.dropRequest(r, func() (err error) {
+		want, err = s.sealedBody(r)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.dropFits(r, l, dropID, r.ContentLength); err != nil {
+		return err
 	}
 	release, err := s.holdUpload(r, l.User, r.ContentLength, r.ContentLength+meta.EntryBytes)
 	if err != nil {
@@ -78,16 +99,64 @@ func (s *Server) putDrop(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	row := &meta.BlobRow{Doctype: meta.DropsDoctype, ID: dropID, Size: r.ContentLength, Digest: dg, Created: s.cfg.Now().UTC().Truncate(time.Second)}
-	if err := s.commitDrop(r, id, row); err != nil {
+	if err := s.commitDrop(r.Context(), l.ID, row); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, blobJSON{ID: dropID, Size: row.Size, Digest: dg[:]})
 }
 
+func (s *Server) createDropUpload(w http.ResponseWriter, r *http.Request) error {
+	l, dropID, err := s.dropRequest(r, nil)
+	if err != nil {
+		return err
+	}
+	size, err := s.sessionSize(r)
+	if err != nil {
+		return err
+	}
+	if err := s.dropFits(r, l, dropID, size); err != nil {
+		return err
+	}
+	return s.openUpload(w, r, l.User, meta.DropsDoctype, dropID, size)
+}
+
+func (s *Server) getDropUpload(w http.ResponseWriter, r *http.Request) error {
+	l, dropID, err := s.dropRequest(r, nil)
+	if err != nil {
+		return err
+	}
+	return s.uploadState(w, r, l.User, meta.DropsDoctype, dropID)
+}
+
+func (s *Server) patchDropUpload(w http.ResponseWriter, r *http.Request) error {
+	l, dropID, err := s.dropRequest(r, nil)
+	if err != nil {
+		return err
+	}
+	return s.appendUpload(w, r, l.User, meta.DropsDoctype, dropID, func(ctx context.Context, row *meta.BlobRow) (int, error) {
+		if err := s.commitDrop(ctx, l.ID, row); err != nil {
+			return 0, err
+		}
+		// The drop is recorded; a session left by a crash here is found
+		// complete by the next PATCH (completeUpload) or swept.
+		if err := s.cfg.Meta.DeleteUpload(ctx, l.User, meta.DropsDoctype, dropID); err != nil && !errors.Is(err, meta.ErrNotFound) {
+			s.cfg.Log.Error("ending a drop's upload session failed", "err", err)
+		}
+		return http.StatusCreated, nil
+	})
+}
+
+func (s *Server) deleteDropUpload(w http.ResponseWriter, r *http.Request) error {
+	l, dropID, err := s.dropRequest(r, nil)
+	if err != nil {
+		return err
+	}
+	return s.cancelUpload(w, r, l.User, meta.DropsDoctype, dropID)
+}
+
 // commitDrop records a drop whose body was stored durably, as
 // commitBlobRow does a blob's: refused, its body goes unless a row names it.
-func (s *Server) commitDrop(r *http.Request, linkID string, row *meta.BlobRow) error {
-	ctx := r.Context()
+func (s *Server) commitDrop(ctx context.Context, linkID string, row *meta.BlobRow) error {
 	mu := s.blobLocks.of(row.Digest)
 	mu.Lock()
 	defer mu.Unlock()

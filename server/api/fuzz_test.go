@@ -94,6 +94,8 @@ func FuzzHandlers(f *testing.F) {
 		{"POST", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/open", "", "Hearth-Link-Proof:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", ""},
 		{"PUT", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/drops/d1", "application/octet-stream", "Hearth-Link-Proof:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "drop"},
 		{"GET", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/drops", "", "", ""},
+		{"POST", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/uploads/d2", "application/json", "Hearth-Link-Proof:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", `{"size":10}`},
+		{"PATCH", "/v1/links/k3v7dq2xmwzr5a6b4nepfhyjua/uploads/d2", "application/octet-stream", "Hearth-Link-Proof:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "12345"},
 		{"POST", "/v1/uploads/io.hearth.notes/u1", "application/json", "", `{"size":10}`},
 		{"PATCH", "/v1/uploads/io.hearth.notes/u1", "application/octet-stream", "Hearth-Upload-Offset:0", "12345"},
 		{"PATCH", "/v1/uploads/io.hearth.notes/u1", "application/octet-stream", "Hearth-Upload-Offset:5\nHearth-Digest:sha-256=xB0pFIgzFKLrT40ZmG6t3e6dYtFo31wajITHA2GP4No=", "67890"},

@@ -121,11 +121,12 @@ func subIDVar(r *http.Request, name string) (string, error) {
 	return id, nil
 }
 
-// checkBlobs refuses a blob set that is empty, too large, repeats an id or
-// names what is not a live blob of user's in io.hearth.files.
+// checkBlobs refuses a blob set that is too large, repeats an id or names
+// what is not a live blob of user's in io.hearth.files. An empty set is
+// an empty folder's.
 func (s *Server) checkBlobs(r *http.Request, user string, blobs []string) error {
-	if len(blobs) == 0 || len(blobs) > maxLinkBlobs {
-		return Errorf(wire.CodeBadRequest, "blobs: give 1 to 100000 blob ids")
+	if len(blobs) > maxLinkBlobs {
+		return Errorf(wire.CodeBadRequest, "blobs: give at most 100000 blob ids")
 	}
 	seen := make(map[string]bool, len(blobs))
 	for _, b := range blobs {
@@ -136,11 +137,13 @@ func (s *Server) checkBlobs(r *http.Request, user string, blobs []string) error 
 			return Errorf(wire.CodeBadRequest, "blobs: an id is listed twice")
 		}
 		seen[b] = true
-		if _, err := s.cfg.Meta.BlobRow(r.Context(), user, meta.FilesDoctype, b, false); errors.Is(err, meta.ErrNotFound) {
-			return Errorf(wire.CodeNotFound, "a listed blob does not exist")
-		} else if err != nil {
-			return err
-		}
+	}
+	rows, err := s.cfg.Meta.BlobRowsOf(r.Context(), user, meta.FilesDoctype, blobs)
+	if err != nil {
+		return err
+	}
+	if len(rows) != len(blobs) {
+		return Errorf(wire.CodeNotFound, "a listed blob does not exist")
 	}
 	return nil
 }
@@ -298,6 +301,12 @@ func (s *Server) updateLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	user := tokenOf(r).User
+	if req.Manifest != nil || req.MaxOpens != nil || req.Version != 0 || req.Blobs != nil {
+		// Share links only, as at creation (a link's kind never changes).
+		if cur, err := s.cfg.Meta.Link(r.Context(), id); err == nil && cur.User == user && cur.Kind != meta.LinkShare {
+			return Errorf(wire.CodeBadRequest, "a drop link takes no manifest, version, blobs or max_opens")
+		}
+	}
 	u := &meta.LinkUpdate{Expires: req.Expires, MaxOpens: req.MaxOpens}
 	if req.Expires != nil {
 		if err := s.checkExpiry(*req.Expires); err != nil {

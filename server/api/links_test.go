@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +188,64 @@ func TestDropLimits(t *testing.T) {
 	e.want(e.do("GET", "/v1/links/"+l.id+"/drops/d2", tok, nil), 404, "not_found")
 	_, bob := e.signup("bob")
 	e.want(e.do("GET", "/v1/links/"+l.id+"/drops", bob, nil), 404, "not_found")
+}
+
+// TestDropSessions: a drop through an upload session (§8.12.5): the proof
+// on every request, the link's limits at creation with the declared size
+// and again at completion, the session invisible until it completes, and
+// revocation ending it.
+func TestDropSessions(t *testing.T) {
+	e, tok, _ := linkEnv(t)
+	l := newTestLink()
+	e.want(e.do("POST", "/v1/links", tok, map[string]any{"id": l.id, "kind": "drop", "verifier": l.verifier(),
+		"drop": map[string]any{"recipient": "age1qqqq", "tag": rnd32(), "max_files": 3, "max_file_size": 100, "max_total": 150}}), 201, "")
+	path := func(id string) string { return "/v1/links/" + l.id + "/uploads/" + id }
+	create := func(id string, size int, proof string) resp {
+		return e.do("POST", path(id), "", map[string]any{"size": size}, "Hearth-Link-Proof", proof)
+	}
+	body := bytes.Repeat([]byte{7}, 90)
+	patch := func(id string, at int, b []byte, proof string, digest bool) resp {
+		h := []string{"Hearth-Link-Proof", proof, "Hearth-Upload-Offset", strconv.Itoa(at)}
+		if digest {
+			h = append(h, "Hearth-Digest", digestHeader(body[:at+len(b)]))
+		}
+		return e.do("PATCH", path(id), "", b, h...)
+	}
+	e.want(create("d1", 10, newTestLink().proof), 403, "forbidden")
+	e.want(e.do("POST", path("d1"), tok, map[string]any{"size": 10}), 400, "bad_request") // no proof: an account's token is no proof
+	e.want(create("d1", 101, l.proof), 413, "too_large")
+	e.want(create("d1", 90, l.proof), 201, "")
+	e.want(create("d1", 90, l.proof), 200, "") // a repeated create
+	e.want(patch("d1", 0, body[:40], l.proof, false), 204, "")
+	e.want(patch("d1", 10, body[10:], l.proof, false), 409, "offset_mismatch")
+	st := e.do("GET", path("d1"), "", nil, "Hearth-Link-Proof", l.proof)
+	e.want(st, 200, "")
+	if st.json(t)["offset"].(float64) != 40 {
+		t.Fatalf("session %s", st.body)
+	}
+	// Invisible until complete.
+	if n := len(e.do("GET", "/v1/links/"+l.id+"/drops", tok, nil).json(t)["drops"].([]any)); n != 0 {
+		t.Fatalf("%d drops before completion", n)
+	}
+	e.want(patch("d1", 40, body[40:], l.proof, true), 201, "")
+	// Declared within the limits at creation, no longer fitting at
+	// completion: refused then, and the session is gone.
+	e.want(create("d2", 61, l.proof), 413, "too_large")
+	e.want(create("d2", 50, l.proof), 201, "")
+	e.want(create("d3", 50, l.proof), 201, "") // sessions open at once are not counted
+	e.want(patch("d2", 0, body[:50], l.proof, true), 201, "")
+	e.want(patch("d3", 0, body[:50], l.proof, true), 413, "too_large")
+	e.want(e.do("GET", path("d3"), "", nil, "Hearth-Link-Proof", l.proof), 404, "not_found")
+	ds := e.do("GET", "/v1/links/"+l.id+"/drops", tok, nil).json(t)["drops"].([]any)
+	if len(ds) != 2 {
+		t.Fatalf("%d drops", len(ds))
+	}
+	// Revocation ends an open session at once.
+	l2 := newTestLink()
+	e.want(e.do("POST", "/v1/links", tok, map[string]any{"id": l2.id, "kind": "drop", "verifier": l2.verifier(),
+		"drop": map[string]any{"recipient": "age1qqqq", "tag": rnd32()}}), 201, "")
+	p2 := "/v1/links/" + l2.id + "/uploads/e1"
+	e.want(e.do("POST", p2, "", map[string]any{"size": 20}, "Hearth-Link-Proof", l2.proof), 201, "")
+	e.want(e.do("DELETE", "/v1/links/"+l2.id, tok, nil), 204, "")
+	e.want(e.do("PATCH", p2, "", body[:20], "Hearth-Link-Proof", l2.proof, "Hearth-Upload-Offset", "0"), 410, "gone")
 }

@@ -131,6 +131,10 @@ func (s *Server) routeTable() []route {
 		{get, "/links/{id}/drops/{drop}", accessFiles, s.getDrop},
 		{head, "/links/{id}/drops/{drop}", accessFiles, s.getDrop},
 		{del, "/links/{id}/drops/{drop}", accessFiles, s.deleteDrop},
+		{post, "/links/{id}/uploads/{drop}", accessNone, s.createDropUpload},
+		{get, "/links/{id}/uploads/{drop}", accessNone, s.getDropUpload},
+		{patch, "/links/{id}/uploads/{drop}", accessNone, s.patchDropUpload},
+		{del, "/links/{id}/uploads/{drop}", accessNone, s.deleteDropUpload},
 
 		{http.MethodOptions, "/*", accessNone, preflight}, // CORS preflight (§8.1.9)
 	}
@@ -210,6 +214,9 @@ func doctypeVar(r *http.Request) (string, error) {
 	d := mux.Vars(r)["doctype"]
 	if err := wire.CheckDoctype(d); err != nil {
 		return "", err
+	}
+	if d == meta.DropsDoctype { // the server's, reached through links only (§8.12.5)
+		return "", Errorf(wire.CodeInvalidName, "%s is reserved for drops; reach them through their link", meta.DropsDoctype)
 	}
 	if _, ok := mux.Vars(r)["id"]; ok {
 		if _, err := idVar(r); err != nil {

@@ -64,8 +64,10 @@ func (s *Server) liveUpload(r *http.Request, user, doctype, id string) (u *meta.
 	}
 	if errors.Is(err, meta.ErrNotFound) {
 		unlock()
-		if err := s.registered(r, user, doctype); err != nil {
-			return nil, nil, err
+		if doctype != meta.DropsDoctype {
+			if err := s.registered(r, user, doctype); err != nil {
+				return nil, nil, err
+			}
 		}
 		return nil, nil, Errorf(wire.CodeNotFound, "no upload session is open for this id")
 	}
@@ -94,23 +96,37 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Size *int64 `json:"size"`
-	}
-	if err := readJSON(r, maxJSON, &req); err != nil {
+	size, err := s.sessionSize(r)
+	if err != nil {
 		return err
-	}
-	if req.Size == nil || *req.Size < 1 || *req.Size > 1<<53-1 {
-		return Errorf(wire.CodeBadRequest, "give size, the sealed size of the whole blob, at least 1")
-	}
-	size := *req.Size
-	if size > s.cfg.MaxBlobSize {
-		return Errorf(wire.CodeTooLarge, "the blob is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)
 	}
 	user := tokenOf(r).User
 	if err := s.registered(r, user, d); err != nil {
 		return err
 	}
+	return s.openUpload(w, r, user, d, id, size)
+}
+
+// sessionSize reads the body of a request that opens a session: its size.
+func (s *Server) sessionSize(r *http.Request) (int64, error) {
+	var req struct {
+		Size *int64 `json:"size"`
+	}
+	if err := readJSON(r, maxJSON, &req); err != nil {
+		return 0, err
+	}
+	if req.Size == nil || *req.Size < 1 || *req.Size > 1<<53-1 {
+		return 0, Errorf(wire.CodeBadRequest, "give size, the sealed size of the whole blob, at least 1")
+	}
+	if *req.Size > s.cfg.MaxBlobSize {
+		return 0, Errorf(wire.CodeTooLarge, "the blob is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)
+	}
+	return *req.Size, nil
+}
+
+// openUpload opens user's session of doctype and id for a blob of size
+// bytes, or answers the one open of that size.
+func (s *Server) openUpload(w http.ResponseWriter, r *http.Request, user, d, id string, size int64) error {
 	ctx := r.Context()
 	unlock, err := s.sessions.lock(ctx, uploadKey(user, d, id))
 	if err != nil {
@@ -160,7 +176,11 @@ func (s *Server) getUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, unlock, err := s.liveUpload(r, tokenOf(r).User, d, id)
+	return s.uploadState(w, r, tokenOf(r).User, d, id)
+}
+
+func (s *Server) uploadState(w http.ResponseWriter, r *http.Request, user, d, id string) error {
+	u, unlock, err := s.liveUpload(r, user, d, id)
 	if err != nil {
 		return err
 	}
@@ -173,10 +193,13 @@ func (s *Server) deleteUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.cancelUpload(w, r, tokenOf(r).User, d, id)
+}
+
+func (s *Server) cancelUpload(w http.ResponseWriter, r *http.Request, user, d, id string) error {
 	if err := readEmptyBody(r); err != nil {
 		return err
 	}
-	user := tokenOf(r).User
 	u, unlock, err := s.liveUpload(r, user, d, id)
 	if err != nil {
 		return err
@@ -202,6 +225,20 @@ func (s *Server) patchUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	user := tokenOf(r).User
+	return s.appendUpload(w, r, user, d, id, func(ctx context.Context, row *meta.BlobRow) (int, error) {
+		return s.commitRow(ctx, user, row, func(ctx context.Context) error { return s.cfg.Meta.CompleteUpload(ctx, user, row) })
+	})
+}
+
+// A commitFunc records the row of a session's blob, its body committed,
+// and ends the session, answering 201 or 200 (a repeat); refused, it
+// leaves no body that no row names.
+type commitFunc func(ctx context.Context, row *meta.BlobRow) (status int, err error)
+
+// appendUpload is a PATCH of user's session of doctype d and id (§8.7.3);
+// commit records the blob once all of it is there.
+func (s *Server) appendUpload(w http.ResponseWriter, r *http.Request, user, d, id string, commit commitFunc) error {
 	if err := uploadHead(r, typeSealed, "the sealed bytes", maxPiece,
 		fmt.Sprintf("one PATCH carries at most %d bytes", maxPiece)); err != nil {
 		return err
@@ -214,7 +251,6 @@ func (s *Server) patchUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	user := tokenOf(r).User
 	u, unlock, err := s.liveUpload(r, user, d, id)
 	if err != nil {
 		return err
@@ -245,7 +281,7 @@ func (s *Server) patchUpload(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	return s.completeUpload(w, r, user, u, want)
+	return s.completeUpload(w, r, user, u, want, commit)
 }
 
 // appendPiece appends n bytes of the request's body to u's bytes and
@@ -280,7 +316,7 @@ func (s *Server) appendPiece(w http.ResponseWriter, r *http.Request, user string
 
 // completeUpload commits u's bytes, all there, as PUT commits a body
 // (§8.7.1 step 6), and turns the session into the blob's row.
-func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, user string, u *meta.Upload, want *blob.Digest) error {
+func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, user string, u *meta.Upload, want *blob.Digest, commit commitFunc) error {
 	ctx := context.WithoutCancel(r.Context()) // a commit begun is finished
 	// Room first, so that a full account keeps its session and can make
 	// room (the row's own transaction checks again).
@@ -309,7 +345,7 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, user str
 		return err
 	}
 	row := &meta.BlobRow{Doctype: u.Doctype, ID: u.ID, Size: u.Size, Digest: dg, Created: s.cfg.Now().UTC().Truncate(time.Second)}
-	status, err := s.commitRow(ctx, user, row, func(ctx context.Context) error { return s.cfg.Meta.CompleteUpload(ctx, user, row) })
+	status, err := commit(ctx, row)
 	if err != nil {
 		// The body is gone with the refused row (commitRow); so goes the
 		// session.

@@ -329,6 +329,11 @@ type BlobRows interface {
 	PutBlobRow(ctx context.Context, user string, r *BlobRow) error
 	// BlobRow returns a live row, or ErrNotFound.
 	BlobRow(ctx context.Context, user, doctype, id string, segment bool) (*BlobRow, error)
+	// BlobRowsOf returns the live blob rows (not segments) of user's in
+	// doctype among ids, by id, in one lookup: an id without one is
+	// absent from the map, as are all for a user without an account. ids
+	// may repeat and may be many (a share link names up to 100,000).
+	BlobRowsOf(ctx context.Context, user, doctype string, ids []string) (map[string]*BlobRow, error)
 	// DeleteBlobRow deletes a live row, remembering the id as used, and
 	// reports whether any live row of any account still names the digest
 	// (if not, the caller removes the body).

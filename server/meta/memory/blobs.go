@@ -51,6 +51,24 @@ func (s *Store) BlobRow(ctx context.Context, user, doctype, id string, segment b
 	return nil, fmt.Errorf("memory.BlobRow: %w", meta.ErrNotFound)
 }
 
+// BlobRowsOf implements meta.BlobRows.
+func (s *Store) BlobRowsOf(ctx context.Context, user, doctype string, ids []string) (map[string]*meta.BlobRow, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]*meta.BlobRow{}
+	a, ok := s.accounts[user]
+	if !ok {
+		return out, nil
+	}
+	for _, id := range ids {
+		if b, ok := a.blobs[blobKey{doctype, id, false}]; ok && !b.deleted {
+			r := b.row
+			out[id] = &r
+		}
+	}
+	return out, nil
+}
+
 // DeleteBlobRow implements meta.BlobRows.
 func (s *Store) DeleteBlobRow(ctx context.Context, user, doctype, id string, segment bool) (bool, error) {
 	s.mu.Lock()

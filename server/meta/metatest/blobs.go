@@ -1,6 +1,7 @@
 package metatest
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -150,5 +151,52 @@ func testListBlobRows(t *testing.T, s meta.Store) {
 		if !reflect.DeepEqual(ids, tc.want) {
 			t.Errorf("%s: ListBlobRows = %q, want %q", tc.name, ids, tc.want)
 		}
+	}
+}
+
+// testBlobRowsOf: the batched lookup gives the live blob rows of the
+// account and doctype among the ids, and nothing else: not another
+// account's, another doctype's, a segment's, a deleted one's, an unknown
+// id's; repeated ids are fine, and many ids take one call.
+func testBlobRowsOf(t *testing.T, s meta.Store) {
+	for _, u := range []string{"alice", "bob"} {
+		mustCreateAccount(t, s, u)
+		mustDoctype(t, s, u, notes)
+		mustDoctype(t, s, u, contacts)
+	}
+	put := func(user, doctype, id string, segment bool) *meta.BlobRow {
+		t.Helper()
+		r := &meta.BlobRow{Doctype: doctype, ID: id, Segment: segment, Size: 10, Digest: [32]byte{byte(len(id)), id[0], id[len(id)-1]}, Created: t0}
+		wantErr(t, "PutBlobRow "+id, s.PutBlobRow(ctx, user, r), nil)
+		return r
+	}
+	a1 := put("alice", notes, "a1", false)
+	a2 := put("alice", notes, "a2", false)
+	put("alice", notes, "gone", false)
+	_, err := s.DeleteBlobRow(ctx, "alice", notes, "gone", false)
+	wantErr(t, "DeleteBlobRow", err, nil)
+	put("alice", notes, "seg", true)
+	put("alice", contacts, "other", false)
+	put("bob", notes, "b1", false)
+	got, err := s.BlobRowsOf(ctx, "alice", notes, []string{"a1", "a2", "a1", "gone", "seg", "other", "b1", "nope"})
+	wantErr(t, "BlobRowsOf", err, nil)
+	if len(got) != 2 || got["a1"] == nil || got["a2"] == nil {
+		t.Fatalf("BlobRowsOf = %v, want a1 and a2", got)
+	}
+	sameBlobRow(t, got["a1"], a1)
+	sameBlobRow(t, got["a2"], a2)
+	if got, err := s.BlobRowsOf(ctx, "nobody", notes, []string{"a1"}); err != nil || len(got) != 0 {
+		t.Errorf("BlobRowsOf of no account = %v, %v", got, err)
+	}
+	if got, err := s.BlobRowsOf(ctx, "alice", notes, nil); err != nil || len(got) != 0 {
+		t.Errorf("BlobRowsOf of no ids = %v, %v", got, err)
+	}
+	many := make([]string, 0, 20001)
+	for i := range 20000 {
+		many = append(many, fmt.Sprintf("x%05d", i))
+	}
+	many = append(many, "a2")
+	if got, err := s.BlobRowsOf(ctx, "alice", notes, many); err != nil || len(got) != 1 || got["a2"] == nil {
+		t.Errorf("BlobRowsOf of 20001 ids = %d rows, %v", len(got), err)
 	}
 }

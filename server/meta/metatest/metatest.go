@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"ChangesStops", testChangesStops},
 		{"HeadAndChainAt", testHeadAndChainAt},
 		{"BlobRows", testBlobRows},
+		{"BlobRowsOf", testBlobRowsOf},
 		{"BlobDigests", testBlobDigests},
 		{"ListBlobRows", testListBlobRows},
 		{"Uploads", testUploads},

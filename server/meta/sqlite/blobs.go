@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -63,6 +64,42 @@ func (s *Store) BlobRow(ctx context.Context, user, doctype, id string, segment b
 	}
 	r.Digest, r.Created = to32(digest), toTime(created)
 	return r, nil
+}
+
+// BlobRowsOf implements meta.BlobRows: one query, the ids passed as one
+// JSON array (json_each), so any number of them takes one round trip
+// through the primary key.
+func (s *Store) BlobRowsOf(ctx context.Context, user, doctype string, ids []string) (map[string]*meta.BlobRow, error) {
+	const op = "sqlite.BlobRowsOf"
+	out := map[string]*meta.BlobRow{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, size, digest, created FROM blobs
+		WHERE account = (SELECT id FROM accounts WHERE user = ?) AND doctype = ? AND segment = 0 AND deleted = 0
+		AND id IN (SELECT value FROM json_each(?))`, user, doctype, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := &meta.BlobRow{Doctype: doctype}
+		var digest []byte
+		var created sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.Size, &digest, &created); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		r.Digest, r.Created = to32(digest), toTime(created)
+		out[r.ID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
 }
 
 // DeleteBlobRow implements meta.BlobRows.
