@@ -14,7 +14,8 @@ var ErrNotInTrash = errors.New("not in the trash: only items in the trash are de
 // document names them, then the documents. Every id must be an item in the
 // trash (one the person trashed, or inside a trashed folder); an item that
 // is not is refused (ErrNotInTrash) before anything is deleted, one already
-// gone is skipped. Interrupted, it can be run again.
+// gone is skipped. Links that covered them are brought up to date, as for
+// EmptyTrash. Interrupted, it can be run again.
 func (c *Client) DeleteForever(ctx context.Context, ids []string) error {
 	t, err := c.Files(ctx)
 	if err != nil {
@@ -40,7 +41,10 @@ func (c *Client) DeleteForever(ctx context.Context, ids []string) error {
 	if len(gone) == 0 {
 		return nil
 	}
-	return c.deleteItems(ctx, t, gone)
+	if err := c.deleteItems(ctx, t, gone); err != nil {
+		return err
+	}
+	return c.reshare(ctx, t, gone...)
 }
 
 // DeleteForever deletes items of the trash for good, as
