@@ -92,6 +92,7 @@ type session interface {
 	Trash(ctx context.Context, ids []string) error
 	Restore(ctx context.Context, ids []string) error
 	EmptyTrash(ctx context.Context) error
+	DeleteForever(ctx context.Context, ids []string) error
 	Versions(ctx context.Context, id string) ([]client.FileVersion, error)
 	RestoreVersion(ctx context.Context, id string, i int) error
 	SetVersionsKept(ctx context.Context, n int) error

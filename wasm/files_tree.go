@@ -22,6 +22,7 @@ var filesMethods = []method{
 	{name: "filesTrash", need: needSession, call: e1((*API).FilesTrash)},                     // (ids)
 	{name: "filesRestore", need: needSession, call: e1((*API).FilesRestore)},                 // (ids)
 	{name: "filesEmptyTrash", need: needSession, call: e0((*API).FilesEmptyTrash)},           // ()
+	{name: "filesDeleteForever", need: needSession, call: e1((*API).FilesDeleteForever)},     // (ids)   items in the trash
 	{name: "filesVersions", need: needSession, call: r1((*API).FilesVersions)},               // (id) → [{length, modified?, replaced?}]   newest first
 	{name: "filesRestoreVersion", need: needSession, call: e2((*API).FilesRestoreVersion)},   // (id, n)   n: 0 the newest earlier version
 	{name: "filesSetVersionsKept", need: needSession, call: e1((*API).FilesSetVersionsKept)}, // (n)   0 to 100
@@ -63,7 +64,7 @@ func filesError(err error) error {
 	switch {
 	case errors.Is(err, client.ErrNameTaken):
 		return &Error{Code: string(wire.CodeExists), Message: err.Error(), err: err}
-	case errors.Is(err, client.ErrNotFolder), errors.Is(err, client.ErrMoveIntoItself), errors.Is(err, client.ErrBadName):
+	case errors.Is(err, client.ErrNotFolder), errors.Is(err, client.ErrMoveIntoItself), errors.Is(err, client.ErrBadName), errors.Is(err, client.ErrNotInTrash):
 		return &Error{Code: CodeBadInput, Message: err.Error(), err: err}
 	}
 	return err
@@ -152,6 +153,12 @@ func (a *API) FilesTrash(ctx context.Context, ids []string) error {
 // FilesRestore takes items out of the trash.
 func (a *API) FilesRestore(ctx context.Context, ids []string) error {
 	return a.filesCall(func(s session) error { return s.Restore(ctx, ids) })
+}
+
+// FilesDeleteForever deletes items of the trash for good, with what they
+// hold.
+func (a *API) FilesDeleteForever(ctx context.Context, ids []string) error {
+	return a.filesCall(func(s session) error { return s.DeleteForever(ctx, ids) })
 }
 
 // FilesEmptyTrash deletes what the trash holds, for good.

@@ -2,15 +2,18 @@ package wasm
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hearthcloud/hearth/client"
 )
 
 // Link management (spec/web.md §7.5), mapped on the client library's
-// share links and drop links (client/links.go). Home's session has them;
-// an app's session (client.App) does not yet: its calls are refused with
-// forbidden.
+// share links and drop links (client/links.go). Home's session has them,
+// and an app's session (client.App, the Files app's) whose grant holds read
+// and write on io.hearth.files; without them the client refuses with
+// forbidden, as the server would.
 
 // linksMethods are the rows of the method table (methods.go) of links.
 var linksMethods = []method{
@@ -22,7 +25,8 @@ var linksMethods = []method{
 	{name: "adoptDrops", need: needSession, call: r0((*API).AdoptDrops)},   // () → [{link, drop, fileId, name, error?}]
 }
 
-// linker is what a session needs for links: Home's (*client.Client).
+// linker is what a session needs for links: Home's (*client.Client) or an
+// app's (*client.App).
 type linker interface {
 	Share(ctx context.Context, item string, o client.ShareOptions) (string, error)
 	Shares(ctx context.Context) ([]client.ShareInfo, error)
@@ -32,16 +36,32 @@ type linker interface {
 	AdoptDrops(ctx context.Context) ([]client.Adopted, error)
 }
 
-var _ linker = (*client.Client)(nil)
+var (
+	_ linker = (*client.Client)(nil)
+	_ linker = (*client.App)(nil)
+)
 
 func (a *API) links(fn func(l linker) error) error {
 	return a.filesCall(func(s session) error {
 		l, ok := s.(linker)
 		if !ok {
-			return &Error{Code: "forbidden", Message: "links are made from Home for now"}
+			return &Error{Code: "forbidden", Message: "this session cannot make links"}
 		}
 		return fn(l)
 	})
+}
+
+// linkOrigin is where links point: the base domain, Home's origin without
+// its home. label (spec/web.md §1), which serves /s/ and /d/; Home's own
+// origin answers them 404.
+func (a *API) linkOrigin() string {
+	u, err := url.Parse(a.server)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	u.Host = strings.TrimPrefix(u.Host, "home.")
+	u.Path, u.RawQuery, u.Fragment = "", "", ""
+	return u.String()
 }
 
 // ShareOptions are share's options; Expires in seconds (0: 7 days).
@@ -56,7 +76,7 @@ type ShareOptions struct {
 func (a *API) Share(ctx context.Context, item string, o ShareOptions) (url string, err error) {
 	err = a.links(func(l linker) (err error) {
 		url, err = l.Share(ctx, item, client.ShareOptions{Expires: time.Duration(o.Expires) * time.Second,
-			MaxOpens: o.MaxOpens, Password: o.Password, Label: o.Label})
+			MaxOpens: o.MaxOpens, Password: o.Password, Label: o.Label, Origin: a.linkOrigin()})
 		return err
 	})
 	return url, err
@@ -121,7 +141,7 @@ type RequestOptions struct {
 func (a *API) Request(ctx context.Context, folder string, o RequestOptions) (url string, err error) {
 	err = a.links(func(l linker) (err error) {
 		url, err = l.Request(ctx, folder, client.RequestOptions{Expires: time.Duration(o.Expires) * time.Second,
-			MaxFiles: o.MaxFiles, MaxFileSize: o.MaxFileSize, MaxTotal: o.MaxTotal, Label: o.Label})
+			MaxFiles: o.MaxFiles, MaxFileSize: o.MaxFileSize, MaxTotal: o.MaxTotal, Label: o.Label, Origin: a.linkOrigin()})
 		return err
 	})
 	return url, err

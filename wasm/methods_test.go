@@ -72,6 +72,7 @@ var sampleArgs = map[string]string{
 	"filesTrash":           `[["AAAAAAAAAAAAAAAAAAAAAA"]]`,
 	"filesRestore":         `[["AAAAAAAAAAAAAAAAAAAAAA"]]`,
 	"filesEmptyTrash":      `[]`,
+	"filesDeleteForever":   `[["AAAAAAAAAAAAAAAAAAAAAA"]]`,
 	"filesVersions":        `["AAAAAAAAAAAAAAAAAAAAAA"]`,
 	"filesRestoreVersion":  `["AAAAAAAAAAAAAAAAAAAAAA",0]`,
 	"filesSetVersionsKept": `[5]`,

@@ -8,14 +8,17 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hearthcloud/hearth/crypto/link"
 )
 
 // checkPath refuses an entry path a zip must not carry: empty, absolute,
-// with a "." or ".." element, a backslash or a control character.
+// with a "." or ".." element, a backslash or a control character (NUL
+// among them), not UTF-8, or longer than a manifest's paths may be
+// (link.MaxPathLen, well under the zip format's 65,535 bytes).
 func checkPath(p string) error {
-	if p == "" || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\") || path.Clean(p) != p {
+	if p == "" || len(p) > link.MaxPathLen || !utf8.ValidString(p) || strings.HasPrefix(p, "/") || strings.ContainsAny(p, "\\") || path.Clean(p) != p {
 		return fmt.Errorf("linkpage: the link names a file at %q, which no zip may hold", p)
 	}
 	for _, el := range strings.Split(p, "/") {

@@ -13,11 +13,12 @@ import { askFolder, askName, showVersions } from "./files-dialogs.js";
 import { Queue, dropped, picked } from "./files-upload.js";
 import { Preview } from "./files-preview.js";
 import { askWhere, canAsk, save } from "./files-save.js";
+import { Shares } from "./share.js";
 
 const items = new Map(); // id → an item of filesTree, as fromTree reads it
 let malformed = [];      // ids of documents that break the format
 let tree = new Tree(new Map());
-let app, queue, preview;
+let app, queue, preview, shares;
 let folder = "";         // the folder shown ("" the root)
 let trashView = false;
 const sel = new Set();   // ids selected
@@ -174,6 +175,7 @@ function row(id) {
     else { sel.clear(); toggle(id, true); anchor = id; }
   });
   if (!trashView) {
+    shares?.mark(li, id);
     li.draggable = true;
     li.addEventListener("dragstart", (e) => {
       const moving = sel.has(id) ? [...sel] : [id];
@@ -195,7 +197,8 @@ function drawSelbar() {
   const vis = {
     download: !trashView, rename: !trashView && !!one, move: !trashView,
     versions: !trashView && one?.kind === "file" && !one.old, trash: !trashView,
-    restore: trashView, clear: true,
+    restore: trashView, forever: trashView, clear: true,
+    share: !trashView && !!one && !one.old, request: !trashView && one?.kind === "folder",
   };
   for (const b of document.querySelectorAll("#selbar [data-act]")) b.hidden = !vis[b.dataset.act];
 }
@@ -363,6 +366,15 @@ async function act(what) {
       await change(() => app.filesRestore(ids));
       announce("Restored");
       return;
+    case "forever":
+      if (!(await ask(ids.length === 1 ? "Delete “" + nameOf(ids[0]) + "” forever?" : "Delete " + ids.length + " items forever?", "Delete forever",
+        "With what they hold and their earlier versions. This cannot be undone."))) return;
+      sel.clear();
+      await change(() => app.filesDeleteForever(ids));
+      announce("Deleted forever");
+      return;
+    case "share": return shares.share(ids[0]);
+    case "request": return shares.request(ids[0]);
   }
 }
 
@@ -431,6 +443,9 @@ async function main() {
     folder: ensureFolder,
     put: (file, name, parent, onProgress, signal) => app.upload(file, onProgress, { folder: parent, signal }),
   });
+  // Links (share.js): the rows' "Shared" mark, the dialogs, and drops,
+  // adopted when the app opens and when it comes back into view.
+  shares = new Shares({ app, nameOf, redraw: () => draw(), changed: () => load(), announce, fail });
   fromHash();
   addEventListener("popstate", () => { fromHash(); draw(); });
   wire();
@@ -445,6 +460,9 @@ async function main() {
     else { go(tree.parent.get(id) || ""); openItem(id); }
   });
   for (const b of ["#upload-files", "#upload-folder", "#new-folder"]) $(b).disabled = false;
+  await shares.refresh().catch(fail);
+  await shares.adopt().catch(fail);
+  addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") shares.refresh().then(() => shares.adopt()).catch(fail); });
   document.body.dataset.ready = "true";
 }
 
@@ -492,6 +510,8 @@ function wire() {
     b.addEventListener("click", () => { prefs.view = b.dataset.view; localStorage.setItem("files:view", prefs.view); draw(); });
   }
   $("#trash-view").addEventListener("click", () => go("", !trashView));
+  $("#links-view").addEventListener("click", () => shares.view());
+  $("#drops-close").addEventListener("click", () => { shares.adopted = []; shares.drawDrops(); });
   $("#ask-where-row").hidden = !canAsk();
   $("#ask-where").checked = askWhere();
   $("#ask-where").addEventListener("change", () => localStorage.setItem("files:ask-where", $("#ask-where").checked ? "1" : ""));
