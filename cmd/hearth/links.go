@@ -164,7 +164,7 @@ func cmdRequest(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		folder, err := resolveFolder(t, pos[0])
+		folder, err := destFolder(t, pos[0])
 		if err != nil {
 			return err
 		}
