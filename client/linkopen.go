@@ -42,7 +42,7 @@ func (e *GoneError) Error() string {
 	case "expired":
 		return "this link has expired"
 	case "exhausted":
-		return "this link was opened as many times as it allows"
+		return "this link is used up: it was opened, or took files, as many times as it allows"
 	}
 	return "this link no longer works"
 }

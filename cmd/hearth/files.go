@@ -50,6 +50,15 @@ func resolveFolder(t *client.Tree, arg string) (string, error) {
 	return it.ID, nil
 }
 
+// destFolder is resolveFolder for a folder to put things in (upload --to,
+// request): one that is missing is said with the command that makes it.
+func destFolder(t *client.Tree, arg string) (string, error) {
+	if _, err := t.Resolve(arg); strings.Trim(arg, "/") != "" && errors.Is(err, client.ErrNotFound) {
+		return "", fmt.Errorf("no folder %s: hearth mkdir %s makes it", printable(arg), printable(arg))
+	}
+	return resolveFolder(t, arg)
+}
+
 // itemName is an item's name for people: its name, or its id.
 func itemName(it *client.FileItem) string {
 	if it.Name == "" {
@@ -274,6 +283,11 @@ func cmdVersions(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	restoring := false
+	fs.Visit(func(f *flag.Flag) { restoring = restoring || f.Name == "restore" })
+	if restoring && *restore < 1 {
+		return usagef("--restore: the number of an earlier version as hearth versions lists them, 1 the newest")
+	}
 	return withSession(ctx, func(c *client.Client) error {
 		t, err := c.Files(ctx)
 		if err != nil {
@@ -286,7 +300,7 @@ func cmdVersions(ctx context.Context, args []string) error {
 		if it.Folder {
 			return fmt.Errorf("%s is a folder: only files have versions", printable(pos[0]))
 		}
-		if *restore != 0 {
+		if restoring {
 			if err := c.RestoreVersion(ctx, it.ID, *restore-1); err != nil {
 				return err
 			}
@@ -325,7 +339,7 @@ func cmdUpload(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		dir, err := resolveFolder(t, *to)
+		dir, err := destFolder(t, *to)
 		if err != nil {
 			return err
 		}

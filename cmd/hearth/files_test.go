@@ -153,6 +153,11 @@ func TestCLIFiles(t *testing.T) {
 		t.Fatalf("trash after emptying: %+v", r)
 	}
 
+	// An upload into a folder that is not there says how to make it.
+	c.fails("no folder Nowhere/x: hearth mkdir Nowhere/x makes it", "", "upload", single, "--to", "Nowhere/x")
+	c.ok("", "mkdir", "/Nowhere/x")
+	c.ok("", "upload", single, "--to", "/Nowhere/x")
+
 	// Versions: an upload onto a name makes one.
 	os.WriteFile(single, []byte("version two"), 0o644)
 	first := strings.TrimSpace(c.ok("", "upload", single, "--to", "Archive"))
@@ -163,6 +168,8 @@ func TestCLIFiles(t *testing.T) {
 	if got := c.ok("", "versions", "Archive/notes.txt"); !strings.Contains(got, "      1") {
 		t.Fatalf("versions:\n%s", got)
 	}
+	// --restore 0 is no version (they are numbered from 1): an error, not the listing.
+	c.fails("--restore: the number of an earlier version", "", "versions", "Archive/notes.txt", "--restore", "0")
 	c.ok("", "versions", "Archive/notes.txt", "--restore", "1")
 	dst := filepath.Join(t.TempDir(), "n")
 	c.ok("", "download", "Archive/notes.txt", "-o", dst)

@@ -164,7 +164,7 @@ func cmdRequest(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		folder, err := resolveFolder(t, pos[0])
+		folder, err := destFolder(t, pos[0])
 		if err != nil {
 			return err
 		}
@@ -354,8 +354,15 @@ func cmdDrop(ctx context.Context, args []string) error {
 		files = append(files, client.DropFile{Name: filepath.Base(p), Size: st.Size(), ModTime: st.ModTime(), Content: f})
 	}
 	n, err := client.Drop(ctx, pos[0], files, nil)
+	if err != nil {
+		// One line, as every failure: what was sent before it, in it.
+		if n > 0 {
+			return fmt.Errorf("%w (%d of the %d files were dropped before this)", linkError(err), n, len(files))
+		}
+		return linkError(err)
+	}
 	fmt.Fprintf(os.Stderr, "dropped %d of %d files\n", n, len(files))
-	return linkError(err)
+	return nil
 }
 
 // linkError words a link's refusals.

@@ -60,6 +60,10 @@ func TestCLILinks(t *testing.T) {
 	if len(fields) != 2 || fields[1] != "zq9scan.pdf" {
 		t.Fatalf("drops: %q", out)
 	}
+	// A drop link that took its files says it is used up (it was never "opened").
+	one := strings.TrimSpace(c.ok("", "request", "/Inbox", "--max-files", "1"))
+	stranger.fails("used up: it was opened, or took files, as many times as it allows (1 of the 2 files were dropped before this)", "", "drop", one, dropped, dropped)
+	stranger.fails("this link is used up", "", "drop", one, dropped)
 	got := filepath.Join(t.TempDir(), "adopted")
 	c.ok("", "download", fields[0], "-o", got)
 	if b, _ := os.ReadFile(got); string(b) != "a scanned page" {

@@ -217,6 +217,25 @@ func dropFiles(t *testing.T, tab *browsertest.Tab, sel string, paths ...string) 
 	}
 }
 
+// dragFilesOver drags paths from outside the page over the element sel
+// (into the page first if enter, then over sel; no drop).
+func dragFilesOver(t *testing.T, tab *browsertest.Tab, sel string, enter bool, paths ...string) {
+	t.Helper()
+	type pt struct{ X, Y float64 }
+	at := browsertest.Eval[pt](tab, `(() => { const r = document.querySelector(`+jsString(sel)+`).getBoundingClientRect(); return { X: r.left + r.width / 2, Y: r.top + Math.min(r.height / 2, 40) }; })()`)
+	data := &input.DragData{Items: []*input.DragDataItem{}, Files: paths, DragOperationsMask: 1}
+	types := []input.DispatchDragEventType{input.DispatchDragEventTypeDragOver}
+	if enter {
+		types = append([]input.DispatchDragEventType{input.DispatchDragEventTypeDragEnter}, types...)
+	}
+	for _, typ := range types {
+		tab.Do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, input.DispatchDragEvent, input.DispatchDragEventParams{Type: typ, X: at.X, Y: at.Y, Data: data})
+			return err
+		}))
+	}
+}
+
 // dragOnto drags the listed rows (the selection, when the row is in it)
 // onto the element sel, with the page's own drag and drop events.
 func dragOnto(tab *browsertest.Tab, rowID, sel string) {

@@ -89,6 +89,22 @@ func TestWebFiles(t *testing.T) {
 	}
 	click(tab, "#queue-clear")
 
+	// Files dragged from outside over a folder's row would go into it: the
+	// hint names it and the row is marked while they are over it.
+	tripsRow := `#items li[data-kind=folder][data-id="` + named(docs, "Trips", "").ID + `"]`
+	tab.WaitTrue(`!!document.querySelector(` + jsString(tripsRow) + `)`)
+	dragFilesOver(t, tab, tripsRow, true, filepath.Join(drop, "shopping.txt"))
+	waitText(t, tab, "#drop-where", "Drop to upload into “Trips”")
+	tab.WaitTrue(`document.querySelector(` + jsString(tripsRow) + `).classList.contains("drop-on")`)
+	tab.Screenshots("drop-over-folder")
+	dragFilesOver(t, tab, "#crumbs", false, filepath.Join(drop, "shopping.txt"))
+	waitText(t, tab, "#drop-where", "Drop to upload into “All files”")
+	tab.WaitTrue(`!document.querySelector(".drop-on")`)
+	dropFiles(t, tab, "#crumbs", filepath.Join(drop, "shopping.txt")) // a new version of it, where the hint said
+	waitQueueDone(t, tab, 1)
+	tab.WaitTrue(`document.querySelector("#drop-hint").hidden && !document.querySelector(".drop-on")`)
+	click(tab, "#queue-clear")
+
 	// Sorting: folders first, then by name, size or date.
 	waitListed(t, tab, "Recipes", "Trips", "shopping.txt")
 	openFolder(t, tab, "Trips")
@@ -163,6 +179,9 @@ func TestWebFiles(t *testing.T) {
 	typeInto(tab, "dialog.files-dialog [name=name]", "plan.md")
 	click(tab, `dialog.files-dialog button[type=submit]`)
 	waitText(t, tab, "dialog.files-dialog .message", "There is an item called “plan.md” here already.")
+	typeInto(tab, "dialog.files-dialog [name=name]", strings.Repeat("é", 200)) // 400 bytes
+	click(tab, `dialog.files-dialog button[type=submit]`)
+	waitText(t, tab, "dialog.files-dialog .message", "That name is too long: at most 255 bytes")
 	typeInto(tab, "dialog.files-dialog [name=name]", "packing.txt")
 	click(tab, `dialog.files-dialog button[type=submit]`)
 	readme := named(docs, "readme.txt", tripsDoc.ID).ID

@@ -280,6 +280,11 @@ func TestWebLinks(t *testing.T) {
 		}
 		tab.Screenshots(c.state)
 	}
+	// The whole link pasted into the tab of the incomplete one changes only
+	// the fragment: the page starts again with the key.
+	browsertest.Eval[bool](tab, `(location.href = `+jsString(fileURL)+`, true)`)
+	waitState(tab, "file-preview")
+	waitText(t, tab, "#file-name", "Harbour at dusk.png")
 
 	// The host swaps a shared file's blob for another of the link's.
 	sw := share(trips, client.ShareOptions{})
@@ -412,7 +417,7 @@ func TestWebLinkDrop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dropURL, err := owner.Request(ctx, inbox, client.RequestOptions{MaxFiles: 5})
+	dropURL, err := owner.Request(ctx, inbox, client.RequestOptions{MaxFiles: 5, MaxFileSize: 200_000_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +437,8 @@ func TestWebLinkDrop(t *testing.T) {
 	tab, _ := linkTab(t, env)
 	openLink(tab, dropURL)
 	waitState(tab, "drop")
-	waitText(t, tab, "#limits", "You can send 5 more files")
+	// Sizes in units of 1000, as --max-size 200MB reads them.
+	waitText(t, tab, "#limits", "You can send 5 more files, each up to 200 MB")
 	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick"), paths))
 	tab.WaitTrue(`document.querySelectorAll("#queue li").length === 2`)
 	waitText(t, tab, "#limits", "You can send 3 more files")

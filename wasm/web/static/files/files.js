@@ -320,6 +320,7 @@ function siblingNamed(parent, name, except) {
 function nameProblem(name, parent, except) {
   const n = cleanName(name);
   if (!n) return "Give it a name.";
+  if (new TextEncoder().encode(name.trim()).length > 255) return "That name is too long: at most 255 bytes (fewer characters for accented letters and most scripts).";
   if (n !== name.trim() || !goodName(n)) return "A name cannot hold / or \\ or control characters, nor be . or ..";
   if (siblingNamed(parent, n, except)) return "There is an item called “" + n + "” here already.";
   return "";
@@ -525,20 +526,34 @@ function wire() {
 
   // Files and folders dragged in from outside the page upload into the
   // folder shown, or the folder row they are dropped on.
+  // The hint names where they would go, and the folder row under the
+  // pointer is marked.
   const outside = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
   let depth = 0;
+  let over = null; // the folder row under the pointer, if any
+  const aim = (row) => {
+    if (row !== over) { over?.classList.remove("drop-on"); row?.classList.add("drop-on"); over = row; }
+    $("#drop-where").textContent = "Drop to upload into “" + nameOf(row ? row.dataset.id : folder) + "”";
+  };
+  const rowAt = (e) => (e.target.closest && e.target.closest("li[data-kind=folder]")) || null;
   addEventListener("dragenter", (e) => {
     if (!outside(e) || trashView) return;
     depth++;
-    $("#drop-where").textContent = "Drop to upload into “" + nameOf(folder) + "”";
+    aim(rowAt(e));
     $("#drop-hint").hidden = false;
   });
-  addEventListener("dragleave", (e) => { if (outside(e) && --depth <= 0) { depth = 0; $("#drop-hint").hidden = true; } });
-  addEventListener("dragover", (e) => { if (outside(e) && !trashView) { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; } });
+  addEventListener("dragleave", (e) => { if (outside(e) && --depth <= 0) { depth = 0; aim(null); $("#drop-hint").hidden = true; } });
+  addEventListener("dragover", (e) => {
+    if (!outside(e) || trashView) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+    aim(rowAt(e));
+  });
   addEventListener("drop", async (e) => {
     if (!outside(e)) return;
     e.preventDefault();
     depth = 0;
+    aim(null);
     $("#drop-hint").hidden = true;
     if (trashView) return;
     const onto = e.target.closest && e.target.closest("li[data-kind=folder]");

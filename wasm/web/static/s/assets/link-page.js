@@ -16,8 +16,11 @@ function b64(buf) {
 
 // The link as the address bar has it: kind ("s" or "d"), id, and whether
 // the fragment holds a key. The page keeps the address as it is (a reload
-// works); the fragment never goes into a request (spec/web.md §7.2).
+// works); the fragment never goes into a request (spec/web.md §7.2). A
+// new fragment (the whole link pasted into the tab of an incomplete one)
+// changes no document, so the page starts again with it.
 export function linkFromAddress() {
+  addEventListener("hashchange", () => location.reload());
   const m = /^\/([sd])\/([a-z2-7]{26})$/.exec(location.pathname);
   const key = location.hash.slice(1);
   return { kind: m ? m[1] : "", id: m ? m[2] : "", hasKey: /^[A-Za-z0-9_-]{43}$/.test(key), url: location.href };
@@ -72,12 +75,14 @@ export class LinkWorker {
   }
 }
 
+// formatSize says a size in units of 1000, as the Files app does and as
+// the CLI reads them: a drop link made with --max-size 200MB shows 200 MB.
 export function formatSize(n) {
   n = Number(n) || 0;
-  if (n < 1024) return n + (n === 1 ? " byte" : " bytes");
-  const units = ["KB", "MB", "GB", "TB"];
+  if (n < 1000) return n + (n === 1 ? " byte" : " bytes");
+  const units = ["kB", "MB", "GB", "TB"];
   let u = -1;
-  do { n /= 1024; u++; } while (n >= 1024 && u < units.length - 1);
+  do { n /= 1000; u++; } while (n >= 999.5 && u < units.length - 1);
   return (n >= 100 ? n.toFixed(0) : n.toFixed(1)) + " " + units[u];
 }
 
