@@ -467,14 +467,26 @@ const (
 	maxRetryWait = 10 * time.Second
 )
 
+// errAnswerCut: the answer's body ended before its end.
+var errAnswerCut = errors.New("cut short")
+
 // call sends r and reads the whole answer. A non-2xx answer is an *APIError.
 // An answer 503 unavailable from the server itself, which then did nothing
 // (§8.1.11), is sent again after its Retry-After, up to maxRetries times if
 // the wait is at most maxRetryWait; other refusals, 429 rate_limited
 // included, are returned at once with their RetryAfter.
 func (c *Client) call(ctx context.Context, r request) (*response, error) {
+	cut := false
 	for try := 0; ; try++ {
 		res, err := c.call1(ctx, r)
+		// An answer to a read cut in the middle (a connection lost, a
+		// proxy in between that failed) is asked for once more: reading
+		// changes nothing.
+		if errors.Is(err, errAnswerCut) && !cut && (r.method == "GET" || r.method == "HEAD") && ctx.Err() == nil {
+			cut = true
+			try--
+			continue
+		}
 		var ae *APIError
 		if try == maxRetries || !errors.As(err, &ae) || ae.Code != wire.CodeUnavailable || ae.RetryAfter <= 0 || ae.RetryAfter > maxRetryWait {
 			return res, err
@@ -525,7 +537,7 @@ func (c *Client) call1(ctx context.Context, r request) (*response, error) {
 	_, err = buf.ReadFrom(io.LimitReader(res.body, maxResponse+1))
 	b := buf.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("client: reading the answer: %w", err)
+		return nil, fmt.Errorf("client: reading the answer: %w: %w", errAnswerCut, err)
 	}
 	if len(b) > maxResponse {
 		return nil, fmt.Errorf("client: the server's answer is too large")

@@ -75,3 +75,50 @@ func TestClientRetriesUnavailable(t *testing.T) {
 		t.Fatalf("rate limited: %v after %d requests", err, logins.Load())
 	}
 }
+
+// TestClientRereadsCutAnswer: an answer to a read whose body is cut short
+// (a connection lost, a failing proxy) is asked for once more; twice cut
+// is an error.
+func TestClientRereadsCutAnswer(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c, _, _ := e.signup("a long test passphrase")
+	id, _, err := c.Create(ctx, "io.hearth.notes", []byte(`{"title":"kept"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gets, cutFor atomic.Int32
+	cut := func(w http.ResponseWriter) {
+		h, _ := w.(http.Hijacker)
+		conn, buf, _ := h.Hijack()
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000\r\n\r\nshort")
+		buf.Flush()
+		conn.Close()
+	}
+	e.tamper(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.Method != "GET" || !strings.HasPrefix(r.URL.Path, "/v1/docs/io.hearth.notes/") {
+			return false
+		}
+		if gets.Add(1) <= cutFor.Load() {
+			cut(w)
+			return true
+		}
+		return false
+	})
+	c2, err := client.Login(ctx, e.url, c.State().User, "a long test passphrase", "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cutFor.Store(1)
+	if d, err := c2.Get(ctx, "io.hearth.notes", id); err != nil || !strings.Contains(string(d.Content), "kept") {
+		t.Fatalf("a read cut once: %v", err)
+	}
+	if n := gets.Load(); n != 2 {
+		t.Fatalf("%d GETs for a read cut once, want 2", n)
+	}
+	gets.Store(0)
+	cutFor.Store(2)
+	if _, err := c2.Get(ctx, "io.hearth.notes", id); err == nil || gets.Load() != 2 {
+		t.Fatalf("a read cut twice: %v after %d GETs", err, gets.Load())
+	}
+}
