@@ -54,15 +54,15 @@ axe: node
 # of SHA-384 hashes (go run ./wasm/web/gen).
 WEBDIST := wasm/web/dist
 web: deps
-	@echo "[1/5] the browser client (hearth.wasm)"
+	@echo "[1/6] the browser client (hearth.wasm)"
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth.wasm ./wasm/cmd/hearthwasm
-	@echo "[2/5] the browser client with search (hearth-search.wasm; the longest step)"
+	@echo "[2/6] the browser client with search (hearth-search.wasm; the longest step)"
 	GOOS=js GOARCH=wasm $(GO) build -tags search -trimpath -ldflags=-s -o $(WEBDIST)/hearth-search.wasm ./wasm/cmd/hearthwasm
-	@echo "[3/5] the password estimator (hearth-password.wasm)"
+	@echo "[3/6] the password estimator (hearth-password.wasm)"
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/hearth-password.wasm ./wasm/cmd/hearthpassword
-	@echo "[3b/5] the link pages' client (s/assets/hearthlink.wasm)"
+	@echo "[4/6] the link pages' client (s/assets/hearthlink.wasm)"
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-s -o $(WEBDIST)/s/assets/hearthlink.wasm ./wasm/cmd/hearthlink
-	@echo "[4/5] the pages: hashes and compressed copies"
+	@echo "[5/6] the pages: hashes and compressed copies"
 	cmp -s $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/wasm_exec.js || cp $(GOROOT)/lib/wasm/wasm_exec.js $(WEBDIST)/
 	$(GO) run ./wasm/web/gen
 
@@ -115,7 +115,7 @@ load: bin
 
 # bin/hearthd (server) and bin/hearth (command line client).
 bin: web cc
-	@echo "[5/5] the server and the command line client (bin/hearthd, bin/hearth)"
+	@echo "[6/6] the server and the command line client (bin/hearthd, bin/hearth)"
 	$(GO) build -o bin/ ./cmd/hearthd ./cmd/hearth
 
 # Start the server on the embedded default: SQLite and blobs in ./hearth-data,

@@ -104,6 +104,7 @@ func downloadFile(ctx context.Context, c *client.Client, id, into, target string
 	if !info.ModTime.IsZero() {
 		os.Chtimes(tmp.Name(), time.Now(), info.ModTime)
 	}
+	keepMode(tmp.Name())
 	if err := os.Rename(tmp.Name(), target); err != nil {
 		return err
 	}
@@ -137,6 +138,7 @@ func downloadFolder(ctx context.Context, c *client.Client, t *client.Tree, it *c
 		if err := tmp.Close(); err != nil {
 			return err
 		}
+		keepMode(tmp.Name())
 		if err := os.Rename(tmp.Name(), out); err != nil {
 			return err
 		}
@@ -203,6 +205,7 @@ func downloadQuiet(ctx context.Context, c *client.Client, it *client.FileItem, t
 	if !info.ModTime.IsZero() {
 		os.Chtimes(tmp.Name(), time.Now(), info.ModTime)
 	}
+	keepMode(tmp.Name())
 	return os.Rename(tmp.Name(), target)
 }
 

@@ -86,6 +86,11 @@ func TestCLI(t *testing.T) {
 	if got, _ := os.ReadFile(dst); !bytes.Equal(got, content) {
 		t.Fatal("downloaded file differs")
 	}
+	// A new file's mode, as other tools write them (not the temporary
+	// file's 0600).
+	if fi, err := os.Stat(dst); err != nil || fi.Mode().Perm() != 0o666&^umask() {
+		t.Fatalf("the downloaded file's mode: %v (%v), want %v", fi.Mode().Perm(), err, 0o666&^umask())
+	}
 	// Without -o: the file's own name, in the working folder.
 	wd := t.TempDir()
 	old, _ := os.Getwd()

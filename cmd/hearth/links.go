@@ -89,6 +89,27 @@ func cmdShares(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		tree, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		// What each link gives, or where a drop link files: the item's path.
+		what := func(s client.ShareInfo) string {
+			if s.Item == "" {
+				if s.Kind == "drop" {
+					return "into /"
+				}
+				return ""
+			}
+			p := "(deleted)"
+			if tree.Item(s.Item) != nil {
+				p = tree.Path(s.Item)
+			}
+			if s.Kind == "drop" {
+				return "into " + printable(p)
+			}
+			return printable(p)
+		}
 		now := time.Now()
 		for _, s := range shares {
 			state := "until " + s.Expires.Local().Format("2006-01-02 15:04")
@@ -107,8 +128,9 @@ func cmdShares(ctx context.Context, args []string) error {
 				last = s.LastOpen.Local().Format("2006-01-02 15:04")
 			}
 			extra := ""
+			opened := "  opens " + opens + "  last " + last
 			if s.Kind == "drop" {
-				extra = fmt.Sprintf("  %d waiting", s.Pending)
+				opened = fmt.Sprintf("  %d waiting", s.Pending)
 			}
 			if s.Password {
 				extra += "  password"
@@ -116,7 +138,11 @@ func cmdShares(ctx context.Context, args []string) error {
 			if s.Failures > 0 {
 				extra += fmt.Sprintf("  %d wrong", s.Failures)
 			}
-			fmt.Printf("%s  %-5s  %s  opens %s  last %s%s  %s\n", s.ID, s.Kind, state, opens, last, extra, printable(s.Label))
+			label := ""
+			if s.Label != "" {
+				label = "  (" + printable(s.Label) + ")"
+			}
+			fmt.Printf("%s  %-5s  %s  %s%s%s%s\n", s.ID, s.Kind, what(s), state, opened, extra, label)
 			if s.URL != "" && state != "revoked" {
 				fmt.Printf("    %s\n", s.URL)
 			}
@@ -324,6 +350,7 @@ func fetchOne(ctx context.Context, s *client.Shared, e link.Entry, target string
 	if e.MTime != 0 {
 		os.Chtimes(tmp.Name(), time.Now(), time.Unix(e.MTime, 0))
 	}
+	keepMode(tmp.Name())
 	if err := os.Rename(tmp.Name(), target); err != nil {
 		return err
 	}

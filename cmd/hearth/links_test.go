@@ -43,7 +43,8 @@ func TestCLILinks(t *testing.T) {
 		t.Fatal("fetched file differs")
 	}
 	list := c.ok("", "shares")
-	if !strings.Contains(list, u.ID) || !strings.Contains(list, "opens 1/3") || !strings.Contains(list, "for Bob") || !strings.Contains(list, url) {
+	if !strings.Contains(list, u.ID) || !strings.Contains(list, "opens 1/3") || !strings.Contains(list, "for Bob") || !strings.Contains(list, url) ||
+		!strings.Contains(list, "share  "+name) {
 		t.Fatalf("shares:\n%s", list)
 	}
 	c.ok("", "unshare", u.ID)
