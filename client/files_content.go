@@ -68,11 +68,8 @@ func (c *Client) UploadTo(ctx context.Context, parent string, r io.Reader, size 
 	if err := CheckFileName(name); err != nil {
 		return "", err
 	}
-	t, err := c.Files(ctx)
+	t, err := c.filesIn(ctx, parent)
 	if err != nil {
-		return "", err
-	}
-	if err := folderFor(t, parent); err != nil {
 		return "", err
 	}
 	target, err := fileNamed(t, parent, name)

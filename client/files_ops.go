@@ -28,6 +28,17 @@ func folderFor(t *Tree, parent string) error {
 	return nil
 }
 
+// filesIn lists the files for a change in folder parent ("" for the
+// root), checked as folderFor checks it: a parent that is missing is
+// ErrNotFound; one that is no folder, or is in the trash, ErrNotFolder.
+func (c *Client) filesIn(ctx context.Context, parent string) (*Tree, error) {
+	t, err := c.Files(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t, folderFor(t, parent)
+}
+
 // item returns item id of t, or ErrNotFound.
 func item(t *Tree, id string) (*FileItem, error) {
 	if it := t.Item(id); it != nil {
@@ -45,11 +56,8 @@ func (c *Client) Mkdir(ctx context.Context, parent, name string) (string, error)
 	if err := CheckFileName(name); err != nil {
 		return "", err
 	}
-	t, err := c.Files(ctx)
+	t, err := c.filesIn(ctx, parent)
 	if err != nil {
-		return "", err
-	}
-	if err := folderFor(t, parent); err != nil {
 		return "", err
 	}
 	if len(t.named(parent, name)) > 0 {
@@ -103,11 +111,8 @@ func (c *Client) Rename(ctx context.Context, id, name string) error {
 // moved into itself or below itself is ErrMoveIntoItself; a name the
 // destination holds already is ErrNameTaken; nothing is moved then.
 func (c *Client) Move(ctx context.Context, ids []string, parent string) error {
-	t, err := c.Files(ctx)
+	t, err := c.filesIn(ctx, parent)
 	if err != nil {
-		return err
-	}
-	if err := folderFor(t, parent); err != nil {
 		return err
 	}
 	names := map[string]bool{}

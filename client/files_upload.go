@@ -41,11 +41,8 @@ func (c *Client) UploadAll(ctx context.Context, parent string, srcs []UploadSour
 			total += s.Size
 		}
 	}
-	t, err := c.Files(ctx)
+	t, err := c.filesIn(ctx, parent)
 	if err != nil {
-		return nil, err
-	}
-	if err := folderFor(t, parent); err != nil {
 		return nil, err
 	}
 	// The share links of what this changed are republished once, at the

@@ -73,10 +73,18 @@ type ShareOptions struct {
 }
 
 // Share makes a share link to a file or folder and returns its URL.
-func (a *API) Share(ctx context.Context, item string, o ShareOptions) (url string, err error) {
+func (a *API) Share(ctx context.Context, item string, o ShareOptions) (string, error) {
+	return a.makeLink(func(l linker, origin string) (string, error) {
+		return l.Share(ctx, item, client.ShareOptions{Expires: time.Duration(o.Expires) * time.Second,
+			MaxOpens: o.MaxOpens, Password: o.Password, Label: o.Label, Origin: origin})
+	})
+}
+
+// makeLink makes a link with mk, its URL on the links' origin, and returns
+// the URL.
+func (a *API) makeLink(mk func(l linker, origin string) (string, error)) (url string, err error) {
 	err = a.links(func(l linker) (err error) {
-		url, err = l.Share(ctx, item, client.ShareOptions{Expires: time.Duration(o.Expires) * time.Second,
-			MaxOpens: o.MaxOpens, Password: o.Password, Label: o.Label, Origin: a.linkOrigin()})
+		url, err = mk(l, a.linkOrigin())
 		return err
 	})
 	return url, err
@@ -138,13 +146,11 @@ type RequestOptions struct {
 }
 
 // Request makes a drop link into a folder and returns its URL.
-func (a *API) Request(ctx context.Context, folder string, o RequestOptions) (url string, err error) {
-	err = a.links(func(l linker) (err error) {
-		url, err = l.Request(ctx, folder, client.RequestOptions{Expires: time.Duration(o.Expires) * time.Second,
-			MaxFiles: o.MaxFiles, MaxFileSize: o.MaxFileSize, MaxTotal: o.MaxTotal, Label: o.Label, Origin: a.linkOrigin()})
-		return err
+func (a *API) Request(ctx context.Context, folder string, o RequestOptions) (string, error) {
+	return a.makeLink(func(l linker, origin string) (string, error) {
+		return l.Request(ctx, folder, client.RequestOptions{Expires: time.Duration(o.Expires) * time.Second,
+			MaxFiles: o.MaxFiles, MaxFileSize: o.MaxFileSize, MaxTotal: o.MaxTotal, Label: o.Label, Origin: origin})
 	})
-	return url, err
 }
 
 // AdoptedView is one drop AdoptDrops handled.

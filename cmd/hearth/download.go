@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearthcloud/hearth/client"
+	"github.com/hearthcloud/hearth/internal/zipstream"
 )
 
 // hearth download ID|PATH [-o PATH|FOLDER] [--force]: a file, written
@@ -159,13 +160,13 @@ func downloadFolder(ctx context.Context, c *client.Client, t *client.Tree, it *c
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		used := map[string]bool{} // two items of one name: " (2)"…, as in a zip
+		used := zipstream.Names{} // two items of one name: " (2)"…, as in a zip
 		for _, ch := range t.Children(id) {
 			if ch.Name == "" {
 				fmt.Fprintf(os.Stderr, "hearth: leaving out %s: no name\n", ch.ID)
 				continue
 			}
-			p := filepath.Join(dir, uniqueName(used, ch.Name, ch.Folder))
+			p := filepath.Join(dir, used.Unique("", ch.Name, ch.Folder))
 			if ch.Folder {
 				if err := walk(ch.ID, p); err != nil {
 					return err
@@ -207,22 +208,4 @@ func downloadQuiet(ctx context.Context, c *client.Client, it *client.FileItem, t
 	}
 	keepMode(tmp.Name())
 	return os.Rename(tmp.Name(), target)
-}
-
-// uniqueName returns name, or, if used has it, name with " (n)" before its
-// extension for the first n from 2 that used lacks; and marks it used. So
-// two items of one name in a folder (a drop named as a file of the
-// owner's, say) are both written, neither over the other, named as
-// client.WriteZip names them.
-func uniqueName(used map[string]bool, name string, folder bool) string {
-	ext := ""
-	if !folder {
-		ext = filepath.Ext(name)
-	}
-	base, p := strings.TrimSuffix(name, ext), name
-	for n := 2; used[p]; n++ {
-		p = fmt.Sprintf("%s (%d)%s", base, n, ext)
-	}
-	used[p] = true
-	return p
 }

@@ -74,17 +74,24 @@ func when(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04")
 }
 
+// withFiles runs f in a session, with the account's files as listed now.
+func withFiles(ctx context.Context, f func(c *client.Client, t *client.Tree) error) error {
+	return withSession(ctx, func(c *client.Client) error {
+		t, err := c.Files(ctx)
+		if err != nil {
+			return err
+		}
+		return f(c, t)
+	})
+}
+
 // hearth files [FOLDER]: what a folder holds, with sizes and dates.
 func cmdFiles(ctx context.Context, args []string) error {
 	pos, err := parse(flag.NewFlagSet("files", flag.ContinueOnError), args, 0, 1)
 	if err != nil {
 		return err
 	}
-	return withSession(ctx, func(c *client.Client) error {
-		t, err := c.Files(ctx)
-		if err != nil {
-			return err
-		}
+	return withFiles(ctx, func(c *client.Client, t *client.Tree) error {
 		dir := ""
 		if len(pos) == 1 {
 			if dir, err = resolveFolder(t, pos[0]); err != nil {
@@ -132,11 +139,7 @@ func cmdMkdir(ctx context.Context, args []string) error {
 	if len(parts) == 0 {
 		return usagef("give a folder's path")
 	}
-	return withSession(ctx, func(c *client.Client) error {
-		t, err := c.Files(ctx)
-		if err != nil {
-			return err
-		}
+	return withFiles(ctx, func(c *client.Client, t *client.Tree) error {
 		parent, made := "", false
 		for i, name := range parts {
 			found := t.Lookup(strings.Join(parts[:i+1], "/"))
@@ -171,11 +174,7 @@ func cmdMv(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withSession(ctx, func(c *client.Client) error {
-		t, err := c.Files(ctx)
-		if err != nil {
-			return err
-		}
+	return withFiles(ctx, func(c *client.Client, t *client.Tree) error {
 		var ids []string
 		for _, s := range pos[:len(pos)-1] {
 			it, err := resolve(t, s)
@@ -222,11 +221,7 @@ func cmdTrash(ctx context.Context, args []string) error {
 	if *empty && *restore != "" {
 		return usagef("give --empty or --restore, not both")
 	}
-	return withSession(ctx, func(c *client.Client) error {
-		t, err := c.Files(ctx)
-		if err != nil {
-			return err
-		}
+	return withFiles(ctx, func(c *client.Client, t *client.Tree) error {
 		switch {
 		case *empty:
 			n := 0
@@ -288,11 +283,7 @@ func cmdVersions(ctx context.Context, args []string) error {
 	if restoring && *restore < 1 {
 		return usagef("--restore: the number of an earlier version as hearth versions lists them, 1 the newest")
 	}
-	return withSession(ctx, func(c *client.Client) error {
-		t, err := c.Files(ctx)
-		if err != nil {
-			return err
-		}
+	return withFiles(ctx, func(c *client.Client, t *client.Tree) error {
 		it, err := resolve(t, pos[0])
 		if err != nil {
 			return err
@@ -334,11 +325,7 @@ func cmdUpload(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	return withSession(ctx, func(c *client.Client) error {
-		t, err := c.Files(ctx)
-		if err != nil {
-			return err
-		}
+	return withFiles(ctx, func(c *client.Client, t *client.Tree) error {
 		dir, err := destFolder(t, *to)
 		if err != nil {
 			return err

@@ -37,17 +37,34 @@ func parseDays(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// parseLinkArgs parses the arguments of share and request (one FOLDER or
+// ITEM) and the duration of their --expires flag, as fs holds it once
+// parsed.
+func parseLinkArgs(fs *flag.FlagSet, args []string, expires *string) ([]string, time.Duration, error) {
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return nil, 0, err
+	}
+	d, err := parseDays(*expires)
+	return pos, d, err
+}
+
+// printURL prints a link's URL, made unless err.
+func printURL(url string, err error) error {
+	if err != nil {
+		return err
+	}
+	fmt.Println(url)
+	return nil
+}
+
 func cmdShare(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("share", flag.ContinueOnError)
 	expires := fs.String("expires", "7d", "how long the link works")
 	maxOpens := fs.Int64("max-opens", 0, "how many times it opens (0: no limit)")
 	withPassword := fs.Bool("password", false, "ask for a password the link also needs ($HEARTH_LINK_PASSWORD)")
 	label := fs.String("label", "", "a note for you (sealed), such as who it is for")
-	pos, err := parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	d, err := parseDays(*expires)
+	pos, d, err := parseLinkArgs(fs, args, expires)
 	if err != nil {
 		return err
 	}
@@ -57,21 +74,12 @@ func cmdShare(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	return withSession(ctx, func(c *client.Client) error {
-		t, err := c.Files(ctx)
-		if err != nil {
-			return err
-		}
+	return withFiles(ctx, func(c *client.Client, t *client.Tree) error {
 		it, err := resolve(t, pos[0])
 		if err != nil {
 			return err
 		}
-		url, err := c.Share(ctx, it.ID, o)
-		if err != nil {
-			return err
-		}
-		fmt.Println(url)
-		return nil
+		return printURL(c.Share(ctx, it.ID, o))
 	})
 }
 
@@ -170,11 +178,7 @@ func cmdRequest(ctx context.Context, args []string) error {
 	maxFiles := fs.Int64("max-files", 0, "how many files it takes (0: 100)")
 	maxSize := fs.String("max-size", "", "the largest file it takes, such as 200MB (default: the server's limit)")
 	label := fs.String("label", "", "a note for you (sealed)")
-	pos, err := parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	d, err := parseDays(*expires)
+	pos, d, err := parseLinkArgs(fs, args, expires)
 	if err != nil {
 		return err
 	}
@@ -185,21 +189,12 @@ func cmdRequest(ctx context.Context, args []string) error {
 		}
 		o.MaxFileSize += 64 << 10 // what sealing adds, at most, to a file's size
 	}
-	return withSession(ctx, func(c *client.Client) error {
-		t, err := c.Files(ctx)
-		if err != nil {
-			return err
-		}
+	return withFiles(ctx, func(c *client.Client, t *client.Tree) error {
 		folder, err := destFolder(t, pos[0])
 		if err != nil {
 			return err
 		}
-		url, err := c.Request(ctx, folder, o)
-		if err != nil {
-			return err
-		}
-		fmt.Println(url)
-		return nil
+		return printURL(c.Request(ctx, folder, o))
 	})
 }
 

@@ -35,15 +35,31 @@ func NewBlobWriter(dst io.Writer, k *Key, p Purpose, ref BlobRef, meta Meta) (*B
 	if err != nil {
 		return nil, err
 	}
+	return startBlob(w, mb, meta.Size)
+}
+
+// startBlob writes the metadata frame of mb (§6.1: its length, then it)
+// to w, a blob's age STREAM, and returns the writer of the size bytes of
+// content and the padding that follow.
+func startBlob(w io.WriteCloser, mb []byte, size int64) (*BlobWriter, error) {
 	frame := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(mb)), uint32(len(mb)))
 	if _, err := w.Write(append(frame, mb...)); err != nil {
 		return nil, err
 	}
 	return &BlobWriter{
 		w:         w,
-		remaining: meta.Size,
-		padding:   paddedBlobLen(len(mb), meta.Size) - 4 - int64(len(mb)) - meta.Size,
+		remaining: size,
+		padding:   paddedBlobLen(len(mb), size) - 4 - int64(len(mb)) - size,
 	}, nil
+}
+
+// sealedSize is the size of a sealed blob whose age header (with the
+// payload's nonce) takes header bytes, with metadata of mbLen bytes and
+// size bytes of content: the padded payload and a tag for each chunk.
+func sealedSize(header int64, mbLen int, size int64) int64 {
+	plain := paddedBlobLen(mbLen, size)
+	chunks := max((plain+chunkSize-1)/chunkSize, 1)
+	return header + plain + chunks*tagLen
 }
 
 // Write seals content. Writing more than the announced size fails with
@@ -109,9 +125,7 @@ func SealedBlobSize(k *Key, p Purpose, ref BlobRef, meta Meta) (int64, error) {
 	if _, err := age.Encrypt(&header, &blobRecipient{key: k, purpose: p, ref: ref}); err != nil {
 		return 0, err
 	}
-	plain := paddedBlobLen(len(mb), meta.Size)
-	chunks := max((plain+chunkSize-1)/chunkSize, 1)
-	return int64(header) + plain + chunks*tagLen, nil
+	return sealedSize(int64(header), len(mb), meta.Size), nil
 }
 
 const chunkSize = 64 << 10 // age STREAM chunk size

@@ -159,15 +159,7 @@ func NewBlobWriterTo(dst io.Writer, r age.Recipient, meta Meta, tag Tagger) (*Bl
 	if err != nil {
 		return nil, err
 	}
-	frame := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(mb)), uint32(len(mb)))
-	if _, err := w.Write(append(frame, mb...)); err != nil {
-		return nil, err
-	}
-	return &BlobWriter{
-		w:         w,
-		remaining: meta.Size,
-		padding:   paddedBlobLen(len(mb), meta.Size) - 4 - int64(len(mb)) - meta.Size,
-	}, nil
+	return startBlob(w, mb, meta.Size)
 }
 
 // captureWriter passes writes on to w and keeps a copy until off.
@@ -201,12 +193,8 @@ func SealedBlobSizeTo(r age.Recipient, meta Meta, tagLen int) (int64, error) {
 	if _, err := age.Encrypt(&header, r); err != nil {
 		return 0, err
 	}
-	plain := paddedBlobLen(len(mb), meta.Size)
-	chunks := max((plain+chunkSize-1)/chunkSize, 1)
-	return int64(header) + plain + chunks*tagLen16, nil
+	return sealedSize(int64(header), len(mb), meta.Size), nil
 }
-
-const tagLen16 = 16 // a STREAM chunk's tag
 
 // OpenBlobWith opens a blob in the format of §6.1 whose file key id
 // unwraps (a drop, with the link's X25519 identity), and returns it with

@@ -115,17 +115,11 @@ func (s *Server) putBlob(segment bool) handlerFunc {
 		} else if err != nil && !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
-		// A new row counts its bytes and, for good, meta.EntryBytes.
-		release, err := s.holdUpload(r, user, r.ContentLength, r.ContentLength+meta.EntryBytes)
+		dg, release, err := s.storeBody(w, r, user, want)
 		if err != nil {
 			return err
 		}
 		defer release()
-		body := &idleReader{r.Body, http.NewResponseController(w), s.cfg.StreamIdle}
-		dg, err := s.cfg.Blobs.Put(r.Context(), body, r.ContentLength, want)
-		if err != nil {
-			return err
-		}
 		row := &meta.BlobRow{Doctype: d, ID: id, Segment: segment, Size: r.ContentLength, Digest: dg, Created: s.cfg.Now().UTC().Truncate(time.Second)}
 		status, err := s.commitBlobRow(r, user, row)
 		if err != nil {
@@ -133,6 +127,23 @@ func (s *Server) putBlob(segment bool) handlerFunc {
 		}
 		return writeJSON(w, status, blobJSON{ID: id, Size: row.Size, Digest: dg[:]})
 	}
+}
+
+// storeBody holds room in user's quota for the request's body (its bytes
+// and, for good, meta.EntryBytes for the new row that will name it) and
+// stores the body durably, checked against want when not nil. The caller
+// calls release once the row is committed, or not.
+func (s *Server) storeBody(w http.ResponseWriter, r *http.Request, user string, want *blob.Digest) (dg blob.Digest, release func(), err error) {
+	release, err = s.holdUpload(r, user, r.ContentLength, r.ContentLength+meta.EntryBytes)
+	if err != nil {
+		return dg, nil, err
+	}
+	body := &idleReader{r.Body, http.NewResponseController(w), s.cfg.StreamIdle}
+	if dg, err = s.cfg.Blobs.Put(r.Context(), body, r.ContentLength, want); err != nil {
+		release()
+		return dg, nil, err
+	}
+	return dg, release, nil
 }
 
 // commitBlobRow records row after its body was stored durably. If the id is
@@ -295,21 +306,31 @@ func (s *Server) deleteBlob(segment bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		mu := s.blobLocks.of(row.Digest)
-		mu.Lock()
-		defer mu.Unlock()
-		inUse, err := s.cfg.Meta.DeleteBlobRow(r.Context(), user, d, id, segment)
-		if err != nil {
-			return err
-		}
-		if !inUse {
-			if err := s.cfg.Blobs.Remove(r.Context(), row.Digest); err != nil {
-				s.cfg.Log.Error("removing a body failed; start-up clean-up will retry", "err", err)
-			}
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
+		return s.deleteBody(w, r, row.Digest, func() (bool, error) {
+			return s.cfg.Meta.DeleteBlobRow(r.Context(), user, d, id, segment)
+		})
 	}
+}
+
+// deleteBody deletes, under the lock of body digest, a row that names it
+// (del, which reports whether another row still names the body), then the
+// body itself unless it is still named, and answers 204. A body that fails
+// to go is left for the start-up clean-up.
+func (s *Server) deleteBody(w http.ResponseWriter, r *http.Request, digest blob.Digest, del func() (inUse bool, err error)) error {
+	mu := s.blobLocks.of(digest)
+	mu.Lock()
+	defer mu.Unlock()
+	inUse, err := del()
+	if err != nil {
+		return err
+	}
+	if !inUse {
+		if err := s.cfg.Blobs.Remove(r.Context(), digest); err != nil {
+			s.cfg.Log.Error("removing a body failed; start-up clean-up will retry", "err", err)
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (s *Server) listBlobs(segment bool) handlerFunc {

@@ -88,16 +88,11 @@ func (s *Server) putDrop(w http.ResponseWriter, r *http.Request) error {
 	if err := s.dropFits(r, l, dropID, r.ContentLength); err != nil {
 		return err
 	}
-	release, err := s.holdUpload(r, l.User, r.ContentLength, r.ContentLength+meta.EntryBytes)
+	dg, release, err := s.storeBody(w, r, l.User, want)
 	if err != nil {
 		return err
 	}
 	defer release()
-	body := &idleReader{r.Body, http.NewResponseController(w), s.cfg.StreamIdle}
-	dg, err := s.cfg.Blobs.Put(r.Context(), body, r.ContentLength, want)
-	if err != nil {
-		return err
-	}
 	row := &meta.BlobRow{Doctype: meta.DropsDoctype, ID: dropID, Size: r.ContentLength, Digest: dg, Created: s.cfg.Now().UTC().Truncate(time.Second)}
 	if err := s.commitDrop(r.Context(), l.ID, row); err != nil {
 		return err
@@ -244,20 +239,9 @@ func (s *Server) deleteDrop(w http.ResponseWriter, r *http.Request) error {
 	if err := readEmptyBody(r); err != nil {
 		return err
 	}
-	mu := s.blobLocks.of(row.Digest)
-	mu.Lock()
-	defer mu.Unlock()
-	inUse, err := s.cfg.Meta.DeleteDrop(r.Context(), tokenOf(r).User, mustVar(r, "id"), row.ID)
-	if err != nil {
-		return err
-	}
-	if !inUse {
-		if err := s.cfg.Blobs.Remove(r.Context(), row.Digest); err != nil {
-			s.cfg.Log.Error("removing a body failed; start-up clean-up will retry", "err", err)
-		}
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.deleteBody(w, r, row.Digest, func() (bool, error) {
+		return s.cfg.Meta.DeleteDrop(r.Context(), tokenOf(r).User, mustVar(r, "id"), row.ID)
+	})
 }
 
 // mustVar returns a path value a route checked already.

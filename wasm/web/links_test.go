@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +23,7 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearthcloud/hearth/client"
@@ -126,7 +129,8 @@ func replayResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder, body 
 
 // TestWebLinks: the owner shares from Go (package client against the
 // test server's loopback address); a fresh browser profile opens the
-// links: an image file with its preview, downloaded byte for byte; a
+// links: an image file with its preview, downloaded byte for byte; a text
+// file, a PDF and a sound previewed from their verified bytes; a
 // folder of long names downloaded whole as a zip, read back byte for byte;
 // a password prompt (wrong, held back, right); expired, used up, revoked
 // and unknown links; a swapped blob and a replayed older folder shown as
@@ -169,6 +173,50 @@ func TestWebLinks(t *testing.T) {
 		t.Errorf("the downloaded image differs (%d bytes, want %d)", len(got), len(photo))
 	}
 	waitText(t, tab, "#file-msg", "checked end to end")
+
+	// Previews beyond images: a text file in a <pre>, a PDF in a frame and
+	// a sound in an <audio>, each from the verified bytes.
+	previews := []struct {
+		name, typ, sel string
+		body           []byte
+	}{
+		{"Packing list.txt", "text/plain", "#preview pre", []byte("Packing list for the lake\n- tent\n- stove, with the spare gas\n- a long rope, 30 m\n")},
+		{"Route.pdf", "application/pdf", "#preview iframe", testPDF("The route: north along the lake, then over the pass.")},
+		{"Birdsong.wav", "audio/wav", "#preview audio", testWAV(8000, 1)},
+	}
+	// The blobs the page makes URLs of, kept by URL for the test to read
+	// (the page's CSP lets no fetch read a blob: URL).
+	tab.Do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `{
+			const make = URL.createObjectURL; window.hearthTestBlobs = new Map();
+			URL.createObjectURL = (b) => { const u = make.call(URL, b); window.hearthTestBlobs.set(u, b); return u; }; }`})
+		return err
+	}))
+	for _, pv := range previews {
+		id, err := owner.UploadTo(ctx, "", bytes.NewReader(pv.body), int64(len(pv.body)), pv.name, pv.typ, time.Unix(1795000000, 0), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		openLink(tab, share(id, client.ShareOptions{}))
+		waitState(tab, "file-preview")
+		waitText(t, tab, "#file-name", pv.name)
+		sel := jsString(pv.sel)
+		if pv.typ == "text/plain" {
+			if got := browsertest.Eval[string](tab, `document.querySelector(`+sel+`).textContent`); got != string(pv.body) {
+				t.Errorf("%s: the preview shows %q", pv.name, got)
+			}
+		} else {
+			// What the frame or the player plays is the file, byte for byte.
+			got := browsertest.Eval[string](tab, `window.hearthTestBlobs.get(document.querySelector(`+sel+`).src).arrayBuffer().then((b) => { let s = ""; for (const x of new Uint8Array(b)) s += String.fromCharCode(x); return btoa(s); })`)
+			if got != base64.StdEncoding.EncodeToString(pv.body) {
+				t.Errorf("%s: the preview's blob is not the file", pv.name)
+			}
+		}
+		if pv.typ == "audio/wav" {
+			tab.WaitTrue(`document.querySelector("#preview audio").readyState >= 1 && Math.abs(document.querySelector("#preview audio").duration - 1) < 0.05`)
+		}
+		tab.Screenshots("file-" + strings.ToLower(filepath.Ext(pv.name)[1:]))
+	}
 
 	// A folder link of long names: the tree, and all of it as a zip.
 	long := "A folder whose name goes on and on to see how the page wraps it — Trips 2024"
@@ -479,4 +527,53 @@ func TestWebLinkDrop(t *testing.T) {
 		i := bytes.Index(seen, []byte("zq9dropmarker"))
 		t.Errorf("a request carried a dropped file's name or content (at %d: %q)", i, seen[max(0, i-300):max(0, i)+40])
 	}
+}
+
+// testPDF is a one-page PDF that says text.
+func testPDF(text string) []byte {
+	stream := "BT /F1 24 Tf 72 720 Td (" + text + ") Tj ET"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+// testWAV is secs seconds of a 440 Hz tone, 16-bit mono PCM at rate Hz.
+func testWAV(rate, secs int) []byte {
+	n := rate * secs
+	var b bytes.Buffer
+	le := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
+	b.WriteString("RIFF")
+	le(uint32(36 + 2*n))
+	b.WriteString("WAVEfmt ")
+	le(uint32(16))
+	le(uint16(1))
+	le(uint16(1))
+	le(uint32(rate))
+	le(uint32(2 * rate))
+	le(uint16(2))
+	le(uint16(16))
+	b.WriteString("data")
+	le(uint32(2 * n))
+	for i := 0; i < n; i++ {
+		le(int16(8000 * math.Sin(2*math.Pi*440*float64(i)/float64(rate))))
+	}
+	return b.Bytes()
 }

@@ -122,9 +122,11 @@ export class Shares {
     const folderOf = new Map(this.links.filter((l) => l.kind === "drop").map((l) => [l.id, l.item]));
     $("#drops-list").replaceChildren(...this.adopted.map((d) => {
       const where = folderOf.get(d.link);
+      const name = d.name || "A dropped file";
+      const folder = where !== undefined ? this.nameOf(where) : "";
       const li = el("li", { className: "drop-row" + (d.error ? " failed" : "") },
-        el("span", { className: "grow" }, el("strong", { className: "drop-name", textContent: d.name || "A dropped file" }),
-          el("span", { className: "muted small", textContent: d.error ? " · not added: " + d.error : where !== undefined ? " · in “" + this.nameOf(where) + "”" : "" })));
+        el("span", { className: "grow" }, el("strong", { className: "drop-name", textContent: name, title: name }),
+          el("span", { className: "muted small drop-where", textContent: d.error ? " · not added: " + d.error : folder ? " · in “" + folder + "”" : "", title: folder })));
       if (d.fileId && !d.error) {
         const a = el("a", { href: "#open=" + encodeURIComponent(d.fileId), textContent: "Show" });
         a.setAttribute("aria-label", "Show " + (d.name || "the file"));

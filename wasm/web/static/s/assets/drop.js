@@ -2,33 +2,12 @@
 // takes files by picker or drag and drop into a queue, and sends each,
 // encrypted in the worker to the owner's key (whose tag the worker checks
 // first), with its progress.
-import { LinkWorker, explain, formatSize, linkFromAddress } from "./link-page.js";
+import { $, LinkWorker, explain, fail, formatSize, linkFromAddress, say, show } from "./link-page.js";
 
-const $ = (s) => document.querySelector(s);
 const link = linkFromAddress();
 let worker = null;
 let info = null;
 const queue = []; // {file, li, bar, status, state: "waiting"|"sending"|"sent"|"failed"}
-
-function show(view) {
-  for (const s of document.querySelectorAll("main > section")) s.hidden = s.dataset.view !== view;
-}
-
-function fail(err) {
-  const [title, text] = explain(err);
-  $("#err-title").textContent = title;
-  $("#err-text").textContent = text;
-  document.title = title + " · Hearth";
-  document.body.dataset.state = "error-" + ((err && (err.reason || err.code)) || "failed");
-  show("error");
-}
-
-function say(text, error = false) {
-  const el = $("#drop-msg");
-  el.textContent = text;
-  el.classList.toggle("error", error);
-  el.hidden = !text;
-}
 
 // The drop limits from the link's public information (§8.12.2): files
 // left, bytes per file (sealed; a file's own size must leave room for
@@ -76,7 +55,7 @@ function add(files) {
 
 async function sendAll() {
   $("#send").disabled = true;
-  say("");
+  say($("#drop-msg"), "");
   let sent = 0;
   for (const q of queue) {
     if (q.state !== "waiting") continue;
@@ -102,7 +81,7 @@ async function sendAll() {
       q.status.textContent = "Not sent: " + (err.code === "too_large" ? "larger than this link allows" : explain(err)[1]);
     }
   }
-  say(sent ? `${sent} ${sent === 1 ? "file was" : "files were"} sent, encrypted for the link's owner.` : "");
+  say($("#drop-msg"), sent ? `${sent} ${sent === 1 ? "file was" : "files were"} sent, encrypted for the link's owner.` : "");
   document.body.dataset.state = "sent";
   showLimits();
 }

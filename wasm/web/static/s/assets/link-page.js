@@ -1,7 +1,33 @@
 // link-page.js — what the share and drop pages share (spec/web.md §7):
 // starting the worker (its script checked against its SHA-384, the module
 // against its own), calling it, reading the link from the address, and
-// words for sizes and errors.
+// words for sizes and errors, and the views of a page: show, say, fail.
+
+export const $ = (s) => document.querySelector(s);
+
+// show shows the page's section of data-view view, and hides the others.
+export function show(view) {
+  for (const s of document.querySelectorAll("main > section")) s.hidden = s.dataset.view !== view;
+}
+
+// fail stops the page on err: its title and words (explain) in the error
+// view, and body[data-state] "error-<reason or code>" for the tests.
+export function fail(err) {
+  const [title, text] = explain(err);
+  $("#err-title").textContent = title;
+  $("#err-text").textContent = text;
+  document.title = title + " · Hearth";
+  document.body.dataset.state = "error-" + ((err && (err.reason || err.code)) || "failed");
+  show("error");
+}
+
+// say puts text in message el (hidden when text is empty), as an error or
+// not.
+export function say(el, text, error = false) {
+  el.textContent = text;
+  el.classList.toggle("error", error);
+  el.hidden = !text;
+}
 
 export function meta(name) {
   const m = document.querySelector(`meta[name="${name}"]`);

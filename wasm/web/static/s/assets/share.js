@@ -2,32 +2,12 @@
 // when the link has one, opens the link in the worker, shows a file (with a
 // preview) or a folder's tree, and saves files or a zip of all, each
 // verified before the browser gets it.
-import { LinkWorker, explain, formatSize, formatWait, linkFromAddress } from "./link-page.js";
+import { $, LinkWorker, explain, fail, formatSize, formatWait, linkFromAddress, say, show } from "./link-page.js";
 
-const $ = (s) => document.querySelector(s);
 const link = linkFromAddress();
 const VERSIONS = "hearth-link-version:"; // localStorage: the highest manifest version opened, per link id
 let worker = null;
 let manifest = null;
-
-function show(view) {
-  for (const s of document.querySelectorAll("main > section")) s.hidden = s.dataset.view !== view;
-}
-
-function fail(err) {
-  const [title, text] = explain(err);
-  $("#err-title").textContent = title;
-  $("#err-text").textContent = text;
-  document.title = title + " · Hearth";
-  document.body.dataset.state = "error-" + ((err && (err.reason || err.code)) || "failed");
-  show("error");
-}
-
-function say(el, text, error = false) {
-  el.textContent = text;
-  el.classList.toggle("error", error);
-  el.hidden = !text;
-}
 
 function seen() {
   try { return Number(localStorage.getItem(VERSIONS + link.id)) || 0; } catch { return 0; }
