@@ -32,6 +32,9 @@ type FileItem struct {
 	Trashed time.Time
 	// InTrash says the item or a folder above it is in the trash.
 	InTrash bool
+	// Dropped says the file was adopted from a drop link (§4.5): a
+	// stranger sent it.
+	Dropped bool
 	// Versions are a file's earlier contents, newest first.
 	Versions []FileVersion
 	// OldFormat marks a file whose document is of the format before kinds
@@ -218,7 +221,18 @@ func byName(a, b *FileItem) int {
 		}
 		return 1
 	}
-	return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	// Of two items of one name, a file of the person's own comes before one
+	// a stranger dropped, so that it keeps the name where only one can (a
+	// download to disk, a zip: the other gets " (2)").
+	return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name),
+		cmp.Compare(boolInt(a.Dropped), boolInt(b.Dropped)), cmp.Compare(a.ID, b.ID))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // buildTree makes the tree of the parsed documents docs (by id), whose
@@ -246,7 +260,7 @@ func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
 		}
 		d := docs[id]
 		it := &FileItem{ID: id, Rev: revs[id], Folder: d.Kind == KindFolder, Name: d.Name, Type: d.Type,
-			Length: d.Length, ModTime: fromUnix(d.MTime), Trashed: fromUnix(d.Trashed), OldFormat: d.old}
+			Length: d.Length, ModTime: fromUnix(d.MTime), Trashed: fromUnix(d.Trashed), OldFormat: d.old, Dropped: d.FromDrop != ""}
 		if !it.Folder {
 			it.SealedSize = d.Size
 			for _, v := range d.versions {

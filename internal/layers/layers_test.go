@@ -19,14 +19,15 @@ var below = []struct {
 	{"internal/wire", nil},
 	{"internal/bytesize", nil},
 	{"internal/jsonscan", nil},
+	{"internal/zipstream", nil},
 	{"crypto/", []string{"crypto/", "internal/wire"}},
 	{"internal/appmanifest", []string{"crypto/", "internal/wire", "internal/jsonscan"}},
-	{"client/", []string{"client/", "crypto/", "internal/wire", "internal/appmanifest", "internal/jsonscan", "internal/bytesize"}},
+	{"client/", []string{"client/", "crypto/", "internal/wire", "internal/appmanifest", "internal/jsonscan", "internal/bytesize", "internal/zipstream"}},
 	{"server/", []string{"server/", "crypto/", "internal/wire", "internal/appmanifest", "internal/bytesize"}},
 	// The web client's files, registered with the server's site.
 	{"wasm/web", []string{"server/site"}},
 	{"wasm/web/", []string{"wasm/web", "server/", "client", "crypto/", "internal/"}},
-	{"wasm", []string{"wasm", "client", "crypto/", "internal/wire", "internal/appmanifest", "internal/jsonscan", "internal/bytesize"}},
+	{"wasm", []string{"wasm", "client", "crypto/", "internal/wire", "internal/appmanifest", "internal/jsonscan", "internal/bytesize", "internal/zipstream"}},
 }
 
 // TestNoUpwardImports fails when a package (its code, not its tests, which
