@@ -60,8 +60,8 @@ func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpR
 	if err := ctx.Err(); err != nil {
 		return nil, netError(r, err)
 	}
-	var body []byte
-	if r.body != nil {
+	body := r.whole
+	if r.body != nil && body == nil {
 		type read struct {
 			b   []byte
 			err error
