@@ -391,6 +391,7 @@ func (r *blobReader) Read(p []byte) (int, error) {
 		}
 		r.buf = r.store[:n]
 		js.CopyBytesToGo(r.buf, u8)
+		jspromise.Held(n)
 	}
 	n := copy(p, r.buf)
 	r.buf = r.buf[n:]
