@@ -322,7 +322,7 @@ type blobReader struct {
 }
 
 const (
-	blobChunk = 8 << 20
+	blobChunk = 4 << 20
 	blobAhead = 2
 )
 

@@ -17,7 +17,7 @@ import (
 
 // heldEvery is how many bytes of JavaScript buffers may be named by Values
 // before Held collects.
-const heldEvery = 64 << 20
+const heldEvery = 16 << 20
 
 var held struct {
 	sync.Mutex
