@@ -138,9 +138,11 @@ func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpR
 }
 
 // Large request bodies (an upload's pieces) go through one Uint8Array,
-// reused: fetch copies the body it is given before it returns (the Fetch
-// standard's "extract a body"), so the next request may fill it again,
-// and the worker does not make a new array of 16 MiB for each piece.
+// reused, into a Blob: the Blob takes its copy before it returns, so the
+// next request may fill the array again, and the worker does not make a
+// new array of 16 MiB for each piece. A Blob body, unlike an array's
+// copy, leaves the renderer for the browser's blob store at once: a
+// 512 MiB upload's renderer peak went from 575 to 430 MiB (BENCHMARKS.md).
 const reuseBody = 1 << 20
 
 var (
@@ -165,7 +167,9 @@ func startFetch(url string, opt js.Value, body []byte) js.Value {
 		}
 		u8 := bodyBuf.Call("subarray", 0, len(body))
 		js.CopyBytesToJS(u8, body)
-		opt.Set("body", u8)
+		arr := js.Global().Get("Array").New(1)
+		arr.SetIndex(0, u8)
+		opt.Set("body", js.Global().Get("Blob").New(arr))
 		jspromise.Held(len(body)) // what fetch copied it into
 	}
 	return js.Global().Call("fetch", url, opt)
