@@ -3,7 +3,6 @@ package client
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,7 +103,7 @@ func (c *Client) uploadBlob(ctx context.Context, doctype string, r io.Reader, me
 		}
 		return b, nil
 	}
-	h := sha256.New()
+	h := newBlobHash()
 	pr, done := sealStream(k, ref, meta, r, h, progress)
 	req := &httpRequest{method: "PUT", url: c.st.Server + "/v1/blobs/" + doctype + "/" + ref.ID,
 		header: map[string]string{
@@ -299,7 +298,7 @@ func (c *Client) downloadBlob(ctx context.Context, doctype string, sb SealedBlob
 	if res.contentLength >= 0 && res.contentLength != sb.Size {
 		return seal.Meta{}, integrity("the server's blob %s has the wrong size", sb.ID)
 	}
-	cr := &countingReader{r: io.LimitReader(res.body, sb.Size+1), h: sha256.New()}
+	cr := &countingReader{r: io.LimitReader(res.body, sb.Size+1), h: newBlobHash()}
 	var ra *readAhead
 	fail := func(what string, err error) (seal.Meta, error) {
 		if ra != nil {

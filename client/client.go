@@ -514,7 +514,7 @@ func (c *Client) call1(ctx context.Context, r request) (*response, error) {
 	defer cancel()
 	req := &httpRequest{method: r.method, url: c.st.Server + r.path, header: map[string]string{}}
 	if r.body != nil {
-		req.body, req.contentLength = bytes.NewReader(r.body), int64(len(r.body))
+		req.body, req.contentLength, req.whole = bytes.NewReader(r.body), int64(len(r.body)), r.body
 		req.header["Content-Type"] = r.ctype
 	}
 	if !r.noAuth {

@@ -25,6 +25,9 @@ type httpRequest struct {
 	// contentLength is the number of bytes body holds (when body is not
 	// nil): the transport fails the request if body has other than that.
 	contentLength int64
+	// whole, when not nil, is body's bytes, all of them: a transport
+	// that needs the body whole (fetch) takes them without reading body.
+	whole []byte
 }
 
 // header is the header of a response.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall/js"
 
 	"github.com/hearthcloud/hearth/client/jspromise"
@@ -60,8 +61,8 @@ func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpR
 	if err := ctx.Err(); err != nil {
 		return nil, netError(r, err)
 	}
-	var body []byte
-	if r.body != nil {
+	body := r.whole
+	if r.body != nil && body == nil {
 		type read struct {
 			b   []byte
 			err error
@@ -107,11 +108,6 @@ func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpR
 	opt.Set("headers", h)
 	opt.Set("redirect", "error")
 	opt.Set("credentials", "omit")
-	if body != nil {
-		u8 := js.Global().Get("Uint8Array").New(len(body))
-		js.CopyBytesToJS(u8, body)
-		opt.Set("body", u8)
-	}
 	// Cancelling ctx aborts the fetch, or the response body's stream.
 	stop := func() bool { return false }
 	if ac := js.Global().Get("AbortController"); ac.Type() == js.TypeFunction {
@@ -120,7 +116,7 @@ func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpR
 		stop = context.AfterFunc(ctx, func() { abort.Call("abort") })
 	}
 
-	v, err := await(js.Global().Call("fetch", r.url, opt))
+	v, err := await(startFetch(r.url, opt, body))
 	if err != nil {
 		stop()
 		return nil, netError(r, ctxOr(ctx, fmt.Errorf("fetch() failed: %w", err)))
@@ -139,6 +135,44 @@ func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpR
 	}
 	res.body = &streamBody{ctx: ctx, req: r, stop: stop, resp: v}
 	return res, nil
+}
+
+// Large request bodies (an upload's pieces) go through one Uint8Array,
+// reused, into a Blob: the Blob takes its copy before it returns, so the
+// next request may fill the array again, and the worker does not make a
+// new array of 16 MiB for each piece. A Blob body, unlike an array's
+// copy, leaves the renderer for the browser's blob store at once: a
+// 512 MiB upload's renderer peak went from 575 to 430 MiB (BENCHMARKS.md).
+const reuseBody = 1 << 20
+
+var (
+	bodyMu  sync.Mutex
+	bodyBuf js.Value
+)
+
+// startFetch calls fetch with opt and body (nil: none), and returns its
+// promise.
+func startFetch(url string, opt js.Value, body []byte) js.Value {
+	switch {
+	case body == nil:
+	case len(body) < reuseBody:
+		u8 := js.Global().Get("Uint8Array").New(len(body))
+		js.CopyBytesToJS(u8, body)
+		opt.Set("body", u8)
+	default:
+		bodyMu.Lock()
+		defer bodyMu.Unlock()
+		if bodyBuf.IsUndefined() || bodyBuf.Get("length").Int() < len(body) {
+			bodyBuf = js.Global().Get("Uint8Array").New(len(body))
+		}
+		u8 := bodyBuf.Call("subarray", 0, len(body))
+		js.CopyBytesToJS(u8, body)
+		arr := js.Global().Get("Array").New(1)
+		arr.SetIndex(0, u8)
+		opt.Set("body", js.Global().Get("Blob").New(arr))
+		jspromise.Held(len(body)) // what fetch copied it into
+	}
+	return js.Global().Call("fetch", url, opt)
 }
 
 // jsHeader is a fetch Headers object.
@@ -162,8 +196,9 @@ type streamBody struct {
 	reader  js.Value // a ReadableStreamDefaultReader, or
 	whole   js.Value // the Response, when its body is not a stream
 	started bool
-	buf     []byte
-	err     error // sticky: io.EOF at the end
+	buf     []byte // what is left of the last chunk
+	store   []byte // buf's storage, reused
+	err     error  // sticky: io.EOF at the end
 }
 
 // start chooses how the body is read, at the first Read.
@@ -259,8 +294,13 @@ func (b *streamBody) fill() {
 		chunk = js.Global().Get("Uint8Array").New(ab)
 	}
 	if n := chunk.Get("length").Int(); n > 0 {
-		b.buf = make([]byte, n)
+		// buf is read to its end before the next fill: one buffer, reused.
+		if cap(b.store) < n {
+			b.store = make([]byte, max(n, 256<<10))
+		}
+		b.buf = b.store[:n]
 		js.CopyBytesToGo(b.buf, chunk)
+		jspromise.Held(n)
 	}
 }
 
@@ -288,7 +328,7 @@ func (b *streamBody) Close() error {
 		}
 		b.finish(errors.New("read on a closed response body"))
 	}
-	b.buf = nil
+	b.buf, b.store = nil, nil
 	return nil
 }
 

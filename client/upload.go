@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -121,7 +120,7 @@ func (c *Client) uploadSession(ctx context.Context, doctype, id string, sealed i
 // run sends the pieces and checks the completion's answer. The next
 // piece is sealed and hashed while the current one is on its way.
 func (u *upload) run(ctx context.Context, sealed io.Reader) (SealedBlob, error) {
-	h := sha256.New()
+	h := newBlobHash()
 	n0 := min(int64(uploadPiece), u.size)
 	bufs := [2][]byte{make([]byte, n0), make([]byte, n0)}
 	type piece struct {

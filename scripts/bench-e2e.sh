@@ -66,8 +66,11 @@ hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 echo "hearthd RSS before: $((before/1024)) MiB; peak (VmHWM) over its whole life: $((hwm/1024)) MiB; 1 GiB upload $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f s, %.0f MiB/s", b-a, 1024/(b-a)}')"
 kill $pid; wait $pid 2>/dev/null || true
 
-echo "== the web client in headless Chromium (first load, sign-in, Notes with 1,000 notes)"
-"$GO" test -run '^$' -bench BenchmarkWeb -benchtime 1x -count 3 ./wasm/web/
+echo "== the web client in headless Chromium (first load, sign-in, Notes with 1,000 notes; a shared image link)"
+"$GO" test -run '^$' -bench 'BenchmarkWeb$|BenchmarkWebLinkImage' -benchtime 1x -count 3 ./wasm/web/
+
+echo "== Files in headless Chromium: 10,000 files listed, a 1 GiB upload and download (issue 16)"
+HEARTH_BENCH_FILE_MIB=${HEARTH_BENCH_FILE_MIB:-1024} "$GO" test -run '^$' -bench BenchmarkWebFiles -benchtime 1x -count 2 -timeout 60m ./wasm/web/
 
 echo "== documents over HTTP and the changes feed (client library against hearthd)"
 "$GO" test -run '^$' -bench 'DocWrites|FeedPull' -benchtime 1x -count 3 ./cmd/hearth

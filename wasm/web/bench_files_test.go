@@ -25,13 +25,17 @@ import (
 // Chromium on loopback:
 //
 //   - a folder of 10,000 files listed: the first time (all of them synced)
-//     and on a reload, from the page's start to the rows drawn;
+//     and on a reload, from the page's start to the listing shown (its
+//     first rows drawn) and to all its rows drawn;
 //   - an upload of HEARTH_BENCH_FILE_MIB MiB (default 256) through the
 //     page, and its download streamed to disk (saveFile), each in MiB/s;
 //     with the peak resident memory of the browser's renderer processes
 //     (the page and its worker: /proc VmHWM of each renderer that
-//     SystemInfo.getProcessInfo lists), and the same machine's native
-//     SHA-256 speed as a baseline.
+//     SystemInfo.getProcessInfo lists), each phase's own (the peaks are
+//     reset before it, and the resident size then reported: the upload
+//     runs in the renderer that drew the listing);
+//   - the native client's upload and download of the same file in the
+//     same run, as the baseline for ratios.
 func BenchmarkWebFiles(b *testing.B) {
 	for range b.N {
 		benchFilesOnce(b)
@@ -86,7 +90,8 @@ func benchFilesOnce(b *testing.B) {
 		}
 	}
 	b.ReportMetric(rendererPeakMiB(b, tab), "before-listing-renderer-peak-MiB")
-	listMany := func() float64 {
+	b.ReportMetric(resetRendererPeaks(b, tab), "before-listing-renderer-rss-MiB")
+	listMany := func() (float64, float64) {
 		tab.Open(env.AppURL("files", user) + "/#folder=" + folder)
 		tab.Do(chromedp.Reload()) // a new document, whatever the last one was
 		deadline := time.Now().Add(5 * time.Minute)
@@ -96,16 +101,22 @@ func benchFilesOnce(b *testing.B) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		// The first drawing after the listing (the page marks it).
-		return mark(b, tab, "hearth:files-listed")
+		// The listing shown (its first rows drawn: the page marks it), and
+		// all its rows drawn.
+		return mark(b, tab, "hearth:files-listed"), mark(b, tab, "hearth:files-all-drawn")
 	}
-	b.ReportMetric(listMany(), "files-10000-first-ms")
-	b.ReportMetric(listMany(), "files-10000-reload-ms")
+	shown, all := listMany()
+	b.ReportMetric(shown, "files-10000-first-ms")
+	b.ReportMetric(all, "files-10000-first-all-rows-ms")
+	b.ReportMetric(mark(b, tab, "hearth:app-open"), "files-first-app-open-ms")
+	shown, all = listMany()
+	b.ReportMetric(shown, "files-10000-reload-ms")
+	b.ReportMetric(all, "files-10000-reload-all-rows-ms")
 	b.ReportMetric(mark(b, tab, "hearth:app-open"), "files-reload-app-open-ms")
 	b.ReportMetric(rendererPeakMiB(b, tab), "after-listing-renderer-peak-MiB")
 	b.ReportMetric(browsertest.Eval[float64](tab, `performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0`), "page-js-heap-MiB")
 
-	// The machine's speed in this run: SHA-256 natively.
+	// The file of the upload: HEARTH_BENCH_FILE_MIB MiB of random bytes.
 	mib := 256
 	if s := os.Getenv("HEARTH_BENCH_FILE_MIB"); s != "" {
 		if mib, err = strconv.Atoi(s); err != nil {
@@ -126,6 +137,7 @@ func benchFilesOnce(b *testing.B) {
 	tab.Open(env.AppURL("files", user) + "/")
 	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
 	click(tab, "#queue-clear")
+	b.ReportMetric(resetRendererPeaks(b, tab), "before-upload-renderer-rss-MiB")
 	start := time.Now()
 	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick-files"), []string{big}))
 	waitQueueDone(b, tab, 1)
@@ -137,6 +149,7 @@ func benchFilesOnce(b *testing.B) {
 	allowDownloads(b, tab, dl)
 	id := rowIDTB(b, tab, "big.bin")
 	click(tab, `#items li[data-id="`+id+`"] .check`)
+	b.ReportMetric(resetRendererPeaks(b, tab), "before-download-renderer-rss-MiB")
 	start = time.Now()
 	click(tab, `#selbar [data-act=download]`)
 	got := waitDownloadSize(b, tab, dl, "big.bin", int64(mib)<<20)
@@ -147,6 +160,31 @@ func benchFilesOnce(b *testing.B) {
 	b.ReportMetric(float64(mib)/secs, "download-to-disk-MiB/s")
 	b.ReportMetric(rendererPeakMiB(b, tab), "after-download-renderer-peak-MiB")
 	b.ReportMetric(float64(mib), "file-MiB")
+
+	// The native client on the same machine in the same run: the same
+	// file up and down (to a file), for the ratios.
+	f, err = os.Open(big)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start = time.Now()
+	nid, err := dev.Upload(ctx, f, int64(mib)<<20, "native.bin", "", time.Time{}, nil)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(mib)/time.Since(start).Seconds(), "native-upload-MiB/s")
+	out, err := os.Create(filepath.Join(b.TempDir(), "native.bin"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	start = time.Now()
+	if _, err := dev.Download(ctx, nid, out); err != nil {
+		b.Fatal(err)
+	}
+	out.Sync()
+	out.Close()
+	b.ReportMetric(float64(mib)/time.Since(start).Seconds(), "native-download-MiB/s")
 }
 
 // fileDocsTB is fileDocs for a benchmark.
@@ -201,8 +239,21 @@ func waitDownloadSize(tb testing.TB, tab *browsertest.Tab, dir, name string, siz
 }
 
 // rendererPeakMiB is the largest peak resident size (VmHWM) among the
-// browser's renderer processes, in MiB.
+// browser's renderer processes, in MiB, since their start or the last
+// resetRendererPeaks.
 func rendererPeakMiB(tb testing.TB, tab *browsertest.Tab) float64 {
+	return rendererPeaks(tb, tab, false)
+}
+
+// resetRendererPeaks starts the renderers' peaks again from their present
+// resident size (/proc/PID/clear_refs), so that the next rendererPeakMiB
+// is the peak of what ran in between, and returns the largest of those
+// present sizes (VmRSS), in MiB.
+func resetRendererPeaks(tb testing.TB, tab *browsertest.Tab) float64 {
+	return rendererPeaks(tb, tab, true)
+}
+
+func rendererPeaks(tb testing.TB, tab *browsertest.Tab, reset bool) float64 {
 	var procs []*systeminfo.ProcessInfo
 	tab.Do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		r, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, systeminfo.GetProcessInfo, cdp.Empty{})
@@ -217,18 +268,25 @@ func rendererPeakMiB(tb testing.TB, tab *browsertest.Tab) float64 {
 		if p.Type != "renderer" {
 			continue
 		}
+		field := "VmHWM:"
+		if reset {
+			if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", p.ID), []byte("5"), 0); err != nil {
+				tb.Logf("resetting the peak of renderer %d: %v", p.ID, err)
+			}
+			field = "VmRSS:"
+		}
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.ID))
 		if err != nil {
 			continue
 		}
 		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			if v, ok := strings.CutPrefix(l, field); ok {
 				kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
 				peak = max(peak, kb/1024)
 			}
 		}
 	}
-	if peak == 0 {
+	if peak == 0 && !reset {
 		tb.Logf("no renderer process found (%d processes)", len(procs))
 	}
 	return peak

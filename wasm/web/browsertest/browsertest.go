@@ -47,6 +47,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
@@ -363,6 +364,15 @@ func (tab *Tab) attachWorker(id target.ID, url string) {
 	if err := chromedp.Listen(wctx, tab.collect("worker "+url)); err != nil {
 		return // the worker may have ended (or belongs to another tab)
 	}
+	// chromedp enables the Network domain of each target it attaches to,
+	// which has the browser keep and send over the protocol what the
+	// worker's requests carry (each piece of an upload): not what a
+	// person's browser does, and many times slower (BENCHMARKS.md, Issue 16
+	// in the browser). Nothing here listens to network events.
+	chromedp.Run(wctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.Disable, cdp.Empty{})
+		return err
+	}))
 }
 
 // collect turns console errors, exceptions, error log entries and CSP

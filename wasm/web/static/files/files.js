@@ -55,7 +55,8 @@ async function load() {
         again = false;
         const r = await app.filesTree();
         items.clear();
-        for (const it of r.items) items.set(it.id, fromTree(it));
+        revs.clear();
+        for (const it of r.items) { items.set(it.id, fromTree(it)); revs.set(it.id, it.rev); }
         malformed = r.malformed || [];
         draw();
       } while (again);
@@ -134,7 +135,7 @@ function drawItems() {
   $("#cols").hidden = prefs.view !== "list" || ids.length === 0;
   $("#cols span:last-child").textContent = trashView ? "Deleted" : "Modified";
   const had = document.activeElement && list.contains(document.activeElement);
-  list.replaceChildren(...ids.map(row));
+  drawRows(list, ids);
   $("#empty").hidden = ids.length > 0;
   $("#empty-line").textContent = trashView ? "The trash is empty." : folder ? "This folder is empty." : "No files yet.";
   $("#empty-more").hidden = trashView;
@@ -142,6 +143,31 @@ function drawItems() {
   if (had && focusId) focusRow(focusId);
   performance.mark("hearth:files-drawn");
 }
+
+// ---- rows drawn in slices ----
+// A folder of thousands: its first rows are drawn at once and the others
+// in slices on the next tasks, so that the listing shows without waiting
+// for all of them (BENCHMARKS.md, Issue 16 in the browser). A row asked
+// for before its slice came (focus, selection) draws them all first.
+const FIRST_ROWS = 150, MORE_ROWS = 1000;
+let rowsLeft = [], rowsTimer = 0;
+function drawRows(list, ids) {
+  clearTimeout(rowsTimer);
+  list.replaceChildren(...ids.slice(0, FIRST_ROWS).map(row));
+  rowsLeft = ids.slice(FIRST_ROWS);
+  if (rowsLeft.length) rowsTimer = setTimeout(moreRows, 0);
+  else performance.mark("hearth:files-all-drawn");
+}
+function moreRows(all) {
+  clearTimeout(rowsTimer);
+  $("#items").append(...rowsLeft.splice(0, all === true ? rowsLeft.length : MORE_ROWS).map(row));
+  if (rowsLeft.length) rowsTimer = setTimeout(moreRows, 0);
+  else performance.mark("hearth:files-all-drawn");
+}
+const rowOf = (id) => {
+  const q = `#items li[data-id="${CSS.escape(id)}"]`;
+  return document.querySelector(q) || (rowsLeft.length ? (moreRows(true), document.querySelector(q)) : null);
+};
 
 function row(id) {
   const it = items.get(id);
@@ -207,7 +233,7 @@ function drawSelbar() {
 
 function toggle(id, on) {
   if (on) sel.add(id); else sel.delete(id);
-  const li = document.querySelector(`#items li[data-id="${CSS.escape(id)}"]`);
+  const li = rowOf(id);
   if (li) {
     li.classList.toggle("selected", on);
     li.querySelector(".check").checked = on;
@@ -226,7 +252,7 @@ function selectRange(from, to, add) {
 }
 
 function focusRow(id) {
-  const b = document.querySelector(`#items li[data-id="${CSS.escape(id)}"] .name`);
+  const b = rowOf(id)?.querySelector(".name");
   if (b) { b.focus(); focusId = id; }
 }
 
@@ -428,6 +454,24 @@ async function download(ids) {
 
 let soon = 0; // a load after changes came
 
+// ---- changes heard ----
+// The feed tells of each change (all 10,000 when this browser catches up
+// with a folder another device filled): one listing follows them, and
+// none when the listing shown, or under way, has them already.
+const revs = new Map(); // id → the revision listed
+let heard = [];
+function heardChange(ch) {
+  heard.push(ch);
+  clearTimeout(soon);
+  soon = setTimeout(afterChanges, 50);
+}
+async function afterChanges() {
+  if (loading) await loading.catch(() => {});
+  const news = heard.filter((ch) => (ch.deleted ? revs.has(ch.id) : !(revs.get(ch.id) >= ch.rev)));
+  heard = [];
+  if (news.length) load().catch(fail);
+}
+
 async function main() {
   app = await startApp("files");
   if (!app) return;
@@ -452,7 +496,7 @@ async function main() {
   wire();
   performance.mark("hearth:app-open");
   // Following starts before the first listing, so that no change is missed.
-  app.subscribe([DOCTYPE], () => { clearTimeout(soon); soon = setTimeout(() => load().catch(fail), 50); }, fail);
+  app.subscribe([DOCTYPE], heardChange, fail);
   await load();
   performance.mark("hearth:files-listed");
   openLinks((id) => {
