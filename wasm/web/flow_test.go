@@ -219,7 +219,7 @@ func TestWebFlow(t *testing.T) {
 	// neither the session token nor anything readable.
 	atRest := browsertest.Eval[string](home, `new Promise(r => { const q = indexedDB.open("hearth"); q.onsuccess = () => {
 		const st = q.result.transaction("vault").objectStore("vault"); const k = st.get("key"), s = st.get("state");
-		s.onsuccess = () => { const bytes = new Uint8Array(s.result.data); const text = new TextDecoder("latin1").decode(bytes);
+		s.onsuccess = () => { q.result.close(); const bytes = new Uint8Array(s.result.data); const text = new TextDecoder("latin1").decode(bytes);
 			r(JSON.stringify({ type: k.result.type, extractable: k.result.extractable, algo: k.result.algorithm.name,
 				size: bytes.length, token: text.includes("hst_"), user: text.includes("alice") })); }; }; })`)
 	if atRest != `{"type":"secret","extractable":false,"algo":"AES-GCM","size":`+atRestSize(atRest)+`,"token":false,"user":false}` {
@@ -470,7 +470,11 @@ func atRestSize(report string) string {
 }
 
 // vaultKeys lists, comma-separated, the records of Hearth's IndexedDB
-// vault at a page's origin.
-const vaultKeys = `new Promise(r => { const q = indexedDB.open("hearth"); q.onsuccess = () => { const db = q.result;
-	if (!db.objectStoreNames.contains("vault")) return r(""); const c = db.transaction("vault").objectStore("vault").getAllKeys();
-	c.onsuccess = () => r(c.result.map(String).sort().join(",")); }; q.onerror = () => r("error"); })`
+// vault at a page's origin, without making the
+// database when there is none (indexedDB.open would, with no store, and
+// the worker would then delete and make it again), and closing what it
+// opened (an open connection blocks the worker's upgrades and deletes).
+const vaultKeys = `(async () => { const dbs = await indexedDB.databases(); if (!dbs.some(d => d.name === "hearth")) return "";
+	return new Promise(r => { const q = indexedDB.open("hearth"); q.onsuccess = () => { const db = q.result;
+	if (!db.objectStoreNames.contains("vault")) { db.close(); return r(""); } const c = db.transaction("vault").objectStore("vault").getAllKeys();
+	c.onsuccess = () => { db.close(); r(c.result.map(String).sort().join(",")); }; }; q.onerror = () => r("error"); }); })()`
