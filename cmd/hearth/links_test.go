@@ -75,7 +75,9 @@ func TestCLILinks(t *testing.T) {
 	}
 
 	d.stop()
-	for _, secret := range []string{link.EncodeKey(u.Key), pw, "zq9"} {
+	// Markers long enough that no ciphertext holds one by chance ("zq9"
+	// alone is in about one 300 kB blob in sixty).
+	for _, secret := range []string{link.EncodeKey(u.Key), pw, "zq9secret-plan", "zq9scan"} {
 		if strings.Contains(d.log.String(), secret) {
 			t.Errorf("the server's log holds %q", secret)
 		}
