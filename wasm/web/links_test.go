@@ -240,6 +240,11 @@ func TestWebLinks(t *testing.T) {
 	folderURL := share(trips, client.ShareOptions{})
 	openLink(tab, folderURL)
 	waitState(tab, "folder")
+	// Names ordered as Files orders them (case aside, numbers as numbers):
+	// a.bin before IMG_….
+	if order := browsertest.Eval[string](tab, `[...document.querySelectorAll("li")].map(li => li.textContent.startsWith("a.bin") ? "a" : li.textContent.startsWith("IMG_") ? "I" : "").join("")`); order != "aI" {
+		t.Fatalf("the folder's files in the order %q, want a.bin before IMG_", order)
+	}
 	tab.Screenshots("folder-long-names")
 	tab.Do(chromedp.Click(chromedp.CSS("#folder-zip")))
 	zb := waitDownload(t, nil, dir, strings.ReplaceAll(long, "/", "_")+".zip")
@@ -489,7 +494,7 @@ func TestWebLinkDrop(t *testing.T) {
 	waitText(t, tab, "#limits", "You can send 5 more files, each up to 200 MB")
 	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick"), paths))
 	tab.WaitTrue(`document.querySelectorAll("#queue li").length === 2`)
-	waitText(t, tab, "#limits", "You can send 3 more files")
+	waitText(t, tab, "#limits", "Once these are sent, this link takes 3 more files")
 	tab.Screenshots("drop-queue")
 	tab.Do(chromedp.Click(chromedp.CSS("#send")))
 	waitState(tab, "sent")

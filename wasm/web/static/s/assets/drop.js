@@ -24,9 +24,11 @@ function left() {
 
 function showLimits() {
   const l = left();
-  $("#limits").textContent = `You can send ${l.files} more ${l.files === 1 ? "file" : "files"}, each up to ${formatSize(l.perFile)}, ${formatSize(l.total)} in all.`;
-  $("#send").disabled = !queue.some((q) => q.state === "waiting");
   const n = queue.filter((q) => q.state === "waiting").length;
+  // What is left once the files waiting here are sent, said so.
+  const lead = n ? "Once these are sent, this link takes" : "You can send";
+  $("#limits").textContent = `${lead} ${l.files} more ${l.files === 1 ? "file" : "files"}, each up to ${formatSize(l.perFile)}, ${formatSize(l.total)} in all.`;
+  $("#send").disabled = n === 0;
   $("#send").textContent = n > 1 ? `Send ${n} files` : "Send";
 }
 

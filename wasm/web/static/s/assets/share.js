@@ -129,7 +129,7 @@ function showFolder() {
       if (!paths.has(p)) { paths.add(p); entries.push({ path: p, folder: true }); }
     }
   }
-  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  entries.sort(byPath);
   for (const e of entries) {
     const depth = e.path.split("/").length - 1;
     const li = document.createElement("li");
@@ -198,3 +198,15 @@ $("#pw-form").addEventListener("submit", async (ev) => {
 });
 
 start();
+
+// byPath orders paths as Files orders names (file-2 before file-10, case
+// aside), folder by folder, so that what a folder holds follows it.
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+function byPath(a, b) {
+  const x = a.path.split("/"), y = b.path.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const c = collator.compare(x[i], y[i]) || (x[i] < y[i] ? -1 : x[i] > y[i] ? 1 : 0);
+    if (c) return c;
+  }
+  return x.length - y.length;
+}
