@@ -21,18 +21,22 @@ import (
 // Share links and drop links (spec/protocol.md §4.5, §8.12). A FOLDER or
 // an ITEM is named as the files commands name them (resolve).
 
-// parseDays reads a duration such as 7d, 36h or 90m.
+// parseDays reads a duration such as 7d, 36h or 90m, of at most 365 days
+// (a link's longest life, §8.12).
 func parseDays(s string) (time.Duration, error) {
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 || n > 365 {
-			return 0, usagef("--expires: 1d to 365d, or hours such as 36h")
+	bad := usagef("--expires: a duration such as 7d, 36h or 90m, at most 365d")
+	var d time.Duration
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 || days > 365 {
+			return 0, bad
 		}
-		return time.Duration(n) * 24 * time.Hour, nil
+		d = time.Duration(days) * 24 * time.Hour
+	} else if x, err := time.ParseDuration(s); err == nil {
+		d = x
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, usagef("--expires: a duration such as 7d, 36h or 90m")
+	if d <= 0 || d > 365*24*time.Hour {
+		return 0, bad
 	}
 	return d, nil
 }
