@@ -36,6 +36,9 @@ func TestCLILinks(t *testing.T) {
 	stranger := newCLI(t, "")
 	stranger.env = []string{"HEARTH_LINK_PASSWORD=wrong"}
 	stranger.fails("wrong password", "", "fetch", url, "-o", filepath.Join(t.TempDir(), "x"))
+	if r := stranger.run("", "fetch", url, "-o", filepath.Join(t.TempDir(), "x")); strings.Contains(r.stderr, "client:") {
+		t.Errorf("an error names the client package: %q", r.stderr)
+	}
 	stranger.env = []string{"HEARTH_LINK_PASSWORD=" + pw}
 	dst := filepath.Join(t.TempDir(), "got.txt")
 	stranger.ok("", "fetch", url, "-o", dst)

@@ -37,6 +37,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hearthcloud/hearth/client"
@@ -151,7 +152,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "hearth: %s (usage: hearth %s)\n", oneLine(ue.msg), cmd.usage)
 			os.Exit(2)
 		}
-		fmt.Fprintln(os.Stderr, "hearth: "+oneLine(describe(err)))
+		fmt.Fprintln(os.Stderr, "hearth: "+oneLine(withoutPackage(describe(err))))
 		os.Exit(1)
 	}
 }
@@ -204,6 +205,12 @@ func describe(err error) string {
 		}
 	}
 	return err.Error()
+}
+
+// withoutPackage drops the client library's "client: " from a message: a
+// package name is plumbing, not words for a person.
+func withoutPackage(msg string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(msg, "client: "), ": client: ", ": ")
 }
 
 // serverOf returns the scheme and host of a request's address.
