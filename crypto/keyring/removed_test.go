@@ -21,7 +21,9 @@ func TestRemovedPasskeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := func(i int) string { return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("credential-%d", i))) }
+	id := func(i int) string {
+		return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("credential-%d", i)))
+	}
 	if ok, err := kr.RemovePasskey(id(0)); !ok || err != nil {
 		t.Fatalf("RemovePasskey: %v %v", ok, err)
 	}

@@ -63,4 +63,7 @@ func TestUploadSessionAnotherAccount(t *testing.T) {
 	}
 }
 
-func b64sha(b []byte) string { s := sha256.Sum256(b); return "sha-256=" + base64.StdEncoding.EncodeToString(s[:]) }
+func b64sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return "sha-256=" + base64.StdEncoding.EncodeToString(s[:])
+}
