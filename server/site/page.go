@@ -41,6 +41,7 @@ var standardHead = []string{
 	`<link rel="stylesheet" href="/style.css">`,
 	`<link rel="modulepreload" href="/hearth.js">`,
 	`<link rel="modulepreload" href="/hearth-start.js">`,
+	`<link rel="modulepreload" href="/hearth-intent-url.js">`,
 }
 
 // pageName is the name a standard page gives itself (false: the page is

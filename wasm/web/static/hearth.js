@@ -19,6 +19,7 @@
 
 import { showHaltedNotice } from "./hearth-halted.js";
 import { b64, meta, startWorker, toError } from "./hearth-start.js";
+import { INTENT_KEY, INTENT_STATES, fromB64url, navigateFrom, nonce, toB64url } from "./hearth-intent-url.js";
 
 // The worker's methods whose arguments hold Files, Blobs or bytes, which go
 // by postMessage's structured clone rather than as JSON text.
@@ -30,42 +31,6 @@ const cloned = new Set(["init", "upload", "appOfferFiles", "saveFile"]);
 // covers them (spec/web.md §2).
 const WORKER_URL = /*@hearth-worker-url*/"/hearth-worker.js";
 const WORKER_SRI = /*@hearth-worker-sri*/"";
-
-// Intents (spec/apps.md §5): values travel in URL fragments as unpadded
-// base64url of their JSON.
-function toB64url(value) {
-  const bytes = new TextEncoder().encode(JSON.stringify(value ?? null));
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromB64url(s) {
-  try {
-    const bin = atob(String(s || "").replace(/-/g, "+").replace(/_/g, "/"));
-    return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
-  } catch {
-    return null;
-  }
-}
-
-function nonce() {
-  const b = crypto.getRandomValues(new Uint8Array(18));
-  return btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_");
-}
-
-// navigateFrom goes to url telling it this origin (pages send no referrer
-// otherwise): Home trusts a request from an app's own page a little more
-// (spec/web.md §5).
-function navigateFrom(url) {
-  const a = Object.assign(document.createElement("a"), { href: url, referrerPolicy: "strict-origin" });
-  document.body.append(a);
-  a.click();
-  return new Promise(() => {});
-}
-
-const INTENT_KEY = "hearth:intent";        // an intent to serve, kept across connecting (sessionStorage)
-const INTENT_STATES = "hearth:intent-states"; // intents this tab started
 
 export class Hearth {
   /**

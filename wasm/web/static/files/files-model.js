@@ -4,13 +4,18 @@
 // trash, folder sizes, and the orders of a listing.
 export const DOCTYPE = "io.hearth.files";
 
+/** secs reads an ISO time of the client's answers as Unix seconds (0: none). */
+export const secs = (iso) => (typeof iso === "string" ? Math.floor(Date.parse(iso) / 1000) || 0 : 0);
+
+/** fromVersion reads a version of filesVersions: {length, mtime, replaced} in Unix seconds. */
+export const fromVersion = (v) => ({ length: Number(v.length) || 0, mtime: secs(v.modified), replaced: secs(v.replaced) });
+
 /**
  * fromTree reads an item of filesTree (spec/web.md §3.5) as the page keeps
  * it: times in Unix seconds, old set for a file of the old format whose
  * name is not known yet (shown by its id).
  */
 export function fromTree(it) {
-  const secs = (iso) => (typeof iso === "string" ? Math.floor(Date.parse(iso) / 1000) || 0 : 0);
   return {
     kind: it.kind === "folder" ? "folder" : "file", name: typeof it.name === "string" ? it.name : "",
     parent: typeof it.parent === "string" ? it.parent : "", type: typeof it.type === "string" ? it.type : "",

@@ -179,3 +179,28 @@ async function walk(entry, dir, out) {
     for (const e of batch) await walk(e, here, out);
   }
 }
+
+// folderMaker finds or makes the folders uploads go into: ensure(base,
+// dirs) is the folder at the path dirs below base, found (find(parent,
+// name), a folder id or undefined) or made (mkdir(parent, name), its id)
+// where missing, one at a time, so that two uploads into a new folder make
+// it once; clear() forgets what it made (a new upload from the pickers).
+export function folderMaker(find, mkdir) {
+  const making = new Map();
+  return {
+    ensure(base, dirs) {
+      let p = Promise.resolve(base);
+      dirs.forEach((name, i) => {
+        const key = base + "/" + dirs.slice(0, i + 1).join("/");
+        const prev = p;
+        if (!making.has(key)) {
+          making.set(key, prev.then(async (parent) => (await find(parent, name)) || mkdir(parent, name))
+            .catch((err) => { making.delete(key); throw err; }));
+        }
+        p = making.get(key);
+      });
+      return p;
+    },
+    clear() { making.clear(); },
+  };
+}

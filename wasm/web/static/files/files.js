@@ -8,9 +8,9 @@
 // whole folders (files-upload.js), previews (files-preview.js) and
 // downloads.
 import { $, appWords, ask, el, openLinks, sayer, show, startApp } from "./hearth-kit.js";
-import { DOCTYPE, Tree, bytes, cleanName, goodName, icon, kindOf, fromTree, sorter, when } from "./files-model.js";
+import { DOCTYPE, Tree, bytes, cleanName, goodName, icon, kindOf, fromTree, fromVersion, sorter, when } from "./files-model.js";
 import { askFolder, askName, showVersions } from "./files-dialogs.js";
-import { Queue, dropped, picked } from "./files-upload.js";
+import { Queue, dropped, folderMaker, picked } from "./files-upload.js";
 import { Preview } from "./files-preview.js";
 import { askWhere, canAsk, save } from "./files-save.js";
 import { Shares } from "./share.js";
@@ -405,9 +405,6 @@ async function act(what) {
   }
 }
 
-/** fromVersion reads a version of filesVersions: {length, mtime, replaced} in Unix seconds. */
-const fromVersion = (v) => ({ length: Number(v.length) || 0, mtime: secs(v.modified), replaced: secs(v.replaced) });
-const secs = (iso) => (iso ? Math.floor(Date.parse(iso) / 1000) || 0 : 0);
 
 /** moveInto moves ids into folder to, refusing a folder into itself and a name taken there. */
 async function moveInto(ids, to) {
@@ -485,7 +482,7 @@ async function main() {
   queue = new Queue({
     say,
     changed: () => load().catch(fail),
-    folder: ensureFolder,
+    folder: folders.ensure,
     put: (file, name, parent, onProgress, signal) => app.upload(file, onProgress, { folder: parent, signal }),
   });
   // Links (share.js): the rows' "Shared" mark, the dialogs, and drops,
@@ -511,33 +508,20 @@ async function main() {
   document.body.dataset.ready = "true";
 }
 
-// ensureFolder is the folder at the path dirs below base, made where missing
-// (one at a time: two uploads into a new folder make it once).
-const making = new Map();
-function ensureFolder(base, dirs) {
-  let p = Promise.resolve(base);
-  dirs.forEach((name, i) => {
-    const key = base + "/" + dirs.slice(0, i + 1).join("/");
-    const prev = p;
-    if (!making.has(key)) {
-      making.set(key, prev.then(async (parent) => {
-        await load();
-        const there = tree.children(parent).find((k) => isFolder(k) && !tree.inTrash(k) && items.get(k).name === name);
-        if (there) return there;
-        return (await app.filesMkdir(parent, name)).id;
-      }).catch((err) => { making.delete(key); throw err; }));
-    }
-    p = making.get(key);
-  });
-  return p;
-}
+// The folders uploads go into, found or made (files-upload.js).
+const folders = folderMaker(
+  async (parent, name) => {
+    await load();
+    return tree.children(parent).find((k) => isFolder(k) && !tree.inTrash(k) && items.get(k).name === name);
+  },
+  async (parent, name) => (await app.filesMkdir(parent, name)).id);
 
 function wire() {
   $("#upload-files").addEventListener("click", () => $("#pick-files").click());
   $("#upload-folder").addEventListener("click", () => $("#pick-folder").click());
   for (const input of [$("#pick-files"), $("#pick-folder")]) {
     input.addEventListener("change", () => {
-      making.clear();
+      folders.clear();
       queue.add(folder, picked(input));
       input.value = "";
     });
@@ -604,7 +588,7 @@ function wire() {
     const into = onto ? onto.dataset.id : folder;
     try {
       const got = await dropped(e.dataTransfer);
-      making.clear();
+      folders.clear();
       queue.add(into, got);
     } catch (err) { fail(err); }
   });

@@ -8,13 +8,11 @@
 // comes back into view, then listed with where they went.
 import { $, ask, busy, el, show } from "./hearth-kit.js";
 import { modal } from "./files-dialogs.js";
-import { when } from "./files-model.js";
+import { secs, when } from "./files-model.js";
 
 const DAY = 86400;
 const EXPIRIES = [[DAY, "1 day"], [7 * DAY, "7 days"], [30 * DAY, "30 days"], [365 * DAY, "1 year"]];
 
-/** secs reads an ISO time of shares() as Unix seconds (0: none). */
-const secs = (iso) => (iso ? Math.floor(Date.parse(iso) / 1000) || 0 : 0);
 
 /** stateOf says whether a link still works: "active", "revoked", "expired" or "used up". */
 export function stateOf(l, now = Date.now() / 1000) {
