@@ -73,8 +73,11 @@ var errMalformedFilesDoc = errors.New("client: malformed files document")
 // errMalformedFilesDoc.
 func parseFilesDoc(content []byte) (*filesDoc, error) {
 	var d filesDoc
-	if err := json.Unmarshal(content, &d); err != nil {
-		return nil, errMalformedFilesDoc
+	if decodeFilesDoc(content, &d) != nil {
+		d = filesDoc{}
+		if err := json.Unmarshal(content, &d); err != nil {
+			return nil, errMalformedFilesDoc
+		}
 	}
 	switch d.Kind {
 	case "":

@@ -5,6 +5,7 @@ package client
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -134,4 +135,32 @@ func BenchmarkTree10k(b *testing.B) {
 			b.Fatal(t.Len())
 		}
 	}
+}
+
+// FuzzFilesDocFast: what decodeFilesDoc decodes, encoding/json decodes the
+// same (parseFilesDoc asks encoding/json whenever decodeFilesDoc fails).
+func FuzzFilesDocFast(f *testing.F) {
+	for _, s := range filesDocSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{
+		`{"kind":"file","Name":"x"}`, `{"kind":"file","kind":"folder"}`, `{"length":1.5}`, `{"length":1e3}`, `{"length":-4}`,
+		`{"length":"4"}`, `{"name":null,"digest":null,"versions":null}`, `{"versions": [1, {"a": [null]}] }`, ` {"name":"\u00e9\ud800"} `,
+		`{"name":"\xff"}`, `{"digest":"AA=="}`, `{"digest":"A"}`, `{"size":99999999999999999999}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast filesDoc
+		if decodeFilesDoc(b, &fast) != nil {
+			return
+		}
+		var std filesDoc
+		if err := json.Unmarshal(b, &std); err != nil {
+			t.Fatalf("%q: decoded fast, refused by encoding/json: %v", b, err)
+		}
+		if !reflect.DeepEqual(fast, std) {
+			t.Fatalf("%q: fast %+v, encoding/json %+v", b, fast, std)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -42,6 +43,8 @@ type FileItem struct {
 	OldFormat bool
 	// SealedSize is what a file's current content takes on the server.
 	SealedSize int64
+
+	lower string // Name in lower case, the first key of byName
 }
 
 // FileVersion is an earlier content of a file.
@@ -54,9 +57,13 @@ type FileVersion struct {
 
 // Tree is a person's files and folders at one moment (Client.Files).
 type Tree struct {
-	items    map[string]*FileItem
-	docs     map[string]*filesDoc // the documents, parsed, by id (all kinds)
+	items map[string]*FileItem
+	docs  map[string]*filesDoc // the documents, parsed, by id (all kinds)
+	// children is what each folder holds, trash or not; sorted by name
+	// (byName) at the first need (kids), which replaces the slice.
+	sortMu   sync.Mutex
 	children map[string][]*FileItem
+	sorted   map[string]bool
 	// Malformed lists the documents that break §6.3: none of the tree.
 	Malformed []string
 	// VersionsKept is how many earlier versions of a file are kept.
@@ -77,12 +84,57 @@ func (t *Tree) Len() int { return len(t.items) }
 // folder in the trash, the rest are in the trash with it).
 func (t *Tree) Children(id string) []*FileItem {
 	var out []*FileItem
-	for _, it := range t.children[id] {
+	for _, it := range t.kids(id) {
 		if it.Trashed.IsZero() {
 			out = append(out, it)
 		}
 	}
 	return out
+}
+
+// kids returns what folder id holds, trash or not, sorted by name: the
+// children of a folder are sorted when first asked for (sorting the
+// children of every folder took a tenth of a listing of 10,000 files).
+func (t *Tree) kids(id string) []*FileItem {
+	t.sortMu.Lock()
+	defer t.sortMu.Unlock()
+	c := t.children[id]
+	if !t.sorted[id] {
+		c = slices.Clone(c)
+		slices.SortFunc(c, byName)
+		t.children[id] = c
+		if t.sorted == nil {
+			t.sorted = map[string]bool{}
+		}
+		t.sorted[id] = true
+	}
+	return c
+}
+
+// Walk calls fn with every item: those not in the trash from the root
+// down, each folder before what it holds and its items sorted by name as
+// Children has them, then each item of Trash before what it holds
+// and what it holds. It is Children and Descendants without the copies.
+func (t *Tree) Walk(fn func(*FileItem)) {
+	var walk func(id string, all bool)
+	walk = func(id string, all bool) {
+		for _, it := range t.kids(id) {
+			if !all && !it.Trashed.IsZero() {
+				continue
+			}
+			fn(it)
+			if it.Folder {
+				walk(it.ID, all)
+			}
+		}
+	}
+	walk("", false)
+	for _, it := range t.Trash() {
+		fn(it)
+		if it.Folder {
+			walk(it.ID, true)
+		}
+	}
 }
 
 // Trash returns the items the person put in the trash, but those inside a
@@ -106,7 +158,7 @@ func (t *Tree) Descendants(id string) []*FileItem {
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for _, c := range t.children[p] {
+		for _, c := range t.kids(p) {
 			out = append(out, c)
 			if c.Folder {
 				stack = append(stack, c.ID)
@@ -224,8 +276,17 @@ func byName(a, b *FileItem) int {
 	// Of two items of one name, a file of the person's own comes before one
 	// a stranger dropped, so that it keeps the name where only one can (a
 	// download to disk, a zip: the other gets " (2)").
-	return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name),
-		cmp.Compare(boolInt(a.Dropped), boolInt(b.Dropped)), cmp.Compare(a.ID, b.ID))
+	// (One comparison after the other: cmp.Or would make all four.)
+	if c := cmp.Compare(a.lower, b.lower); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(boolInt(a.Dropped), boolInt(b.Dropped)); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 func boolInt(b bool) int {
@@ -240,7 +301,7 @@ func boolInt(b bool) int {
 // folder or closes a cycle puts the item at the root. It ends on any
 // input: each item is visited a bounded number of times.
 func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
-	t := &Tree{items: map[string]*FileItem{}, docs: docs, children: map[string][]*FileItem{}, VersionsKept: DefaultVersionsKept}
+	t := &Tree{items: make(map[string]*FileItem, len(docs)), docs: docs, children: map[string][]*FileItem{}, VersionsKept: DefaultVersionsKept}
 	ids := make([]string, 0, len(docs))
 	for id, d := range docs {
 		switch d.Kind {
@@ -260,7 +321,8 @@ func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
 		}
 		d := docs[id]
 		it := &FileItem{ID: id, Rev: revs[id], Folder: d.Kind == KindFolder, Name: d.Name, Type: d.Type,
-			Length: d.Length, ModTime: fromUnix(d.MTime), Trashed: fromUnix(d.Trashed), OldFormat: d.old, Dropped: d.FromDrop != ""}
+			Length: d.Length, ModTime: fromUnix(d.MTime), Trashed: fromUnix(d.Trashed), OldFormat: d.old, Dropped: d.FromDrop != "",
+			lower: strings.ToLower(d.Name)}
 		if !it.Folder {
 			it.SealedSize = d.Size
 			for _, v := range d.versions {
@@ -330,22 +392,24 @@ func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
 		}
 	}
 	// Folder sizes: deepest first, each item adds to its parent.
-	order := make([]*FileItem, 0, len(t.items))
+	var byDepth [][]*FileItem
 	for _, it := range t.items {
-		order = append(order, it)
+		d := depth[it.ID]
+		for len(byDepth) <= d {
+			byDepth = append(byDepth, nil)
+		}
+		byDepth[d] = append(byDepth[d], it)
 		if it.Folder {
 			it.Length = 0
 		}
 	}
-	slices.SortFunc(order, func(a, b *FileItem) int { return cmp.Compare(depth[b.ID], depth[a.ID]) })
-	for _, it := range order {
-		if it.Parent != "" && (!it.InTrash || t.items[it.Parent].InTrash) {
-			t.items[it.Parent].Length += it.Length
+	for d := len(byDepth) - 1; d >= 0; d-- {
+		for _, it := range byDepth[d] {
+			if it.Parent != "" && (!it.InTrash || t.items[it.Parent].InTrash) {
+				t.items[it.Parent].Length += it.Length
+			}
+			t.children[it.Parent] = append(t.children[it.Parent], it)
 		}
-		t.children[it.Parent] = append(t.children[it.Parent], it)
-	}
-	for _, c := range t.children {
-		slices.SortFunc(c, byName)
 	}
 	return t
 }

@@ -1,12 +1,15 @@
 package client
 
 import (
+	"strconv"
+
 	"github.com/hearthcloud/hearth/internal/jsonscan"
 	"github.com/hearthcloud/hearth/internal/wire"
 )
 
 // The two answers a client reads in bulk, a page of the changes feed and a
-// _bulk_get answer, are decoded with package jsonscan: encoding/json, which
+// _bulk_get answer, and the documents of FilesDoctype (thousands at a
+// listing after a reload), are decoded with package jsonscan: encoding/json, which
 // scans its input twice through a state machine called per byte, took the
 // WebAssembly client 20 ms (after warm-up; 30–120 ms on a page's first run)
 // for each thousand documents, which is most of opening Notes on a new
@@ -103,4 +106,72 @@ func decodeBulkDocs(body []byte) ([]bulkDoc, error) {
 		return nil, err
 	}
 	return docs, s.End()
+}
+
+var filesDocNames = []string{"kind", "name", "parent", "type", "length", "mtime", "trashed", "blob", "digest", "size", "from_drop", "versions"}
+
+// decodeFilesDoc decodes a document of FilesDoctype into d as
+// json.Unmarshal does, or fails: jsonscan refuses some inputs that
+// encoding/json takes (a member named twice, or in another case), so the
+// caller asks encoding/json, the authority, after any failure
+// (FuzzFilesDocFast checks that what this decodes, encoding/json decodes
+// the same).
+func decodeFilesDoc(b []byte, d *filesDoc) error {
+	s := &jsonscan.Scanner{B: b}
+	err := s.Object(filesDocNames, func(name string) error {
+		switch name {
+		case "kind":
+			return s.String(&d.Kind)
+		case "name":
+			return s.String(&d.Name)
+		case "parent":
+			return s.String(&d.Parent)
+		case "type":
+			return s.String(&d.Type)
+		case "length":
+			return scanInt(s, &d.Length)
+		case "mtime":
+			return scanInt(s, &d.MTime)
+		case "trashed":
+			return scanInt(s, &d.Trashed)
+		case "blob":
+			return s.String(&d.Blob)
+		case "digest":
+			return s.Bytes(&d.Digest)
+		case "size":
+			return scanInt(s, &d.Size)
+		case "from_drop":
+			return s.String(&d.FromDrop)
+		default: // versions, kept as it is (json.RawMessage: null too)
+			s.WS()
+			start := s.I
+			if err := s.Skip(1); err != nil {
+				return err
+			}
+			d.Versions = append([]byte(nil), s.B[start:s.I]...)
+			return nil
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return s.End()
+}
+
+// scanInt reads an int64 member's value as encoding/json does (null
+// leaves *v as it is; a fraction, an exponent or too large a number fails).
+func scanInt(s *jsonscan.Scanner, v *int64) error {
+	if s.Word("null") {
+		return nil
+	}
+	lit, err := s.Number()
+	if err != nil {
+		return err
+	}
+	n, err := strconv.ParseInt(string(lit), 10, 64)
+	if err != nil {
+		return jsonscan.ErrMalformed
+	}
+	*v = n
+	return nil
 }
