@@ -193,6 +193,9 @@ func cloneScopes(in []Scope) []Scope {
 	return out
 }
 
+// KnownRevs is Client.KnownRevs.
+func (a *App) KnownRevs(doctype string) map[string]uint64 { return a.c.KnownRevs(doctype) }
+
 // State returns a snapshot of what the app should keep.
 func (a *App) State() *AppState {
 	c, g := a.c, a.g

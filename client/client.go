@@ -171,6 +171,8 @@ type Client struct {
 	passkeysLocked error
 	// fc is the files documents as last listed or written (files.go).
 	fc filesCache
+	// onWrite is told of each revision written (SetOnWrite, files.go).
+	onWrite func(doctype, id string, rev uint64, content []byte)
 	// fk is the file keys of the blobs whose headers a share link's
 	// manifest read (links_publish.go).
 	fk fileKeys
@@ -319,6 +321,22 @@ func (c *Client) State() *State {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.st.clone()
+}
+
+// KnownRevs returns the revision this device remembers of each document
+// of doctype it has seen (State.Docs: deleted ones too), by id, without
+// copying the rest of the State.
+func (c *Client) KnownRevs(doctype string) map[string]uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]uint64{}
+	prefix := doctype + "/"
+	for k, ds := range c.st.Docs {
+		if id, ok := strings.CutPrefix(k, prefix); ok {
+			out[id] = ds.Rev
+		}
+	}
+	return out
 }
 
 // User returns the account's user name.

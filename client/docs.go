@@ -234,6 +234,7 @@ func (c *Client) write(ctx context.Context, ks *seal.KeySet, doctype, id string,
 	}
 	dg := seal.DigestOf(sealed)
 	c.record(doctype, id, DocState{Rev: rev, Digest: dg[:], Gen: k.Gen()})
+	c.wrote(doctype, id, rev, content, del)
 	return rev, nil
 }
 
@@ -512,6 +513,7 @@ func (c *Client) putChunk(ctx context.Context, ks *seal.KeySet, doctype string, 
 		default:
 			results[i].Rev = r.Rev
 			c.record(doctype, r.ID, states[j])
+			c.wrote(doctype, r.ID, r.Rev, items[i].Content, puts[j].Deleted)
 		}
 	}
 	return nil

@@ -22,18 +22,22 @@ var (
 )
 
 // filesEntry is what a Client remembers of a document of FilesDoctype
-// between listings: its content at a revision, parsed (nil if malformed).
+// between listings: its content at a revision, parsed (nil if malformed),
+// or its deletion at that revision.
 type filesEntry struct {
 	rev     uint64
 	content []byte
 	doc     *filesDoc
+	deleted bool
 }
 
 // filesCache is the documents of FilesDoctype as last listed or written,
-// so that a listing reads again only what changed.
+// so that a listing reads again only what changed; with a source
+// (SetFilesSource), the store the listing is made of.
 type filesCache struct {
 	mu   sync.Mutex
 	docs map[string]filesEntry
+	src  FilesSource
 }
 
 func (fc *filesCache) get(id string) (filesEntry, bool) {
@@ -43,49 +47,102 @@ func (fc *filesCache) get(id string) (filesEntry, bool) {
 	return e, ok
 }
 
+// put remembers revision rev of document id: content, parsed as d, or its
+// deletion (content nil), unless a later revision is remembered.
 func (fc *filesCache) put(id string, rev uint64, content []byte, d *filesDoc) {
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
+	fc.putLocked(id, rev, content, d)
+}
+
+func (fc *filesCache) putLocked(id string, rev uint64, content []byte, d *filesDoc) {
 	if fc.docs == nil {
 		fc.docs = map[string]filesEntry{}
 	}
-	if content == nil {
-		delete(fc.docs, id)
-		return
-	}
 	if e, ok := fc.docs[id]; !ok || e.rev <= rev {
-		fc.docs[id] = filesEntry{rev: rev, content: content, doc: d}
+		fc.docs[id] = filesEntry{rev: rev, content: content, doc: d, deleted: content == nil}
+	}
+}
+
+// forget drops what is remembered of document id.
+func (fc *filesCache) forget(id string) {
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	delete(fc.docs, id)
+}
+
+// A FilesSource gives the documents of FilesDoctype that its caller keeps
+// from the verified changes feed (§8.6.3, §8.6.4): every one this device
+// knows of, the deleted ones too (Deleted set), each at the revision the
+// caller holds, which this Client verified (Sync, GetMany). It is called
+// without any of the Client's locks held.
+type FilesSource func(ctx context.Context) ([]Doc, error)
+
+// SetFilesSource makes Files, and the files operations (which list
+// first), take the documents from src in place of the server's listing
+// and bulk reads (§8.5.2): no request at all when nothing changed. A
+// document this Client wrote counts at the later of its revisions, its
+// own or src's, so that an operation sees the one before it though the
+// feed has not brought it back yet. The browser's client, which reads the
+// feed all along, sets it; nil goes back to the server's listing.
+func (c *Client) SetFilesSource(src FilesSource) {
+	c.fc.mu.Lock()
+	defer c.fc.mu.Unlock()
+	c.fc.src = src
+}
+
+// SetOnWrite has fn called after each revision this Client writes (a
+// document created, changed or deleted: content nil), without any of the
+// Client's locks held: the browser's client keeps its documents in memory
+// current with it before the feed brings them back.
+func (c *Client) SetOnWrite(fn func(doctype, id string, rev uint64, content []byte)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onWrite = fn
+}
+
+// wrote takes note of a revision this Client wrote (write, PutMany): a
+// document of FilesDoctype is remembered, and SetOnWrite's function told.
+func (c *Client) wrote(doctype, id string, rev uint64, content []byte, del bool) {
+	if del {
+		content = nil
+	}
+	if doctype == FilesDoctype {
+		var pd *filesDoc
+		if !del {
+			pd, _ = parseFilesDoc(content)
+		}
+		c.fc.put(id, rev, content, pd)
+	}
+	c.mu.Lock()
+	fn := c.onWrite
+	c.mu.Unlock()
+	if fn != nil {
+		fn(doctype, id, rev, content)
 	}
 }
 
 // Files returns the person's files and folders (§6.3): every document of
 // FilesDoctype, opened and verified, as a tree with folder sizes and the
 // trash. Only documents that changed since this Client last listed them
-// are read again. A file of the old format has its name read from its
-// blob's metadata, and its document upgraded when this session may write
-// it (§6.3). Listings are not authenticated (§8.5.2): the host can hide
-// items, not alter them.
+// are read again (or, with a FilesSource, none: it gives them). A file
+// of the old format has its name read from its blob's metadata, and its
+// document upgraded when this session may write it (§6.3). Listings are
+// not authenticated (§8.5.2): the host can hide items, not alter them
+// (the feed a FilesSource keeps to is: it hides nothing undetected).
 func (c *Client) Files(ctx context.Context) (*Tree, error) {
-	listed, err := c.listAll(ctx, FilesDoctype, false)
+	c.fc.mu.Lock()
+	src := c.fc.src
+	c.fc.mu.Unlock()
+	var listed []listedDoc
+	var err error
+	if src != nil {
+		listed, err = c.filesFrom(ctx, src)
+	} else {
+		listed, err = c.filesListed(ctx)
+	}
 	if err != nil {
 		return nil, err
-	}
-	var need []string
-	for _, l := range listed {
-		if e, ok := c.fc.get(l.ID); !ok || e.rev != l.Rev {
-			need = append(need, l.ID)
-		}
-	}
-	got, err := c.GetMany(ctx, FilesDoctype, need)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range got {
-		if d == nil || d.Deleted {
-			continue
-		}
-		pd, _ := parseFilesDoc(d.Content)
-		c.fc.put(d.ID, d.Rev, d.Content, pd)
 	}
 	docs := make(map[string]*filesDoc, len(listed))
 	revs := make(map[string]uint64, len(listed))
@@ -93,7 +150,7 @@ func (c *Client) Files(ctx context.Context) (*Tree, error) {
 	links := map[string]*linkRecord{}
 	for _, l := range listed {
 		e, ok := c.fc.get(l.ID)
-		if !ok {
+		if !ok || e.deleted {
 			continue // deleted between the listing and the read
 		}
 		if e.doc == nil {
@@ -119,13 +176,93 @@ func (c *Client) Files(ctx context.Context) (*Tree, error) {
 	return t, nil
 }
 
+// filesListed lists the live documents from the server, and reads those
+// that changed since they were remembered.
+func (c *Client) filesListed(ctx context.Context) ([]listedDoc, error) {
+	listed, err := c.listAll(ctx, FilesDoctype, false)
+	if err != nil {
+		return nil, err
+	}
+	var need []string
+	for _, l := range listed {
+		if e, ok := c.fc.get(l.ID); !ok || e.rev != l.Rev || e.deleted {
+			need = append(need, l.ID)
+		}
+	}
+	got, err := c.GetMany(ctx, FilesDoctype, need)
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range got {
+		switch {
+		case d == nil:
+			c.fc.forget(need[i])
+		case d.Deleted:
+			c.fc.put(d.ID, d.Rev, nil, nil)
+		default:
+			pd, _ := parseFilesDoc(d.Content)
+			c.fc.put(d.ID, d.Rev, d.Content, pd)
+		}
+	}
+	return listed, nil
+}
+
+// filesFrom takes the documents src gives into the cache, parsing those
+// not remembered at that revision, and lists the live ones: src's, and
+// those this Client wrote that src does not have yet.
+func (c *Client) filesFrom(ctx context.Context, src FilesSource) ([]listedDoc, error) {
+	docs, err := src(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type parsed struct {
+		d  *Doc
+		pd *filesDoc
+	}
+	var fresh []parsed
+	c.fc.mu.Lock()
+	for i := range docs {
+		d := &docs[i]
+		if e, ok := c.fc.docs[d.ID]; !d.Deleted && (!ok || e.rev < d.Rev) {
+			fresh = append(fresh, parsed{d: d})
+		}
+	}
+	c.fc.mu.Unlock()
+	// Parsing outside the lock: thousands of documents after a reload.
+	for i := range fresh {
+		fresh[i].pd, _ = parseFilesDoc(fresh[i].d.Content)
+	}
+	c.fc.mu.Lock()
+	defer c.fc.mu.Unlock()
+	if c.fc.docs == nil {
+		c.fc.docs = make(map[string]filesEntry, len(docs))
+	}
+	for _, d := range docs {
+		if d.Deleted && checkDocID(d.ID) == nil {
+			c.fc.putLocked(d.ID, d.Rev, nil, nil)
+		}
+	}
+	for _, p := range fresh {
+		if checkDocID(p.d.ID) == nil {
+			c.fc.putLocked(p.d.ID, p.d.Rev, p.d.Content, p.pd)
+		}
+	}
+	listed := make([]listedDoc, 0, len(c.fc.docs))
+	for id, e := range c.fc.docs {
+		if !e.deleted {
+			listed = append(listed, listedDoc{ID: id, Rev: e.rev})
+		}
+	}
+	return listed, nil
+}
+
 // filesDocAt returns document id's content and state: the cached one when
 // it is the revision this device last verified, else (or when fresh) the
 // server's, read and verified. A document never written or deleted gives
 // ErrNotFound with the state to write over it.
 func (c *Client) filesDocAt(ctx context.Context, id string, fresh bool) ([]byte, DocState, error) {
 	known := c.known(FilesDoctype, id)
-	if e, ok := c.fc.get(id); ok && !fresh && known.Rev == e.rev && known.Digest != nil {
+	if e, ok := c.fc.get(id); ok && !e.deleted && !fresh && known.Rev == e.rev && known.Digest != nil {
 		return e.content, known, nil
 	}
 	d, cur, err := c.fetch(ctx, FilesDoctype, id)
@@ -180,8 +317,6 @@ func (c *Client) editFilesDoc(ctx context.Context, id string, create bool, edit 
 		if err != nil {
 			return 0, err
 		}
-		pd, _ := parseFilesDoc(b)
-		c.fc.put(id, rev, b, pd)
 		return rev, nil
 	}
 }
@@ -189,12 +324,10 @@ func (c *Client) editFilesDoc(ctx context.Context, id string, create bool, edit 
 // createFilesDoc writes a new document of FilesDoctype.
 func (c *Client) createFilesDoc(ctx context.Context, m docEdit) (string, error) {
 	b := m.bytes()
-	id, rev, err := c.Create(ctx, FilesDoctype, b)
+	id, _, err := c.Create(ctx, FilesDoctype, b)
 	if err != nil {
 		return "", err
 	}
-	pd, _ := parseFilesDoc(b)
-	c.fc.put(id, rev, b, pd)
 	return id, nil
 }
 

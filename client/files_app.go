@@ -9,6 +9,12 @@ import (
 // The files operations of an app, as the Client's, with the verbs of
 // FilesDoctype each needs.
 
+// SetOnWrite is Client.SetOnWrite.
+func (a *App) SetOnWrite(fn func(doctype, id string, rev uint64, content []byte)) { a.c.SetOnWrite(fn) }
+
+// SetFilesSource is Client.SetFilesSource.
+func (a *App) SetFilesSource(src FilesSource) { a.c.SetFilesSource(src) }
+
 // Files lists the files and folders, as Client.Files (verb read).
 func (a *App) Files(ctx context.Context) (*Tree, error) {
 	if err := a.allow(FilesDoctype, VerbRead); err != nil {

@@ -352,7 +352,9 @@ func (c *Client) deleteItems(ctx context.Context, t *Tree, ids []string) error {
 		return err
 	}
 	for _, r := range res {
-		c.fc.put(r.ID, r.Rev, nil, nil)
+		if errors.Is(r.Err, ErrNotFound) {
+			c.fc.forget(r.ID) // gone already (PutMany remembered the others)
+		}
 		if r.Err != nil && !errors.Is(r.Err, ErrNotFound) {
 			return r.Err
 		}
