@@ -175,6 +175,9 @@ func (a *API) CallJSON(ctx context.Context, method string, args []byte) ([]byte,
 	if err != nil {
 		return nil, toError(err)
 	}
+	if ja, ok := res.(jsonAppender); ok {
+		return ja.appendJSON(nil), nil
+	}
 	b, err := json.Marshal(res)
 	if err != nil {
 		return nil, &Error{Code: string(wire.CodeInternal), Message: err.Error()}

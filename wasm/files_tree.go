@@ -95,30 +95,14 @@ func (a *API) FilesTree(ctx context.Context) (*FilesTreeResult, error) {
 		return nil, err
 	}
 	out := &FilesTreeResult{Items: make([]FileItem, 0, t.Len()), VersionsKept: t.VersionsKept, Malformed: t.Malformed}
-	var walk func(id string)
-	add := func(it *client.FileItem) {
+	t.Walk(func(it *client.FileItem) {
 		kind := client.KindFile
 		if it.Folder {
 			kind = client.KindFolder
 		}
 		out.Items = append(out.Items, FileItem{ID: it.ID, Rev: it.Rev, Kind: kind, Name: it.Name, Parent: it.Parent, Type: it.Type,
 			Length: it.Length, Modified: it.ModTime, Trashed: it.Trashed, InTrash: it.InTrash, Versions: len(it.Versions), OldFormat: it.OldFormat})
-	}
-	walk = func(id string) {
-		for _, it := range t.Children(id) {
-			add(it)
-			if it.Folder {
-				walk(it.ID)
-			}
-		}
-	}
-	walk("")
-	for _, it := range t.Trash() {
-		add(it)
-		for _, d := range t.Descendants(it.ID) {
-			add(d)
-		}
-	}
+	})
 	return out, nil
 }
 
