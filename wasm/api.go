@@ -63,14 +63,19 @@ type Cache interface {
 //     page starts (protocol §4.7);
 //   - "halted": the session stopped saving (protocol §4.7): Error.Message
 //     says why;
-//   - "outbox": what became of a write kept for later (Outbox, outbox.go).
+//   - "outbox": what became of a write kept for later (Outbox, outbox.go);
+//   - "docs": a page of the documents cache (State: its bytes; Name: its
+//     name, "<doctype>/<n>", docpages.go) to keep, sealed, in place of the
+//     one of that name, and give back to Resume; it holds documents'
+//     content and must never leave the worker but sealed.
 type Event struct {
 	Type   string      `json:"type"`
+	Name   string      `json:"name,omitempty"`
 	Sub    int         `json:"sub,omitempty"`
 	Change *Change     `json:"change,omitempty"`
 	Error  *Error      `json:"error,omitempty"`
 	Outbox *OutboxNews `json:"outbox,omitempty"`
-	State  []byte      `json:"-"` // "state", "memory": the saved form (saved.go), given to the host apart
+	State  []byte      `json:"-"` // "state", "memory": the saved form (saved.go); "docs": the page; given to the host apart
 }
 
 // session is what Home's Client and an App have in common.
@@ -82,6 +87,7 @@ type session interface {
 	GetMany(ctx context.Context, doctype string, ids []string) ([]*client.Doc, error)
 	Delete(ctx context.Context, doctype, id string) error
 	Sync(ctx context.Context, wait time.Duration, fn func(client.Change) error) error
+	KnownRevs(doctype string) map[string]uint64
 	Upload(ctx context.Context, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error)
 	DownloadProgress(ctx context.Context, fileID string, w io.Writer, progress func(done, total int64)) (*client.FileInfo, error)
 	// Files and folders (files_tree.go).
@@ -137,6 +143,7 @@ type API struct {
 	seqs       map[string]map[string]uint64 // doctype → id → seq (seqs.go)
 	ob         *outbox                      // the writes waiting for the server (outbox.go)
 	loaded     map[string]bool              // doctypes whose documents known before this session are in live
+	dirty      map[string]map[int]bool      // doctype → its pages changed since last given (docpages.go)
 	subs       map[int]*subscription
 	loop       *loop
 	lastSaved  []byte

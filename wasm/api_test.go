@@ -13,10 +13,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -115,6 +117,27 @@ func (e *events) n() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return len(e.all)
+}
+
+// pages returns the pages of the documents cache the "docs" events gave
+// since the last "wipe", the last of each name: what the worker keeps.
+func (e *events) pages() [][]byte {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	last := map[string][]byte{}
+	for _, ev := range e.all {
+		switch ev.Type {
+		case "docs":
+			last[ev.Name] = ev.State
+		case "wipe":
+			clear(last)
+		}
+	}
+	var out [][]byte
+	for _, k := range slices.Sorted(maps.Keys(last)) {
+		out = append(out, last[k])
+	}
+	return out
 }
 
 // lastState returns the payload of the last "state" event, or nil after a
@@ -249,11 +272,11 @@ func TestDocumentsAndState(t *testing.T) {
 	}
 	a.Close()
 	b, _ := newAPI(t, s)
-	r, err := b.Resume(state)
+	r, err := b.Resume(state, ev.pages()...)
 	if err != nil || !r.Restored || r.User != user {
 		t.Fatal(r, err)
 	}
-	// The documents listed before come from the saved state's cache: no
+	// The documents listed before come from the documents cache: no
 	// document is read again, only the feed.
 	var reads []string
 	s.mu.Lock()

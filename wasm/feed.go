@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hearthcloud/hearth/internal/wire"
@@ -61,6 +60,7 @@ func (a *API) applySeq(gen uint64, doctype, id string, rev, seq uint64, deleted 
 		value = nil
 	}
 	m[id] = &entry{rev: rev, deleted: deleted, value: value}
+	a.markPageLocked(doctype, id)
 	a.setSeqLocked(doctype, id, seq, deleted)
 	ch := &Change{Doctype: doctype, ID: id, Rev: rev, Seq: a.seqOfLocked(doctype, id), Deleted: deleted, Value: value}
 	if deleted {
@@ -81,19 +81,55 @@ func (a *API) applySeq(gen uint64, doctype, id string, rev, seq uint64, deleted 
 // List returns all live documents of doctype, ordered by id, from memory
 // kept current by the verified changes feed (started on first use).
 func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
-	if err := checkDoc(doctype, "", false); err != nil {
+	out := []Doc{}
+	err := a.withLive(ctx, 0, doctype, func(m map[string]*entry) {
+		for id, e := range m {
+			if !e.deleted {
+				out = append(out, Doc{ID: id, Rev: e.rev, Seq: a.seqOfLocked(doctype, id), Value: e.value})
+			}
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// filesSource is the client.FilesSource of session gen (an app's, which
+// reads the feed all along, setSession): the documents of
+// client.FilesDoctype in memory, deleted ones too, as List has them.
+func (a *API) filesSource(gen uint64) client.FilesSource {
+	return func(ctx context.Context) ([]client.Doc, error) {
+		var out []client.Doc
+		err := a.withLive(ctx, gen, client.FilesDoctype, func(m map[string]*entry) {
+			out = make([]client.Doc, 0, len(m))
+			for id, e := range m {
+				out = append(out, client.Doc{Doctype: client.FilesDoctype, ID: id, Rev: e.rev, Content: e.value, Deleted: e.deleted})
+			}
+		})
+		return out, err
+	}
+}
+
+// withLive calls fn, holding mu, with the documents of doctype in memory
+// (deleted ones too), once the feed loop has read the feed to its end and
+// load has brought in those known before the session: those of session
+// gen (0: the current one).
+func (a *API) withLive(ctx context.Context, gen uint64, doctype string, fn func(map[string]*entry)) error {
+	if err := checkDoc(doctype, "", false); err != nil {
+		return err
+	}
 	a.mu.Lock()
-	if a.c == nil {
+	if a.c == nil || gen != 0 && a.gen != gen {
 		a.mu.Unlock()
-		return nil, errNotLoggedIn
+		return errNotLoggedIn
 	}
 	gen, c := a.gen, a.c
 	l := a.startLocked()
 	a.mu.Unlock()
 	if err := waitReady(ctx, l); err != nil {
-		return nil, err
+		return err
 	}
 	// An app that stopped saving still shows what it verified before
 	// (protocol §4.7: reading goes on); Home says so with account().halted.
@@ -102,30 +138,24 @@ func (a *API) List(ctx context.Context, doctype string) ([]Doc, error) {
 		halted = haltedOf(c)
 	}
 	if l.err != nil && halted == "" {
-		return nil, a.fail(gen, l.err)
+		return a.fail(gen, l.err)
 	}
 	if err := a.load(ctx, c, gen, doctype); err != nil {
 		if halted != "" {
 			// Stopped, and what this browser kept does not read either:
 			// nothing to show until the person decides (§4.7).
 			a.persist(gen)
-			return nil, &Error{Code: CodeHalted, Message: client.ErrHalted.Error() + " (" + halted + "); what it kept of this cannot be read either until you decide, in Home", err: err}
+			return &Error{Code: CodeHalted, Message: client.ErrHalted.Error() + " (" + halted + "); what it kept of this cannot be read either until you decide, in Home", err: err}
 		}
-		return nil, a.fail(gen, err)
+		return a.fail(gen, err)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.gen != gen {
-		return nil, errNotLoggedIn
+		return errNotLoggedIn
 	}
-	out := []Doc{}
-	for id, e := range a.live[doctype] {
-		if !e.deleted {
-			out = append(out, Doc{ID: id, Rev: e.rev, Seq: a.seqOfLocked(doctype, id), Value: e.value})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	fn(a.live[doctype])
+	return nil
 }
 
 // load brings into memory the documents of doctype that this device knew
@@ -140,10 +170,12 @@ func (a *API) load(ctx context.Context, c session, gen uint64, doctype string) e
 		a.mu.Unlock()
 		return nil
 	}
+	a.mu.Unlock()
+	known := c.KnownRevs(doctype)
 	var ids []string
-	for k := range docsOf(c) {
-		dt, id, ok := strings.Cut(k, "/")
-		if ok && dt == doctype && a.live[dt][id] == nil {
+	a.mu.Lock()
+	for id := range known {
+		if a.live[doctype][id] == nil {
 			ids = append(ids, id)
 		}
 	}
@@ -156,7 +188,7 @@ func (a *API) load(ctx context.Context, c session, gen uint64, doctype string) e
 	for i, d := range docs {
 		switch {
 		case d == nil:
-			a.apply(gen, doctype, ids[i], docsOf(c)[doctype+"/"+ids[i]].Rev, true, nil)
+			a.apply(gen, doctype, ids[i], known[ids[i]], true, nil)
 		case d.Deleted:
 			a.apply(gen, doctype, ids[i], d.Rev, true, nil)
 		default:
@@ -273,13 +305,14 @@ func (a *API) run(ctx context.Context, c session, gen uint64, l *loop) {
 		}
 		e := toError(err)
 		if e == nil {
-			a.persist(gen)
-			a.kickOutbox(gen) // the server answers: send what waits (outbox.go)
-			backoff = time.Second
 			if first {
+				// Listings may answer now; the state is kept right after.
 				first = false
 				close(l.ready)
 			}
+			a.persist(gen)
+			a.kickOutbox(gen) // the server answers: send what waits (outbox.go)
+			backoff = time.Second
 			continue
 		}
 		if e.Code == CodeNetwork || e.Code == string(wire.CodeInternal) || e.Code == string(wire.CodeUnavailable) || e.Code == string(wire.CodeRateLimited) {

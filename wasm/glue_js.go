@@ -18,12 +18,12 @@ import (
 // Install registers globalThis.hearthGo = { open(config) } on the worker's
 // global scope. open takes { server, device, onEvent, cache, outbox }
 // (onEvent is called with each Event as a JSON string and, for "state",
-// the saved form as a Uint8Array second argument; cache and outbox: see
+// "memory" and "docs", their bytes as a Uint8Array second argument; cache and outbox: see
 // jsCache and jsOutbox) and returns an object with:
 //
 //	methods                          the JSON of the page's methods: [{name, noResult?}] (methods.go)
 //	call(method, argsJSON)           → Promise<resultJSON>   (see API.Call)
-//	resume(savedBytes)               → Promise<resultJSON>   (API.Resume of a Uint8Array)
+//	resume(savedBytes, pages)        → Promise<resultJSON>   (API.Resume of a Uint8Array, and the documents cache's pages: [Uint8Array])
 //	upload(blob, name, onProgress, folder, job) → Promise<resultJSON>   ({id}; folder: a folder id, "" the root, for API.UploadTo; undefined: API.Upload)
 //	download(id, onProgress)         → Promise<{info: infoJSON, bytes: Uint8Array}>
 //	downloadTo(id, sink, onProgress, job) → Promise<infoJSON>   (streamed into sink, see sinkWriter)
@@ -91,14 +91,26 @@ func open(_ js.Value, args []js.Value) any {
 		})
 	}))
 	o.Set("resume", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		u8 := arg(args, 0)
-		var b []byte
-		if u8.InstanceOf(js.Global().Get("Uint8Array")) {
-			b = make([]byte, u8.Get("length").Int())
-			js.CopyBytesToGo(b, u8)
+		u8 := js.Global().Get("Uint8Array")
+		bytesOf := func(v js.Value) []byte {
+			if !v.InstanceOf(u8) {
+				return nil
+			}
+			b := make([]byte, v.Get("length").Int())
+			js.CopyBytesToGo(b, v)
+			return b
+		}
+		b := bytesOf(arg(args, 0))
+		var pages [][]byte
+		if ps := arg(args, 1); ps.Type() == js.TypeObject && ps.Get("length").Type() == js.TypeNumber {
+			for i := range ps.Get("length").Int() {
+				if p := bytesOf(ps.Index(i)); p != nil {
+					pages = append(pages, p)
+				}
+			}
 		}
 		return promise(func() (any, *Error) {
-			res, err := a.Resume(b)
+			res, err := a.Resume(b, pages...)
 			if err != nil {
 				return nil, toError(err)
 			}

@@ -66,7 +66,13 @@ func rollBack(s *server, cutoff uint64, appsOnly bool) {
 // the server holds when agree.
 func connectApp(t *testing.T, s *server, home, app *API, user string, agree bool) (ConnectRequest, *Offer) {
 	t.Helper()
-	st, err := app.AppConnectStart("notes", user, s.url)
+	return connectSlug(t, s, home, app, "notes", user, agree)
+}
+
+// connectSlug is connectApp of the bundled app slug.
+func connectSlug(t *testing.T, s *server, home, app *API, slug, user string, agree bool) (ConnectRequest, *Offer) {
+	t.Helper()
+	st, err := app.AppConnectStart(slug, user, s.url)
 	if err != nil {
 		t.Fatal(err)
 	}

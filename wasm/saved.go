@@ -11,9 +11,9 @@ import (
 
 // saved is what a "state" event carries, and Resume takes back.
 type saved struct {
-	// Cache: the documents of the doctypes listed this session, so that the
-	// next start lists them without reading them again (the feed, read from
-	// the saved position before any List answers, brings what changed since).
+	// Cache: in the forms of versions 2 and 3, the documents of the
+	// doctypes listed, now kept in pages of their own (docpages.go); read,
+	// never written.
 	Cache []cachedDoctype `json:"-"`
 	// Seqs: where each document's current revision sits in the changes
 	// feed (seqs.go), kept whole even when the cache is not.
@@ -33,23 +33,26 @@ type saved struct {
 // The saved form of a session (what a "state" event carries, spec/web.md
 // §4) is
 //
-//	"hearth-state-3\n" | part H | part S | part A | part C | part Q
+//	"hearth-state-4\n" | part H | part S | part A | part Q
 //
 // each part a uvarint length and its bytes: H is the JSON of saved without
 // the document tables, S and A are the tables of State.Docs and App.Docs in
-// client.DocStates' binary form, C the documents cache (saved.Cache): for
-// each doctype
+// client.DocStates' binary form, and Q the documents' feed positions
+// (saved.Seqs, seqs.go). The documents themselves are kept apart
+// (docpages.go). The form of version 3 ("hearth-state-3\n") had a part C
+// between A and Q, the documents cache (saved.Cache): for each doctype
 //
 //	uvarint len(doctype) | doctype | uvarint n | n × (uvarint len(id) | id | uvarint rev | uvarint len(value) | value)
 //
-// and Q the documents' feed positions (saved.Seqs, seqs.go). The form of
-// version 2 ("hearth-state-2\n") is the same without part Q.
+// and version 2 ("hearth-state-2\n") is version 3 without part Q; both
+// still decode.
 //
 // A page decodes it at every start, and JSON took the WebAssembly client
 // 50–130 ms for a thousand documents where this takes a few. Resume also
 // takes the JSON form of earlier versions (without a cache).
 const (
-	savedMagic  = "hearth-state-3\n"
+	savedMagic  = "hearth-state-4\n"
+	savedMagic3 = "hearth-state-3\n"
 	savedMagic2 = "hearth-state-2\n"
 )
 
@@ -81,17 +84,7 @@ func encodeSaved(sv saved) ([]byte, error) {
 		out = binary.AppendUvarint(out, uint64(len(tab)))
 		out = append(out, tab...)
 	}
-	var c []byte
-	for _, cd := range sv.Cache {
-		c = appendBytes(c, []byte(cd.Doctype))
-		c = binary.AppendUvarint(c, uint64(len(cd.Docs)))
-		for _, d := range cd.Docs {
-			c = appendBytes(c, []byte(d.ID))
-			c = binary.AppendUvarint(c, d.Rev)
-			c = appendBytes(c, d.Value)
-		}
-	}
-	return appendSeqs(appendBytes(out, c), sv.Seqs), nil
+	return appendSeqs(out, sv.Seqs), nil
 }
 
 func appendBytes(b, p []byte) []byte {
@@ -120,11 +113,15 @@ func cutUvarint(b *[]byte) (uint64, bool) {
 
 func decodeSaved(b []byte) (saved, error) {
 	var sv saved
+	version := 4
 	rest, ok := bytes.CutPrefix(b, []byte(savedMagic))
-	v2 := false
+	if !ok {
+		rest, ok = bytes.CutPrefix(b, []byte(savedMagic3))
+		version = 3
+	}
 	if !ok {
 		rest, ok = bytes.CutPrefix(b, []byte(savedMagic2))
-		v2 = ok
+		version = 2
 	}
 	if !ok {
 		// An earlier version's JSON.
@@ -160,29 +157,16 @@ func decodeSaved(b []byte) (saved, error) {
 			return sv, errSaved // a table with no session to hold it
 		}
 	}
-	c, err := part()
-	if err != nil {
-		return sv, err
-	}
-	for len(c) > 0 {
-		dt, ok1 := cutBytes(&c)
-		n, ok2 := cutUvarint(&c)
-		if !ok1 || !ok2 || n > uint64(len(c)) {
-			return sv, errSaved
+	if version < 4 {
+		c, err := part()
+		if err != nil {
+			return sv, err
 		}
-		cd := cachedDoctype{Doctype: string(dt), Docs: make([]cachedDoc, 0, n)}
-		for range n {
-			id, ok1 := cutBytes(&c)
-			rev, ok2 := cutUvarint(&c)
-			v, ok3 := cutBytes(&c)
-			if !ok1 || !ok2 || !ok3 {
-				return sv, errSaved
-			}
-			cd.Docs = append(cd.Docs, cachedDoc{ID: string(id), Rev: rev, Value: v})
+		if sv.Cache, err = decodeCache(c); err != nil {
+			return sv, err
 		}
-		sv.Cache = append(sv.Cache, cd)
 	}
-	if !v2 {
+	if version > 2 {
 		if sv.Seqs, err = cutSeqs(&rest); err != nil {
 			return sv, err
 		}
@@ -191,6 +175,30 @@ func decodeSaved(b []byte) (saved, error) {
 		return sv, errSaved
 	}
 	return sv, nil
+}
+
+// decodeCache decodes part C of versions 2 and 3.
+func decodeCache(c []byte) ([]cachedDoctype, error) {
+	var out []cachedDoctype
+	for len(c) > 0 {
+		dt, ok1 := cutBytes(&c)
+		n, ok2 := cutUvarint(&c)
+		if !ok1 || !ok2 || n > uint64(len(c)) {
+			return nil, errSaved
+		}
+		cd := cachedDoctype{Doctype: string(dt), Docs: make([]cachedDoc, 0, n)}
+		for range n {
+			id, ok1 := cutBytes(&c)
+			rev, ok2 := cutUvarint(&c)
+			v, ok3 := cutBytes(&c)
+			if !ok1 || !ok2 || !ok3 {
+				return nil, errSaved
+			}
+			cd.Docs = append(cd.Docs, cachedDoc{ID: string(id), Rev: rev, Value: v})
+		}
+		out = append(out, cd)
+	}
+	return out, nil
 }
 
 // cachedDoctype is the part of the documents cache of one doctype: the

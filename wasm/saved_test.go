@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -15,8 +16,7 @@ func sampleSaved() []saved {
 		{Version: 1},
 		{Version: 1, State: &client.State{Server: "http://h", User: "u", Token: "hst_x", MasterKey: make([]byte, 32), FeedSeq: 9, Docs: docs}, AppTokens: []string{"t1"}},
 		{Version: 1, App: &client.AppState{Server: "http://h", User: "u", Token: "hat_x", Identity: "AGE-SECRET-KEY-1X", GrantRev: 3, Gens: map[string]uint32{"io.hearth.notes": 1}, Docs: docs},
-			Cache: []cachedDoctype{{Doctype: "io.hearth.notes", Docs: []cachedDoc{{ID: "a", Rev: 2, Value: []byte(`{"title":"x"}`)}, {ID: "b", Rev: 1, Value: []byte(`"s"`)}}}, {Doctype: "io.hearth.other", Docs: []cachedDoc{}}},
-			Seqs:  []seqTable{{Doctype: "io.hearth.notes", IDs: []string{"a", "b"}, Seqs: []uint64{9, 4}}}},
+			Seqs: []seqTable{{Doctype: "io.hearth.notes", IDs: []string{"a", "b"}, Seqs: []uint64{9, 4}}}},
 		{Version: 1, Pending: &pendingConnect{}},
 	}
 }
@@ -39,12 +39,43 @@ func TestSavedRoundTrip(t *testing.T) {
 			t.Fatalf("%d: encoding emptied the caller's tables", i)
 		}
 	}
-	// The binary form of version 2, without part Q, still decodes.
-	sv2 := sampleSaved()[2]
-	sv2.Seqs = nil
-	b, _ := encodeSaved(sv2)
-	b = append([]byte(savedMagic2), b[len(savedMagic):len(b)-1]...) // without the empty part Q
-	if back, err := decodeSaved(b); err != nil || !reflect.DeepEqual(back, sv2) {
+	// The binary forms of version 3, with the documents cache as part C,
+	// and of version 2, without part Q either, still decode.
+	sv3 := sampleSaved()[2]
+	sv3.Cache = []cachedDoctype{{Doctype: "io.hearth.notes", Docs: []cachedDoc{{ID: "a", Rev: 2, Value: []byte(`{"title":"x"}`)}, {ID: "b", Rev: 1, Value: []byte(`"s"`)}}}, {Doctype: "io.hearth.other", Docs: []cachedDoc{}}}
+	b, _ := encodeSaved(sv3)
+	rest := b[len(savedMagic):]
+	var parts [][]byte
+	for range 4 { // H, S, A, Q
+		p, ok := cutBytes(&rest)
+		if !ok {
+			t.Fatal("the saved form has not 4 parts")
+		}
+		parts = append(parts, p)
+	}
+	var c []byte
+	for _, cd := range sv3.Cache {
+		c = appendBytes(c, []byte(cd.Doctype))
+		c = binary.AppendUvarint(c, uint64(len(cd.Docs)))
+		for _, d := range cd.Docs {
+			c = appendBytes(c, []byte(d.ID))
+			c = binary.AppendUvarint(c, d.Rev)
+			c = appendBytes(c, d.Value)
+		}
+	}
+	v3 := []byte(savedMagic3)
+	for _, p := range [][]byte{parts[0], parts[1], parts[2], c, parts[3]} {
+		v3 = appendBytes(v3, p)
+	}
+	if back, err := decodeSaved(v3); err != nil || !reflect.DeepEqual(back, sv3) {
+		t.Fatalf("version 3: %v %+v", err, back)
+	}
+	sv3.Seqs = nil
+	v2 := []byte(savedMagic2)
+	for _, p := range [][]byte{parts[0], parts[1], parts[2], c} {
+		v2 = appendBytes(v2, p)
+	}
+	if back, err := decodeSaved(v2); err != nil || !reflect.DeepEqual(back, sv3) {
 		t.Fatalf("version 2: %v", err)
 	}
 	// The JSON of earlier versions still decodes.

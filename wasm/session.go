@@ -3,9 +3,8 @@ package wasm
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/hearthcloud/hearth/client"
@@ -28,8 +27,30 @@ func (a *API) setSession(c *client.Client, ap *client.App) {
 	a.live = map[string]map[string]*entry{}
 	a.seqs = nil
 	a.loaded = map[string]bool{}
+	a.dirty = nil
 	a.offered, a.offer, a.appsSeen = nil, nil, nil
 	a.lastSaved = nil
+	// What the session writes is in memory at once (and in the documents
+	// cache at the next persist), not only once the feed brings it back.
+	gen := a.gen
+	wrote := func(doctype, id string, rev uint64, content []byte) {
+		var v json.RawMessage
+		if content != nil {
+			v = valueOf(content)
+		}
+		a.apply(gen, doctype, id, rev, content == nil, v)
+	}
+	if c != nil {
+		c.SetOnWrite(wrote)
+	}
+	if ap != nil {
+		ap.SetOnWrite(wrote)
+		// An app reads the feed all along (its pages subscribe), and its
+		// files listings come from what the feed brought (feed.go), not
+		// from the server's listing and bulk reads: a reload lists from the
+		// documents cache at once.
+		ap.SetFilesSource(a.filesSource(gen))
+	}
 	if len(a.subs) > 0 {
 		a.startLocked()
 	}
@@ -61,6 +82,7 @@ func (a *API) drop(gen uint64) {
 	a.live = map[string]map[string]*entry{}
 	a.seqs = nil
 	a.loaded = map[string]bool{}
+	a.dirty = nil
 	a.lastSaved = nil
 	a.stopOutboxLocked()
 	a.mu.Unlock()
@@ -70,7 +92,9 @@ func (a *API) drop(gen uint64) {
 	}
 }
 
-// persist sends a "state" event if what to keep changed since the last.
+// persist sends a "state" event if what to keep changed since the last,
+// and a "docs" event for each page of the documents cache that changed
+// (docpages.go).
 func (a *API) persist(gen uint64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -85,16 +109,17 @@ func (a *API) persist(gen uint64) {
 		sv.App = a.app.State()
 	}
 	a.sayHaltLocked(sv)
-	sv.Cache = a.cacheLocked()
 	sv.Seqs = a.seqTablesLocked()
 	b, err := encodeSaved(sv)
-	if err != nil || bytes.Equal(b, a.lastSaved) {
-		return
+	if err == nil && !bytes.Equal(b, a.lastSaved) {
+		a.lastSaved = b
+		// Emitted under the lock so that states reach the host in order;
+		// the host only queues them.
+		a.emit(Event{Type: "state", State: b})
 	}
-	a.lastSaved = b
-	// Emitted under the lock so that states reach the host in order; the
-	// host only queues them.
-	a.emit(Event{Type: "state", State: b})
+	for _, ev := range a.pagesLocked() {
+		a.emit(ev)
+	}
 }
 
 // sayHaltLocked sends a "halted" event when the session sv holds newly
@@ -113,37 +138,6 @@ func (a *API) sayHaltLocked(sv saved) {
 	if why != "" {
 		a.emit(Event{Type: "halted", Error: &Error{Code: CodeHalted, Message: why}})
 	}
-}
-
-// maxCache bounds the documents cache of a saved state (its values'
-// bytes): the state is written whole at every change.
-const maxCache = 2 << 20
-
-// cacheLocked returns the documents cache to save: the live documents of
-// every doctype loaded, or none past maxCache.
-func (a *API) cacheLocked() []cachedDoctype {
-	var out []cachedDoctype
-	size := 0
-	for _, dt := range slices.Sorted(maps.Keys(a.loaded)) {
-		if !a.loaded[dt] {
-			continue
-		}
-		m := a.live[dt]
-		cd := cachedDoctype{Doctype: dt, Docs: make([]cachedDoc, 0, len(m))}
-		for _, id := range slices.Sorted(maps.Keys(m)) {
-			e := m[id]
-			if e.deleted {
-				continue
-			}
-			size += len(id) + len(e.value)
-			if size > maxCache {
-				return nil
-			}
-			cd.Docs = append(cd.Docs, cachedDoc{ID: id, Rev: e.rev, Value: e.value})
-		}
-		out = append(out, cd)
-	}
-	return out
 }
 
 // User returns the signed-in account's name, or "".
@@ -343,9 +337,10 @@ type ResumeResult struct {
 }
 
 // Resume continues a session from what a "state" event carried (and an
-// app's connection under way). A state of another server, or one that
-// does not resume, gives Restored false.
-func (a *API) Resume(state []byte) (*ResumeResult, error) {
+// app's connection under way), with the pages of the documents cache that
+// "docs" events carried (docpages.go). A state of another server, or one
+// that does not resume, gives Restored false.
+func (a *API) Resume(state []byte, pages ...[]byte) (*ResumeResult, error) {
 	s, err := decodeSaved(state)
 	if err != nil || s.Version != 1 {
 		return &ResumeResult{}, nil
@@ -368,14 +363,22 @@ func (a *API) Resume(state []byte) (*ResumeResult, error) {
 		return &ResumeResult{Halted: why}, nil
 	}
 	a.setSession(c, ap)
-	a.mu.Lock()
-	for _, cd := range s.Cache {
-		m := make(map[string]*entry, len(cd.Docs))
-		for _, d := range cd.Docs {
-			m[d.ID] = &entry{rev: d.Rev, value: d.Value}
+	known := map[string]map[string]uint64{} // doctype → id → rev the state remembers
+	knownOf := func(doctype string) map[string]uint64 {
+		if known[doctype] == nil {
+			known[doctype] = a.c.KnownRevs(doctype)
 		}
-		a.live[cd.Doctype] = m
-		a.loaded[cd.Doctype] = true
+		return known[doctype]
+	}
+	a.mu.Lock()
+	a.takePagesLocked(pages, a.c.User(), knownOf)
+	for _, cd := range s.Cache {
+		// A state of version 2 or 3 held the cache itself: given again as
+		// pages at the next listing.
+		a.takeCachedLocked(cd.Doctype, cd.Docs, knownOf(cd.Doctype))
+		for _, d := range cd.Docs {
+			a.markPageLocked(cd.Doctype, d.ID)
+		}
 	}
 	a.seqs = seqMap(s.Seqs)
 	a.lastSaved = state

@@ -34,6 +34,12 @@
 //   "outkey", "outbox:…" → like "key" and "state", the writes kept until
 //             the server answers (wasm/outbox.go), one record each,
 //             additional data "hearth-outbox-v1\n" and the record's name
+//   "docs:<doctype>/<n>" → {iv, data}: a page of the documents cache
+//             (wasm/docpages.go: the documents of the doctypes the page
+//             listed, spread over pages, each given again by a "docs"
+//             event when its documents change), sealed with "key" like the
+//             state, additional data "hearth-docs-v1\n" and the record's
+//             name; given back to the client with the state at resume
 //   "memkey", "memory" → like "key" and "state", for what the browser
 //             verified of the accounts' histories (Home: a State without
 //             token, session or master key per account; an app: its
@@ -86,6 +92,7 @@ if (others) {
     if (typeof e.data.at === "number" && e.data.at < signedInAt) return; // an older sign-out
     wiped = true;
     pending = null;
+    pendingPages = new Map();
     postMessage({ event: "session_ended", closed: true });
     self.close(); // the keys in this worker's memory go with it
   };
@@ -179,8 +186,58 @@ async function loadMemory() {
   }
 }
 
-// Everything in the vault goes but the memory: the session, its key, and
-// the cached index segments; and the kept writes too at a logout (all).
+// ---- the documents cache (wasm/docpages.go) ----
+//
+// "docs:<name>" → {iv, data}: a page, sealed with the state's key. Pages
+// are written after the state they go with, in the same queue, latest
+// first wins per name; a page that does not open is left out (the client
+// reads its documents again). The client takes a page's document only at
+// the revision the state says it verified.
+
+const DOCS = "docs:";
+const docsAAD = (k) => new TextEncoder().encode("hearth-docs-v1\n" + k);
+let pendingPages = new Map(), pagesScheduled = false;
+
+function savePage(name, bytes) {
+  if (wiped || readonly || typeof name !== "string" || !name) return;
+  pendingPages.set(DOCS + name, bytes);
+  if (pagesScheduled) return;
+  pagesScheduled = true;
+  queue = queue.then(async () => {
+    pagesScheduled = false;
+    const pages = pendingPages;
+    pendingPages = new Map();
+    if (pages.size === 0) return;
+    const key = await stateKey();
+    const sealed = [];
+    for (const [k, b] of pages) {
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      sealed.push([k, { iv, data: await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: docsAAD(k) }, key, b) }]);
+    }
+    await tx("readwrite", (s) => { for (const [k, v] of sealed) s.put(v, k); });
+  }).catch((err) => console.error("hearth: keeping the documents failed", err));
+}
+
+async function loadPages() {
+  try {
+    const key = await idbGet("key");
+    if (!key) return [];
+    const range = IDBKeyRange.bound(DOCS, DOCS + "\uffff");
+    const [keys, recs] = await tx("readonly", (s) => {
+      const ks = s.getAllKeys(range), vs = s.getAll(range);
+      return { get result() { return [ks.result, vs.result]; } };
+    });
+    const out = await Promise.all(keys.map((k, i) => crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: recs[i].iv, additionalData: docsAAD(k) }, key, recs[i].data).then((b) => new Uint8Array(b), () => null)));
+    return out.filter((b) => b !== null);
+  } catch {
+    return []; // a cache: the documents are read again
+  }
+}
+
+// Everything in the vault goes but the memory: the session, its key, the
+// documents cache and the cached index segments; and the kept writes too
+// at a logout (all).
 const KEEP = new Set(["memkey", "memory"]);
 const kept = (k, all) => KEEP.has(k) || !all && (k === "outkey" || String(k).startsWith(OUTBOX));
 const wipeStore = (all) => tx("readwrite", (s) => {
@@ -289,6 +346,7 @@ function saveState(bytes) {
 
 function wipe(all) {
   pending = null;
+  pendingPages = new Map();
   queue = queue.then(() => wipeStore(all)).catch((err) => console.error("hearth: wiping the session failed", err));
   return queue;
 }
@@ -398,6 +456,9 @@ function onEvent(json, bytes) {
       }
       if (!loggingOut) postMessage({ event: "session_ended" });
       break;
+    case "docs": // a page of the documents cache: sealed here, never posted to the page
+      savePage(ev.name, bytes);
+      break;
     case "memory": // after the wipe (queued after it): kept across sessions
       if (!readonly) queue = queue.then(() => storeMemory(bytes)).catch((err) => console.error("hearth: keeping what this device verified failed", err));
       break;
@@ -443,10 +504,10 @@ const own = {
     need();
     const memory = await loadMemory();
     if (memory !== null) await call("remember", [b64(memory)]);
-    const saved = await loadState();
+    const [saved, pages] = await Promise.all([loadState(), loadPages()]);
     if (saved === null) return { restored: false, user: null };
     // Not restored may still hold an app's connection under way (§5).
-    return JSON.parse(await need().resume(saved));
+    return JSON.parse(await need().resume(saved, pages));
   },
   async logout() {
     if (readonly) throw Object.assign(new Error("sign out from the page's main Hearth"), { code: "bad_input" });
