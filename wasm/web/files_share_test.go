@@ -110,6 +110,11 @@ func TestWebFilesShare(t *testing.T) {
 	tab.Screenshots("links-view")
 	click(tab, `dialog.links-dialog[open] .row.end button.secondary:last-child`)
 	tab.WaitTrue(`!document.querySelector("dialog[open]")`)
+	// In the grid, a shared file's mark sits in its cell's corner.
+	click(tab, `[data-view=grid]`)
+	tab.WaitTrue(`!!document.querySelector('#items.grid-view li[data-id="` + row + `"] .shared-mark')`)
+	tab.Screenshots("shared-grid")
+	click(tab, `[data-view=list]`)
 
 	// Request files into Inbox.
 	selectRows(t, tab, "Inbox")

@@ -14,16 +14,21 @@ import { Queue, dropped, folderMaker, picked } from "./files-upload.js";
 import { Preview } from "./files-preview.js";
 import { askWhere, canAsk, save } from "./files-save.js";
 import { Shares } from "./share.js";
+import { RowWindow } from "./files-list.js";
 
 const items = new Map(); // id → an item of filesTree, as fromTree reads it
 let malformed = [];      // ids of documents that break the format
 let tree = new Tree(new Map());
+let treeStale = true;    // items changed since tree was built
 let app, queue, preview, shares;
 let folder = "";         // the folder shown ("" the root)
 let trashView = false;
 const sel = new Set();   // ids selected
 let anchor = "";         // the item a shift-click selects from
 let focusId = "";        // the row that has the focus, kept across drawing
+let dragging = "";       // the row being dragged
+let shown = [];          // the items listed, in their order (drawItems)
+let rows;                // the rows drawn (files-list.js)
 const prefs = { view: localStorage.getItem("files:view") || "list", sort: localStorage.getItem("files:sort") || "name", desc: localStorage.getItem("files:desc") === "1" };
 
 const say = sayer(appWords, {
@@ -57,6 +62,7 @@ async function load() {
         items.clear();
         revs.clear();
         for (const it of r.items) { items.set(it.id, fromTree(it)); revs.set(it.id, it.rev); }
+        treeStale = true;
         malformed = r.malformed || [];
         draw();
       } while (again);
@@ -80,7 +86,7 @@ async function change(fn) {
 // ---- drawing ----
 
 function draw() {
-  tree = new Tree(items);
+  if (treeStale) { tree = new Tree(items); treeStale = false; } // not at each selection or sort
   if (folder && (!isFolder(folder) || tree.inTrash(folder))) folder = "";
   for (const id of sel) if (!items.has(id) || tree.inTrash(id) !== trashView) sel.delete(id);
   drawCrumbs();
@@ -120,8 +126,11 @@ function drawCrumbs() {
   $("#crumbs").replaceChildren(crumb("", "All files", !folder), ...path.map((id, i) => crumb(id, nameOf(id), i === path.length - 1)));
 }
 
-/** shownIds is the items listed now, in their order. */
-function shownIds() {
+/** shownIds is the items listed now, in their order, as drawItems last sorted them. */
+const shownIds = () => shown;
+
+/** listedIds is the items the folder or the trash shows, sorted. */
+function listedIds() {
   const ids = trashView
     ? [...items.keys()].filter((id) => tree.items.has(id) && items.get(id).trashed && !tree.inTrash(tree.parent.get(id) || ""))
     : tree.children(folder).filter((id) => !tree.inTrash(id));
@@ -129,13 +138,13 @@ function shownIds() {
 }
 
 function drawItems() {
-  const ids = shownIds();
+  const ids = shown = listedIds();
   const list = $("#items");
   list.className = "items " + prefs.view + "-view";
   $("#cols").hidden = prefs.view !== "list" || ids.length === 0;
   $("#cols span:last-child").textContent = trashView ? "Deleted" : "Modified";
   const had = document.activeElement && list.contains(document.activeElement);
-  drawRows(list, ids);
+  rows.set(ids);
   $("#empty").hidden = ids.length > 0;
   $("#empty-line").textContent = trashView ? "The trash is empty." : folder ? "This folder is empty." : "No files yet.";
   $("#empty-more").hidden = trashView;
@@ -144,30 +153,7 @@ function drawItems() {
   performance.mark("hearth:files-drawn");
 }
 
-// ---- rows drawn in slices ----
-// A folder of thousands: its first rows are drawn at once and the others
-// in slices on the next tasks, so that the listing shows without waiting
-// for all of them (BENCHMARKS.md, Issue 16 in the browser). A row asked
-// for before its slice came (focus, selection) draws them all first.
-const FIRST_ROWS = 150, MORE_ROWS = 1000;
-let rowsLeft = [], rowsTimer = 0;
-function drawRows(list, ids) {
-  clearTimeout(rowsTimer);
-  list.replaceChildren(...ids.slice(0, FIRST_ROWS).map(row));
-  rowsLeft = ids.slice(FIRST_ROWS);
-  if (rowsLeft.length) rowsTimer = setTimeout(moreRows, 0);
-  else performance.mark("hearth:files-all-drawn");
-}
-function moreRows(all) {
-  clearTimeout(rowsTimer);
-  $("#items").append(...rowsLeft.splice(0, all === true ? rowsLeft.length : MORE_ROWS).map(row));
-  if (rowsLeft.length) rowsTimer = setTimeout(moreRows, 0);
-  else performance.mark("hearth:files-all-drawn");
-}
-const rowOf = (id) => {
-  const q = `#items li[data-id="${CSS.escape(id)}"]`;
-  return document.querySelector(q) || (rowsLeft.length ? (moreRows(true), document.querySelector(q)) : null);
-};
+const rowOf = (id) => rows.rowOf(id);
 
 function row(id) {
   const it = items.get(id);
@@ -208,8 +194,9 @@ function row(id) {
       e.dataTransfer.setData("application/x-hearth-items", JSON.stringify(moving));
       e.dataTransfer.effectAllowed = "move";
       li.classList.add("dragging");
+      dragging = id; // its row stays drawn, wherever the list scrolls
     });
-    li.addEventListener("dragend", () => li.classList.remove("dragging"));
+    li.addEventListener("dragend", () => { li.classList.remove("dragging"); dragging = ""; });
     if (it.kind === "folder") dropTarget(li, () => id);
   }
   return li;
@@ -252,7 +239,7 @@ function selectRange(from, to, add) {
 }
 
 function focusRow(id) {
-  const b = rowOf(id)?.querySelector(".name");
+  const b = rows.show(id)?.querySelector(".name");
   if (b) { b.focus(); focusId = id; }
 }
 
@@ -266,7 +253,7 @@ function onKey(e) {
   const ids = shownIds();
   const i = ids.indexOf(id);
   const grid = prefs.view === "grid";
-  const across = grid ? Math.max(1, Math.round($("#items").clientWidth / li.offsetWidth)) : 1;
+  const across = rows.across;
   const moveTo = (j) => {
     j = Math.max(0, Math.min(ids.length - 1, j));
     if (e.shiftKey) { if (!anchor) anchor = id; selectRange(anchor, ids[j], false); } else anchor = ids[j];
@@ -488,6 +475,7 @@ async function main() {
   // Links (share.js): the rows' "Shared" mark, the dialogs, and drops,
   // adopted when the app opens and when it comes back into view.
   shares = new Shares({ app, nameOf, redraw: () => draw(), changed: () => load(), announce, fail });
+  rows = new RowWindow($("#items"), row, () => [focusId, dragging].filter(Boolean));
   fromHash();
   addEventListener("popstate", () => { fromHash(); draw(); });
   wire();
