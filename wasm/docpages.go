@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/fnv"
 	"maps"
 	"slices"
 	"strconv"
@@ -39,11 +38,15 @@ const (
 
 var errPage = errors.New("wasm: a documents page is malformed")
 
-// pageOf is the page that holds document id.
+// pageOf is the page that holds document id: its FNV-1a hash (32 bits),
+// modulo pageBuckets.
 func pageOf(id string) int {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return int(h.Sum32() % pageBuckets)
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return int(h % pageBuckets)
 }
 
 // pageName is the name of a doctype's page n, as "docs" events carry it.

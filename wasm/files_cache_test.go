@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"net/http"
 	"reflect"
@@ -297,6 +298,17 @@ func TestTakePages(t *testing.T) {
 		}
 		if !maps.Equal(got, c.took) || a.loaded[dt] != c.loaded {
 			t.Errorf("%s: took %v (loaded %v), want %v (%v)", c.name, got, a.loaded[dt], c.took, c.loaded)
+		}
+	}
+}
+
+// TestPageOf: pageOf is FNV-1a, as the spec says (web.md §4).
+func TestPageOf(t *testing.T) {
+	for _, id := range []string{"", "a", "settings", "a7kq3mfx2wnbgyqrsl5vtd6c4e"} {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		if got, want := pageOf(id), int(h.Sum32()%pageBuckets); got != want {
+			t.Errorf("pageOf(%q) = %d, want %d", id, got, want)
 		}
 	}
 }
