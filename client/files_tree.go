@@ -299,14 +299,18 @@ func boolInt(b bool) int {
 // buildTree makes the tree of the parsed documents docs (by id), whose
 // revisions are revs, as §6.3 says: a parent that is missing, not a
 // folder or closes a cycle puts the item at the root. It ends on any
-// input: each item is visited a bounded number of times.
+// input: each item is visited a bounded number of times. It works on the
+// items' indices in id order (one map, the tree's own: maps of strings
+// are slow in WebAssembly, and a drive may hold 10,000 files).
 func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
-	t := &Tree{items: make(map[string]*FileItem, len(docs)), docs: docs, children: map[string][]*FileItem{}, VersionsKept: DefaultVersionsKept}
+	t := &Tree{docs: docs, children: map[string][]*FileItem{}, VersionsKept: DefaultVersionsKept}
 	ids := make([]string, 0, len(docs))
 	for id, d := range docs {
 		switch d.Kind {
 		case KindFile, KindFolder:
-			ids = append(ids, id)
+			if id != settingsID {
+				ids = append(ids, id)
+			}
 		case KindSettings:
 			if id == settingsID {
 				t.VersionsKept = d.kept
@@ -314,13 +318,12 @@ func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
 		}
 	}
 	slices.Sort(ids)
-	parent := make(map[string]string, len(ids))
-	for _, id := range ids {
-		if id == settingsID {
-			continue
-		}
+	all := make([]FileItem, len(ids)) // in id order: the smallest id of a cycle is its smallest index
+	t.items = make(map[string]*FileItem, len(ids))
+	for i, id := range ids {
 		d := docs[id]
-		it := &FileItem{ID: id, Rev: revs[id], Folder: d.Kind == KindFolder, Name: d.Name, Type: d.Type,
+		it := &all[i]
+		*it = FileItem{ID: id, Rev: revs[id], Folder: d.Kind == KindFolder, Name: d.Name, Type: d.Type,
 			Length: d.Length, ModTime: fromUnix(d.MTime), Trashed: fromUnix(d.Trashed), OldFormat: d.old, Dropped: d.FromDrop != "",
 			lower: strings.ToLower(d.Name)}
 		if !it.Folder {
@@ -330,11 +333,15 @@ func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
 			}
 		}
 		t.items[id] = it
-		parent[id] = d.Parent
 	}
-	for id, p := range parent {
-		if pd := docs[p]; p != "" && (pd == nil || pd.Kind != KindFolder || t.items[p] == nil) {
-			parent[id] = ""
+	// parent[i] is the index of item i's folder, or -1 for the root.
+	parent := make([]int32, len(all))
+	for i, id := range ids {
+		parent[i] = -1
+		if p := docs[id].Parent; p != "" {
+			if j, ok := slices.BinarySearch(ids, p); ok && all[j].Folder {
+				parent[i] = int32(j)
+			}
 		}
 	}
 	// Break cycles: walk up from each item, marking the path; meeting the
@@ -343,70 +350,64 @@ func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
 		onPath = 1
 		done   = 2
 	)
-	state := make(map[string]uint8, len(ids))
-	var path []string
-	for _, id := range ids {
+	state := make([]uint8, len(all))
+	var path []int32
+	for i := range all {
 		path = path[:0]
-		cur := id
-		for cur != "" && state[cur] == 0 {
+		cur := int32(i)
+		for cur >= 0 && state[cur] == 0 {
 			state[cur] = onPath
 			path = append(path, cur)
 			cur = parent[cur]
 		}
-		if cur != "" && state[cur] == onPath {
+		if cur >= 0 && state[cur] == onPath {
 			cycle := path[slices.Index(path, cur):]
-			parent[slices.Min(cycle)] = ""
+			parent[slices.Min(cycle)] = -1
 		}
 		for _, p := range path {
 			state[p] = done
 		}
 	}
-	// Depths, in the trash or not: memoized walks up the (now acyclic)
-	// parents.
-	depth := make(map[string]int, len(ids))
-	for _, id := range ids {
-		it := t.items[id]
-		if it == nil {
-			continue
+	// Depths (0: not known yet) and the trash, in the trash or not:
+	// memoized walks up the (now acyclic) parents.
+	depth := make([]int32, len(all))
+	maxDepth := int32(0)
+	for i := range all {
+		if parent[i] >= 0 {
+			all[i].Parent = ids[parent[i]]
 		}
-		it.Parent = parent[id]
 		path = path[:0]
-		cur := id
-		for cur != "" {
-			if _, ok := depth[cur]; ok {
-				break
-			}
+		cur := int32(i)
+		for cur >= 0 && depth[cur] == 0 {
 			path = append(path, cur)
 			cur = parent[cur]
 		}
-		d, trash := 0, false
-		if cur != "" {
-			d, trash = depth[cur], t.items[cur].InTrash
+		d, trash := int32(0), false
+		if cur >= 0 {
+			d, trash = depth[cur], all[cur].InTrash
 		}
-		for i := len(path) - 1; i >= 0; i-- {
+		for k := len(path) - 1; k >= 0; k-- {
 			d++
-			depth[path[i]] = d
-			x := t.items[path[i]]
+			depth[path[k]] = d
+			x := &all[path[k]]
 			trash = trash || !x.Trashed.IsZero()
 			x.InTrash = trash
 		}
+		maxDepth = max(maxDepth, d)
 	}
 	// Folder sizes: deepest first, each item adds to its parent.
-	var byDepth [][]*FileItem
-	for _, it := range t.items {
-		d := depth[it.ID]
-		for len(byDepth) <= d {
-			byDepth = append(byDepth, nil)
-		}
-		byDepth[d] = append(byDepth[d], it)
-		if it.Folder {
-			it.Length = 0
+	byDepth := make([][]int32, maxDepth+1)
+	for i := range all {
+		byDepth[depth[i]] = append(byDepth[depth[i]], int32(i))
+		if all[i].Folder {
+			all[i].Length = 0
 		}
 	}
 	for d := len(byDepth) - 1; d >= 0; d-- {
-		for _, it := range byDepth[d] {
-			if it.Parent != "" && (!it.InTrash || t.items[it.Parent].InTrash) {
-				t.items[it.Parent].Length += it.Length
+		for _, i := range byDepth[d] {
+			it := &all[i]
+			if p := parent[i]; p >= 0 && (!it.InTrash || all[p].InTrash) {
+				all[p].Length += it.Length
 			}
 			t.children[it.Parent] = append(t.children[it.Parent], it)
 		}

@@ -121,7 +121,7 @@ func decodeFilesDoc(b []byte, d *filesDoc) error {
 	err := s.Object(filesDocNames, func(name string) error {
 		switch name {
 		case "kind":
-			return s.String(&d.Kind)
+			return scanKind(s, &d.Kind)
 		case "name":
 			return s.String(&d.Name)
 		case "parent":
@@ -173,5 +173,28 @@ func scanInt(s *jsonscan.Scanner, v *int64) error {
 		return jsonscan.ErrMalformed
 	}
 	*v = n
+	return nil
+}
+
+// scanKind reads a document's kind as String does, the kinds of §6.3
+// without a copy.
+func scanKind(s *jsonscan.Scanner, v *string) error {
+	if s.Word("null") {
+		return nil
+	}
+	b, err := s.Str()
+	if err != nil {
+		return err
+	}
+	switch string(b) {
+	case KindFile:
+		*v = KindFile
+	case KindFolder:
+		*v = KindFolder
+	case KindSettings:
+		*v = KindSettings
+	default:
+		*v = string(b)
+	}
 	return nil
 }

@@ -300,9 +300,12 @@ func (s *Scanner) Object(known []string, member func(name string) error) error {
 				}
 			}
 		}
-		if name == "" && known != nil {
+		switch {
+		case name != "":
+			err = member(name) // the known name: no copy of k
+		case known != nil:
 			err = s.Skip(1)
-		} else {
+		default:
 			err = member(string(k))
 		}
 		if err != nil {
