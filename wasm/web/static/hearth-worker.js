@@ -34,12 +34,8 @@
 //   "outkey", "outbox:…" → like "key" and "state", the writes kept until
 //             the server answers (wasm/outbox.go), one record each,
 //             additional data "hearth-outbox-v1\n" and the record's name
-//   "docs:<doctype>/<n>" → {iv, data}: a page of the documents cache
-//             (wasm/docpages.go: the documents of the doctypes the page
-//             listed, spread over pages, each given again by a "docs"
-//             event when its documents change), sealed with "key" like the
-//             state, additional data "hearth-docs-v1\n" and the record's
-//             name; given back to the client with the state at resume
+//   "docs:<doctype>/<n>" → like "state", a page of the documents cache ("docs"
+//             events, wasm/docpages.go), additional data "hearth-docs-v1\n" + name
 //   "memkey", "memory" → like "key" and "state", for what the browser
 //             verified of the accounts' histories (Home: a State without
 //             token, session or master key per account; an app: its
@@ -150,90 +146,58 @@ async function stateKey(name = "key") {
   return key;
 }
 
-async function storeState(bytes) {
-  const key = await stateKey();
+// Records {iv, data} sealed with a key of the vault, additional data aad:
+// sealWith makes one, openWith opens one or gives null (it does not open:
+// as if nothing were kept); storeSealed keeps bytes as record name under
+// key keyName, loadSealed reads it back, loadAllSealed those under prefix.
+async function sealWith(key, aad, bytes) {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: AAD }, key, bytes);
-  await tx("readwrite", (s) => { s.put({ iv, data }, "state"); });
+  return { iv, data: await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad }, key, bytes) };
+}
+const openWith = (key, aad, rec) => crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: aad }, key, rec.data)
+  .then((b) => new Uint8Array(b), () => null);
+async function storeSealed(keyName, name, aad, bytes) {
+  const rec = await sealWith(await stateKey(keyName), aad, bytes);
+  await tx("readwrite", (s) => { s.put(rec, name); });
+}
+async function loadSealed(keyName, name, aad) {
+  const [key, rec] = [await idbGet(keyName), await idbGet(name)];
+  return key && rec ? openWith(key, aad, rec) : null;
+}
+async function loadAllSealed(keyName, prefix, aadOf) {
+  const key = await idbGet(keyName);
+  if (!key) return [];
+  const range = IDBKeyRange.bound(prefix, prefix + "\uffff");
+  const [keys, recs] = await tx("readonly", (s) => {
+    const ks = s.getAllKeys(range), vs = s.getAll(range);
+    return { get result() { return [ks.result, vs.result]; } };
+  });
+  const opened = await Promise.all(keys.map((k, i) => openWith(key, aadOf(k), recs[i])));
+  return keys.map((k, i) => [String(k), opened[i]]).filter(([, b]) => b !== null);
 }
 
-async function loadState() {
-  const key = await idbGet("key");
-  const rec = await idbGet("state");
-  if (!key || !rec) return null;
-  try {
-    return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: AAD }, key, rec.data));
-  } catch {
-    return null; // does not open: treat as nothing saved
-  }
-}
-
-async function storeMemory(bytes) {
-  const key = await stateKey("memkey");
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: MEM_AAD }, key, bytes);
-  await tx("readwrite", (s) => { s.put({ iv, data }, "memory"); });
-}
-
-async function loadMemory() {
-  const key = await idbGet("memkey");
-  const rec = await idbGet("memory");
-  if (!key || !rec) return null;
-  try {
-    return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: MEM_AAD }, key, rec.data));
-  } catch {
-    return null;
-  }
-}
+const storeState = (b) => storeSealed("key", "state", AAD, b), loadState = () => loadSealed("key", "state", AAD);
+const storeMemory = (b) => storeSealed("memkey", "memory", MEM_AAD, b), loadMemory = () => loadSealed("memkey", "memory", MEM_AAD);
 
 // ---- the documents cache (wasm/docpages.go) ----
-//
-// "docs:<name>" → {iv, data}: a page, sealed with the state's key. Pages
-// are written after the state they go with, in the same queue, latest
-// first wins per name; a page that does not open is left out (the client
-// reads its documents again). The client takes a page's document only at
-// the revision the state says it verified.
-
-const DOCS = "docs:";
-const docsAAD = (k) => new TextEncoder().encode("hearth-docs-v1\n" + k);
-let pendingPages = new Map(), pagesScheduled = false;
-
+// Pages are written after the state, in its queue, the latest of each
+// name; one that does not open is left out (its documents are read again).
+const DOCS = "docs:", docsAAD = (k) => new TextEncoder().encode("hearth-docs-v1\n" + k);
+let pendingPages = new Map(); // not empty: a write of them is queued
 function savePage(name, bytes) {
   if (wiped || readonly || typeof name !== "string" || !name) return;
+  if (pendingPages.size === 0) queue = queue.then(writePages).catch((err) => console.error("hearth: keeping the documents failed", err));
   pendingPages.set(DOCS + name, bytes);
-  if (pagesScheduled) return;
-  pagesScheduled = true;
-  queue = queue.then(async () => {
-    pagesScheduled = false;
-    const pages = pendingPages;
-    pendingPages = new Map();
-    if (pages.size === 0) return;
-    const key = await stateKey();
-    const sealed = [];
-    for (const [k, b] of pages) {
-      const iv = crypto.getRandomValues(new Uint8Array(12));
-      sealed.push([k, { iv, data: await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: docsAAD(k) }, key, b) }]);
-    }
-    await tx("readwrite", (s) => { for (const [k, v] of sealed) s.put(v, k); });
-  }).catch((err) => console.error("hearth: keeping the documents failed", err));
 }
-
-async function loadPages() {
-  try {
-    const key = await idbGet("key");
-    if (!key) return [];
-    const range = IDBKeyRange.bound(DOCS, DOCS + "\uffff");
-    const [keys, recs] = await tx("readonly", (s) => {
-      const ks = s.getAllKeys(range), vs = s.getAll(range);
-      return { get result() { return [ks.result, vs.result]; } };
-    });
-    const out = await Promise.all(keys.map((k, i) => crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: recs[i].iv, additionalData: docsAAD(k) }, key, recs[i].data).then((b) => new Uint8Array(b), () => null)));
-    return out.filter((b) => b !== null);
-  } catch {
-    return []; // a cache: the documents are read again
-  }
+async function writePages() {
+  const pages = [...pendingPages];
+  pendingPages = new Map();
+  if (!pages.length) return;
+  const key = await stateKey();
+  const sealed = await Promise.all(pages.map(([k, b]) => sealWith(key, docsAAD(k), b)));
+  await tx("readwrite", (s) => { pages.forEach(([k], i) => s.put(sealed[i], k)); });
 }
+const loadPages = () => loadAllSealed("key", DOCS, docsAAD).then((ps) => ps.map(([, b]) => b), () => []);
 
 // Everything in the vault goes but the memory: the session, its key, the
 // documents cache and the cached index segments; and the kept writes too
@@ -261,29 +225,10 @@ const wipeStore = (all) => tx("readwrite", (s) => {
 const OUTBOX = "outbox:";
 const outAAD = (k) => new TextEncoder().encode("hearth-outbox-v1\n" + k);
 const outbox = {
-  async load() {
-    const key = await idbGet("outkey");
-    if (!key) return [];
-    const range = IDBKeyRange.bound(OUTBOX, OUTBOX + "\uffff");
-    const [keys, recs] = await tx("readonly", (s) => {
-      const ks = s.getAllKeys(range), vs = s.getAll(range);
-      return { get result() { return [ks.result, vs.result]; } };
-    });
-    const out = [];
-    for (let i = 0; i < keys.length; i++) {
-      try {
-        const rec = recs[i];
-        out.push([String(keys[i]), new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: outAAD(keys[i]) }, key, rec.data))]);
-      } catch { /* does not open: left as it is */ }
-    }
-    return out;
-  },
+  load: () => loadAllSealed("outkey", OUTBOX, outAAD),
   async store(k, bytes) {
     if (wiped || readonly) throw new Error("this browser signed out");
-    const key = await stateKey("outkey");
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: outAAD(k) }, key, bytes);
-    await tx("readwrite", (s) => { s.put({ iv, data }, k); });
+    await storeSealed("outkey", k, outAAD(k), bytes);
   },
   remove: (k) => tx("readwrite", (s) => { s.delete(k); }),
 };
