@@ -119,7 +119,7 @@ func (s *Server) sessionSize(r *http.Request) (int64, error) {
 		return 0, Errorf(wire.CodeBadRequest, "give size, the sealed size of the whole blob, at least 1")
 	}
 	if *req.Size > s.cfg.MaxBlobSize {
-		return 0, Errorf(wire.CodeTooLarge, "the blob is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)
+		return 0, &Error{Code: wire.CodeTooLarge, Message: fmt.Sprintf("the blob is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize), Limit: &s.cfg.MaxBlobSize}
 	}
 	return *req.Size, nil
 }
