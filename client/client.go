@@ -174,6 +174,9 @@ type Client struct {
 	// fk is the file keys of the blobs whose headers a share link's
 	// manifest read (links_publish.go).
 	fk fileKeys
+	// limits is what the server said of its limits (limits.go), guarded
+	// by mu.
+	limits serverLimits
 
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time

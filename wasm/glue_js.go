@@ -264,6 +264,11 @@ func jsError(e *Error) js.Value {
 	if e.Rev > 0 {
 		err.Set("rev", float64(e.Rev))
 	}
+	for k, v := range map[string]int64{"size": e.Size, "limit": e.Limit, "left": e.Left} {
+		if v > 0 || k == "left" && e.Limit > 0 {
+			err.Set(k, float64(v))
+		}
+	}
 	return err
 }
 

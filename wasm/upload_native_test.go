@@ -68,4 +68,7 @@ func TestWasmUploadThroughSessions(t *testing.T) {
 	if got := sha256.Sum256(buf.Bytes()); hex.EncodeToString(got[:]) != sum || buf.Len() != size {
 		t.Fatal("the file the browser uploaded differs here")
 	}
+	// On the same device: a Blob read again from its start, as an upload
+	// onto a file of that name does (blobseek_js.go).
+	dev.Run("TestBlobReaderSeek")
 }
