@@ -93,22 +93,68 @@ if (others) {
 
 // ---- IndexedDB ----
 
-function idb(again = true) {
+// idb opens the vault's database, making its store when it is missing
+// (a new database, or one of this name that other script of this origin
+// made without it) through a version upgrade, never by deleting the
+// database: a delete, like an upgrade, waits for every other connection to
+// close, and one held open by another tab would make it wait for ever.
+// Every connection this worker opens closes when another asks for a
+// version change (another tab's upgrade, or Hearth.wipe's delete), so
+// that this worker never blocks them; a connection held by other script
+// may, and then idb gives up after BLOCKED_MS with a storage_blocked
+// error, which the page can say, instead of hanging: the upgrade still
+// waits, and completes when that connection closes (the next idb finds
+// the store).
+const BLOCKED_MS = 3000;
+let repairing = null; // the upgrade under way, shared by the idb calls that wait for it
+
+function openDB(version) {
   return new Promise((resolve, reject) => {
-    const r = indexedDB.open(DB, 1);
-    r.onupgradeneeded = () => r.result.createObjectStore(STORE);
+    const r = version ? indexedDB.open(DB, version) : indexedDB.open(DB);
+    r.onupgradeneeded = () => {
+      if (!r.result.objectStoreNames.contains(STORE)) r.result.createObjectStore(STORE);
+    };
     r.onsuccess = () => {
       const db = r.result;
-      if (db.objectStoreNames.contains(STORE) || !again) return resolve(db);
-      // A database of this name without its store (made by other script
-      // of this origin): make it again.
-      db.close();
-      const d = indexedDB.deleteDatabase(DB);
-      d.onsuccess = () => idb(false).then(resolve, reject);
-      d.onerror = () => reject(d.error);
+      db.onversionchange = () => db.close();
+      resolve(db);
     };
     r.onerror = () => reject(r.error);
   });
+}
+
+const blocked = () => Object.assign(new Error("This browser's storage for this site is held open by another tab, so Hearth cannot keep anything here: close this site's other tabs, then reload."), { code: "storage_blocked" });
+
+// within settles as p does, or rejects with storage_blocked after
+// BLOCKED_MS; a database p opens after that is closed.
+function within(p) {
+  let late = false;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { late = true; reject(blocked()); }, BLOCKED_MS);
+    p.then((v) => {
+      clearTimeout(timer);
+      if (!late) resolve(v);
+      else if (v && typeof v.close === "function") v.close();
+    }, (err) => { clearTimeout(timer); reject(err); });
+  });
+}
+
+async function idb() {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const db = await within(openDB());
+    if (db.objectStoreNames.contains(STORE)) return db;
+    // A database of this name without its store: add it, one version up
+    // (another tab may have done so first: a VersionError, and again).
+    const v = db.version + 1;
+    db.close();
+    if (!repairing) {
+      repairing = openDB(v).then((up) => up.close(), (err) => {
+        if (!err || err.name !== "VersionError") throw err;
+      }).finally(() => { repairing = null; });
+    }
+    await within(repairing);
+  }
+  throw Object.assign(new Error("this browser's storage for this site could not be opened"), { code: "internal" });
 }
 
 async function tx(mode, fn) {
@@ -444,9 +490,11 @@ const own = {
     const memory = await loadMemory();
     if (memory !== null) await call("remember", [b64(memory)]);
     const saved = await loadState();
-    if (saved === null) return { restored: false, user: null };
+    // known: this browser remembers an account (a session, or what it
+    // verified of one), so Home opens on "Sign in" rather than "Create account".
+    if (saved === null) return { restored: false, user: null, known: memory !== null };
     // Not restored may still hold an app's connection under way (§5).
-    return JSON.parse(await need().resume(saved));
+    return { ...JSON.parse(await need().resume(saved)), known: true };
   },
   async logout() {
     if (readonly) throw Object.assign(new Error("sign out from the page's main Hearth"), { code: "bad_input" });
@@ -589,6 +637,7 @@ self.onmessage = async (e) => {
     const error = { code: (err && err.code) || "internal", message: (err && err.message) || String(err) };
     if (err && err.retryAfter) error.retryAfter = err.retryAfter;
     if (err && err.rev) error.rev = err.rev;
+    for (const k of ["size", "limit", "left"]) if (err && typeof err[k] === "number") error[k] = err[k];
     postMessage({ id, error });
   }
 };

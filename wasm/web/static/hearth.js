@@ -268,6 +268,8 @@ export class Hearth {
     this.onsessionended = null;
     /** "" or why this browser stopped saving to the account (spec/web.md §5.1). */
     this.halted = "";
+    /** After resume: this browser remembers an account (Home opens on "Sign in", not "Create account"). */
+    this.known = false;
     /** Called with this.halted when it stops while the page is open. */
     this.onhalted = null;
     /** Called with { doctype, id, state, rev?, copy?, error? } as a write kept by put's keep goes (spec/web.md §3). */
@@ -374,13 +376,16 @@ export class Hearth {
   // ---- account ----
 
   /**
-   * Restores the session saved in this browser, if any.
+   * Restores the session saved in this browser, if any. Afterwards, known
+   * says whether this browser remembers an account (a session, or what it
+   * verified of one, kept across sign-outs).
    * @returns {Promise<boolean>} true if a saved session was restored
    */
   async resume() {
     const r = await this._rpc("resume", []);
     this.user = r.restored ? r.user : null;
     this.halted = r.halted || "";
+    this.known = r.restored || r.known === true;
     return r.restored;
   }
 
@@ -544,11 +549,13 @@ export class Hearth {
   /**
    * Seals and uploads a File or Blob, streamed from disk in pieces: a new
    * file at the root; with options.folder (a folder's id, "" the root),
-   * into that folder, as a new version of a file of that name there.
+   * into that folder, as a new version of a file of that name there
+   * (version: true), unless that file holds these bytes already
+   * (unchanged: true, and nothing was sent: protocol §6.3, its mac).
    * @param {Blob} file
    * @param {(done: number, total: number) => void} [onProgress]
    * @param {{ folder?: string, signal?: AbortSignal }} [options]  signal: cancels the upload
-   * @returns {Promise<{ id: string }>}
+   * @returns {Promise<{ id: string, version?: boolean, unchanged?: boolean }>}
    */
   upload(file, onProgress, options) {
     const args = [file, file && file.name ? file.name : ""];
