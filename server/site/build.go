@@ -37,6 +37,11 @@ const SearchWasmName = "hearth-search.wasm"
 // is chosen.
 const PasswordWasmName = "hearth-password.wasm"
 
+// SealName is the seal worker in static/ (libsodium and a little code),
+// which the worker starts to seal large uploads (spec/web.md §3.4) on
+// pages that have its metas.
+const SealName = "hearth-seal.js"
+
 // WorkerName is the worker script's file name in static/; ExecName is Go's
 // loader in dist/, which the build puts at the head of the worker script
 // (in place of the worker's importScripts line) rather than serving it on

@@ -26,6 +26,7 @@ var metaFiles = map[string]string{
 	"hearth-worker":        WorkerName,
 	"hearth-search-wasm":   SearchWasmName,
 	"hearth-password-wasm": PasswordWasmName,
+	"hearth-seal":          SealName,
 	"hearth-link-worker":   LinkWorkerName,
 	"hearth-link-wasm":     LinkWasmName,
 }
@@ -155,6 +156,7 @@ func (b *Bundle) render(p string, src []byte) ([]byte, string, error) {
 			case "hearth-wasm-sri", "hearth-wasm-url", "hearth-worker-sri", "hearth-worker-url",
 				"hearth-search-wasm-sri", "hearth-search-wasm-url",
 				"hearth-password-wasm-sri", "hearth-password-wasm-url",
+				"hearth-seal-sri", "hearth-seal-url",
 				"hearth-link-worker-sri", "hearth-link-worker-url", "hearth-link-wasm-sri", "hearth-link-wasm-url":
 				// <meta name="<prefix>-sri"> and "<prefix>-url": the file's
 				// SHA-384, and its immutable URL.

@@ -16,7 +16,7 @@
 //                  {event: "halted", why}                 (this browser stopped saving, spec/web.md §5.1)
 //                  {event: "outbox", json}                (a kept write: json, the event; its outbox member)
 //
-// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, passwordWasm, passwordSri, device, bytes, readonly}]},
+// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, passwordWasm, passwordSri, sealUrl, sealSri, device, bytes, readonly}]},
 // answered with {methods: [{name, noResult?}]}, the client's methods the page's handle has
 // (wasm/methods.go; noResult: it resolves to nothing)
 // (origin: the page's, against which a relative wasm URL is resolved;
@@ -301,13 +301,14 @@ function b64(buf) {
   return btoa(s);
 }
 
-async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", passwordWasm = "", passwordSri = "", device = "", bytes = null, readonly: ro = false }) {
+async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", passwordWasm = "", passwordSri = "", sealUrl = "", sealSri = "", device = "", bytes = null, readonly: ro = false }) {
   if (api) throw Object.assign(new Error("already started"), { code: "bad_input" });
   readonly = ro === true;
   if (typeof self.Go !== "function") {
     throw Object.assign(new Error("the worker script lacks wasm_exec.js (built in by make web)"), { code: "internal" });
   }
   estimatorFrom = { url: passwordWasm, sri: passwordSri, origin };
+  if (sealUrl && sealSri) sealFrom = { url: sealUrl, sri: sealSri, origin };
   bytes = await fetchChecked("hearth.wasm", wasm, sri, origin, bytes);
   const go = new self.Go();
   const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
@@ -375,6 +376,42 @@ function loadEstimator() {
 }
 
 self.hearthPasswordEstimate = async (password, user) => (await loadEstimator())(password, user);
+
+// ---- the seal worker (hearth-seal.js, spec/web.md §3.4) ----
+// Started, on pages with its metas, for the first large upload; the client
+// library asks hearthSealReady() (false: it seals here) and hearthSeal(job)
+// (a promise of the sealed or opened chunks, a Uint8Array:
+// client/sealer_js.go, opener_js.go).
+let sealFrom = null; // {url, sri, origin}
+let sealer = null; // a promise of {worker, calls}
+let sealedParts = 0; // requests the seal worker answered (the tests look)
+function loadSealer() {
+  if (!sealer) {
+    sealer = (async () => {
+      const bytes = await fetchChecked("hearth-seal.js", sealFrom.url, sealFrom.sri, sealFrom.origin);
+      const worker = new Worker(URL.createObjectURL(new Blob([bytes], { type: "text/javascript" })), { name: "hearth-seal" });
+      const calls = new Map();
+      worker.onmessage = ({ data }) => { const c = calls.get(data.id); calls.delete(data.id); if (c) c(data); };
+      worker.onerror = (e) => { for (const c of calls.values()) c({ error: "the seal worker failed: " + (e.message || "") }); calls.clear(); sealer = null; };
+      return { worker, calls, next: 1 };
+    })();
+    sealer.catch(() => { sealer = null; });
+  }
+  return sealer;
+}
+self.hearthSealReady = async () => sealFrom !== null && !!(await loadSealer().catch(() => null));
+self.hearthSeal = (job) => {
+  const p = (async () => {
+    const s = await loadSealer();
+    const id = s.next++;
+    const ans = await new Promise((resolve) => { s.calls.set(id, resolve); s.worker.postMessage({ id, ...job }, job.data ? [job.data.buffer] : []); });
+    if (ans.error) throw new Error(ans.error);
+    sealedParts++;
+    return new Uint8Array(ans.sealed || ans.plain);
+  })();
+  p.catch(() => {}); // the client library awaits it, maybe after it failed
+  return p;
+};
 
 function deviceName() {
   const ua = self.navigator ? navigator.userAgent : "";

@@ -69,6 +69,9 @@ export class Hearth {
       // the worker only when a password is chosen.
       passwordWasm: new URL(meta("hearth-password-wasm-url") || "/hearth-password.wasm", location.href).href,
       passwordSri: meta("hearth-password-wasm-sri"),
+      // The seal worker (Files has its metas): started for large uploads.
+      sealUrl: meta("hearth-seal-url") && new URL(meta("hearth-seal-url"), location.href).href,
+      sealSri: meta("hearth-seal-sri"),
       device: device || "",
       bytes: buf,
       readonly,
