@@ -22,7 +22,7 @@ const openThreshold = 8 << 20
 var errOpenStopped = errors.New("client: download stopped")
 
 // openSealed opens the blob ref of size sealed bytes that src reads. A
-// large blob, where the page has a seal worker (spec/web.md §3.4), opens
+// large blob, where the page has a seal worker (spec/web.md §3.7), opens
 // there: the header is checked here (seal.OpenBlobHeader), the chunks are
 // authenticated and opened by the worker on a thread of its own, in
 // batches, and their plaintext checked here as OpenBlob's is

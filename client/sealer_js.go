@@ -27,7 +27,7 @@ const sealAhead = 2
 
 // sealForSession seals a large upload for its session. Where the page has
 // a seal worker (hearth-worker.js: hearthSealReady, hearthSeal;
-// spec/web.md §3.4) and r reads a Blob, the worker seals the chunks on a
+// spec/web.md §3.7) and r reads a Blob, the worker seals the chunks on a
 // thread of its own while this one hashes and sends; otherwise sealStream
 // seals here. The sealed bytes are the same either way (crypto/seal
 // Prepared).

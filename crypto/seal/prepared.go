@@ -14,7 +14,7 @@ import (
 
 // A Prepared blob is one whose header is written and whose payload is
 // sealed elsewhere, chunk by chunk: the browser's seal worker (spec/web.md
-// §3.4) seals large uploads with a faster ChaCha20-Poly1305 than Go's
+// §3.7) seals large uploads with a faster ChaCha20-Poly1305 than Go's
 // WebAssembly build has, on a thread of its own. The sealed bytes are
 // those NewBlobWriter writes (§6.1): Header, then chunk i of the payload
 // plaintext (Frame, the Size content bytes, then Padding zeros), cut in

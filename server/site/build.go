@@ -38,7 +38,7 @@ const SearchWasmName = "hearth-search.wasm"
 const PasswordWasmName = "hearth-password.wasm"
 
 // SealName is the seal worker in static/ (libsodium and a little code),
-// which the worker starts to seal large uploads (spec/web.md §3.4) on
+// which the worker starts to seal large uploads (spec/web.md §3.7) on
 // pages that have its metas.
 const SealName = "hearth-seal.js"
 

@@ -91,7 +91,7 @@
 //     Both are left empty when no hearth.wasm was built.
 //   - <meta name="hearth-search-wasm-sri"> and "hearth-search-wasm-url"
 //     likewise for hearth-search.wasm, the client with search (Home loads
-//     it when search is first used, spec/web.md §3.4), and
+//     it when search is first used, spec/web.md §3.7), and
 //     <meta name="hearth-password-wasm-sri"> and "-url" for
 //     hearth-password.wasm, the password strength estimator (Home's worker
 //     loads it when a password is chosen, protocol §3.5).

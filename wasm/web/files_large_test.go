@@ -16,7 +16,7 @@ import (
 )
 
 // TestWebFilesLargeDownload: a large file downloads from the Files page
-// with its chunks opened by the seal worker (spec/web.md §3.4), byte for
+// with its chunks opened by the seal worker (spec/web.md §3.7), byte for
 // byte; a host that changes one byte of its blob, or cuts it short, gets
 // an integrity error on the page and no file in the Downloads folder.
 func TestWebFilesLargeDownload(t *testing.T) {

@@ -68,7 +68,7 @@ func TestWebFilesResume(t *testing.T) {
 }
 
 // sealWorkerRuns reports whether one of the tab's workers had the seal
-// worker (hearth-seal.js, spec/web.md §3.4) seal parts of an upload.
+// worker (hearth-seal.js, spec/web.md §3.7) seal parts of an upload.
 func sealWorkerRuns(t testing.TB, tab *browsertest.Tab) bool {
 	t.Helper()
 	ts, err := chromedp.Targets(tab.Ctx)

@@ -1,4 +1,4 @@
-// hearth-seal.js — the seal worker (spec/web.md §3.4).
+// hearth-seal.js — the seal worker (spec/web.md §3.7).
 //
 // hearth-worker.js starts it, from a blob: URL of bytes it checked against
 // their SHA-384 (<meta name="hearth-seal-sri">), when a large file is

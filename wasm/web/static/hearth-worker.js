@@ -377,7 +377,7 @@ function loadEstimator() {
 
 self.hearthPasswordEstimate = async (password, user) => (await loadEstimator())(password, user);
 
-// ---- the seal worker (hearth-seal.js, spec/web.md §3.4) ----
+// ---- the seal worker (hearth-seal.js, spec/web.md §3.7) ----
 // Started, on pages with its metas, for the first large upload; the client
 // library asks hearthSealReady() (false: it seals here) and hearthSeal(job)
 // (a promise of the sealed or opened chunks, a Uint8Array:

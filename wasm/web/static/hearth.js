@@ -81,7 +81,7 @@ export class Hearth {
   }
 
   /**
-   * Home's search (spec/web.md §3.4): a second worker running
+   * Home's search (spec/web.md §3.7): a second worker running
    * hearth-search.wasm (the client with bleve, <meta name="hearth-search-wasm-url">
    * and "-sri"), which resumes the session saved in this browser but never
    * stores, wipes or ends it. Resolves to null when no session is saved.
