@@ -88,8 +88,13 @@ func (c *Client) uploadBlob(ctx context.Context, doctype string, r io.Reader, me
 	if sealedSize > sessionThreshold {
 		// Large: in pieces through an upload session, which a dropped
 		// connection or a server restart does not undo (upload.go).
-		pr, done := sealForSession(k, ref, meta, r, sealedSize)
-		b, err := c.uploadSession(ctx, doctype, ref.ID, pr, sealedSize, size, progress)
+		if src := sealInWorker(k, ref, meta, r, sealedSize); src != nil {
+			b, err := c.uploadSession(ctx, doctype, ref.ID, src, sealedSize, size, progress)
+			src.close()
+			return b, err
+		}
+		pr, done := sealStream(k, ref, meta, r, nil, nil)
+		b, err := c.uploadSession(ctx, doctype, ref.ID, newReaderSource(pr, sealedSize), sealedSize, size, progress)
 		pr.CloseWithError(errUploadAborted) // unblocks the sealer if the upload ended early
 		werr := <-done
 		if err != nil {

@@ -4,6 +4,7 @@ package client
 
 import (
 	"fmt"
+	"hash"
 	"io"
 	"syscall/js"
 
@@ -18,106 +19,128 @@ type JSBlob interface {
 	JSBlob() (js.Value, bool)
 }
 
-// sealBatch is how many chunks the seal worker seals in one request:
-// about an upload piece.
+// sealBatch is how many chunks the seal worker seals or opens in one
+// request: about an upload piece.
 const sealBatch = uploadPiece / seal.ChunkSize
 
 // sealAhead is how many requests are with the seal worker at once.
 const sealAhead = 2
 
-// sealForSession seals a large upload for its session. Where the page has
-// a seal worker (hearth-worker.js: hearthSealReady, hearthSeal;
-// spec/web.md §3.7) and r reads a Blob, the worker seals the chunks on a
-// thread of its own while this one hashes and sends; otherwise sealStream
-// seals here. The sealed bytes are the same either way (crypto/seal
-// Prepared).
-func sealForSession(k *seal.Key, ref seal.BlobRef, meta seal.Meta, r io.Reader, sealedSize int64) (*io.PipeReader, <-chan error) {
+// workerSource is a pieceSource whose pieces the seal worker
+// (hearth-worker.js hearthSeal, spec/web.md §3.7) seals from the Blob
+// itself, on a thread of its own: each piece is a batch of chunks (the
+// first with the header before them), hashed as it comes (hash-wasm, in
+// JavaScript) and made a Blob that the fetch transport sends as it is. The
+// sealed bytes never enter Go's memory.
+type workerSource struct {
+	p     *seal.Prepared
+	blob  js.Value
+	frame js.Value
+	h     hash.Hash
+	asked []js.Value // hearthSeal promises, in order
+	first int64      // the first chunk of the next batch to ask for
+}
+
+// sealInWorker returns a workerSource for a large upload of r, where the
+// page has a seal worker and r reads a Blob; nil otherwise (the upload is
+// then sealed here, sealStream).
+func sealInWorker(k *seal.Key, ref seal.BlobRef, meta seal.Meta, r io.Reader, sealedSize int64) *workerSource {
 	jb, ok := r.(JSBlob)
 	ready := js.Global().Get("hearthSealReady")
 	if !ok || ready.Type() != js.TypeFunction {
-		return sealStream(k, ref, meta, r, nil, nil)
+		return nil
 	}
 	blob, ok := jb.JSBlob()
 	if !ok {
-		return sealStream(k, ref, meta, r, nil, nil)
+		return nil
 	}
 	if v, rejected := jspromise.Await(ready.Invoke()); rejected || !v.Truthy() {
-		return sealStream(k, ref, meta, r, nil, nil)
+		return nil
 	}
 	p, err := seal.PrepareBlob(k, seal.PurposeFile, ref, meta)
 	if err != nil || p.SealedSize != sealedSize {
-		return sealStream(k, ref, meta, r, nil, nil)
+		return nil
 	}
-	pr, pw := io.Pipe()
-	ch := make(chan error, 1)
-	go func() {
-		err := sealInWorker(pw, p, blob)
-		clear(p.PayloadKey)
-		pw.CloseWithError(err)
-		ch <- err
-	}()
-	return pr, ch
+	return &workerSource{p: p, blob: blob, frame: jsBytes(p.Frame), h: newBlobHash()}
 }
 
-// sealInWorker writes p's blob to w: its header, then the chunks the
-// seal worker seals from blob, sealAhead requests at a time.
-func sealInWorker(w io.Writer, p *seal.Prepared, blob js.Value) error {
-	if _, err := w.Write(p.Header); err != nil {
-		return err
-	}
-	u8 := func(b []byte) js.Value {
-		v := js.Global().Get("Uint8Array").New(len(b))
-		js.CopyBytesToJS(v, b)
-		return v
-	}
-	frame := u8(p.Frame)
-	ask := func(first int64) js.Value {
-		job := js.Global().Get("Object").New()
-		job.Set("op", "seal")
-		job.Set("key", u8(p.PayloadKey)) // the worker zeroes it once used
-		job.Set("frame", frame)
-		job.Set("file", blob)
-		job.Set("size", float64(p.Size))
-		job.Set("padding", float64(p.Padding))
-		job.Set("first", float64(first))
-		job.Set("count", float64(min(sealBatch, p.Chunks-first)))
-		job.Set("chunks", float64(p.Chunks))
-		return js.Global().Call("hearthSeal", job)
-	}
-	var asked []js.Value
-	next := int64(0)
-	fill := func() {
-		for len(asked) < sealAhead && next < p.Chunks {
-			asked = append(asked, ask(next))
-			next += sealBatch
+func jsBytes(b []byte) js.Value {
+	v := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(v, b)
+	return v
+}
+
+// ask has the seal worker seal the next batch.
+func (s *workerSource) ask() {
+	job := js.Global().Get("Object").New()
+	job.Set("op", "seal")
+	job.Set("key", jsBytes(s.p.PayloadKey)) // the worker zeroes it once used
+	job.Set("frame", s.frame)
+	job.Set("file", s.blob)
+	job.Set("size", float64(s.p.Size))
+	job.Set("padding", float64(s.p.Padding))
+	job.Set("first", float64(s.first))
+	job.Set("count", float64(min(sealBatch, s.p.Chunks-s.first)))
+	job.Set("chunks", float64(s.p.Chunks))
+	s.asked = append(s.asked, js.Global().Call("hearthSeal", job))
+	s.first += sealBatch
+}
+
+func (s *workerSource) next(off int64) <-chan piece {
+	ch := make(chan piece, 1)
+	go func() {
+		for len(s.asked) < sealAhead && s.first < s.p.Chunks {
+			s.ask()
 		}
-	}
-	var buf []byte
-	for fill(); len(asked) > 0; fill() {
-		v, rejected := jspromise.Await(asked[0])
-		asked = asked[1:]
+		if len(s.asked) == 0 {
+			ch <- piece{err: fmt.Errorf("client: upload: no chunks left at %d of %d bytes", off, s.p.SealedSize)}
+			return
+		}
+		v, rejected := jspromise.Await(s.asked[0])
+		s.asked = s.asked[1:]
 		if rejected {
 			msg := "the seal worker failed"
 			if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {
 				msg += ": " + v.Get("message").String()
 			}
-			for _, a := range asked {
-				jspromise.Await(a) // let the worker finish before the pipe closes
-			}
-			return fmt.Errorf("client: upload: %s", msg)
+			ch <- piece{err: fmt.Errorf("client: upload: %s", msg)}
+			return
 		}
-		n := v.Get("length").Int()
-		if cap(buf) < n {
-			buf = make([]byte, n)
+		parts := js.Global().Get("Array").New()
+		n := int64(v.Get("length").Int())
+		if off == 0 {
+			header := jsBytes(s.p.Header)
+			hashJS(s.h, header)
+			parts.Call("push", header)
+			n += int64(len(s.p.Header))
 		}
-		js.CopyBytesToGo(buf[:n], v)
-		jspromise.Held(n)
-		if _, err := w.Write(buf[:n]); err != nil {
-			for _, a := range asked {
-				jspromise.Await(a)
-			}
-			return err
+		hashJS(s.h, v)
+		parts.Call("push", v)
+		p := piece{held: blobBody{v: js.Global().Get("Blob").New(parts), n: n}}
+		jspromise.Held(int(n))
+		if off+n == s.p.SealedSize {
+			p.digest = s.h.Sum(nil)
 		}
-	}
-	return nil
+		ch <- p
+	}()
+	return ch
+}
+
+// close forgets the payload key; batches still asked for end in the
+// worker, unread.
+func (s *workerSource) close() {
+	clear(s.p.PayloadKey)
+	s.asked = nil
+}
+
+// blobBody is a heldBody: a Blob of n bytes.
+type blobBody struct {
+	v js.Value
+	n int64
+}
+
+func (b blobBody) Len() int64 { return b.n }
+
+func (b blobBody) Slice(from int64) heldBody {
+	return blobBody{v: b.v.Call("slice", float64(from)), n: b.n - from}
 }

@@ -9,14 +9,17 @@ import (
 	"github.com/hearthcloud/hearth/crypto/seal"
 )
 
-// sealForSession seals a large upload for its session: natively, here
+// workerSource is the browser's (sealer_js.go).
+type workerSource struct{ pieceSource }
+
+func (*workerSource) close() {}
+
+// sealInWorker is nil natively: large uploads are sealed here
 // (sealer_js.go has the browser's seal worker).
-func sealForSession(k *seal.Key, ref seal.BlobRef, meta seal.Meta, r io.Reader, _ int64) (*io.PipeReader, <-chan error) {
-	return sealStream(k, ref, meta, r, nil, nil)
-}
+func sealInWorker(*seal.Key, seal.BlobRef, seal.Meta, io.Reader, int64) *workerSource { return nil }
 
 // openSealed opens the blob ref of size sealed bytes that src reads:
-// natively, here (sealer_js.go has the browser's seal worker). stop, once
+// natively, here (opener_js.go has the browser's seal worker). stop, once
 // the caller is done with br, returns src to it.
 func openSealed(src *bufio.Reader, _ int64, ks *seal.KeySet, ref seal.BlobRef) (br *seal.BlobReader, stop func(), err error) {
 	br, err = seal.OpenBlob(src, ks, seal.PurposeFile, ref)

@@ -116,6 +116,9 @@ func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpR
 		stop = context.AfterFunc(ctx, func() { abort.Call("abort") })
 	}
 
+	if hb, ok := r.held.(blobBody); ok {
+		opt.Set("body", hb.v) // a Blob, sent as it is (sealer_js.go)
+	}
 	v, err := await(startFetch(r.url, opt, body))
 	if err != nil {
 		stop()
