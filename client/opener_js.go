@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"strings"
 	"sync"
 	"syscall/js"
 
@@ -33,11 +32,7 @@ func openSealed(src *bufio.Reader, size int64, ks *seal.KeySet, ref seal.BlobRef
 		br, err := seal.OpenBlob(src, ks, seal.PurposeFile, ref)
 		return br, func() {}, err
 	}
-	ready := js.Global().Get("hearthSealReady")
-	if size < openThreshold || ready.Type() != js.TypeFunction {
-		return here()
-	}
-	if v, rejected := jspromise.Await(ready.Invoke()); rejected || !v.Truthy() {
+	if size < openThreshold || !sealerReady() {
 		return here()
 	}
 	prefix, _ := src.Peek(seal.BlobHeaderPrefix)
@@ -88,12 +83,10 @@ func openInWorker(w io.Writer, src io.Reader, h *seal.OpenedHeader, payload int6
 		}
 		data := js.Global().Get("Uint8Array").New(int(n))
 		js.CopyBytesToJS(data, buf[:n])
-		key := js.Global().Get("Uint8Array").New(len(h.PayloadKey))
-		js.CopyBytesToJS(key, h.PayloadKey) // the worker zeroes it once used
 		job := js.Global().Get("Object").New()
 		job.Set("op", "open")
-		job.Set("key", key)
-		job.Set("data", data) // transferred to the worker
+		job.Set("key", jsBytes(h.PayloadKey)) // the worker zeroes it once used
+		job.Set("data", data)                 // transferred to the worker
 		job.Set("first", float64(next))
 		job.Set("chunks", float64(h.Chunks))
 		asked = append(asked, js.Global().Call("hearthSeal", job))
@@ -118,18 +111,11 @@ func openInWorker(w io.Writer, src io.Reader, h *seal.OpenedHeader, payload int6
 		if len(asked) == 0 {
 			return nil
 		}
-		v, rejected := jspromise.Await(asked[0])
+		v, err := awaitSeal(asked[0])
 		asked = asked[1:]
-		if rejected {
+		if err != nil {
 			settle()
-			msg := ""
-			if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {
-				msg = v.Get("message").String()
-			}
-			if strings.HasPrefix(msg, "integrity:") {
-				return seal.ErrIntegrity
-			}
-			return errors.New("client: download: the seal worker failed: " + msg)
+			return err
 		}
 		n := v.Get("length").Int()
 		if cap(plain) < n {

@@ -191,3 +191,19 @@ func (h *OpenedHeader) OpenChunk(dst []byte, i int64, sealed []byte) ([]byte, er
 func OpenBlobPayload(plain io.Reader) (*BlobReader, error) {
 	return openPayload(plain)
 }
+
+// PayloadFrame reads the metadata frame at the start of a blob's payload
+// plaintext, plain (at least the frame: 4 + MaxMetaLen bytes, or all of
+// the plaintext if shorter), with OpenBlobPayload's checks, and returns
+// the metadata, the frame's length and the length of the zero padding
+// that follows the content: the plaintext is then exactly frameLen +
+// meta.Size + padding bytes. For readers that handle the content's bytes
+// elsewhere (the browser's seal worker); any failure is ErrIntegrity.
+func PayloadFrame(plain []byte) (meta Meta, frameLen int, padding int64, err error) {
+	br, err := openPayload(bytes.NewReader(plain))
+	if err != nil {
+		return Meta{}, 0, 0, err
+	}
+	n := 4 + int(binary.BigEndian.Uint32(plain))
+	return br.meta, n, br.padding, nil
+}

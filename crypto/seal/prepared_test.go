@@ -144,3 +144,25 @@ func TestOpenBlobHeader(t *testing.T) {
 		t.Error("a blob with a chunk of only a tag opened")
 	}
 }
+
+// PayloadFrame gives the metadata, the frame's length and the padding of
+// a payload's plaintext, and refuses a frame that OpenBlobPayload would.
+func TestPayloadFrame(t *testing.T) {
+	_, k := keys(t)
+	ref := seal.BlobRef{Doctype: "io.hearth.files", ID: "b1"}
+	meta := seal.Meta{Name: "a b.txt", Type: "text/plain", Size: 100000, Modified: 1700000000}
+	p, err := seal.PrepareBlob(k, seal.PurposeFile, ref, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := append(bytes.Clone(p.Frame), make([]byte, int(meta.Size)+int(p.Padding))...)
+	got, n, pad, err := seal.PayloadFrame(plain)
+	if err != nil || got != meta || n != len(p.Frame) || pad != p.Padding {
+		t.Fatalf("PayloadFrame = %+v, %d, %d, %v; want %+v, %d, %d", got, n, pad, err, meta, len(p.Frame), p.Padding)
+	}
+	for _, bad := range [][]byte{nil, plain[:3], plain[:len(p.Frame)-1], append([]byte{0xff, 0xff, 0xff, 0xff}, plain[4:]...)} {
+		if _, _, _, err := seal.PayloadFrame(bad); err == nil {
+			t.Errorf("a bad frame of %d bytes was read", len(bad))
+		}
+	}
+}
