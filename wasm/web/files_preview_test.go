@@ -31,6 +31,7 @@ import (
 // still, with no opener. A hostile PDF's link, clicked, would take the
 // whole tab (Chromium's viewer navigates the tab, not its frame): Files
 // asks first, and the test says no; its script action reaches nothing.
+// A WebM (VP8) and an MP4 (H.264) video load and draw.
 func TestWebFilesPreview(t *testing.T) {
 	var mu sync.Mutex
 	var reached []string // requests the hostile files' links and actions made
@@ -50,12 +51,22 @@ func TestWebFilesPreview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	webm, err := os.ReadFile(filepath.Join("testdata", "preview", "clip.webm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp4, err := os.ReadFile(filepath.Join("testdata", "preview", "clip.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range []struct {
 		name, typ string
 		body      []byte
 	}{
 		{"Route.pdf", "application/pdf", testPDF("The route: north along the lake, then over the pass.")},
 		{"Hostile.pdf", "application/pdf", hostilePDF(evil.URL)},
+		{"clip.mp4", "video/mp4", mp4},
+		{"clip.webm", "video/webm", webm},
 	} {
 		if _, err := dev.UploadTo(ctx, "", bytes.NewReader(f.body), int64(len(f.body)), f.name, f.typ, time.Unix(1795000000, 0), nil); err != nil {
 			t.Fatal(err)
@@ -159,6 +170,21 @@ func TestWebFilesPreview(t *testing.T) {
 	if d := dialogsSeen(); len(d) > 1 {
 		t.Errorf("after the preview closed, leaving Files asked again: %q", d)
 	}
+
+	// Videos: H.264 in MP4 and VP8 in WebM, each with its metadata loaded
+	// and a frame to show.
+	click(tab, `#items li[data-id="`+rowID(t, tab, "clip.mp4")+`"] .name`)
+	for _, name := range []string{"clip.mp4", "clip.webm"} {
+		tab.WaitTrue(`document.querySelector(".preview-name").textContent === ` + jsString(name) + ` && !!document.querySelector("dialog.preview video")`)
+		tab.WaitTrue(`(() => { const v = document.querySelector("dialog.preview video"); if (v.error) throw new Error(v.error.message);
+			return v.readyState >= 2 && Math.abs(v.duration - 1) < 0.05 && v.videoWidth === 160 && v.videoHeight === 120; })()`)
+		if name == "clip.webm" {
+			tab.Screenshots("preview-video")
+			break
+		}
+		click(tab, `dialog.preview [aria-label="Next file"]`)
+	}
+	closePreview(tab)
 }
 
 // closePreview closes the preview and waits for it to go.
