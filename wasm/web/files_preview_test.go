@@ -31,7 +31,8 @@ import (
 // still, with no opener. A hostile PDF's link, clicked, would take the
 // whole tab (Chromium's viewer navigates the tab, not its frame): Files
 // asks first, and the test says no; its script action reaches nothing.
-// A WebM (VP8) and an MP4 (H.264) video load and draw.
+// A WebM (VP8) and an MP4 (H.264) video load and draw; hostile Markdown,
+// SVG and HTML run no script and make no element of their markup.
 func TestWebFilesPreview(t *testing.T) {
 	var mu sync.Mutex
 	var reached []string // requests the hostile files' links and actions made
@@ -67,6 +68,9 @@ func TestWebFilesPreview(t *testing.T) {
 		{"Hostile.pdf", "application/pdf", hostilePDF(evil.URL)},
 		{"clip.mp4", "video/mp4", mp4},
 		{"clip.webm", "video/webm", webm},
+		{"Hostile.md", "text/markdown", []byte(hostileMarkdown)},
+		{"Hostile.svg", "image/svg+xml", []byte(hostileSVG)},
+		{"Hostile.html", "text/html", []byte(hostileHTML)},
 	} {
 		if _, err := dev.UploadTo(ctx, "", bytes.NewReader(f.body), int64(len(f.body)), f.name, f.typ, time.Unix(1795000000, 0), nil); err != nil {
 			t.Fatal(err)
@@ -185,6 +189,38 @@ func TestWebFilesPreview(t *testing.T) {
 		click(tab, `dialog.preview [aria-label="Next file"]`)
 	}
 	closePreview(tab)
+
+	// Hostile Markdown, SVG and HTML: shown, and none of their markup made
+	// into elements or run.
+	click(tab, `#items li[data-id="`+rowID(t, tab, "Hostile.md")+`"] .name`)
+	waitText(t, tab, "dialog.preview .preview-markdown h1", "Notes <script>")
+	if got := browsertest.Eval[string](tab, `[...document.querySelectorAll("dialog.preview .preview-markdown *")].map((e) => e.localName).filter((n, i, a) => a.indexOf(n) === i).sort().join(" ")`); got != "a br h1 p" {
+		t.Errorf("the Markdown preview made elements %q, want a br h1 p", got)
+	}
+	if got := browsertest.Eval[string](tab, `[...document.querySelectorAll("dialog.preview .preview-markdown a")].map((a) => a.href).join(" ")`); got != "https://example.org/" {
+		t.Errorf("the Markdown preview's links: %q, want only https://example.org/", got)
+	}
+	waitText(t, tab, "dialog.preview .preview-markdown", "[run me](javascript:window.hearthPwned='link')")
+	tab.Screenshots("preview-markdown-hostile")
+	click(tab, `dialog.preview [aria-label="Next file"]`) // Hostile.pdf
+	click(tab, `dialog.preview [aria-label="Next file"]`) // Hostile.svg
+	tab.WaitTrue(`(() => { const i = document.querySelector("dialog.preview img"); return !!i && i.complete && i.naturalWidth === 120; })()`)
+	closePreview(tab)
+	click(tab, `#items li[data-id="`+rowID(t, tab, "Hostile.html")+`"] .name`)
+	waitText(t, tab, "dialog.preview pre.preview-text", "<script>")
+	if got := browsertest.Eval[string](tab, `document.querySelector("dialog.preview pre.preview-text").textContent`); got != hostileHTML {
+		t.Errorf("the HTML file shows %q, not its text", got)
+	}
+	if n := browsertest.Eval[int](tab, `document.querySelector("dialog.preview pre.preview-text").childElementCount`); n != 0 {
+		t.Errorf("the HTML file's preview holds %d elements", n)
+	}
+	time.Sleep(500 * time.Millisecond) // an image's error or an SVG's load would have run by now
+	if got := browsertest.Eval[string](tab, `String(window.hearthPwned)`); got != "undefined" {
+		t.Errorf("a hostile file ran script in Files: %s", got)
+	}
+	if got := reachedEvil(); len(got) > 0 {
+		t.Errorf("a hostile file reached its site: %q", got)
+	}
 }
 
 // closePreview closes the preview and waits for it to go.
@@ -192,6 +228,22 @@ func closePreview(tab *browsertest.Tab) {
 	click(tab, `[data-close-preview]`)
 	tab.WaitTrue(`!document.querySelector("dialog.preview")`)
 }
+
+// hostileMarkdown tries markup, script, an image's error handler and
+// links of other schemes than http, https and mailto.
+const hostileMarkdown = "# Notes <script>window.hearthPwned = 'script'</script>\n\n" +
+	"<img src=x onerror=\"window.hearthPwned='img'\">\n" +
+	"<svg onload=\"window.hearthPwned='svg'\"></svg>\n" +
+	"<iframe src=\"javascript:parent.hearthPwned='iframe'\"></iframe>\n\n" +
+	"[run me](javascript:window.hearthPwned='link') [JS](JaVaScRiPt:alert(1)) [page](data:text/html,hello) " +
+	"[vb](vbscript:msgbox) ![pic](javascript:window.hearthPwned='pic') [fine](https://example.org/)\n"
+
+// hostileSVG scripts, by a handler and an element.
+const hostileSVG = `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80" onload="parent.hearthPwned='svg onload'">` +
+	`<script>parent.hearthPwned = 'svg script'</script><rect width="120" height="80" fill="#b93c0a"/></svg>`
+
+// hostileHTML is a page that would script.
+const hostileHTML = "<!doctype html><script>parent.hearthPwned = 'html'</script><img src=x onerror=\"parent.hearthPwned='html img'\">\n"
 
 // hostilePDF is a one-page PDF whose page is one link to site, and whose
 // open action is JavaScript that opens site and submits to it.
