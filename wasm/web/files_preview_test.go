@@ -97,9 +97,10 @@ func TestWebFilesPreview(t *testing.T) {
 
 	// A PDF, drawn on an opaque origin.
 	const frame = "dialog.preview iframe.preview-frame"
+	const viewer = frame + " >>> .pdf-view" // the PDF's frame, below the bar
 	click(tab, `#items li[data-id="`+rowID(t, tab, "Route.pdf")+`"] .name`)
 	tab.WaitTrue(`(() => { const f = document.querySelector("` + frame + `"); return !!f && f.src.startsWith("data:text/html"); })()`)
-	shootPDF(t, env, tab, tab.Ctx, "preview-pdf", frame)
+	shootPDF(t, env, tab, tab.Ctx, "preview-pdf", viewer)
 	if got := browsertest.Eval[string](tab, `(() => { const f = document.querySelector("`+frame+`");
 		if (f.contentDocument !== null) return "Files reads the frame's document";
 		try { f.contentWindow.document; return "Files reaches the frame's document"; } catch (e) { return e.name; } })()`); got != "SecurityError" {
@@ -146,7 +147,7 @@ func TestWebFilesPreview(t *testing.T) {
 	closePreview(tab)
 	click(tab, `#items li[data-id="`+rowID(t, tab, "Hostile.pdf")+`"] .name`)
 	tab.WaitTrue(`(() => { const f = document.querySelector("` + frame + `"); return !!f && document.querySelector(".preview-name").textContent === "Hostile.pdf"; })()`)
-	r := waitPDFDrawn(t, tab.Ctx, frame)
+	r := waitPDFDrawn(t, tab.Ctx, viewer)
 	// The viewer draws the page before it knows its links: click until
 	// the link is followed.
 	deadline := time.Now().Add(browsertest.Timeout)
@@ -281,15 +282,17 @@ func pdfFile(objs ...string) []byte {
 // rect is an element's box in the viewport, in CSS pixels.
 type rect struct{ X, Y, W, H float64 }
 
-// waitPDFDrawn waits until the element sel of the page in ctx (the
-// whole screenshot for "") shows a drawn PDF, and returns its box: Chromium's
-// viewer draws a dark surround and the page in white, so both must cover
-// part of it (the PDF frame's own document alone is light; the viewer
-// still loading is dark alone, which is what a screenshot taken too early
-// shows, and what one taken right after a resize shows too).
+// waitPDFDrawn waits until the element sel (boxOf) of the page in ctx
+// (the whole screenshot for "") shows a drawn PDF, and returns its box:
+// Chromium's viewer draws a dark surround and the page in white, so both
+// must cover part of it (the PDF frame's own document alone is light; the
+// viewer still loading is dark alone, which is what a screenshot taken
+// too early shows, and what one taken right after a resize shows too),
+// the same at two looks in a row.
 func waitPDFDrawn(t *testing.T, ctx context.Context, sel string) rect {
 	t.Helper()
 	deadline := time.Now().Add(browsertest.Timeout)
+	var last [2]int
 	for {
 		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
@@ -299,13 +302,12 @@ func waitPDFDrawn(t *testing.T, ctx context.Context, sel string) rect {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The box in the screenshot's pixels: the whole of it, or the
-		// viewer's frame in the preview frame (not the bar above it).
+		// The box in the screenshot's pixels: the whole of it, or sel's.
 		b := img.Bounds()
 		r := rect{W: float64(b.Dx()), H: float64(b.Dy())}
 		dpr := 1.0
 		if sel != "" {
-			if r, err = viewerBox(ctx, sel); err != nil {
+			if r, err = boxOf(ctx, sel); err != nil {
 				t.Fatal(err)
 			}
 			if dpr, err = chromedp.Run(ctx, chromedp.Evaluate[float64](`devicePixelRatio`)); err != nil {
@@ -325,9 +327,13 @@ func waitPDFDrawn(t *testing.T, ctx context.Context, sel string) rect {
 				all++
 			}
 		}
-		if all > 0 && dark*10 > all && white*20 > all {
+		// Drawn, and as it was at the last look: the viewer lays itself
+		// out again for a while after a resize.
+		drawn := all > 0 && dark*10 > all && white*20 > all
+		if drawn && last == [2]int{dark, white} {
 			return r
 		}
+		last = [2]int{dark, white}
 		if time.Now().After(deadline) {
 			t.Fatalf("the PDF in %q was never drawn: %d of %d pixels dark, %d white", sel, dark, all, white)
 		}
@@ -335,17 +341,22 @@ func waitPDFDrawn(t *testing.T, ctx context.Context, sel string) rect {
 	}
 }
 
-// viewerBox is the box of the viewer's frame (.pdf-view) in the preview
-// frame sel: a document of another origin, which the DOM domain reaches
-// all the same (the frame runs in the page's process).
-func viewerBox(ctx context.Context, sel string) (rect, error) {
+// boxOf is the box of the element sel: a CSS selector in the page, or
+// "FRAME >>> SEL", a selector in the document of the frame FRAME (of
+// another origin: the DOM domain reaches it all the same when it runs in
+// the page's process).
+func boxOf(ctx context.Context, sel string) (rect, error) {
 	ctx, cancel := context.WithTimeout(ctx, browsertest.Timeout)
 	defer cancel()
-	outer, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(sel)))
-	if err != nil {
-		return rect{}, err
+	var opts []chromedp.QueryOption
+	if frame, inner, ok := strings.Cut(sel, " >>> "); ok {
+		outer, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(frame)))
+		if err != nil {
+			return rect{}, err
+		}
+		sel, opts = inner, []chromedp.QueryOption{chromedp.FromNode(outer[0])}
 	}
-	box, err := chromedp.Run(ctx, chromedp.Dimensions(chromedp.CSS(".pdf-view"), chromedp.FromNode(outer[0])))
+	box, err := chromedp.Run(ctx, chromedp.Dimensions(chromedp.CSS(sel), opts...))
 	if err != nil {
 		return rect{}, err
 	}

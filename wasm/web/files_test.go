@@ -136,7 +136,7 @@ func TestWebFiles(t *testing.T) {
 	click(tab, `#items li[data-id="`+rowID(t, tab, "tickets.pdf")+`"] .name`)
 	// Screenshots wait for the viewer to draw (taken as soon as the frame
 	// was there, they showed it still loading: a dark, empty frame).
-	shootPDF(t, env, tab, tab.Ctx, "preview-pdf", "dialog.preview iframe.preview-frame")
+	shootPDF(t, env, tab, tab.Ctx, "preview-pdf", "dialog.preview iframe.preview-frame >>> .pdf-view")
 	click(tab, `[data-close-preview]`)
 	click(tab, `#crumbs [data-folder="`+tripsDoc.ID+`"]`)
 	click(tab, `#items li[data-id="`+rowID(t, tab, "plan.md")+`"] .name`)

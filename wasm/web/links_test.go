@@ -215,7 +215,11 @@ func TestWebLinks(t *testing.T) {
 		if pv.typ == "audio/wav" {
 			tab.WaitTrue(`document.querySelector("#preview audio").readyState >= 1 && Math.abs(document.querySelector("#preview audio").duration - 1) < 0.05`)
 		}
-		tab.Screenshots("file-" + strings.ToLower(filepath.Ext(pv.name)[1:]))
+		if pv.typ == "application/pdf" {
+			shootPDF(t, env, tab, tab.Ctx, "file-pdf", pv.sel) // once the viewer drew it
+		} else {
+			tab.Screenshots("file-" + strings.ToLower(filepath.Ext(pv.name)[1:]))
+		}
 	}
 
 	// A folder link of long names: the tree, and all of it as a zip.
