@@ -377,6 +377,12 @@ func (r *blobReader) nextSlice() (ab js.Value, err error) {
 	return ab, err
 }
 
+// JSBlob hands the Blob to the seal worker (client.JSBlob) while nothing
+// was read from it.
+func (r *blobReader) JSBlob() (js.Value, bool) {
+	return r.blob, !r.started && r.off == 0
+}
+
 func (r *blobReader) Read(p []byte) (int, error) {
 	if len(r.buf) == 0 {
 		ab, err := r.nextSlice()

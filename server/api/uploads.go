@@ -163,6 +163,8 @@ func (s *Server) openUpload(w http.ResponseWriter, r *http.Request, user, d, id 
 		switch {
 		case errors.Is(err, meta.ErrExists):
 			return Errorf(wire.CodeExists, "this id was used by a blob before; blob ids are never reused")
+		case errors.Is(err, meta.ErrTooMany) && d == meta.DropsDoctype:
+			return Errorf(wire.CodeTooLarge, "the owner's drop links have %d uploads under way: try again later", meta.MaxDropUploads)
 		case errors.Is(err, meta.ErrTooMany):
 			return Errorf(wire.CodeTooLarge, "the account has %d upload sessions open: finish or cancel one first", meta.MaxUploads)
 		}

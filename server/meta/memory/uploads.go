@@ -51,8 +51,14 @@ func (s *Store) CreateUpload(ctx context.Context, user string, u *meta.Upload) e
 	if _, ok := a.blobs[blobKey{u.Doctype, u.ID, false}]; ok {
 		return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
 	}
-	n, size := openUploads(a, u.Created)
-	if n >= meta.MaxUploads {
+	_, size := openUploads(a, u.Created)
+	n := 0
+	for k, o := range a.uploads {
+		if o.Expires.After(u.Created) && (k.doctype == meta.DropsDoctype) == (u.Doctype == meta.DropsDoctype) {
+			n++
+		}
+	}
+	if n >= meta.UploadLimit(u.Doctype) {
 		return fmt.Errorf("%s: %w", op, meta.ErrTooMany)
 	}
 	if err := s.quota(a).Check(size+u.Size+meta.EntryBytes, 0); err != nil {

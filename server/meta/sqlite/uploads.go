@@ -31,11 +31,17 @@ func (s *Store) CreateUpload(ctx context.Context, user string, u *meta.Upload) e
 		if used {
 			return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
 		}
-		n, size, err := uploadUsage(ctx, tx, acct, u.Created)
+		_, size, err := uploadUsage(ctx, tx, acct, u.Created)
 		if err != nil {
 			return err
 		}
-		if n >= meta.MaxUploads {
+		// Drop sessions and the account's own count apart.
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM uploads WHERE account = ? AND expires > ? AND (doctype = ?) = ?`,
+			acct, u.Created.UnixNano(), meta.DropsDoctype, u.Doctype == meta.DropsDoctype).Scan(&n); err != nil {
+			return err
+		}
+		if n >= meta.UploadLimit(u.Doctype) {
 			return fmt.Errorf("%s: %w", op, meta.ErrTooMany)
 		}
 		if err := s.checkQuota(ctx, tx, op, acct, size+u.Size+meta.EntryBytes, 0); err != nil {

@@ -16,7 +16,7 @@
 //                  {event: "halted", why}                 (this browser stopped saving, spec/web.md §5.1)
 //                  {event: "outbox", json}                (a kept write: json, the event; its outbox member)
 //
-// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, passwordWasm, passwordSri, device, bytes, readonly}]},
+// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, passwordWasm, passwordSri, sealUrl, sealSri, device, bytes, readonly}]},
 // answered with {methods: [{name, noResult?}]}, the client's methods the page's handle has
 // (wasm/methods.go; noResult: it resolves to nothing)
 // (origin: the page's, against which a relative wasm URL is resolved;
@@ -347,13 +347,14 @@ function b64(buf) {
   return btoa(s);
 }
 
-async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", passwordWasm = "", passwordSri = "", device = "", bytes = null, readonly: ro = false }) {
+async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", passwordWasm = "", passwordSri = "", sealUrl = "", sealSri = "", device = "", bytes = null, readonly: ro = false }) {
   if (api) throw Object.assign(new Error("already started"), { code: "bad_input" });
   readonly = ro === true;
   if (typeof self.Go !== "function") {
     throw Object.assign(new Error("the worker script lacks wasm_exec.js (built in by make web)"), { code: "internal" });
   }
   estimatorFrom = { url: passwordWasm, sri: passwordSri, origin };
+  if (sealUrl && sealSri) sealFrom = { url: sealUrl, sri: sealSri, origin };
   bytes = await fetchChecked("hearth.wasm", wasm, sri, origin, bytes);
   const go = new self.Go();
   const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
@@ -393,34 +394,7 @@ async function fetchChecked(name, url, sri, origin, bytes = null) {
   return bytes;
 }
 
-// ---- the password estimator (protocol §3.5) ----
-
-// The client asks hearthPasswordEstimate(password, user) whenever a
-// password is chosen (client/pwcheck_js.go); the first call loads
-// hearth-password.wasm, a second Go program in this worker that registers
-// hearthZxcvbn. zxcvbn's word lists are too large for hearth.wasm, which
-// every app loads.
-let estimatorFrom = { url: "", sri: "", origin: "" };
-let estimator = null; // a promise of hearthZxcvbn
-
-function loadEstimator() {
-  if (!estimator) {
-    estimator = (async () => {
-      const bytes = await fetchChecked("hearth-password.wasm", estimatorFrom.url || "/hearth-password.wasm", estimatorFrom.sri, estimatorFrom.origin);
-      const go = new self.Go();
-      const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
-      go.run(instance).catch((err) => console.error("hearth: the password estimator stopped", err));
-      if (typeof self.hearthZxcvbn !== "function") {
-        throw Object.assign(new Error("hearth-password.wasm did not start"), { code: "internal" });
-      }
-      return self.hearthZxcvbn;
-    })();
-    estimator.catch(() => { estimator = null; }); // the next password tries again
-  }
-  return estimator;
-}
-
-self.hearthPasswordEstimate = async (password, user) => (await loadEstimator())(password, user);
+importScripts("/hearth-worker-loaders.js"); // the build puts the file here
 
 function deviceName() {
   const ua = self.navigator ? navigator.userAgent : "";

@@ -69,6 +69,9 @@ export class Hearth {
       // the worker only when a password is chosen.
       passwordWasm: new URL(meta("hearth-password-wasm-url") || "/hearth-password.wasm", location.href).href,
       passwordSri: meta("hearth-password-wasm-sri"),
+      // The seal worker (Files has its metas): started for large uploads.
+      sealUrl: meta("hearth-seal-url") && new URL(meta("hearth-seal-url"), location.href).href,
+      sealSri: meta("hearth-seal-sri"),
       device: device || "",
       bytes: buf,
       readonly,
@@ -78,7 +81,7 @@ export class Hearth {
   }
 
   /**
-   * Home's search (spec/web.md §3.4): a second worker running
+   * Home's search (spec/web.md §3.7): a second worker running
    * hearth-search.wasm (the client with bleve, <meta name="hearth-search-wasm-url">
    * and "-sri"), which resumes the session saved in this browser but never
    * stores, wipes or ends it. Resolves to null when no session is saved.
