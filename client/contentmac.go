@@ -47,16 +47,21 @@ func newContentMAC(k *seal.Key) hash.Hash {
 	return hmac.New(newBlobHash, k.ContentMACKey())
 }
 
-// macReader hashes what is read through it into a mac.
-type macReader struct {
-	r   io.Reader
-	h   hash.Hash
-	gen uint32
+// macSource makes the mac of a file as it is uploaded: by hashing what
+// the upload reads through it, or, in the browser, of the Blob the upload
+// reads in the seal worker (blobMAC), beside it.
+type macSource struct {
+	r       io.Reader
+	h       hash.Hash // hashing what is read; nil in the browser's way
+	n, size int64     // read so far, of size
+	wait    func() ([]byte, error)
+	gen     uint32
 }
 
-// macOf returns a reader of r that makes the mac of what it reads, with
-// the doctype key that seals now; sum gives it once r was read to its end.
-func (c *Client) macOf(ctx context.Context, r io.Reader) (*macReader, error) {
+// macOf returns the mac source of a file of size bytes that r reads, with
+// the doctype key that seals now; the upload reads reader(), and sum gives
+// the mac once it has read to the end.
+func (c *Client) macOf(ctx context.Context, r io.Reader, size int64) (*macSource, error) {
 	ks, err := c.keys(ctx, FilesDoctype, 0, true)
 	if err != nil {
 		return nil, err
@@ -65,20 +70,53 @@ func (c *Client) macOf(ctx context.Context, r io.Reader) (*macReader, error) {
 	if k == nil {
 		return nil, fmt.Errorf("client: no key for %s", FilesDoctype)
 	}
-	return &macReader{r: r, h: newContentMAC(k), gen: k.Gen()}, nil
+	m := &macSource{r: r, size: size, gen: k.Gen()}
+	if wait, ok := blobMAC(r, k.ContentMACKey()); ok {
+		m.wait = wait
+	} else {
+		m.h = newContentMAC(k)
+	}
+	return m, nil
 }
 
-func (m *macReader) Read(p []byte) (int, error) {
+// reader is what the upload reads: r itself in the browser's way (so that
+// the seal worker still finds its Blob), else r through the hash.
+func (m *macSource) reader() io.Reader {
+	if m.wait != nil {
+		return m.r
+	}
+	return m
+}
+
+func (m *macSource) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
 	m.h.Write(p[:n])
+	m.n += int64(n)
 	return n, err
 }
 
-func (m *macReader) sum() contentSum { return contentSum{mac: m.h.Sum(nil), gen: m.gen} }
+// sum is the mac of what was uploaded; none if it is not known for sure
+// (what was read through the hash is not the whole file, or the
+// browser's reading failed): a document without a mac is only compared no
+// more.
+func (m *macSource) sum() contentSum {
+	if m.wait != nil {
+		mac, err := m.wait()
+		if err != nil || len(mac) != contentMACSize {
+			return contentSum{}
+		}
+		return contentSum{mac: mac, gen: m.gen}
+	}
+	if m.n != m.size {
+		return contentSum{}
+	}
+	return contentSum{mac: m.h.Sum(nil), gen: m.gen}
+}
 
 // unchanged reports whether r, size bytes, holds what file target holds
 // now, by its mac: r is read once to its end and rewound to its start,
-// which it must allow (an io.Seeker: a file on disk, a browser's Blob);
+// which it must allow (an io.Seeker: a file on disk, a browser's Blob,
+// which the browser reads in JavaScript instead, blobMAC);
 // otherwise, or when the document records no mac, a mac of a key
 // generation this session does not hold, or another length, it is false
 // without reading r. d is the document as last listed: only a file that
@@ -102,6 +140,10 @@ func (c *Client) unchanged(ctx context.Context, target string, d *filesDoc, r io
 	k := ks.Gen(d.MACGen)
 	if k == nil {
 		return false, nil // a generation dropped since: upload, and record a new mac
+	}
+	if wait, ok := blobMAC(r, k.ContentMACKey()); ok { // the browser's Blob, read there
+		mac, err := wait()
+		return err == nil && hmac.Equal(mac, d.MAC), err
 	}
 	h := newContentMAC(k)
 	n, err := io.Copy(h, r)

@@ -26,11 +26,11 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	if err := c.checkUpload(ctx, []upSize{{name: name, size: size}}); err != nil {
 		return "", err
 	}
-	mr, err := c.macOf(ctx, r)
+	mr, err := c.macOf(ctx, r, size)
 	if err != nil {
 		return "", err
 	}
-	b, err := c.uploadBlob(ctx, FilesDoctype, mr, blobMeta(size, name, mediaType, mtime), progress)
+	b, err := c.uploadBlob(ctx, FilesDoctype, mr.reader(), blobMeta(size, name, mediaType, mtime), progress)
 	if err != nil {
 		return "", c.limitError(ctx, err, name, size)
 	}
@@ -137,11 +137,11 @@ func (c *Client) uploadInto(ctx context.Context, t *Tree, parent, target string,
 			return Uploaded{ID: target, Unchanged: same}, err
 		}
 	}
-	mr, err := c.macOf(ctx, r)
+	mr, err := c.macOf(ctx, r, size)
 	if err != nil {
 		return Uploaded{}, err
 	}
-	b, err := c.uploadBlob(ctx, FilesDoctype, mr, blobMeta(size, name, mediaType, mtime), progress)
+	b, err := c.uploadBlob(ctx, FilesDoctype, mr.reader(), blobMeta(size, name, mediaType, mtime), progress)
 	if err != nil {
 		return Uploaded{}, c.limitError(ctx, err, name, size)
 	}

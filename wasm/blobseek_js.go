@@ -16,6 +16,6 @@ func (r *blobReader) Seek(offset int64, whence int) (int64, error) {
 	if offset != 0 || whence != io.SeekStart {
 		return 0, errors.New("wasm: a file is read again only from its start")
 	}
-	r.off, r.asked, r.buf = 0, nil, nil
+	r.off, r.asked, r.buf, r.started = 0, nil, nil, false // JSBlob: unread again
 	return 0, nil
 }

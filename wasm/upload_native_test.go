@@ -31,6 +31,9 @@ func TestWasmUploadThroughSessions(t *testing.T) {
 	}
 	ctx := context.Background()
 	dev := wasmdevice.Start(ctx, t, "hearthtest")
+	// On this device first: a Blob read again from its start, as an
+	// upload onto a file of that name does (blobseek_js.go).
+	dev.Run("TestBlobReaderSeek")
 	s := newServer(t)
 	var patches, puts atomic.Int32
 	s.mu.Lock()
@@ -68,7 +71,4 @@ func TestWasmUploadThroughSessions(t *testing.T) {
 	if got := sha256.Sum256(buf.Bytes()); hex.EncodeToString(got[:]) != sum || buf.Len() != size {
 		t.Fatal("the file the browser uploaded differs here")
 	}
-	// On the same device: a Blob read again from its start, as an upload
-	// onto a file of that name does (blobseek_js.go).
-	dev.Run("TestBlobReaderSeek")
 }

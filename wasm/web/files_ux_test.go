@@ -3,11 +3,13 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -45,7 +47,7 @@ func atSizes(tab *browsertest.Tab, check func(size string)) {
 // (nothing sent, no version); a file over the server's largest, and one
 // past the quota, say the limit in numbers.
 func TestWebFilesUX(t *testing.T) {
-	env := browsertest.Start(t, browsertest.Options{Server: func(c *server.Config) { c.MaxBlobSize = 2 << 20 }})
+	env := browsertest.Start(t, browsertest.Options{Server: func(c *server.Config) { c.MaxBlobSize = 12_000_000 }})
 	const user, password = "uma", "a files ux password"
 	ctx := context.Background()
 	dev, _, err := client.Signup(ctx, env.ServerURL(), user, password, nil)
@@ -191,15 +193,38 @@ func TestWebFilesUX(t *testing.T) {
 	if _, err := dev.Download(ctx, named(docs, "report 06.txt", reports.ID).ID, &sent); err != nil || sent.String() != strings.Repeat("R", 6000) {
 		t.Fatalf("the new version holds %d bytes %.20q, %v", sent.Len(), sent.String(), err)
 	}
+	// The browser's mac (hash-wasm, in JavaScript) is the native client's.
+	if u, err := dev.UploadFile(ctx, reports.ID, strings.NewReader(strings.Repeat("R", 6000)), 6000, "report 06.txt", "", time.Time{}, nil); err != nil || !u.Unchanged {
+		t.Fatalf("the same bytes from the native client: %+v, %v", u, err)
+	}
 	click(tab, "#queue-clear")
+
+	// A large file, sealed by the seal worker (which reads the Blob
+	// itself): its mac is made beside it, the same again is unchanged, in
+	// the browser and natively.
+	large := make([]byte, 10_000_000)
+	rand.Read(large)
+	writeTree(t, again, map[string][]byte{"scan.tiff": large})
+	for i, want := range []string{"Done", "Unchanged"} {
+		tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick-files"), []string{filepath.Join(again, "scan.tiff")}))
+		waitQueueDone(t, tab, 1)
+		waitText(t, tab, "#queue-list", want)
+		click(tab, "#queue-clear")
+		if i == 0 {
+			waitFiles(t, dev, "the large file", func(d []fileDoc) bool { return named(d, "scan.tiff", reports.ID) != nil })
+		}
+	}
+	if u, err := dev.UploadFile(ctx, reports.ID, bytes.NewReader(large), int64(len(large)), "scan.tiff", "", time.Time{}, nil); err != nil || !u.Unchanged {
+		t.Fatalf("the large file from the native client: %+v, %v", u, err)
+	}
 
 	// Too large for this server, and past the quota: in numbers.
 	big := filepath.Join(t.TempDir(), "film.iso")
-	if err := os.WriteFile(big, make([]byte, 3_000_000), 0o644); err != nil {
+	if err := os.WriteFile(big, make([]byte, 13_000_000), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick-files"), []string{big}))
-	waitText(t, tab, "#queue-list", "film.iso is 3.0 MB; this server takes files up to 2.1 MB.")
+	waitText(t, tab, "#queue-list", "film.iso is 13 MB; this server takes files up to 12 MB.")
 	tab.Screenshots("upload-too-large")
 	click(tab, "#queue-clear")
 	adm, err := server.OpenAdmin(env.Dir)
