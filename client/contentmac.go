@@ -12,8 +12,8 @@ import (
 )
 
 // A file's document records a keyed hash of its plaintext, its mac
-// (§6.3): HMAC-SHA-256 under the content-MAC subkey of the doctype key of
-// generation mac_gen (seal.Key.ContentMACKey). An upload onto a file of
+// (§6.3): HMAC-SHA-256 of its pieces' HMAC-SHA-256 under the content-MAC
+// subkey of the doctype key of generation mac_gen (seal.NewContentMAC). An upload onto a file of
 // the same name, length and mac is skipped: the content is there already.
 // The mac lives inside the sealed document, so the host learns nothing of
 // it; and each account's doctype keys differ, so equal files of two
@@ -41,10 +41,9 @@ func (s contentSum) set(m docEdit) {
 	m.set("mac_gen", s.gen)
 }
 
-// newContentMAC returns the hash that makes a mac with key k: in the
-// browser, HMAC over the worker's fast SHA-256 (newBlobHash).
+// newContentMAC returns the hash that makes a mac with key k (§6.3).
 func newContentMAC(k *seal.Key) hash.Hash {
-	return hmac.New(newBlobHash, k.ContentMACKey())
+	return seal.NewContentMAC(k.ContentMACKey())
 }
 
 // macSource makes the mac of a file as it is uploaded: by hashing what
