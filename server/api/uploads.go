@@ -104,7 +104,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	if err := s.registered(r, user, d); err != nil {
 		return err
 	}
-	return s.openUpload(w, r, user, d, id, size)
+	return s.openUpload(w, r, user, d, id, size, "")
 }
 
 // sessionSize reads the body of a request that opens a session: its size.
@@ -126,7 +126,7 @@ func (s *Server) sessionSize(r *http.Request) (int64, error) {
 
 // openUpload opens user's session of doctype and id for a blob of size
 // bytes, or answers the one open of that size.
-func (s *Server) openUpload(w http.ResponseWriter, r *http.Request, user, d, id string, size int64) error {
+func (s *Server) openUpload(w http.ResponseWriter, r *http.Request, user, d, id string, size int64, link string) error {
 	ctx := r.Context()
 	unlock, err := s.sessions.lock(ctx, uploadKey(user, d, id))
 	if err != nil {
@@ -157,7 +157,7 @@ func (s *Server) openUpload(w http.ResponseWriter, r *http.Request, user, d, id 
 	if err != nil {
 		return err
 	}
-	u := &meta.Upload{Doctype: d, ID: id, Size: size, Hash: p.Hash, Partial: p.Name, Created: now, Expires: now.Add(uploadTTL)}
+	u := &meta.Upload{Doctype: d, ID: id, Size: size, Hash: p.Hash, Partial: p.Name, Created: now, Expires: now.Add(uploadTTL), Link: link}
 	if err := s.cfg.Meta.CreateUpload(ctx, user, u); err != nil {
 		s.cfg.Blobs.RemovePartial(context.WithoutCancel(ctx), p.Name)
 		switch {
