@@ -58,7 +58,10 @@ self.hearthSeal = (job) => {
   const p = (async () => {
     const s = await loadSealer();
     const id = s.next++;
-    const ans = await new Promise((resolve) => { s.calls.set(id, resolve); s.worker.postMessage({ id, ...job }, job.data ? [job.data.buffer] : []); });
+    // The key moves (transferred, not copied): the seal worker zeroes it
+    // once used, and no copy stays here.
+    const moved = [job.key.buffer].concat(job.data ? [job.data.buffer] : []);
+    const ans = await new Promise((resolve) => { s.calls.set(id, resolve); s.worker.postMessage({ id, ...job }, moved); });
     if (ans.error) throw new Error(ans.error);
     sealedParts++;
     return new Uint8Array(ans.sealed || ans.plain);
