@@ -396,6 +396,9 @@ type ServerInfo struct {
 	// Signup is "open", "invite" (sign-up needs Options.Invite) or
 	// "closed".
 	Signup string `json:"signup"`
+	// MaxBlob is the largest blob the server stores, in sealed bytes (0:
+	// it does not say).
+	MaxBlob int64 `json:"max_blob,omitempty"`
 }
 
 // GetServerInfo asks server what it tells before sign-in. Its answer is a

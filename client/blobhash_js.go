@@ -84,3 +84,16 @@ func (j *jsSHA256) Sum(b []byte) []byte {
 func (j *jsSHA256) Reset()         { j.buf = j.buf[:0]; j.h.Call("init") }
 func (j *jsSHA256) Size() int      { return sha256.Size }
 func (j *jsSHA256) BlockSize() int { return sha256.BlockSize }
+
+// hashJS writes the bytes of a Uint8Array to h: straight to hash-wasm, or
+// through a copy into Go where h is crypto/sha256.
+func hashJS(h hash.Hash, v js.Value) {
+	if j, ok := h.(*jsSHA256); ok {
+		j.flush()
+		j.h.Call("update", v)
+		return
+	}
+	b := make([]byte, v.Get("length").Int())
+	js.CopyBytesToGo(b, v)
+	h.Write(b)
+}

@@ -88,8 +88,13 @@ func (c *Client) uploadBlob(ctx context.Context, doctype string, r io.Reader, me
 	if sealedSize > sessionThreshold {
 		// Large: in pieces through an upload session, which a dropped
 		// connection or a server restart does not undo (upload.go).
+		if src := sealInWorker(k, ref, meta, r, sealedSize); src != nil {
+			b, err := c.uploadSession(ctx, doctype, ref.ID, src, sealedSize, size, progress)
+			src.close()
+			return b, err
+		}
 		pr, done := sealStream(k, ref, meta, r, nil, nil)
-		b, err := c.uploadSession(ctx, doctype, ref.ID, pr, sealedSize, size, progress)
+		b, err := c.uploadSession(ctx, doctype, ref.ID, newReaderSource(pr, sealedSize), sealedSize, size, progress)
 		pr.CloseWithError(errUploadAborted) // unblocks the sealer if the upload ended early
 		werr := <-done
 		if err != nil {
@@ -298,6 +303,9 @@ func (c *Client) downloadBlob(ctx context.Context, doctype string, sb SealedBlob
 	if res.contentLength >= 0 && res.contentLength != sb.Size {
 		return seal.Meta{}, integrity("the server's blob %s has the wrong size", sb.ID)
 	}
+	if meta, ok, err := c.downloadJS(ctx, doctype, res, sb, w, progress); ok {
+		return meta, err // in the browser: the bytes stay in JavaScript
+	}
 	cr := &countingReader{r: io.LimitReader(res.body, sb.Size+1), h: newBlobHash()}
 	var ra *readAhead
 	fail := func(what string, err error) (seal.Meta, error) {
@@ -324,10 +332,11 @@ func (c *Client) downloadBlob(ctx context.Context, doctype string, sb SealedBlob
 	if ks == nil {
 		return fail("sealed with a key the keyring lacks", nil)
 	}
-	br, err := seal.OpenBlob(src, ks, seal.PurposeFile, seal.BlobRef{Doctype: doctype, ID: sb.ID})
+	br, stop, err := openSealed(src, sb.Size, ks, seal.BlobRef{Doctype: doctype, ID: sb.ID})
 	if err != nil {
 		return fail("the blob's header does not open (altered, swapped or not this file's)", err)
 	}
+	defer stop()
 	meta := br.Meta()
 	fn := progress
 	// Large writes: fewer system calls when w is a file.
@@ -356,6 +365,7 @@ func (c *Client) downloadBlob(ctx context.Context, doctype string, sb SealedBlob
 	if err := bw.Flush(); err != nil {
 		return seal.Meta{}, err
 	}
+	stop() // done with src
 	// Draining the read-ahead to its end also waits for its goroutine, so
 	// cr's count and hash are final.
 	if extra, _ := io.Copy(io.Discard, src); extra > 0 || cr.err != nil {

@@ -179,6 +179,9 @@ type Client struct {
 	// fk is the file keys of the blobs whose headers a share link's
 	// manifest read (links_publish.go).
 	fk fileKeys
+	// limits is what the server said of its limits (limits.go), guarded
+	// by mu.
+	limits serverLimits
 
 	kmu    sync.Mutex // serializes keyring loads and changes
 	syncMu sync.Mutex // one Sync at a time
@@ -360,6 +363,7 @@ type request struct {
 	method, path string
 	ctype        string
 	body         []byte
+	held         heldBody // instead of body (upload.go)
 	hdr          map[string]string
 	noAuth       bool
 	timeout      time.Duration // 0: callTimeout
@@ -430,6 +434,10 @@ func (c *Client) call1(ctx context.Context, r request) (*response, error) {
 	req := &httpRequest{method: r.method, url: c.st.Server + r.path, header: map[string]string{}}
 	if r.body != nil {
 		req.body, req.contentLength, req.whole = bytes.NewReader(r.body), int64(len(r.body)), r.body
+		req.header["Content-Type"] = r.ctype
+	}
+	if r.held != nil {
+		req.held, req.contentLength = r.held, r.held.Len()
 		req.header["Content-Type"] = r.ctype
 	}
 	if !r.noAuth {

@@ -68,6 +68,9 @@ type APIError struct {
 	RetryAfter time.Duration // on rate_limited or unavailable
 	Quota      bool          // on too_large: the account's quota was full (ErrAccountFull)
 	Offset     int64         // on offset_mismatch: where the upload session stands (§8.7.3)
+	// On too_large, when the server says: the limit passed, in bytes (0:
+	// not said), and, with Quota, the bytes left of the quota.
+	Limit, Left int64
 }
 
 func (e *APIError) Error() string {
@@ -105,6 +108,12 @@ func refusal(status int, b *wire.ErrorBody) *APIError {
 	}
 	if b.Offset != nil {
 		e.Offset = *b.Offset
+	}
+	if b.Limit != nil && *b.Limit > 0 {
+		e.Limit = *b.Limit
+		if b.Left != nil {
+			e.Left = *b.Left
+		}
 	}
 	return e
 }

@@ -110,6 +110,15 @@ func (a *App) UploadTo(ctx context.Context, parent string, r io.Reader, size int
 	return a.c.UploadTo(ctx, parent, r, size, name, mediaType, mtime, progress)
 }
 
+// UploadFile is UploadTo, saying what became of the upload, as
+// Client.UploadFile (verbs read, write and delete).
+func (a *App) UploadFile(ctx context.Context, parent string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (Uploaded, error) {
+	if err := a.allow(FilesDoctype, VerbRead, VerbWrite, VerbDelete); err != nil {
+		return Uploaded{}, err
+	}
+	return a.c.UploadFile(ctx, parent, r, size, name, mediaType, mtime, progress)
+}
+
 // WriteZip writes files and folders as a zip, as Client.WriteZip (verb
 // read).
 func (a *App) WriteZip(ctx context.Context, ids []string, w io.Writer, progress func(done, total int64)) error {

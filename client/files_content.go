@@ -23,11 +23,18 @@ func (c *Client) Upload(ctx context.Context, r io.Reader, size int64, name, medi
 	if err := CheckFileName(name); err != nil {
 		return "", err
 	}
-	b, err := c.uploadBlob(ctx, FilesDoctype, r, blobMeta(size, name, mediaType, mtime), progress)
+	if err := c.checkUpload(ctx, []upSize{{name: name, size: size}}); err != nil {
+		return "", err
+	}
+	mr, err := c.macOf(ctx, r, size)
 	if err != nil {
 		return "", err
 	}
-	return c.createFile(ctx, "", name, mediaType, size, mtime, b)
+	b, err := c.uploadBlob(ctx, FilesDoctype, mr.reader(), blobMeta(size, name, mediaType, mtime), progress)
+	if err != nil {
+		return "", c.limitError(ctx, err, name, size)
+	}
+	return c.createFile(ctx, "", name, mediaType, size, mtime, b, mr.sum())
 }
 
 func blobMeta(size int64, name, mediaType string, mtime time.Time) seal.Meta {
@@ -39,7 +46,7 @@ func blobMeta(size int64, name, mediaType string, mtime time.Time) seal.Meta {
 // connection, a timeout or a 5xx it may have been stored, and then
 // deleting the blob would leave a file that names nothing: an unnamed
 // blob costs only space).
-func (c *Client) createFile(ctx context.Context, parent, name, mediaType string, size int64, mtime time.Time, b SealedBlob, drop ...string) (string, error) {
+func (c *Client) createFile(ctx context.Context, parent, name, mediaType string, size int64, mtime time.Time, b SealedBlob, sum contentSum, drop ...string) (string, error) {
 	m := docEdit{}
 	m.set("kind", KindFile)
 	if len(drop) > 0 {
@@ -48,6 +55,7 @@ func (c *Client) createFile(ctx context.Context, parent, name, mediaType string,
 	m.set("name", name)
 	m.set("parent", parent)
 	m.setContent(b, size, unix(mtime), mediaType)
+	sum.set(m)
 	id, err := c.createFilesDoc(ctx, m)
 	if err != nil {
 		if refused(err) {
@@ -62,25 +70,45 @@ func (c *Client) createFile(ctx context.Context, parent, name, mediaType string,
 // does. If the folder holds a file of that name, the upload becomes its
 // new content and the content it replaces its newest earlier version
 // (§6.3), keeping as many as the settings say (SetVersionsKept; the
-// blobs of the versions dropped are deleted); the file's id is returned.
-// A folder of that name is ErrNameTaken.
+// blobs of the versions dropped are deleted); unless the file holds these
+// very bytes already (its mac, contentmac.go: r is then read twice), and
+// then nothing is uploaded. The file's id is returned. A folder of that
+// name is ErrNameTaken.
 func (c *Client) UploadTo(ctx context.Context, parent string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error) {
+	u, err := c.UploadFile(ctx, parent, r, size, name, mediaType, mtime, progress)
+	return u.ID, err
+}
+
+// Uploaded is what became of a file uploaded into a folder.
+type Uploaded struct {
+	ID string
+	// Version says the upload became a new version of a file of that
+	// name; Unchanged, that the file held these bytes already, and
+	// nothing was uploaded.
+	Version, Unchanged bool
+}
+
+// UploadFile is UploadTo, saying what became of the upload.
+func (c *Client) UploadFile(ctx context.Context, parent string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (Uploaded, error) {
 	if err := CheckFileName(name); err != nil {
-		return "", err
+		return Uploaded{}, err
 	}
 	t, err := c.filesIn(ctx, parent)
 	if err != nil {
-		return "", err
+		return Uploaded{}, err
 	}
 	target, err := fileNamed(t, parent, name)
 	if err != nil {
-		return "", err
+		return Uploaded{}, err
 	}
-	id, err := c.uploadInto(ctx, t, parent, target, r, size, name, mediaType, mtime, progress)
-	if err != nil {
-		return id, err
+	if err := c.checkUpload(ctx, []upSize{{name: name, size: size, same: sameLength(t, target, size)}}); err != nil {
+		return Uploaded{}, err
 	}
-	return id, c.reshare(ctx, t, parent, id)
+	u, err := c.uploadInto(ctx, t, parent, target, r, size, name, mediaType, mtime, progress)
+	if err != nil || u.Unchanged {
+		return u, err
+	}
+	return u, c.reshare(ctx, t, parent, u.ID)
 }
 
 // fileNamed returns the file of name in folder parent of t, or nil if
@@ -99,16 +127,28 @@ func fileNamed(t *Tree, parent, name string) (string, error) {
 }
 
 // uploadInto uploads a file into folder parent: a new file, or, when
-// target is not "", a new version of file target. t is the tree the
-// caller read (for the versions kept, and the blobs other documents
-// name).
-func (c *Client) uploadInto(ctx context.Context, t *Tree, parent, target string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error) {
-	b, err := c.uploadBlob(ctx, FilesDoctype, r, blobMeta(size, name, mediaType, mtime), progress)
-	if err != nil {
-		return "", err
+// target is not "", a new version of file target, unless target holds
+// these bytes already (unchanged). t is the tree the caller read (for
+// the versions kept, and the blobs other documents name).
+func (c *Client) uploadInto(ctx context.Context, t *Tree, parent, target string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (Uploaded, error) {
+	if target != "" {
+		same, err := c.unchanged(ctx, target, t.docs[target], r, size)
+		if err != nil || same {
+			return Uploaded{ID: target, Unchanged: same}, err
+		}
 	}
+	mr, err := c.macOf(ctx, r, size)
+	if err != nil {
+		return Uploaded{}, err
+	}
+	b, err := c.uploadBlob(ctx, FilesDoctype, mr.reader(), blobMeta(size, name, mediaType, mtime), progress)
+	if err != nil {
+		return Uploaded{}, c.limitError(ctx, err, name, size)
+	}
+	sum := mr.sum()
 	if target == "" {
-		return c.createFile(ctx, parent, name, mediaType, size, mtime, b)
+		id, err := c.createFile(ctx, parent, name, mediaType, size, mtime, b, sum)
+		return Uploaded{ID: id}, err
 	}
 	var dropped []string
 	notFile := false
@@ -122,21 +162,22 @@ func (c *Client) uploadInto(ctx context.Context, t *Tree, parent, target string,
 		m.set("name", name)
 		m.set("versions", vs)
 		m.setContent(b, size, unix(mtime), mediaType)
+		sum.set(m)
 		return nil
 	})
 	if err != nil {
 		if refused(err) || notFile || errors.Is(err, ErrNotFound) {
 			c.deleteBlob(FilesDoctype, b.ID) // nothing names it
 		}
-		return "", err
+		return Uploaded{}, err
 	}
-	return target, c.deleteBlobs(ctx, t, dropped, map[string]bool{target: true})
+	return Uploaded{ID: target, Version: true}, c.deleteBlobs(ctx, t, dropped, map[string]bool{target: true})
 }
 
 // current returns a file's current content as a version replaced at
 // replaced.
 func (d *filesDoc) current(replaced int64) fileVersion {
-	return fileVersion{Blob: d.Blob, Digest: d.Digest, Size: d.Size, Length: d.Length, MTime: d.MTime, Replaced: replaced}
+	return fileVersion{Blob: d.Blob, Digest: d.Digest, Size: d.Size, Length: d.Length, MTime: d.MTime, Replaced: replaced, MAC: d.MAC, MACGen: d.MACGen}
 }
 
 // trimVersions keeps the first n of vs and returns the blobs of the rest.
@@ -186,6 +227,7 @@ func (c *Client) RestoreVersion(ctx context.Context, id string, i int) error {
 		vs, dropped = trimVersions(vs, t.VersionsKept)
 		m.set("versions", vs)
 		m.setContent(SealedBlob{ID: v.Blob, Digest: v.Digest, Size: v.Size}, v.Length, v.MTime, d.Type)
+		contentSum{mac: v.MAC, gen: v.MACGen}.set(m)
 		return nil
 	})
 	if err != nil {

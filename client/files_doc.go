@@ -46,6 +46,14 @@ type filesDoc struct {
 	Size    int64  `json:"size,omitempty"`   // sealed size
 	// FromDrop is the drop a file was adopted from (§4.5), if it was.
 	FromDrop string `json:"from_drop,omitempty"`
+	// TrashedFrom is, on an item put in the trash, the names of the
+	// folders from the root down to the one it was in then; readers drop
+	// one that breaks the name rule (checkedTrashedFrom).
+	TrashedFrom []string `json:"trashed_from,omitempty"`
+	// MAC and MACGen are a file's keyed hash of its content and the
+	// generation of the doctype key it was made with (contentmac.go).
+	MAC    []byte `json:"mac,omitempty"`
+	MACGen uint32 `json:"mac_gen,omitempty"`
 	// Versions is a file's earlier contents (an array) or, in the
 	// settings document, how many to keep (a number).
 	Versions json.RawMessage `json:"versions,omitempty"`
@@ -63,6 +71,8 @@ type fileVersion struct {
 	Length   int64  `json:"length"`
 	MTime    int64  `json:"mtime,omitempty"`
 	Replaced int64  `json:"replaced,omitempty"`
+	MAC      []byte `json:"mac,omitempty"`
+	MACGen   uint32 `json:"mac_gen,omitempty"`
 }
 
 var errMalformedFilesDoc = errors.New("client: malformed files document")
@@ -100,9 +110,12 @@ func parseFilesDoc(content []byte) (*filesDoc, error) {
 			if err := json.Unmarshal(d.Versions, &d.versions); err != nil || len(d.versions) > MaxVersionsKept {
 				return nil, errMalformedFilesDoc
 			}
-			for _, v := range d.versions {
+			for i, v := range d.versions {
 				if !goodContent(v.Blob, v.Digest, v.Size) || v.Length < 0 || v.Length > seal.MaxBlobSize {
 					return nil, errMalformedFilesDoc
+				}
+				if len(v.MAC) != contentMACSize || v.MACGen == 0 {
+					d.versions[i].MAC, d.versions[i].MACGen = nil, 0 // ignored unless whole
 				}
 			}
 		}
@@ -121,7 +134,29 @@ func parseFilesDoc(content []byte) (*filesDoc, error) {
 	if CheckFileName(d.Name) != nil || d.Parent != "" && checkDocID(d.Parent) != nil || d.MTime < 0 || d.Trashed < 0 {
 		return nil, errMalformedFilesDoc
 	}
+	d.TrashedFrom = checkedTrashedFrom(d.TrashedFrom)
+	if len(d.MAC) != contentMACSize || d.MACGen == 0 {
+		d.MAC, d.MACGen = nil, 0 // §6.3: ignored unless whole
+	}
 	return &d, nil
+}
+
+// maxTrashedFrom bounds the folders of a trashed_from (§6.3).
+const maxTrashedFrom = 256
+
+// checkedTrashedFrom is names, or nil if one breaks the name rule or
+// there are more than maxTrashedFrom: a reader ignores such a member
+// (§6.3), as it would a missing one.
+func checkedTrashedFrom(names []string) []string {
+	if len(names) > maxTrashedFrom {
+		return nil
+	}
+	for _, n := range names {
+		if CheckFileName(n) != nil {
+			return nil
+		}
+	}
+	return names
 }
 
 func goodContent(blob string, digest []byte, size int64) bool {
@@ -198,6 +233,21 @@ func (m docEdit) set(k string, v any) {
 		}
 	case []fileVersion:
 		if len(x) == 0 {
+			delete(m, k)
+			return
+		}
+	case []string:
+		if len(x) == 0 {
+			delete(m, k)
+			return
+		}
+	case []byte:
+		if len(x) == 0 {
+			delete(m, k)
+			return
+		}
+	case uint32:
+		if x == 0 {
 			delete(m, k)
 			return
 		}

@@ -147,6 +147,8 @@ func FuzzFilesDocFast(f *testing.F) {
 		`{"kind":"file","Name":"x"}`, `{"kind":"file","kind":"folder"}`, `{"length":1.5}`, `{"length":1e3}`, `{"length":-4}`,
 		`{"length":"4"}`, `{"name":null,"digest":null,"versions":null}`, `{"versions": [1, {"a": [null]}] }`, ` {"name":"\u00e9\ud800"} `,
 		`{"name":"\xff"}`, `{"digest":"AA=="}`, `{"digest":"A"}`, `{"size":99999999999999999999}`,
+		`{"trashed_from":["Trips","2024"],"mac":"AAEC","mac_gen":3}`, `{"trashed_from":[],"mac":null,"mac_gen":null}`, `{"trashed_from":null}`,
+		`{"trashed_from":["a",null,5]}`, `{"mac_gen":-1}`, `{"mac_gen":4294967296}`, `{"mac_gen":4294967295}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/hearthcloud/hearth/internal/zipstream"
 )
 
 // now is the clock of the files operations (a variable for the tests).
@@ -63,16 +66,61 @@ func (c *Client) Mkdir(ctx context.Context, parent, name string) (string, error)
 	if len(t.named(parent, name)) > 0 {
 		return "", fmt.Errorf("%w: %s", ErrNameTaken, name)
 	}
+	id, err := c.createFilesDoc(ctx, newFolder(parent, name))
+	if err != nil {
+		return "", err
+	}
+	return id, c.reshare(ctx, t, parent)
+}
+
+// newFolder is the document of a new folder named name in folder parent.
+func newFolder(parent, name string) docEdit {
 	m := docEdit{}
 	m.set("kind", KindFolder)
 	m.set("name", name)
 	m.set("parent", parent)
 	m.set("mtime", now().Unix())
-	id, err := c.createFilesDoc(ctx, m)
-	if err != nil {
-		return "", err
+	return m
+}
+
+// folderPath finds or makes the folders Restore puts items back into.
+type folderPath struct {
+	c    *Client
+	t    *Tree
+	made map[string]string // the '/'-joined names of the paths made, to their folders
+}
+
+// ensure returns the folder at the path names from the root: its live
+// folders found by name (the first, by the tree's order), those missing
+// made, each path once; "" (the root) for no names, or when an item that
+// is no folder holds one of the names.
+func (f *folderPath) ensure(ctx context.Context, names []string) (string, error) {
+	parent := ""
+	for i, name := range names {
+		key := strings.Join(names[:i+1], "/")
+		if id, ok := f.made[key]; ok {
+			parent = id
+			continue
+		}
+		found := ""
+		for _, it := range f.t.named(parent, name) {
+			if !it.Folder {
+				return "", nil
+			}
+			if found == "" {
+				found = it.ID
+			}
+		}
+		if found == "" {
+			id, err := f.c.createFilesDoc(ctx, newFolder(parent, name))
+			if err != nil {
+				return "", err
+			}
+			found, f.made[key] = id, id
+		}
+		parent = found
 	}
-	return id, c.reshare(ctx, t, parent)
+	return parent, nil
 }
 
 // Rename gives item id the name name. Another item of that name in its
@@ -151,7 +199,9 @@ func (c *Client) Move(ctx context.Context, ids []string, parent string) error {
 	return c.reshare(ctx, t, append(slices.Clone(ids), parent)...)
 }
 
-// Trash puts the items ids in the trash (with what they hold).
+// Trash puts the items ids in the trash (with what they hold), each
+// recording the path of the folder it was in (trashed_from, §6.3), so
+// that Restore can make it again if it is gone by then.
 func (c *Client) Trash(ctx context.Context, ids []string) error {
 	t, err := c.Files(ctx)
 	if err != nil {
@@ -164,12 +214,17 @@ func (c *Client) Trash(ctx context.Context, ids []string) error {
 	}
 	when := now().Unix()
 	for _, id := range ids {
+		var from []string
+		if p := t.Item(id).Parent; p != "" {
+			from = strings.Split(t.Path(p), "/")
+		}
 		_, err := c.editFilesDoc(ctx, id, false, func(d *filesDoc, m docEdit) error {
 			if d.old {
 				return errOldFormat
 			}
 			if d.Trashed == 0 {
 				m.set("trashed", when)
+				m.set("trashed_from", checkedTrashedFrom(from))
 			}
 			return nil
 		})
@@ -181,9 +236,12 @@ func (c *Client) Trash(ctx context.Context, ids []string) error {
 	return c.reshare(ctx, t, ids...)
 }
 
-// Restore takes the items ids out of the trash, each back into its folder,
-// or to the root if that folder is gone or stays in the trash. An item in
-// the trash only with a folder above it comes out alone, to the root.
+// Restore takes the items ids out of the trash, each back into its
+// folder. If that folder is gone or stays in the trash, the item goes to
+// the path it was trashed from (FileItem.TrashedFrom), its folders found
+// by name or made again; to the root when that path is not known, or
+// when an item that is no folder holds one of its names. An item in the
+// trash only with a folder above it comes out alone, the same way.
 func (c *Client) Restore(ctx context.Context, ids []string) error {
 	t, err := c.Files(ctx)
 	if err != nil {
@@ -209,20 +267,59 @@ func (c *Client) Restore(ctx context.Context, ids []string) error {
 		}
 		return false
 	}
+	remade := folderPath{c: c, t: t, made: map[string]string{}}
+	// A name the folder restored into holds already (a file made there
+	// since, say) gets " (2)" before its extension, or " (3)"…: two live
+	// items of one name are what writers avoid (§6.3).
+	taken, seen := zipstream.Names{}, map[string]bool{}
+	freeName := func(dest string, it *FileItem) string {
+		if !seen[dest] {
+			seen[dest] = true
+			for _, ch := range t.Children(dest) {
+				taken[dest+"/"+ch.Name] = true
+			}
+		}
+		n := strings.TrimPrefix(taken.Unique(dest+"/", it.Name, it.Folder), dest+"/")
+		if it.Name == "" || CheckFileName(n) != nil {
+			return it.Name // too long with the number: as it is
+		}
+		return n
+	}
 	for _, id := range ids {
 		it := t.Item(id)
 		if !it.InTrash {
 			continue
 		}
 		keep := it.Parent != "" && liveAfter(it.Parent)
-		resolved := it.Parent
+		resolved, to := it.Parent, ""
+		if !keep && (it.Parent != "" || it.FromGone) {
+			names := it.TrashedFrom
+			if it.Trashed.IsZero() { // in the trash with a folder above it
+				names = strings.Split(t.Path(it.Parent), "/")
+			}
+			var err error
+			if to, err = remade.ensure(ctx, names); err != nil {
+				c.reshare(ctx, t, ids...)
+				return err
+			}
+		}
+		if keep {
+			to = it.Parent
+		}
+		name := freeName(to, it)
 		_, err := c.editFilesDoc(ctx, id, false, func(d *filesDoc, m docEdit) error {
 			if d.old {
 				return errOldFormat
 			}
 			m.set("trashed", int64(0))
-			if !keep || d.Parent != resolved {
-				m.set("parent", "")
+			m.set("trashed_from", []string(nil))
+			if !keep {
+				m.set("parent", to)
+			} else if d.Parent != resolved {
+				m.set("parent", "") // moved meanwhile where this tree did not look: the root
+			}
+			if name != d.Name {
+				m.set("name", name)
 			}
 			return nil
 		})

@@ -151,18 +151,21 @@ func TestFilesTrash(t *testing.T) {
 		t.Fatalf("x in the trash with its folder: %+v, F %d", tr.Item(x), tr.Item(f).Length)
 	}
 	// Restoring the folder alone brings back what it holds; restoring an
-	// item of a folder in the trash brings it to the root.
+	// item of a folder in the trash brings it to a folder of that name
+	// made again where that one was; then the folder, restored, takes
+	// another name beside it.
 	if err := c.Restore(ctx, []string{sub}); err != nil {
 		t.Fatal(err)
 	}
 	tr = files(t, c)
-	if got := names(tr.Children("")); got != "sub" || tr.Item(x).InTrash {
-		t.Fatalf("root after restoring sub: %q", got)
+	remade := tr.Item(tr.Item(sub).Parent)
+	if got := names(tr.Children("")); got != "F" || tr.Item(x).InTrash || remade == nil || remade.ID == f || tr.Path(x) != "F/sub/x" {
+		t.Fatalf("root after restoring sub: %q, x at %q", got, tr.Path(x))
 	}
 	if err := c.Restore(ctx, []string{f}); err != nil {
 		t.Fatal(err)
 	}
-	if got := names(files(t, c).Children("")); got != "F,sub" {
+	if got := names(files(t, c).Children("")); got != "F,F (2)" {
 		t.Fatalf("root after restoring F: %q", got)
 	}
 	// Emptying deletes y, its version, and their blobs; x stays.
@@ -180,7 +183,7 @@ func TestFilesTrash(t *testing.T) {
 	if err := c.DeleteFile(ctx, sub); err != nil {
 		t.Fatal(err)
 	}
-	if tr := files(t, c); tr.Len() != 1 || blobCount(t, e, c) != blobs-3 {
+	if tr := files(t, c); tr.Len() != 2 || blobCount(t, e, c) != blobs-3 {
 		t.Fatalf("after deleting sub: %d items", tr.Len())
 	}
 }
@@ -457,14 +460,18 @@ func TestUploadAll(t *testing.T) {
 		}}
 	}
 	var last, total int64
-	ids, err := c.UploadAll(ctx, dst, []client.UploadSource{
+	done, err := c.UploadAll(ctx, dst, []client.UploadSource{
 		{Path: "A", Folder: true}, src("A/a", "1"), src("A/B/b", "22"), {Path: "A/E", Folder: true}, src("x", "new"),
 	}, func(d, tt int64) { last, total = d, tt })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last != 6 || total != 6 || ids[4] != old {
-		t.Fatalf("progress %d/%d, ids %v", last, total, ids)
+	ids := make([]string, len(done))
+	for i, u := range done {
+		ids[i] = u.ID
+	}
+	if last != 6 || total != 6 || ids[4] != old || !done[4].Version || done[1].Version || done[1].Unchanged {
+		t.Fatalf("progress %d/%d, uploaded %+v", last, total, done)
 	}
 	tr := files(t, c)
 	if got := names(tr.Children(dst)); got != "A,x" {

@@ -33,6 +33,16 @@ type FileItem struct {
 	Trashed time.Time
 	// InTrash says the item or a folder above it is in the trash.
 	InTrash bool
+	// TrashedFrom is, for an item the person put in the trash (Trashed
+	// set), where it was: the names of the folders from the root down to
+	// its folder (none: the root), the folder's path now when it is still
+	// there, else as its document recorded it when it went in (§6.3).
+	TrashedFrom []string
+	// FromGone says the folder such an item was in is no longer a live
+	// folder (deleted, or in the trash itself): Restore makes the folders
+	// of TrashedFrom again, or, when that is empty, puts the item at the
+	// root.
+	FromGone bool
 	// Dropped says the file was adopted from a drop link (§4.5): a
 	// stranger sent it.
 	Dropped bool
@@ -394,6 +404,24 @@ func buildTree(docs map[string]*filesDoc, revs map[string]uint64) *Tree {
 			x.InTrash = trash
 		}
 		maxDepth = max(maxDepth, d)
+	}
+	// Where the items put in the trash came from.
+	for _, it := range t.items {
+		if it.Trashed.IsZero() {
+			continue
+		}
+		switch p := t.items[it.Parent]; {
+		case p == nil && docs[it.ID].Parent == "":
+			// At the root.
+		case p == nil:
+			it.FromGone, it.TrashedFrom = true, docs[it.ID].TrashedFrom // missing, or closed a cycle
+		default:
+			it.FromGone = p.InTrash
+			for ; p != nil; p = t.items[p.Parent] {
+				it.TrashedFrom = append(it.TrashedFrom, cmp.Or(p.Name, p.ID))
+			}
+			slices.Reverse(it.TrashedFrom)
+		}
 	}
 	// Folder sizes: deepest first, each item adds to its parent.
 	byDepth := make([][]int32, maxDepth+1)

@@ -25,11 +25,14 @@ type UploadSource struct {
 // UploadAll uploads srcs into folder parent ("" for the root), reading
 // the tree once: the folders along each path are made where missing (a
 // folder of that name that is there already is used), and each file is
-// uploaded as UploadTo does (a new version of a file of that name there).
-// It returns the items' ids, parallel to srcs, and stops at the first
-// error (what was uploaded before it stays). progress, if not nil, is
-// called with the bytes sent of all the files and their total.
-func (c *Client) UploadAll(ctx context.Context, parent string, srcs []UploadSource, progress func(done, total int64)) (ids []string, err error) {
+// uploaded as UploadFile does (a new version of a file of that name
+// there, or nothing when it holds these bytes already). It returns what
+// became of each, parallel to srcs (a folder's: its id, Unchanged if it
+// was there already), and stops at the
+// first error (what was uploaded before it stays). progress, if not nil,
+// is called with the bytes sent of all the files and their total (a file
+// found unchanged counts as sent).
+func (c *Client) UploadAll(ctx context.Context, parent string, srcs []UploadSource, progress func(done, total int64)) (done []Uploaded, err error) {
 	var total int64
 	for _, s := range srcs {
 		for _, n := range strings.Split(s.Path, "/") {
@@ -45,13 +48,27 @@ func (c *Client) UploadAll(ctx context.Context, parent string, srcs []UploadSour
 	if err != nil {
 		return nil, err
 	}
+	// All of it checked against the limits before anything is sent; a
+	// file of that name and length there may be found unchanged.
+	sizes := make([]upSize, 0, len(srcs))
+	base := t.Path(parent)
+	for _, s := range srcs {
+		if !s.Folder {
+			there := t.Lookup(base + "/" + s.Path)
+			same := len(there) == 1 && sameLength(t, there[0].ID, s.Size)
+			sizes = append(sizes, upSize{name: path.Base(s.Path), size: s.Size, same: same})
+		}
+	}
+	if err := c.checkUpload(ctx, sizes); err != nil {
+		return nil, err
+	}
 	// The share links of what this changed are republished once, at the
 	// end, whether all of it was uploaded or not.
 	defer func() {
 		touched := []string{parent}
-		for _, id := range ids {
-			if id != "" {
-				touched = append(touched, id)
+		for _, u := range done {
+			if u.ID != "" && !u.Unchanged {
+				touched = append(touched, u.ID)
 			}
 		}
 		if rerr := c.reshare(ctx, t, touched...); err == nil {
@@ -82,55 +99,54 @@ func (c *Client) UploadAll(ctx context.Context, parent string, srcs []UploadSour
 				return it.ID, nil
 			}
 		}
-		m := docEdit{}
-		m.set("kind", KindFolder)
-		m.set("name", name)
-		m.set("parent", pid)
-		m.set("mtime", now().Unix())
-		id, err := c.createFilesDoc(ctx, m)
+		id, err := c.createFilesDoc(ctx, newFolder(pid, name))
 		if err != nil {
 			return "", err
 		}
 		folders[p], made[id] = id, true
 		return id, nil
 	}
-	ids = make([]string, len(srcs))
+	done = make([]Uploaded, len(srcs))
 	var before int64
 	for i, s := range srcs {
 		if s.Folder {
-			if ids[i], err = folder(s.Path); err != nil {
-				return ids, err
+			if done[i].ID, err = folder(s.Path); err != nil {
+				return done, err
 			}
+			done[i].Unchanged = !made[done[i].ID] // there already
 			continue
 		}
 		dir, name := splitPath(s.Path)
 		pid, err := folder(dir)
 		if err != nil {
-			return ids, err
+			return done, err
 		}
 		target := files[s.Path]
 		if target == "" && !made[pid] {
 			if target, err = fileNamed(t, pid, name); err != nil {
-				return ids, err
+				return done, err
 			}
 		}
 		r, err := s.Open()
 		if err != nil {
-			return ids, err
+			return done, err
 		}
-		id, err := c.uploadInto(ctx, t, pid, target, r, s.Size, name, s.Type, s.ModTime, func(done, _ int64) {
+		u, err := c.uploadInto(ctx, t, pid, target, r, s.Size, name, s.Type, s.ModTime, func(sent, _ int64) {
 			if progress != nil {
-				progress(before+done, total)
+				progress(before+sent, total)
 			}
 		})
 		r.Close()
 		if err != nil {
-			return ids, fmt.Errorf("%s: %w", s.Path, err)
+			return done, fmt.Errorf("%s: %w", s.Path, err)
 		}
 		before += s.Size
-		ids[i], files[s.Path] = id, id
+		if progress != nil && u.Unchanged {
+			progress(before, total)
+		}
+		done[i], files[s.Path] = u, u.ID
 	}
-	return ids, nil
+	return done, nil
 }
 
 // splitPath splits a '/'-separated path into its folder and last name.

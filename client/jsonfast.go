@@ -108,7 +108,8 @@ func decodeBulkDocs(body []byte) ([]bulkDoc, error) {
 	return docs, s.End()
 }
 
-var filesDocNames = []string{"kind", "name", "parent", "type", "length", "mtime", "trashed", "blob", "digest", "size", "from_drop", "versions"}
+var filesDocNames = []string{"kind", "name", "parent", "type", "length", "mtime", "trashed", "blob", "digest", "size", "from_drop",
+	"trashed_from", "mac", "mac_gen", "versions"}
 
 // decodeFilesDoc decodes a document of FilesDoctype into d as
 // json.Unmarshal does, or fails: jsonscan refuses some inputs that
@@ -142,6 +143,24 @@ func decodeFilesDoc(b []byte, d *filesDoc) error {
 			return scanInt(s, &d.Size)
 		case "from_drop":
 			return s.String(&d.FromDrop)
+		case "trashed_from":
+			return jsonscan.ArrayOf(s, &d.TrashedFrom, func(v *string) error { return s.String(v) })
+		case "mac":
+			return s.Bytes(&d.MAC)
+		case "mac_gen":
+			if s.Word("null") {
+				return nil
+			}
+			lit, err := s.Number()
+			if err != nil {
+				return err
+			}
+			n, err := strconv.ParseUint(string(lit), 10, 32)
+			if err != nil {
+				return jsonscan.ErrMalformed
+			}
+			d.MACGen = uint32(n)
+			return nil
 		default: // versions, kept as it is (json.RawMessage: null too)
 			s.WS()
 			start := s.I

@@ -395,7 +395,7 @@ func (c *Client) adoptDrop(ctx context.Context, rec *linkRecord, dropID string, 
 	if err != nil {
 		return "", meta.Name, err
 	}
-	fileID, err := c.createFile(ctx, rec.Drop.Folder, meta.Name, meta.Type, meta.Size, fromUnix(meta.Modified), sb, dropID)
+	fileID, err := c.createFile(ctx, rec.Drop.Folder, meta.Name, meta.Type, meta.Size, fromUnix(meta.Modified), sb, contentSum{}, dropID)
 	return fileID, meta.Name, err
 }
 

@@ -5,4 +5,4 @@ package client
 // uploadPiece is the size of the pieces of an upload session (upload.go):
 // larger in the browser, where each piece is a fetch whose body is held
 // whole, and requests cost more.
-const uploadPiece = 16 << 20
+const uploadPiece = 8 << 20

@@ -28,6 +28,17 @@ type httpRequest struct {
 	// whole, when not nil, is body's bytes, all of them: a transport
 	// that needs the body whole (fetch) takes them without reading body.
 	whole []byte
+	// held, when not nil, is the body, held where the transport sends it
+	// from (body is nil): only the browser's transport has such bodies.
+	held heldBody
+}
+
+// heldBody is a request body held where the transport sends it from, not
+// in Go's memory: in the browser, a Blob of a sealed upload's piece
+// (sealer_js.go).
+type heldBody interface {
+	Len() int64
+	Slice(from int64) heldBody
 }
 
 // header is the header of a response.

@@ -116,6 +116,9 @@ func (fetchTransport) roundTrip(ctx context.Context, r *httpRequest) (res *httpR
 		stop = context.AfterFunc(ctx, func() { abort.Call("abort") })
 	}
 
+	if hb, ok := r.held.(blobBody); ok {
+		opt.Set("body", hb.v) // a Blob, sent as it is (sealer_js.go)
+	}
 	v, err := await(startFetch(r.url, opt, body))
 	if err != nil {
 		stop()
@@ -263,6 +266,53 @@ func (b *streamBody) Read(p []byte) (int, error) {
 	n := copy(p, b.buf)
 	b.buf = b.buf[n:]
 	return n, nil
+}
+
+// nextJS returns the body's next chunk as it is, a Uint8Array, or the
+// error (io.EOF at the end): for readers that keep the bytes in
+// JavaScript (download_js.go). It is not mixed with Read.
+func (b *streamBody) nextJS() (js.Value, error) {
+	if !b.started {
+		b.start()
+	}
+	for {
+		if len(b.buf) > 0 {
+			return js.Undefined(), errors.New("the answer was read both ways")
+		}
+		if b.err != nil {
+			return js.Undefined(), b.err
+		}
+		var chunk js.Value
+		if b.reader.Type() == js.TypeObject {
+			v, err := await(b.reader.Call("read"))
+			if err != nil {
+				b.fail(err)
+				continue
+			}
+			if v.Get("done").Bool() {
+				b.finish(io.EOF)
+				continue
+			}
+			chunk = v.Get("value")
+		} else {
+			w := b.whole
+			b.whole = js.Undefined()
+			if w.Type() != js.TypeObject {
+				b.finish(io.EOF)
+				continue
+			}
+			ab, err := await(w.Call("arrayBuffer"))
+			if err != nil {
+				b.fail(err)
+				continue
+			}
+			chunk = js.Global().Get("Uint8Array").New(ab)
+		}
+		if n := chunk.Get("length").Int(); n > 0 {
+			jspromise.Held(n)
+			return chunk, nil
+		}
+	}
 }
 
 // fill reads the next chunk into buf, or sets err.

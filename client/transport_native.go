@@ -4,6 +4,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 )
@@ -45,6 +46,9 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 type httpTransport struct{ hc *http.Client }
 
 func (t *httpTransport) roundTrip(ctx context.Context, r *httpRequest) (*httpResponse, error) {
+	if r.held != nil {
+		return nil, errors.New("a held request body outside the browser") // sealer_js.go makes them
+	}
 	req, err := http.NewRequestWithContext(ctx, r.method, r.url, r.body)
 	if err != nil {
 		return nil, err

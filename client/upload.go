@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strconv"
 	"time"
@@ -93,10 +94,15 @@ func (u *upload) begin(ctx context.Context) error {
 // upload sends the size sealed bytes of sealed through u's session, which
 // it opens, and cancels it on failure.
 func (u *upload) upload(ctx context.Context, sealed io.Reader) (SealedBlob, error) {
+	return u.uploadFrom(ctx, newReaderSource(sealed, u.size))
+}
+
+// uploadFrom is upload, of the pieces src gives.
+func (u *upload) uploadFrom(ctx context.Context, src pieceSource) (SealedBlob, error) {
 	if err := u.begin(ctx); err != nil {
 		return SealedBlob{}, err
 	}
-	b, err := u.run(ctx, sealed)
+	b, err := u.run(ctx, src)
 	if err != nil {
 		u.cancel()
 		return SealedBlob{}, err
@@ -110,53 +116,98 @@ func (u *upload) upload(ctx context.Context, sealed io.Reader) (SealedBlob, erro
 // progress, if not nil, is called with the plaintext bytes the
 // acknowledged sealed bytes stand for (plain in all). A failure, ctx
 // cancelled included, cancels the session (best effort).
-func (c *Client) uploadSession(ctx context.Context, doctype, id string, sealed io.Reader, size, plain int64, progress func(done, total int64)) (SealedBlob, error) {
+func (c *Client) uploadSession(ctx context.Context, doctype, id string, src pieceSource, size, plain int64, progress func(done, total int64)) (SealedBlob, error) {
 	u := &upload{call: c.call, check: c.writable, window: c.uploadRetry, forged: func() { c.deleteBlob(doctype, id) },
 		doctype: doctype, path: "/v1/uploads/" + doctype + "/" + pathEscape(id), blob: "/v1/blobs/" + doctype + "/" + pathEscape(id),
 		id: id, size: size, plain: plain, report: progress}
-	return u.upload(ctx, sealed)
+	return u.uploadFrom(ctx, src)
+}
+
+// A piece of an upload: its bytes here (b), or held where the transport
+// sends them from (held: a Blob in the browser, sealer_js.go).
+type piece struct {
+	b      []byte
+	held   heldBody
+	digest []byte // on the last piece: the SHA-256 of the whole blob
+	err    error
+}
+
+func (p piece) len() int64 {
+	if p.held != nil {
+		return p.held.Len()
+	}
+	return int64(len(p.b))
+}
+
+// from is the piece less its first i bytes.
+func (p piece) from(i int64) piece {
+	if p.held != nil {
+		return piece{held: p.held.Slice(i)}
+	}
+	return piece{b: p.b[i:]}
+}
+
+// A pieceSource gives an upload's sealed bytes, piece by piece, hashed.
+type pieceSource interface {
+	// next starts making the piece at off, the first after the piece
+	// before (each at most uploadPiece bytes, the last with the
+	// digest); the piece comes on the channel. Each call waits until the
+	// piece before came.
+	next(off int64) <-chan piece
+}
+
+// readerSource is a pieceSource of a sealed stream: it reads each piece
+// into one of two buffers, in turn, and hashes it.
+type readerSource struct {
+	r    io.Reader
+	size int64
+	h    hash.Hash
+	bufs [2][]byte
+	i    int
+}
+
+func newReaderSource(r io.Reader, size int64) *readerSource {
+	n0 := min(int64(uploadPiece), size)
+	return &readerSource{r: r, size: size, h: newBlobHash(), bufs: [2][]byte{make([]byte, n0), make([]byte, n0)}}
+}
+
+func (s *readerSource) next(off int64) <-chan piece {
+	buf := s.bufs[s.i]
+	s.i ^= 1
+	ch := make(chan piece, 1)
+	go func() {
+		n := min(int64(len(buf)), s.size-off)
+		if _, err := io.ReadFull(s.r, buf[:n]); err != nil {
+			ch <- piece{err: fmt.Errorf("client: upload: sealing: %w", err)}
+			return
+		}
+		s.h.Write(buf[:n])
+		p := piece{b: buf[:n]}
+		if off+n == s.size {
+			p.digest = s.h.Sum(nil)
+		}
+		ch <- p
+	}()
+	return ch
 }
 
 // run sends the pieces and checks the completion's answer. The next
 // piece is sealed and hashed while the current one is on its way.
-func (u *upload) run(ctx context.Context, sealed io.Reader) (SealedBlob, error) {
-	h := newBlobHash()
-	n0 := min(int64(uploadPiece), u.size)
-	bufs := [2][]byte{make([]byte, n0), make([]byte, n0)}
-	type piece struct {
-		b      []byte
-		digest []byte // on the last piece
-		err    error
-	}
-	// read fills buf with the piece at off, in the background.
-	read := func(buf []byte, off int64) <-chan piece {
-		ch := make(chan piece, 1)
-		go func() {
-			n := min(int64(len(buf)), u.size-off)
-			if _, err := io.ReadFull(sealed, buf[:n]); err != nil {
-				ch <- piece{err: fmt.Errorf("client: upload: sealing: %w", err)}
-				return
-			}
-			h.Write(buf[:n])
-			p := piece{b: buf[:n]}
-			if off+n == u.size {
-				p.digest = h.Sum(nil)
-			}
-			ch <- p
-		}()
-		return ch
-	}
-	next := read(bufs[0], 0)
-	for off, i := int64(0), 0; off < u.size; i ^= 1 {
+func (u *upload) run(ctx context.Context, src pieceSource) (SealedBlob, error) {
+	next := src.next(0)
+	for off := int64(0); off < u.size; {
 		p := <-next
 		if p.err != nil {
 			return SealedBlob{}, p.err
 		}
-		n := int64(len(p.b))
-		if off+n < u.size {
-			next = read(bufs[i^1], off+n)
+		n := p.len()
+		if n <= 0 || off+n > u.size {
+			return SealedBlob{}, fmt.Errorf("client: upload: a piece of %d bytes at %d of %d", n, off, u.size)
 		}
-		ans, err := u.send(ctx, off, p.b, p.digest)
+		if off+n < u.size {
+			next = src.next(off + n)
+		}
+		ans, err := u.send(ctx, off, p, p.digest)
 		if err != nil {
 			if off+n < u.size {
 				<-next // the reader is done with the other buffer and the hash
@@ -194,12 +245,12 @@ func (u *upload) progress(at int64) {
 	}
 }
 
-// send has the server hold piece, the bytes at start of the blob: from
-// where the server stands, again after each failure, until it acknowledged
-// them all. digest, on the last piece, completes the session: send then
+// send has the server hold p, the bytes at start of the blob: from where
+// the server stands, again after each failure, until it acknowledged them
+// all. digest, on the last piece, completes the session: send then
 // returns the server's answer.
-func (u *upload) send(ctx context.Context, start int64, piece, digest []byte) (*blobAnswer, error) {
-	end := start + int64(len(piece))
+func (u *upload) send(ctx context.Context, start int64, p piece, digest []byte) (*blobAnswer, error) {
+	end := start + p.len()
 	at := start // where the server stands
 	var failing time.Time
 	wait := retryFirst
@@ -212,7 +263,7 @@ func (u *upload) send(ctx context.Context, start int64, piece, digest []byte) (*
 				return nil, err
 			}
 		}
-		res, err := u.patch(ctx, at, piece[at-start:], digest)
+		res, err := u.patch(ctx, at, p.from(at-start), digest)
 		var ae *APIError
 		switch {
 		case err == nil && res.status == 204:
@@ -301,14 +352,14 @@ func (u *upload) completed(ctx context.Context, digest []byte, cause error) (*bl
 	return nil, fmt.Errorf("client: upload: the upload session is gone: %w", cause)
 }
 
-// patch sends one PATCH of b at offset at, with digest if not nil.
-func (u *upload) patch(ctx context.Context, at int64, b, digest []byte) (*response, error) {
+// patch sends one PATCH of p at offset at, with digest if not nil.
+func (u *upload) patch(ctx context.Context, at int64, p piece, digest []byte) (*response, error) {
 	hdr := map[string]string{"Hearth-Upload-Offset": strconv.FormatInt(at, 10)}
 	if digest != nil {
 		hdr["Hearth-Digest"] = "sha-256=" + base64.StdEncoding.EncodeToString(digest)
 	}
-	return u.call(ctx, request{method: "PATCH", path: u.path, ctype: "application/octet-stream", body: b, hdr: hdr,
-		timeout: pieceTimeout(len(b))})
+	return u.call(ctx, request{method: "PATCH", path: u.path, ctype: "application/octet-stream", body: p.b, held: p.held, hdr: hdr,
+		timeout: pieceTimeout(int(p.len()))})
 }
 
 // cancel deletes the session, best effort, even when ctx was cancelled.

@@ -102,7 +102,7 @@ type session interface {
 	Versions(ctx context.Context, id string) ([]client.FileVersion, error)
 	RestoreVersion(ctx context.Context, id string, i int) error
 	SetVersionsKept(ctx context.Context, n int) error
-	UploadTo(ctx context.Context, parent string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (string, error)
+	UploadFile(ctx context.Context, parent string, r io.Reader, size int64, name, mediaType string, mtime time.Time, progress func(done, total int64)) (client.Uploaded, error)
 	WriteZip(ctx context.Context, ids []string, w io.Writer, progress func(done, total int64)) error
 }
 

@@ -27,6 +27,13 @@ type Error struct {
 	RetryAfter int `json:"retryAfter,omitempty"`
 	// Rev is the current revision, on conflict.
 	Rev uint64 `json:"rev,omitempty"`
+	// Size, Limit and Left, in bytes, on too_large for a file the server
+	// does not take (the file's length and the longest it takes) and on
+	// account_full when they are known (what the upload needs, the quota
+	// and what is left of it), for a page to say in its own units.
+	Size  int64 `json:"size,omitempty"`
+	Limit int64 `json:"limit,omitempty"`
+	Left  int64 `json:"left,omitempty"`
 
 	err error
 }
@@ -74,6 +81,8 @@ func toError(err error) *Error {
 	}
 	e = &Error{Message: err.Error(), err: err}
 	var ae *client.APIError
+	var big *client.FileTooLargeError
+	var room *client.NoRoomError
 	var we *pwrule.WeakError
 	var ue *url.Error
 	var ne net.Error
@@ -88,6 +97,10 @@ func toError(err error) *Error {
 		e.Code = CodeHalted
 	case errors.Is(err, client.ErrIntegrity):
 		e.Code = CodeIntegrity
+	case errors.As(err, &big):
+		e.Code, e.Message, e.Size, e.Limit = string(wire.CodeTooLarge), big.Error(), big.Size, big.Max
+	case errors.As(err, &room):
+		e.Code, e.Message, e.Size, e.Limit, e.Left = CodeAccountFull, room.Error(), room.Need, room.Quota, room.Left
 	case errors.As(err, &ae):
 		e.Code, e.Message, e.Rev = string(ae.Code), ae.Message, ae.Rev
 		e.RetryAfter = int(ae.RetryAfter.Seconds())

@@ -16,9 +16,13 @@ import (
 	"github.com/hearthcloud/hearth/crypto/seal"
 )
 
-// UploadResult is what Upload returns.
+// UploadResult is what Upload returns: the file's id and, for an upload
+// into a folder, whether it became a new version of a file of that name,
+// or found that file holding these bytes already and uploaded nothing.
 type UploadResult struct {
-	ID string `json:"id"`
+	ID        string `json:"id"`
+	Version   bool   `json:"version,omitempty"`
+	Unchanged bool   `json:"unchanged,omitempty"`
 }
 
 // MaxBrowserFile is the largest file the browser downloads into memory

@@ -69,6 +69,19 @@ func (it *FileItem) appendJSON(b []byte) []byte {
 	if it.InTrash {
 		b = append(b, `,"inTrash":true`...)
 	}
+	if len(it.From) > 0 {
+		b = append(b, `,"from":[`...)
+		for i, f := range it.From {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, f)
+		}
+		b = append(b, ']')
+	}
+	if it.FromGone {
+		b = append(b, `,"fromGone":true`...)
+	}
 	if it.Versions != 0 {
 		b = append(b, `,"versions":`...)
 		b = strconv.AppendInt(b, int64(it.Versions), 10)

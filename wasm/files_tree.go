@@ -30,18 +30,24 @@ var filesMethods = []method{
 
 // FileItem is a file or folder as filesTree lists it.
 type FileItem struct {
-	ID        string    `json:"id"`
-	Rev       uint64    `json:"rev"`
-	Kind      string    `json:"kind"`           // "file" or "folder"
-	Name      string    `json:"name,omitempty"` // absent: an old-format file not read yet (show the id)
-	Parent    string    `json:"parent"`         // as resolved: "" the root
-	Type      string    `json:"type,omitempty"`
-	Length    int64     `json:"length"` // a folder's: what it holds, but the trash
-	Modified  time.Time `json:"modified,omitzero"`
-	Trashed   time.Time `json:"trashed,omitzero"` // put in the trash itself, then
-	InTrash   bool      `json:"inTrash,omitempty"`
-	Versions  int       `json:"versions,omitempty"` // how many earlier versions
-	OldFormat bool      `json:"oldFormat,omitempty"`
+	ID       string    `json:"id"`
+	Rev      uint64    `json:"rev"`
+	Kind     string    `json:"kind"`           // "file" or "folder"
+	Name     string    `json:"name,omitempty"` // absent: an old-format file not read yet (show the id)
+	Parent   string    `json:"parent"`         // as resolved: "" the root
+	Type     string    `json:"type,omitempty"`
+	Length   int64     `json:"length"` // a folder's: what it holds, but the trash
+	Modified time.Time `json:"modified,omitzero"`
+	Trashed  time.Time `json:"trashed,omitzero"` // put in the trash itself, then
+	InTrash  bool      `json:"inTrash,omitempty"`
+	// From and FromGone: where an item put in the trash came from, the
+	// names of the folders from the root ([]: the root), and whether that
+	// folder is gone (restoring makes it again; with From empty too, the
+	// item goes to the root).
+	From      []string `json:"from,omitempty"`
+	FromGone  bool     `json:"fromGone,omitempty"`
+	Versions  int      `json:"versions,omitempty"` // how many earlier versions
+	OldFormat bool     `json:"oldFormat,omitempty"`
 }
 
 // FilesTreeResult is what filesTree answers.
@@ -101,7 +107,8 @@ func (a *API) FilesTree(ctx context.Context) (*FilesTreeResult, error) {
 			kind = client.KindFolder
 		}
 		out.Items = append(out.Items, FileItem{ID: it.ID, Rev: it.Rev, Kind: kind, Name: it.Name, Parent: it.Parent, Type: it.Type,
-			Length: it.Length, Modified: it.ModTime, Trashed: it.Trashed, InTrash: it.InTrash, Versions: len(it.Versions), OldFormat: it.OldFormat})
+			Length: it.Length, Modified: it.ModTime, Trashed: it.Trashed, InTrash: it.InTrash, Versions: len(it.Versions), OldFormat: it.OldFormat,
+			From: it.TrashedFrom, FromGone: it.FromGone})
 	})
 	return out, nil
 }
@@ -184,13 +191,13 @@ func (a *API) UploadTo(ctx context.Context, parent string, r io.Reader, size int
 	if size < 0 || size > seal.MaxBlobSize { // any size: large files go through upload sessions (files.go)
 		return nil, &Error{Code: string(wire.CodeTooLarge), Message: "the file is larger than a file may be"}
 	}
-	var id string
+	var u client.Uploaded
 	err := a.filesCall(func(s session) (err error) {
-		id, err = s.UploadTo(ctx, parent, r, size, cleanName(name), cleanType(mediaType), mtime, progress)
+		u, err = s.UploadFile(ctx, parent, r, size, cleanName(name), cleanType(mediaType), mtime, progress)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &UploadResult{ID: id}, nil
+	return &UploadResult{ID: u.ID, Version: u.Version, Unchanged: u.Unchanged}, nil
 }

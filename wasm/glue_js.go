@@ -276,6 +276,11 @@ func jsError(e *Error) js.Value {
 	if e.Rev > 0 {
 		err.Set("rev", float64(e.Rev))
 	}
+	for k, v := range map[string]int64{"size": e.Size, "limit": e.Limit, "left": e.Left} {
+		if v > 0 || k == "left" && e.Limit > 0 {
+			err.Set(k, float64(v))
+		}
+	}
 	return err
 }
 
@@ -382,6 +387,12 @@ func (r *blobReader) nextSlice() (ab js.Value, err error) {
 		r.asked = append(r.asked, slice().Call("arrayBuffer"))
 	}
 	return ab, err
+}
+
+// JSBlob hands the Blob to the seal worker (client.JSBlob) while nothing
+// was read from it.
+func (r *blobReader) JSBlob() (js.Value, bool) {
+	return r.blob, !r.started && r.off == 0
 }
 
 func (r *blobReader) Read(p []byte) (int, error) {

@@ -19,7 +19,7 @@ import (
 
 // searchMethods are the rows of the method table (methods.go) only
 // hearth-search.wasm has (build tag search, which carries bleve): Home's
-// search across the account's doctypes (spec/web.md §3.4).
+// search across the account's doctypes (spec/web.md §3.7).
 //
 // The first search opens every doctype's index (stored ones are loaded,
 // others built); later ones bring the indexes up to date first, at most
@@ -272,7 +272,7 @@ func (a *API) Search(ctx context.Context, query string, limit int) (*SearchResul
 // appFor returns the installed app a hit of doctype opens in (at
 // #open=<id>), or "": one that keeps doctype (its agreement includes
 // writing it: Contacts for contacts, not Notes, which reads them to show
-// names). The bundled app comes first (spec/web.md §3.4), then an app
+// names). The bundled app comes first (spec/web.md §3.7), then an app
 // whose agreement includes reading it too (an app that cannot read a
 // document cannot open it), then by slug: an app installed from an
 // archive, whatever its slug, never takes a bundled app's documents.

@@ -24,6 +24,17 @@ type sinkWriter struct {
 
 const sinkChunk = 1 << 20
 
+// WriteJS writes the bytes of a Uint8Array as they are (client.JSWriter).
+func (s *sinkWriter) WriteJS(v js.Value) error {
+	r := s.sink.Call("write", v)
+	if r.Type() == js.TypeObject && r.Get("then").Type() == js.TypeFunction {
+		if v, rejected := jspromise.Await(r); rejected {
+			return errors.New("writing the download failed: " + jspromise.Message(v))
+		}
+	}
+	return nil
+}
+
 func (s *sinkWriter) Write(p []byte) (int, error) {
 	if s.buf.IsUndefined() {
 		s.buf = js.Global().Get("Uint8Array").New(sinkChunk)

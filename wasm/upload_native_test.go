@@ -23,7 +23,7 @@ import (
 // TestWasmUploadThroughSessions runs this package's tests built for
 // GOOS=js under Node (internal/wasmdevice) against a real server: a 40 MiB
 // file, over the browser's 8 MiB threshold, goes up through an upload
-// session in 16 MiB pieces with the fetch transport (client/transport_js.go),
+// session in 8 MiB pieces with the fetch transport (client/transport_js.go),
 // downloads verified there, and here on a native device.
 func TestWasmUploadThroughSessions(t *testing.T) {
 	if testing.Short() {
@@ -31,6 +31,9 @@ func TestWasmUploadThroughSessions(t *testing.T) {
 	}
 	ctx := context.Background()
 	dev := wasmdevice.Start(ctx, t, "hearthtest")
+	// On this device first: a Blob read again from its start, as an
+	// upload onto a file of that name does (blobseek_js.go).
+	dev.Run("TestBlobReaderSeek")
 	s := newServer(t)
 	var patches, puts atomic.Int32
 	s.mu.Lock()
@@ -58,8 +61,8 @@ func TestWasmUploadThroughSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, sum, _ := strings.Cut(string(res), " ")
-	if n := patches.Load(); n != 3 || puts.Load() != 0 {
-		t.Fatalf("%d PATCHes and %d PUTs for a 40 MiB file from the browser, want 3 pieces of 16 MiB and no PUT", n, puts.Load())
+	if n := patches.Load(); n != 6 || puts.Load() != 0 {
+		t.Fatalf("%d PATCHes and %d PUTs for a 40 MiB file from the browser, want 6 pieces of 8 MiB (the last a few KiB) and no PUT", n, puts.Load())
 	}
 	var buf bytes.Buffer
 	if _, err := c.Download(ctx, id, &buf); err != nil {

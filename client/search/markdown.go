@@ -12,7 +12,7 @@ import (
 // code spans (`a`); a link or an image is its text ([a](url) and ![a](url)
 // are "a"; <url> is "url"); backslash escapes are undone; runs of
 // spaces, tabs and line feeds are one space. Snippets are cut from it
-// (spec/web.md §3.4), so that a result shows the words of a note, not its
+// (spec/web.md §3.7), so that a result shows the words of a note, not its
 // marks.
 //
 // It is meant for any text, Markdown or not: a mark is removed only where

@@ -4,7 +4,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// parse reads a query (spec/web.md §3.4): bleve's query-string syntax,
+// parse reads a query (spec/web.md §3.7): bleve's query-string syntax,
 // except that every word, phrase or other clause is required, not only
 // those marked +; clauses joined by OR (in capitals) are alternatives, of
 // which one is required ("lisbon OR porto coast": coast, and lisbon or

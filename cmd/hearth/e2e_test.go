@@ -80,7 +80,7 @@ func TestCLI(t *testing.T) {
 	if err := os.WriteFile(src, content, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fileID := strings.TrimSpace(c.ok("", "upload", src))
+	fileID := uploadedID(t, c.ok("", "upload", src, "--ids"))
 	dst := filepath.Join(t.TempDir(), "copy.jpg")
 	c.ok("", "download", fileID, "-o", dst)
 	if got, _ := os.ReadFile(dst); !bytes.Equal(got, content) {

@@ -253,7 +253,7 @@ func TestCLIDownloadNameEscaped(t *testing.T) {
 	if err := os.WriteFile(src, []byte("content"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fileID := strings.TrimSpace(a.ok("", "upload", src))
+	fileID := uploadedID(t, a.ok("", "upload", src, "--ids"))
 	wd := t.TempDir()
 	old, _ := os.Getwd()
 	os.Chdir(wd)

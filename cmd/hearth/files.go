@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -235,7 +236,7 @@ func cmdTrash(ctx context.Context, args []string) error {
 		case *restore != "":
 			var ids []string
 			for _, it := range t.Trash() {
-				if it.ID == *restore || t.Path(it.ID) == strings.Trim(*restore, "/") {
+				if it.ID == *restore || trashPath(t, it) == strings.Trim(*restore, "/") {
 					ids = append(ids, it.ID)
 				}
 			}
@@ -252,14 +253,20 @@ func cmdTrash(ctx context.Context, args []string) error {
 			if err := c.Restore(ctx, ids); err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "Restored %s.\n", printable(t.Path(ids[0])))
+			// Where it went: its folder, made again if it was gone, or the
+			// root; another name if its own was taken there.
+			now, err := c.Files(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "Restored to %s.\n", printable(now.Path(ids[0])))
 		default:
 			items := t.Trash()
 			if len(items) == 0 {
 				fmt.Fprintln(os.Stderr, "The trash is empty.")
 			}
 			for _, it := range items {
-				name := printable(t.Path(it.ID))
+				name := printable(trashPath(t, it))
 				if it.Folder {
 					name += "/"
 				}
@@ -268,6 +275,16 @@ func cmdTrash(ctx context.Context, args []string) error {
 		}
 		return nil
 	})
+}
+
+// trashPath is where an item in the trash came from, and goes back to:
+// its path, or, its folder gone, the path it had (which a restore makes
+// again).
+func trashPath(t *client.Tree, it *client.FileItem) string {
+	if it.FromGone && len(it.TrashedFrom) > 0 {
+		return strings.Join(it.TrashedFrom, "/") + "/" + cmp.Or(it.Name, it.ID)
+	}
+	return t.Path(it.ID)
 }
 
 // hearth versions PATH [--restore N]
@@ -309,19 +326,19 @@ func cmdVersions(ctx context.Context, args []string) error {
 	})
 }
 
-// hearth upload PATH... [--to FOLDER]
+// hearth upload PATH... [--to FOLDER] [--ids]
 func cmdUpload(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
 	to := fs.String("to", "", "the folder to upload into (a path or an id; default: the root)")
+	withIDs := fs.Bool("ids", false, "add each item's id as a last column")
 	pos, err := parse(fs, args, 1, 1<<20)
 	if err != nil {
 		return err
 	}
 	var srcs []client.UploadSource
-	var tops []int // the index in srcs of each PATH
+	var locals []string // the local path of each of srcs
 	for _, p := range pos {
-		tops = append(tops, len(srcs))
-		if srcs, err = localSources(srcs, p); err != nil {
+		if srcs, locals, err = localSources(srcs, locals, p); err != nil {
 			return err
 		}
 	}
@@ -335,32 +352,88 @@ func cmdUpload(ctx context.Context, args []string) error {
 			total += s.Size
 		}
 		bar := newProgress("uploading", total)
-		ids, err := c.UploadAll(ctx, dir, srcs, bar.update)
+		done, err := c.UploadAll(ctx, dir, srcs, bar.update)
 		bar.done(err == nil)
-		if err != nil {
-			return err
-		}
-		for _, i := range tops {
-			fmt.Println(ids[i])
-		}
-		return nil
+		printUploaded(os.Stdout, t.Path(dir), srcs, locals, done, *withIDs)
+		return err
 	})
 }
 
-// localSources appends to srcs the file or folder tree at p: a folder
-// before what it holds; what is neither a regular file nor a folder
-// (a symbolic link, a device) is left out, with a warning.
-func localSources(srcs []client.UploadSource, p string) ([]client.UploadSource, error) {
+// printUploaded writes a line for each item uploaded: its local path,
+// where it went in the drive (the folders from the root, '/'-separated;
+// a folder's ending in '/'), and what happened (new, new version,
+// unchanged: the file there held these bytes already; new folder,
+// existing folder), tab-separated, with the id last if withIDs; then,
+// on stderr, a summary for people. Nothing else goes to w, so a script
+// reads one line per item (names hold no tab or line break: the name
+// rule; local paths are escaped).
+func printUploaded(w io.Writer, dest string, srcs []client.UploadSource, locals []string, done []client.Uploaded, withIDs bool) {
+	counts := map[string]int{}
+	files := 0
+	for i, u := range done {
+		if u.ID == "" {
+			break // not reached: the upload stopped before it
+		}
+		s := srcs[i]
+		drive := s.Path
+		if dest != "" {
+			drive = dest + "/" + drive
+		}
+		what := "new"
+		switch {
+		case s.Folder && u.Unchanged:
+			what = "existing folder"
+		case s.Folder:
+			what = "new folder"
+		case u.Unchanged:
+			what = "unchanged"
+		case u.Version:
+			what = "new version"
+		}
+		local := locals[i]
+		if s.Folder {
+			local, drive = strings.TrimSuffix(local, string(filepath.Separator))+string(filepath.Separator), drive+"/"
+		} else {
+			files++
+			counts[what]++
+		}
+		line := printable(local) + "\t" + printable(drive) + "\t" + what
+		if withIDs {
+			line += "\t" + u.ID
+		}
+		fmt.Fprintln(w, line)
+	}
+	if files == 0 {
+		return
+	}
+	var parts []string
+	for _, k := range []string{"new", "new version", "unchanged"} {
+		if counts[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+		}
+	}
+	where := "All files"
+	if dest != "" {
+		where = printable(dest)
+	}
+	fmt.Fprintf(os.Stderr, "%s into %s: %s.\n", count(files, "file"), where, strings.Join(parts, ", "))
+}
+
+// localSources appends to srcs the file or folder tree at p, and to
+// locals the local path of each: a folder before what it holds; what is
+// neither a regular file nor a folder (a symbolic link, a device) is left
+// out, with a warning.
+func localSources(srcs []client.UploadSource, locals []string, p string) ([]client.UploadSource, []string, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	base := filepath.Base(filepath.Clean(p))
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%s is not a regular file", p)
+			return nil, nil, fmt.Errorf("%s is not a regular file", p)
 		}
-		return append(srcs, fileSource(p, base, fi)), nil
+		return append(srcs, fileSource(p, base, fi)), append(locals, p), nil
 	}
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -372,7 +445,7 @@ func localSources(srcs []client.UploadSource, p string) ([]client.UploadSource, 
 			name = base + "/" + filepath.ToSlash(rel)
 		}
 		if d.IsDir() {
-			srcs = append(srcs, client.UploadSource{Path: name, Folder: true})
+			srcs, locals = append(srcs, client.UploadSource{Path: name, Folder: true}), append(locals, path)
 			return nil
 		}
 		if !d.Type().IsRegular() {
@@ -383,10 +456,10 @@ func localSources(srcs []client.UploadSource, p string) ([]client.UploadSource, 
 		if err != nil {
 			return err
 		}
-		srcs = append(srcs, fileSource(path, name, fi))
+		srcs, locals = append(srcs, fileSource(path, name, fi)), append(locals, path)
 		return nil
 	})
-	return srcs, err
+	return srcs, locals, err
 }
 
 func fileSource(path, name string, fi os.FileInfo) client.UploadSource {

@@ -84,9 +84,10 @@ func TestCLIFiles(t *testing.T) {
 	single := filepath.Join(t.TempDir(), "notes.txt")
 	os.WriteFile(single, []byte("v1"), 0o644)
 
-	ids := strings.Fields(c.ok("", "upload", local, single))
-	if len(ids) != 2 {
-		t.Fatalf("upload printed %q", ids)
+	up := uploaded(t, c.ok("", "upload", local, single, "--ids"))
+	ids := []string{up["Trips/"].id, up["notes.txt"].id}
+	if len(up) != 10 || ids[0] == "" || ids[1] == "" || up["Trips/2024/b.bin"].local != filepath.Join(local, "2024", "b.bin") || up["Trips/2024/b.bin"].what != "new" {
+		t.Fatalf("upload printed %+v", up)
 	}
 	root := c.ok("", "files")
 	if !strings.Contains(root, "Trips/") || !strings.Contains(root, "notes.txt") || !strings.Contains(root, ids[0]) {
@@ -160,9 +161,9 @@ func TestCLIFiles(t *testing.T) {
 
 	// Versions: an upload onto a name makes one.
 	os.WriteFile(single, []byte("version two"), 0o644)
-	first := strings.TrimSpace(c.ok("", "upload", single, "--to", "Archive"))
+	first := uploadedID(t, c.ok("", "upload", single, "--to", "Archive", "--ids"))
 	os.WriteFile(single, []byte("version three"), 0o644)
-	if id := strings.TrimSpace(c.ok("", "upload", single, "--to", "Archive")); id != first {
+	if id := uploadedID(t, c.ok("", "upload", single, "--to", "Archive", "--ids")); id != first {
 		t.Fatalf("a new version has a new id: %s, %s", id, first)
 	}
 	if got := c.ok("", "versions", "Archive/notes.txt"); !strings.Contains(got, "      1") {
@@ -194,6 +195,36 @@ func TestCLIFiles(t *testing.T) {
 	// rm DOCTYPE ID still deletes a document for good.
 	c.ok("", "rm", "io.hearth.files", "dupdupdupdupdupdupdupdup12")
 	c.ok("", "files", "Dup/x")
+}
+
+// uploadLine is a line `hearth upload --ids` prints.
+type uploadLine struct{ local, drive, what, id string }
+
+// uploaded reads the lines `hearth upload --ids` printed, by drive path.
+func uploaded(t *testing.T, out string) map[string]uploadLine {
+	t.Helper()
+	got := map[string]uploadLine{}
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) != 4 {
+			t.Fatalf("upload printed %q", l)
+		}
+		got[f[1]] = uploadLine{f[0], f[1], f[2], f[3]}
+	}
+	return got
+}
+
+// uploadedID is the id of the one item `hearth upload --ids` printed.
+func uploadedID(t *testing.T, out string) string {
+	t.Helper()
+	got := uploaded(t, out)
+	if len(got) != 1 {
+		t.Fatalf("upload printed %q", out)
+	}
+	for _, l := range got {
+		return l.id
+	}
+	return ""
 }
 
 // idOf returns the id on the line of a files listing that ends in name.

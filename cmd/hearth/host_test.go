@@ -175,7 +175,7 @@ func TestMaliciousHostBlobs(t *testing.T) {
 	c.ok("", "signup", "--server", d.url, "--user", "alice")
 	src := filepath.Join(t.TempDir(), "report.pdf")
 	os.WriteFile(src, bytes.Repeat([]byte("quarterly figures "), 100000), 0o600)
-	id := strings.TrimSpace(c.ok("", "upload", src))
+	id := uploadedID(t, c.ok("", "upload", src, "--ids"))
 	files := blobFiles(t, d.dir)
 	if len(files) != 1 {
 		t.Fatalf("blob files: %v", files)

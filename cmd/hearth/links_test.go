@@ -25,7 +25,7 @@ func TestCLILinks(t *testing.T) {
 	content := make([]byte, 300000)
 	rand.Read(content)
 	os.WriteFile(src, content, 0o644)
-	fileID := strings.TrimSpace(c.ok("", "upload", src))
+	fileID := uploadedID(t, c.ok("", "upload", src, "--ids"))
 
 	c.env = []string{"HEARTH_LINK_PASSWORD=" + pw}
 	url := strings.TrimSpace(c.ok("", "share", fileID, "--password", "--expires", "2d", "--max-opens", "3", "--label", "for Bob"))

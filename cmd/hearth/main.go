@@ -13,7 +13,7 @@
 //	hearth get DOCTYPE ID                       prints the JSON
 //	hearth ls DOCTYPE                           one id a line
 //	hearth rm PATH... | rm DOCTYPE ID           to the trash | a document, for good
-//	hearth upload PATH... [--to FOLDER]         files and folders; prints the ids
+//	hearth upload PATH... [--to FOLDER] [--ids] files and folders; a line each: where it went
 //	hearth download ID|PATH [-o PATH|FOLDER]    writes nothing unless verified; a folder, or a zip
 //	hearth files [FOLDER]                       sizes, dates, ids and names
 //	hearth mkdir PATH | mv SRC... DST | trash [--empty] [--restore X] | versions PATH [--restore N]
@@ -67,7 +67,7 @@ func init() {
 		"get":      {"get DOCTYPE ID", "Prints a document's JSON.", cmdGet},
 		"ls":       {"ls DOCTYPE [--long]", "Lists a doctype's documents: one id a line; --long adds the date and the title or name.", cmdLs},
 		"rm":       {"rm PATH... | rm DOCTYPE ID", "Puts files and folders (paths or ids) in the trash; with one of the account's doctypes and an id, deletes that document for good (a file's bytes too).", cmdRm},
-		"upload":   {"upload PATH... [--to FOLDER]", "Stores files and folders (with all they hold), sealed on this device, into FOLDER (a path or an id; default: the root); a file whose name is there already gets a new version. Prints the id of each PATH.", cmdUpload},
+		"upload":   {"upload PATH... [--to FOLDER] [--ids]", "Stores files and folders (with all they hold), sealed on this device, into FOLDER (a path or an id; default: the root); a file whose name is there already gets a new version, unless it holds the same bytes (then nothing is sent). Prints a line for each item, tab-separated: its local path, where it went (the folders from the root), and what happened (new, new version, unchanged, new folder, existing folder); --ids adds its id. Checks the server's largest file and the room left before sending anything.", cmdUpload},
 		"download": {"download ID|PATH [-o PATH|FOLDER] [--force]", "Writes a file back, only once all of it verifies; into FOLDER under its name; never over a file that exists unless --force. A folder comes as a local folder, or as a zip with -o NAME.zip.", cmdDownload},
 		"files":    {"files [FOLDER]", "Lists a folder (default: the root): size, date, id and name of each file and folder; a folder's size is what it holds.", cmdFiles},
 		"mkdir":    {"mkdir PATH", "Makes a folder, and those along PATH that are missing; prints its id.", cmdMkdir},

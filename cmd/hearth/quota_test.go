@@ -52,7 +52,14 @@ func TestE2EQuotaAndInvitations(t *testing.T) {
 	rand.Read(b)
 	os.WriteFile(big, b, 0o600)
 	c.ok("", "upload", big)
-	c.fails("does not fit in the room left in the account's quota", "", "upload", big)
+	// The same bytes again: unchanged, nothing sent, so no room needed.
+	if out := c.ok("", "upload", big); !strings.HasSuffix(out, "\tunchanged\n") {
+		t.Fatalf("the same file again: %q", out)
+	}
+	// Other bytes: the server's refusal says the room left, in numbers.
+	rand.Read(b)
+	os.WriteFile(big, b, 0o600)
+	c.fails(" left of 200 kB", "", "upload", big)
 	if out := c.ok("", "usage"); !strings.Contains(out, "of 200 kB (7") || !strings.Contains(out, "Documents: 1 (no limit)") {
 		t.Fatalf("hearth usage after one upload:\n%s", out)
 	}

@@ -16,10 +16,10 @@ import (
 
 // Resumable uploads (spec §8.7.3) end to end: the built hearth and hearthd.
 
-// startUpload starts `hearth upload src` in the background.
+// startUpload starts `hearth upload src --ids` in the background.
 func (c *cli) startUpload(src string) (*exec.Cmd, *syncBuf, *syncBuf) {
 	c.t.Helper()
-	cmd := exec.Command(bins.hearth, "upload", src)
+	cmd := exec.Command(bins.hearth, "upload", src, "--ids")
 	cmd.Env = append(os.Environ(), "HEARTH_HOME="+c.home, "HEARTH_PASSWORD="+c.password)
 	out, errb := &syncBuf{}, &syncBuf{}
 	cmd.Stdout, cmd.Stderr = out, errb
@@ -102,7 +102,7 @@ func TestCrashMidUploadResumes(t *testing.T) {
 	if err := up.Wait(); err != nil {
 		t.Fatalf("hearth upload: %v\n%s", err, errb)
 	}
-	id := strings.TrimSpace(out.String())
+	id := uploadedID(t, out.String())
 	// Resumed, not restarted: the restarted server made no new session,
 	// and took only the pieces from the recorded offset on.
 	log := d.log.String()
@@ -138,7 +138,7 @@ func TestSessionUploadZeroKnowledge(t *testing.T) {
 	content := bytes.Repeat([]byte("session line with "+marker+"\n"), 400000) // 23 MiB: three pieces
 	src := filepath.Join(t.TempDir(), marker+".txt")
 	os.WriteFile(src, content, 0o600)
-	fid := strings.TrimSpace(c.ok("", "upload", src))
+	fid := uploadedID(t, c.ok("", "upload", src, "--ids"))
 	out := filepath.Join(t.TempDir(), "back.txt")
 	c.ok("", "download", fid, "-o", out)
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, content) {

@@ -56,7 +56,7 @@ func TestSecurity18ZeroKnowledge(t *testing.T) {
 	src := filepath.Join(t.TempDir(), marker+".txt")
 	content := bytes.Repeat([]byte("file line with "+marker+"\n"), 50000)
 	os.WriteFile(src, content, 0o600)
-	fid := strings.TrimSpace(c.ok("", "upload", src))
+	fid := uploadedID(t, c.ok("", "upload", src, "--ids"))
 	out := filepath.Join(t.TempDir(), "back.txt")
 	c.ok("", "download", fid, "-o", out)
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, content) {

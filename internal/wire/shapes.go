@@ -54,6 +54,10 @@ type ErrorBody struct {
 	Quota   bool    `json:"quota,omitempty"`  // on too_large: the account's quota, not a size limit
 	Reason  string  `json:"reason,omitempty"` // on gone: revoked, expired or exhausted (§8.12)
 	Offset  *int64  `json:"offset,omitempty"` // on offset_mismatch: where the upload session stands
+	// On too_large: the limit passed, in bytes (the largest body or blob,
+	// or the account's byte quota), and, with quota, the bytes left.
+	Limit *int64 `json:"limit,omitempty"`
+	Left  *int64 `json:"left,omitempty"`
 }
 
 // BulkPutItem is one item of a _bulk_put request (§8.5.3).

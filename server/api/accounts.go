@@ -86,7 +86,7 @@ func (s *Server) serverInfo(w http.ResponseWriter, r *http.Request) error {
 	if err := onlyParams(r); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]string{"signup": s.signupMode()})
+	return writeJSON(w, http.StatusOK, map[string]any{"signup": s.signupMode(), "max_blob": s.cfg.MaxBlobSize})
 }
 
 // errNoInvite answers a sign-up without an invitation, errBadInvite one

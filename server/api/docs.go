@@ -110,7 +110,7 @@ func (s *Server) listDocs(w http.ResponseWriter, r *http.Request) error {
 }
 
 func itemErr(e *Error) *wire.ErrorBody {
-	return &wire.ErrorBody{Code: e.Code, Message: e.Message, Rev: e.Rev, Quota: e.Quota, Reason: e.Reason, Offset: e.Offset}
+	return &wire.ErrorBody{Code: e.Code, Message: e.Message, Rev: e.Rev, Quota: e.Quota, Reason: e.Reason, Offset: e.Offset, Limit: e.Limit, Left: e.Left}
 }
 
 func (s *Server) bulkPut(w http.ResponseWriter, r *http.Request) error {

@@ -112,7 +112,7 @@ func (s *Server) createDropUpload(w http.ResponseWriter, r *http.Request) error 
 	if err := s.dropFits(r, l, dropID, size); err != nil {
 		return err
 	}
-	return s.openUpload(w, r, l.User, meta.DropsDoctype, dropID, size)
+	return s.openUpload(w, r, l.User, meta.DropsDoctype, dropID, size, l.ID)
 }
 
 func (s *Server) getDropUpload(w http.ResponseWriter, r *http.Request) error {

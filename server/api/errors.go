@@ -17,6 +17,8 @@ type Error struct {
 	Rev     *uint64 // the current revision, on conflict (§8.1.7)
 	Quota   bool    // on too_large: the account's quota, not a size limit (§8.1.10)
 	Offset  *int64  // on offset_mismatch: the upload session's offset (§8.7.3)
+	Limit   *int64  // on too_large: the limit passed, in bytes (§8.1.10)
+	Left    *int64  // on too_large with Quota: the bytes left of the quota
 	Retry   int     // Retry-After seconds, on rate_limited or unavailable
 	Reason  string  // on gone: why the link is gone (§8.12)
 	Err     error   // the cause, for the server's log only

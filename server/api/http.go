@@ -146,7 +146,7 @@ func uploadHead(r *http.Request, ct, what string, max int64, tooLarge string) er
 		return err
 	}
 	if r.ContentLength > max {
-		return Errorf(wire.CodeTooLarge, "%s", tooLarge)
+		return &Error{Code: wire.CodeTooLarge, Message: tooLarge, Limit: &max}
 	}
 	return nil
 }

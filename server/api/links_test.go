@@ -228,16 +228,22 @@ func TestDropSessions(t *testing.T) {
 		t.Fatalf("%d drops before completion", n)
 	}
 	e.want(patch("d1", 40, body[40:], l.proof, true), 201, "")
-	// Declared within the limits at creation, no longer fitting at
-	// completion: refused then, and the session is gone.
+	// The link's open sessions count with its drops: together they hold
+	// no more of the owner's quota than the link takes.
 	e.want(create("d2", 61, l.proof), 413, "too_large")
 	e.want(create("d2", 50, l.proof), 201, "")
-	e.want(create("d3", 50, l.proof), 201, "") // sessions open at once are not counted
-	e.want(patch("d2", 0, body[:50], l.proof, true), 201, "")
-	e.want(patch("d3", 0, body[:50], l.proof, true), 413, "too_large")
-	e.want(e.do("GET", path("d3"), "", nil, "Hearth-Link-Proof", l.proof), 404, "not_found")
+	e.want(create("d3", 50, l.proof), 413, "too_large")
+	e.want(create("d3", 10, l.proof), 201, "")
+	e.want(create("d4", 1, l.proof), 413, "too_large") // 3 files: one done, two open
+	// Declared within the limits at creation, no longer fitting at
+	// completion (a drop in one PUT took the room): refused then, and the
+	// session is gone.
+	e.want(e.do("PUT", "/v1/links/"+l.id+"/drops/p1", "", make([]byte, 50), "Hearth-Link-Proof", l.proof), 201, "")
+	e.want(patch("d2", 0, body[:50], l.proof, true), 413, "too_large")
+	e.want(e.do("GET", path("d2"), "", nil, "Hearth-Link-Proof", l.proof), 404, "not_found")
+	e.want(patch("d3", 0, body[:10], l.proof, true), 201, "")
 	ds := e.do("GET", "/v1/links/"+l.id+"/drops", tok, nil).json(t)["drops"].([]any)
-	if len(ds) != 2 {
+	if len(ds) != 3 {
 		t.Fatalf("%d drops", len(ds))
 	}
 	// Revocation ends an open session at once.

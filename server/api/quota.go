@@ -43,7 +43,9 @@ func (s *Server) holdUpload(r *http.Request, user string, n, grown int64) (relea
 	defer h.mu.Unlock()
 	if q.Limit.Bytes > 0 && grown > 0 && q.Used.Bytes+sessions+h.n[user]+grown > q.Limit.Bytes {
 		e := AsError(meta.ErrQuota)
-		if left := q.Limit.Bytes - q.Used.Bytes - sessions - h.n[user]; left > 0 {
+		left := max(0, q.Limit.Bytes-q.Used.Bytes-sessions-h.n[user])
+		e.Limit, e.Left = &q.Limit.Bytes, &left
+		if left > 0 {
 			e.Message = fmt.Sprintf("this upload (%s) does not fit in the room left in the account's quota (%s of %s): delete something, or ask the server's operator for more room",
 				bytesize.Format(grown), bytesize.Format(left), bytesize.Format(q.Limit.Bytes))
 		}

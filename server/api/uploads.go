@@ -104,7 +104,7 @@ func (s *Server) createUpload(w http.ResponseWriter, r *http.Request) error {
 	if err := s.registered(r, user, d); err != nil {
 		return err
 	}
-	return s.openUpload(w, r, user, d, id, size)
+	return s.openUpload(w, r, user, d, id, size, "")
 }
 
 // sessionSize reads the body of a request that opens a session: its size.
@@ -119,14 +119,14 @@ func (s *Server) sessionSize(r *http.Request) (int64, error) {
 		return 0, Errorf(wire.CodeBadRequest, "give size, the sealed size of the whole blob, at least 1")
 	}
 	if *req.Size > s.cfg.MaxBlobSize {
-		return 0, Errorf(wire.CodeTooLarge, "the blob is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize)
+		return 0, &Error{Code: wire.CodeTooLarge, Message: fmt.Sprintf("the blob is larger than this server's limit of %d bytes", s.cfg.MaxBlobSize), Limit: &s.cfg.MaxBlobSize}
 	}
 	return *req.Size, nil
 }
 
 // openUpload opens user's session of doctype and id for a blob of size
 // bytes, or answers the one open of that size.
-func (s *Server) openUpload(w http.ResponseWriter, r *http.Request, user, d, id string, size int64) error {
+func (s *Server) openUpload(w http.ResponseWriter, r *http.Request, user, d, id string, size int64, link string) error {
 	ctx := r.Context()
 	unlock, err := s.sessions.lock(ctx, uploadKey(user, d, id))
 	if err != nil {
@@ -157,12 +157,14 @@ func (s *Server) openUpload(w http.ResponseWriter, r *http.Request, user, d, id 
 	if err != nil {
 		return err
 	}
-	u := &meta.Upload{Doctype: d, ID: id, Size: size, Hash: p.Hash, Partial: p.Name, Created: now, Expires: now.Add(uploadTTL)}
+	u := &meta.Upload{Doctype: d, ID: id, Size: size, Hash: p.Hash, Partial: p.Name, Created: now, Expires: now.Add(uploadTTL), Link: link}
 	if err := s.cfg.Meta.CreateUpload(ctx, user, u); err != nil {
 		s.cfg.Blobs.RemovePartial(context.WithoutCancel(ctx), p.Name)
 		switch {
 		case errors.Is(err, meta.ErrExists):
 			return Errorf(wire.CodeExists, "this id was used by a blob before; blob ids are never reused")
+		case errors.Is(err, meta.ErrTooMany) && d == meta.DropsDoctype:
+			return Errorf(wire.CodeTooLarge, "the owner's drop links have %d uploads under way: try again later", meta.MaxDropUploads)
 		case errors.Is(err, meta.ErrTooMany):
 			return Errorf(wire.CodeTooLarge, "the account has %d upload sessions open: finish or cancel one first", meta.MaxUploads)
 		}

@@ -127,8 +127,10 @@ type Links interface {
 	// (a new manifest whose Version is not the current one plus 1), ErrQuota.
 	UpdateLink(ctx context.Context, user, id string, u *LinkUpdate) (*Link, error)
 	// RevokeLink revokes user's link id at at (a revoked link stays
-	// revoked at its first time) and deletes its tokens, in one
-	// transaction; ErrNotFound for no such link of user's.
+	// revoked at its first time), deletes its tokens and ends the upload
+	// sessions strangers opened through it (they expire at at, and the
+	// sweeper removes them), in one transaction; ErrNotFound for no such
+	// link of user's.
 	RevokeLink(ctx context.Context, user, id string, at time.Time) error
 	// OpenLink, in one transaction, checks that share link id is not gone
 	// at now (a *GoneError otherwise; ErrNotFound for no share link),

@@ -18,6 +18,10 @@ type Upload struct {
 	Partial string // the blob store's name for the bytes
 	Created time.Time
 	Expires time.Time // 24 h after the last append
+	// Link is, for a stranger's session through a drop link (Doctype
+	// DropsDoctype), the link's id: its sessions together hold no more
+	// than the link still takes, and revoking the link ends them.
+	Link string
 }
 
 // An ExpiredUpload names a session of some account that expired.
@@ -29,8 +33,24 @@ type ExpiredUpload struct {
 }
 
 // MaxUploads is the most upload sessions one account holds open at once
-// (§8.1.10); sessions that expired do not count.
-const MaxUploads = 32
+// (§8.1.10); sessions that expired do not count, and neither do the drop
+// sessions strangers open through the account's drop links, which have
+// a limit of their own, MaxDropUploads: a stranger cannot take the
+// sessions the account's own devices need.
+const (
+	MaxUploads     = 32
+	MaxDropUploads = 8
+)
+
+// UploadLimit is the most sessions of doctype's kind an account holds
+// open at once: MaxDropUploads for DropsDoctype, MaxUploads for the others
+// together.
+func UploadLimit(doctype string) int {
+	if doctype == DropsDoctype {
+		return MaxDropUploads
+	}
+	return MaxUploads
+}
 
 // Uploads keeps the upload sessions. Sessions are the account's, one per
 // doctype and blob id. A session that expired is still returned by Upload
@@ -41,8 +61,14 @@ type Uploads interface {
 	// step, in this order: ErrNotFound without the account; ErrExists
 	// when a session of the doctype and id is stored (expired or not), or
 	// when a blob row of the id ever existed, deleted or not (ids are
-	// never reused); ErrTooMany when the account holds MaxUploads
-	// sessions not expired at u.Created; ErrQuota when u.Size, plus
+	// never reused); ErrTooMany when the account holds
+	// UploadLimit(u.Doctype) sessions of u.Doctype's kind (drops, or not)
+	// not expired at u.Created; with u.Link, ErrNotFound when it names no
+	// drop link of the account, and ErrLinkLimit when u.Size and the
+	// sizes of the link's sessions not expired at u.Created, beside the
+	// bytes of its drops, pass its MaxTotal, or those sessions and its
+	// drops reach its MaxFiles (a stranger's sessions hold no more of
+	// the owner's quota than the link takes); ErrQuota when u.Size, plus
 	// EntryBytes for the row the blob will make, plus the sizes of the
 	// account's sessions not expired at u.Created, does not fit in its
 	// byte limit (Quotas). It stores nothing on error.

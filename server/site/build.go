@@ -37,6 +37,11 @@ const SearchWasmName = "hearth-search.wasm"
 // is chosen.
 const PasswordWasmName = "hearth-password.wasm"
 
+// SealName is the seal worker in static/ (libsodium and a little code),
+// which the worker starts to seal large uploads (spec/web.md §3.7) on
+// pages that have its metas.
+const SealName = "hearth-seal.js"
+
 // WorkerName is the worker script's file name in static/; ExecName is Go's
 // loader in dist/, which the build puts at the head of the worker script
 // (in place of the worker's importScripts line) rather than serving it on
@@ -120,6 +125,9 @@ type Bundle struct {
 	// names the bundled apps' names, by slug, from their manifests.
 	policies map[string]string
 	names    map[string]string
+	// parts names the worker's parts (render.go partLine), served only
+	// within it.
+	parts map[string]bool
 }
 
 // keepInMemory: larger files (hearth.wasm and its copies) stay in their
@@ -226,8 +234,8 @@ func Build(static, dist fs.FS, opt BuildOptions) (*Bundle, error) {
 			pages = append(pages, p)
 			continue
 		}
-		if _, done := b.files[p]; done || (p == ExecName && (b.files[WorkerName] != nil || b.files[LinkWorkerName] != nil)) {
-			continue // the worker, and wasm_exec.js within it
+		if _, done := b.files[p]; done || b.parts[p] || (p == ExecName && (b.files[WorkerName] != nil || b.files[LinkWorkerName] != nil)) {
+			continue // the worker, and wasm_exec.js and its parts within it
 		}
 		raw, err := load(fsys, p)
 		if err == nil && raw.data != nil && path.Ext(p) == ".js" {

@@ -77,8 +77,9 @@
 //     when its preload was refused.)
 //   - hearth-worker.js is served as Go's wasm_exec.js followed by
 //     static/hearth-worker.js less its importScripts("/wasm_exec.js") line,
-//     one script under one hash (wasm_exec.js is then not served on its
-//     own); in every script, /*@hearth-worker-sri*/"" and
+//     with its parts (static/hearth-worker-<concept>.js) each in place of
+//     its importScripts line, one script under one hash (wasm_exec.js and
+//     the parts are then not served on their own); in every script, /*@hearth-worker-sri*/"" and
 //     /*@hearth-worker-url*/"..." get its SHA-384 and immutable URL, so
 //     hearth.js (covered by the page's integrity) carries the hash of the
 //     worker it fetches, checks and starts from a blob: URL. A page's
@@ -91,7 +92,7 @@
 //     Both are left empty when no hearth.wasm was built.
 //   - <meta name="hearth-search-wasm-sri"> and "hearth-search-wasm-url"
 //     likewise for hearth-search.wasm, the client with search (Home loads
-//     it when search is first used, spec/web.md §3.4), and
+//     it when search is first used, spec/web.md §3.7), and
 //     <meta name="hearth-password-wasm-sri"> and "-url" for
 //     hearth-password.wasm, the password strength estimator (Home's worker
 //     loads it when a password is chosen, protocol §3.5).

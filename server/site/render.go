@@ -26,6 +26,7 @@ var metaFiles = map[string]string{
 	"hearth-worker":        WorkerName,
 	"hearth-search-wasm":   SearchWasmName,
 	"hearth-password-wasm": PasswordWasmName,
+	"hearth-seal":          SealName,
 	"hearth-link-worker":   LinkWorkerName,
 	"hearth-link-wasm":     LinkWasmName,
 }
@@ -34,6 +35,11 @@ var metaFiles = map[string]string{
 // wasm_exec.js (spec/web.md §2).
 var execLine = regexp.MustCompile(`(?m)^importScripts\("/` + regexp.QuoteMeta(ExecName) + `"\);[^\n]*\n?`)
 
+// partLine is a line of the worker script that the build replaces with a
+// part of it kept in a file of its own, hearth-worker-<concept>.js in
+// static/ (served only within the worker).
+var partLine = regexp.MustCompile(`(?m)^importScripts\("/(hearth-worker-[a-z0-9-]+\.js)"\);[^\n]*\n?`)
+
 // workerMarkRE finds the build's marks in a script: /*@hearth-worker-sri*/""
 // becomes the worker script's SHA-384, /*@hearth-worker-url*/"..." its
 // immutable URL (/hearth-worker.js?v=<hash>).
@@ -41,11 +47,37 @@ var workerMarkRE = regexp.MustCompile(`/\*@hearth-worker-(sri|url)\*/\s*"[^"\n]*
 
 // addWorker adds the worker script: wasm_exec.js (when built) followed by
 // static/hearth-worker.js without its importScripts("/wasm_exec.js") line,
-// one script under one hash (spec/web.md §2).
+// and with each of its parts in place of its importScripts line, one
+// script under one hash (spec/web.md §2).
 func (b *Bundle) addWorker(src map[string]fs.FS, name string) error {
 	w, err := fs.ReadFile(src[name], name)
 	if err != nil {
 		return err
+	}
+	var failed error
+	w = partLine.ReplaceAllFunc(w, func(line []byte) []byte {
+		part := string(partLine.FindSubmatch(line)[1])
+		fsys, ok := src[part]
+		if !ok {
+			failed = fmt.Errorf("no %s in static/ for its importScripts line", part)
+			return nil
+		}
+		p, err := fs.ReadFile(fsys, part)
+		if err != nil {
+			failed = err
+			return nil
+		}
+		if b.parts == nil {
+			b.parts = map[string]bool{}
+		}
+		b.parts[part] = true
+		if len(p) > 0 && p[len(p)-1] != '\n' {
+			p = append(p, '\n')
+		}
+		return p
+	})
+	if failed != nil {
+		return failed
 	}
 	if n := len(execLine.FindAllIndex(w, -1)); n != 1 {
 		return fmt.Errorf("has %d lines importScripts(\"/%s\"); (at the start of a line), not one", n, ExecName)
@@ -155,6 +187,7 @@ func (b *Bundle) render(p string, src []byte) ([]byte, string, error) {
 			case "hearth-wasm-sri", "hearth-wasm-url", "hearth-worker-sri", "hearth-worker-url",
 				"hearth-search-wasm-sri", "hearth-search-wasm-url",
 				"hearth-password-wasm-sri", "hearth-password-wasm-url",
+				"hearth-seal-sri", "hearth-seal-url",
 				"hearth-link-worker-sri", "hearth-link-worker-url", "hearth-link-wasm-sri", "hearth-link-wasm-url":
 				// <meta name="<prefix>-sri"> and "<prefix>-url": the file's
 				// SHA-384, and its immutable URL.

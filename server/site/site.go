@@ -171,7 +171,7 @@ func (s *Site) CheckApp(slug string, files fs.FS) error {
 }
 
 const cspFormat = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
-	"img-src 'self' data: blob:; media-src blob:; frame-src blob:; connect-src %s; worker-src 'self' blob:; base-uri 'none'; " +
+	"img-src 'self' data: blob:; media-src blob:; frame-src blob: data:; connect-src %s; worker-src 'self' blob:; base-uri 'none'; " +
 	"form-action 'none'; frame-ancestors 'none'"
 
 // CSP is the Content-Security-Policy of every response on o (spec/web.md §2).

@@ -28,8 +28,7 @@ func TestWebAccount(t *testing.T) {
 
 	home := env.NewTab(t)
 	home.Open(env.HomeURL() + "/")
-	home.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
-	home.Do(chromedp.Click(chromedp.CSS(`[data-view=signin] [data-tab=signup]`)))
+	homeForm(t, home, "signup")
 	// A user name the rule refuses (capitals, accents) is refused with the
 	// rule, which the browser shows under its "match the requested format".
 	typeInto(home, "#signup-form [name=user]", "Zoë")

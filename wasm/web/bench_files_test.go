@@ -2,10 +2,8 @@ package web_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,21 +24,16 @@ import (
 //
 //   - a folder of 10,000 files, added by another device while Files was
 //     closed, listed: the first time (all of them read from the changes
-//     feed) and on a reload (from the documents cache), from the page's start to the listing shown (the
-//     rows in view drawn, the list as high as all of them: files-list.js
-//     draws only the rows in view and a margin), and to every row
-//     reachable: the listing shown plus the time from scrolling to the
-//     list's end to its last row drawn (the person who scrolls to the end
-//     the moment the listing shows sees the last row then);
-//   - an upload of HEARTH_BENCH_FILE_MIB MiB (default 256) through the
-//     page, and its download streamed to disk (saveFile), each in MiB/s;
-//     with the peak resident memory of the browser's renderer processes
-//     (the page and its worker: /proc VmHWM of each renderer that
-//     SystemInfo.getProcessInfo lists), each phase's own (the peaks are
-//     reset before it, and the resident size then reported: the upload
-//     runs in the renderer that drew the listing);
-//   - the native client's upload and download of the same file in the
-//     same run, as the baseline for ratios.
+//     feed) and on a reload (from the documents cache), from the page's
+//     start to the listing shown (the rows in view drawn, the list as high
+//     as all of them: files-list.js draws only the rows in view and a
+//     margin), and to every row reachable: the listing shown plus the time
+//     from scrolling to the list's end to its last row drawn (the person
+//     who scrolls to the end the moment the listing shows sees the last
+//     row then);
+//   - the peak resident memory of the browser's renderer processes.
+//
+// BenchmarkWebFilesTransfer measures the uploads and downloads.
 func BenchmarkWebFiles(b *testing.B) {
 	for range b.N {
 		benchFilesOnce(b)
@@ -133,75 +126,6 @@ func benchFilesOnce(b *testing.B) {
 	b.ReportMetric(rendererPeakMiB(b, tab), "after-listing-renderer-peak-MiB")
 	b.ReportMetric(browsertest.Eval[float64](tab, `performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0`), "page-js-heap-MiB")
 
-	// The file of the upload: HEARTH_BENCH_FILE_MIB MiB of random bytes.
-	mib := 256
-	if s := os.Getenv("HEARTH_BENCH_FILE_MIB"); s != "" {
-		if mib, err = strconv.Atoi(s); err != nil {
-			b.Fatal(err)
-		}
-	}
-	big := filepath.Join(b.TempDir(), "big.bin")
-	f, err := os.Create(big)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.CopyN(f, rand.Reader, int64(mib)<<20); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-
-	// Upload, then the download streamed to disk.
-	tab.Open(env.AppURL("files", user) + "/")
-	tab.Do(chromedp.WaitVisible(chromedp.CSS("body[data-ready]")))
-	click(tab, "#queue-clear")
-	b.ReportMetric(resetRendererPeaks(b, tab), "before-upload-renderer-rss-MiB")
-	start := time.Now()
-	tab.Do(chromedp.SetUploadFiles(chromedp.CSS("#pick-files"), []string{big}))
-	waitQueueDone(b, tab, 1)
-	secs := time.Since(start).Seconds()
-	b.ReportMetric(float64(mib)/secs, "upload-MiB/s")
-	b.ReportMetric(rendererPeakMiB(b, tab), "after-upload-renderer-peak-MiB")
-
-	dl := b.TempDir()
-	allowDownloads(b, tab, dl)
-	id := rowIDTB(b, tab, "big.bin")
-	click(tab, `#items li[data-id="`+id+`"] .check`)
-	b.ReportMetric(resetRendererPeaks(b, tab), "before-download-renderer-rss-MiB")
-	start = time.Now()
-	click(tab, `#selbar [data-act=download]`)
-	got := waitDownloadSize(b, tab, dl, "big.bin", int64(mib)<<20)
-	secs = time.Since(start).Seconds()
-	if got != int64(mib)<<20 {
-		b.Fatalf("downloaded %d bytes", got)
-	}
-	b.ReportMetric(float64(mib)/secs, "download-to-disk-MiB/s")
-	b.ReportMetric(rendererPeakMiB(b, tab), "after-download-renderer-peak-MiB")
-	b.ReportMetric(float64(mib), "file-MiB")
-
-	// The native client on the same machine in the same run: the same
-	// file up and down (to a file), for the ratios.
-	f, err = os.Open(big)
-	if err != nil {
-		b.Fatal(err)
-	}
-	start = time.Now()
-	nid, err := dev.Upload(ctx, f, int64(mib)<<20, "native.bin", "", time.Time{}, nil)
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(mib)/time.Since(start).Seconds(), "native-upload-MiB/s")
-	out, err := os.Create(filepath.Join(b.TempDir(), "native.bin"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	start = time.Now()
-	if _, err := dev.Download(ctx, nid, out); err != nil {
-		b.Fatal(err)
-	}
-	out.Sync()
-	out.Close()
-	b.ReportMetric(float64(mib)/time.Since(start).Seconds(), "native-download-MiB/s")
 }
 
 // fileDocsTB is fileDocs for a benchmark.
@@ -268,6 +192,72 @@ func rendererPeakMiB(tb testing.TB, tab *browsertest.Tab) float64 {
 // present sizes (VmRSS), in MiB.
 func resetRendererPeaks(tb testing.TB, tab *browsertest.Tab) float64 {
 	return rendererPeaks(tb, tab, true)
+}
+
+// rendererPrivateMiB is the largest private memory of the browser's
+// renderer processes, in MiB: resident anonymous memory and swap
+// (RssAnon + VmSwap), what Chromium's task manager shows as a tab's
+// memory footprint on Linux; the shared libraries and fonts counted in
+// VmRSS are not the tab's.
+func rendererPrivateMiB(tb testing.TB, tab *browsertest.Tab) float64 {
+	var most float64
+	for _, pid := range rendererPIDs(tab) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue
+		}
+		var sum float64
+		for _, l := range strings.Split(string(b), "\n") {
+			for _, f := range []string{"RssAnon:", "VmSwap:"} {
+				if v, ok := strings.CutPrefix(l, f); ok {
+					kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+					sum += kb / 1024
+				}
+			}
+		}
+		most = max(most, sum)
+	}
+	return most
+}
+
+// sampleRendererPrivate samples rendererPrivateMiB every 100 ms until the
+// function it returns is called, which returns the largest sample.
+func sampleRendererPrivate(tb testing.TB, tab *browsertest.Tab) func() float64 {
+	stop := make(chan struct{})
+	peak := make(chan float64, 1)
+	go func() {
+		var most float64
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			most = max(most, rendererPrivateMiB(tb, tab))
+			select {
+			case <-stop:
+				peak <- most
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() float64 { close(stop); return <-peak }
+}
+
+// rendererPIDs are the browser's renderer processes.
+func rendererPIDs(tab *browsertest.Tab) []int64 {
+	var pids []int64
+	chromedp.Run(tab.Ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		r, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, systeminfo.GetProcessInfo, cdp.Empty{})
+		if err != nil {
+			return err
+		}
+		for _, p := range r.ProcessInfo {
+			if p.Type == "renderer" {
+				pids = append(pids, p.ID)
+			}
+		}
+		return nil
+	}))
+	return pids
 }
 
 func rendererPeaks(tb testing.TB, tab *browsertest.Tab, reset bool) float64 {

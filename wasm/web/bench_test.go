@@ -73,7 +73,7 @@ func benchWebOnce(b *testing.B) {
 	b.ReportMetric(mark(b, tab, "hearth:signin-ready"), "first-load-ms")
 
 	// Sign up (not measured), connect Notes once, sign out.
-	tab.Do(chromedp.Click(chromedp.CSS(`[data-view=signin] [data-tab=signup]`)))
+	homeForm(b, tab, "signup")
 	fill(tab, "#signup-form [name=user]", user)
 	fill(tab, "#signup-form [name=password]", password)
 	fill(tab, "#signup-form [name=password2]", password)

@@ -132,10 +132,6 @@ func wavBytes() []byte {
 	return b.Bytes()
 }
 
-// pdfBytes is a one-page PDF.
-const pdfText = "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n" +
-	"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
 // writeTree writes files (path → content) under dir.
 func writeTree(t *testing.T, dir string, files map[string][]byte) {
 	t.Helper()

@@ -51,6 +51,9 @@ func TestWebFilesResume(t *testing.T) {
 	}
 	env.Restart()
 	waitQueueDone(t, tab, 1)
+	if !sealWorkerRuns(t, tab) {
+		t.Error("the upload was not sealed by the seal worker (hearth-seal.js)")
+	}
 	t.Logf("killed at %.0f MiB of %d acknowledged", acked/(1<<20), len(src)>>20)
 
 	docs := waitFiles(t, dev, "the file stored", func(d []fileDoc) bool { return named(d, "film.bin", "") != nil })
@@ -62,4 +65,28 @@ func TestWebFilesResume(t *testing.T) {
 		t.Fatalf("the file stored differs from the one picked (%d bytes, want %d)", got.Len(), len(src))
 	}
 	tab.Check()
+}
+
+// sealWorkerRuns reports whether one of the tab's workers had the seal
+// worker (hearth-seal.js, spec/web.md §3.7) seal parts of an upload.
+func sealWorkerRuns(t testing.TB, tab *browsertest.Tab) bool {
+	t.Helper()
+	ts, err := chromedp.Targets(tab.Ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range ts {
+		if ti.Type != "worker" || ti.URL == "" {
+			continue
+		}
+		wctx, cancel := chromedp.NewContext(tab.Ctx, chromedp.WithTargetID(ti.TargetID))
+		tctx, stop := context.WithTimeout(wctx, 5*time.Second)
+		ok, err := chromedp.Run(tctx, chromedp.Evaluate[bool](`typeof sealedParts === "number" && sealedParts > 0`))
+		stop()
+		cancel()
+		if err == nil && ok {
+			return true
+		}
+	}
+	return false
 }

@@ -47,7 +47,7 @@ func TestWebFiles(t *testing.T) {
 		"Trips/plan.md":          []byte("# Plan\n\n- day one: the lake\n- day two: *the hills*\n"),
 		"Trips/2024/lake.png":    img,
 		"Trips/2024/birds.wav":   wav,
-		"Trips/2024/tickets.pdf": []byte(pdfText),
+		"Trips/2024/tickets.pdf": testPDF("Tickets: the 8.15 to the lake, platform 2."),
 		"Trips/2024/a very long file name that goes on and on, past what any row can show, so that it must be cut short with an ellipsis.txt": []byte("long"),
 	}
 	writeTree(t, src, trips)
@@ -134,8 +134,9 @@ func TestWebFiles(t *testing.T) {
 	tab.WaitTrue(`(() => { const a = document.querySelector("dialog.preview audio"); return !!a && a.readyState >= 1 && a.duration > 0.9; })()`)
 	click(tab, `[data-close-preview]`)
 	click(tab, `#items li[data-id="`+rowID(t, tab, "tickets.pdf")+`"] .name`)
-	tab.WaitTrue(`(() => { const f = document.querySelector("dialog.preview iframe"); return !!f && f.src.startsWith("blob:"); })()`)
-	tab.Screenshots("preview-pdf")
+	// Screenshots wait for the viewer to draw (taken as soon as the frame
+	// was there, they showed it still loading: a dark, empty frame).
+	shootPDF(t, env, tab, tab.Ctx, "preview-pdf", "dialog.preview iframe.preview-frame >>> .pdf-view")
 	click(tab, `[data-close-preview]`)
 	click(tab, `#crumbs [data-folder="`+tripsDoc.ID+`"]`)
 	click(tab, `#items li[data-id="`+rowID(t, tab, "plan.md")+`"] .name`)

@@ -117,10 +117,21 @@ func waitView(t testing.TB, tab *browsertest.Tab, view, msg string) {
 func signInHome(t testing.TB, env *browsertest.Env, tab *browsertest.Tab, user, password string) {
 	t.Helper()
 	tab.Open(env.HomeURL() + "/")
+	homeForm(t, tab, "signin")
 	typeInto(tab, "#signin-form [name=user]", user)
 	typeInto(tab, "#signin-form [name=password]", password)
 	tab.Do(chromedp.Click(chromedp.CSS("#signin-form button[type=submit]")))
 	waitView(t, tab, "dashboard", "#signin-msg")
+}
+
+// homeForm waits for Home's sign-in or sign-up form and shows the one
+// named view ("signin" or "signup"), by its tab if the other shows: Home
+// opens on the sign-up form in a browser that remembers no account.
+func homeForm(t testing.TB, tab *browsertest.Tab, view string) {
+	t.Helper()
+	tab.WaitTrue(`!!document.querySelector("[data-view=signin]:not([hidden]), [data-view=signup]:not([hidden])")`)
+	browsertest.Eval[bool](tab, `(() => { const b = document.querySelector("[data-view]:not([hidden]) [data-tab=`+view+`]"); if (b && b.getAttribute("aria-selected") !== "true") b.click(); return true; })()`)
+	tab.Do(chromedp.WaitVisible(chromedp.CSS("#" + view + "-form")))
 }
 
 // saveRecoveryKey waits for Home's recovery key page, reads the key, types
@@ -165,9 +176,10 @@ func TestWebFlow(t *testing.T) {
 
 	home := env.NewTab(t)
 	home.Open(env.HomeURL() + "/")
-	home.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	waitView(t, home, "signup", "#signup-msg") // a browser that remembers no account
+	homeForm(t, home, "signin")
 	home.Screenshots("signin")
-	home.Do(chromedp.Click(chromedp.CSS(`[data-view=signin] [data-tab=signup]`)))
+	homeForm(t, home, "signup")
 	typeInto(home, "#signup-form [name=user]", user)
 	typeInto(home, "#signup-form [name=password]", password)
 	typeInto(home, "#signup-form [name=password2]", password)
@@ -299,7 +311,7 @@ func TestWebFlow(t *testing.T) {
 	second := env.NewDevice(t)
 	dev := second.NewTab(t)
 	dev.Open(env.HomeURL() + "/")
-	dev.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	homeForm(t, dev, "signin")
 	typeInto(dev, "#signin-form [name=user]", user)
 	typeInto(dev, "#signin-form [name=password]", password)
 	typeInto(dev, "#signin-form [name=totp]", codes[0])
@@ -436,7 +448,7 @@ func TestMarkdownRenderer(t *testing.T) {
 	env := browsertest.Start(t, browsertest.Options{})
 	tab := env.NewTab(t)
 	tab.Open(env.HomeURL() + "/")
-	tab.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
+	homeForm(t, tab, "signup")
 	got := browsertest.Eval[string](tab, `(async () => {
 		const { renderMarkdown } = await import("/markdown.js");
 		const div = document.createElement("div");

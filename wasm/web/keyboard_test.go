@@ -52,8 +52,10 @@ func TestWebKeyboard(t *testing.T) {
 	const user, password = "kira", "quartz meadow lantern"
 	tab := env.NewTab(t)
 	tab.Open(env.HomeURL() + "/")
-	tab.Do(chromedp.WaitVisible(chromedp.CSS("#signin-form")))
-
+	waitView(t, tab, "signup", "#signup-msg") // a browser that remembers no account
+	tabTo(t, tab, `[data-view=signup] [data-tab=signin]`)
+	keys(tab, kb.Enter)
+	waitView(t, tab, "signin", "#signin-msg")
 	tabTo(t, tab, `[data-view=signin] [data-tab=signup]`)
 	keys(tab, kb.Enter)
 	waitView(t, tab, "signup", "#signup-msg")

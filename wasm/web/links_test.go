@@ -215,7 +215,11 @@ func TestWebLinks(t *testing.T) {
 		if pv.typ == "audio/wav" {
 			tab.WaitTrue(`document.querySelector("#preview audio").readyState >= 1 && Math.abs(document.querySelector("#preview audio").duration - 1) < 0.05`)
 		}
-		tab.Screenshots("file-" + strings.ToLower(filepath.Ext(pv.name)[1:]))
+		if pv.typ == "application/pdf" {
+			shootPDF(t, env, tab, tab.Ctx, "file-pdf", pv.sel) // once the viewer drew it
+		} else {
+			tab.Screenshots("file-" + strings.ToLower(filepath.Ext(pv.name)[1:]))
+		}
 	}
 
 	// A folder link of long names: the tree, and all of it as a zip.
@@ -537,27 +541,13 @@ func TestWebLinkDrop(t *testing.T) {
 // testPDF is a one-page PDF that says text.
 func testPDF(text string) []byte {
 	stream := "BT /F1 24 Tf 72 720 Td (" + text + ") Tj ET"
-	objs := []string{
+	return pdfFile(
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream),
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	)
 }
 
 // testWAV is secs seconds of a 440 Hz tone, 16-bit mono PCM at rate Hz.

@@ -415,9 +415,9 @@ func TestBuildRefuses(t *testing.T) {
 
 const (
 	homeCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
-		"media-src blob:; frame-src blob:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"media-src blob:; frame-src blob: data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	appCSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
-		"media-src blob:; frame-src blob:; connect-src 'self' http://home.localhost:8080; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+		"media-src blob:; frame-src blob: data:; connect-src 'self' http://home.localhost:8080; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
 func TestHeaders(t *testing.T) {

@@ -181,6 +181,13 @@ func (s *Store) RevokeLink(ctx context.Context, user, id string, at time.Time) e
 			delete(s.linkTokens, h)
 		}
 	}
+	if a := s.accounts[user]; a != nil {
+		for _, u := range a.uploads {
+			if u.Link == id && u.Expires.After(at) {
+				u.Expires = at
+			}
+		}
+	}
 	return nil
 }
 

@@ -51,9 +51,31 @@ func (s *Store) CreateUpload(ctx context.Context, user string, u *meta.Upload) e
 	if _, ok := a.blobs[blobKey{u.Doctype, u.ID, false}]; ok {
 		return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
 	}
-	n, size := openUploads(a, u.Created)
-	if n >= meta.MaxUploads {
+	_, size := openUploads(a, u.Created)
+	n := 0
+	for k, o := range a.uploads {
+		if o.Expires.After(u.Created) && (k.doctype == meta.DropsDoctype) == (u.Doctype == meta.DropsDoctype) {
+			n++
+		}
+	}
+	if n >= meta.UploadLimit(u.Doctype) {
 		return fmt.Errorf("%s: %w", op, meta.ErrTooMany)
+	}
+	if u.Link != "" {
+		r, ok := s.links[u.Link]
+		if !ok || r.l.User != user || r.l.Drop == nil {
+			return fmt.Errorf("%s: no such drop link: %w", op, meta.ErrNotFound)
+		}
+		var ln, lsize int64
+		for _, o := range a.uploads {
+			if o.Link == u.Link && o.Expires.After(u.Created) {
+				ln++
+				lsize += o.Size
+			}
+		}
+		if d := r.l.Drop; d.Bytes+lsize+u.Size > d.MaxTotal || d.Files+ln+1 > d.MaxFiles {
+			return fmt.Errorf("%s: %w", op, meta.ErrLinkLimit)
+		}
 	}
 	if err := s.quota(a).Check(size+u.Size+meta.EntryBytes, 0); err != nil {
 		return fmt.Errorf("%s: %w", op, err)

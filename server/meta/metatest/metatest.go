@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"ListBlobRows", testListBlobRows},
 		{"Uploads", testUploads},
 		{"UploadLimits", testUploadLimits},
+		{"DropLinkUploads", testDropLinkUploads},
 		{"UploadExpiry", testUploadExpiry},
 		{"UploadsConcurrent", testUploadsConcurrent},
 		{"Isolation", testIsolation},

@@ -111,6 +111,24 @@ func testUploadLimits(t *testing.T, s meta.Store) {
 		wantErr(t, "CreateUpload", s.CreateUpload(ctx, "alice", upload(notes, fmt.Sprint("u", i), 100)), nil)
 	}
 	wantErr(t, "CreateUpload past MaxUploads", s.CreateUpload(ctx, "alice", upload(notes, "more", 100)), meta.ErrTooMany)
+	// Drop sessions (strangers', through drop links) count apart: the
+	// account's own full does not stop them, and theirs full does not
+	// take the account's.
+	for i := range meta.MaxDropUploads {
+		wantErr(t, "CreateUpload of a drop", s.CreateUpload(ctx, "alice", upload(meta.DropsDoctype, fmt.Sprint("d", i), 1)), nil)
+	}
+	wantErr(t, "CreateUpload past MaxDropUploads", s.CreateUpload(ctx, "alice", upload(meta.DropsDoctype, "dmore", 1)), meta.ErrTooMany)
+	for i := range meta.MaxDropUploads {
+		wantErr(t, "DeleteUpload of a drop", s.DeleteUpload(ctx, "alice", meta.DropsDoctype, fmt.Sprint("d", i)), nil)
+	}
+	wantErr(t, "DeleteUpload", s.DeleteUpload(ctx, "alice", notes, "u0"), nil)
+	for i := range meta.MaxDropUploads {
+		wantErr(t, "CreateUpload of a drop", s.CreateUpload(ctx, "alice", upload(meta.DropsDoctype, fmt.Sprint("e", i), 1)), nil)
+	}
+	wantErr(t, "CreateUpload beside full drops", s.CreateUpload(ctx, "alice", upload(notes, "u0b", 100)), nil)
+	for i := range meta.MaxDropUploads {
+		wantErr(t, "DeleteUpload of a drop", s.DeleteUpload(ctx, "alice", meta.DropsDoctype, fmt.Sprint("e", i)), nil)
+	}
 	if n, size, err := s.UploadUsage(ctx, "alice", t0); err != nil || n != meta.MaxUploads || size != 100*meta.MaxUploads {
 		t.Fatalf("UploadUsage = %d, %d, %v", n, size, err)
 	}

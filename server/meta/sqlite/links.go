@@ -225,7 +225,13 @@ func (s *Store) RevokeLink(ctx context.Context, user, id string, at time.Time) e
 		if err := affected(op, res); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM link_tokens WHERE link = ?`, id)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM link_tokens WHERE link = ?`, id); err != nil {
+			return err
+		}
+		// The sessions strangers opened through it end (the sweeper
+		// removes their bytes).
+		_, err = tx.ExecContext(ctx, `UPDATE uploads SET expires = ? WHERE link = ? AND expires > ?
+			AND account = (SELECT id FROM accounts WHERE user = ?)`, at.UnixNano(), id, at.UnixNano(), user)
 		return err
 	}))
 }

@@ -362,6 +362,13 @@ var migrations = []migration{
 			WHERE account = NEW.account;
 		END`,
 	),
+	// 12: the drop link a stranger's upload session came through (NULL:
+	// the account's own), so that a link's sessions hold no more than it
+	// takes, and end when it is revoked.
+	statements(
+		`ALTER TABLE uploads ADD COLUMN link TEXT`,
+		`CREATE INDEX uploads_link ON uploads (link) WHERE link IS NOT NULL`,
+	),
 }
 
 // migrate brings db's schema to version len(steps), applying the missing

@@ -31,21 +31,57 @@ func (s *Store) CreateUpload(ctx context.Context, user string, u *meta.Upload) e
 		if used {
 			return fmt.Errorf("%s: id used: %w", op, meta.ErrExists)
 		}
-		n, size, err := uploadUsage(ctx, tx, acct, u.Created)
+		_, size, err := uploadUsage(ctx, tx, acct, u.Created)
 		if err != nil {
 			return err
 		}
-		if n >= meta.MaxUploads {
+		// Drop sessions and the account's own count apart.
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM uploads WHERE account = ? AND expires > ? AND (doctype = ?) = ?`,
+			acct, u.Created.UnixNano(), meta.DropsDoctype, u.Doctype == meta.DropsDoctype).Scan(&n); err != nil {
+			return err
+		}
+		if n >= meta.UploadLimit(u.Doctype) {
 			return fmt.Errorf("%s: %w", op, meta.ErrTooMany)
+		}
+		if u.Link != "" {
+			if err := linkSessionsFit(ctx, tx, op, acct, u); err != nil {
+				return err
+			}
 		}
 		if err := s.checkQuota(ctx, tx, op, acct, size+u.Size+meta.EntryBytes, 0); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO uploads (account, doctype, id, size, received, hash, partial, created, expires)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, acct, u.Doctype, u.ID, u.Size, u.Offset, nonNil(u.Hash), u.Partial,
-			fromTime(u.Created), u.Expires.UnixNano())
+		_, err = tx.ExecContext(ctx, `INSERT INTO uploads (account, doctype, id, size, received, hash, partial, created, expires, link)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, acct, u.Doctype, u.ID, u.Size, u.Offset, nonNil(u.Hash), u.Partial,
+			fromTime(u.Created), u.Expires.UnixNano(), sql.NullString{String: u.Link, Valid: u.Link != ""})
 		return err
 	}))
+}
+
+// linkSessionsFit refuses session u through drop link u.Link of account
+// acct (ErrNotFound if it has none of that id) when it, beside the link's
+// other sessions not expired and its drops, does not fit in the link's
+// limits (ErrLinkLimit).
+func linkSessionsFit(ctx context.Context, tx *sql.Tx, op string, acct int64, u *meta.Upload) error {
+	var maxTotal, maxFiles sql.NullInt64
+	var files, bytes, n, size int64
+	err := tx.QueryRowContext(ctx, `SELECT max_total, max_files, files, bytes FROM links
+		WHERE id = ? AND account = ? AND kind = ?`, u.Link, acct, meta.LinkDrop).Scan(&maxTotal, &maxFiles, &files, &bytes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: no such drop link: %w", op, meta.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(size), 0) FROM uploads
+		WHERE link = ? AND account = ? AND expires > ?`, u.Link, acct, u.Created.UnixNano()).Scan(&n, &size); err != nil {
+		return err
+	}
+	if bytes+size+u.Size > maxTotal.Int64 || files+n+1 > maxFiles.Int64 {
+		return fmt.Errorf("%s: %w", op, meta.ErrLinkLimit)
+	}
+	return nil
 }
 
 // uploadUsage counts account acct's sessions not expired at now, and
@@ -64,16 +100,17 @@ func (s *Store) Upload(ctx context.Context, user, doctype, id string) (*meta.Upl
 	u := &meta.Upload{Doctype: doctype, ID: id}
 	var created sql.NullInt64
 	var expires int64
-	err := s.r.QueryRowContext(ctx, `SELECT size, received, hash, partial, created, expires FROM uploads
+	var link sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT size, received, hash, partial, created, expires, link FROM uploads
 		WHERE account = (SELECT id FROM accounts WHERE user = ?) AND doctype = ? AND id = ?`, user, doctype, id).
-		Scan(&u.Size, &u.Offset, &u.Hash, &u.Partial, &created, &expires)
+		Scan(&u.Size, &u.Offset, &u.Hash, &u.Partial, &created, &expires, &link)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("%s: %w", op, meta.ErrNotFound)
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	u.Created, u.Expires = toTime(created), time.Unix(0, expires).UTC()
+	u.Created, u.Expires, u.Link = toTime(created), time.Unix(0, expires).UTC(), link.String
 	return u, nil
 }
 

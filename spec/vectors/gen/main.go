@@ -43,6 +43,7 @@ var generators = []generator{
 	{"grant.json", genGrant},
 	{"passkey.json", genPasskey},
 	{"link.json", genLink},
+	{"content-mac.json", genContentMAC},
 }
 
 func main() {

@@ -44,5 +44,6 @@ export function toError(e) {
   err.code = (e && e.code) || "internal";
   if (e && e.retryAfter) err.retryAfter = e.retryAfter;
   if (e && e.rev) err.rev = e.rev;
+  for (const k of ["size", "limit", "left"]) if (e && typeof e[k] === "number") err[k] = e[k]; // too_large, account_full: bytes
   return err;
 }

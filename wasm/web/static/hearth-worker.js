@@ -16,7 +16,7 @@
 //                  {event: "halted", why}                 (this browser stopped saving, spec/web.md §5.1)
 //                  {event: "outbox", json}                (a kept write: json, the event; its outbox member)
 //
-// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, passwordWasm, passwordSri, device, bytes, readonly}]},
+// The first message must be {id, method: "init", args: [{server, origin, wasm, sri, passwordWasm, passwordSri, sealUrl, sealSri, device, bytes, readonly}]},
 // answered with {methods: [{name, noResult?}]}, the client's methods the page's handle has
 // (wasm/methods.go; noResult: it resolves to nothing)
 // (origin: the page's, against which a relative wasm URL is resolved;
@@ -34,8 +34,9 @@
 //   "outkey", "outbox:…" → like "key" and "state", the writes kept until
 //             the server answers (wasm/outbox.go), one record each,
 //             additional data "hearth-outbox-v1\n" and the record's name
-//   "docs:<doctype>/<n>" → like "state", a page of the documents cache ("docs"
-//             events, wasm/docpages.go), additional data "hearth-docs-v1\n" + name
+//   "docs:<doctype>/<n>" → like "state", a page of the documents cache
+//             ("docs" events, wasm/docpages.go), additional data
+//             "hearth-docs-v1\n" and the record's name
 //   "memkey", "memory" → like "key" and "state", for what the browser
 //             verified of the accounts' histories (Home: a State without
 //             token, session or master key per account; an app: its
@@ -96,40 +97,7 @@ if (others) {
 
 // ---- IndexedDB ----
 
-function idb(again = true) {
-  return new Promise((resolve, reject) => {
-    const r = indexedDB.open(DB, 1);
-    r.onupgradeneeded = () => r.result.createObjectStore(STORE);
-    r.onsuccess = () => {
-      const db = r.result;
-      if (db.objectStoreNames.contains(STORE) || !again) return resolve(db);
-      // A database of this name without its store (made by other script
-      // of this origin): make it again.
-      db.close();
-      const d = indexedDB.deleteDatabase(DB);
-      d.onsuccess = () => idb(false).then(resolve, reject);
-      d.onerror = () => reject(d.error);
-    };
-    r.onerror = () => reject(r.error);
-  });
-}
-
-async function tx(mode, fn) {
-  const db = await idb();
-  try {
-    return await new Promise((resolve, reject) => {
-      const t = db.transaction(STORE, mode);
-      const out = fn(t.objectStore(STORE));
-      t.oncomplete = () => resolve(out && "result" in out ? out.result : undefined);
-      t.onerror = () => reject(t.error);
-      t.onabort = () => reject(t.error);
-    });
-  } finally {
-    db.close();
-  }
-}
-
-const idbGet = (k) => tx("readonly", (s) => s.get(k));
+importScripts("/hearth-worker-vault.js"); // the build puts the file here: idb, tx, idbGet
 
 async function stateKey(name = "key") {
   let key = await idbGet(name);
@@ -146,58 +114,89 @@ async function stateKey(name = "key") {
   return key;
 }
 
-// Records {iv, data} sealed with a key of the vault, additional data aad:
-// sealWith makes one, openWith opens one or gives null (it does not open:
-// as if nothing were kept); storeSealed keeps bytes as record name under
-// key keyName, loadSealed reads it back, loadAllSealed those under prefix.
-async function sealWith(key, aad, bytes) {
+async function storeState(bytes) {
+  const key = await stateKey();
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  return { iv, data: await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad }, key, bytes) };
-}
-const openWith = (key, aad, rec) => crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: aad }, key, rec.data)
-  .then((b) => new Uint8Array(b), () => null);
-async function storeSealed(keyName, name, aad, bytes) {
-  const rec = await sealWith(await stateKey(keyName), aad, bytes);
-  await tx("readwrite", (s) => { s.put(rec, name); });
-}
-async function loadSealed(keyName, name, aad) {
-  const [key, rec] = [await idbGet(keyName), await idbGet(name)];
-  return key && rec ? openWith(key, aad, rec) : null;
-}
-async function loadAllSealed(keyName, prefix, aadOf) {
-  const key = await idbGet(keyName);
-  if (!key) return [];
-  const range = IDBKeyRange.bound(prefix, prefix + "\uffff");
-  const [keys, recs] = await tx("readonly", (s) => {
-    const ks = s.getAllKeys(range), vs = s.getAll(range);
-    return { get result() { return [ks.result, vs.result]; } };
-  });
-  const opened = await Promise.all(keys.map((k, i) => openWith(key, aadOf(k), recs[i])));
-  return keys.map((k, i) => [String(k), opened[i]]).filter(([, b]) => b !== null);
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: AAD }, key, bytes);
+  await tx("readwrite", (s) => { s.put({ iv, data }, "state"); });
 }
 
-const storeState = (b) => storeSealed("key", "state", AAD, b), loadState = () => loadSealed("key", "state", AAD);
-const storeMemory = (b) => storeSealed("memkey", "memory", MEM_AAD, b), loadMemory = () => loadSealed("memkey", "memory", MEM_AAD);
+async function loadState() {
+  const key = await idbGet("key");
+  const rec = await idbGet("state");
+  if (!key || !rec) return null;
+  try {
+    return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: AAD }, key, rec.data));
+  } catch {
+    return null; // does not open: treat as nothing saved
+  }
+}
+
+async function storeMemory(bytes) {
+  const key = await stateKey("memkey");
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: MEM_AAD }, key, bytes);
+  await tx("readwrite", (s) => { s.put({ iv, data }, "memory"); });
+}
+
+async function loadMemory() {
+  const key = await idbGet("memkey");
+  const rec = await idbGet("memory");
+  if (!key || !rec) return null;
+  try {
+    return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: MEM_AAD }, key, rec.data));
+  } catch {
+    return null;
+  }
+}
 
 // ---- the documents cache (wasm/docpages.go) ----
-// Pages are written after the state, in its queue, the latest of each
-// name; one that does not open is left out (its documents are read again).
-const DOCS = "docs:", docsAAD = (k) => new TextEncoder().encode("hearth-docs-v1\n" + k);
+//
+// "docs:<name>" → {iv, data}: a page, sealed with the state's key. Pages
+// are written after the state, in its queue, the latest of each name; one
+// that does not open is left out (the client reads its documents again),
+// and the client takes a page's document only at the revision the state
+// says it verified.
+
+const DOCS = "docs:";
+const docsAAD = (k) => new TextEncoder().encode("hearth-docs-v1\n" + k);
 let pendingPages = new Map(); // not empty: a write of them is queued
+
 function savePage(name, bytes) {
   if (wiped || readonly || typeof name !== "string" || !name) return;
   if (pendingPages.size === 0) queue = queue.then(writePages).catch((err) => console.error("hearth: keeping the documents failed", err));
   pendingPages.set(DOCS + name, bytes);
 }
+
 async function writePages() {
   const pages = [...pendingPages];
   pendingPages = new Map();
   if (!pages.length) return;
   const key = await stateKey();
-  const sealed = await Promise.all(pages.map(([k, b]) => sealWith(key, docsAAD(k), b)));
+  const sealed = await Promise.all(pages.map(async ([k, b]) => {
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    return { iv, data: await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: docsAAD(k) }, key, b) };
+  }));
   await tx("readwrite", (s) => { pages.forEach(([k], i) => s.put(sealed[i], k)); });
 }
-const loadPages = () => loadAllSealed("key", DOCS, docsAAD).then((ps) => ps.map(([, b]) => b), () => []);
+
+// loadPages gives the pages' bytes: those that open (a cache).
+async function loadPages() {
+  try {
+    const key = await idbGet("key");
+    if (!key) return [];
+    const range = IDBKeyRange.bound(DOCS, DOCS + "\uffff");
+    const [keys, recs] = await tx("readonly", (s) => {
+      const ks = s.getAllKeys(range), vs = s.getAll(range);
+      return { get result() { return [ks.result, vs.result]; } };
+    });
+    const out = await Promise.all(keys.map((k, i) => crypto.subtle.decrypt({ name: "AES-GCM", iv: recs[i].iv, additionalData: docsAAD(k) }, key, recs[i].data)
+      .then((b) => new Uint8Array(b), () => null)));
+    return out.filter((b) => b !== null);
+  } catch {
+    return [];
+  }
+}
 
 // Everything in the vault goes but the memory: the session, its key, the
 // documents cache and the cached index segments; and the kept writes too
@@ -225,10 +224,29 @@ const wipeStore = (all) => tx("readwrite", (s) => {
 const OUTBOX = "outbox:";
 const outAAD = (k) => new TextEncoder().encode("hearth-outbox-v1\n" + k);
 const outbox = {
-  load: () => loadAllSealed("outkey", OUTBOX, outAAD),
+  async load() {
+    const key = await idbGet("outkey");
+    if (!key) return [];
+    const range = IDBKeyRange.bound(OUTBOX, OUTBOX + "\uffff");
+    const [keys, recs] = await tx("readonly", (s) => {
+      const ks = s.getAllKeys(range), vs = s.getAll(range);
+      return { get result() { return [ks.result, vs.result]; } };
+    });
+    const out = [];
+    for (let i = 0; i < keys.length; i++) {
+      try {
+        const rec = recs[i];
+        out.push([String(keys[i]), new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: rec.iv, additionalData: outAAD(keys[i]) }, key, rec.data))]);
+      } catch { /* does not open: left as it is */ }
+    }
+    return out;
+  },
   async store(k, bytes) {
     if (wiped || readonly) throw new Error("this browser signed out");
-    await storeSealed("outkey", k, outAAD(k), bytes);
+    const key = await stateKey("outkey");
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: outAAD(k) }, key, bytes);
+    await tx("readwrite", (s) => { s.put({ iv, data }, k); });
   },
   remove: (k) => tx("readwrite", (s) => { s.delete(k); }),
 };
@@ -304,13 +322,14 @@ function b64(buf) {
   return btoa(s);
 }
 
-async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", passwordWasm = "", passwordSri = "", device = "", bytes = null, readonly: ro = false }) {
+async function init({ server, origin = "", wasm = "/hearth.wasm", sri = "", passwordWasm = "", passwordSri = "", sealUrl = "", sealSri = "", device = "", bytes = null, readonly: ro = false }) {
   if (api) throw Object.assign(new Error("already started"), { code: "bad_input" });
   readonly = ro === true;
   if (typeof self.Go !== "function") {
     throw Object.assign(new Error("the worker script lacks wasm_exec.js (built in by make web)"), { code: "internal" });
   }
   estimatorFrom = { url: passwordWasm, sri: passwordSri, origin };
+  if (sealUrl && sealSri) sealFrom = { url: sealUrl, sri: sealSri, origin };
   bytes = await fetchChecked("hearth.wasm", wasm, sri, origin, bytes);
   const go = new self.Go();
   const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
@@ -350,34 +369,7 @@ async function fetchChecked(name, url, sri, origin, bytes = null) {
   return bytes;
 }
 
-// ---- the password estimator (protocol §3.5) ----
-
-// The client asks hearthPasswordEstimate(password, user) whenever a
-// password is chosen (client/pwcheck_js.go); the first call loads
-// hearth-password.wasm, a second Go program in this worker that registers
-// hearthZxcvbn. zxcvbn's word lists are too large for hearth.wasm, which
-// every app loads.
-let estimatorFrom = { url: "", sri: "", origin: "" };
-let estimator = null; // a promise of hearthZxcvbn
-
-function loadEstimator() {
-  if (!estimator) {
-    estimator = (async () => {
-      const bytes = await fetchChecked("hearth-password.wasm", estimatorFrom.url || "/hearth-password.wasm", estimatorFrom.sri, estimatorFrom.origin);
-      const go = new self.Go();
-      const { instance } = await WebAssembly.instantiate(bytes, go.importObject);
-      go.run(instance).catch((err) => console.error("hearth: the password estimator stopped", err));
-      if (typeof self.hearthZxcvbn !== "function") {
-        throw Object.assign(new Error("hearth-password.wasm did not start"), { code: "internal" });
-      }
-      return self.hearthZxcvbn;
-    })();
-    estimator.catch(() => { estimator = null; }); // the next password tries again
-  }
-  return estimator;
-}
-
-self.hearthPasswordEstimate = async (password, user) => (await loadEstimator())(password, user);
+importScripts("/hearth-worker-loaders.js"); // the build puts the file here
 
 function deviceName() {
   const ua = self.navigator ? navigator.userAgent : "";
@@ -450,9 +442,11 @@ const own = {
     const memory = await loadMemory();
     if (memory !== null) await call("remember", [b64(memory)]);
     const [saved, pages] = await Promise.all([loadState(), loadPages()]);
-    if (saved === null) return { restored: false, user: null };
+    // known: this browser remembers an account (a session, or what it
+    // verified of one), so Home opens on "Sign in" rather than "Create account".
+    if (saved === null) return { restored: false, user: null, known: memory !== null };
     // Not restored may still hold an app's connection under way (§5).
-    return JSON.parse(await need().resume(saved, pages));
+    return { ...JSON.parse(await need().resume(saved, pages)), known: true };
   },
   async logout() {
     if (readonly) throw Object.assign(new Error("sign out from the page's main Hearth"), { code: "bad_input" });
@@ -595,6 +589,7 @@ self.onmessage = async (e) => {
     const error = { code: (err && err.code) || "internal", message: (err && err.message) || String(err) };
     if (err && err.retryAfter) error.retryAfter = err.retryAfter;
     if (err && err.rev) error.rev = err.rev;
+    for (const k of ["size", "limit", "left"]) if (err && typeof err[k] === "number") error[k] = err[k];
     postMessage({ id, error });
   }
 };

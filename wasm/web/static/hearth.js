@@ -69,6 +69,9 @@ export class Hearth {
       // the worker only when a password is chosen.
       passwordWasm: new URL(meta("hearth-password-wasm-url") || "/hearth-password.wasm", location.href).href,
       passwordSri: meta("hearth-password-wasm-sri"),
+      // The seal worker (Files has its metas): started for large uploads.
+      sealUrl: meta("hearth-seal-url") && new URL(meta("hearth-seal-url"), location.href).href,
+      sealSri: meta("hearth-seal-sri"),
       device: device || "",
       bytes: buf,
       readonly,
@@ -78,7 +81,7 @@ export class Hearth {
   }
 
   /**
-   * Home's search (spec/web.md §3.4): a second worker running
+   * Home's search (spec/web.md §3.7): a second worker running
    * hearth-search.wasm (the client with bleve, <meta name="hearth-search-wasm-url">
    * and "-sri"), which resumes the session saved in this browser but never
    * stores, wipes or ends it. Resolves to null when no session is saved.
@@ -268,6 +271,8 @@ export class Hearth {
     this.onsessionended = null;
     /** "" or why this browser stopped saving to the account (spec/web.md §5.1). */
     this.halted = "";
+    /** After resume: this browser remembers an account (Home opens on "Sign in", not "Create account"). */
+    this.known = false;
     /** Called with this.halted when it stops while the page is open. */
     this.onhalted = null;
     /** Called with { doctype, id, state, rev?, copy?, error? } as a write kept by put's keep goes (spec/web.md §3). */
@@ -374,13 +379,16 @@ export class Hearth {
   // ---- account ----
 
   /**
-   * Restores the session saved in this browser, if any.
+   * Restores the session saved in this browser, if any. Afterwards, known
+   * says whether this browser remembers an account (a session, or what it
+   * verified of one, kept across sign-outs).
    * @returns {Promise<boolean>} true if a saved session was restored
    */
   async resume() {
     const r = await this._rpc("resume", []);
     this.user = r.restored ? r.user : null;
     this.halted = r.halted || "";
+    this.known = r.restored || r.known === true;
     return r.restored;
   }
 
@@ -544,11 +552,13 @@ export class Hearth {
   /**
    * Seals and uploads a File or Blob, streamed from disk in pieces: a new
    * file at the root; with options.folder (a folder's id, "" the root),
-   * into that folder, as a new version of a file of that name there.
+   * into that folder, as a new version of a file of that name there
+   * (version: true), unless that file holds these bytes already
+   * (unchanged: true, and nothing was sent: protocol §6.3, its mac).
    * @param {Blob} file
    * @param {(done: number, total: number) => void} [onProgress]
    * @param {{ folder?: string, signal?: AbortSignal }} [options]  signal: cancels the upload
-   * @returns {Promise<{ id: string }>}
+   * @returns {Promise<{ id: string, version?: boolean, unchanged?: boolean }>}
    */
   upload(file, onProgress, options) {
     const args = [file, file && file.name ? file.name : ""];

@@ -1,4 +1,4 @@
-// Home's search (spec/web.md §3.4).
+// Home's search (spec/web.md §3.7).
 //
 // The search worker (hearth-search.wasm: the client with bleve, several
 // times larger than hearth.wasm) starts when the box is first used. It

@@ -43,6 +43,7 @@ let h;
 // What home-apps.js and home-intents.js use of this page.
 const home = { h: null, say, view, signedIn, renderConnections, renderSessions, renderPasskeys, runReseal };
 let signedOutNote = false; // arrived at the end of a sign-out
+let formChosen = false;    // the person went to the sign-in or sign-up form themselves
 
 async function main() {
   h = home.h = await Hearth.open({ server: location.origin });
@@ -55,7 +56,8 @@ async function main() {
   addEventListener("hashchange", () => {
     if (/^#(connect|intent|intent-done|signout)\?/.test(location.hash)) location.reload();
   });
-  const restored = await h.resume().catch(() => false);
+  let stored = null; // why this browser's storage could not be read, if it could not
+  const restored = await h.resume().catch((err) => { stored = err; return false; });
   if (sessionStorage.getItem("hearth:signed-out")) {
     sessionStorage.removeItem("hearth:signed-out");
     signedOutNote = !restored;
@@ -72,8 +74,17 @@ async function main() {
   if (location.hash.startsWith("#intent-done?")) return intentDone();
   if (restored) await signedIn();
   else {
-    view("signin");
-    signupMode();
+    // A browser that remembers no account opens on "Create account": on a
+    // new server there is none to sign in to. One that does (or that came
+    // to connect an app, or from a sign-out) opens on "Sign in"; either
+    // way the tabs, and the line under the form, go to the other.
+    const signIn = h.known || stored || signedOutNote || /^#(connect|intent)\?/.test(location.hash);
+    view(signIn ? "signin" : "signup");
+    signupMode().then((mode) => {
+      // Sign-up closed: only signing in is left, unless the person chose the form already.
+      if (mode === "closed" && !signIn && !formChosen) view("signin");
+    });
+    if (stored && stored.code === "storage_blocked") show($("#signin-msg"), say(stored));
     if (location.hash.startsWith("#connect?")) {
       show($("#signin-msg"), "Sign in to connect " + appName() + ".", "ok");
       // The app's origin names the account it belongs to: fill it in.
@@ -103,10 +114,13 @@ function bindForms() {
       list.append(b);
     }
   }
-  for (const tab of document.querySelectorAll("[data-tab]")) {
+  for (const tab of document.querySelectorAll("[data-tab], [data-go-tab]")) {
     tab.addEventListener("click", () => {
-      for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t.dataset.tab === tab.dataset.tab));
-      view(tab.dataset.tab);
+      const to = tab.dataset.tab || tab.dataset.goTab;
+      formChosen = true;
+      for (const t of document.querySelectorAll("[data-tab]")) t.setAttribute("aria-selected", String(t.dataset.tab === to));
+      view(to);
+      if (tab.dataset.goTab) $(`#${to}-form [name=user]`).focus(); // from the line under the other form
     });
   }
 
@@ -357,7 +371,7 @@ async function signupMode() {
   try {
     mode = (await h.serverInfo()).signup;
   } catch {
-    return; // the form stays as it is; sign-up itself will say what is wrong
+    return ""; // the form stays as it is; sign-up itself will say what is wrong
   }
   signupKind = mode;
   const f = $("#signup-form");
@@ -365,6 +379,7 @@ async function signupMode() {
   f.invite.required = mode === "invite";
   f.querySelector("button[type=submit]").disabled = mode === "closed";
   if (mode === "closed") show($("#signup-msg"), closedWords);
+  return mode;
 }
 
 // bytes writes a size for people, in powers of 1024 like the command line.

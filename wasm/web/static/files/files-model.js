@@ -21,7 +21,20 @@ export function fromTree(it) {
     parent: typeof it.parent === "string" ? it.parent : "", type: typeof it.type === "string" ? it.type : "",
     length: Math.max(0, Number(it.length) || 0), mtime: secs(it.modified), trashed: secs(it.trashed),
     versions: Number(it.versions) || 0, old: !it.name,
+    from: Array.isArray(it.from) ? it.from.filter((n) => typeof n === "string") : [], fromGone: it.fromGone === true,
   };
+}
+
+/**
+ * fromWords says where an item the person put in the trash came from:
+ * "from Docs / Work" (its folder's path now), or, that folder gone, the
+ * path it had (made again by a restore), or that it is not known (a
+ * restore puts the item in All files).
+ */
+export function fromWords(it) {
+  const path = it.from.length ? it.from.join(" / ") : "All files";
+  if (!it.fromGone) return "from " + path;
+  return it.from.length ? "from " + path + " (gone: a restore makes it again)" : "from a folder that is gone";
 }
 
 /** goodName is the name rule of §6.1: 1 to 255 bytes, no / \ or control character, not . or .. */

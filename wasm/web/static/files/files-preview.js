@@ -3,7 +3,8 @@
 // whole file verified) into a blob: URL that goes when the preview closes.
 // No file's content ever runs as script here: images (SVG too) go in an
 // <img>, which runs none; text is text; Markdown is rendered as DOM nodes
-// (markdown.js), never parsed as HTML; a PDF opens in a sandboxed frame.
+// (markdown.js), never parsed as HTML; a PDF is shown on an opaque origin
+// of its own (pdfFrame).
 import { el } from "./hearth-kit.js";
 import { renderMarkdown } from "./markdown.js";
 import { bytes, icon, kindOf } from "./files-model.js";
@@ -72,6 +73,46 @@ export class Preview {
   drop() {
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = "";
+    if (this.unframe) this.unframe();
+    this.unframe = null;
+  }
+
+  /**
+   * pdfFrame shows a PDF in the browser's viewer without letting it near
+   * this origin. Chromium runs its viewer in no sandboxed frame (it shows
+   * a broken page instead), and a frame of a blob: of this page would be
+   * this origin. So the frame is a data: document (an opaque origin,
+   * "null", not sandboxed) that loads files-pdf-frame.js and gets the
+   * bytes by postMessage; that script makes its own blob: URL, typed
+   * application/pdf (never the file's claim, so it opens as a PDF
+   * whatever the bytes hold), shows it, and offers "Open in a new tab"
+   * (that origin still, no opener). The document inherits this page's
+   * CSP: no script but this origin's files. One thing no frame stops: a
+   * link clicked in Chromium's viewer takes the whole tab, not the frame;
+   * while a PDF is shown, leaving the page asks first (beforeunload).
+   */
+  pdfFrame(blob, name) {
+    const here = location.origin;
+    const doc = '<!doctype html><html lang="en"><meta charset="utf-8"><meta name="color-scheme" content="light dark"><title>PDF</title>' +
+      `<link rel="stylesheet" href="${here}/style.css" crossorigin><link rel="stylesheet" href="${here}/files.css" crossorigin>` +
+      `<script type="module" src="${here}/files-pdf-frame.js"></script><body class="pdf-frame">`;
+    const f = el("iframe", { src: "data:text/html;charset=utf-8," + encodeURIComponent(doc), className: "preview-frame", title: name });
+    // Its origin is opaque, so the bytes go to "*": to the document in
+    // this frame, which only this page navigates (to the URL above).
+    const ready = (e) => {
+      if (e.source !== f.contentWindow || e.data !== "hearth-pdf-ready") return;
+      blob.arrayBuffer().then((pdf) => {
+        if (f.isConnected && f.contentWindow) f.contentWindow.postMessage({ pdf, name }, "*", [pdf]);
+      });
+    };
+    const ask = (e) => { e.preventDefault(); };
+    addEventListener("message", ready);
+    addEventListener("beforeunload", ask);
+    this.unframe = () => {
+      removeEventListener("message", ready);
+      removeEventListener("beforeunload", ask);
+    };
+    return f;
   }
 
   async show(id) {
@@ -113,16 +154,7 @@ export class Preview {
       }
       case "video": return el("video", { src: url(blob.type.startsWith("video/") ? blob.type : ""), controls: true, className: "preview-media" });
       case "audio": return el("audio", { src: url(blob.type.startsWith("audio/") ? blob.type : ""), controls: true, className: "preview-audio" });
-      case "pdf": {
-        // The browser's PDF viewer, in a frame of a blob: typed
-        // application/pdf by this page (never the file's own claim), so
-        // it opens as a PDF whatever the bytes hold. Chromium refuses to
-        // run its viewer in a sandboxed frame: the frame is not sandboxed,
-        // and what it shows is the viewer's (its own origin), not a
-        // document of this one; the page's CSP, which a blob: document
-        // inherits, lets no script of the file run here either way.
-        return el("iframe", { src: url("application/pdf"), className: "preview-frame", title: name });
-      }
+      case "pdf": return this.pdfFrame(blob, name);
       case "markdown":
       case "text": {
         const cut = blob.size > TEXT_CAP;

@@ -21,12 +21,14 @@ export class Queue {
       this.items = this.items.filter((it) => it.state === "waiting" || it.state === "sending");
       this.draw();
     });
-    $("#queue-fold").addEventListener("click", (e) => {
-      const open = e.currentTarget.getAttribute("aria-expanded") === "true";
-      e.currentTarget.setAttribute("aria-expanded", String(!open));
-      e.currentTarget.textContent = open ? "Show" : "Hide";
-      $("#queue-list").hidden = open;
-    });
+    $("#queue-fold").addEventListener("click", (e) => this.fold(e.currentTarget.getAttribute("aria-expanded") === "true"));
+  }
+
+  /** fold folds the list to the summary line (true), or unfolds it. */
+  fold(folded) {
+    $("#queue-fold").setAttribute("aria-expanded", String(!folded));
+    $("#queue-fold").textContent = folded ? "Show" : "Hide";
+    $("#queue-list").hidden = folded;
   }
 
   /**
@@ -44,6 +46,7 @@ export class Queue {
       this.items.push({ base, dir, file: e.file, name: cleanName(e.file.name) || "file", state: "waiting", done: 0, total: e.file.size });
     }
     $("#queue").hidden = false;
+    this.fold(false); // what was just added shows
     this.draw();
     this.run();
   }
@@ -67,20 +70,22 @@ export class Queue {
     try {
       const parent = await this.how.folder(it.base, it.dir);
       if (!it.folder) {
-        await this.how.put(it.file, it.name, parent, (done, total) => {
+        const r = await this.how.put(it.file, it.name, parent, (done, total) => {
           it.done = done;
           it.total = total;
           const s = (performance.now() - it.started) / 1000;
           it.speed = s > 0.2 ? done / s : 0;
           this.drawOne(it);
         }, it.abort.signal);
+        it.unchanged = !!(r && r.unchanged); // the file there held these bytes already: nothing sent
       }
       if (it.state === "sending") it.state = "done";
       it.done = it.total;
     } catch (err) {
       if (it.state !== "cancelled") {
         it.state = "failed";
-        it.error = this.how.say(err);
+        it.error = limitWords(err, it.name) || this.how.say(err);
+        this.fold(false); // a failure is read, not folded away
       }
     }
     this.draw();
@@ -102,6 +107,7 @@ export class Queue {
     $("#queue-title").textContent = waiting
       ? "Uploading " + (this.items.length - waiting + 1) + " of " + this.items.length
       : "Uploads: " + done + " done" + (failed ? ", " + failed + " failed" : "");
+    this.sum();
     $("#queue").hidden = this.items.length === 0;
     $("#queue-list").replaceChildren(...this.items.map((it) => {
       it.li = el("li", { className: "upload " + it.state });
@@ -112,6 +118,24 @@ export class Queue {
 
   drawOne(it) {
     if (it.li) this.fill(it);
+    this.sum();
+  }
+
+  // sum shows the bytes of all the files queued: sent of total, and the
+  // speed of the one under way, beside the title (what shows when the
+  // list is folded), and as the bar under it.
+  sum() {
+    let sent = 0, total = 0, speed = 0;
+    for (const it of this.items) {
+      if (it.folder || it.state === "cancelled" || it.state === "failed") continue;
+      total += it.total;
+      sent += it.state === "done" ? it.total : it.done;
+      if (it.state === "sending") speed = it.speed || 0;
+    }
+    const running = this.items.some((x) => x.state === "waiting" || x.state === "sending");
+    $("#queue-sum").textContent = total ? bytes(sent) + " of " + bytes(total) + (running && speed ? " · " + bytes(Math.round(speed)) + "/s" : "") : "";
+    $("#queue-bar").max = Math.max(1, total);
+    $("#queue-bar").value = sent;
   }
 
   fill(it) {
@@ -136,10 +160,24 @@ function statusOf(it) {
     case "sending":
       if (it.folder) return "Making the folder…";
       return bytes(it.done) + " of " + bytes(it.total) + (it.speed ? " · " + bytes(Math.round(it.speed)) + "/s" : "");
-    case "done": return it.folder ? "Folder made" : "Done · " + bytes(it.total);
+    case "done": return it.folder ? "Folder made" : it.unchanged ? "Unchanged · already there, nothing sent" : "Done · " + bytes(it.total);
     case "cancelled": return "Cancelled";
     default: return "Failed: " + it.error;
   }
+}
+
+/**
+ * limitWords says, in this page's units, the limit an upload met, when
+ * the worker gave its numbers (spec/web.md §3): a file the server does
+ * not take (checked before anything is sent), or the room left in the
+ * account; "" otherwise.
+ */
+function limitWords(err, name) {
+  if (err && err.code === "too_large" && err.size > 0 && err.limit > 0) return name + " is " + bytes(err.size) + "; this server takes files up to " + bytes(err.limit) + ".";
+  if (err && err.code === "account_full" && err.limit > 0 && typeof err.left === "number") {
+    return "Not enough space: " + bytes(err.left) + " left of " + bytes(err.limit) + ". Delete something (empty the trash too), or ask the server's operator for more room.";
+  }
+  return "";
 }
 
 /** picked is what a file input holds: files, with their folders when picked as a folder. */

@@ -8,19 +8,20 @@
 // whole folders (files-upload.js), previews (files-preview.js) and
 // downloads.
 import { $, appWords, ask, el, openLinks, sayer, show, startApp } from "./hearth-kit.js";
-import { DOCTYPE, Tree, bytes, cleanName, goodName, icon, kindOf, fromTree, fromVersion, sorter, when } from "./files-model.js";
+import { DOCTYPE, Tree, bytes, cleanName, goodName, icon, kindOf, fromTree, fromVersion, fromWords, sorter, when } from "./files-model.js";
 import { askFolder, askName, showVersions } from "./files-dialogs.js";
 import { Queue, dropped, folderMaker, picked } from "./files-upload.js";
 import { Preview } from "./files-preview.js";
 import { askWhere, canAsk, save } from "./files-save.js";
 import { Shares } from "./share.js";
+import { Done, toast, wireToast } from "./files-toast.js";
 import { RowWindow } from "./files-list.js";
 
 const items = new Map(); // id → an item of filesTree, as fromTree reads it
 let malformed = [];      // ids of documents that break the format
 let tree = new Tree(new Map());
 let treeStale = true;    // items changed since tree was built
-let app, queue, preview, shares;
+let app, queue, preview, shares, done; // done: the toasts of what a change did (files-toast.js)
 let folder = "";         // the folder shown ("" the root)
 let trashView = false;
 const sel = new Set();   // ids selected
@@ -73,14 +74,11 @@ async function load() {
   return loading;
 }
 
-/** change runs a change and shows the tree after it; a failure is said. */
+/** change runs a change and shows the tree after it; a failure is said (and false). */
 async function change(fn) {
-  try {
-    await fn();
-  } catch (err) {
-    fail(err);
-  }
+  const ok = await Promise.resolve().then(fn).then(() => true, (err) => (fail(err), false));
   await load().catch(fail);
+  return ok;
 }
 
 // ---- drawing ----
@@ -140,7 +138,7 @@ function listedIds() {
 function drawItems() {
   const ids = shown = listedIds();
   const list = $("#items");
-  list.className = "items " + prefs.view + "-view";
+  list.className = "items " + prefs.view + "-view" + (trashView ? " in-trash" : "");
   $("#cols").hidden = prefs.view !== "list" || ids.length === 0;
   $("#cols span:last-child").textContent = trashView ? "Deleted" : "Modified";
   const had = document.activeElement && list.contains(document.activeElement);
@@ -166,7 +164,9 @@ function row(id) {
     if (e.shiftKey && anchor) selectRange(anchor, id, true);
     else { toggle(id, check.checked); anchor = id; }
   });
-  const open = el("button", { type: "button", className: "name", title: name }, el("span", { className: "text", textContent: name }));
+  const from = trashView && it.trashed ? fromWords(it) : "";
+  const open = el("button", { type: "button", className: "name", title: name }, el("span", { className: "text", textContent: name }),
+    ...(from ? [el("span", { className: "from", textContent: from, title: from })] : []));
   open.addEventListener("click", (e) => {
     if (e.shiftKey || e.ctrlKey || e.metaKey) return; // the row's click selects
     e.stopPropagation();
@@ -350,8 +350,8 @@ async function act(what) {
       const parent = tree.parent.get(id) || "";
       const name = await askName("Rename", nameOf(id), "Rename", (n) => (n.trim() === nameOf(id) ? "" : nameProblem(n, parent, id)));
       if (name === null || name.trim() === nameOf(id)) return;
-      await change(() => app.filesRename(id, cleanName(name)));
-      announce("Renamed to " + cleanName(name));
+      const was = nameOf(id);
+      if (await change(() => app.filesRename(id, cleanName(name)))) done.renamed(id, was);
       return;
     }
     case "move": {
@@ -366,26 +366,24 @@ async function act(what) {
       try { vs = await app.filesVersions(id); } catch (err) { return fail(err); }
       const i = await showVersions(nameOf(id), items.get(id), vs.map(fromVersion));
       if (i === null) return;
-      await change(() => app.filesRestoreVersion(id, i));
-      announce("Version restored");
+      if (await change(() => app.filesRestoreVersion(id, i))) toast("The earlier version of “" + nameOf(id) + "” is the current one");
       return;
     }
     case "trash":
       sel.clear();
-      await change(() => app.filesTrash(ids));
-      announce(ids.length === 1 ? "Moved to the trash" : ids.length + " items moved to the trash");
+      if (await change(() => app.filesTrash(ids))) done.trashed(ids);
       return;
-    case "restore":
+    case "restore": {
       sel.clear();
-      await change(() => app.filesRestore(ids));
-      announce("Restored");
+      const before = done.before(ids);
+      if (await change(() => app.filesRestore(ids))) done.restored(ids, before);
       return;
+    }
     case "forever":
       if (!(await ask(ids.length === 1 ? "Delete “" + nameOf(ids[0]) + "” forever?" : "Delete " + ids.length + " items forever?", "Delete forever",
         "With what they hold and their earlier versions. This cannot be undone."))) return;
       sel.clear();
-      await change(() => app.filesDeleteForever(ids));
-      announce("Deleted forever");
+      if (await change(() => app.filesDeleteForever(ids))) toast("Deleted forever");
       return;
     case "share": return shares.share(ids[0]);
     case "request": return shares.request(ids[0]);
@@ -402,8 +400,8 @@ async function moveInto(ids, to) {
   }
   if (!ids.length) return;
   sel.clear();
-  await change(() => app.filesMove(ids, to));
-  announce((ids.length === 1 ? "Moved to " : ids.length + " items moved to ") + nameOf(to));
+  const from = new Map(ids.map((id) => [id, tree.parent.get(id) || ""]));
+  if (await change(() => app.filesMove(ids, to))) done.moved(from, to);
 }
 
 /** dropTarget makes e take items dragged from the listing, into the folder target() names. */
@@ -475,6 +473,7 @@ async function main() {
   // Links (share.js): the rows' "Shared" mark, the dialogs, and drops,
   // adopted when the app opens and when it comes back into view.
   shares = new Shares({ app, nameOf, redraw: () => draw(), changed: () => load(), announce, fail });
+  done = new Done({ app, change, nameOf, item: (id) => items.get(id), placed: (id) => tree.path(tree.parent.get(id) || "") });
   rows = new RowWindow($("#items"), row, () => [focusId, dragging].filter(Boolean));
   fromHash();
   addEventListener("popstate", () => { fromHash(); draw(); });
@@ -534,11 +533,11 @@ function wire() {
   $("#ask-where").addEventListener("change", () => localStorage.setItem("files:ask-where", $("#ask-where").checked ? "1" : ""));
   $("#empty-trash").addEventListener("click", async () => {
     if (!shownIds().length || !(await ask("Empty the trash?", "Empty trash", "Everything in it is deleted for good, with its earlier versions. This cannot be undone."))) return;
-    await change(() => app.filesEmptyTrash());
-    announce("The trash is empty");
+    if (await change(() => app.filesEmptyTrash())) toast("The trash is empty: what it held is deleted for good");
   });
   for (const b of document.querySelectorAll("#selbar [data-act]")) b.addEventListener("click", () => act(b.dataset.act));
   $("#items").addEventListener("keydown", onKey);
+  wireToast();
 
   // Files and folders dragged in from outside the page upload into the
   // folder shown, or the folder row they are dropped on.
