@@ -282,31 +282,9 @@ func (b *streamBody) nextJS() (js.Value, error) {
 		if b.err != nil {
 			return js.Undefined(), b.err
 		}
-		var chunk js.Value
-		if b.reader.Type() == js.TypeObject {
-			v, err := await(b.reader.Call("read"))
-			if err != nil {
-				b.fail(err)
-				continue
-			}
-			if v.Get("done").Bool() {
-				b.finish(io.EOF)
-				continue
-			}
-			chunk = v.Get("value")
-		} else {
-			w := b.whole
-			b.whole = js.Undefined()
-			if w.Type() != js.TypeObject {
-				b.finish(io.EOF)
-				continue
-			}
-			ab, err := await(w.Call("arrayBuffer"))
-			if err != nil {
-				b.fail(err)
-				continue
-			}
-			chunk = js.Global().Get("Uint8Array").New(ab)
+		chunk := b.nextChunk()
+		if chunk.IsUndefined() {
+			continue // err is set
 		}
 		if n := chunk.Get("length").Int(); n > 0 {
 			jspromise.Held(n)
@@ -315,33 +293,40 @@ func (b *streamBody) nextJS() (js.Value, error) {
 	}
 }
 
-// fill reads the next chunk into buf, or sets err.
-func (b *streamBody) fill() {
-	var chunk js.Value
+// nextChunk reads the next chunk of the body, as it is; undefined, with
+// err set, at the end or on failure.
+func (b *streamBody) nextChunk() js.Value {
 	if b.reader.Type() == js.TypeObject {
 		v, err := await(b.reader.Call("read"))
 		if err != nil {
 			b.fail(err)
-			return
+			return js.Undefined()
 		}
 		if v.Get("done").Bool() {
 			b.finish(io.EOF)
-			return
+			return js.Undefined()
 		}
-		chunk = v.Get("value")
-	} else {
-		w := b.whole
-		b.whole = js.Undefined()
-		if w.Type() != js.TypeObject {
-			b.finish(io.EOF)
-			return
-		}
-		ab, err := await(w.Call("arrayBuffer"))
-		if err != nil {
-			b.fail(err)
-			return
-		}
-		chunk = js.Global().Get("Uint8Array").New(ab)
+		return v.Get("value")
+	}
+	w := b.whole
+	b.whole = js.Undefined()
+	if w.Type() != js.TypeObject {
+		b.finish(io.EOF)
+		return js.Undefined()
+	}
+	ab, err := await(w.Call("arrayBuffer"))
+	if err != nil {
+		b.fail(err)
+		return js.Undefined()
+	}
+	return js.Global().Get("Uint8Array").New(ab)
+}
+
+// fill reads the next chunk into buf, or sets err.
+func (b *streamBody) fill() {
+	chunk := b.nextChunk()
+	if chunk.IsUndefined() {
+		return
 	}
 	if n := chunk.Get("length").Int(); n > 0 {
 		// buf is read to its end before the next fill: one buffer, reused.

@@ -21,13 +21,7 @@ type BlobWriter struct {
 // purpose p as ref, with metadata meta, and returns a writer for its content.
 // The total size of what reaches dst is SealedBlobSize(k, p, ref, meta).
 func NewBlobWriter(dst io.Writer, k *Key, p Purpose, ref BlobRef, meta Meta) (*BlobWriter, error) {
-	if err := ref.check(); err != nil {
-		return nil, err
-	}
-	if _, err := p.wrapKey(k); err != nil {
-		return nil, err
-	}
-	mb, err := encodeMeta(meta)
+	mb, err := blobArgs(k, p, ref, meta)
 	if err != nil {
 		return nil, err
 	}
@@ -36,6 +30,18 @@ func NewBlobWriter(dst io.Writer, k *Key, p Purpose, ref BlobRef, meta Meta) (*B
 		return nil, err
 	}
 	return startBlob(w, mb, meta.Size)
+}
+
+// blobArgs checks the arguments of a blob sealed with k for purpose p as
+// ref, and returns its encoded metadata.
+func blobArgs(k *Key, p Purpose, ref BlobRef, meta Meta) ([]byte, error) {
+	if err := ref.check(); err != nil {
+		return nil, err
+	}
+	if _, err := p.wrapKey(k); err != nil {
+		return nil, err
+	}
+	return encodeMeta(meta)
 }
 
 // startBlob writes the metadata frame of mb (§6.1: its length, then it)

@@ -54,13 +54,7 @@ func (c *keyCatcher) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 // PrepareBlob writes the header of a blob sealed with k for purpose p as
 // ref, with metadata meta, and returns what sealing its payload needs.
 func PrepareBlob(k *Key, p Purpose, ref BlobRef, meta Meta) (*Prepared, error) {
-	if err := ref.check(); err != nil {
-		return nil, err
-	}
-	if _, err := p.wrapKey(k); err != nil {
-		return nil, err
-	}
-	mb, err := encodeMeta(meta)
+	mb, err := blobArgs(k, p, ref, meta)
 	if err != nil {
 		return nil, err
 	}

@@ -18,16 +18,7 @@ import (
 // boundaries, in requests of several chunk counts, and checks that it
 // writes exactly what crypto/seal's reference seals, which age opens.
 func TestSealWorkerMatchesGo(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("no node in PATH") // make test installs it
-	}
-	ks := &seal.KeySet{}
-	k, err := ks.Rotate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := seal.BlobRef{Doctype: "io.hearth.files", ID: "b1"}
+	node, ks, k, ref := sealNodeSetup(t)
 	dir := t.TempDir()
 	for _, c := range []struct{ n, batch int }{{0, 1}, {1, 1}, {65536 - 70, 1}, {65536, 2}, {3*65536 + 5, 2}, {1<<20 + 17, 3}, {1 << 20, 16}} {
 		content := make([]byte, c.n)
@@ -70,16 +61,7 @@ func TestSealWorkerMatchesGo(t *testing.T) {
 // gives back the payload's plaintext, which seal.OpenBlobPayload reads as
 // the file; a changed byte in any chunk is an integrity error.
 func TestSealWorkerOpens(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("no node in PATH") // make test installs it
-	}
-	ks := &seal.KeySet{}
-	k, err := ks.Rotate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := seal.BlobRef{Doctype: "io.hearth.files", ID: "b1"}
+	node, ks, k, ref := sealNodeSetup(t)
 	dir := t.TempDir()
 	run := func(h *seal.OpenedHeader, payload []byte, batch int) []byte {
 		t.Helper()
@@ -127,4 +109,19 @@ func TestSealWorkerOpens(t *testing.T) {
 			t.Fatalf("n=%d: a changed last byte opened (%d bytes)", c.n, len(got))
 		}
 	}
+}
+
+// sealNodeSetup is Node's path and a doctype key (of a key set) and blob
+// to seal with, for the seal worker's tests.
+func sealNodeSetup(t *testing.T) (node string, ks *seal.KeySet, k *seal.Key, ref seal.BlobRef) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("no node in PATH") // make test installs it
+	}
+	ks = &seal.KeySet{}
+	if k, err = ks.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	return node, ks, k, seal.BlobRef{Doctype: "io.hearth.files", ID: "b1"}
 }
